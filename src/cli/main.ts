@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+/** The `synack` command. */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './args.js';
+import { decodeUsage, runDecode, type Output } from './decode.js';
+
+const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number }> = {
+  decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export function help(): string {
+  const lines = [
+    'synack: a TCP/IP stack in TypeScript, and tools to see TCP happen',
+    '',
+    'usage: synack COMMAND [OPTIONS]',
+    '',
+    'commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    '',
+    "Run 'synack COMMAND --help' for a command's options.",
+  ];
+  return lines.join('\n');
+}
+
+export function main(argv: string[], io: Output): number {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    io.out(help());
+    return 0;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(version());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`synack: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`synack ${name}: ${e.message}\n\n${command.usage}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+/** Standard output, written in large chunks (a capture can be millions of lines). */
+let pending: string[] = [];
+let pendingChars = 0;
+function flush(): void {
+  if (pending.length) process.stdout.write(pending.join(''));
+  pending = [];
+  pendingChars = 0;
+}
+// A reader that goes away (`synack decode big.pcap | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+const io: Output = {
+  out: (line) => {
+    pending.push(line, '\n');
+    pendingChars += line.length + 1;
+    if (pendingChars > 1 << 16) flush();
+  },
+  err: (line) => {
+    flush();
+    process.stderr.write(line + '\n');
+  },
+};
+process.exitCode = main(process.argv.slice(2), io);
+flush();

@@ -1,0 +1,2 @@
+/** synack: a TCP/IP stack in TypeScript. Layers are exported as they are built (see DESIGN.md). */
+export * from './wire/index.js';

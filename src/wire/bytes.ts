@@ -1,0 +1,27 @@
+/** Big-endian (network order) reads and writes on Uint8Array. */
+
+export function u16(b: Uint8Array, i: number): number {
+  return (b[i] << 8) | b[i + 1];
+}
+
+export function u32(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+export function put16(out: Uint8Array, i: number, v: number): void {
+  out[i] = v >>> 8;
+  out[i + 1] = v;
+}
+
+export function put32(out: Uint8Array, i: number, v: number): void {
+  out[i] = v >>> 24;
+  out[i + 1] = v >>> 16;
+  out[i + 2] = v >>> 8;
+  out[i + 3] = v;
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b.toString(16).padStart(2, '0');
+  return s;
+}

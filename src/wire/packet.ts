@@ -1,0 +1,118 @@
+/**
+ * Whole TCP/IP packets: decode an IP packet down to its TCP header and payload, verify the TCP
+ * checksum, and build packets with every length and checksum filled in.
+ */
+import { checksumFinish, foldSum, onesSum, pseudoHeaderSumV4, pseudoHeaderSumV6 } from './checksum.js';
+import { fail, type DecodeFailure } from './errors.js';
+import {
+  decodeIp,
+  encodeIpv4Header,
+  encodeIpv6Header,
+  IpProtocol,
+  ipv4HeaderLength,
+  ipv6HeaderLength,
+  type IpHeader,
+  type Ipv4Fields,
+  type Ipv6Fields,
+} from './ip.js';
+import { decodeTcpHeader, encodeTcpHeader, tcpHeaderLength, type TcpHeader, type TcpHeaderFields } from './tcp.js';
+
+export interface TcpPacket {
+  readonly ok: true;
+  ip: IpHeader;
+  tcp: TcpHeader;
+  /** The buffer the packet was decoded from; the offsets below index into it. */
+  bytes: Uint8Array;
+  /** The TCP segment (header and data). */
+  segmentOffset: number;
+  segmentLength: number;
+  /** The TCP data. */
+  payloadOffset: number;
+  payloadLength: number;
+}
+
+/** Decode an IPv4 or IPv6 packet carrying a TCP segment. The TCP checksum is not verified here: see `tcpChecksumValid`. */
+export function decodeTcpPacket(bytes: Uint8Array, offset = 0, length = bytes.length - offset): TcpPacket | DecodeFailure {
+  const ipp = decodeIp(bytes, offset, length);
+  if (!ipp.ok) return ipp;
+  if (ipp.fragment) return fail('fragment', `IPv${ipp.ip.version} fragment (not reassembled)`);
+  if (ipp.protocol !== IpProtocol.TCP) return fail('not-tcp', `IP protocol ${ipp.protocol}`);
+  const tcp = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
+  if (!tcp.ok) return tcp;
+  return {
+    ok: true,
+    ip: ipp.ip,
+    tcp,
+    bytes,
+    segmentOffset: ipp.payloadOffset,
+    segmentLength: ipp.payloadLength,
+    payloadOffset: ipp.payloadOffset + tcp.headerLength,
+    payloadLength: ipp.payloadLength - tcp.headerLength,
+  };
+}
+
+/** Unfolded sum of the pseudo-header for a TCP segment of `length` bytes between the packet's addresses. */
+export function tcpPseudoHeaderSum(ip: IpHeader, length: number): number {
+  return ip.version === 4
+    ? pseudoHeaderSumV4(ip.src, ip.dst, IpProtocol.TCP, length)
+    : pseudoHeaderSumV6(ip.src, ip.dst, IpProtocol.TCP, length);
+}
+
+/** True when the TCP checksum over pseudo-header, header and data verifies (RFC 9293 §3.1). */
+export function tcpChecksumValid(p: TcpPacket): boolean {
+  const sum = onesSum(p.bytes, p.segmentOffset, p.segmentOffset + p.segmentLength, tcpPseudoHeaderSum(p.ip, p.segmentLength));
+  return foldSum(sum) === 0xffff;
+}
+
+/** The payload as a view (no copy) into the packet's buffer. */
+export function tcpPayload(p: TcpPacket): Uint8Array {
+  return p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength);
+}
+
+export type IpFieldsForTcp = ({ version: 4 } & Omit<Ipv4Fields, 'protocol'>) | ({ version: 6 } & Omit<Ipv6Fields, 'protocol'>);
+
+export interface TcpPacketSpec {
+  ip: IpFieldsForTcp;
+  tcp: TcpHeaderFields;
+  payload?: Uint8Array;
+  /** Write this TCP checksum instead of computing it (to make a corrupt packet on purpose). */
+  tcpChecksum?: number;
+}
+
+function ipHeaderLength(ip: IpFieldsForTcp): number {
+  return ip.version === 4 ? ipv4HeaderLength({ ...ip, protocol: IpProtocol.TCP }) : ipv6HeaderLength({ ...ip, protocol: IpProtocol.TCP });
+}
+
+export function tcpPacketLength(spec: TcpPacketSpec): number {
+  return ipHeaderLength(spec.ip) + tcpHeaderLength(spec.tcp) + (spec.payload?.length ?? 0);
+}
+
+/**
+ * Build a complete IP packet carrying a TCP segment, with lengths and both checksums computed.
+ * Writes into `out` at `offset` when given (it must have room), else into a new buffer; returns
+ * the view of the packet.
+ */
+export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 0): Uint8Array {
+  const total = tcpPacketLength(spec);
+  const buf = out ?? new Uint8Array(total);
+  if (offset + total > buf.length) throw new RangeError(`packet needs ${total} bytes at offset ${offset}, buffer has ${buf.length}`);
+  const payloadLength = spec.payload?.length ?? 0;
+  const ip = spec.ip;
+  const tcpStart = offset + ipHeaderLength(ip);
+  const tcpHeaderLen = encodeTcpHeader({ ...spec.tcp, checksum: 0 }, buf, tcpStart);
+  const segmentLength = tcpHeaderLen + payloadLength;
+  if (ip.version === 4) encodeIpv4Header({ ...ip, protocol: IpProtocol.TCP }, segmentLength, buf, offset);
+  else encodeIpv6Header({ ...ip, protocol: IpProtocol.TCP }, segmentLength, buf, offset);
+  if (spec.payload) buf.set(spec.payload, tcpStart + tcpHeaderLen);
+  let checksum = spec.tcpChecksum;
+  if (checksum === undefined) {
+    const pseudo =
+      ip.version === 4
+        ? pseudoHeaderSumV4(ip.src, ip.dst, IpProtocol.TCP, segmentLength)
+        : pseudoHeaderSumV6(ip.src, ip.dst, IpProtocol.TCP, segmentLength);
+    checksum = checksumFinish(onesSum(buf, tcpStart, tcpStart + segmentLength, pseudo));
+  }
+  buf[tcpStart + 16] = checksum >>> 8;
+  buf[tcpStart + 17] = checksum & 0xff;
+  return buf.subarray(offset, offset + total);
+}

@@ -1,0 +1,408 @@
+/**
+ * The TCP header (RFC 9293 §3.1) and its options: decoding from bytes, encoding into bytes.
+ */
+import { put16, put32, u16, u32 } from './bytes.js';
+import { fail, type DecodeFailure } from './errors.js';
+
+/** The 12-bit flags field (RFC 9293 §3.1, RFC 3168 for CWR/ECE, RFC 9768 for AE). */
+export const TcpFlag = {
+  FIN: 0x001,
+  SYN: 0x002,
+  RST: 0x004,
+  PSH: 0x008,
+  ACK: 0x010,
+  URG: 0x020,
+  ECE: 0x040,
+  CWR: 0x080,
+  /** Accurate ECN (RFC 9768); formerly the NS bit. */
+  AE: 0x100,
+  /** The three reserved bits; kept as they arrive, never interpreted. */
+  RESERVED: 0xe00,
+} as const;
+
+export const TcpOptionKind = {
+  EOL: 0,
+  NOP: 1,
+  MSS: 2,
+  WSCALE: 3,
+  SACK_PERMITTED: 4,
+  SACK: 5,
+  TIMESTAMP: 8,
+  FAST_OPEN: 34,
+} as const;
+
+export const TCP_MIN_HEADER = 20;
+export const TCP_MAX_OPTIONS = 40;
+
+/** A SACK block (RFC 2018): [left edge, right edge), sequence numbers. */
+export type SackBlock = [left: number, right: number];
+
+export interface TcpTimestamp {
+  /** TSval */
+  value: number;
+  /** TSecr */
+  echo: number;
+}
+
+export interface UnknownOption {
+  kind: number;
+  data: Uint8Array;
+}
+
+/**
+ * The options present in a header. Absent fields were not present. A known kind whose length is
+ * wrong for it (an MSS of length 3, say) is kept in `unknown` as it arrived, so that nothing is lost
+ * and nothing malformed is believed.
+ */
+export interface TcpOptions {
+  mss?: number;
+  wscale?: number;
+  sackPermitted?: boolean;
+  sack?: SackBlock[];
+  timestamp?: TcpTimestamp;
+  /** TCP Fast Open (RFC 7413, kind 34); an empty cookie is a cookie request. */
+  fastOpenCookie?: Uint8Array;
+  unknown?: UnknownOption[];
+  /**
+   * Option kinds in wire order, NOP (1) and EOL (0) included, as decoded. When present the encoder
+   * follows it, which reproduces a decoded header byte for byte; when absent it uses its own layout.
+   */
+  order?: number[];
+}
+
+/** What the encoder needs: the header without derived fields. */
+export interface TcpHeaderFields {
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** The 12-bit flags field: `TcpFlag` bits, reserved bits included. */
+  flags: number;
+  /** The raw 16-bit window field (before any window scaling). */
+  window: number;
+  /** Written as given by `encodeTcpHeader`; the packet builder computes it. */
+  checksum?: number;
+  urgentPointer: number;
+  options?: TcpOptions;
+}
+
+export interface TcpHeader extends TcpHeaderFields {
+  readonly ok: true;
+  checksum: number;
+  /** Header length in bytes (data offset * 4). */
+  headerLength: number;
+  options: TcpOptions;
+}
+
+
+
+/**
+ * Decode the TCP header in bytes[offset, offset + length). `length` is the whole segment (header
+ * and data), from the IP layer; the header may not extend past it.
+ */
+export function decodeTcpHeader(bytes: Uint8Array, offset = 0, length = bytes.length - offset): TcpHeader | DecodeFailure {
+  if (length < TCP_MIN_HEADER || offset + length > bytes.length) {
+    return fail('truncated', `TCP segment of ${length} bytes, header needs ${TCP_MIN_HEADER}`);
+  }
+  const b12 = bytes[offset + 12];
+  const headerLength = (b12 >>> 4) * 4;
+  if (headerLength < TCP_MIN_HEADER) return fail('bad-data-offset', `data offset ${headerLength / 4} words is below 5`);
+  if (headerLength > length) {
+    return fail('bad-data-offset', `data offset ${headerLength / 4} words runs past the ${length}-byte segment`);
+  }
+  let options: TcpOptions | DecodeFailure = EMPTY_OPTIONS;
+  if (headerLength > TCP_MIN_HEADER) {
+    options = decodeTcpOptions(bytes, offset + TCP_MIN_HEADER, offset + headerLength);
+    if ((options as DecodeFailure).ok === false) return options as DecodeFailure;
+  }
+  return {
+    ok: true,
+    srcPort: u16(bytes, offset),
+    dstPort: u16(bytes, offset + 2),
+    seq: u32(bytes, offset + 4),
+    ack: u32(bytes, offset + 8),
+    headerLength,
+    flags: ((b12 & 0x0f) << 8) | bytes[offset + 13],
+    window: u16(bytes, offset + 14),
+    checksum: u16(bytes, offset + 16),
+    urgentPointer: u16(bytes, offset + 18),
+    options: options as TcpOptions,
+  };
+}
+
+/** Shared by every header without options; never mutated. */
+const EMPTY_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+
+function addUnknown(opts: TcpOptions, kind: number, data: Uint8Array): void {
+  (opts.unknown ??= []).push({ kind, data });
+}
+
+/**
+ * Decode options in bytes[start, end). Parsing follows RFC 9293 §3.2: EOL ends the list, NOP is
+ * one byte, every other kind has a length byte that counts itself and the kind. Unknown kinds are
+ * kept (§3.1: "MUST ignore without error any TCP option it does not implement").
+ */
+export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number): TcpOptions | DecodeFailure {
+  const opts: TcpOptions = {};
+  const order: number[] = [];
+  let i = start;
+  while (i < end) {
+    const kind = bytes[i];
+    order.push(kind);
+    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) return fail('option-overrun', `option kind ${kind} at byte ${i - start} has no length byte`);
+    const len = bytes[i + 1];
+    if (len < 2) return fail('bad-option-length', `option kind ${kind} has length ${len}`);
+    if (i + len > end) {
+      return fail('option-overrun', `option kind ${kind} of length ${len} runs ${i + len - end} bytes past the header`);
+    }
+    switch (kind) {
+      case TcpOptionKind.MSS:
+        if (len === 4) opts.mss = u16(bytes, i + 2);
+        else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      case TcpOptionKind.WSCALE:
+        if (len === 3) opts.wscale = bytes[i + 2];
+        else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      case TcpOptionKind.SACK_PERMITTED:
+        if (len === 2) opts.sackPermitted = true;
+        else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      case TcpOptionKind.SACK:
+        if (len >= 10 && len <= 34 && (len - 2) % 8 === 0) {
+          const blocks: SackBlock[] = [];
+          for (let j = i + 2; j < i + len; j += 8) blocks.push([u32(bytes, j), u32(bytes, j + 4)]);
+          opts.sack = blocks;
+        } else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      case TcpOptionKind.TIMESTAMP:
+        if (len === 10) opts.timestamp = { value: u32(bytes, i + 2), echo: u32(bytes, i + 6) };
+        else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      case TcpOptionKind.FAST_OPEN:
+        // RFC 7413 §4.1.1: length 2 (request) or a 4- to 16-byte cookie.
+        if (len === 2 || (len >= 6 && len <= 18)) opts.fastOpenCookie = bytes.slice(i + 2, i + len);
+        else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
+      default:
+        addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+    }
+    i += len;
+  }
+  opts.order = order;
+  return opts;
+}
+
+/**
+ * The option kinds in wire order: `options.order` when set, else Linux's layout (tcp_options_write):
+ * MSS; SACK-permitted and timestamps together (NOP NOP before either alone); NOP, window scale; NOP
+ * NOP, SACK; Fast Open; then unknown kinds in their order.
+ */
+export function optionKinds(o: TcpOptions): number[] {
+  if (o.order) return o.order;
+  const k: number[] = [];
+  if (o.mss !== undefined) k.push(TcpOptionKind.MSS);
+  if (o.timestamp) {
+    if (o.sackPermitted) k.push(TcpOptionKind.SACK_PERMITTED);
+    else k.push(TcpOptionKind.NOP, TcpOptionKind.NOP);
+    k.push(TcpOptionKind.TIMESTAMP);
+  } else if (o.sackPermitted) k.push(TcpOptionKind.NOP, TcpOptionKind.NOP, TcpOptionKind.SACK_PERMITTED);
+  if (o.wscale !== undefined) k.push(TcpOptionKind.NOP, TcpOptionKind.WSCALE);
+  if (o.sack) k.push(TcpOptionKind.NOP, TcpOptionKind.NOP, TcpOptionKind.SACK);
+  if (o.fastOpenCookie) k.push(TcpOptionKind.FAST_OPEN);
+  if (o.unknown) for (const u of o.unknown) k.push(u.kind);
+  return k;
+}
+
+/** Bytes the options take on the wire, padded to a multiple of 4. */
+export function tcpOptionsLength(options: TcpOptions | undefined): number {
+  if (!options) return 0;
+  return (optionBytes(options, optionKinds(options)) + 3) & ~3;
+}
+
+function fastOpenLength(cookie: Uint8Array): number {
+  return 2 + cookie.length;
+}
+
+function kindLength(options: TcpOptions, kind: number, unknownIndex: number): number {
+  switch (kind) {
+    case TcpOptionKind.EOL:
+    case TcpOptionKind.NOP:
+      return 1;
+    case TcpOptionKind.MSS:
+      if (options.mss !== undefined) return 4;
+      break;
+    case TcpOptionKind.WSCALE:
+      if (options.wscale !== undefined) return 3;
+      break;
+    case TcpOptionKind.SACK_PERMITTED:
+      if (options.sackPermitted) return 2;
+      break;
+    case TcpOptionKind.SACK:
+      if (options.sack) return 2 + 8 * options.sack.length;
+      break;
+    case TcpOptionKind.TIMESTAMP:
+      if (options.timestamp) return 10;
+      break;
+    case TcpOptionKind.FAST_OPEN:
+      if (options.fastOpenCookie) return fastOpenLength(options.fastOpenCookie);
+      break;
+  }
+  const u = options.unknown?.[unknownIndex];
+  if (!u || u.kind !== kind) throw new Error(`options.order names kind ${kind}, which the options do not hold`);
+  return 2 + u.data.length;
+}
+
+/** True when a kind in `order` is represented by `options.unknown` rather than a typed field. */
+function isUnknownSlot(options: TcpOptions, kind: number, unknownIndex: number): boolean {
+  const u = options.unknown?.[unknownIndex];
+  if (!u || u.kind !== kind) return false;
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return options.mss === undefined;
+    case TcpOptionKind.WSCALE:
+      return options.wscale === undefined;
+    case TcpOptionKind.SACK_PERMITTED:
+      return !options.sackPermitted;
+    case TcpOptionKind.SACK:
+      return !options.sack;
+    case TcpOptionKind.TIMESTAMP:
+      return !options.timestamp;
+    case TcpOptionKind.FAST_OPEN:
+      return !options.fastOpenCookie;
+    default:
+      return true;
+  }
+}
+
+function optionBytes(options: TcpOptions, kinds: number[]): number {
+  let n = 0;
+  let u = 0;
+  for (const kind of kinds) {
+    const slotUnknown = kind > 1 && isUnknownSlot(options, kind, u);
+    n += slotUnknown ? 2 + options.unknown![u].data.length : kindLength(options, kind, u);
+    if (slotUnknown) u++;
+    if (kind === TcpOptionKind.EOL) break;
+  }
+  return n;
+}
+
+function writeKind(out: Uint8Array, i: number, o: TcpOptions, kind: number): number {
+  switch (kind) {
+    case TcpOptionKind.EOL:
+      out[i] = 0;
+      return i + 1;
+    case TcpOptionKind.NOP:
+      out[i] = 1;
+      return i + 1;
+    case TcpOptionKind.MSS:
+      out[i] = 2;
+      out[i + 1] = 4;
+      put16(out, i + 2, o.mss!);
+      return i + 4;
+    case TcpOptionKind.WSCALE:
+      out[i] = 3;
+      out[i + 1] = 3;
+      out[i + 2] = o.wscale!;
+      return i + 3;
+    case TcpOptionKind.SACK_PERMITTED:
+      out[i] = 4;
+      out[i + 1] = 2;
+      return i + 2;
+    case TcpOptionKind.SACK: {
+      const blocks = o.sack!;
+      out[i] = 5;
+      out[i + 1] = 2 + 8 * blocks.length;
+      let j = i + 2;
+      for (const [left, right] of blocks) {
+        put32(out, j, left);
+        put32(out, j + 4, right);
+        j += 8;
+      }
+      return j;
+    }
+    case TcpOptionKind.TIMESTAMP:
+      out[i] = 8;
+      out[i + 1] = 10;
+      put32(out, i + 2, o.timestamp!.value);
+      put32(out, i + 6, o.timestamp!.echo);
+      return i + 10;
+    case TcpOptionKind.FAST_OPEN: {
+      const cookie = o.fastOpenCookie!;
+      out[i] = 34;
+      out[i + 1] = 2 + cookie.length;
+      out.set(cookie, i + 2);
+      return i + 2 + cookie.length;
+    }
+  }
+  throw new Error(`no typed field for option kind ${kind}`);
+}
+
+function writeUnknown(out: Uint8Array, i: number, u: UnknownOption): number {
+  if (u.data.length > 38) throw new RangeError(`option kind ${u.kind} has ${u.data.length} bytes of data`);
+  out[i] = u.kind;
+  out[i + 1] = 2 + u.data.length;
+  out.set(u.data, i + 2);
+  return i + 2 + u.data.length;
+}
+
+/**
+ * Write the options at out[offset...], padded with zero (EOL) bytes to a multiple of 4. Returns the
+ * number of bytes written. Throws RangeError for more than 40 bytes (RFC 9293 §3.1: data offset is
+ * at most 15 words).
+ */
+export function encodeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offset: number): number {
+  if (!options) return 0;
+  const total = tcpOptionsLength(options);
+  if (total > TCP_MAX_OPTIONS) throw new RangeError(`TCP options need ${total} bytes; at most ${TCP_MAX_OPTIONS} fit`);
+  let i = offset;
+  let u = 0;
+  for (const kind of optionKinds(options)) {
+    if (kind > 1 && isUnknownSlot(options, kind, u)) i = writeUnknown(out, i, options.unknown![u++]);
+    else i = writeKind(out, i, options, kind);
+    if (kind === TcpOptionKind.EOL) break;
+  }
+  while (i < offset + total) out[i++] = 0;
+  return total;
+}
+
+/** Header length in bytes for these fields (20 plus padded options). */
+export function tcpHeaderLength(fields: TcpHeaderFields): number {
+  return TCP_MIN_HEADER + tcpOptionsLength(fields.options);
+}
+
+/** Write the header at out[offset...]; returns its length. The checksum field is written as given (0 if absent). */
+export function encodeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset = 0): number {
+  const optLen = encodeTcpOptions(fields.options, out, offset + TCP_MIN_HEADER);
+  const headerLength = TCP_MIN_HEADER + optLen;
+  put16(out, offset, fields.srcPort);
+  put16(out, offset + 2, fields.dstPort);
+  put32(out, offset + 4, fields.seq);
+  put32(out, offset + 8, fields.ack);
+  out[offset + 12] = ((headerLength / 4) << 4) | ((fields.flags >>> 8) & 0x0f);
+  out[offset + 13] = fields.flags & 0xff;
+  put16(out, offset + 14, fields.window);
+  put16(out, offset + 16, fields.checksum ?? 0);
+  put16(out, offset + 18, fields.urgentPointer);
+  return headerLength;
+}
+
+/** "SYN,ACK"-style names of the flags set, in header order from CWR down to FIN (AE first). */
+export function tcpFlagNames(flags: number): string[] {
+  const names: string[] = [];
+  if (flags & TcpFlag.AE) names.push('AE');
+  if (flags & TcpFlag.CWR) names.push('CWR');
+  if (flags & TcpFlag.ECE) names.push('ECE');
+  if (flags & TcpFlag.URG) names.push('URG');
+  if (flags & TcpFlag.ACK) names.push('ACK');
+  if (flags & TcpFlag.PSH) names.push('PSH');
+  if (flags & TcpFlag.RST) names.push('RST');
+  if (flags & TcpFlag.SYN) names.push('SYN');
+  if (flags & TcpFlag.FIN) names.push('FIN');
+  return names;
+}
