@@ -213,11 +213,19 @@ export function encodePcapHeader(linkType: number = LinkType.RAW): Uint8Array {
 /** A 16-byte record header followed by the packet, timestamped `timeMs` milliseconds (fractions kept to the nanosecond). */
 export function encodePcapRecord(data: Uint8Array, timeMs: number): Uint8Array {
   const out = new Uint8Array(16 + data.length);
-  const totalNs = Math.round(Math.max(0, timeMs) * 1e6);
-  const seconds = Math.floor(totalNs / 1e9);
+  // Split whole seconds off before scaling: epoch-scale times in nanoseconds (~1.7e18) are past 2^53
+  // and would lose up to a few hundred ns. The remainder t - s*1000 is exact (Sterbenz).
+  const t = Math.max(0, timeMs);
+  let seconds = Math.floor(t / 1000);
+  if (seconds * 1000 > t) seconds--; // t / 1000 rounded up to an integer
+  let nanoseconds = Math.round((t - seconds * 1000) * 1e6);
+  if (nanoseconds >= 1e9) {
+    seconds++;
+    nanoseconds -= 1e9;
+  }
   const v = new DataView(out.buffer);
   v.setUint32(0, seconds >>> 0, true);
-  v.setUint32(4, totalNs - seconds * 1e9, true);
+  v.setUint32(4, nanoseconds, true);
   v.setUint32(8, data.length, true);
   v.setUint32(12, data.length, true);
   out.set(data, 16);

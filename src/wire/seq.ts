@@ -31,12 +31,16 @@ export function seqDistance(a: number, b: number): number {
   return (b - a) >>> 0;
 }
 
+// Lt/Le are written as "the forward distance from a to b is in (0, 2^31)" (resp. [0, 2^31)), the
+// mirror of Gt/Ge, so that seqLt(a, b) === seqGt(b, a) everywhere. Two numbers exactly 2^31 apart are
+// neither less nor greater (RFC 1982 §3.2 leaves them undefined); `((a - b) | 0) < 0` would call
+// each of them less than the other.
 export function seqLt(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
+  return ((b - a) | 0) > 0;
 }
 
 export function seqLe(a: number, b: number): boolean {
-  return ((a - b) | 0) <= 0;
+  return ((b - a) | 0) >= 0;
 }
 
 export function seqGt(a: number, b: number): boolean {

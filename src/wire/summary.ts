@@ -4,7 +4,7 @@
  */
 import { ipToString } from './address.js';
 import { toHex } from './bytes.js';
-import { optionKinds, TcpFlag, type TcpOptions } from './tcp.js';
+import { isUnknownSlot, optionKinds, TcpFlag, type TcpOptions } from './tcp.js';
 import { tcpChecksumValid, type TcpPacket } from './packet.js';
 
 export interface TcpOptionsJson {
@@ -93,8 +93,16 @@ export function tcpOptionsText(o: TcpOptions): string {
   let unknown = 0;
   const kinds = optionKinds(o);
   for (const kind of kinds) {
+    if (kind === 0) {
+      // Whatever follows an EOL is padding (decoded headers list whole padding words as more EOLs).
+      parts.push('eol');
+      break;
+    }
+    if (kind > 1 && isUnknownSlot(o, kind, unknown)) {
+      parts.push(unknownText(o, unknown++));
+      continue;
+    }
     switch (kind) {
-      case 0: parts.push('eol'); break;
       case 1: parts.push('nop'); break;
       case 2: if (o.mss !== undefined) { parts.push(`mss ${o.mss}`); break; } parts.push(unknownText(o, unknown++)); break;
       case 3: if (o.wscale !== undefined) { parts.push(`wscale ${o.wscale}`); break; } parts.push(unknownText(o, unknown++)); break;

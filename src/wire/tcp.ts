@@ -52,7 +52,9 @@ export interface UnknownOption {
 /**
  * The options present in a header. Absent fields were not present. A known kind whose length is
  * wrong for it (an MSS of length 3, say) is kept in `unknown` as it arrived, so that nothing is lost
- * and nothing malformed is believed.
+ * and nothing malformed is believed. A known kind that appears more than once is believed from its
+ * last well-formed occurrence (as Linux's tcp_parse_options does), and every occurrence of it is
+ * also kept in `unknown`, in wire order, so that the header re-encodes as it arrived.
  */
 export interface TcpOptions {
   mss?: number;
@@ -65,7 +67,10 @@ export interface TcpOptions {
   unknown?: UnknownOption[];
   /**
    * Option kinds in wire order, NOP (1) and EOL (0) included, as decoded. When present the encoder
-   * follows it, which reproduces a decoded header byte for byte; when absent it uses its own layout.
+   * follows it, which reproduces a decoded header byte for byte (bytes after an EOL are written as
+   * zeros); when absent it uses its own layout. A kind > 1 takes the next entry of `unknown` when
+   * that entry has the same kind, else the typed field. After an EOL only EOLs follow: the decoder
+   * adds one for each byte of padding beyond the last partial word, so the header keeps its length.
    */
   order?: number[];
 }
@@ -137,6 +142,47 @@ function addUnknown(opts: TcpOptions, kind: number, data: Uint8Array): void {
   (opts.unknown ??= []).push({ kind, data });
 }
 
+/** A bit per kind with a typed field, to notice a kind that appears twice. */
+function typedKindBit(kind: number): number {
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return 1;
+    case TcpOptionKind.WSCALE:
+      return 2;
+    case TcpOptionKind.SACK_PERMITTED:
+      return 4;
+    case TcpOptionKind.SACK:
+      return 8;
+    case TcpOptionKind.TIMESTAMP:
+      return 16;
+    case TcpOptionKind.FAST_OPEN:
+      return 32;
+    default:
+      return 0;
+  }
+}
+
+/** Whether an option of this kind and total length (kind and length bytes included) fills its typed field. */
+function wellFormed(kind: number, len: number): boolean {
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return len === 4;
+    case TcpOptionKind.WSCALE:
+      return len === 3;
+    case TcpOptionKind.SACK_PERMITTED:
+      return len === 2;
+    case TcpOptionKind.SACK:
+      return len >= 10 && len <= 34 && (len - 2) % 8 === 0;
+    case TcpOptionKind.TIMESTAMP:
+      return len === 10;
+    case TcpOptionKind.FAST_OPEN:
+      // RFC 7413 §4.1.1: length 2 (request) or a 4- to 16-byte cookie.
+      return len === 2 || (len >= 6 && len <= 18);
+    default:
+      return false;
+  }
+}
+
 /**
  * Decode options in bytes[start, end). Parsing follows RFC 9293 §3.2: EOL ends the list, NOP is
  * one byte, every other kind has a length byte that counts itself and the kind. Unknown kinds are
@@ -145,11 +191,18 @@ function addUnknown(opts: TcpOptions, kind: number, data: Uint8Array): void {
 export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number): TcpOptions | DecodeFailure {
   const opts: TcpOptions = {};
   const order: number[] = [];
+  let seen = 0;
+  let repeated = 0;
   let i = start;
   while (i < end) {
     const kind = bytes[i];
     order.push(kind);
-    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.EOL) {
+      // The rest is padding (RFC 9293 §3.2). Whole words of it are kept as EOLs in `order` so that
+      // the header re-encodes at its own length; the encoder pads the last partial word itself.
+      for (let pad = end - i - 1; pad >= 4; pad -= 4) order.push(0, 0, 0, 0);
+      break;
+    }
     if (kind === TcpOptionKind.NOP) {
       i++;
       continue;
@@ -160,33 +213,35 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
     if (i + len > end) {
       return fail('option-overrun', `option kind ${kind} of length ${len} runs ${i + len - end} bytes past the header`);
     }
+    const bit = typedKindBit(kind);
+    if (seen & bit) repeated |= bit;
+    seen |= bit;
     switch (kind) {
       case TcpOptionKind.MSS:
-        if (len === 4) opts.mss = u16(bytes, i + 2);
+        if (wellFormed(kind, len)) opts.mss = u16(bytes, i + 2);
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       case TcpOptionKind.WSCALE:
-        if (len === 3) opts.wscale = bytes[i + 2];
+        if (wellFormed(kind, len)) opts.wscale = bytes[i + 2];
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       case TcpOptionKind.SACK_PERMITTED:
-        if (len === 2) opts.sackPermitted = true;
+        if (wellFormed(kind, len)) opts.sackPermitted = true;
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       case TcpOptionKind.SACK:
-        if (len >= 10 && len <= 34 && (len - 2) % 8 === 0) {
+        if (wellFormed(kind, len)) {
           const blocks: SackBlock[] = [];
           for (let j = i + 2; j < i + len; j += 8) blocks.push([u32(bytes, j), u32(bytes, j + 4)]);
           opts.sack = blocks;
         } else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       case TcpOptionKind.TIMESTAMP:
-        if (len === 10) opts.timestamp = { value: u32(bytes, i + 2), echo: u32(bytes, i + 6) };
+        if (wellFormed(kind, len)) opts.timestamp = { value: u32(bytes, i + 2), echo: u32(bytes, i + 6) };
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       case TcpOptionKind.FAST_OPEN:
-        // RFC 7413 §4.1.1: length 2 (request) or a 4- to 16-byte cookie.
-        if (len === 2 || (len >= 6 && len <= 18)) opts.fastOpenCookie = bytes.slice(i + 2, i + len);
+        if (wellFormed(kind, len)) opts.fastOpenCookie = bytes.slice(i + 2, i + len);
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
       default:
@@ -194,8 +249,30 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
     }
     i += len;
   }
+  if (repeated) opts.unknown = repeatedAsUnknown(bytes, start, end, repeated);
   opts.order = order;
   return opts;
+}
+
+/**
+ * The `unknown` list again (the options are known to parse), now also holding every occurrence of
+ * the kinds in `repeated`, so each entry of `order` maps to exactly one typed field or entry.
+ */
+function repeatedAsUnknown(bytes: Uint8Array, start: number, end: number, repeated: number): UnknownOption[] {
+  const unknown: UnknownOption[] = [];
+  let i = start;
+  while (i < end) {
+    const kind = bytes[i];
+    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.NOP) {
+      i++;
+      continue;
+    }
+    const len = bytes[i + 1];
+    if (typedKindBit(kind) & repeated || !wellFormed(kind, len)) unknown.push({ kind, data: bytes.slice(i + 2, i + len) });
+    i += len;
+  }
+  return unknown;
 }
 
 /**
@@ -258,36 +335,25 @@ function kindLength(options: TcpOptions, kind: number, unknownIndex: number): nu
   return 2 + u.data.length;
 }
 
-/** True when a kind in `order` is represented by `options.unknown` rather than a typed field. */
-function isUnknownSlot(options: TcpOptions, kind: number, unknownIndex: number): boolean {
-  const u = options.unknown?.[unknownIndex];
-  if (!u || u.kind !== kind) return false;
-  switch (kind) {
-    case TcpOptionKind.MSS:
-      return options.mss === undefined;
-    case TcpOptionKind.WSCALE:
-      return options.wscale === undefined;
-    case TcpOptionKind.SACK_PERMITTED:
-      return !options.sackPermitted;
-    case TcpOptionKind.SACK:
-      return !options.sack;
-    case TcpOptionKind.TIMESTAMP:
-      return !options.timestamp;
-    case TcpOptionKind.FAST_OPEN:
-      return !options.fastOpenCookie;
-    default:
-      return true;
-  }
+/**
+ * True when a kind in `order` is represented by `options.unknown` rather than a typed field: the
+ * next unknown entry has this kind. (A decoded kind is in `unknown` when malformed or repeated, and
+ * then every occurrence of it is; otherwise no entry of its kind is there.)
+ */
+export function isUnknownSlot(options: TcpOptions, kind: number, unknownIndex: number): boolean {
+  return options.unknown?.[unknownIndex]?.kind === kind;
 }
 
 function optionBytes(options: TcpOptions, kinds: number[]): number {
   let n = 0;
   let u = 0;
+  let afterEol = false;
   for (const kind of kinds) {
+    if (afterEol && kind !== TcpOptionKind.EOL) break;
     const slotUnknown = kind > 1 && isUnknownSlot(options, kind, u);
     n += slotUnknown ? 2 + options.unknown![u].data.length : kindLength(options, kind, u);
     if (slotUnknown) u++;
-    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.EOL) afterEol = true;
   }
   return n;
 }
@@ -362,10 +428,12 @@ export function encodeTcpOptions(options: TcpOptions | undefined, out: Uint8Arra
   if (total > TCP_MAX_OPTIONS) throw new RangeError(`TCP options need ${total} bytes; at most ${TCP_MAX_OPTIONS} fit`);
   let i = offset;
   let u = 0;
+  let afterEol = false;
   for (const kind of optionKinds(options)) {
+    if (afterEol && kind !== TcpOptionKind.EOL) break;
     if (kind > 1 && isUnknownSlot(options, kind, u)) i = writeUnknown(out, i, options.unknown![u++]);
     else i = writeKind(out, i, options, kind);
-    if (kind === TcpOptionKind.EOL) break;
+    if (kind === TcpOptionKind.EOL) afterEol = true;
   }
   while (i < offset + total) out[i++] = 0;
   return total;

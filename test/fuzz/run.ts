@@ -1,0 +1,106 @@
+/**
+ * `npm run fuzz`: a long fuzzing run of the wire/ decoders.
+ *
+ *   npm run fuzz                                   20,000,000 iterations, a fresh seed (printed)
+ *   npm run fuzz -- --seconds 300                  as many as fit in five minutes
+ *   npm run fuzz -- --seed 7 --iterations 1e6      a given seed
+ *   npm run fuzz -- --seed 7 --from 123 --iterations 1   replay one iteration
+ *
+ * Prints progress and a summary; exits 1 when any input made a decoder throw or broke an invariant.
+ */
+import { runFuzz, type FuzzFailure, type FuzzStats } from './fuzz.js';
+
+interface Args {
+  seed: number;
+  iterations: number;
+  from: number;
+  seconds?: number;
+  maxFailures: number;
+}
+
+function usage(message?: string): never {
+  if (message) console.error(`fuzz: ${message}`);
+  console.error('usage: npm run fuzz -- [--seed N] [--iterations N] [--seconds N] [--from N] [--max-failures N]');
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { seed: (Date.now() ^ (process.pid << 16)) >>> 0, iterations: 20_000_000, from: 0, maxFailures: 10 };
+  let iterationsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    if (flag === '--help' || flag === '-h') usage();
+    const value = argv[++i];
+    if (value === undefined) usage(`${flag} needs a value`);
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0) usage(`${flag} ${value}: not a non-negative number`);
+    switch (flag) {
+      case '--seed':
+        args.seed = n >>> 0;
+        break;
+      case '--iterations':
+        args.iterations = Math.floor(n);
+        iterationsGiven = true;
+        break;
+      case '--seconds':
+        args.seconds = n;
+        break;
+      case '--from':
+        args.from = Math.floor(n);
+        break;
+      case '--max-failures':
+        args.maxFailures = Math.max(1, Math.floor(n));
+        break;
+      default:
+        usage(`unknown option ${flag}`);
+    }
+  }
+  // --seconds alone means "for that long", not "for that long or 20M iterations".
+  if (args.seconds !== undefined && !iterationsGiven) args.iterations = Number.MAX_SAFE_INTEGER - args.from;
+  return args;
+}
+
+function rate(s: FuzzStats): string {
+  return `${Math.round(s.iterations / (s.elapsedMs / 1000)).toLocaleString('en-US')}/s`;
+}
+
+const args = parseArgs(process.argv.slice(2));
+console.log(
+  `fuzzing wire/ decoders: seed ${args.seed}, ` +
+    (args.seconds !== undefined ? `${args.seconds} s` : '') +
+    (args.seconds !== undefined && args.iterations < Number.MAX_SAFE_INTEGER - args.from ? ' or ' : '') +
+    (args.iterations < Number.MAX_SAFE_INTEGER - args.from ? `${args.iterations.toLocaleString('en-US')} iterations` : '') +
+    (args.from ? ` from iteration ${args.from}` : ''),
+);
+
+const failures: FuzzFailure[] = [];
+const stats = runFuzz({
+  seed: args.seed,
+  iterations: args.iterations,
+  from: args.from,
+  timeLimitMs: args.seconds !== undefined ? args.seconds * 1000 : undefined,
+  maxFailures: args.maxFailures,
+  progressEvery: 1_000_000,
+  onProgress: (s) => console.log(`  ${s.iterations.toLocaleString('en-US')} iterations, ${rate(s)}, ${s.tcpPackets.toLocaleString('en-US')} TCP packets decoded, ${s.failures} failures`),
+  onFailure: (f) => {
+    failures.push(f);
+    console.log(`\nFAILURE at seed ${f.seed} iteration ${f.iteration}\n  target: ${f.target}\n  ${f.message.replace(/\n/g, '\n  ')}\n  input (${f.inputHex.length / 2} bytes): ${f.inputHex}`);
+    console.log(`  replay: npm run fuzz -- --seed ${f.seed} --from ${f.iteration} --iterations 1\n`);
+  },
+});
+
+console.log(`\n${stats.iterations.toLocaleString('en-US')} iterations in ${(stats.elapsedMs / 1000).toFixed(1)} s (${rate(stats)}), seed ${args.seed}`);
+console.log(`  TCP packets decoded and checked: ${stats.tcpPackets.toLocaleString('en-US')} (${stats.checksumValid.toLocaleString('en-US')} with a valid checksum)`);
+console.log(`  capture files read: ${stats.captures.toLocaleString('en-US')}, records: ${stats.captureRecords.toLocaleString('en-US')}`);
+console.log(
+  '  failure reasons: ' +
+    Object.entries(stats.reasons)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .join(', '),
+);
+if (failures.length) {
+  console.log(`\n${stats.failures} FAILURE(S)${stats.failures >= args.maxFailures ? ' (stopped at --max-failures)' : ''}`);
+  process.exit(1);
+}
+console.log('  no failures');
