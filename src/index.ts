@@ -1,2 +1,3 @@
 /** synack: a TCP/IP stack in TypeScript. Layers are exported as they are built (see DESIGN.md). */
 export * from './wire/index.js';
+export * from './tcp/index.js';

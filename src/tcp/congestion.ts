@@ -1,0 +1,60 @@
+/**
+ * Congestion control behind one small interface, so that NewReno, CUBIC and friends can replace the
+ * basic algorithm without touching the state machine. The connection asks `cwnd` before sending and
+ * reports acknowledgments and timeouts.
+ */
+export interface CongestionControl {
+  /** Bytes that may be in flight. */
+  readonly cwnd: number;
+  readonly ssthresh: number;
+  /** `acked` bytes newly acknowledged, with `inFlight` bytes outstanding before the ACK. */
+  onAck(acked: number, inFlight: number, now: number): void;
+  /** The retransmission timer expired with `inFlight` bytes outstanding. */
+  onRetransmitTimeout(inFlight: number, now: number): void;
+  /** The MSS changed (it is known once the handshake completes). */
+  setMss(mss: number): void;
+}
+
+/**
+ * RFC 5681 §3.1: slow start and congestion avoidance, and the collapse to one segment on a
+ * retransmission timeout. Fast retransmit and recovery are not here (they come with SACK recovery).
+ * Initial window: 10 segments (RFC 6928).
+ */
+export class BasicCongestionControl implements CongestionControl {
+  cwnd: number;
+  ssthresh = Infinity;
+  private mss: number;
+  /** Bytes acknowledged toward the next cwnd increase in congestion avoidance (RFC 5681 eq. 3's byte counting). */
+  private acc = 0;
+
+  constructor(mss: number, private readonly initialWindowSegments = 10) {
+    this.mss = mss;
+    this.cwnd = initialWindowSegments * mss;
+  }
+
+  setMss(mss: number): void {
+    if (this.cwnd === this.initialWindowSegments * this.mss) this.cwnd = this.initialWindowSegments * mss;
+    this.mss = mss;
+  }
+
+  onAck(acked: number, _inFlight: number, _now: number): void {
+    if (this.cwnd < this.ssthresh) {
+      // Slow start (RFC 5681 eq. 2, with L = 1 SMSS as RFC 3465 suggests).
+      this.cwnd += Math.min(acked, this.mss);
+    } else {
+      // Congestion avoidance: one SMSS per window of data acknowledged.
+      this.acc += acked;
+      if (this.acc >= this.cwnd) {
+        this.acc -= this.cwnd;
+        this.cwnd += this.mss;
+      }
+    }
+  }
+
+  onRetransmitTimeout(inFlight: number, _now: number): void {
+    // RFC 5681 eq. 4 and §3.1: ssthresh = max(FlightSize / 2, 2*SMSS); cwnd = 1 SMSS (the loss window).
+    this.ssthresh = Math.max(inFlight / 2, 2 * this.mss);
+    this.cwnd = this.mss;
+    this.acc = 0;
+  }
+}

@@ -1,0 +1,25 @@
+/** What a connection tells its user. Pulled from `Tcb.pollEvent()`. */
+import type { TcpState } from './state.js';
+
+/** Node-style error codes, as Node's net module uses them. */
+export type TcpErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ECONNABORTED';
+
+export type TcpEvent =
+  /** The three-way handshake completed (entered ESTABLISHED). */
+  | { type: 'connected' }
+  /** New in-order data can be read. */
+  | { type: 'readable' }
+  /** Send buffer space was freed after `send` had refused data. */
+  | { type: 'writable' }
+  /** The peer's FIN arrived and all data before it has been made readable: end of stream. */
+  | { type: 'end' }
+  /** Urgent data (RFC 6093): `pointer` is the sequence number of the byte after it. */
+  | { type: 'urgent'; pointer: number }
+  /** The connection failed; `closed` follows. */
+  | { type: 'error'; code: TcpErrorCode; message: string }
+  /** The state changed. */
+  | { type: 'state'; from: TcpState; to: TcpState }
+  /** R1 retransmissions passed (RFC 9293 §3.8.3): the IP layer may look for another route. */
+  | { type: 'retransmit-threshold'; retransmissions: number }
+  /** The connection reached CLOSED and can be forgotten. */
+  | { type: 'closed' };

@@ -1,0 +1,130 @@
+/**
+ * Received data: the in-order bytes waiting for the application, and the out-of-order segments
+ * waiting for the hole before them to fill (RFC 9293 §3.10.7.4: "segments with higher beginning
+ * sequence numbers SHOULD be held for later processing"). Payloads are kept as views (no copy).
+ */
+import { seqAdd, seqDiff } from '../wire/index.js';
+
+interface Piece {
+  seq: number;
+  data: Uint8Array;
+}
+
+export class ReceiveBuffer {
+  private ready: Uint8Array[] = [];
+  private readyHead = 0;
+  /** In-order bytes not yet read by the application. */
+  readable = 0;
+  /** Out-of-order pieces, sorted by sequence number, never overlapping. */
+  private ooo: Piece[] = [];
+  /** Bytes held out of order. */
+  outOfOrderBytes = 0;
+
+  /** Append in-order data. */
+  pushInOrder(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.ready.push(data);
+    this.readable += data.length;
+  }
+
+  /** Up to `max` bytes of in-order data (a view of one received chunk, or part of it); undefined if none. */
+  read(max = Infinity): Uint8Array | undefined {
+    if (this.readable === 0 || max <= 0) return undefined;
+    const c = this.ready[this.readyHead];
+    if (c.length <= max) {
+      this.ready[this.readyHead++] = EMPTY;
+      if (this.readyHead > 64 && this.readyHead * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.readyHead);
+        this.readyHead = 0;
+      }
+      this.readable -= c.length;
+      return c;
+    }
+    this.ready[this.readyHead] = c.subarray(max);
+    this.readable -= max;
+    return c.subarray(0, max);
+  }
+
+  /**
+   * Hold `data` at `seq`, which lies after RCV.NXT. Parts already held are kept as they are and
+   * only the new bytes are added. Returns the number of new bytes held.
+   */
+  insertOutOfOrder(seq: number, data: Uint8Array): number {
+    let added = 0;
+    let cur = seq;
+    let rest = data;
+    let i = 0;
+    const out: Piece[] = [];
+    for (; i < this.ooo.length && rest.length > 0; i++) {
+      const p = this.ooo[i];
+      const pEnd = seqAdd(p.seq, p.data.length);
+      if (seqDiff(pEnd, cur) <= 0) continue; // p entirely before
+      if (seqDiff(p.seq, seqAdd(cur, rest.length)) >= 0) break; // p entirely after
+      const gap = seqDiff(p.seq, cur);
+      if (gap > 0) out.push({ seq: cur, data: rest.subarray(0, gap) });
+      const skip = seqDiff(pEnd, cur);
+      rest = skip >= rest.length ? EMPTY : rest.subarray(skip);
+      cur = pEnd;
+    }
+    if (rest.length > 0) out.push({ seq: cur, data: rest });
+    for (const piece of out) {
+      added += piece.data.length;
+      this.insertSorted(piece);
+    }
+    this.outOfOrderBytes += added;
+    return added;
+  }
+
+  private insertSorted(piece: Piece): void {
+    let lo = 0;
+    let hi = this.ooo.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqDiff(this.ooo[mid].seq, piece.seq) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.ooo.splice(lo, 0, piece);
+  }
+
+  /**
+   * Move held pieces that now begin at or before `rcvNxt` into the in-order queue; returns the new
+   * RCV.NXT.
+   */
+  drainInOrder(rcvNxt: number): number {
+    while (this.ooo.length > 0) {
+      const p = this.ooo[0];
+      const behind = seqDiff(rcvNxt, p.seq);
+      if (behind < 0) break;
+      this.ooo.shift();
+      this.outOfOrderBytes -= p.data.length;
+      if (behind < p.data.length) {
+        const fresh = p.data.subarray(behind);
+        this.pushInOrder(fresh);
+        rcvNxt = seqAdd(rcvNxt, fresh.length);
+      }
+    }
+    return rcvNxt;
+  }
+
+  /** Out-of-order ranges [left, right) in sequence order: the raw material of SACK blocks. */
+  outOfOrderRanges(): Array<[number, number]> {
+    const ranges: Array<[number, number]> = [];
+    for (const p of this.ooo) {
+      const end = seqAdd(p.seq, p.data.length);
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] === p.seq) last[1] = end;
+      else ranges.push([p.seq, end]);
+    }
+    return ranges;
+  }
+
+  clear(): void {
+    this.ready = [];
+    this.readyHead = 0;
+    this.readable = 0;
+    this.ooo = [];
+    this.outOfOrderBytes = 0;
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,52 @@
+/**
+ * A TCP segment as the connection sees it: the header fields and the data. The IP layer (stack/)
+ * turns packets into segments and back.
+ */
+import { seqAdd, TcpFlag, type TcpHeaderFields, type TcpOptions } from '../wire/index.js';
+
+export interface Segment extends TcpHeaderFields {
+  options: TcpOptions;
+  /** The data. Ownership passes with the segment: the receiver may keep this view without copying. */
+  payload: Uint8Array;
+}
+
+export const EMPTY_PAYLOAD = new Uint8Array(0);
+const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+
+/** SEG.LEN (RFC 9293 §3.4): data length plus one for SYN and one for FIN. */
+export function segmentLength(seg: Segment): number {
+  return seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0);
+}
+
+export function makeSegment(fields: Partial<Segment> & Pick<Segment, 'srcPort' | 'dstPort'>): Segment {
+  return {
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 0,
+    urgentPointer: 0,
+    options: NO_OPTIONS,
+    payload: EMPTY_PAYLOAD,
+    ...fields,
+  };
+}
+
+/**
+ * The reset for a segment that reaches no connection (RFC 9293 §3.10.7.1, CLOSED state), or
+ * undefined when none may be sent (never a RST in answer to a RST):
+ *   ACK off: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ *   ACK on:  <SEQ=SEG.ACK><CTL=RST>
+ */
+export function resetFor(seg: Segment): Segment | undefined {
+  if (seg.flags & TcpFlag.RST) return undefined;
+  if (seg.flags & TcpFlag.ACK) {
+    return makeSegment({ srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, flags: TcpFlag.RST });
+  }
+  return makeSegment({
+    srcPort: seg.dstPort,
+    dstPort: seg.srcPort,
+    seq: 0,
+    ack: seqAdd(seg.seq, segmentLength(seg)),
+    flags: TcpFlag.RST | TcpFlag.ACK,
+  });
+}

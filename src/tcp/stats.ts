@@ -1,0 +1,38 @@
+/**
+ * Counters named after the TCP MIB (RFC 4022) and Linux's `netstat -s` / nstat names. One object is
+ * shared by every connection of a stack; a TCB made on its own gets one of its own.
+ */
+export class TcpStats {
+  /** Connections that went SYN-SENT from CLOSED. */
+  ActiveOpens = 0;
+  /** Connections that went SYN-RECEIVED from LISTEN. */
+  PassiveOpens = 0;
+  /** SYN-SENT/SYN-RECEIVED to CLOSED, or SYN-RECEIVED back to LISTEN. */
+  AttemptFails = 0;
+  /** ESTABLISHED/CLOSE-WAIT to CLOSED by a RST. */
+  EstabResets = 0;
+  InSegs = 0;
+  OutSegs = 0;
+  RetransSegs = 0;
+  /** Segments received in error (bad checksum, malformed). */
+  InErrs = 0;
+  OutRsts = 0;
+  /** RFC 5961 challenge ACKs sent, and those the rate limit suppressed. */
+  TCPChallengeACK = 0;
+  TCPChallengeACKSuppressed = 0;
+  /** RFC 7323 PAWS rejections. */
+  PAWSEstab = 0;
+  /** Segments dropped for lacking a timestamp once timestamps were negotiated (RFC 7323 §3.2). */
+  TCPMissingTimestampDrops = 0;
+  /** Unacceptable segments answered with an ACK (RFC 9293 §3.10.7.4). */
+  TCPOutOfWindowAcks = 0;
+  /** Connections aborted by R2, keep-alive or user timeout. */
+  TCPTimeouts = 0;
+  TCPKeepAliveProbes = 0;
+  TCPWindowProbes = 0;
+  /** Data segments that arrived ahead of RCV.NXT and were queued. */
+  TCPOFOQueue = 0;
+  /** Duplicate data (entirely before RCV.NXT). */
+  TCPDupData = 0;
+  DelayedACKs = 0;
+}

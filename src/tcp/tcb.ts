@@ -1,0 +1,1351 @@
+/**
+ * One TCP connection: the Transmission Control Block and RFC 9293's state machine, sans-I/O.
+ *
+ * Input is pushed in (`handleSegment`, `handleTimeout`, and the user calls `connect`, `send`,
+ * `read`, `shutdown`, `close`, `abort`); output is pulled out (`pollTransmit`, `pollTimeout`,
+ * `pollEvent`). Time is the `now` argument, in milliseconds from any origin; nothing here reads a
+ * clock, arms a timer or draws unseeded randomness.
+ *
+ * Sequence numbers are compared only through wire/seq.ts (serial arithmetic modulo 2^32).
+ */
+import {
+  seqAdd,
+  seqDiff,
+  seqDistance,
+  seqGe,
+  seqGt,
+  seqLe,
+  seqLt,
+  TcpFlag,
+  type TcpOptions,
+} from '../wire/index.js';
+import { ChallengeAckLimiter } from './challenge-ack.js';
+import { BasicCongestionControl, type CongestionControl } from './congestion.js';
+import { defaultSendMss, mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from './config.js';
+import type { TcpErrorCode, TcpEvent } from './events.js';
+import { CryptoRandom, type RandomSource } from './random.js';
+import { ReceiveBuffer } from './receive-buffer.js';
+import { RttEstimator } from './rtt.js';
+import { EMPTY_PAYLOAD, makeSegment, resetFor, segmentLength, type Segment } from './segment.js';
+import { SendBuffer } from './send-buffer.js';
+import { isSynchronized, type TcpState } from './state.js';
+import { TcpStats } from './stats.js';
+
+/** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
+export class TcpError extends Error {
+  override name = 'TcpError';
+  constructor(
+    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface TcbOptions {
+  localPort: number;
+  /** The peer's port; for a LISTEN TCB it is learnt from the SYN. */
+  remotePort?: number;
+  /** Selects the default MSS (RFC 9293 §3.7.1) and the header sizes. */
+  ipVersion?: 4 | 6;
+  /** The initial send sequence number, or a function of the time that chooses one (RFC 6528: see IsnGenerator). */
+  iss: number | ((now: number) => number);
+  config?: Partial<TcpConfig>;
+  /** For the timestamp clock's random offset (RFC 7323 §5.4). Default: the platform's crypto generator. */
+  random?: RandomSource;
+  /** Shared with the stack; a TCB on its own gets its own. */
+  stats?: TcpStats;
+  challengeAcks?: ChallengeAckLimiter;
+  /** Congestion control; default BasicCongestionControl (RFC 5681 slow start and congestion avoidance). */
+  congestion?: (mss: number) => CongestionControl;
+}
+
+/** 24 days in ms: TS.Recent older than this is no longer valid for PAWS (RFC 7323 §5.5). */
+const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
+/** TSopt with its two NOPs, as every segment after the handshake carries it. */
+const TS_OPTION_BYTES = 12;
+
+export class Tcb {
+  state: TcpState = 'CLOSED';
+  readonly config: TcpConfig;
+  readonly stats: TcpStats;
+  readonly localPort: number;
+  remotePort: number;
+  readonly ipVersion: 4 | 6;
+
+  // RFC 9293 §3.3.1, send sequence variables.
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  sndWnd = 0;
+  sndUp = 0;
+  sndWl1 = 0;
+  sndWl2 = 0;
+  /** One past the highest sequence number sent (BSD's snd_max): SND.NXT goes back for a retransmission, this does not. */
+  sndMax = 0;
+  /** The largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND). */
+  maxSndWnd = 0;
+
+  // Receive sequence variables.
+  irs = 0;
+  rcvNxt = 0;
+  rcvUp = 0;
+  /** The right edge of the window we last advertised: RCV.NXT + RCV.WND. Never moves left (§3.8.6.2.2). */
+  rcvAdv = 0;
+
+  // Negotiated on the SYNs.
+  /** The MSS option value we send. */
+  readonly advertisedMss: number;
+  /** The peer's MSS option (or the RFC default); data per segment is this less our option bytes (RFC 6691). */
+  peerMss: number;
+  /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
+  sndShift = 0;
+  rcvShift = 0;
+  readonly offeredShift: number;
+  windowScaling = false;
+  timestamps = false;
+  sackPermitted = false;
+  tsRecent = 0;
+  tsRecentTime = 0;
+  lastAckSent = 0;
+  private readonly tsOffset: number;
+
+  /** Opened from LISTEN (passive) rather than by connect (active). */
+  passive = false;
+  /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
+  private returnsToListen = false;
+  private readonly chooseIss: (now: number) => number;
+
+  /** The user asked for a FIN (shutdown or close). */
+  finRequested = false;
+  /** Sequence number our FIN occupies, once it has been sent. */
+  finSeq: number | undefined;
+  /** Sequence number of the peer's FIN, once seen (possibly ahead of RCV.NXT). */
+  peerFinSeq: number | undefined;
+  /** The user called close(): nothing will read any more (RFC 9293 §3.6 half-duplex close). */
+  userClosed = false;
+
+  readonly sendBuffer: SendBuffer;
+  readonly receiveBuffer = new ReceiveBuffer();
+
+  // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
+  retransmitAt: number | undefined;
+  persistAt: number | undefined;
+  keepAliveAt: number | undefined;
+  delayedAckAt: number | undefined;
+  /** TIME-WAIT's 2*MSL, or the FIN-WAIT-2 timeout of a closed connection. */
+  closeAt: number | undefined;
+  userTimeoutAt: number | undefined;
+
+  readonly rtt: RttEstimator;
+  readonly congestion: CongestionControl;
+  /** Consecutive retransmission timeouts without progress. */
+  retransmits = 0;
+  /** Total retransmitted segments on this connection. */
+  totalRetransmits = 0;
+  private persistBackoff = 0;
+  private keepAliveProbesSent = 0;
+  /** RTT timing of one segment when timestamps are off (Karn: cleared on retransmission). */
+  private rttSeq: number | undefined;
+  private rttStart = 0;
+  private synSentAt = 0;
+
+  /** Send an ACK at the next pollTransmit. */
+  private ackNow = false;
+  /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
+  private synNeeded = false;
+  private unackedSegments = 0;
+  private readonly control: Segment[] = [];
+  private readonly events: TcpEvent[] = [];
+  private eventHead = 0;
+  private sendRefused = false;
+  private endSignalled = false;
+  private readonly challengeAcks: ChallengeAckLimiter;
+  /** When this connection last entered its current state (for listings). */
+  stateSince = 0;
+
+  constructor(opts: TcbOptions) {
+    this.config = resolveConfig(opts.config);
+    this.stats = opts.stats ?? new TcpStats();
+    this.challengeAcks = opts.challengeAcks ?? new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.localPort = opts.localPort;
+    this.remotePort = opts.remotePort ?? 0;
+    this.ipVersion = opts.ipVersion ?? 4;
+    const iss = opts.iss;
+    this.chooseIss = typeof iss === 'number' ? () => iss : iss;
+    this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
+    this.peerMss = defaultSendMss(this.ipVersion);
+    this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
+    this.tsOffset = (opts.random ?? new CryptoRandom()).nextUint32();
+    this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
+    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
+    this.congestion = (opts.congestion ?? ((mss) => new BasicCongestionControl(mss)))(this.sendMss);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // User calls (RFC 9293 §3.10.1 to §3.10.6)
+
+  /** Active OPEN: send a SYN (§3.10.1). */
+  connect(now: number): void {
+    if (this.state !== 'CLOSED') throw new TcpError('EISCONN', `connect in state ${this.state}`);
+    if (this.remotePort === 0) throw new TcpError('EINVAL', 'connect needs a remote port');
+    this.iss = this.chooseIss(now) >>> 0;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndMax = this.iss;
+    this.synNeeded = true;
+    this.stats.ActiveOpens++;
+    this.setState('SYN-SENT', now);
+  }
+
+  /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
+  listen(now: number): void {
+    if (this.state !== 'CLOSED') throw new TcpError('EISCONN', `listen in state ${this.state}`);
+    this.returnsToListen = true;
+    this.setState('LISTEN', now);
+  }
+
+  /**
+   * A TCB for a SYN that reached a listener (the stack's way in): it answers the SYN and is in
+   * SYN-RECEIVED, or CLOSED if the segment was not an acceptable SYN.
+   */
+  static accept(opts: TcbOptions, syn: Segment, now: number): Tcb {
+    const tcb = new Tcb({ ...opts, remotePort: syn.srcPort });
+    tcb.state = 'LISTEN';
+    tcb.stateSince = now;
+    tcb.handleSegment(syn, now);
+    if (tcb.state === 'LISTEN') tcb.state = 'CLOSED';
+    return tcb;
+  }
+
+  /**
+   * SEND (§3.10.2): queue data; returns how many bytes the send buffer took (the rest must be
+   * offered again after a 'writable' event). Throws EPIPE after shutdown or close.
+   */
+  send(data: Uint8Array, now: number): number {
+    if (this.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
+      throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.finRequested ? ' after shutdown' : ''}`);
+    }
+    const n = this.sendBuffer.push(data);
+    if (n < data.length) this.sendRefused = true;
+    this.armTimers(now);
+    return n;
+  }
+
+  /**
+   * SEND with the URGENT flag (§3.10.2, RFC 6093): queue data and mark it urgent. Segments sent
+   * until the peer acknowledges it carry URG, with the pointer at the byte after the urgent data.
+   */
+  sendUrgent(data: Uint8Array, now: number): number {
+    const n = this.send(data, now);
+    const bufferStart = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' ? seqAdd(this.iss, 1) : this.sndUna;
+    this.sndUp = seqAdd(bufferStart, this.sendBuffer.length);
+    this.urgentPending = true;
+    return n;
+  }
+
+  private urgentPending = false;
+
+  private canSendInState(): boolean {
+    const s = this.state;
+    return s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT';
+  }
+
+  /** Bytes `send` would accept now. */
+  get writableLength(): number {
+    return this.sendBuffer.free;
+  }
+
+  /**
+   * RECEIVE (§3.10.3): up to `max` bytes of in-order data, or undefined when there are none. Reading
+   * makes room, which may open the window; an ACK announcing it goes out when it matters.
+   */
+  read(max = Infinity): Uint8Array | undefined {
+    const before = this.windowToAdvertise(false);
+    const data = this.receiveBuffer.read(max);
+    if (data && isSynchronized(this.state)) {
+      const after = this.windowToAdvertise(false);
+      const grew = after - before;
+      // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
+      if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.config.receiveBufferSize / 2))) {
+        this.ackNow = true;
+      }
+    }
+    return data;
+  }
+
+  /** Bytes waiting to be read. */
+  get readableLength(): number {
+    return this.receiveBuffer.readable;
+  }
+
+  /** Half-close (§3.10.4 CLOSE, as `shutdown(SHUT_WR)`): send a FIN after the queued data, keep receiving. */
+  shutdown(now: number): void {
+    switch (this.state) {
+      case 'CLOSED':
+      case 'LISTEN':
+        this.setState('CLOSED', now);
+        return;
+      case 'SYN-SENT':
+      case 'SYN-RECEIVED':
+        // Queued until ESTABLISHED (§3.10.4).
+        this.finRequested = true;
+        return;
+      case 'ESTABLISHED':
+        this.finRequested = true;
+        this.setState('FIN-WAIT-1', now);
+        break;
+      case 'CLOSE-WAIT':
+        this.finRequested = true;
+        this.setState('LAST-ACK', now);
+        break;
+      default:
+        // Already closing.
+        return;
+    }
+    this.armTimers(now);
+  }
+
+  /**
+   * CLOSE (§3.10.4): shutdown, and the application will read no more. Unread data, or data that
+   * arrives later, aborts the connection with a RST so the peer learns it was lost (§3.6, RFC 2525 §2.17).
+   */
+  close(now: number): void {
+    if (this.state === 'SYN-SENT' || this.state === 'LISTEN') {
+      // §3.10.4: delete the TCB; nothing has been synchronized, so no RST.
+      this.enterClosed(now);
+      return;
+    }
+    this.userClosed = true;
+    if (this.receiveBuffer.readable > 0 && isSynchronized(this.state)) {
+      this.abort(now);
+      return;
+    }
+    this.shutdown(now);
+    if (this.state === 'FIN-WAIT-2') this.closeAt = now + this.config.finWait2TimeoutMs;
+  }
+
+  /** ABORT (§3.10.5): RST where the peer holds state for us, then CLOSED. */
+  abort(now: number): void {
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+      case 'CLOSE-WAIT':
+        this.queueRst(this.sndMax);
+        break;
+      default:
+        break;
+    }
+    this.sendBuffer.clear();
+    this.enterClosed(now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Segment arrival (RFC 9293 §3.10.7)
+
+  handleSegment(seg: Segment, now: number): void {
+    this.stats.InSegs++;
+    switch (this.state) {
+      case 'CLOSED':
+        this.closedInput(seg);
+        break;
+      case 'LISTEN':
+        this.listenInput(seg, now);
+        break;
+      case 'SYN-SENT':
+        this.synSentInput(seg, now);
+        break;
+      default:
+        this.synchronizedInput(seg, now);
+    }
+    this.armTimers(now);
+  }
+
+  /** §3.10.7.1: everything is answered with a RST, except a RST. */
+  private closedInput(seg: Segment): void {
+    const rst = resetFor(seg);
+    if (rst) this.queueControl(rst);
+  }
+
+  /** §3.10.7.2 */
+  private listenInput(seg: Segment, now: number): void {
+    const f = seg.flags;
+    if (f & TcpFlag.RST) return; // first: an incoming RST is ignored
+    if (f & TcpFlag.ACK) {
+      // second: any acknowledgment is bad here: <SEQ=SEG.ACK><CTL=RST>
+      this.queueRst(seg.ack, seg.srcPort);
+      return;
+    }
+    if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
+    // third: security (no compartments in synack); fourth: the SYN.
+    this.remotePort = seg.srcPort;
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.iss = this.chooseIss(now) >>> 0;
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.sndMax = this.iss;
+    this.negotiate(seg.options, now);
+    // The SYN's window is never scaled (RFC 7323 §2.2).
+    this.sndWnd = seg.window;
+    this.maxSndWnd = seg.window;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = this.iss;
+    this.passive = true;
+    this.synNeeded = true;
+    this.stats.PassiveOpens++;
+    this.setState('SYN-RECEIVED', now);
+    // Data or FIN on the SYN are processed once ESTABLISHED (§3.10.7.2): held in the queue.
+    this.holdSynText(seg);
+  }
+
+  /** Data and FIN that came with a SYN wait in the reassembly queue until the connection is established. */
+  private holdSynText(seg: Segment): void {
+    const dataSeq = seqAdd(seg.seq, 1);
+    // Only what fits in the window our SYN-ACK offers is kept (§3.10.7.4 trims to the window); the
+    // peer sends the rest again, and a FIN behind dropped data is dropped with it.
+    const room = Math.min(this.config.receiveBufferSize, 0xffff);
+    const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
+    if (kept.length > 0) this.receiveBuffer.insertOutOfOrder(dataSeq, kept);
+    if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) this.peerFinSeq = seqAdd(dataSeq, kept.length);
+  }
+
+  /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
+  private negotiate(o: TcpOptions, now: number): void {
+    if (o.mss !== undefined && o.mss > 0) this.peerMss = o.mss;
+    // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
+    if (this.config.windowScaling && o.wscale !== undefined) {
+      this.windowScaling = true;
+      this.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
+      this.rcvShift = this.offeredShift;
+    } else {
+      this.windowScaling = false;
+      this.sndShift = 0;
+      this.rcvShift = 0;
+    }
+    if (this.config.timestamps && o.timestamp) {
+      this.timestamps = true;
+      this.tsRecent = o.timestamp.value;
+      this.tsRecentTime = now;
+    } else {
+      this.timestamps = false;
+    }
+    this.sackPermitted = this.config.sack && o.sackPermitted === true;
+  }
+
+  /** §3.10.7.3 */
+  private synSentInput(seg: Segment, now: number): void {
+    const f = seg.flags;
+    let ackAcceptable = false;
+    if (f & TcpFlag.ACK) {
+      // first: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable: RST (unless a RST), drop.
+      if (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax)) {
+        if (!(f & TcpFlag.RST)) this.queueRst(seg.ack);
+        return;
+      }
+      ackAcceptable = seqLt(this.sndUna, seg.ack) && seqLe(seg.ack, this.sndMax);
+    }
+    if (f & TcpFlag.RST) {
+      // second: a RST counts only with an acceptable ACK (RFC 5961 §3.2 keeps this for SYN-SENT).
+      if (ackAcceptable) this.fail('ECONNREFUSED', 'connection refused: RST in answer to our SYN', now);
+      return;
+    }
+    // third: security, none. fourth: SYN.
+    if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.negotiate(seg.options, now);
+    if (f & TcpFlag.ACK) this.sndUna = seg.ack;
+    if (seqGt(this.sndUna, this.iss)) {
+      // Our SYN is acknowledged: ESTABLISHED.
+      this.sndWnd = seg.window; // a SYN's window is not scaled
+      this.maxSndWnd = seg.window;
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = seg.ack;
+      this.sndNxt = seqGe(this.sndNxt, this.sndUna) ? this.sndNxt : this.sndUna;
+      this.handshakeRtt(now);
+      this.ackNow = true;
+      this.establish(now);
+      if (seg.payload.length > 0 || f & (TcpFlag.FIN | TcpFlag.URG)) {
+        // §3.10.7.3: continue at the sixth step (URG), with the SYN itself trimmed off.
+        const rest: Segment = { ...seg, seq: this.rcvNxt, flags: f & ~TcpFlag.SYN };
+        // §3.10.7.4 processes only what lies inside the window (our SYN's): trim data and FIN beyond it.
+        this.urgentTextFin(this.trimToWindow(rest, this.receiveWindow()), now);
+      }
+      return;
+    }
+    // Simultaneous open (Figure 7): SYN-RECEIVED, and our SYN goes again with an ACK.
+    this.sndWnd = seg.window;
+    this.maxSndWnd = seg.window;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.sndNxt = this.iss;
+    this.synNeeded = true;
+    this.setState('SYN-RECEIVED', now);
+    this.holdSynText(seg);
+  }
+
+  /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
+  private handshakeRtt(now: number): void {
+    if (this.retransmits === 0) this.rtt.sample(now - this.synSentAt);
+    else this.rtt.resetAfterHandshakeTimeout();
+    this.retransmits = 0;
+    this.retransmitAt = undefined;
+  }
+
+  private establish(now: number): void {
+    this.congestion.setMss(this.sendMss);
+    this.setState('ESTABLISHED', now);
+    this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
+    this.emit({ type: 'connected' });
+    if (this.finRequested) this.setState('FIN-WAIT-1', now);
+  }
+
+  /** §3.10.7.4: SYN-RECEIVED and every state after it. */
+  private synchronizedInput(seg: Segment, now: number): void {
+    const f = seg.flags;
+    const rst = (f & TcpFlag.RST) !== 0;
+    const ts = seg.options.timestamp;
+
+    // RFC 7323 §3.2 and §5.3 (R1): timestamps, checked before the sequence number.
+    if (this.timestamps && !rst) {
+      if (!ts) {
+        if (this.config.requireTimestamps) {
+          this.stats.TCPMissingTimestampDrops++;
+          return;
+        }
+      } else if (now - this.tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, this.tsRecent)) {
+        this.stats.PAWSEstab++;
+        this.ackNow = true;
+        return;
+      }
+    }
+
+    // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again (as Linux and FreeBSD do).
+    if (this.state === 'SYN-RECEIVED' && f & TcpFlag.SYN && !(f & (TcpFlag.ACK | TcpFlag.RST)) && seg.seq === this.irs) {
+      this.synNeeded = true;
+      this.sndNxt = this.iss;
+      return;
+    }
+
+    // Simultaneous open (Figure 7, line 6): the peer's SYN-ACK repeats the SYN we already hold. Trim the
+    // SYN off first, as §3.10.7.4 allows ("trimming off any portions that lie outside the window
+    // (including SYN and FIN)"), so that its ACK completes the handshake (Linux does the same).
+    if (this.state === 'SYN-RECEIVED' && !this.passive && f & TcpFlag.SYN && f & TcpFlag.ACK && !rst && seg.seq === this.irs) {
+      seg = { ...seg, seq: seqAdd(seg.seq, 1), flags: f & ~TcpFlag.SYN };
+    }
+
+    // first: the sequence number.
+    const len = segmentLength(seg);
+    const wnd = this.receiveWindow();
+    if (!this.acceptable(seg.seq, len, wnd)) {
+      // Zero window: still take the ACK, URG and RST of a segment at RCV.NXT (§3.10.7.4).
+      if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
+        if (!rst) {
+          this.stats.TCPOutOfWindowAcks++;
+          this.ackNow = true;
+          // TIME-WAIT: a retransmitted FIN is re-acknowledged and restarts the 2*MSL timer.
+          if (this.state === 'TIME-WAIT' && f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === this.rcvNxt) {
+            this.closeAt = now + 2 * this.config.mslMs;
+          }
+        }
+        return;
+      }
+      // Keep the SYN: RFC 5961 §4.2 challenges it "irrespective of the sequence number" and drops the
+      // segment, so its ACK must not be taken.
+      seg = { ...seg, payload: EMPTY_PAYLOAD, flags: f & ~TcpFlag.FIN };
+      this.ackNow = true;
+    }
+    seg = this.trimToWindow(seg, wnd);
+    this.heardFromPeer(now);
+
+    // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
+    if (this.timestamps && ts && seqGe(ts.value, this.tsRecent) && seqLe(seg.seq, this.lastAckSent)) {
+      this.tsRecent = ts.value;
+      this.tsRecentTime = now;
+    }
+
+    // second: RST (with RFC 5961 §3.2).
+    if (seg.flags & TcpFlag.RST) {
+      this.rstInput(seg, now);
+      return;
+    }
+    // third: security and precedence: no compartments in synack.
+    // fourth: SYN (RFC 5961 §4).
+    if (seg.flags & TcpFlag.SYN) {
+      if (this.state === 'SYN-RECEIVED' && this.passive) {
+        this.attemptFailed(now, 'SYN in window during SYN-RECEIVED');
+        return;
+      }
+      if (this.config.rfc5961) this.challengeAck(now);
+      else {
+        // RFC 793 behaviour: an in-window SYN is an error: reset.
+        this.queueRst(this.sndMax);
+        this.fail('ECONNRESET', 'connection reset: SYN in window', now);
+      }
+      return;
+    }
+    // fifth: ACK.
+    if (!(seg.flags & TcpFlag.ACK)) return;
+    if (!this.ackInput(seg, now)) return;
+    this.urgentTextFin(seg, now);
+  }
+
+  /** The four cases of §3.10.7.4's acceptability table. */
+  private acceptable(seq: number, len: number, wnd: number): boolean {
+    const nxt = this.rcvNxt;
+    if (len === 0) {
+      return wnd === 0 ? seq === nxt : seqDistance(nxt, seq) < wnd;
+    }
+    if (wnd === 0) return false;
+    const last = seqAdd(seq, len - 1);
+    return seqDistance(nxt, seq) < wnd || seqDistance(nxt, last) < wnd;
+  }
+
+  /** Keep only the part of the segment inside [RCV.NXT, RCV.NXT + RCV.WND): "only the new parts are processed". */
+  private trimToWindow(seg: Segment, wnd: number): Segment {
+    let { seq, payload, flags } = seg;
+    let changed = false;
+    if (seqLt(seq, this.rcvNxt)) {
+      let cut = seqDiff(this.rcvNxt, seq);
+      if (flags & TcpFlag.SYN) {
+        flags &= ~TcpFlag.SYN;
+        cut--;
+      }
+      if (cut >= payload.length) {
+        if (cut > payload.length) flags &= ~TcpFlag.FIN; // the FIN was old too
+        cut = payload.length;
+      }
+      payload = payload.subarray(cut);
+      seq = this.rcvNxt;
+      changed = true;
+    }
+    const room = wnd - seqDiff(seq, this.rcvNxt);
+    if (payload.length > room) {
+      payload = payload.subarray(0, Math.max(0, room));
+      flags &= ~TcpFlag.FIN; // a FIN beyond the window is not accepted
+      changed = true;
+    } else if (payload.length === room && flags & TcpFlag.FIN) {
+      // §3.10.7.4: the FIN would sit at RCV.NXT + RCV.WND, just outside the window: trimmed off.
+      flags &= ~TcpFlag.FIN;
+      changed = true;
+    }
+    return changed ? { ...seg, seq, payload, flags } : seg;
+  }
+
+  private rstInput(seg: Segment, now: number): void {
+    // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge ACK.
+    if (this.config.rfc5961 && seg.seq !== this.rcvNxt) {
+      this.challengeAck(now);
+      return;
+    }
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+        if (this.passive) this.attemptFailed(now, 'RST in SYN-RECEIVED');
+        else this.fail('ECONNREFUSED', 'connection refused', now);
+        return;
+      case 'ESTABLISHED':
+      case 'CLOSE-WAIT':
+        this.stats.EstabResets++;
+        this.fail('ECONNRESET', 'connection reset by peer', now);
+        return;
+      case 'FIN-WAIT-1':
+      case 'FIN-WAIT-2':
+        this.fail('ECONNRESET', 'connection reset by peer', now);
+        return;
+      case 'CLOSING':
+      case 'LAST-ACK':
+        this.enterClosed(now);
+        return;
+      case 'TIME-WAIT':
+        // RFC 1337: a RST must not cut TIME-WAIT short (TIME-WAIT assassination).
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A passively opened connection that did not complete: back to LISTEN, or gone (a stack's child). */
+  private attemptFailed(now: number, why: string): void {
+    this.stats.AttemptFails++;
+    if (this.returnsToListen) {
+      this.resetToListen(now);
+      return;
+    }
+    void why;
+    this.enterClosed(now);
+  }
+
+  private resetToListen(now: number): void {
+    this.sendBuffer.clear();
+    this.receiveBuffer.clear();
+    this.remotePort = 0;
+    this.synNeeded = false;
+    this.ackNow = false;
+    this.control.length = 0;
+    this.retransmitAt = undefined;
+    this.retransmits = 0;
+    this.peerFinSeq = undefined;
+    this.finSeq = undefined;
+    this.finRequested = false;
+    this.passive = false;
+    this.timestamps = false;
+    this.windowScaling = false;
+    this.sackPermitted = false;
+    this.sndShift = 0;
+    this.rcvShift = 0;
+    this.setState('LISTEN', now);
+  }
+
+  /** Fifth step. Returns false when the segment is finished with. */
+  private ackInput(seg: Segment, now: number): boolean {
+    const ack = seg.ack;
+    if (this.state === 'SYN-RECEIVED') {
+      if (!(seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax))) {
+        this.queueRst(ack); // <SEQ=SEG.ACK><CTL=RST>
+        return false;
+      }
+      this.handshakeRtt(now);
+      this.sndWnd = seg.window << this.sndShift;
+      this.maxSndWnd = Math.max(this.maxSndWnd, this.sndWnd);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      this.sndUna = ack;
+      if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+      this.synNeeded = false;
+      this.establish(now);
+      // Fall through to the ESTABLISHED processing of the same ACK (it may acknowledge data too).
+    }
+    // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+    if (this.config.rfc5961 && !(seqGe(ack, seqAdd(this.sndUna, -this.maxSndWnd)) && seqLe(ack, this.sndMax))) {
+      this.challengeAck(now);
+      return false;
+    }
+    if (seqGt(ack, this.sndMax)) {
+      // Acknowledges something not yet sent: ACK, drop.
+      this.ackNow = true;
+      return false;
+    }
+    if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
+    if (seqLe(this.sndUna, ack)) {
+      // Window update (§3.10.7.4): only from a segment at least as new as the last one used.
+      if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
+        this.sndWnd = seg.window << this.sndShift;
+        this.sndWl1 = seg.seq;
+        this.sndWl2 = ack;
+        if (this.sndWnd > this.maxSndWnd) this.maxSndWnd = this.sndWnd;
+        if (this.sndWnd > 0) {
+          this.persistAt = undefined;
+          this.persistBackoff = 0;
+        }
+      }
+      // §3.8.6.1 (MUST-38): a peer that answers zero-window probes keeps the connection open. The user
+      // timeout (RFC 5482) stops here and starts again with the next probe (dataSegment arms it).
+      if (this.sndWnd === 0) this.userTimeoutAt = undefined;
+    }
+    const finAcked = this.finSeq !== undefined && seqGt(this.sndUna, this.finSeq);
+    switch (this.state) {
+      case 'FIN-WAIT-1':
+        if (finAcked) {
+          this.setState('FIN-WAIT-2', now);
+          if (this.userClosed) this.closeAt = now + this.config.finWait2TimeoutMs;
+        }
+        return true;
+      case 'CLOSING':
+        if (finAcked) this.enterTimeWait(now);
+        return false; // otherwise ignore the segment
+      case 'LAST-ACK':
+        if (finAcked) this.enterClosed(now);
+        return false;
+      case 'TIME-WAIT':
+        // Only a retransmitted FIN can arrive: handled with the FIN below.
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  /** SND.UNA < SEG.ACK: data (and perhaps our FIN) acknowledged. */
+  private newAck(seg: Segment, now: number): void {
+    const ack = seg.ack;
+    const acked = seqDiff(ack, this.sndUna);
+    const finCovered = this.finSeq !== undefined && seqGt(ack, this.finSeq) ? 1 : 0;
+    this.sendBuffer.consume(acked - finCovered);
+    this.congestion.onAck(acked, seqDiff(this.sndMax, this.sndUna), now);
+    this.sndUna = ack;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    if (this.urgentPending && seqGe(ack, this.sndUp)) this.urgentPending = false;
+    // RTT: from the echoed timestamp (RFC 7323 §4.1), else the timed segment (Karn's rule).
+    const ts = seg.options.timestamp;
+    if (this.timestamps && ts && ts.echo !== 0) {
+      this.rtt.sample(seqDiff(this.tsNow(now), ts.echo));
+    } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
+      this.rtt.sample(now - this.rttStart);
+      this.rttSeq = undefined;
+    }
+    this.retransmits = 0;
+    // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+    this.retransmitAt = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
+    this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
+    if (this.sendRefused && this.sendBuffer.free > 0) {
+      this.sendRefused = false;
+      this.emit({ type: 'writable' });
+    }
+  }
+
+  /** Sixth to eighth steps: URG, text, FIN. */
+  private urgentTextFin(seg: Segment, now: number): void {
+    const receiving = this.state === 'ESTABLISHED' || this.state === 'FIN-WAIT-1' || this.state === 'FIN-WAIT-2';
+    // sixth: URG (RFC 6093: the pointer is the sequence number of the byte after the urgent data).
+    if (seg.flags & TcpFlag.URG && receiving) {
+      const up = seqAdd(seg.seq, seg.urgentPointer);
+      if (seqGt(up, this.rcvUp) || this.rcvUp === 0) {
+        this.rcvUp = up;
+        if (seqGt(up, this.rcvNxt)) this.emit({ type: 'urgent', pointer: up });
+      }
+    }
+    // seventh: text.
+    if (receiving) {
+      if (seg.payload.length > 0) {
+        if (this.userClosed) {
+          // Nobody will read it: tell the peer its data was lost (§3.6).
+          this.abort(now);
+          return;
+        }
+        this.receiveText(seg, now);
+      } else if (this.receiveBuffer.outOfOrderBytes > 0) {
+        this.advanceInOrder();
+      }
+    }
+    // eighth: FIN.
+    if (seg.flags & TcpFlag.FIN && this.state !== 'TIME-WAIT') {
+      const finSeq = seqAdd(seg.seq, seg.payload.length);
+      // A held FIN that in-order data has since passed was never a real end of stream: by the time it
+      // would be processed it is an old segment (§3.10.7.4), so this FIN replaces it.
+      if (this.peerFinSeq === undefined || (!this.endSignalled && seqLt(this.peerFinSeq, this.rcvNxt))) this.peerFinSeq = finSeq;
+      // A FIN ahead of RCV.NXT is an out-of-order segment: duplicate ACK at once (RFC 5681 §4.2), as for data.
+      if (seqGt(finSeq, this.rcvNxt)) this.ackNow = true;
+    } else if (seg.flags & TcpFlag.FIN && this.state === 'TIME-WAIT') {
+      // The peer's FIN again: re-acknowledge and restart 2*MSL.
+      this.ackNow = true;
+      this.closeAt = now + 2 * this.config.mslMs;
+      return;
+    }
+    if (this.peerFinSeq !== undefined && this.peerFinSeq === this.rcvNxt) this.peerFin(now);
+  }
+
+  private receiveText(seg: Segment, now: number): void {
+    const hadHoles = this.receiveBuffer.outOfOrderBytes > 0;
+    if (seg.seq === this.rcvNxt) {
+      this.receiveBuffer.pushInOrder(seg.payload);
+      this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
+      this.advanceInOrder();
+      this.emit({ type: 'readable' });
+      this.unackedSegments++;
+      // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a hole fills.
+      if (hadHoles || this.config.ackDelayMs === 0 || this.unackedSegments >= 2) this.ackNow = true;
+      else if (this.delayedAckAt === undefined) this.delayedAckAt = now + this.config.ackDelayMs;
+    } else {
+      // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
+      this.receiveBuffer.insertOutOfOrder(seg.seq, seg.payload);
+      this.stats.TCPOFOQueue++;
+      this.ackNow = true;
+    }
+  }
+
+  private advanceInOrder(): void {
+    const before = this.rcvNxt;
+    this.rcvNxt = this.receiveBuffer.drainInOrder(this.rcvNxt);
+    if (this.rcvNxt !== before) {
+      this.emit({ type: 'readable' });
+      this.ackNow = true;
+    }
+  }
+
+  /** The peer's FIN, now in order (§3.10.7.4 eighth step). */
+  private peerFin(now: number): void {
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.ackNow = true;
+    if (!this.endSignalled) {
+      this.endSignalled = true;
+      this.emit({ type: 'end' });
+    }
+    switch (this.state) {
+      case 'SYN-RECEIVED':
+      case 'ESTABLISHED':
+        this.setState('CLOSE-WAIT', now);
+        break;
+      case 'FIN-WAIT-1':
+        if (this.finSeq !== undefined && seqGt(this.sndUna, this.finSeq)) this.enterTimeWait(now);
+        else this.setState('CLOSING', now);
+        break;
+      case 'FIN-WAIT-2':
+        this.enterTimeWait(now);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private enterTimeWait(now: number): void {
+    this.setState('TIME-WAIT', now);
+    // Every other timer stops; 2*MSL starts (§3.10.7.4).
+    this.retransmitAt = undefined;
+    this.persistAt = undefined;
+    this.keepAliveAt = undefined;
+    this.userTimeoutAt = undefined;
+    this.closeAt = now + 2 * this.config.mslMs;
+  }
+
+  private challengeAck(now: number): void {
+    if (this.challengeAcks.allow(now)) {
+      this.stats.TCPChallengeACK++;
+      this.ackNow = true;
+    } else {
+      this.stats.TCPChallengeACKSuppressed++;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Timers
+
+  /** The earliest deadline of any running timer, or undefined. */
+  pollTimeout(): number | undefined {
+    let t: number | undefined;
+    for (const d of [this.retransmitAt, this.persistAt, this.keepAliveAt, this.delayedAckAt, this.closeAt, this.userTimeoutAt]) {
+      if (d !== undefined && (t === undefined || d < t)) t = d;
+    }
+    return t;
+  }
+
+  handleTimeout(now: number): void {
+    if (this.closeAt !== undefined && now >= this.closeAt) {
+      // TIME-WAIT over, or FIN-WAIT-2 given up on.
+      this.closeAt = undefined;
+      this.enterClosed(now);
+      return;
+    }
+    if (this.userTimeoutAt !== undefined && now >= this.userTimeoutAt) {
+      this.timedOut(now, 'user timeout: data unacknowledged (RFC 5482)');
+      return;
+    }
+    if (this.retransmitAt !== undefined && now >= this.retransmitAt) this.retransmitTimeout(now);
+    if (this.persistAt !== undefined && now >= this.persistAt) this.persistTimeout();
+    if (this.keepAliveAt !== undefined && now >= this.keepAliveAt) this.keepAliveTimeout(now);
+    if (this.delayedAckAt !== undefined && now >= this.delayedAckAt) {
+      this.delayedAckAt = undefined;
+      this.stats.DelayedACKs++;
+      this.ackNow = true;
+    }
+    this.armTimers(now);
+  }
+
+  private retransmitTimeout(now: number): void {
+    this.retransmitAt = undefined;
+    this.retransmits++;
+    const handshake = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED';
+    const limit = this.state === 'SYN-SENT' ? this.config.synRetries : this.state === 'SYN-RECEIVED' ? this.config.synAckRetries : this.config.r2;
+    if (this.retransmits > limit) {
+      if (this.state === 'SYN-RECEIVED' && this.passive) {
+        this.attemptFailed(now, 'SYN-ACK retransmissions exhausted');
+        return;
+      }
+      this.timedOut(now, handshake ? 'connect timed out: no answer to SYN' : 'connection timed out: retransmissions exhausted (R2)');
+      return;
+    }
+    if (!handshake && this.retransmits === this.config.r1) {
+      this.emit({ type: 'retransmit-threshold', retransmissions: this.retransmits });
+    }
+    this.rtt.backoff();
+    this.rttSeq = undefined; // Karn: no sample from a retransmitted segment
+    this.totalRetransmits++;
+    if (handshake) {
+      this.synNeeded = true;
+      this.sndNxt = this.iss;
+    } else {
+      // Go back to SND.UNA and send again from there, from a window of one segment (RFC 5681 §3.1).
+      this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now);
+      this.sndNxt = this.sndUna;
+      if (this.sndWnd === 0) {
+        // Nothing may be sent into a zero window: the persist timer takes over (as BSD's tcp_output does).
+        this.retransmits = 0;
+        return;
+      }
+    }
+    this.retransmitAt = now + this.rtt.rto;
+  }
+
+  private persistTimeout(): void {
+    this.persistAt = undefined;
+    if (this.sndWnd === 0) {
+      this.persistBackoff++;
+      // The probe is the first unacknowledged byte, sent again until the window opens.
+      this.sndNxt = this.sndUna;
+      this.stats.TCPWindowProbes++;
+    }
+    this.forceProbe = true;
+  }
+
+  /** Send one byte into a zero window at the next pollTransmit (a window probe). */
+  private forceProbe = false;
+
+  private keepAliveTimeout(now: number): void {
+    this.keepAliveAt = undefined;
+    if (this.keepAliveProbesSent >= this.config.keepAliveProbes) {
+      this.timedOut(now, 'connection timed out: keep-alive probes unanswered');
+      return;
+    }
+    this.keepAliveProbesSent++;
+    this.stats.TCPKeepAliveProbes++;
+    // §3.8.4: a segment with SEG.SEQ = SND.NXT-1 (already acknowledged), which the peer must ACK.
+    this.queueControl(
+      makeSegment({
+        srcPort: this.localPort,
+        dstPort: this.remotePort,
+        seq: seqAdd(this.sndUna, -1),
+        ack: this.rcvNxt,
+        flags: TcpFlag.ACK,
+        window: this.windowField(),
+        options: this.timestamps ? { timestamp: { value: this.tsNow(now), echo: this.tsRecent } } : NO_OPTIONS,
+      }),
+    );
+    this.keepAliveAt = now + this.config.keepAliveIntervalMs;
+  }
+
+  private timedOut(now: number, message: string): void {
+    this.stats.TCPTimeouts++;
+    if (isSynchronized(this.state)) this.queueRst(this.sndMax);
+    this.fail('ETIMEDOUT', message, now);
+  }
+
+  /** Start or stop the persist and keep-alive timers to match the connection's condition. */
+  private armTimers(now: number): void {
+    const s = this.state;
+    if (s === 'CLOSED' || s === 'LISTEN' || s === 'TIME-WAIT') {
+      this.persistAt = undefined;
+      this.keepAliveAt = undefined;
+      return;
+    }
+    // Persist: data waiting behind a zero window and no retransmission timer to bring an ACK (§3.8.6.1).
+    // The same timer is sender-side SWS avoidance's override timeout (§3.8.6.2.1): nothing in flight and
+    // a window too small for what is queued.
+    const unsent = this.unsentBytes();
+    const waiting = this.sendBuffer.length > 0 && (unsent > 0 || this.sndMax !== this.sndUna);
+    const stalled =
+      this.sndWnd === 0
+        ? waiting && this.retransmitAt === undefined
+        : this.sndMax === this.sndUna && unsent > 0 && this.sndWnd < Math.min(this.sendMss, unsent);
+    if (isSynchronized(s) && s !== 'SYN-RECEIVED' && stalled) {
+      if (this.persistAt === undefined && !this.forceProbe) {
+        const base = Math.max(this.rtt.rto, this.config.persistMinMs);
+        this.persistAt = now + Math.min(this.config.persistMaxMs, base * 2 ** this.persistBackoff);
+      }
+    } else {
+      this.persistAt = undefined;
+    }
+    // Keep-alive: only when idle in a synchronized state (§3.8.4).
+    if (this.config.keepAlive && (s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-2') && this.sndMax === this.sndUna) {
+      if (this.keepAliveAt === undefined) this.keepAliveAt = now + (this.keepAliveProbesSent > 0 ? this.config.keepAliveIntervalMs : this.config.keepAliveIdleMs);
+    } else if (this.keepAliveProbesSent === 0) {
+      this.keepAliveAt = undefined;
+    }
+  }
+
+  /** Anything heard from the peer proves it alive. */
+  private heardFromPeer(now: number): void {
+    if (this.config.keepAlive) {
+      this.keepAliveProbesSent = 0;
+      this.keepAliveAt = undefined;
+      this.armTimers(now);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
+  pollTransmit(now: number): Segment | undefined {
+    const seg = this.nextSegment(now);
+    if (seg) {
+      this.stats.OutSegs++;
+      if (seg.flags & TcpFlag.RST) this.stats.OutRsts++;
+    }
+    return seg;
+  }
+
+  private nextSegment(now: number): Segment | undefined {
+    if (this.control.length > 0) return this.control.shift();
+    switch (this.state) {
+      case 'CLOSED':
+      case 'LISTEN':
+        return undefined;
+      case 'SYN-SENT':
+        return this.synNeeded ? this.synSegment(now, false) : undefined;
+      case 'SYN-RECEIVED':
+        if (this.synNeeded) return this.synSegment(now, true);
+        return this.ackNow ? this.ackSegment(now, this.sndNxt, 0, EMPTY_PAYLOAD) : undefined;
+      default:
+        return this.dataSegment(now);
+    }
+  }
+
+  private synSegment(now: number, withAck: boolean): Segment {
+    this.synNeeded = false;
+    const o: TcpOptions = { mss: this.advertisedMss };
+    if (withAck) {
+      // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+      if (this.windowScaling) o.wscale = this.rcvShift;
+      if (this.sackPermitted) o.sackPermitted = true;
+      if (this.timestamps) o.timestamp = { value: this.tsNow(now), echo: this.tsRecent };
+    } else {
+      if (this.config.windowScaling) o.wscale = this.offeredShift;
+      if (this.config.sack) o.sackPermitted = true;
+      if (this.config.timestamps) o.timestamp = { value: this.tsNow(now), echo: 0 };
+      this.synSentAt = now;
+    }
+    if (this.retransmits === 0 && withAck) this.synSentAt = now;
+    this.sndNxt = seqAdd(this.iss, 1);
+    if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
+    if (this.retransmits > 0) this.stats.RetransSegs++;
+    this.retransmitAt ??= now + this.rtt.rto;
+    const window = Math.min(this.freeReceiveSpace(), 0xffff); // never scaled on a SYN
+    if (withAck) {
+      this.lastAckSent = this.rcvNxt;
+      this.rcvAdv = seqAdd(this.rcvNxt, window);
+    }
+    return makeSegment({
+      srcPort: this.localPort,
+      dstPort: this.remotePort,
+      seq: this.iss,
+      ack: withAck ? this.rcvNxt : 0,
+      flags: withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN,
+      window,
+      options: o,
+    });
+  }
+
+  /** Bytes in the send buffer not yet sent (from SND.NXT). */
+  private unsentBytes(): number {
+    const sentData = seqDiff(this.sndNxt, this.sndUna) - (this.finSeq !== undefined && seqGt(this.sndNxt, this.finSeq) ? 1 : 0);
+    return Math.max(0, this.sendBuffer.length - Math.max(0, sentData));
+  }
+
+  /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
+  get sendMss(): number {
+    return Math.max(1, Math.min(this.peerMss, this.advertisedMss) - (this.timestamps ? TS_OPTION_BYTES : 0));
+  }
+
+  private dataSegment(now: number): Segment | undefined {
+    const s = this.state;
+    const canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
+    if (canSendData) {
+      const offset = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
+      const unsent = Math.max(0, this.sendBuffer.length - offset);
+      const inFlight = seqDiff(this.sndNxt, this.sndUna);
+      let usable = Math.max(0, Math.min(this.sndWnd, this.congestion.cwnd) - inFlight);
+      const probing = this.forceProbe;
+      const windowProbe = probing && this.sndWnd === 0;
+      if (probing) {
+        // Zero-window probe: one byte beyond the window (§3.8.6.1); or, with a small window, the
+        // override timeout: send what fits (§3.8.6.2.1).
+        this.forceProbe = false;
+        usable = Math.max(usable, 1);
+      }
+      let len = Math.min(unsent, usable, this.sendMss);
+      const finPending = this.finRequested && (this.finSeq === undefined || seqLe(this.sndNxt, this.finSeq));
+      const fin = finPending && offset + len === this.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
+      if (len > 0 && len < this.sendMss && !probing && !fin) {
+        // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
+        // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
+        const allQueued = len === unsent;
+        const nagleOk = this.config.noDelay || inFlight === 0;
+        if (!(allQueued && nagleOk) && len < this.maxSndWnd / 2) len = 0;
+      }
+      if (len > 0 || fin) {
+        const payload = len > 0 ? this.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
+        const retransmission = seqLt(this.sndNxt, this.sndMax);
+        let flags = TcpFlag.ACK;
+        if (len > 0 && offset + len === this.sendBuffer.length) flags |= TcpFlag.PSH;
+        if (fin) flags |= TcpFlag.FIN;
+        const seq = this.sndNxt;
+        let urgentPointer = 0;
+        if (this.urgentPending && seqGt(this.sndUp, seq)) {
+          flags |= TcpFlag.URG;
+          urgentPointer = Math.min(0xffff, seqDiff(this.sndUp, seq));
+        }
+        const seg = this.ackSegment(now, seq, flags, payload, urgentPointer);
+        const end = seqAdd(seq, len + (fin ? 1 : 0));
+        // A window probe moves SND.MAX but not SND.NXT (BSD's persist state does the same): a receiver
+        // at zero window drops the probe's byte, so sending resumes with it when the window opens,
+        // not after it (which would leave a hole for the retransmission timer to fill).
+        this.sndNxt = windowProbe ? seq : end;
+        if (fin) this.finSeq = seqAdd(seq, len);
+        if (seqGt(end, this.sndMax)) this.sndMax = end;
+        if (retransmission) this.stats.RetransSegs++;
+        else if (!this.timestamps && this.rttSeq === undefined && !windowProbe) {
+          this.rttSeq = seq;
+          this.rttStart = now;
+        }
+        // A window probe is not retransmitted on the RTO: the persist timer repeats it.
+        if (this.retransmitAt === undefined && !windowProbe) this.retransmitAt = now + this.rtt.rto;
+        // §3.8.6.1: the next probe is due one backed-off interval after this one, answered or not (a
+        // lost probe or a lost answer must not stop the probing).
+        if (windowProbe) {
+          this.persistAt = now + Math.min(this.config.persistMaxMs, Math.max(this.rtt.rto, this.config.persistMinMs) * 2 ** this.persistBackoff);
+        }
+        if (this.userTimeoutAt === undefined && this.config.userTimeoutMs !== undefined) this.userTimeoutAt = now + this.config.userTimeoutMs;
+        return seg;
+      }
+    }
+    if (this.ackNow) {
+      // An ACK carries <SEQ=SND.NXT> (§3.10.7.4) in the RFC's sense: the next new octet, our SND.MAX,
+      // not the rewound SND.NXT of a retransmission, which a peer that already has those octets finds
+      // unacceptable (it would drop the ACK and answer, an endless exchange). During zero-window
+      // probing SND.MAX counts the probe's octet the peer dropped, so SND.NXT then (as BSD's tcp_output).
+      const seq = this.persistAt !== undefined || this.forceProbe ? this.sndNxt : this.sndMax;
+      return this.ackSegment(now, seq, TcpFlag.ACK, EMPTY_PAYLOAD);
+    }
+    return undefined;
+  }
+
+  /** A segment carrying the current acknowledgment and window (everything after the handshake does). */
+  private ackSegment(now: number, seq: number, flags: number, payload: Uint8Array, urgentPointer = 0): Segment {
+    this.ackNow = false;
+    this.delayedAckAt = undefined;
+    this.unackedSegments = 0;
+    this.lastAckSent = this.rcvNxt;
+    return makeSegment({
+      srcPort: this.localPort,
+      dstPort: this.remotePort,
+      seq,
+      ack: this.rcvNxt,
+      flags: flags | TcpFlag.ACK,
+      window: this.windowField(),
+      urgentPointer,
+      options: this.timestamps ? { timestamp: { value: this.tsNow(now), echo: this.tsRecent } } : NO_OPTIONS,
+      payload,
+    });
+  }
+
+  private freeReceiveSpace(): number {
+    return Math.max(0, this.config.receiveBufferSize - this.receiveBuffer.readable - this.receiveBuffer.outOfOrderBytes);
+  }
+
+  /** RCV.WND: what remains of the window last advertised. */
+  private receiveWindow(): number {
+    const w = seqDiff(this.rcvAdv, this.rcvNxt);
+    return w > 0 ? w : 0;
+  }
+
+  /**
+   * The window to advertise now, in bytes: the free buffer space, but the right edge never moves left
+   * (§3.8.6.2.2) and moves right only by at least min(buffer/2, MSS) (receiver-side SWS avoidance).
+   */
+  private windowToAdvertise(commit: boolean): number {
+    const current = this.receiveWindow();
+    const free = this.freeReceiveSpace();
+    let wnd = free - current >= Math.min(this.config.receiveBufferSize / 2, this.advertisedMss) ? free : current;
+    wnd = Math.max(wnd, current);
+    const max = 0xffff << this.rcvShift;
+    if (wnd > max) wnd = max;
+    let field = wnd >>> this.rcvShift;
+    if (field << this.rcvShift < current) field = Math.min(0xffff, Math.ceil(current / 2 ** this.rcvShift));
+    if (commit) this.rcvAdv = seqAdd(this.rcvNxt, field << this.rcvShift);
+    return field << this.rcvShift;
+  }
+
+  /** The window field for an outgoing segment (scaled), recording the new right edge. */
+  private windowField(): number {
+    return this.windowToAdvertise(true) >>> this.rcvShift;
+  }
+
+  /** Our TSval clock: 1 ms ticks from a random per-connection offset (RFC 7323 §5.4). */
+  private tsNow(now: number): number {
+    return (Math.floor(now) + this.tsOffset) >>> 0;
+  }
+
+  private queueRst(seq: number, dstPort = this.remotePort): void {
+    this.queueControl(makeSegment({ srcPort: this.localPort, dstPort, seq, flags: TcpFlag.RST }));
+  }
+
+  private queueControl(seg: Segment): void {
+    this.control.push(seg);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events and state
+
+  pollEvent(): TcpEvent | undefined {
+    if (this.eventHead >= this.events.length) {
+      if (this.eventHead > 0) {
+        this.events.length = 0;
+        this.eventHead = 0;
+      }
+      return undefined;
+    }
+    return this.events[this.eventHead++];
+  }
+
+  private emit(e: TcpEvent): void {
+    this.events.push(e);
+  }
+
+  private setState(to: TcpState, now: number): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.stateSince = now;
+    this.emit({ type: 'state', from, to });
+  }
+
+  private fail(code: TcpErrorCode, message: string, now: number): void {
+    if (code === 'ECONNREFUSED' || this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') this.stats.AttemptFails++;
+    this.emit({ type: 'error', code, message });
+    this.enterClosed(now);
+  }
+
+  private enterClosed(now: number): void {
+    this.retransmitAt = undefined;
+    this.persistAt = undefined;
+    this.keepAliveAt = undefined;
+    this.delayedAckAt = undefined;
+    this.closeAt = undefined;
+    this.userTimeoutAt = undefined;
+    this.synNeeded = false;
+    this.ackNow = false;
+    if (this.state === 'CLOSED') return;
+    this.setState('CLOSED', now);
+    this.emit({ type: 'closed' });
+  }
+
+  /**
+   * Internal consistency, for tests and fuzzing: undefined when sound, else what is wrong.
+   * SND.UNA <= SND.NXT <= SND.MAX, buffers within bounds, timers consistent with the state.
+   */
+  checkInvariants(): string | undefined {
+    if (isSynchronized(this.state) && this.state !== 'CLOSED') {
+      if (seqGt(this.sndUna, this.sndNxt)) return `SND.UNA ${this.sndUna} > SND.NXT ${this.sndNxt}`;
+      if (seqGt(this.sndNxt, this.sndMax)) return `SND.NXT ${this.sndNxt} > SND.MAX ${this.sndMax}`;
+      if (seqDiff(this.sndMax, this.sndUna) > this.sendBuffer.length + 2) {
+        return `in flight ${seqDiff(this.sndMax, this.sndUna)} exceeds buffered ${this.sendBuffer.length} + SYN + FIN`;
+      }
+    }
+    if (this.sendBuffer.length > this.sendBuffer.capacity) return `send buffer ${this.sendBuffer.length} over ${this.sendBuffer.capacity}`;
+    if (this.receiveBuffer.readable + this.receiveBuffer.outOfOrderBytes > this.config.receiveBufferSize + (0xffff << this.rcvShift)) {
+      return 'receive buffer beyond any window advertised';
+    }
+    if (this.state === 'CLOSED' || this.state === 'LISTEN') {
+      if (this.pollTimeout() !== undefined) return `timer running in ${this.state}`;
+    }
+    if (this.state === 'TIME-WAIT') {
+      if (this.closeAt === undefined) return 'TIME-WAIT without its timer';
+      if (this.retransmitAt !== undefined || this.persistAt !== undefined) return 'retransmission timers running in TIME-WAIT';
+    }
+    if (this.closeAt !== undefined && this.state !== 'TIME-WAIT' && this.state !== 'FIN-WAIT-2') return `close timer in ${this.state}`;
+    return undefined;
+  }
+}
+
+const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
