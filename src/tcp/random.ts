@@ -9,19 +9,27 @@ export interface RandomSource {
   fill(out: Uint8Array): void;
 }
 
-/** sfc32 (Chris Doty-Humphrey's Small Fast Counting generator): fast, seedable, not cryptographic. */
+/**
+ * sfc32 (Chris Doty-Humphrey's Small Fast Counting generator): fast, seedable, not cryptographic.
+ * A (seed, stream) pair names one sequence, so a fuzzer or simulator can replay any part of a run.
+ */
 export class SeededRandom implements RandomSource {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
 
-  constructor(readonly seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
-    for (let i = 0; i < 15; i++) this.nextUint32();
+  constructor(seed = 0, stream = 0) {
+    this.reseed(seed, stream);
+  }
+
+  /** Start the sequence for (seed, stream); the same pair always gives the same numbers. */
+  reseed(seed: number, stream = 0): void {
+    this.a = seed >>> 0;
+    this.b = stream >>> 0;
+    this.c = (Math.floor(seed / 0x1_0000_0000) ^ 0x9e3779b9) >>> 0;
+    this.d = (Math.floor(stream / 0x1_0000_0000) ^ 0x6a09e667) >>> 0;
+    for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
   nextUint32(): number {
@@ -39,10 +47,39 @@ export class SeededRandom implements RandomSource {
     return this.nextUint32() / 0x1_0000_0000;
   }
 
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** An integer in [lo, hi]. */
+  range(lo: number, hi: number): number {
+    return lo + this.int(hi - lo + 1);
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.nextUint32() < p * 0x1_0000_0000;
+  }
+
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
+
+  /** n fresh random bytes. */
+  bytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    this.fill(out);
+    return out;
+  }
+
   fill(out: Uint8Array): void {
     for (let i = 0; i < out.length; i += 4) {
-      let v = this.nextUint32();
-      for (let j = i; j < Math.min(i + 4, out.length); j++, v >>>= 8) out[j] = v & 0xff;
+      const v = this.nextUint32();
+      out[i] = v;
+      if (i + 1 < out.length) out[i + 1] = v >>> 8;
+      if (i + 2 < out.length) out[i + 2] = v >>> 16;
+      if (i + 3 < out.length) out[i + 3] = v >>> 24;
     }
   }
 }

@@ -116,3 +116,42 @@ export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 
   buf[tcpStart + 17] = checksum & 0xff;
   return buf.subarray(offset, offset + total);
 }
+
+/**
+ * The spec that rebuilds a decoded packet with `encodeTcpPacket`: every IP and TCP field as it arrived
+ * (options in their wire order), the payload as a view. With `keepChecksum` the TCP checksum is written
+ * as it arrived, so even a corrupt packet comes back byte for byte.
+ */
+export function tcpPacketSpec(p: TcpPacket, keepChecksum = false): TcpPacketSpec {
+  const ip = p.ip;
+  const ipSpec: IpFieldsForTcp =
+    ip.version === 4
+      ? {
+          version: 4,
+          src: ip.src,
+          dst: ip.dst,
+          ttl: ip.ttl,
+          dscp: ip.dscp,
+          ecn: ip.ecn,
+          identification: ip.identification,
+          dontFragment: ip.dontFragment,
+          moreFragments: ip.moreFragments,
+          reservedFlag: ip.reservedFlag,
+          fragmentOffset: ip.fragmentOffset,
+          options: ip.options,
+        }
+      : {
+          version: 6,
+          src: ip.src,
+          dst: ip.dst,
+          hopLimit: ip.hopLimit,
+          dscp: ip.dscp,
+          ecn: ip.ecn,
+          flowLabel: ip.flowLabel,
+          nextHeader: ip.nextHeader,
+          extensionHeaders: ip.extensionHeaders,
+        };
+  const spec: TcpPacketSpec = { ip: ipSpec, tcp: p.tcp, payload: tcpPayload(p) };
+  if (keepChecksum) spec.tcpChecksum = p.tcp.checksum;
+  return spec;
+}

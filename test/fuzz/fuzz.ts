@@ -14,75 +14,16 @@
  */
 import { decodeIp, encodeIpv4Header, encodeIpv6Header, IpProtocol, type IpPacket } from '../../src/wire/ip.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type IpFieldsForTcp, type TcpPacket, type TcpPacketSpec } from '../../src/wire/packet.js';
+import { tcpPacketSpec } from '../../src/wire/packet.js';
 import { decodeTcpHeader, decodeTcpOptions, encodeTcpHeader, tcpOptionsLength, TCP_MAX_OPTIONS, type TcpHeader, type TcpOptions } from '../../src/wire/tcp.js';
 import { encodePcap, LinkType, readCapture } from '../../src/wire/pcap.js';
 import { locateIp } from '../../src/wire/linklayer.js';
 import { tcpPacketLine, tcpPacketToJson } from '../../src/wire/summary.js';
 import type { DecodeFailure, DecodeReason } from '../../src/wire/errors.js';
 
-// ---------------------------------------------------------------------------------------------
-// PRNG: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator), 32-bit state words.
-// ---------------------------------------------------------------------------------------------
-
-export class Rng {
-  private a = 0;
-  private b = 0;
-  private c = 0;
-  private d = 0;
-
-  constructor(seed = 0, stream = 0) {
-    this.reseed(seed, stream);
-  }
-
-  /** Start the sequence for (seed, stream); the same pair always gives the same numbers. */
-  reseed(seed: number, stream: number): void {
-    this.a = seed >>> 0;
-    this.b = stream >>> 0;
-    this.c = (Math.floor(seed / 0x1_0000_0000) ^ 0x9e3779b9) >>> 0;
-    this.d = (Math.floor(stream / 0x1_0000_0000) ^ 0x6a09e667) >>> 0;
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** An integer in [0, n). */
-  int(n: number): number {
-    return Math.floor((this.u32() / 0x1_0000_0000) * n);
-  }
-
-  /** An integer in [lo, hi]. */
-  range(lo: number, hi: number): number {
-    return lo + this.int(hi - lo + 1);
-  }
-
-  chance(p: number): boolean {
-    return this.u32() < p * 0x1_0000_0000;
-  }
-
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-
-  bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i += 4) {
-      const v = this.u32();
-      out[i] = v;
-      if (i + 1 < n) out[i + 1] = v >>> 8;
-      if (i + 2 < n) out[i + 2] = v >>> 16;
-      if (i + 3 < n) out[i + 3] = v >>> 24;
-    }
-    return out;
-  }
-}
+// The PRNG is the project's own seeded sfc32 (src/tcp/random.ts): (seed, iteration) replays one input.
+export { SeededRandom as Rng } from '../../src/tcp/random.js';
+import { SeededRandom as Rng } from '../../src/tcp/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Invariants.
@@ -212,37 +153,6 @@ function checkHeaderReencodes(t: TcpHeader, bytes: Uint8Array, offset: number, w
   if (!(sameBytes(scratchHeader.subarray(0, n), expected))) fail(`${where}: re-encoded header differs: ${hex(scratchHeader.subarray(0, n))} vs ${hex(expected)}`);
 }
 
-function specOf(p: TcpPacket): TcpPacketSpec {
-  const ip = p.ip;
-  const ipSpec: IpFieldsForTcp =
-    ip.version === 4
-      ? {
-          version: 4,
-          src: ip.src,
-          dst: ip.dst,
-          ttl: ip.ttl,
-          dscp: ip.dscp,
-          ecn: ip.ecn,
-          identification: ip.identification,
-          dontFragment: ip.dontFragment,
-          moreFragments: ip.moreFragments,
-          reservedFlag: ip.reservedFlag,
-          fragmentOffset: ip.fragmentOffset,
-          options: ip.options,
-        }
-      : {
-          version: 6,
-          src: ip.src,
-          dst: ip.dst,
-          hopLimit: ip.hopLimit,
-          dscp: ip.dscp,
-          ecn: ip.ecn,
-          flowLabel: ip.flowLabel,
-          nextHeader: ip.nextHeader,
-          extensionHeaders: ip.extensionHeaders,
-        };
-  return { ip: ipSpec, tcp: p.tcp, payload: p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength), tcpChecksum: p.tcp.checksum };
-}
 
 function checkIpPacket(r: IpPacket, bytes: Uint8Array, offset: number, length: number, where: string): void {
   const end = offset + length;
@@ -289,7 +199,7 @@ function checkTcpPacket(p: TcpPacket, bytes: Uint8Array, offset: number, length:
   if (!(typeof line === 'string' && line.length > 0)) fail(`${where}: text line`);
 
   // Re-encode from the decoded fields: the same bytes but for what the encoder normalizes.
-  const spec = specOf(p);
+  const spec = tcpPacketSpec(p, true);
   const again = encodeTcpPacket(spec);
   const ipEnd = p.segmentOffset + p.segmentLength;
   const expected = withPaddingZeroed(bytes, offset, p.segmentOffset + 20, p.segmentOffset + p.tcp.headerLength);
@@ -320,8 +230,8 @@ function randomOptions(r: Rng): TcpOptions {
   if (r.chance(0.5)) o.mss = r.pick([536, 1220, 1440, 1460, 8960, 65495, r.int(65536)]);
   if (r.chance(0.4)) o.wscale = r.pick([0, 7, 8, 14, 15, r.int(256)]);
   if (r.chance(0.4)) o.sackPermitted = true;
-  if (r.chance(0.5)) o.timestamp = { value: r.u32(), echo: r.chance(0.3) ? 0 : r.u32() };
-  if (r.chance(0.25)) o.sack = Array.from({ length: r.range(1, 4) }, (): [number, number] => [r.u32(), r.u32()]);
+  if (r.chance(0.5)) o.timestamp = { value: r.nextUint32(), echo: r.chance(0.3) ? 0 : r.nextUint32() };
+  if (r.chance(0.25)) o.sack = Array.from({ length: r.range(1, 4) }, (): [number, number] => [r.nextUint32(), r.nextUint32()]);
   if (r.chance(0.1)) o.fastOpenCookie = r.bytes(r.chance(0.3) ? 0 : r.range(4, 16));
   if (r.chance(0.1)) o.unknown = Array.from({ length: r.range(1, 2) }, () => ({ kind: r.pick([6, 7, 19, 28, 29, 30, 253, 254, r.range(9, 255)]), data: r.bytes(r.int(8)) }));
   while (tcpOptionsLength(o) > TCP_MAX_OPTIONS) {
@@ -385,8 +295,8 @@ function randomIp(r: Rng): IpFieldsForTcp {
     const frag = r.chance(0.05);
     return {
       version: 4,
-      src: r.u32(),
-      dst: r.u32(),
+      src: r.nextUint32(),
+      dst: r.nextUint32(),
       ttl: r.int(256),
       dscp: r.int(64),
       ecn: r.int(4),
@@ -431,7 +341,7 @@ function randomPacket(r: Rng): Uint8Array {
     const body = r.bytes(r.range(8, 40));
     if (r.chance(0.5)) {
       const out = new Uint8Array(20 + body.length);
-      encodeIpv4Header({ src: r.u32(), dst: r.u32(), protocol: IpProtocol.UDP }, body.length, out);
+      encodeIpv4Header({ src: r.nextUint32(), dst: r.nextUint32(), protocol: IpProtocol.UDP }, body.length, out);
       out.set(body, 20);
       return out;
     }
@@ -443,8 +353,8 @@ function randomPacket(r: Rng): Uint8Array {
   const tcp = {
     srcPort: r.pick([80, 443, 22, 49152, r.int(65536)]),
     dstPort: r.int(65536),
-    seq: r.chance(0.2) ? 0xffffffff - r.int(4) : r.u32(),
-    ack: r.u32(),
+    seq: r.chance(0.2) ? 0xffffffff - r.int(4) : r.nextUint32(),
+    ack: r.nextUint32(),
     flags: r.chance(0.9) ? r.pick([0x002, 0x012, 0x010, 0x018, 0x011, 0x004, 0x014, 0x0c2, 0x052]) : r.int(0x1000),
     window: r.int(65536),
     urgentPointer: r.chance(0.9) ? 0 : r.int(65536),
@@ -529,8 +439,8 @@ function pcapng(r: Rng, frames: { linkType: number; data: Uint8Array }[]): Uint8
     const ifIndex = linkTypes.indexOf(f.linkType);
     const kind = ifIndex === 0 ? r.int(10) : 0;
     if (kind === 8) block(3, [...u32(f.data.length), ...f.data]);
-    else if (kind === 9) block(2, [...u16(ifIndex), 0, 0, ...u32(r.u32()), ...u32(r.u32()), ...u32(f.data.length), ...u32(f.data.length), ...f.data]);
-    else block(6, [...u32(ifIndex), ...u32(r.int(0x100000)), ...u32(r.u32()), ...u32(f.data.length), ...u32(f.data.length + r.int(3)), ...f.data]);
+    else if (kind === 9) block(2, [...u16(ifIndex), 0, 0, ...u32(r.nextUint32()), ...u32(r.nextUint32()), ...u32(f.data.length), ...u32(f.data.length), ...f.data]);
+    else block(6, [...u32(ifIndex), ...u32(r.int(0x100000)), ...u32(r.nextUint32()), ...u32(f.data.length), ...u32(f.data.length + r.int(3)), ...f.data]);
     if (r.chance(0.1)) block(r.pick([4, 5, 0x0bad, 0x40000bad]), [...r.bytes(r.int(12))]);
   }
   if (r.chance(0.2)) shb();
@@ -560,7 +470,7 @@ function pcap(r: Rng, frames: { linkType: number; data: Uint8Array }[]): Uint8Ar
   v.setUint32(20, lt | (r.chance(0.2) ? 0x10000000 : 0), le);
   let at = 24;
   for (const f of same) {
-    v.setUint32(at, r.u32(), le);
+    v.setUint32(at, r.nextUint32(), le);
     v.setUint32(at + 4, r.int(1000000), le);
     v.setUint32(at + 8, f.data.length, le);
     v.setUint32(at + 12, f.data.length, le);

@@ -35,30 +35,13 @@ const Q_PORT = 80;
 const ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EISCONN', 'EINVAL']);
 const F = TcpFlag;
 
-class Rng {
-  private readonly r: SeededRandom;
-  constructor(seed: number) {
-    this.r = new SeededRandom(seed);
-  }
+/** The fuzz's random choices: the project's seeded generator. */
+class Rng extends SeededRandom {
   u32(): number {
-    return this.r.nextUint32();
+    return this.nextUint32();
   }
   float(): number {
-    return this.r.next();
-  }
-  int(n: number): number {
-    return Math.floor(this.r.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.r.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  bytes(n: number): Uint8Array {
-    const b = new Uint8Array(n);
-    this.r.fill(b);
-    return b;
+    return this.next();
   }
 }
 

@@ -157,12 +157,16 @@ function lifecycleIn(c: Case, expose: (p: Pair) => void): void {
   while (!(A.ended && B.ended && A.gotLen === B.out.length && B.gotLen === A.out.length)) {
     assert.ok(++steps < 2_000_000, `${info}: transfer stalled at t=${p.now}: a got ${A.gotLen}/${B.out.length}, b got ${B.gotLen}/${A.out.length}`);
     for (const s of sides) {
-      if (s.sent < s.out.length && s.t.state !== 'CLOSED') {
-        const n = Math.min(s.out.length - s.sent, 1 + Math.floor(rnd.next() ** 3 * 40_000));
+      // The second closer keeps its last kilobyte until the first closer's FIN has arrived, so the first
+      // closer always has data to read while half-closed (in FIN-WAIT-2), whatever the schedule.
+      const limit = s === first || s.ended ? s.out.length : Math.max(0, s.out.length - 1024);
+      if (s.sent < limit && s.t.state !== 'CLOSED') {
+        const n = Math.min(limit - s.sent, 1 + Math.floor(rnd.next() ** 3 * 40_000));
         s.sent += s.t.send(s.out.subarray(s.sent, s.sent + n), p.now);
       }
       // Half-close: the first closer as soon as its data is queued; the other only after the end.
-      const mayShut = s === first ? s.sent === s.out.length : s.sent === s.out.length && s.ended;
+      // The second closer also waits for its data to be acknowledged, so its FIN comes a round trip later.
+      const mayShut = s === first ? s.sent === s.out.length : s.sent === s.out.length && s.ended && s.t.sndUna === s.t.sndMax;
       if (!s.shut && mayShut) {
         s.t.shutdown(p.now);
         s.shut = true;

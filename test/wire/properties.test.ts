@@ -38,6 +38,7 @@ import {
 } from '../../src/wire/tcp.js';
 import { decodeIp, type Ipv4Header, type Ipv6Header } from '../../src/wire/ip.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type IpFieldsForTcp, type TcpPacket, type TcpPacketSpec } from '../../src/wire/packet.js';
+import { tcpPacketSpec } from '../../src/wire/packet.js';
 import { ipv4ToString, ipv6ToString, parseIpv4, parseIpv6 } from '../../src/wire/address.js';
 
 const RUNS = 300;
@@ -715,38 +716,6 @@ const packetArb = fc.record({
   payload: fc.uint8Array({ maxLength: 64 }),
 });
 
-/** The spec that rebuilds a decoded packet. */
-function specOf(p: TcpPacket): TcpPacketSpec {
-  const ip = p.ip;
-  const ipSpec: IpFieldsForTcp =
-    ip.version === 4
-      ? {
-          version: 4,
-          src: ip.src,
-          dst: ip.dst,
-          ttl: ip.ttl,
-          dscp: ip.dscp,
-          ecn: ip.ecn,
-          identification: ip.identification,
-          dontFragment: ip.dontFragment,
-          moreFragments: ip.moreFragments,
-          reservedFlag: ip.reservedFlag,
-          fragmentOffset: ip.fragmentOffset,
-          options: ip.options,
-        }
-      : {
-          version: 6,
-          src: ip.src,
-          dst: ip.dst,
-          hopLimit: ip.hopLimit,
-          dscp: ip.dscp,
-          ecn: ip.ecn,
-          flowLabel: ip.flowLabel,
-          nextHeader: ip.nextHeader,
-          extensionHeaders: ip.extensionHeaders,
-        };
-  return { ip: ipSpec, tcp: p.tcp, payload: p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength) };
-}
 
 /** The TCP checksum over a pseudo-header assembled here byte by byte, verified with the reference sum. */
 function refTcpChecksumOk(pkt: Uint8Array, ipHeaderLen: number, ip: IpFieldsForTcp): boolean {
@@ -795,7 +764,7 @@ describe('whole packets (packet.ts, ip.ts)', () => {
         assert.ok(tcpChecksumValid(d));
         for (const k of ['srcPort', 'dstPort', 'seq', 'ack', 'flags', 'window', 'urgentPointer'] as const) assert.equal(d.tcp[k], tcp[k], k);
         assert.deepEqual(typedView(d.tcp.options), typedView(tcp.options));
-        const again = encodeTcpPacket(specOf(d));
+        const again = encodeTcpPacket(tcpPacketSpec(d));
         assert.equal(hex(again), hex(pkt), 're-encoding the decoded packet changed it');
 
         // Any single bit flipped in the TCP segment: the decoder refuses it or the checksum fails.
