@@ -35,7 +35,7 @@ import { TcpStats } from './stats.js';
 export class TcpError extends Error {
   override name = 'TcpError';
   constructor(
-    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL',
+    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL' | 'EADDRINUSE',
     message: string,
   ) {
     super(message);
@@ -98,6 +98,10 @@ export class Tcb {
   readonly advertisedMss: number;
   /** The peer's MSS option (or the RFC default); data per segment is this less our option bytes (RFC 6691). */
   peerMss: number;
+  /** Path MTU toward the peer: the configured MTU, lowered by ICMP packet-too-big (RFC 1191, RFC 8201). */
+  pathMtu: number;
+  /** The last soft ICMP error accepted for this connection (RFC 5461), told with a later timeout. */
+  softError: string | undefined;
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
   rcvShift = 0;
@@ -175,6 +179,7 @@ export class Tcb {
     this.chooseIss = typeof iss === 'number' ? () => iss : iss;
     this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
+    this.pathMtu = this.config.mtu;
     this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
     this.tsOffset = (opts.random ?? new CryptoRandom()).nextUint32();
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
@@ -1134,7 +1139,36 @@ export class Tcb {
 
   /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
   get sendMss(): number {
-    return Math.max(1, Math.min(this.peerMss, this.advertisedMss) - (this.timestamps ? TS_OPTION_BYTES : 0));
+    const mss = Math.min(this.peerMss, this.advertisedMss, mssForMtu(this.pathMtu, this.ipVersion));
+    return Math.max(1, mss - (this.timestamps ? TS_OPTION_BYTES : 0));
+  }
+
+  /**
+   * An ICMP error about a segment of this connection. RFC 5927 §4.1: believed only when the quoted
+   * sequence number is one we have sent and not had acknowledged (SND.UNA =< SEG.SEQ < SND.NXT).
+   * Hard errors end a connection still in SYN-SENT (ECONNREFUSED, as Linux does); every other error
+   * is soft (RFC 5461) and only remembered. Packet too big lowers the path MTU and sends again at
+   * once with smaller segments, without a congestion response (RFC 1191 §6.5, RFC 8201 §5.4).
+   * Returns whether the error was accepted.
+   */
+  icmpError(kind: 'unreachable-hard' | 'unreachable-soft' | 'packet-too-big', seq: number, mtu: number, now: number): boolean {
+    if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'TIME-WAIT') return false;
+    if (!(seqGe(seq, this.sndUna) && seqLt(seq, this.sndMax))) return false;
+    if (kind === 'packet-too-big') {
+      const floor = this.ipVersion === 4 ? 68 : 1280; // RFC 791 and RFC 8200 minimum MTUs
+      const next = Math.max(floor, mtu || floor);
+      if (next >= this.pathMtu) return false;
+      this.pathMtu = next;
+      this.congestion.setMss(this.sendMss);
+      if (isSynchronized(this.state) && this.state !== 'SYN-RECEIVED') this.sndNxt = this.sndUna;
+      return true;
+    }
+    if (kind === 'unreachable-hard' && this.state === 'SYN-SENT') {
+      this.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
+      return true;
+    }
+    this.softError = kind;
+    return true;
   }
 
   private dataSegment(now: number): Segment | undefined {

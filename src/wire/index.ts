@@ -2,6 +2,7 @@ export * from './address.js';
 export * from './bytes.js';
 export * from './checksum.js';
 export * from './errors.js';
+export * from './icmp.js';
 export * from './ip.js';
 export * from './linklayer.js';
 export * from './packet.js';

@@ -1,0 +1,66 @@
+/**
+ * A connection as the stack's user holds it: the TCB, its 4-tuple, and user calls that tell the stack
+ * there may be something to send.
+ */
+import type { Tcb } from '../tcp/tcb.js';
+import type { TcpState } from '../tcp/state.js';
+import type { Endpoint } from './endpoint.js';
+import type { Listener } from './listener.js';
+
+/** What the stack needs back from a connection's user calls. */
+export interface ConnectionOwner {
+  touched(conn: Connection, now: number): void;
+}
+
+export class Connection {
+  /** The socket layer's handle for this connection (the stack never looks at it). */
+  user: unknown;
+  /** The listener this connection arrived on, until the application accepts it. */
+  listener: Listener | undefined;
+  /** The deadline this connection is filed under in the stack's timer heap, if any. */
+  scheduledAt: number | undefined;
+  readonly createdAt: number;
+
+  constructor(
+    readonly tcb: Tcb,
+    readonly local: Endpoint,
+    readonly remote: Endpoint,
+    readonly key: string,
+    private readonly owner: ConnectionOwner,
+    now: number,
+  ) {
+    this.createdAt = now;
+  }
+
+  get state(): TcpState {
+    return this.tcb.state;
+  }
+
+  /** Queue data; returns how many bytes were taken (see Tcb.send). */
+  send(data: Uint8Array, now: number): number {
+    const n = this.tcb.send(data, now);
+    this.owner.touched(this, now);
+    return n;
+  }
+
+  read(max: number | undefined, now: number): Uint8Array | undefined {
+    const d = this.tcb.read(max);
+    if (d) this.owner.touched(this, now);
+    return d;
+  }
+
+  shutdown(now: number): void {
+    this.tcb.shutdown(now);
+    this.owner.touched(this, now);
+  }
+
+  close(now: number): void {
+    this.tcb.close(now);
+    this.owner.touched(this, now);
+  }
+
+  abort(now: number): void {
+    this.tcb.abort(now);
+    this.owner.touched(this, now);
+  }
+}

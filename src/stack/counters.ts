@@ -1,0 +1,49 @@
+/**
+ * The stack's counters, named as the MIBs and `netstat -s` / nstat name them (RFC 4293 for IP and
+ * ICMP; TCP's are the TcpStats every connection shares).
+ */
+import { TcpStats } from '../tcp/stats.js';
+
+export class IpCounters {
+  InReceives = 0;
+  /** Bad header, bad header checksum, bad length. */
+  InHdrErrors = 0;
+  /** Not addressed to us. */
+  InAddrErrors = 0;
+  InUnknownProtos = 0;
+  InDelivers = 0;
+  OutRequests = 0;
+  /** Fragments: synack does not reassemble. */
+  ReasmFails = 0;
+}
+
+export class IcmpCounters {
+  InMsgs = 0;
+  InErrors = 0;
+  InCsumErrors = 0;
+  InEchos = 0;
+  InDestUnreachs = 0;
+  /** Errors about a connection that failed RFC 5927's sequence check, or about no connection. */
+  InErrorsIgnored = 0;
+  OutMsgs = 0;
+  OutEchoReps = 0;
+}
+
+export class StackTcpStats extends TcpStats {
+  /** TCP checksum failures. */
+  InCsumErrors = 0;
+  /** Final ACKs dropped because the listener's accept queue was full (Linux: ListenOverflows). */
+  ListenOverflows = 0;
+  /** SYNs or ACKs a listener dropped for any reason (Linux: ListenDrops, which includes overflows). */
+  ListenDrops = 0;
+  /** Segments that reached no connection and were answered with a RST (or dropped, if a RST). */
+  NoConnection = 0;
+  /** TIME-WAIT connections ended early by a new SYN for the same 4-tuple (RFC 6191). */
+  TimeWaitReused = 0;
+}
+
+export class StackCounters {
+  readonly ip = new IpCounters();
+  readonly icmp = new IcmpCounters();
+  readonly tcp = new StackTcpStats();
+}

@@ -1,0 +1,34 @@
+/**
+ * A listening port, with the two queues Linux keeps (DESIGN.md): the SYN queue of half-open
+ * connections (SYN-RECEIVED) and the accept queue of established ones the application has not yet
+ * accepted, bounded by listen's backlog.
+ */
+import type { IpAddress } from '../wire/index.js';
+import type { Connection } from './connection.js';
+
+export class Listener {
+  /** The socket layer's handle (the stack never looks at it). */
+  user: unknown;
+  readonly synQueue = new Set<Connection>();
+  readonly acceptQueue: Connection[] = [];
+  closed = false;
+
+  constructor(
+    /** undefined: every address of the stack (of the family given by `family`, or both). */
+    readonly address: IpAddress | undefined,
+    readonly port: number,
+    public backlog: number,
+    public synQueueLimit: number,
+  ) {}
+
+  /** The next established connection, or undefined. */
+  accept(): Connection | undefined {
+    const c = this.acceptQueue.shift();
+    if (c) c.listener = undefined;
+    return c;
+  }
+
+  get acceptQueueFull(): boolean {
+    return this.acceptQueue.length >= this.backlog;
+  }
+}

@@ -1,0 +1,498 @@
+/**
+ * Many connections on one host: IP packets in and out, demultiplexing by 4-tuple, listeners with
+ * their queues, ephemeral ports, RST for segments that reach no connection, ICMP, counters, and one
+ * timer structure for all. Sans-I/O like the TCB: packets and time are pushed in (`handlePacket`,
+ * `handleTimeout`); packets, the next deadline and events are pulled out (`pollTransmit`,
+ * `pollTimeout`, `pollEvent`).
+ */
+import {
+  decodeIcmp,
+  decodeIp,
+  decodeTcpHeader,
+  echoReplyFor,
+  encodeTcpPacket,
+  foldSum,
+  Icmp4Type,
+  Icmp6Type,
+  IpProtocol,
+  onesSum,
+  seqGt,
+  TcpFlag,
+  tcpPseudoHeaderSum,
+  type IpAddress,
+  type IpPacket,
+} from '../wire/index.js';
+import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
+import { resolveConfig, type TcpConfig } from '../tcp/config.js';
+import type { TcpEvent } from '../tcp/events.js';
+import { IsnGenerator } from '../tcp/isn.js';
+import { CryptoRandom, type RandomSource } from '../tcp/random.js';
+import { resetFor, type Segment } from '../tcp/segment.js';
+import { Tcb, TcpError } from '../tcp/tcb.js';
+import { Connection, type ConnectionOwner } from './connection.js';
+import { StackCounters } from './counters.js';
+import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
+import { Listener } from './listener.js';
+import { EphemeralPorts } from './ports.js';
+import { TimerHeap } from './timer-heap.js';
+
+export interface StackLimits {
+  /** Connections of every state, TIME-WAIT included. */
+  maxConnections: number;
+  /** listen()'s backlog when none is given (Node's default is 511). */
+  defaultBacklog: number;
+  /** Half-open connections per listener (Linux's tcp_max_syn_backlog default is 128 to 1024). */
+  synQueueSize: number;
+  /** Ephemeral ports (RFC 6056 recommends 1024-65535; IANA's range 49152-65535 is the default). */
+  ephemeralMin: number;
+  ephemeralMax: number;
+}
+
+export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
+  maxConnections: 1_000_000,
+  defaultBacklog: 511,
+  synQueueSize: 1024,
+  ephemeralMin: 49152,
+  ephemeralMax: 65535,
+});
+
+export interface StackOptions {
+  /** The host's addresses (text or values); packets to any other address are dropped. */
+  addresses: Array<string | IpAddress>;
+  /** Seeded in the simulator, cryptographic in real use (the default). */
+  random?: RandomSource;
+  /** TCP settings for every connection of this stack. */
+  tcp?: Partial<TcpConfig>;
+  limits?: Partial<StackLimits>;
+  /** TTL / hop limit of packets sent. */
+  ttl?: number;
+  /**
+   * Skip verifying TCP checksums of packets received (a link that guarantees integrity, like the
+   * kernel's loopback). Never for a real link.
+   */
+  trustChecksums?: boolean;
+}
+
+export type StackEvent =
+  /** A connection reached a listener's accept queue: `listener.accept()` returns it. */
+  | { type: 'connection'; listener: Listener }
+  /** Something happened on a connection. */
+  | { type: 'event'; connection: Connection; event: TcpEvent };
+
+export class Stack implements ConnectionOwner {
+  readonly addresses: IpAddress[];
+  readonly counters = new StackCounters();
+  readonly config: TcpConfig;
+  readonly limits: StackLimits;
+  private readonly random: RandomSource;
+  private readonly isn: IsnGenerator;
+  private readonly ports: EphemeralPorts;
+  private readonly challengeAcks: ChallengeAckLimiter;
+  private readonly ttl: number;
+  private readonly trustChecksums: boolean;
+  private ipId: number;
+
+  private readonly conns = new Map<string, Connection>();
+  private readonly listeners = new Map<string, Listener>();
+  /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
+  private readonly out: Uint8Array[] = [];
+  /** Connections that may have something to send. */
+  private readonly dirty = new Set<Connection>();
+  private readonly timers = new TimerHeap<Connection>();
+  private readonly events: StackEvent[] = [];
+  private eventHead = 0;
+
+  constructor(opts: StackOptions) {
+    this.addresses = opts.addresses.map(toAddress);
+    if (this.addresses.length === 0) throw new RangeError('a stack needs at least one address');
+    this.random = opts.random ?? new CryptoRandom();
+    this.config = resolveConfig(opts.tcp);
+    this.limits = { ...DEFAULT_STACK_LIMITS, ...opts.limits };
+    this.isn = new IsnGenerator(this.random);
+    this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
+    this.challengeAcks = new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.ttl = opts.ttl ?? 64;
+    this.trustChecksums = opts.trustChecksums ?? false;
+    this.ipId = this.random.nextUint32() & 0xffff;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The application's side
+
+  /**
+   * Listen on `port` (0: an ephemeral one) at `address` (default: every address). Throws TcpError
+   * EADDRINUSE if that port is already listened on at an overlapping address.
+   */
+  listen(port: number, opts: { address?: string | IpAddress; backlog?: number } = {}): Listener {
+    const address = opts.address === undefined ? undefined : toAddress(opts.address);
+    if (address !== undefined && !this.isLocal(address)) throw new TcpError('EINVAL', `not an address of this stack`);
+    if (port === 0) {
+      const p = this.ports.choose(address ?? this.addresses[0], 0, 0, (cand) => !this.portListened(cand, address));
+      if (p === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free');
+      port = p;
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TcpError('EINVAL', `bad port ${port}`);
+    if (this.portListened(port, address)) throw new TcpError('EADDRINUSE', `port ${port} is already in use`);
+    const backlog = Math.max(1, opts.backlog ?? this.limits.defaultBacklog);
+    const l = new Listener(address, port, backlog, this.limits.synQueueSize);
+    this.listeners.set(this.listenerKey(address, port), l);
+    return l;
+  }
+
+  /** Stop listening; connections not yet accepted are reset. */
+  closeListener(l: Listener, now: number): void {
+    if (l.closed) return;
+    l.closed = true;
+    this.listeners.delete(this.listenerKey(l.address, l.port));
+    for (const c of [...l.synQueue, ...l.acceptQueue]) c.abort(now);
+    l.synQueue.clear();
+    l.acceptQueue.length = 0;
+  }
+
+  /**
+   * Open a connection (active OPEN). The local address defaults to the stack's first address of the
+   * remote's family, the local port to an ephemeral one (RFC 6056). A local port given explicitly
+   * whose 4-tuple is taken gives TcpError EADDRINUSE.
+   */
+  connect(
+    remote: { address: string | IpAddress; port: number },
+    now: number,
+    opts: { localAddress?: string | IpAddress; localPort?: number; tcp?: Partial<TcpConfig> } = {},
+  ): Connection {
+    const raddr = toAddress(remote.address);
+    if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) throw new TcpError('EINVAL', `bad port ${remote.port}`);
+    const v4 = typeof raddr === 'number';
+    const laddr = opts.localAddress !== undefined ? toAddress(opts.localAddress) : this.addresses.find((a) => (typeof a === 'number') === v4);
+    if (laddr === undefined || (typeof laddr === 'number') !== v4) throw new TcpError('EINVAL', `no local IPv${v4 ? 4 : 6} address`);
+    if (!this.isLocal(laddr)) throw new TcpError('EINVAL', 'local address is not an address of this stack');
+    const remoteEp: Endpoint = { address: raddr, port: remote.port };
+    let lport = opts.localPort;
+    if (lport === undefined || lport === 0) {
+      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.conns.has(connectionKey({ address: laddr, port: p }, remoteEp)) && !this.portListened(p, laddr));
+      if (lport === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free for this destination');
+    } else if (this.conns.has(connectionKey({ address: laddr, port: lport }, remoteEp))) {
+      throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
+    }
+    if (this.conns.size >= this.limits.maxConnections) throw new TcpError('EADDRINUSE', 'connection limit reached');
+    const local: Endpoint = { address: laddr, port: lport };
+    const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
+    const conn = this.register(tcb, local, remoteEp, now);
+    tcb.connect(now);
+    this.touched(conn, now);
+    return conn;
+  }
+
+  /** The next event for the application, or undefined. */
+  pollEvent(): StackEvent | undefined {
+    if (this.eventHead >= this.events.length) {
+      if (this.eventHead) {
+        this.events.length = 0;
+        this.eventHead = 0;
+      }
+      return undefined;
+    }
+    return this.events[this.eventHead++];
+  }
+
+  /** Every connection, for listings (`ss -tan`), in no particular order. */
+  connections(): IterableIterator<Connection> {
+    return this.conns.values();
+  }
+
+  listenersList(): IterableIterator<Listener> {
+    return this.listeners.values();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The network's side
+
+  /** An IP packet arrived. Malformed or unwanted packets are counted and dropped; nothing throws. */
+  handlePacket(bytes: Uint8Array, now: number): void {
+    const c = this.counters;
+    c.ip.InReceives++;
+    const ipp = decodeIp(bytes);
+    if (!ipp.ok) {
+      c.ip.InHdrErrors++;
+      return;
+    }
+    if (ipp.ip.version === 4 && !ipp.ip.checksumValid) {
+      c.ip.InHdrErrors++;
+      return;
+    }
+    if (!this.isLocal(ipp.ip.dst)) {
+      c.ip.InAddrErrors++;
+      return;
+    }
+    if (ipp.fragment) {
+      c.ip.ReasmFails++;
+      return;
+    }
+    if (ipp.protocol === IpProtocol.TCP) this.tcpInput(bytes, ipp, now);
+    else if (ipp.protocol === IpProtocol.ICMP || ipp.protocol === IpProtocol.ICMPV6) this.icmpInput(bytes, ipp, now);
+    else c.ip.InUnknownProtos++;
+  }
+
+  private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {
+    const c = this.counters;
+    const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
+    if (!h.ok) {
+      c.tcp.InErrs++;
+      return;
+    }
+    if (!this.trustChecksums) {
+      const sum = onesSum(bytes, ipp.payloadOffset, ipp.payloadOffset + ipp.payloadLength, tcpPseudoHeaderSum(ipp.ip, ipp.payloadLength));
+      if (foldSum(sum) !== 0xffff) {
+        c.tcp.InErrs++;
+        c.tcp.InCsumErrors++;
+        return;
+      }
+    }
+    c.ip.InDelivers++;
+    const payloadStart = ipp.payloadOffset + h.headerLength;
+    const seg: Segment = h as unknown as Segment;
+    seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
+    const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
+    const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
+    const key = connectionKey(local, remote);
+    let conn = this.conns.get(key);
+    const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
+    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.timeWaitReusable(conn, seg)) {
+      // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old connection.
+      c.tcp.TimeWaitReused++;
+      this.forget(conn);
+      conn = undefined;
+    }
+    if (conn) {
+      if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.listener.acceptQueueFull && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
+        // Linux: the handshake's last ACK is dropped while the accept queue is full; the client's
+        // retransmission (or our SYN-ACK's) tries again later.
+        c.tcp.ListenOverflows++;
+        c.tcp.ListenDrops++;
+        return;
+      }
+      conn.tcb.handleSegment(seg, now);
+      this.touched(conn, now);
+      return;
+    }
+    const listener = pureSyn ? this.findListener(local) : undefined;
+    if (listener) {
+      this.listenerSyn(listener, seg, local, remote, now);
+      return;
+    }
+    // No connection: §3.10.7.1 (never a RST for a RST).
+    c.tcp.NoConnection++;
+    const rst = resetFor(seg);
+    if (rst) this.queueSegment(local, remote, rst);
+  }
+
+  /**
+   * RFC 6191 (with timestamps: the SYN's TSval is newer than the last one seen) or, without them,
+   * RFC 9293's rule from RFC 1122 §4.2.2.13 (the SYN's sequence number is beyond RCV.NXT).
+   */
+  private timeWaitReusable(conn: Connection, syn: Segment): boolean {
+    const t = conn.tcb;
+    if (t.timestamps && syn.options.timestamp) return seqGt(syn.options.timestamp.value, t.tsRecent);
+    if (t.timestamps) return false;
+    return seqGt(syn.seq, t.rcvNxt);
+  }
+
+  private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
+    const c = this.counters;
+    if (l.synQueue.size >= l.synQueueLimit || this.conns.size >= this.limits.maxConnections) {
+      c.tcp.ListenDrops++;
+      return;
+    }
+    const tcb = Tcb.accept(this.tcbOptions(local, remote, now), syn, now);
+    if (tcb.state !== 'SYN-RECEIVED') return;
+    const conn = this.register(tcb, local, remote, now);
+    conn.listener = l;
+    l.synQueue.add(conn);
+    this.touched(conn, now);
+  }
+
+  private icmpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {
+    const c = this.counters.icmp;
+    c.InMsgs++;
+    const m = decodeIcmp(bytes, ipp);
+    if (!m.ok) {
+      c.InErrors++;
+      return;
+    }
+    if (!m.checksumValid) {
+      c.InCsumErrors++;
+      c.InErrors++;
+      return;
+    }
+    const echo = m.version === 4 ? Icmp4Type.ECHO_REQUEST : Icmp6Type.ECHO_REQUEST;
+    if (m.type === echo && m.code === 0) {
+      c.InEchos++;
+      c.OutEchoReps++;
+      c.OutMsgs++;
+      this.out.push(echoReplyFor(bytes, ipp, m));
+      return;
+    }
+    if (!m.error) return;
+    c.InDestUnreachs++;
+    const q = m.quoted;
+    // The quoted packet is one we sent: its source is us, its destination the peer.
+    if (!q || q.protocol !== IpProtocol.TCP || !this.isLocal(q.src)) {
+      c.InErrorsIgnored++;
+      return;
+    }
+    const conn = this.conns.get(connectionKey({ address: q.src, port: q.srcPort }, { address: q.dst, port: q.dstPort }));
+    if (!conn || !conn.tcb.icmpError(m.error, q.seq, m.mtu, now)) {
+      c.InErrorsIgnored++;
+      return;
+    }
+    this.touched(conn, now);
+  }
+
+  /** The next packet to send, or undefined. Call until undefined after any input, call or timeout. */
+  pollTransmit(now: number): Uint8Array | undefined {
+    const queued = this.out.shift();
+    if (queued) {
+      this.counters.ip.OutRequests++;
+      return queued;
+    }
+    for (const conn of this.dirty) {
+      const seg = conn.tcb.pollTransmit(now);
+      if (seg) {
+        this.counters.ip.OutRequests++;
+        return this.encode(conn.local, conn.remote, seg);
+      }
+      this.dirty.delete(conn);
+      this.settle(conn);
+    }
+    return undefined;
+  }
+
+  /** The earliest time `handleTimeout` has work to do, or undefined. */
+  pollTimeout(): number | undefined {
+    return this.timers.peekDeadline();
+  }
+
+  handleTimeout(now: number): void {
+    for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
+      conn.scheduledAt = undefined;
+      if (!this.conns.has(conn.key) || this.conns.get(conn.key) !== conn) continue;
+      const due = conn.tcb.pollTimeout();
+      if (due !== undefined && due <= now) conn.tcb.handleTimeout(now);
+      this.touched(conn, now);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping
+
+  /** A connection's TCB was given input or a user call: collect its events, output and timers. */
+  touched(conn: Connection, now: number): void {
+    const tcb = conn.tcb;
+    for (let e = tcb.pollEvent(); e; e = tcb.pollEvent()) {
+      if (e.type === 'connected' && conn.listener) {
+        // SYN queue -> accept queue.
+        const l = conn.listener;
+        l.synQueue.delete(conn);
+        l.acceptQueue.push(conn);
+        this.events.push({ type: 'connection', listener: l });
+        continue;
+      }
+      if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
+      this.events.push({ type: 'event', connection: conn, event: e });
+    }
+    this.dirty.add(conn);
+    this.settle(conn);
+  }
+
+  /** File the connection's next deadline, or forget it once CLOSED with nothing left to send. */
+  private settle(conn: Connection): void {
+    const tcb = conn.tcb;
+    if (tcb.state === 'CLOSED') {
+      if (!this.dirty.has(conn)) this.forget(conn);
+      return;
+    }
+    const due = tcb.pollTimeout();
+    if (due !== undefined && (conn.scheduledAt === undefined || due < conn.scheduledAt)) {
+      conn.scheduledAt = due;
+      this.timers.push(due, conn);
+    }
+  }
+
+  private forget(conn: Connection): void {
+    if (this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
+    this.dirty.delete(conn);
+    const l = conn.listener;
+    if (l) {
+      l.synQueue.delete(conn);
+      const i = l.acceptQueue.indexOf(conn);
+      if (i >= 0) l.acceptQueue.splice(i, 1);
+    }
+  }
+
+  private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
+    const key = connectionKey(local, remote);
+    const conn = new Connection(tcb, local, remote, key, this, now);
+    this.conns.set(key, conn);
+    return conn;
+  }
+
+  private tcbOptions(local: Endpoint, remote: Endpoint, now: number, tcp?: Partial<TcpConfig>) {
+    return {
+      localPort: local.port,
+      remotePort: remote.port,
+      ipVersion: (typeof local.address === 'number' ? 4 : 6) as 4 | 6,
+      iss: this.isn.isn(local.address, local.port, remote.address, remote.port, now),
+      config: tcp ? { ...this.config, ...tcp } : this.config,
+      random: this.random,
+      stats: this.counters.tcp,
+      challengeAcks: this.challengeAcks,
+    };
+  }
+
+  private newTcb(local: Endpoint, remote: Endpoint, now: number, tcp?: Partial<TcpConfig>): Tcb {
+    return new Tcb(this.tcbOptions(local, remote, now, tcp));
+  }
+
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment): Uint8Array {
+    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+    return encodeTcpPacket({
+      ip:
+        typeof local.address === 'number'
+          ? { version: 4, src: local.address, dst: remote.address as number, ttl: this.ttl, identification: id }
+          : { version: 6, src: local.address, dst: remote.address as Uint8Array, hopLimit: this.ttl },
+      tcp: seg,
+      payload: seg.payload,
+    });
+  }
+
+  private queueSegment(local: Endpoint, remote: Endpoint, seg: Segment): void {
+    if (seg.flags & TcpFlag.RST) this.counters.tcp.OutRsts++;
+    this.counters.tcp.OutSegs++;
+    this.out.push(this.encode(local, remote, seg));
+  }
+
+  private isLocal(a: IpAddress): boolean {
+    for (const mine of this.addresses) if (sameAddress(mine, a)) return true;
+    return false;
+  }
+
+  private listenerKey(address: IpAddress | undefined, port: number): string {
+    return address === undefined ? `*:${port}` : `${addressKey(address)}:${port}`;
+  }
+
+  /** Whether `port` is listened on at `address` or at the wildcard (or anywhere, for a wildcard). */
+  private portListened(port: number, address: IpAddress | undefined): boolean {
+    if (this.listeners.has(`*:${port}`)) return true;
+    if (address !== undefined) return this.listeners.has(`${addressKey(address)}:${port}`);
+    for (const l of this.listeners.values()) if (l.port === port) return true;
+    return false;
+  }
+
+  private findListener(local: Endpoint): Listener | undefined {
+    return this.listeners.get(`${addressKey(local.address)}:${local.port}`) ?? this.listeners.get(`*:${local.port}`);
+  }
+
+  /** The stack's first address of a family. */
+  addressOf(version: 4 | 6): IpAddress | undefined {
+    return this.addresses.find((a) => (typeof a === 'number') === (version === 4));
+  }
+}
