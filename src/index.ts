@@ -2,3 +2,4 @@
 export * from './wire/index.js';
 export * from './tcp/index.js';
 export * from './stack/index.js';
+export * from './link/index.js';

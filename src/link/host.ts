@@ -1,0 +1,50 @@
+/**
+ * A stack attached to something that runs it. The stack is sans-I/O; a driver gives it time, carries
+ * its packets and wakes it: the simulator (virtual time), a real-time driver, a TUN device. Sockets
+ * and other applications use a Host: they read its clock, and `kick` it after a call that may have
+ * produced output.
+ */
+import type { Stack, StackEvent } from '../stack/stack.js';
+
+export interface Driver {
+  /** The current time (ms) of this host's clock. */
+  currentTime(): number;
+  /** Service the host soon: deliver its events, send its packets, re-arm its timer. */
+  schedule(host: Host): void;
+}
+
+export class Host {
+  private handler: ((e: StackEvent) => void) | undefined;
+  private dispatching = false;
+
+  constructor(
+    readonly name: string,
+    readonly stack: Stack,
+    public driver: Driver,
+  ) {}
+
+  now(): number {
+    return this.driver.currentTime();
+  }
+
+  /** Ask the driver for service (after a user call that may have produced output). */
+  kick(): void {
+    this.driver.schedule(this);
+  }
+
+  /** Where the stack's events go (the socket layer sets this once). */
+  onEvent(handler: (e: StackEvent) => void): void {
+    this.handler = handler;
+  }
+
+  /** Hand pending stack events to the handler; drivers call this when they service the host. */
+  dispatchEvents(): void {
+    if (this.dispatching) return; // an event handler's own calls will be serviced on the next round
+    this.dispatching = true;
+    try {
+      for (let e = this.stack.pollEvent(); e; e = this.stack.pollEvent()) this.handler?.(e);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './event-queue.js';
+export * from './host.js';
+export * from './sim.js';

@@ -1,0 +1,378 @@
+/**
+ * The deterministic network simulator: hosts (each a Stack) joined by point-to-point links with
+ * delay, jitter, a bandwidth bottleneck with a finite queue, an MTU, loss, duplication, reordering,
+ * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
+ * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
+ */
+import { encodeIcmpPacket, encodePcap, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, u32, type IpAddress } from '../wire/index.js';
+import { SeededRandom } from '../tcp/random.js';
+import type { TcpConfig } from '../tcp/config.js';
+import { sameAddress } from '../stack/endpoint.js';
+import { Stack, type StackLimits } from '../stack/stack.js';
+import { EventQueue } from './event-queue.js';
+import { Host, type Driver } from './host.js';
+
+export interface LinkProfile {
+  /** One-way propagation delay (ms). */
+  delayMs: number;
+  /** Extra delay per packet, uniform in [0, jitterMs). Packets may overtake each other. */
+  jitterMs: number;
+  /** Bottleneck rate (bits per second); Infinity for none. */
+  rateBps: number;
+  /** Bytes the bottleneck queue holds before it drops arrivals (tail drop). */
+  queueBytes: number;
+  /** Largest IP packet the link carries; bigger ones are dropped with an ICMP "too big" to the sender. */
+  mtu: number;
+  /** Probabilities, as fractions (0.01 = 1%). */
+  loss: number;
+  duplicate: number;
+  /** Chance that a packet is held back by an extra delay of up to 2*delayMs + 1 ms, arriving after later ones. */
+  reorder: number;
+  /** Chance that one random bit of the packet is flipped. */
+  corrupt: number;
+}
+
+export const DEFAULT_LINK: Readonly<LinkProfile> = Object.freeze({
+  delayMs: 1,
+  jitterMs: 0,
+  rateBps: Infinity,
+  queueBytes: 1 << 20,
+  mtu: 1500,
+  loss: 0,
+  duplicate: 0,
+  reorder: 0,
+  corrupt: 0,
+});
+
+export class LinkStats {
+  sent = 0;
+  delivered = 0;
+  lost = 0;
+  duplicated = 0;
+  reordered = 0;
+  corrupted = 0;
+  queueDrops = 0;
+  tooBig = 0;
+  downDrops = 0;
+  bytes = 0;
+}
+
+export type LinkTap = (packet: Uint8Array, timeMs: number, from: Host) => void;
+
+/** A point-to-point link between two hosts; each direction has its own profile and queue. */
+export class SimLink {
+  up = true;
+  readonly stats = new LinkStats();
+  private readonly taps: LinkTap[] = [];
+  /** When each direction's bottleneck finishes sending what it holds. */
+  private readonly busyUntil = [0, 0];
+
+  constructor(
+    readonly net: SimNetwork,
+    readonly a: Host,
+    readonly b: Host,
+    readonly profiles: [LinkProfile, LinkProfile],
+  ) {}
+
+  /** Observe every packet sent into the link (as a capture on the sender's interface would). */
+  tap(t: LinkTap): void {
+    this.taps.push(t);
+  }
+
+  /** Collect a pcap of everything sent on this link: call the returned function for the file's bytes. */
+  capture(): () => Uint8Array {
+    const packets: Array<{ data: Uint8Array; timeMs: number }> = [];
+    this.tap((data, timeMs) => packets.push({ data, timeMs }));
+    return () => encodePcap(packets);
+  }
+
+  /** Take the link down (a partition) from `fromMs` until `toMs` (virtual time). */
+  partition(fromMs: number, toMs: number): void {
+    this.net.at(fromMs, () => (this.up = false));
+    this.net.at(toMs, () => (this.up = true));
+  }
+
+  other(h: Host): Host {
+    return h === this.a ? this.b : this.a;
+  }
+
+  send(from: Host, packet: Uint8Array): void {
+    const net = this.net;
+    const r = net.random;
+    const dir = from === this.a ? 0 : 1;
+    const p = this.profiles[dir];
+    const to = dir === 0 ? this.b : this.a;
+    const now = net.now;
+    this.stats.sent++;
+    this.stats.bytes += packet.length;
+    for (const t of this.taps) t(packet, now, from);
+    if (!this.up) {
+      this.stats.downDrops++;
+      return;
+    }
+    if (packet.length > p.mtu) {
+      this.stats.tooBig++;
+      net.tooBig(from, to, packet, p.mtu);
+      return;
+    }
+    if (p.loss > 0 && r.chance(p.loss)) {
+      this.stats.lost++;
+      return;
+    }
+    let departure = now;
+    if (p.rateBps !== Infinity) {
+      const start = Math.max(now, this.busyUntil[dir]);
+      const queued = ((start - now) * p.rateBps) / 8000;
+      if (queued + packet.length > p.queueBytes) {
+        this.stats.queueDrops++;
+        return;
+      }
+      departure = this.busyUntil[dir] = start + (packet.length * 8000) / p.rateBps;
+    }
+    let arrival = departure + p.delayMs + (p.jitterMs > 0 ? r.next() * p.jitterMs : 0);
+    if (p.reorder > 0 && r.chance(p.reorder)) {
+      this.stats.reordered++;
+      arrival += 1 + r.next() * 2 * p.delayMs;
+    }
+    let data = packet;
+    if (p.corrupt > 0 && r.chance(p.corrupt)) {
+      this.stats.corrupted++;
+      data = packet.slice();
+      const bit = r.int(data.length * 8);
+      data[bit >>> 3] ^= 1 << (bit & 7);
+    }
+    net.deliverAt(arrival, to, data, this);
+    if (p.duplicate > 0 && r.chance(p.duplicate)) {
+      this.stats.duplicated++;
+      net.deliverAt(arrival + r.next() * (p.jitterMs + 1), to, data, this);
+    }
+  }
+}
+
+export interface SimHostOptions {
+  addresses: Array<string | IpAddress>;
+  tcp?: Partial<TcpConfig>;
+  limits?: Partial<StackLimits>;
+  /** See StackOptions.trustChecksums (explicit, simulator links only). */
+  trustChecksums?: boolean;
+}
+
+type SimEvent =
+  | { kind: 'deliver'; host: Host; packet: Uint8Array; link: SimLink | undefined }
+  | { kind: 'timer'; host: Host; at: number }
+  | { kind: 'call'; fn: () => void };
+
+export interface RunLimits {
+  /** Stop at this virtual time (absolute, ms). */
+  untilMs?: number;
+  /** Fail (throw) after this many events, so that no run can hang. */
+  maxSteps?: number;
+}
+
+export class SimNetwork implements Driver {
+  /** Virtual time (ms). */
+  now = 0;
+  readonly random: SeededRandom;
+  readonly hosts: Host[] = [];
+  readonly links: SimLink[] = [];
+  /** Packets no link could carry (no route). */
+  noRoute = 0;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly needService = new Set<Host>();
+  private readonly timerAt = new Map<Host, number>();
+  private steps = 0;
+
+  constructor(readonly seed: number) {
+    this.random = new SeededRandom(seed, 0);
+  }
+
+  addHost(name: string, opts: SimHostOptions): Host {
+    const stack = new Stack({
+      addresses: opts.addresses,
+      random: new SeededRandom(this.seed, this.hosts.length + 1),
+      tcp: opts.tcp,
+      limits: opts.limits,
+      trustChecksums: opts.trustChecksums,
+    });
+    const host = new Host(name, stack, this);
+    this.hosts.push(host);
+    return host;
+  }
+
+  /** Join two hosts; `reverse` is b->a's profile when it differs from a->b's. */
+  link(a: Host, b: Host, profile: Partial<LinkProfile> = {}, reverse?: Partial<LinkProfile>): SimLink {
+    const ab = { ...DEFAULT_LINK, ...profile };
+    const ba = { ...DEFAULT_LINK, ...profile, ...reverse };
+    const l = new SimLink(this, a, b, [ab, ba]);
+    this.links.push(l);
+    return l;
+  }
+
+  // Driver
+  currentTime(): number {
+    return this.now;
+  }
+
+  schedule(host: Host): void {
+    this.needService.add(host);
+  }
+
+  /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
+  at(t: number, fn: () => void): void {
+    this.queue.push(Math.max(t, this.now), { kind: 'call', fn });
+  }
+
+  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
+    this.queue.push(t, { kind: 'deliver', host, packet, link });
+  }
+
+  /** What a router does with a packet too big for the next link: ICMP back to the sender (RFC 1191, RFC 4443). */
+  tooBig(from: Host, to: Host, packet: Uint8Array, mtu: number): void {
+    const v4 = packet[0] >>> 4 === 4;
+    const src = to.stack.addressOf(v4 ? 4 : 6);
+    const dst = v4 ? u32(packet, 12) : packet.slice(8, 24);
+    if (src === undefined) return;
+    const quoted = packet.subarray(0, v4 ? Math.min(packet.length, 28) : Math.min(packet.length, 1232));
+    const icmp = encodeIcmpPacket({
+      src,
+      dst,
+      type: v4 ? Icmp4Type.DEST_UNREACHABLE : Icmp6Type.PACKET_TOO_BIG,
+      code: v4 ? ICMP4_FRAG_NEEDED : 0,
+      rest: v4 ? mtu & 0xffff : mtu,
+      body: quoted,
+    });
+    this.queue.push(this.now, { kind: 'deliver', host: from, packet: icmp, link: undefined });
+  }
+
+  /** The link that reaches a destination address from `from`. */
+  route(from: Host, packet: Uint8Array): SimLink | undefined {
+    const v4 = packet[0] >>> 4 === 4;
+    if (!v4 && packet.length < 40) return undefined;
+    if (v4 && packet.length < 20) return undefined;
+    const dst: IpAddress = v4 ? u32(packet, 16) : packet.subarray(24, 40);
+    for (const l of this.links) {
+      if (l.a !== from && l.b !== from) continue;
+      const peer = l.other(from);
+      for (const a of peer.stack.addresses) if (sameAddress(a, dst)) return l;
+    }
+    return undefined;
+  }
+
+  private service(host: Host): void {
+    host.dispatchEvents();
+    const stack = host.stack;
+    for (let p = stack.pollTransmit(this.now); p; p = stack.pollTransmit(this.now)) {
+      const l = this.route(host, p);
+      if (l) l.send(host, p);
+      else this.noRoute++;
+    }
+    const due = stack.pollTimeout();
+    const filed = this.timerAt.get(host);
+    if (due !== undefined && (filed === undefined || due < filed)) {
+      this.timerAt.set(host, due);
+      this.queue.push(Math.max(due, this.now), { kind: 'timer', host, at: due });
+    }
+  }
+
+  /**
+   * Do the next piece of work: service hosts that asked for it at the current time, else advance
+   * to the next event and handle it. Returns false when there is nothing left to do.
+   */
+  step(limits: RunLimits = {}): boolean {
+    if (++this.steps > (limits.maxSteps ?? Infinity)) throw new Error(`simulation exceeded ${limits.maxSteps} steps (seed ${this.seed})`);
+    if (this.needService.size > 0) {
+      const hosts = [...this.needService];
+      this.needService.clear();
+      for (const h of hosts) this.service(h);
+      return true;
+    }
+    const t = this.queue.peekTime();
+    if (t === undefined) return false;
+    if (limits.untilMs !== undefined && t > limits.untilMs) return false;
+    const e = this.queue.pop()!;
+    this.now = Math.max(this.now, t);
+    switch (e.kind) {
+      case 'deliver':
+        if (e.link) e.link.stats.delivered++;
+        e.host.stack.handlePacket(e.packet, this.now);
+        this.needService.add(e.host);
+        break;
+      case 'timer':
+        if (this.timerAt.get(e.host) === e.at) this.timerAt.delete(e.host);
+        e.host.stack.handleTimeout(this.now);
+        this.needService.add(e.host);
+        break;
+      case 'call':
+        e.fn();
+        break;
+    }
+    return true;
+  }
+
+  /** Run until nothing is left to do (or the limits); returns the virtual time reached. */
+  runUntilIdle(limits: RunLimits = { maxSteps: 50_000_000 }): number {
+    this.steps = 0;
+    while (this.step(limits));
+    return this.now;
+  }
+
+  /** Run for `ms` of virtual time. */
+  runFor(ms: number, maxSteps = 50_000_000): number {
+    const until = this.now + ms;
+    this.steps = 0;
+    while (this.step({ untilMs: until, maxSteps }));
+    this.now = Math.max(this.now, until);
+    return this.now;
+  }
+
+  /** Run until `done()` holds; throws if it does not by `maxMs` of virtual time from now. */
+  runUntil(done: () => boolean, maxMs = 3_600_000, maxSteps = 50_000_000): number {
+    const until = this.now + maxMs;
+    this.steps = 0;
+    while (!done()) {
+      if (!this.step({ untilMs: until, maxSteps })) {
+        if (done()) break;
+        throw new Error(`runUntil: condition not met by t=${this.now} ms (seed ${this.seed})`);
+      }
+    }
+    return this.now;
+  }
+
+  /**
+   * Run alongside real asynchronous code (Node's http and tls over synack sockets): after each piece
+   * of simulated work, let the event loop run so the application can react, and advance virtual time
+   * only when the application has nothing left to do at the current time. Throws when `done()` does
+   * not hold by `maxMs` of virtual time, or when nothing at all is left to happen.
+   */
+  async runAsync(done: () => boolean, opts: { maxMs?: number; maxSteps?: number; idleTurns?: number } = {}): Promise<number> {
+    const until = this.now + (opts.maxMs ?? 3_600_000);
+    const maxSteps = opts.maxSteps ?? 50_000_000;
+    const idleTurns = opts.idleTurns ?? 20;
+    this.steps = 0;
+    let idle = 0;
+    while (!done()) {
+      await turn();
+      if (done()) break;
+      if (this.needService.size > 0) {
+        idle = 0;
+        this.step({ maxSteps });
+        continue;
+      }
+      const t = this.queue.peekTime();
+      if (t === undefined) {
+        // The application may still be working (crypto, a real timer): give it a few turns.
+        if (++idle > idleTurns) throw new Error(`runAsync: nothing left to happen at t=${this.now} ms (seed ${this.seed})`);
+        continue;
+      }
+      idle = 0;
+      if (t > until) throw new Error(`runAsync: condition not met by t=${until} ms (seed ${this.seed})`);
+      this.step({ maxSteps });
+    }
+    return this.now;
+  }
+}
+
+/** One turn of the host's event loop (setImmediate in Node; a zero timeout in a browser). */
+function turn(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
