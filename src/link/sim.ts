@@ -19,7 +19,10 @@ export interface LinkProfile {
   jitterMs: number;
   /** Bottleneck rate (bits per second); Infinity for none. */
   rateBps: number;
-  /** Bytes the bottleneck queue holds before it drops arrivals (tail drop). */
+  /**
+   * Bytes the bottleneck holds, the packet being sent included, before it drops arrivals (tail drop,
+   * as Linux's bfifo: a packet bigger than the whole queue is always dropped).
+   */
   queueBytes: number;
   /** Largest IP packet the link carries; bigger ones are dropped with an ICMP "too big" to the sender. */
   mtu: number;
@@ -181,6 +184,14 @@ export class SimNetwork implements Driver {
   private readonly needService = new Set<Host>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
+  /**
+   * Set by a RealtimeDriver: the virtual time the wall clock says it is, and a call that asks the
+   * driver for a run soon (after an application's call from outside the simulation).
+   */
+  private clock: (() => number) | undefined;
+  private wake: (() => void) | undefined;
+  /** Inside step(): time stands still while an event is handled. */
+  private processing = false;
 
   constructor(readonly seed: number) {
     this.random = new SeededRandom(seed, 0);
@@ -210,20 +221,56 @@ export class SimNetwork implements Driver {
 
   // Driver
   currentTime(): number {
+    // Real-time mode: an application calling from outside the simulation lives at the wall clock's time.
+    if (this.clock && !this.processing) this.now = Math.max(this.now, this.clock());
     return this.now;
   }
 
   schedule(host: Host): void {
     this.needService.add(host);
+    this.poke();
   }
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
   at(t: number, fn: () => void): void {
     this.queue.push(Math.max(t, this.now), { kind: 'call', fn });
+    this.poke();
   }
 
   deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
     this.queue.push(t, { kind: 'deliver', host, packet, link });
+    this.poke();
+  }
+
+  /** Work was added from outside a run: a real-time driver must look again. */
+  private poke(): void {
+    if (this.wake && !this.processing) this.wake();
+  }
+
+  /**
+   * Hand the clock to a real-time driver (see RealtimeDriver): `clock` gives the virtual time now,
+   * `wake` is called when work is added from outside a run. `undefined` returns to virtual time.
+   */
+  attachClock(clock: (() => number) | undefined, wake?: () => void): void {
+    this.clock = clock;
+    this.wake = clock ? wake : undefined;
+  }
+
+  /** When the next piece of work is due: now if a host waits for service, else the earliest event. */
+  nextEventTime(): number | undefined {
+    if (this.needService.size > 0) return this.now;
+    return this.queue.peekTime();
+  }
+
+  /**
+   * Handle every event due by virtual time `t`, each at its own time, then move the clock to `t`
+   * (never back). This is how a real-time driver catches up with the wall clock.
+   */
+  advanceTo(t: number, maxSteps = 50_000_000): number {
+    this.steps = 0;
+    while (this.step({ untilMs: t, maxSteps }));
+    this.now = Math.max(this.now, t);
+    return this.now;
   }
 
   /** What a router does with a packet too big for the next link: ICMP back to the sender (RFC 1191, RFC 4443). */
@@ -280,6 +327,16 @@ export class SimNetwork implements Driver {
    */
   step(limits: RunLimits = {}): boolean {
     if (++this.steps > (limits.maxSteps ?? Infinity)) throw new Error(`simulation exceeded ${limits.maxSteps} steps (seed ${this.seed})`);
+    const outer = this.processing;
+    this.processing = true;
+    try {
+      return this.stepInner(limits);
+    } finally {
+      this.processing = outer;
+    }
+  }
+
+  private stepInner(limits: RunLimits): boolean {
     if (this.needService.size > 0) {
       const hosts = [...this.needService];
       this.needService.clear();

@@ -22,7 +22,12 @@ export class IcmpCounters {
   InErrors = 0;
   InCsumErrors = 0;
   InEchos = 0;
+  /** Destination unreachable (ICMPv4 fragmentation-needed included: it is type 3). */
   InDestUnreachs = 0;
+  /** Time exceeded (RFC 2011 icmpInTimeExcds). */
+  InTimeExcds = 0;
+  /** ICMPv6 packet too big (RFC 2466 ipv6IfIcmpInPktTooBigs; netstat's Icmp6InPktTooBigs). */
+  InPktTooBigs = 0;
   /** Errors about a connection that failed RFC 5927's sequence check, or about no connection. */
   InErrorsIgnored = 0;
   OutMsgs = 0;

@@ -55,7 +55,7 @@ export function listConnections(stack: Stack, now: number): ConnectionRow[] {
 
 /** `ss -tan`-style text. */
 export function formatConnections(rows: ConnectionRow[]): string {
-  const head = ['State', 'Recv-Q', 'Send-Q', 'Local Address:Port', 'Peer Address:Port', 'Process'];
+  const head = ['State', 'Recv-Q', 'Send-Q', 'Local Address:Port', 'Peer Address:Port', 'Info'];
   const body = rows.map((r) => {
     const extra: string[] = [];
     if (r.rttMs !== undefined) extra.push(`rtt:${r.rttMs.toFixed(3)}/${(r.rttVarMs ?? 0).toFixed(3)}`);

@@ -34,7 +34,7 @@ import { StackCounters } from './counters.js';
 import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
-import { TimerHeap } from './timer-heap.js';
+import { KeyedTimerHeap } from './timer-heap.js';
 
 export interface StackLimits {
   /** Connections of every state, TIME-WAIT included. */
@@ -86,6 +86,8 @@ export class Stack implements ConnectionOwner {
   readonly limits: StackLimits;
   private readonly random: RandomSource;
   private readonly isn: IsnGenerator;
+  /** Keyed hash of the 4-tuple for each connection's timestamp offset (RFC 7323 §5.4), its own key. */
+  private readonly tsOffsets: IsnGenerator;
   private readonly ports: EphemeralPorts;
   private readonly challengeAcks: ChallengeAckLimiter;
   private readonly ttl: number;
@@ -98,7 +100,7 @@ export class Stack implements ConnectionOwner {
   private readonly out: Uint8Array[] = [];
   /** Connections that may have something to send. */
   private readonly dirty = new Set<Connection>();
-  private readonly timers = new TimerHeap<Connection>();
+  private readonly timers = new KeyedTimerHeap<Connection>();
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
 
@@ -109,6 +111,7 @@ export class Stack implements ConnectionOwner {
     this.config = resolveConfig(opts.tcp);
     this.limits = { ...DEFAULT_STACK_LIMITS, ...opts.limits };
     this.isn = new IsnGenerator(this.random);
+    this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
     this.challengeAcks = new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
     this.ttl = opts.ttl ?? 64;
@@ -227,27 +230,34 @@ export class Stack implements ConnectionOwner {
       c.ip.ReasmFails++;
       return;
     }
-    if (ipp.protocol === IpProtocol.TCP) this.tcpInput(bytes, ipp, now);
-    else if (ipp.protocol === IpProtocol.ICMP || ipp.protocol === IpProtocol.ICMPV6) this.icmpInput(bytes, ipp, now);
-    else c.ip.InUnknownProtos++;
+    // RFC 4293 ipSystemStatsInDelivers: datagrams handed to a user protocol, ICMP included (the
+    // protocol's own checks, such as the TCP checksum, come after and are counted by it).
+    if (ipp.protocol === IpProtocol.TCP) {
+      c.ip.InDelivers++;
+      this.tcpInput(bytes, ipp, now);
+    } else if (ipp.protocol === (ipp.ip.version === 4 ? IpProtocol.ICMP : IpProtocol.ICMPV6)) {
+      c.ip.InDelivers++;
+      this.icmpInput(bytes, ipp, now);
+    } else c.ip.InUnknownProtos++;
   }
 
   private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {
     const c = this.counters;
     const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
     if (!h.ok) {
+      c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
       return;
     }
     if (!this.trustChecksums) {
       const sum = onesSum(bytes, ipp.payloadOffset, ipp.payloadOffset + ipp.payloadLength, tcpPseudoHeaderSum(ipp.ip, ipp.payloadLength));
       if (foldSum(sum) !== 0xffff) {
+        c.tcp.InSegs++;
         c.tcp.InErrs++;
         c.tcp.InCsumErrors++;
         return;
       }
     }
-    c.ip.InDelivers++;
     const payloadStart = ipp.payloadOffset + h.headerLength;
     const seg: Segment = h as unknown as Segment;
     seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
@@ -256,8 +266,9 @@ export class Stack implements ConnectionOwner {
     const key = connectionKey(local, remote);
     let conn = this.conns.get(key);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
-    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.timeWaitReusable(conn, seg)) {
-      // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old connection.
+    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(local) && this.timeWaitReusable(conn, seg)) {
+      // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old
+      // connection, and there is a listener to open the new one (else TIME-WAIT answers it, as Linux's TCP_TW_SYN).
       c.tcp.TimeWaitReused++;
       this.forget(conn);
       conn = undefined;
@@ -266,6 +277,7 @@ export class Stack implements ConnectionOwner {
       if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.listener.acceptQueueFull && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
         // Linux: the handshake's last ACK is dropped while the accept queue is full; the client's
         // retransmission (or our SYN-ACK's) tries again later.
+        c.tcp.InSegs++; // no TCB sees it, so it is counted here (RFC 4022 tcpInSegs)
         c.tcp.ListenOverflows++;
         c.tcp.ListenDrops++;
         return;
@@ -274,31 +286,48 @@ export class Stack implements ConnectionOwner {
       this.touched(conn, now);
       return;
     }
-    const listener = pureSyn ? this.findListener(local) : undefined;
+    const listener = this.findListener(local);
     if (listener) {
-      this.listenerSyn(listener, seg, local, remote, now);
-      return;
+      if (pureSyn) {
+        this.listenerSyn(listener, seg, local, remote, now);
+        return;
+      }
+      // §3.10.7.2 (LISTEN): a RST is ignored and an ACK is reset (below, as for no connection), but a
+      // segment with neither SYN nor RST nor ACK is dropped.
+      if (!(h.flags & (TcpFlag.RST | TcpFlag.ACK))) {
+        c.tcp.InSegs++;
+        return;
+      }
     }
     // No connection: §3.10.7.1 (never a RST for a RST).
+    c.tcp.InSegs++;
     c.tcp.NoConnection++;
     const rst = resetFor(seg);
     if (rst) this.queueSegment(local, remote, rst);
   }
 
   /**
-   * RFC 6191 (with timestamps: the SYN's TSval is newer than the last one seen) or, without them,
-   * RFC 9293's rule from RFC 1122 §4.2.2.13 (the SYN's sequence number is beyond RCV.NXT).
+   * RFC 6191 §2. Old connection with timestamps: honor a SYN whose TSval is newer than TS.Recent, or
+   * equal to it with SEG.SEQ beyond RCV.NXT, or (no timestamps for the new incarnation) whose SEG.SEQ
+   * is beyond RCV.NXT. Old connection without: honor it when the new incarnation will use timestamps,
+   * or SEG.SEQ is beyond RCV.NXT (RFC 1122 §4.2.2.13). Anything else is left to TIME-WAIT.
    */
   private timeWaitReusable(conn: Connection, syn: Segment): boolean {
     const t = conn.tcb;
-    if (t.timestamps && syn.options.timestamp) return seqGt(syn.options.timestamp.value, t.tsRecent);
-    if (t.timestamps) return false;
-    return seqGt(syn.seq, t.rcvNxt);
+    const ts = syn.options.timestamp;
+    const seqNewer = seqGt(syn.seq, t.rcvNxt);
+    const newUsesTimestamps = ts !== undefined && this.config.timestamps;
+    if (t.timestamps) {
+      if (newUsesTimestamps) return seqGt(ts.value, t.tsRecent) || (ts.value === t.tsRecent && seqNewer);
+      return seqNewer;
+    }
+    return newUsesTimestamps || seqNewer;
   }
 
   private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
     const c = this.counters;
     if (l.synQueue.size >= l.synQueueLimit || this.conns.size >= this.limits.maxConnections) {
+      c.tcp.InSegs++;
       c.tcp.ListenDrops++;
       return;
     }
@@ -332,7 +361,10 @@ export class Stack implements ConnectionOwner {
       return;
     }
     if (!m.error) return;
-    c.InDestUnreachs++;
+    // Counted by type, as RFC 4293's icmpMsgStatsInPkts and netstat -s tell them apart.
+    if (m.type === (m.version === 4 ? Icmp4Type.DEST_UNREACHABLE : Icmp6Type.DEST_UNREACHABLE)) c.InDestUnreachs++;
+    else if (m.type === (m.version === 4 ? Icmp4Type.TIME_EXCEEDED : Icmp6Type.TIME_EXCEEDED)) c.InTimeExcds++;
+    else if (m.version === 6 && m.type === Icmp6Type.PACKET_TOO_BIG) c.InPktTooBigs++;
     const q = m.quoted;
     // The quoted packet is one we sent: its source is us, its destination the peer.
     if (!q || q.protocol !== IpProtocol.TCP || !this.isLocal(q.src)) {
@@ -374,7 +406,7 @@ export class Stack implements ConnectionOwner {
   handleTimeout(now: number): void {
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
       conn.scheduledAt = undefined;
-      if (!this.conns.has(conn.key) || this.conns.get(conn.key) !== conn) continue;
+      if (this.conns.get(conn.key) !== conn) continue;
       const due = conn.tcb.pollTimeout();
       if (due !== undefined && due <= now) conn.tcb.handleTimeout(now);
       this.touched(conn, now);
@@ -412,14 +444,17 @@ export class Stack implements ConnectionOwner {
     }
     const due = tcb.pollTimeout();
     if (due !== undefined && (conn.scheduledAt === undefined || due < conn.scheduledAt)) {
+      // One entry per connection, moved earlier in place; a later deadline leaves it (it wakes early).
+      this.timers.schedule(due, conn);
       conn.scheduledAt = due;
-      this.timers.push(due, conn);
     }
   }
 
   private forget(conn: Connection): void {
     if (this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
     this.dirty.delete(conn);
+    this.timers.remove(conn);
+    conn.scheduledAt = undefined;
     const l = conn.listener;
     if (l) {
       l.synQueue.delete(conn);
@@ -441,6 +476,7 @@ export class Stack implements ConnectionOwner {
       remotePort: remote.port,
       ipVersion: (typeof local.address === 'number' ? 4 : 6) as 4 | 6,
       iss: this.isn.isn(local.address, local.port, remote.address, remote.port, now),
+      tsOffset: this.tsOffsets.offset(local.address, local.port, remote.address, remote.port),
       config: tcp ? { ...this.config, ...tcp } : this.config,
       random: this.random,
       stats: this.counters.tcp,

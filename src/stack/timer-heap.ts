@@ -1,8 +1,8 @@
 /**
- * One timer structure for every connection of a stack (DESIGN.md): a binary min-heap of deadlines.
- * Entries are lazy: a connection whose deadline moves later keeps its earlier entry, is woken early,
- * finds nothing due and is put back at its real deadline. That keeps a reschedule (every ACK moves
- * the retransmission timer) O(1) instead of a heap update.
+ * A binary min-heap of deadlines in which an item may be filed more than once (the socket layer's
+ * timers; the stack's connections use KeyedTimerHeap below). Entries are lazy: an item whose deadline
+ * moves later keeps its earlier entry, is woken early, finds nothing due and is put back at its real
+ * deadline. That keeps a reschedule O(1) instead of a heap update.
  */
 export class TimerHeap<T> {
   private deadlines: number[] = [];
@@ -56,5 +56,115 @@ export class TimerHeap<T> {
       this.items[i] = lastI;
     }
     return top;
+  }
+}
+
+/**
+ * The stack's timer structure: a binary min-heap holding at most one entry per item, its position kept
+ * in a map. An entry moves earlier in place when the item's deadline does; when the deadline moves
+ * later the entry stays (lazy, as above: it wakes early, finds nothing due and is filed again, so the
+ * common reschedule, every ACK pushing the retransmission timer back, stays O(1)). One entry per item
+ * bounds the heap by the number of connections, and `remove` takes a connection's entry with it, so a
+ * stale far deadline (a keep-alive two hours out) neither grows the heap nor keeps a closed connection
+ * alive.
+ */
+export class KeyedTimerHeap<T> {
+  private readonly deadlines: number[] = [];
+  private readonly items: T[] = [];
+  private readonly index = new Map<T, number>();
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The deadline `item` is filed under, or undefined. */
+  deadlineOf(item: T): number | undefined {
+    const i = this.index.get(item);
+    return i === undefined ? undefined : this.deadlines[i];
+  }
+
+  /** Wake `item` no later than `deadline`: file it, or move its entry earlier (never later). */
+  schedule(deadline: number, item: T): void {
+    const i = this.index.get(item);
+    if (i === undefined) {
+      this.deadlines.push(deadline);
+      this.items.push(item);
+      this.siftUp(this.items.length - 1);
+    } else if (deadline < this.deadlines[i]) {
+      this.deadlines[i] = deadline;
+      this.siftUp(i);
+    }
+  }
+
+  /** Take `item`'s entry out; returns whether it had one. */
+  remove(item: T): boolean {
+    const i = this.index.get(item);
+    if (i === undefined) return false;
+    this.removeAt(i);
+    return true;
+  }
+
+  peekDeadline(): number | undefined {
+    return this.deadlines.length ? this.deadlines[0] : undefined;
+  }
+
+  /** Remove and return the earliest item whose deadline is at or before `now`. */
+  popDue(now: number): T | undefined {
+    if (!this.deadlines.length || this.deadlines[0] > now) return undefined;
+    const top = this.items[0];
+    this.removeAt(0);
+    return top;
+  }
+
+  private removeAt(i: number): void {
+    this.index.delete(this.items[i]);
+    const lastD = this.deadlines.pop()!;
+    const lastI = this.items.pop()!;
+    if (i === this.items.length) return;
+    this.deadlines[i] = lastD;
+    this.items[i] = lastI;
+    this.index.set(lastI, i);
+    this.siftDown(i);
+    this.siftUp(i);
+  }
+
+  private siftUp(i: number): void {
+    const d = this.deadlines;
+    const it = this.items;
+    const deadline = d[i];
+    const item = it[i];
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (d[parent] <= deadline) break;
+      d[i] = d[parent];
+      it[i] = it[parent];
+      this.index.set(it[i], i);
+      i = parent;
+    }
+    d[i] = deadline;
+    it[i] = item;
+    this.index.set(item, i);
+  }
+
+  private siftDown(i: number): void {
+    const d = this.deadlines;
+    const it = this.items;
+    const n = d.length;
+    const deadline = d[i];
+    const item = it[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && d[r] < d[l] ? r : l;
+      if (d[c] >= deadline) break;
+      d[i] = d[c];
+      it[i] = it[c];
+      this.index.set(it[i], i);
+      i = c;
+    }
+    d[i] = deadline;
+    it[i] = item;
+    this.index.set(item, i);
   }
 }

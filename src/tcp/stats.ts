@@ -35,4 +35,9 @@ export class TcpStats {
   /** Duplicate data (entirely before RCV.NXT). */
   TCPDupData = 0;
   DelayedACKs = 0;
+  /**
+   * Duplicate acknowledgments received, as RFC 5681 §2 defines them: data outstanding, no data, no
+   * SYN or FIN, SEG.ACK = SND.UNA and the same window as before (FreeBSD's "duplicate acks").
+   */
+  DupAcks = 0;
 }

@@ -53,6 +53,12 @@ export interface TcbOptions {
   config?: Partial<TcpConfig>;
   /** For the timestamp clock's random offset (RFC 7323 §5.4). Default: the platform's crypto generator. */
   random?: RandomSource;
+  /**
+   * The offset of our timestamp clock (RFC 7323 §5.4). A stack passes a keyed hash of the 4-tuple, so a
+   * new connection on the same 4-tuple continues the old one's clock (which RFC 6191's TIME-WAIT reuse
+   * relies on); default: random.
+   */
+  tsOffset?: number;
   /** Shared with the stack; a TCB on its own gets its own. */
   stats?: TcpStats;
   challengeAcks?: ChallengeAckLimiter;
@@ -62,6 +68,8 @@ export interface TcbOptions {
 
 /** 24 days in ms: TS.Recent older than this is no longer valid for PAWS (RFC 7323 §5.5). */
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
+/** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
+const BEHIND_ACK_REPLY_MS = 500;
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
 
@@ -149,9 +157,17 @@ export class Tcb {
   totalRetransmits = 0;
   private persistBackoff = 0;
   private keepAliveProbesSent = 0;
+  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
+  private behindAckReplyAt = -Infinity;
   /** RTT timing of one segment when timestamps are off (Karn: cleared on retransmission). */
   private rttSeq: number | undefined;
   private rttStart = 0;
+  /**
+   * With timestamps: the TSval of our latest retransmission, until SND.UNA passes `retransmitHigh`
+   * (SND.MAX when it was sent). Karn's rule applied to timestamps (see newAck).
+   */
+  private retransmitTsval: number | undefined;
+  private retransmitHigh = 0;
   private synSentAt = 0;
 
   /** Send an ACK at the next pollTransmit. */
@@ -181,7 +197,7 @@ export class Tcb {
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
     this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
-    this.tsOffset = (opts.random ?? new CryptoRandom()).nextUint32();
+    this.tsOffset = opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32();
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
     this.congestion = (opts.congestion ?? ((mss) => new BasicCongestionControl(mss)))(this.sendMss);
@@ -550,11 +566,29 @@ export class Tcb {
       if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
         if (!rst) {
           this.stats.TCPOutOfWindowAcks++;
-          this.ackNow = true;
+          if (seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt)) this.stats.TCPDupData++;
+          // A bare ACK one octet behind RCV.NXT comes from a peer in zero-window probing whose probe
+          // octet we accepted (its ACKs carry SEQ = SND.NXT, the probe's octet: it cannot know the probe
+          // got in), or one whose data reached the edge of our window (see dataSegment). Its
+          // acknowledgment and window are current, so take them (§3.10.7.4's "special allowance ... to
+          // accept valid ACKs"; RFC 9293 Appendix A.2; BSD keeps processing the ACK of any old segment,
+          // Stevens vol. 2 p. 960). Dropping them deadlocked two peers whose probes crossed and were
+          // both accepted: each found the other's ACKs old and answered with an ACK old in turn, an ACK
+          // war in which neither learnt that the window had opened. The answer §3.10.7.4 asks for
+          // still goes, at most every BEHIND_ACK_REPLY_MS (Linux's tcp_invalid_ratelimit), so that two
+          // such peers cannot keep answering each other's answers. A keep-alive probe (SEG.SEQ =
+          // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
+          // data, or further behind, are dropped whole as §3.10.7.4 says.
+          const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === this.rcvNxt && this.state !== 'TIME-WAIT' && this.state !== 'SYN-RECEIVED';
+          if (!behind || now - this.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+            this.ackNow = true;
+            if (behind) this.behindAckReplyAt = now;
+          }
           // TIME-WAIT: a retransmitted FIN is re-acknowledged and restarts the 2*MSL timer.
           if (this.state === 'TIME-WAIT' && f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === this.rcvNxt) {
             this.closeAt = now + 2 * this.config.mslMs;
           }
+          if (behind) this.ackInput(seg, now);
         }
         return;
       }
@@ -653,7 +687,6 @@ export class Tcb {
         return;
       case 'ESTABLISHED':
       case 'CLOSE-WAIT':
-        this.stats.EstabResets++;
         this.fail('ECONNRESET', 'connection reset by peer', now);
         return;
       case 'FIN-WAIT-1':
@@ -734,6 +767,9 @@ export class Tcb {
       return false;
     }
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
+    else if (ack === this.sndUna && this.sndMax !== this.sndUna && seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << this.sndShift === this.sndWnd) {
+      this.stats.DupAcks++; // RFC 5681 §2's duplicate ACK (counted; recovery is by the RTO for now)
+    }
     if (seqLe(this.sndUna, ack)) {
       // Window update (§3.10.7.4): only from a segment at least as new as the last one used.
       if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
@@ -785,11 +821,19 @@ export class Tcb {
     // RTT: from the echoed timestamp (RFC 7323 §4.1), else the timed segment (Karn's rule).
     const ts = seg.options.timestamp;
     if (this.timestamps && ts && ts.echo !== 0) {
-      this.rtt.sample(seqDiff(this.tsNow(now), ts.echo));
+      // RFC 6298 §3 (Karn): a sample from retransmitted data is allowed only because the timestamp
+      // says which transmission the ACK answers. It does not when the echo predates our latest
+      // retransmission: that retransmission was a duplicate at the receiver (its original arrived and
+      // the ACK was lost), and RFC 7323 §5.3 rejects it (R2) before it can update TS.Recent (R3), so
+      // the receiver echoes the older TSval and the "RTT" includes our own backed-off timeout. Taking
+      // it inflates SRTT and the RTO, whose next timeout inflates the next sample: under heavy loss
+      // the RTO climbed to its 120 s maximum on a 2 ms path. No sample, as Karn would have it.
+      if (this.retransmitTsval === undefined || seqGe(ts.echo, this.retransmitTsval)) this.rtt.sample(seqDiff(this.tsNow(now), ts.echo));
     } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
       this.rtt.sample(now - this.rttStart);
       this.rttSeq = undefined;
     }
+    if (this.retransmitTsval !== undefined && seqGe(this.sndUna, this.retransmitHigh)) this.retransmitTsval = undefined;
     this.retransmits = 0;
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     this.retransmitAt = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
@@ -1037,7 +1081,9 @@ export class Tcb {
     // The same timer is sender-side SWS avoidance's override timeout (§3.8.6.2.1): nothing in flight and
     // a window too small for what is queued.
     const unsent = this.unsentBytes();
-    const waiting = this.sendBuffer.length > 0 && (unsent > 0 || this.sndMax !== this.sndUna);
+    // A FIN waiting for room in the window is probed for like data (see dataSegment).
+    const finUnsent = this.finRequested && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING') && (this.finSeq === undefined || seqLe(this.sndNxt, this.finSeq));
+    const waiting = (this.sendBuffer.length > 0 && (unsent > 0 || this.sndMax !== this.sndUna)) || finUnsent;
     const stalled =
       this.sndWnd === 0
         ? waiting && this.retransmitAt === undefined
@@ -1072,13 +1118,18 @@ export class Tcb {
 
   /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
   pollTransmit(now: number): Segment | undefined {
+    this.onlyRetransmitted = false;
     const seg = this.nextSegment(now);
     if (seg) {
-      this.stats.OutSegs++;
+      // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
+      if (!this.onlyRetransmitted) this.stats.OutSegs++;
       if (seg.flags & TcpFlag.RST) this.stats.OutRsts++;
     }
     return seg;
   }
+
+  /** The segment nextSegment just made carries nothing but octets sent before. */
+  private onlyRetransmitted = false;
 
   private nextSegment(now: number): Segment | undefined {
     if (this.control.length > 0) return this.control.shift();
@@ -1113,7 +1164,10 @@ export class Tcb {
     if (this.retransmits === 0 && withAck) this.synSentAt = now;
     this.sndNxt = seqAdd(this.iss, 1);
     if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
-    if (this.retransmits > 0) this.stats.RetransSegs++;
+    if (this.retransmits > 0) {
+      this.stats.RetransSegs++;
+      this.onlyRetransmitted = true;
+    }
     this.retransmitAt ??= now + this.rtt.rto;
     const window = Math.min(this.freeReceiveSpace(), 0xffff); // never scaled on a SYN
     if (withAck) {
@@ -1135,6 +1189,13 @@ export class Tcb {
   private unsentBytes(): number {
     const sentData = seqDiff(this.sndNxt, this.sndUna) - (this.finSeq !== undefined && seqGt(this.sndNxt, this.finSeq) ? 1 : 0);
     return Math.max(0, this.sendBuffer.length - Math.max(0, sentData));
+  }
+
+  /** Data octets in [SND.NXT, SND.MAX): sent before and about to be sent again (go-back-N). */
+  private sentBeyondNxt(): number {
+    if (!seqLt(this.sndNxt, this.sndMax)) return 0;
+    const finInside = this.finSeq !== undefined && seqGe(this.finSeq, this.sndNxt) && seqLt(this.finSeq, this.sndMax);
+    return seqDiff(this.sndMax, this.sndNxt) - (finInside ? 1 : 0);
   }
 
   /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
@@ -1189,13 +1250,23 @@ export class Tcb {
       }
       let len = Math.min(unsent, usable, this.sendMss);
       const finPending = this.finRequested && (this.finSeq === undefined || seqLe(this.sndNxt, this.finSeq));
-      const fin = finPending && offset + len === this.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
+      // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
+      // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
+      // A FIN beyond the window is trimmed by the receiver (§3.10.7.4), yet it would move SND.MAX past
+      // the peer's RCV.NXT: our ACKs, <SEQ=SND.MAX>, then fall outside the peer's zero window, each is
+      // answered with an ACK, and two peers in that state exchange ACKs forever.
+      const finFits = probing || seqLt(seqAdd(this.sndNxt, len), seqAdd(this.sndUna, this.sndWnd));
+      const fin = finPending && finFits && offset + len === this.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
       if (len > 0 && len < this.sendMss && !probing && !fin) {
         // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
         // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
         const allQueued = len === unsent;
         const nagleOk = this.config.noDelay || inFlight === 0;
-        if (!(allQueued && nagleOk) && len < this.maxSndWnd / 2) len = 0;
+        // Both hold back new data only. Octets already sent (below SND.MAX) go again however short the
+        // segment: RFC 6298 §5.4 retransmits the earliest unacknowledged segment when the timer fires.
+        // Holding them back too left a short segment sent into a small window (the SWS override) never
+        // retransmitted when lost: every RTO sent nothing, until R2 aborted the connection.
+        if (!(allQueued && nagleOk) && len < this.maxSndWnd / 2) len = Math.min(len, this.sentBeyondNxt());
       }
       if (len > 0 || fin) {
         const payload = len > 0 ? this.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
@@ -1216,9 +1287,15 @@ export class Tcb {
         // not after it (which would leave a hole for the retransmission timer to fill).
         this.sndNxt = windowProbe ? seq : end;
         if (fin) this.finSeq = seqAdd(seq, len);
+        this.onlyRetransmitted = retransmission && seqLe(end, this.sndMax);
         if (seqGt(end, this.sndMax)) this.sndMax = end;
-        if (retransmission) this.stats.RetransSegs++;
-        else if (!this.timestamps && this.rttSeq === undefined && !windowProbe) {
+        if (retransmission) {
+          this.stats.RetransSegs++;
+          if (this.timestamps) {
+            this.retransmitTsval = this.tsNow(now);
+            this.retransmitHigh = this.sndMax;
+          }
+        } else if (!this.timestamps && this.rttSeq === undefined && !windowProbe) {
           this.rttSeq = seq;
           this.rttStart = now;
         }
@@ -1238,7 +1315,15 @@ export class Tcb {
       // not the rewound SND.NXT of a retransmission, which a peer that already has those octets finds
       // unacceptable (it would drop the ACK and answer, an endless exchange). During zero-window
       // probing SND.MAX counts the probe's octet the peer dropped, so SND.NXT then (as BSD's tcp_output).
-      const seq = this.persistAt !== undefined || this.forceProbe ? this.sndNxt : this.sndMax;
+      let seq = this.persistAt !== undefined || this.forceProbe ? this.sndNxt : this.sndMax;
+      // Table 6 accepts a bare ACK only below RCV.NXT + RCV.WND. When we have sent up to the very edge
+      // of the peer's window and it is missing some of it, SND.MAX is that edge: a strict peer drops
+      // the ACK unread (RFC 9293 Appendix A.2 notes that validation can keep ACK fields from being
+      // processed). Two peers in that state (both windows filled, both with losses) never learn of each
+      // other's acknowledgments and retransmit octets the other already holds until R2 aborts. One
+      // octet lower is inside the window whenever the peer is missing data; when it is not, the ACK is
+      // one behind its RCV.NXT, which synack takes (see the sequence check) and a strict peer answers.
+      if (seq === this.sndMax && this.sndMax !== this.sndUna && seqAdd(this.sndUna, this.sndWnd) === this.sndMax) seq = seqAdd(seq, -1);
       return this.ackSegment(now, seq, TcpFlag.ACK, EMPTY_PAYLOAD);
     }
     return undefined;
@@ -1350,6 +1435,9 @@ export class Tcb {
     this.synNeeded = false;
     this.ackNow = false;
     if (this.state === 'CLOSED') return;
+    // RFC 4022 tcpEstabResets: "direct transition to the CLOSED state from either the ESTABLISHED
+    // state or the CLOSE-WAIT state" (a RST either way, an abort, a timeout).
+    if (this.state === 'ESTABLISHED' || this.state === 'CLOSE-WAIT') this.stats.EstabResets++;
     this.setState('CLOSED', now);
     this.emit({ type: 'closed' });
   }

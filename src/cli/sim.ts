@@ -1,0 +1,215 @@
+/** `synack sim`: a bulk transfer between two simulated hosts over an impaired link, and what TCP did. */
+import { randomInt } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { DEFAULT_LINK, SIM_CLIENT_ADDRESS, SIM_SERVER_ADDRESS, simCommand, simulateTransfer, type Direction, type SimTransferSpec } from '../link/index.js';
+import { parseArgs, UsageError } from './args.js';
+import type { Output } from './decode.js';
+
+export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction up|down|both] [--delay MS] [--jitter MS]
+                  [--rate BITS_PER_S] [--queue BYTES] [--mtu N] [--host-mtu N] [--loss P]
+                  [--duplicate P] [--reorder P] [--corrupt P] [--user-timeout MS]
+                  [--partition FROM-TO] [--rcvbuf BYTES] [--sndbuf BYTES] [--ack-delay MS]
+                  [--no-timestamps] [--no-window-scaling] [--read-rate BITS_PER_S]
+                  [--max-ms MS] [--pcap FILE] [--json]
+
+Transfer random bytes between two simulated hosts, client ${SIM_CLIENT_ADDRESS} and server ${SIM_SERVER_ADDRESS}
+(port 5001), on a virtual clock: the client connects, each side sends its bytes and then half-closes
+(FIN), each reads until the other's FIN, and both connections must end CLOSED. Reports whether every
+byte arrived intact and in order (sha256 at both ends), the virtual time taken, the goodput, and
+what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, checksum errors).
+
+  --seed N          seeds the network and the data (default: random, printed); same seed, same run
+  --bytes N         bytes each way the direction sends (default 1M); suffixes k, M, G (x1000) and
+                    Ki, Mi, Gi (x1024)
+  --direction D     up: client to server (default); down: server to client; both: N bytes each way
+  --delay MS        one-way propagation delay (default ${DEFAULT_LINK.delayMs}); the round trip is twice this
+  --jitter MS       extra delay per packet, uniform in [0, MS) (packets may overtake each other)
+  --rate BPS        bottleneck rate in bits per second (default: none); suffixes k, M, G
+  --queue BYTES     the bottleneck's drop-tail queue (default ${DEFAULT_LINK.queueBytes})
+  --mtu N           the link's MTU (default ${DEFAULT_LINK.mtu}); bigger packets get ICMP "too big"
+  --host-mtu N      the MTU the hosts believe (their MSS comes from it; default: --mtu). A value
+                    above --mtu exercises path MTU discovery
+  --loss P, --duplicate P, --reorder P, --corrupt P
+                    per-packet probabilities, as fractions (0.01 = 1%)
+  --user-timeout MS RFC 5482 user timeout on both hosts
+  --partition A-B   the link is down from A to B ms of virtual time
+  --rcvbuf BYTES, --sndbuf BYTES
+                    both hosts' receive and send buffers (default 131072 each)
+  --ack-delay MS    both hosts' delayed-ACK time (default 40; 0 acknowledges every segment)
+  --no-timestamps, --no-window-scaling
+                    hosts do not offer those options (RFC 7323)
+  --read-rate BPS   the receiving applications read this many bits per second, every 10 ms
+                    (default: everything at once); a slow reader closes the window
+  --max-ms MS       give up after this much virtual time (default 24 h)
+  --pcap FILE       write every packet sent on the link to FILE (pcap; see synack decode)
+  --json            one JSON object: ok, seed, bytes, direction, sentSha256, receivedSha256,
+                    virtualMs, goodputBps, retransmits, timeouts, dupAcks, checksumErrors, ...
+
+The link's profile applies in both directions. Exit status: 0 when every byte arrived intact and
+both sides closed cleanly, 1 when not, 2 for a usage error.`;
+
+const SI: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+
+function number(name: string, text: string, o: { integer?: boolean; min?: number; max?: number; suffixes?: boolean } = {}): number {
+  const m = o.suffixes ? /^(\d+(?:\.\d+)?(?:e\d+)?)(k|K|M|G|Ki|Mi|Gi)?B?$/.exec(text) : /^-?\d+(?:\.\d+)?(?:e-?\d+)?$/.exec(text) ? [text, text, ''] : null;
+  if (!m) throw new UsageError(`--${name}: not a number: ${text}`);
+  const v = Number(m[1]) * SI[m[2] ?? ''];
+  if (!Number.isFinite(v)) throw new UsageError(`--${name}: not a number: ${text}`);
+  if (o.integer && !Number.isSafeInteger(v)) throw new UsageError(`--${name}: must be a whole number: ${text}`);
+  if (o.min !== undefined && v < o.min) throw new UsageError(`--${name}: must be at least ${o.min}: ${text}`);
+  if (o.max !== undefined && v > o.max) throw new UsageError(`--${name}: must be at most ${o.max}: ${text}`);
+  return v;
+}
+
+const VALUED = ['seed', 'bytes', 'direction', 'delay', 'jitter', 'rate', 'queue', 'mtu', 'host-mtu', 'loss', 'duplicate', 'reorder', 'corrupt', 'user-timeout', 'partition', 'rcvbuf', 'sndbuf', 'ack-delay', 'read-rate', 'max-ms', 'pcap'];
+
+/** The spec a command line describes (exported for tests). */
+export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: boolean; pcap: string | undefined; help: boolean } {
+  const args = parseArgs(argv, { valued: VALUED, boolean: ['json', 'help', 'no-timestamps', 'no-window-scaling'] });
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  const f = (k: string) => args.flags.get(k) as string | undefined;
+  const opt = <T>(k: string, parse: (name: string, text: string) => T): T | undefined => {
+    const v = f(k);
+    return v === undefined ? undefined : parse(k, v);
+  };
+  const prob = (name: string, text: string) => number(name, text, { min: 0, max: 1 });
+  const direction = (f('direction') ?? 'up') as Direction;
+  if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new UsageError(`--direction: up, down or both, not '${direction}'`);
+  const link: SimTransferSpec['link'] = {};
+  const set = <K extends keyof NonNullable<SimTransferSpec['link']>>(key: K, v: number | undefined) => {
+    if (v !== undefined) link[key] = v;
+  };
+  set('delayMs', opt('delay', (n, t) => number(n, t, { min: 0 })));
+  set('jitterMs', opt('jitter', (n, t) => number(n, t, { min: 0 })));
+  set('rateBps', opt('rate', (n, t) => number(n, t, { min: 1, suffixes: true })));
+  set('queueBytes', opt('queue', (n, t) => number(n, t, { min: 0, integer: true, suffixes: true })));
+  set('mtu', opt('mtu', (n, t) => number(n, t, { min: 68, max: 65535, integer: true })));
+  set('loss', opt('loss', prob));
+  set('duplicate', opt('duplicate', prob));
+  set('reorder', opt('reorder', prob));
+  set('corrupt', opt('corrupt', prob));
+  let partition: SimTransferSpec['partition'];
+  const p = f('partition');
+  if (p !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(p);
+    if (!m || Number(m[2]) < Number(m[1])) throw new UsageError(`--partition: FROM-TO in ms with FROM <= TO, not '${p}'`);
+    partition = { fromMs: Number(m[1]), toMs: Number(m[2]) };
+  }
+  const spec: SimTransferSpec = {
+    seed: opt('seed', (n, t) => number(n, t, { min: 0, integer: true })) ?? randomInt(1, 2 ** 31),
+    bytes: opt('bytes', (n, t) => number(n, t, { min: 0, integer: true, suffixes: true })) ?? 1_000_000,
+    direction,
+    link,
+    hostMtu: opt('host-mtu', (n, t) => number(n, t, { min: 68, max: 65535, integer: true })),
+    userTimeoutMs: opt('user-timeout', (n, t) => number(n, t, { min: 1 })),
+    partition,
+    receiveBufferSize: opt('rcvbuf', (n, t) => number(n, t, { min: 1, integer: true, suffixes: true })),
+    sendBufferSize: opt('sndbuf', (n, t) => number(n, t, { min: 1, integer: true, suffixes: true })),
+    ackDelayMs: opt('ack-delay', (n, t) => number(n, t, { min: 0 })),
+    readRateBps: opt('read-rate', (n, t) => number(n, t, { min: 8, suffixes: true })),
+    timestamps: args.flags.has('no-timestamps') ? false : undefined,
+    windowScaling: args.flags.has('no-window-scaling') ? false : undefined,
+    maxMs: opt('max-ms', (n, t) => number(n, t, { min: 1 })),
+  };
+  return { spec, json: args.flags.has('json'), pcap: f('pcap'), help: args.flags.has('help') };
+}
+
+function rate(bps: number): string {
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(2)} Mbit/s`;
+  if (bps >= 1e3) return `${(bps / 1e3).toFixed(2)} kbit/s`;
+  return `${bps.toFixed(0)} bit/s`;
+}
+
+export function runSim(argv: string[], io: Output): number {
+  const { spec, json, pcap, help } = simSpecFromArgs(argv);
+  if (help) {
+    io.out(simUsage);
+    return 0;
+  }
+  let capture: (() => Uint8Array) | undefined;
+  const { report: r, link, profile } = simulateTransfer(spec, (l) => {
+    if (pcap !== undefined) capture = l.capture();
+  });
+  if (pcap !== undefined && capture) {
+    try {
+      writeFileSync(pcap, capture());
+    } catch (e) {
+      io.err(`synack sim: cannot write ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
+  }
+  // The stream the top-level digests describe: client to server, unless only the server sends.
+  const main = spec.direction === 'down' ? r.down : r.up;
+  if (json) {
+    io.out(
+      JSON.stringify({
+        ok: r.ok,
+        reason: r.reason ?? null,
+        seed: spec.seed,
+        bytes: spec.bytes,
+        direction: spec.direction,
+        sentSha256: main.sentSha256,
+        receivedSha256: main.receivedSha256,
+        receivedBytes: main.receivedBytes,
+        virtualMs: r.virtualMs,
+        closedMs: r.closedMs ?? null,
+        goodputBps: r.goodputBps,
+        retransmits: r.retransmits,
+        timeouts: r.timeouts,
+        dupAcks: r.dupAcks,
+        checksumErrors: r.checksumErrors,
+        streams: { up: r.up, down: r.down },
+        client: { ...r.client, error: r.client.error ?? null, pathMtu: r.client.pathMtu ?? null },
+        server: { ...r.server, error: r.server.error ?? null, pathMtu: r.server.pathMtu ?? null },
+        link: { ...link.stats },
+        profile: { ...profile, rateBps: Number.isFinite(profile.rateBps) ? profile.rateBps : null },
+        hostMtu: spec.hostMtu ?? profile.mtu,
+        userTimeoutMs: spec.userTimeoutMs ?? null,
+        partition: spec.partition ?? null,
+        command: simCommand(spec),
+      }),
+    );
+    return r.ok ? 0 : 1;
+  }
+  const dirText = spec.direction === 'up' ? 'client -> server' : spec.direction === 'down' ? 'server -> client' : 'each way';
+  const p = profile;
+  const linkText = [
+    `delay ${p.delayMs} ms one-way`,
+    p.jitterMs ? `jitter ${p.jitterMs} ms` : '',
+    Number.isFinite(p.rateBps) ? `rate ${rate(p.rateBps)}, queue ${p.queueBytes} B` : '',
+    `mtu ${p.mtu}${spec.hostMtu !== undefined && spec.hostMtu !== p.mtu ? ` (hosts think ${spec.hostMtu})` : ''}`,
+    p.loss ? `loss ${p.loss}` : '',
+    p.duplicate ? `duplicate ${p.duplicate}` : '',
+    p.reorder ? `reorder ${p.reorder}` : '',
+    p.corrupt ? `corrupt ${p.corrupt}` : '',
+    spec.partition ? `down ${spec.partition.fromMs}-${spec.partition.toMs} ms` : '',
+    spec.userTimeoutMs !== undefined ? `user timeout ${spec.userTimeoutMs} ms` : '',
+  ].filter(Boolean);
+  const hostText = [
+    spec.receiveBufferSize !== undefined ? `rcvbuf ${spec.receiveBufferSize}` : '',
+    spec.sendBufferSize !== undefined ? `sndbuf ${spec.sendBufferSize}` : '',
+    spec.ackDelayMs !== undefined ? `ack delay ${spec.ackDelayMs} ms` : '',
+    spec.timestamps === false ? 'no timestamps' : '',
+    spec.windowScaling === false ? 'no window scaling' : '',
+    spec.readRateBps !== undefined ? `applications read ${rate(spec.readRateBps)}` : '',
+  ].filter(Boolean);
+  io.out(`synack sim: seed ${spec.seed}, ${spec.bytes} bytes ${dirText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`);
+  for (const [name, s] of [
+    ['client -> server', r.up],
+    ['server -> client', r.down],
+  ] as const) {
+    if (s.bytes === 0 && s.intact) continue;
+    io.out(`  ${name}: ${s.intact ? 'intact' : 'NOT INTACT'}: ${s.receivedBytes} of ${s.bytes} bytes, sha256 sent ${s.sentSha256.slice(0, 16)}... received ${s.receivedSha256.slice(0, 16)}...${s.endSeen ? '' : ', no FIN'}`);
+  }
+  io.out(`  virtual time ${r.virtualMs.toFixed(3)} ms (closed after ${r.closedMs === undefined ? '-' : r.closedMs.toFixed(3)} ms, TIME-WAIT included), goodput ${rate(r.goodputBps)}`);
+  io.out(`  retransmitted segments ${r.retransmits}, retransmission timeouts ${r.timeouts}, duplicate ACKs ${r.dupAcks}, checksum errors ${r.checksumErrors}`);
+  const s = link.stats;
+  io.out(`  link: ${s.sent} packets sent, ${s.delivered} delivered, ${s.lost} lost, ${s.duplicated} duplicated, ${s.reordered} reordered, ${s.corrupted} corrupted, ${s.queueDrops} queue drops, ${s.tooBig} too big, ${s.downDrops} dropped while down`);
+  const side = (x: typeof r.client) => `${x.states.join(' -> ') || 'no connection'}${x.error ? ` (${x.error.code}: ${x.error.message})` : ''}`;
+  io.out(`  client: ${side(r.client)}`);
+  io.out(`  server: ${side(r.server)}`);
+  io.out(r.ok ? 'ok' : `FAILED: ${r.reason}`);
+  if (pcap !== undefined) io.out(`capture written to ${pcap}`);
+  return r.ok ? 0 : 1;
+}

@@ -1,0 +1,434 @@
+/**
+ * A bulk transfer between two simulated hosts, at the stack level: the client connects, each side
+ * sends its bytes (from a seeded generator, hashed as they are made), half-closes when it has sent
+ * them all, reads everything the other side sends until its FIN, and the run ends when both
+ * connections are CLOSED. The report says whether every byte arrived intact and in order (sha256 at
+ * both ends), how long it took in virtual time, and what TCP had to do (retransmissions, timeouts,
+ * duplicate ACKs, checksum errors), and how each side ended.
+ *
+ * A TransferSession is the application: it reacts to stack events and needs a driver. `runTransfer`
+ * drives it on virtual time, bounded in time and steps so that no run can hang; a RealtimeDriver
+ * can drive the same session on the wall clock (`await driver.until(() => session.finished)`).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { TcpConfig } from '../tcp/config.js';
+import type { TcpErrorCode, TcpEvent } from '../tcp/events.js';
+import { SeededRandom } from '../tcp/random.js';
+import type { TcpState } from '../tcp/state.js';
+import type { Connection } from '../stack/connection.js';
+import type { Listener } from '../stack/listener.js';
+import type { StackEvent } from '../stack/stack.js';
+import type { IpAddress } from '../wire/index.js';
+import type { Host } from './host.js';
+import type { SimNetwork } from './sim.js';
+
+export type Direction = 'up' | 'down' | 'both';
+
+/** Bytes each way for `bytes` in a direction: up is client to server. */
+export function bytesEachWay(direction: Direction, bytes: number): { up: number; down: number } {
+  return { up: direction === 'down' ? 0 : bytes, down: direction === 'up' ? 0 : bytes };
+}
+
+export interface TransferOptions {
+  client: Host;
+  server: Host;
+  /** The address the client connects to (default: the server stack's first address). */
+  serverAddress?: string | IpAddress;
+  /** The server's port (default 5001, iperf's). */
+  port?: number;
+  /** Bytes from client to server, and from server to client. */
+  up: number;
+  down: number;
+  /** Seeds the data generator (the two streams use streams 1 and 2 of it). */
+  dataSeed: number;
+  /** TCP settings of the client's connection only (the server's come from its stack). */
+  clientTcp?: Partial<TcpConfig>;
+  /**
+   * How fast the receiving applications read, in bits per second (every 10 ms, that much): a slow
+   * reader fills the receive buffer and closes the window, which brings zero-window probes (the
+   * persist timer) and window updates into play. Default: everything, as soon as it arrives.
+   */
+  readRateBps?: number;
+}
+
+/** A paced reader reads every this many ms. */
+export const READ_INTERVAL_MS = 10;
+
+export interface StreamReport {
+  /** Bytes the sender was to send. */
+  bytes: number;
+  /** Bytes the sender handed to TCP, and bytes the receiver read. */
+  sentBytes: number;
+  receivedBytes: number;
+  sentSha256: string;
+  receivedSha256: string;
+  /** The receiver read the sender's FIN (end of stream). */
+  endSeen: boolean;
+  /** Every byte arrived, in order, and the end of stream with it. */
+  intact: boolean;
+}
+
+export interface SideReport {
+  /** The states the connection went through, as the application saw them. */
+  states: TcpState[];
+  /** The state at the end of the run (CLOSED for a clean end), or NONE if there never was a connection. */
+  finalState: TcpState | 'NONE';
+  /** The error that ended the connection, if one did. */
+  error: { code: TcpErrorCode; message: string } | undefined;
+  /** Retransmission timeouts on this connection (SYN timeouts included). */
+  timeouts: number;
+  /** The connection's path MTU at the end (lowered by ICMP "too big"), if there was a connection. */
+  pathMtu: number | undefined;
+}
+
+export interface TransferReport {
+  /** Both streams intact and both connections CLOSED without an error. */
+  ok: boolean;
+  /** Why not ok (the first reason found). */
+  reason: string | undefined;
+  up: StreamReport;
+  down: StreamReport;
+  /** Virtual ms from connect until both streams were complete (to the end of the run if they never were). */
+  virtualMs: number;
+  /** Virtual ms from connect until both connections were CLOSED (TIME-WAIT included). */
+  closedMs: number | undefined;
+  /** Bytes read intact by both receivers, in bits per second of virtualMs. */
+  goodputBps: number;
+  /** Both stacks' counters over the run: segments retransmitted (RetransSegs), RTO expirations, duplicate ACKs (RFC 5681), TCP checksum errors (InCsumErrors). */
+  retransmits: number;
+  timeouts: number;
+  dupAcks: number;
+  checksumErrors: number;
+  client: SideReport;
+  server: SideReport;
+  /** Simulator steps taken (for runTransfer). */
+  steps: number;
+}
+
+const CHUNK = 16 * 1024; // a multiple of 4: the chunks concatenate to SeededRandom.bytes(total)
+
+/** The bytes of one direction, made on demand from a seeded generator and hashed as they are made. */
+class ByteSource {
+  private readonly random: SeededRandom;
+  private readonly hash: Hash = createHash('sha256');
+  made = 0;
+
+  constructor(
+    seed: number,
+    stream: number,
+    readonly total: number,
+  ) {
+    this.random = new SeededRandom(seed, stream);
+  }
+
+  next(): Uint8Array | undefined {
+    const n = Math.min(CHUNK, this.total - this.made);
+    if (n <= 0) return undefined;
+    const chunk = this.random.bytes(n);
+    this.hash.update(chunk);
+    this.made += n;
+    return chunk;
+  }
+
+  digest(): string {
+    return this.hash.copy().digest('hex');
+  }
+}
+
+/** The same bytes as ByteSource would make, without keeping them: the expected sha256 of a stream. */
+export function streamSha256(seed: number, stream: number, total: number): string {
+  const s = new ByteSource(seed, stream, total);
+  while (s.next());
+  return s.digest();
+}
+
+class Side {
+  conn: Connection | undefined;
+  readonly states: TcpState[] = [];
+  error: SideReport['error'];
+  private pending: Uint8Array | undefined;
+  private shutDown = false;
+  private readonly received: Hash = createHash('sha256');
+  receivedBytes = 0;
+  endSeen = false;
+  closed = false;
+  /** A paced reader's next read is scheduled. */
+  tickPending = false;
+
+  constructor(
+    readonly name: string,
+    readonly source: ByteSource,
+  ) {}
+
+  /** Offer the send buffer everything it takes; half-close once every byte is in. */
+  pump(now: number): void {
+    const c = this.conn;
+    if (!c || this.shutDown || this.closed) return;
+    const s = c.state;
+    if (s !== 'SYN-SENT' && s !== 'SYN-RECEIVED' && s !== 'ESTABLISHED' && s !== 'CLOSE-WAIT') return;
+    for (;;) {
+      this.pending ??= this.source.next();
+      if (!this.pending) break;
+      if (s === 'SYN-SENT') return; // data waits for the handshake (a SYN carries none here)
+      const n = c.send(this.pending, now);
+      if (n < this.pending.length) {
+        this.pending = this.pending.subarray(n);
+        return; // the rest goes on 'writable'
+      }
+      this.pending = undefined;
+    }
+    this.shutDown = true;
+    c.shutdown(now);
+  }
+
+  /** Read what the application reads now: everything, or (paced) up to `budget` bytes. Returns bytes read. */
+  drain(now: number, budget = Infinity): number {
+    const c = this.conn;
+    if (!c) return 0;
+    let n = 0;
+    for (let d = c.read(budget - n, now); d; d = n < budget ? c.read(budget - n, now) : undefined) {
+      this.received.update(d);
+      this.receivedBytes += d.length;
+      n += d.length;
+    }
+    return n;
+  }
+
+  receivedSha256(): string {
+    return this.received.copy().digest('hex');
+  }
+}
+
+export class TransferSession {
+  readonly client: Side;
+  readonly server: Side;
+  private readonly listener: Listener;
+  readonly startedAt: number;
+  /** When both streams were complete, and when both connections were CLOSED. */
+  dataDoneAt: number | undefined;
+  closedAt: number | undefined;
+  private readonly start: { retrans: number; dupAcks: number; csum: number };
+
+  constructor(
+    readonly net: SimNetwork,
+    readonly opts: TransferOptions,
+  ) {
+    const { client, server } = opts;
+    if (client === server) throw new RangeError('a transfer needs two hosts');
+    if (!(Number.isSafeInteger(opts.up) && opts.up >= 0 && Number.isSafeInteger(opts.down) && opts.down >= 0)) throw new RangeError('byte counts must be non-negative integers');
+    this.client = new Side('client', new ByteSource(opts.dataSeed, 1, opts.up));
+    this.server = new Side('server', new ByteSource(opts.dataSeed, 2, opts.down));
+    this.start = this.counters();
+    const now = net.currentTime();
+    this.startedAt = now;
+    const port = opts.port ?? 5001;
+    this.listener = server.stack.listen(port);
+    server.onEvent((e) => this.serverEvent(e));
+    client.onEvent((e) => this.clientEvent(e));
+    const addr = opts.serverAddress ?? server.stack.addresses[0];
+    this.client.conn = client.stack.connect({ address: addr, port }, now, { tcp: opts.clientTcp });
+    this.client.pump(now); // nothing goes before the handshake; a 0-byte client shuts down (queued in SYN-SENT)
+    client.kick();
+  }
+
+  /** Both connections are CLOSED (or the client's attempt failed and no server connection exists). */
+  get finished(): boolean {
+    if (!this.client.closed) return false;
+    return this.server.conn === undefined ? !this.hasServerAttempt() : this.server.closed;
+  }
+
+  private hasServerAttempt(): boolean {
+    return this.listener.synQueue.size > 0 || this.listener.acceptQueue.length > 0;
+  }
+
+  private counters() {
+    const a = this.opts.client.stack.counters.tcp;
+    const b = this.opts.server.stack.counters.tcp;
+    return { retrans: a.RetransSegs + b.RetransSegs, dupAcks: a.DupAcks + b.DupAcks, csum: a.InCsumErrors + b.InCsumErrors };
+  }
+
+  private clientEvent(e: StackEvent): void {
+    if (e.type === 'event' && e.connection === this.client.conn) this.sideEvent(this.client, e.event);
+  }
+
+  private serverEvent(e: StackEvent): void {
+    const now = this.net.currentTime();
+    if (e.type === 'connection') {
+      if (e.listener !== this.listener || this.server.conn) return;
+      const c = e.listener.accept();
+      if (!c) return;
+      this.server.conn = c;
+      // The listener's work is done; later SYNs for this 4-tuple reach the connection itself.
+      this.opts.server.stack.closeListener(this.listener, now);
+      // Events of the SYN queue are not told; the accept queue holds only established connections.
+      this.server.states.push('SYN-RECEIVED', 'ESTABLISHED');
+      this.server.pump(now);
+      this.read(this.server, now);
+      this.check(now);
+      return;
+    }
+    if (e.connection === this.server.conn) this.sideEvent(this.server, e.event);
+  }
+
+  /** The application reads: at once, or on its own schedule when paced (readRateBps). */
+  private read(side: Side, now: number): void {
+    if (this.opts.readRateBps === undefined) {
+      side.drain(now);
+      return;
+    }
+    if (side.tickPending || side.closed) return;
+    side.tickPending = true;
+    const host = side === this.client ? this.opts.client : this.opts.server;
+    const chunk = Math.max(1, Math.floor((this.opts.readRateBps * READ_INTERVAL_MS) / 8000));
+    this.net.at(now + READ_INTERVAL_MS, () => {
+      side.tickPending = false;
+      const t = this.net.currentTime();
+      if (side.drain(t, chunk) > 0) host.kick(); // reading may open the window: a window update to send
+      this.check(t);
+      if (side.conn && side.conn.tcb.readableLength > 0) this.read(side, t);
+    });
+  }
+
+  private sideEvent(side: Side, ev: TcpEvent): void {
+    const now = this.net.currentTime();
+    switch (ev.type) {
+      case 'state':
+        side.states.push(ev.to);
+        if (ev.to === 'CLOSE-WAIT' || ev.to === 'ESTABLISHED') side.pump(now);
+        break;
+      case 'connected':
+      case 'writable':
+        side.pump(now);
+        break;
+      case 'readable':
+        this.read(side, now);
+        break;
+      case 'end':
+        this.read(side, now);
+        side.endSeen = true;
+        break;
+      case 'error':
+        side.error ??= { code: ev.code, message: ev.message };
+        break;
+      case 'closed':
+        side.drain(now); // what is left in the buffer, the application reads at the end
+        side.closed = true;
+        break;
+      default:
+        break;
+    }
+    this.check(now);
+  }
+
+  private check(now: number): void {
+    if (this.dataDoneAt === undefined && this.streamComplete(this.client, this.server) && this.streamComplete(this.server, this.client)) this.dataDoneAt = now;
+    if (this.closedAt === undefined && this.finished) this.closedAt = now;
+  }
+
+  private streamComplete(from: Side, to: Side): boolean {
+    return to.endSeen && to.receivedBytes === from.source.total;
+  }
+
+  private stream(from: Side, to: Side): StreamReport {
+    const bytes = from.source.total;
+    const sentSha256 = from.source.made === bytes ? from.source.digest() : streamSha256(this.opts.dataSeed, from === this.client ? 1 : 2, bytes);
+    const receivedSha256 = to.receivedSha256();
+    return {
+      bytes,
+      sentBytes: from.source.made,
+      receivedBytes: to.receivedBytes,
+      sentSha256,
+      receivedSha256,
+      endSeen: to.endSeen,
+      intact: to.endSeen && to.receivedBytes === bytes && receivedSha256 === sentSha256,
+    };
+  }
+
+  private side(s: Side): SideReport {
+    return {
+      states: s.states.slice(),
+      finalState: s.conn ? s.conn.state : 'NONE',
+      error: s.error,
+      timeouts: s.conn ? s.conn.tcb.totalRetransmits : 0,
+      pathMtu: s.conn?.tcb.pathMtu,
+    };
+  }
+
+  /** Stop listening, if the handshake never completed (the accepted connection closes it otherwise). */
+  close(): void {
+    this.opts.server.stack.closeListener(this.listener, this.net.currentTime());
+  }
+
+  /** The report as things stand (call when finished, or after giving up). */
+  report(steps = 0, limitReason?: string): TransferReport {
+    const now = this.net.now;
+    const up = this.stream(this.client, this.server);
+    const down = this.stream(this.server, this.client);
+    const client = this.side(this.client);
+    const server = this.side(this.server);
+    const end = this.counters();
+    const virtualMs = (this.dataDoneAt ?? now) - this.startedAt;
+    const delivered = (up.intact ? up.bytes : 0) + (down.intact ? down.bytes : 0);
+    let reason: string | undefined;
+    if (limitReason) reason = limitReason;
+    else if (client.error) reason = `client: ${client.error.code}: ${client.error.message}`;
+    else if (server.error) reason = `server: ${server.error.code}: ${server.error.message}`;
+    else if (!up.intact) reason = `client-to-server stream: ${describe(up)}`;
+    else if (!down.intact) reason = `server-to-client stream: ${describe(down)}`;
+    else if (client.finalState !== 'CLOSED') reason = `client ended in ${client.finalState}`;
+    else if (server.finalState !== 'CLOSED') reason = `server ended in ${server.finalState}`;
+    return {
+      ok: reason === undefined,
+      reason,
+      up,
+      down,
+      virtualMs,
+      closedMs: this.closedAt === undefined ? undefined : this.closedAt - this.startedAt,
+      goodputBps: virtualMs > 0 ? (delivered * 8 * 1000) / virtualMs : 0,
+      retransmits: end.retrans - this.start.retrans,
+      timeouts: client.timeouts + server.timeouts,
+      dupAcks: end.dupAcks - this.start.dupAcks,
+      checksumErrors: end.csum - this.start.csum,
+      client,
+      server,
+      steps,
+    };
+  }
+}
+
+function describe(s: StreamReport): string {
+  if (s.receivedBytes !== s.bytes) return `${s.receivedBytes} of ${s.bytes} bytes arrived${s.endSeen ? '' : ', no FIN'}`;
+  if (s.receivedSha256 !== s.sentSha256) return 'bytes arrived corrupted (sha256 differs)';
+  return 'no end of stream';
+}
+
+export interface TransferLimits {
+  /** Give up after this much virtual time from the start (default 24 h). */
+  maxMs?: number;
+  /** Give up after this many simulator steps (default: generous for the byte count). */
+  maxSteps?: number;
+}
+
+/**
+ * Run a transfer on virtual time until both connections are CLOSED, or a limit: the report is then
+ * not ok and says which limit (or that nothing was left to happen: a stall).
+ */
+export function runTransfer(net: SimNetwork, opts: TransferOptions, limits: TransferLimits = {}): TransferReport {
+  const session = new TransferSession(net, opts);
+  const until = session.startedAt + (limits.maxMs ?? 86_400_000);
+  const maxSteps = limits.maxSteps ?? 2_000_000 + Math.ceil((opts.up + opts.down) / 100);
+  let steps = 0;
+  let limit: string | undefined;
+  while (!session.finished) {
+    if (++steps > maxSteps) {
+      limit = `gave up after ${maxSteps} simulator steps at t=${net.now.toFixed(3)} ms`;
+      break;
+    }
+    if (!net.step({ untilMs: until })) {
+      limit = net.nextEventTime() === undefined ? `stalled: nothing left to happen at t=${net.now.toFixed(3)} ms` : `gave up at the virtual time limit (${until - session.startedAt} ms)`;
+      break;
+    }
+  }
+  session.close();
+  return session.report(steps, limit);
+}
