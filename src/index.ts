@@ -3,3 +3,4 @@ export * from './wire/index.js';
 export * from './tcp/index.js';
 export * from './stack/index.js';
 export * from './link/index.js';
+export * from './socket/index.js';
