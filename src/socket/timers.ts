@@ -14,12 +14,12 @@
  * - any other driver runs on real time, so an unref'd Node timer for `time - host.now()` does (Node's
  *   socket timeouts are unref'd too: they never keep a process alive).
  *
- * Entries are lazy, as in the stack's TimerHeap: a target whose deadline moved later is woken early,
- * finds it is not due, and files itself again. Wake-ups are never cancelled; a stale one finds nothing
+ * Entries are lazy, as in the stack's KeyedTimerHeap (one per target, the earliest asked for): a
+ * target whose deadline moved later is woken early, finds it is not due, and files itself again. Wake-ups are never cancelled; a stale one finds nothing
  * due and re-arms for the real earliest deadline.
  */
 import type { Host } from '../link/host.js';
-import { TimerHeap } from '../stack/timer-heap.js';
+import { KeyedTimerHeap } from '../stack/timer-heap.js';
 
 /** Runs `fn` once at (or soon after) `time` on the host's clock. */
 export interface TimerSource {
@@ -56,7 +56,7 @@ export function timerSourceFor(host: Host): TimerSource {
 }
 
 export class HostTimers {
-  private readonly heap = new TimerHeap<TimerTarget>();
+  private readonly heap = new KeyedTimerHeap<TimerTarget>();
   /** The earliest wake-up requested and not yet run. */
   private wakeAt: number | undefined;
 
@@ -67,11 +67,11 @@ export class HostTimers {
 
   /** Wake `target` at `deadline` (host clock, ms). */
   file(deadline: number, target: TimerTarget): void {
-    this.heap.push(deadline, target);
+    this.heap.schedule(deadline, target);
     this.arm();
   }
 
-  /** Deadlines filed and not yet run (lazy entries included). */
+  /** Targets filed and not yet run. */
   get size(): number {
     return this.heap.size;
   }

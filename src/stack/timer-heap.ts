@@ -1,72 +1,11 @@
 /**
- * A binary min-heap of deadlines in which an item may be filed more than once (the socket layer's
- * timers; the stack's connections use KeyedTimerHeap below). Entries are lazy: an item whose deadline
- * moves later keeps its earlier entry, is woken early, finds nothing due and is put back at its real
- * deadline. That keeps a reschedule O(1) instead of a heap update.
- */
-export class TimerHeap<T> {
-  private deadlines: number[] = [];
-  private items: T[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(deadline: number, item: T): void {
-    const d = this.deadlines;
-    const it = this.items;
-    let i = d.length;
-    d.push(deadline);
-    it.push(item);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (d[parent] <= deadline) break;
-      d[i] = d[parent];
-      it[i] = it[parent];
-      i = parent;
-    }
-    d[i] = deadline;
-    it[i] = item;
-  }
-
-  peekDeadline(): number | undefined {
-    return this.deadlines.length ? this.deadlines[0] : undefined;
-  }
-
-  /** Remove and return the earliest item whose deadline is at or before `now`. */
-  popDue(now: number): T | undefined {
-    if (!this.deadlines.length || this.deadlines[0] > now) return undefined;
-    const top = this.items[0];
-    const lastD = this.deadlines.pop()!;
-    const lastI = this.items.pop()!;
-    const n = this.deadlines.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && this.deadlines[r] < this.deadlines[l] ? r : l;
-        if (this.deadlines[c] >= lastD) break;
-        this.deadlines[i] = this.deadlines[c];
-        this.items[i] = this.items[c];
-        i = c;
-      }
-      this.deadlines[i] = lastD;
-      this.items[i] = lastI;
-    }
-    return top;
-  }
-}
-
-/**
- * The stack's timer structure: a binary min-heap holding at most one entry per item, its position kept
- * in a map. An entry moves earlier in place when the item's deadline does; when the deadline moves
- * later the entry stays (lazy, as above: it wakes early, finds nothing due and is filed again, so the
- * common reschedule, every ACK pushing the retransmission timer back, stays O(1)). One entry per item
- * bounds the heap by the number of connections, and `remove` takes a connection's entry with it, so a
- * stale far deadline (a keep-alive two hours out) neither grows the heap nor keeps a closed connection
- * alive.
+ * One timer structure for every connection of a stack (DESIGN.md), and for the socket layer's timers:
+ * a binary min-heap holding at most one entry per item, its position kept in a map. An entry moves
+ * earlier in place when the item's deadline does; when the deadline moves later the entry stays (lazy:
+ * it wakes early, finds nothing due and is filed again, so the common reschedule, every ACK pushing
+ * the retransmission timer back, stays O(1)). One entry per item bounds the heap by the number of
+ * items, and `remove` takes an item's entry with it, so a stale far deadline (a keep-alive two hours
+ * out) neither grows the heap nor keeps a closed connection alive.
  */
 export class KeyedTimerHeap<T> {
   private readonly deadlines: number[] = [];

@@ -1,5 +1,5 @@
 /**
- * One timer structure for every connection of a stack (DESIGN.md): the TimerHeap against a reference
+ * One timer structure for every connection of a stack (DESIGN.md): the KeyedTimerHeap against a reference
  * model (fast-check), and a stack with 10,000 connections whose TIME-WAIT timers (2*MSL, RFC 9293
  * §3.10.7.4) all fire at their own deadlines, none early, none late, with one wake-up per deadline.
  * Also: the heap holds a bounded number of entries per connection however often deadlines move.
@@ -7,72 +7,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeyedTimerHeap, TimerHeap } from '../../src/stack/timer-heap.js';
+import { KeyedTimerHeap } from '../../src/stack/timer-heap.js';
 import { A4, B4, bytesOf, establish, newStack, Wire } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Stack } from '../../src/stack/stack.js';
-
-describe('TimerHeap', () => {
-  type Op = { kind: 'push'; deadline: number } | { kind: 'pop'; now: number } | { kind: 'peek' };
-  const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('push' as const), deadline: fc.oneof(fc.integer({ min: 0, max: 50 }), fc.double({ min: 0, max: 1e6, noNaN: true })) }),
-    fc.record({ kind: fc.constant('pop' as const), now: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 1e6, noNaN: true })) }),
-    fc.record({ kind: fc.constant('peek' as const) }),
-  );
-
-  test('matches a reference: earliest deadline first, only when due, peek is the minimum', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
-        const heap = new TimerHeap<number>();
-        const model: Array<{ deadline: number; id: number }> = [];
-        let nextId = 0;
-        const min = () => (model.length ? Math.min(...model.map((e) => e.deadline)) : undefined);
-        for (const o of ops) {
-          if (o.kind === 'push') {
-            heap.push(o.deadline, nextId);
-            model.push({ deadline: o.deadline, id: nextId++ });
-          } else if (o.kind === 'peek') {
-            assert.equal(heap.peekDeadline(), min());
-          } else {
-            // Pop everything due, as Stack.handleTimeout does.
-            for (;;) {
-              const m = min();
-              const got = heap.popDue(o.now);
-              if (m === undefined || m > o.now) {
-                assert.equal(got, undefined);
-                break;
-              }
-              assert.notEqual(got, undefined);
-              const i = model.findIndex((e) => e.id === got);
-              assert.ok(i >= 0, 'an item that was pushed and not yet popped');
-              assert.equal(model[i].deadline, m, 'the earliest deadline');
-              model.splice(i, 1);
-            }
-          }
-          assert.equal(heap.size, model.length);
-        }
-      }),
-      { seed: 6298, numRuns: 400 },
-    );
-  });
-
-  test('ties and equal deadlines: every item comes out exactly once', () => {
-    const heap = new TimerHeap<string>();
-    for (let i = 0; i < 1000; i++) heap.push(i % 7, `x${i}`);
-    const seen = new Set<string>();
-    let last = -Infinity;
-    for (let x = heap.popDue(6); x !== undefined; x = heap.popDue(6)) {
-      assert.ok(!seen.has(x));
-      seen.add(x);
-      const d = Number(x.slice(1)) % 7;
-      assert.ok(d >= last);
-      last = d;
-    }
-    assert.equal(seen.size, 1000);
-    assert.equal(heap.size, 0);
-    assert.equal(heap.peekDeadline(), undefined);
-  });
-});
 
 describe('KeyedTimerHeap (the stack\'s)', () => {
   type Op = { kind: 'schedule'; item: number; deadline: number } | { kind: 'remove'; item: number } | { kind: 'pop'; now: number } | { kind: 'peek' };
