@@ -3,11 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
+import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
 import { runSim, simUsage } from './sim.js';
 
 const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number }> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
+  packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 
 function version(): string {

@@ -71,6 +71,13 @@ export interface StackOptions {
    * kernel's loopback). Never for a real link.
    */
   trustChecksums?: boolean;
+  /**
+   * Silence toward segments for closed ports (FreeBSD net.inet.tcp.blackhole, against port scans):
+   * 0 answers them with RST as RFC 9293 §3.10.7.1 says (the default); 1 sends no RST in answer to a
+   * segment with SYN set; 2 sends no RST for any segment to a closed port. A port with a listener is
+   * not closed: its answers are unchanged, as are those of existing connections.
+   */
+  blackhole?: 0 | 1 | 2;
 }
 
 export type StackEvent =
@@ -92,6 +99,8 @@ export class Stack implements ConnectionOwner {
   private readonly challengeAcks: ChallengeAckLimiter;
   private readonly ttl: number;
   private readonly trustChecksums: boolean;
+  /** StackOptions.blackhole. */
+  readonly blackhole: 0 | 1 | 2;
   private ipId: number;
 
   private readonly conns = new Map<string, Connection>();
@@ -116,6 +125,8 @@ export class Stack implements ConnectionOwner {
     this.challengeAcks = new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
     this.ttl = opts.ttl ?? 64;
     this.trustChecksums = opts.trustChecksums ?? false;
+    this.blackhole = opts.blackhole ?? 0;
+    if (this.blackhole !== 0 && this.blackhole !== 1 && this.blackhole !== 2) throw new RangeError('blackhole must be 0, 1 or 2');
     this.ipId = this.random.nextUint32() & 0xffff;
   }
 
@@ -261,6 +272,7 @@ export class Stack implements ConnectionOwner {
     const payloadStart = ipp.payloadOffset + h.headerLength;
     const seg: Segment = h as unknown as Segment;
     seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
+    seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
     const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
     const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
     const key = connectionKey(local, remote);
@@ -302,6 +314,8 @@ export class Stack implements ConnectionOwner {
     // No connection: §3.10.7.1 (never a RST for a RST).
     c.tcp.InSegs++;
     c.tcp.NoConnection++;
+    // FreeBSD's blackhole: a closed port (no listener either) stays silent to SYNs (1) or to everything (2).
+    if (!listener && (this.blackhole === 2 || (this.blackhole === 1 && h.flags & TcpFlag.SYN))) return;
     const rst = resetFor(seg);
     if (rst) this.queueSegment(local, remote, rst);
   }
@@ -493,8 +507,8 @@ export class Stack implements ConnectionOwner {
     return encodeTcpPacket({
       ip:
         typeof local.address === 'number'
-          ? { version: 4, src: local.address, dst: remote.address as number, ttl: this.ttl, identification: id }
-          : { version: 6, src: local.address, dst: remote.address as Uint8Array, hopLimit: this.ttl },
+          ? { version: 4, src: local.address, dst: remote.address as number, ttl: this.ttl, identification: id, ecn: seg.ipEcn ?? 0 }
+          : { version: 6, src: local.address, dst: remote.address as Uint8Array, hopLimit: this.ttl, ecn: seg.ipEcn ?? 0 },
       tcp: seg,
       payload: seg.payload,
     });

@@ -59,8 +59,64 @@ export interface TcpConfig {
   ackDelayMs: number;
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
-  /** RFC 5961 checks for RST, SYN and ACK. Off is like FreeBSD's net.inet.tcp.insecure_rst=1 (and insecure_syn). */
+  /**
+   * RFC 5961 checks for RST, SYN and ACK. Off is like FreeBSD's insecure_rst=1, insecure_syn=1 and
+   * insecure_ack=1 together; `rfc5961Rst` and `rfc5961Syn` override it for RST and SYN.
+   */
   rfc5961: boolean;
+  /**
+   * RFC 5961 §3.2 for RST alone; undefined follows `rfc5961`. Off (FreeBSD net.inet.tcp.insecure_rst=1):
+   * any RST inside the window resets the connection, as RFC 793 had it; on: only a RST at exactly
+   * RCV.NXT does, one elsewhere in the window gets a challenge ACK. A RST outside the window is
+   * dropped either way.
+   */
+  rfc5961Rst: boolean | undefined;
+  /**
+   * RFC 5961 §4.2 for SYN alone; undefined follows `rfc5961`. On: a SYN in a synchronized state gets a
+   * challenge ACK wherever it lies. Off (FreeBSD net.inet.tcp.insecure_syn=1): a SYN inside the window
+   * (RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND) is an error that resets the connection (RFC 793 p. 71), and
+   * the reset goes out in FreeBSD's form, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with window 0
+   * (tcp_drop() sending from CLOSED); a SYN outside the window gets an ACK.
+   */
+  rfc5961Syn: boolean | undefined;
+  /**
+   * Explicit Congestion Notification (RFC 3168), FreeBSD's net.inet.tcp.ecn.enable 0/1/2 and Linux's
+   * tcp_ecn 0/1/2: 'off' never negotiates it; 'on' asks for it on our SYNs (ECE and CWR, §6.1.1) and
+   * accepts it from a peer's SYN; 'passive' only answers a peer's ECN-setup SYN with an ECN-setup
+   * SYN-ACK (ECE without CWR). Once negotiated, new data goes out ECT(0) (never SYNs, pure ACKs,
+   * retransmissions or window probes: §6.1.1, §6.1.4, §6.1.5), CE marks are echoed with ECE until the
+   * peer's CWR (§6.1.3), and an ECE makes the sender reduce its window once per window of data and set
+   * CWR (§6.1.2). FreeBSD and Linux default to passive; synack defaults to off, so nothing changes on
+   * the wire unless asked.
+   */
+  ecn: 'off' | 'on' | 'passive';
+  /**
+   * With `ecn: 'on'`, how many SYN retransmissions still ask for ECN; later ones go without ECE and CWR,
+   * in case a middlebox drops ECN-setup SYNs (RFC 3168 §6.1.1.1). FreeBSD net.inet.tcp.ecn.maxretries: 1.
+   */
+  ecnMaxSynRetries: number;
+  /**
+   * 0: never. N > 0: the Nth retransmission of our SYN and every later one carry only the MSS option,
+   * for the middleboxes that drop SYNs with options they do not know; a SYN-ACK then negotiates none of
+   * window scaling, timestamps and SACK (RFC 7323 §2.2, §3.2: only if our SYN offered them). FreeBSD's
+   * net.inet.tcp.rexmit_drop_options=1 is N = 3 (tcp_timer_rexmt: at t_rxtshift == 3; the MSS stays).
+   */
+  synRetransmitDropOptions: number;
+  /**
+   * Connection-establishment timer (ms): an attempt still in SYN-SENT or SYN-RECEIVED this long after it
+   * began fails with ETIMEDOUT, however many SYN retransmissions are left (FreeBSD net.inet.tcp.keepinit,
+   * 75 s there, and TCP_KEEPINIT). From SYN-SENT nothing is sent (the peer holds no state); from a
+   * SYN-RECEIVED reached by simultaneous open a RST goes, as FreeBSD's tcp_drop(); a passive attempt
+   * is dropped quietly like one whose SYN-ACK retries ran out. undefined: only `synRetries` /
+   * `synAckRetries` bound the attempt.
+   */
+  connectTimeoutMs: number | undefined;
+  /**
+   * Drop a segment with both SYN and FIN in LISTEN and SYN-SENT, unanswered (FreeBSD
+   * net.inet.tcp.drop_synfin, against stack fingerprinting). Off: RFC 9293 processes the SYN and holds
+   * the FIN like data (§3.10.7.2, §3.10.7.3).
+   */
+  dropSynFin: boolean;
   /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
@@ -97,6 +153,13 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ackDelayMs: 40,
   noDelay: false,
   rfc5961: true,
+  rfc5961Rst: undefined,
+  rfc5961Syn: undefined,
+  ecn: 'off',
+  ecnMaxSynRetries: 1,
+  synRetransmitDropOptions: 0,
+  connectTimeoutMs: undefined,
+  dropSynFin: false,
   challengeAckLimit: 1000,
   challengeAckWindowMs: 1000,
   persistMinMs: 200,
@@ -110,12 +173,33 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (typeof c.windowScale === 'number' && (c.windowScale < 0 || c.windowScale > 14)) {
     throw new RangeError('windowScale must be 0..14 (RFC 7323 §2.3)');
   }
+  if (c.ecn !== 'off' && c.ecn !== 'on' && c.ecn !== 'passive') throw new RangeError(`ecn must be 'off', 'on' or 'passive'`);
+  if (!(Number.isInteger(c.ecnMaxSynRetries) && c.ecnMaxSynRetries >= 0)) throw new RangeError('ecnMaxSynRetries must be a whole number >= 0');
+  if (!(Number.isInteger(c.synRetransmitDropOptions) && c.synRetransmitDropOptions >= 0)) {
+    throw new RangeError('synRetransmitDropOptions must be a whole number >= 0');
+  }
+  if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   return c;
 }
 
-/** The MSS option value for an MTU: MTU minus fixed IP and TCP headers (RFC 9293 §3.7.1, RFC 6691). */
+/** Whether RFC 5961 §3.2 applies to RST (`rfc5961Rst`, else `rfc5961`). */
+export function rfc5961RstChecks(c: TcpConfig): boolean {
+  return c.rfc5961Rst ?? c.rfc5961;
+}
+
+/** Whether RFC 5961 §4.2 applies to SYN (`rfc5961Syn`, else `rfc5961`). */
+export function rfc5961SynChecks(c: TcpConfig): boolean {
+  return c.rfc5961Syn ?? c.rfc5961;
+}
+
+/**
+ * The MSS option value for an MTU: MTU minus fixed IP and TCP headers (RFC 9293 §3.7.1, RFC 6691), so
+ * 1460 for 1500 over IPv4 and 1220 for IPv6's minimum 1280. No floor above that: an MTU of 72 gives 32
+ * (FreeBSD's snd-syn-mss-inherited-from-mtu-72 expects exactly that), and IPv4's minimum MTU of 68
+ * (RFC 791) gives 28, where a larger MSS would make datagrams the link cannot carry. At least 1.
+ */
 export function mssForMtu(mtu: number, ipVersion: 4 | 6): number {
-  return Math.max(mtu - (ipVersion === 4 ? 40 : 60), 64);
+  return Math.max(mtu - (ipVersion === 4 ? 40 : 60), 1);
 }
 
 /** RFC 9293 §3.7.1: without an MSS option, assume 536 (IPv4) or 1220 (IPv6). */

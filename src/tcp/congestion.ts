@@ -11,6 +11,11 @@ export interface CongestionControl {
   onAck(acked: number, inFlight: number, now: number): void;
   /** The retransmission timer expired with `inFlight` bytes outstanding. */
   onRetransmitTimeout(inFlight: number, now: number): void;
+  /**
+   * An ACK echoed a congestion mark (RFC 3168 §6.1.2: ECE), at most once per window; the response is
+   * that to a single lost segment (§5). Optional: without it the connection uses onRetransmitTimeout.
+   */
+  onEcnEcho?(inFlight: number, now: number): void;
   /** The MSS changed (it is known once the handshake completes). */
   setMss(mss: number): void;
 }
@@ -49,6 +54,13 @@ export class BasicCongestionControl implements CongestionControl {
         this.cwnd += this.mss;
       }
     }
+  }
+
+  onEcnEcho(inFlight: number, _now: number): void {
+    // RFC 3168 §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
+    this.ssthresh = Math.max(inFlight / 2, 2 * this.mss);
+    this.cwnd = this.ssthresh;
+    this.acc = 0;
   }
 
   onRetransmitTimeout(inFlight: number, _now: number): void {

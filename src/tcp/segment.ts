@@ -8,6 +8,11 @@ export interface Segment extends TcpHeaderFields {
   options: TcpOptions;
   /** The data. Ownership passes with the segment: the receiver may keep this view without copying. */
   payload: Uint8Array;
+  /**
+   * The ECN field of the IP header that carries (or carried) the segment (RFC 3168 §5): 0 Not-ECT,
+   * 2 ECT(0), 1 ECT(1), 3 CE. The stack fills it in on input and writes it on output; absent means 0.
+   */
+  ipEcn?: number;
 }
 
 export const EMPTY_PAYLOAD = new Uint8Array(0);

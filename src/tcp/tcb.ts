@@ -21,7 +21,7 @@ import {
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { BasicCongestionControl, type CongestionControl } from './congestion.js';
-import { defaultSendMss, mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from './config.js';
+import { defaultSendMss, mssForMtu, resolveConfig, rfc5961RstChecks, rfc5961SynChecks, windowScaleFor, type TcpConfig } from './config.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { CryptoRandom, type RandomSource } from './random.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -65,6 +65,20 @@ export interface TcbOptions {
   /** Congestion control; default BasicCongestionControl (RFC 5681 slow start and congestion avoidance). */
   congestion?: (mss: number) => CongestionControl;
 }
+
+/** RFC 3168 §6.1.1: an ECN-setup SYN has both ECE and CWR set. */
+function isEcnSetupSyn(flags: number): boolean {
+  return (flags & (TcpFlag.ECE | TcpFlag.CWR)) === (TcpFlag.ECE | TcpFlag.CWR);
+}
+
+/** RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE set and CWR clear. */
+function isEcnSetupSynAck(flags: number): boolean {
+  return (flags & (TcpFlag.ECE | TcpFlag.CWR)) === TcpFlag.ECE;
+}
+
+/** RFC 3168 §5: the IP ECN codepoints. */
+const ECT0 = 2;
+const CE = 3;
 
 /** 24 days in ms: TS.Recent older than this is no longer valid for PAWS (RFC 7323 §5.5). */
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
@@ -121,6 +135,18 @@ export class Tcb {
   tsRecentTime = 0;
   lastAckSent = 0;
   private readonly tsOffset: number;
+  /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
+  ecnEnabled = false;
+  /** One of our SYNs was an ECN-setup SYN (ECE and CWR), so an ECN-setup SYN-ACK may enable ECN. */
+  private ecnRequested = false;
+  /** A CE mark arrived: our ACKs carry ECE until a segment with CWR does (RFC 3168 §6.1.3). */
+  private ecnEcho = false;
+  /** We reduced the window: the next new data segment carries CWR (RFC 3168 §6.1.2). */
+  private ecnCwrPending = false;
+  /** SND.MAX when we last answered an ECE: no second reduction until it is acknowledged (§6.1.2). */
+  private ecnRecover: number | undefined;
+  /** Our SYNs carry only the MSS option from now on (`synRetransmitDropOptions`). */
+  private synOptionsDropped = false;
 
   /** Opened from LISTEN (passive) rather than by connect (active). */
   passive = false;
@@ -148,6 +174,8 @@ export class Tcb {
   /** TIME-WAIT's 2*MSL, or the FIN-WAIT-2 timeout of a closed connection. */
   closeAt: number | undefined;
   userTimeoutAt: number | undefined;
+  /** The connection-establishment timer (`connectTimeoutMs`, FreeBSD's keepinit): SYN-SENT and SYN-RECEIVED only. */
+  connectTimeoutAt: number | undefined;
 
   readonly rtt: RttEstimator;
   readonly congestion: CongestionControl;
@@ -216,7 +244,13 @@ export class Tcb {
     this.sndMax = this.iss;
     this.synNeeded = true;
     this.stats.ActiveOpens++;
+    this.startConnectTimer(now);
     this.setState('SYN-SENT', now);
+  }
+
+  /** FreeBSD's keepinit: the attempt has `connectTimeoutMs` from its first SYN (sent or received). */
+  private startConnectTimer(now: number): void {
+    if (this.config.connectTimeoutMs !== undefined) this.connectTimeoutAt ??= now + this.config.connectTimeoutMs;
   }
 
   /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
@@ -400,6 +434,7 @@ export class Tcb {
       return;
     }
     if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
+    if (f & TcpFlag.FIN && this.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
     // third: security (no compartments in synack); fourth: the SYN.
     this.remotePort = seg.srcPort;
     this.irs = seg.seq;
@@ -409,6 +444,9 @@ export class Tcb {
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
     this.negotiate(seg.options, now);
+    // RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN-ACK if we do ECN.
+    this.ecnEnabled = this.config.ecn !== 'off' && isEcnSetupSyn(f);
+    this.startConnectTimer(now);
     // The SYN's window is never scaled (RFC 7323 §2.2).
     this.sndWnd = seg.window;
     this.maxSndWnd = seg.window;
@@ -436,8 +474,10 @@ export class Tcb {
   /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
   private negotiate(o: TcpOptions, now: number): void {
     if (o.mss !== undefined && o.mss > 0) this.peerMss = o.mss;
+    // Options our SYN stopped offering (synRetransmitDropOptions) are not negotiated either.
+    const offered = !this.synOptionsDropped;
     // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
-    if (this.config.windowScaling && o.wscale !== undefined) {
+    if (this.config.windowScaling && offered && o.wscale !== undefined) {
       this.windowScaling = true;
       this.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
       this.rcvShift = this.offeredShift;
@@ -446,14 +486,14 @@ export class Tcb {
       this.sndShift = 0;
       this.rcvShift = 0;
     }
-    if (this.config.timestamps && o.timestamp) {
+    if (this.config.timestamps && offered && o.timestamp) {
       this.timestamps = true;
       this.tsRecent = o.timestamp.value;
       this.tsRecentTime = now;
     } else {
       this.timestamps = false;
     }
-    this.sackPermitted = this.config.sack && o.sackPermitted === true;
+    this.sackPermitted = this.config.sack && offered && o.sackPermitted === true;
   }
 
   /** §3.10.7.3 */
@@ -475,12 +515,15 @@ export class Tcb {
     }
     // third: security, none. fourth: SYN.
     if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
+    if (f & TcpFlag.FIN && this.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg.options, now);
     if (f & TcpFlag.ACK) this.sndUna = seg.ack;
     if (seqGt(this.sndUna, this.iss)) {
-      // Our SYN is acknowledged: ESTABLISHED.
+      // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
+      // is an ECN-setup SYN-ACK (ECE without CWR).
+      this.ecnEnabled = this.ecnRequested && isEcnSetupSynAck(f);
       this.sndWnd = seg.window; // a SYN's window is not scaled
       this.maxSndWnd = seg.window;
       this.sndWl1 = seg.seq;
@@ -497,7 +540,9 @@ export class Tcb {
       }
       return;
     }
-    // Simultaneous open (Figure 7): SYN-RECEIVED, and our SYN goes again with an ACK.
+    // Simultaneous open (Figure 7): SYN-RECEIVED, and our SYN goes again with an ACK, an ECN-setup
+    // SYN-ACK when the peer's SYN was an ECN-setup SYN and we do ECN at all (as FreeBSD, even passively).
+    this.ecnEnabled = this.config.ecn !== 'off' && isEcnSetupSyn(f);
     this.sndWnd = seg.window;
     this.maxSndWnd = seg.window;
     this.sndWl1 = seg.seq;
@@ -517,6 +562,7 @@ export class Tcb {
   }
 
   private establish(now: number): void {
+    this.connectTimeoutAt = undefined;
     this.congestion.setMss(this.sendMss);
     this.setState('ESTABLISHED', now);
     this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
@@ -555,7 +601,8 @@ export class Tcb {
     // SYN off first, as §3.10.7.4 allows ("trimming off any portions that lie outside the window
     // (including SYN and FIN)"), so that its ACK completes the handshake (Linux does the same).
     if (this.state === 'SYN-RECEIVED' && !this.passive && f & TcpFlag.SYN && f & TcpFlag.ACK && !rst && seg.seq === this.irs) {
-      seg = { ...seg, seq: seqAdd(seg.seq, 1), flags: f & ~TcpFlag.SYN };
+      // Its ECE/CWR were ECN negotiation (RFC 3168 §6.1.1), not a congestion echo: trimmed off with the SYN.
+      seg = { ...seg, seq: seqAdd(seg.seq, 1), flags: f & ~(TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR) };
     }
 
     // first: the sequence number.
@@ -618,13 +665,26 @@ export class Tcb {
         this.attemptFailed(now, 'SYN in window during SYN-RECEIVED');
         return;
       }
-      if (this.config.rfc5961) this.challengeAck(now);
-      else {
-        // RFC 793 behaviour: an in-window SYN is an error: reset.
-        this.queueRst(this.sndMax);
+      if (rfc5961SynChecks(this.config)) this.challengeAck(now);
+      else if (wnd > 0) {
+        // RFC 793 behaviour (FreeBSD insecure_syn=1): a SYN in the window is an error: reset. A SYN that
+        // survived the sequence check and trimming lies at or after RCV.NXT, so inside the window. The
+        // reset is FreeBSD's (tcp_drop() sends from CLOSED): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0.
+        this.queueControl(
+          makeSegment({ srcPort: this.localPort, dstPort: this.remotePort, seq: this.sndMax, ack: this.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }),
+        );
         this.fail('ECONNRESET', 'connection reset: SYN in window', now);
+      } else {
+        // Zero window: SEG.SEQ = RCV.NXT is not inside an empty window, so it is not the RFC 793 error: ACK.
+        this.ackNow = true;
       }
       return;
+    }
+    // RFC 3168 §6.1.3: echo a CE mark with ECE on our ACKs until the peer says CWR (a CE on the CWR
+    // segment itself is new congestion).
+    if (this.ecnEnabled) {
+      if (seg.flags & TcpFlag.CWR) this.ecnEcho = false;
+      if (seg.ipEcn === CE) this.ecnEcho = true;
     }
     // fifth: ACK.
     if (!(seg.flags & TcpFlag.ACK)) return;
@@ -675,8 +735,9 @@ export class Tcb {
   }
 
   private rstInput(seg: Segment, now: number): void {
-    // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge ACK.
-    if (this.config.rfc5961 && seg.seq !== this.rcvNxt) {
+    // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge
+    // ACK. With those checks off (FreeBSD insecure_rst=1) any RST in the window resets (RFC 793).
+    if (rfc5961RstChecks(this.config) && seg.seq !== this.rcvNxt) {
       this.challengeAck(now);
       return;
     }
@@ -734,6 +795,11 @@ export class Tcb {
     this.sackPermitted = false;
     this.sndShift = 0;
     this.rcvShift = 0;
+    this.ecnEnabled = false;
+    this.ecnEcho = false;
+    this.ecnCwrPending = false;
+    this.ecnRecover = undefined;
+    this.connectTimeoutAt = undefined;
     this.setState('LISTEN', now);
   }
 
@@ -766,6 +832,7 @@ export class Tcb {
       this.ackNow = true;
       return false;
     }
+    if (this.ecnEnabled && seg.flags & TcpFlag.ECE) this.ecnEchoed(ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
     else if (ack === this.sndUna && this.sndMax !== this.sndUna && seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << this.sndShift === this.sndWnd) {
       this.stats.DupAcks++; // RFC 5681 §2's duplicate ACK (counted; recovery is by the RTO for now)
@@ -948,6 +1015,20 @@ export class Tcb {
     this.closeAt = now + 2 * this.config.mslMs;
   }
 
+  /**
+   * RFC 3168 §6.1.2: an ACK with ECE reports congestion on our data: reduce the window as for a loss,
+   * at most once per window of data (until what was in flight then is acknowledged), and say so with
+   * CWR on the next new data segment.
+   */
+  private ecnEchoed(ack: number, now: number): void {
+    if (this.ecnRecover !== undefined && !seqGt(ack, this.ecnRecover)) return;
+    const inFlight = seqDiff(this.sndMax, this.sndUna);
+    if (this.congestion.onEcnEcho) this.congestion.onEcnEcho(inFlight, now);
+    else this.congestion.onRetransmitTimeout(inFlight, now); // a controller without one: its most conservative response
+    this.ecnRecover = this.sndMax;
+    this.ecnCwrPending = true;
+  }
+
   private challengeAck(now: number): void {
     if (this.challengeAcks.allow(now)) {
       this.stats.TCPChallengeACK++;
@@ -963,7 +1044,7 @@ export class Tcb {
   /** The earliest deadline of any running timer, or undefined. */
   pollTimeout(): number | undefined {
     let t: number | undefined;
-    for (const d of [this.retransmitAt, this.persistAt, this.keepAliveAt, this.delayedAckAt, this.closeAt, this.userTimeoutAt]) {
+    for (const d of [this.retransmitAt, this.persistAt, this.keepAliveAt, this.delayedAckAt, this.closeAt, this.userTimeoutAt, this.connectTimeoutAt]) {
       if (d !== undefined && (t === undefined || d < t)) t = d;
     }
     return t;
@@ -978,6 +1059,13 @@ export class Tcb {
     }
     if (this.userTimeoutAt !== undefined && now >= this.userTimeoutAt) {
       this.timedOut(now, 'user timeout: data unacknowledged (RFC 5482)');
+      return;
+    }
+    if (this.connectTimeoutAt !== undefined && now >= this.connectTimeoutAt) {
+      // FreeBSD's keepinit (tcp_timer_keep: still before ESTABLISHED: tcp_drop(ETIMEDOUT)).
+      this.connectTimeoutAt = undefined;
+      if (this.state === 'SYN-RECEIVED' && this.passive) this.attemptFailed(now, 'connection-establishment timer expired');
+      else this.timedOut(now, 'connect timed out: connection-establishment timer (connectTimeoutMs)');
       return;
     }
     if (this.retransmitAt !== undefined && now >= this.retransmitAt) this.retransmitTimeout(now);
@@ -1016,6 +1104,8 @@ export class Tcb {
     } else {
       // Go back to SND.UNA and send again from there, from a window of one segment (RFC 5681 §3.1).
       this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now);
+      // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
+      if (this.ecnEnabled) this.ecnCwrPending = true;
       this.sndNxt = this.sndUna;
       if (this.sndWnd === 0) {
         // Nothing may be sent into a zero window: the persist timer takes over (as BSD's tcp_output does).
@@ -1156,12 +1246,26 @@ export class Tcb {
       if (this.sackPermitted) o.sackPermitted = true;
       if (this.timestamps) o.timestamp = { value: this.tsNow(now), echo: this.tsRecent };
     } else {
-      if (this.config.windowScaling) o.wscale = this.offeredShift;
-      if (this.config.sack) o.sackPermitted = true;
-      if (this.config.timestamps) o.timestamp = { value: this.tsNow(now), echo: 0 };
+      // synRetransmitDropOptions: from the Nth retransmission on, only the MSS (FreeBSD rexmit_drop_options).
+      const n = this.config.synRetransmitDropOptions;
+      if (n > 0 && this.retransmits >= n) this.synOptionsDropped = true;
+      if (!this.synOptionsDropped) {
+        if (this.config.windowScaling) o.wscale = this.offeredShift;
+        if (this.config.sack) o.sackPermitted = true;
+        if (this.config.timestamps) o.timestamp = { value: this.tsNow(now), echo: 0 };
+      }
       this.synSentAt = now;
     }
     if (this.retransmits === 0 && withAck) this.synSentAt = now;
+    let flags = withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
+    // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; neither is
+    // ECT in IP. §6.1.1.1: after ecnMaxSynRetries retransmissions the SYN goes without them.
+    if (withAck) {
+      if (this.ecnEnabled) flags |= TcpFlag.ECE;
+    } else if (this.config.ecn === 'on' && this.retransmits <= this.config.ecnMaxSynRetries) {
+      flags |= TcpFlag.ECE | TcpFlag.CWR;
+      this.ecnRequested = true;
+    }
     this.sndNxt = seqAdd(this.iss, 1);
     if (seqGt(this.sndNxt, this.sndMax)) this.sndMax = this.sndNxt;
     if (this.retransmits > 0) {
@@ -1179,7 +1283,7 @@ export class Tcb {
       dstPort: this.remotePort,
       seq: this.iss,
       ack: withAck ? this.rcvNxt : 0,
-      flags: withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN,
+      flags,
       window,
       options: o,
     });
@@ -1280,7 +1384,15 @@ export class Tcb {
           flags |= TcpFlag.URG;
           urgentPointer = Math.min(0xffff, seqDiff(this.sndUp, seq));
         }
+        // RFC 3168: new data is ECT(0) (§6.1.2), the first after a window reduction says CWR; never a
+        // retransmission (§6.1.5) or a window probe, and a bare FIN carries no data.
+        const ect = this.ecnEnabled && len > 0 && !retransmission && !windowProbe;
+        if (ect && this.ecnCwrPending) {
+          flags |= TcpFlag.CWR;
+          this.ecnCwrPending = false;
+        }
         const seg = this.ackSegment(now, seq, flags, payload, urgentPointer);
+        if (ect) seg.ipEcn = ECT0;
         const end = seqAdd(seq, len + (fin ? 1 : 0));
         // A window probe moves SND.MAX but not SND.NXT (BSD's persist state does the same): a receiver
         // at zero window drops the probe's byte, so sending resumes with it when the window opens,
@@ -1340,7 +1452,8 @@ export class Tcb {
       dstPort: this.remotePort,
       seq,
       ack: this.rcvNxt,
-      flags: flags | TcpFlag.ACK,
+      // RFC 3168 §6.1.3: ECE on every ACK while a CE mark waits for the peer's CWR.
+      flags: flags | TcpFlag.ACK | (this.ecnEcho ? TcpFlag.ECE : 0),
       window: this.windowField(),
       urgentPointer,
       options: this.timestamps ? { timestamp: { value: this.tsNow(now), echo: this.tsRecent } } : NO_OPTIONS,
@@ -1432,6 +1545,7 @@ export class Tcb {
     this.delayedAckAt = undefined;
     this.closeAt = undefined;
     this.userTimeoutAt = undefined;
+    this.connectTimeoutAt = undefined;
     this.synNeeded = false;
     this.ackNow = false;
     if (this.state === 'CLOSED') return;

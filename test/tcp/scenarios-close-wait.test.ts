@@ -110,12 +110,12 @@ describe('CLOSE-WAIT', () => {
 
   test('rfc5961 off: SYN at RCV.NXT resets (left-edge-insecure)', () => {
     const c = inState('CLOSE-WAIT', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1001><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1001><ACK=5002><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('rfc5961 off: SYN at RCV.NXT + RCV.WND - 1 resets (right-edge-insecure)', () => {
     const c = inState('CLOSE-WAIT', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed(`<SEQ=${s(c.RCV_END, -1)}><CTL=SYN>`), { out: ['<SEQ=1001><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed(`<SEQ=${s(c.RCV_END, -1)}><CTL=SYN>`), { out: ['<SEQ=1001><ACK=5002><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('rfc5961 off: SYN at RCV.NXT + RCV.WND: ACK (outside-right-insecure)', () => {

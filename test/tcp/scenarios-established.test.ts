@@ -278,14 +278,14 @@ describe('ESTABLISHED', () => {
       assert.equal(c.t.readableLength, 0);
     });
 
-    test('rfc5961 off: SYN in the window is an error: <SEQ=SND.NXT><CTL=RST>, "connection reset", CLOSED', () => {
+    test('rfc5961 off: SYN in the window is an error: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, "connection reset", CLOSED', () => {
       const c = inState('ESTABLISHED', { inFlight: 100, config: { rfc5961: false } });
-      assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1101><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+      assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1101><ACK=5001><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
     });
 
     test('rfc5961 off: SYN at RCV.NXT + RCV.WND - 1 is in the window: reset', () => {
       const c = inState('ESTABLISHED', { inFlight: 100, config: { rfc5961: false } });
-      assert.deepEqual(c.feed(`<SEQ=${s(c.RCV_END, -1)}><CTL=SYN>`), { out: ['<SEQ=1101><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+      assert.deepEqual(c.feed(`<SEQ=${s(c.RCV_END, -1)}><CTL=SYN>`), { out: ['<SEQ=1101><ACK=5001><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
     });
 
     test('rfc5961 off: SYN outside the window: the first step sends an ACK, nothing else', () => {

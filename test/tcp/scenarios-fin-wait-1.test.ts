@@ -132,9 +132,9 @@ describe('FIN-WAIT-1', () => {
     assert.deepEqual(c.feed('<SEQ=5001><ACK=1002><CTL=SYN,FIN>'), { out: [ACK], ...stay });
   });
 
-  test('rfc5961 off: SYN in the window: <SEQ=1002><CTL=RST>, "connection reset", CLOSED', () => {
+  test('rfc5961 off: SYN in the window: <SEQ=1002><ACK=5001><CTL=RST,ACK>, "connection reset", CLOSED', () => {
     const c = inState('FIN-WAIT-1', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1002><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1002><ACK=5001><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   edgeTests('FIN-WAIT-1');

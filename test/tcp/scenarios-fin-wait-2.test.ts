@@ -123,9 +123,9 @@ describe('FIN-WAIT-2', () => {
     assert.deepEqual(c.feed('<SEQ=5001><ACK=1002><CTL=SYN,ACK>'), { out: [ACK], ...stay });
   });
 
-  test('rfc5961 off: SYN in the window: <SEQ=1002><CTL=RST>, CLOSED', () => {
+  test('rfc5961 off: SYN in the window: <SEQ=1002><ACK=5001><CTL=RST,ACK>, CLOSED', () => {
     const c = inState('FIN-WAIT-2', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1002><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed('<SEQ=5001><CTL=SYN>'), { out: ['<SEQ=1002><ACK=5001><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   edgeTests('FIN-WAIT-2');

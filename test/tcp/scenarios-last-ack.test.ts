@@ -105,9 +105,9 @@ describe('LAST-ACK', () => {
     assert.deepEqual(c.feed(`<SEQ=${c.RCV_END}><ACK=1002><CTL=RST>`), { out: [], ...stay });
   });
 
-  test('rfc5961 off: SYN in the window: <SEQ=1002><CTL=RST>, CLOSED', () => {
+  test('rfc5961 off: SYN in the window: <SEQ=1002><ACK=5002><CTL=RST,ACK>, CLOSED', () => {
     const c = inState('LAST-ACK', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1002><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1002><ACK=5002><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   edgeTests('LAST-ACK');

@@ -216,7 +216,7 @@ describe('SYN-RECEIVED (simultaneous open)', () => {
   test('rfc5961 off: a new SYN in the window is an error (RFC 793): reset, CLOSED', () => {
     const c = inState('SYN-RECEIVED*', { config: { rfc5961: false } });
     const r = c.feed('<SEQ=5001><CTL=SYN>');
-    assert.deepEqual(r, { out: ['<SEQ=1001><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(r, { out: ['<SEQ=1001><ACK=5001><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('data with ACK: ESTABLISHED and acknowledged', () => {

@@ -120,9 +120,9 @@ describe('TIME-WAIT', () => {
     assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=SYN,ACK>'), { out: [ACK], ...stay });
   });
 
-  test('rfc5961 off: SYN in the window is an error (RFC 793): <SEQ=1002><CTL=RST>, CLOSED', () => {
+  test('rfc5961 off: SYN in the window is an error (RFC 793): <SEQ=1002><ACK=5002><CTL=RST,ACK>, CLOSED', () => {
     const c = inState('TIME-WAIT', { config: { rfc5961: false } });
-    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1002><CTL=RST>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><CTL=SYN>'), { out: ['<SEQ=1002><ACK=5002><CTL=RST,ACK>'], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   edgeTests('TIME-WAIT');

@@ -1,0 +1,7 @@
+/** Running packetdrill scripts against synack: the parser, the runner, and a runner for many files. */
+export * from './ast.js';
+export { parseScript, packetSpecText, scriptOptionsText } from './parse.js';
+export { runScript, runScriptText, type RunOptions, type ScriptResult, type Verdict } from './runner.js';
+export type { Mode, Relaxation } from './packets.js';
+export { runShell } from './shell.js';
+export { applySysctl, defaultHostSettings, freebsdWindowScale } from './sysctl.js';

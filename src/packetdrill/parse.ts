@@ -1,0 +1,528 @@
+/**
+ * The packetdrill script parser: tokens to a `Script`, following packetdrill's grammar (parser.y).
+ * A script that does not parse gives a `ParseError` with its line; nothing here throws on bad input.
+ */
+import { TcpFlag } from '../wire/index.js';
+import type { EcnMark, EventTime, Expr, PacketSpec, ParseError, Script, ScriptEvent, ScriptOption, SyscallSpec } from './ast.js';
+import { LexError, tokenize, tokenText, type Token } from './lexer.js';
+
+class SyntaxError_ extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Parse a whole script. */
+export function parseScript(src: string): { ok: true; script: Script } | { ok: false; error: ParseError } {
+  const lines = src.split('\n');
+  let tokens: Token[];
+  try {
+    tokens = tokenize(src);
+  } catch (e) {
+    if (e instanceof LexError) return { ok: false, error: { line: e.line, message: e.message } };
+    throw e;
+  }
+  try {
+    return { ok: true, script: new Parser(tokens, lines).script() };
+  } catch (e) {
+    if (e instanceof SyntaxError_) return { ok: false, error: { line: e.line, message: e.message } };
+    throw e;
+  }
+}
+
+/** The TCP flag each letter of a packet's flags stands for (tcp_packet.c). */
+const FLAG_LETTERS: Record<string, number> = {
+  '.': TcpFlag.ACK,
+  F: TcpFlag.FIN,
+  S: TcpFlag.SYN,
+  R: TcpFlag.RST,
+  P: TcpFlag.PSH,
+  E: TcpFlag.ECE,
+  W: TcpFlag.CWR,
+  A: TcpFlag.AE,
+  U: TcpFlag.URG,
+};
+
+const ECN_MARKS = new Set(['noecn', 'ect0', 'ect1', 'ect01', 'ce']);
+
+const MAX_U32 = 0xffffffff;
+
+class Parser {
+  private i = 0;
+  constructor(
+    private readonly t: Token[],
+    private readonly lines: string[],
+  ) {}
+
+  private peek(o = 0): Token | undefined {
+    return this.t[this.i + o];
+  }
+
+  private get line(): number {
+    return (this.peek() ?? this.t[this.t.length - 1])?.line ?? 1;
+  }
+
+  private fail(message: string, at: Token | undefined = this.peek()): never {
+    throw new SyntaxError_(at?.line ?? this.line, message);
+  }
+
+  private isPunct(v: string, o = 0): boolean {
+    const t = this.peek(o);
+    return t !== undefined && t.k === 'punct' && t.v === v;
+  }
+
+  private isWord(v: string, o = 0): boolean {
+    const t = this.peek(o);
+    return t !== undefined && t.k === 'word' && t.v === v;
+  }
+
+  private expectPunct(v: string, what: string): Token {
+    const t = this.peek();
+    if (!t || t.k !== 'punct' || t.v !== v) this.fail(`expected '${v}' ${what}, found ${tokenText(t)}`);
+    this.i++;
+    return t;
+  }
+
+  private integer(what: string, max = Number.MAX_SAFE_INTEGER, min = 0): number {
+    const t = this.peek();
+    if (!t || (t.k !== 'int' && t.k !== 'hex')) this.fail(`expected ${what}, found ${tokenText(t)}`);
+    this.i++;
+    if (t.v < min || t.v > max) this.fail(`${what} ${t.text} is out of range (${min} to ${max})`, t);
+    return t.v;
+  }
+
+  script(): Script {
+    const options: Script['options'] = [];
+    while (this.peek()?.k === 'option') {
+      const t = this.peek() as Extract<Token, { k: 'option' }>;
+      options.push({ line: t.line, name: t.name, value: t.value });
+      this.i++;
+    }
+    let initCommand: Script['initCommand'];
+    const first = this.peek();
+    if (first?.k === 'command') {
+      initCommand = { line: first.line, command: first.v };
+      this.i++;
+    }
+    const events: ScriptEvent[] = [];
+    while (this.peek()) events.push(this.event());
+    return { options, initCommand, events, lines: this.lines };
+  }
+
+  private seconds(what: string): number {
+    const t = this.peek();
+    if (!t || (t.k !== 'int' && t.k !== 'float')) this.fail(`expected ${what}, found ${tokenText(t)}`);
+    this.i++;
+    if (t.v < 0) this.fail(`${what} ${t.text} is negative`, t);
+    return Math.round(t.v * 1e6);
+  }
+
+  private eventTime(): EventTime {
+    const t = this.peek();
+    if (t?.k === 'option') this.fail(`header option --${t.name} after the first event`);
+    if (this.isPunct('*')) {
+      this.i++;
+      return { kind: 'any' };
+    }
+    if (this.isPunct('+')) {
+      this.i++;
+      const us = this.seconds('a time after +');
+      if (this.isPunct('~')) {
+        this.i++;
+        if (!this.isPunct('+')) this.fail(`a relative range needs '+' on both ends (+a~+b)`);
+        this.i++;
+        const endUs = this.seconds('the end of the time range');
+        if (endUs < us) this.fail('time range ends before it starts');
+        return { kind: 'relative-range', us, endUs };
+      }
+      return { kind: 'relative', us };
+    }
+    if (t && (t.k === 'int' || t.k === 'float')) {
+      const us = this.seconds('a time');
+      if (this.isPunct('~')) {
+        this.i++;
+        if (this.isPunct('+')) this.fail('an absolute range cannot end in a relative time');
+        const endUs = this.seconds('the end of the time range');
+        if (endUs < us) this.fail('time range ends before it starts');
+        return { kind: 'absolute-range', us, endUs };
+      }
+      return { kind: 'absolute', us };
+    }
+    return this.fail(`expected an event time (0.1, +0.1, * or a range), found ${tokenText(t)}`);
+  }
+
+  private event(): ScriptEvent {
+    const startTok = this.peek() as Token;
+    const line = startTok.line;
+    const text = (this.lines[line - 1] ?? '').trim();
+    const time = this.eventTime();
+    const t = this.peek();
+    if (!t) this.fail('expected an event after its time');
+    if (t.k === 'punct' && (t.v === '<' || t.v === '>')) {
+      return { type: 'packet', line, text, time, packet: this.packet() };
+    }
+    if (t.k === 'command') {
+      this.i++;
+      return { type: 'command', line, text, time, command: t.v };
+    }
+    if (t.k === 'code') {
+      this.i++;
+      return { type: 'code', line, text, time, code: t.v };
+    }
+    if (t.k === 'ellipsis' || t.k === 'word') {
+      return { type: 'syscall', line, text, time, call: this.syscall(time) };
+    }
+    return this.fail(`expected a packet, system call, \`command\` or %{ code }%, found ${tokenText(t)}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Packets
+
+  private packet(): PacketSpec {
+    const dirTok = this.peek() as Extract<Token, { k: 'punct' }>;
+    this.i++;
+    const direction = dirTok.v === '<' ? 'in' : 'out';
+    let ecn: EcnMark | undefined;
+    if (this.isPunct('[')) {
+      this.i++;
+      const w = this.peek();
+      if (!w || w.k !== 'word' || !ECN_MARKS.has(w.v)) this.fail(`expected noecn, ect0, ect1, ect01 or ce inside [ ], found ${tokenText(w)}`);
+      ecn = w.v as EcnMark;
+      this.i++;
+      this.expectPunct(']', 'after the ECN marking');
+    }
+    const kw = this.peek();
+    if (kw?.k === 'word' && (kw.v === 'udp' || kw.v === 'icmp' || kw.v === 'UDP' || kw.v === 'ICMP')) {
+      this.fail(`${kw.v} packets are not supported (only TCP)`);
+    }
+    // Flags: '.', '-', WORD or WORD '.'.
+    let flagsText = '';
+    if (this.isPunct('.')) {
+      flagsText = '.';
+      this.i++;
+    } else if (this.isPunct('-')) {
+      flagsText = '-';
+      this.i++;
+    } else if (kw?.k === 'word') {
+      flagsText = kw.v;
+      this.i++;
+      if (this.isPunct('.')) {
+        flagsText += '.';
+        this.i++;
+      }
+    } else {
+      this.fail(`expected TCP flags (S, S., ., F., R, P., -, ...), found ${tokenText(kw)}`);
+    }
+    let flags = 0;
+    if (flagsText !== '-') {
+      for (const ch of flagsText) {
+        if (/[0-7]/.test(ch)) this.fail(`AccECN ACE flags ('${ch}') are not supported`, kw);
+        const bit = FLAG_LETTERS[ch];
+        if (bit === undefined) this.fail(`invalid TCP flag '${ch}' in '${flagsText}'`, kw);
+        flags |= bit;
+      }
+    }
+    // start:end(len)
+    const start = this.integer('the start sequence number', MAX_U32);
+    this.expectPunct(':', 'in start:end(length)');
+    const end = this.integer('the end sequence number', MAX_U32);
+    this.expectPunct('(', 'in start:end(length)');
+    const length = this.integer('the payload length', 65535);
+    this.expectPunct(')', 'in start:end(length)');
+    if (((end - start) >>> 0) !== length) this.fail(`inconsistent TCP segment: ${start}:${end}(${length}) (end - start must equal the length)`);
+    let ack: number | undefined;
+    let window: number | undefined;
+    let urgentPointer = 0;
+    let options: ScriptOption[] | undefined = [];
+    for (;;) {
+      if (this.isWord('ack')) {
+        this.i++;
+        ack = this.integer('the acknowledgment number', MAX_U32);
+      } else if (this.isWord('win')) {
+        this.i++;
+        window = this.integer('the window', 65535);
+      } else if (this.isWord('urg')) {
+        this.i++;
+        urgentPointer = this.integer('the urgent pointer', 65535);
+      } else break;
+    }
+    if (this.isPunct('<')) {
+      this.i++;
+      if (this.peek()?.k === 'ellipsis') {
+        this.i++;
+        options = undefined;
+      } else {
+        options = this.tcpOptions();
+      }
+      this.expectPunct('>', 'closing the TCP options');
+    }
+    if (options) {
+      const bytes = options.reduce((n, o) => n + scriptOptionLength(o), 0);
+      if (bytes % 4 !== 0) this.fail(`TCP options are not padded correctly to a multiple of 4 bytes: ${bytes % 4} excess bytes`, dirTok);
+      if (bytes > 40) this.fail(`TCP options take ${bytes} bytes, more than the 40 a header holds`, dirTok);
+    }
+    if (direction === 'in' && window === undefined) this.fail('window must be specified for inbound packets', dirTok);
+    return { direction, ecn, flagsText, flags, start, end, length, ack, window, urgentPointer, options };
+  }
+
+  private tcpOptions(): ScriptOption[] {
+    const out: ScriptOption[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (!t || t.k !== 'word') this.fail(`expected a TCP option (mss, wscale, sackOK, sack, TS, nop, eol, FO), found ${tokenText(t)}`);
+      this.i++;
+      switch (t.v) {
+        case 'nop':
+          out.push({ kind: 'nop' });
+          break;
+        case 'eol':
+          out.push({ kind: 'eol' });
+          break;
+        case 'mss':
+          out.push({ kind: 'mss', value: this.integer('the MSS', 65535) });
+          break;
+        case 'wscale':
+          out.push({ kind: 'wscale', value: this.integer('the window scale', 255) });
+          break;
+        case 'sackOK':
+          out.push({ kind: 'sackOK' });
+          break;
+        case 'sack': {
+          const blocks: Array<[number, number]> = [];
+          while (this.peek()?.k === 'int' && this.isPunct(':', 1)) {
+            const l = this.integer('a SACK block edge', MAX_U32);
+            this.i++;
+            const r = this.integer('a SACK block edge', MAX_U32);
+            blocks.push([l, r]);
+          }
+          if (blocks.length === 0) this.fail('sack needs at least one block left:right');
+          if (blocks.length > 4) this.fail('at most 4 SACK blocks fit in a header');
+          out.push({ kind: 'sack', blocks });
+          break;
+        }
+        case 'TS': {
+          if (!this.isWord('val')) this.fail(`expected 'val' after TS, found ${tokenText(this.peek())}`);
+          this.i++;
+          const val = this.integer('the TS value', MAX_U32);
+          if (!this.isWord('ecr')) this.fail(`expected 'ecr' in the TS option, found ${tokenText(this.peek())}`);
+          this.i++;
+          const ecr = this.integer('the TS echo reply', MAX_U32);
+          out.push({ kind: 'TS', val, ecr });
+          break;
+        }
+        case 'FO': {
+          const c = this.peek();
+          let cookie: string | undefined;
+          if (c && (c.k === 'word' || c.k === 'int')) {
+            cookie = c.k === 'word' ? c.v : c.text;
+            if (!/^[0-9a-fA-F]*$/.test(cookie) || cookie.length % 2 !== 0) this.fail(`Fast Open cookie '${cookie}' is not an even number of hex digits`, c);
+            if (cookie.length < 8 || cookie.length > 32) this.fail(`Fast Open cookie must be 4 to 16 bytes, not ${cookie.length / 2}`, c);
+            this.i++;
+          }
+          out.push({ kind: 'FO', cookie });
+          break;
+        }
+        default:
+          this.fail(`unknown TCP option '${t.v}'`, t);
+      }
+      if (this.isPunct(',')) {
+        this.i++;
+        continue;
+      }
+      return out;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // System calls
+
+  private syscall(time: EventTime): SyscallSpec {
+    let endUs: number | undefined;
+    if (this.peek()?.k === 'ellipsis') {
+      this.i++;
+      endUs = this.seconds('the end time of a blocking call');
+      if (time.kind !== 'absolute' && time.kind !== 'relative') this.fail('a blocking call (start...end) needs a plain start time');
+      if (endUs < time.us) this.fail('a blocking call cannot end before it starts');
+    }
+    const nameTok = this.peek();
+    if (!nameTok || nameTok.k !== 'word') this.fail(`expected a system call name, found ${tokenText(nameTok)}`);
+    this.i++;
+    this.expectPunct('(', `after ${nameTok.v}`);
+    const args: Expr[] = [];
+    if (!this.isPunct(')')) {
+      for (;;) {
+        args.push(this.expression());
+        if (this.isPunct(',')) {
+          this.i++;
+          continue;
+        }
+        break;
+      }
+    }
+    this.expectPunct(')', `closing the arguments of ${nameTok.v}`);
+    this.expectPunct('=', `and the expected result after ${nameTok.v}(...)`);
+    const result = this.expression();
+    let errno: string | undefined;
+    let note: string | undefined;
+    const e = this.peek();
+    if (e?.k === 'word') {
+      errno = e.v;
+      this.i++;
+    }
+    if (this.isPunct('(')) note = this.note();
+    return { name: nameTok.v, args, result, errno, note, endUs };
+  }
+
+  /** `( words... )` after a result: free text, kept for messages. */
+  private note(): string {
+    const open = this.peek();
+    this.i++;
+    const parts: string[] = [];
+    let depth = 1;
+    for (;;) {
+      const t = this.peek();
+      if (!t) this.fail('unterminated note ( ... ) after the result', open);
+      this.i++;
+      if (t.k === 'punct' && t.v === '(') depth++;
+      if (t.k === 'punct' && t.v === ')' && --depth === 0) break;
+      parts.push(tokenText(t));
+    }
+    return parts.join(' ');
+  }
+
+  /** `name = value` (in structures) binds looser than `a | b`. */
+  private expression(): Expr {
+    const left = this.orExpression();
+    if (!this.isPunct('=')) return left;
+    this.i++;
+    return { kind: 'binary', op: '=', left, right: this.orExpression() };
+  }
+
+  private orExpression(): Expr {
+    let left = this.primary();
+    while (this.isPunct('|')) {
+      this.i++;
+      left = { kind: 'binary', op: '|', left, right: this.primary() };
+    }
+    return left;
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    if (!t) this.fail('expected an expression');
+    switch (t.k) {
+      case 'ellipsis':
+        this.i++;
+        return { kind: 'ellipsis' };
+      case 'int':
+      case 'hex':
+        this.i++;
+        return { kind: 'int', value: t.v, text: t.text };
+      case 'string':
+        this.i++;
+        if (this.peek()?.k === 'ellipsis') this.i++; // "abc"... : a prefix; the data is not compared
+        return { kind: 'string', value: t.v };
+      case 'word':
+        this.i++;
+        if (this.isPunct('(')) {
+          this.i++;
+          const args: Expr[] = [];
+          if (!this.isPunct(')')) {
+            for (;;) {
+              args.push(this.expression());
+              if (!this.isPunct(',')) break;
+              this.i++;
+            }
+          }
+          this.expectPunct(')', `closing ${t.v}(...)`);
+          return { kind: 'call', name: t.v, args };
+        }
+        return { kind: 'word', name: t.v };
+      case 'punct':
+        if (t.v === '[' || t.v === '{') {
+          const close = t.v === '[' ? ']' : '}';
+          this.i++;
+          const items: Expr[] = [];
+          if (!this.isPunct(close)) {
+            for (;;) {
+              items.push(this.expression());
+              if (!this.isPunct(',')) break;
+              this.i++;
+            }
+          }
+          this.expectPunct(close, `closing ${t.v}`);
+          return t.v === '[' ? { kind: 'list', items } : { kind: 'struct', items };
+        }
+        break;
+      default:
+        break;
+    }
+    return this.fail(`expected an expression, found ${tokenText(t)}`);
+  }
+}
+
+/** Bytes an option takes on the wire. */
+export function scriptOptionLength(o: ScriptOption): number {
+  switch (o.kind) {
+    case 'nop':
+    case 'eol':
+      return 1;
+    case 'mss':
+      return 4;
+    case 'wscale':
+      return 3;
+    case 'sackOK':
+      return 2;
+    case 'sack':
+      return 2 + 8 * o.blocks.length;
+    case 'TS':
+      return 10;
+    case 'FO':
+      return 2 + (o.cookie ? o.cookie.length / 2 : 0);
+  }
+}
+
+/** An option list as packetdrill prints it. */
+export function scriptOptionsText(options: ScriptOption[] | undefined): string {
+  if (options === undefined) return '<...>';
+  if (options.length === 0) return '';
+  return (
+    '<' +
+    options
+      .map((o) => {
+        switch (o.kind) {
+          case 'nop':
+          case 'eol':
+          case 'sackOK':
+            return o.kind;
+          case 'mss':
+          case 'wscale':
+            return `${o.kind} ${o.value}`;
+          case 'sack':
+            return 'sack ' + o.blocks.map(([l, r]) => `${l}:${r}`).join(' ');
+          case 'TS':
+            return `TS val ${o.val} ecr ${o.ecr}`;
+          case 'FO':
+            return o.cookie ? `FO ${o.cookie}` : 'FO';
+        }
+      })
+      .join(',') +
+    '>'
+  );
+}
+
+/** A script packet as packetdrill prints it: `S. 0:0(0) ack 1 win 65535 <mss 1460>`. */
+export function packetSpecText(p: PacketSpec): string {
+  const parts = [p.direction === 'in' ? '<' : '>'];
+  if (p.ecn) parts.push(`[${p.ecn}]`);
+  parts.push(p.flagsText, `${p.start}:${p.end}(${p.length})`);
+  if (p.ack !== undefined) parts.push(`ack ${p.ack}`);
+  if (p.window !== undefined) parts.push(`win ${p.window}`);
+  if (p.urgentPointer) parts.push(`urg ${p.urgentPointer}`);
+  const o = scriptOptionsText(p.options);
+  if (o) parts.push(o);
+  return parts.join(' ');
+}

@@ -1,0 +1,252 @@
+/**
+ * The backtick shell lines of the FreeBSD suite, emulated against the synack host instead of run:
+ * `sysctl` (read and -w), and pipelines of `sockstat` into `grep` (the suite counts connections in
+ * a state with `sockstat ... | grep -c SYN_RCVD | grep 1`). The pipeline's exit status is its last
+ * command's, as in sh; a non-zero status fails the script as packetdrill does. Any other command is
+ * unsupported: nothing here runs a real process.
+ */
+
+export interface SocketRow {
+  /** Held by an open descriptor of the script (sockstat's USER/COMMAND/PID/FD columns), else "?". */
+  fd: number | undefined;
+  family: 4 | 6;
+  local: string;
+  localPort: number | undefined;
+  foreign: string;
+  foreignPort: number | undefined;
+  /** FreeBSD's state name (SYN_RCVD, TIME_WAIT, ...). */
+  state: string;
+}
+
+export interface ShellHost {
+  /** `sysctl -w name=value`: undefined when applied, else why it is unsupported. */
+  sysctlWrite(name: string, value: string): string | undefined;
+  /** `sysctl name`: its value, or undefined when unknown. */
+  sysctlRead(name: string): number | undefined;
+  sockets(): SocketRow[];
+}
+
+export type ShellResult = { ok: true; status: number; output: string[] } | { ok: false; unsupported: string };
+
+class ShellUnsupported extends Error {}
+
+/** Split a command line into words, honouring single and double quotes. */
+function words(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) throw new ShellUnsupported(`unterminated quote in: ${text}`);
+      cur += text.slice(i + 1, end);
+      inWord = true;
+      i = end;
+    } else if (c === ' ' || c === '\t') {
+      if (inWord) out.push(cur);
+      cur = '';
+      inWord = false;
+    } else if ('$`\\<>(){}*?[]~&;'.includes(c)) {
+      throw new ShellUnsupported(`shell syntax '${c}' in: ${text}`);
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(cur);
+  return out;
+}
+
+/** Split on a separator outside quotes. */
+function splitOutsideQuotes(text: string, sep: string): string[] {
+  const parts: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (text.startsWith(sep, i)) {
+      parts.push(text.slice(start, i));
+      start = i + sep.length;
+      i += sep.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+export function runShell(command: string, host: ShellHost): ShellResult {
+  try {
+    let status = 0;
+    let output: string[] = [];
+    // `a && b` and `a; b`: run in order, && stops at the first failure.
+    for (const seq of splitOutsideQuotes(command, ';')) {
+      if (!seq.trim()) continue;
+      for (const part of splitOutsideQuotes(seq, '&&')) {
+        const r = pipeline(part, host);
+        status = r.status;
+        output = output.concat(r.output);
+        if (status !== 0) break;
+      }
+    }
+    return { ok: true, status, output };
+  } catch (e) {
+    if (e instanceof ShellUnsupported) return { ok: false, unsupported: e.message };
+    throw e;
+  }
+}
+
+function pipeline(text: string, host: ShellHost): { status: number; output: string[] } {
+  const stages = splitOutsideQuotes(text, '|');
+  if (stages.some((s) => s.trim() === '')) throw new ShellUnsupported(`shell syntax (|| or an empty stage) in: ${text}`);
+  let input: string[] = [];
+  let status = 0;
+  for (const stage of stages) {
+    const argv = words(stage.trim());
+    const r = runCommand(argv, input, host);
+    input = r.output;
+    status = r.status;
+  }
+  return { status, output: input };
+}
+
+function runCommand(argv: string[], input: string[], host: ShellHost): { status: number; output: string[] } {
+  const [name, ...args] = argv;
+  switch (name) {
+    case 'sysctl':
+      return sysctl(args, host);
+    case 'sockstat':
+      return { status: 0, output: sockstat(args, host) };
+    case 'grep':
+      return grep(args, input);
+    case 'true':
+      return { status: 0, output: [] };
+    case 'false':
+      return { status: 1, output: [] };
+    case 'echo':
+      return { status: 0, output: [args.join(' ')] };
+    case 'wc':
+      if (args.length === 1 && args[0] === '-l') return { status: 0, output: [String(input.length)] };
+      throw new ShellUnsupported(`wc ${args.join(' ')}`);
+    default:
+      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat and grep are emulated)`);
+  }
+}
+
+function sysctl(args: string[], host: ShellHost): { status: number; output: string[] } {
+  let write = false;
+  let bare = false;
+  const out: string[] = [];
+  for (const a of args) {
+    if (a === '-w') write = true;
+    else if (a === '-n') bare = true;
+    else if (a === '-q') continue;
+    else if (a.startsWith('-')) throw new ShellUnsupported(`sysctl option ${a}`);
+    else if (a.includes('=')) {
+      const [k, v] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
+      const why = host.sysctlWrite(k, v);
+      if (why) throw new ShellUnsupported(why);
+      out.push(`${k}: ${v}`);
+    } else {
+      const v = host.sysctlRead(a);
+      if (v === undefined) throw new ShellUnsupported(`reading sysctl ${a}`);
+      out.push(bare ? String(v) : `${a}: ${v}`);
+    }
+  }
+  void write;
+  return { status: 0, output: out };
+}
+
+/** FreeBSD's sockstat(1), for the TCP sockets of the synack host. */
+function sockstat(args: string[], host: ShellHost): string[] {
+  let v4 = false;
+  let v6 = false;
+  let ports: number[] | undefined;
+  let states = false;
+  let connected = false;
+  let listening = false;
+  let quiet = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-') || a.length < 2) throw new ShellUnsupported(`sockstat argument ${a}`);
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j];
+      if (f === '4') v4 = true;
+      else if (f === '6') v6 = true;
+      else if (f === 's') states = true;
+      else if (f === 'c') connected = true;
+      else if (f === 'l') listening = true;
+      else if (f === 'q') quiet = true;
+      else if (f === 'n' || f === 'w' || f === 'u') continue;
+      else if (f === 'P' || f === 'p') {
+        const value = a.slice(j + 1) || args[++i];
+        if (value === undefined) throw new ShellUnsupported(`sockstat -${f} without a value`);
+        if (f === 'P') {
+          if (value.split(',').some((p) => p !== 'tcp')) throw new ShellUnsupported(`sockstat -P ${value} (only tcp)`);
+        } else {
+          ports = value.split(',').map((p) => {
+            if (!/^\d+$/.test(p)) throw new ShellUnsupported(`sockstat -p ${value}`);
+            return Number(p);
+          });
+        }
+        break;
+      } else throw new ShellUnsupported(`sockstat option -${f}`);
+    }
+  }
+  if (!v4 && !v6) v4 = v6 = true;
+  const out: string[] = [];
+  if (!quiet) out.push(`USER     COMMAND    PID   FD  PROTO  LOCAL ADDRESS         FOREIGN ADDRESS       ${states ? 'PATH STATE   CONN STATE' : ''}`.trimEnd());
+  for (const r of host.sockets()) {
+    if ((r.family === 4 && !v4) || (r.family === 6 && !v6)) continue;
+    if (ports && !ports.some((p) => p === r.localPort || p === r.foreignPort)) continue;
+    const isListen = r.state === 'LISTEN';
+    if (connected && !listening && isListen) continue;
+    if (listening && !connected && !isListen) continue;
+    const owner = r.fd === undefined ? ['?', '?', '?', '?'] : ['root', 'packetdril', '4242', String(r.fd)];
+    const cols = [owner[0].padEnd(8), owner[1].padEnd(10), owner[2].padEnd(5), owner[3].padEnd(3), `tcp${r.family}`.padEnd(6), r.local.padEnd(21), r.foreign.padEnd(21)];
+    if (states) cols.push(r.state);
+    out.push(cols.join(' ').trimEnd());
+  }
+  return out;
+}
+
+function grep(args: string[], input: string[]): { status: number; output: string[] } {
+  let count = false;
+  let invert = false;
+  let ignoreCase = false;
+  let word = false;
+  let quiet = false;
+  let fixed = false;
+  let pattern: string | undefined;
+  for (const a of args) {
+    if (pattern === undefined && a.startsWith('-') && a.length > 1) {
+      for (const f of a.slice(1)) {
+        if (f === 'c') count = true;
+        else if (f === 'v') invert = true;
+        else if (f === 'i') ignoreCase = true;
+        else if (f === 'w') word = true;
+        else if (f === 'q') quiet = true;
+        else if (f === 'F') fixed = true;
+        else if (f === 'E') continue;
+        else throw new ShellUnsupported(`grep option -${f}`);
+      }
+    } else if (pattern === undefined) pattern = a;
+    else throw new ShellUnsupported('grep with a file argument');
+  }
+  if (pattern === undefined) throw new ShellUnsupported('grep without a pattern');
+  let source = fixed ? pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : pattern;
+  if (word) source = `(?<![A-Za-z0-9_])(?:${source})(?![A-Za-z0-9_])`;
+  let re: RegExp;
+  try {
+    re = new RegExp(source, ignoreCase ? 'i' : '');
+  } catch {
+    throw new ShellUnsupported(`grep pattern ${pattern}`);
+  }
+  const selected = input.filter((l) => re.test(l) !== invert);
+  const status = selected.length > 0 ? 0 : 1;
+  if (quiet) return { status, output: [] };
+  return { status, output: count ? [String(selected.length)] : selected };
+}

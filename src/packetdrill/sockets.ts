@@ -1,0 +1,576 @@
+/**
+ * A small socket table over a synack Stack, with FreeBSD's system call semantics (the suite's
+ * scripts are FreeBSD's): file descriptors, non-blocking mode, pending socket errors, socket buffer
+ * sizes as getsockopt reports them, shutdown, close with SO_LINGER, poll.
+ *
+ * Each call returns its result at once, or (for a blocking socket that has to wait) a `retry`
+ * function the runner calls after every step of the stack until the call completes.
+ */
+import type { Connection } from '../stack/connection.js';
+import type { Listener } from '../stack/listener.js';
+import type { Stack, StackEvent } from '../stack/stack.js';
+import type { TcpConfig } from '../tcp/config.js';
+import { TcpError } from '../tcp/tcb.js';
+import type { IpAddress } from '../wire/index.js';
+import { CONSTANTS, ERRNO } from './symbols.js';
+import { hasTcpField, type HostSettings } from './sysctl.js';
+
+export interface SocketOptionValue {
+  /** An integer option ([N] in the script). */
+  int?: number;
+  /** SO_LINGER's {onoff, linger}. */
+  linger?: { onoff: number; linger: number };
+}
+
+export type CallResult =
+  | { done: true; ret: number; errno?: string; value?: SocketOptionValue; revents?: number[] }
+  | { done: false; retry: (now: number) => CallResult | undefined; deadline?: number };
+
+/** Thrown for a call or option synack cannot honestly emulate: the script is UNSUPPORTED. */
+export class Unsupported extends Error {}
+
+export interface SockAddrs {
+  local: IpAddress;
+  remote: IpAddress;
+  family: 4 | 6;
+  bindPort: number;
+  connectPort: number;
+}
+
+interface Sock {
+  fd: number;
+  nonblocking: boolean;
+  cloexec: boolean;
+  boundPort: number | undefined;
+  listener: Listener | undefined;
+  conn: Connection | undefined;
+  /** SS_ISCONNECTED: the handshake completed at some point. */
+  connected: boolean;
+  /** The connection failed or was reset (FreeBSD's soisdisconnected). */
+  disconnected: boolean;
+  /** so_error: set when the connection fails, returned once by SO_ERROR (and some calls). */
+  soError: number;
+  rcvbuf: number;
+  sndbuf: number;
+  buffersRounded: boolean;
+  /** The peer's FIN has been read up to (SBS_CANTRCVMORE). */
+  eof: boolean;
+  shutRd: boolean;
+  shutWr: boolean;
+  options: Map<string, SocketOptionValue>;
+  /** TcpConfig overrides from setsockopt, applied when the connection is made. */
+  tcp: Partial<TcpConfig> & Record<string, unknown>;
+}
+
+const E = (name: string): CallResult => ({ done: true, ret: -1, errno: name });
+const OK = (ret = 0): CallResult => ({ done: true, ret });
+
+export class SocketTable {
+  private readonly socks = new Map<number, Sock>();
+  /** The most recent socket made by socket() or accept(): packetdrill's socket under test. */
+  underTest: number | undefined;
+
+  constructor(
+    private readonly stack: () => Stack,
+    private readonly addrs: SockAddrs,
+    private readonly host: HostSettings,
+  ) {}
+
+  private get(fd: number): Sock | undefined {
+    return this.socks.get(fd);
+  }
+
+  /** The socket's connection, for tcp_info and the listings. */
+  connectionOf(fd: number): { conn: Connection | undefined; listener: Listener | undefined } | undefined {
+    const s = this.socks.get(fd);
+    return s && { conn: s.conn, listener: s.listener };
+  }
+
+  /** Whether a connection or listener is held by an open descriptor (sockstat's owner column). */
+  owns(x: Connection | Listener): boolean {
+    for (const s of this.socks.values()) if (s.conn === x || s.listener === x) return true;
+    return false;
+  }
+
+  openFds(): number[] {
+    return [...this.socks.keys()];
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Stack events
+
+  onStackEvent(e: StackEvent): void {
+    if (e.type !== 'event') return;
+    const s = e.connection.user as Sock | undefined;
+    if (!s || s.conn !== e.connection) return;
+    const ev = e.event;
+    switch (ev.type) {
+      case 'connected':
+        s.connected = true;
+        this.roundBuffers(s);
+        break;
+      case 'state':
+        // FreeBSD sizes the buffers (tcp_mss) when the peer's SYN arrives in SYN-SENT.
+        if (ev.from === 'SYN-SENT' && ev.to === 'SYN-RECEIVED') this.roundBuffers(s);
+        break;
+      case 'error':
+        s.soError = ERRNO[ev.code] ?? ERRNO.ECONNRESET;
+        s.disconnected = true;
+        break;
+      case 'end':
+        s.eof = true;
+        break;
+      case 'closed':
+        s.disconnected = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * FreeBSD's tcp_mss: once the MSS is known, each socket buffer larger than it is rounded up to a
+   * multiple of it (at most sb_max); getsockopt then reports the new size (65536 -> 65700 for an
+   * MSS of 1460).
+   */
+  private roundBuffers(s: Sock): void {
+    if (s.buffersRounded || !s.conn) return;
+    s.buffersRounded = true;
+    const t = s.conn.tcb;
+    const mss = Math.min(t.peerMss, t.advertisedMss);
+    const round = (size: number) => (size > mss ? Math.max(size, Math.min(Math.ceil(size / mss) * mss, this.host.maxSockBuf)) : size);
+    s.rcvbuf = round(s.rcvbuf);
+    s.sndbuf = round(s.sndbuf);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Calls
+
+  socket(domain: number | undefined, type: number, protocol: number | undefined): CallResult {
+    if (domain !== undefined && domain !== (this.addrs.family === 4 ? CONSTANTS.AF_INET : CONSTANTS.AF_INET6)) {
+      throw new Unsupported(`socket() in address family ${domain} (the script's ip_version is IPv${this.addrs.family})`);
+    }
+    if (type !== CONSTANTS.SOCK_STREAM) throw new Unsupported('socket types other than SOCK_STREAM');
+    if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
+    let fd = 3;
+    while (this.socks.has(fd)) fd++;
+    const tcp = this.stack().config;
+    this.socks.set(fd, {
+      fd,
+      nonblocking: false,
+      cloexec: false,
+      boundPort: undefined,
+      listener: undefined,
+      conn: undefined,
+      connected: false,
+      disconnected: false,
+      soError: 0,
+      rcvbuf: tcp.receiveBufferSize,
+      sndbuf: tcp.sendBufferSize,
+      buffersRounded: false,
+      eof: false,
+      shutRd: false,
+      shutWr: false,
+      options: new Map(),
+      tcp: {},
+    });
+    this.underTest = fd;
+    return OK(fd);
+  }
+
+  bind(fd: number, port: number | undefined): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (s.boundPort !== undefined || s.conn || s.listener) return E('EINVAL');
+    const p = port ?? this.addrs.bindPort;
+    for (const o of this.socks.values()) {
+      if (o !== s && o.boundPort === p && !(s.options.get('SO_REUSEADDR')?.int && o.options.get('SO_REUSEADDR')?.int && !o.listener)) return E('EADDRINUSE');
+    }
+    s.boundPort = p;
+    return OK();
+  }
+
+  listen(fd: number, backlog: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (s.conn) return E('EINVAL');
+    if (s.listener) {
+      s.listener.backlog = Math.max(1, backlog);
+      return OK();
+    }
+    if (Object.keys(s.tcp).length > 0) {
+      throw new Unsupported(`socket options (${Object.keys(s.tcp).join(', ')}) on a listening socket (synack's listeners take the stack's settings)`);
+    }
+    try {
+      s.listener = this.stack().listen(s.boundPort ?? 0, { address: this.addrs.local, backlog: Math.max(1, backlog) });
+    } catch (e) {
+      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : 'EINVAL');
+      throw e;
+    }
+    s.boundPort = s.listener.port;
+    s.listener.user = s;
+    void now;
+    return OK();
+  }
+
+  accept(fd: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (!s.listener) return E('EINVAL');
+    const attempt = (): CallResult | undefined => {
+      const l = s.listener;
+      if (!l || l.closed) return E('ECONNABORTED');
+      const conn = l.accept();
+      if (!conn) return undefined;
+      const nfd = this.socket(undefined, CONSTANTS.SOCK_STREAM, undefined);
+      const ns = this.get((nfd as { ret: number }).ret) as Sock;
+      ns.boundPort = conn.local.port;
+      ns.rcvbuf = s.rcvbuf;
+      ns.sndbuf = s.sndbuf;
+      ns.options = new Map(s.options);
+      this.attach(ns, conn);
+      ns.connected = true;
+      // syncache_socket runs tcp_mss for the new socket.
+      this.roundBuffers(ns);
+      if (conn.state === 'CLOSE-WAIT' || conn.state === 'LAST-ACK' || conn.state === 'CLOSING' || conn.state === 'TIME-WAIT') ns.eof = true;
+      if (conn.state === 'CLOSED') ns.disconnected = true;
+      return OK(ns.fd);
+    };
+    const r = attempt();
+    if (r) return r;
+    if (s.nonblocking) return E('EAGAIN');
+    void now;
+    return { done: false, retry: () => attempt() };
+  }
+
+  private attach(s: Sock, conn: Connection): void {
+    s.conn = conn;
+    conn.user = s;
+    const t = conn.tcb.config as TcpConfig & Record<string, unknown>;
+    // Options that take effect on a live connection (the socket layer does the same).
+    for (const k of ['noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes'] as const) {
+      if (s.tcp[k] !== undefined) (t as Record<string, unknown>)[k] = s.tcp[k];
+    }
+  }
+
+  connect(fd: number, now: number, port: number | undefined): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (s.listener) return E('EOPNOTSUPP');
+    if (s.conn) {
+      if (s.disconnected) {
+        // FreeBSD's tcp_usr_connect on a dropped connection.
+        if (s.soError) {
+          const err = s.soError;
+          s.soError = 0;
+          return { done: true, ret: -1, errno: errnoFor(err) };
+        }
+        return E('ECONNREFUSED');
+      }
+      if (s.connected) return E('EISCONN');
+      return E('EALREADY');
+    }
+    let conn: Connection;
+    try {
+      conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
+        localAddress: this.addrs.local,
+        localPort: s.boundPort,
+        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...s.tcp },
+      });
+    } catch (e) {
+      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : e.code === 'EISCONN' ? 'EISCONN' : 'EINVAL');
+      throw e;
+    }
+    s.boundPort = conn.local.port;
+    this.attach(s, conn);
+    if (s.nonblocking) return E('EINPROGRESS');
+    const attempt = (): CallResult | undefined => {
+      if (s.connected && !s.disconnected) return OK();
+      if (s.disconnected || s.soError) {
+        const err = s.soError || ERRNO.ECONNREFUSED;
+        s.soError = 0;
+        return { done: true, ret: -1, errno: errnoFor(err) };
+      }
+      return undefined;
+    };
+    return { done: false, retry: () => attempt() };
+  }
+
+  read(fd: number, n: number, flags: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (s.listener || !s.conn) return E('ENOTCONN');
+    const peek = (flags & CONSTANTS.MSG_PEEK) !== 0;
+    const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
+    if (flags & ~(CONSTANTS.MSG_PEEK | CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_WAITALL)) throw new Unsupported(`recv flags 0x${flags.toString(16)}`);
+    const attempt = (t: number): CallResult | undefined => {
+      const conn = s.conn as Connection;
+      const avail = s.shutRd ? 0 : conn.tcb.readableLength;
+      if (avail > 0 && n > 0) {
+        const take = Math.min(n, avail);
+        if (peek) return OK(take);
+        let got = 0;
+        while (got < take) {
+          const d = conn.read(take - got, t / 1000);
+          if (!d) break;
+          got += d.length;
+        }
+        return OK(got);
+      }
+      if (n === 0) return OK(0);
+      if (s.soError) {
+        const err = s.soError;
+        s.soError = 0;
+        return { done: true, ret: -1, errno: errnoFor(err) };
+      }
+      if (s.eof || s.shutRd || s.disconnected) return OK(0);
+      return undefined;
+    };
+    const r = attempt(now);
+    if (r) return r;
+    if (s.nonblocking || dontWait) return E('EAGAIN');
+    return { done: false, retry: (t) => attempt(t) };
+  }
+
+  write(fd: number, n: number, flags: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (s.listener) return E('ENOTCONN');
+    if (flags & ~(CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | CONSTANTS.MSG_EOR)) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
+    const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
+    let written = 0;
+    const attempt = (t: number): CallResult | undefined => {
+      // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected.
+      if (s.shutWr || (s.disconnected && s.connected)) return written > 0 ? OK(written) : E('EPIPE');
+      if (s.soError) {
+        const err = s.soError;
+        s.soError = 0;
+        return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
+      }
+      if (!s.conn || !s.connected) return written > 0 ? OK(written) : E(s.disconnected ? 'EPIPE' : 'ENOTCONN');
+      const conn = s.conn;
+      let took: number;
+      try {
+        took = n - written > 0 ? conn.send(new Uint8Array(n - written), t / 1000) : 0;
+      } catch (e) {
+        if (e instanceof TcpError) return written > 0 ? OK(written) : E('EPIPE');
+        throw e;
+      }
+      written += took;
+      if (written >= n) return OK(written);
+      if (s.nonblocking || dontWait) return written > 0 ? OK(written) : E('EAGAIN');
+      return undefined;
+    };
+    const r = attempt(now);
+    if (r) return r;
+    return { done: false, retry: (t) => attempt(t) };
+  }
+
+  shutdown(fd: number, how: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    if (how !== CONSTANTS.SHUT_RD && how !== CONSTANTS.SHUT_WR && how !== CONSTANTS.SHUT_RDWR) return E('EINVAL');
+    // soshutdown: only a connected or connecting socket.
+    if (!s.conn || s.disconnected) return E('ENOTCONN');
+    if (how === CONSTANTS.SHUT_RD || how === CONSTANTS.SHUT_RDWR) {
+      s.shutRd = true;
+      // sorflush: what is buffered is thrown away.
+      while (s.conn.tcb.readableLength > 0 && s.conn.read(Infinity, now / 1000));
+    }
+    if ((how === CONSTANTS.SHUT_WR || how === CONSTANTS.SHUT_RDWR) && !s.shutWr) {
+      s.shutWr = true;
+      s.conn.shutdown(now / 1000);
+    }
+    return OK();
+  }
+
+  close(fd: number, now: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    this.socks.delete(fd);
+    if (s.listener) {
+      this.stack().closeListener(s.listener, now / 1000);
+      s.listener.user = undefined;
+    }
+    if (s.conn) {
+      const conn = s.conn;
+      conn.user = undefined;
+      const linger = s.options.get('SO_LINGER')?.linger;
+      if (linger && linger.onoff && linger.linger === 0) conn.abort(now / 1000);
+      else if (conn.state !== 'CLOSED') conn.close(now / 1000);
+    }
+    return OK();
+  }
+
+  fcntl(fd: number, cmd: number, arg: number | undefined): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    switch (cmd) {
+      case CONSTANTS.F_GETFL:
+        return OK(CONSTANTS.O_RDWR | (s.nonblocking ? CONSTANTS.O_NONBLOCK : 0));
+      case CONSTANTS.F_SETFL:
+        s.nonblocking = ((arg ?? 0) & CONSTANTS.O_NONBLOCK) !== 0;
+        return OK();
+      case CONSTANTS.F_GETFD:
+        return OK(s.cloexec ? CONSTANTS.FD_CLOEXEC : 0);
+      case CONSTANTS.F_SETFD:
+        s.cloexec = ((arg ?? 0) & CONSTANTS.FD_CLOEXEC) !== 0;
+        return OK();
+      default:
+        throw new Unsupported(`fcntl command ${cmd}`);
+    }
+  }
+
+  getsockopt(fd: number, level: number, name: string): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    const int = (v: number): CallResult => ({ done: true, ret: 0, value: { int: v } });
+    if (level === CONSTANTS.SOL_SOCKET) {
+      switch (name) {
+        case 'SO_ERROR': {
+          const err = s.soError;
+          s.soError = 0;
+          return int(err);
+        }
+        case 'SO_RCVBUF':
+          return int(s.rcvbuf);
+        case 'SO_SNDBUF':
+          return int(s.sndbuf);
+        case 'SO_TYPE':
+          return int(CONSTANTS.SOCK_STREAM);
+        case 'SO_ACCEPTCONN':
+          return int(s.listener ? 1 : 0);
+        case 'SO_LINGER': {
+          const l = s.options.get('SO_LINGER')?.linger ?? { onoff: 0, linger: 0 };
+          return { done: true, ret: 0, value: { linger: l } };
+        }
+        case 'SO_REUSEADDR':
+        case 'SO_REUSEPORT':
+        case 'SO_KEEPALIVE':
+        case 'SO_DEBUG':
+        case 'SO_DONTROUTE':
+        case 'SO_BROADCAST':
+        case 'SO_OOBINLINE':
+          // FreeBSD returns the option's flag bit itself when set.
+          return int(s.options.get(name)?.int ? CONSTANTS[name] : 0);
+        default:
+          throw new Unsupported(`getsockopt ${name}`);
+      }
+    }
+    if (level === CONSTANTS.IPPROTO_TCP) {
+      switch (name) {
+        case 'TCP_NODELAY':
+          return int(s.options.get(name)?.int ? 1 : 0);
+        case 'TCP_MAXSEG':
+          // FreeBSD's t_maxseg: tcp_mssdflt until the connection knows better.
+          return int(s.conn ? s.conn.tcb.sendMss : this.addrs.family === 4 ? 536 : 1220);
+        case 'TCP_KEEPINIT':
+        case 'TCP_KEEPIDLE':
+        case 'TCP_KEEPINTVL':
+        case 'TCP_KEEPCNT':
+          if (s.options.has(name)) return int(s.options.get(name)?.int ?? 0);
+          throw new Unsupported(`getsockopt ${name} before it is set`);
+        default:
+          throw new Unsupported(`getsockopt ${name}`);
+      }
+    }
+    throw new Unsupported(`getsockopt at level ${level}`);
+  }
+
+  setsockopt(fd: number, level: number, name: string, value: SocketOptionValue): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    const v = value.int ?? 0;
+    const beforeConnection = () => {
+      if (s.conn || s.listener) throw new Unsupported(`setsockopt ${name} on a connected or listening socket (synack cannot change it on a live connection)`);
+    };
+    if (level === CONSTANTS.SOL_SOCKET) {
+      switch (name) {
+        case 'SO_REUSEADDR':
+        case 'SO_REUSEPORT':
+        case 'SO_DEBUG':
+        case 'SO_DONTROUTE':
+        case 'SO_BROADCAST':
+        case 'SO_OOBINLINE':
+          s.options.set(name, { int: v });
+          return OK();
+        case 'SO_KEEPALIVE':
+          s.options.set(name, { int: v });
+          s.tcp.keepAlive = v !== 0;
+          if (s.conn) (s.conn.tcb.config as TcpConfig).keepAlive = v !== 0;
+          return OK();
+        case 'SO_LINGER':
+          if (!value.linger) return E('EINVAL');
+          s.options.set(name, { linger: value.linger });
+          return OK();
+        case 'SO_RCVBUF':
+        case 'SO_SNDBUF': {
+          beforeConnection();
+          if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
+          if (name === 'SO_RCVBUF') s.rcvbuf = v;
+          else s.sndbuf = v;
+          return OK();
+        }
+        default:
+          throw new Unsupported(`setsockopt ${name}`);
+      }
+    }
+    if (level === CONSTANTS.IPPROTO_TCP) {
+      switch (name) {
+        case 'TCP_NODELAY':
+          s.options.set(name, { int: v });
+          s.tcp.noDelay = v !== 0;
+          if (s.conn) (s.conn.tcb.config as TcpConfig).noDelay = v !== 0;
+          return OK();
+        case 'TCP_NOOPT':
+          if (v === 0) return OK();
+          throw new Unsupported('TCP_NOOPT (synack always sends the MSS option; it has no option-free mode)');
+        case 'TCP_KEEPINIT':
+          beforeConnection();
+          if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');
+          s.options.set(name, { int: v });
+          s.tcp.connectTimeoutMs = v * 1000;
+          return OK();
+        case 'TCP_KEEPIDLE':
+        case 'TCP_KEEPINTVL':
+        case 'TCP_KEEPCNT': {
+          s.options.set(name, { int: v });
+          const key = name === 'TCP_KEEPIDLE' ? 'keepAliveIdleMs' : name === 'TCP_KEEPINTVL' ? 'keepAliveIntervalMs' : 'keepAliveProbes';
+          const val = name === 'TCP_KEEPCNT' ? v : v * 1000;
+          s.tcp[key] = val;
+          if (s.conn) (s.conn.tcb.config as TcpConfig)[key] = val;
+          return OK();
+        }
+        default:
+          throw new Unsupported(`setsockopt ${name}`);
+      }
+    }
+    throw new Unsupported(`setsockopt at level ${level}`);
+  }
+
+  /** poll: the revents of each {fd, events}. */
+  pollEvents(fd: number, events: number): number {
+    const s = this.get(fd);
+    if (!s) return CONSTANTS.POLLNVAL;
+    let r = 0;
+    const IN = CONSTANTS.POLLIN | CONSTANTS.POLLRDNORM;
+    const OUT = CONSTANTS.POLLOUT | CONSTANTS.POLLWRNORM;
+    if (s.listener) {
+      if (s.listener.acceptQueue.length > 0) r |= events & IN;
+      return r;
+    }
+    if (!s.conn) return 0; // FreeBSD's sopoll: an unconnected TCP socket is neither readable nor writable
+    const t = s.conn.tcb;
+    if (t.readableLength > 0 || s.eof || s.shutRd || s.disconnected || s.soError) r |= events & IN;
+    if (s.connected && !s.disconnected && !s.shutWr && t.writableLength > 0) r |= events & OUT;
+    if (s.disconnected && s.connected) r |= events & OUT; // a write would not block (it fails)
+    if (s.soError) r |= CONSTANTS.POLLERR;
+    if (s.disconnected || (s.eof && s.shutWr)) r |= CONSTANTS.POLLHUP;
+    return r;
+  }
+}
+
+function errnoFor(n: number): string {
+  for (const [k, v] of Object.entries(ERRNO)) if (v === n) return k;
+  return 'EIO';
+}

@@ -1,0 +1,126 @@
+/**
+ * `synack packetdrill` as a user runs it: the built CLI in a child process, on scripts written to a
+ * temporary directory.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ACTIVE, RETRANSMIT } from './scripts.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'synack-packetdrill-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+mkdirSync(path.join(dir, 'a'));
+mkdirSync(path.join(dir, 'b'));
+const pass = path.join(dir, 'a', 'pass.pkt');
+const fail = path.join(dir, 'a', 'fail.pkt');
+const unsupported = path.join(dir, 'b', 'unsupported.pkt');
+const rtx = path.join(dir, 'b', 'rtx.pkt');
+writeFileSync(pass, ACTIVE);
+writeFileSync(fail, ACTIVE.replace('+0 > . 1:1(0) ack 1\n', '+0 > . 1:1(0) ack 2\n'));
+writeFileSync(unsupported, '0 `sysctl -w net.inet.tcp.syncookies=1`\n');
+writeFileSync(rtx, RETRANSMIT);
+writeFileSync(path.join(dir, 'b', 'notes.txt'), 'not a script\n');
+
+function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cli, 'packetdrill', ...args], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.error, undefined);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('a passing script: PASS and the closing line; exit 0', () => {
+  const r = synack(pass);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `PASS        ${pass}\n1 passed, 0 failed, 0 unsupported\n`);
+});
+
+test('a directory: every .pkt below it, the first mismatch of a FAIL, what UNSUPPORTED lacks; exit 1', () => {
+  const r = synack(dir);
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.stdout.trimEnd().split('\n'), [
+    `FAIL        ${fail}`,
+    `            line 9: expected outbound > . 1:1(0) ack 2 at 0.100000 sec; synack sent > . 1:1(0) ack 1 win 32768 at 0.100000 sec: acknowledgment number expected 2, got 1`,
+    `PASS        ${pass}`,
+    `PASS        ${rtx}`,
+    `UNSUPPORTED ${unsupported}`,
+    `            line 1: sysctl net.inet.tcp.syncookies=1: synack has no SYN cookies yet`,
+    '2 passed, 1 failed, 1 unsupported',
+  ]);
+});
+
+test('--json: one object per script, then the totals', () => {
+  const r = synack('--json', path.join(dir, 'a'), unsupported);
+  assert.equal(r.status, 1);
+  const objs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(Object.keys(objs[0]), ['script', 'result', 'detail']);
+  assert.deepEqual(
+    objs.map((o) => [o.script, o.result]),
+    [
+      [fail, 'FAIL'],
+      [pass, 'PASS'],
+      [unsupported, 'UNSUPPORTED'],
+      [undefined, undefined],
+    ],
+  );
+  assert.match(String(objs[0].detail), /^line 9: .*acknowledgment number expected 2, got 1$/);
+  assert.deepEqual(objs[3], { passed: 1, failed: 1, unsupported: 1 });
+});
+
+test('--strict compares option order and the window', () => {
+  const r = synack('--strict', '--json', rtx);
+  const first = JSON.parse(r.stdout.split('\n')[0]) as { result: string; detail: string };
+  assert.equal(first.result, 'PASS', first.detail);
+  const strictFail = path.join(dir, 'order.pkt');
+  writeFileSync(strictFail, ACTIVE.replace('<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 2>', '<mss 1460,nop,wscale 2,sackOK,TS val 100 ecr 0>'));
+  assert.equal(synack(strictFail).status, 0);
+  const s = synack('--strict', strictFail);
+  assert.equal(s.status, 1);
+  assert.match(s.stdout, /TCP options \(kinds and order\)/);
+  rmSync(strictFail);
+});
+
+test('--verbose prints every event of the script', () => {
+  const r = synack('--verbose', pass);
+  assert.match(r.stdout, /synack sent > P\. 1:101\(100\) ack 1/);
+  assert.match(r.stdout, /inject < F\. 51:51\(0\) ack 102 win 1000 {2}\(line 20\)/);
+});
+
+test('--summary: a table by directory and what did not pass; --baseline gates on the number passing', () => {
+  const base = path.join(dir, 'baseline.json');
+  writeFileSync(base, '{ "passed": 2 }\n');
+  const r = synack('--summary', '--baseline', base, dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^directory\s+passed\s+failed\s+unsupported\s+total$/m);
+  assert.match(r.stdout, /^a\s+1\s+1\s+0\s+2$/m);
+  assert.match(r.stdout, /^b\s+1\s+0\s+1\s+2$/m);
+  assert.match(r.stdout, /^total\s+2\s+1\s+1\s+4$/m);
+  assert.match(r.stdout, /^FAIL {8}.*fail\.pkt\n {12}line 9: /m);
+  assert.match(r.stdout, /2 passed, 1 failed, 1 unsupported\n$/);
+  writeFileSync(base, '{ "passed": 3 }\n');
+  const below = synack('--summary', '--baseline', base, dir);
+  assert.equal(below.status, 1);
+  assert.match(below.stderr, /2 scripts passed, fewer than the baseline of 3/);
+  writeFileSync(base, '{ "passed": 1 }\n');
+  const above = synack('--summary', '--baseline', base, dir);
+  assert.equal(above.status, 0);
+  assert.match(above.stdout, /raise "passed" in .*baseline\.json to 2/);
+});
+
+test('usage errors exit 2; unreadable paths exit 1', () => {
+  assert.equal(synack().status, 2);
+  assert.equal(synack('--strict', '--lenient', pass).status, 2);
+  assert.equal(synack('--bogus', pass).status, 2);
+  assert.equal(synack('--baseline', 'x.json', pass).status, 2);
+  const missing = synack(path.join(dir, 'nope.pkt'));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read .*nope\.pkt: ENOENT/);
+  const help = synack('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: synack packetdrill/);
+});
