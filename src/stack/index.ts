@@ -5,4 +5,5 @@ export * from './listener.js';
 export * from './listing.js';
 export * from './ports.js';
 export * from './stack.js';
+export * from './syn-cookies.js';
 export * from './timer-heap.js';
