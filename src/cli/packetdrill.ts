@@ -6,11 +6,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { runScriptText, type ScriptResult } from '../packetdrill/index.js';
+import { isPersonalityName, PERSONALITIES, PERSONALITY_NAMES, type PersonalityName } from '../packetdrill/personality.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 
 export const packetdrillUsage = `usage: synack packetdrill [--strict|--lenient] [--json] [--verbose] [--summary]
-                          [--baseline FILE] [--seed N] SCRIPT_OR_DIR...
+                          [--baseline FILE] [--seed N] [--personality freebsd|none] SCRIPT_OR_DIR...
 
 Run packetdrill scripts (github.com/google/packetdrill) against synack: each script gets a fresh
 synack stack (192.168.0.1 talking to 192.0.2.1, or fd3d:fa7b:d17d::0 to 2001:db8::1, as packetdrill
@@ -31,6 +32,10 @@ synack where it has the knob. A directory runs every *.pkt file below it.
   --summary     a table by directory and the scripts that did not pass, instead of a line per script
   --baseline F  with --summary: fail (exit 1) when fewer scripts pass than F's {"passed": N}
   --seed N      seed synack's randomness (ISNs, ports, timestamp clocks); default 1
+  --personality P  the settings synack starts from, before each script's sysctls: 'freebsd' (the
+                default: FreeBSD's choices where the RFCs leave one, through synack's documented
+                knobs, for FreeBSD's test suite) or 'none' (synack's own defaults). The output's
+                first line names it (--json: a "personality" field on every object)
 
 Each script prints PASS, FAIL (with its first mismatch: the script line, what was expected and what
 synack did) or UNSUPPORTED (with what synack lacks: a sysctl knob, a socket option, Python code),
@@ -58,7 +63,7 @@ interface Entry {
 }
 
 export function runPacketdrill(argv: string[], io: Output): number {
-  const args = parseArgs(argv, { boolean: ['strict', 'lenient', 'json', 'verbose', 'summary', 'help'], valued: ['baseline', 'seed'] });
+  const args = parseArgs(argv, { boolean: ['strict', 'lenient', 'json', 'verbose', 'summary', 'help'], valued: ['baseline', 'seed', 'personality'] });
   if (args.flags.has('help')) {
     io.out(packetdrillUsage);
     return 0;
@@ -74,6 +79,9 @@ export function runPacketdrill(argv: string[], io: Output): number {
   const seedText = args.flags.get('seed') as string | undefined;
   if (seedText !== undefined && !/^\d+$/.test(seedText)) throw new UsageError(`--seed: not a whole number: ${seedText}`);
   const seed = seedText === undefined ? undefined : Number(seedText);
+  const personalityText = (args.flags.get('personality') as string | undefined) ?? 'freebsd';
+  if (!isPersonalityName(personalityText)) throw new UsageError(`--personality: one of ${PERSONALITY_NAMES.join(', ')}, not '${personalityText}'`);
+  const personality: PersonalityName = personalityText;
 
   let baseline: number | undefined;
   if (baselineFile) {
@@ -89,6 +97,8 @@ export function runPacketdrill(argv: string[], io: Output): number {
 
   const started = Date.now();
   const entries: Entry[] = [];
+  // Which settings synack runs with comes first, so no result is read without them.
+  if (!json) io.out(`personality: ${personality} (${PERSONALITIES[personality].summary})`);
   for (const target of args.positionals) {
     let files: string[];
     try {
@@ -106,7 +116,7 @@ export function runPacketdrill(argv: string[], io: Output): number {
         io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         return 1;
       }
-      const r = runScriptText(text, { mode, verbose, seed });
+      const r = runScriptText(text, { mode, verbose, seed, personality });
       const group = path.relative(root, path.dirname(script)) || '.';
       const entry = { script, group, r };
       entries.push(entry);
@@ -116,12 +126,12 @@ export function runPacketdrill(argv: string[], io: Output): number {
   const passed = entries.filter((e) => e.r.result === 'PASS').length;
   const failed = entries.filter((e) => e.r.result === 'FAIL').length;
   const unsupported = entries.filter((e) => e.r.result === 'UNSUPPORTED').length;
-  if (summary) printSummary(entries, io, json, mode, Date.now() - started);
+  if (summary) printSummary(entries, io, json, `${mode}, personality ${personality}`, Date.now() - started);
   if (baseline !== undefined && passed > baseline && !json) {
     io.out(`${passed - baseline} more than the baseline of ${baseline}: raise "passed" in ${baselineFile} to ${passed}`);
   }
   // The closing line comes last.
-  if (json) io.out(JSON.stringify({ passed, failed, unsupported }));
+  if (json) io.out(JSON.stringify({ passed, failed, unsupported, personality }));
   else io.out(`${passed} passed, ${failed} failed, ${unsupported} unsupported`);
   if (baseline !== undefined) {
     if (passed < baseline) {
@@ -135,7 +145,7 @@ export function runPacketdrill(argv: string[], io: Output): number {
 
 function report(e: Entry, io: Output, json: boolean, verbose: boolean): void {
   if (json) {
-    io.out(JSON.stringify({ script: e.script, result: e.r.result, detail: e.r.detail }));
+    io.out(JSON.stringify({ script: e.script, result: e.r.result, detail: e.r.detail, personality: e.r.personality }));
     return;
   }
   const head = `${e.r.result.padEnd(11)} ${e.script}`;
@@ -154,7 +164,7 @@ function printSummary(entries: Entry[], io: Output, json: boolean, mode: string,
     groups.set(e.group, g);
   }
   if (json) {
-    for (const e of entries) io.out(JSON.stringify({ script: e.script, result: e.r.result, detail: e.r.detail }));
+    for (const e of entries) io.out(JSON.stringify({ script: e.script, result: e.r.result, detail: e.r.detail, personality: e.r.personality }));
     return;
   }
   const width = Math.max(9, ...[...groups.keys()].map((k) => k.length));

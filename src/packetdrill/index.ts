@@ -5,3 +5,4 @@ export { runScript, runScriptText, type RunOptions, type ScriptResult, type Verd
 export type { Mode, Relaxation } from './packets.js';
 export { runShell } from './shell.js';
 export { applySysctl, defaultHostSettings, freebsdWindowScale } from './sysctl.js';
+export { PERSONALITIES, PERSONALITY_NAMES, isPersonalityName, type Personality, type PersonalityName } from './personality.js';

@@ -33,6 +33,7 @@ import { runShell, type SocketRow } from './shell.js';
 import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
+import { PERSONALITIES, type PersonalityName } from './personality.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'UNSUPPORTED';
 
@@ -48,6 +49,8 @@ export interface ScriptResult {
   log: string[];
   /** Virtual time the script took, in seconds. */
   virtualSeconds: number;
+  /** The personality synack ran with (see personality.ts). */
+  personality: PersonalityName;
 }
 
 export interface RunOptions {
@@ -55,6 +58,8 @@ export interface RunOptions {
   verbose?: boolean;
   /** Seeds synack's randomness (ISNs, ports, timestamps); the same seed gives the same run. */
   seed?: number;
+  /** The settings synack starts from before the script's sysctls: 'freebsd' (the default) or 'none'. */
+  personality?: PersonalityName;
 }
 
 /** packetdrill's defaults (config.c). */
@@ -116,7 +121,15 @@ const secs = (us: number) => (us / 1e6).toFixed(6);
 export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult {
   const parsed = parseScript(text);
   if (!parsed.ok) {
-    return { result: 'FAIL', detail: `line ${parsed.error.line}: parse error: ${parsed.error.message}`, line: parsed.error.line, relaxed: [], log: [], virtualSeconds: 0 };
+    return {
+      result: 'FAIL',
+      detail: `line ${parsed.error.line}: parse error: ${parsed.error.message}`,
+      line: parsed.error.line,
+      relaxed: [],
+      log: [],
+      virtualSeconds: 0,
+      personality: opts.personality ?? 'freebsd',
+    };
   }
   return runScript(parsed.script, opts);
 }
@@ -129,7 +142,8 @@ class Runner {
   private readonly mode: Mode;
   private readonly log: string[] = [];
   private readonly relaxed = new Set<Relaxation>();
-  private readonly host: HostSettings = defaultHostSettings();
+  private readonly host: HostSettings;
+  private readonly personality: PersonalityName;
   private family: 4 | 6 = 4;
   private toleranceUs = DEFAULTS.toleranceUs;
   private tolerancePercent = 0;
@@ -158,6 +172,10 @@ class Runner {
     private readonly opts: RunOptions,
   ) {
     this.mode = opts.mode ?? 'lenient';
+    this.personality = opts.personality ?? 'freebsd';
+    const p = PERSONALITIES[this.personality];
+    if (!p) throw new RangeError(`no personality ${String(this.personality)}`);
+    this.host = defaultHostSettings(p.tcp);
   }
 
   run(): ScriptResult {
@@ -168,9 +186,17 @@ class Runner {
       this.events();
       this.finish();
       const relaxed = [...this.relaxed];
-      return { result: 'PASS', detail: relaxed.length ? `lenient: relaxed ${relaxed.join(', ')}` : '', line: undefined, relaxed, log: this.log, virtualSeconds: this.nowUs / 1e6 };
+      return {
+        result: 'PASS',
+        detail: relaxed.length ? `lenient: relaxed ${relaxed.join(', ')}` : '',
+        line: undefined,
+        relaxed,
+        log: this.log,
+        virtualSeconds: this.nowUs / 1e6,
+        personality: this.personality,
+      };
     } catch (e) {
-      const base = { relaxed: [...this.relaxed], log: this.log, virtualSeconds: this.nowUs / 1e6 };
+      const base = { relaxed: [...this.relaxed], log: this.log, virtualSeconds: this.nowUs / 1e6, personality: this.personality };
       if (e instanceof Failure) return { result: 'FAIL', detail: e.line ? `line ${e.line}: ${e.message}` : e.message, line: e.line, ...base };
       if (e instanceof NotSupported) return { result: 'UNSUPPORTED', detail: e.line ? `line ${e.line}: ${e.message}` : e.message, line: e.line, ...base };
       // synack (or the runner) threw: that is a failure of the run, reported, not a crash of the tool.

@@ -139,7 +139,8 @@ export class SocketTable {
     const t = s.conn.tcb;
     const mss = Math.min(t.peerMss, t.advertisedMss);
     const round = (size: number) => (size > mss ? Math.max(size, Math.min(Math.ceil(size / mss) * mss, this.host.maxSockBuf)) : size);
-    s.rcvbuf = round(s.rcvbuf);
+    // With receiveWindowFromBuffer the TCB rounds its own receive buffer (and uses it): report that.
+    s.rcvbuf = t.config.receiveWindowFromBuffer ? t.receiveBufferSize : round(s.rcvbuf);
     s.sndbuf = round(s.sndbuf);
   }
 
@@ -523,8 +524,11 @@ export class SocketTable {
           if (s.conn) (s.conn.tcb.config as TcpConfig).noDelay = v !== 0;
           return OK();
         case 'TCP_NOOPT':
-          if (v === 0) return OK();
-          throw new Unsupported('TCP_NOOPT (synack always sends the MSS option; it has no option-free mode)');
+          // FreeBSD's TF_NOOPT: SYN and SYN-ACK without any option (tcp.noOptions).
+          beforeConnection();
+          s.options.set(name, { int: v });
+          s.tcp.noOptions = v !== 0;
+          return OK();
         case 'TCP_KEEPINIT':
           beforeConnection();
           if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');

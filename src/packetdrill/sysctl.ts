@@ -23,8 +23,9 @@ export interface HostSettings {
   set: Map<string, number>;
 }
 
-export function defaultHostSettings(): HostSettings {
-  return { tcp: {}, limits: {}, stack: {}, maxSockBuf: 2_097_152, rexmitSlopMs: 200, set: new Map() };
+/** A host before any sysctl: synack's defaults, or a personality's settings (`base`) over them. */
+export function defaultHostSettings(base: Readonly<Partial<TcpConfig>> = {}): HostSettings {
+  return { tcp: { ...base }, limits: {}, stack: {}, maxSockBuf: 2_097_152, rexmitSlopMs: 200, set: new Map() };
 }
 
 /** FreeBSD's window scale from sb_max (tcp_connect / syncache_add): the smallest shift that covers it. */

@@ -117,6 +117,46 @@ export interface TcpConfig {
    * the FIN like data (§3.10.7.2, §3.10.7.3).
    */
   dropSynFin: boolean;
+  /**
+   * RCV.WND is the free space of the receive buffer, the buffer being rounded up to a multiple of the
+   * MSS once the MSS is known (FreeBSD: tcp_mss() -> sbreserve(), so 65536 becomes 65700 with an MSS
+   * of 1460, 66240 with 1440; tcp_input takes rcv_wnd = max(sbspace, rcv_adv - rcv_nxt)). Segments are
+   * accepted and trimmed against that window even where the 16-bit window field (without window
+   * scaling) could only advertise 65535 of it. RFC 9293 §3.10.7.4 tests against RCV.WND, and §3.8.6.2.2
+   * lets the receiver hold a window larger than it advertises (it only forbids shrinking the right
+   * edge, which this never does). As in FreeBSD, a passive open rounds its buffer when the handshake
+   * completes (syncache_socket()), and until then, as in TIME-WAIT, RCV.WND is what was advertised.
+   * Off: RCV.WND is what was last advertised (RCV.NXT to the right edge), and the buffer keeps its
+   * configured size.
+   */
+  receiveWindowFromBuffer: boolean;
+  /**
+   * While our FIN is sent and not acknowledged (FIN-WAIT-1, CLOSING, LAST-ACK), an ACK goes as a
+   * retransmission of the FIN: <SEQ=FIN's sequence number><CTL=FIN,ACK> rather than RFC 9293 Figure
+   * 13's <SEQ=SND.NXT><CTL=ACK> (FreeBSD's tcp_output: the state's tcp_outflags carry FIN, and "if
+   * resending a FIN, be sure not to use a new sequence number"). Both are valid: a duplicate FIN is
+   * acknowledged and otherwise ignored by the peer (§3.10.7.4). Challenge ACKs (RFC 5961) and the
+   * answers to SYNs stay bare ACKs, as FreeBSD sends them through tcp_respond(). With this on, the ACK
+   * field of a segment that is exactly the peer's FIN again is also taken (BSD keeps processing the ACK
+   * of an old segment, Stevens vol. 2 p. 960), so two such peers closing at once do not trade FINs
+   * forever.
+   */
+  finWithAck: boolean;
+  /**
+   * Our SYN and SYN-ACK carry no options at all, not even MSS (FreeBSD's TCP_NOOPT socket option).
+   * RFC 9293 §3.7.1 lets the MSS option be omitted (the peer then assumes 536 for IPv4, 1220 for IPv6);
+   * window scaling, timestamps and SACK are then not negotiated (RFC 7323 §2.2, §3.2; RFC 2018 §2:
+   * only when both SYNs carry them). The peer's MSS option is still honoured.
+   */
+  noOptions: boolean;
+  /**
+   * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
+   * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
+   * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
+   * data to the socket without an immediate ACK (tcp_input's SYN-RECEIVED -> ESTABLISHED path calls
+   * tcp_reass(tp, NULL, ...)), and its ACK goes with the next segment.
+   */
+  synDataDelayedAck: boolean;
   /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
@@ -160,6 +200,10 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synRetransmitDropOptions: 0,
   connectTimeoutMs: undefined,
   dropSynFin: false,
+  receiveWindowFromBuffer: false,
+  finWithAck: false,
+  noOptions: false,
+  synDataDelayedAck: false,
   challengeAckLimit: 1000,
   challengeAckWindowMs: 1000,
   persistMinMs: 200,

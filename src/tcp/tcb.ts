@@ -148,6 +148,13 @@ export class Tcb {
   /** Our SYNs carry only the MSS option from now on (`synRetransmitDropOptions`). */
   private synOptionsDropped = false;
 
+  /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
+  private opened = false;
+
+  /** Whether connect() or listen() has been called (a TCB cannot be opened twice). */
+  get wasOpened(): boolean {
+    return this.opened;
+  }
   /** Opened from LISTEN (passive) rather than by connect (active). */
   passive = false;
   /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
@@ -165,6 +172,16 @@ export class Tcb {
 
   readonly sendBuffer: SendBuffer;
   readonly receiveBuffer = new ReceiveBuffer();
+  /**
+   * The receive buffer's size: `receiveBufferSize`, rounded up to a multiple of the MSS once the MSS
+   * is known when `receiveWindowFromBuffer` is on (FreeBSD's tcp_mss()).
+   */
+  get receiveBufferSize(): number {
+    return this.rcvBufSize;
+  }
+  private rcvBufSize: number;
+  /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
+  private bareAck = false;
 
   // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
   retransmitAt: number | undefined;
@@ -227,6 +244,7 @@ export class Tcb {
     this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
     this.tsOffset = opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32();
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
+    this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
     this.congestion = (opts.congestion ?? ((mss) => new BasicCongestionControl(mss)))(this.sendMss);
   }
@@ -237,7 +255,9 @@ export class Tcb {
   /** Active OPEN: send a SYN (§3.10.1). */
   connect(now: number): void {
     if (this.state !== 'CLOSED') throw new TcpError('EISCONN', `connect in state ${this.state}`);
+    if (this.opened) throw new TcpError('EINVAL', 'a Tcb serves one connection: make a new one');
     if (this.remotePort === 0) throw new TcpError('EINVAL', 'connect needs a remote port');
+    this.opened = true;
     this.iss = this.chooseIss(now) >>> 0;
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
@@ -256,6 +276,8 @@ export class Tcb {
   /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
   listen(now: number): void {
     if (this.state !== 'CLOSED') throw new TcpError('EISCONN', `listen in state ${this.state}`);
+    if (this.opened) throw new TcpError('EINVAL', 'a Tcb serves one connection: make a new one');
+    this.opened = true;
     this.returnsToListen = true;
     this.setState('LISTEN', now);
   }
@@ -322,7 +344,7 @@ export class Tcb {
       const after = this.windowToAdvertise(false);
       const grew = after - before;
       // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
-      if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.config.receiveBufferSize / 2))) {
+      if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.receiveBufferSize / 2))) {
         this.ackNow = true;
       }
     }
@@ -465,17 +487,34 @@ export class Tcb {
     const dataSeq = seqAdd(seg.seq, 1);
     // Only what fits in the window our SYN-ACK offers is kept (§3.10.7.4 trims to the window); the
     // peer sends the rest again, and a FIN behind dropped data is dropped with it.
-    const room = Math.min(this.config.receiveBufferSize, 0xffff);
+    // (With receiveWindowFromBuffer, the buffer's free space: FreeBSD trims SYN data to rcv_wnd.)
+    const room = this.config.receiveWindowFromBuffer ? this.freeReceiveSpace() : Math.min(this.receiveBufferSize, 0xffff);
     const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
     if (kept.length > 0) this.receiveBuffer.insertOutOfOrder(dataSeq, kept);
     if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) this.peerFinSeq = seqAdd(dataSeq, kept.length);
   }
 
+  /**
+   * `synDataDelayedAck`: data held from the SYN is in order now that the connection is established.
+   * It is acknowledged like any in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2): nothing
+   * arrived out of order, so there is no hole whose filling must be reported at once.
+   */
+  private deliverSynText(now: number): void {
+    if (this.receiveBuffer.outOfOrderBytes === 0) return;
+    const before = this.rcvNxt;
+    this.rcvNxt = this.receiveBuffer.drainInOrder(this.rcvNxt);
+    if (this.rcvNxt === before) return;
+    this.emit({ type: 'readable' });
+    if (this.config.ackDelayMs === 0) this.ackNow = true;
+    else this.delayedAckAt ??= now + this.config.ackDelayMs;
+  }
+
   /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
   private negotiate(o: TcpOptions, now: number): void {
     if (o.mss !== undefined && o.mss > 0) this.peerMss = o.mss;
-    // Options our SYN stopped offering (synRetransmitDropOptions) are not negotiated either.
-    const offered = !this.synOptionsDropped;
+    // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
+    // not negotiated either.
+    const offered = !this.synOptionsDropped && !this.config.noOptions;
     // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
     if (this.config.windowScaling && offered && o.wscale !== undefined) {
       this.windowScaling = true;
@@ -519,6 +558,7 @@ export class Tcb {
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
     this.negotiate(seg.options, now);
+    this.sizeReceiveBuffer();
     if (f & TcpFlag.ACK) this.sndUna = seg.ack;
     if (seqGt(this.sndUna, this.iss)) {
       // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
@@ -536,7 +576,7 @@ export class Tcb {
         // §3.10.7.3: continue at the sixth step (URG), with the SYN itself trimmed off.
         const rest: Segment = { ...seg, seq: this.rcvNxt, flags: f & ~TcpFlag.SYN };
         // §3.10.7.4 processes only what lies inside the window (our SYN's): trim data and FIN beyond it.
-        this.urgentTextFin(this.trimToWindow(rest, this.receiveWindow()), now);
+        this.urgentTextFin(this.trimToWindow(rest, this.acceptWindow()), now);
       }
       return;
     }
@@ -607,7 +647,7 @@ export class Tcb {
 
     // first: the sequence number.
     const len = segmentLength(seg);
-    const wnd = this.receiveWindow();
+    const wnd = this.acceptWindow();
     if (!this.acceptable(seg.seq, len, wnd)) {
       // Zero window: still take the ACK, URG and RST of a segment at RCV.NXT (§3.10.7.4).
       if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
@@ -631,11 +671,24 @@ export class Tcb {
             this.ackNow = true;
             if (behind) this.behindAckReplyAt = now;
           }
+          // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
+          if (f & TcpFlag.SYN) this.bareAck = true;
           // TIME-WAIT: a retransmitted FIN is re-acknowledged and restarts the 2*MSL timer.
           if (this.state === 'TIME-WAIT' && f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === this.rcvNxt) {
             this.closeAt = now + 2 * this.config.mslMs;
           }
-          if (behind) this.ackInput(seg, now);
+          // finWithAck: the peer's FIN again, as a peer like us sends its ACKs while its own FIN is
+          // unacknowledged: its ACK field is current, so take it (BSD processes the ACK of an old
+          // segment, Stevens vol. 2 p. 960). Two such peers in CLOSING would otherwise answer each
+          // other's FIN with their own FIN forever, neither learning that its FIN got through.
+          const finAgain =
+            this.config.finWithAck &&
+            (f & (TcpFlag.ACK | TcpFlag.FIN | TcpFlag.SYN)) === (TcpFlag.ACK | TcpFlag.FIN) &&
+            seg.payload.length === 0 &&
+            this.peerFinSeq === seg.seq &&
+            seqAdd(seg.seq, 1) === this.rcvNxt &&
+            this.state !== 'TIME-WAIT';
+          if (behind || finAgain) this.ackInput(seg, now);
         }
         return;
       }
@@ -643,6 +696,7 @@ export class Tcb {
       // segment, so its ACK must not be taken.
       seg = { ...seg, payload: EMPTY_PAYLOAD, flags: f & ~TcpFlag.FIN };
       this.ackNow = true;
+      if (f & TcpFlag.SYN) this.bareAck = true;
     }
     seg = this.trimToWindow(seg, wnd);
     this.heardFromPeer(now);
@@ -677,6 +731,7 @@ export class Tcb {
       } else {
         // Zero window: SEG.SEQ = RCV.NXT is not inside an empty window, so it is not the RFC 793 error: ACK.
         this.ackNow = true;
+        this.bareAck = true;
       }
       return;
     }
@@ -819,7 +874,9 @@ export class Tcb {
       this.sndUna = ack;
       if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
       this.synNeeded = false;
+      if (this.passive) this.sizeReceiveBuffer();
       this.establish(now);
+      if (this.config.synDataDelayedAck) this.deliverSynText(now);
       // Fall through to the ESTABLISHED processing of the same ACK (it may acknowledge data too).
     }
     // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT].
@@ -1033,6 +1090,7 @@ export class Tcb {
     if (this.challengeAcks.allow(now)) {
       this.stats.TCPChallengeACK++;
       this.ackNow = true;
+      this.bareAck = true;
     } else {
       this.stats.TCPChallengeACKSuppressed++;
     }
@@ -1239,7 +1297,9 @@ export class Tcb {
 
   private synSegment(now: number, withAck: boolean): Segment {
     this.synNeeded = false;
-    const o: TcpOptions = { mss: this.advertisedMss };
+    // noOptions (FreeBSD TCP_NOOPT): no options at all, not even the MSS (RFC 9293 §3.7.1 allows it);
+    // nothing was negotiated either, so a SYN-ACK adds none below.
+    const o: TcpOptions = this.config.noOptions ? {} : { mss: this.advertisedMss };
     if (withAck) {
       // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
       if (this.windowScaling) o.wscale = this.rcvShift;
@@ -1249,7 +1309,7 @@ export class Tcb {
       // synRetransmitDropOptions: from the Nth retransmission on, only the MSS (FreeBSD rexmit_drop_options).
       const n = this.config.synRetransmitDropOptions;
       if (n > 0 && this.retransmits >= n) this.synOptionsDropped = true;
-      if (!this.synOptionsDropped) {
+      if (!this.synOptionsDropped && !this.config.noOptions) {
         if (this.config.windowScaling) o.wscale = this.offeredShift;
         if (this.config.sack) o.sackPermitted = true;
         if (this.config.timestamps) o.timestamp = { value: this.tsNow(now), echo: 0 };
@@ -1422,6 +1482,20 @@ export class Tcb {
         return seg;
       }
     }
+    if (this.ackNow && this.config.finWithAck && !this.bareAck && this.finSeq !== undefined && (s === 'FIN-WAIT-1' || s === 'CLOSING' || s === 'LAST-ACK')) {
+      // finWithAck: the ACK goes as the FIN again, at the FIN's own sequence number (FreeBSD's
+      // tcp_output: "if resending a FIN, be sure not to use a new sequence number"). Only when nothing
+      // before the FIN is being sent again (a go-back-N retransmission carries the FIN at its end), and
+      // only a FIN that went out: it is the last sequence number sent, so SND.MAX = FIN + 1.
+      if (seqAdd(this.finSeq, 1) === this.sndMax && seqGe(this.sndNxt, this.finSeq)) {
+        const seg = this.ackSegment(now, this.finSeq, TcpFlag.FIN, EMPTY_PAYLOAD);
+        this.sndNxt = seqAdd(this.finSeq, 1);
+        this.onlyRetransmitted = true;
+        this.stats.RetransSegs++;
+        if (this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
+        return seg;
+      }
+    }
     if (this.ackNow) {
       // An ACK carries <SEQ=SND.NXT> (§3.10.7.4) in the RFC's sense: the next new octet, our SND.MAX,
       // not the rewound SND.NXT of a retransmission, which a peer that already has those octets finds
@@ -1444,6 +1518,7 @@ export class Tcb {
   /** A segment carrying the current acknowledgment and window (everything after the handshake does). */
   private ackSegment(now: number, seq: number, flags: number, payload: Uint8Array, urgentPointer = 0): Segment {
     this.ackNow = false;
+    this.bareAck = false;
     this.delayedAckAt = undefined;
     this.unackedSegments = 0;
     this.lastAckSent = this.rcvNxt;
@@ -1462,7 +1537,7 @@ export class Tcb {
   }
 
   private freeReceiveSpace(): number {
-    return Math.max(0, this.config.receiveBufferSize - this.receiveBuffer.readable - this.receiveBuffer.outOfOrderBytes);
+    return Math.max(0, this.receiveBufferSize - this.receiveBuffer.readable - this.receiveBuffer.outOfOrderBytes);
   }
 
   /** RCV.WND: what remains of the window last advertised. */
@@ -1472,13 +1547,39 @@ export class Tcb {
   }
 
   /**
+   * The window incoming segments are tested and trimmed against (§3.10.7.4): what remains of the one
+   * advertised, or with `receiveWindowFromBuffer` the free buffer space if that is larger (FreeBSD's
+   * rcv_wnd = max(sbspace, rcv_adv - rcv_nxt)); the right edge never moves left either way. Not in
+   * the SYN-RECEIVED of a passive open, where FreeBSD's syncache entry has no socket buffer yet and
+   * holds the peer to the window its SYN-ACK advertised, nor in TIME-WAIT, where FreeBSD's
+   * tcp_twcheck() consults no buffer.
+   */
+  private acceptWindow(): number {
+    const advertised = this.receiveWindow();
+    if (!this.config.receiveWindowFromBuffer || this.state === 'TIME-WAIT' || (this.state === 'SYN-RECEIVED' && this.passive)) return advertised;
+    return Math.max(advertised, this.freeReceiveSpace());
+  }
+
+  /**
+   * `receiveWindowFromBuffer`: once the MSS is known, a buffer larger than it grows to a multiple of
+   * it (FreeBSD's tcp_mss(): roundup(sb_hiwat, t_maxseg) and sbreserve(); it never shrinks). FreeBSD
+   * does this when the peer's SYN reaches a connecting socket, and for a passive open when the
+   * handshake completes and the syncache entry becomes a socket (syncache_socket()).
+   */
+  private sizeReceiveBuffer(): void {
+    if (!this.config.receiveWindowFromBuffer) return;
+    const mss = Math.min(this.peerMss, this.advertisedMss);
+    if (this.rcvBufSize > mss) this.rcvBufSize = Math.ceil(this.rcvBufSize / mss) * mss;
+  }
+
+  /**
    * The window to advertise now, in bytes: the free buffer space, but the right edge never moves left
    * (§3.8.6.2.2) and moves right only by at least min(buffer/2, MSS) (receiver-side SWS avoidance).
    */
   private windowToAdvertise(commit: boolean): number {
     const current = this.receiveWindow();
     const free = this.freeReceiveSpace();
-    let wnd = free - current >= Math.min(this.config.receiveBufferSize / 2, this.advertisedMss) ? free : current;
+    let wnd = free - current >= Math.min(this.receiveBufferSize / 2, this.advertisedMss) ? free : current;
     wnd = Math.max(wnd, current);
     const max = 0xffff << this.rcvShift;
     if (wnd > max) wnd = max;
@@ -1569,7 +1670,7 @@ export class Tcb {
       }
     }
     if (this.sendBuffer.length > this.sendBuffer.capacity) return `send buffer ${this.sendBuffer.length} over ${this.sendBuffer.capacity}`;
-    if (this.receiveBuffer.readable + this.receiveBuffer.outOfOrderBytes > this.config.receiveBufferSize + (0xffff << this.rcvShift)) {
+    if (this.receiveBuffer.readable + this.receiveBuffer.outOfOrderBytes > this.receiveBufferSize + (0xffff << this.rcvShift)) {
       return 'receive buffer beyond any window advertised';
     }
     if (this.state === 'CLOSED' || this.state === 'LISTEN') {

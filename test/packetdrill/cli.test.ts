@@ -28,22 +28,30 @@ writeFileSync(unsupported, '0 `sysctl -w net.inet.tcp.syncookies=1`\n');
 writeFileSync(rtx, RETRANSMIT);
 writeFileSync(path.join(dir, 'b', 'notes.txt'), 'not a script\n');
 
-function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, 'packetdrill', ...args], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.error, undefined);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The hand-written scripts are written for synack's own defaults: `--personality none`. */
+function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return run('--personality', 'none', ...args);
+}
+
+const NONE = "personality: none (synack's own defaults)";
+
 test('a passing script: PASS and the closing line; exit 0', () => {
   const r = synack(pass);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, `PASS        ${pass}\n1 passed, 0 failed, 0 unsupported\n`);
+  assert.equal(r.stdout, `${NONE}\nPASS        ${pass}\n1 passed, 0 failed, 0 unsupported\n`);
 });
 
 test('a directory: every .pkt below it, the first mismatch of a FAIL, what UNSUPPORTED lacks; exit 1', () => {
   const r = synack(dir);
   assert.equal(r.status, 1);
   assert.deepEqual(r.stdout.trimEnd().split('\n'), [
+    NONE,
     `FAIL        ${fail}`,
     `            line 9: expected outbound > . 1:1(0) ack 2 at 0.100000 sec; synack sent > . 1:1(0) ack 1 win 32768 at 0.100000 sec: acknowledgment number expected 2, got 1`,
     `PASS        ${pass}`,
@@ -58,7 +66,8 @@ test('--json: one object per script, then the totals', () => {
   const r = synack('--json', path.join(dir, 'a'), unsupported);
   assert.equal(r.status, 1);
   const objs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(Object.keys(objs[0]), ['script', 'result', 'detail']);
+  assert.deepEqual(Object.keys(objs[0]), ['script', 'result', 'detail', 'personality']);
+  assert.ok(objs.slice(0, 3).every((o) => o.personality === 'none'));
   assert.deepEqual(
     objs.map((o) => [o.script, o.result]),
     [
@@ -69,7 +78,7 @@ test('--json: one object per script, then the totals', () => {
     ],
   );
   assert.match(String(objs[0].detail), /^line 9: .*acknowledgment number expected 2, got 1$/);
-  assert.deepEqual(objs[3], { passed: 1, failed: 1, unsupported: 1 });
+  assert.deepEqual(objs[3], { passed: 1, failed: 1, unsupported: 1, personality: 'none' });
 });
 
 test('--strict compares option order and the window', () => {
@@ -96,6 +105,7 @@ test('--summary: a table by directory and what did not pass; --baseline gates on
   writeFileSync(base, '{ "passed": 2 }\n');
   const r = synack('--summary', '--baseline', base, dir);
   assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^synack packetdrill \(lenient, personality none\): 4 scripts in /m);
   assert.match(r.stdout, /^directory\s+passed\s+failed\s+unsupported\s+total$/m);
   assert.match(r.stdout, /^a\s+1\s+1\s+0\s+2$/m);
   assert.match(r.stdout, /^b\s+1\s+0\s+1\s+2$/m);
@@ -117,10 +127,48 @@ test('usage errors exit 2; unreadable paths exit 1', () => {
   assert.equal(synack('--strict', '--lenient', pass).status, 2);
   assert.equal(synack('--bogus', pass).status, 2);
   assert.equal(synack('--baseline', 'x.json', pass).status, 2);
+  assert.equal(run('--personality', 'linux', pass).status, 2);
   const missing = synack(path.join(dir, 'nope.pkt'));
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /cannot read .*nope\.pkt: ENOENT/);
   const help = synack('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /^usage: synack packetdrill/);
+});
+
+/** FreeBSD's form of an ACK while its FIN is unacknowledged: the FIN again (finWithAck). */
+const CLOSING = `--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460>
++0 > . 1:1(0) ack 1
++0.1 shutdown(3, SHUT_WR) = 0
++0 > F. 1:1(0) ack 1
++0.1 < F. 1:1(0) ack 1 win 32767
++0 > F. 1:1(0) ack 2
++0.05 < . 2:2(0) ack 2 win 32767
++0 close(3) = 0
+`;
+
+test('--personality: freebsd by default, named in the output and in --json; none runs synack as it ships', () => {
+  const closing = path.join(dir, 'closing.pkt');
+  writeFileSync(closing, CLOSING);
+  try {
+    const d = run(closing);
+    assert.equal(d.status, 0, d.stdout);
+    assert.match(d.stdout, /^personality: freebsd \(FreeBSD's choices where the RFCs leave one: receiveWindowFromBuffer, finWithAck, .*maxRtoMs=64000.*\)\nPASS /);
+    assert.equal(run('--personality', 'freebsd', closing).stdout, d.stdout);
+    const j = run('--json', closing);
+    const objs = j.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(objs[0].personality, 'freebsd');
+    assert.equal(objs[1].personality, 'freebsd');
+    const n = synack(closing);
+    assert.equal(n.status, 1);
+    assert.match(n.stdout, /^personality: none \(synack's own defaults\)\nFAIL /);
+    assert.match(n.stdout, /line 11: expected outbound > F\. 1:1\(0\) ack 2 at 0\.300000 sec; synack sent > \. 2:2\(0\) ack 2 .*flags expected F\., got \./);
+  } finally {
+    rmSync(closing);
+  }
 });

@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { runScriptText, type ScriptResult } from '../../src/packetdrill/index.js';
 import { ACTIVE, BLOCKING, PASSIVE6, RETRANSMIT, SOCKETS, SYSCTLS } from './scripts.js';
 
+/** The hand-written scripts are written for synack's own defaults: the 'none' personality. */
 function run(src: string, mode: 'strict' | 'lenient' = 'lenient'): ScriptResult {
-  return runScriptText(src, { mode });
+  return runScriptText(src, { mode, personality: 'none' });
 }
 
 /** The script with one exact piece of text replaced (it must occur once). */
@@ -34,8 +35,8 @@ test('the hand-written scripts pass in both modes', () => {
 });
 
 test('runs are deterministic, and --verbose logs every packet', () => {
-  const a = runScriptText(ACTIVE, { verbose: true });
-  const b = runScriptText(ACTIVE, { verbose: true });
+  const a = runScriptText(ACTIVE, { verbose: true, personality: 'none' });
+  const b = runScriptText(ACTIVE, { verbose: true, personality: 'none' });
   assert.deepEqual(a.log, b.log);
   assert.ok(a.log.some((l) => l.includes('synack sent > P. 1:101(100) ack 1')));
   assert.ok(a.log.some((l) => l.includes('matched line 21')));
@@ -136,7 +137,7 @@ test('what synack lacks is UNSUPPORTED, naming it, never a pass', () => {
   unsupported(`0 \`sysctl -w net.inet.tcp.syncookies=1\`\n`, /sysctl net\.inet\.tcp\.syncookies=1: synack has no SYN cookies yet/);
   unsupported(`0 \`sysctl -w net.inet.tcp.no_such_knob=1\`\n`, /no_such_knob \(no synack equivalent\)/);
   unsupported(`0 \`ifconfig tun0 mtu 1280\`\n`, /command 'ifconfig'/);
-  unsupported(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0\n`, /TCP_NOOPT/);
+  unsupported(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, IPPROTO_TCP, TCP_MD5SIG, [1], 4) = 0\n`, /setsockopt TCP_MD5SIG/);
   unsupported(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ print(tcpi_rtt) }%\n`, /needs Python/);
   unsupported(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_rtt > 0 }%\n`, /tcpi_rtt is not available/);
   unsupported(`0 epoll_create(1) = 4\n`, /system call epoll_create\(\)/);
@@ -160,4 +161,57 @@ test('the FIN a trailing close() sends is not judged, but anything before it is'
   assert.equal(r.result, 'PASS', r.detail);
   // A packet sent before the trailing close() that nobody expected still fails the script.
   fails(edit(edit(RETRANSMIT, '+0 > F. 1:1(0) ack 1\n', ''), '+0 > . 1:1(0) ack 1\n', ''), 10, /unexpected packet at 3\.500000 sec: > \. 1:1\(0\) ack 1/);
+});
+
+test('personality: freebsd unless told; its settings come before the sysctls, which override them', () => {
+  assert.equal(runScriptText(ACTIVE).personality, 'freebsd');
+  assert.equal(run(ACTIVE).personality, 'none');
+  // receiveWindowFromBuffer: the TCB rounds its buffer (65536 -> 65700 for an MSS of 1460) and
+  // getsockopt(SO_RCVBUF) reports the TCB's size.
+  const rcvbuf = `--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65536], [4]) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++0.1 < S. 0:0(0) ack 1 win 32767 <mss 1460>
++0 > . 1:1(0) ack 1 win 65535
++0 getsockopt(3, SOL_SOCKET, SO_RCVBUF, [65700], [4]) = 0
++0 %{ assert tcpi_state == TCPI_ESTABLISHED }%
+`;
+  const r = runScriptText(rcvbuf, { mode: 'strict' });
+  assert.equal(r.result, 'PASS', r.detail);
+  // A sysctl overrides the personality: recvspace 131072 rounds to 131400.
+  const bigger = runScriptText(
+    rcvbuf.replace('0 socket', '0 `sysctl -w net.inet.tcp.recvspace=131072`\n+0 socket').replace('[65536]', '[131072]').replace('[65700]', '[131400]'),
+    { mode: 'strict' },
+  );
+  assert.equal(bigger.result, 'PASS', bigger.detail);
+});
+
+test('TCP_NOOPT: a SYN without any option; the peer MSS still counts, nothing else is negotiated', () => {
+  for (const personality of ['none', 'freebsd'] as const) {
+    const r = runScriptText(
+      `--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0)
++0.1 < S. 0:0(0) ack 1 win 65535 <mss 1000,sackOK,TS val 1 ecr 0,nop,wscale 7>
++0 > . 1:1(0) ack 1
++0 getsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [1000], [4]) = 0
++0 %{ assert tcpi_options == 0 }%
+`,
+      { mode: 'strict', personality },
+    );
+    assert.equal(r.result, 'PASS', `${personality}: ${r.detail}`);
+  }
+  // On a connected socket it cannot change what the SYN carried.
+  const late = run(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 setsockopt(3, IPPROTO_TCP, TCP_NOOPT, [1], 4) = 0
+`);
+  assert.equal(late.result, 'UNSUPPORTED');
 });

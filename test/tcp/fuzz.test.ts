@@ -65,6 +65,8 @@ function randomConfig(r: Rng): Partial<TcpConfig> {
   if (r.chance(0.2)) Object.assign(c, { synRetries: r.int(3), synAckRetries: r.int(3), r1: r.int(3), r2: r.int(4) });
   if (r.chance(0.2)) c.mtu = r.pick([68, 576, 9000]);
   if (r.chance(0.1)) c.challengeAckLimit = r.int(3);
+  // FreeBSD's choices (the packetdrill runner's FreeBSD personality).
+  if (r.chance(0.3)) Object.assign(c, { receiveWindowFromBuffer: r.chance(0.7), finWithAck: r.chance(0.7), synDataDelayedAck: r.chance(0.5), noOptions: r.chance(0.2) });
   return c;
 }
 
@@ -150,7 +152,12 @@ function deliverToT(w: World, seg: Segment): void {
   collect(w);
   const before = w.toQ.length;
   const state = t.state;
-  const wnd = (t.rcvAdv - t.rcvNxt) | 0;
+  let wnd = (t.rcvAdv - t.rcvNxt) | 0;
+  // receiveWindowFromBuffer: RCV.WND is the free buffer space when larger (not in a passive
+  // SYN-RECEIVED or TIME-WAIT, as FreeBSD's syncache and tcp_twcheck).
+  if (t.config.receiveWindowFromBuffer && state !== 'TIME-WAIT' && !(state === 'SYN-RECEIVED' && t.passive)) {
+    wnd = Math.max(wnd, t.receiveBufferSize - t.receiveBuffer.readable - t.receiveBuffer.outOfOrderBytes);
+  }
   const rcvNxt = t.rcvNxt;
   t.handleSegment(seg, w.now);
   collect(w);
@@ -434,9 +441,9 @@ function userCall(w: World): string {
     call === 'send' || call === 'sendUrgent'
       ? t.finRequested || !(s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT')
       : call === 'connect'
-        ? s !== 'CLOSED' || t.remotePort === 0
+        ? s !== 'CLOSED' || t.wasOpened || t.remotePort === 0
         : call === 'listen'
-          ? s !== 'CLOSED'
+          ? s !== 'CLOSED' || t.wasOpened
           : false;
   const finBefore = t.finRequested;
   try {

@@ -1,0 +1,81 @@
+/**
+ * Personalities: named sets of synack settings a packetdrill run starts from, before the script's own
+ * sysctl lines and socket options. A script written for one operating system states that system's
+ * choices wherever RFC 9293 leaves one open; a personality makes synack take the same choices through
+ * its documented knobs (never by bending the comparison), and the run prints which personality it
+ * used, so a PASS always says under which settings synack passed.
+ *
+ * - `freebsd` (the default): FreeBSD's choices, for the FreeBSD TCP test suite.
+ * - `none`: synack's own defaults (`DEFAULT_TCP_CONFIG`), which follow RFC 9293's figures and Linux.
+ */
+import type { TcpConfig } from '../tcp/config.js';
+
+export type PersonalityName = 'none' | 'freebsd';
+
+export const PERSONALITY_NAMES: readonly PersonalityName[] = ['freebsd', 'none'];
+
+export interface Personality {
+  name: PersonalityName;
+  /** One line for the run's output. */
+  summary: string;
+  /** TcpConfig overrides applied to every stack the run makes (sysctls and socket options go on top). */
+  tcp: Readonly<Partial<TcpConfig>>;
+}
+
+/**
+ * FreeBSD's choices where RFC 9293 (and RFC 6298) leave one, with where FreeBSD makes them. Each is a
+ * documented TcpConfig knob; see its comment in src/tcp/config.ts for the RFC latitude.
+ */
+const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
+  // RCV.WND is the socket buffer's free space, the buffer rounded up to a multiple of the MSS
+  // (tcp_mss() -> sbreserve(); tcp_input: rcv_wnd = imax(sbspace, rcv_adv - rcv_nxt)).
+  receiveWindowFromBuffer: true,
+  // An ACK while our FIN is unacknowledged is the FIN again (tcp_output: tcp_outflags[] of FIN-WAIT-1,
+  // CLOSING and LAST-ACK carry TH_FIN; "if resending a FIN, be sure not to use a new sequence number").
+  finWithAck: true,
+  // Data that came on a SYN is passed up without an immediate ACK (tcp_input, SYN-RECEIVED ->
+  // ESTABLISHED: tcp_reass(tp, NULL, ...)).
+  synDataDelayedAck: true,
+  // TCP_MAXRXTSHIFT (tcp_timer.h): 12 retransmissions, of a SYN as of data, before ETIMEDOUT.
+  synRetries: 12,
+  r2: 12,
+  // TCPTV_REXMTMAX (tcp_timer.h): the retransmission timeout never exceeds 64 s.
+  maxRtoMs: 64_000,
+  // net.inet.tcp.keepinit, TCPTV_KEEP_INIT (tcp_timer.h): 75 s to establish a connection.
+  connectTimeoutMs: 75_000,
+  // net.inet.tcp.syncache.rexmtlimit, SYNCACHE_MAXREXMTS (tcp_syncache.h): 3 SYN-ACK retransmissions.
+  synAckRetries: 3,
+  // net.inet.tcp.keepcnt, TCPTV_KEEPCNT (tcp_timer.h): 8 unanswered keep-alive probes.
+  keepAliveProbes: 8,
+  // The host's defaults, which the suite's scripts also set with sysctl: net.inet.tcp.recvspace 65536,
+  // sendspace 32768, ecn.enable 2 (answer ECN, never ask), and the window scale that covers
+  // kern.ipc.maxsockbuf's 2 MiB (tcp_connect / syncache_add ask for that shift whatever the buffer).
+  receiveBufferSize: 65_536,
+  sendBufferSize: 32_768,
+  ecn: 'passive',
+  windowScale: 6,
+});
+
+/** "name=value, ..." for the output. */
+function describe(tcp: Readonly<Partial<TcpConfig>>): string {
+  return Object.entries(tcp)
+    .map(([k, v]) => (v === true ? k : `${k}=${String(v)}`))
+    .join(', ');
+}
+
+export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Object.freeze({
+  freebsd: {
+    name: 'freebsd',
+    summary: `FreeBSD's choices where the RFCs leave one: ${describe(FREEBSD_TCP)}`,
+    tcp: FREEBSD_TCP,
+  },
+  none: {
+    name: 'none',
+    summary: "synack's own defaults",
+    tcp: Object.freeze({}),
+  },
+});
+
+export function isPersonalityName(name: string): name is PersonalityName {
+  return Object.prototype.hasOwnProperty.call(PERSONALITIES, name);
+}
