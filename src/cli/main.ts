@@ -18,13 +18,14 @@ function version(): string {
 }
 
 export function help(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const lines = [
     'synack: a TCP/IP stack in TypeScript, and tools to see TCP happen',
     '',
     'usage: synack COMMAND [OPTIONS]',
     '',
     'commands:',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`),
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'synack COMMAND --help' for a command's options.",
   ];
