@@ -160,8 +160,18 @@ const KNOBS: Record<string, Apply> = {
   },
   // Flushing FreeBSD's host cache: synack keeps no per-host metrics, so there is nothing to flush.
   'net.inet.tcp.hostcache.purgenow': () => undefined,
-  'net.inet.tcp.syncookies': () => 'synack has no SYN cookies yet',
-  'net.inet.tcp.syncookies_only': () => 'synack has no SYN cookies yet',
+  // StackOptions.synCookies: syncookies_only=1 is 'always' (FreeBSD then sends cookies for every SYN),
+  // else syncookies=1 (FreeBSD's default) is 'on-overflow' (cookies once the syncache is full), 0 'off'.
+  'net.inet.tcp.syncookies': (v, h) => {
+    if (v !== 0 && v !== 1) return 'values other than 0 and 1';
+    h.stack.synCookies = h.set.get('net.inet.tcp.syncookies_only') === 1 ? 'always' : v === 1 ? 'on-overflow' : 'off';
+    return undefined;
+  },
+  'net.inet.tcp.syncookies_only': (v, h) => {
+    if (v !== 0 && v !== 1) return 'values other than 0 and 1';
+    h.stack.synCookies = v === 1 ? 'always' : h.set.get('net.inet.tcp.syncookies') === 0 ? 'off' : 'on-overflow';
+    return undefined;
+  },
 };
 
 /**

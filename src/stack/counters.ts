@@ -45,6 +45,12 @@ export class StackTcpStats extends TcpStats {
   NoConnection = 0;
   /** TIME-WAIT connections ended early by a new SYN for the same 4-tuple (RFC 6191). */
   TimeWaitReused = 0;
+  /** SYNs answered with a SYN cookie, no state kept (Linux: SyncookiesSent). */
+  SyncookiesSent = 0;
+  /** Final ACKs whose cookie validated (Linux: SyncookiesRecv). */
+  SyncookiesRecv = 0;
+  /** ACKs checked for a cookie that failed (forged, expired, another 4-tuple): answered with RST (Linux: SyncookiesFailed). */
+  SyncookiesFailed = 0;
 }
 
 export class StackCounters {

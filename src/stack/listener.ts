@@ -12,6 +12,11 @@ export class Listener {
   readonly synQueue = new Set<Connection>();
   readonly acceptQueue: Connection[] = [];
   closed = false;
+  /**
+   * When this listener last answered a SYN with a cookie (virtual ms): in 'on-overflow' mode, ACKs
+   * are checked for a cookie only while one sent since could still be valid (Linux's synq_overflow_ts).
+   */
+  cookieSentAt: number | undefined;
 
   constructor(
     /** undefined: every address of the stack (of the family given by `family`, or both). */

@@ -21,20 +21,29 @@ import {
   tcpPseudoHeaderSum,
   type IpAddress,
   type IpPacket,
+  type TcpOptions,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
-import { resolveConfig, type TcpConfig } from '../tcp/config.js';
+import { mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
-import { resetFor, type Segment } from '../tcp/segment.js';
-import { Tcb, TcpError } from '../tcp/tcb.js';
+import { makeSegment, resetFor, type Segment } from '../tcp/segment.js';
+import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
 import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
+import { SynCookies } from './syn-cookies.js';
 import { KeyedTimerHeap } from './timer-heap.js';
+
+/**
+ * SYN cookies (RFC 4987 §3.6): 'off' never; 'on-overflow' when a listener's SYN queue is full (Linux's
+ * tcp_syncookies=1, FreeBSD's syncookies=1); 'always' for every SYN (tcp_syncookies=2, FreeBSD's
+ * syncookies_only=1).
+ */
+export type SynCookieMode = 'off' | 'on-overflow' | 'always';
 
 export interface StackLimits {
   /** Connections of every state, TIME-WAIT included. */
@@ -78,6 +87,17 @@ export interface StackOptions {
    * not closed: its answers are unchanged, as are those of existing connections.
    */
   blackhole?: 0 | 1 | 2;
+  /**
+   * SYN cookies (RFC 4987 §3.6, in Linux's manner): 'on-overflow' (the default) answers a SYN with a
+   * cookie SYN-ACK, keeping no state, when the listener's SYN queue is full; 'always' does so for every
+   * SYN; 'off' drops SYNs beyond the SYN queue. The cookie ISN carries the MSS (from a table of four)
+   * and, when the SYN had timestamps, our TSval's low six bits carry its window scale, SACK-permitted
+   * and ECN; without timestamps the SYN-ACK offers neither window scaling nor SACK. A final ACK for no
+   * connection is validated against the current and previous secrets and becomes an ESTABLISHED
+   * connection; secrets rotate every two cookie periods. Counted as SyncookiesSent, SyncookiesRecv and
+   * SyncookiesFailed.
+   */
+  synCookies?: SynCookieMode;
 }
 
 export type StackEvent =
@@ -101,6 +121,11 @@ export class Stack implements ConnectionOwner {
   private readonly trustChecksums: boolean;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
+  /** StackOptions.synCookies. */
+  readonly synCookies: SynCookieMode;
+  /** Made on first use, so a stack that never needs a cookie draws no secrets from its random source. */
+  private cookies: SynCookies | undefined;
+  private cookiesRotatedAt = 0;
   private ipId: number;
 
   private readonly conns = new Map<string, Connection>();
@@ -127,6 +152,10 @@ export class Stack implements ConnectionOwner {
     this.trustChecksums = opts.trustChecksums ?? false;
     this.blackhole = opts.blackhole ?? 0;
     if (this.blackhole !== 0 && this.blackhole !== 1 && this.blackhole !== 2) throw new RangeError('blackhole must be 0, 1 or 2');
+    this.synCookies = opts.synCookies ?? 'on-overflow';
+    if (this.synCookies !== 'off' && this.synCookies !== 'on-overflow' && this.synCookies !== 'always') {
+      throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
+    }
     this.ipId = this.random.nextUint32() & 0xffff;
   }
 
@@ -304,6 +333,9 @@ export class Stack implements ConnectionOwner {
         this.listenerSyn(listener, seg, local, remote, now);
         return;
       }
+      // An ACK that may complete a handshake answered with a cookie (RFC 4987 §3.6); if not, or if the
+      // cookie does not validate, it is answered as for no connection, as Linux does.
+      if ((h.flags & (TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK)) === TcpFlag.ACK && this.cookieAck(listener, seg, local, remote, now)) return;
       // §3.10.7.2 (LISTEN): a RST is ignored and an ACK is reset (below, as for no connection), but a
       // segment with neither SYN nor RST nor ACK is dropped.
       if (!(h.flags & (TcpFlag.RST | TcpFlag.ACK))) {
@@ -340,6 +372,11 @@ export class Stack implements ConnectionOwner {
 
   private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
     const c = this.counters;
+    const mode = this.synCookies;
+    if (mode === 'always' || (mode === 'on-overflow' && l.synQueue.size >= l.synQueueLimit)) {
+      this.cookieSynAck(l, syn, local, remote, now);
+      return;
+    }
     if (l.synQueue.size >= l.synQueueLimit || this.conns.size >= this.limits.maxConnections) {
       c.tcp.InSegs++;
       c.tcp.ListenDrops++;
@@ -351,6 +388,123 @@ export class Stack implements ConnectionOwner {
     conn.listener = l;
     l.synQueue.add(conn);
     this.touched(conn, now);
+  }
+
+  /** The cookie codec, its secrets rotated every maxAgePeriods periods (driven by `now`: no clock). */
+  private cookiesAt(now: number): SynCookies {
+    let k = this.cookies;
+    if (k === undefined) {
+      k = this.cookies = new SynCookies(this.random);
+      this.cookiesRotatedAt = now;
+    } else if (now - this.cookiesRotatedAt >= k.maxAgePeriods * k.periodMs) {
+      // At most once per maxAgePeriods periods, so every cookie still young enough keeps its secret.
+      k.rotate();
+      this.cookiesRotatedAt = now;
+    }
+    return k;
+  }
+
+  /**
+   * Answer a SYN with a cookie SYN-ACK and forget it (RFC 4987 §3.6). The options are those Tcb's
+   * SYN-ACK would carry, except that without a timestamp to hold them back neither window scaling nor
+   * SACK is offered (Linux: nothing could carry them back), and ECN only with timestamps too. Data
+   * and FIN on the SYN are not kept: the client sends them again.
+   */
+  private cookieSynAck(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
+    const c = this.counters;
+    const cfg = this.config;
+    c.tcp.InSegs++; // no TCB sees it
+    if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) return;
+    const v4 = typeof local.address === 'number';
+    const o = syn.options;
+    const clientMss = o.mss !== undefined && o.mss > 0 ? o.mss : undefined;
+    const k = this.cookiesAt(now);
+    const cookie = k.encode(local.address, local.port, remote.address, remote.port, syn.seq, clientMss, now);
+    if (cookie.mss > (clientMss ?? (v4 ? 536 : 1220))) {
+      // Below the table's smallest entry: a cookie would make us send larger segments than the client takes.
+      c.tcp.ListenDrops++;
+      return;
+    }
+    const opts: TcpOptions = {};
+    let flags = TcpFlag.SYN | TcpFlag.ACK;
+    if (!cfg.noOptions) {
+      opts.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
+      if (cfg.timestamps && o.timestamp) {
+        const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
+        const sack = cfg.sack && o.sackPermitted === true;
+        const ecn = cfg.ecn !== 'off' && isEcnSetupSyn(syn.flags);
+        if (wscale !== undefined) opts.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
+        if (sack) opts.sackPermitted = true;
+        if (ecn) flags |= TcpFlag.ECE;
+        const tsNow = (Math.floor(now) + this.tsOffsets.offset(local.address, local.port, remote.address, remote.port)) >>> 0;
+        opts.timestamp = { value: k.encodeTimestamp(tsNow, { wscale, sackPermitted: sack, ecn }), echo: o.timestamp.value };
+      }
+    }
+    l.cookieSentAt = now;
+    c.tcp.SyncookiesSent++;
+    this.queueSegment(local, remote, makeSegment({
+      srcPort: local.port,
+      dstPort: remote.port,
+      seq: cookie.isn,
+      ack: (syn.seq + 1) >>> 0,
+      flags,
+      window: Math.min(cfg.receiveBufferSize, 0xffff), // a SYN's window is never scaled
+      options: opts,
+    }));
+  }
+
+  /**
+   * An ACK for no connection at a listener: if cookies are in use there and it carries a valid one,
+   * the connection it completes, straight to ESTABLISHED and the accept queue. Returns false when the
+   * segment is to be answered as for no connection (no cookies in use, or SyncookiesFailed).
+   */
+  private cookieAck(l: Listener, seg: Segment, local: Endpoint, remote: Endpoint, now: number): boolean {
+    const mode = this.synCookies;
+    if (mode === 'off') return false;
+    const k = this.cookiesAt(now);
+    // 'on-overflow': only while a cookie sent by this listener could still be valid (Linux's
+    // tcp_synq_no_recent_overflow), so a stray ACK costs no hash and counts no failure.
+    if (mode === 'on-overflow' && (l.cookieSentAt === undefined || now - l.cookieSentAt >= k.maxAgePeriods * k.periodMs)) return false;
+    const c = this.counters.tcp;
+    const irs = (seg.seq - 1) >>> 0;
+    const iss = (seg.ack - 1) >>> 0;
+    const check = k.validate(local.address, local.port, remote.address, remote.port, irs, iss, now);
+    if (!check.ok) {
+      c.SyncookiesFailed++;
+      return false;
+    }
+    const cfg = this.config;
+    const ts = seg.options.timestamp;
+    let wscale: number | undefined;
+    let sackPermitted = false;
+    let ecn = false;
+    if (cfg.timestamps && !cfg.noOptions && ts) {
+      const bits = k.decodeTimestamp(ts.echo, { windowScaling: cfg.windowScaling, sack: cfg.sack, ecn: cfg.ecn !== 'off' });
+      if (bits === undefined) {
+        c.SyncookiesFailed++; // claims an option our SYN-ACK could not have offered
+        return false;
+      }
+      ({ wscale, sackPermitted, ecn } = bits);
+    }
+    c.SyncookiesRecv++;
+    if (l.acceptQueueFull || this.conns.size >= this.limits.maxConnections) {
+      // As for a normal handshake (Linux's tcp_v4_syn_recv_sock): dropped; the client's next segment,
+      // carrying the same cookie, tries again.
+      c.InSegs++;
+      c.ListenOverflows++;
+      c.ListenDrops++;
+      return true;
+    }
+    const tcb = Tcb.fromCookie({ ...this.tcbOptions(local, remote, now), iss }, { irs, iss, mss: check.mss, wscale, sackPermitted, ecn }, seg, now);
+    if (tcb.state === 'CLOSED' || tcb.state === 'SYN-RECEIVED') {
+      // Not acceptable after all (e.g. a TSval failing PAWS): nothing to keep, and nothing it queued is sent.
+      return true;
+    }
+    const conn = this.register(tcb, local, remote, now);
+    conn.listener = l;
+    l.synQueue.add(conn); // only for touched(): it moves to the accept queue on 'connected' at once
+    this.touched(conn, now);
+    return true;
   }
 
   private icmpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {

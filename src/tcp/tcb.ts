@@ -66,8 +66,22 @@ export interface TcbOptions {
   congestion?: (mss: number) => CongestionControl;
 }
 
+/** What a SYN cookie and its timestamp carried back (see `Tcb.fromCookie`). */
+export interface CookieFields {
+  /** The client's ISN: the ACK's SEG.SEQ - 1. */
+  irs: number;
+  /** Ours, the cookie: the ACK's SEG.ACK - 1. */
+  iss: number;
+  /** The MSS the cookie granted. */
+  mss: number;
+  /** The client's window scale shift, or undefined (none offered, or no timestamps to carry it). */
+  wscale: number | undefined;
+  sackPermitted: boolean;
+  ecn: boolean;
+}
+
 /** RFC 3168 §6.1.1: an ECN-setup SYN has both ECE and CWR set. */
-function isEcnSetupSyn(flags: number): boolean {
+export function isEcnSetupSyn(flags: number): boolean {
   return (flags & (TcpFlag.ECE | TcpFlag.CWR)) === (TcpFlag.ECE | TcpFlag.CWR);
 }
 
@@ -214,6 +228,8 @@ export class Tcb {
   private retransmitTsval: number | undefined;
   private retransmitHigh = 0;
   private synSentAt = 0;
+  /** Established from a SYN cookie: when our SYN-ACK went is unknown, so the handshake gives no RTT sample. */
+  private handshakeUntimed = false;
 
   /** Send an ACK at the next pollTransmit. */
   private ackNow = false;
@@ -292,6 +308,41 @@ export class Tcb {
     tcb.stateSince = now;
     tcb.handleSegment(syn, now);
     if (tcb.state === 'LISTEN') tcb.state = 'CLOSED';
+    return tcb;
+  }
+
+  /**
+   * A connection from the final ACK of a handshake our listener answered with a SYN cookie (RFC 4987
+   * §3.6): nothing was kept of the SYN, so what it negotiated comes back in `fields` (the MSS from the
+   * cookie, window scale, SACK-permitted and ECN from the TSecr's low bits). The TCB is put in
+   * SYN-RECEIVED as if it had sent the SYN-ACK, then handed the ACK, which establishes it (and whose
+   * data and FIN are processed as usual). CLOSED or SYN-RECEIVED afterwards means the ACK was not
+   * acceptable after all: the caller drops the TCB.
+   */
+  static fromCookie(opts: TcbOptions, fields: CookieFields, ack: Segment, now: number): Tcb {
+    const tcb = new Tcb({ ...opts, remotePort: ack.srcPort, iss: fields.iss });
+    tcb.opened = true;
+    tcb.passive = true;
+    tcb.irs = fields.irs >>> 0;
+    tcb.rcvNxt = seqAdd(tcb.irs, 1);
+    tcb.iss = fields.iss >>> 0;
+    tcb.sndUna = tcb.iss;
+    tcb.sndNxt = seqAdd(tcb.iss, 1);
+    tcb.sndMax = tcb.sndNxt;
+    tcb.sndWl1 = tcb.irs;
+    tcb.sndWl2 = tcb.iss;
+    const ts = ack.options.timestamp;
+    tcb.negotiate({ mss: fields.mss, wscale: fields.wscale, sackPermitted: fields.sackPermitted, timestamp: ts ? { value: ts.value, echo: 0 } : undefined }, now);
+    tcb.ecnEnabled = fields.ecn && tcb.config.ecn !== 'off';
+    // What our SYN-ACK advertised (its window is never scaled, RFC 7323 §2.2).
+    tcb.lastAckSent = tcb.rcvNxt;
+    tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(tcb.freeReceiveSpace(), 0xffff));
+    // Linux gives a cookie handshake no RTT sample (snt_synack is unknown): the estimator keeps its initial RTO.
+    tcb.handshakeUntimed = true;
+    tcb.stats.PassiveOpens++;
+    tcb.state = 'SYN-RECEIVED';
+    tcb.stateSince = now;
+    tcb.handleSegment(ack, now);
     return tcb;
   }
 
@@ -595,7 +646,8 @@ export class Tcb {
 
   /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
   private handshakeRtt(now: number): void {
-    if (this.retransmits === 0) this.rtt.sample(now - this.synSentAt);
+    if (this.handshakeUntimed) this.handshakeUntimed = false;
+    else if (this.retransmits === 0) this.rtt.sample(now - this.synSentAt);
     else this.rtt.resetAfterHandshakeTimeout();
     this.retransmits = 0;
     this.retransmitAt = undefined;

@@ -134,7 +134,7 @@ test('what synack lacks is UNSUPPORTED, naming it, never a pass', () => {
     assert.equal(r.result, 'UNSUPPORTED', `${r.result}: ${r.detail}`);
     assert.match(r.detail, pattern);
   };
-  unsupported(`0 \`sysctl -w net.inet.tcp.syncookies=1\`\n`, /sysctl net\.inet\.tcp\.syncookies=1: synack has no SYN cookies yet/);
+  unsupported(`0 \`sysctl -w net.inet.tcp.syncookies=2\`\n`, /sysctl net\.inet\.tcp\.syncookies=2: values other than 0 and 1/);
   unsupported(`0 \`sysctl -w net.inet.tcp.no_such_knob=1\`\n`, /no_such_knob \(no synack equivalent\)/);
   unsupported(`0 \`ifconfig tun0 mtu 1280\`\n`, /command 'ifconfig'/);
   unsupported(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, IPPROTO_TCP, TCP_MD5SIG, [1], 4) = 0\n`, /setsockopt TCP_MD5SIG/);

@@ -91,8 +91,8 @@ describe('accept queue bounded by backlog', () => {
 });
 
 describe('SYN queue bounded', () => {
-  test('SYNs beyond synQueueSize are dropped (ListenDrops) and not answered', () => {
-    const b = newStack([B4], 5, { limits: { synQueueSize: 2 } });
+  test("SYNs beyond synQueueSize are dropped (ListenDrops) and not answered (synCookies 'off')", () => {
+    const b = newStack([B4], 5, { limits: { synQueueSize: 2 }, synCookies: 'off' });
     const l = b.listen(80);
     for (let i = 0; i < 3; i++) b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: 40000 + i, dport: 80, seq: 1000 * i, flags: SYN }), 0);
     const out = drainOut(b, 0).map(tcpOut);
