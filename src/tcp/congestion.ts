@@ -9,8 +9,13 @@ export interface CongestionControl {
   readonly ssthresh: number;
   /** `acked` bytes newly acknowledged, with `inFlight` bytes outstanding before the ACK. */
   onAck(acked: number, inFlight: number, now: number): void;
-  /** The retransmission timer expired with `inFlight` bytes outstanding. */
-  onRetransmitTimeout(inFlight: number, now: number): void;
+  /** The retransmission timer expired with `inFlight` bytes outstanding; `sndMax` is SND.MAX. */
+  onRetransmitTimeout(inFlight: number, now: number, sndMax?: number): void;
+  /**
+   * Loss recovery from duplicate ACKs (fast retransmit and fast recovery). Optional: a controller
+   * without it leaves loss to the retransmission timer.
+   */
+  readonly recovery?: FastRecovery;
   /**
    * An ACK echoed a congestion mark (RFC 3168 §6.1.2: ECE), at most once per window; the response is
    * that to a single lost segment (§5). Optional: without it the connection uses onRetransmitTimeout.
@@ -21,16 +26,35 @@ export interface CongestionControl {
 }
 
 /**
+ * Fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582). The connection detects duplicate ACKs
+ * (RFC 5681 §2) and does the sending; the controller decides when and adjusts cwnd and ssthresh.
+ * When a call returns 'retransmit', the connection sends the first unacknowledged segment (one segment
+ * at SND.UNA, not go-back-N) at once.
+ */
+export interface FastRecovery {
+  /** Between a fast retransmit and the ACK of everything that was outstanding at it. */
+  readonly inRecovery: boolean;
+  /** The `count`th consecutive duplicate ACK of SND.UNA = `sndUna`, `inFlight` = SND.MAX - SND.UNA. */
+  onDupAck(count: number, inFlight: number, sndUna: number, sndMax: number, now: number): 'retransmit' | undefined;
+  /**
+   * An ACK of new data while in recovery, in place of onAck: `acked` bytes up to `ack`, `inFlight`
+   * outstanding before it. 'retransmit' for a partial ACK (RFC 6582 §3.2 step 5), 'retransmit-restart'
+   * for the first one (whose retransmission timer is restarted as well), undefined for the full ACK.
+   */
+  onRecoveryAck(acked: number, inFlight: number, ack: number, now: number): 'retransmit' | 'retransmit-restart' | undefined;
+}
+
+/**
  * RFC 5681 §3.1: slow start and congestion avoidance, and the collapse to one segment on a
- * retransmission timeout. Fast retransmit and recovery are not here (they come with SACK recovery).
+ * retransmission timeout. Fast retransmit and recovery are in NewReno (newreno.ts), which extends this.
  * Initial window: 10 segments (RFC 6928).
  */
 export class BasicCongestionControl implements CongestionControl {
   cwnd: number;
   ssthresh = Infinity;
-  private mss: number;
+  protected mss: number;
   /** Bytes acknowledged toward the next cwnd increase in congestion avoidance (RFC 5681 eq. 3's byte counting). */
-  private acc = 0;
+  protected acc = 0;
 
   constructor(mss: number, private readonly initialWindowSegments = 10) {
     this.mss = mss;
@@ -63,7 +87,7 @@ export class BasicCongestionControl implements CongestionControl {
     this.acc = 0;
   }
 
-  onRetransmitTimeout(inFlight: number, _now: number): void {
+  onRetransmitTimeout(inFlight: number, _now: number, _sndMax?: number): void {
     // RFC 5681 eq. 4 and §3.1: ssthresh = max(FlightSize / 2, 2*SMSS); cwnd = 1 SMSS (the loss window).
     this.ssthresh = Math.max(inFlight / 2, 2 * this.mss);
     this.cwnd = this.mss;

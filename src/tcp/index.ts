@@ -12,3 +12,4 @@ export * from './state.js';
 export * from './stats.js';
 export * from './tcb.js';
 export * from './congestion.js';
+export * from './newreno.js';

@@ -40,4 +40,6 @@ export class TcpStats {
    * SYN or FIN, SEG.ACK = SND.UNA and the same window as before (FreeBSD's "duplicate acks").
    */
   DupAcks = 0;
+  /** Fast retransmits: recoveries entered on the third duplicate ACK (RFC 5681 §3.2; Linux's TCPFastRetrans counts their segments). */
+  TCPFastRetrans = 0;
 }

@@ -20,7 +20,8 @@ import {
   type TcpOptions,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
-import { BasicCongestionControl, type CongestionControl } from './congestion.js';
+import type { CongestionControl } from './congestion.js';
+import { NewRenoCongestionControl } from './newreno.js';
 import { defaultSendMss, mssForMtu, resolveConfig, rfc5961RstChecks, rfc5961SynChecks, windowScaleFor, type TcpConfig } from './config.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { CryptoRandom, type RandomSource } from './random.js';
@@ -62,7 +63,7 @@ export interface TcbOptions {
   /** Shared with the stack; a TCB on its own gets its own. */
   stats?: TcpStats;
   challengeAcks?: ChallengeAckLimiter;
-  /** Congestion control; default BasicCongestionControl (RFC 5681 slow start and congestion avoidance). */
+  /** Congestion control; default NewReno (RFC 5681 with RFC 6582 fast recovery; BasicCongestionControl has no fast recovery). */
   congestion?: (mss: number) => CongestionControl;
 }
 
@@ -212,7 +213,11 @@ export class Tcb {
   readonly congestion: CongestionControl;
   /** Consecutive retransmission timeouts without progress. */
   retransmits = 0;
-  /** Total retransmitted segments on this connection. */
+  /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
+  dupAckCount = 0;
+  /** Send the segment at SND.UNA again at the next pollTransmit (fast retransmit, or a partial ACK's). */
+  private fastRetransmitPending = false;
+  /** Retransmission timeouts on this connection (the name is older than fast retransmit). */
   totalRetransmits = 0;
   private persistBackoff = 0;
   private keepAliveProbesSent = 0;
@@ -262,7 +267,7 @@ export class Tcb {
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
-    this.congestion = (opts.congestion ?? ((mss) => new BasicCongestionControl(mss)))(this.sendMss);
+    this.congestion = (opts.congestion ?? ((mss) => new NewRenoCongestionControl(mss)))(this.sendMss);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -944,7 +949,8 @@ export class Tcb {
     if (this.ecnEnabled && seg.flags & TcpFlag.ECE) this.ecnEchoed(ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
     else if (ack === this.sndUna && this.sndMax !== this.sndUna && seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << this.sndShift === this.sndWnd) {
-      this.stats.DupAcks++; // RFC 5681 §2's duplicate ACK (counted; recovery is by the RTO for now)
+      this.stats.DupAcks++; // RFC 5681 §2's duplicate ACK
+      this.dupAck(now);
     }
     if (seqLe(this.sndUna, ack)) {
       // Window update (§3.10.7.4): only from a segment at least as new as the last one used.
@@ -984,13 +990,40 @@ export class Tcb {
     }
   }
 
+  /**
+   * A duplicate ACK: the congestion controller's fast retransmit and recovery decide (RFC 5681 §3.2,
+   * RFC 6582); limited transmit (RFC 3042) lets the first two send new data (see dataSegment).
+   */
+  private dupAck(now: number): void {
+    this.dupAckCount++;
+    const recovery = this.congestion.recovery;
+    if (!recovery) return;
+    if (recovery.onDupAck(this.dupAckCount, seqDiff(this.sndMax, this.sndUna), this.sndUna, this.sndMax, now) === 'retransmit') {
+      this.fastRetransmitPending = true;
+      this.stats.TCPFastRetrans++;
+      // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
+      if (this.ecnEnabled) this.ecnCwrPending = true;
+    }
+  }
+
   /** SND.UNA < SEG.ACK: data (and perhaps our FIN) acknowledged. */
   private newAck(seg: Segment, now: number): void {
     const ack = seg.ack;
     const acked = seqDiff(ack, this.sndUna);
     const finCovered = this.finSeq !== undefined && seqGt(ack, this.finSeq) ? 1 : 0;
     this.sendBuffer.consume(acked - finCovered);
-    this.congestion.onAck(acked, seqDiff(this.sndMax, this.sndUna), now);
+    this.dupAckCount = 0;
+    let restartTimer = true;
+    const recovery = this.congestion.recovery;
+    if (recovery?.inRecovery) {
+      // RFC 6582 §3.2 steps 3 and 5: a full ACK ends recovery; a partial one retransmits the next
+      // hole, and only the first restarts the retransmission timer.
+      const action = recovery.onRecoveryAck(acked, seqDiff(this.sndMax, this.sndUna), ack, now);
+      if (action) this.fastRetransmitPending = true;
+      if (action === 'retransmit') restartTimer = false;
+    } else {
+      this.congestion.onAck(acked, seqDiff(this.sndMax, this.sndUna), now);
+    }
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
     if (this.urgentPending && seqGe(ack, this.sndUp)) this.urgentPending = false;
@@ -1012,7 +1045,9 @@ export class Tcb {
     if (this.retransmitTsval !== undefined && seqGe(this.sndUna, this.retransmitHigh)) this.retransmitTsval = undefined;
     this.retransmits = 0;
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
-    this.retransmitAt = this.sndUna === this.sndMax ? undefined : now + this.rtt.rto;
+    if (this.sndUna === this.sndMax) this.retransmitAt = undefined;
+    else if (restartTimer || this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
+    if (this.sndUna === this.sndMax) this.fastRetransmitPending = false;
     this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
     if (this.sendRefused && this.sendBuffer.free > 0) {
       this.sendRefused = false;
@@ -1133,7 +1168,7 @@ export class Tcb {
     if (this.ecnRecover !== undefined && !seqGt(ack, this.ecnRecover)) return;
     const inFlight = seqDiff(this.sndMax, this.sndUna);
     if (this.congestion.onEcnEcho) this.congestion.onEcnEcho(inFlight, now);
-    else this.congestion.onRetransmitTimeout(inFlight, now); // a controller without one: its most conservative response
+    else this.congestion.onRetransmitTimeout(inFlight, now, this.sndMax); // a controller without one: its most conservative response
     this.ecnRecover = this.sndMax;
     this.ecnCwrPending = true;
   }
@@ -1213,7 +1248,10 @@ export class Tcb {
       this.sndNxt = this.iss;
     } else {
       // Go back to SND.UNA and send again from there, from a window of one segment (RFC 5681 §3.1).
-      this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now);
+      // An RTO ends fast recovery too (NewReno: RFC 6582 §3.2's `recover` becomes SND.MAX).
+      this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now, this.sndMax);
+      this.dupAckCount = 0;
+      this.fastRetransmitPending = false;
       // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
       if (this.ecnEnabled) this.ecnCwrPending = true;
       this.sndNxt = this.sndUna;
@@ -1451,11 +1489,22 @@ export class Tcb {
   private dataSegment(now: number): Segment | undefined {
     const s = this.state;
     const canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
+    if (canSendData && this.fastRetransmitPending) {
+      this.fastRetransmitPending = false;
+      const seg = this.headRetransmission(now);
+      if (seg) return seg;
+    }
     if (canSendData) {
       const offset = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
       const unsent = Math.max(0, this.sendBuffer.length - offset);
       const inFlight = seqDiff(this.sndNxt, this.sndUna);
-      let usable = Math.max(0, Math.min(this.sndWnd, this.congestion.cwnd) - inFlight);
+      // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
+      // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
+      const limited =
+        this.dupAckCount > 0 && this.dupAckCount < 3 && this.sndNxt === this.sndMax && !this.congestion.recovery?.inRecovery && this.congestion.recovery
+          ? this.dupAckCount * this.sendMss
+          : 0;
+      let usable = Math.max(0, Math.min(this.sndWnd, this.congestion.cwnd + limited) - inFlight);
       const probing = this.forceProbe;
       const windowProbe = probing && this.sndWnd === 0;
       if (probing) {
@@ -1565,6 +1614,40 @@ export class Tcb {
       return this.ackSegment(now, seq, TcpFlag.ACK, EMPTY_PAYLOAD);
     }
     return undefined;
+  }
+
+  /**
+   * The first unacknowledged segment, sent again on its own: fast retransmit (RFC 5681 §3.2 step 2) or
+   * a partial ACK's retransmission (RFC 6582 §3.2 step 5). SND.NXT stays where it is (not go-back-N).
+   */
+  private headRetransmission(now: number): Segment | undefined {
+    if (!seqLt(this.sndUna, this.sndMax) || seqLt(this.sndNxt, this.sndMax)) return undefined;
+    const finSent = this.finSeq !== undefined && seqLt(this.finSeq, this.sndMax);
+    const sentData = Math.min(this.sendBuffer.length, seqDiff(this.sndMax, this.sndUna) - (finSent ? 1 : 0));
+    const len = Math.min(this.sendMss, Math.max(0, sentData));
+    const seq = this.sndUna;
+    const fin = finSent && this.finSeq === seqAdd(seq, len);
+    if (len === 0 && !fin) return undefined;
+    let flags = TcpFlag.ACK;
+    if (len > 0 && len === this.sendBuffer.length) flags |= TcpFlag.PSH;
+    if (fin) flags |= TcpFlag.FIN;
+    let urgentPointer = 0;
+    if (this.urgentPending && seqGt(this.sndUp, seq)) {
+      flags |= TcpFlag.URG;
+      urgentPointer = Math.min(0xffff, seqDiff(this.sndUp, seq));
+    }
+    const payload = len > 0 ? this.sendBuffer.slice(0, len) : EMPTY_PAYLOAD;
+    const seg = this.ackSegment(now, seq, flags, payload, urgentPointer);
+    this.onlyRetransmitted = true;
+    this.stats.RetransSegs++;
+    if (this.timestamps) {
+      this.retransmitTsval = this.tsNow(now);
+      this.retransmitHigh = this.sndMax;
+    }
+    // Karn: the timed segment may be the one sent again.
+    if (this.rttSeq !== undefined && seqLt(this.rttSeq, seqAdd(seq, len + (fin ? 1 : 0)))) this.rttSeq = undefined;
+    if (this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
+    return seg;
   }
 
   /** A segment carrying the current acknowledgment and window (everything after the handshake does). */

@@ -101,6 +101,9 @@ export class Pair {
   readonly log: Array<{ t: number; from: 'a' | 'b'; seg: Segment }> = [];
   filter: (from: 'a' | 'b', s: Segment) => Segment | undefined = (_f, s) => s;
   latency = 0;
+  /** Transmission time of one segment (ms): a burst leaves one segment after another, not all at once. */
+  serialization = 0;
+  private departs = { a: 0, b: 0 };
   private inFlight: Array<{ at: number; to: 'a' | 'b'; seg: Segment }> = [];
 
   constructor(
@@ -116,7 +119,9 @@ export class Pair {
       for (const s of drain(t, this.now)) {
         this.log.push({ t: this.now, from, seg: s });
         const f = this.filter(from, s);
-        if (f) this.inFlight.push({ at: this.now + this.latency, to, seg: f });
+        const depart = this.serialization > 0 ? Math.max(this.now, this.departs[from] + this.serialization) : this.now;
+        this.departs[from] = depart;
+        if (f) this.inFlight.push({ at: depart + this.latency, to, seg: f });
       }
     }
   }
