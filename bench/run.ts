@@ -3,9 +3,10 @@
  * Suites for throughput, connection rate and memory join the list as they are written.
  */
 import { parseArgs, runSuites, type BenchSuite } from './harness.js';
+import { floodSuite } from './flood.js';
 import { wireSuite } from './wire.js';
 
-const suites: BenchSuite[] = [wireSuite];
+const suites: BenchSuite[] = [wireSuite, floodSuite];
 
 try {
   await runSuites(suites, parseArgs(process.argv.slice(2)));

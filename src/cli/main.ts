@@ -2,6 +2,7 @@
 /** The `synack` command. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
+import { benchUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
 import { runSim, simUsage } from './sim.js';
@@ -9,6 +10,7 @@ import { runSim, simUsage } from './sim.js';
 const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number }> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
+  bench: { summary: 'benchmarks in the simulator: flood (a SYN flood against each SYN-cookie mode)', usage: benchUsage, run: runBench },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 

@@ -8,7 +8,7 @@ import { encodeIcmpPacket, encodePcap, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, 
 import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
-import { Stack, type StackLimits } from '../stack/stack.js';
+import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
 import { EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
 
@@ -158,6 +158,8 @@ export interface SimHostOptions {
   limits?: Partial<StackLimits>;
   /** See StackOptions.trustChecksums (explicit, simulator links only). */
   trustChecksums?: boolean;
+  /** See StackOptions.synCookies (default 'on-overflow'). */
+  synCookies?: SynCookieMode;
 }
 
 type SimEvent =
@@ -204,6 +206,7 @@ export class SimNetwork implements Driver {
       tcp: opts.tcp,
       limits: opts.limits,
       trustChecksums: opts.trustChecksums,
+      synCookies: opts.synCookies,
     });
     const host = new Host(name, stack, this);
     this.hosts.push(host);

@@ -236,14 +236,23 @@ export interface Ipv6Fields {
 
 export const DEFAULT_TTL = 64;
 
-export function ipv4HeaderLength(f: Ipv4Fields): number {
+export function ipv4HeaderLength(f: Pick<Ipv4Fields, 'options'>): number {
   const optLen = f.options?.length ?? 0;
   if (optLen % 4 !== 0 || optLen > 40) throw new RangeError(`IPv4 options must be a multiple of 4 up to 40 bytes, got ${optLen}`);
   return IPV4_MIN_HEADER + optLen;
 }
 
-/** Write an IPv4 header (checksum computed) for `payloadLength` bytes of upper-layer data. Returns its length. */
-export function encodeIpv4Header(f: Ipv4Fields, payloadLength: number, out: Uint8Array, offset = 0): number {
+/**
+ * Write an IPv4 header (checksum computed) for `payloadLength` bytes of upper-layer data. Returns its
+ * length. `protocol` overrides `f.protocol` (so callers need not copy the fields to set it).
+ */
+export function encodeIpv4Header(
+  f: Omit<Ipv4Fields, 'protocol'> & { protocol?: number },
+  payloadLength: number,
+  out: Uint8Array,
+  offset = 0,
+  protocol = f.protocol ?? IpProtocol.TCP,
+): number {
   const headerLength = ipv4HeaderLength(f);
   const totalLength = headerLength + payloadLength;
   if (totalLength > 0xffff) throw new RangeError(`IPv4 total length ${totalLength} exceeds 65535`);
@@ -260,7 +269,7 @@ export function encodeIpv4Header(f: Ipv4Fields, payloadLength: number, out: Uint
       ((f.fragmentOffset ?? 0) & 0x1fff),
   );
   out[offset + 8] = f.ttl ?? DEFAULT_TTL;
-  out[offset + 9] = f.protocol;
+  out[offset + 9] = protocol;
   put16(out, offset + 10, 0);
   put32(out, offset + 12, f.src);
   put32(out, offset + 16, f.dst);
@@ -269,12 +278,21 @@ export function encodeIpv4Header(f: Ipv4Fields, payloadLength: number, out: Uint
   return headerLength;
 }
 
-export function ipv6HeaderLength(f: Ipv6Fields): number {
+export function ipv6HeaderLength(f: Pick<Ipv6Fields, 'extensionHeaders'>): number {
   return IPV6_HEADER + (f.extensionHeaders?.length ?? 0);
 }
 
-/** Write an IPv6 header (and any extension headers) for `upperLength` bytes of upper-layer data. Returns its length. */
-export function encodeIpv6Header(f: Ipv6Fields, upperLength: number, out: Uint8Array, offset = 0): number {
+/**
+ * Write an IPv6 header (and any extension headers) for `upperLength` bytes of upper-layer data.
+ * Returns its length. `protocol` overrides `f.protocol`.
+ */
+export function encodeIpv6Header(
+  f: Omit<Ipv6Fields, 'protocol'> & { protocol?: number },
+  upperLength: number,
+  out: Uint8Array,
+  offset = 0,
+  protocol = f.protocol ?? IpProtocol.TCP,
+): number {
   const ext = f.extensionHeaders;
   const extLen = ext?.length ?? 0;
   const payloadLength = extLen + upperLength;
@@ -282,7 +300,7 @@ export function encodeIpv6Header(f: Ipv6Fields, upperLength: number, out: Uint8A
   const tc = ((f.dscp ?? 0) << 2) | ((f.ecn ?? 0) & 3);
   put32(out, offset, ((6 << 28) | (tc << 20) | ((f.flowLabel ?? 0) & 0xfffff)) >>> 0);
   put16(out, offset + 4, payloadLength);
-  out[offset + 6] = extLen ? (f.nextHeader ?? f.protocol) : f.protocol;
+  out[offset + 6] = extLen ? (f.nextHeader ?? protocol) : protocol;
   out[offset + 7] = f.hopLimit ?? DEFAULT_TTL;
   out.set(f.src, offset + 8);
   out.set(f.dst, offset + 24);

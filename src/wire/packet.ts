@@ -80,7 +80,7 @@ export interface TcpPacketSpec {
 }
 
 function ipHeaderLength(ip: IpFieldsForTcp): number {
-  return ip.version === 4 ? ipv4HeaderLength({ ...ip, protocol: IpProtocol.TCP }) : ipv6HeaderLength({ ...ip, protocol: IpProtocol.TCP });
+  return ip.version === 4 ? ipv4HeaderLength(ip) : ipv6HeaderLength(ip);
 }
 
 export function tcpPacketLength(spec: TcpPacketSpec): number {
@@ -99,10 +99,13 @@ export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 
   const payloadLength = spec.payload?.length ?? 0;
   const ip = spec.ip;
   const tcpStart = offset + ipHeaderLength(ip);
-  const tcpHeaderLen = encodeTcpHeader({ ...spec.tcp, checksum: 0 }, buf, tcpStart);
+  // No copies of the caller's objects on this path (it runs once per segment sent).
+  const tcpHeaderLen = encodeTcpHeader(spec.tcp, buf, tcpStart);
+  buf[tcpStart + 16] = 0; // the checksum field is summed as zero
+  buf[tcpStart + 17] = 0;
   const segmentLength = tcpHeaderLen + payloadLength;
-  if (ip.version === 4) encodeIpv4Header({ ...ip, protocol: IpProtocol.TCP }, segmentLength, buf, offset);
-  else encodeIpv6Header({ ...ip, protocol: IpProtocol.TCP }, segmentLength, buf, offset);
+  if (ip.version === 4) encodeIpv4Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
+  else encodeIpv6Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
   if (spec.payload) buf.set(spec.payload, tcpStart + tcpHeaderLen);
   let checksum = spec.tcpChecksum;
   if (checksum === undefined) {
