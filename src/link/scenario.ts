@@ -5,7 +5,7 @@
  * and the data share the seed. `simCommand` prints the `synack sim` line that replays a spec.
  */
 import type { TcpConfig } from '../tcp/config.js';
-import { DEFAULT_LINK, SimNetwork, type LinkProfile, type LinkStats, type SimLink } from './sim.js';
+import { DEFAULT_LINK, SimNetwork, type LinkProfile, type SimLink } from './sim.js';
 import { bytesEachWay, runTransfer, type Direction, type TransferReport } from './transfer.js';
 
 export const SIM_CLIENT_ADDRESS = '198.18.0.1';
@@ -68,11 +68,6 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   const { up, down } = bytesEachWay(spec.direction, spec.bytes);
   const report = runTransfer(net, { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps }, { maxMs: spec.maxMs, maxSteps: spec.maxSteps });
   return { report, net, link, profile };
-}
-
-/** The link's counters as a plain object (for JSON). */
-export function linkStatsObject(s: LinkStats): Record<string, number> {
-  return { ...s };
 }
 
 /**

@@ -3,7 +3,7 @@
  * sequence space as packetdrill does), and comparing an outbound packet with the script's
  * expectation, field by field, in strict or lenient mode.
  */
-import { decodeTcpPacket, encodeTcpPacket, TcpFlag, TcpOptionKind, type IpAddress, type TcpOptions } from '../wire/index.js';
+import { decodeTcpPacket, encodeTcpPacket, TcpFlag, TcpOptionKind, toHex, type IpAddress, type TcpOptions } from '../wire/index.js';
 import type { EcnMark, PacketSpec, ScriptOption } from './ast.js';
 
 /** The connection under test: its ports, and what maps script numbers to live ones. */
@@ -206,7 +206,7 @@ function optionText(o: WireOption, flow: Flow): string {
     case TcpOptionKind.TIMESTAMP:
       return d.length === 8 ? `TS val ${scriptTsVal(u32(d, 0), flow)} ecr ${u32(d, 4)}` : 'TS(bad length)';
     case TcpOptionKind.FAST_OPEN:
-      return d.length ? `FO ${[...d].map((b) => b.toString(16).padStart(2, '0')).join('')}` : 'FO';
+      return d.length ? `FO ${toHex(d)}` : 'FO';
     default:
       return `opt${o.kind}(len ${d.length + 2})`;
   }

@@ -199,6 +199,3 @@ export function readSysctl(name: string, h: HostSettings): number | undefined {
   return h.set.get(name);
 }
 
-export function knownSysctl(name: string): boolean {
-  return name in KNOBS;
-}

@@ -33,8 +33,3 @@ export const TCP_STATES: readonly TcpState[] = [
 export function isSynchronized(s: TcpState): boolean {
   return s !== 'CLOSED' && s !== 'LISTEN' && s !== 'SYN-SENT';
 }
-
-/** States in which the peer may still send us data (its FIN not yet received). */
-export function canReceiveData(s: TcpState): boolean {
-  return s === 'ESTABLISHED' || s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2' || s === 'SYN-RECEIVED';
-}

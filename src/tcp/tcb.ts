@@ -1188,11 +1188,13 @@ export class Tcb {
 
   /** The earliest deadline of any running timer, or undefined. */
   pollTimeout(): number | undefined {
-    let t: number | undefined;
-    for (const d of [this.retransmitAt, this.persistAt, this.keepAliveAt, this.delayedAckAt, this.closeAt, this.userTimeoutAt, this.connectTimeoutAt]) {
-      if (d !== undefined && (t === undefined || d < t)) t = d;
-    }
-    return t;
+    // Called after every segment: no array, no closure.
+    let t = earlier(this.retransmitAt, this.persistAt);
+    t = earlier(t, this.keepAliveAt);
+    t = earlier(t, this.delayedAckAt);
+    t = earlier(t, this.closeAt);
+    t = earlier(t, this.userTimeoutAt);
+    return earlier(t, this.connectTimeoutAt);
   }
 
   handleTimeout(now: number): void {
@@ -1821,3 +1823,8 @@ export class Tcb {
 }
 
 const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+
+/** The earlier of two optional deadlines. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined || a <= b ? a : b;
+}

@@ -459,18 +459,3 @@ export function encodeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset
   put16(out, offset + 18, fields.urgentPointer);
   return headerLength;
 }
-
-/** "SYN,ACK"-style names of the flags set, in header order from CWR down to FIN (AE first). */
-export function tcpFlagNames(flags: number): string[] {
-  const names: string[] = [];
-  if (flags & TcpFlag.AE) names.push('AE');
-  if (flags & TcpFlag.CWR) names.push('CWR');
-  if (flags & TcpFlag.ECE) names.push('ECE');
-  if (flags & TcpFlag.URG) names.push('URG');
-  if (flags & TcpFlag.ACK) names.push('ACK');
-  if (flags & TcpFlag.PSH) names.push('PSH');
-  if (flags & TcpFlag.RST) names.push('RST');
-  if (flags & TcpFlag.SYN) names.push('SYN');
-  if (flags & TcpFlag.FIN) names.push('FIN');
-  return names;
-}

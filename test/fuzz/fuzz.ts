@@ -12,6 +12,7 @@
  * Every iteration draws from its own generator, seeded by (seed, iteration), so any one iteration
  * replays alone: `npm run fuzz -- --seed S --from I --iterations 1`.
  */
+import { toHex as hex } from '../../src/wire/bytes.js';
 import { decodeIp, encodeIpv4Header, encodeIpv6Header, IpProtocol, type IpPacket } from '../../src/wire/ip.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type IpFieldsForTcp, type TcpPacket, type TcpPacketSpec } from '../../src/wire/packet.js';
 import { tcpPacketSpec } from '../../src/wire/packet.js';
@@ -698,11 +699,7 @@ export interface FuzzOptions {
   extraCheck?: (p: TcpPacket) => void;
 }
 
-export function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
-  return s;
-}
+export { toHex as hex } from '../../src/wire/bytes.js';
 
 /** Where inputs are placed, at a random byte offset, so decoders see every alignment. */
 const SCRATCH = new Uint8Array(new ArrayBuffer(1 << 17));

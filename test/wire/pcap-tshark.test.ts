@@ -8,6 +8,7 @@
  * `-T fields` as a number: 0 = Bad, 1 = Good, 2 = Unverified; only 1 is accepted for TCP and IPv4.
  * A negative control (wrong checksums, a bogus data offset) proves the checks can fail.
  */
+import { toHex as hex } from '../../src/wire/bytes.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -69,9 +70,7 @@ function payload(n: number, seed = 0): Uint8Array {
   return p;
 }
 
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+
 
 interface Case {
   name: string;

@@ -4,6 +4,7 @@
  * header types registry (tcpdump.org/linktypes.html); independent of synack's own writer, except in
  * the round-trip tests at the end.
  */
+import { SeededRandom } from '../../src/tcp/random.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePcap, readCapture, type Capture, type CaptureRecord } from '../../src/wire/pcap.js';
@@ -388,14 +389,9 @@ describe('readCapture: garbage', () => {
 
   test('seeded random corruption: never throws', () => {
     const file = concat([shb(true), idb(true, 1, { tsresol: 0x8a, tsoffset: 5n }), epb(true, 0, 77n, pattern(30, 1)), spb(true, pattern(9, 2)), pb(true, 0, 1n, pattern(3, 3))]);
-    let state = 0x2545f491;
-    const rand = (): number => {
-      // xorshift32: deterministic, so a failure reproduces.
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) / 0x1_0000_0000;
-    };
+    // Seeded, so a failure reproduces.
+    const random = new SeededRandom(0x2545f491);
+    const rand = (): number => random.next();
     for (let i = 0; i < 3000; i++) {
       const f = file.slice();
       const flips = 1 + Math.floor(rand() * 4);

@@ -7,6 +7,7 @@
  * assembled byte by byte, the option values that went in. fast-check runs with fixed seeds (and
  * prints the seed and the counterexample path when a property fails), so a run is reproducible.
  */
+import { toHex as hex } from '../../src/wire/bytes.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -45,9 +46,7 @@ const RUNS = 300;
 /** Options for fc.assert: a fixed seed per property (so adding one does not reshuffle the others). */
 const cfg = (seed: number, numRuns = RUNS) => ({ seed, numRuns, endOnFailure: false });
 
-function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
+
 
 // ---------------------------------------------------------------------------------------------
 // Sequence numbers against a BigInt model of RFC 1982 serial arithmetic with SERIAL_BITS = 32.
