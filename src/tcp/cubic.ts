@@ -8,7 +8,22 @@
  *
  * Reduction: ssthresh = max(cwnd * beta_cubic, 2 segments) from cwnd, not from the flight size
  * (RFC 9438 §4.6 allows either); an implementation using cwnd MUST keep cwnd from growing while the
- * flight is smaller than it, which `AckSample.cwndLimited` does here (§4.6, §5.8).
+ * flight is smaller than it, which `AckSample.cwndLimited` does here (§4.6, §5.8). While app-limited
+ * in congestion avoidance the epoch clock is held too (t_epoch moves forward by the time that passed),
+ * so cwnd does not leap along the curve when the application catches up.
+ *
+ * Reno-friendly region: alpha_cubic becomes 1 once W_est >= cwnd_prior (RFC 9438 §4.3's final text;
+ * the same as W_max unless fast convergence lowered W_max).
+ *
+ * RTT in W_cubic(t + RTT): a smoothed RTT (RFC 6298's 1/8 gain) over the samples onAck sees, else the
+ * connection's minimum RTT, else 0.
+ *
+ * One reduction per window: a retransmission timeout during recovery, or a repeated one with nothing
+ * acknowledged in between (RFC 5681 §3.1), keeps ssthresh and W_max and only sets cwnd to 1 SMSS.
+ *
+ * HyStart++ runs only while ssthresh is still infinite (RFC 9406 §4.3: the initial slow start). The
+ * ACK that ends a round has its RTT sample counted in the round it ends; CSS_ROUNDS counts the round
+ * in which CSS began.
  */
 import { seqGe } from '../wire/seq.js';
 import type { AckSample, CongestionController } from './congestion.js';
@@ -222,7 +237,8 @@ export class CubicController implements CongestionController {
       this.resetWMaxAtEpoch = false;
       this.k = 0;
     } else {
-      this.k = Math.cbrt((this.wMax - this.cwndEpoch) / CUBIC_C);
+      // §4.2 eq. 2; in the special case of cwnd_epoch above W_max, K = 0.
+      this.k = this.wMax > this.cwndEpoch ? Math.cbrt((this.wMax - this.cwndEpoch) / CUBIC_C) : 0;
     }
     if (this.wEst >= this.cwndPrior) this.alphaCubic = 1;
   }

@@ -173,6 +173,14 @@ describe('CUBIC (RFC 9438)', () => {
     }
   });
 
+  test('K = 0 when the epoch begins above W_max (§4.2 special case)', () => {
+    const { c, f } = afterLoss(100);
+    c.cwnd = 110 * MSS; // the connection may leave cwnd above ssthresh after recovery
+    f.ack(100);
+    assert.equal(c.k, 0);
+    assert.equal(c.cwndEpoch, 110);
+  });
+
   test('growth is concave before K and convex after it (§4.4, §4.5)', () => {
     const { c, f } = afterLoss(100);
     const RTT = 200;
@@ -214,6 +222,37 @@ describe('CUBIC (RFC 9438)', () => {
     assert.equal(c.alphaCubic, 1);
   });
 
+  test('alpha_cubic stays 3(1 - beta)/(1 + beta) until W_est reaches cwnd_prior, not W_max (§4.3 with §4.7)', () => {
+    const c = new CubicController(MSS);
+    c.cwnd = 100 * MSS;
+    c.onCongestionEvent(c.cwnd, 0);
+    c.onRecoveryEnd(0);
+    c.cwnd = 90 * MSS;
+    c.onCongestionEvent(c.cwnd, 0); // fast convergence: W_max = 76.5, cwnd_prior = 90, ssthresh = 63
+    c.cwnd = c.ssthresh;
+    c.onRecoveryEnd(0);
+    const f = new Flow(c);
+    let west = 63;
+    let alpha = ALPHA;
+    for (let i = 0; i < 3200; i++) {
+      f.ack(1, MSS / c.cwnd);
+      west += alpha / west;
+      if (west >= 90) alpha = 1;
+    }
+    assert.ok(west > 80 && west < 90, `W_est ${west} between W_max and cwnd_prior`);
+    near(c.cwnd / MSS, west, 1e-6, 'cwnd = W_est');
+    near(c.alphaCubic, ALPHA, 1e-12, 'alpha_cubic');
+  });
+
+  test('target is bounded by 1.5 cwnd (§4.2): one ACK 20 s into the epoch adds half a segment', () => {
+    const { c, f } = afterLoss(100);
+    f.ack(100); // Reno-friendly: cwnd = W_est = 70 + alpha / 70, since W_cubic(0) = 70
+    const c1 = 70 + ALPHA / 70;
+    near(c.cwnd / MSS, c1, 1e-9, 'first ACK');
+    f.ack(100, 20_000); // W_cubic(20.1) = 100 + 0.4 (20.1 - 4.2172)^3 = 1703 > 1.5 cwnd
+    near(c.cwnd / MSS, c1 + 0.5, 1e-9, 'cwnd + (1.5 cwnd - cwnd) / cwnd');
+  });
+
   test('retransmission timeout: ssthresh as for a loss, cwnd 1 segment, held on a repeat; next epoch K = 0, W_max = cwnd_epoch (§4.8)', () => {
     const c = new CubicController(MSS);
     c.cwnd = 100 * MSS;
@@ -243,6 +282,14 @@ describe('CUBIC (RFC 9438)', () => {
     c.cwnd = c.ssthresh;
     assert.notDeepEqual(c.snapshot(), before);
     c.undo(f.now + 10);
+    assert.deepEqual(c.snapshot(), before);
+    // Undone after recovery ended and a new epoch (new K, W_est, t_epoch) began.
+    c.onCongestionEvent(c.cwnd, f.now);
+    c.cwnd = c.ssthresh;
+    c.onRecoveryEnd(f.now);
+    f.clocked(100, f.now + 500);
+    assert.notEqual(c.k, before.k);
+    c.undo(f.now);
     assert.deepEqual(c.snapshot(), before);
     // And after a timeout.
     c.onRetransmitTimeout(c.cwnd, f.now + 20);
