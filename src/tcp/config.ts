@@ -160,6 +160,11 @@ export interface TcpConfig {
   /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
+  /**
+   * The congestion controller: 'cubic' (RFC 9438, with HyStart++ (RFC 9406) in the initial slow start;
+   * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
+   */
+  congestionControl: 'cubic' | 'newreno';
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -208,6 +213,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckWindowMs: 1000,
   persistMinMs: 200,
   persistMaxMs: 60_000,
+  congestionControl: 'cubic',
 });
 
 export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
@@ -221,6 +227,9 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (!(Number.isInteger(c.ecnMaxSynRetries) && c.ecnMaxSynRetries >= 0)) throw new RangeError('ecnMaxSynRetries must be a whole number >= 0');
   if (!(Number.isInteger(c.synRetransmitDropOptions) && c.synRetransmitDropOptions >= 0)) {
     throw new RangeError('synRetransmitDropOptions must be a whole number >= 0');
+  }
+  if (c.congestionControl !== 'cubic' && c.congestionControl !== 'newreno') {
+    throw new RangeError(`congestionControl must be 'cubic' or 'newreno'`);
   }
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   return c;

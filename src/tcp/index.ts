@@ -13,3 +13,5 @@ export * from './stats.js';
 export * from './tcb.js';
 export * from './congestion.js';
 export * from './newreno.js';
+export * from './cubic.js';
+export * from './cc-factory.js';
