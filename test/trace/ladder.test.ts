@@ -6,7 +6,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { F, type JsonSegment, type JsonTrace } from './helpers.js';
@@ -89,6 +90,30 @@ describe('synack ladder on real captures', { skip }, () => {
     assert.equal(segs[1].ack, (segs[0].seq + 1) >>> 0);
     assert.deepEqual(states(t, 'client'), ['CLOSED', 'SYN-SENT', 'CLOSED']);
     assert.deepEqual(states(t, 'server'), ['CLOSED']);
+  });
+
+  test('a pcapng of the same packets (editcap -F pcapng) gives the same diagrams', (t) => {
+    const editcap = spawnSync('editcap', ['--version'], { encoding: 'utf8' });
+    if (editcap.error || editcap.status !== 0) {
+      if (process.env.CI) assert.fail('editcap not found');
+      t.skip('editcap not found');
+      return;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'synack-ladder-'));
+    try {
+      for (const name of ['v4-http', 'v6-http', 'v4-refused']) {
+        const ng = path.join(dir, `${name}.pcapng`);
+        const conv = spawnSync('editcap', ['-F', 'pcapng', path.join(captures, `${name}.pcap`), ng], { encoding: 'utf8' });
+        assert.equal(conv.status, 0, conv.stderr);
+        assert.equal(readFileSync(ng).readUInt32BE(0), 0x0a0d0d0a, 'a pcapng section header');
+        const a = synack('ladder', path.join(captures, `${name}.pcap`), '--format', 'json');
+        const b = synack('ladder', ng, '--format', 'json');
+        assert.equal(b.status, 0, b.stderr);
+        assert.equal(b.stdout, a.stdout, name);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the text ladder of every capture fits 80 columns and names the states', () => {
