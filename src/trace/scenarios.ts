@@ -257,8 +257,8 @@ const timeWait: Scenario = {
     ko: 'TIME-WAIT의 역할: 늦게 온 중복 세그먼트를 흡수한다; TIME-WAIT가 너무 짧으면 같은 중복이 다음 연결의 데이터를 망가뜨린다',
   },
   notice: {
-    en: "Part 1: a copy of one of the server's data segments was held up in the network and arrives while the client is in TIME-WAIT: the client only acknowledges it again; nothing reaches an application. Part 2: the client's TIME-WAIT is cut to 10 ms (mslMs 5) and timestamps are off (no PAWS, RFC 7323). The client reuses its port at once; the new connection's ISNs are only a little ahead of the old ones (RFC 6528's clock), so the old segment falls inside the new receive window and its bytes are read as if the new server had sent them.",
-    ko: '1부: 서버의 데이터 세그먼트 사본 하나가 네트워크에서 지연되었다가 클라이언트가 TIME-WAIT일 때 도착한다: 클라이언트는 ACK만 다시 보내고 어떤 애플리케이션에도 전달되지 않는다. 2부: 클라이언트의 TIME-WAIT를 10ms(mslMs 5)로 줄이고 타임스탬프를 끈다(PAWS 없음, RFC 7323). 클라이언트가 같은 포트를 바로 다시 쓰고, 새 연결의 ISN은 옛 연결보다 조금 앞설 뿐이므로(RFC 6528의 시계) 옛 세그먼트가 새 수신 윈도우 안에 들어와 새 서버가 보낸 것처럼 읽힌다.',
+    en: "Part 1: a copy of one of the server's data segments was held up in the network and arrives while the client is in TIME-WAIT: the client only acknowledges it again; nothing reaches an application (the server, which has forgotten the connection, answers that ACK with a RST, which TIME-WAIT ignores: RFC 1337). Part 2: the client's TIME-WAIT is cut to 10 ms (mslMs 5) and timestamps are off (no PAWS, RFC 7323). The client reuses its port at once; the new connection's ISNs are only a little ahead of the old ones (RFC 6528's clock), so the old segment falls inside the new receive window and its bytes are read as if the new server had sent them.",
+    ko: '1부: 서버의 데이터 세그먼트 사본 하나가 네트워크에서 지연되었다가 클라이언트가 TIME-WAIT일 때 도착한다: 클라이언트는 ACK만 다시 보내고 어떤 애플리케이션에도 전달되지 않는다(연결을 이미 잊은 서버는 그 ACK에 RST로 답하고, TIME-WAIT는 이를 무시한다: RFC 1337). 2부: 클라이언트의 TIME-WAIT를 10ms(mslMs 5)로 줄이고 타임스탬프를 끈다(PAWS 없음, RFC 7323). 클라이언트가 같은 포트를 바로 다시 쓰고, 새 연결의 ISN은 옛 연결보다 조금 앞설 뿐이므로(RFC 6528의 시계) 옛 세그먼트가 새 수신 윈도우 안에 들어와 새 서버가 보낸 것처럼 읽힌다.',
   },
   run(opts) {
     const l = lab(opts);
@@ -485,8 +485,8 @@ const hijack: Scenario = {
   name: 'hijack',
   summary: { en: 'blind attacks (RFC 5961): an in-window RST, SYN and data are answered with challenge ACKs; predictable ISNs would let them through', ko: '블라인드 공격(RFC 5961): 윈도우 안의 RST, SYN, 데이터에 챌린지 ACK로 답한다; ISN을 예측할 수 있다면 공격이 통한다' },
   notice: {
-    en: "An off-path attacker forges segments from the client's address. A RST that is in the window but not exactly at RCV.NXT, a SYN, and data whose ACK is outside what the server has sent all get a challenge ACK sent to the real client (RFC 5961 §3.2, §4, §5), which ignores it; the server stays ESTABLISHED and reads nothing forged. Then the attacker is given the exact numbers, as it would have them if ISNs were predictable (what RFC 6528 prevents): its data is accepted as the client's, and an exact RST tears the connection down.",
-    ko: '경로 밖의 공격자가 클라이언트 주소로 세그먼트를 위조한다. 윈도우 안이지만 RCV.NXT와 정확히 같지 않은 RST, SYN, 그리고 서버가 보낸 범위 밖을 ACK하는 데이터는 모두 실제 클라이언트에게 가는 챌린지 ACK를 부른다(RFC 5961 §3.2, §4, §5); 클라이언트는 이를 무시하고, 서버는 ESTABLISHED를 유지하며 위조 데이터를 읽지 않는다. 이어 공격자에게 정확한 번호를 준다(ISN을 예측할 수 있었다면 가졌을 값, RFC 6528이 막는 것): 그 데이터는 클라이언트의 것으로 받아들여지고, 정확한 RST는 연결을 끊는다.',
+    en: "An off-path attacker forges segments from the client's address (timestamps are off here, so that only sequence numbers stand in its way). A RST that is in the window but not exactly at RCV.NXT, a SYN, and data whose ACK is outside what the server has sent all get a challenge ACK sent to the real client (RFC 5961 §3.2, §4, §5), which ignores it; the server stays ESTABLISHED and reads nothing forged. Then the attacker is given the exact numbers, as it would have them if ISNs were predictable (what RFC 6528 prevents): its data is accepted as the client's, and an exact RST tears the connection down.",
+    ko: '경로 밖의 공격자가 클라이언트 주소로 세그먼트를 위조한다(여기서는 타임스탬프를 꺼서 순서 번호만이 공격자를 막는다). 윈도우 안이지만 RCV.NXT와 정확히 같지 않은 RST, SYN, 그리고 서버가 보낸 범위 밖을 ACK하는 데이터는 모두 실제 클라이언트에게 가는 챌린지 ACK를 부른다(RFC 5961 §3.2, §4, §5); 클라이언트는 이를 무시하고, 서버는 ESTABLISHED를 유지하며 위조 데이터를 읽지 않는다. 이어 공격자에게 정확한 번호를 준다(ISN을 예측할 수 있었다면 가졌을 값, RFC 6528이 막는 것): 그 데이터는 클라이언트의 것으로 받아들여지고, 정확한 RST는 연결을 끊는다.',
   },
   run(opts) {
     // Timestamps off, so that only sequence numbers stand in the attacker's way.

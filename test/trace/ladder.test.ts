@@ -6,10 +6,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodePcap, readCapture } from '../../src/wire/pcap.js';
 import { F, type JsonSegment, type JsonTrace } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -110,6 +111,30 @@ describe('synack ladder on real captures', { skip }, () => {
         const b = synack('ladder', ng, '--format', 'json');
         assert.equal(b.status, 0, b.stderr);
         assert.equal(b.stdout, a.stdout, name);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the same packets framed as Linux cooked v1, v2 and raw IP give the same diagrams', () => {
+    const cap = readCapture(readFileSync(path.join(captures, 'v4-http.pcap')));
+    assert.ok(cap.ok);
+    const ip = cap.records.map((r) => ({ data: r.data.subarray(14), timeMs: r.seconds * 1000 + r.nanoseconds / 1e6 }));
+    // Linux cooked v1 (DLT 113): 16 bytes, the ethertype last; v2 (DLT 276): 20 bytes, the ethertype first.
+    const sll = (d: Uint8Array): Uint8Array => Uint8Array.from([0, 0, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00, ...d]);
+    const sll2 = (d: Uint8Array): Uint8Array => Uint8Array.from([0x08, 0x00, 0, 0, 0, 0, 0, 2, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, ...d]);
+    const want = synack('ladder', path.join(captures, 'v4-http.pcap'), '--format', 'json').stdout;
+    const dir = mkdtempSync(path.join(tmpdir(), 'synack-ladder-'));
+    try {
+      for (const [name, type, frame] of [['raw', 101, (d: Uint8Array) => d], ['sll', 113, sll], ['sll2', 276, sll2]] as const) {
+        const file = path.join(dir, `${name}.pcap`);
+        writeFileSync(file, encodePcap(ip.map((p) => ({ data: frame(p.data), timeMs: p.timeMs })), type));
+        const got = synack('ladder', file, '--format', 'json');
+        assert.equal(got.status, 0, got.stderr);
+        // pcap keeps microseconds: compare everything but the times.
+        const strip = (s: string): unknown => (JSON.parse(s) as JsonTrace[]).map((t) => ({ ...t, events: t.events.map(({ t: _t, ...rest }) => rest) }));
+        assert.deepEqual(strip(got.stdout), strip(want), name);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
