@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { benchUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
+import { demoUsage, ladderUsage, runDemo, runLadder } from './demo.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
 import { runSim, simUsage } from './sim.js';
 
@@ -11,6 +12,8 @@ const commands: Record<string, { summary: string; usage: string; run: (argv: str
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
   bench: { summary: 'benchmarks in the simulator: flood (a SYN flood against each SYN-cookie mode)', usage: benchUsage, run: runBench },
+  demo: { summary: 'run a scenario (handshake, close, syn-flood, ...; --list) in the simulator and draw its ladder diagram', usage: demoUsage, run: runDemo },
+  ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 

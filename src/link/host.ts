@@ -13,8 +13,17 @@ export interface Driver {
   schedule(host: Host): void;
 }
 
+/** A watcher of a host (a trace collector): its stack's events, and each time it was serviced. */
+export interface HostObserver {
+  event?(e: StackEvent, host: Host): void;
+  /** After the host's pending events were dispatched, before its packets are sent. */
+  serviced?(host: Host): void;
+}
+
 export class Host {
   private handler: ((e: StackEvent) => void) | undefined;
+  /** Observers (a trace collector): see every event before the handler; none unless attached. */
+  private observers: HostObserver[] | undefined;
   private dispatching = false;
 
   constructor(
@@ -37,12 +46,21 @@ export class Host {
     this.handler = handler;
   }
 
+  /** Watch this host's stack events without taking them from the handler (tracing). */
+  observe(o: HostObserver): void {
+    (this.observers ??= []).push(o);
+  }
+
   /** Hand pending stack events to the handler; drivers call this when they service the host. */
   dispatchEvents(): void {
     if (this.dispatching) return; // an event handler's own calls will be serviced on the next round
     this.dispatching = true;
     try {
-      for (let e = this.stack.pollEvent(); e; e = this.stack.pollEvent()) this.handler?.(e);
+      for (let e = this.stack.pollEvent(); e; e = this.stack.pollEvent()) {
+        if (this.observers) for (const o of this.observers) o.event?.(e, this);
+        this.handler?.(e);
+      }
+      if (this.observers) for (const o of this.observers) o.serviced?.(this);
     } finally {
       this.dispatching = false;
     }

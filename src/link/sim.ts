@@ -62,11 +62,17 @@ export class LinkStats {
 
 export type LinkTap = (packet: Uint8Array, timeMs: number, from: Host) => void;
 
+/** Why a link dropped a packet it was given. */
+export type LinkDropReason = 'loss' | 'queue' | 'corrupt' | 'partition' | 'too-big';
+/** Called after the tap, for a packet the link will not deliver (or delivers corrupted: 'corrupt'). */
+export type LinkDropTap = (packet: Uint8Array, timeMs: number, from: Host, reason: LinkDropReason) => void;
+
 /** A point-to-point link between two hosts; each direction has its own profile and queue. */
 export class SimLink {
   up = true;
   readonly stats = new LinkStats();
   private readonly taps: LinkTap[] = [];
+  private dropTaps: LinkDropTap[] | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
 
@@ -80,6 +86,18 @@ export class SimLink {
   /** Observe every packet sent into the link (as a capture on the sender's interface would). */
   tap(t: LinkTap): void {
     this.taps.push(t);
+  }
+
+  /**
+   * Observe every packet this link drops, with the reason (a trace's "lost" arrow). A corrupted
+   * packet is still delivered (the receiver's checksum drops it): it is reported as 'corrupt'.
+   */
+  tapDrops(t: LinkDropTap): void {
+    (this.dropTaps ??= []).push(t);
+  }
+
+  private dropped(packet: Uint8Array, now: number, from: Host, reason: LinkDropReason): void {
+    if (this.dropTaps) for (const t of this.dropTaps) t(packet, now, from, reason);
   }
 
   /** Collect a pcap of everything sent on this link: call the returned function for the file's bytes. */
@@ -111,15 +129,18 @@ export class SimLink {
     for (const t of this.taps) t(packet, now, from);
     if (!this.up) {
       this.stats.downDrops++;
+      this.dropped(packet, now, from, 'partition');
       return;
     }
     if (packet.length > p.mtu) {
       this.stats.tooBig++;
+      this.dropped(packet, now, from, 'too-big');
       net.tooBig(from, to, packet, p.mtu);
       return;
     }
     if (p.loss > 0 && r.chance(p.loss)) {
       this.stats.lost++;
+      this.dropped(packet, now, from, 'loss');
       return;
     }
     let departure = now;
@@ -128,6 +149,7 @@ export class SimLink {
       const queued = ((start - now) * p.rateBps) / 8000;
       if (queued + packet.length > p.queueBytes) {
         this.stats.queueDrops++;
+        this.dropped(packet, now, from, 'queue');
         return;
       }
       departure = this.busyUntil[dir] = start + (packet.length * 8000) / p.rateBps;
@@ -143,6 +165,7 @@ export class SimLink {
       data = packet.slice();
       const bit = r.int(data.length * 8);
       data[bit >>> 3] ^= 1 << (bit & 7);
+      this.dropped(packet, now, from, 'corrupt');
     }
     net.deliverAt(arrival, to, data, this);
     if (p.duplicate > 0 && r.chance(p.duplicate)) {

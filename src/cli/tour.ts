@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+/**
+ * The tour (`npm start`): every demo scenario's ladder diagram in turn, each a real simulator run,
+ * with what to notice. On a terminal it waits for Enter between scenarios (q quits); otherwise it
+ * prints them straight through. `npm start -- --lang ko` for the explanations in Korean;
+ * `--seed N` for another run.
+ */
+import { createInterface } from 'node:readline';
+import { renderText, SCENARIOS, wrap, type Lang } from '../trace/index.js';
+import { parseArgs, UsageError } from './args.js';
+
+const INTRO: Record<Lang, string> = {
+  en: 'synack tour: TCP as the study notes draw it, but from real runs of the simulator. Each diagram has a column per host and an arrow per segment; numbers are relative to each side\'s initial sequence number; states are written beside the lane where they change.',
+  ko: 'synack 투어: 학습 노트가 그리는 TCP를 시뮬레이터의 실제 실행으로 보여 준다. 호스트마다 열 하나, 세그먼트마다 화살표 하나; 번호는 각자의 초기 순서 번호 기준 상대값; 상태는 바뀌는 곳의 열 옆에 적힌다.',
+};
+const NEXT: Record<Lang, string> = { en: '[Enter: next, q: quit] ', ko: '[Enter: 다음, q: 끝내기] ' };
+
+export function tourPages(lang: Lang, seed: number, width: number, color: boolean): string[] {
+  return SCENARIOS.map((s, i) => {
+    const r = s.run({ seed, lang });
+    const lines = [
+      `== ${i + 1}/${SCENARIOS.length}: ${s.name} ==`,
+      ...wrap(s.summary[lang], width - 2),
+      '',
+      renderText(r.trace, { width, color }),
+      '',
+      ...wrap(s.notice[lang], width - 2),
+      `(synack demo ${s.name}${lang === 'ko' ? ' --lang ko' : ''})`,
+    ];
+    return lines.join('\n');
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let lang: Lang = 'en';
+  let seed = 1;
+  try {
+    const args = parseArgs(argv, { valued: ['lang', 'seed'] });
+    const l = args.flags.get('lang') ?? 'en';
+    if (l !== 'en' && l !== 'ko') throw new UsageError('--lang must be en or ko');
+    lang = l;
+    seed = Number(args.flags.get('seed') ?? 1);
+    if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number');
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`synack tour: ${e.message}\nusage: npm start -- [--lang en|ko] [--seed N]\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const width = Math.max(80, Math.min(process.stdout.columns ?? 80, 100));
+  const color = tty && !process.env.NO_COLOR;
+  process.stdout.write(wrap(INTRO[lang], width - 2).join('\n') + '\n\n');
+  const pages = tourPages(lang, seed, tty ? width : 80, color);
+  const rl = tty ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+  try {
+    for (let i = 0; i < pages.length; i++) {
+      process.stdout.write(pages[i] + '\n\n');
+      if (rl && i < pages.length - 1) {
+        const answer = await new Promise<string>((resolve) => rl.question(NEXT[lang], resolve));
+        if (answer.trim().toLowerCase() === 'q') break;
+        process.stdout.write('\n');
+      }
+    }
+  } finally {
+    rl?.close();
+  }
+  return 0;
+}
+
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,181 @@
+/**
+ * Traces from a real capture (pcap or pcapng; Ethernet, Linux cooked v1/v2, raw IP, loopback):
+ * one trace per connection (per 4-tuple; a new SYN after both sides closed starts another), with
+ * each side's state inferred from what it sent and received, per RFC 9293's state diagram, as
+ * seen at the capture point.
+ */
+import { decodeTcpPacket, ipToString, locateIp, readCapture, tcpOptionsToJson, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import type { TcpState } from '../tcp/state.js';
+import { inferTimers, markRetransmissions } from './analyze.js';
+import { endpointText, flagNames, roundMs, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
+
+export interface CaptureTraces {
+  readonly ok: true;
+  traces: Trace[];
+  /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
+  skipped: number;
+  damage?: DecodeFailure;
+}
+
+interface Conn {
+  /** The endpoint that opened (sent the first SYN), else the first sender. */
+  a: string;
+  b: string;
+  segments: SegmentEvent[];
+  closed: boolean;
+}
+
+/** Read a capture file's bytes into one trace per connection. */
+export function tracesFromCapture(file: Uint8Array): CaptureTraces | DecodeFailure {
+  const cap = readCapture(file);
+  if (!cap.ok) return cap;
+  const conns: Conn[] = [];
+  const open = new Map<string, Conn>();
+  let skipped = 0;
+  let t0: number | undefined;
+  for (const r of cap.records) {
+    const seg = segmentOf(r);
+    if (!seg) {
+      skipped++;
+      continue;
+    }
+    const t = r.seconds * 1000 + r.nanoseconds / 1e6;
+    t0 ??= t;
+    seg.t = roundMs(t - t0);
+    const key = [seg.src, seg.dst].sort().join(' ');
+    let c = open.get(key);
+    const pureSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+    if (c && c.closed && pureSyn) c = undefined; // a new incarnation of the same 4-tuple
+    if (!c) {
+      c = { a: seg.src, b: seg.dst, segments: [], closed: false };
+      open.set(key, c);
+      conns.push(c);
+    }
+    c.segments.push(seg);
+    if (seg.flags & TcpFlag.RST) c.closed = true;
+  }
+  const traces = conns.map(traceOf);
+  const out: CaptureTraces = { ok: true, traces, skipped };
+  if (cap.damage) out.damage = cap.damage;
+  return out;
+}
+
+function segmentOf(r: CaptureRecord): SegmentEvent | undefined {
+  const loc = locateIp(r.linkType, r.data);
+  if (!loc.ok) return undefined;
+  const p = decodeTcpPacket(r.data, loc.offset, loc.length);
+  if (!p.ok) return undefined;
+  const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
+  const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);
+  return {
+    t: 0,
+    kind: 'segment',
+    from: src,
+    to: dst,
+    src,
+    dst,
+    flags: p.tcp.flags,
+    flagNames: flagNames(p.tcp.flags),
+    seq: p.tcp.seq,
+    ack: p.tcp.ack,
+    len: p.payloadLength,
+    window: p.tcp.window,
+    options: tcpOptionsToJson(p.tcp.options),
+    dropped: false,
+    reason: null,
+    retransmission: false,
+  };
+}
+
+/** What one side has shown so far. */
+interface Side {
+  state: TcpState;
+  iss: number | undefined;
+  /** Sequence number of its FIN, once sent. */
+  fin: number | undefined;
+  passive: boolean;
+}
+
+function traceOf(c: Conn): Trace {
+  const first = c.segments[0];
+  const opened = (first.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+  // The opener is the client; the other side listened if it ever answered with SYN+ACK.
+  const client = opened ? first.src : c.a;
+  const server = client === c.a ? c.b : c.a;
+  const answered = c.segments.some((s) => s.src === server && (s.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK));
+  const sides = new Map<string, Side>([
+    [client, { state: opened ? 'CLOSED' : 'ESTABLISHED', iss: undefined, fin: undefined, passive: false }],
+    [server, { state: opened ? (answered ? 'LISTEN' : 'CLOSED') : 'ESTABLISHED', iss: undefined, fin: undefined, passive: true }],
+  ]);
+  const name = (ep: string): string => (ep === client ? 'client' : 'server');
+  const hosts = [
+    { name: 'client', addresses: [client], initial: sides.get(client)!.state },
+    { name: 'server', addresses: [server], initial: sides.get(server)!.state },
+  ];
+  const events: TraceEvent[] = [];
+  const move = (ep: string, to: TcpState, t: number): void => {
+    const s = sides.get(ep)!;
+    if (s.state === to) return;
+    events.push({ t, kind: 'state', host: name(ep), conn: `${ep}>${ep === client ? server : client}`, from: s.state, to });
+    s.state = to;
+  };
+  for (const seg of c.segments) {
+    const e: SegmentEvent = { ...seg, from: name(seg.src), to: name(seg.dst) };
+    sent(e, seg.src, sides.get(seg.src)!, move);
+    events.push(e);
+    received(e, seg.dst, sides.get(seg.dst)!, sides.get(seg.src)!, move);
+  }
+  const trace: Trace = { hosts, events };
+  markRetransmissions(trace.events);
+  inferTimers(trace);
+  return trace;
+}
+
+type Move = (ep: string, to: TcpState, t: number) => void;
+
+/** State changes a side makes by sending (RFC 9293 §3.3.2's diagram: the "snd" half of each arc). */
+function sent(e: SegmentEvent, ep: string, s: Side, move: Move): void {
+  const f = e.flags;
+  if (f & TcpFlag.RST) {
+    if (s.state !== 'LISTEN' && s.state !== 'CLOSED') move(ep, 'CLOSED', e.t);
+    return;
+  }
+  if (f & TcpFlag.SYN) {
+    s.iss ??= e.seq;
+    if (!(f & TcpFlag.ACK) && s.state === 'CLOSED') move(ep, 'SYN-SENT', e.t);
+    else if (f & TcpFlag.ACK && (s.state === 'LISTEN' || s.state === 'SYN-SENT')) move(ep, 'SYN-RECEIVED', e.t);
+  }
+  if (f & TcpFlag.FIN) {
+    s.fin ??= (e.seq + e.len + (f & TcpFlag.SYN ? 1 : 0)) >>> 0;
+    if (s.state === 'ESTABLISHED' || s.state === 'SYN-RECEIVED') move(ep, 'FIN-WAIT-1', e.t);
+    else if (s.state === 'CLOSE-WAIT') move(ep, 'LAST-ACK', e.t);
+  }
+}
+
+/** State changes a side makes on receiving (the "rcv" half), ACK processing before FIN (§3.10.7.4). */
+function received(e: SegmentEvent, ep: string, s: Side, peer: Side, move: Move): void {
+  const f = e.flags;
+  if (f & TcpFlag.RST) {
+    if (s.state === 'SYN-RECEIVED' && s.passive) move(ep, 'LISTEN', e.t);
+    else if (s.state !== 'LISTEN' && s.state !== 'CLOSED' && s.state !== 'TIME-WAIT') move(ep, 'CLOSED', e.t);
+    return;
+  }
+  if (f & TcpFlag.SYN && !(f & TcpFlag.ACK) && s.state === 'SYN-SENT') {
+    move(ep, 'SYN-RECEIVED', e.t); // simultaneous open
+    return;
+  }
+  if (f & TcpFlag.ACK && s.iss !== undefined) {
+    const acksSyn = seqGe(e.ack, (s.iss + 1) >>> 0);
+    if ((s.state === 'SYN-SENT' && f & TcpFlag.SYN && acksSyn) || (s.state === 'SYN-RECEIVED' && acksSyn)) move(ep, 'ESTABLISHED', e.t);
+    if (s.fin !== undefined && seqGe(e.ack, (s.fin + 1) >>> 0)) {
+      if (s.state === 'FIN-WAIT-1') move(ep, 'FIN-WAIT-2', e.t);
+      else if (s.state === 'CLOSING') move(ep, 'TIME-WAIT', e.t);
+      else if (s.state === 'LAST-ACK') move(ep, 'CLOSED', e.t);
+    }
+  }
+  if (f & TcpFlag.FIN && peer.fin !== undefined) {
+    if (s.state === 'ESTABLISHED') move(ep, 'CLOSE-WAIT', e.t);
+    else if (s.state === 'FIN-WAIT-1') move(ep, 'CLOSING', e.t);
+    else if (s.state === 'FIN-WAIT-2') move(ep, 'TIME-WAIT', e.t);
+  }
+}

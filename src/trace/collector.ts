@@ -1,0 +1,190 @@
+/**
+ * The trace collector: attached to a simulated network, it records what happened from observation
+ * alone. Segments come from the links' taps (every packet a host put on a link) and drop taps (the
+ * link's reason); state changes from the stacks' events, and, for connections the stack does not
+ * report yet (a listener's SYN queue), from comparing each connection's state after the host was
+ * serviced. Nothing is recorded, and nothing costs anything, unless a collector is attached.
+ */
+import { decodeTcpPacket, encodePcap, ipToString, tcpOptionsToJson } from '../wire/index.js';
+import type { Connection } from '../stack/connection.js';
+import type { StackEvent } from '../stack/stack.js';
+import type { TcpState } from '../tcp/state.js';
+import type { Host } from '../link/host.js';
+import type { LinkDropReason, SimLink, SimNetwork } from '../link/sim.js';
+import { inferTimers, markRetransmissions } from './analyze.js';
+import { endpointText, flagNames, roundMs, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
+
+export interface CollectorOptions {
+  /** Record only segments and connections for which this holds (endpoints "addr:port"). */
+  watch?: (src: string, dst: string) => boolean;
+  /** Keep the packets for a pcap (`pcap()`). */
+  keepPackets?: boolean;
+}
+
+export class TraceCollector {
+  private readonly events: TraceEvent[] = [];
+  private readonly hosts: TraceHost[] = [];
+  private readonly hostByName = new Map<string, Host>();
+  /** The last state seen of each connection, per host (to catch changes the stack did not report). */
+  private readonly known = new Map<Host, Map<Connection, TcpState>>();
+  /** Connections that came from a listener (a passive OPEN). */
+  private readonly passive = new WeakSet<Connection>();
+  private readonly kept: Array<{ data: Uint8Array; timeMs: number }> = [];
+  private lastSent: { packet: Uint8Array; event: SegmentEvent | undefined } | undefined;
+  private nextLabel: string | undefined;
+  /** While muted, segments are counted, not recorded, and state changes are not recorded (a flood). */
+  muted = false;
+  /** While quiet, only segments are left out (what a crashed host would have sent). */
+  quiet = false;
+  mutedSegments = 0;
+
+  constructor(
+    readonly net: SimNetwork,
+    private readonly opts: CollectorOptions = {},
+  ) {}
+
+  /** Watch every host and link of the network as it is now; `initial` gives hosts' starting states. */
+  attach(initial: Record<string, TcpState> = {}): this {
+    for (const h of this.net.hosts) this.addHost(h, initial[h.name]);
+    for (const l of this.net.links) this.addLink(l);
+    return this;
+  }
+
+  addHost(h: Host, initial?: TcpState): void {
+    if (this.hostByName.has(h.name)) return;
+    this.hostByName.set(h.name, h);
+    const th: TraceHost = { name: h.name, addresses: h.stack.addresses.map(ipToString) };
+    if (initial) th.initial = initial;
+    this.hosts.push(th);
+    this.known.set(h, new Map());
+    h.observe({ event: (e, host) => this.onStackEvent(e, host), serviced: (host) => this.scan(host) });
+  }
+
+  addLink(l: SimLink): void {
+    l.tap((packet, timeMs, from) => this.onSent(l, packet, timeMs, from));
+    l.tapDrops((packet, _t, _from, reason) => this.onDropped(packet, reason));
+  }
+
+  /** The next segment sent carries this label (an injected or crafted segment). */
+  label(text: string): void {
+    this.nextLabel = text;
+  }
+
+  note(text: string, host?: string): void {
+    const e: TraceEvent = host === undefined ? { t: roundMs(this.net.now), kind: 'note', text } : { t: roundMs(this.net.now), kind: 'note', host, text };
+    this.events.push(e);
+  }
+
+  /** The trace so far, with retransmissions marked and timers inferred. */
+  trace(): Trace {
+    const events = this.events.map((e) => ({ ...e }));
+    const t: Trace = { hosts: this.hosts.map((h) => ({ ...h })), events };
+    markRetransmissions(t.events);
+    inferTimers(t);
+    return t;
+  }
+
+  /** The packets kept (needs keepPackets). */
+  packets(): ReadonlyArray<{ data: Uint8Array; timeMs: number }> {
+    return this.kept;
+  }
+
+  /** A pcap of every packet put on any link (needs keepPackets). */
+  pcap(): Uint8Array {
+    return encodePcap(this.kept);
+  }
+
+  private onSent(l: SimLink, packet: Uint8Array, timeMs: number, from: Host): void {
+    const label = this.nextLabel;
+    this.nextLabel = undefined;
+    this.lastSent = { packet, event: undefined };
+    const p = decodeTcpPacket(packet);
+    if (!p.ok) return;
+    const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
+    const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);
+    if (this.opts.watch && !this.opts.watch(src, dst)) return;
+    if (this.muted || this.quiet) {
+      this.mutedSegments++;
+      return;
+    }
+    if (this.opts.keepPackets) this.kept.push({ data: packet.slice(), timeMs });
+    const e: SegmentEvent = {
+      t: roundMs(timeMs),
+      kind: 'segment',
+      from: from.name,
+      to: l.other(from).name,
+      src,
+      dst,
+      flags: p.tcp.flags,
+      flagNames: flagNames(p.tcp.flags),
+      seq: p.tcp.seq,
+      ack: p.tcp.ack,
+      len: p.payloadLength,
+      window: p.tcp.window,
+      options: tcpOptionsToJson(p.tcp.options),
+      dropped: false,
+      reason: null,
+      retransmission: false,
+    };
+    if (label !== undefined) e.label = label;
+    this.lastSent.event = e;
+    this.events.push(e);
+  }
+
+  /** A drop tap runs right after the tap for the same packet. */
+  private onDropped(packet: Uint8Array, reason: LinkDropReason): void {
+    const last = this.lastSent;
+    if (!last || last.packet !== packet || !last.event) return;
+    last.event.dropped = true;
+    last.event.reason = reason;
+  }
+
+  private connText(c: Connection): string {
+    return `${endpointText(ipToString(c.local.address), c.local.port)}>${endpointText(ipToString(c.remote.address), c.remote.port)}`;
+  }
+
+  private watched(c: Connection): boolean {
+    if (!this.opts.watch) return true;
+    const local = endpointText(ipToString(c.local.address), c.local.port);
+    const remote = endpointText(ipToString(c.remote.address), c.remote.port);
+    return this.opts.watch(local, remote) || this.opts.watch(remote, local);
+  }
+
+  private onStackEvent(e: StackEvent, host: Host): void {
+    if (e.type !== 'event' || e.event.type !== 'state') return;
+    this.record(host, e.connection, e.event.from, e.event.to);
+  }
+
+  private record(host: Host, c: Connection, from: TcpState, to: TcpState): void {
+    this.known.get(host)!.set(c, to);
+    // RFC 9293 §3.10.7.4: a half-open connection from a passive OPEN that is reset returns to LISTEN.
+    if (this.passive.has(c) && from === 'SYN-RECEIVED' && to === 'CLOSED') to = 'LISTEN';
+    if (!this.watched(c) || this.muted) return;
+    this.events.push({ t: roundMs(this.net.now), kind: 'state', host: host.name, conn: this.connText(c), from, to });
+  }
+
+  /**
+   * After a host was serviced: a connection whose state differs from the last one seen changed
+   * without an event reaching us (a listener's half-open connection, which the stack reports only
+   * once accepted); one that is gone reached CLOSED.
+   */
+  private scan(host: Host): void {
+    const known = this.known.get(host)!;
+    const seen = new Set<Connection>();
+    for (const c of host.stack.connections()) {
+      seen.add(c);
+      const before = known.get(c);
+      const now = c.state;
+      if (before === now) continue;
+      // A connection first seen here came from a listener (an active open reports SYN-SENT itself).
+      if (before === undefined) this.passive.add(c);
+      this.record(host, c, before ?? 'LISTEN', now);
+    }
+    for (const [c, state] of known) {
+      if (seen.has(c)) continue;
+      known.delete(c);
+      if (state !== 'CLOSED') this.record(host, c, state, 'CLOSED');
+      known.delete(c);
+    }
+  }
+}
