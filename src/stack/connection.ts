@@ -4,7 +4,7 @@
  */
 import type { Tcb } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
-import type { Endpoint } from './endpoint.js';
+import { connectionKey, type Endpoint } from './endpoint.js';
 import type { Listener } from './listener.js';
 
 /** What the stack needs back from a connection's user calls. */
@@ -25,11 +25,15 @@ export class Connection {
     readonly tcb: Tcb,
     readonly local: Endpoint,
     readonly remote: Endpoint,
-    readonly key: string,
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
     this.createdAt = now;
+  }
+
+  /** The 4-tuple as text (for maps and messages; the stack's own lookups do not use it). */
+  get key(): string {
+    return connectionKey(this.local, this.remote);
   }
 
   get state(): TcpState {
