@@ -19,6 +19,8 @@ export class Connection {
   listener: Listener | undefined;
   /** The deadline this connection is filed under in the stack's timer heap, if any. */
   scheduledAt: number | undefined;
+  /** In the stack's list of connections that may have something to send. */
+  dirty = false;
   readonly createdAt: number;
 
   constructor(

@@ -26,7 +26,7 @@ import {
   type TcpPacketSpec,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
-import { mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
+import { mssForMtu, resolveConfig, shareConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
@@ -125,7 +125,10 @@ export type StackEvent =
 export class Stack implements ConnectionOwner {
   readonly addresses: IpAddress[];
   readonly counters = new StackCounters();
-  readonly config: TcpConfig;
+  /** The stack's settings (StackOptions.tcp resolved); read through `config`. */
+  private readonly cfg: TcpConfig;
+  /** A shared snapshot of cfg for new connections (see shareConfig); remade after `config` is handed out. */
+  private sharedConfig: TcpConfig | undefined;
   readonly limits: StackLimits;
   private readonly random: RandomSource;
   private readonly isn: IsnGenerator;
@@ -157,7 +160,13 @@ export class Stack implements ConnectionOwner {
   /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
   private readonly out: Uint8Array[] = [];
   /** Connections that may have something to send. */
-  private readonly dirty = new Set<Connection>();
+  /**
+   * Connections that may have something to send, in the order they became so (Connection.dirty says
+   * whether one is in it; a cleared one is skipped). An array walked from `dirtyHead`, so polling
+   * allocates no iterator per packet.
+   */
+  private dirty: Connection[] = [];
+  private dirtyHead = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
@@ -166,12 +175,12 @@ export class Stack implements ConnectionOwner {
     this.addresses = opts.addresses.map(toAddress);
     if (this.addresses.length === 0) throw new RangeError('a stack needs at least one address');
     this.random = opts.random ?? new CryptoRandom();
-    this.config = resolveConfig(opts.tcp);
+    this.cfg = resolveConfig(opts.tcp);
     this.limits = { ...DEFAULT_STACK_LIMITS, ...opts.limits };
     this.isn = new IsnGenerator(this.random);
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
-    this.challengeAcks = new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.challengeAcks = new ChallengeAckLimiter(this.cfg.challengeAckLimit, this.cfg.challengeAckWindowMs);
     this.ttl = opts.ttl ?? 64;
     this.checksumOffload = opts.checksumOffload ?? false;
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
@@ -186,6 +195,15 @@ export class Stack implements ConnectionOwner {
     this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, ecn: 0 };
     // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
     this.spec = { ip: this.ip4, tcp: EMPTY_SEGMENT, payload: undefined, tcpChecksum: this.checksumOffload ? 0 : undefined };
+  }
+
+  /**
+   * TCP settings for connections made from now on. Whoever gets this object may change it (a late
+   * sysctl), so the snapshot new connections share is remade on the next connection.
+   */
+  get config(): TcpConfig {
+    this.sharedConfig = undefined;
+    return this.cfg;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -391,7 +409,7 @@ export class Stack implements ConnectionOwner {
     const t = conn.tcb;
     const ts = syn.options.timestamp;
     const seqNewer = seqGt(syn.seq, t.rcvNxt);
-    const newUsesTimestamps = ts !== undefined && this.config.timestamps;
+    const newUsesTimestamps = ts !== undefined && this.cfg.timestamps;
     if (t.timestamps) {
       if (newUsesTimestamps) return seqGt(ts.value, t.tsRecent) || (ts.value === t.tsRecent && seqNewer);
       return seqNewer;
@@ -441,7 +459,7 @@ export class Stack implements ConnectionOwner {
    */
   private cookieSynAck(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
     const c = this.counters;
-    const cfg = this.config;
+    const cfg = this.cfg;
     c.tcp.InSegs++; // no TCB sees it
     if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) return;
     const v4 = typeof local.address === 'number';
@@ -502,7 +520,7 @@ export class Stack implements ConnectionOwner {
       c.SyncookiesFailed++;
       return false;
     }
-    const cfg = this.config;
+    const cfg = this.cfg;
     const ts = seg.options.timestamp;
     let wscale: number | undefined;
     let sackPermitted = false;
@@ -583,15 +601,22 @@ export class Stack implements ConnectionOwner {
       this.counters.ip.OutRequests++;
       return queued;
     }
-    for (const conn of this.dirty) {
-      const seg = conn.tcb.pollTransmit(now);
-      if (seg) {
-        this.counters.ip.OutRequests++;
-        return this.encode(conn.local, conn.remote, seg);
+    const dirty = this.dirty;
+    while (this.dirtyHead < dirty.length) {
+      const conn = dirty[this.dirtyHead];
+      if (conn.dirty) {
+        const seg = conn.tcb.pollTransmit(now);
+        if (seg) {
+          this.counters.ip.OutRequests++;
+          return this.encode(conn.local, conn.remote, seg);
+        }
+        conn.dirty = false;
+        this.settle(conn);
       }
-      this.dirty.delete(conn);
-      this.settle(conn);
+      this.dirtyHead++;
     }
+    dirty.length = 0;
+    this.dirtyHead = 0;
     return undefined;
   }
 
@@ -628,7 +653,10 @@ export class Stack implements ConnectionOwner {
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
       this.events.push({ type: 'event', connection: conn, event: e });
     }
-    this.dirty.add(conn);
+    if (!conn.dirty) {
+      conn.dirty = true;
+      this.dirty.push(conn);
+    }
     this.settle(conn);
   }
 
@@ -636,7 +664,7 @@ export class Stack implements ConnectionOwner {
   private settle(conn: Connection): void {
     const tcb = conn.tcb;
     if (tcb.state === 'CLOSED') {
-      if (!this.dirty.has(conn)) this.forget(conn);
+      if (!conn.dirty) this.forget(conn);
       return;
     }
     const due = tcb.pollTimeout();
@@ -649,7 +677,7 @@ export class Stack implements ConnectionOwner {
 
   private forget(conn: Connection): void {
     this.conns.delete(conn);
-    this.dirty.delete(conn);
+    conn.dirty = false;
     this.timers.remove(conn);
     conn.scheduledAt = undefined;
     const l = conn.listener;
@@ -673,7 +701,7 @@ export class Stack implements ConnectionOwner {
       ipVersion: (typeof local.address === 'number' ? 4 : 6) as 4 | 6,
       iss: this.isn.isn(local.address, local.port, remote.address, remote.port, now),
       tsOffset: this.tsOffsets.offset(local.address, local.port, remote.address, remote.port),
-      config: tcp ? { ...this.config, ...tcp } : this.config,
+      config: tcp ? { ...this.cfg, ...tcp } : (this.sharedConfig ??= shareConfig(this.cfg)),
       random: this.random,
       stats: this.counters.tcp,
       challengeAcks: this.challengeAcks,

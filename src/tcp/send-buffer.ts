@@ -19,8 +19,6 @@ export class SendBuffer {
    */
   private cursor = 0;
   private cursorStart = 0;
-  private slab = EMPTY;
-  private slabUsed = 0;
 
   constructor(public capacity: number) {}
 
@@ -90,16 +88,16 @@ export class SendBuffer {
   }
 
   /**
-   * Room for a copied segment: cut from a slab that is never written again once used up (a segment's
-   * payload may be kept by whoever holds the segment), instead of an ArrayBuffer per copy.
+   * Room for a copied segment, cut from the shared slab (a segment's payload may be kept by whoever
+   * holds the segment, so a region is never reused), instead of an ArrayBuffer per copy.
    */
   private copySpace(len: number): Uint8Array {
-    if (this.slabUsed + len > this.slab.length) {
-      this.slab = new Uint8Array(Math.max(COPY_SLAB_BYTES, len));
-      this.slabUsed = 0;
+    if (copySlabUsed + len > copySlab.length) {
+      copySlab = new Uint8Array(Math.max(COPY_SLAB_BYTES, len));
+      copySlabUsed = 0;
     }
-    const out = this.slab.subarray(this.slabUsed, this.slabUsed + len);
-    this.slabUsed += (len + 7) & ~7;
+    const out = copySlab.subarray(copySlabUsed, copySlabUsed + len);
+    copySlabUsed += (len + 7) & ~7;
     return out;
   }
 
@@ -114,4 +112,10 @@ export class SendBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
-const COPY_SLAB_BYTES = 16 * 1024;
+/**
+ * The slab copies are cut from, shared by every send buffer: a region is handed out once and never
+ * written again, so sharing leaks nothing between connections and costs an idle one no memory.
+ */
+const COPY_SLAB_BYTES = 64 * 1024;
+let copySlab = EMPTY;
+let copySlabUsed = 0;
