@@ -6,7 +6,7 @@
  */
 import { decodeSynReference, floodBaseline, FLOOD_TARGETS, runFlood, type FloodReport } from '../src/link/flood.js';
 import type { SynCookieMode } from '../src/stack/stack.js';
-import type { BenchCase, BenchSuite, Row, Target } from './harness.js';
+import type { BenchCase, BenchSuite, Row, Target } from '../src/bench/harness.js';
 
 const SPOOFED = 200_000;
 const RATE = 100_000;

@@ -1,12 +1,14 @@
 /**
- * `npm run bench`: every benchmark suite, as a table (or JSON lines with --json).
- * Suites for throughput, connection rate and memory join the list as they are written.
+ * `npm run bench`: every benchmark suite, as a table (or JSON lines with --json): the issue-6 rows
+ * (src/bench: throughput, goodput, connection rate, heap per connection), then the wire-layer and
+ * SYN-flood suites.
  */
-import { parseArgs, runSuites, type BenchSuite } from './harness.js';
+import { ISSUE6_SUITES } from '../src/bench/index.js';
+import { parseArgs, runSuites, type BenchSuite } from '../src/bench/harness.js';
 import { floodSuite } from './flood.js';
 import { wireSuite } from './wire.js';
 
-const suites: BenchSuite[] = [wireSuite, floodSuite];
+const suites: BenchSuite[] = [...ISSUE6_SUITES, wireSuite, floodSuite];
 
 try {
   await runSuites(suites, parseArgs(process.argv.slice(2)));

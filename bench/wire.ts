@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer';
 import { internetChecksum } from '../src/wire/checksum.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type TcpPacket } from '../src/wire/packet.js';
 import { TcpFlag } from '../src/wire/tcp.js';
-import { measurePair, rowOf, type BenchSuite, type Body, type MeasureOptions } from './harness.js';
+import { measurePair, rowOf, type BenchSuite, type Body, type MeasureOptions } from '../src/bench/harness.js';
 
 const RING = 64;
 const MASK = RING - 1;

@@ -1,9 +1,34 @@
-/** `synack bench`: benchmarks that need the simulator; `flood` is the SYN flood of issue 7. */
+/**
+ * `synack bench`: with no subcommand, the issue-6 rows (src/bench) as a table or JSON lines; `flood`
+ * is the SYN flood of issue 7.
+ */
+import { DEFAULT_OPTIONS, ISSUE6_SUITES, runSuites } from '../bench/index.js';
 import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, forcedGc, runFlood, type FloodReport } from '../link/flood.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 
-export const benchUsage = `usage: synack bench flood [--json] [--spoofed N] [--rate SYN_PER_S] [--clients N] [--seed N]
+export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING]
+       synack bench flood [--json] [--spoofed N] [--rate SYN_PER_S] [--clients N] [--seed N]
+
+With no subcommand: the issue-6 benchmarks, one row each beside a reference measured in the same run
+on the same machine, with the ratio and whether the target is met (about 1-2 minutes):
+
+  throughput-mtu65535          one connection, two stacks in one process, simulator link without
+                               impairment (checksums offloaded, as on loopback), MTU 65535, Gbit/s
+                               of wall clock; reference Node net over 127.0.0.1 in this process;
+                               target >= 1.0x the reference
+  throughput-mtu1500           the same at MTU 1500; target >= 5 Gbit/s
+  goodput-loss1pct-rtt50ms     100 Mbit/s bottleneck, 50 ms RTT, 1% random loss, Mbit/s of virtual
+                               time; reference the Mathis bound MSS/RTT * sqrt(3/2)/sqrt(p); target >= it
+  goodput-loss0.01pct-rtt50ms  the same link at 0.01% loss; reference the link's capacity; target >= 90%
+  connection-rate              cycles per second (connect, 1-byte request, 1-byte response, close both
+                               ways) with 64 in flight; reference Node net over 127.0.0.1; target >= 10x
+  heap-per-idle-connection     heap bytes per idle ESTABLISHED TCB with 100,000 connections open (both
+                               ends counted: delta / 200,000 after a forced GC); reference Linux's
+                               struct tcp_sock, 2664 bytes (a constant); target <= 1024 B
+
+  --json            one JSON object per line: name, value, unit, reference, referenceValue, ratio
+  --filter S        only the rows whose name contains S
 
 flood: a SYN flood in the simulator, once per SYN-cookie mode (off, on-overflow, always). An attacker
 hands the server N spoofed SYNs (198.19.x.y, random ports and ISNs) at SYN_PER_S of virtual time while
@@ -99,13 +124,24 @@ export function floodTable(reports: FloodReport[], baseline: FloodReport, decode
   return [row(cols.map((c) => c[1])), row(widths.map((w) => '-'.repeat(w))), ...lines.map((l) => row(cols.map(([k]) => l[k])))];
 }
 
-export function runBench(argv: string[], io: Output): number {
+/** `synack bench [--json] [--filter S]`: the issue-6 rows. */
+async function runIssue6(argv: string[], io: Output): Promise<number> {
+  const args = parseArgs(argv, { valued: ['filter'], boolean: ['json', 'help'] });
+  if (args.positionals.length > 0) throw new UsageError(`unknown benchmark '${args.positionals[0]}' (only 'flood', or none for the issue-6 rows)`);
+  const filter = args.flags.get('filter') as string | undefined;
+  if (!forcedGc()) io.err('synack bench: no GC could be forced; heap-per-idle-connection will fail (run node with --expose-gc)');
+  const rows = await runSuites(ISSUE6_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
+  return rows.length > 0 ? 0 : 1;
+}
+
+export function runBench(argv: string[], io: Output): number | Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+  if (sub === '--help' || sub === '-h' || sub === 'help' || (argv.includes('--help') && sub !== 'flood')) {
     io.out(benchUsage);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
-  if (sub !== 'flood') throw new UsageError(`unknown benchmark '${sub}' (only 'flood')`);
+  if (sub === undefined || sub.startsWith('-')) return runIssue6(argv, io);
+  if (sub !== 'flood') throw new UsageError(`unknown benchmark '${sub}' (only 'flood', or none for the issue-6 rows)`);
   const args = parseArgs(rest, { valued: ['spoofed', 'rate', 'clients', 'seed'], boolean: ['json', 'help'] });
   if (args.flags.has('help')) {
     io.out(benchUsage);

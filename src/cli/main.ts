@@ -8,10 +8,10 @@ import { demoUsage, ladderUsage, runDemo, runLadder } from './demo.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
 import { runSim, simUsage } from './sim.js';
 
-const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number }> = {
+const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number | Promise<number> }> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
-  bench: { summary: 'benchmarks in the simulator: flood (a SYN flood against each SYN-cookie mode)', usage: benchUsage, run: runBench },
+  bench: { summary: 'benchmarks beside same-run references: throughput, goodput, connection rate, heap per connection; flood (a SYN flood per SYN-cookie mode)', usage: benchUsage, run: runBench },
   demo: { summary: 'run a scenario (handshake, close, syn-flood, ...; --list) in the simulator and draw its ladder diagram', usage: demoUsage, run: runDemo },
   ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
@@ -37,7 +37,7 @@ export function help(): string {
   return lines.join('\n');
 }
 
-export function main(argv: string[], io: Output): number {
+export function main(argv: string[], io: Output): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.out(help());
@@ -52,14 +52,18 @@ export function main(argv: string[], io: Output): number {
     io.err(`synack: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
-  try {
-    return command.run(rest, io);
-  } catch (e) {
+  const usage = (e: unknown): number => {
     if (e instanceof UsageError) {
       io.err(`synack ${name}: ${e.message}\n\n${command.usage}`);
       return 2;
     }
     throw e;
+  };
+  try {
+    const r = command.run(rest, io);
+    return typeof r === 'number' ? r : r.catch(usage);
+  } catch (e) {
+    return usage(e);
   }
 }
 
@@ -87,5 +91,20 @@ const io: Output = {
     process.stderr.write(line + '\n');
   },
 };
-process.exitCode = main(process.argv.slice(2), io);
-flush();
+const result = main(process.argv.slice(2), io);
+if (typeof result === 'number') {
+  process.exitCode = result;
+  flush();
+} else {
+  result.then(
+    (code) => {
+      process.exitCode = code;
+      flush();
+    },
+    (e: unknown) => {
+      flush();
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

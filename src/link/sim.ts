@@ -4,7 +4,7 @@
  * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
  * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
  */
-import { encodeIcmpPacket, encodePcap, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, u32, type IpAddress } from '../wire/index.js';
+import { encodeIcmpPacket, encodePcap, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, u32, type IpAddress } from '../wire/index.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
@@ -103,7 +103,8 @@ export class SimLink {
   /** Collect a pcap of everything sent on this link: call the returned function for the file's bytes. */
   capture(): () => Uint8Array {
     const packets: Array<{ data: Uint8Array; timeMs: number }> = [];
-    this.tap((data, timeMs) => packets.push({ data, timeMs }));
+    // A host that offloads checksums sends zeros in the field: the capture gets them filled in.
+    this.tap((data, timeMs, from) => packets.push({ data: from.stack.checksumOffload ? withTcpChecksum(data) : data, timeMs }));
     return () => encodePcap(packets);
   }
 
@@ -181,14 +182,31 @@ export interface SimHostOptions {
   limits?: Partial<StackLimits>;
   /** See StackOptions.trustChecksums (explicit, simulator links only). */
   trustChecksums?: boolean;
+  /**
+   * See StackOptions.checksumOffload: the host neither computes outgoing TCP checksums nor verifies
+   * incoming ones (as on the kernel's loopback). Default false. Captures (SimLink.capture) still hold
+   * valid checksums: they are filled in as the packet is captured.
+   */
+  checksumOffload?: boolean;
   /** See StackOptions.synCookies (default 'on-overflow'). */
   synCookies?: SynCookieMode;
 }
 
-type SimEvent =
-  | { kind: 'deliver'; host: Host; packet: Uint8Array; link: SimLink | undefined }
-  | { kind: 'timer'; host: Host; at: number }
-  | { kind: 'call'; fn: () => void };
+/**
+ * One entry of the event queue. A single shape for every kind (fields a kind does not use are left
+ * empty), so that delivered entries can go back to a free list and be reused: a packet delivery, the
+ * most common event, then allocates nothing.
+ */
+interface SimEvent {
+  kind: 'deliver' | 'timer' | 'call';
+  host: Host | undefined;
+  packet: Uint8Array | undefined;
+  link: SimLink | undefined;
+  at: number;
+  fn: (() => void) | undefined;
+}
+
+const NO_STEP_LIMIT = Infinity;
 
 export interface RunLimits {
   /** Stop at this virtual time (absolute, ms). */
@@ -206,7 +224,13 @@ export class SimNetwork implements Driver {
   /** Packets no link could carry (no route). */
   noRoute = 0;
   private readonly queue = new EventQueue<SimEvent>();
-  private readonly needService = new Set<Host>();
+  /** Handled entries, for reuse (see SimEvent). */
+  private readonly freeEvents: SimEvent[] = [];
+  /** Hosts waiting for service; `serving` is the set being serviced (the two swap, so a step allocates nothing). */
+  private needService = new Set<Host>();
+  private serving = new Set<Host>();
+  /** Per sending host: the link to each IPv4 destination, once found (cleared when links change). */
+  private readonly routes4 = new Map<Host, Map<number, SimLink | undefined>>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
   /**
@@ -229,6 +253,7 @@ export class SimNetwork implements Driver {
       tcp: opts.tcp,
       limits: opts.limits,
       trustChecksums: opts.trustChecksums,
+      checksumOffload: opts.checksumOffload,
       synCookies: opts.synCookies,
     });
     const host = new Host(name, stack, this);
@@ -242,6 +267,7 @@ export class SimNetwork implements Driver {
     const ba = { ...DEFAULT_LINK, ...profile, ...reverse };
     const l = new SimLink(this, a, b, [ab, ba]);
     this.links.push(l);
+    this.routes4.clear();
     return l;
   }
 
@@ -259,13 +285,25 @@ export class SimNetwork implements Driver {
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
   at(t: number, fn: () => void): void {
-    this.queue.push(Math.max(t, this.now), { kind: 'call', fn });
+    this.queue.push(Math.max(t, this.now), this.event('call', undefined, undefined, undefined, 0, fn));
     this.poke();
   }
 
   deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
-    this.queue.push(t, { kind: 'deliver', host, packet, link });
+    this.queue.push(t, this.event('deliver', host, packet, link, 0, undefined));
     this.poke();
+  }
+
+  private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
+    const e = this.freeEvents.pop();
+    if (e === undefined) return { kind, host, packet, link, at, fn };
+    e.kind = kind;
+    e.host = host;
+    e.packet = packet;
+    e.link = link;
+    e.at = at;
+    e.fn = fn;
+    return e;
   }
 
   /** Work was added from outside a run: a real-time driver must look again. */
@@ -294,7 +332,7 @@ export class SimNetwork implements Driver {
    */
   advanceTo(t: number, maxSteps = 50_000_000): number {
     this.steps = 0;
-    while (this.step({ untilMs: t, maxSteps }));
+    while (this.stepWithin(t, maxSteps));
     this.now = Math.max(this.now, t);
     return this.now;
   }
@@ -314,7 +352,7 @@ export class SimNetwork implements Driver {
       rest: v4 ? mtu & 0xffff : mtu,
       body: quoted,
     });
-    this.queue.push(this.now, { kind: 'deliver', host: from, packet: icmp, link: undefined });
+    this.queue.push(this.now, this.event('deliver', from, icmp, undefined, 0, undefined));
   }
 
   /** The link that reaches a destination address from `from`. */
@@ -322,7 +360,19 @@ export class SimNetwork implements Driver {
     const v4 = packet[0] >>> 4 === 4;
     if (!v4 && packet.length < 40) return undefined;
     if (v4 && packet.length < 20) return undefined;
-    const dst: IpAddress = v4 ? u32(packet, 16) : packet.subarray(24, 40);
+    if (v4) {
+      const dst = u32(packet, 16);
+      let known = this.routes4.get(from);
+      if (known === undefined) this.routes4.set(from, (known = new Map()));
+      if (known.has(dst)) return known.get(dst);
+      const l = this.findRoute(from, dst);
+      known.set(dst, l);
+      return l;
+    }
+    return this.findRoute(from, packet.subarray(24, 40));
+  }
+
+  private findRoute(from: Host, dst: IpAddress): SimLink | undefined {
     for (const l of this.links) {
       if (l.a !== from && l.b !== from) continue;
       const peer = l.other(from);
@@ -343,7 +393,7 @@ export class SimNetwork implements Driver {
     const filed = this.timerAt.get(host);
     if (due !== undefined && (filed === undefined || due < filed)) {
       this.timerAt.set(host, due);
-      this.queue.push(Math.max(due, this.now), { kind: 'timer', host, at: due });
+      this.queue.push(Math.max(due, this.now), this.event('timer', host, undefined, undefined, due, undefined));
     }
   }
 
@@ -352,50 +402,75 @@ export class SimNetwork implements Driver {
    * to the next event and handle it. Returns false when there is nothing left to do.
    */
   step(limits: RunLimits = {}): boolean {
-    if (++this.steps > (limits.maxSteps ?? Infinity)) throw new Error(`simulation exceeded ${limits.maxSteps} steps (seed ${this.seed})`);
+    return this.stepWithin(limits.untilMs ?? Infinity, limits.maxSteps ?? NO_STEP_LIMIT);
+  }
+
+  /** step() with its limits as numbers (the run loops call this, so a step allocates nothing). */
+  private stepWithin(untilMs: number, maxSteps: number): boolean {
+    if (++this.steps > maxSteps) throw new Error(`simulation exceeded ${maxSteps} steps (seed ${this.seed})`);
     const outer = this.processing;
     this.processing = true;
     try {
-      return this.stepInner(limits);
+      return this.stepInner(untilMs);
     } finally {
       this.processing = outer;
     }
   }
 
-  private stepInner(limits: RunLimits): boolean {
+  private stepInner(untilMs: number): boolean {
     if (this.needService.size > 0) {
-      const hosts = [...this.needService];
-      this.needService.clear();
+      const hosts = this.needService;
+      this.needService = this.serving;
+      this.serving = hosts;
       for (const h of hosts) this.service(h);
+      hosts.clear();
       return true;
     }
     const t = this.queue.peekTime();
     if (t === undefined) return false;
-    if (limits.untilMs !== undefined && t > limits.untilMs) return false;
+    if (t > untilMs) return false;
     const e = this.queue.pop()!;
     this.now = Math.max(this.now, t);
+    const host = e.host!;
     switch (e.kind) {
-      case 'deliver':
+      case 'deliver': {
+        const packet = e.packet!;
         if (e.link) e.link.stats.delivered++;
-        e.host.stack.handlePacket(e.packet, this.now);
-        this.needService.add(e.host);
+        this.recycle(e);
+        host.stack.handlePacket(packet, this.now);
+        this.needService.add(host);
         break;
+      }
       case 'timer':
-        if (this.timerAt.get(e.host) === e.at) this.timerAt.delete(e.host);
-        e.host.stack.handleTimeout(this.now);
-        this.needService.add(e.host);
+        if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
+        this.recycle(e);
+        host.stack.handleTimeout(this.now);
+        this.needService.add(host);
         break;
-      case 'call':
-        e.fn();
+      case 'call': {
+        const fn = e.fn!;
+        this.recycle(e);
+        fn();
         break;
+      }
     }
     return true;
+  }
+
+  private recycle(e: SimEvent): void {
+    e.host = undefined;
+    e.packet = undefined;
+    e.link = undefined;
+    e.fn = undefined;
+    if (this.freeEvents.length < 4096) this.freeEvents.push(e);
   }
 
   /** Run until nothing is left to do (or the limits); returns the virtual time reached. */
   runUntilIdle(limits: RunLimits = { maxSteps: 50_000_000 }): number {
     this.steps = 0;
-    while (this.step(limits));
+    const until = limits.untilMs ?? Infinity;
+    const maxSteps = limits.maxSteps ?? NO_STEP_LIMIT;
+    while (this.stepWithin(until, maxSteps));
     return this.now;
   }
 
@@ -403,7 +478,7 @@ export class SimNetwork implements Driver {
   runFor(ms: number, maxSteps = 50_000_000): number {
     const until = this.now + ms;
     this.steps = 0;
-    while (this.step({ untilMs: until, maxSteps }));
+    while (this.stepWithin(until, maxSteps));
     this.now = Math.max(this.now, until);
     return this.now;
   }
@@ -413,7 +488,7 @@ export class SimNetwork implements Driver {
     const until = this.now + maxMs;
     this.steps = 0;
     while (!done()) {
-      if (!this.step({ untilMs: until, maxSteps })) {
+      if (!this.stepWithin(until, maxSteps)) {
         if (done()) break;
         throw new Error(`runUntil: condition not met by t=${this.now} ms (seed ${this.seed})`);
       }

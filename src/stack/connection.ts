@@ -4,7 +4,7 @@
  */
 import type { Tcb } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
-import type { Endpoint } from './endpoint.js';
+import { connectionKey, type Endpoint } from './endpoint.js';
 import type { Listener } from './listener.js';
 
 /** What the stack needs back from a connection's user calls. */
@@ -19,17 +19,23 @@ export class Connection {
   listener: Listener | undefined;
   /** The deadline this connection is filed under in the stack's timer heap, if any. */
   scheduledAt: number | undefined;
+  /** In the stack's list of connections that may have something to send. */
+  dirty = false;
   readonly createdAt: number;
 
   constructor(
     readonly tcb: Tcb,
     readonly local: Endpoint,
     readonly remote: Endpoint,
-    readonly key: string,
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
     this.createdAt = now;
+  }
+
+  /** The 4-tuple as text (for maps and messages; the stack's own lookups do not use it). */
+  get key(): string {
+    return connectionKey(this.local, this.remote);
   }
 
   get state(): TcpState {

@@ -22,9 +22,11 @@ import {
   type IpAddress,
   type IpPacket,
   type TcpOptions,
+  tcpPacketLength,
+  type TcpPacketSpec,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
-import { mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
+import { mssForMtu, resolveConfig, shareConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
@@ -32,7 +34,8 @@ import { makeSegment, resetFor, type Segment } from '../tcp/segment.js';
 import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
-import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
+import { ConnectionTable } from './connection-table.js';
+import { addressKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { SynCookies } from './syn-cookies.js';
@@ -81,6 +84,14 @@ export interface StackOptions {
    */
   trustChecksums?: boolean;
   /**
+   * Checksum offload, as on the kernel's loopback: outgoing TCP checksums are not computed (the field
+   * is sent as zero) and incoming ones are not verified (implies trustChecksums). Only for a link that
+   * guarantees integrity between two offloading stacks (the simulator's, explicitly); never the
+   * default, never a real link. RFC 9293 §3.1 requires the checksum on the wire; an offloaded stack has
+   * no wire of its own.
+   */
+  checksumOffload?: boolean;
+  /**
    * Silence toward segments for closed ports (FreeBSD net.inet.tcp.blackhole, against port scans):
    * 0 answers them with RST as RFC 9293 §3.10.7.1 says (the default); 1 sends no RST in answer to a
    * segment with SYN set; 2 sends no RST for any segment to a closed port. A port with a listener is
@@ -100,6 +111,11 @@ export interface StackOptions {
   synCookies?: SynCookieMode;
 }
 
+const NO_ADDRESS6 = new Uint8Array(16);
+/** Size of the slabs packets are cut from (see Stack.packetSpace). */
+const SLAB_BYTES = 256 * 1024;
+const EMPTY_SEGMENT: Segment = makeSegment({ srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0 });
+
 export type StackEvent =
   /** A connection reached a listener's accept queue: `listener.accept()` returns it. */
   | { type: 'connection'; listener: Listener }
@@ -109,7 +125,10 @@ export type StackEvent =
 export class Stack implements ConnectionOwner {
   readonly addresses: IpAddress[];
   readonly counters = new StackCounters();
-  readonly config: TcpConfig;
+  /** The stack's settings (StackOptions.tcp resolved); read through `config`. */
+  private readonly cfg: TcpConfig;
+  /** A shared snapshot of cfg for new connections (see shareConfig); remade after `config` is handed out. */
+  private sharedConfig: TcpConfig | undefined;
   readonly limits: StackLimits;
   private readonly random: RandomSource;
   private readonly isn: IsnGenerator;
@@ -119,6 +138,8 @@ export class Stack implements ConnectionOwner {
   private readonly challengeAcks: ChallengeAckLimiter;
   private readonly ttl: number;
   private readonly trustChecksums: boolean;
+  /** StackOptions.checksumOffload. */
+  readonly checksumOffload: boolean;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
   /** StackOptions.synCookies. */
@@ -127,13 +148,25 @@ export class Stack implements ConnectionOwner {
   private cookies: SynCookies | undefined;
   private cookiesRotatedAt = 0;
   private ipId: number;
+  /** Reused by encode(): see there. */
+  private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; ecn: number };
+  private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; ecn: number };
+  private readonly spec: TcpPacketSpec;
+  private slab = new Uint8Array(0);
+  private slabUsed = 0;
 
-  private readonly conns = new Map<string, Connection>();
+  private readonly conns = new ConnectionTable();
   private readonly listeners = new Map<string, Listener>();
   /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
   private readonly out: Uint8Array[] = [];
   /** Connections that may have something to send. */
-  private readonly dirty = new Set<Connection>();
+  /**
+   * Connections that may have something to send, in the order they became so (Connection.dirty says
+   * whether one is in it; a cleared one is skipped). An array walked from `dirtyHead`, so polling
+   * allocates no iterator per packet.
+   */
+  private dirty: Connection[] = [];
+  private dirtyHead = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
@@ -142,14 +175,15 @@ export class Stack implements ConnectionOwner {
     this.addresses = opts.addresses.map(toAddress);
     if (this.addresses.length === 0) throw new RangeError('a stack needs at least one address');
     this.random = opts.random ?? new CryptoRandom();
-    this.config = resolveConfig(opts.tcp);
+    this.cfg = resolveConfig(opts.tcp);
     this.limits = { ...DEFAULT_STACK_LIMITS, ...opts.limits };
     this.isn = new IsnGenerator(this.random);
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
-    this.challengeAcks = new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.challengeAcks = new ChallengeAckLimiter(this.cfg.challengeAckLimit, this.cfg.challengeAckWindowMs);
     this.ttl = opts.ttl ?? 64;
-    this.trustChecksums = opts.trustChecksums ?? false;
+    this.checksumOffload = opts.checksumOffload ?? false;
+    this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
     this.blackhole = opts.blackhole ?? 0;
     if (this.blackhole !== 0 && this.blackhole !== 1 && this.blackhole !== 2) throw new RangeError('blackhole must be 0, 1 or 2');
     this.synCookies = opts.synCookies ?? 'on-overflow';
@@ -157,6 +191,19 @@ export class Stack implements ConnectionOwner {
       throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
     }
     this.ipId = this.random.nextUint32() & 0xffff;
+    this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, ecn: 0 };
+    this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, ecn: 0 };
+    // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
+    this.spec = { ip: this.ip4, tcp: EMPTY_SEGMENT, payload: undefined, tcpChecksum: this.checksumOffload ? 0 : undefined };
+  }
+
+  /**
+   * TCP settings for connections made from now on. Whoever gets this object may change it (a late
+   * sysctl), so the snapshot new connections share is remade on the next connection.
+   */
+  get config(): TcpConfig {
+    this.sharedConfig = undefined;
+    return this.cfg;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -211,9 +258,9 @@ export class Stack implements ConnectionOwner {
     const remoteEp: Endpoint = { address: raddr, port: remote.port };
     let lport = opts.localPort;
     if (lport === undefined || lport === 0) {
-      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.conns.has(connectionKey({ address: laddr, port: p }, remoteEp)) && !this.portListened(p, laddr));
+      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.conns.has(laddr, p, raddr, remote.port) && !this.portListened(p, laddr));
       if (lport === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free for this destination');
-    } else if (this.conns.has(connectionKey({ address: laddr, port: lport }, remoteEp))) {
+    } else if (this.conns.has(laddr, lport, raddr, remote.port)) {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }
     if (this.conns.size >= this.limits.maxConnections) throw new TcpError('EADDRINUSE', 'connection limit reached');
@@ -302,12 +349,9 @@ export class Stack implements ConnectionOwner {
     const seg: Segment = h as unknown as Segment;
     seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
-    const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
-    const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
-    const key = connectionKey(local, remote);
-    let conn = this.conns.get(key);
+    let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
-    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(local) && this.timeWaitReusable(conn, seg)) {
+    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(conn.local) && this.timeWaitReusable(conn, seg)) {
       // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old
       // connection, and there is a listener to open the new one (else TIME-WAIT answers it, as Linux's TCP_TW_SYN).
       c.tcp.TimeWaitReused++;
@@ -327,6 +371,9 @@ export class Stack implements ConnectionOwner {
       this.touched(conn, now);
       return;
     }
+    // No connection: the endpoints are made only on this path, the established one allocates none.
+    const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
+    const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
     const listener = this.findListener(local);
     if (listener) {
       if (pureSyn) {
@@ -362,7 +409,7 @@ export class Stack implements ConnectionOwner {
     const t = conn.tcb;
     const ts = syn.options.timestamp;
     const seqNewer = seqGt(syn.seq, t.rcvNxt);
-    const newUsesTimestamps = ts !== undefined && this.config.timestamps;
+    const newUsesTimestamps = ts !== undefined && this.cfg.timestamps;
     if (t.timestamps) {
       if (newUsesTimestamps) return seqGt(ts.value, t.tsRecent) || (ts.value === t.tsRecent && seqNewer);
       return seqNewer;
@@ -412,7 +459,7 @@ export class Stack implements ConnectionOwner {
    */
   private cookieSynAck(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
     const c = this.counters;
-    const cfg = this.config;
+    const cfg = this.cfg;
     c.tcp.InSegs++; // no TCB sees it
     if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) return;
     const v4 = typeof local.address === 'number';
@@ -473,7 +520,7 @@ export class Stack implements ConnectionOwner {
       c.SyncookiesFailed++;
       return false;
     }
-    const cfg = this.config;
+    const cfg = this.cfg;
     const ts = seg.options.timestamp;
     let wscale: number | undefined;
     let sackPermitted = false;
@@ -539,7 +586,7 @@ export class Stack implements ConnectionOwner {
       c.InErrorsIgnored++;
       return;
     }
-    const conn = this.conns.get(connectionKey({ address: q.src, port: q.srcPort }, { address: q.dst, port: q.dstPort }));
+    const conn = this.conns.get(q.src, q.srcPort, q.dst, q.dstPort);
     if (!conn || !conn.tcb.icmpError(m.error, q.seq, m.mtu, now)) {
       c.InErrorsIgnored++;
       return;
@@ -554,15 +601,22 @@ export class Stack implements ConnectionOwner {
       this.counters.ip.OutRequests++;
       return queued;
     }
-    for (const conn of this.dirty) {
-      const seg = conn.tcb.pollTransmit(now);
-      if (seg) {
-        this.counters.ip.OutRequests++;
-        return this.encode(conn.local, conn.remote, seg);
+    const dirty = this.dirty;
+    while (this.dirtyHead < dirty.length) {
+      const conn = dirty[this.dirtyHead];
+      if (conn.dirty) {
+        const seg = conn.tcb.pollTransmit(now);
+        if (seg) {
+          this.counters.ip.OutRequests++;
+          return this.encode(conn.local, conn.remote, seg);
+        }
+        conn.dirty = false;
+        this.settle(conn);
       }
-      this.dirty.delete(conn);
-      this.settle(conn);
+      this.dirtyHead++;
     }
+    dirty.length = 0;
+    this.dirtyHead = 0;
     return undefined;
   }
 
@@ -574,7 +628,7 @@ export class Stack implements ConnectionOwner {
   handleTimeout(now: number): void {
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
       conn.scheduledAt = undefined;
-      if (this.conns.get(conn.key) !== conn) continue;
+      if (!this.conns.holds(conn)) continue;
       const due = conn.tcb.pollTimeout();
       if (due !== undefined && due <= now) conn.tcb.handleTimeout(now);
       this.touched(conn, now);
@@ -599,7 +653,10 @@ export class Stack implements ConnectionOwner {
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
       this.events.push({ type: 'event', connection: conn, event: e });
     }
-    this.dirty.add(conn);
+    if (!conn.dirty) {
+      conn.dirty = true;
+      this.dirty.push(conn);
+    }
     this.settle(conn);
   }
 
@@ -607,7 +664,7 @@ export class Stack implements ConnectionOwner {
   private settle(conn: Connection): void {
     const tcb = conn.tcb;
     if (tcb.state === 'CLOSED') {
-      if (!this.dirty.has(conn)) this.forget(conn);
+      if (!conn.dirty) this.forget(conn);
       return;
     }
     const due = tcb.pollTimeout();
@@ -619,8 +676,8 @@ export class Stack implements ConnectionOwner {
   }
 
   private forget(conn: Connection): void {
-    if (this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
-    this.dirty.delete(conn);
+    this.conns.delete(conn);
+    conn.dirty = false;
     this.timers.remove(conn);
     conn.scheduledAt = undefined;
     const l = conn.listener;
@@ -632,9 +689,8 @@ export class Stack implements ConnectionOwner {
   }
 
   private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
-    const key = connectionKey(local, remote);
-    const conn = new Connection(tcb, local, remote, key, this, now);
-    this.conns.set(key, conn);
+    const conn = new Connection(tcb, local, remote, this, now);
+    this.conns.set(conn);
     return conn;
   }
 
@@ -645,7 +701,7 @@ export class Stack implements ConnectionOwner {
       ipVersion: (typeof local.address === 'number' ? 4 : 6) as 4 | 6,
       iss: this.isn.isn(local.address, local.port, remote.address, remote.port, now),
       tsOffset: this.tsOffsets.offset(local.address, local.port, remote.address, remote.port),
-      config: tcp ? { ...this.config, ...tcp } : this.config,
+      config: tcp ? { ...this.cfg, ...tcp } : (this.sharedConfig ??= shareConfig(this.cfg)),
       random: this.random,
       stats: this.counters.tcp,
       challengeAcks: this.challengeAcks,
@@ -656,16 +712,48 @@ export class Stack implements ConnectionOwner {
     return new Tcb(this.tcbOptions(local, remote, now, tcp));
   }
 
+  /**
+   * Build the IP packet for a segment. The spec objects are the stack's own, refilled per packet
+   * (encodeTcpPacket keeps no reference to them), so encoding allocates only the packet.
+   */
   private encode(local: Endpoint, remote: Endpoint, seg: Segment): Uint8Array {
     const id = (this.ipId = (this.ipId + 1) & 0xffff);
-    return encodeTcpPacket({
-      ip:
-        typeof local.address === 'number'
-          ? { version: 4, src: local.address, dst: remote.address as number, ttl: this.ttl, identification: id, ecn: seg.ipEcn ?? 0 }
-          : { version: 6, src: local.address, dst: remote.address as Uint8Array, hopLimit: this.ttl, ecn: seg.ipEcn ?? 0 },
-      tcp: seg,
-      payload: seg.payload,
-    });
+    const spec = this.spec;
+    if (typeof local.address === 'number') {
+      const ip = this.ip4;
+      ip.src = local.address;
+      ip.dst = remote.address as number;
+      ip.identification = id;
+      ip.ecn = seg.ipEcn ?? 0;
+      spec.ip = ip;
+    } else {
+      const ip = this.ip6;
+      ip.src = local.address;
+      ip.dst = remote.address as Uint8Array;
+      ip.ecn = seg.ipEcn ?? 0;
+      spec.ip = ip;
+    }
+    spec.tcp = seg;
+    spec.payload = seg.payload;
+    const packet = encodeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
+    this.slabUsed += (packet.length + 7) & ~7;
+    spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
+    spec.payload = undefined;
+    return packet;
+  }
+
+  /**
+   * Room for a packet of `length` bytes at `slabUsed` of the returned slab. Packets are cut from
+   * slabs (as Node pools small Buffers) rather than each getting an ArrayBuffer of its own, which
+   * costs more than encoding it; a slab is never written again once used up, so packets handed out
+   * stay as they were sent, and it is freed when no packet (or received payload view) holds it.
+   */
+  private packetSpace(length: number): Uint8Array {
+    if (this.slabUsed + length > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, length));
+      this.slabUsed = 0;
+    }
+    return this.slab;
   }
 
   private queueSegment(local: Endpoint, remote: Endpoint, seg: Segment): void {

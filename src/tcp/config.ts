@@ -216,7 +216,23 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   congestionControl: 'cubic',
 });
 
+/** Configs made by shareConfig: complete and checked. */
+const shared = new WeakSet<object>();
+
+/**
+ * A complete, checked config that many connections may share (a stack's, for its connections):
+ * resolveConfig of it gives each connection a view that reads the shared fields through its
+ * prototype and keeps its own changes (a socket's setNoDelay) to itself, instead of a copy of every
+ * field per connection. The shared object must not change afterwards: make a new one instead.
+ */
+export function shareConfig(c: TcpConfig): TcpConfig {
+  const copy = resolveConfig(c);
+  shared.add(copy);
+  return copy;
+}
+
 export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
+  if (overrides !== undefined && shared.has(overrides)) return Object.create(overrides) as TcpConfig;
   const c = { ...DEFAULT_TCP_CONFIG, ...overrides };
   if (c.minRtoMs > c.maxRtoMs) throw new RangeError('minRtoMs exceeds maxRtoMs');
   if (c.receiveBufferSize < 1 || c.sendBufferSize < 1) throw new RangeError('buffer sizes must be positive');

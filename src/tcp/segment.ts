@@ -24,16 +24,22 @@ export function segmentLength(seg: Segment): number {
 }
 
 export function makeSegment(fields: Partial<Segment> & Pick<Segment, 'srcPort' | 'dstPort'>): Segment {
-  return {
-    seq: 0,
-    ack: 0,
-    flags: 0,
-    window: 0,
-    urgentPointer: 0,
-    options: NO_OPTIONS,
-    payload: EMPTY_PAYLOAD,
-    ...fields,
+  // Field by field rather than a spread: this runs for every segment sent, and every segment made
+  // here has the same shape.
+  const seg: Segment = {
+    srcPort: fields.srcPort,
+    dstPort: fields.dstPort,
+    seq: fields.seq ?? 0,
+    ack: fields.ack ?? 0,
+    flags: fields.flags ?? 0,
+    window: fields.window ?? 0,
+    urgentPointer: fields.urgentPointer ?? 0,
+    options: fields.options ?? NO_OPTIONS,
+    payload: fields.payload ?? EMPTY_PAYLOAD,
   };
+  if (fields.checksum !== undefined) seg.checksum = fields.checksum;
+  if (fields.ipEcn !== undefined) seg.ipEcn = fields.ipEcn;
+  return seg;
 }
 
 /**

@@ -9,6 +9,16 @@ export class SendBuffer {
   private headOffset = 0;
   /** Bytes held. */
   length = 0;
+  /** Bytes consumed since the start: absolute positions make the cursor below survive `consume`. */
+  private consumed = 0;
+  /**
+   * Where the last slice began: chunk index and the absolute position of that chunk's first byte.
+   * Segments are cut in order, so the next slice starts at or after it, and finding it costs no walk
+   * over the chunks before it (a writer that fills the buffer an ACK's worth at a time leaves
+   * thousands of small chunks).
+   */
+  private cursor = 0;
+  private cursorStart = 0;
 
   constructor(public capacity: number) {}
 
@@ -29,6 +39,7 @@ export class SendBuffer {
   consume(n: number): void {
     n = Math.min(n, this.length);
     this.length -= n;
+    this.consumed += n;
     while (n > 0) {
       const c = this.chunks[this.head];
       const left = c.length - this.headOffset;
@@ -42,6 +53,7 @@ export class SendBuffer {
     }
     if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
+      this.cursor -= this.head;
       this.head = 0;
     }
   }
@@ -50,12 +62,20 @@ export class SendBuffer {
   slice(offset: number, len: number): Uint8Array {
     if (offset < 0 || len < 0 || offset + len > this.length) throw new RangeError(`slice ${offset}+${len} of ${this.length}`);
     if (len === 0) return EMPTY;
-    let i = this.head;
-    let at = offset + this.headOffset;
-    while (at >= this.chunks[i].length) at -= this.chunks[i++].length;
+    const target = this.consumed + offset;
+    let i = this.cursor;
+    let start = this.cursorStart;
+    if (i < this.head || start > target) {
+      i = this.head;
+      start = this.consumed - this.headOffset;
+    }
+    while (start + this.chunks[i].length <= target) start += this.chunks[i++].length;
+    this.cursor = i;
+    this.cursorStart = start;
+    let at = target - start;
     const first = this.chunks[i];
     if (at + len <= first.length) return first.subarray(at, at + len);
-    const out = new Uint8Array(len);
+    const out = this.copySpace(len);
     let filled = 0;
     while (filled < len) {
       const c = this.chunks[i++];
@@ -67,12 +87,35 @@ export class SendBuffer {
     return out;
   }
 
+  /**
+   * Room for a copied segment, cut from the shared slab (a segment's payload may be kept by whoever
+   * holds the segment, so a region is never reused), instead of an ArrayBuffer per copy.
+   */
+  private copySpace(len: number): Uint8Array {
+    if (copySlabUsed + len > copySlab.length) {
+      copySlab = new Uint8Array(Math.max(COPY_SLAB_BYTES, len));
+      copySlabUsed = 0;
+    }
+    const out = copySlab.subarray(copySlabUsed, copySlabUsed + len);
+    copySlabUsed += (len + 7) & ~7;
+    return out;
+  }
+
   clear(): void {
     this.chunks = [];
     this.head = 0;
     this.headOffset = 0;
     this.length = 0;
+    this.cursor = 0;
+    this.cursorStart = this.consumed;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The slab copies are cut from, shared by every send buffer: a region is handed out once and never
+ * written again, so sharing leaks nothing between connections and costs an idle one no memory.
+ */
+const COPY_SLAB_BYTES = 64 * 1024;
+let copySlab = EMPTY;
+let copySlabUsed = 0;

@@ -64,6 +64,23 @@ export function tcpChecksumValid(p: TcpPacket): boolean {
   return foldSum(sum) === 0xffff;
 }
 
+/**
+ * A copy of a TCP/IP packet with its TCP checksum computed (RFC 9293 §3.1): what a capture shows for
+ * a packet sent by a stack that offloads checksums. A packet that is not TCP over IP, or does not
+ * decode, comes back as it is (a copy).
+ */
+export function withTcpChecksum(packet: Uint8Array): Uint8Array {
+  const out = packet.slice();
+  const p = decodeTcpPacket(out);
+  if (!p.ok) return out;
+  out[p.segmentOffset + 16] = 0;
+  out[p.segmentOffset + 17] = 0;
+  const sum = checksumFinish(onesSum(out, p.segmentOffset, p.segmentOffset + p.segmentLength, tcpPseudoHeaderSum(p.ip, p.segmentLength)));
+  out[p.segmentOffset + 16] = sum >>> 8;
+  out[p.segmentOffset + 17] = sum & 0xff;
+  return out;
+}
+
 /** The payload as a view (no copy) into the packet's buffer. */
 export function tcpPayload(p: TcpPacket): Uint8Array {
   return p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength);

@@ -274,7 +274,7 @@ export class TablePrinter {
 
   constructor(names: string[], private readonly out: (line: string) => void = console.log) {
     const nameWidth = Math.max(COLUMNS[0].length, ...names.map((n) => n.length));
-    this.widths = [nameWidth, 9, 6, 13, 22, 9, 7, 0];
+    this.widths = [nameWidth, 9, 8, 15, 22, 9, 7, 0];
   }
 
   private line(cells: string[]): string {
@@ -322,16 +322,16 @@ export function jsonLine(r: Row): string {
 }
 
 /** Run every case of every suite that passes the filter; print as table or JSON lines. Returns the rows. */
-export async function runSuites(suites: BenchSuite[], opts: RunOptions): Promise<Row[]> {
+export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (line: string) => void = console.log): Promise<Row[]> {
   const selected = suites.flatMap((s) => s.cases).filter((c) => opts.filter === undefined || c.name.includes(opts.filter));
   if (selected.length === 0) {
     console.error(`no benchmark matches ${JSON.stringify(opts.filter)}`);
     process.exitCode = 1;
     return [];
   }
-  const table = opts.json ? undefined : new TablePrinter(selected.map((c) => c.name));
+  const table = opts.json ? undefined : new TablePrinter(selected.map((c) => c.name), out);
   if (table) {
-    console.log(`node ${process.version}, ${process.platform}/${process.arch}; median of ${opts.measure.trials} trials`);
+    out(`node ${process.version}, ${process.platform}/${process.arch}; each figure the median of its trials, beside a reference from the same run`);
     table.header();
   }
   const rows: Row[] = [];
@@ -339,7 +339,7 @@ export async function runSuites(suites: BenchSuite[], opts: RunOptions): Promise
     const row = await c.run(opts.measure);
     rows.push(row);
     if (table) table.row(row);
-    else console.log(jsonLine(row));
+    else out(jsonLine(row));
   }
   if (opts.check && rows.some((r) => meetsTarget(r) === false)) process.exitCode = 1;
   // Keeps every consumed result observable; on stderr so --json output stays clean.

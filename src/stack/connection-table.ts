@@ -1,0 +1,108 @@
+/**
+ * Connections by 4-tuple. The demultiplexer runs for every segment received, so an IPv4 lookup is
+ * numeric and allocates nothing: the ports and the low 21 bits of the remote address make one safe
+ * integer (53 bits), and the few connections that share it (remote addresses equal in those bits)
+ * are told apart by comparing the whole tuple. IPv6 tuples use a string key.
+ */
+import type { IpAddress } from '../wire/index.js';
+import type { Connection } from './connection.js';
+import { connectionKey, sameAddress } from './endpoint.js';
+
+const LOW21 = 0x1fffff;
+
+/** The numeric key of an IPv4 4-tuple (not unique: the remote address's high bits are left out). */
+function key4(localPort: number, remoteAddress: number, remotePort: number): number {
+  return (remotePort * 65536 + localPort) * 2097152 + (remoteAddress & LOW21); // at most 2^53 - 1
+}
+
+function matches(c: Connection, localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): boolean {
+  const l = c.local;
+  const r = c.remote;
+  return l.port === localPort && r.port === remotePort && sameAddress(r.address, remoteAddress) && sameAddress(l.address, localAddress);
+}
+
+export class ConnectionTable {
+  /** IPv4: one connection, or an array of those sharing a key. */
+  private readonly v4 = new Map<number, Connection | Connection[]>();
+  private readonly v6 = new Map<string, Connection>();
+  size = 0;
+
+  get(localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): Connection | undefined {
+    if (typeof remoteAddress !== 'number') {
+      return this.v6.get(connectionKey({ address: localAddress, port: localPort }, { address: remoteAddress, port: remotePort }));
+    }
+    const e = this.v4.get(key4(localPort, remoteAddress, remotePort));
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return matches(e, localAddress, localPort, remoteAddress, remotePort) ? e : undefined;
+    for (const c of e) if (matches(c, localAddress, localPort, remoteAddress, remotePort)) return c;
+    return undefined;
+  }
+
+  has(localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): boolean {
+    return this.get(localAddress, localPort, remoteAddress, remotePort) !== undefined;
+  }
+
+  /** Whether this very connection is the one filed under its tuple. */
+  holds(c: Connection): boolean {
+    return this.get(c.local.address, c.local.port, c.remote.address, c.remote.port) === c;
+  }
+
+  /** File a connection; one already filed under the same tuple is replaced. */
+  set(c: Connection): void {
+    const ra = c.remote.address;
+    if (typeof ra !== 'number') {
+      const k = connectionKey(c.local, c.remote);
+      if (!this.v6.has(k)) this.size++;
+      this.v6.set(k, c);
+      return;
+    }
+    const k = key4(c.local.port, ra, c.remote.port);
+    const e = this.v4.get(k);
+    if (e === undefined) {
+      this.v4.set(k, c);
+      this.size++;
+      return;
+    }
+    const list = Array.isArray(e) ? e : [e];
+    const i = list.findIndex((o) => matches(o, c.local.address, c.local.port, ra, c.remote.port));
+    if (i >= 0) list[i] = c;
+    else {
+      list.push(c);
+      this.size++;
+    }
+    this.v4.set(k, list.length === 1 ? list[0] : list);
+  }
+
+  /** Remove this connection if it is the one filed under its tuple. */
+  delete(c: Connection): void {
+    const ra = c.remote.address;
+    if (typeof ra !== 'number') {
+      const k = connectionKey(c.local, c.remote);
+      if (this.v6.get(k) === c) {
+        this.v6.delete(k);
+        this.size--;
+      }
+      return;
+    }
+    const k = key4(c.local.port, ra, c.remote.port);
+    const e = this.v4.get(k);
+    if (e === c) {
+      this.v4.delete(k);
+      this.size--;
+    } else if (Array.isArray(e)) {
+      const i = e.indexOf(c);
+      if (i < 0) return;
+      e.splice(i, 1);
+      this.size--;
+      this.v4.set(k, e.length === 1 ? e[0] : e);
+    }
+  }
+
+  *values(): IterableIterator<Connection> {
+    for (const e of this.v4.values()) {
+      if (Array.isArray(e)) yield* e;
+      else yield e;
+    }
+    yield* this.v6.values();
+  }
+}
