@@ -319,8 +319,8 @@ describe('the sender\'s reaction to ECE (RFC 3168 §6.1.2)', () => {
   function countResponses(t: Tcb): { n: number } {
     const c = { n: 0 };
     const cc = t.congestion;
-    const original = cc.onEcnEcho!.bind(cc);
-    cc.onEcnEcho = (inFlight, now) => {
+    const original = cc.onCongestionEvent.bind(cc);
+    cc.onCongestionEvent = (inFlight, now) => {
       c.n++;
       original(inFlight, now);
     };
