@@ -65,9 +65,21 @@ export class Rack {
     for (let i = this.head; i < this.starts.length; i++) {
       if (seqGe(this.starts[i], end)) break;
       if (seqLe(this.ends[i], start)) continue;
+      // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
+      // lower MTU took room) splits it: the rest keeps its own send time and marks.
+      if (seqLt(end, this.ends[i])) this.split(i, end);
       this.xmits[i] = now;
       this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
     }
+  }
+
+  /** Split record i at `at` (inside it) into two. */
+  private split(i: number, at: number): void {
+    this.starts.splice(i + 1, 0, at);
+    this.ends.splice(i + 1, 0, this.ends[i]);
+    this.xmits.splice(i + 1, 0, this.xmits[i]);
+    this.flags.splice(i + 1, 0, this.flags[i]);
+    this.ends[i] = at;
   }
 
   /**
@@ -88,9 +100,17 @@ export class Rack {
       this.xmitTs = xmit;
       this.endSeq = end;
     }
-    // Step 3: delivered below the highest delivered, never retransmitted: reordering.
-    if (this.fack !== undefined && seqLt(end, this.fack) && !(f & RETRANS)) this.reorderingSeen = true;
+    // Step 3: delivered below the highest delivered before this ACK, never retransmitted: reordering.
+    if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) this.reorderingSeen = true;
     if (this.fack === undefined || seqGt(end, this.fack)) this.fack = end;
+  }
+
+  /** RACK.fack before the ACK being processed (what one ACK delivers is not reordered among itself). */
+  private priorFack: number | undefined;
+
+  /** An ACK is about to be processed. */
+  beginAck(): void {
+    this.priorFack = this.fack;
   }
 
   /** SND.UNA moved to `una`: records below it were delivered (those not SACKed before, newly). */

@@ -706,7 +706,7 @@ export class Tcb {
   /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
   private handshakeRtt(now: number): void {
     if (this.handshakeUntimed) this.handshakeUntimed = false;
-    else if (this.retransmits === 0) this.rtt.sample(now - this.synSentAt);
+    else if (this.retransmits === 0) this.rttSample(now - this.synSentAt);
     else this.rtt.resetAfterHandshakeTimeout();
     this.retransmits = 0;
     this.retransmitAt = undefined;
@@ -1009,6 +1009,7 @@ export class Tcb {
     const unaBefore = this.sndUna;
     const sackedBefore = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
     let newlySacked = 0;
+    if (this.sackPermitted) this.rack.beginAck();
     if (this.sackPermitted && seg.options.sack && this.state !== 'SYN-RECEIVED') newlySacked = this.sackInput(seg.options.sack, ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
     else if (ack === this.sndUna && this.sndMax !== this.sndUna && this.isDuplicateAck(seg, newlySacked)) {
@@ -1965,6 +1966,8 @@ export class Tcb {
           this.persistAt = now + Math.min(this.config.persistMaxMs, Math.max(this.rtt.rto, this.config.persistMinMs) * 2 ** this.persistBackoff);
         }
         if (this.userTimeoutAt === undefined && this.config.userTimeoutMs !== undefined) this.userTimeoutAt = now + this.config.userTimeoutMs;
+        // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
+        if (!retransmission && this.lossTimerAt === undefined) this.armLossProbe(now);
         return seg;
       }
     }
