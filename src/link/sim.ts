@@ -62,11 +62,20 @@ export class LinkStats {
 
 export type LinkTap = (packet: Uint8Array, timeMs: number, from: Host) => void;
 
+/**
+ * A deterministic impairment chosen by the caller, per packet (for tests that must lose or delay one
+ * particular segment): 'drop' loses it (counted in `lost`), a number delays it by that many ms more
+ * (it may be overtaken), undefined lets the profile decide.
+ */
+export type LinkFilter = (packet: Uint8Array, timeMs: number, from: Host) => 'drop' | number | undefined;
+
 /** A point-to-point link between two hosts; each direction has its own profile and queue. */
 export class SimLink {
   up = true;
   readonly stats = new LinkStats();
   private readonly taps: LinkTap[] = [];
+  /** See LinkFilter; applied after the taps, before the profile's impairments. */
+  filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
 
@@ -113,6 +122,11 @@ export class SimLink {
       this.stats.downDrops++;
       return;
     }
+    const verdict = this.filter?.(packet, now, from);
+    if (verdict === 'drop') {
+      this.stats.lost++;
+      return;
+    }
     if (packet.length > p.mtu) {
       this.stats.tooBig++;
       net.tooBig(from, to, packet, p.mtu);
@@ -132,7 +146,7 @@ export class SimLink {
       }
       departure = this.busyUntil[dir] = start + (packet.length * 8000) / p.rateBps;
     }
-    let arrival = departure + p.delayMs + (p.jitterMs > 0 ? r.next() * p.jitterMs : 0);
+    let arrival = departure + p.delayMs + (p.jitterMs > 0 ? r.next() * p.jitterMs : 0) + (verdict ?? 0);
     if (p.reorder > 0 && r.chance(p.reorder)) {
       this.stats.reordered++;
       arrival += 1 + r.next() * 2 * p.delayMs;

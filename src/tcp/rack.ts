@@ -29,6 +29,8 @@ export class Rack {
   fack: number | undefined;
   /** RACK.reordering_seen. */
   reorderingSeen = false;
+  /** Segments found delivered out of order (the connection counts and resets this). */
+  reorderedSegments = 0;
   /** RACK.reo_wnd_mult and the recoveries it persists for (RFC 8985 §6.2 step 4, D-SACK adaptation). */
   reoWndMult = 1;
   private reoWndPersist = 0;
@@ -101,7 +103,10 @@ export class Rack {
       this.endSeq = end;
     }
     // Step 3: delivered below the highest delivered before this ACK, never retransmitted: reordering.
-    if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) this.reorderingSeen = true;
+    if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) {
+      this.reorderingSeen = true;
+      this.reorderedSegments++;
+    }
     if (this.fack === undefined || seqGt(end, this.fack)) this.fack = end;
   }
 

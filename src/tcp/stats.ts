@@ -45,7 +45,7 @@ export class TcpStats {
   /** Fast recoveries entered with SACK (RACK-detected loss) and without (NewReno's three duplicate ACKs). */
   TCPSackRecovery = 0;
   TCPRenoRecovery = 0;
-  /** Recoveries entered after reordering had been seen (RACK's reordering window in use). */
+  /** ACKs that showed reordering: a segment never retransmitted delivered below one delivered before (RFC 8985 §6.2 step 3). */
   TCPSACKReorder = 0;
   /** SACK blocks ignored: malformed, or outside SND.UNA..SND.MAX (RFC 2883 §4). */
   TCPSACKDiscard = 0;

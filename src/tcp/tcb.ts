@@ -1095,7 +1095,8 @@ export class Tcb {
         continue;
       }
       newly += this.sacks.add(l, r);
-      this.rack.onSack(l, r, now, this.minRtt);
+      // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
+      this.rack.onSack(l, this.finSeq !== undefined && r === this.finSeq ? seqAdd(r, 1) : r, now, this.minRtt);
     }
     return newly;
   }
@@ -1192,6 +1193,10 @@ export class Tcb {
     const delivered = Math.max(0, advanced + sacked - sackedBefore);
     if (advanced > 0) this.detectSpurious(seg, now);
     if (this.tlpHighSeq !== undefined && seqGe(this.sndUna, this.tlpHighSeq)) this.tlpAcked(now);
+    if (this.rack.reorderedSegments > 0) {
+      this.stats.TCPSACKReorder++;
+      this.rack.reorderedSegments = 0;
+    }
     if (this.sackPermitted) {
       // RFC 8985 §6.2: RACK on every ACK that delivered something.
       if (delivered > 0 || this.inRecovery) this.rackDetect(now);
@@ -1248,7 +1253,6 @@ export class Tcb {
     this.stats.TCPFastRetrans++;
     if (this.sackPermitted) this.stats.TCPSackRecovery++;
     else this.stats.TCPRenoRecovery++;
-    if (this.rack.reorderingSeen) this.stats.TCPSACKReorder++;
     // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
     if (this.ecnEnabled) this.ecnCwrPending = true;
     this.startUndo(false);
