@@ -50,6 +50,7 @@ export class Rack {
     this.flags.length = 0;
     this.head = 0;
     this.segsSacked = 0;
+    this.lost = 0;
     this.fack = undefined;
     this.xmitTs = -Infinity;
   }
@@ -71,6 +72,7 @@ export class Rack {
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.ends[i])) this.split(i, end);
       this.xmits[i] = now;
+      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
       this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
     }
   }
@@ -124,6 +126,7 @@ export class Rack {
       const i = this.head;
       if (this.flags[i] & SACKED) this.segsSacked--;
       else this.delivered(i, now, minRtt);
+      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
       this.head++;
     }
     if (this.head > 256 && this.head * 2 > this.starts.length) this.compact();
@@ -143,6 +146,7 @@ export class Rack {
       if (seqGe(this.starts[i], r)) break;
       if (this.flags[i] & SACKED) continue;
       if (seqGe(this.starts[i], l) && seqLe(this.ends[i], r)) {
+        if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
         this.flags[i] = (this.flags[i] | SACKED) & ~LOST;
         this.segsSacked++;
         this.delivered(i, now, minRtt);
@@ -190,6 +194,7 @@ export class Rack {
       if (remaining <= 0) {
         this.flags[i] = f | LOST;
         lost += seqDiff(this.ends[i], this.starts[i]);
+        this.lost += seqDiff(this.ends[i], this.starts[i]);
       } else if (remaining > this.reorderTimeout) {
         this.reorderTimeout = remaining;
       }
@@ -202,11 +207,16 @@ export class Rack {
   /** Forget the lost marks (a timeout resends everything; an undo found nothing lost). */
   clearLost(): void {
     for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~LOST;
+    this.lost = 0;
   }
 
-  /** RFC 8985 §6.3: after a retransmission timeout every unSACKed segment is lost. */
-  markAllLost(): void {
-    for (let i = this.head; i < this.starts.length; i++) if (!(this.flags[i] & SACKED)) this.flags[i] |= LOST;
+  /**
+   * Forget what was SACKed (the peer reneged, RFC 2018 §8: it may discard data it SACKed): those
+   * segments count as outstanding again.
+   */
+  clearSacked(): void {
+    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~SACKED;
+    this.segsSacked = 0;
   }
 
   /**
@@ -214,6 +224,7 @@ export class Rack {
    * `endOf` to read it.
    */
   firstLost(): number {
+    if (this.lost === 0) return -1;
     for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) return i;
     return -1;
   }
@@ -229,10 +240,11 @@ export class Rack {
 
   /** Bytes marked lost and not yet sent again (RFC 6675's pipe leaves them out). */
   lostBytes(): number {
-    let n = 0;
-    for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) n += seqDiff(this.ends[i], this.starts[i]);
-    return n;
+    return this.lost;
   }
+
+  /** Octets in records marked lost (kept as the marks change: pipe asks for it on every send). */
+  private lost = 0;
 
   /** The last record (the tail segment, for a loss probe): its index, or -1. */
   last(): number {

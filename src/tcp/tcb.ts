@@ -1595,6 +1595,13 @@ export class Tcb {
       this.recover = this.sndMax;
       this.renoSacked = 0;
       this.rack.clearLost();
+      if (this.retransmits >= 2 && this.sacks.rangeCount > 0) {
+        // A second timeout with nothing acknowledged: the peer may have reneged on what it SACKed
+        // (RFC 2018 §8 allows it to discard that data), so send that again too (as Linux does on
+        // reneging). Until then the scoreboard is kept (RFC 6675 §5.1).
+        this.sacks.clear();
+        this.rack.clearSacked();
+      }
       this.lossTimerAt = undefined;
       this.tlpHighSeq = undefined;
       this.tlpPending = false;
