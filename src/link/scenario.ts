@@ -35,6 +35,8 @@ export interface SimTransferSpec {
   ackDelayMs?: number;
   /** The receiving applications read this many bits per second (default: all at once). */
   readRateBps?: number;
+  /** The receiving applications read nothing from `fromMs` to `toMs` of virtual time. */
+  readPause?: { fromMs: number; toMs: number };
   /** Other TCP settings of both hosts (a spec with these has no exact `synack sim` equivalent). */
   tcp?: Partial<TcpConfig>;
   /** Limits (see runTransfer). */
@@ -66,7 +68,7 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   if (spec.partition) link.partition(spec.partition.fromMs, spec.partition.toMs);
   prepare?.(link, net);
   const { up, down } = bytesEachWay(spec.direction, spec.bytes);
-  const report = runTransfer(net, { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps }, { maxMs: spec.maxMs, maxSteps: spec.maxSteps });
+  const report = runTransfer(net, { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps, readPause: spec.readPause }, { maxMs: spec.maxMs, maxSteps: spec.maxSteps });
   return { report, net, link, profile };
 }
 
@@ -76,6 +78,7 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
  */
 export function simCommand(spec: SimTransferSpec): string | undefined {
   if (spec.tcp && Object.keys(spec.tcp).length > 0) return undefined;
+  if (spec.readPause) return undefined;
   const p = spec.link ?? {};
   const args = ['synack', 'sim', '--seed', String(spec.seed), '--bytes', String(spec.bytes), '--direction', spec.direction];
   const opt = (name: string, v: number | undefined, dflt: number) => {

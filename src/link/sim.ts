@@ -66,6 +66,12 @@ export type LinkTap = (packet: Uint8Array, timeMs: number, from: Host) => void;
 export type LinkDropReason = 'loss' | 'queue' | 'corrupt' | 'partition' | 'too-big';
 /** Called after the tap, for a packet the link will not deliver (or delivers corrupted: 'corrupt'). */
 export type LinkDropTap = (packet: Uint8Array, timeMs: number, from: Host, reason: LinkDropReason) => void;
+/**
+ * A deterministic impairment chosen by the caller, per packet (for tests that must lose or delay one
+ * particular segment): 'drop' loses it (counted in `lost`), a number delays it by that many ms more
+ * (it may be overtaken), undefined lets the profile decide.
+ */
+export type LinkFilter = (packet: Uint8Array, timeMs: number, from: Host) => 'drop' | number | undefined;
 
 /** A point-to-point link between two hosts; each direction has its own profile and queue. */
 export class SimLink {
@@ -73,6 +79,8 @@ export class SimLink {
   readonly stats = new LinkStats();
   private readonly taps: LinkTap[] = [];
   private dropTaps: LinkDropTap[] | undefined;
+  /** See LinkFilter; applied after the taps, before the profile's impairments. */
+  filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
 
@@ -133,6 +141,12 @@ export class SimLink {
       this.dropped(packet, now, from, 'partition');
       return;
     }
+    const verdict = this.filter?.(packet, now, from);
+    if (verdict === 'drop') {
+      this.stats.lost++;
+      this.dropped(packet, now, from, 'loss');
+      return;
+    }
     if (packet.length > p.mtu) {
       this.stats.tooBig++;
       this.dropped(packet, now, from, 'too-big');
@@ -155,7 +169,7 @@ export class SimLink {
       }
       departure = this.busyUntil[dir] = start + (packet.length * 8000) / p.rateBps;
     }
-    let arrival = departure + p.delayMs + (p.jitterMs > 0 ? r.next() * p.jitterMs : 0);
+    let arrival = departure + p.delayMs + (p.jitterMs > 0 ? r.next() * p.jitterMs : 0) + (verdict ?? 0);
     if (p.reorder > 0 && r.chance(p.reorder)) {
       this.stats.reordered++;
       arrival += 1 + r.next() * 2 * p.delayMs;

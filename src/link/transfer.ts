@@ -49,6 +49,8 @@ export interface TransferOptions {
    * persist timer) and window updates into play. Default: everything, as soon as it arrives.
    */
   readRateBps?: number;
+  /** The receiving applications read nothing from `fromMs` until `toMs` (virtual time), then go on. */
+  readPause?: { fromMs: number; toMs: number };
 }
 
 /** A paced reader reads every this many ms. */
@@ -270,8 +272,25 @@ export class TransferSession {
     if (e.connection === this.server.conn) this.sideEvent(this.server, e.event);
   }
 
+  private readonly resumePending = new Set<Side>();
+
   /** The application reads: at once, or on its own schedule when paced (readRateBps). */
   private read(side: Side, now: number): void {
+    const pause = this.opts.readPause;
+    if (pause && now >= pause.fromMs && now < pause.toMs) {
+      // The application is not reading: look again when the pause ends.
+      if (this.resumePending.has(side)) return;
+      this.resumePending.add(side);
+      const host = side === this.client ? this.opts.client : this.opts.server;
+      this.net.at(pause.toMs, () => {
+        this.resumePending.delete(side);
+        const t = this.net.currentTime();
+        this.read(side, t);
+        host.kick();
+        this.check(t);
+      });
+      return;
+    }
     if (this.opts.readRateBps === undefined) {
       side.drain(now);
       return;
@@ -283,6 +302,10 @@ export class TransferSession {
     this.net.at(now + READ_INTERVAL_MS, () => {
       side.tickPending = false;
       const t = this.net.currentTime();
+      if (pause && t >= pause.fromMs && t < pause.toMs) {
+        this.read(side, t);
+        return;
+      }
       if (side.drain(t, chunk) > 0) host.kick(); // reading may open the window: a window update to send
       this.check(t);
       if (side.conn && side.conn.tcb.readableLength > 0) this.read(side, t);

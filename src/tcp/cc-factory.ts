@@ -3,6 +3,7 @@
  */
 import type { CongestionController } from './congestion.js';
 import { CubicController } from './cubic.js';
+import { NewRenoController } from './newreno.js';
 
 export type CongestionControlName = 'cubic' | 'newreno';
 
@@ -11,10 +12,7 @@ export function createCongestionController(name: CongestionControlName, mss: num
     case 'cubic':
       return new CubicController(mss);
     case 'newreno':
-      // MERGE: return new NewRenoController(mss) (import { NewRenoController } from './newreno.js'),
-      // once the branch rewriting newreno.ts onto CongestionController is merged.
-      // TODO: CUBIC stands in until then.
-      return new CubicController(mss);
+      return new NewRenoController(mss);
     default:
       throw new RangeError(`unknown congestion controller '${String(name)}'`);
   }

@@ -19,6 +19,8 @@ export interface TcpConfig {
   timestamps: boolean;
   /** Offer SACK (RFC 2018). */
   sack: boolean;
+  /** Tail loss probes when SACK is in use (RFC 8985 §7; Linux's tcp_early_retrans = 3): on. */
+  tailLossProbe: boolean;
   /** RFC 7323 §3.2: once timestamps are in use, drop non-RST segments that lack them (a SHOULD). */
   requireTimestamps: boolean;
   /** RFC 6298 §2.1: 1 s. */
@@ -179,6 +181,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   windowScale: 'auto',
   timestamps: true,
   sack: true,
+  tailLossProbe: true,
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,

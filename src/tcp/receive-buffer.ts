@@ -106,6 +106,59 @@ export class ReceiveBuffer {
     return rcvNxt;
   }
 
+  /** The out-of-order block found by `blockContaining` (adjacent pieces merged). */
+  blockLeft = 0;
+  blockRight = 0;
+
+  /**
+   * Find the out-of-order block (maximal run of held octets) that contains `seq`; false if none.
+   * The block is left in blockLeft/blockRight (no allocation: this runs for every SACK sent).
+   */
+  blockContaining(seq: number): boolean {
+    let found = false;
+    for (let i = 0; i < this.ooo.length; i++) {
+      const p = this.ooo[i];
+      const end = seqAdd(p.seq, p.data.length);
+      if (found) {
+        if (p.seq !== this.blockRight) return true;
+        this.blockRight = end;
+        continue;
+      }
+      if (i === 0 || p.seq !== this.blockRight) this.blockLeft = p.seq;
+      this.blockRight = end;
+      if (seqDiff(seq, this.blockLeft) >= 0 && seqDiff(end, seq) > 0) found = true;
+    }
+    return found;
+  }
+
+  /** Out-of-order blocks (maximal runs of held octets). */
+  blockCount(): number {
+    let n = 0;
+    let right = 0;
+    for (let i = 0; i < this.ooo.length; i++) {
+      const p = this.ooo[i];
+      if (i === 0 || p.seq !== right) n++;
+      right = seqAdd(p.seq, p.data.length);
+    }
+    return n;
+  }
+
+  /** The `n`th out-of-order block's edges through blockLeft/blockRight. */
+  blockAt(n: number): boolean {
+    let k = -1;
+    for (let i = 0; i < this.ooo.length; i++) {
+      const p = this.ooo[i];
+      const end = seqAdd(p.seq, p.data.length);
+      if (i === 0 || p.seq !== this.blockRight) {
+        if (k === n) return true;
+        k++;
+        this.blockLeft = p.seq;
+      }
+      this.blockRight = end;
+    }
+    return k === n;
+  }
+
   /** Out-of-order ranges [left, right) in sequence order: the raw material of SACK blocks. */
   outOfOrderRanges(): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];

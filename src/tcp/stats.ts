@@ -42,4 +42,27 @@ export class TcpStats {
   DupAcks = 0;
   /** Fast retransmits: recoveries entered on the third duplicate ACK (RFC 5681 §3.2; Linux's TCPFastRetrans counts their segments). */
   TCPFastRetrans = 0;
+  /** Fast recoveries entered with SACK (RACK-detected loss) and without (NewReno's three duplicate ACKs). */
+  TCPSackRecovery = 0;
+  TCPRenoRecovery = 0;
+  /** ACKs that showed reordering: a segment never retransmitted delivered below one delivered before (RFC 8985 §6.2 step 3). */
+  TCPSACKReorder = 0;
+  /** SACK blocks ignored: malformed, or outside SND.UNA..SND.MAX (RFC 2883 §4). */
+  TCPSACKDiscard = 0;
+  /** D-SACK blocks received (RFC 2883). */
+  TCPDSACKRecv = 0;
+  /** D-SACK blocks sent: for data below RCV.NXT, and for out-of-order data already held. */
+  TCPDSACKOldSent = 0;
+  TCPDSACKOfoSent = 0;
+  /** SACK blocks sent (D-SACK blocks included). */
+  TCPSackBlocksSent = 0;
+  /** Tail loss probes sent (RFC 8985 §7), and those that repaired a loss. */
+  TCPLossProbes = 0;
+  TCPLossProbeRecovery = 0;
+  /** Window reductions undone: all retransmissions D-SACKed (RFC 3708), or timestamps (RFC 3522) in fast recovery. */
+  TCPDSACKUndo = 0;
+  TCPFullUndo = 0;
+  /** Retransmission timeouts found spurious by timestamps (RFC 3522), and every undo of a reduction. */
+  TCPSpuriousRTOs = 0;
+  TCPLossUndo = 0;
 }

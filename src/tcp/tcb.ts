@@ -20,8 +20,11 @@ import {
   type TcpOptions,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
-import type { CongestionControl } from './congestion.js';
-import { NewRenoCongestionControl } from './newreno.js';
+import type { AckSample, CongestionController } from './congestion.js';
+import { createCongestionController } from './cc-factory.js';
+import { Prr } from './prr.js';
+import { Rack } from './rack.js';
+import { SackBlockKind, SackScoreboard } from './scoreboard.js';
 import { defaultSendMss, mssForMtu, resolveConfig, rfc5961RstChecks, rfc5961SynChecks, windowScaleFor, type TcpConfig } from './config.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { CryptoRandom, type RandomSource } from './random.js';
@@ -63,8 +66,11 @@ export interface TcbOptions {
   /** Shared with the stack; a TCB on its own gets its own. */
   stats?: TcpStats;
   challengeAcks?: ChallengeAckLimiter;
-  /** Congestion control; default NewReno (RFC 5681 with RFC 6582 fast recovery; BasicCongestionControl has no fast recovery). */
-  congestion?: (mss: number) => CongestionControl;
+  /**
+   * Congestion control (the window arithmetic only; loss detection and recovery are the TCB's).
+   * Default NewReno (RFC 5681).
+   */
+  congestion?: (mss: number) => CongestionController;
 }
 
 /** What a SYN cookie and its timestamp carried back (see `Tcb.fromCookie`). */
@@ -99,6 +105,8 @@ const CE = 3;
 const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
+/** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */
+const WC_DEL_ACK_MS = 200;
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
 
@@ -210,13 +218,59 @@ export class Tcb {
   connectTimeoutAt: number | undefined;
 
   readonly rtt: RttEstimator;
-  readonly congestion: CongestionControl;
+  readonly congestion: CongestionController;
   /** Consecutive retransmission timeouts without progress. */
   retransmits = 0;
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
   dupAckCount = 0;
-  /** Send the segment at SND.UNA again at the next pollTransmit (fast retransmit, or a partial ACK's). */
+  /** Send the segment at SND.UNA again at the next pollTransmit (NewReno's fast retransmit, or a partial ACK's). */
   private fastRetransmitPending = false;
+
+  // Loss recovery (RFC 6675, RFC 8985, RFC 6582, RFC 6937).
+  /** The peer's SACK blocks (RFC 2018, RFC 6675 §3's scoreboard). */
+  readonly sacks = new SackScoreboard();
+  /** RACK (RFC 8985): per-segment send times, time-based loss detection. Used when SACK is negotiated. */
+  readonly rack = new Rack();
+  readonly prr = new Prr();
+  /** In fast recovery (RFC 6675 §5 / RFC 6582): between the loss detected and `recover` acknowledged. */
+  inRecovery = false;
+  /** RecoveryPoint (RFC 6675) / `recover` (RFC 6582), kept as SND.MAX at the start (one past the RFC's). */
+  recover: number | undefined;
+  /** Without SACK: octets the duplicate ACKs say reached the peer above SND.UNA (one SMSS each, Linux's reno sacked_out). */
+  private renoSacked = 0;
+  /** Partial ACKs in this NewReno recovery (the first restarts the timer, RFC 6582 §3.2 step 5). */
+  private partialAcks = 0;
+  /** RACK's reorder timer, or TLP's probe timeout (RFC 8985 §6.3, §7.2): a deadline or undefined. */
+  lossTimerAt: number | undefined;
+  /** What lossTimerAt is for. */
+  private lossTimerKind: 'reorder' | 'probe' = 'probe';
+  /** TLPRxtOut / TLPHighRxt (RFC 8985 §7): a probe is out, until SEG.ACK passes this SND.MAX. */
+  private tlpHighSeq: number | undefined;
+  /** The probe was a retransmission (so a D-SACK of it shows there was no loss). */
+  private tlpRetrans = false;
+  /** Send a loss probe at the next pollTransmit. */
+  private tlpPending = false;
+  /** Spurious-retransmission detection for the latest reduction (RFC 3522 Eifel, RFC 3708 D-SACK). */
+  private undoTsval: number | undefined;
+  /** The first retransmission of the episode is still to go (its TSval becomes undoTsval). */
+  private undoArmed = false;
+  /** Retransmissions of this episode not yet shown spurious by a D-SACK (Linux's undo_retrans); -1 when undo is off. */
+  private undoRetrans = -1;
+  /** The reduction being undone came from a timeout. */
+  private undoAfterRto = false;
+  /** One ACK sample object, reused (no allocation per ACK). */
+  private readonly ackSample: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
+  /** Smallest RTT sample (ms), for RACK and the controller. */
+  minRtt: number | undefined;
+  /** The last RTT sample this ACK gave, for the AckSample. */
+  private lastRttSample: number | undefined;
+
+  // Receiver side of SACK (RFC 2018 §4, RFC 2883).
+  /** Left edges of out-of-order blocks, most recently changed first (RFC 2018 §4's block order). */
+  private sackRecent: number[] = [];
+  /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
+  private dsackLeft: number | undefined;
+  private dsackRight = 0;
   /** Retransmission timeouts on this connection (the name is older than fast retransmit). */
   totalRetransmits = 0;
   private persistBackoff = 0;
@@ -267,7 +321,7 @@ export class Tcb {
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
-    this.congestion = (opts.congestion ?? ((mss) => new NewRenoCongestionControl(mss)))(this.sendMss);
+    this.congestion = opts.congestion ? opts.congestion(this.sendMss) : createCongestionController(this.config.congestionControl, this.sendMss);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -652,7 +706,7 @@ export class Tcb {
   /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
   private handshakeRtt(now: number): void {
     if (this.handshakeUntimed) this.handshakeUntimed = false;
-    else if (this.retransmits === 0) this.rtt.sample(now - this.synSentAt);
+    else if (this.retransmits === 0) this.rttSample(now - this.synSentAt);
     else this.rtt.resetAfterHandshakeTimeout();
     this.retransmits = 0;
     this.retransmitAt = undefined;
@@ -710,7 +764,10 @@ export class Tcb {
       if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
         if (!rst) {
           this.stats.TCPOutOfWindowAcks++;
-          if (seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt)) this.stats.TCPDupData++;
+          if (seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt)) {
+            this.stats.TCPDupData++;
+            this.noteDuplicate(seg.seq, seqAdd(seg.seq, seg.payload.length), true);
+          }
           // A bare ACK one octet behind RCV.NXT comes from a peer in zero-window probing whose probe
           // octet we accepted (its ACKs carry SEQ = SND.NXT, the probe's octet: it cannot know the probe
           // got in), or one whose data reached the edge of our window (see dataSegment). Its
@@ -755,6 +812,8 @@ export class Tcb {
       this.ackNow = true;
       if (f & TcpFlag.SYN) this.bareAck = true;
     }
+    // Data partly below RCV.NXT: its old part arrived twice (RFC 2883 §4).
+    if (seg.payload.length > 0 && seqLt(seg.seq, this.rcvNxt) && !(seg.flags & TcpFlag.SYN)) this.noteDuplicate(seg.seq, this.rcvNxt, true);
     seg = this.trimToWindow(seg, wnd);
     this.heardFromPeer(now);
 
@@ -947,11 +1006,17 @@ export class Tcb {
       return false;
     }
     if (this.ecnEnabled && seg.flags & TcpFlag.ECE) this.ecnEchoed(ack, now);
+    const unaBefore = this.sndUna;
+    const sackedBefore = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    let newlySacked = 0;
+    if (this.sackPermitted) this.rack.beginAck();
+    if (this.sackPermitted && seg.options.sack && this.state !== 'SYN-RECEIVED') newlySacked = this.sackInput(seg.options.sack, ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
-    else if (ack === this.sndUna && this.sndMax !== this.sndUna && seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << this.sndShift === this.sndWnd) {
-      this.stats.DupAcks++; // RFC 5681 §2's duplicate ACK
-      this.dupAck(now);
+    else if (ack === this.sndUna && this.sndMax !== this.sndUna && this.isDuplicateAck(seg, newlySacked)) {
+      this.stats.DupAcks++;
+      this.dupAck();
     }
+    if (isSynchronized(this.state)) this.lossRecoveryOnAck(seg, unaBefore, sackedBefore, now);
     if (seqLe(this.sndUna, ack)) {
       // Window update (§3.10.7.4): only from a segment at least as new as the last one used.
       if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
@@ -991,18 +1056,68 @@ export class Tcb {
   }
 
   /**
-   * A duplicate ACK: the congestion controller's fast retransmit and recovery decide (RFC 5681 §3.2,
-   * RFC 6582); limited transmit (RFC 3042) lets the first two send new data (see dataSegment).
+   * RFC 5681 §2's duplicate ACK: data outstanding, no data, no SYN or FIN, SEG.ACK = SND.UNA and the
+   * same window. With SACK, RFC 6675 §2's: it must SACK octets not SACKed before, which also keeps
+   * a duplicated ACK packet (same SACK blocks) from counting twice.
    */
-  private dupAck(now: number): void {
+  private isDuplicateAck(seg: Segment, newlySacked: number): boolean {
+    if (this.sackPermitted) return newlySacked > 0;
+    return seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << this.sndShift === this.sndWnd;
+  }
+
+  /**
+   * A duplicate ACK. Without SACK it stands for one segment that left the network (RFC 6675's
+   * DupAck, Linux's reno sacked_out); limited transmit (RFC 3042) lets the first two send new data.
+   */
+  private dupAck(): void {
     this.dupAckCount++;
-    const recovery = this.congestion.recovery;
-    if (!recovery) return;
-    if (recovery.onDupAck(this.dupAckCount, seqDiff(this.sndMax, this.sndUna), this.sndUna, this.sndMax, now) === 'retransmit') {
-      this.fastRetransmitPending = true;
-      this.stats.TCPFastRetrans++;
-      // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
-      if (this.ecnEnabled) this.ecnCwrPending = true;
+    if (!this.sackPermitted) {
+      const flight = seqDiff(this.sndMax, this.sndUna);
+      this.renoSacked = Math.min(this.renoSacked + this.sendMss, Math.max(0, flight - this.sendMss));
+    }
+  }
+
+  /**
+   * The peer's SACK blocks (RFC 2018 §4): validated (RFC 2883 §4: D-SACK; blocks outside
+   * SND.UNA..SND.MAX ignored), recorded in the scoreboard and RACK. Returns the octets newly SACKed.
+   */
+  private sackInput(blocks: ReadonlyArray<readonly [number, number]>, ack: number, now: number): number {
+    let newly = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const kind = SackScoreboard.classify(blocks, i, ack, this.sndUna, this.sndMax);
+      if (kind === SackBlockKind.Invalid) {
+        this.stats.TCPSACKDiscard++;
+        continue;
+      }
+      const [l, r] = blocks[i];
+      if (kind === SackBlockKind.Duplicate) {
+        this.dsackInput(l, r, now);
+        continue;
+      }
+      newly += this.sacks.add(l, r);
+      // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
+      this.rack.onSack(l, this.finSeq !== undefined && r === this.finSeq ? seqAdd(r, 1) : r, now, this.minRtt);
+    }
+    return newly;
+  }
+
+  /** A D-SACK (RFC 2883): the peer got [l, r) twice. */
+  private dsackInput(l: number, r: number, now: number): void {
+    this.stats.TCPDSACKRecv++;
+    this.rack.onDsack(this.sndUna, this.sndMax);
+    // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
+    // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
+    // cannot keep pushing the retransmission timer away.
+    if (this.tlpHighSeq !== undefined && this.tlpRetrans && seqLt(l, this.tlpHighSeq)) this.tlpRetrans = false;
+    // RFC 3708: each retransmission of the episode the peer reports as a duplicate was unnecessary;
+    // when all of them were, so was the reduction.
+    if (this.undoRetrans > 0 && this.recover !== undefined && seqLt(l, this.recover)) {
+      this.undoRetrans -= Math.max(1, Math.ceil(seqDiff(r, l) / this.sendMss));
+      if (this.undoRetrans <= 0) {
+        this.undoRetrans = -1;
+        this.stats.TCPDSACKUndo++;
+        this.undoReduction(now);
+      }
     }
   }
 
@@ -1014,15 +1129,19 @@ export class Tcb {
     this.sendBuffer.consume(acked - finCovered);
     this.dupAckCount = 0;
     let restartTimer = true;
-    const recovery = this.congestion.recovery;
-    if (recovery?.inRecovery) {
-      // RFC 6582 §3.2 steps 3 and 5: a full ACK ends recovery; a partial one retransmits the next
-      // hole, and only the first restarts the retransmission timer.
-      const action = recovery.onRecoveryAck(acked, seqDiff(this.sndMax, this.sndUna), ack, now);
-      if (action) this.fastRetransmitPending = true;
-      if (action === 'retransmit') restartTimer = false;
+    if (this.sackPermitted) {
+      this.sacks.advance(ack);
+      this.rack.onCumulativeAck(ack, now, this.minRtt);
     } else {
-      this.congestion.onAck(acked, seqDiff(this.sndMax, this.sndUna), now);
+      // The cumulative ACK covers the hole and the segments the duplicate ACKs stood for (Linux's
+      // tcp_remove_reno_sacks: all but one acknowledged segment had been counted already).
+      this.renoSacked = Math.max(0, this.renoSacked - Math.max(0, acked - this.sendMss));
+      if (this.inRecovery && this.recover !== undefined && seqLt(ack, this.recover)) {
+        // RFC 6582 §3.2 step 5 (partial ACK): retransmit the next unacknowledged segment; only the
+        // first partial ACK restarts the retransmission timer ("Impatient" variant).
+        this.fastRetransmitPending = true;
+        if (this.partialAcks++ > 0) restartTimer = false;
+      }
     }
     this.sndUna = ack;
     if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
@@ -1037,9 +1156,9 @@ export class Tcb {
       // the receiver echoes the older TSval and the "RTT" includes our own backed-off timeout. Taking
       // it inflates SRTT and the RTO, whose next timeout inflates the next sample: under heavy loss
       // the RTO climbed to its 120 s maximum on a 2 ms path. No sample, as Karn would have it.
-      if (this.retransmitTsval === undefined || seqGe(ts.echo, this.retransmitTsval)) this.rtt.sample(seqDiff(this.tsNow(now), ts.echo));
+      if (this.retransmitTsval === undefined || seqGe(ts.echo, this.retransmitTsval)) this.rttSample(seqDiff(this.tsNow(now), ts.echo));
     } else if (this.rttSeq !== undefined && seqGt(ack, this.rttSeq)) {
-      this.rtt.sample(now - this.rttStart);
+      this.rttSample(now - this.rttStart);
       this.rttSeq = undefined;
     }
     if (this.retransmitTsval !== undefined && seqGe(this.sndUna, this.retransmitHigh)) this.retransmitTsval = undefined;
@@ -1053,6 +1172,216 @@ export class Tcb {
       this.sendRefused = false;
       this.emit({ type: 'writable' });
     }
+  }
+
+
+  private rttSample(ms: number): void {
+    this.rtt.sample(ms);
+    this.lastRttSample = ms;
+    if (this.minRtt === undefined || ms < this.minRtt) this.minRtt = ms;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Loss recovery (sender): RACK-TLP with SACK (RFC 8985), NewReno without (RFC 6582), PRR in both
+  // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
+
+  /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
+  private lossRecoveryOnAck(seg: Segment, unaBefore: number, sackedBefore: number, now: number): void {
+    const advanced = seqDiff(this.sndUna, unaBefore);
+    const sacked = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    // RFC 6937 §3 DeliveredData: the change in SND.UNA plus the change in SACKed octets.
+    const delivered = Math.max(0, advanced + sacked - sackedBefore);
+    if (advanced > 0) this.detectSpurious(seg, now);
+    if (this.tlpHighSeq !== undefined && seqGe(this.sndUna, this.tlpHighSeq)) this.tlpAcked(now);
+    if (this.rack.reorderedSegments > 0) {
+      this.stats.TCPSACKReorder++;
+      this.rack.reorderedSegments = 0;
+    }
+    if (this.sackPermitted) {
+      // RFC 8985 §6.2: RACK on every ACK that delivered something.
+      if (delivered > 0 || this.inRecovery) this.rackDetect(now);
+    } else if (!this.inRecovery && this.dupAckCount === 3 && advanced === 0 && (this.recover === undefined || seqGe(this.sndUna, this.recover))) {
+      // RFC 6582 §3.2 step 2 (RFC 5681 §3.2): the third duplicate ACK, not of data sent before the
+      // last recovery or timeout: fast retransmit.
+      this.enterRecovery(now);
+      this.fastRetransmitPending = true;
+    }
+    if (this.inRecovery) {
+      if (this.recover !== undefined && seqGe(this.sndUna, this.recover)) this.exitRecovery(now);
+      else this.congestion.cwnd = this.prr.onAck(delivered, this.pipe(), this.congestion.ssthresh, this.sendMss);
+    } else if (advanced > 0) {
+      const sample = this.ackSample;
+      sample.delivered = delivered;
+      sample.inFlight = seqDiff(this.sndMax, unaBefore);
+      sample.ack = this.sndUna;
+      sample.sndNxt = this.sndMax;
+      sample.rttMs = this.lastRttSample;
+      sample.minRttMs = this.minRtt;
+      sample.cwndLimited = sample.inFlight + this.sendMss >= this.congestion.cwnd;
+      sample.now = now;
+      this.congestion.onAck(sample);
+    }
+    this.lastRttSample = undefined;
+    if (!this.inRecovery && advanced > 0) this.renoSacked = 0;
+    this.armLossProbe(now);
+  }
+
+  /** RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery. */
+  private rackDetect(now: number): void {
+    const reoWnd = this.rack.reoWnd(this.inRecovery, this.minRtt, this.rtt.srtt);
+    const lost = this.rack.detectLoss(now, reoWnd);
+    if (this.rack.reorderTimeout > 0) {
+      this.lossTimerAt = now + this.rack.reorderTimeout;
+      this.lossTimerKind = 'reorder';
+    } else if (this.lossTimerKind === 'reorder') {
+      this.lossTimerAt = undefined;
+    }
+    if (lost > 0 && !this.inRecovery && seqLt(this.sndNxt, this.sndMax) === false && (this.recover === undefined || seqGe(this.sndUna, this.recover))) {
+      if (this.tlpHighSeq !== undefined) this.stats.TCPLossProbeRecovery++;
+      this.enterRecovery(now);
+    }
+  }
+
+  /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
+  private enterRecovery(now: number): void {
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    this.congestion.onCongestionEvent(flight, now);
+    this.prr.start(flight);
+    this.inRecovery = true;
+    this.recover = this.sndMax;
+    this.partialAcks = 0;
+    this.stats.TCPFastRetrans++;
+    if (this.sackPermitted) this.stats.TCPSackRecovery++;
+    else this.stats.TCPRenoRecovery++;
+    // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
+    if (this.ecnEnabled) this.ecnCwrPending = true;
+    this.startUndo(false);
+    if (this.lossTimerKind === 'probe') this.lossTimerAt = undefined;
+  }
+
+  /** Everything outstanding at the start acknowledged: RFC 6937 ends with cwnd = ssthresh. */
+  private exitRecovery(now: number): void {
+    this.inRecovery = false;
+    this.congestion.cwnd = this.congestion.ssthresh;
+    this.congestion.onRecoveryEnd(now);
+    this.rack.onRecoveryEnd();
+    this.renoSacked = 0;
+    this.fastRetransmitPending = false;
+  }
+
+  /**
+   * RFC 6675 §4's pipe: octets believed in the network. With SACK: outstanding less SACKed less
+   * marked lost (a lost segment sent again counts again); without, FlightSize less one SMSS for each
+   * duplicate ACK, less the segment at SND.UNA while its fast retransmission waits.
+   */
+  pipe(): number {
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    if (this.sackPermitted) return Math.max(0, flight - this.sacks.sackedBytes - this.rack.lostBytes());
+    const head = this.fastRetransmitPending ? Math.min(this.sendMss, flight) : 0;
+    return Math.max(0, flight - this.renoSacked - head);
+  }
+
+  /** A new reduction: arm the detection of its being spurious (timestamps, D-SACK). */
+  private startUndo(afterRto: boolean): void {
+    this.undoArmed = this.timestamps;
+    this.undoTsval = undefined;
+    this.undoRetrans = this.sackPermitted ? 0 : -1;
+    this.undoAfterRto = afterRto;
+  }
+
+  /** A retransmission went: the first one's TSval is Eifel's reference (RFC 3522 §2). */
+  private noteRetransmission(now: number): void {
+    if (this.undoArmed) {
+      this.undoArmed = false;
+      this.undoTsval = this.tsNow(now);
+    }
+    if (this.undoRetrans >= 0) this.undoRetrans++;
+  }
+
+  /**
+   * RFC 3522 (Eifel detection): the first ACK of new data after the first retransmission echoes a
+   * TSval older than that retransmission's: the original arrived, the retransmission was spurious.
+   */
+  private detectSpurious(seg: Segment, now: number): void {
+    if (this.undoTsval === undefined) return;
+    const ts = seg.options.timestamp;
+    const reference = this.undoTsval;
+    this.undoTsval = undefined;
+    if (!this.timestamps || !ts || ts.echo === 0 || !seqLt(ts.echo, reference)) return;
+    if (this.undoAfterRto) this.stats.TCPSpuriousRTOs++;
+    else this.stats.TCPFullUndo++;
+    this.undoReduction(now);
+  }
+
+  /** The last reduction was spurious: the controller restores its window (RFC 4015 §3.2's response). */
+  private undoReduction(now: number): void {
+    this.undoRetrans = -1;
+    this.undoTsval = undefined;
+    this.undoArmed = false;
+    this.congestion.undo(now);
+    this.rack.clearLost();
+    if (this.inRecovery) {
+      this.inRecovery = false;
+      this.congestion.onRecoveryEnd(now);
+      this.fastRetransmitPending = false;
+    }
+    // RFC 4015 §3.2: after a spurious timeout, go on with new data rather than going back N.
+    if (this.undoAfterRto && seqLt(this.sndNxt, this.sndMax)) this.sndNxt = this.sndMax;
+    this.recover = undefined;
+    this.stats.TCPLossUndo++;
+  }
+
+  /**
+   * RFC 8985 §7.2: arm the probe timeout when SACK is in use, nothing is in recovery, data is
+   * outstanding and no probe is out: PTO = 2*SRTT, plus the worst-case delayed ACK when one segment
+   * is in flight, and never later than the RTO.
+   */
+  private armLossProbe(now: number): void {
+    if (this.lossTimerKind === 'reorder' && this.lossTimerAt !== undefined) return;
+    const srtt = this.rtt.srtt;
+    const flight = seqDiff(this.sndMax, this.sndUna);
+    if (!this.sackPermitted || !this.config.tailLossProbe || this.inRecovery || this.tlpHighSeq !== undefined || srtt === undefined || flight === 0 || seqLt(this.sndNxt, this.sndMax) || this.retransmits > 0) {
+      if (this.lossTimerKind === 'probe') this.lossTimerAt = undefined;
+      return;
+    }
+    let pto = 2 * srtt;
+    if (flight <= this.sendMss) pto += WC_DEL_ACK_MS;
+    pto = Math.max(pto, this.config.clockGranularityMs);
+    const at = now + pto;
+    if (this.retransmitAt !== undefined && at >= this.retransmitAt) {
+      this.lossTimerAt = undefined;
+      return;
+    }
+    this.lossTimerAt = at;
+    this.lossTimerKind = 'probe';
+  }
+
+  /** RACK's reorder timer or TLP's probe timer fired. */
+  private lossTimeout(now: number): void {
+    this.lossTimerAt = undefined;
+    if (this.lossTimerKind === 'reorder') {
+      this.lossTimerKind = 'probe';
+      this.rackDetect(now);
+      if (this.inRecovery) this.congestion.cwnd = this.prr.onAck(0, this.pipe(), this.congestion.ssthresh, this.sendMss);
+      return;
+    }
+    // RFC 8985 §7.3: send a probe at the next pollTransmit.
+    this.tlpPending = true;
+  }
+
+  /**
+   * RFC 8985 §7.4: SND.UNA passed the probe. A retransmitted probe not reported as a duplicate
+   * repaired a loss: respond to it as to any loss (one reduction).
+   */
+  private tlpAcked(now: number): void {
+    const retrans = this.tlpRetrans;
+    this.tlpHighSeq = undefined;
+    if (!retrans || this.inRecovery) return;
+    this.stats.TCPLossProbeRecovery++;
+    this.congestion.onCongestionEvent(seqDiff(this.sndMax, this.sndUna) + this.sendMss, now);
+    this.congestion.cwnd = this.congestion.ssthresh;
+    this.congestion.onRecoveryEnd(now);
+    if (this.ecnEnabled) this.ecnCwrPending = true;
   }
 
   /** Sixth to eighth steps: URG, text, FIN. */
@@ -1109,7 +1438,10 @@ export class Tcb {
       else if (this.delayedAckAt === undefined) this.delayedAckAt = now + this.config.ackDelayMs;
     } else {
       // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
-      this.receiveBuffer.insertOutOfOrder(seg.seq, seg.payload);
+      const added = this.receiveBuffer.insertOutOfOrder(seg.seq, seg.payload);
+      // Held already, all of it: a duplicate (RFC 2883 §4: the D-SACK first, then its block).
+      if (added === 0) this.noteDuplicate(seg.seq, seqAdd(seg.seq, seg.payload.length), false);
+      if (this.sackPermitted) this.noteSackBlock(seg.seq);
       this.stats.TCPOFOQueue++;
       this.ackNow = true;
     }
@@ -1153,6 +1485,7 @@ export class Tcb {
     this.setState('TIME-WAIT', now);
     // Every other timer stops; 2*MSL starts (§3.10.7.4).
     this.retransmitAt = undefined;
+    this.lossTimerAt = undefined;
     this.persistAt = undefined;
     this.keepAliveAt = undefined;
     this.userTimeoutAt = undefined;
@@ -1166,11 +1499,13 @@ export class Tcb {
    */
   private ecnEchoed(ack: number, now: number): void {
     if (this.ecnRecover !== undefined && !seqGt(ack, this.ecnRecover)) return;
-    const inFlight = seqDiff(this.sndMax, this.sndUna);
-    if (this.congestion.onEcnEcho) this.congestion.onEcnEcho(inFlight, now);
-    else this.congestion.onRetransmitTimeout(inFlight, now, this.sndMax); // a controller without one: its most conservative response
     this.ecnRecover = this.sndMax;
     this.ecnCwrPending = true;
+    if (this.inRecovery) return; // already reduced for this window of data
+    // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
+    this.congestion.onCongestionEvent(seqDiff(this.sndMax, this.sndUna), now);
+    this.congestion.cwnd = this.congestion.ssthresh;
+    this.congestion.onRecoveryEnd(now);
   }
 
   private challengeAck(now: number): void {
@@ -1194,6 +1529,7 @@ export class Tcb {
     t = earlier(t, this.delayedAckAt);
     t = earlier(t, this.closeAt);
     t = earlier(t, this.userTimeoutAt);
+    t = earlier(t, this.lossTimerAt);
     return earlier(t, this.connectTimeoutAt);
   }
 
@@ -1216,6 +1552,7 @@ export class Tcb {
       return;
     }
     if (this.retransmitAt !== undefined && now >= this.retransmitAt) this.retransmitTimeout(now);
+    else if (this.lossTimerAt !== undefined && now >= this.lossTimerAt) this.lossTimeout(now);
     if (this.persistAt !== undefined && now >= this.persistAt) this.persistTimeout();
     if (this.keepAliveAt !== undefined && now >= this.keepAliveAt) this.keepAliveTimeout(now);
     if (this.delayedAckAt !== undefined && now >= this.delayedAckAt) {
@@ -1249,9 +1586,25 @@ export class Tcb {
       this.synNeeded = true;
       this.sndNxt = this.iss;
     } else {
-      // Go back to SND.UNA and send again from there, from a window of one segment (RFC 5681 §3.1).
-      // An RTO ends fast recovery too (NewReno: RFC 6582 §3.2's `recover` becomes SND.MAX).
-      this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now, this.sndMax);
+      // Go back to SND.UNA and send again from there, from a window of one segment (RFC 5681 §3.1),
+      // skipping what the peer SACKed (RFC 6675 §5.1; the scoreboard is kept, RFC 2018 §8). An RTO
+      // ends fast recovery too (RFC 6582 §3.2's `recover` becomes SND.MAX, as in RFC 6675 §5.1).
+      this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now);
+      if (this.retransmits === 1) this.startUndo(true);
+      this.inRecovery = false;
+      this.recover = this.sndMax;
+      this.renoSacked = 0;
+      this.rack.clearLost();
+      if (this.retransmits >= 2 && this.sacks.rangeCount > 0) {
+        // A second timeout with nothing acknowledged: the peer may have reneged on what it SACKed
+        // (RFC 2018 §8 allows it to discard that data), so send that again too (as Linux does on
+        // reneging). Until then the scoreboard is kept (RFC 6675 §5.1).
+        this.sacks.clear();
+        this.rack.clearSacked();
+      }
+      this.lossTimerAt = undefined;
+      this.tlpHighSeq = undefined;
+      this.tlpPending = false;
       this.dupAckCount = 0;
       this.fastRetransmitPending = false;
       // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
@@ -1454,6 +1807,19 @@ export class Tcb {
     return seqDiff(this.sndMax, this.sndNxt) - (finInside ? 1 : 0);
   }
 
+  /**
+   * Data in the next segment: sendMss less the SACK blocks it will carry (RFC 6691: the MSS leaves
+   * options out; Linux's tcp_current_mss does the same), so that the packet still fits the path MTU.
+   */
+  private dataMss(): number {
+    if (!this.sackPermitted) return this.sendMss;
+    let blocks = this.receiveBuffer.outOfOrderBytes > 0 ? this.receiveBuffer.blockCount() : 0;
+    if (this.dsackLeft !== undefined) blocks++;
+    if (blocks === 0) return this.sendMss;
+    blocks = Math.min(blocks, this.timestamps ? 3 : 4);
+    return Math.max(1, this.sendMss - (4 + 8 * blocks));
+  }
+
   /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
   get sendMss(): number {
     const mss = Math.min(this.peerMss, this.advertisedMss, mssForMtu(this.pathMtu, this.ipVersion));
@@ -1491,22 +1857,36 @@ export class Tcb {
   private dataSegment(now: number): Segment | undefined {
     const s = this.state;
     const canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
-    if (canSendData && this.fastRetransmitPending) {
-      this.fastRetransmitPending = false;
-      const seg = this.headRetransmission(now);
+    let tlpNewData = false;
+    if (canSendData) {
+      const seg = this.lossRetransmission(now);
       if (seg) return seg;
+      if (this.tlpPending) {
+        this.tlpPending = false;
+        const probe = this.lossProbe(now);
+        if (probe) return probe;
+        tlpNewData = this.tlpHighSeq === undefined && this.unsentBytes() > 0;
+      }
     }
     if (canSendData) {
+      // Going back N after a timeout: skip what the peer has SACKed (RFC 6675 §5.1).
+      if (this.sackPermitted && seqLt(this.sndNxt, this.sndMax) && this.sacks.rangeCount > 0 && this.persistAt === undefined && !this.forceProbe) {
+        const next = this.sacks.skipSacked(this.sndNxt);
+        this.sndNxt = seqLt(next, this.sndMax) ? next : this.sndMax;
+      }
       const offset = Math.max(0, seqDiff(this.sndNxt, this.sndUna));
       const unsent = Math.max(0, this.sendBuffer.length - offset);
       const inFlight = seqDiff(this.sndNxt, this.sndUna);
       // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
       // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
-      const limited =
-        this.dupAckCount > 0 && this.dupAckCount < 3 && this.sndNxt === this.sndMax && !this.congestion.recovery?.inRecovery && this.congestion.recovery
-          ? this.dupAckCount * this.sendMss
-          : 0;
-      let usable = Math.max(0, Math.min(this.sndWnd, this.congestion.cwnd + limited) - inFlight);
+      const limited = this.dupAckCount > 0 && this.dupAckCount < 3 && this.sndNxt === this.sndMax && !this.inRecovery ? this.dupAckCount * this.sendMss : 0;
+      // In recovery PRR says how much may go (RFC 6937: sndcnt), the peer's window permitting; whole
+      // segments, one more while sndcnt is positive (as Linux rounds sndcnt up to segments).
+      let usable = this.inRecovery
+        ? this.prr.sndcnt > 0 ? Math.max(0, Math.min(this.sndWnd - inFlight, this.sendMss)) : 0
+        : Math.max(0, Math.min(this.sndWnd, Math.floor(this.congestion.cwnd) + limited) - inFlight); // a controller's cwnd may be fractional (CUBIC): octets are whole
+      // RFC 8985 §7.3: a loss probe is new data when there is some the window allows, whatever cwnd says.
+      if (tlpNewData) usable = Math.max(usable, Math.min(this.sndWnd - inFlight, this.sendMss));
       const probing = this.forceProbe;
       const windowProbe = probing && this.sndWnd === 0;
       if (probing) {
@@ -1515,7 +1895,12 @@ export class Tcb {
         this.forceProbe = false;
         usable = Math.max(usable, 1);
       }
-      let len = Math.min(unsent, usable, this.sendMss);
+      const mss = this.dataMss();
+      let len = Math.min(unsent, usable, mss);
+      if (this.sackPermitted && seqLt(this.sndNxt, this.sndMax)) {
+        const holeEnd = this.sacks.holeEnd(this.sndNxt, this.sndMax);
+        if (seqLt(holeEnd, this.sndMax)) len = Math.min(len, seqDiff(holeEnd, this.sndNxt));
+      }
       const finPending = this.finRequested && (this.finSeq === undefined || seqLe(this.sndNxt, this.finSeq));
       // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
       // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
@@ -1524,7 +1909,7 @@ export class Tcb {
       // answered with an ACK, and two peers in that state exchange ACKs forever.
       const finFits = probing || seqLt(seqAdd(this.sndNxt, len), seqAdd(this.sndUna, this.sndWnd));
       const fin = finPending && finFits && offset + len === this.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
-      if (len > 0 && len < this.sendMss && !probing && !fin) {
+      if (len > 0 && len < mss && !probing && !fin) {
         // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
         // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
         const allQueued = len === unsent;
@@ -1563,8 +1948,18 @@ export class Tcb {
         this.sndNxt = windowProbe ? seq : end;
         if (fin) this.finSeq = seqAdd(seq, len);
         this.onlyRetransmitted = retransmission && seqLe(end, this.sndMax);
+        this.recordSend(seq, end, now);
         if (seqGt(end, this.sndMax)) this.sndMax = end;
+        if (this.inRecovery) this.prr.onSend(seqDiff(end, seq));
+        if (tlpNewData) {
+          // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
+          this.stats.TCPLossProbes++;
+          this.tlpHighSeq = this.sndMax;
+          this.tlpRetrans = false;
+          this.retransmitAt = now + this.rtt.rto;
+        }
         if (retransmission) {
+          this.noteRetransmission(now);
           this.stats.RetransSegs++;
           if (this.timestamps) {
             this.retransmitTsval = this.tsNow(now);
@@ -1582,6 +1977,8 @@ export class Tcb {
           this.persistAt = now + Math.min(this.config.persistMaxMs, Math.max(this.rtt.rto, this.config.persistMinMs) * 2 ** this.persistBackoff);
         }
         if (this.userTimeoutAt === undefined && this.config.userTimeoutMs !== undefined) this.userTimeoutAt = now + this.config.userTimeoutMs;
+        // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
+        if (!retransmission && this.lossTimerAt === undefined) this.armLossProbe(now);
         return seg;
       }
     }
@@ -1618,36 +2015,95 @@ export class Tcb {
     return undefined;
   }
 
+  /** RACK's record of what was sent (SACK connections only): new data, or data sent again. */
+  private recordSend(seq: number, end: number, now: number): void {
+    if (!this.sackPermitted || seq === end) return;
+    const max = this.sndMax;
+    if (seqLt(seq, max)) this.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
+    if (seqGt(end, max)) this.rack.onSendNew(seqGt(seq, max) ? seq : max, end, now);
+  }
+
   /**
-   * The first unacknowledged segment, sent again on its own: fast retransmit (RFC 5681 §3.2 step 2) or
-   * a partial ACK's retransmission (RFC 6582 §3.2 step 5). SND.NXT stays where it is (not go-back-N).
+   * A retransmission chosen by loss recovery, before any new data: NewReno's fast retransmit or a
+   * partial ACK's (RFC 6582 §3.2), or the first segment RACK marked lost (RFC 6675 §4 NextSeg rule
+   * 1, with RACK's marks, RFC 8985 §6.2). While PRR's sndcnt (in recovery) or cwnd - pipe (outside
+   * it) is positive.
+   * Not while going back N after a timeout (that resends everything anyway).
    */
-  private headRetransmission(now: number): Segment | undefined {
-    if (!seqLt(this.sndUna, this.sndMax) || seqLt(this.sndNxt, this.sndMax)) return undefined;
+  private lossRetransmission(now: number): Segment | undefined {
+    if (seqLt(this.sndNxt, this.sndMax) || !seqLt(this.sndUna, this.sndMax)) return undefined;
+    const budget = this.inRecovery ? this.prr.sndcnt : this.congestion.cwnd - this.pipe();
+    if (this.fastRetransmitPending) {
+      if (budget <= 0) return undefined;
+      this.fastRetransmitPending = false;
+      return this.retransmitRange(now, this.sndUna, this.sendMss);
+    }
+    if (!this.sackPermitted) return undefined;
+    const i = this.rack.firstLost();
+    if (i < 0) return undefined;
+    const start = this.rack.startOf(i);
+    const len = Math.min(this.sendMss, seqDiff(this.rack.endOf(i), start));
+    if (budget <= 0) return undefined;
+    return this.retransmitRange(now, seqLt(start, this.sndUna) ? this.sndUna : start, len);
+  }
+
+  /**
+   * RFC 8985 §7.3: the probe timer fired. New data goes as the probe if the window allows some
+   * (dataSegment sends it); otherwise the last segment sent goes again.
+   */
+  private lossProbe(now: number): Segment | undefined {
+    const unsent = this.unsentBytes();
+    const inFlight = seqDiff(this.sndNxt, this.sndUna);
+    if (unsent > 0 && this.sndWnd - inFlight >= Math.min(unsent, this.sendMss)) return undefined;
+    const i = this.rack.last();
+    if (i < 0) return undefined;
+    const end = this.rack.endOf(i);
+    let start = this.rack.startOf(i);
+    if (seqLt(start, this.sndUna)) start = this.sndUna;
+    if (!seqLt(start, end)) return undefined;
+    const seg = this.retransmitRange(now, start, seqDiff(end, start));
+    if (seg) {
+      this.stats.TCPLossProbes++;
+      this.tlpHighSeq = this.sndMax;
+      this.tlpRetrans = true;
+      this.retransmitAt = now + this.rtt.rto;
+    }
+    return seg;
+  }
+
+  /**
+   * Octets from `seq` (below SND.MAX) sent again on their own, at most `maxLen` of data (and the FIN
+   * if it follows them). SND.NXT stays where it is (not go-back-N).
+   */
+  private retransmitRange(now: number, seq: number, maxLen: number): Segment | undefined {
     const finSent = this.finSeq !== undefined && seqLt(this.finSeq, this.sndMax);
+    const offset = seqDiff(seq, this.sndUna);
     const sentData = Math.min(this.sendBuffer.length, seqDiff(this.sndMax, this.sndUna) - (finSent ? 1 : 0));
-    const len = Math.min(this.sendMss, Math.max(0, sentData));
-    const seq = this.sndUna;
+    const len = Math.max(0, Math.min(maxLen, this.dataMss(), sentData - offset));
     const fin = finSent && this.finSeq === seqAdd(seq, len);
     if (len === 0 && !fin) return undefined;
     let flags = TcpFlag.ACK;
-    if (len > 0 && len === this.sendBuffer.length) flags |= TcpFlag.PSH;
+    if (len > 0 && offset + len === this.sendBuffer.length) flags |= TcpFlag.PSH;
     if (fin) flags |= TcpFlag.FIN;
     let urgentPointer = 0;
     if (this.urgentPending && seqGt(this.sndUp, seq)) {
       flags |= TcpFlag.URG;
       urgentPointer = Math.min(0xffff, seqDiff(this.sndUp, seq));
     }
-    const payload = len > 0 ? this.sendBuffer.slice(0, len) : EMPTY_PAYLOAD;
+    const payload = len > 0 ? this.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
     const seg = this.ackSegment(now, seq, flags, payload, urgentPointer);
+    const end = seqAdd(seq, len + (fin ? 1 : 0));
     this.onlyRetransmitted = true;
     this.stats.RetransSegs++;
+    this.recordSend(seq, end, now);
+    if (this.inRecovery) this.prr.onSend(len);
+    this.noteRetransmission(now);
     if (this.timestamps) {
       this.retransmitTsval = this.tsNow(now);
       this.retransmitHigh = this.sndMax;
     }
     // Karn: the timed segment may be the one sent again.
-    if (this.rttSeq !== undefined && seqLt(this.rttSeq, seqAdd(seq, len + (fin ? 1 : 0)))) this.rttSeq = undefined;
+    if (this.rttSeq !== undefined && seqLt(this.rttSeq, end)) this.rttSeq = undefined;
     if (this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
     return seg;
   }
@@ -1668,9 +2124,69 @@ export class Tcb {
       flags: flags | TcpFlag.ACK | (this.ecnEcho ? TcpFlag.ECE : 0),
       window: this.windowField(),
       urgentPointer,
-      options: this.timestamps ? { timestamp: { value: this.tsNow(now), echo: this.tsRecent } } : NO_OPTIONS,
+      options: this.ackOptions(now),
       payload,
     });
+  }
+
+  /** Options on a segment after the handshake: timestamps, and SACK blocks when there is something to report. */
+  private ackOptions(now: number): TcpOptions {
+    const sack = this.sackPermitted && (this.dsackLeft !== undefined || this.receiveBuffer.outOfOrderBytes > 0) ? this.sackBlocks() : undefined;
+    if (!this.timestamps) return sack ? { sack } : NO_OPTIONS;
+    const o: TcpOptions = { timestamp: { value: this.tsNow(now), echo: this.tsRecent } };
+    if (sack) o.sack = sack;
+    return o;
+  }
+
+  /**
+   * RFC 2018 §4: the first block holds the most recently received segment, then the most recently
+   * reported other blocks; a D-SACK block (RFC 2883 §4) goes first, once. At most 4 blocks, 3 beside
+   * timestamps (40 octets of options).
+   */
+  private sackBlocks(): Array<[number, number]> | undefined {
+    const max = this.timestamps ? 3 : 4;
+    const blocks: Array<[number, number]> = [];
+    const rb = this.receiveBuffer;
+    if (this.dsackLeft !== undefined) {
+      blocks.push([this.dsackLeft, this.dsackRight]);
+      this.dsackLeft = undefined;
+    }
+    const recent = this.sackRecent;
+    let kept = 0;
+    for (let i = 0; i < recent.length; i++) {
+      if (!rb.blockContaining(recent[i])) continue; // delivered in order since, or merged
+      const l = rb.blockLeft;
+      const r = rb.blockRight;
+      if (blocks.some((b, j) => j >= blocks.length - kept && b[0] === l)) continue;
+      recent[kept++] = recent[i];
+      if (blocks.length < max) blocks.push([l, r]);
+    }
+    recent.length = kept;
+    // Blocks never reported as the newest (after a renumbering merge): highest first.
+    for (let n = rb.outOfOrderBytes > 0 ? 64 : -1; n >= 0 && blocks.length < max; n--) {
+      if (!rb.blockAt(n)) continue;
+      const l = rb.blockLeft;
+      if (!blocks.some((b) => b[0] === l)) blocks.push([l, rb.blockRight]);
+    }
+    if (blocks.length === 0) return undefined;
+    this.stats.TCPSackBlocksSent += blocks.length;
+    return blocks;
+  }
+
+  /** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
+  private noteSackBlock(seq: number): void {
+    const recent = this.sackRecent;
+    recent.unshift(seq);
+    if (recent.length > 8) recent.length = 8;
+  }
+
+  /** RFC 2883 §4: report [l, r), received twice, first in the next ACK. */
+  private noteDuplicate(l: number, r: number, old: boolean): void {
+    if (!this.sackPermitted) return;
+    this.dsackLeft = l;
+    this.dsackRight = r;
+    if (old) this.stats.TCPDSACKOldSent++;
+    else this.stats.TCPDSACKOfoSent++;
   }
 
   private freeReceiveSpace(): number {
@@ -1778,6 +2294,7 @@ export class Tcb {
 
   private enterClosed(now: number): void {
     this.retransmitAt = undefined;
+    this.lossTimerAt = undefined;
     this.persistAt = undefined;
     this.keepAliveAt = undefined;
     this.delayedAckAt = undefined;

@@ -61,9 +61,12 @@ describe('loss', () => {
   });
 
   test('a transfer over 5% loss is intact, with retransmissions', () => {
-    const { report, link } = transfer({ link: { loss: 0.05 }, direction: 'both' });
+    const { report, link, net } = transfer({ link: { loss: 0.05 }, direction: 'both' });
     assert.ok(link.stats.lost > 0);
-    assert.ok(report.retransmits > 0 && report.timeouts > 0);
+    assert.ok(report.retransmits > 0);
+    // SACK is negotiated: RACK-TLP finds the losses (RFC 8985), fast recovery or a loss probe repairs them.
+    const recoveries = net.hosts.reduce((s, h) => s + h.stack.counters.tcp.TCPSackRecovery, 0);
+    assert.ok(recoveries > 0, 'SACK-based fast recovery');
   });
 });
 
@@ -89,10 +92,18 @@ describe('duplication', () => {
     const { report, net } = transfer({ link: { duplicate: 0.1 }, direction: 'both', bytes: 300_000 });
     const dupData = net.hosts.reduce((s, h) => s + h.stack.counters.tcp.TCPDupData, 0);
     assert.ok(dupData > 0, 'duplicated data segments reached the receivers');
-    assert.ok(report.dupAcks > 0, 'duplicated ACKs counted as duplicate ACKs (RFC 5681 §2)');
-    // Without SACK (D-SACK) or spurious-retransmission detection, three duplicated ACKs in a row are
-    // indistinguishable from a loss signal: NewReno may fast-retransmit (and then retransmit on each
-    // partial ACK), but nothing is ever lost, so no retransmission timer fires.
+    // The receivers report the duplicates with D-SACK (RFC 2883), and the senders see them.
+    const tcp = (k: 'TCPDSACKOldSent' | 'TCPDSACKRecv') => net.hosts.reduce((s, h) => s + h.stack.counters.tcp[k], 0);
+    assert.ok(tcp('TCPDSACKOldSent') > 0 && tcp('TCPDSACKRecv') > 0);
+    // With SACK a duplicate ACK must SACK something new (RFC 6675 §2): a duplicated ACK packet is no
+    // loss signal, so nothing is retransmitted and no timer fires.
+    assert.equal(report.retransmits, 0, 'duplication alone causes no retransmission');
+    assert.equal(report.timeouts, 0, 'duplication alone never makes the retransmission timer fire');
+  });
+
+  test('without SACK, duplicated ACKs are duplicate ACKs (RFC 5681 §2), and never cause a timeout', () => {
+    const { report, net } = transfer({ link: { duplicate: 0.1 }, direction: 'both', bytes: 300_000, tcp: { sack: false } });
+    assert.ok(report.dupAcks > 0, 'duplicated ACKs counted as duplicate ACKs');
     assert.equal(report.timeouts, 0, 'duplication alone never makes the retransmission timer fire');
     const fast = net.hosts.reduce((s, h) => s + h.stack.counters.tcp.TCPFastRetrans, 0);
     assert.ok(report.retransmits === 0 || fast > 0, 'any retransmission comes from fast retransmit');

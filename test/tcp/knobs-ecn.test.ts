@@ -319,8 +319,8 @@ describe('the sender\'s reaction to ECE (RFC 3168 §6.1.2)', () => {
   function countResponses(t: Tcb): { n: number } {
     const c = { n: 0 };
     const cc = t.congestion;
-    const original = cc.onEcnEcho!.bind(cc);
-    cc.onEcnEcho = (inFlight, now) => {
+    const original = cc.onCongestionEvent.bind(cc);
+    cc.onCongestionEvent = (inFlight, now) => {
       c.n++;
       original(inFlight, now);
     };
@@ -328,7 +328,7 @@ describe('the sender\'s reaction to ECE (RFC 3168 §6.1.2)', () => {
   }
 
   test('halve the window as for a loss, once per window of data, and send CWR on the next new data', () => {
-    const t = ecnEstablished();
+    const t = ecnEstablished({ congestionControl: 'newreno' }); // NewReno's halving (RFC 5681 eq. 4)
     const responses = countResponses(t);
     const mss = t.sendMss;
     const out = sendData(t, 8 * mss, 20);

@@ -1,6 +1,9 @@
 /**
  * Loss recovery without SACK: fast retransmit and fast recovery as NewReno (RFC 5681 §3.2 with
- * RFC 6582) and limited transmit (RFC 3042). Segments are in RFC 9293's notation; MSS 1000 so that
+ * RFC 6582), limited transmit (RFC 3042), and the window brought down by PRR (RFC 6937, PRR-SSRB)
+ * rather than RFC 5681's inflation. Without SACK each duplicate ACK stands for one SMSS delivered
+ * (RFC 6937 §3), so pipe = FlightSize - SMSS * (duplicate ACKs) (less the segment at SND.UNA while
+ * its retransmission waits). The expected numbers below are worked out by hand from those RFCs. Segments are in RFC 9293's notation; MSS 1000 so that
  * cwnd and ssthresh read in segments. A is the sender (ISS 100), its peer is written by hand (IRS 300).
  */
 import { describe, test } from 'node:test';
@@ -13,7 +16,7 @@ const MSS = 1000;
 
 /** A connection opened at t = 0 (SYN) / 100 (SYN-ACK): one RTT sample of 100 ms. */
 function open(bytes: number, window = 65535): Tcb {
-  const t = tcb({ iss: 100 });
+  const t = tcb({ iss: 100, config: { congestionControl: 'newreno' } }); // NewReno's arithmetic (RFC 5681, 6582, 6937)
   t.connect(0);
   drain(t, 0);
   t.handleSegment(seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options: { mss: MSS }, window }), 100);
@@ -33,10 +36,10 @@ function data(seq: number, flags = 'ACK'): string {
   return `<SEQ=${seq}><ACK=301><CTL=${flags}><DATA=${MSS}>`;
 }
 
-const cc = (t: Tcb) => ({ cwnd: t.congestion.cwnd, ssthresh: t.congestion.ssthresh, inRecovery: t.congestion.recovery?.inRecovery });
+const cc = (t: Tcb) => ({ cwnd: t.congestion.cwnd, ssthresh: t.congestion.ssthresh, inRecovery: t.inRecovery });
 
 describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)', () => {
-  test('a single loss: retransmitted on the third duplicate ACK, cwnd and ssthresh per RFC 5681 at each step', () => {
+  test('a single loss: retransmitted on the third duplicate ACK, then PRR brings cwnd to ssthresh (RFC 6937)', () => {
     const t = open(30 * MSS);
     // Initial window: 10 segments (RFC 6928), 101..10101.
     const first = drain(t, 100).map(fmt);
@@ -50,31 +53,41 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     assert.deepEqual(ack(t, 1101, 201), [data(12101)]);
     assert.deepEqual(ack(t, 1101, 202), [data(13101)]);
     assert.deepEqual(cc(t), { cwnd: 11 * MSS, ssthresh: Infinity, inRecovery: false });
-    // Dup ACK 3: fast retransmit of the segment at SND.UNA, alone; ssthresh = FlightSize / 2 =
-    // (14101 - 1101) / 2; cwnd = ssthresh + 3*SMSS.
+    // Dup ACK 3: fast retransmit of the segment at SND.UNA, alone. ssthresh = FlightSize / 2 =
+    // (14101 - 1101) / 2 = 6500; RecoverFS = 13000. PRR: prr_delivered = 1000, pipe = 13000 - 3000
+    // - 1000 (the lost head) = 9000 > ssthresh, sndcnt = ceil(1000 * 6500 / 13000) - 0 = 500, raised
+    // to one segment for the fast retransmit; cwnd = pipe + sndcnt = 10000.
     assert.deepEqual(ack(t, 1101, 203), [data(1101)]);
-    assert.deepEqual(cc(t), { cwnd: 6500 + 3 * MSS, ssthresh: 6500, inRecovery: true });
+    assert.deepEqual(cc(t), { cwnd: 10000, ssthresh: 6500, inRecovery: true });
     assert.equal(t.stats.RetransSegs, 1);
     assert.equal(t.stats.TCPFastRetrans, 1);
     assert.equal(t.stats.DupAcks, 3);
-    // Each further duplicate ACK inflates cwnd by one SMSS; new data goes once cwnd exceeds FlightSize (13000).
+    // Dup ACKs 4..12, prr_out = 1000 to start with:
+    //  4: delivered 2000, pipe 13000-4000 = 9000: sndcnt = ceil(2000*6500/13000) - 1000 = 0
+    //  5: 3000, pipe 8000: 1500 - 1000 = 500 > 0: one segment (14101), prr_out 2000, FlightSize 14000
+    //  6: 4000, pipe 14000-6000 = 8000: 2000 - 2000 = 0
+    //  7: 5000, pipe 7000: 2500 - 2000 = 500: 15101, prr_out 3000, FlightSize 15000
+    //  8: 6000, pipe 7000: 3000 - 3000 = 0
+    //  9: 7000, pipe 6000 <= ssthresh: PRR-SSRB, min(ssthresh - pipe, max(7000-3000, 1000) + 1000) = 500: 16101
+    // 10..12: pipe stays 6000 (one more delivered, one more sent): 500 each: 17101, 18101, 19101.
     const sent: string[][] = [];
     for (let i = 4; i <= 12; i++) sent.push(ack(t, 1101, 200 + i));
-    assert.equal(t.congestion.cwnd, 6500 + 12 * MSS);
-    // Dup ACKs 4..7 bring cwnd to 13500: nothing; 8 (14500) allows 14101, 9 allows 15101, and so on.
-    assert.deepEqual(sent.map((s) => s.length), [0, 0, 0, 0, 1, 1, 1, 1, 1]);
-    assert.equal(sent[4][0], data(14101));
-    assert.equal(sent[8][0], data(18101));
-    // The retransmission arrived at ~303: the full ACK (everything up to `recover` = 14101) ends recovery:
-    // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS) = min(6500, 5000 + 1000).
+    assert.deepEqual(sent.map((s) => s.length), [0, 1, 0, 1, 0, 1, 1, 1, 1]);
+    assert.equal(sent[1][0], data(14101));
+    assert.equal(sent[8][0], data(19101));
+    assert.equal(t.congestion.cwnd, 6000 + 500, 'cwnd = pipe + sndcnt');
+    // The retransmission arrived at ~303: the full ACK (everything up to `recover` = 14101) ends
+    // recovery with cwnd = ssthresh (RFC 6937). FlightSize 6000: 500 free, too little for a segment.
     const after = ack(t, 14101, 303);
-    assert.deepEqual(cc(t), { cwnd: 6000, ssthresh: 6500, inRecovery: false });
-    assert.deepEqual(after, [data(19101)]); // FlightSize 5000 < cwnd 6000: one more
-    // Back in congestion avoidance (cwnd < ssthresh: slow start first, RFC 5681 §3.1).
-    ack(t, 15101, 304);
-    assert.equal(t.congestion.cwnd, 7000);
-    ack(t, 16101, 305);
-    assert.equal(t.congestion.cwnd, 7000); // cwnd >= ssthresh: one SMSS per window (byte counting)
+    assert.deepEqual(cc(t), { cwnd: 6500, ssthresh: 6500, inRecovery: false });
+    assert.deepEqual(after, []);
+    // Congestion avoidance (cwnd >= ssthresh): one SMSS per cwnd of data acknowledged (byte counting).
+    assert.deepEqual(ack(t, 15101, 304), [data(20101)]);
+    assert.equal(t.congestion.cwnd, 6500);
+    for (let i = 0; i < 5; i++) ack(t, 16101 + i * MSS, 305 + i); // 1000 + 5 * 1000 = 6000 < 6500
+    assert.equal(t.congestion.cwnd, 6500);
+    ack(t, 21101, 310); // 7000 >= 6500
+    assert.equal(t.congestion.cwnd, 7500);
     assert.equal(t.totalRetransmits, 0, 'no retransmission timeout');
     assert.equal(t.stats.RetransSegs, 1);
   });
@@ -120,40 +133,50 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     ack(t, 1101, 201); // 2101 arrived (limited transmit: 12101)
     ack(t, 1101, 202); // 3101
     assert.deepEqual(ack(t, 1101, 203), [data(1101)]); // 5101: third duplicate
-    assert.deepEqual(cc(t), { cwnd: 6500 + 3 * MSS, ssthresh: 6500, inRecovery: true });
-    for (let i = 4; i <= 10; i++) ack(t, 1101, 200 + i); // 6101..13101 (two of them limited-transmit ones)
-    const cwndBefore = t.congestion.cwnd;
-    assert.equal(cwndBefore, 6500 + 10 * MSS);
+    assert.deepEqual(cc(t), { cwnd: 10000, ssthresh: 6500, inRecovery: true });
+    // Dup ACKs 4..10 as in the single-loss test: new data on 5, 7, 9 and 10 (14101..17101).
+    const sent = [];
+    for (let i = 4; i <= 10; i++) sent.push(...ack(t, 1101, 200 + i));
+    assert.deepEqual(sent, [data(14101), data(15101), data(16101), data(17101)]);
+    assert.equal(t.congestion.cwnd, 6500);
     assert.equal(t.retransmitAt, rtoBefore, 'duplicate ACKs do not restart the timer');
-    // The retransmitted 1101 arrives: the ACK stops at the second hole, 4101, below recover (14101 or more).
+    // The retransmitted 1101 arrives: the ACK stops at the second hole, 4101, below recover (14101).
+    // 3000 acknowledged, of which the duplicate ACKs had counted 2000 (Linux's reno sacked_out):
+    // delivered 1000, prr_delivered 9000, prr_out 5000. pipe = FlightSize (18101 - 4101 = 14000)
+    // - 8000 (duplicate ACKs still standing for segments above 4101) - 1000 (the head, lost) = 5000:
+    // PRR-SSRB, sndcnt = min(6500 - 5000, max(9000 - 5000, 1000) + 1000) = 1500: the retransmission
+    // of 4101 and one new segment.
     const partial = ack(t, 4101, 303);
-    assert.equal(partial[0], data(4101), 'the next unacknowledged segment at once');
+    assert.deepEqual(partial, [data(4101), data(18101)], 'the next unacknowledged segment at once');
     assert.equal(t.stats.RetransSegs, 2);
-    // Deflated by the 3000 acknowledged, plus one SMSS back for the retransmission.
-    assert.equal(t.congestion.cwnd, cwndBefore - 3000 + MSS);
-    assert.equal(t.congestion.recovery?.inRecovery, true);
+    assert.equal(t.congestion.cwnd, 5000 + 1500);
+    assert.equal(t.inRecovery, true);
     assert.equal(t.retransmitAt, 303 + t.rtt.rto, 'the first partial ACK restarts the retransmission timer');
-    // The second retransmission arrives: the full ACK.
+    // The second retransmission arrives: the full ACK ends recovery with cwnd = ssthresh.
     const sndMax = t.sndMax;
     ack(t, sndMax, 403);
-    assert.equal(t.congestion.recovery?.inRecovery, false);
-    // FlightSize after it is 0: cwnd = min(ssthresh, max(0, SMSS) + SMSS) = 2*SMSS, no burst.
-    assert.equal(t.congestion.cwnd, 2 * MSS);
-    assert.equal(t.congestion.ssthresh, 6500, 'one reduction for both losses');
+    assert.equal(t.inRecovery, false);
+    assert.deepEqual(cc(t), { cwnd: 6500, ssthresh: 6500, inRecovery: false }, 'one reduction for both losses');
     assert.equal(t.totalRetransmits, 0);
     assert.equal(t.stats.TCPFastRetrans, 1);
   });
 
-  test('a later partial ACK leaves the timer alone (RFC 6582 "Impatient")', () => {
+  test('a later partial ACK leaves the timer alone (RFC 6582 "Impatient"); PRR paces the retransmissions', () => {
     const t = open(20 * MSS);
     drain(t, 100); // 1101, 3101 and 5101 lost
     ack(t, 1101, 200);
     for (let i = 1; i <= 3; i++) ack(t, 1101, 200 + i);
-    assert.equal(t.congestion.recovery?.inRecovery, true);
-    assert.equal(ack(t, 3101, 300)[0], data(3101));
+    assert.equal(t.inRecovery, true);
+    // Partial ACK of 3101: 2000 acknowledged, 1000 of it counted before: delivered 1000, prr_delivered
+    // 2000, pipe = 11000 - 2000 - 1000 = 8000 > 6500: sndcnt = ceil(2000 * 6500 / 13000) - 1000 = 0.
+    assert.deepEqual(ack(t, 3101, 300), [], 'PRR holds the retransmission back');
     const timer = t.retransmitAt;
     assert.equal(timer, 300 + t.rtt.rto);
-    assert.equal(ack(t, 5101, 400)[0], data(5101));
+    // A duplicate ACK of 3101: prr_delivered 3000, pipe 7000: sndcnt = 1500 - 1000 = 500 > 0.
+    assert.deepEqual(ack(t, 3101, 301), [data(3101)]);
+    // Partial ACK of 5101: delivered 1000, prr_delivered 4000, prr_out 2000, pipe = 9000 - 2000 -
+    // 1000 = 6000 <= 6500: sndcnt = min(500, max(2000, 1000) + 1000) = 500: 5101 goes.
+    assert.deepEqual(ack(t, 5101, 400), [data(5101)]);
     assert.equal(t.retransmitAt, timer);
   });
 
@@ -166,6 +189,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     const out = ack(t, 4101, 203); // 1101 arrives after all
     assert.ok(!out.includes(data(1101)), 'nothing retransmitted');
     assert.equal(t.stats.RetransSegs, 0);
+    // Slow start on the ACK of 3000, of which the two duplicate ACKs had counted 2000: +1000.
     assert.deepEqual(cc(t), { cwnd: 12 * MSS, ssthresh: Infinity, inRecovery: false });
     // The count starts over: two more duplicates do not make a third.
     ack(t, 4101, 204);
@@ -192,7 +216,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     drain(t, 100);
     ack(t, 1101, 200);
     for (let i = 1; i <= 3; i++) ack(t, 1101, 200 + i);
-    assert.equal(t.congestion.recovery?.inRecovery, true);
+    assert.equal(t.inRecovery, true);
     const sndMax = t.sndMax;
     // The retransmission is lost as well: the timer fires.
     const at = t.pollTimeout()!;
@@ -205,7 +229,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     const before = t.stats.RetransSegs;
     for (let i = 1; i <= 3; i++) ack(t, 2101, at + 100 + i);
     assert.equal(t.stats.TCPFastRetrans, 1);
-    assert.equal(t.congestion.recovery?.inRecovery, false);
+    assert.equal(t.inRecovery, false);
     assert.ok(t.stats.RetransSegs >= before);
   });
 });

@@ -1,0 +1,253 @@
+/**
+ * RACK (RFC 8985 §6): time-based loss detection. One record per segment sent (sequence range, when
+ * it was last sent, whether it was retransmitted, SACKed or marked lost), kept in flat arrays in
+ * sequence order with a moving head (no object per segment). A segment is lost when a segment sent
+ * after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it was sent.
+ */
+import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+
+const SACKED = 1;
+const RETRANS = 2;
+const LOST = 4;
+
+/** RFC 8985 §6.2 step 4: the reordering window multiplier is reset after this many recoveries. */
+const REO_WND_PERSIST = 16;
+
+export class Rack {
+  private starts: number[] = [];
+  private ends: number[] = [];
+  private xmits: number[] = [];
+  private flags: number[] = [];
+  private head = 0;
+
+  /** RACK.xmit_ts and RACK.end_seq: the most recently sent segment known delivered. */
+  xmitTs = -Infinity;
+  endSeq = 0;
+  /** RACK.rtt: the RTT of that segment (ms); undefined before the first. */
+  rtt: number | undefined;
+  /** RACK.fack: the highest sequence number delivered (cumulatively or SACKed). */
+  fack: number | undefined;
+  /** RACK.reordering_seen. */
+  reorderingSeen = false;
+  /** Segments found delivered out of order (the connection counts and resets this). */
+  reorderedSegments = 0;
+  /** RACK.reo_wnd_mult and the recoveries it persists for (RFC 8985 §6.2 step 4, D-SACK adaptation). */
+  reoWndMult = 1;
+  private reoWndPersist = 0;
+  /** RACK.dsack_round: SND.MAX when the multiplier last grew (once per round trip). */
+  private dsackRound: number | undefined;
+  /** RACK.segs_sacked (segments SACKed above SND.UNA). */
+  segsSacked = 0;
+
+  get count(): number {
+    return this.starts.length - this.head;
+  }
+
+  clear(): void {
+    this.starts.length = 0;
+    this.ends.length = 0;
+    this.xmits.length = 0;
+    this.flags.length = 0;
+    this.head = 0;
+    this.segsSacked = 0;
+    this.lost = 0;
+    this.fack = undefined;
+    this.xmitTs = -Infinity;
+  }
+
+  /** New data [start, end) sent at `now` (after every segment recorded so far). */
+  onSendNew(start: number, end: number, now: number): void {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.xmits.push(now);
+    this.flags.push(0);
+  }
+
+  /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
+  onRetransmit(start: number, end: number, now: number): void {
+    for (let i = this.head; i < this.starts.length; i++) {
+      if (seqGe(this.starts[i], end)) break;
+      if (seqLe(this.ends[i], start)) continue;
+      // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
+      // lower MTU took room) splits it: the rest keeps its own send time and marks.
+      if (seqLt(end, this.ends[i])) this.split(i, end);
+      this.xmits[i] = now;
+      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
+      this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
+    }
+  }
+
+  /** Split record i at `at` (inside it) into two. */
+  private split(i: number, at: number): void {
+    this.starts.splice(i + 1, 0, at);
+    this.ends.splice(i + 1, 0, this.ends[i]);
+    this.xmits.splice(i + 1, 0, this.xmits[i]);
+    this.flags.splice(i + 1, 0, this.flags[i]);
+    this.ends[i] = at;
+  }
+
+  /**
+   * RFC 8985 §6.2 steps 1-3 for one delivered segment: update RACK.rtt, RACK.xmit_ts, RACK.end_seq
+   * and detect reordering. `tsEchoBefore`: the ACK's TSecr is older than this transmission (it
+   * answers an earlier one), or undefined without timestamps.
+   */
+  private delivered(i: number, now: number, minRtt: number | undefined): void {
+    const end = this.ends[i];
+    const xmit = this.xmits[i];
+    const f = this.flags[i];
+    const rtt = now - xmit;
+    // Step 2: a retransmitted segment's ACK may answer the original; without timestamps to tell, an
+    // RTT below the minimum says so (RFC 8985 §6.2 step 2).
+    if (f & RETRANS && minRtt !== undefined && rtt < minRtt) return;
+    this.rtt = rtt;
+    if (xmit > this.xmitTs || (xmit === this.xmitTs && seqGt(end, this.endSeq))) {
+      this.xmitTs = xmit;
+      this.endSeq = end;
+    }
+    // Step 3: delivered below the highest delivered before this ACK, never retransmitted: reordering.
+    if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) {
+      this.reorderingSeen = true;
+      this.reorderedSegments++;
+    }
+    if (this.fack === undefined || seqGt(end, this.fack)) this.fack = end;
+  }
+
+  /** RACK.fack before the ACK being processed (what one ACK delivers is not reordered among itself). */
+  private priorFack: number | undefined;
+
+  /** An ACK is about to be processed. */
+  beginAck(): void {
+    this.priorFack = this.fack;
+  }
+
+  /** SND.UNA moved to `una`: records below it were delivered (those not SACKed before, newly). */
+  onCumulativeAck(una: number, now: number, minRtt: number | undefined): void {
+    while (this.head < this.starts.length && seqLe(this.ends[this.head], una)) {
+      const i = this.head;
+      if (this.flags[i] & SACKED) this.segsSacked--;
+      else this.delivered(i, now, minRtt);
+      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
+      this.head++;
+    }
+    if (this.head > 256 && this.head * 2 > this.starts.length) this.compact();
+  }
+
+  private compact(): void {
+    this.starts = this.starts.slice(this.head);
+    this.ends = this.ends.slice(this.head);
+    this.xmits = this.xmits.slice(this.head);
+    this.flags = this.flags.slice(this.head);
+    this.head = 0;
+  }
+
+  /** [l, r) was SACKed: every record inside it is delivered. */
+  onSack(l: number, r: number, now: number, minRtt: number | undefined): void {
+    for (let i = this.head; i < this.starts.length; i++) {
+      if (seqGe(this.starts[i], r)) break;
+      if (this.flags[i] & SACKED) continue;
+      if (seqGe(this.starts[i], l) && seqLe(this.ends[i], r)) {
+        if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
+        this.flags[i] = (this.flags[i] | SACKED) & ~LOST;
+        this.segsSacked++;
+        this.delivered(i, now, minRtt);
+      }
+    }
+  }
+
+  /** RFC 8985 §6.2 step 4: the reordering window (ms). */
+  reoWnd(inRecovery: boolean, minRtt: number | undefined, srtt: number | undefined): number {
+    if (!this.reorderingSeen && (inRecovery || this.segsSacked >= 3)) return 0;
+    if (minRtt === undefined) return 0;
+    const w = (this.reoWndMult * minRtt) / 4;
+    return srtt === undefined ? w : Math.min(w, srtt);
+  }
+
+  /** A D-SACK arrived (RFC 8985 §6.2 step 4): widen the window, once per round trip. */
+  onDsack(sndUna: number, sndMax: number): void {
+    if (this.dsackRound !== undefined && seqLt(sndUna, this.dsackRound)) return;
+    this.dsackRound = sndMax;
+    this.reoWndMult++;
+    this.reoWndPersist = REO_WND_PERSIST;
+  }
+
+  /** A recovery ended: the widened window lasts REO_WND_PERSIST of them. */
+  onRecoveryEnd(): void {
+    if (this.reoWndPersist > 0 && --this.reoWndPersist === 0) this.reoWndMult = 1;
+  }
+
+  /**
+   * RFC 8985 §6.2 step 5 (RACK_detect_loss): mark lost every segment sent before RACK.xmit_ts whose
+   * time is up. Returns the bytes newly marked lost; `reorderTimeout` is then the time (ms) until the
+   * next one would be, or 0 (the reorder timer, §6.3).
+   */
+  detectLoss(now: number, reoWnd: number): number {
+    this.reorderTimeout = 0;
+    if (this.rtt === undefined) return 0;
+    let lost = 0;
+    for (let i = this.head; i < this.starts.length; i++) {
+      const f = this.flags[i];
+      if (f & (SACKED | LOST)) continue;
+      const xmit = this.xmits[i];
+      // RACK_sent_after(RACK.xmit_ts, RACK.end_seq, Segment.xmit_ts, Segment.end_seq)
+      if (!(this.xmitTs > xmit || (this.xmitTs === xmit && seqGt(this.endSeq, this.ends[i])))) continue;
+      const remaining = xmit + this.rtt + reoWnd - now;
+      if (remaining <= 0) {
+        this.flags[i] = f | LOST;
+        lost += seqDiff(this.ends[i], this.starts[i]);
+        this.lost += seqDiff(this.ends[i], this.starts[i]);
+      } else if (remaining > this.reorderTimeout) {
+        this.reorderTimeout = remaining;
+      }
+    }
+    return lost;
+  }
+
+  reorderTimeout = 0;
+
+  /** Forget the lost marks (a timeout resends everything; an undo found nothing lost). */
+  clearLost(): void {
+    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~LOST;
+    this.lost = 0;
+  }
+
+  /**
+   * Forget what was SACKed (the peer reneged, RFC 2018 §8: it may discard data it SACKed): those
+   * segments count as outstanding again.
+   */
+  clearSacked(): void {
+    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~SACKED;
+    this.segsSacked = 0;
+  }
+
+  /**
+   * The first record marked lost (and not retransmitted since): its index, or -1. Use `startOf`,
+   * `endOf` to read it.
+   */
+  firstLost(): number {
+    if (this.lost === 0) return -1;
+    for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) return i;
+    return -1;
+  }
+  startOf(i: number): number {
+    return this.starts[i];
+  }
+  endOf(i: number): number {
+    return this.ends[i];
+  }
+  wasRetransmitted(i: number): boolean {
+    return (this.flags[i] & RETRANS) !== 0;
+  }
+
+  /** Bytes marked lost and not yet sent again (RFC 6675's pipe leaves them out). */
+  lostBytes(): number {
+    return this.lost;
+  }
+
+  /** Octets in records marked lost (kept as the marks change: pipe asks for it on every send). */
+  private lost = 0;
+
+  /** The last record (the tail segment, for a loss probe): its index, or -1. */
+  last(): number {
+    return this.starts.length > this.head ? this.starts.length - 1 : -1;
+  }
+}
