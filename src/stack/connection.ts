@@ -20,6 +20,11 @@ export class Connection {
   /** The deadline this connection is filed under in the stack's timer heap, if any. */
   scheduledAt: number | undefined;
   readonly createdAt: number;
+  /**
+   * Its 4-tuple passed to a compact TIME-WAIT entry (time-wait.ts): the stack no longer feeds or polls
+   * this TCB; the application may still read what it holds, and sees CLOSED when the entry ends.
+   */
+  timeWait = false;
 
   constructor(
     readonly tcb: Tcb,

@@ -36,6 +36,7 @@ import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { SynCookies } from './syn-cookies.js';
+import { TimeWait, TimeWaitAnswer } from './time-wait.js';
 import { KeyedTimerHeap } from './timer-heap.js';
 
 /**
@@ -45,8 +46,19 @@ import { KeyedTimerHeap } from './timer-heap.js';
  */
 export type SynCookieMode = 'off' | 'on-overflow' | 'always';
 
+/**
+ * The stack's resource bounds. Each is counted when it bites (counters in counters.ts) and documented
+ * in README.md's "Limits".
+ */
 export interface StackLimits {
-  /** Connections of every state, TIME-WAIT included. */
+  /**
+   * Connections of every state but TIME-WAIT (whose compact entries have their own bound,
+   * `timeWaitMax`), listeners not counted. At the limit connect() throws TcpError ENOBUFS and a SYN
+   * that would take a SYN-queue slot is dropped (ListenDrops, TCPConnectionLimitDrops); with SYN cookies
+   * on, the SYN is answered by a cookie instead, which keeps no state, and the completing ACK is dropped
+   * as the accept queue's overflow is (ListenOverflows) until a slot frees. Default 1,000,000 (synack's
+   * own: Linux has no single bound, its file limits and memory play this part).
+   */
   maxConnections: number;
   /** listen()'s backlog when none is given (Node's default is 511). */
   defaultBacklog: number;
@@ -55,6 +67,25 @@ export interface StackLimits {
   /** Ephemeral ports (RFC 6056 recommends 1024-65535; IANA's range 49152-65535 is the default). */
   ephemeralMin: number;
   ephemeralMax: number;
+  /**
+   * Compact TIME-WAIT entries (time-wait.ts). At the limit the oldest is ended early to make room
+   * (TCPTimeWaitOverflow). Default 262,144, Linux's tcp_max_tw_buckets on a machine of common size.
+   */
+  timeWaitMax: number;
+  /**
+   * Orphans: connections the application has closed that are not yet finished (FIN-WAIT-1, FIN-WAIT-2,
+   * CLOSING, LAST-ACK after close()). A close() that would make one more than this resets the
+   * connection instead (RST; TCPAbortOnMemory, as Linux's tcp_too_many_orphans()). An orphan in
+   * FIN-WAIT-2 is given up after `tcp.finWait2TimeoutMs` (Linux's tcp_fin_timeout, 60 s). Default
+   * 65,536: Linux's tcp_max_orphans on a machine of common size (it scales with memory, 4096 minimum).
+   */
+  maxOrphans: number;
+  /**
+   * Out-of-order bytes held across all connections (per connection they never exceed its receive
+   * window). Beyond it, an out-of-order segment is dropped and counted (TCPOFODrop), never in-order
+   * data. Default 64 MiB (synack's: Linux bounds it with tcp_mem and each socket's rcvbuf).
+   */
+  reassemblyBytes: number;
 }
 
 export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
@@ -63,6 +94,9 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
   synQueueSize: 1024,
   ephemeralMin: 49152,
   ephemeralMax: 65535,
+  timeWaitMax: 262_144,
+  maxOrphans: 65_536,
+  reassemblyBytes: 64 * 1024 * 1024,
 });
 
 export interface StackOptions {
@@ -135,6 +169,9 @@ export class Stack implements ConnectionOwner {
   /** Connections that may have something to send. */
   private readonly dirty = new Set<Connection>();
   private readonly timers = new KeyedTimerHeap<Connection>();
+  /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple, oldest first (a Map keeps insertion order). */
+  private readonly timeWait = new Map<string, TimeWait>();
+  private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait>();
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
 
@@ -211,9 +248,9 @@ export class Stack implements ConnectionOwner {
     const remoteEp: Endpoint = { address: raddr, port: remote.port };
     let lport = opts.localPort;
     if (lport === undefined || lport === 0) {
-      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.conns.has(connectionKey({ address: laddr, port: p }, remoteEp)) && !this.portListened(p, laddr));
+      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.tupleInUse(connectionKey({ address: laddr, port: p }, remoteEp)) && !this.portListened(p, laddr));
       if (lport === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free for this destination');
-    } else if (this.conns.has(connectionKey({ address: laddr, port: lport }, remoteEp))) {
+    } else if (this.tupleInUse(connectionKey({ address: laddr, port: lport }, remoteEp))) {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }
     if (this.conns.size >= this.limits.maxConnections) throw new TcpError('EADDRINUSE', 'connection limit reached');
@@ -307,7 +344,7 @@ export class Stack implements ConnectionOwner {
     const key = connectionKey(local, remote);
     let conn = this.conns.get(key);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
-    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(local) && this.timeWaitReusable(conn, seg)) {
+    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(local) && this.timeWaitReusable(conn.tcb, seg)) {
       // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old
       // connection, and there is a listener to open the new one (else TIME-WAIT answers it, as Linux's TCP_TW_SYN).
       c.tcp.TimeWaitReused++;
@@ -326,6 +363,10 @@ export class Stack implements ConnectionOwner {
       conn.tcb.handleSegment(seg, now);
       this.touched(conn, now);
       return;
+    }
+    if (this.timeWait.size > 0) {
+      const tw = this.timeWait.get(key);
+      if (tw !== undefined && this.timeWaitInput(tw, seg, pureSyn, now)) return;
     }
     const listener = this.findListener(local);
     if (listener) {
@@ -358,8 +399,7 @@ export class Stack implements ConnectionOwner {
    * is beyond RCV.NXT. Old connection without: honor it when the new incarnation will use timestamps,
    * or SEG.SEQ is beyond RCV.NXT (RFC 1122 §4.2.2.13). Anything else is left to TIME-WAIT.
    */
-  private timeWaitReusable(conn: Connection, syn: Segment): boolean {
-    const t = conn.tcb;
+  private timeWaitReusable(t: { rcvNxt: number; timestamps: boolean; tsRecent: number }, syn: Segment): boolean {
     const ts = syn.options.timestamp;
     const seqNewer = seqGt(syn.seq, t.rcvNxt);
     const newUsesTimestamps = ts !== undefined && this.config.timestamps;
@@ -368,6 +408,26 @@ export class Stack implements ConnectionOwner {
       return seqNewer;
     }
     return newUsesTimestamps || seqNewer;
+  }
+
+  /**
+   * A segment for a compact TIME-WAIT entry. A new incarnation's SYN ends it (RFC 6191, as above) and
+   * returns false, for the listener to take; anything else is answered as TIME-WAIT answers.
+   */
+  private timeWaitInput(tw: TimeWait, seg: Segment, pureSyn: boolean, now: number): boolean {
+    const rcv = { rcvNxt: tw.rcvNxt, timestamps: tw.timestamps, tsRecent: tw.tsRecent };
+    if (pureSyn && this.findListener(tw.local) && this.timeWaitReusable(rcv, seg)) {
+      this.counters.tcp.TimeWaitReused++;
+      this.endTimeWait(tw, now);
+      return false;
+    }
+    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAcks);
+    if (answer === TimeWaitAnswer.Ack) this.queueSegment(tw.local, tw.remote, tw.ackSegment(now));
+    else if (answer === TimeWaitAnswer.ResetAndClose) {
+      this.queueSegment(tw.local, tw.remote, tw.resetSegment());
+      this.endTimeWait(tw, now);
+    } else if (tw.expiresAt !== this.timeWaitTimers.deadlineOf(tw)) this.timeWaitTimers.schedule(tw.expiresAt, tw);
+    return true;
   }
 
   private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
@@ -561,17 +621,23 @@ export class Stack implements ConnectionOwner {
         return this.encode(conn.local, conn.remote, seg);
       }
       this.dirty.delete(conn);
-      this.settle(conn);
+      this.settle(conn, now);
     }
     return undefined;
   }
 
   /** The earliest time `handleTimeout` has work to do, or undefined. */
   pollTimeout(): number | undefined {
-    return this.timers.peekDeadline();
+    const a = this.timers.peekDeadline();
+    const b = this.timeWaitTimers.peekDeadline();
+    return a === undefined ? b : b === undefined || a <= b ? a : b;
   }
 
   handleTimeout(now: number): void {
+    for (let tw = this.timeWaitTimers.popDue(now); tw; tw = this.timeWaitTimers.popDue(now)) {
+      if (tw.expiresAt > now) this.timeWaitTimers.schedule(tw.expiresAt, tw); // 2*MSL restarted by a FIN
+      else this.endTimeWait(tw, now);
+    }
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
       conn.scheduledAt = undefined;
       if (this.conns.get(conn.key) !== conn) continue;
@@ -599,15 +665,20 @@ export class Stack implements ConnectionOwner {
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
       this.events.push({ type: 'event', connection: conn, event: e });
     }
+    if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
     this.dirty.add(conn);
-    this.settle(conn);
+    this.settle(conn, now);
   }
 
   /** File the connection's next deadline, or forget it once CLOSED with nothing left to send. */
-  private settle(conn: Connection): void {
+  private settle(conn: Connection, now: number): void {
     const tcb = conn.tcb;
     if (tcb.state === 'CLOSED') {
       if (!this.dirty.has(conn)) this.forget(conn);
+      return;
+    }
+    if (tcb.state === 'TIME-WAIT' && !this.dirty.has(conn)) {
+      this.enterTimeWait(conn, now);
       return;
     }
     const due = tcb.pollTimeout();
@@ -629,6 +700,64 @@ export class Stack implements ConnectionOwner {
       const i = l.acceptQueue.indexOf(conn);
       if (i >= 0) l.acceptQueue.splice(i, 1);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compact TIME-WAIT (time-wait.ts)
+
+  /** Whether a 4-tuple is taken, by a connection or a TIME-WAIT entry. */
+  private tupleInUse(key: string): boolean {
+    return this.conns.has(key) || this.timeWait.has(key);
+  }
+
+  /** A connection reached TIME-WAIT with nothing left to send: its TCB gives way to a compact entry. */
+  private enterTimeWait(conn: Connection, now: number): void {
+    const tcb = conn.tcb;
+    const ecnEcho = (tcb as unknown as { ecnEcho: boolean }).ecnEcho; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
+    const tsOffset = this.tsOffsets.offset(conn.local.address, conn.local.port, conn.remote.address, conn.remote.port);
+    const tw = new TimeWait(conn.key, conn.local, conn.remote, tcb, tsOffset, ecnEcho);
+    this.forget(conn);
+    conn.timeWait = true;
+    tw.owner = new WeakRef(conn);
+    if (this.timeWait.size >= this.limits.timeWaitMax) {
+      // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow).
+      const oldest = this.timeWait.values().next().value;
+      this.counters.tcp.TCPTimeWaitOverflow++;
+      if (oldest !== undefined) this.endTimeWait(oldest, now);
+      if (this.limits.timeWaitMax <= 0) {
+        this.closeOwner(tw, now);
+        return;
+      }
+    }
+    this.timeWait.set(tw.key, tw);
+    this.timeWaitTimers.schedule(tw.expiresAt, tw);
+  }
+
+  /** TIME-WAIT over (2*MSL, a new incarnation, recycled, or reset): the 4-tuple is free. */
+  private endTimeWait(tw: TimeWait, now: number): void {
+    if (this.timeWait.get(tw.key) === tw) this.timeWait.delete(tw.key);
+    this.timeWaitTimers.remove(tw);
+    this.closeOwner(tw, now);
+  }
+
+  /** The application's connection, if it still holds one, goes to CLOSED as its TCB's 2*MSL would take it. */
+  private closeOwner(tw: TimeWait, now: number): void {
+    const conn = tw.owner?.deref();
+    tw.owner = undefined;
+    if (conn === undefined || conn.tcb.state !== 'TIME-WAIT') return;
+    // TIME-WAIT's abort sends nothing (§3.10.5: "delete the TCB"); the 'closed' event reaches the application.
+    conn.tcb.abort(now);
+    this.touched(conn, now);
+  }
+
+  /** The compact TIME-WAIT entries, for listings, oldest first. */
+  timeWaitEntries(): IterableIterator<TimeWait> {
+    return this.timeWait.values();
+  }
+
+  /** How many TIME-WAIT entries the stack holds (at most `limits.timeWaitMax`). */
+  get timeWaitCount(): number {
+    return this.timeWait.size;
   }
 
   private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
