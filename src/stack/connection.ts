@@ -10,6 +10,8 @@ import type { Listener } from './listener.js';
 /** What the stack needs back from a connection's user calls. */
 export interface ConnectionOwner {
   touched(conn: Connection, now: number): void;
+  /** The application's CLOSE: the owner applies its orphan bound (see StackLimits.maxOrphans). */
+  closeConnection(conn: Connection, now: number): void;
 }
 
 export class Connection {
@@ -25,6 +27,8 @@ export class Connection {
    * this TCB; the application may still read what it holds, and sees CLOSED when the entry ends.
    */
   timeWait = false;
+  /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
+  oooBytes = 0;
 
   constructor(
     readonly tcb: Tcb,
@@ -60,8 +64,7 @@ export class Connection {
   }
 
   close(now: number): void {
-    this.tcb.close(now);
-    this.owner.touched(this, now);
+    this.owner.closeConnection(this, now);
   }
 
   abort(now: number): void {

@@ -28,7 +28,8 @@ import { mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from '../tcp
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
-import { makeSegment, resetFor, type Segment } from '../tcp/segment.js';
+import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
+import type { TcpState } from '../tcp/state.js';
 import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
@@ -53,11 +54,13 @@ export type SynCookieMode = 'off' | 'on-overflow' | 'always';
 export interface StackLimits {
   /**
    * Connections of every state but TIME-WAIT (whose compact entries have their own bound,
-   * `timeWaitMax`), listeners not counted. At the limit connect() throws TcpError ENOBUFS and a SYN
-   * that would take a SYN-queue slot is dropped (ListenDrops, TCPConnectionLimitDrops); with SYN cookies
-   * on, the SYN is answered by a cookie instead, which keeps no state, and the completing ACK is dropped
-   * as the accept queue's overflow is (ListenOverflows) until a slot frees. Default 1,000,000 (synack's
-   * own: Linux has no single bound, its file limits and memory play this part).
+   * `timeWaitMax`), listeners not counted. At the limit connect() throws TcpError ENOBUFS, and a SYN
+   * that would create a connection (a SYN-queue entry) is dropped and counted (ListenDrops and
+   * TCPConnectionLimitDrops): the client's SYN retransmission tries again, as for a full SYN queue with
+   * cookies off. A SYN answered with a cookie (mode 'always', or 'on-overflow' with the SYN queue full)
+   * keeps no state and is still answered; its completing ACK is then dropped while the stack is at the
+   * limit (ListenOverflows, TCPConnectionLimitDrops) and the client's next segment tries again. Default
+   * 1,000,000 (synack's own: Linux has no single bound; file limits and memory play this part).
    */
   maxConnections: number;
   /** listen()'s backlog when none is given (Node's default is 511). */
@@ -172,6 +175,10 @@ export class Stack implements ConnectionOwner {
   /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple, oldest first (a Map keeps insertion order). */
   private readonly timeWait = new Map<string, TimeWait>();
   private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait>();
+  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
+  private readonly orphans = new Set<Connection>();
+  /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
+  private reassemblyTotal = 0;
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
 
@@ -253,7 +260,7 @@ export class Stack implements ConnectionOwner {
     } else if (this.tupleInUse(connectionKey({ address: laddr, port: lport }, remoteEp))) {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }
-    if (this.conns.size >= this.limits.maxConnections) throw new TcpError('EADDRINUSE', 'connection limit reached');
+    if (this.conns.size >= this.limits.maxConnections) throw new TcpError('ENOBUFS', `connection limit reached (limits.maxConnections ${this.limits.maxConnections})`);
     const local: Endpoint = { address: laddr, port: lport };
     const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
     const conn = this.register(tcb, local, remoteEp, now);
@@ -360,7 +367,7 @@ export class Stack implements ConnectionOwner {
         c.tcp.ListenDrops++;
         return;
       }
-      conn.tcb.handleSegment(seg, now);
+      conn.tcb.handleSegment(this.reassemblyBound(conn, seg), now);
       this.touched(conn, now);
       return;
     }
@@ -430,6 +437,18 @@ export class Stack implements ConnectionOwner {
     return true;
   }
 
+  /**
+   * `limits.reassemblyBytes`: data that would be held out of order while the stack's total is at the
+   * bound is dropped (TCPOFODrop, as Linux's tcp_data_queue_ofo when memory is short); the rest of the
+   * segment (its ACK, window, RST, SYN) is processed. In-order data is never dropped here.
+   */
+  private reassemblyBound(conn: Connection, seg: Segment): Segment {
+    const n = seg.payload.length;
+    if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
+    this.counters.tcp.TCPOFODrop++;
+    return { ...seg, payload: EMPTY_PAYLOAD, flags: seg.flags & ~TcpFlag.FIN };
+  }
+
   private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
     const c = this.counters;
     const mode = this.synCookies;
@@ -440,6 +459,7 @@ export class Stack implements ConnectionOwner {
     if (l.synQueue.size >= l.synQueueLimit || this.conns.size >= this.limits.maxConnections) {
       c.tcp.InSegs++;
       c.tcp.ListenDrops++;
+      if (this.conns.size >= this.limits.maxConnections) c.tcp.TCPConnectionLimitDrops++;
       return;
     }
     const tcb = Tcb.accept(this.tcbOptions(local, remote, now), syn, now);
@@ -550,6 +570,7 @@ export class Stack implements ConnectionOwner {
     if (l.acceptQueueFull || this.conns.size >= this.limits.maxConnections) {
       // As for a normal handshake (Linux's tcp_v4_syn_recv_sock): dropped; the client's next segment,
       // carrying the same cookie, tries again.
+      if (this.conns.size >= this.limits.maxConnections) c.TCPConnectionLimitDrops++;
       c.InSegs++;
       c.ListenOverflows++;
       c.ListenDrops++;
@@ -666,6 +687,7 @@ export class Stack implements ConnectionOwner {
       this.events.push({ type: 'event', connection: conn, event: e });
     }
     if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
+    this.account(conn);
     this.dirty.add(conn);
     this.settle(conn, now);
   }
@@ -689,7 +711,46 @@ export class Stack implements ConnectionOwner {
     }
   }
 
+  /** Keep the orphan set and the reassembly total in step with a TCB just given input or a call. */
+  private account(conn: Connection): void {
+    const tcb = conn.tcb;
+    const ooo = tcb.receiveBuffer.outOfOrderBytes;
+    if (ooo !== conn.oooBytes) {
+      this.reassemblyTotal += ooo - conn.oooBytes;
+      conn.oooBytes = ooo;
+    }
+    if (tcb.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
+    else if (this.orphans.size > 0) this.orphans.delete(conn);
+  }
+
+  /**
+   * The application's CLOSE (§3.10.4). One that would leave more than `limits.maxOrphans` connections
+   * closed but unfinished resets this one instead (Linux's tcp_close() with tcp_check_oom(): an active
+   * reset, TCPAbortOnMemory).
+   */
+  closeConnection(conn: Connection, now: number): void {
+    const tcb = conn.tcb;
+    if (!conn.timeWait && !this.orphans.has(conn) && this.orphans.size >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
+      this.counters.tcp.TCPAbortOnMemory++;
+      tcb.abort(now);
+    } else tcb.close(now);
+    this.touched(conn, now);
+  }
+
+  /** How many orphans the stack holds (at most `limits.maxOrphans`). */
+  get orphanCount(): number {
+    return this.orphans.size;
+  }
+
+  /** Out-of-order bytes held across the stack's connections (at most about `limits.reassemblyBytes`). */
+  get reassemblyBytes(): number {
+    return this.reassemblyTotal;
+  }
+
   private forget(conn: Connection): void {
+    this.orphans.delete(conn);
+    this.reassemblyTotal -= conn.oooBytes;
+    conn.oooBytes = 0;
     if (this.conns.get(conn.key) === conn) this.conns.delete(conn.key);
     this.dirty.delete(conn);
     this.timers.remove(conn);
@@ -828,4 +889,14 @@ export class Stack implements ConnectionOwner {
   addressOf(version: 4 | 6): IpAddress | undefined {
     return this.addresses.find((a) => (typeof a === 'number') === (version === 4));
   }
+}
+
+/** FIN-WAIT-1, FIN-WAIT-2, CLOSING, LAST-ACK: where a closed connection still finishes (an orphan, if closed). */
+function isOrphanState(s: TcpState): boolean {
+  return s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2' || s === 'CLOSING' || s === 'LAST-ACK';
+}
+
+/** States from which CLOSE leaves an unfinished connection behind. */
+function wouldOrphan(s: TcpState): boolean {
+  return s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || isOrphanState(s);
 }
