@@ -21,7 +21,6 @@ import {
   tcpPseudoHeaderSum,
   type IpAddress,
   type IpPacket,
-  type TcpOptions,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
 import { mssForMtu, resolveConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
@@ -36,7 +35,8 @@ import { StackCounters } from './counters.js';
 import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
-import { SynCookies } from './syn-cookies.js';
+import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
+import { writeCookieSynAck, type CookieSynAckShape } from './cookie-syn-ack.js';
 import { TimeWait, TimeWaitAnswer } from './time-wait.js';
 import { KeyedTimerHeap } from './timer-heap.js';
 
@@ -163,6 +163,8 @@ export class Stack implements ConnectionOwner {
   /** Made on first use, so a stack that never needs a cookie draws no secrets from its random source. */
   private cookies: SynCookies | undefined;
   private cookiesRotatedAt = 0;
+  /** Reused by every cookie SYN-ACK (no allocation per SYN). */
+  private readonly cookieShape: CookieSynAckShape = { mss: -1, timestamps: false, sackPermitted: false, wscale: -1 };
   private ipId: number;
 
   private readonly conns = new Map<string, Connection>();
@@ -499,38 +501,43 @@ export class Stack implements ConnectionOwner {
     const o = syn.options;
     const clientMss = o.mss !== undefined && o.mss > 0 ? o.mss : undefined;
     const k = this.cookiesAt(now);
-    const cookie = k.encode(local.address, local.port, remote.address, remote.port, syn.seq, clientMss, now);
-    if (cookie.mss > (clientMss ?? (v4 ? 536 : 1220))) {
+    const isn = k.encodeIsn(local.address, local.port, remote.address, remote.port, syn.seq, clientMss, now);
+    if (k.lastMss > (clientMss ?? (v4 ? 536 : 1220))) {
       // Below the table's smallest entry: a cookie would make us send larger segments than the client takes.
       c.tcp.ListenDrops++;
       return;
     }
-    const opts: TcpOptions = {};
+    // The SYN-ACK's bytes are written directly (cookie-syn-ack.ts): this runs once per flooding SYN.
+    const shape = this.cookieShape;
     let flags = TcpFlag.SYN | TcpFlag.ACK;
+    let tsval = 0;
+    let tsecr = 0;
+    shape.mss = -1;
+    shape.timestamps = false;
+    shape.sackPermitted = false;
+    shape.wscale = -1;
     if (!cfg.noOptions) {
-      opts.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
-      if (cfg.timestamps && o.timestamp) {
+      shape.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
+      const ts = o.timestamp;
+      if (cfg.timestamps && ts) {
         const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
         const sack = cfg.sack && o.sackPermitted === true;
         const ecn = cfg.ecn !== 'off' && isEcnSetupSyn(syn.flags);
-        if (wscale !== undefined) opts.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
-        if (sack) opts.sackPermitted = true;
+        if (wscale !== undefined) shape.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
+        shape.sackPermitted = sack;
+        shape.timestamps = true;
         if (ecn) flags |= TcpFlag.ECE;
         const tsNow = (Math.floor(now) + this.tsOffsets.offset(local.address, local.port, remote.address, remote.port)) >>> 0;
-        opts.timestamp = { value: k.encodeTimestamp(tsNow, { wscale, sackPermitted: sack, ecn }), echo: o.timestamp.value };
+        tsval = encodeCookieTimestampBits(tsNow, wscale, sack, ecn);
+        tsecr = ts.value;
       }
     }
     l.cookieSentAt = now;
     c.tcp.SyncookiesSent++;
-    this.queueSegment(local, remote, makeSegment({
-      srcPort: local.port,
-      dstPort: remote.port,
-      seq: cookie.isn,
-      ack: (syn.seq + 1) >>> 0,
-      flags,
-      window: Math.min(cfg.receiveBufferSize, 0xffff), // a SYN's window is never scaled
-      options: opts,
-    }));
+    c.tcp.OutSegs++;
+    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+    const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
+    this.out.push(writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr));
   }
 
   /**
