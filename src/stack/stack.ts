@@ -109,6 +109,12 @@ export interface StackOptions {
   random?: RandomSource;
   /** TCP settings for every connection of this stack. */
   tcp?: Partial<TcpConfig>;
+  /**
+   * Resource bounds (StackLimits; defaults in DEFAULT_STACK_LIMITS): maxConnections (1,000,000),
+   * timeWaitMax (262,144, Linux's tcp_max_tw_buckets; TCPTimeWaitOverflow), maxOrphans (65,536, Linux's
+   * tcp_max_orphans; TCPAbortOnMemory), reassemblyBytes (64 MiB; TCPOFODrop), synQueueSize (1024),
+   * defaultBacklog (511), ephemeral ports (49152-65535). See README.md's "Limits".
+   */
   limits?: Partial<StackLimits>;
   /** TTL / hop limit of packets sent. */
   ttl?: number;
