@@ -452,7 +452,10 @@ export class Stack implements ConnectionOwner {
    */
   private reassemblyBound(conn: Connection, seg: Segment): Segment {
     const n = seg.payload.length;
-    if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
+    if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes) return seg;
+    const st = conn.tcb.state;
+    // Only where text is queued (§3.10.7.4 seventh step), and only ahead of RCV.NXT.
+    if ((st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2') || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
     this.counters.tcp.TCPOFODrop++;
     return { ...seg, payload: EMPTY_PAYLOAD, flags: seg.flags & ~TcpFlag.FIN };
   }

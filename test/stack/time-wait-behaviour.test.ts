@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { A4, B4, bytesOf, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
-import { listConnections } from '../../src/stack/listing.js';
+import { formatConnections, listConnections } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpOptions } from '../../src/wire/index.js';
 
@@ -88,6 +88,8 @@ for (const timestamps of [true, false]) {
       advance(tw.b, tw.t0 + MSL2 - 1);
       assert.equal(timeWaitRows(tw.b, tw.t0 + MSL2 - 1).length, 1);
       assert.equal(timeWaitRows(tw.b, tw.t0 + MSL2 - 1)[0].stateAgeMs, MSL2 - 1, 'listed with its age');
+      const text = formatConnections(listConnections(tw.b, tw.t0 + 1500)).split('\n').find((l) => l.startsWith('TIME-WAIT'));
+      assert.ok(text && text.includes(`${A4}:${PORT}`) && text.includes('age:1.5s'), text);
       advance(tw.b, tw.t0 + MSL2);
       assert.deepEqual(drainOut(tw.b, tw.t0 + MSL2), [], 'no segment when TIME-WAIT ends');
       assert.equal(timeWaitRows(tw.b, tw.t0 + MSL2).length, 0);
