@@ -875,6 +875,20 @@ class Runner {
           state: FREEBSD_STATE_NAMES[STATE_NUMBER[c.state]],
         });
       }
+      // Compact TIME-WAIT entries; the descriptor column from the connection, if the script still holds it.
+      for (const tw of st.timeWaitEntries()) {
+        const owner = tw.owner?.deref();
+        if (owner) seen.add(owner);
+        rows.push({
+          fd: owner ? fdOf(owner) : undefined,
+          family: typeof tw.local.address === 'number' ? 4 : 6,
+          local: addr(tw.local.address, tw.local.port),
+          localPort: tw.local.port,
+          foreign: addr(tw.remote.address, tw.remote.port),
+          foreignPort: tw.remote.port,
+          state: FREEBSD_STATE_NAMES[STATE_NUMBER['TIME-WAIT']],
+        });
+      }
     }
     for (const fd of this.table.openFds()) {
       const c = this.table.connectionOf(fd);

@@ -17,6 +17,7 @@ export type SocketErrorCode =
   | 'EADDRNOTAVAIL'
   | 'EINVAL'
   | 'EISCONN'
+  | 'ENOBUFS'
   | 'ENOTFOUND';
 
 export type Syscall = 'connect' | 'read' | 'write' | 'listen' | 'bind' | 'getaddrinfo' | 'shutdown';
@@ -41,6 +42,7 @@ const MESSAGES: Record<string, string> = {
   EADDRNOTAVAIL: 'address not available',
   EINVAL: 'invalid argument',
   EISCONN: 'socket is already connected',
+  ENOBUFS: 'no buffer space available',
 };
 
 /** Node's errno: libuv's negative code (-errno on Unix; getaddrinfo's ENOTFOUND is UV_EAI_NONAME). */

@@ -228,7 +228,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       const err =
         e.code === 'EADDRINUSE' && options.localPort
           ? socketError('EADDRINUSE', 'connect', { ...where, local: { address: options.localAddress ?? ipToString(this.host.stack.addresses[0]), port: options.localPort } })
-          : socketError(e.code === 'EISCONN' ? 'EISCONN' : e.code === 'EADDRINUSE' ? 'EADDRINUSE' : 'EINVAL', 'connect', where);
+          : socketError(e.code === 'EISCONN' || e.code === 'EADDRINUSE' || e.code === 'ENOBUFS' ? e.code : 'EINVAL', 'connect', where);
       process.nextTick(() => this.destroy(err));
       return;
     }

@@ -10,6 +10,8 @@ import type { Listener } from './listener.js';
 /** What the stack needs back from a connection's user calls. */
 export interface ConnectionOwner {
   touched(conn: Connection, now: number): void;
+  /** The application's CLOSE: the owner applies its orphan bound (see StackLimits.maxOrphans). */
+  closeConnection(conn: Connection, now: number): void;
 }
 
 export class Connection {
@@ -22,6 +24,13 @@ export class Connection {
   /** In the stack's list of connections that may have something to send. */
   dirty = false;
   readonly createdAt: number;
+  /**
+   * Its 4-tuple passed to a compact TIME-WAIT entry (time-wait.ts): the stack no longer feeds or polls
+   * this TCB; the application may still read what it holds, and sees CLOSED when the entry ends.
+   */
+  timeWait = false;
+  /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
+  oooBytes = 0;
 
   constructor(
     readonly tcb: Tcb,
@@ -61,8 +70,7 @@ export class Connection {
   }
 
   close(now: number): void {
-    this.tcb.close(now);
-    this.owner.touched(this, now);
+    this.owner.closeConnection(this, now);
   }
 
   abort(now: number): void {

@@ -45,6 +45,14 @@ export class StackTcpStats extends TcpStats {
   NoConnection = 0;
   /** TIME-WAIT connections ended early by a new SYN for the same 4-tuple (RFC 6191). */
   TimeWaitReused = 0;
+  /** TIME-WAIT entries recycled early because `limits.timeWaitMax` was reached (Linux: TCPTimeWaitOverflow). */
+  TCPTimeWaitOverflow = 0;
+  /** close() calls that reset the connection because `limits.maxOrphans` was reached (Linux: TCPAbortOnMemory). */
+  TCPAbortOnMemory = 0;
+  /** Out-of-order data dropped because `limits.reassemblyBytes` was reached (Linux: TCPOFODrop). */
+  TCPOFODrop = 0;
+  /** SYNs dropped because `limits.maxConnections` was reached (also counted in ListenDrops). */
+  TCPConnectionLimitDrops = 0;
   /** SYNs answered with a SYN cookie, no state kept (Linux: SyncookiesSent). */
   SyncookiesSent = 0;
   /** Final ACKs whose cookie validated (Linux: SyncookiesRecv). */

@@ -23,6 +23,8 @@ export interface ConnectionRow {
   cwnd?: number;
   /** How long the connection has been in its state (ms). */
   stateAgeMs: number;
+  /** TIME-WAIT: how long until 2*MSL ends it (ms), as ss's timer:(timewait,...). */
+  expiresInMs?: number;
 }
 
 export function listConnections(stack: Stack, now: number): ConnectionRow[] {
@@ -50,6 +52,18 @@ export function listConnections(stack: Stack, now: number): ConnectionRow[] {
     row.cwnd = Math.round(t.congestion.cwnd / Math.max(1, t.sendMss));
     rows.push(row);
   }
+  // Compact TIME-WAIT entries: nothing queued, no RTT state left; their age and 2*MSL deadline.
+  for (const tw of stack.timeWaitEntries()) {
+    rows.push({
+      state: 'TIME-WAIT',
+      recvQ: 0,
+      sendQ: 0,
+      local: endpointToString(tw.local),
+      peer: endpointToString(tw.remote),
+      stateAgeMs: now - tw.since,
+      expiresInMs: tw.expiresAt - now,
+    });
+  }
   return rows;
 }
 
@@ -62,6 +76,7 @@ export function formatConnections(rows: ConnectionRow[]): string {
     if (r.rtoMs !== undefined && r.state !== 'LISTEN') extra.push(`rto:${Math.round(r.rtoMs)}`);
     if (r.retransmits) extra.push(`retrans:${r.retransmits}`);
     if (r.cwnd !== undefined) extra.push(`cwnd:${r.cwnd}`);
+    if (r.expiresInMs !== undefined) extra.push(`timer:(timewait,${(r.expiresInMs / 1000).toFixed(1)}s)`);
     if (r.state !== 'LISTEN') extra.push(`age:${(r.stateAgeMs / 1000).toFixed(1)}s`);
     return [r.state, String(r.recvQ), String(r.sendQ), r.local, r.peer, extra.join(' ')];
   });

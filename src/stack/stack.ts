@@ -30,15 +30,18 @@ import { mssForMtu, resolveConfig, shareConfig, windowScaleFor, type TcpConfig }
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
-import { makeSegment, resetFor, type Segment } from '../tcp/segment.js';
+import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
+import type { TcpState } from '../tcp/state.js';
 import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
 import { ConnectionTable } from './connection-table.js';
-import { addressKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
+import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
-import { SynCookies } from './syn-cookies.js';
+import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
+import { writeCookieSynAck, type CookieSynAckShape } from './cookie-syn-ack.js';
+import { TimeWait, TimeWaitAnswer } from './time-wait.js';
 import { KeyedTimerHeap } from './timer-heap.js';
 
 /**
@@ -48,8 +51,21 @@ import { KeyedTimerHeap } from './timer-heap.js';
  */
 export type SynCookieMode = 'off' | 'on-overflow' | 'always';
 
+/**
+ * The stack's resource bounds. Each is counted when it bites (counters in counters.ts) and documented
+ * in README.md's "Limits".
+ */
 export interface StackLimits {
-  /** Connections of every state, TIME-WAIT included. */
+  /**
+   * Connections of every state but TIME-WAIT (whose compact entries have their own bound,
+   * `timeWaitMax`), listeners not counted. At the limit connect() throws TcpError ENOBUFS, and a SYN
+   * that would create a connection (a SYN-queue entry) is dropped and counted (ListenDrops and
+   * TCPConnectionLimitDrops): the client's SYN retransmission tries again, as for a full SYN queue with
+   * cookies off. A SYN answered with a cookie (mode 'always', or 'on-overflow' with the SYN queue full)
+   * keeps no state and is still answered; its completing ACK is then dropped while the stack is at the
+   * limit (ListenOverflows, TCPConnectionLimitDrops) and the client's next segment tries again. Default
+   * 1,000,000 (synack's own: Linux has no single bound; file limits and memory play this part).
+   */
   maxConnections: number;
   /** listen()'s backlog when none is given (Node's default is 511). */
   defaultBacklog: number;
@@ -58,6 +74,25 @@ export interface StackLimits {
   /** Ephemeral ports (RFC 6056 recommends 1024-65535; IANA's range 49152-65535 is the default). */
   ephemeralMin: number;
   ephemeralMax: number;
+  /**
+   * Compact TIME-WAIT entries (time-wait.ts). At the limit the oldest is ended early to make room
+   * (TCPTimeWaitOverflow). Default 262,144, Linux's tcp_max_tw_buckets on a machine of common size.
+   */
+  timeWaitMax: number;
+  /**
+   * Orphans: connections the application has closed that are not yet finished (FIN-WAIT-1, FIN-WAIT-2,
+   * CLOSING, LAST-ACK after close()). A close() that would make one more than this resets the
+   * connection instead (RST; TCPAbortOnMemory, as Linux's tcp_too_many_orphans()). An orphan in
+   * FIN-WAIT-2 is given up after `tcp.finWait2TimeoutMs` (Linux's tcp_fin_timeout, 60 s). Default
+   * 65,536: Linux's tcp_max_orphans on a machine of common size (it scales with memory, 4096 minimum).
+   */
+  maxOrphans: number;
+  /**
+   * Out-of-order bytes held across all connections (per connection they never exceed its receive
+   * window). Beyond it, an out-of-order segment is dropped and counted (TCPOFODrop), never in-order
+   * data. Default 64 MiB (synack's: Linux bounds it with tcp_mem and each socket's rcvbuf).
+   */
+  reassemblyBytes: number;
 }
 
 export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
@@ -66,6 +101,9 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
   synQueueSize: 1024,
   ephemeralMin: 49152,
   ephemeralMax: 65535,
+  timeWaitMax: 262_144,
+  maxOrphans: 65_536,
+  reassemblyBytes: 64 * 1024 * 1024,
 });
 
 export interface StackOptions {
@@ -75,6 +113,12 @@ export interface StackOptions {
   random?: RandomSource;
   /** TCP settings for every connection of this stack. */
   tcp?: Partial<TcpConfig>;
+  /**
+   * Resource bounds (StackLimits; defaults in DEFAULT_STACK_LIMITS): maxConnections (1,000,000),
+   * timeWaitMax (262,144, Linux's tcp_max_tw_buckets; TCPTimeWaitOverflow), maxOrphans (65,536, Linux's
+   * tcp_max_orphans; TCPAbortOnMemory), reassemblyBytes (64 MiB; TCPOFODrop), synQueueSize (1024),
+   * defaultBacklog (511), ephemeral ports (49152-65535). See README.md's "Limits".
+   */
   limits?: Partial<StackLimits>;
   /** TTL / hop limit of packets sent. */
   ttl?: number;
@@ -147,6 +191,8 @@ export class Stack implements ConnectionOwner {
   /** Made on first use, so a stack that never needs a cookie draws no secrets from its random source. */
   private cookies: SynCookies | undefined;
   private cookiesRotatedAt = 0;
+  /** Reused by every cookie SYN-ACK (no allocation per SYN). */
+  private readonly cookieShape: CookieSynAckShape = { mss: -1, timestamps: false, sackPermitted: false, wscale: -1 };
   private ipId: number;
   /** Reused by encode(): see there. */
   private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; ecn: number };
@@ -168,6 +214,13 @@ export class Stack implements ConnectionOwner {
   private dirty: Connection[] = [];
   private dirtyHead = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
+  /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple, oldest first (a Map keeps insertion order). */
+  private readonly timeWait = new Map<string, TimeWait>();
+  private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait>();
+  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
+  private readonly orphans = new Set<Connection>();
+  /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
+  private reassemblyTotal = 0;
   private readonly events: StackEvent[] = [];
   private eventHead = 0;
 
@@ -258,12 +311,12 @@ export class Stack implements ConnectionOwner {
     const remoteEp: Endpoint = { address: raddr, port: remote.port };
     let lport = opts.localPort;
     if (lport === undefined || lport === 0) {
-      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.conns.has(laddr, p, raddr, remote.port) && !this.portListened(p, laddr));
+      lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.tupleInUse(laddr, p, raddr, remote.port) && !this.portListened(p, laddr));
       if (lport === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free for this destination');
-    } else if (this.conns.has(laddr, lport, raddr, remote.port)) {
+    } else if (this.tupleInUse(laddr, lport, raddr, remote.port)) {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }
-    if (this.conns.size >= this.limits.maxConnections) throw new TcpError('EADDRINUSE', 'connection limit reached');
+    if (this.conns.size >= this.limits.maxConnections) throw new TcpError('ENOBUFS', `connection limit reached (limits.maxConnections ${this.limits.maxConnections})`);
     const local: Endpoint = { address: laddr, port: lport };
     const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
     const conn = this.register(tcb, local, remoteEp, now);
@@ -351,7 +404,7 @@ export class Stack implements ConnectionOwner {
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
-    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(conn.local) && this.timeWaitReusable(conn, seg)) {
+    if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(conn.local) && this.timeWaitReusable(conn.tcb, seg)) {
       // RFC 6191 / RFC 9293 §3.10.7.4: a new SYN may end TIME-WAIT when it cannot be confused with the old
       // connection, and there is a listener to open the new one (else TIME-WAIT answers it, as Linux's TCP_TW_SYN).
       c.tcp.TimeWaitReused++;
@@ -367,13 +420,17 @@ export class Stack implements ConnectionOwner {
         c.tcp.ListenDrops++;
         return;
       }
-      conn.tcb.handleSegment(seg, now);
+      conn.tcb.handleSegment(this.reassemblyBound(conn, seg), now);
       this.touched(conn, now);
       return;
     }
     // No connection: the endpoints are made only on this path, the established one allocates none.
     const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
     const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
+    if (this.timeWait.size > 0) {
+      const tw = this.timeWait.get(connectionKey(local, remote));
+      if (tw !== undefined && this.timeWaitInput(tw, seg, pureSyn, now)) return;
+    }
     const listener = this.findListener(local);
     if (listener) {
       if (pureSyn) {
@@ -405,8 +462,7 @@ export class Stack implements ConnectionOwner {
    * is beyond RCV.NXT. Old connection without: honor it when the new incarnation will use timestamps,
    * or SEG.SEQ is beyond RCV.NXT (RFC 1122 §4.2.2.13). Anything else is left to TIME-WAIT.
    */
-  private timeWaitReusable(conn: Connection, syn: Segment): boolean {
-    const t = conn.tcb;
+  private timeWaitReusable(t: { rcvNxt: number; timestamps: boolean; tsRecent: number }, syn: Segment): boolean {
     const ts = syn.options.timestamp;
     const seqNewer = seqGt(syn.seq, t.rcvNxt);
     const newUsesTimestamps = ts !== undefined && this.cfg.timestamps;
@@ -415,6 +471,41 @@ export class Stack implements ConnectionOwner {
       return seqNewer;
     }
     return newUsesTimestamps || seqNewer;
+  }
+
+  /**
+   * A segment for a compact TIME-WAIT entry. A new incarnation's SYN ends it (RFC 6191, as above) and
+   * returns false, for the listener to take; anything else is answered as TIME-WAIT answers.
+   */
+  private timeWaitInput(tw: TimeWait, seg: Segment, pureSyn: boolean, now: number): boolean {
+    const rcv = { rcvNxt: tw.rcvNxt, timestamps: tw.timestamps, tsRecent: tw.tsRecent };
+    if (pureSyn && this.findListener(tw.local) && this.timeWaitReusable(rcv, seg)) {
+      this.counters.tcp.TimeWaitReused++;
+      this.endTimeWait(tw, now);
+      return false;
+    }
+    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAcks);
+    if (answer === TimeWaitAnswer.Ack) this.queueSegment(tw.local, tw.remote, tw.ackSegment(now));
+    else if (answer === TimeWaitAnswer.ResetAndClose) {
+      this.queueSegment(tw.local, tw.remote, tw.resetSegment());
+      this.endTimeWait(tw, now);
+    } else if (tw.expiresAt !== this.timeWaitTimers.deadlineOf(tw)) this.timeWaitTimers.schedule(tw.expiresAt, tw);
+    return true;
+  }
+
+  /**
+   * `limits.reassemblyBytes`: data that would be held out of order while the stack's total is at the
+   * bound is dropped (TCPOFODrop, as Linux's tcp_data_queue_ofo when memory is short); the rest of the
+   * segment (its ACK, window, RST, SYN) is processed. In-order data is never dropped here.
+   */
+  private reassemblyBound(conn: Connection, seg: Segment): Segment {
+    const n = seg.payload.length;
+    if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes) return seg;
+    const st = conn.tcb.state;
+    // Only where text is queued (§3.10.7.4 seventh step), and only ahead of RCV.NXT.
+    if ((st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2') || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
+    this.counters.tcp.TCPOFODrop++;
+    return { ...seg, payload: EMPTY_PAYLOAD, flags: seg.flags & ~TcpFlag.FIN };
   }
 
   private listenerSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint, now: number): void {
@@ -427,6 +518,7 @@ export class Stack implements ConnectionOwner {
     if (l.synQueue.size >= l.synQueueLimit || this.conns.size >= this.limits.maxConnections) {
       c.tcp.InSegs++;
       c.tcp.ListenDrops++;
+      if (this.conns.size >= this.limits.maxConnections) c.tcp.TCPConnectionLimitDrops++;
       return;
     }
     const tcb = Tcb.accept(this.tcbOptions(local, remote, now), syn, now);
@@ -466,38 +558,43 @@ export class Stack implements ConnectionOwner {
     const o = syn.options;
     const clientMss = o.mss !== undefined && o.mss > 0 ? o.mss : undefined;
     const k = this.cookiesAt(now);
-    const cookie = k.encode(local.address, local.port, remote.address, remote.port, syn.seq, clientMss, now);
-    if (cookie.mss > (clientMss ?? (v4 ? 536 : 1220))) {
+    const isn = k.encodeIsn(local.address, local.port, remote.address, remote.port, syn.seq, clientMss, now);
+    if (k.lastMss > (clientMss ?? (v4 ? 536 : 1220))) {
       // Below the table's smallest entry: a cookie would make us send larger segments than the client takes.
       c.tcp.ListenDrops++;
       return;
     }
-    const opts: TcpOptions = {};
+    // The SYN-ACK's bytes are written directly (cookie-syn-ack.ts): this runs once per flooding SYN.
+    const shape = this.cookieShape;
     let flags = TcpFlag.SYN | TcpFlag.ACK;
+    let tsval = 0;
+    let tsecr = 0;
+    shape.mss = -1;
+    shape.timestamps = false;
+    shape.sackPermitted = false;
+    shape.wscale = -1;
     if (!cfg.noOptions) {
-      opts.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
-      if (cfg.timestamps && o.timestamp) {
+      shape.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
+      const ts = o.timestamp;
+      if (cfg.timestamps && ts) {
         const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
         const sack = cfg.sack && o.sackPermitted === true;
         const ecn = cfg.ecn !== 'off' && isEcnSetupSyn(syn.flags);
-        if (wscale !== undefined) opts.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
-        if (sack) opts.sackPermitted = true;
+        if (wscale !== undefined) shape.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
+        shape.sackPermitted = sack;
+        shape.timestamps = true;
         if (ecn) flags |= TcpFlag.ECE;
         const tsNow = (Math.floor(now) + this.tsOffsets.offset(local.address, local.port, remote.address, remote.port)) >>> 0;
-        opts.timestamp = { value: k.encodeTimestamp(tsNow, { wscale, sackPermitted: sack, ecn }), echo: o.timestamp.value };
+        tsval = encodeCookieTimestampBits(tsNow, wscale, sack, ecn);
+        tsecr = ts.value;
       }
     }
     l.cookieSentAt = now;
     c.tcp.SyncookiesSent++;
-    this.queueSegment(local, remote, makeSegment({
-      srcPort: local.port,
-      dstPort: remote.port,
-      seq: cookie.isn,
-      ack: (syn.seq + 1) >>> 0,
-      flags,
-      window: Math.min(cfg.receiveBufferSize, 0xffff), // a SYN's window is never scaled
-      options: opts,
-    }));
+    c.tcp.OutSegs++;
+    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+    const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
+    this.out.push(writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr));
   }
 
   /**
@@ -537,6 +634,7 @@ export class Stack implements ConnectionOwner {
     if (l.acceptQueueFull || this.conns.size >= this.limits.maxConnections) {
       // As for a normal handshake (Linux's tcp_v4_syn_recv_sock): dropped; the client's next segment,
       // carrying the same cookie, tries again.
+      if (this.conns.size >= this.limits.maxConnections) c.TCPConnectionLimitDrops++;
       c.InSegs++;
       c.ListenOverflows++;
       c.ListenDrops++;
@@ -611,7 +709,7 @@ export class Stack implements ConnectionOwner {
           return this.encode(conn.local, conn.remote, seg);
         }
         conn.dirty = false;
-        this.settle(conn);
+        this.settle(conn, now);
       }
       this.dirtyHead++;
     }
@@ -622,10 +720,16 @@ export class Stack implements ConnectionOwner {
 
   /** The earliest time `handleTimeout` has work to do, or undefined. */
   pollTimeout(): number | undefined {
-    return this.timers.peekDeadline();
+    const a = this.timers.peekDeadline();
+    const b = this.timeWaitTimers.peekDeadline();
+    return a === undefined ? b : b === undefined || a <= b ? a : b;
   }
 
   handleTimeout(now: number): void {
+    for (let tw = this.timeWaitTimers.popDue(now); tw; tw = this.timeWaitTimers.popDue(now)) {
+      if (tw.expiresAt > now) this.timeWaitTimers.schedule(tw.expiresAt, tw); // 2*MSL restarted by a FIN
+      else this.endTimeWait(tw, now);
+    }
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
       conn.scheduledAt = undefined;
       if (!this.conns.holds(conn)) continue;
@@ -653,18 +757,24 @@ export class Stack implements ConnectionOwner {
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
       this.events.push({ type: 'event', connection: conn, event: e });
     }
+    if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
+    this.account(conn);
     if (!conn.dirty) {
       conn.dirty = true;
       this.dirty.push(conn);
     }
-    this.settle(conn);
+    this.settle(conn, now);
   }
 
   /** File the connection's next deadline, or forget it once CLOSED with nothing left to send. */
-  private settle(conn: Connection): void {
+  private settle(conn: Connection, now: number): void {
     const tcb = conn.tcb;
     if (tcb.state === 'CLOSED') {
       if (!conn.dirty) this.forget(conn);
+      return;
+    }
+    if (tcb.state === 'TIME-WAIT' && !conn.dirty) {
+      this.enterTimeWait(conn, now);
       return;
     }
     const due = tcb.pollTimeout();
@@ -675,7 +785,46 @@ export class Stack implements ConnectionOwner {
     }
   }
 
+  /** Keep the orphan set and the reassembly total in step with a TCB just given input or a call. */
+  private account(conn: Connection): void {
+    const tcb = conn.tcb;
+    const ooo = tcb.receiveBuffer.outOfOrderBytes;
+    if (ooo !== conn.oooBytes) {
+      this.reassemblyTotal += ooo - conn.oooBytes;
+      conn.oooBytes = ooo;
+    }
+    if (tcb.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
+    else if (this.orphans.size > 0) this.orphans.delete(conn);
+  }
+
+  /**
+   * The application's CLOSE (§3.10.4). One that would leave more than `limits.maxOrphans` connections
+   * closed but unfinished resets this one instead (Linux's tcp_close() with tcp_check_oom(): an active
+   * reset, TCPAbortOnMemory).
+   */
+  closeConnection(conn: Connection, now: number): void {
+    const tcb = conn.tcb;
+    if (!conn.timeWait && !this.orphans.has(conn) && this.orphans.size >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
+      this.counters.tcp.TCPAbortOnMemory++;
+      tcb.abort(now);
+    } else tcb.close(now);
+    this.touched(conn, now);
+  }
+
+  /** How many orphans the stack holds (at most `limits.maxOrphans`). */
+  get orphanCount(): number {
+    return this.orphans.size;
+  }
+
+  /** Out-of-order bytes held across the stack's connections (at most about `limits.reassemblyBytes`). */
+  get reassemblyBytes(): number {
+    return this.reassemblyTotal;
+  }
+
   private forget(conn: Connection): void {
+    this.orphans.delete(conn);
+    this.reassemblyTotal -= conn.oooBytes;
+    conn.oooBytes = 0;
     this.conns.delete(conn);
     conn.dirty = false;
     this.timers.remove(conn);
@@ -686,6 +835,65 @@ export class Stack implements ConnectionOwner {
       const i = l.acceptQueue.indexOf(conn);
       if (i >= 0) l.acceptQueue.splice(i, 1);
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Compact TIME-WAIT (time-wait.ts)
+
+  /** Whether a 4-tuple is taken, by a connection or a TIME-WAIT entry. */
+  private tupleInUse(laddr: IpAddress, lport: number, raddr: IpAddress, rport: number): boolean {
+    if (this.conns.has(laddr, lport, raddr, rport)) return true;
+    return this.timeWait.size > 0 && this.timeWait.has(connectionKey({ address: laddr, port: lport }, { address: raddr, port: rport }));
+  }
+
+  /** A connection reached TIME-WAIT with nothing left to send: its TCB gives way to a compact entry. */
+  private enterTimeWait(conn: Connection, now: number): void {
+    const tcb = conn.tcb;
+    const ecnEcho = (tcb as unknown as { ecnEcho: boolean }).ecnEcho; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
+    const tsOffset = this.tsOffsets.offset(conn.local.address, conn.local.port, conn.remote.address, conn.remote.port);
+    const tw = new TimeWait(conn.key, conn.local, conn.remote, tcb, tsOffset, ecnEcho);
+    this.forget(conn);
+    conn.timeWait = true;
+    tw.owner = new WeakRef(conn);
+    if (this.timeWait.size >= this.limits.timeWaitMax) {
+      // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow).
+      const oldest = this.timeWait.values().next().value;
+      this.counters.tcp.TCPTimeWaitOverflow++;
+      if (oldest !== undefined) this.endTimeWait(oldest, now);
+      if (this.limits.timeWaitMax <= 0) {
+        this.closeOwner(tw, now);
+        return;
+      }
+    }
+    this.timeWait.set(tw.key, tw);
+    this.timeWaitTimers.schedule(tw.expiresAt, tw);
+  }
+
+  /** TIME-WAIT over (2*MSL, a new incarnation, recycled, or reset): the 4-tuple is free. */
+  private endTimeWait(tw: TimeWait, now: number): void {
+    if (this.timeWait.get(tw.key) === tw) this.timeWait.delete(tw.key);
+    this.timeWaitTimers.remove(tw);
+    this.closeOwner(tw, now);
+  }
+
+  /** The application's connection, if it still holds one, goes to CLOSED as its TCB's 2*MSL would take it. */
+  private closeOwner(tw: TimeWait, now: number): void {
+    const conn = tw.owner?.deref();
+    tw.owner = undefined;
+    if (conn === undefined || conn.tcb.state !== 'TIME-WAIT') return;
+    // TIME-WAIT's abort sends nothing (§3.10.5: "delete the TCB"); the 'closed' event reaches the application.
+    conn.tcb.abort(now);
+    this.touched(conn, now);
+  }
+
+  /** The compact TIME-WAIT entries, for listings, oldest first. */
+  timeWaitEntries(): IterableIterator<TimeWait> {
+    return this.timeWait.values();
+  }
+
+  /** How many TIME-WAIT entries the stack holds (at most `limits.timeWaitMax`). */
+  get timeWaitCount(): number {
+    return this.timeWait.size;
   }
 
   private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
@@ -787,4 +995,14 @@ export class Stack implements ConnectionOwner {
   addressOf(version: 4 | 6): IpAddress | undefined {
     return this.addresses.find((a) => (typeof a === 'number') === (version === 4));
   }
+}
+
+/** FIN-WAIT-1, FIN-WAIT-2, CLOSING, LAST-ACK: where a closed connection still finishes (an orphan, if closed). */
+function isOrphanState(s: TcpState): boolean {
+  return s === 'FIN-WAIT-1' || s === 'FIN-WAIT-2' || s === 'CLOSING' || s === 'LAST-ACK';
+}
+
+/** States from which CLOSE leaves an unfinished connection behind. */
+function wouldOrphan(s: TcpState): boolean {
+  return s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || isOrphanState(s);
 }

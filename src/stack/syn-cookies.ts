@@ -162,6 +162,18 @@ export class SynCookies {
     local: IpAddress, localPort: number, remote: IpAddress, remotePort: number,
     clientIsn: number, clientMss: number | undefined, now: number,
   ): SynCookie {
+    const isn = this.encodeIsn(local, localPort, remote, remotePort, clientIsn, clientMss, now);
+    return { isn, mss: this.lastMss };
+  }
+
+  /** The MSS granted by the last `encodeIsn` call. */
+  lastMss = 0;
+
+  /** As `encode`, allocating nothing: returns the ISN and leaves the MSS in `lastMss` (the SYN-flood path). */
+  encodeIsn(
+    local: IpAddress, localPort: number, remote: IpAddress, remotePort: number,
+    clientIsn: number, clientMss: number | undefined, now: number,
+  ): number {
     const v4 = familyOf(local, remote);
     const table = v4 ? this.mssTableV4 : this.mssTableV6;
     const mss = clientMss ?? defaultSendMss(v4 ? 4 : 6);
@@ -174,8 +186,8 @@ export class SynCookies {
     const mask = sipHash24(s.maskKey, this.scratch, 0, n + 4);
     const mac = this.mac(s, n, counter, index);
     const fields = (counter & COUNTER_MASK) | (index << INDEX_SHIFT);
-    const isn = ((mac & MAC_MASK) | ((this.generation & 1) << GEN_SHIFT) | ((fields ^ mask) & MASKED_BITS)) >>> 0;
-    return { isn, mss: table[index] };
+    this.lastMss = table[index];
+    return ((mac & MAC_MASK) | ((this.generation & 1) << GEN_SHIFT) | ((fields ^ mask) & MASKED_BITS)) >>> 0;
   }
 
   /**
@@ -298,13 +310,18 @@ const DECODED: readonly CookieTimestampOptions[] = Array.from({ length: 1 << TS_
  * undefined when it sent none.
  */
 export function encodeCookieTimestamp(nowTsval: number, options: Partial<CookieTimestampOptions>): number {
+  return encodeCookieTimestampBits(nowTsval, options.wscale, options.sackPermitted === true, options.ecn === true);
+}
+
+/** `encodeCookieTimestamp` with the options as arguments (no object: the SYN-flood path). */
+export function encodeCookieTimestampBits(nowTsval: number, wscale: number | undefined, sackPermitted: boolean, ecn: boolean): number {
   let bits: number;
-  const w = options.wscale;
+  const w = wscale;
   if (w === undefined) bits = TS_WSCALE_MASK;
   else if (Number.isInteger(w) && w >= 0) bits = Math.min(w, MAX_WSCALE);
   else throw new RangeError(`window scale must be a non-negative integer, got ${w}`);
-  if (options.sackPermitted) bits |= TS_SACK;
-  if (options.ecn) bits |= TS_ECN;
+  if (sackPermitted) bits |= TS_SACK;
+  if (ecn) bits |= TS_ECN;
   const now = nowTsval >>> 0;
   let ts = ((now & ~TS_MASK) | bits) >>> 0;
   if (ts > now) ts = (ts - (1 << TS_BITS)) >>> 0;

@@ -11,20 +11,21 @@ import { sipHash24, SipKey } from './siphash.js';
 
 /** Serialize a 4-tuple into `out` (reused); returns the length. */
 export function fourTupleBytes(out: Uint8Array, localAddr: IpAddress, localPort: number, remoteAddr: IpAddress, remotePort: number): number {
-  let i = 0;
-  const put = (a: IpAddress): void => {
-    if (typeof a === 'number') {
-      out[i++] = a >>> 24; out[i++] = a >>> 16; out[i++] = a >>> 8; out[i++] = a;
-    } else {
-      out.set(a, i);
-      i += 16;
-    }
-  };
-  put(localAddr);
-  put(remoteAddr);
+  // No closure: this runs for every SYN of a flood (cookie and timestamp-offset hashes).
+  let i = putAddress(out, 0, localAddr);
+  i = putAddress(out, i, remoteAddr);
   out[i++] = localPort >>> 8; out[i++] = localPort;
   out[i++] = remotePort >>> 8; out[i++] = remotePort;
   return i;
+}
+
+function putAddress(out: Uint8Array, i: number, a: IpAddress): number {
+  if (typeof a === 'number') {
+    out[i] = a >>> 24; out[i + 1] = a >>> 16; out[i + 2] = a >>> 8; out[i + 3] = a;
+    return i + 4;
+  }
+  out.set(a, i);
+  return i + 16;
 }
 
 export class IsnGenerator {

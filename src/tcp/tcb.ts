@@ -39,7 +39,7 @@ import { TcpStats } from './stats.js';
 export class TcpError extends Error {
   override name = 'TcpError';
   constructor(
-    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL' | 'EADDRINUSE',
+    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL' | 'EADDRINUSE' | 'ENOBUFS',
     message: string,
   ) {
     super(message);

@@ -181,7 +181,9 @@ export class TraceCollector {
       this.record(host, c, before ?? 'LISTEN', now);
     }
     for (const [c, state] of known) {
-      if (seen.has(c)) continue;
+      // A compact TIME-WAIT entry is not listed among connections, yet the connection is not CLOSED:
+      // its own state event says when it is.
+      if (seen.has(c) || (c.timeWait && c.state === 'TIME-WAIT')) continue;
       known.delete(c);
       if (state !== 'CLOSED') this.record(host, c, state, 'CLOSED');
       known.delete(c);

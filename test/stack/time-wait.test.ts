@@ -20,6 +20,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { A4, B4, bytesOf, drainOut, FLAGS, newStack, tcpOut, tcpPacket, textOf, Wire, establish } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
+import { listConnections } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpOptions } from '../../src/wire/index.js';
 
@@ -64,9 +65,11 @@ function assertHonored(b: Stack, tw: Connection, out: ReturnType<typeof synFromC
   assert.equal(conns.length, 1);
   assert.notEqual(conns[0], tw, 'a new connection, not the old one');
   assert.equal(conns[0].state, 'SYN-RECEIVED');
+  assert.equal(b.timeWaitCount, 0, 'the TIME-WAIT entry is gone');
+  assert.equal(tw.state, 'CLOSED', "the old connection's handle sees it end");
 }
 
-function assertKeptTimeWait(b: Stack, tw: Connection, out: ReturnType<typeof synFromClient>) {
+function assertKeptTimeWait(b: Stack, tw: Connection, out: ReturnType<typeof synFromClient>, now: number) {
   const closeAt = tw.tcb.closeAt;
   assert.ok(out.length <= 1);
   for (const p of out) {
@@ -75,9 +78,12 @@ function assertKeptTimeWait(b: Stack, tw: Connection, out: ReturnType<typeof syn
     assert.equal(p.tcp.ack, tw.tcb.rcvNxt);
   }
   assert.equal(b.counters.tcp.TimeWaitReused, 0);
-  assert.deepEqual([...b.connections()], [tw]);
+  // The stack holds the 4-tuple as a compact TIME-WAIT entry; the application's handle stays in TIME-WAIT.
+  assert.deepEqual([...b.connections()], []);
+  const rows = listConnections(b, now).filter((r) => r.state === 'TIME-WAIT');
+  assert.equal(rows.length, 1);
+  assert.equal(now + rows[0].expiresInMs!, closeAt, '2*MSL not restarted by a SYN');
   assert.equal(tw.state, 'TIME-WAIT');
-  assert.equal(tw.tcb.closeAt, closeAt, '2*MSL not restarted by a SYN');
   assert.equal(b.counters.tcp.PassiveOpens, 1, 'no new passive open');
 }
 
@@ -98,12 +104,12 @@ describe('TIME-WAIT reuse: the old connection used timestamps (RFC 6191)', () =>
 
   test('TSval equal to TS.Recent and SEG.SEQ not beyond RCV.NXT: kept in TIME-WAIT', () => {
     const { b, tw, now } = serverInTimeWait(true);
-    assertKeptTimeWait(b, tw, synFromClient(b, now, (tw.tcb.rcvNxt - 1) >>> 0, { timestamp: { value: tw.tcb.tsRecent, echo: 0 } }));
+    assertKeptTimeWait(b, tw, synFromClient(b, now, (tw.tcb.rcvNxt - 1) >>> 0, { timestamp: { value: tw.tcb.tsRecent, echo: 0 } }), now);
   });
 
   test('TSval older than TS.Recent: kept in TIME-WAIT, even with a newer sequence number', () => {
     const { b, tw, now } = serverInTimeWait(true);
-    assertKeptTimeWait(b, tw, synFromClient(b, now, (tw.tcb.rcvNxt + 100000) >>> 0, { timestamp: { value: (tw.tcb.tsRecent - 1) >>> 0, echo: 0 } }));
+    assertKeptTimeWait(b, tw, synFromClient(b, now, (tw.tcb.rcvNxt + 100000) >>> 0, { timestamp: { value: (tw.tcb.tsRecent - 1) >>> 0, echo: 0 } }), now);
   });
 
   test('no timestamps on the new SYN and SEG.SEQ > RCV.NXT: honored', () => {
@@ -116,7 +122,7 @@ describe('TIME-WAIT reuse: the old connection used timestamps (RFC 6191)', () =>
 
   test('no timestamps on the new SYN and SEG.SEQ = RCV.NXT: kept in TIME-WAIT', () => {
     const { b, tw, now } = serverInTimeWait(true);
-    assertKeptTimeWait(b, tw, synFromClient(b, now, tw.tcb.rcvNxt));
+    assertKeptTimeWait(b, tw, synFromClient(b, now, tw.tcb.rcvNxt), now);
   });
 });
 
@@ -131,14 +137,14 @@ describe('TIME-WAIT reuse: the old connection did not use timestamps', () => {
     const { b, tw, now } = serverInTimeWait(false);
     const out = synFromClient(b, now, tw.tcb.rcvNxt);
     assert.equal(out.length, 1, 'RFC 5961 §4.2: an in-window SYN gets a challenge ACK');
-    assertKeptTimeWait(b, tw, out);
+    assertKeptTimeWait(b, tw, out, now);
   });
 
   test('SEG.SEQ < RCV.NXT (an old SYN): an ACK, kept in TIME-WAIT', () => {
     const { b, tw, now } = serverInTimeWait(false);
     const out = synFromClient(b, now, (tw.tcb.rcvNxt - 5000) >>> 0);
     assert.equal(out.length, 1, 'RFC 9293 §3.10.7.4: an unacceptable segment is answered with an ACK');
-    assertKeptTimeWait(b, tw, out);
+    assertKeptTimeWait(b, tw, out, now);
   });
 
   test('a new SYN with timestamps (the new incarnation will use them): honored whatever its sequence number', () => {
@@ -151,7 +157,7 @@ describe('TIME-WAIT reuse: the old connection did not use timestamps', () => {
     const { b, tw, now } = serverInTimeWait(false, false);
     const out = synFromClient(b, now, (tw.tcb.rcvNxt + 1) >>> 0);
     assert.ok(out.every((p) => !(p.tcp.flags & (RST | SYN))));
-    assertKeptTimeWait(b, tw, out);
+    assertKeptTimeWait(b, tw, out, now);
   });
 });
 
