@@ -5,12 +5,18 @@ import { UsageError } from './args.js';
 import { benchUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
+import { connectUsage, runConnect } from './connect.js';
+import { runServe, serveUsage } from './serve.js';
 import { runSim, simUsage } from './sim.js';
 
-const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number }> = {
+type CliOutput = Output & { flush?: () => void };
+
+const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: CliOutput) => number | Promise<number> }> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
   bench: { summary: 'benchmarks in the simulator: flood (a SYN flood against each SYN-cookie mode)', usage: benchUsage, run: runBench },
+  serve: { summary: 'serve http, echo, discard or chargen from a synack stack on a new TUN device (root)', usage: serveUsage, run: runServe },
+  connect: { summary: 'connect through a new TUN device to a kernel-side server, stdin and stdout like nc (root)', usage: connectUsage, run: runConnect },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 
@@ -34,7 +40,7 @@ export function help(): string {
   return lines.join('\n');
 }
 
-export function main(argv: string[], io: Output): number {
+export function main(argv: string[], io: CliOutput): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.out(help());
@@ -49,14 +55,18 @@ export function main(argv: string[], io: Output): number {
     io.err(`synack: unknown command '${name}'\n\n${help()}`);
     return 2;
   }
-  try {
-    return command.run(rest, io);
-  } catch (e) {
+  const usage = (e: unknown): number => {
     if (e instanceof UsageError) {
       io.err(`synack ${name}: ${e.message}\n\n${command.usage}`);
       return 2;
     }
     throw e;
+  };
+  try {
+    const r = command.run(rest, io);
+    return typeof r === 'number' ? r : r.catch(usage);
+  } catch (e) {
+    return usage(e);
   }
 }
 
@@ -73,7 +83,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-const io: Output = {
+const io: CliOutput = {
+  flush,
   out: (line) => {
     pending.push(line, '\n');
     pendingChars += line.length + 1;
@@ -84,5 +95,22 @@ const io: Output = {
     process.stderr.write(line + '\n');
   },
 };
-process.exitCode = main(process.argv.slice(2), io);
-flush();
+const result = main(process.argv.slice(2), io);
+if (typeof result === 'number') {
+  process.exitCode = result;
+  flush();
+} else {
+  // A long-running command (serve, connect) ends the process when it is done: its device, sockets and
+  // timers are closed, but stdin may still hold the loop open.
+  result.then(
+    (code) => {
+      flush();
+      process.exit(code);
+    },
+    (e: unknown) => {
+      flush();
+      process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
