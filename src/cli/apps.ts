@@ -74,6 +74,17 @@ export function httpApp(): http.Server {
       });
       return;
     }
+    if ((req.method === 'POST' || req.method === 'PUT') && url === '/discard') {
+      // For throughput runs: the body is counted, not hashed (hashing would share the one thread).
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => {
+        const body = `${n}\n`;
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+      return;
+    }
     if (req.method === 'GET' && url === '/') {
       req.resume();
       const body = connectionReport(req.socket as unknown as Socket);
@@ -81,7 +92,7 @@ export function httpApp(): http.Server {
       return res.end(body);
     }
     req.resume();
-    const body = 'not found: GET /, GET /bytes/N, POST /sha256\n';
+    const body = 'not found: GET /, GET /bytes/N, POST /sha256, POST /discard\n';
     res.writeHead(404, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
@@ -99,7 +110,17 @@ const CHARGEN = (() => {
 export function streamApp(app: Exclude<AppName, 'http'>, socket: Socket): void {
   socket.on('error', () => socket.destroy());
   if (app === 'echo') {
-    socket.pipe(socket); // RFC 862: send back any data received; end when the peer ends
+    // RFC 862: send back any data received; end when the peer ends. Not socket.pipe(socket): a pipe
+    // stops reading when its destination finishes (our end() at shutdown), and then the peer's FIN
+    // would never be read and the socket never close.
+    socket.on('data', (d: Buffer) => {
+      if (socket.writableEnded) return;
+      if (!socket.write(d)) {
+        socket.pause();
+        socket.once('drain', () => socket.resume());
+      }
+    });
+    socket.on('end', () => socket.end());
     return;
   }
   if (app === 'discard') {

@@ -22,7 +22,8 @@ serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or
 connections, prints the stack's counters and removes the device. IPv4 or IPv6.
 
   --app APP         http (default): GET /bytes/N (N bytes, byte i = i % 251), POST /sha256 (hex
-                    SHA-256 of the body), GET / (this connection as synack sees it);
+                    SHA-256 of the body), POST /discard (the body's length), GET / (this
+                    connection as synack sees it);
                     echo (RFC 862), discard (RFC 863), chargen (RFC 864)
   --port N          default 80 http, 7 echo, 9 discard, 19 chargen
   --syn-cookies M   off, on-overflow (default) or always
