@@ -5,8 +5,9 @@
 import { parseArgs, runSuites, type BenchSuite } from './harness.js';
 import { floodSuite } from './flood.js';
 import { wireSuite } from './wire.js';
+import { tunSuite } from './tun.js';
 
-const suites: BenchSuite[] = [wireSuite, floodSuite];
+const suites: BenchSuite[] = [wireSuite, floodSuite, tunSuite];
 
 try {
   await runSuites(suites, parseArgs(process.argv.slice(2)));
