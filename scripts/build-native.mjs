@@ -9,8 +9,8 @@
  * include/node when present (no download), else node-gyp's default.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -30,6 +30,28 @@ function findNodeGyp() {
   return candidates.find((c) => c && existsSync(c));
 }
 
+/** Is `name` an executable file in one of PATH's directories? */
+function onPath(name) {
+  return (process.env.PATH ?? '').split(delimiter).some((d) => {
+    if (!d) return false;
+    try {
+      accessSync(join(d, name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The build tools node-gyp needs and PATH lacks. */
+function missingTools() {
+  const missing = [];
+  if (!onPath('python3') && !onPath('python')) missing.push('python3');
+  if (!onPath('make')) missing.push('make');
+  if (!onPath('cc') && !onPath('gcc') && !onPath('clang')) missing.push('a C compiler (gcc or clang)');
+  return missing;
+}
+
 function main() {
   if (process.platform !== 'linux') return record(false, `TUN devices are supported on Linux only (this is ${process.platform})`);
   const gyp = findNodeGyp();
@@ -42,13 +64,7 @@ function main() {
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
   if (r.status === 0) return record(true, 'built');
   const log = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-  const missing = /python/i.test(log) && /find|not found/i.test(log)
-    ? 'python3'
-    : /make: not found|not find make|No such file or directory.*make/i.test(log)
-      ? 'make'
-      : /(g\+\+|cc|gcc): not found|command not found/i.test(log)
-        ? 'a C compiler (gcc or cc)'
-        : undefined;
+  const missing = missingTools().join(', ');
   const tail = log.trim().split('\n').slice(-4).join(' | ');
   record(false, `node-gyp could not build native/tun.c${missing ? ` (missing: ${missing})` : ''}: ${r.error?.message ?? tail}`);
   console.warn(`synack: the optional TUN addon was not built; everything else works. ${missing ? `Missing: ${missing}. ` : ''}See build/native-status.json.`);
