@@ -31,6 +31,9 @@ export class UdpLink {
     this.socket = socket;
     this.remote = opts.remote;
     this.driver = new DeviceDriver(stack, this, opts);
+    // A datagram the kernel refuses (ICMP port unreachable reported back, no buffer space) is a lost
+    // packet, as on a wire: counted, never thrown.
+    socket.on('error', () => this.drops++);
     socket.on('message', (msg, rinfo) => {
       this.remote ??= { address: rinfo.address, port: rinfo.port };
       // A fresh Buffer per datagram: the stack keeps views of payloads, so none is reused.
@@ -67,7 +70,9 @@ export class UdpLink {
       return false;
     }
     // The stack does not touch a packet after handing it out, so no copy is needed.
-    this.socket.send(packet, this.remote.port, this.remote.address);
+    this.socket.send(packet, this.remote.port, this.remote.address, (err) => {
+      if (err) this.drops++;
+    });
     return true;
   }
 
