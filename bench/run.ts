@@ -7,8 +7,9 @@ import { ISSUE6_SUITES } from '../src/bench/index.js';
 import { parseArgs, runSuites, type BenchSuite } from '../src/bench/harness.js';
 import { floodSuite } from './flood.js';
 import { wireSuite } from './wire.js';
+import { tunSuite } from './tun.js';
 
-const suites: BenchSuite[] = [...ISSUE6_SUITES, wireSuite, floodSuite];
+const suites: BenchSuite[] = [...ISSUE6_SUITES, wireSuite, floodSuite, tunSuite];
 
 try {
   await runSuites(suites, parseArgs(process.argv.slice(2)));

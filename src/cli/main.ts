@@ -6,14 +6,20 @@ import { benchUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
 import { demoUsage, ladderUsage, runDemo, runLadder } from './demo.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
+import { connectUsage, runConnect } from './connect.js';
+import { runServe, serveUsage } from './serve.js';
 import { runSim, simUsage } from './sim.js';
 
-const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: Output) => number | Promise<number> }> = {
+type CliOutput = Output & { flush?: () => void };
+
+const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: CliOutput) => number | Promise<number> }> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
   bench: { summary: 'benchmarks beside same-run references: throughput, goodput, connection rate, heap per connection; flood (a SYN flood per SYN-cookie mode)', usage: benchUsage, run: runBench },
   demo: { summary: 'run a scenario (handshake, close, syn-flood, ...; --list) in the simulator and draw its ladder diagram', usage: demoUsage, run: runDemo },
   ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
+  serve: { summary: 'serve http, echo, discard or chargen from a synack stack on a new TUN device (root)', usage: serveUsage, run: runServe },
+  connect: { summary: 'connect through a new TUN device to a kernel-side server, stdin and stdout like nc (root)', usage: connectUsage, run: runConnect },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 
@@ -37,7 +43,7 @@ export function help(): string {
   return lines.join('\n');
 }
 
-export function main(argv: string[], io: Output): number | Promise<number> {
+export function main(argv: string[], io: CliOutput): number | Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     io.out(help());
@@ -80,7 +86,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw e;
 });
-const io: Output = {
+const io: CliOutput = {
+  flush,
   out: (line) => {
     pending.push(line, '\n');
     pendingChars += line.length + 1;
@@ -96,15 +103,17 @@ if (typeof result === 'number') {
   process.exitCode = result;
   flush();
 } else {
+  // A long-running command (serve, connect) ends the process when it is done: its device, sockets and
+  // timers are closed, but stdin may still hold the loop open.
   result.then(
     (code) => {
-      process.exitCode = code;
       flush();
+      process.exit(code);
     },
     (e: unknown) => {
       flush();
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exitCode = 1;
+      process.stderr.write(`${(e as Error)?.stack ?? e}\n`);
+      process.exit(1);
     },
   );
 }

@@ -4,3 +4,5 @@ export * from './realtime.js';
 export * from './scenario.js';
 export * from './sim.js';
 export * from './transfer.js';
+export * from './device.js';
+// tun.js, udp.js and pcap-file.js use Node's I/O modules: import them as synack/link/tun, synack/link/udp.

@@ -1,0 +1,159 @@
+/**
+ * Throughput through a TUN device against the Linux kernel's TCP, in network namespaces this suite
+ * creates and removes (addresses from 198.18.0.0/15 only):
+ *
+ *   tun-kernel-to-synack  curl uploads 1 GB (POST /discard of a sparse file) to `synack serve`
+ *   tun-synack-to-kernel  curl downloads 1 GB (GET /bytes/1000000000) from `synack serve`
+ *
+ * each beside the kernel talking to itself over a veth pair between two namespaces in the same run
+ * (socat, 1 MB buffers, sending 1 GB from /dev/zero to socat writing /dev/null). One trial each (a
+ * trial is seconds long), after a 200 MB warm-up transfer in the same synack process. Without root, TUN or the tools, each row says why it was skipped (value NaN).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tunUnavailableReason } from '../src/link/tun.js';
+import type { BenchCase, BenchSuite, Row } from '../src/bench/harness.js';
+
+const BYTES = 1_000_000_000;
+const WARMUP_BYTES = 200_000_000;
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const TARGET_GBPS = 2;
+
+function skipReason(): string | undefined {
+  const tun = tunUnavailableReason();
+  if (tun) return tun;
+  if (!existsSync(CLI)) return `the built CLI is missing (${CLI})`;
+  for (const [tool, arg] of [['curl', '--version'], ['socat', '-V']]) {
+    if (spawnSync(tool, [arg], { stdio: 'ignore', timeout: 5000 }).error) return `${tool} is not installed`;
+  }
+  return undefined;
+}
+
+let counter = 0;
+const nsName = () => `synack-b${process.pid}-${++counter}`;
+
+function sh(args: string[], timeoutMs = 30_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', timeout: timeoutMs });
+  if (r.error) throw new Error(`${args.join(' ')}: ${r.error.message}`);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function must(args: string[], timeoutMs?: number): string {
+  const r = sh(args, timeoutMs);
+  if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Gbit/s of the kernel to itself over a veth pair between two fresh namespaces. */
+async function vethReference(): Promise<number> {
+  const a = nsName();
+  const b = nsName();
+  must(['ip', 'netns', 'add', a]);
+  try {
+    must(['ip', 'netns', 'add', b]);
+    try {
+      const va = `skva${process.pid % 10000}`;
+      const vb = `skvb${process.pid % 10000}`;
+      must(['ip', 'link', 'add', va, 'netns', a, 'type', 'veth', 'peer', 'name', vb, 'netns', b]);
+      must(['ip', '-n', a, 'addr', 'add', '198.19.0.1/24', 'dev', va]);
+      must(['ip', '-n', b, 'addr', 'add', '198.19.0.2/24', 'dev', vb]);
+      must(['ip', '-n', a, 'link', 'set', va, 'up']);
+      must(['ip', '-n', b, 'link', 'set', vb, 'up']);
+      const server = spawn('ip', ['netns', 'exec', b, 'socat', '-u', '-b', '1048576', 'TCP4-LISTEN:5201,reuseaddr', 'OPEN:/dev/null'], { stdio: 'ignore', timeout: 120_000, killSignal: 'SIGKILL' });
+      try {
+        for (let i = 0; i < 200 && !must(['ip', 'netns', 'exec', b, 'ss', '-Htln', 'sport = :5201']).trim(); i++) await new Promise((r) => setTimeout(r, 10));
+        const t0 = process.hrtime.bigint();
+        must(['ip', 'netns', 'exec', a, 'socat', '-u', '-b', '1048576', `OPEN:/dev/zero,readbytes=${BYTES}`, 'TCP4:198.19.0.2:5201'], 120_000);
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        return (BYTES * 8) / seconds / 1e9;
+      } finally {
+        server.kill('SIGKILL');
+      }
+    } finally {
+      sh(['ip', 'netns', 'del', b]);
+    }
+  } finally {
+    sh(['ip', 'netns', 'del', a]);
+  }
+}
+
+/** Gbit/s of one curl transfer against `synack serve` in a fresh namespace. */
+async function throughTun(direction: 'upload' | 'download'): Promise<number> {
+  // A sparse file: 1 GB of zeros that costs no disk and reads at memory speed.
+  const dir = mkdtempSync(path.join(tmpdir(), 'synack-bench-'));
+  const upload = path.join(dir, 'zeros');
+  const warmUpload = path.join(dir, 'warm');
+  writeFileSync(upload, '');
+  truncateSync(upload, BYTES);
+  writeFileSync(warmUpload, '');
+  truncateSync(warmUpload, WARMUP_BYTES);
+  // Read them once, so the page cache holds them: a sparse file's first read allocates and zeroes
+  // every page, which (measured) holds curl's upload near 1 Gbit/s.
+  for (const f of [upload, warmUpload]) must(['sh', '-c', `cat '${f}' > /dev/null`], 60_000);
+  const ns = nsName();
+  try {
+    must(['ip', 'netns', 'add', ns]);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const serve = spawn('ip', ['netns', 'exec', ns, process.execPath, CLI, 'serve', '--tun', `skb${process.pid % 100000}`, '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 180_000,
+    killSignal: 'SIGKILL',
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error('synack serve did not start within 10 s')), 10_000);
+      serve.stdout!.on('data', (d: Buffer) => {
+        out += d;
+        if (out.includes('listening ')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+      serve.on('exit', (code) => reject(new Error(`synack serve exited (${code})`)));
+    });
+    const curl = (bytes: number) =>
+      direction === 'download'
+        ? `curl -sS --max-time 150 -o /dev/null -w '%{size_download} %{speed_download}' http://198.18.0.2/bytes/${bytes}`
+        : `curl -sS --max-time 150 -X POST -T ${bytes === BYTES ? upload : warmUpload} -w '%{speed_upload}' http://198.18.0.2/discard`;
+    // Download: curl's byte count; upload: the count synack's /discard answers.
+    const transfer = (bytes: number): number[] => {
+      const out = must(['ip', 'netns', 'exec', ns, 'sh', '-c', curl(bytes)], 160_000).trim().split(/\s+/).map(Number);
+      if (out[0] !== bytes) throw new Error(`${direction}: ${out[0]} bytes arrived, not ${bytes}`);
+      return out;
+    };
+    // Warm-up (the JIT, the kernel's and synack's windows), as the harness warms up every case.
+    transfer(WARMUP_BYTES);
+    const [, speed] = transfer(BYTES);
+    return (speed * 8) / 1e9;
+  } finally {
+    serve.kill('SIGTERM');
+    await new Promise((r) => (serve.exitCode !== null ? r(null) : serve.once('exit', r)));
+    sh(['ip', 'netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function tunCase(name: string, direction: 'upload' | 'download'): BenchCase {
+  return {
+    name,
+    async run(): Promise<Row> {
+      const why = skipReason();
+      if (why) return { name, value: NaN, unit: 'Gbit/s', reference: `skipped: ${why}`, referenceValue: NaN, ratio: NaN };
+      const value = await throughTun(direction);
+      const ref = await vethReference();
+      return { name, value, unit: 'Gbit/s', reference: 'kernel to kernel over veth (socat, 1 GB)', referenceValue: ref, ratio: value / ref, target: { atLeast: TARGET_GBPS } };
+    },
+  };
+}
+
+export const tunSuite: BenchSuite = {
+  name: 'tun',
+  cases: [tunCase('tun-kernel-to-synack', 'upload'), tunCase('tun-synack-to-kernel', 'download')],
+};

@@ -1,0 +1,109 @@
+/** What `synack serve` and `synack connect` share: the TUN device, the stack at --addr, a pcap. */
+import { TunLink, TunUnavailableError, parseCidr } from '../link/tun.js';
+import { PcapFile } from '../link/pcap-file.js';
+import { Stack, type SynCookieMode } from '../stack/stack.js';
+import { UsageError, type ParsedArgs } from './args.js';
+
+export const TUNNEL_VALUED = ['tun', 'addr', 'peer', 'pcap', 'mtu', 'rcvbuf', 'sndbuf'];
+
+export const TUNNEL_USAGE = `  --tun NAME        the TUN device to create (needs root or CAP_NET_ADMIN)
+  --addr ADDR/PREFIX synack's address; the kernel routes PREFIX to the device
+  --peer PEER       the kernel side's address on the device (in PREFIX)
+  --pcap FILE       write every packet in and out to FILE (pcap, raw IP; see synack decode)
+  --mtu N           device MTU, 576..65535 (default 65535: fewer, larger packets)
+  --rcvbuf BYTES    TCP receive buffer per connection (default 4194304)
+  --sndbuf BYTES    TCP send buffer per connection (default 4194304)`;
+
+export interface Tunnel {
+  stack: Stack;
+  link: TunLink;
+  pcap: PcapFile | undefined;
+  addr: string;
+  close(): void;
+}
+
+function intFlag(args: ParsedArgs, name: string, def: number, min: number, max: number): number {
+  const v = args.flags.get(name);
+  if (v === undefined) return def;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function required(args: ParsedArgs, name: string): string {
+  const v = args.flags.get(name);
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+/** Validate the shared options; nothing is created yet. */
+export function tunnelSpec(args: ParsedArgs) {
+  const tun = required(args, 'tun');
+  if (tun.length > 15) throw new UsageError('--tun: an interface name has at most 15 characters');
+  let cidr;
+  try {
+    cidr = parseCidr(required(args, 'addr'));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--addr: ${(e as Error).message}`);
+  }
+  const peer = required(args, 'peer');
+  if (peer.includes(':') !== (cidr.version === 6)) throw new UsageError('--addr and --peer must both be IPv4 or both IPv6');
+  const pcap = args.flags.get('pcap');
+  return {
+    tun,
+    cidr,
+    peer,
+    pcap: typeof pcap === 'string' ? pcap : undefined,
+    mtu: intFlag(args, 'mtu', 65535, 576, 65535),
+    rcvbuf: intFlag(args, 'rcvbuf', 4 << 20, 1024, 1 << 30),
+    sndbuf: intFlag(args, 'sndbuf', 4 << 20, 1024, 1 << 30),
+  };
+}
+
+/** Open the device and start a stack on it. Throws TunUnavailableError when TUN cannot be used. */
+export function openTunnel(spec: ReturnType<typeof tunnelSpec>, synCookies?: SynCookieMode): Tunnel {
+  const stack = new Stack({
+    addresses: [spec.cidr.address],
+    synCookies,
+    tcp: { mtu: spec.mtu, receiveBufferSize: spec.rcvbuf, sendBufferSize: spec.sndbuf },
+  });
+  const pcap = spec.pcap === undefined ? undefined : new PcapFile(spec.pcap);
+  let link: TunLink;
+  try {
+    link = new TunLink(stack, spec.tun, { peer: spec.peer, prefix: spec.cidr.prefix, mtu: spec.mtu, tap: pcap?.tap });
+  } catch (e) {
+    pcap?.close();
+    throw e;
+  }
+  return {
+    stack,
+    link,
+    pcap,
+    addr: spec.cidr.address,
+    close() {
+      link.close();
+      pcap?.close();
+    },
+  };
+}
+
+/** The one-line message for a failure to open the tunnel. */
+export function tunnelError(e: unknown): string {
+  if (e instanceof TunUnavailableError) return `${e.code} (${e.missing}): ${e.message}`;
+  return (e as Error).message;
+}
+
+/** ADDR:PORT, with brackets for IPv6. */
+export function hostPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+/** The stack's counters, one `Name value` line each (nstat style), non-zero ones only. */
+export function counterLines(stack: Stack): string[] {
+  const lines: string[] = [];
+  for (const [group, obj] of [['Ip', stack.counters.ip], ['Icmp', stack.counters.icmp], ['Tcp', stack.counters.tcp]] as const) {
+    for (const [k, v] of Object.entries(obj)) if (typeof v === 'number' && v !== 0) lines.push(`${group}${k} ${v}`);
+  }
+  return lines;
+}

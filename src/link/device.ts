@@ -1,0 +1,178 @@
+/**
+ * A stack on a real packet device (a TUN device, a UDP socket, anything that moves IP packets) on the
+ * wall clock. The DeviceDriver is the Host's driver: it feeds received packets to the stack, writes the
+ * stack's output to the device, and keeps one timer armed for the stack's earliest deadline.
+ *
+ * Received packets are handed to the stack as they come (a batch from one readable event), and the
+ * host is serviced once after the batch: events go to the sockets, output goes to the device. A
+ * user call (`host.kick()`) is serviced on the next turn of the event loop.
+ */
+import { Host, type Driver } from './host.js';
+import type { Stack } from '../stack/stack.js';
+
+/** Where the driver sends packets: one IP packet per call. Returns false when the packet was dropped. */
+export interface PacketSink {
+  send(packet: Uint8Array): boolean;
+}
+
+/** Called for every packet in ('in') and out ('out'), e.g. a pcap writer. */
+export type PacketTap = (packet: Uint8Array, direction: 'in' | 'out', timeMs: number) => void;
+
+export interface DeviceDriverOptions {
+  /** Host name (for listings and messages). */
+  name?: string;
+  /** The wall clock in ms (default performance.now). */
+  clock?: () => number;
+  tap?: PacketTap;
+}
+
+export interface DeviceDriverStats {
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Packets the device would not take (it was full). */
+  sendDrops: number;
+}
+
+export class DeviceDriver implements Driver {
+  readonly host: Host;
+  readonly stats: DeviceDriverStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendDrops: 0 };
+  private readonly clock: () => number;
+  private readonly origin: number;
+  private readonly tap: PacketTap | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerDue: number | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private servicing = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    readonly stack: Stack,
+    private readonly sink: PacketSink,
+    opts: DeviceDriverOptions = {},
+  ) {
+    this.clock = opts.clock ?? (() => performance.now());
+    this.origin = this.clock();
+    this.tap = opts.tap;
+    this.host = new Host(opts.name ?? 'synack', stack, this);
+  }
+
+  currentTime(): number {
+    return this.clock() - this.origin;
+  }
+
+  schedule(_host: Host): void {
+    if (this.stopped) return;
+    if (this.servicing) {
+      this.again = true;
+      return;
+    }
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.service();
+    });
+  }
+
+  /** Hand one received IP packet to the stack (call `flush` after a batch). */
+  receive(packet: Uint8Array): void {
+    if (this.stopped) return;
+    const now = this.currentTime();
+    this.stats.packetsIn++;
+    this.stats.bytesIn += packet.length;
+    this.tap?.(packet, 'in', now);
+    this.stack.handlePacket(packet, now);
+  }
+
+  /** After a batch of `receive`s: deliver events and send what the stack has to send, now. */
+  flush(): void {
+    if (this.stopped) return;
+    this.service();
+  }
+
+  /** Stop the clock and the timers; packets received after this are ignored. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = this.immediate = this.timerDue = undefined;
+  }
+
+  private service(): void {
+    if (this.servicing) {
+      this.again = true;
+      return;
+    }
+    this.servicing = true;
+    try {
+      // Bounded: an application that keeps producing output on every event cannot hold the loop.
+      for (let round = 0; round < 64; round++) {
+        this.again = false;
+        const now = this.currentTime();
+        const due = this.stack.pollTimeout();
+        if (due !== undefined && due <= now) this.stack.handleTimeout(now);
+        this.host.dispatchEvents();
+        this.transmit();
+        if (!this.again) break;
+      }
+    } finally {
+      this.servicing = false;
+    }
+    if (this.again) this.schedule(this.host);
+    this.arm();
+  }
+
+  private transmit(): void {
+    const now = this.currentTime();
+    for (let p = this.stack.pollTransmit(now); p; p = this.stack.pollTransmit(now)) {
+      this.tap?.(p, 'out', now);
+      if (this.sink.send(p)) {
+        this.stats.packetsOut++;
+        this.stats.bytesOut += p.length;
+      } else this.stats.sendDrops++;
+    }
+  }
+
+  /** One timer, for the stack's earliest deadline. */
+  private arm(): void {
+    if (this.stopped) return;
+    const due = this.stack.pollTimeout();
+    if (due === undefined) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = this.timerDue = undefined;
+      return;
+    }
+    if (this.timer && this.timerDue === due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(
+      () => {
+        this.timer = this.timerDue = undefined;
+        this.service();
+      },
+      Math.max(0, due - this.currentTime()),
+    );
+  }
+}
+
+/**
+ * Resolves once every connection of `stack` is done sending (none left, or only TIME-WAIT), or after
+ * `maxMs`. A socket closes when its FIN is queued; the stack still has to deliver the tail and the FIN,
+ * so a program closes its link only after this.
+ */
+export function settled(stack: Stack, maxMs: number): Promise<boolean> {
+  const deadline = Date.now() + maxMs;
+  const done = (): boolean => {
+    for (const c of stack.connections()) if (c.state !== 'TIME-WAIT' && c.state !== 'CLOSED') return false;
+    return true;
+  };
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (done()) resolve(true);
+      else if (Date.now() >= deadline) resolve(false);
+      else setTimeout(check, 10);
+    };
+    check();
+  });
+}
