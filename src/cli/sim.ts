@@ -34,7 +34,9 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
   --user-timeout MS RFC 5482 user timeout on both hosts
   --partition A-B   the link is down from A to B ms of virtual time
   --rcvbuf BYTES, --sndbuf BYTES
-                    both hosts' receive and send buffers (default 131072 each)
+                    both hosts' receive and send buffers, fixed (as SO_RCVBUF fixes Linux's); by
+                    default each starts at 131072 and auto-tuning grows it (receive: to 6 MiB
+                    as the data read per round trip grows; send: to 4 MiB, twice cwnd)
   --ack-delay MS    both hosts' delayed-ACK time (default 40; 0 acknowledges every segment)
   --no-timestamps, --no-window-scaling
                     hosts do not offer those options (RFC 7323)

@@ -60,6 +60,7 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   const profile: LinkProfile = { ...DEFAULT_LINK, ...spec.link };
   const tcp: Partial<TcpConfig> = { mtu: spec.hostMtu ?? profile.mtu, ...spec.tcp };
   if (spec.userTimeoutMs !== undefined) tcp.userTimeoutMs = spec.userTimeoutMs;
+  // A buffer size given is fixed, as SO_RCVBUF / SO_SNDBUF fix Linux's (resolveConfig's userBuffers).
   if (spec.receiveBufferSize !== undefined) tcp.receiveBufferSize = spec.receiveBufferSize;
   if (spec.sendBufferSize !== undefined) tcp.sendBufferSize = spec.sendBufferSize;
   if (spec.timestamps !== undefined) tcp.timestamps = spec.timestamps;

@@ -54,6 +54,11 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   sendBufferSize: 32_768,
   ecn: 'passive',
   windowScale: 6,
+  // The scripts pin exact windows: FreeBSD's buffer auto-tuning (net.inet.tcp.recvbuf_auto) grows in
+  // steps of its own that no script here exercises, so the buffers stay as set. FreeBSD has no
+  // quickack mode: it delays the ACK of the first data segment like any other.
+  bufferAutoTuning: false,
+  quickAckSegments: 0,
 });
 
 /** "name=value, ..." for the output. */

@@ -52,6 +52,8 @@ interface Sock {
   soError: number;
   rcvbuf: number;
   sndbuf: number;
+  /** SO_RCVBUF or SO_SNDBUF was set: the buffers are fixed (no auto-tuning), as on Linux. */
+  buffersSet: boolean;
   buffersRounded: boolean;
   /** The peer's FIN has been read up to (SBS_CANTRCVMORE). */
   eof: boolean;
@@ -168,6 +170,7 @@ export class SocketTable {
       soError: 0,
       rcvbuf: tcp.receiveBufferSize,
       sndbuf: tcp.sendBufferSize,
+      buffersSet: false,
       buffersRounded: false,
       eof: false,
       shutRd: false,
@@ -276,7 +279,8 @@ export class SocketTable {
       conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
         localAddress: this.addrs.local,
         localPort: s.boundPort,
-        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...s.tcp },
+        // Buffers a script never set keep the host's auto-tuning (userBuffers would fix them otherwise).
+        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
       });
     } catch (e) {
       if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : e.code === 'EISCONN' ? 'EISCONN' : 'EINVAL');
@@ -510,6 +514,7 @@ export class SocketTable {
           if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
           if (name === 'SO_RCVBUF') s.rcvbuf = v;
           else s.sndbuf = v;
+          s.buffersSet = true;
           return OK();
         }
         default:

@@ -26,7 +26,7 @@ import {
   type TcpPacketSpec,
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
-import { mssForMtu, resolveConfig, shareConfig, windowScaleFor, type TcpConfig } from '../tcp/config.js';
+import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
@@ -580,7 +580,7 @@ export class Stack implements ConnectionOwner {
         const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
         const sack = cfg.sack && o.sackPermitted === true;
         const ecn = cfg.ecn !== 'off' && isEcnSetupSyn(syn.flags);
-        if (wscale !== undefined) shape.wscale = cfg.windowScale === 'auto' ? windowScaleFor(cfg.receiveBufferSize) : cfg.windowScale;
+        if (wscale !== undefined) shape.wscale = offeredWindowScale(cfg);
         shape.sackPermitted = sack;
         shape.timestamps = true;
         if (ecn) flags |= TcpFlag.ECE;
@@ -909,7 +909,7 @@ export class Stack implements ConnectionOwner {
       ipVersion: (typeof local.address === 'number' ? 4 : 6) as 4 | 6,
       iss: this.isn.isn(local.address, local.port, remote.address, remote.port, now),
       tsOffset: this.tsOffsets.offset(local.address, local.port, remote.address, remote.port),
-      config: tcp ? { ...this.cfg, ...tcp } : (this.sharedConfig ??= shareConfig(this.cfg)),
+      config: tcp ? { ...this.cfg, ...userBuffers(tcp) } : (this.sharedConfig ??= shareConfig(this.cfg)),
       random: this.random,
       stats: this.counters.tcp,
       challengeAcks: this.challengeAcks,

@@ -11,6 +11,19 @@ export interface TcpConfig {
   receiveBufferSize: number;
   /** Send buffer (bytes): how much unacknowledged plus unsent data `send` accepts. */
   sendBufferSize: number;
+  /**
+   * Buffer auto-tuning, as Linux's tcp_moderate_rcvbuf and send-buffer expansion: the receive buffer
+   * grows toward `receiveBufferMax` as the data the application reads per round trip grows (twice
+   * that, so the window stays ahead of the sender's slow start), and the send buffer toward
+   * `sendBufferMax` as twice cwnd. Neither shrinks. With 'auto' window scaling the shift is chosen for
+   * the maximum, as Linux chooses it from tcp_rmem[2]. Giving `receiveBufferSize` or
+   * `sendBufferSize` turns it off unless it is given as well (Linux: SO_RCVBUF / SO_SNDBUF).
+   */
+  bufferAutoTuning: boolean;
+  /** Linux's tcp_rmem[2]: 6 MiB. */
+  receiveBufferMax: number;
+  /** Linux's tcp_wmem[2]: 4 MiB. */
+  sendBufferMax: number;
   /** Offer window scaling (RFC 7323 §2). */
   windowScaling: boolean;
   /** Our shift count; 'auto' picks the smallest that lets receiveBufferSize be advertised (max 14). */
@@ -59,6 +72,12 @@ export interface TcpConfig {
   keepAliveProbes: number;
   /** Maximum ACK delay (RFC 9293 §3.8.6.3: under 0.5 s; Linux's minimum delayed-ACK is 40 ms). 0 acks at once. */
   ackDelayMs: number;
+  /**
+   * Quick ACKs: the first this many in-order data segments of a connection are each acknowledged at
+   * once rather than every second one, so the peer's slow start is not slowed by delayed ACKs
+   * (Linux's quickack mode, TCP_MAX_QUICKACKS = 16). 0 delays from the first segment.
+   */
+  quickAckSegments: number;
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
@@ -177,6 +196,9 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mss: undefined,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,
+  bufferAutoTuning: true,
+  receiveBufferMax: 6 * 1024 * 1024,
+  sendBufferMax: 4 * 1024 * 1024,
   windowScaling: true,
   windowScale: 'auto',
   timestamps: true,
@@ -199,6 +221,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   keepAliveIntervalMs: 75_000,
   keepAliveProbes: 9,
   ackDelayMs: 40,
+  quickAckSegments: 16,
   noDelay: false,
   rfc5961: true,
   rfc5961Rst: undefined,
@@ -234,9 +257,19 @@ export function shareConfig(c: TcpConfig): TcpConfig {
   return copy;
 }
 
+/**
+ * Overrides as the user gave them, with Linux's rule for buffer sizes: setting either buffer size
+ * (like SO_RCVBUF / SO_SNDBUF) fixes the buffers and ends auto-tuning, unless `bufferAutoTuning` is
+ * given too. Apply it where user overrides meet other settings (`{ ...base, ...userBuffers(o) }`).
+ */
+export function userBuffers(overrides: Partial<TcpConfig>): Partial<TcpConfig> {
+  if ('bufferAutoTuning' in overrides || !('receiveBufferSize' in overrides || 'sendBufferSize' in overrides)) return overrides;
+  return { ...overrides, bufferAutoTuning: false };
+}
+
 export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (overrides !== undefined && shared.has(overrides)) return Object.create(overrides) as TcpConfig;
-  const c = { ...DEFAULT_TCP_CONFIG, ...overrides };
+  const c = { ...DEFAULT_TCP_CONFIG, ...(overrides && userBuffers(overrides)) };
   if (c.minRtoMs > c.maxRtoMs) throw new RangeError('minRtoMs exceeds maxRtoMs');
   if (c.receiveBufferSize < 1 || c.sendBufferSize < 1) throw new RangeError('buffer sizes must be positive');
   if (typeof c.windowScale === 'number' && (c.windowScale < 0 || c.windowScale > 14)) {
@@ -284,4 +317,18 @@ export function windowScaleFor(bytes: number): number {
   let shift = 0;
   while (shift < 14 && bytes >>> shift > 0xffff) shift++;
   return shift;
+}
+
+/**
+ * The shift count our SYN or SYN-ACK offers (RFC 7323 §2.2). 'auto': the smallest that lets the
+ * largest buffer the connection may have be advertised (with auto-tuning, `receiveBufferMax`, as
+ * Linux chooses from tcp_rmem[2]), but never so large that the initial buffer spans fewer than 16
+ * units of the scaled window: a tiny buffer under a large shift would advertise nothing at all.
+ */
+export function offeredWindowScale(c: TcpConfig): number {
+  if (c.windowScale !== 'auto') return c.windowScale;
+  const largest = c.bufferAutoTuning ? Math.max(c.receiveBufferSize, c.receiveBufferMax) : c.receiveBufferSize;
+  let fine = 0;
+  while (fine < 14 && 2 ** (fine + 1) * 16 <= c.receiveBufferSize) fine++;
+  return Math.min(windowScaleFor(largest), Math.max(windowScaleFor(c.receiveBufferSize), fine));
 }

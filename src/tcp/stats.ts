@@ -32,6 +32,8 @@ export class TcpStats {
   TCPWindowProbes = 0;
   /** Data segments that arrived ahead of RCV.NXT and were queued. */
   TCPOFOQueue = 0;
+  /** Times receive-buffer auto-tuning raised the buffer (synack's own counter; Linux has none). */
+  TCPRcvBufGrown = 0;
   /** Duplicate data (entirely before RCV.NXT). */
   TCPDupData = 0;
   DelayedACKs = 0;

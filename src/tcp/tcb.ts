@@ -21,11 +21,12 @@ import {
 } from '../wire/index.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import type { AckSample, CongestionController } from './congestion.js';
+import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
-import { defaultSendMss, mssForMtu, resolveConfig, rfc5961RstChecks, rfc5961SynChecks, windowScaleFor, type TcpConfig } from './config.js';
+import { defaultSendMss, mssForMtu, resolveConfig, offeredWindowScale, rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { CryptoRandom, type RandomSource } from './random.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -203,6 +204,17 @@ export class Tcb {
     return this.rcvBufSize;
   }
   private rcvBufSize: number;
+  /** Receive-buffer auto-tuning's state, made with the first in-order data (`bufferAutoTuning`). */
+  private rcvTuner: ReceiveSpaceTuner | undefined;
+  /** In-order data segments still to be acknowledged at once (`quickAckSegments`). */
+  private quickAcksLeft = 0;
+  /**
+   * Interactive exchange (Linux's pingpong mode): we sent new data within `ackDelayMs` of hearing from
+   * the peer, so its next data is likely answered and the answer carries the ACK: no quick ACKs.
+   */
+  private pingpong = false;
+  /** When the peer's last segment arrived. */
+  private lastHeardAt = 0;
   /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
   private bareAck = false;
 
@@ -316,7 +328,7 @@ export class Tcb {
     this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
-    this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
+    this.offeredShift = offeredWindowScale(this.config);
     this.tsOffset = opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32();
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rcvBufSize = this.config.receiveBufferSize;
@@ -450,6 +462,7 @@ export class Tcb {
   read(max = Infinity): Uint8Array | undefined {
     const before = this.windowToAdvertise(false);
     const data = this.receiveBuffer.read(max);
+    if (data) this.rcvTuner?.read(data.length);
     if (data && isSynchronized(this.state)) {
       const after = this.windowToAdvertise(false);
       const grew = after - before;
@@ -716,6 +729,8 @@ export class Tcb {
     this.connectTimeoutAt = undefined;
     this.congestion.setMss(this.sendMss);
     this.setState('ESTABLISHED', now);
+    this.quickAcksLeft = this.config.quickAckSegments;
+    this.lastHeardAt = now; // as Linux's tcp_finish_connect sets lrcvtime
     this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
     this.emit({ type: 'connected' });
     if (this.finRequested) this.setState('FIN-WAIT-1', now);
@@ -1168,6 +1183,11 @@ export class Tcb {
     else if (restartTimer || this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
     if (this.sndUna === this.sndMax) this.fastRetransmitPending = false;
     this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
+    if (this.config.bufferAutoTuning) {
+      // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax.
+      const want = Math.min(this.config.sendBufferMax, 2 * Math.floor(this.congestion.cwnd));
+      if (want > this.sendBuffer.capacity) this.sendBuffer.capacity = want;
+    }
     if (this.sendRefused && this.sendBuffer.free > 0) {
       this.sendRefused = false;
       this.emit({ type: 'writable' });
@@ -1433,8 +1453,13 @@ export class Tcb {
       this.advanceInOrder();
       this.emit({ type: 'readable' });
       this.unackedSegments++;
-      // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a hole fills.
-      if (hadHoles || this.config.ackDelayMs === 0 || this.unackedSegments >= 2) this.ackNow = true;
+      if (this.config.bufferAutoTuning) this.tuneReceiveBuffer(seg, now);
+      // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a
+      // hole fills, and each of the first `quickAckSegments` (Linux's quickack mode).
+      // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).
+      const quick = this.quickAcksLeft > 0 && !this.pingpong;
+      if (quick) this.quickAcksLeft--;
+      if (hadHoles || quick || this.config.ackDelayMs === 0 || this.unackedSegments >= 2) this.ackNow = true;
       else if (this.delayedAckAt === undefined) this.delayedAckAt = now + this.config.ackDelayMs;
     } else {
       // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
@@ -1444,6 +1469,22 @@ export class Tcb {
       if (this.sackPermitted) this.noteSackBlock(seg.seq);
       this.stats.TCPOFOQueue++;
       this.ackNow = true;
+    }
+  }
+
+  /**
+   * Receive-buffer auto-tuning (autotune.ts), as in-order data arrives. The round trip comes from the
+   * timestamp this segment echoes, else from our own sending's SRTT; what counts is what the
+   * application read (see read()), so a buffer nobody reads never grows.
+   */
+  private tuneReceiveBuffer(seg: Segment, now: number): void {
+    const tuner = (this.rcvTuner ??= new ReceiveSpaceTuner(this.rcvBufSize / 2, now));
+    const ts = seg.options.timestamp;
+    if (this.timestamps && ts !== undefined && ts.echo !== 0) tuner.rttSample(seqDiff(this.tsNow(now), ts.echo));
+    const size = tuner.adjust(now, tuner.rcvRttMs ?? this.rtt.srtt, this.advertisedMss, this.rcvBufSize, this.config.receiveBufferMax);
+    if (size > this.rcvBufSize) {
+      this.rcvBufSize = size;
+      this.stats.TCPRcvBufGrown++;
     }
   }
 
@@ -1559,6 +1600,9 @@ export class Tcb {
       this.delayedAckAt = undefined;
       this.stats.DelayedACKs++;
       this.ackNow = true;
+      // No answer came in time to carry the ACK: not an interactive exchange after all (Linux leaves
+      // pingpong mode when its delayed-ACK timer fires).
+      this.pingpong = false;
     }
     this.armTimers(now);
   }
@@ -1699,6 +1743,7 @@ export class Tcb {
 
   /** Anything heard from the peer proves it alive. */
   private heardFromPeer(now: number): void {
+    this.lastHeardAt = now;
     if (this.config.keepAlive) {
       this.keepAliveProbesSent = 0;
       this.keepAliveAt = undefined;
@@ -1951,6 +1996,7 @@ export class Tcb {
         this.recordSend(seq, end, now);
         if (seqGt(end, this.sndMax)) this.sndMax = end;
         if (this.inRecovery) this.prr.onSend(seqDiff(end, seq));
+        if (len > 0 && !retransmission && now - this.lastHeardAt < this.config.ackDelayMs) this.pingpong = true;
         if (tlpNewData) {
           // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
           this.stats.TCPLossProbes++;

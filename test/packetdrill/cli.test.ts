@@ -53,7 +53,7 @@ test('a directory: every .pkt below it, the first mismatch of a FAIL, what UNSUP
   assert.deepEqual(r.stdout.trimEnd().split('\n'), [
     NONE,
     `FAIL        ${fail}`,
-    `            line 9: expected outbound > . 1:1(0) ack 2 at 0.100000 sec; synack sent > . 1:1(0) ack 1 win 32768 at 0.100000 sec: acknowledgment number expected 2, got 1`,
+    `            line 9: expected outbound > . 1:1(0) ack 2 at 0.100000 sec; synack sent > . 1:1(0) ack 1 win 1024 at 0.100000 sec: acknowledgment number expected 2, got 1`,
     `PASS        ${pass}`,
     `PASS        ${rtx}`,
     `UNSUPPORTED ${unsupported}`,
@@ -86,7 +86,7 @@ test('--strict compares option order and the window', () => {
   const first = JSON.parse(r.stdout.split('\n')[0]) as { result: string; detail: string };
   assert.equal(first.result, 'PASS', first.detail);
   const strictFail = path.join(dir, 'order.pkt');
-  writeFileSync(strictFail, ACTIVE.replace('<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 2>', '<mss 1460,nop,wscale 2,sackOK,TS val 100 ecr 0>'));
+  writeFileSync(strictFail, ACTIVE.replace('<mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>', '<mss 1460,nop,wscale 7,sackOK,TS val 100 ecr 0>'));
   assert.equal(synack(strictFail).status, 0);
   const s = synack('--strict', strictFail);
   assert.equal(s.status, 1);

@@ -3,14 +3,14 @@
  * and the runner and honesty tests change them to make each kind of mismatch.
  */
 
-/** Active open, data both ways, a delayed ACK, and an orderly close. */
+/** Active open, data both ways, a delayed ACK (an interactive exchange: no quick ACK), and an orderly close. */
 export const ACTIVE = `// Active open, a write, a read and an orderly close, against synack's defaults.
 --tolerance_usecs=10000
 0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 fcntl(3, F_GETFL) = 0x02 (flags O_RDWR)
 +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
 +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
-+0 > S 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 2>
++0 > S 0:0(0) <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
 +0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460,nop,wscale 7>
 +0 > . 1:1(0) ack 1
 +0 getsockopt(3, SOL_SOCKET, SO_ERROR, [0], [4]) = 0
@@ -37,7 +37,7 @@ export const PASSIVE6 = `--ip_version=ipv6
 +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
 +0 accept(3, ..., ...) = -1 EAGAIN (Resource temporarily unavailable)
 +0.1 < S 0:0(0) win 65535 <mss 1440,sackOK,TS val 100 ecr 0,nop,wscale 7>
-+0 > S. 0:0(0) ack 1 <mss 1440,sackOK,TS val 200 ecr 100,nop,wscale 2>
++0 > S. 0:0(0) ack 1 <mss 1440,sackOK,TS val 200 ecr 100,nop,wscale 7>
 +0 \`sockstat -6 -P tcp -s -p 8080 | grep -c SYN_RCVD | grep 1\`
 +0.1 < . 1:1(0) ack 1 win 1000 <nop,nop,TS val 110 ecr 200>
 +0 accept(3, ..., ...) = 4
@@ -105,7 +105,10 @@ export const SYSCTLS = `--tolerance_usecs=10000
 +0 close(3) = 0
 `;
 
-/** The socket table: poll, MSG_PEEK, a second connect, shutdown, TIME-WAIT in sockstat, SO_LINGER 0. */
+/**
+ * The socket table: poll, MSG_PEEK, a second connect, shutdown, TIME-WAIT in sockstat, SO_LINGER 0.
+ * The first data of a connection that has sent none is acknowledged at once (quick ACKs).
+ */
 export const SOCKETS = `--tolerance_usecs=10000
 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
@@ -119,11 +122,11 @@ export const SOCKETS = `--tolerance_usecs=10000
 +0 connect(3, ..., ...) = -1 EISCONN (Socket is already connected)
 +0 poll([{fd=3, events=POLLIN|POLLOUT, revents=POLLOUT}], 1, 0) = 1
 +0 < P. 1:21(20) ack 1 win 1000
++0 > . 1:1(0) ack 21
 +0 recv(3, ..., 100, MSG_PEEK) = 20
 +0 poll([{fd=3, events=POLLIN, revents=POLLIN}], 1, 0) = 1
 +0 recv(3, ..., 5, 0) = 5
 +0 read(3, ..., 100) = 15
-+0.04 > . 1:1(0) ack 21
 +0 shutdown(3, SHUT_WR) = 0
 +0 > F. 1:1(0) ack 21
 +0 write(3, ..., 10) = -1 EPIPE (Broken pipe)

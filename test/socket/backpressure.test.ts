@@ -38,7 +38,9 @@ test('write() returns false when the send buffer is full, and drain follows', as
 });
 
 test('a paused reader closes the window; the sender stalls; resuming delivers everything byte-exact', async () => {
-  const { net, client, server } = pair(42, { delayMs: 5, rateBps: 100e6 });
+  // Fixed buffers (no auto-tuning): the bounds below are stated in the default sizes.
+  const fixed = { tcp: { bufferAutoTuning: false } };
+  const { net, client, server } = pair(42, { delayMs: 5, rateBps: 100e6 }, { client: fixed, server: fixed });
   let serverSocket: Socket | undefined;
   createServer(server, { pauseOnConnect: true }, (s) => (serverSocket = s)).listen(80);
   const total = 2_000_000;

@@ -676,9 +676,12 @@ describe('zero-window probing (RFC 9293 §3.8.6.1)', () => {
 });
 
 describe('delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2)', () => {
-  /** b ESTABLISHED (rcv.nxt 101, snd.nxt 301) with ackDelayMs 40, fed by hand. */
-  function receiver(): Alone {
-    const b = new Alone(tcb({ iss: 300, localPort: B_PORT, config: { ackDelayMs: 40 } }));
+  /**
+   * b ESTABLISHED (rcv.nxt 101, snd.nxt 301) with ackDelayMs 40, fed by hand; past its quick ACKs
+   * (`quickAckSegments` 0 here: the quick-ACK tests below give it their own).
+   */
+  function receiver(quickAckSegments = 0): Alone {
+    const b = new Alone(tcb({ iss: 300, localPort: B_PORT, config: { ackDelayMs: 40, quickAckSegments } }));
     b.t.listen(0);
     b.deliver(seg('<SEQ=100><CTL=SYN>'), 0);
     b.deliver(seg('<SEQ=101><ACK=301>'), 10);
@@ -733,6 +736,27 @@ describe('delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2)', () => {
     assert.notEqual(b.t.pollTimeout(), 1040, 'no separate delayed ACK');
     b.runUntil(1100);
     assert.equal(b.out.length, 1);
+  });
+
+  test('quick ACKs: the first quickAckSegments in-order segments are each ACKed at once, then every second', () => {
+    const b = receiver(3);
+    for (let i = 0; i < 5; i++) b.deliver(seg(`<SEQ=${101 + 100 * i}><ACK=301><DATA=100>`), 1000 + 10 * i);
+    // Segments 1-3 at once; the 4th waits (one unacknowledged), the 5th is the second: at once.
+    assert.deepEqual(b.sentAt().map(([t]) => t), [1000, 1010, 1020, 1040]);
+    assert.equal(b.t.pollTimeout(), undefined);
+  });
+
+  test('no quick ACK in an interactive exchange: data sent just after hearing from the peer (pingpong)', () => {
+    const b = receiver(16);
+    b.deliver(seg('<SEQ=101><ACK=301><DATA=100>'), 1000); // quick: at once
+    b.t.send(enc(10), 1010); // the answer, within ackDelayMs of the request
+    b.now = 1010;
+    b.collect();
+    b.deliver(seg('<SEQ=201><ACK=311><DATA=100>'), 1100); // the next request: its ACK waits for the answer
+    const sent = b.sentAt();
+    assert.deepEqual(sent.map(([t]) => t), [1000, 1010], 'no ACK at 1100');
+    b.runUntil(1140);
+    assert.deepEqual(b.sentAt().slice(-1), [[1140, '<SEQ=311><ACK=301><CTL=ACK>']], 'the delayed ACK after 40 ms');
   });
 
   test('ackDelayMs 0 ACKs every segment at once', () => {
