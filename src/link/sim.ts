@@ -9,7 +9,7 @@ import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
 import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
-import { EventQueue } from './event-queue.js';
+import { DeliveryFifo, EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
 
 export interface LinkProfile {
@@ -83,6 +83,8 @@ export class SimLink {
   filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
+  /** Packets in flight towards b (0) and towards a (1), in arrival order (see SimNetwork.deliverAt). */
+  readonly inFlight: [DeliveryFifo<SimEvent>, DeliveryFifo<SimEvent>] = [new DeliveryFifo(), new DeliveryFifo()];
 
   constructor(
     readonly net: SimNetwork,
@@ -218,6 +220,8 @@ interface SimEvent {
   link: SimLink | undefined;
   at: number;
   fn: (() => void) | undefined;
+  /** The link direction's queue this delivery heads (its successor enters the heap after it). */
+  fifo: DeliveryFifo<SimEvent> | undefined;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -304,13 +308,27 @@ export class SimNetwork implements Driver {
   }
 
   deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
-    this.queue.push(t, this.event('deliver', host, packet, link, 0, undefined));
+    const e = this.event('deliver', host, packet, link, 0, undefined);
+    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    const seq = this.queue.takeSeq();
+    if (fifo.length === 0) {
+      // Heads its direction: in the heap, and the next one in order follows it there when it is popped.
+      fifo.append(t, seq, e);
+      e.fifo = fifo;
+      this.queue.push(t, e, seq);
+    } else if (t >= fifo.lastTime) {
+      fifo.append(t, seq, e);
+      e.fifo = fifo;
+    } else {
+      // Overtakes a packet in flight (jitter, reordering, a filter's delay): straight into the heap.
+      this.queue.push(t, e, seq);
+    }
     this.poke();
   }
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -445,6 +463,11 @@ export class SimNetwork implements Driver {
     if (t > untilMs) return false;
     const e = this.queue.pop()!;
     this.now = Math.max(this.now, t);
+    const fifo = e.fifo;
+    if (fifo !== undefined) {
+      fifo.shift();
+      if (fifo.length > 0) this.queue.push(fifo.headTime(), fifo.headItem(), fifo.headSeq());
+    }
     const host = e.host!;
     switch (e.kind) {
       case 'deliver': {
@@ -476,6 +499,7 @@ export class SimNetwork implements Driver {
     e.packet = undefined;
     e.link = undefined;
     e.fn = undefined;
+    e.fifo = undefined;
     if (this.freeEvents.length < 4096) this.freeEvents.push(e);
   }
 
