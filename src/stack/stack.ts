@@ -158,6 +158,8 @@ export interface StackOptions {
 const NO_ADDRESS6 = new Uint8Array(16);
 /** Size of the slabs packets are cut from (see Stack.packetSpace). */
 const SLAB_BYTES = 256 * 1024;
+/** The longest cookie SYN-ACK: IPv6, TCP, MSS, timestamps and window scale. */
+const COOKIE_SYN_ACK_MAX = 40 + 20 + 20;
 const EMPTY_SEGMENT: Segment = makeSegment({ srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0 });
 
 export type StackEvent =
@@ -203,8 +205,11 @@ export class Stack implements ConnectionOwner {
 
   private readonly conns = new ConnectionTable();
   private readonly listeners = new Map<string, Listener>();
+  /** The same listeners by port (every SYN looks one up: a number key, no string built). */
+  private readonly listenersByPort = new Map<number, Listener[]>();
   /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
   private readonly out: Uint8Array[] = [];
+  private outHead = 0;
   /** Connections that may have something to send. */
   /**
    * Connections that may have something to send, in the order they became so (Connection.dirty says
@@ -279,6 +284,9 @@ export class Stack implements ConnectionOwner {
     const backlog = Math.max(1, opts.backlog ?? this.limits.defaultBacklog);
     const l = new Listener(address, port, backlog, this.limits.synQueueSize);
     this.listeners.set(this.listenerKey(address, port), l);
+    const onPort = this.listenersByPort.get(port);
+    if (onPort) onPort.push(l);
+    else this.listenersByPort.set(port, [l]);
     return l;
   }
 
@@ -287,6 +295,12 @@ export class Stack implements ConnectionOwner {
     if (l.closed) return;
     l.closed = true;
     this.listeners.delete(this.listenerKey(l.address, l.port));
+    const onPort = this.listenersByPort.get(l.port);
+    if (onPort) {
+      const i = onPort.indexOf(l);
+      if (i >= 0) onPort.splice(i, 1);
+      if (onPort.length === 0) this.listenersByPort.delete(l.port);
+    }
     for (const c of [...l.synQueue, ...l.acceptQueue]) c.abort(now);
     l.synQueue.clear();
     l.acceptQueue.length = 0;
@@ -594,7 +608,11 @@ export class Stack implements ConnectionOwner {
     c.tcp.OutSegs++;
     const id = (this.ipId = (this.ipId + 1) & 0xffff);
     const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
-    this.out.push(writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr));
+    // Cut from the packet slab (fresh slab bytes are zero, as the writer needs).
+    const slab = this.packetSpace(COOKIE_SYN_ACK_MAX);
+    const packet = writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr, slab, this.slabUsed);
+    this.slabUsed += (packet.length + 7) & ~7;
+    this.out.push(packet);
   }
 
   /**
@@ -694,7 +712,11 @@ export class Stack implements ConnectionOwner {
 
   /** The next packet to send, or undefined. Call until undefined after any input, call or timeout. */
   pollTransmit(now: number): Uint8Array | undefined {
-    const queued = this.out.shift();
+    const queued = this.outHead < this.out.length ? this.out[this.outHead++] : undefined;
+    if (this.outHead === this.out.length && this.outHead > 0) {
+      this.out.length = 0;
+      this.outHead = 0;
+    }
     if (queued) {
       this.counters.ip.OutRequests++;
       return queued;
@@ -987,8 +1009,16 @@ export class Stack implements ConnectionOwner {
     return false;
   }
 
+  /** The listener for a local endpoint: one bound to its address, else one on every address. */
   private findListener(local: Endpoint): Listener | undefined {
-    return this.listeners.get(`${addressKey(local.address)}:${local.port}`) ?? this.listeners.get(`*:${local.port}`);
+    const onPort = this.listenersByPort.get(local.port);
+    if (onPort === undefined) return undefined;
+    let wildcard: Listener | undefined;
+    for (const l of onPort) {
+      if (l.address === undefined) wildcard = l;
+      else if (sameAddress(l.address, local.address)) return l;
+    }
+    return wildcard;
   }
 
   /** The stack's first address of a family. */
