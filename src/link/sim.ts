@@ -248,7 +248,7 @@ export class SimNetwork implements Driver {
   private needService = new Set<Host>();
   private serving = new Set<Host>();
   /** Per sending host: the link to each IPv4 destination, once found (cleared when links change). */
-  private readonly routes4 = new Map<Host, Map<number, SimLink | undefined>>();
+  private readonly routes4 = new Map<Host, Map<number, SimLink>>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
   /**
@@ -396,9 +396,11 @@ export class SimNetwork implements Driver {
       const dst = u32(packet, 16);
       let known = this.routes4.get(from);
       if (known === undefined) this.routes4.set(from, (known = new Map()));
-      if (known.has(dst)) return known.get(dst);
+      const hit = known.get(dst);
+      if (hit !== undefined) return hit;
+      // Only routes found are kept: a flood's answers to random spoofed sources would fill the map.
       const l = this.findRoute(from, dst);
-      known.set(dst, l);
+      if (l !== undefined) known.set(dst, l);
       return l;
     }
     return this.findRoute(from, packet.subarray(24, 40));
