@@ -8,6 +8,7 @@
 import {
   decodeIcmp,
   decodeIp,
+  newIpPacketScratch,
   decodeTcpHeader,
   echoReplyFor,
   encodeTcpPacket,
@@ -200,6 +201,7 @@ export class Stack implements ConnectionOwner {
   private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; ecn: number };
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; ecn: number };
   private readonly spec: TcpPacketSpec;
+  private readonly ipScratch = newIpPacketScratch();
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
@@ -367,7 +369,8 @@ export class Stack implements ConnectionOwner {
   handlePacket(bytes: Uint8Array, now: number): void {
     const c = this.counters;
     c.ip.InReceives++;
-    const ipp = decodeIp(bytes);
+    // Decoded into the stack's scratch (IPv4): nothing below keeps the IP header past this packet.
+    const ipp = decodeIp(bytes, 0, bytes.length, this.ipScratch);
     if (!ipp.ok) {
       c.ip.InHdrErrors++;
       return;
@@ -414,7 +417,8 @@ export class Stack implements ConnectionOwner {
     }
     const payloadStart = ipp.payloadOffset + h.headerLength;
     const seg: Segment = h as unknown as Segment;
-    seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
+    const payloadEnd = ipp.payloadOffset + ipp.payloadLength;
+    seg.payload = payloadEnd > payloadStart ? bytes.subarray(payloadStart, payloadEnd) : EMPTY_PAYLOAD;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
