@@ -244,9 +244,12 @@ export class SimNetwork implements Driver {
   private readonly queue = new EventQueue<SimEvent>();
   /** Handled entries, for reuse (see SimEvent). */
   private readonly freeEvents: SimEvent[] = [];
-  /** Hosts waiting for service; `serving` is the set being serviced (the two swap, so a step allocates nothing). */
-  private needService = new Set<Host>();
-  private serving = new Set<Host>();
+  /**
+   * Hosts waiting for service, each once (Host.serviceQueued), in the order they asked; `serving` is
+   * the list being serviced (the two swap, so a step allocates nothing, not even an iterator).
+   */
+  private needService: Host[] = [];
+  private serving: Host[] = [];
   /** Per sending host: the link to each IPv4 destination, once found (cleared when links change). */
   private readonly routes4 = new Map<Host, Map<number, SimLink>>();
   private readonly timerAt = new Map<Host, number>();
@@ -297,8 +300,14 @@ export class SimNetwork implements Driver {
   }
 
   schedule(host: Host): void {
-    this.needService.add(host);
+    this.needsService(host);
     this.poke();
+  }
+
+  private needsService(host: Host): void {
+    if (host.serviceQueued) return;
+    host.serviceQueued = true;
+    this.needService.push(host);
   }
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
@@ -354,7 +363,7 @@ export class SimNetwork implements Driver {
 
   /** When the next piece of work is due: now if a host waits for service, else the earliest event. */
   nextEventTime(): number | undefined {
-    if (this.needService.size > 0) return this.now;
+    if (this.needService.length > 0) return this.now;
     return this.queue.peekTime();
   }
 
@@ -452,12 +461,14 @@ export class SimNetwork implements Driver {
   }
 
   private stepInner(untilMs: number): boolean {
-    if (this.needService.size > 0) {
+    if (this.needService.length > 0) {
       const hosts = this.needService;
       this.needService = this.serving;
       this.serving = hosts;
-      for (const h of hosts) this.service(h);
-      hosts.clear();
+      // All leave the queue first: one serviced earlier in this round may queue another of them again.
+      for (let i = 0; i < hosts.length; i++) hosts[i].serviceQueued = false;
+      for (let i = 0; i < hosts.length; i++) this.service(hosts[i]);
+      hosts.length = 0;
       return true;
     }
     const t = this.queue.peekTime();
@@ -477,14 +488,14 @@ export class SimNetwork implements Driver {
         if (e.link) e.link.stats.delivered++;
         this.recycle(e);
         host.stack.handlePacket(packet, this.now);
-        this.needService.add(host);
+        this.needsService(host);
         break;
       }
       case 'timer':
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
         host.stack.handleTimeout(this.now);
-        this.needService.add(host);
+        this.needsService(host);
         break;
       case 'call': {
         const fn = e.fn!;
@@ -551,7 +562,7 @@ export class SimNetwork implements Driver {
     while (!done()) {
       await turn();
       if (done()) break;
-      if (this.needService.size > 0) {
+      if (this.needService.length > 0) {
         idle = 0;
         this.step({ maxSteps });
         continue;
