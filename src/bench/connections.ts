@@ -6,7 +6,7 @@
  * Reference: the same cycles with Node's `net` over 127.0.0.1 in the same process.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { connectionCycles, makePair } from './sim-pair.js';
+import { connectionCyclesYielding, makePair } from './sim-pair.js';
 import type { BenchSuite, Row } from './harness.js';
 
 const IN_FLIGHT = 64;
@@ -15,12 +15,12 @@ const NET_CYCLES = 3_000;
 const TRIALS = 3;
 
 /** Cycles per wall-clock second in the simulator. */
-export function simCycleRate(cycles: number, seed: number): number {
+export async function simCycleRate(cycles: number, seed: number): Promise<number> {
   // 64k client ports (RFC 6056 allows 1024-65535), so no 4-tuple comes round again within a run
   // while the server still holds it in TIME-WAIT.
   const pair = makePair({ seed, link: { delayMs: 0.001, mtu: 65535 }, tcp: { mtu: 65535 }, checksumOffload: true, ephemeralMin: 1024 });
   const start = process.hrtime.bigint();
-  const done = connectionCycles(pair, cycles, IN_FLIGHT);
+  const done = await connectionCyclesYielding(pair, cycles, IN_FLIGHT);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (done !== cycles) throw new Error(`connection-rate: ${done} of ${cycles} cycles (seed ${seed})`);
   return done / seconds;
@@ -66,12 +66,12 @@ const REQUEST = Buffer.from([0x51]);
 const RESPONSE = Buffer.from([0x52]);
 
 async function connectionRateRow(): Promise<Row> {
-  simCycleRate(SIM_CYCLES / 4, 99); // warm-up
+  await simCycleRate(SIM_CYCLES / 4, 99); // warm-up
   await netCycleRate(NET_CYCLES / 4);
   const subject: number[] = [];
   const reference: number[] = [];
   for (let k = 0; k < TRIALS; k++) {
-    subject.push(simCycleRate(SIM_CYCLES, k + 1));
+    subject.push(await simCycleRate(SIM_CYCLES, k + 1));
     reference.push(await netCycleRate(NET_CYCLES));
   }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];

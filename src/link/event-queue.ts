@@ -9,8 +9,15 @@ export class EventQueue<T> {
     return this.items.length;
   }
 
-  push(time: number, item: T): void {
-    const seq = this.counter++;
+  /**
+   * The insertion number the next push would get. An item held back outside the heap (see
+   * DeliveryFifo) takes one now and is pushed later with it, keeping its place among equal times.
+   */
+  takeSeq(): number {
+    return this.counter++;
+  }
+
+  push(time: number, item: T, seq = this.counter++): void {
     let i = this.items.length;
     this.times.push(time);
     this.seqs.push(seq);
@@ -69,5 +76,60 @@ export class EventQueue<T> {
     this.times[to] = this.times[from];
     this.seqs[to] = this.seqs[from];
     this.items[to] = this.items[from];
+  }
+}
+
+/**
+ * Entries due in rising time order (packets on one direction of a link with a fixed delay): only the
+ * head need be in the EventQueue, the rest wait here, so the heap holds a packet per link rather than
+ * every packet in flight. Each entry keeps the insertion number it took, so the pop order is the
+ * one a heap holding them all would give.
+ */
+export class DeliveryFifo<T> {
+  private times: number[] = [];
+  private seqs: number[] = [];
+  private items: (T | undefined)[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** The time of the last entry (entries may be appended at this time or later only). */
+  get lastTime(): number {
+    return this.times[this.times.length - 1];
+  }
+
+  append(time: number, seq: number, item: T): void {
+    this.times.push(time);
+    this.seqs.push(seq);
+    this.items.push(item);
+  }
+
+  /** Drop the head (it was handed to the EventQueue and has been popped from it). */
+  shift(): void {
+    this.items[this.head] = undefined;
+    this.head++;
+    if (this.head === this.items.length) {
+      this.times.length = 0;
+      this.seqs.length = 0;
+      this.items.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.times = this.times.slice(this.head);
+      this.seqs = this.seqs.slice(this.head);
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  headTime(): number {
+    return this.times[this.head];
+  }
+  headSeq(): number {
+    return this.seqs[this.head];
+  }
+  headItem(): T {
+    return this.items[this.head] as T;
   }
 }

@@ -25,6 +25,8 @@ export class Host {
   /** Observers (a trace collector): see every event before the handler; none unless attached. */
   private observers: HostObserver[] | undefined;
   private dispatching = false;
+  /** Whether the driver has this host in its service queue (the simulator's bookkeeping). */
+  serviceQueued = false;
 
   constructor(
     readonly name: string,

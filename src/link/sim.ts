@@ -9,7 +9,7 @@ import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
 import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
-import { EventQueue } from './event-queue.js';
+import { DeliveryFifo, EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
 
 export interface LinkProfile {
@@ -83,6 +83,8 @@ export class SimLink {
   filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
+  /** Packets in flight towards b (0) and towards a (1), in arrival order (see SimNetwork.deliverAt). */
+  readonly inFlight: [DeliveryFifo<SimEvent>, DeliveryFifo<SimEvent>] = [new DeliveryFifo(), new DeliveryFifo()];
 
   constructor(
     readonly net: SimNetwork,
@@ -218,6 +220,8 @@ interface SimEvent {
   link: SimLink | undefined;
   at: number;
   fn: (() => void) | undefined;
+  /** The link direction's queue this delivery heads (its successor enters the heap after it). */
+  fifo: DeliveryFifo<SimEvent> | undefined;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -240,11 +244,14 @@ export class SimNetwork implements Driver {
   private readonly queue = new EventQueue<SimEvent>();
   /** Handled entries, for reuse (see SimEvent). */
   private readonly freeEvents: SimEvent[] = [];
-  /** Hosts waiting for service; `serving` is the set being serviced (the two swap, so a step allocates nothing). */
-  private needService = new Set<Host>();
-  private serving = new Set<Host>();
+  /**
+   * Hosts waiting for service, each once (Host.serviceQueued), in the order they asked; `serving` is
+   * the list being serviced (the two swap, so a step allocates nothing, not even an iterator).
+   */
+  private needService: Host[] = [];
+  private serving: Host[] = [];
   /** Per sending host: the link to each IPv4 destination, once found (cleared when links change). */
-  private readonly routes4 = new Map<Host, Map<number, SimLink | undefined>>();
+  private readonly routes4 = new Map<Host, Map<number, SimLink>>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
   /**
@@ -293,8 +300,14 @@ export class SimNetwork implements Driver {
   }
 
   schedule(host: Host): void {
-    this.needService.add(host);
+    this.needsService(host);
     this.poke();
+  }
+
+  private needsService(host: Host): void {
+    if (host.serviceQueued) return;
+    host.serviceQueued = true;
+    this.needService.push(host);
   }
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
@@ -304,13 +317,27 @@ export class SimNetwork implements Driver {
   }
 
   deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
-    this.queue.push(t, this.event('deliver', host, packet, link, 0, undefined));
+    const e = this.event('deliver', host, packet, link, 0, undefined);
+    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    const seq = this.queue.takeSeq();
+    if (fifo.length === 0) {
+      // Heads its direction: in the heap, and the next one in order follows it there when it is popped.
+      fifo.append(t, seq, e);
+      e.fifo = fifo;
+      this.queue.push(t, e, seq);
+    } else if (t >= fifo.lastTime) {
+      fifo.append(t, seq, e);
+      e.fifo = fifo;
+    } else {
+      // Overtakes a packet in flight (jitter, reordering, a filter's delay): straight into the heap.
+      this.queue.push(t, e, seq);
+    }
     this.poke();
   }
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -336,7 +363,7 @@ export class SimNetwork implements Driver {
 
   /** When the next piece of work is due: now if a host waits for service, else the earliest event. */
   nextEventTime(): number | undefined {
-    if (this.needService.size > 0) return this.now;
+    if (this.needService.length > 0) return this.now;
     return this.queue.peekTime();
   }
 
@@ -378,9 +405,11 @@ export class SimNetwork implements Driver {
       const dst = u32(packet, 16);
       let known = this.routes4.get(from);
       if (known === undefined) this.routes4.set(from, (known = new Map()));
-      if (known.has(dst)) return known.get(dst);
+      const hit = known.get(dst);
+      if (hit !== undefined) return hit;
+      // Only routes found are kept: a flood's answers to random spoofed sources would fill the map.
       const l = this.findRoute(from, dst);
-      known.set(dst, l);
+      if (l !== undefined) known.set(dst, l);
       return l;
     }
     return this.findRoute(from, packet.subarray(24, 40));
@@ -432,12 +461,14 @@ export class SimNetwork implements Driver {
   }
 
   private stepInner(untilMs: number): boolean {
-    if (this.needService.size > 0) {
+    if (this.needService.length > 0) {
       const hosts = this.needService;
       this.needService = this.serving;
       this.serving = hosts;
-      for (const h of hosts) this.service(h);
-      hosts.clear();
+      // All leave the queue first: one serviced earlier in this round may queue another of them again.
+      for (let i = 0; i < hosts.length; i++) hosts[i].serviceQueued = false;
+      for (let i = 0; i < hosts.length; i++) this.service(hosts[i]);
+      hosts.length = 0;
       return true;
     }
     const t = this.queue.peekTime();
@@ -445,6 +476,11 @@ export class SimNetwork implements Driver {
     if (t > untilMs) return false;
     const e = this.queue.pop()!;
     this.now = Math.max(this.now, t);
+    const fifo = e.fifo;
+    if (fifo !== undefined) {
+      fifo.shift();
+      if (fifo.length > 0) this.queue.push(fifo.headTime(), fifo.headItem(), fifo.headSeq());
+    }
     const host = e.host!;
     switch (e.kind) {
       case 'deliver': {
@@ -452,14 +488,14 @@ export class SimNetwork implements Driver {
         if (e.link) e.link.stats.delivered++;
         this.recycle(e);
         host.stack.handlePacket(packet, this.now);
-        this.needService.add(host);
+        this.needsService(host);
         break;
       }
       case 'timer':
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
         host.stack.handleTimeout(this.now);
-        this.needService.add(host);
+        this.needsService(host);
         break;
       case 'call': {
         const fn = e.fn!;
@@ -476,6 +512,7 @@ export class SimNetwork implements Driver {
     e.packet = undefined;
     e.link = undefined;
     e.fn = undefined;
+    e.fifo = undefined;
     if (this.freeEvents.length < 4096) this.freeEvents.push(e);
   }
 
@@ -525,7 +562,7 @@ export class SimNetwork implements Driver {
     while (!done()) {
       await turn();
       if (done()) break;
-      if (this.needService.size > 0) {
+      if (this.needService.length > 0) {
         idle = 0;
         this.step({ maxSteps });
         continue;

@@ -57,6 +57,9 @@ export function writeCookieSynAck(
   shape: CookieSynAckShape,
   tsval: number,
   tsecr: number,
+  /** Where to write (zeroed bytes from `offset` on, room for the packet); default a new buffer. */
+  out?: Uint8Array,
+  offset = 0,
 ): Uint8Array {
   const v4 = typeof local === 'number';
   let optLen = 0;
@@ -67,7 +70,7 @@ export function writeCookieSynAck(
   }
   const tcpLen = TCP_HEADER + optLen;
   const ipLen = v4 ? IPV4_HEADER : IPV6_HEADER;
-  const b = new Uint8Array(ipLen + tcpLen);
+  const b = out === undefined ? new Uint8Array(ipLen + tcpLen) : out.subarray(offset, offset + ipLen + tcpLen);
   const t = ipLen;
   let sum = 0; // the TCP checksum's sum, from the values written
 

@@ -8,6 +8,7 @@
 import {
   decodeIcmp,
   decodeIp,
+  newIpPacketScratch,
   decodeTcpHeader,
   echoReplyFor,
   encodeTcpPacket,
@@ -158,6 +159,8 @@ export interface StackOptions {
 const NO_ADDRESS6 = new Uint8Array(16);
 /** Size of the slabs packets are cut from (see Stack.packetSpace). */
 const SLAB_BYTES = 256 * 1024;
+/** The longest cookie SYN-ACK: IPv6, TCP, MSS, timestamps and window scale. */
+const COOKIE_SYN_ACK_MAX = 40 + 20 + 20;
 const EMPTY_SEGMENT: Segment = makeSegment({ srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0 });
 
 export type StackEvent =
@@ -198,13 +201,17 @@ export class Stack implements ConnectionOwner {
   private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; ecn: number };
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; ecn: number };
   private readonly spec: TcpPacketSpec;
+  private readonly ipScratch = newIpPacketScratch();
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
   private readonly conns = new ConnectionTable();
   private readonly listeners = new Map<string, Listener>();
+  /** The same listeners by port (every SYN looks one up: a number key, no string built). */
+  private readonly listenersByPort = new Map<number, Listener[]>();
   /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
   private readonly out: Uint8Array[] = [];
+  private outHead = 0;
   /** Connections that may have something to send. */
   /**
    * Connections that may have something to send, in the order they became so (Connection.dirty says
@@ -279,6 +286,9 @@ export class Stack implements ConnectionOwner {
     const backlog = Math.max(1, opts.backlog ?? this.limits.defaultBacklog);
     const l = new Listener(address, port, backlog, this.limits.synQueueSize);
     this.listeners.set(this.listenerKey(address, port), l);
+    const onPort = this.listenersByPort.get(port);
+    if (onPort) onPort.push(l);
+    else this.listenersByPort.set(port, [l]);
     return l;
   }
 
@@ -287,6 +297,12 @@ export class Stack implements ConnectionOwner {
     if (l.closed) return;
     l.closed = true;
     this.listeners.delete(this.listenerKey(l.address, l.port));
+    const onPort = this.listenersByPort.get(l.port);
+    if (onPort) {
+      const i = onPort.indexOf(l);
+      if (i >= 0) onPort.splice(i, 1);
+      if (onPort.length === 0) this.listenersByPort.delete(l.port);
+    }
     for (const c of [...l.synQueue, ...l.acceptQueue]) c.abort(now);
     l.synQueue.clear();
     l.acceptQueue.length = 0;
@@ -353,7 +369,8 @@ export class Stack implements ConnectionOwner {
   handlePacket(bytes: Uint8Array, now: number): void {
     const c = this.counters;
     c.ip.InReceives++;
-    const ipp = decodeIp(bytes);
+    // Decoded into the stack's scratch (IPv4): nothing below keeps the IP header past this packet.
+    const ipp = decodeIp(bytes, 0, bytes.length, this.ipScratch);
     if (!ipp.ok) {
       c.ip.InHdrErrors++;
       return;
@@ -400,7 +417,8 @@ export class Stack implements ConnectionOwner {
     }
     const payloadStart = ipp.payloadOffset + h.headerLength;
     const seg: Segment = h as unknown as Segment;
-    seg.payload = bytes.subarray(payloadStart, ipp.payloadOffset + ipp.payloadLength);
+    const payloadEnd = ipp.payloadOffset + ipp.payloadLength;
+    seg.payload = payloadEnd > payloadStart ? bytes.subarray(payloadStart, payloadEnd) : EMPTY_PAYLOAD;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
@@ -594,7 +612,11 @@ export class Stack implements ConnectionOwner {
     c.tcp.OutSegs++;
     const id = (this.ipId = (this.ipId + 1) & 0xffff);
     const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
-    this.out.push(writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr));
+    // Cut from the packet slab (fresh slab bytes are zero, as the writer needs).
+    const slab = this.packetSpace(COOKIE_SYN_ACK_MAX);
+    const packet = writeCookieSynAck(local.address, local.port, remote.address, remote.port, this.ttl, id, isn, (syn.seq + 1) >>> 0, flags, window, shape, tsval, tsecr, slab, this.slabUsed);
+    this.slabUsed += (packet.length + 7) & ~7;
+    this.out.push(packet);
   }
 
   /**
@@ -694,7 +716,11 @@ export class Stack implements ConnectionOwner {
 
   /** The next packet to send, or undefined. Call until undefined after any input, call or timeout. */
   pollTransmit(now: number): Uint8Array | undefined {
-    const queued = this.out.shift();
+    const queued = this.outHead < this.out.length ? this.out[this.outHead++] : undefined;
+    if (this.outHead === this.out.length && this.outHead > 0) {
+      this.out.length = 0;
+      this.outHead = 0;
+    }
     if (queued) {
       this.counters.ip.OutRequests++;
       return queued;
@@ -987,8 +1013,16 @@ export class Stack implements ConnectionOwner {
     return false;
   }
 
+  /** The listener for a local endpoint: one bound to its address, else one on every address. */
   private findListener(local: Endpoint): Listener | undefined {
-    return this.listeners.get(`${addressKey(local.address)}:${local.port}`) ?? this.listeners.get(`*:${local.port}`);
+    const onPort = this.listenersByPort.get(local.port);
+    if (onPort === undefined) return undefined;
+    let wildcard: Listener | undefined;
+    for (const l of onPort) {
+      if (l.address === undefined) wildcard = l;
+      else if (sameAddress(l.address, local.address)) return l;
+    }
+    return wildcard;
   }
 
   /** The stack's first address of a family. */

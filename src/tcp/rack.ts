@@ -19,6 +19,8 @@ export class Rack {
   private xmits: number[] = [];
   private flags: number[] = [];
   private head = 0;
+  /** Live records (from head) with RETRANS set: with none, send times rise with sequence (detectLoss stops early). */
+  private retransRecords = 0;
 
   /** RACK.xmit_ts and RACK.end_seq: the most recently sent segment known delivered. */
   xmitTs = -Infinity;
@@ -49,6 +51,7 @@ export class Rack {
     this.xmits.length = 0;
     this.flags.length = 0;
     this.head = 0;
+    this.retransRecords = 0;
     this.segsSacked = 0;
     this.lost = 0;
     this.fack = undefined;
@@ -73,6 +76,7 @@ export class Rack {
       if (seqLt(end, this.ends[i])) this.split(i, end);
       this.xmits[i] = now;
       if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
+      if (!(this.flags[i] & RETRANS)) this.retransRecords++;
       this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
     }
   }
@@ -83,6 +87,7 @@ export class Rack {
     this.ends.splice(i + 1, 0, this.ends[i]);
     this.xmits.splice(i + 1, 0, this.xmits[i]);
     this.flags.splice(i + 1, 0, this.flags[i]);
+    if (this.flags[i] & RETRANS) this.retransRecords++;
     this.ends[i] = at;
   }
 
@@ -127,6 +132,7 @@ export class Rack {
       if (this.flags[i] & SACKED) this.segsSacked--;
       else this.delivered(i, now, minRtt);
       if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
+      if (this.flags[i] & RETRANS) this.retransRecords--;
       this.head++;
     }
     if (this.head > 256 && this.head * 2 > this.starts.length) this.compact();
@@ -184,12 +190,19 @@ export class Rack {
     this.reorderTimeout = 0;
     if (this.rtt === undefined) return 0;
     let lost = 0;
+    let retransSeen = 0;
     for (let i = this.head; i < this.starts.length; i++) {
       const f = this.flags[i];
+      if (f & RETRANS) retransSeen++;
       if (f & (SACKED | LOST)) continue;
       const xmit = this.xmits[i];
       // RACK_sent_after(RACK.xmit_ts, RACK.end_seq, Segment.xmit_ts, Segment.end_seq)
-      if (!(this.xmitTs > xmit || (this.xmitTs === xmit && seqGt(this.endSeq, this.ends[i])))) continue;
+      if (!(this.xmitTs > xmit || (this.xmitTs === xmit && seqGt(this.endSeq, this.ends[i])))) {
+        // Records never resent were sent in sequence order: when one was not sent before RACK.xmit_ts,
+        // no later one was either, and only a retransmission further on could still qualify.
+        if (!(f & RETRANS) && retransSeen === this.retransRecords) break;
+        continue;
+      }
       const remaining = xmit + this.rtt + reoWnd - now;
       if (remaining <= 0) {
         this.flags[i] = f | LOST;

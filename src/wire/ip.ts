@@ -87,15 +87,48 @@ export const IPV6_HEADER = 40;
  * Decode the IP packet in bytes[offset, offset + length). Bytes past the IP length (Ethernet
  * padding) are ignored. Fragments are decoded as far as the IP header and flagged.
  */
-export function decodeIp(bytes: Uint8Array, offset = 0, length = bytes.length - offset): IpPacket | DecodeFailure {
+export function decodeIp(bytes: Uint8Array, offset = 0, length = bytes.length - offset, reuse?: IpPacketScratch): IpPacket | DecodeFailure {
   if (length < 1 || offset + length > bytes.length) return fail('truncated', 'empty packet');
   const version = bytes[offset] >>> 4;
-  if (version === 4) return decodeIpv4(bytes, offset, length);
+  if (version === 4) return decodeIpv4(bytes, offset, length, reuse);
   if (version === 6) return decodeIpv6(bytes, offset, length);
   return fail('bad-version', `IP version ${version}`);
 }
 
-function decodeIpv4(bytes: Uint8Array, offset: number, length: number): IpPacket | DecodeFailure {
+/**
+ * A decoded IPv4 packet to be overwritten by the next decode (decodeIp's `reuse`): a receive path that
+ * keeps no reference to the result past one packet decodes without allocating.
+ */
+export interface IpPacketScratch {
+  packet: IpPacket;
+  ip: Ipv4Header;
+}
+
+export function newIpPacketScratch(): IpPacketScratch {
+  const ip: Ipv4Header = {
+    ok: true,
+    version: 4,
+    headerLength: 0,
+    dscp: 0,
+    ecn: 0,
+    totalLength: 0,
+    identification: 0,
+    reservedFlag: false,
+    dontFragment: false,
+    moreFragments: false,
+    fragmentOffset: 0,
+    ttl: 0,
+    protocol: 0,
+    checksum: 0,
+    checksumValid: false,
+    src: 0,
+    dst: 0,
+    options: EMPTY,
+  };
+  return { ip, packet: { ok: true, ip, protocol: 0, payloadOffset: 0, payloadLength: 0, fragment: false } };
+}
+
+function decodeIpv4(bytes: Uint8Array, offset: number, length: number, reuse?: IpPacketScratch): IpPacket | DecodeFailure {
   if (length < IPV4_MIN_HEADER) return fail('truncated', `IPv4 packet of ${length} bytes, header needs 20`);
   const headerLength = (bytes[offset] & 0x0f) * 4;
   if (headerLength < IPV4_MIN_HEADER) return fail('bad-ihl', `IHL ${headerLength / 4} is below 5`);
@@ -104,6 +137,7 @@ function decodeIpv4(bytes: Uint8Array, offset: number, length: number): IpPacket
   if (totalLength < headerLength) return fail('bad-total-length', `total length ${totalLength} < header length ${headerLength}`);
   if (totalLength > length) return fail('truncated', `total length ${totalLength}, ${length} bytes captured`);
   const flagsFrag = u16(bytes, offset + 6);
+  if (reuse !== undefined) return decodeIpv4Into(bytes, offset, headerLength, totalLength, flagsFrag, reuse);
   const ip: Ipv4Header = {
     ok: true,
     version: 4,
@@ -133,6 +167,34 @@ function decodeIpv4(bytes: Uint8Array, offset: number, length: number): IpPacket
     payloadLength: totalLength - headerLength,
     fragment: ip.moreFragments || ip.fragmentOffset !== 0,
   };
+}
+
+/** decodeIpv4's fields written into `s` (the checks above already passed). */
+function decodeIpv4Into(bytes: Uint8Array, offset: number, headerLength: number, totalLength: number, flagsFrag: number, s: IpPacketScratch): IpPacket {
+  const ip = s.ip;
+  ip.headerLength = headerLength;
+  ip.dscp = bytes[offset + 1] >>> 2;
+  ip.ecn = bytes[offset + 1] & 3;
+  ip.totalLength = totalLength;
+  ip.identification = u16(bytes, offset + 4);
+  ip.reservedFlag = (flagsFrag & 0x8000) !== 0;
+  ip.dontFragment = (flagsFrag & 0x4000) !== 0;
+  ip.moreFragments = (flagsFrag & 0x2000) !== 0;
+  ip.fragmentOffset = flagsFrag & 0x1fff;
+  ip.ttl = bytes[offset + 8];
+  ip.protocol = bytes[offset + 9];
+  ip.checksum = u16(bytes, offset + 10);
+  ip.checksumValid = internetChecksum(bytes, offset, offset + headerLength) === 0;
+  ip.src = u32(bytes, offset + 12);
+  ip.dst = u32(bytes, offset + 16);
+  ip.options = headerLength > IPV4_MIN_HEADER ? bytes.subarray(offset + IPV4_MIN_HEADER, offset + headerLength) : EMPTY;
+  const p = s.packet;
+  p.ip = ip;
+  p.protocol = ip.protocol;
+  p.payloadOffset = offset + headerLength;
+  p.payloadLength = totalLength - headerLength;
+  p.fragment = ip.moreFragments || ip.fragmentOffset !== 0;
+  return p;
 }
 
 function decodeIpv6(bytes: Uint8Array, offset: number, length: number): IpPacket | DecodeFailure {

@@ -189,6 +189,10 @@ function wellFormed(kind: number, len: number): boolean {
  * kept (§3.1: "MUST ignore without error any TCP option it does not implement").
  */
 export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number): TcpOptions | DecodeFailure {
+  // The layout of nearly every segment after the handshake (RFC 7323 Appendix A): NOP, NOP, timestamps.
+  if (end - start === 12 && bytes[start] === 1 && bytes[start + 1] === 1 && bytes[start + 2] === 8 && bytes[start + 3] === 10) {
+    return { timestamp: { value: u32(bytes, start + 4), echo: u32(bytes, start + 8) }, order: NOP_NOP_TIMESTAMP };
+  }
   const opts: TcpOptions = {};
   const order: number[] = [];
   let seen = 0;
@@ -275,6 +279,23 @@ function repeatedAsUnknown(bytes: Uint8Array, start: number, end: number, repeat
   return unknown;
 }
 
+/** Kinds of the NOP, NOP, timestamps layout; shared by every header that has it, so never mutated. */
+const NOP_NOP_TIMESTAMP = Object.freeze([TcpOptionKind.NOP, TcpOptionKind.NOP, TcpOptionKind.TIMESTAMP]) as number[];
+
+/** Options that are timestamps alone in the default layout (NOP, NOP, timestamps: 12 octets). */
+function timestampOnly(o: TcpOptions): boolean {
+  return (
+    o.timestamp !== undefined &&
+    (o.order === undefined || o.order === NOP_NOP_TIMESTAMP) &&
+    o.mss === undefined &&
+    o.wscale === undefined &&
+    !o.sackPermitted &&
+    !o.sack &&
+    !o.fastOpenCookie &&
+    (!o.unknown || o.unknown.length === 0)
+  );
+}
+
 /**
  * The option kinds in wire order: `options.order` when set, else Linux's layout (tcp_options_write):
  * MSS; SACK-permitted and timestamps together (NOP NOP before either alone); NOP, window scale; NOP
@@ -282,6 +303,7 @@ function repeatedAsUnknown(bytes: Uint8Array, start: number, end: number, repeat
  */
 export function optionKinds(o: TcpOptions): number[] {
   if (o.order) return o.order;
+  if (timestampOnly(o)) return [...NOP_NOP_TIMESTAMP];
   const k: number[] = [];
   if (o.mss !== undefined) k.push(TcpOptionKind.MSS);
   if (o.timestamp) {
@@ -299,6 +321,7 @@ export function optionKinds(o: TcpOptions): number[] {
 /** Bytes the options take on the wire, padded to a multiple of 4. */
 export function tcpOptionsLength(options: TcpOptions | undefined): number {
   if (!options) return 0;
+  if (timestampOnly(options)) return 12;
   return (optionBytes(options, optionKinds(options)) + 3) & ~3;
 }
 
@@ -424,6 +447,13 @@ function writeUnknown(out: Uint8Array, i: number, u: UnknownOption): number {
  */
 export function encodeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offset: number): number {
   if (!options) return 0;
+  if (timestampOnly(options)) {
+    // The common case, written directly.
+    out[offset] = TcpOptionKind.NOP;
+    out[offset + 1] = TcpOptionKind.NOP;
+    writeKind(out, offset + 2, options, TcpOptionKind.TIMESTAMP);
+    return 12;
+  }
   const total = tcpOptionsLength(options);
   if (total > TCP_MAX_OPTIONS) throw new RangeError(`TCP options need ${total} bytes; at most ${TCP_MAX_OPTIONS} fit`);
   let i = offset;
