@@ -118,25 +118,84 @@ export class Tcb {
   remotePort: number;
   readonly ipVersion: 4 | 6;
 
+  // Sequence numbers and other 32-bit values are held as signed 32-bit integers, which V8 keeps in
+  // the object itself (a value of 2^31 or more would be a separate boxed number, 16 bytes each per
+  // connection), and read back unsigned through accessors under the RFC names.
+
   // RFC 9293 §3.3.1, send sequence variables.
-  iss = 0;
-  sndUna = 0;
-  sndNxt = 0;
+  get iss(): number {
+    return this.iss32 >>> 0;
+  }
+  set iss(v: number) {
+    this.iss32 = v | 0;
+  }
+  get sndUna(): number {
+    return this.sndUna32 >>> 0;
+  }
+  set sndUna(v: number) {
+    this.sndUna32 = v | 0;
+  }
+  get sndNxt(): number {
+    return this.sndNxt32 >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.sndNxt32 = v | 0;
+  }
   sndWnd = 0;
-  sndUp = 0;
-  sndWl1 = 0;
-  sndWl2 = 0;
+  get sndUp(): number {
+    return this.sndUp32 >>> 0;
+  }
+  set sndUp(v: number) {
+    this.sndUp32 = v | 0;
+  }
+  get sndWl1(): number {
+    return this.sndWl132 >>> 0;
+  }
+  set sndWl1(v: number) {
+    this.sndWl132 = v | 0;
+  }
+  get sndWl2(): number {
+    return this.sndWl232 >>> 0;
+  }
+  set sndWl2(v: number) {
+    this.sndWl232 = v | 0;
+  }
   /** One past the highest sequence number sent (BSD's snd_max): SND.NXT goes back for a retransmission, this does not. */
-  sndMax = 0;
+  get sndMax(): number {
+    return this.sndMax32 >>> 0;
+  }
+  set sndMax(v: number) {
+    this.sndMax32 = v | 0;
+  }
   /** The largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND). */
   maxSndWnd = 0;
 
   // Receive sequence variables.
-  irs = 0;
-  rcvNxt = 0;
-  rcvUp = 0;
+  get irs(): number {
+    return this.irs32 >>> 0;
+  }
+  set irs(v: number) {
+    this.irs32 = v | 0;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxt32 >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.rcvNxt32 = v | 0;
+  }
+  get rcvUp(): number {
+    return this.rcvUp32 >>> 0;
+  }
+  set rcvUp(v: number) {
+    this.rcvUp32 = v | 0;
+  }
   /** The right edge of the window we last advertised: RCV.NXT + RCV.WND. Never moves left (§3.8.6.2.2). */
-  rcvAdv = 0;
+  get rcvAdv(): number {
+    return this.rcvAdv32 >>> 0;
+  }
+  set rcvAdv(v: number) {
+    this.rcvAdv32 = v | 0;
+  }
 
   // Negotiated on the SYNs.
   /** The MSS option value we send. */
@@ -154,10 +213,21 @@ export class Tcb {
   windowScaling = false;
   timestamps = false;
   sackPermitted = false;
-  tsRecent = 0;
+  get tsRecent(): number {
+    return this.tsRecent32 >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.tsRecent32 = v | 0;
+  }
   tsRecentTime = 0;
-  lastAckSent = 0;
-  private readonly tsOffset: number;
+  get lastAckSent(): number {
+    return this.lastAckSent32 >>> 0;
+  }
+  set lastAckSent(v: number) {
+    this.lastAckSent32 = v | 0;
+  }
+  /** Our timestamp clock's offset (RFC 7323 §5.4), as a signed 32-bit integer. */
+  private readonly tsOffset32: number;
   /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
   ecnEnabled = false;
   /** One of our SYNs was an ECN-setup SYN (ECE and CWR), so an ECN-setup SYN-ACK may enable ECN. */
@@ -182,7 +252,8 @@ export class Tcb {
   passive = false;
   /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
   private returnsToListen = false;
-  private readonly chooseIss: (now: number) => number;
+  /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
+  private readonly issSource: number | ((now: number) => number);
 
   /** The user asked for a FIN (shutdown or close). */
   finRequested = false;
@@ -218,7 +289,11 @@ export class Tcb {
   connectTimeoutAt: number | undefined;
 
   readonly rtt: RttEstimator;
-  readonly congestion: CongestionController;
+  /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
+  private cc: CongestionController | undefined;
+  get congestion(): CongestionController {
+    return (this.cc ??= createCongestionController(this.config.congestionControl, this.sendMss));
+  }
   /** Consecutive retransmission timeouts without progress. */
   retransmits = 0;
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
@@ -228,10 +303,20 @@ export class Tcb {
 
   // Loss recovery (RFC 6675, RFC 8985, RFC 6582, RFC 6937).
   /** The peer's SACK blocks (RFC 2018, RFC 6675 §3's scoreboard). */
-  readonly sacks = new SackScoreboard();
+  get sacks(): SackScoreboard {
+    return (this.sacksState ??= new SackScoreboard());
+  }
   /** RACK (RFC 8985): per-segment send times, time-based loss detection. Used when SACK is negotiated. */
-  readonly rack = new Rack();
-  readonly prr = new Prr();
+  get rack(): Rack {
+    return (this.rackState ??= new Rack());
+  }
+  get prr(): Prr {
+    return (this.prrState ??= new Prr());
+  }
+  /** Made on first use (data sent, a SACK, a loss): an idle connection holds none of them. */
+  private sacksState: SackScoreboard | undefined;
+  private rackState: Rack | undefined;
+  private prrState: Prr | undefined;
   /** In fast recovery (RFC 6675 §5 / RFC 6582): between the loss detected and `recover` acknowledged. */
   inRecovery = false;
   /** RecoveryPoint (RFC 6675) / `recover` (RFC 6582), kept as SND.MAX at the start (one past the RFC's). */
@@ -258,8 +343,6 @@ export class Tcb {
   private undoRetrans = -1;
   /** The reduction being undone came from a timeout. */
   private undoAfterRto = false;
-  /** One ACK sample object, reused (no allocation per ACK). */
-  private readonly ackSample: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
   /** Smallest RTT sample (ms), for RACK and the controller. */
   minRtt: number | undefined;
   /** The last RTT sample this ACK gave, for the AckSample. */
@@ -267,10 +350,15 @@ export class Tcb {
 
   // Receiver side of SACK (RFC 2018 §4, RFC 2883).
   /** Left edges of out-of-order blocks, most recently changed first (RFC 2018 §4's block order). */
-  private sackRecent: number[] = [];
+  private sackRecent: number[] | undefined;
   /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
   private dsackLeft: number | undefined;
-  private dsackRight = 0;
+  private get dsackRight(): number {
+    return this.dsackRight32 >>> 0;
+  }
+  private set dsackRight(v: number) {
+    this.dsackRight32 = v | 0;
+  }
   /** Retransmission timeouts on this connection (the name is older than fast retransmit). */
   totalRetransmits = 0;
   private persistBackoff = 0;
@@ -285,7 +373,12 @@ export class Tcb {
    * (SND.MAX when it was sent). Karn's rule applied to timestamps (see newAck).
    */
   private retransmitTsval: number | undefined;
-  private retransmitHigh = 0;
+  private get retransmitHigh(): number {
+    return this.retransmitHigh32 >>> 0;
+  }
+  private set retransmitHigh(v: number) {
+    this.retransmitHigh32 = v | 0;
+  }
   private synSentAt = 0;
   /** Established from a SYN cookie: when our SYN-ACK went is unknown, so the handshake gives no RTT sample. */
   private handshakeUntimed = false;
@@ -295,8 +388,10 @@ export class Tcb {
   /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
   private synNeeded = false;
   private unackedSegments = 0;
-  private readonly control: Segment[] = [];
-  private readonly events: TcpEvent[] = [];
+  /** Control segments (RSTs) waiting for pollTransmit; undefined when none (no array per idle connection). */
+  private control: Segment[] | undefined;
+  /** Events not yet polled; undefined when none. */
+  private events: TcpEvent[] | undefined;
   private eventHead = 0;
   private sendRefused = false;
   private endSignalled = false;
@@ -304,24 +399,41 @@ export class Tcb {
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
 
+  // The signed 32-bit backing fields of the accessors above.
+  private iss32 = 0;
+  private sndUna32 = 0;
+  private sndNxt32 = 0;
+  private sndUp32 = 0;
+  private sndWl132 = 0;
+  private sndWl232 = 0;
+  private sndMax32 = 0;
+  private irs32 = 0;
+  private rcvNxt32 = 0;
+  private rcvUp32 = 0;
+  private rcvAdv32 = 0;
+  private tsRecent32 = 0;
+  private lastAckSent32 = 0;
+  private dsackRight32 = 0;
+  private retransmitHigh32 = 0;
+
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
     this.challengeAcks = opts.challengeAcks ?? new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
-    this.localPort = opts.localPort;
-    this.remotePort = opts.remotePort ?? 0;
+    this.localPort = opts.localPort | 0; // a small integer, never a boxed number
+    this.remotePort = (opts.remotePort ?? 0) | 0;
     this.ipVersion = opts.ipVersion ?? 4;
-    const iss = opts.iss;
-    this.chooseIss = typeof iss === 'number' ? () => iss : iss;
+    this.issSource = typeof opts.iss === 'number' ? opts.iss | 0 : opts.iss;
     this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
     this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
-    this.tsOffset = opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32();
+    this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
-    this.congestion = opts.congestion ? opts.congestion(this.sendMss) : createCongestionController(this.config.congestionControl, this.sendMss);
+    // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
+    if (opts.congestion) this.cc = opts.congestion(this.sendMss);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -333,7 +445,7 @@ export class Tcb {
     if (this.opened) throw new TcpError('EINVAL', 'a Tcb serves one connection: make a new one');
     if (this.remotePort === 0) throw new TcpError('EINVAL', 'connect needs a remote port');
     this.opened = true;
-    this.iss = this.chooseIss(now) >>> 0;
+    this.iss = this.chooseIss(now);
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
@@ -346,6 +458,11 @@ export class Tcb {
   /** FreeBSD's keepinit: the attempt has `connectTimeoutMs` from its first SYN (sent or received). */
   private startConnectTimer(now: number): void {
     if (this.config.connectTimeoutMs !== undefined) this.connectTimeoutAt ??= now + this.config.connectTimeoutMs;
+  }
+
+  private chooseIss(now: number): number {
+    const source = this.issSource;
+    return (typeof source === 'number' ? source : source(now)) >>> 0;
   }
 
   /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
@@ -571,7 +688,7 @@ export class Tcb {
     this.remotePort = seg.srcPort;
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
-    this.iss = this.chooseIss(now) >>> 0;
+    this.iss = this.chooseIss(now);
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
@@ -714,7 +831,7 @@ export class Tcb {
 
   private establish(now: number): void {
     this.connectTimeoutAt = undefined;
-    this.congestion.setMss(this.sendMss);
+    this.cc?.setMss(this.sendMss);
     this.setState('ESTABLISHED', now);
     this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
     this.emit({ type: 'connected' });
@@ -954,7 +1071,7 @@ export class Tcb {
     this.remotePort = 0;
     this.synNeeded = false;
     this.ackNow = false;
-    this.control.length = 0;
+    this.control = undefined;
     this.retransmitAt = undefined;
     this.retransmits = 0;
     this.peerFinSeq = undefined;
@@ -1007,9 +1124,9 @@ export class Tcb {
     }
     if (this.ecnEnabled && seg.flags & TcpFlag.ECE) this.ecnEchoed(ack, now);
     const unaBefore = this.sndUna;
-    const sackedBefore = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    const sackedBefore = this.sackPermitted ? (this.sacksState?.sackedBytes ?? 0) : this.renoSacked;
     let newlySacked = 0;
-    if (this.sackPermitted) this.rack.beginAck();
+    if (this.sackPermitted) this.rackState?.beginAck();
     if (this.sackPermitted && seg.options.sack && this.state !== 'SYN-RECEIVED') newlySacked = this.sackInput(seg.options.sack, ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
     else if (ack === this.sndUna && this.sndMax !== this.sndUna && this.isDuplicateAck(seg, newlySacked)) {
@@ -1188,14 +1305,15 @@ export class Tcb {
   /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
   private lossRecoveryOnAck(seg: Segment, unaBefore: number, sackedBefore: number, now: number): void {
     const advanced = seqDiff(this.sndUna, unaBefore);
-    const sacked = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    const sacked = this.sackPermitted ? (this.sacksState?.sackedBytes ?? 0) : this.renoSacked;
     // RFC 6937 §3 DeliveredData: the change in SND.UNA plus the change in SACKed octets.
     const delivered = Math.max(0, advanced + sacked - sackedBefore);
     if (advanced > 0) this.detectSpurious(seg, now);
     if (this.tlpHighSeq !== undefined && seqGe(this.sndUna, this.tlpHighSeq)) this.tlpAcked(now);
-    if (this.rack.reorderedSegments > 0) {
+    const rack = this.rackState;
+    if (rack !== undefined && rack.reorderedSegments > 0) {
       this.stats.TCPSACKReorder++;
-      this.rack.reorderedSegments = 0;
+      rack.reorderedSegments = 0;
     }
     if (this.sackPermitted) {
       // RFC 8985 §6.2: RACK on every ACK that delivered something.
@@ -1210,7 +1328,7 @@ export class Tcb {
       if (this.recover !== undefined && seqGe(this.sndUna, this.recover)) this.exitRecovery(now);
       else this.congestion.cwnd = this.prr.onAck(delivered, this.pipe(), this.congestion.ssthresh, this.sendMss);
     } else if (advanced > 0) {
-      const sample = this.ackSample;
+      const sample = ACK_SAMPLE;
       sample.delivered = delivered;
       sample.inFlight = seqDiff(this.sndMax, unaBefore);
       sample.ack = this.sndUna;
@@ -1276,7 +1394,7 @@ export class Tcb {
    */
   pipe(): number {
     const flight = seqDiff(this.sndMax, this.sndUna);
-    if (this.sackPermitted) return Math.max(0, flight - this.sacks.sackedBytes - this.rack.lostBytes());
+    if (this.sackPermitted) return Math.max(0, flight - (this.sacksState?.sackedBytes ?? 0) - (this.rackState?.lostBytes() ?? 0));
     const head = this.fastRetransmitPending ? Math.min(this.sendMss, flight) : 0;
     return Math.max(0, flight - this.renoSacked - head);
   }
@@ -1725,7 +1843,12 @@ export class Tcb {
   private onlyRetransmitted = false;
 
   private nextSegment(now: number): Segment | undefined {
-    if (this.control.length > 0) return this.control.shift();
+    const control = this.control;
+    if (control !== undefined) {
+      const seg = control.shift();
+      if (control.length === 0) this.control = undefined;
+      return seg;
+    }
     switch (this.state) {
       case 'CLOSED':
       case 'LISTEN':
@@ -1842,7 +1965,7 @@ export class Tcb {
       const next = Math.max(floor, mtu || floor);
       if (next >= this.pathMtu) return false;
       this.pathMtu = next;
-      this.congestion.setMss(this.sendMss);
+      this.cc?.setMss(this.sendMss);
       if (isSynchronized(this.state) && this.state !== 'SYN-RECEIVED') this.sndNxt = this.sndUna;
       return true;
     }
@@ -1882,7 +2005,8 @@ export class Tcb {
       const limited = this.dupAckCount > 0 && this.dupAckCount < 3 && this.sndNxt === this.sndMax && !this.inRecovery ? this.dupAckCount * this.sendMss : 0;
       // In recovery PRR says how much may go (RFC 6937: sndcnt), the peer's window permitting; whole
       // segments, one more while sndcnt is positive (as Linux rounds sndcnt up to segments).
-      let usable = this.inRecovery
+      // Nothing unsent: no window to work out (nor a congestion controller to make for it).
+      let usable = unsent === 0 ? 0 : this.inRecovery
         ? this.prr.sndcnt > 0 ? Math.max(0, Math.min(this.sndWnd - inFlight, this.sendMss)) : 0
         : Math.max(0, Math.min(this.sndWnd, Math.floor(this.congestion.cwnd) + limited) - inFlight); // a controller's cwnd may be fractional (CUBIC): octets are whole
       // RFC 8985 §7.3: a loss probe is new data when there is some the window allows, whatever cwnd says.
@@ -2151,7 +2275,7 @@ export class Tcb {
       blocks.push([this.dsackLeft, this.dsackRight]);
       this.dsackLeft = undefined;
     }
-    const recent = this.sackRecent;
+    const recent = this.sackRecent ?? NO_SEQS;
     let kept = 0;
     for (let i = 0; i < recent.length; i++) {
       if (!rb.blockContaining(recent[i])) continue; // delivered in order since, or merged
@@ -2161,7 +2285,8 @@ export class Tcb {
       recent[kept++] = recent[i];
       if (blocks.length < max) blocks.push([l, r]);
     }
-    recent.length = kept;
+    if (kept > 0) recent.length = kept;
+    else this.sackRecent = undefined; // released when empty (an idle connection holds no array)
     // Blocks never reported as the newest (after a renumbering merge): highest first.
     for (let n = rb.outOfOrderBytes > 0 ? 64 : -1; n >= 0 && blocks.length < max; n--) {
       if (!rb.blockAt(n)) continue;
@@ -2175,7 +2300,7 @@ export class Tcb {
 
   /** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
   private noteSackBlock(seq: number): void {
-    const recent = this.sackRecent;
+    const recent = (this.sackRecent ??= []);
     recent.unshift(seq);
     if (recent.length > 8) recent.length = 8;
   }
@@ -2249,7 +2374,7 @@ export class Tcb {
 
   /** Our TSval clock: 1 ms ticks from a random per-connection offset (RFC 7323 §5.4). */
   private tsNow(now: number): number {
-    return (Math.floor(now) + this.tsOffset) >>> 0;
+    return (Math.floor(now) + this.tsOffset32) >>> 0;
   }
 
   private queueRst(seq: number, dstPort = this.remotePort): void {
@@ -2257,25 +2382,26 @@ export class Tcb {
   }
 
   private queueControl(seg: Segment): void {
-    this.control.push(seg);
+    (this.control ??= []).push(seg);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Events and state
 
   pollEvent(): TcpEvent | undefined {
-    if (this.eventHead >= this.events.length) {
-      if (this.eventHead > 0) {
-        this.events.length = 0;
-        this.eventHead = 0;
-      }
+    const events = this.events;
+    if (events === undefined) return undefined;
+    if (this.eventHead >= events.length) {
+      // Released when empty: an idle connection holds no event array.
+      this.events = undefined;
+      this.eventHead = 0;
       return undefined;
     }
-    return this.events[this.eventHead++];
+    return events[this.eventHead++];
   }
 
   private emit(e: TcpEvent): void {
-    this.events.push(e);
+    (this.events ??= []).push(e);
   }
 
   private setState(to: TcpState, now: number): void {
@@ -2340,6 +2466,14 @@ export class Tcb {
 }
 
 const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+/** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
+const NO_SEQS: number[] = [];
+
+/**
+ * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
+ * is filled and handed to a controller within one call, and a controller copies what it keeps.
+ */
+const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
 
 /** The earlier of two optional deadlines. */
 function earlier(a: number | undefined, b: number | undefined): number | undefined {
