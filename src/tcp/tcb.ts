@@ -34,6 +34,7 @@ import { EMPTY_PAYLOAD, makeSegment, resetFor, segmentLength, type Segment } fro
 import { SendBuffer } from './send-buffer.js';
 import { isSynchronized, type TcpState } from './state.js';
 import { TcpStats } from './stats.js';
+import { RARE_DEFAULTS, TcbRare } from './tcb-rare.js';
 
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
@@ -143,10 +144,10 @@ export class Tcb {
   }
   sndWnd = 0;
   get sndUp(): number {
-    return this.sndUp32 >>> 0;
+    return (this.rare ?? RARE_DEFAULTS).sndUp;
   }
   set sndUp(v: number) {
-    this.sndUp32 = v | 0;
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sndUp) this.rareState().sndUp = v;
   }
   get sndWl1(): number {
     return this.sndWl132 >>> 0;
@@ -184,10 +185,10 @@ export class Tcb {
     this.rcvNxt32 = v | 0;
   }
   get rcvUp(): number {
-    return this.rcvUp32 >>> 0;
+    return (this.rare ?? RARE_DEFAULTS).rcvUp;
   }
   set rcvUp(v: number) {
-    this.rcvUp32 = v | 0;
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rcvUp) this.rareState().rcvUp = v;
   }
   /** The right edge of the window we last advertised: RCV.NXT + RCV.WND. Never moves left (§3.8.6.2.2). */
   get rcvAdv(): number {
@@ -204,8 +205,6 @@ export class Tcb {
   peerMss: number;
   /** Path MTU toward the peer: the configured MTU, lowered by ICMP packet-too-big (RFC 1191, RFC 8201). */
   pathMtu: number;
-  /** The last soft ICMP error accepted for this connection (RFC 5461), told with a later timeout. */
-  softError: string | undefined;
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
   rcvShift = 0;
@@ -230,16 +229,6 @@ export class Tcb {
   private readonly tsOffset32: number;
   /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
   ecnEnabled = false;
-  /** One of our SYNs was an ECN-setup SYN (ECE and CWR), so an ECN-setup SYN-ACK may enable ECN. */
-  private ecnRequested = false;
-  /** A CE mark arrived: our ACKs carry ECE until a segment with CWR does (RFC 3168 §6.1.3). */
-  private ecnEcho = false;
-  /** We reduced the window: the next new data segment carries CWR (RFC 3168 §6.1.2). */
-  private ecnCwrPending = false;
-  /** SND.MAX when we last answered an ECE: no second reduction until it is acknowledged (§6.1.2). */
-  private ecnRecover: number | undefined;
-  /** Our SYNs carry only the MSS option from now on (`synRetransmitDropOptions`). */
-  private synOptionsDropped = false;
 
   /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
   private opened = false;
@@ -250,22 +239,28 @@ export class Tcb {
   }
   /** Opened from LISTEN (passive) rather than by connect (active). */
   passive = false;
-  /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
-  private returnsToListen = false;
   /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
   private readonly issSource: number | ((now: number) => number);
 
-  /** The user asked for a FIN (shutdown or close). */
-  finRequested = false;
-  /** Sequence number our FIN occupies, once it has been sent. */
-  finSeq: number | undefined;
-  /** Sequence number of the peer's FIN, once seen (possibly ahead of RCV.NXT). */
-  peerFinSeq: number | undefined;
-  /** The user called close(): nothing will read any more (RFC 9293 §3.6 half-duplex close). */
-  userClosed = false;
 
-  readonly sendBuffer: SendBuffer;
-  readonly receiveBuffer = new ReceiveBuffer();
+  /**
+   * The buffers exist only while they hold data: an empty one is a shared empty buffer that is never
+   * written (writers go through sendBufferToFill and receiveBufferToFill), and is dropped when it empties.
+   */
+  get sendBuffer(): SendBuffer {
+    return this.sndBuf ?? NO_SEND_BUFFER;
+  }
+  get receiveBuffer(): ReceiveBuffer {
+    return this.rcvBuf ?? NO_RECEIVE_BUFFER;
+  }
+  private sndBuf: SendBuffer | undefined;
+  private rcvBuf: ReceiveBuffer | undefined;
+  private sendBufferToFill(): SendBuffer {
+    return (this.sndBuf ??= new SendBuffer(this.config.sendBufferSize));
+  }
+  private receiveBufferToFill(): ReceiveBuffer {
+    return (this.rcvBuf ??= new ReceiveBuffer());
+  }
   /**
    * The receive buffer's size: `receiveBufferSize`, rounded up to a multiple of the MSS once the MSS
    * is known when `receiveWindowFromBuffer` is on (FreeBSD's tcp_mss()).
@@ -279,14 +274,7 @@ export class Tcb {
 
   // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
   retransmitAt: number | undefined;
-  persistAt: number | undefined;
-  keepAliveAt: number | undefined;
   delayedAckAt: number | undefined;
-  /** TIME-WAIT's 2*MSL, or the FIN-WAIT-2 timeout of a closed connection. */
-  closeAt: number | undefined;
-  userTimeoutAt: number | undefined;
-  /** The connection-establishment timer (`connectTimeoutMs`, FreeBSD's keepinit): SYN-SENT and SYN-RECEIVED only. */
-  connectTimeoutAt: number | undefined;
 
   readonly rtt: RttEstimator;
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
@@ -298,8 +286,6 @@ export class Tcb {
   retransmits = 0;
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
   dupAckCount = 0;
-  /** Send the segment at SND.UNA again at the next pollTransmit (NewReno's fast retransmit, or a partial ACK's). */
-  private fastRetransmitPending = false;
 
   // Loss recovery (RFC 6675, RFC 8985, RFC 6582, RFC 6937).
   /** The peer's SACK blocks (RFC 2018, RFC 6675 §3's scoreboard). */
@@ -317,104 +303,339 @@ export class Tcb {
   private sacksState: SackScoreboard | undefined;
   private rackState: Rack | undefined;
   private prrState: Prr | undefined;
-  /** In fast recovery (RFC 6675 §5 / RFC 6582): between the loss detected and `recover` acknowledged. */
-  inRecovery = false;
-  /** RecoveryPoint (RFC 6675) / `recover` (RFC 6582), kept as SND.MAX at the start (one past the RFC's). */
-  recover: number | undefined;
-  /** Without SACK: octets the duplicate ACKs say reached the peer above SND.UNA (one SMSS each, Linux's reno sacked_out). */
-  private renoSacked = 0;
-  /** Partial ACKs in this NewReno recovery (the first restarts the timer, RFC 6582 §3.2 step 5). */
-  private partialAcks = 0;
-  /** RACK's reorder timer, or TLP's probe timeout (RFC 8985 §6.3, §7.2): a deadline or undefined. */
-  lossTimerAt: number | undefined;
-  /** What lossTimerAt is for. */
-  private lossTimerKind: 'reorder' | 'probe' = 'probe';
-  /** TLPRxtOut / TLPHighRxt (RFC 8985 §7): a probe is out, until SEG.ACK passes this SND.MAX. */
-  private tlpHighSeq: number | undefined;
-  /** The probe was a retransmission (so a D-SACK of it shows there was no loss). */
-  private tlpRetrans = false;
-  /** Send a loss probe at the next pollTransmit. */
-  private tlpPending = false;
-  /** Spurious-retransmission detection for the latest reduction (RFC 3522 Eifel, RFC 3708 D-SACK). */
-  private undoTsval: number | undefined;
-  /** The first retransmission of the episode is still to go (its TSval becomes undoTsval). */
-  private undoArmed = false;
-  /** Retransmissions of this episode not yet shown spurious by a D-SACK (Linux's undo_retrans); -1 when undo is off. */
-  private undoRetrans = -1;
-  /** The reduction being undone came from a timeout. */
-  private undoAfterRto = false;
   /** Smallest RTT sample (ms), for RACK and the controller. */
   minRtt: number | undefined;
   /** The last RTT sample this ACK gave, for the AckSample. */
   private lastRttSample: number | undefined;
 
   // Receiver side of SACK (RFC 2018 §4, RFC 2883).
-  /** Left edges of out-of-order blocks, most recently changed first (RFC 2018 §4's block order). */
-  private sackRecent: number[] | undefined;
-  /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
-  private dsackLeft: number | undefined;
   private get dsackRight(): number {
-    return this.dsackRight32 >>> 0;
+    return (this.rare ?? RARE_DEFAULTS).dsackRight;
   }
   private set dsackRight(v: number) {
-    this.dsackRight32 = v | 0;
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackRight) this.rareState().dsackRight = v;
   }
-  /** Retransmission timeouts on this connection (the name is older than fast retransmit). */
-  totalRetransmits = 0;
-  private persistBackoff = 0;
-  private keepAliveProbesSent = 0;
-  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
-  private behindAckReplyAt = -Infinity;
-  /** RTT timing of one segment when timestamps are off (Karn: cleared on retransmission). */
-  private rttSeq: number | undefined;
-  private rttStart = 0;
-  /**
-   * With timestamps: the TSval of our latest retransmission, until SND.UNA passes `retransmitHigh`
-   * (SND.MAX when it was sent). Karn's rule applied to timestamps (see newAck).
-   */
-  private retransmitTsval: number | undefined;
   private get retransmitHigh(): number {
-    return this.retransmitHigh32 >>> 0;
+    return (this.rare ?? RARE_DEFAULTS).retransmitHigh;
   }
   private set retransmitHigh(v: number) {
-    this.retransmitHigh32 = v | 0;
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitHigh) this.rareState().retransmitHigh = v;
   }
-  private synSentAt = 0;
-  /** Established from a SYN cookie: when our SYN-ACK went is unknown, so the handshake gives no RTT sample. */
-  private handshakeUntimed = false;
 
   /** Send an ACK at the next pollTransmit. */
   private ackNow = false;
   /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
   private synNeeded = false;
   private unackedSegments = 0;
-  /** Control segments (RSTs) waiting for pollTransmit; undefined when none (no array per idle connection). */
-  private control: Segment[] | undefined;
   /** Events not yet polled; undefined when none. */
   private events: TcpEvent[] | undefined;
   private eventHead = 0;
-  private sendRefused = false;
-  private endSignalled = false;
   private readonly challengeAcks: ChallengeAckLimiter;
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
+
+  // State an idle ESTABLISHED connection does not use (recovery, urgent data, ECN, keep-alive, persist,
+  // timers seldom running...): held in a TcbRare made on the first change from its default and
+  // dropped when all of it is back to the defaults at establishment, so the Tcb itself stays small.
+  // The accessors keep the RFC names.
+  private rare: TcbRare | undefined;
+  private rareState(): TcbRare {
+    return (this.rare ??= new TcbRare());
+  }
+  /** Drop the TcbRare when nothing in it differs from the defaults (established, or all acknowledged). */
+  private releaseRare(): void {
+    if (this.rare?.isIdle()) this.rare = undefined;
+  }
+  get softError(): string | undefined {
+    return (this.rare ?? RARE_DEFAULTS).softError;
+  }
+  set softError(v: string | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.softError) this.rareState().softError = v;
+  }
+  private get ecnRequested(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnRequested;
+  }
+  private set ecnRequested(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRequested) this.rareState().ecnRequested = v;
+  }
+  private get ecnEcho(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnEcho;
+  }
+  private set ecnEcho(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnEcho) this.rareState().ecnEcho = v;
+  }
+  private get ecnCwrPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnCwrPending;
+  }
+  private set ecnCwrPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnCwrPending) this.rareState().ecnCwrPending = v;
+  }
+  private get ecnRecover(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).ecnRecover;
+  }
+  private set ecnRecover(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRecover) this.rareState().ecnRecover = v;
+  }
+  private get synOptionsDropped(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).synOptionsDropped;
+  }
+  private set synOptionsDropped(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.synOptionsDropped) this.rareState().synOptionsDropped = v;
+  }
+  private get returnsToListen(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).returnsToListen;
+  }
+  private set returnsToListen(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.returnsToListen) this.rareState().returnsToListen = v;
+  }
+  get persistAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).persistAt;
+  }
+  set persistAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistAt) this.rareState().persistAt = v;
+  }
+  get keepAliveAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).keepAliveAt;
+  }
+  set keepAliveAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveAt) this.rareState().keepAliveAt = v;
+  }
+  get closeAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).closeAt;
+  }
+  set closeAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.closeAt) this.rareState().closeAt = v;
+  }
+  get userTimeoutAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).userTimeoutAt;
+  }
+  set userTimeoutAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.userTimeoutAt) this.rareState().userTimeoutAt = v;
+  }
+  get connectTimeoutAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).connectTimeoutAt;
+  }
+  set connectTimeoutAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.connectTimeoutAt) this.rareState().connectTimeoutAt = v;
+  }
+  private get fastRetransmitPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).fastRetransmitPending;
+  }
+  private set fastRetransmitPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.fastRetransmitPending) this.rareState().fastRetransmitPending = v;
+  }
+  get inRecovery(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).inRecovery;
+  }
+  set inRecovery(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.inRecovery) this.rareState().inRecovery = v;
+  }
+  get recover(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).recover;
+  }
+  set recover(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.recover) this.rareState().recover = v;
+  }
+  private get renoSacked(): number {
+    return (this.rare ?? RARE_DEFAULTS).renoSacked;
+  }
+  private set renoSacked(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.renoSacked) this.rareState().renoSacked = v;
+  }
+  private get partialAcks(): number {
+    return (this.rare ?? RARE_DEFAULTS).partialAcks;
+  }
+  private set partialAcks(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.partialAcks) this.rareState().partialAcks = v;
+  }
+  private get lossTimerKind(): 'reorder' | 'probe' {
+    return (this.rare ?? RARE_DEFAULTS).lossTimerKind;
+  }
+  private set lossTimerKind(v: 'reorder' | 'probe') {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerKind) this.rareState().lossTimerKind = v;
+  }
+  private get tlpHighSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).tlpHighSeq;
+  }
+  private set tlpHighSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpHighSeq) this.rareState().tlpHighSeq = v;
+  }
+  private get tlpRetrans(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).tlpRetrans;
+  }
+  private set tlpRetrans(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpRetrans) this.rareState().tlpRetrans = v;
+  }
+  private get tlpPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).tlpPending;
+  }
+  private set tlpPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpPending) this.rareState().tlpPending = v;
+  }
+  private get undoTsval(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).undoTsval;
+  }
+  private set undoTsval(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoTsval) this.rareState().undoTsval = v;
+  }
+  private get undoArmed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).undoArmed;
+  }
+  private set undoArmed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoArmed) this.rareState().undoArmed = v;
+  }
+  private get undoRetrans(): number {
+    return (this.rare ?? RARE_DEFAULTS).undoRetrans;
+  }
+  private set undoRetrans(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoRetrans) this.rareState().undoRetrans = v;
+  }
+  private get undoAfterRto(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).undoAfterRto;
+  }
+  private set undoAfterRto(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoAfterRto) this.rareState().undoAfterRto = v;
+  }
+  private get dsackLeft(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).dsackLeft;
+  }
+  private set dsackLeft(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackLeft) this.rareState().dsackLeft = v;
+  }
+  get totalRetransmits(): number {
+    return (this.rare ?? RARE_DEFAULTS).totalRetransmits;
+  }
+  set totalRetransmits(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.totalRetransmits) this.rareState().totalRetransmits = v;
+  }
+  private get persistBackoff(): number {
+    return (this.rare ?? RARE_DEFAULTS).persistBackoff;
+  }
+  private set persistBackoff(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistBackoff) this.rareState().persistBackoff = v;
+  }
+  private get keepAliveProbesSent(): number {
+    return (this.rare ?? RARE_DEFAULTS).keepAliveProbesSent;
+  }
+  private set keepAliveProbesSent(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveProbesSent) this.rareState().keepAliveProbesSent = v;
+  }
+  private get behindAckReplyAt(): number {
+    return (this.rare ?? RARE_DEFAULTS).behindAckReplyAt;
+  }
+  private set behindAckReplyAt(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.behindAckReplyAt) this.rareState().behindAckReplyAt = v;
+  }
+  private get rttSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).rttSeq;
+  }
+  private set rttSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttSeq) this.rareState().rttSeq = v;
+  }
+  private get rttStart(): number {
+    return (this.rare ?? RARE_DEFAULTS).rttStart;
+  }
+  private set rttStart(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttStart) this.rareState().rttStart = v;
+  }
+  private get retransmitTsval(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).retransmitTsval;
+  }
+  private set retransmitTsval(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitTsval) this.rareState().retransmitTsval = v;
+  }
+  private get synSentAt(): number {
+    return (this.rare ?? RARE_DEFAULTS).synSentAt;
+  }
+  private set synSentAt(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.synSentAt) this.rareState().synSentAt = v;
+  }
+  private get handshakeUntimed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).handshakeUntimed;
+  }
+  private set handshakeUntimed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.handshakeUntimed) this.rareState().handshakeUntimed = v;
+  }
+  private get sendRefused(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).sendRefused;
+  }
+  private set sendRefused(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sendRefused) this.rareState().sendRefused = v;
+  }
+  private get endSignalled(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).endSignalled;
+  }
+  private set endSignalled(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.endSignalled) this.rareState().endSignalled = v;
+  }
+  private get urgentPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).urgentPending;
+  }
+  private set urgentPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.urgentPending) this.rareState().urgentPending = v;
+  }
+  private get forceProbe(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).forceProbe;
+  }
+  private set forceProbe(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.forceProbe) this.rareState().forceProbe = v;
+  }
+
+  get finRequested(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).finRequested;
+  }
+  set finRequested(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.finRequested) this.rareState().finRequested = v;
+  }
+  get finSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).finSeq;
+  }
+  set finSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.finSeq) this.rareState().finSeq = v;
+  }
+  get peerFinSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).peerFinSeq;
+  }
+  set peerFinSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.peerFinSeq) this.rareState().peerFinSeq = v;
+  }
+  get userClosed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).userClosed;
+  }
+  set userClosed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.userClosed) this.rareState().userClosed = v;
+  }
+  get lossTimerAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).lossTimerAt;
+  }
+  set lossTimerAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerAt) this.rareState().lossTimerAt = v;
+  }
+  private get sackRecent(): number[] | undefined {
+    return (this.rare ?? RARE_DEFAULTS).sackRecent;
+  }
+  private set sackRecent(v: number[] | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sackRecent) this.rareState().sackRecent = v;
+  }
+  private get control(): Segment[] | undefined {
+    return (this.rare ?? RARE_DEFAULTS).control;
+  }
+  private set control(v: Segment[] | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.control) this.rareState().control = v;
+  }
 
   // The signed 32-bit backing fields of the accessors above.
   private iss32 = 0;
   private sndUna32 = 0;
   private sndNxt32 = 0;
-  private sndUp32 = 0;
   private sndWl132 = 0;
   private sndWl232 = 0;
   private sndMax32 = 0;
   private irs32 = 0;
   private rcvNxt32 = 0;
-  private rcvUp32 = 0;
   private rcvAdv32 = 0;
   private tsRecent32 = 0;
   private lastAckSent32 = 0;
-  private dsackRight32 = 0;
-  private retransmitHigh32 = 0;
 
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
@@ -429,7 +650,6 @@ export class Tcb {
     this.pathMtu = this.config.mtu;
     this.offeredShift = this.config.windowScale === 'auto' ? windowScaleFor(this.config.receiveBufferSize) : this.config.windowScale;
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
-    this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
@@ -530,7 +750,7 @@ export class Tcb {
     if (this.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
       throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.finRequested ? ' after shutdown' : ''}`);
     }
-    const n = this.sendBuffer.push(data);
+    const n = this.sendBufferToFill().push(data);
     if (n < data.length) this.sendRefused = true;
     this.armTimers(now);
     return n;
@@ -548,7 +768,6 @@ export class Tcb {
     return n;
   }
 
-  private urgentPending = false;
 
   private canSendInState(): boolean {
     const s = this.state;
@@ -557,7 +776,7 @@ export class Tcb {
 
   /** Bytes `send` would accept now. */
   get writableLength(): number {
-    return this.sendBuffer.free;
+    return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;
   }
 
   /**
@@ -567,6 +786,7 @@ export class Tcb {
   read(max = Infinity): Uint8Array | undefined {
     const before = this.windowToAdvertise(false);
     const data = this.receiveBuffer.read(max);
+    if (this.rcvBuf !== undefined && this.rcvBuf.readable === 0 && this.rcvBuf.outOfOrderBytes === 0) this.rcvBuf = undefined;
     if (data && isSynchronized(this.state)) {
       const after = this.windowToAdvertise(false);
       const grew = after - before;
@@ -642,7 +862,7 @@ export class Tcb {
       default:
         break;
     }
-    this.sendBuffer.clear();
+    this.sndBuf = undefined;
     this.enterClosed(now);
   }
 
@@ -717,7 +937,7 @@ export class Tcb {
     // (With receiveWindowFromBuffer, the buffer's free space: FreeBSD trims SYN data to rcv_wnd.)
     const room = this.config.receiveWindowFromBuffer ? this.freeReceiveSpace() : Math.min(this.receiveBufferSize, 0xffff);
     const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
-    if (kept.length > 0) this.receiveBuffer.insertOutOfOrder(dataSeq, kept);
+    if (kept.length > 0) this.receiveBufferToFill().insertOutOfOrder(dataSeq, kept);
     if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) this.peerFinSeq = seqAdd(dataSeq, kept.length);
   }
 
@@ -836,6 +1056,7 @@ export class Tcb {
     this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
     this.emit({ type: 'connected' });
     if (this.finRequested) this.setState('FIN-WAIT-1', now);
+    this.releaseRare();
   }
 
   /** §3.10.7.4: SYN-RECEIVED and every state after it. */
@@ -1066,8 +1287,8 @@ export class Tcb {
   }
 
   private resetToListen(now: number): void {
-    this.sendBuffer.clear();
-    this.receiveBuffer.clear();
+    this.sndBuf = undefined;
+    this.rcvBuf = undefined;
     this.remotePort = 0;
     this.synNeeded = false;
     this.ackNow = false;
@@ -1243,7 +1464,11 @@ export class Tcb {
     const ack = seg.ack;
     const acked = seqDiff(ack, this.sndUna);
     const finCovered = this.finSeq !== undefined && seqGt(ack, this.finSeq) ? 1 : 0;
-    this.sendBuffer.consume(acked - finCovered);
+    const sendBuffer = this.sndBuf;
+    if (sendBuffer !== undefined) {
+      sendBuffer.consume(acked - finCovered);
+      if (sendBuffer.length === 0) this.sndBuf = undefined;
+    }
     this.dupAckCount = 0;
     let restartTimer = true;
     if (this.sackPermitted) {
@@ -1285,10 +1510,11 @@ export class Tcb {
     else if (restartTimer || this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
     if (this.sndUna === this.sndMax) this.fastRetransmitPending = false;
     this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
-    if (this.sendRefused && this.sendBuffer.free > 0) {
+    if (this.sendRefused && this.writableLength > 0) {
       this.sendRefused = false;
       this.emit({ type: 'writable' });
     }
+    if (this.sndUna === this.sndMax) this.releaseRare();
   }
 
 
@@ -1546,7 +1772,7 @@ export class Tcb {
   private receiveText(seg: Segment, now: number): void {
     const hadHoles = this.receiveBuffer.outOfOrderBytes > 0;
     if (seg.seq === this.rcvNxt) {
-      this.receiveBuffer.pushInOrder(seg.payload);
+      this.receiveBufferToFill().pushInOrder(seg.payload);
       this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
       this.advanceInOrder();
       this.emit({ type: 'readable' });
@@ -1556,7 +1782,7 @@ export class Tcb {
       else if (this.delayedAckAt === undefined) this.delayedAckAt = now + this.config.ackDelayMs;
     } else {
       // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
-      const added = this.receiveBuffer.insertOutOfOrder(seg.seq, seg.payload);
+      const added = this.receiveBufferToFill().insertOutOfOrder(seg.seq, seg.payload);
       // Held already, all of it: a duplicate (RFC 2883 §4: the D-SACK first, then its block).
       if (added === 0) this.noteDuplicate(seg.seq, seqAdd(seg.seq, seg.payload.length), false);
       if (this.sackPermitted) this.noteSackBlock(seg.seq);
@@ -1748,8 +1974,6 @@ export class Tcb {
     this.forceProbe = true;
   }
 
-  /** Send one byte into a zero window at the next pollTransmit (a window probe). */
-  private forceProbe = false;
 
   private keepAliveTimeout(now: number): void {
     this.keepAliveAt = undefined;
@@ -2466,6 +2690,9 @@ export class Tcb {
 }
 
 const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+/** What an empty buffer reads as (never written: see Tcb.sendBuffer). */
+const NO_SEND_BUFFER = new SendBuffer(0);
+const NO_RECEIVE_BUFFER = new ReceiveBuffer();
 /** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
 const NO_SEQS: number[] = [];
 
