@@ -108,6 +108,18 @@ const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 const BEHIND_ACK_REPLY_MS = 500;
 /** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */
 const WC_DEL_ACK_MS = 200;
+// Bits of Tcb.flagBits.
+const FLAG_WINDOW_SCALING = 1 << 0;
+const FLAG_TIMESTAMPS = 1 << 1;
+const FLAG_SACK_PERMITTED = 1 << 2;
+const FLAG_ECN_ENABLED = 1 << 3;
+const FLAG_OPENED = 1 << 4;
+const FLAG_PASSIVE = 1 << 5;
+const FLAG_BARE_ACK = 1 << 6;
+const FLAG_ACK_NOW = 1 << 7;
+const FLAG_SYN_NEEDED = 1 << 8;
+const FLAG_ONLY_RETRANSMITTED = 1 << 9;
+
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
 
@@ -209,9 +221,6 @@ export class Tcb {
   sndShift = 0;
   rcvShift = 0;
   readonly offeredShift: number;
-  windowScaling = false;
-  timestamps = false;
-  sackPermitted = false;
   get tsRecent(): number {
     return this.tsRecent32 >>> 0;
   }
@@ -227,18 +236,12 @@ export class Tcb {
   }
   /** Our timestamp clock's offset (RFC 7323 §5.4), as a signed 32-bit integer. */
   private readonly tsOffset32: number;
-  /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
-  ecnEnabled = false;
 
-  /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
-  private opened = false;
 
   /** Whether connect() or listen() has been called (a TCB cannot be opened twice). */
   get wasOpened(): boolean {
     return this.opened;
   }
-  /** Opened from LISTEN (passive) rather than by connect (active). */
-  passive = false;
   /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
   private readonly issSource: number | ((now: number) => number);
 
@@ -269,8 +272,6 @@ export class Tcb {
     return this.rcvBufSize;
   }
   private rcvBufSize: number;
-  /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
-  private bareAck = false;
 
   // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
   retransmitAt: number | undefined;
@@ -322,10 +323,6 @@ export class Tcb {
     if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitHigh) this.rareState().retransmitHigh = v;
   }
 
-  /** Send an ACK at the next pollTransmit. */
-  private ackNow = false;
-  /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
-  private synNeeded = false;
   private unackedSegments = 0;
   /** Events not yet polled; undefined when none. */
   private events: TcpEvent[] | undefined;
@@ -624,6 +621,75 @@ export class Tcb {
     if (this.rare !== undefined || v !== RARE_DEFAULTS.control) this.rareState().control = v;
   }
 
+  // Boolean state, one bit each in flagBits (a field per boolean costs 8 bytes per connection).
+  get windowScaling(): boolean {
+    return (this.flagBits & FLAG_WINDOW_SCALING) !== 0;
+  }
+  set windowScaling(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_WINDOW_SCALING : this.flagBits & ~FLAG_WINDOW_SCALING;
+  }
+  get timestamps(): boolean {
+    return (this.flagBits & FLAG_TIMESTAMPS) !== 0;
+  }
+  set timestamps(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_TIMESTAMPS : this.flagBits & ~FLAG_TIMESTAMPS;
+  }
+  get sackPermitted(): boolean {
+    return (this.flagBits & FLAG_SACK_PERMITTED) !== 0;
+  }
+  set sackPermitted(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_SACK_PERMITTED : this.flagBits & ~FLAG_SACK_PERMITTED;
+  }
+  /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
+  get ecnEnabled(): boolean {
+    return (this.flagBits & FLAG_ECN_ENABLED) !== 0;
+  }
+  set ecnEnabled(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
+  }
+  /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
+  private get opened(): boolean {
+    return (this.flagBits & FLAG_OPENED) !== 0;
+  }
+  private set opened(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_OPENED : this.flagBits & ~FLAG_OPENED;
+  }
+  /** Opened from LISTEN (passive) rather than by connect (active). */
+  get passive(): boolean {
+    return (this.flagBits & FLAG_PASSIVE) !== 0;
+  }
+  set passive(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_PASSIVE : this.flagBits & ~FLAG_PASSIVE;
+  }
+  /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
+  private get bareAck(): boolean {
+    return (this.flagBits & FLAG_BARE_ACK) !== 0;
+  }
+  private set bareAck(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_BARE_ACK : this.flagBits & ~FLAG_BARE_ACK;
+  }
+  /** Send an ACK at the next pollTransmit. */
+  private get ackNow(): boolean {
+    return (this.flagBits & FLAG_ACK_NOW) !== 0;
+  }
+  private set ackNow(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ACK_NOW : this.flagBits & ~FLAG_ACK_NOW;
+  }
+  /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
+  private get synNeeded(): boolean {
+    return (this.flagBits & FLAG_SYN_NEEDED) !== 0;
+  }
+  private set synNeeded(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_SYN_NEEDED : this.flagBits & ~FLAG_SYN_NEEDED;
+  }
+  /** The segment nextSegment just made carries nothing but octets sent before. */
+  private get onlyRetransmitted(): boolean {
+    return (this.flagBits & FLAG_ONLY_RETRANSMITTED) !== 0;
+  }
+  private set onlyRetransmitted(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ONLY_RETRANSMITTED : this.flagBits & ~FLAG_ONLY_RETRANSMITTED;
+  }
+
   // The signed 32-bit backing fields of the accessors above.
   private iss32 = 0;
   private sndUna32 = 0;
@@ -636,6 +702,8 @@ export class Tcb {
   private rcvAdv32 = 0;
   private tsRecent32 = 0;
   private lastAckSent32 = 0;
+  /** The booleans above, FLAG_* bits. */
+  private flagBits = 0;
 
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
@@ -2063,8 +2131,6 @@ export class Tcb {
     return seg;
   }
 
-  /** The segment nextSegment just made carries nothing but octets sent before. */
-  private onlyRetransmitted = false;
 
   private nextSegment(now: number): Segment | undefined {
     const control = this.control;
