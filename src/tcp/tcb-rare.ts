@@ -155,5 +155,8 @@ export class TcbRare {
   }
 }
 
-/** The defaults, read while a Tcb has no TcbRare of its own. Never written. */
-export const RARE_DEFAULTS: Readonly<TcbRare> = Object.freeze(new TcbRare());
+/**
+ * The defaults, read while a Tcb has no TcbRare of its own. Never written (Tcb's setters make the
+ * connection its own first); not frozen, so that it has the same shape as every TcbRare.
+ */
+export const RARE_DEFAULTS: Readonly<TcbRare> = new TcbRare();
