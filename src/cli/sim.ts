@@ -9,8 +9,8 @@ export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction u
                   [--rate BITS_PER_S] [--queue BYTES] [--mtu N] [--host-mtu N] [--loss P]
                   [--duplicate P] [--reorder P] [--corrupt P] [--user-timeout MS]
                   [--partition FROM-TO] [--rcvbuf BYTES] [--sndbuf BYTES] [--ack-delay MS]
-                  [--no-timestamps] [--no-window-scaling] [--read-rate BITS_PER_S]
-                  [--max-ms MS] [--pcap FILE] [--json]
+                  [--no-timestamps] [--no-window-scaling] [--no-sack] [--cc cubic|newreno]
+                  [--read-rate BITS_PER_S] [--max-ms MS] [--pcap FILE] [--json]
 
 Transfer random bytes between two simulated hosts, client ${SIM_CLIENT_ADDRESS} and server ${SIM_SERVER_ADDRESS}
 (port 5001), on a virtual clock: the client connects, each side sends its bytes and then half-closes
@@ -38,6 +38,10 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
   --ack-delay MS    both hosts' delayed-ACK time (default 40; 0 acknowledges every segment)
   --no-timestamps, --no-window-scaling
                     hosts do not offer those options (RFC 7323)
+  --no-sack         hosts do not offer SACK (RFC 2018): loss recovery falls back to NewReno's
+                    partial ACKs (RFC 6582) instead of the SACK scoreboard and RACK-TLP (RFC 8985)
+  --cc NAME         both hosts' congestion controller: cubic (RFC 9438 with HyStart++, the
+                    default, as Linux's) or newreno (RFC 5681)
   --read-rate BPS   the receiving applications read this many bits per second, every 10 ms
                     (default: everything at once); a slow reader closes the window
   --max-ms MS       give up after this much virtual time (default 24 h)
@@ -61,11 +65,11 @@ function number(name: string, text: string, o: { integer?: boolean; min?: number
   return v;
 }
 
-const VALUED = ['seed', 'bytes', 'direction', 'delay', 'jitter', 'rate', 'queue', 'mtu', 'host-mtu', 'loss', 'duplicate', 'reorder', 'corrupt', 'user-timeout', 'partition', 'rcvbuf', 'sndbuf', 'ack-delay', 'read-rate', 'max-ms', 'pcap'];
+const VALUED = ['seed', 'bytes', 'direction', 'delay', 'jitter', 'rate', 'queue', 'mtu', 'host-mtu', 'loss', 'duplicate', 'reorder', 'corrupt', 'user-timeout', 'partition', 'rcvbuf', 'sndbuf', 'ack-delay', 'read-rate', 'max-ms', 'pcap', 'cc'];
 
 /** The spec a command line describes (exported for tests). */
 export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: boolean; pcap: string | undefined; help: boolean } {
-  const args = parseArgs(argv, { valued: VALUED, boolean: ['json', 'help', 'no-timestamps', 'no-window-scaling'] });
+  const args = parseArgs(argv, { valued: VALUED, boolean: ['json', 'help', 'no-timestamps', 'no-window-scaling', 'no-sack'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   const f = (k: string) => args.flags.get(k) as string | undefined;
   const opt = <T>(k: string, parse: (name: string, text: string) => T): T | undefined => {
@@ -109,6 +113,11 @@ export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: 
     readRateBps: opt('read-rate', (n, t) => number(n, t, { min: 8, suffixes: true })),
     timestamps: args.flags.has('no-timestamps') ? false : undefined,
     windowScaling: args.flags.has('no-window-scaling') ? false : undefined,
+    sack: args.flags.has('no-sack') ? false : undefined,
+    congestionControl: opt('cc', (n, t) => {
+      if (t !== 'cubic' && t !== 'newreno') throw new UsageError(`--${n}: cubic or newreno, not '${t}'`);
+      return t;
+    }),
     maxMs: opt('max-ms', (n, t) => number(n, t, { min: 1 })),
   };
   return { spec, json: args.flags.has('json'), pcap: f('pcap'), help: args.flags.has('help') };
@@ -192,6 +201,8 @@ export function runSim(argv: string[], io: Output): number {
     spec.ackDelayMs !== undefined ? `ack delay ${spec.ackDelayMs} ms` : '',
     spec.timestamps === false ? 'no timestamps' : '',
     spec.windowScaling === false ? 'no window scaling' : '',
+    spec.sack === false ? 'no SACK' : '',
+    spec.congestionControl !== undefined ? spec.congestionControl : '',
     spec.readRateBps !== undefined ? `applications read ${rate(spec.readRateBps)}` : '',
   ].filter(Boolean);
   io.out(`synack sim: seed ${spec.seed}, ${spec.bytes} bytes ${dirText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`);

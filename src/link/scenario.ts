@@ -31,6 +31,10 @@ export interface SimTransferSpec {
   /** Both hosts offer timestamps and window scaling (default true, as TcpConfig). */
   timestamps?: boolean;
   windowScaling?: boolean;
+  /** Both hosts' congestion controller (default: TcpConfig's, CUBIC). */
+  congestionControl?: TcpConfig['congestionControl'];
+  /** Both hosts offer SACK (default true, as TcpConfig); false leaves loss recovery to NewReno's partial ACKs. */
+  sack?: boolean;
   /** Both hosts' delayed-ACK time (ms; 0 acknowledges every segment at once). */
   ackDelayMs?: number;
   /** The receiving applications read this many bits per second (default: all at once). */
@@ -60,6 +64,8 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   if (spec.sendBufferSize !== undefined) tcp.sendBufferSize = spec.sendBufferSize;
   if (spec.timestamps !== undefined) tcp.timestamps = spec.timestamps;
   if (spec.windowScaling !== undefined) tcp.windowScaling = spec.windowScaling;
+  if (spec.congestionControl !== undefined) tcp.congestionControl = spec.congestionControl;
+  if (spec.sack !== undefined) tcp.sack = spec.sack;
   if (spec.ackDelayMs !== undefined) tcp.ackDelayMs = spec.ackDelayMs;
   const net = new SimNetwork(spec.seed);
   const client = net.addHost('client', { addresses: [SIM_CLIENT_ADDRESS], tcp });
@@ -101,6 +107,8 @@ export function simCommand(spec: SimTransferSpec): string | undefined {
   opt('read-rate', spec.readRateBps, NaN);
   if (spec.timestamps === false) args.push('--no-timestamps');
   if (spec.windowScaling === false) args.push('--no-window-scaling');
+  if (spec.sack === false) args.push('--no-sack');
+  if (spec.congestionControl !== undefined) args.push('--cc', spec.congestionControl);
   if (spec.partition) args.push('--partition', `${spec.partition.fromMs}-${spec.partition.toMs}`);
   opt('max-ms', spec.maxMs, NaN);
   return args.join(' ');

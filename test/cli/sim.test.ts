@@ -56,6 +56,20 @@ test('the same seed gives the same run; the printed command replays it', () => {
   assert.deepEqual(replay.out, a.out);
 });
 
+test('--cc and --no-sack choose the recovery: the command replays them, and they change the run', () => {
+  const args = ['--seed', '4', '--bytes', '300k', '--loss', '0.03', '--delay', '5'];
+  const cubic = json(...args);
+  const newreno = json(...args, '--cc', 'newreno', '--no-sack');
+  assert.equal(cubic.out.ok, true);
+  assert.equal(newreno.out.ok, true);
+  assert.match(newreno.out.command, / --no-sack --cc newreno$/);
+  assert.doesNotMatch(cubic.out.command, /--cc|--no-sack/);
+  const replay = json(...(newreno.out.command as string).split(' ').slice(2));
+  assert.deepEqual(replay.out, newreno.out);
+  // Same seed and link, other recovery: the loss pattern is the same, what TCP did is not.
+  assert.notEqual(newreno.out.virtualMs, cubic.out.virtualMs);
+});
+
 test('--loss 1: nothing gets through; ok false, exit 1, and it ends (the SYN retries run out)', () => {
   const { status, out } = json('--seed', '3', '--loss', '1');
   assert.equal(status, 1);
@@ -112,6 +126,7 @@ test('usage errors exit 2 with the usage', () => {
     ['--bytes', '1.5'],
     ['--mtu', '20'],
     ['--partition', '5-1'],
+    ['--cc', 'bbr'],
     ['--frobnicate'],
     ['extra'],
   ]) {

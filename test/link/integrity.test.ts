@@ -162,25 +162,37 @@ function verdict(run: Run, r: TransferReport): string | undefined {
 
 const MATRIX = PROFILES.map((p, i) => runsOf(p, i));
 
-PROFILES.forEach((profile, index) => {
-  const runs = MATRIX[index];
-  test(`${profile.name}: ${runs.length} seeded transfers`, () => {
-    const failures: string[] = [];
-    for (const run of runs) {
-      const { spec } = run;
-      let report: TransferReport;
-      try {
-        report = simulateTransfer(spec).report;
-      } catch (e) {
-        failures.push(describe(run, `threw ${(e as Error).stack}`));
-        continue;
+/**
+ * Each profile runs under each loss-recovery and congestion-control combination: CUBIC with SACK
+ * (the default: RACK-TLP), NewReno with SACK, and NewReno without SACK (RFC 6582 partial ACKs).
+ */
+const CONTROLLERS: Array<{ name: string; spec: Pick<SimTransferSpec, 'congestionControl' | 'sack'> }> = [
+  { name: 'cubic', spec: { congestionControl: 'cubic' } },
+  { name: 'newreno', spec: { congestionControl: 'newreno' } },
+  { name: 'newreno, no SACK', spec: { congestionControl: 'newreno', sack: false } },
+];
+
+for (const controller of CONTROLLERS) {
+  PROFILES.forEach((profile, index) => {
+    const runs = MATRIX[index];
+    test(`${profile.name} [${controller.name}]: ${runs.length} seeded transfers`, () => {
+      const failures: string[] = [];
+      for (const run of runs) {
+        const spec: SimTransferSpec = { ...run.spec, ...controller.spec };
+        let report: TransferReport;
+        try {
+          report = simulateTransfer(spec).report;
+        } catch (e) {
+          failures.push(describe({ ...run, spec }, `threw ${(e as Error).stack}`));
+          continue;
+        }
+        const bad = verdict(run, report);
+        if (bad) failures.push(describe({ ...run, spec }, bad));
       }
-      const bad = verdict(run, report);
-      if (bad) failures.push(describe(run, bad));
-    }
-    assert.equal(failures.length, 0, `${failures.length} of ${runs.length} runs failed:\n${failures.join('\n')}`);
+      assert.equal(failures.length, 0, `${failures.length} of ${runs.length} runs failed:\n${failures.join('\n')}`);
+    });
   });
-});
+}
 
 function describe(run: Run, what: string): string {
   const s = run.spec;
