@@ -11,7 +11,7 @@ interface Piece {
 }
 
 export class ReceiveBuffer {
-  /** NO_DATA while nothing is readable, NO_PIECES while nothing is held out of order (never written). */
+  /** NO_DATA until the first push, NO_PIECES while nothing is held out of order (never written). */
   private ready: Uint8Array[] = NO_DATA;
   private readyHead = 0;
   /** In-order bytes not yet read by the application. */
@@ -35,15 +35,11 @@ export class ReceiveBuffer {
     const c = this.ready[this.readyHead];
     if (c.length <= max) {
       this.ready[this.readyHead++] = EMPTY;
-      this.readable -= c.length;
-      if (this.readable === 0) {
-        // Released when empty: an idle connection holds no array.
-        this.ready = NO_DATA;
-        this.readyHead = 0;
-      } else if (this.readyHead > 64 && this.readyHead * 2 > this.ready.length) {
+      if (this.readyHead > 64 && this.readyHead * 2 > this.ready.length) {
         this.ready = this.ready.slice(this.readyHead);
         this.readyHead = 0;
       }
+      this.readable -= c.length;
       return c;
     }
     this.ready[this.readyHead] = c.subarray(max);

@@ -3,7 +3,7 @@
  * first, then not-yet-sent. Chunks are kept by reference (no copy on `push`), as Node's streams do.
  */
 export class SendBuffer {
-  /** NO_CHUNKS while empty: an idle connection holds no array (made on the first push, released when empty). */
+  /** NO_CHUNKS until the first push (and after clear): a buffer never written holds no array. */
   private chunks: Uint8Array[] = NO_CHUNKS;
   /** Index of the first live chunk, and the offset of the first live byte in it. */
   private head = 0;
@@ -52,10 +52,6 @@ export class SendBuffer {
       n -= left;
       this.chunks[this.head++] = EMPTY;
       this.headOffset = 0;
-    }
-    if (this.length === 0) {
-      this.clear();
-      return;
     }
     if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);

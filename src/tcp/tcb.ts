@@ -259,10 +259,10 @@ export class Tcb {
   private sndBuf: SendBuffer | undefined;
   private rcvBuf: ReceiveBuffer | undefined;
   private sendBufferToFill(): SendBuffer {
-    return (this.sndBuf ??= new SendBuffer(this.config.sendBufferSize));
+    return (this.sndBuf ??= takeSpareSendBuffer(this.config.sendBufferSize));
   }
   private receiveBufferToFill(): ReceiveBuffer {
-    return (this.rcvBuf ??= new ReceiveBuffer());
+    return (this.rcvBuf ??= takeSpareReceiveBuffer());
   }
   /**
    * The receive buffer's size: `receiveBufferSize`, rounded up to a multiple of the MSS once the MSS
@@ -324,8 +324,8 @@ export class Tcb {
   }
 
   private unackedSegments = 0;
-  /** Events not yet polled; undefined when none. */
-  private events: TcpEvent[] | undefined;
+  /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
+  private events: TcpEvent | TcpEvent[] | undefined;
   private eventHead = 0;
   private readonly challengeAcks: ChallengeAckLimiter;
   /** When this connection last entered its current state (for listings). */
@@ -854,7 +854,11 @@ export class Tcb {
   read(max = Infinity): Uint8Array | undefined {
     const before = this.windowToAdvertise(false);
     const data = this.receiveBuffer.read(max);
-    if (this.rcvBuf !== undefined && this.rcvBuf.readable === 0 && this.rcvBuf.outOfOrderBytes === 0) this.rcvBuf = undefined;
+    const rb = this.rcvBuf;
+    if (rb !== undefined && rb.readable === 0 && rb.outOfOrderBytes === 0) {
+      spareReceiveBuffer ??= rb;
+      this.rcvBuf = undefined;
+    }
     if (data && isSynchronized(this.state)) {
       const after = this.windowToAdvertise(false);
       const grew = after - before;
@@ -1535,7 +1539,10 @@ export class Tcb {
     const sendBuffer = this.sndBuf;
     if (sendBuffer !== undefined) {
       sendBuffer.consume(acked - finCovered);
-      if (sendBuffer.length === 0) this.sndBuf = undefined;
+      if (sendBuffer.length === 0) {
+        spareSendBuffer ??= sendBuffer;
+        this.sndBuf = undefined;
+      }
     }
     this.dupAckCount = 0;
     let restartTimer = true;
@@ -2681,6 +2688,10 @@ export class Tcb {
   pollEvent(): TcpEvent | undefined {
     const events = this.events;
     if (events === undefined) return undefined;
+    if (!Array.isArray(events)) {
+      this.events = undefined;
+      return events;
+    }
     if (this.eventHead >= events.length) {
       // Released when empty: an idle connection holds no event array.
       this.events = undefined;
@@ -2691,7 +2702,10 @@ export class Tcb {
   }
 
   private emit(e: TcpEvent): void {
-    (this.events ??= []).push(e);
+    const events = this.events;
+    if (events === undefined) this.events = e; // the usual single event needs no array
+    else if (Array.isArray(events)) events.push(e);
+    else this.events = [events, e];
   }
 
   private setState(to: TcpState, now: number): void {
@@ -2759,6 +2773,28 @@ const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
 /** What an empty buffer reads as (never written: see Tcb.sendBuffer). */
 const NO_SEND_BUFFER = new SendBuffer(0);
 const NO_RECEIVE_BUFFER = new ReceiveBuffer();
+/**
+ * One buffer of each kind that a connection emptied, for the next connection that needs one: a
+ * transfer that drains its buffers on every segment would otherwise make a buffer per segment. A
+ * spare holds no data (only emptied buffers are kept), so nothing passes between connections.
+ */
+let spareSendBuffer: SendBuffer | undefined;
+let spareReceiveBuffer: ReceiveBuffer | undefined;
+
+function takeSpareSendBuffer(capacity: number): SendBuffer {
+  const b = spareSendBuffer;
+  if (b === undefined) return new SendBuffer(capacity);
+  spareSendBuffer = undefined;
+  b.capacity = capacity;
+  return b;
+}
+
+function takeSpareReceiveBuffer(): ReceiveBuffer {
+  const b = spareReceiveBuffer;
+  if (b === undefined) return new ReceiveBuffer();
+  spareReceiveBuffer = undefined;
+  return b;
+}
 /** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
 const NO_SEQS: number[] = [];
 
