@@ -11,18 +11,20 @@ interface Piece {
 }
 
 export class ReceiveBuffer {
-  private ready: Uint8Array[] = [];
+  /** NO_DATA until the first push, NO_PIECES while nothing is held out of order (never written). */
+  private ready: Uint8Array[] = NO_DATA;
   private readyHead = 0;
   /** In-order bytes not yet read by the application. */
   readable = 0;
   /** Out-of-order pieces, sorted by sequence number, never overlapping. */
-  private ooo: Piece[] = [];
+  private ooo: Piece[] = NO_PIECES;
   /** Bytes held out of order. */
   outOfOrderBytes = 0;
 
   /** Append in-order data. */
   pushInOrder(data: Uint8Array): void {
     if (data.length === 0) return;
+    if (this.ready === NO_DATA) this.ready = [];
     this.ready.push(data);
     this.readable += data.length;
   }
@@ -83,6 +85,7 @@ export class ReceiveBuffer {
       if (seqDiff(this.ooo[mid].seq, piece.seq) < 0) lo = mid + 1;
       else hi = mid;
     }
+    if (this.ooo === NO_PIECES) this.ooo = [];
     this.ooo.splice(lo, 0, piece);
   }
 
@@ -97,6 +100,7 @@ export class ReceiveBuffer {
       if (behind < 0) break;
       this.ooo.shift();
       this.outOfOrderBytes -= p.data.length;
+      if (this.ooo.length === 0) this.ooo = NO_PIECES;
       if (behind < p.data.length) {
         const fresh = p.data.subarray(behind);
         this.pushInOrder(fresh);
@@ -172,12 +176,14 @@ export class ReceiveBuffer {
   }
 
   clear(): void {
-    this.ready = [];
+    this.ready = NO_DATA;
     this.readyHead = 0;
     this.readable = 0;
-    this.ooo = [];
+    this.ooo = NO_PIECES;
     this.outOfOrderBytes = 0;
   }
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_DATA: Uint8Array[] = [];
+const NO_PIECES: Piece[] = [];

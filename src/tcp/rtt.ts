@@ -13,17 +13,16 @@ export class RttEstimator {
   backoffs = 0;
   samples = 0;
 
-  constructor(
-    private readonly initialRto: number,
-    private readonly minRto: number,
-    private readonly maxRto: number,
-    private readonly granularity: number,
-  ) {
+  /** The configured bounds, one object shared by every estimator with the same four values. */
+  private readonly bounds: RtoBounds;
+
+  constructor(initialRto: number, minRto: number, maxRto: number, granularity: number) {
+    this.bounds = rtoBounds(initialRto, minRto, maxRto, granularity);
     this.rto = this.clamp(initialRto);
   }
 
   private clamp(rto: number): number {
-    return Math.min(this.maxRto, Math.max(this.minRto, rto));
+    return Math.min(this.bounds.maxRto, Math.max(this.bounds.minRto, rto));
   }
 
   /** Feed one RTT measurement R (ms): RFC 6298 §2.2 (first) and §2.3 (later). */
@@ -39,7 +38,7 @@ export class RttEstimator {
     }
     this.samples++;
     this.backoffs = 0;
-    this.rto = this.clamp(this.srtt + Math.max(this.granularity, 4 * this.rttvar));
+    this.rto = this.clamp(this.srtt + Math.max(this.bounds.granularity, 4 * this.rttvar));
   }
 
   /** RFC 6298 §5.5: double the RTO on expiry (bounded by the maximum). */
@@ -53,7 +52,24 @@ export class RttEstimator {
    * used for data starts at 3 s.
    */
   resetAfterHandshakeTimeout(): void {
-    if (this.srtt === undefined) this.rto = this.clamp(Math.max(3000, this.initialRto));
+    if (this.srtt === undefined) this.rto = this.clamp(Math.max(3000, this.bounds.initialRto));
     this.backoffs = 0;
   }
+}
+
+interface RtoBounds {
+  readonly initialRto: number;
+  readonly minRto: number;
+  readonly maxRto: number;
+  readonly granularity: number;
+}
+
+/** The bounds most recently asked for: connections of one stack share one config, so one object serves them all. */
+let lastBounds: RtoBounds = { initialRto: NaN, minRto: NaN, maxRto: NaN, granularity: NaN };
+
+function rtoBounds(initialRto: number, minRto: number, maxRto: number, granularity: number): RtoBounds {
+  const b = lastBounds;
+  if (b.initialRto === initialRto && b.minRto === minRto && b.maxRto === maxRto && b.granularity === granularity) return b;
+  lastBounds = { initialRto, minRto, maxRto, granularity };
+  return lastBounds;
 }

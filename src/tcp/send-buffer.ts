@@ -3,7 +3,8 @@
  * first, then not-yet-sent. Chunks are kept by reference (no copy on `push`), as Node's streams do.
  */
 export class SendBuffer {
-  private chunks: Uint8Array[] = [];
+  /** NO_CHUNKS until the first push (and after clear): a buffer never written holds no array. */
+  private chunks: Uint8Array[] = NO_CHUNKS;
   /** Index of the first live chunk, and the offset of the first live byte in it. */
   private head = 0;
   private headOffset = 0;
@@ -30,6 +31,7 @@ export class SendBuffer {
   push(data: Uint8Array): number {
     const n = Math.min(data.length, this.free);
     if (n === 0) return 0;
+    if (this.chunks === NO_CHUNKS) this.chunks = [];
     this.chunks.push(n === data.length ? data : data.subarray(0, n));
     this.length += n;
     return n;
@@ -102,7 +104,7 @@ export class SendBuffer {
   }
 
   clear(): void {
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.head = 0;
     this.headOffset = 0;
     this.length = 0;
@@ -112,6 +114,8 @@ export class SendBuffer {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The chunk list of every empty buffer: never written (push replaces it first). */
+const NO_CHUNKS: Uint8Array[] = [];
 /**
  * The slab copies are cut from, shared by every send buffer: a region is handed out once and never
  * written again, so sharing leaks nothing between connections and costs an idle one no memory.

@@ -35,6 +35,7 @@ import { EMPTY_PAYLOAD, makeSegment, resetFor, segmentLength, type Segment } fro
 import { SendBuffer } from './send-buffer.js';
 import { isSynchronized, type TcpState } from './state.js';
 import { TcpStats } from './stats.js';
+import { RARE_DEFAULTS, TcbRare } from './tcb-rare.js';
 
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
@@ -108,6 +109,18 @@ const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 const BEHIND_ACK_REPLY_MS = 500;
 /** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */
 const WC_DEL_ACK_MS = 200;
+// Bits of Tcb.flagBits.
+const FLAG_WINDOW_SCALING = 1 << 0;
+const FLAG_TIMESTAMPS = 1 << 1;
+const FLAG_SACK_PERMITTED = 1 << 2;
+const FLAG_ECN_ENABLED = 1 << 3;
+const FLAG_OPENED = 1 << 4;
+const FLAG_PASSIVE = 1 << 5;
+const FLAG_BARE_ACK = 1 << 6;
+const FLAG_ACK_NOW = 1 << 7;
+const FLAG_SYN_NEEDED = 1 << 8;
+const FLAG_ONLY_RETRANSMITTED = 1 << 9;
+
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
 
@@ -119,25 +132,84 @@ export class Tcb {
   remotePort: number;
   readonly ipVersion: 4 | 6;
 
+  // Sequence numbers and other 32-bit values are held as signed 32-bit integers, which V8 keeps in
+  // the object itself (a value of 2^31 or more would be a separate boxed number, 16 bytes each per
+  // connection), and read back unsigned through accessors under the RFC names.
+
   // RFC 9293 §3.3.1, send sequence variables.
-  iss = 0;
-  sndUna = 0;
-  sndNxt = 0;
+  get iss(): number {
+    return this.iss32 >>> 0;
+  }
+  set iss(v: number) {
+    this.iss32 = v | 0;
+  }
+  get sndUna(): number {
+    return this.sndUna32 >>> 0;
+  }
+  set sndUna(v: number) {
+    this.sndUna32 = v | 0;
+  }
+  get sndNxt(): number {
+    return this.sndNxt32 >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.sndNxt32 = v | 0;
+  }
   sndWnd = 0;
-  sndUp = 0;
-  sndWl1 = 0;
-  sndWl2 = 0;
+  get sndUp(): number {
+    return (this.rare ?? RARE_DEFAULTS).sndUp;
+  }
+  set sndUp(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sndUp) this.rareState().sndUp = v;
+  }
+  get sndWl1(): number {
+    return this.sndWl132 >>> 0;
+  }
+  set sndWl1(v: number) {
+    this.sndWl132 = v | 0;
+  }
+  get sndWl2(): number {
+    return this.sndWl232 >>> 0;
+  }
+  set sndWl2(v: number) {
+    this.sndWl232 = v | 0;
+  }
   /** One past the highest sequence number sent (BSD's snd_max): SND.NXT goes back for a retransmission, this does not. */
-  sndMax = 0;
+  get sndMax(): number {
+    return this.sndMax32 >>> 0;
+  }
+  set sndMax(v: number) {
+    this.sndMax32 = v | 0;
+  }
   /** The largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND). */
   maxSndWnd = 0;
 
   // Receive sequence variables.
-  irs = 0;
-  rcvNxt = 0;
-  rcvUp = 0;
+  get irs(): number {
+    return this.irs32 >>> 0;
+  }
+  set irs(v: number) {
+    this.irs32 = v | 0;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxt32 >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.rcvNxt32 = v | 0;
+  }
+  get rcvUp(): number {
+    return (this.rare ?? RARE_DEFAULTS).rcvUp;
+  }
+  set rcvUp(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rcvUp) this.rareState().rcvUp = v;
+  }
   /** The right edge of the window we last advertised: RCV.NXT + RCV.WND. Never moves left (§3.8.6.2.2). */
-  rcvAdv = 0;
+  get rcvAdv(): number {
+    return this.rcvAdv32 >>> 0;
+  }
+  set rcvAdv(v: number) {
+    this.rcvAdv32 = v | 0;
+  }
 
   // Negotiated on the SYNs.
   /** The MSS option value we send. */
@@ -146,56 +218,53 @@ export class Tcb {
   peerMss: number;
   /** Path MTU toward the peer: the configured MTU, lowered by ICMP packet-too-big (RFC 1191, RFC 8201). */
   pathMtu: number;
-  /** The last soft ICMP error accepted for this connection (RFC 5461), told with a later timeout. */
-  softError: string | undefined;
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
   rcvShift = 0;
   readonly offeredShift: number;
-  windowScaling = false;
-  timestamps = false;
-  sackPermitted = false;
-  tsRecent = 0;
+  get tsRecent(): number {
+    return this.tsRecent32 >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.tsRecent32 = v | 0;
+  }
   tsRecentTime = 0;
-  lastAckSent = 0;
-  private readonly tsOffset: number;
-  /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
-  ecnEnabled = false;
-  /** One of our SYNs was an ECN-setup SYN (ECE and CWR), so an ECN-setup SYN-ACK may enable ECN. */
-  private ecnRequested = false;
-  /** A CE mark arrived: our ACKs carry ECE until a segment with CWR does (RFC 3168 §6.1.3). */
-  private ecnEcho = false;
-  /** We reduced the window: the next new data segment carries CWR (RFC 3168 §6.1.2). */
-  private ecnCwrPending = false;
-  /** SND.MAX when we last answered an ECE: no second reduction until it is acknowledged (§6.1.2). */
-  private ecnRecover: number | undefined;
-  /** Our SYNs carry only the MSS option from now on (`synRetransmitDropOptions`). */
-  private synOptionsDropped = false;
+  get lastAckSent(): number {
+    return this.lastAckSent32 >>> 0;
+  }
+  set lastAckSent(v: number) {
+    this.lastAckSent32 = v | 0;
+  }
+  /** Our timestamp clock's offset (RFC 7323 §5.4), as a signed 32-bit integer. */
+  private readonly tsOffset32: number;
 
-  /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
-  private opened = false;
 
   /** Whether connect() or listen() has been called (a TCB cannot be opened twice). */
   get wasOpened(): boolean {
     return this.opened;
   }
-  /** Opened from LISTEN (passive) rather than by connect (active). */
-  passive = false;
-  /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
-  private returnsToListen = false;
-  private readonly chooseIss: (now: number) => number;
+  /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
+  private readonly issSource: number | ((now: number) => number);
 
-  /** The user asked for a FIN (shutdown or close). */
-  finRequested = false;
-  /** Sequence number our FIN occupies, once it has been sent. */
-  finSeq: number | undefined;
-  /** Sequence number of the peer's FIN, once seen (possibly ahead of RCV.NXT). */
-  peerFinSeq: number | undefined;
-  /** The user called close(): nothing will read any more (RFC 9293 §3.6 half-duplex close). */
-  userClosed = false;
 
-  readonly sendBuffer: SendBuffer;
-  readonly receiveBuffer = new ReceiveBuffer();
+  /**
+   * The buffers exist only while they hold data: an empty one is a shared empty buffer that is never
+   * written (writers go through sendBufferToFill and receiveBufferToFill), and is dropped when it empties.
+   */
+  get sendBuffer(): SendBuffer {
+    return this.sndBuf ?? NO_SEND_BUFFER;
+  }
+  get receiveBuffer(): ReceiveBuffer {
+    return this.rcvBuf ?? NO_RECEIVE_BUFFER;
+  }
+  private sndBuf: SendBuffer | undefined;
+  private rcvBuf: ReceiveBuffer | undefined;
+  private sendBufferToFill(): SendBuffer {
+    return (this.sndBuf ??= takeSpareSendBuffer(this.config.sendBufferSize));
+  }
+  private receiveBufferToFill(): ReceiveBuffer {
+    return (this.rcvBuf ??= takeSpareReceiveBuffer());
+  }
   /**
    * The receive buffer's size: `receiveBufferSize`, rounded up to a multiple of the MSS once the MSS
    * is known when `receiveWindowFromBuffer` is on (FreeBSD's tcp_mss()).
@@ -215,125 +284,456 @@ export class Tcb {
   private pingpong = false;
   /** When the peer's last segment arrived. */
   private lastHeardAt = 0;
-  /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
-  private bareAck = false;
 
   // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
   retransmitAt: number | undefined;
-  persistAt: number | undefined;
-  keepAliveAt: number | undefined;
   delayedAckAt: number | undefined;
-  /** TIME-WAIT's 2*MSL, or the FIN-WAIT-2 timeout of a closed connection. */
-  closeAt: number | undefined;
-  userTimeoutAt: number | undefined;
-  /** The connection-establishment timer (`connectTimeoutMs`, FreeBSD's keepinit): SYN-SENT and SYN-RECEIVED only. */
-  connectTimeoutAt: number | undefined;
 
   readonly rtt: RttEstimator;
-  readonly congestion: CongestionController;
+  /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
+  private cc: CongestionController | undefined;
+  get congestion(): CongestionController {
+    return (this.cc ??= createCongestionController(this.config.congestionControl, this.sendMss));
+  }
   /** Consecutive retransmission timeouts without progress. */
   retransmits = 0;
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
   dupAckCount = 0;
-  /** Send the segment at SND.UNA again at the next pollTransmit (NewReno's fast retransmit, or a partial ACK's). */
-  private fastRetransmitPending = false;
 
   // Loss recovery (RFC 6675, RFC 8985, RFC 6582, RFC 6937).
   /** The peer's SACK blocks (RFC 2018, RFC 6675 §3's scoreboard). */
-  readonly sacks = new SackScoreboard();
+  get sacks(): SackScoreboard {
+    return (this.sacksState ??= new SackScoreboard());
+  }
   /** RACK (RFC 8985): per-segment send times, time-based loss detection. Used when SACK is negotiated. */
-  readonly rack = new Rack();
-  readonly prr = new Prr();
-  /** In fast recovery (RFC 6675 §5 / RFC 6582): between the loss detected and `recover` acknowledged. */
-  inRecovery = false;
-  /** RecoveryPoint (RFC 6675) / `recover` (RFC 6582), kept as SND.MAX at the start (one past the RFC's). */
-  recover: number | undefined;
-  /** Without SACK: octets the duplicate ACKs say reached the peer above SND.UNA (one SMSS each, Linux's reno sacked_out). */
-  private renoSacked = 0;
-  /** Partial ACKs in this NewReno recovery (the first restarts the timer, RFC 6582 §3.2 step 5). */
-  private partialAcks = 0;
-  /** RACK's reorder timer, or TLP's probe timeout (RFC 8985 §6.3, §7.2): a deadline or undefined. */
-  lossTimerAt: number | undefined;
-  /** What lossTimerAt is for. */
-  private lossTimerKind: 'reorder' | 'probe' = 'probe';
-  /** TLPRxtOut / TLPHighRxt (RFC 8985 §7): a probe is out, until SEG.ACK passes this SND.MAX. */
-  private tlpHighSeq: number | undefined;
-  /** The probe was a retransmission (so a D-SACK of it shows there was no loss). */
-  private tlpRetrans = false;
-  /** Send a loss probe at the next pollTransmit. */
-  private tlpPending = false;
-  /** Spurious-retransmission detection for the latest reduction (RFC 3522 Eifel, RFC 3708 D-SACK). */
-  private undoTsval: number | undefined;
-  /** The first retransmission of the episode is still to go (its TSval becomes undoTsval). */
-  private undoArmed = false;
-  /** Retransmissions of this episode not yet shown spurious by a D-SACK (Linux's undo_retrans); -1 when undo is off. */
-  private undoRetrans = -1;
-  /** The reduction being undone came from a timeout. */
-  private undoAfterRto = false;
-  /** One ACK sample object, reused (no allocation per ACK). */
-  private readonly ackSample: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
+  get rack(): Rack {
+    return (this.rackState ??= new Rack());
+  }
+  get prr(): Prr {
+    return (this.prrState ??= new Prr());
+  }
+  /** Made on first use (data sent, a SACK, a loss): an idle connection holds none of them. */
+  private sacksState: SackScoreboard | undefined;
+  private rackState: Rack | undefined;
+  private prrState: Prr | undefined;
   /** Smallest RTT sample (ms), for RACK and the controller. */
   minRtt: number | undefined;
   /** The last RTT sample this ACK gave, for the AckSample. */
   private lastRttSample: number | undefined;
 
   // Receiver side of SACK (RFC 2018 §4, RFC 2883).
-  /** Left edges of out-of-order blocks, most recently changed first (RFC 2018 §4's block order). */
-  private sackRecent: number[] = [];
-  /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
-  private dsackLeft: number | undefined;
-  private dsackRight = 0;
-  /** Retransmission timeouts on this connection (the name is older than fast retransmit). */
-  totalRetransmits = 0;
-  private persistBackoff = 0;
-  private keepAliveProbesSent = 0;
-  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
-  private behindAckReplyAt = -Infinity;
-  /** RTT timing of one segment when timestamps are off (Karn: cleared on retransmission). */
-  private rttSeq: number | undefined;
-  private rttStart = 0;
-  /**
-   * With timestamps: the TSval of our latest retransmission, until SND.UNA passes `retransmitHigh`
-   * (SND.MAX when it was sent). Karn's rule applied to timestamps (see newAck).
-   */
-  private retransmitTsval: number | undefined;
-  private retransmitHigh = 0;
-  private synSentAt = 0;
-  /** Established from a SYN cookie: when our SYN-ACK went is unknown, so the handshake gives no RTT sample. */
-  private handshakeUntimed = false;
+  private get dsackRight(): number {
+    return (this.rare ?? RARE_DEFAULTS).dsackRight;
+  }
+  private set dsackRight(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackRight) this.rareState().dsackRight = v;
+  }
+  private get retransmitHigh(): number {
+    return (this.rare ?? RARE_DEFAULTS).retransmitHigh;
+  }
+  private set retransmitHigh(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitHigh) this.rareState().retransmitHigh = v;
+  }
 
-  /** Send an ACK at the next pollTransmit. */
-  private ackNow = false;
-  /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
-  private synNeeded = false;
   private unackedSegments = 0;
-  private readonly control: Segment[] = [];
-  private readonly events: TcpEvent[] = [];
+  /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
+  private events: TcpEvent | TcpEvent[] | undefined;
   private eventHead = 0;
-  private sendRefused = false;
-  private endSignalled = false;
   private readonly challengeAcks: ChallengeAckLimiter;
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
+
+  // State an idle ESTABLISHED connection does not use (recovery, urgent data, ECN, keep-alive, persist,
+  // timers seldom running...): held in a TcbRare made on the first change from its default and
+  // dropped when all of it is back to the defaults at establishment, so the Tcb itself stays small.
+  // The accessors keep the RFC names.
+  private rare: TcbRare | undefined;
+  private rareState(): TcbRare {
+    return (this.rare ??= new TcbRare());
+  }
+  /** Drop the TcbRare when nothing in it differs from the defaults (established, or all acknowledged). */
+  private releaseRare(): void {
+    if (this.rare?.isIdle()) this.rare = undefined;
+  }
+  get softError(): string | undefined {
+    return (this.rare ?? RARE_DEFAULTS).softError;
+  }
+  set softError(v: string | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.softError) this.rareState().softError = v;
+  }
+  private get ecnRequested(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnRequested;
+  }
+  private set ecnRequested(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRequested) this.rareState().ecnRequested = v;
+  }
+  private get ecnEcho(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnEcho;
+  }
+  private set ecnEcho(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnEcho) this.rareState().ecnEcho = v;
+  }
+  private get ecnCwrPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).ecnCwrPending;
+  }
+  private set ecnCwrPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnCwrPending) this.rareState().ecnCwrPending = v;
+  }
+  private get ecnRecover(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).ecnRecover;
+  }
+  private set ecnRecover(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRecover) this.rareState().ecnRecover = v;
+  }
+  private get synOptionsDropped(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).synOptionsDropped;
+  }
+  private set synOptionsDropped(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.synOptionsDropped) this.rareState().synOptionsDropped = v;
+  }
+  private get returnsToListen(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).returnsToListen;
+  }
+  private set returnsToListen(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.returnsToListen) this.rareState().returnsToListen = v;
+  }
+  get persistAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).persistAt;
+  }
+  set persistAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistAt) this.rareState().persistAt = v;
+  }
+  get keepAliveAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).keepAliveAt;
+  }
+  set keepAliveAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveAt) this.rareState().keepAliveAt = v;
+  }
+  get closeAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).closeAt;
+  }
+  set closeAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.closeAt) this.rareState().closeAt = v;
+  }
+  get userTimeoutAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).userTimeoutAt;
+  }
+  set userTimeoutAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.userTimeoutAt) this.rareState().userTimeoutAt = v;
+  }
+  get connectTimeoutAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).connectTimeoutAt;
+  }
+  set connectTimeoutAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.connectTimeoutAt) this.rareState().connectTimeoutAt = v;
+  }
+  private get fastRetransmitPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).fastRetransmitPending;
+  }
+  private set fastRetransmitPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.fastRetransmitPending) this.rareState().fastRetransmitPending = v;
+  }
+  get inRecovery(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).inRecovery;
+  }
+  set inRecovery(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.inRecovery) this.rareState().inRecovery = v;
+  }
+  get recover(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).recover;
+  }
+  set recover(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.recover) this.rareState().recover = v;
+  }
+  private get renoSacked(): number {
+    return (this.rare ?? RARE_DEFAULTS).renoSacked;
+  }
+  private set renoSacked(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.renoSacked) this.rareState().renoSacked = v;
+  }
+  private get partialAcks(): number {
+    return (this.rare ?? RARE_DEFAULTS).partialAcks;
+  }
+  private set partialAcks(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.partialAcks) this.rareState().partialAcks = v;
+  }
+  private get lossTimerKind(): 'reorder' | 'probe' {
+    return (this.rare ?? RARE_DEFAULTS).lossTimerKind;
+  }
+  private set lossTimerKind(v: 'reorder' | 'probe') {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerKind) this.rareState().lossTimerKind = v;
+  }
+  private get tlpHighSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).tlpHighSeq;
+  }
+  private set tlpHighSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpHighSeq) this.rareState().tlpHighSeq = v;
+  }
+  private get tlpRetrans(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).tlpRetrans;
+  }
+  private set tlpRetrans(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpRetrans) this.rareState().tlpRetrans = v;
+  }
+  private get tlpPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).tlpPending;
+  }
+  private set tlpPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpPending) this.rareState().tlpPending = v;
+  }
+  private get undoTsval(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).undoTsval;
+  }
+  private set undoTsval(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoTsval) this.rareState().undoTsval = v;
+  }
+  private get undoArmed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).undoArmed;
+  }
+  private set undoArmed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoArmed) this.rareState().undoArmed = v;
+  }
+  private get undoRetrans(): number {
+    return (this.rare ?? RARE_DEFAULTS).undoRetrans;
+  }
+  private set undoRetrans(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoRetrans) this.rareState().undoRetrans = v;
+  }
+  private get undoAfterRto(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).undoAfterRto;
+  }
+  private set undoAfterRto(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoAfterRto) this.rareState().undoAfterRto = v;
+  }
+  private get dsackLeft(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).dsackLeft;
+  }
+  private set dsackLeft(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackLeft) this.rareState().dsackLeft = v;
+  }
+  get totalRetransmits(): number {
+    return (this.rare ?? RARE_DEFAULTS).totalRetransmits;
+  }
+  set totalRetransmits(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.totalRetransmits) this.rareState().totalRetransmits = v;
+  }
+  private get persistBackoff(): number {
+    return (this.rare ?? RARE_DEFAULTS).persistBackoff;
+  }
+  private set persistBackoff(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistBackoff) this.rareState().persistBackoff = v;
+  }
+  private get keepAliveProbesSent(): number {
+    return (this.rare ?? RARE_DEFAULTS).keepAliveProbesSent;
+  }
+  private set keepAliveProbesSent(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveProbesSent) this.rareState().keepAliveProbesSent = v;
+  }
+  private get behindAckReplyAt(): number {
+    return (this.rare ?? RARE_DEFAULTS).behindAckReplyAt;
+  }
+  private set behindAckReplyAt(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.behindAckReplyAt) this.rareState().behindAckReplyAt = v;
+  }
+  private get rttSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).rttSeq;
+  }
+  private set rttSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttSeq) this.rareState().rttSeq = v;
+  }
+  private get rttStart(): number {
+    return (this.rare ?? RARE_DEFAULTS).rttStart;
+  }
+  private set rttStart(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttStart) this.rareState().rttStart = v;
+  }
+  private get retransmitTsval(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).retransmitTsval;
+  }
+  private set retransmitTsval(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitTsval) this.rareState().retransmitTsval = v;
+  }
+  private get synSentAt(): number {
+    return (this.rare ?? RARE_DEFAULTS).synSentAt;
+  }
+  private set synSentAt(v: number) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.synSentAt) this.rareState().synSentAt = v;
+  }
+  private get handshakeUntimed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).handshakeUntimed;
+  }
+  private set handshakeUntimed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.handshakeUntimed) this.rareState().handshakeUntimed = v;
+  }
+  private get sendRefused(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).sendRefused;
+  }
+  private set sendRefused(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sendRefused) this.rareState().sendRefused = v;
+  }
+  private get endSignalled(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).endSignalled;
+  }
+  private set endSignalled(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.endSignalled) this.rareState().endSignalled = v;
+  }
+  private get urgentPending(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).urgentPending;
+  }
+  private set urgentPending(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.urgentPending) this.rareState().urgentPending = v;
+  }
+  private get forceProbe(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).forceProbe;
+  }
+  private set forceProbe(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.forceProbe) this.rareState().forceProbe = v;
+  }
+
+  get finRequested(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).finRequested;
+  }
+  set finRequested(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.finRequested) this.rareState().finRequested = v;
+  }
+  get finSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).finSeq;
+  }
+  set finSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.finSeq) this.rareState().finSeq = v;
+  }
+  get peerFinSeq(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).peerFinSeq;
+  }
+  set peerFinSeq(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.peerFinSeq) this.rareState().peerFinSeq = v;
+  }
+  get userClosed(): boolean {
+    return (this.rare ?? RARE_DEFAULTS).userClosed;
+  }
+  set userClosed(v: boolean) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.userClosed) this.rareState().userClosed = v;
+  }
+  get lossTimerAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).lossTimerAt;
+  }
+  set lossTimerAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerAt) this.rareState().lossTimerAt = v;
+  }
+  private get sackRecent(): number[] | undefined {
+    return (this.rare ?? RARE_DEFAULTS).sackRecent;
+  }
+  private set sackRecent(v: number[] | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.sackRecent) this.rareState().sackRecent = v;
+  }
+  private get control(): Segment[] | undefined {
+    return (this.rare ?? RARE_DEFAULTS).control;
+  }
+  private set control(v: Segment[] | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.control) this.rareState().control = v;
+  }
+
+  // Boolean state, one bit each in flagBits (a field per boolean costs 8 bytes per connection).
+  get windowScaling(): boolean {
+    return (this.flagBits & FLAG_WINDOW_SCALING) !== 0;
+  }
+  set windowScaling(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_WINDOW_SCALING : this.flagBits & ~FLAG_WINDOW_SCALING;
+  }
+  get timestamps(): boolean {
+    return (this.flagBits & FLAG_TIMESTAMPS) !== 0;
+  }
+  set timestamps(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_TIMESTAMPS : this.flagBits & ~FLAG_TIMESTAMPS;
+  }
+  get sackPermitted(): boolean {
+    return (this.flagBits & FLAG_SACK_PERMITTED) !== 0;
+  }
+  set sackPermitted(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_SACK_PERMITTED : this.flagBits & ~FLAG_SACK_PERMITTED;
+  }
+  /** ECN is in use on this connection (RFC 3168 §6.1.1): both SYNs agreed to it. */
+  get ecnEnabled(): boolean {
+    return (this.flagBits & FLAG_ECN_ENABLED) !== 0;
+  }
+  set ecnEnabled(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
+  }
+  /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
+  private get opened(): boolean {
+    return (this.flagBits & FLAG_OPENED) !== 0;
+  }
+  private set opened(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_OPENED : this.flagBits & ~FLAG_OPENED;
+  }
+  /** Opened from LISTEN (passive) rather than by connect (active). */
+  get passive(): boolean {
+    return (this.flagBits & FLAG_PASSIVE) !== 0;
+  }
+  set passive(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_PASSIVE : this.flagBits & ~FLAG_PASSIVE;
+  }
+  /** Our next ACK must be a bare ACK, never the FIN again (`finWithAck`): a challenge ACK or an answer to a SYN. */
+  private get bareAck(): boolean {
+    return (this.flagBits & FLAG_BARE_ACK) !== 0;
+  }
+  private set bareAck(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_BARE_ACK : this.flagBits & ~FLAG_BARE_ACK;
+  }
+  /** Send an ACK at the next pollTransmit. */
+  private get ackNow(): boolean {
+    return (this.flagBits & FLAG_ACK_NOW) !== 0;
+  }
+  private set ackNow(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ACK_NOW : this.flagBits & ~FLAG_ACK_NOW;
+  }
+  /** (Re)send our SYN or SYN-ACK at the next pollTransmit. */
+  private get synNeeded(): boolean {
+    return (this.flagBits & FLAG_SYN_NEEDED) !== 0;
+  }
+  private set synNeeded(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_SYN_NEEDED : this.flagBits & ~FLAG_SYN_NEEDED;
+  }
+  /** The segment nextSegment just made carries nothing but octets sent before. */
+  private get onlyRetransmitted(): boolean {
+    return (this.flagBits & FLAG_ONLY_RETRANSMITTED) !== 0;
+  }
+  private set onlyRetransmitted(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ONLY_RETRANSMITTED : this.flagBits & ~FLAG_ONLY_RETRANSMITTED;
+  }
+
+  // The signed 32-bit backing fields of the accessors above.
+  private iss32 = 0;
+  private sndUna32 = 0;
+  private sndNxt32 = 0;
+  private sndWl132 = 0;
+  private sndWl232 = 0;
+  private sndMax32 = 0;
+  private irs32 = 0;
+  private rcvNxt32 = 0;
+  private rcvAdv32 = 0;
+  private tsRecent32 = 0;
+  private lastAckSent32 = 0;
+  /** The booleans above, FLAG_* bits. */
+  private flagBits = 0;
 
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
     this.challengeAcks = opts.challengeAcks ?? new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
-    this.localPort = opts.localPort;
-    this.remotePort = opts.remotePort ?? 0;
+    this.localPort = opts.localPort | 0; // a small integer, never a boxed number
+    this.remotePort = (opts.remotePort ?? 0) | 0;
     this.ipVersion = opts.ipVersion ?? 4;
-    const iss = opts.iss;
-    this.chooseIss = typeof iss === 'number' ? () => iss : iss;
+    this.issSource = typeof opts.iss === 'number' ? opts.iss | 0 : opts.iss;
     this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
     this.offeredShift = offeredWindowScale(this.config);
-    this.tsOffset = opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32();
-    this.sendBuffer = new SendBuffer(this.config.sendBufferSize);
+    this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
-    this.congestion = opts.congestion ? opts.congestion(this.sendMss) : createCongestionController(this.config.congestionControl, this.sendMss);
+    // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
+    if (opts.congestion) this.cc = opts.congestion(this.sendMss);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -345,7 +745,7 @@ export class Tcb {
     if (this.opened) throw new TcpError('EINVAL', 'a Tcb serves one connection: make a new one');
     if (this.remotePort === 0) throw new TcpError('EINVAL', 'connect needs a remote port');
     this.opened = true;
-    this.iss = this.chooseIss(now) >>> 0;
+    this.iss = this.chooseIss(now);
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
@@ -358,6 +758,11 @@ export class Tcb {
   /** FreeBSD's keepinit: the attempt has `connectTimeoutMs` from its first SYN (sent or received). */
   private startConnectTimer(now: number): void {
     if (this.config.connectTimeoutMs !== undefined) this.connectTimeoutAt ??= now + this.config.connectTimeoutMs;
+  }
+
+  private chooseIss(now: number): number {
+    const source = this.issSource;
+    return (typeof source === 'number' ? source : source(now)) >>> 0;
   }
 
   /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
@@ -425,7 +830,7 @@ export class Tcb {
     if (this.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
       throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.finRequested ? ' after shutdown' : ''}`);
     }
-    const n = this.sendBuffer.push(data);
+    const n = this.sendBufferToFill().push(data);
     if (n < data.length) this.sendRefused = true;
     this.armTimers(now);
     return n;
@@ -443,7 +848,6 @@ export class Tcb {
     return n;
   }
 
-  private urgentPending = false;
 
   private canSendInState(): boolean {
     const s = this.state;
@@ -452,7 +856,7 @@ export class Tcb {
 
   /** Bytes `send` would accept now. */
   get writableLength(): number {
-    return this.sendBuffer.free;
+    return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;
   }
 
   /**
@@ -463,6 +867,11 @@ export class Tcb {
     const before = this.windowToAdvertise(false);
     const data = this.receiveBuffer.read(max);
     if (data) this.rcvTuner?.read(data.length);
+    const rb = this.rcvBuf;
+    if (rb !== undefined && rb.readable === 0 && rb.outOfOrderBytes === 0) {
+      spareReceiveBuffer ??= rb;
+      this.rcvBuf = undefined;
+    }
     if (data && isSynchronized(this.state)) {
       const after = this.windowToAdvertise(false);
       const grew = after - before;
@@ -538,7 +947,7 @@ export class Tcb {
       default:
         break;
     }
-    this.sendBuffer.clear();
+    this.sndBuf = undefined;
     this.enterClosed(now);
   }
 
@@ -584,7 +993,7 @@ export class Tcb {
     this.remotePort = seg.srcPort;
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
-    this.iss = this.chooseIss(now) >>> 0;
+    this.iss = this.chooseIss(now);
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
@@ -613,7 +1022,7 @@ export class Tcb {
     // (With receiveWindowFromBuffer, the buffer's free space: FreeBSD trims SYN data to rcv_wnd.)
     const room = this.config.receiveWindowFromBuffer ? this.freeReceiveSpace() : Math.min(this.receiveBufferSize, 0xffff);
     const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
-    if (kept.length > 0) this.receiveBuffer.insertOutOfOrder(dataSeq, kept);
+    if (kept.length > 0) this.receiveBufferToFill().insertOutOfOrder(dataSeq, kept);
     if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) this.peerFinSeq = seqAdd(dataSeq, kept.length);
   }
 
@@ -727,13 +1136,14 @@ export class Tcb {
 
   private establish(now: number): void {
     this.connectTimeoutAt = undefined;
-    this.congestion.setMss(this.sendMss);
+    this.cc?.setMss(this.sendMss);
     this.setState('ESTABLISHED', now);
     this.quickAcksLeft = this.config.quickAckSegments;
-    this.lastHeardAt = now; // as Linux's tcp_finish_connect sets lrcvtime
+    this.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
     this.rcvAdv = seqAdd(this.rcvNxt, Math.min(this.freeReceiveSpace(), 0xffff));
     this.emit({ type: 'connected' });
     if (this.finRequested) this.setState('FIN-WAIT-1', now);
+    this.releaseRare();
   }
 
   /** §3.10.7.4: SYN-RECEIVED and every state after it. */
@@ -964,12 +1374,12 @@ export class Tcb {
   }
 
   private resetToListen(now: number): void {
-    this.sendBuffer.clear();
-    this.receiveBuffer.clear();
+    this.sndBuf = undefined;
+    this.rcvBuf = undefined;
     this.remotePort = 0;
     this.synNeeded = false;
     this.ackNow = false;
-    this.control.length = 0;
+    this.control = undefined;
     this.retransmitAt = undefined;
     this.retransmits = 0;
     this.peerFinSeq = undefined;
@@ -1022,9 +1432,9 @@ export class Tcb {
     }
     if (this.ecnEnabled && seg.flags & TcpFlag.ECE) this.ecnEchoed(ack, now);
     const unaBefore = this.sndUna;
-    const sackedBefore = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    const sackedBefore = this.sackPermitted ? (this.sacksState?.sackedBytes ?? 0) : this.renoSacked;
     let newlySacked = 0;
-    if (this.sackPermitted) this.rack.beginAck();
+    if (this.sackPermitted) this.rackState?.beginAck();
     if (this.sackPermitted && seg.options.sack && this.state !== 'SYN-RECEIVED') newlySacked = this.sackInput(seg.options.sack, ack, now);
     if (seqLt(this.sndUna, ack)) this.newAck(seg, now);
     else if (ack === this.sndUna && this.sndMax !== this.sndUna && this.isDuplicateAck(seg, newlySacked)) {
@@ -1141,7 +1551,14 @@ export class Tcb {
     const ack = seg.ack;
     const acked = seqDiff(ack, this.sndUna);
     const finCovered = this.finSeq !== undefined && seqGt(ack, this.finSeq) ? 1 : 0;
-    this.sendBuffer.consume(acked - finCovered);
+    const sendBuffer = this.sndBuf;
+    if (sendBuffer !== undefined) {
+      sendBuffer.consume(acked - finCovered);
+      if (sendBuffer.length === 0) {
+        spareSendBuffer ??= sendBuffer;
+        this.sndBuf = undefined;
+      }
+    }
     this.dupAckCount = 0;
     let restartTimer = true;
     if (this.sackPermitted) {
@@ -1184,14 +1601,19 @@ export class Tcb {
     if (this.sndUna === this.sndMax) this.fastRetransmitPending = false;
     this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
     if (this.config.bufferAutoTuning) {
-      // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax.
+      // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax. The
+      // size is the connection's own config (a buffer made later takes it from there).
       const want = Math.min(this.config.sendBufferMax, 2 * Math.floor(this.congestion.cwnd));
-      if (want > this.sendBuffer.capacity) this.sendBuffer.capacity = want;
+      if (want > this.config.sendBufferSize) {
+        this.config.sendBufferSize = want;
+        if (this.sndBuf) this.sndBuf.capacity = want;
+      }
     }
-    if (this.sendRefused && this.sendBuffer.free > 0) {
+    if (this.sendRefused && this.writableLength > 0) {
       this.sendRefused = false;
       this.emit({ type: 'writable' });
     }
+    if (this.sndUna === this.sndMax) this.releaseRare();
   }
 
 
@@ -1208,14 +1630,15 @@ export class Tcb {
   /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
   private lossRecoveryOnAck(seg: Segment, unaBefore: number, sackedBefore: number, now: number): void {
     const advanced = seqDiff(this.sndUna, unaBefore);
-    const sacked = this.sackPermitted ? this.sacks.sackedBytes : this.renoSacked;
+    const sacked = this.sackPermitted ? (this.sacksState?.sackedBytes ?? 0) : this.renoSacked;
     // RFC 6937 §3 DeliveredData: the change in SND.UNA plus the change in SACKed octets.
     const delivered = Math.max(0, advanced + sacked - sackedBefore);
     if (advanced > 0) this.detectSpurious(seg, now);
     if (this.tlpHighSeq !== undefined && seqGe(this.sndUna, this.tlpHighSeq)) this.tlpAcked(now);
-    if (this.rack.reorderedSegments > 0) {
+    const rack = this.rackState;
+    if (rack !== undefined && rack.reorderedSegments > 0) {
       this.stats.TCPSACKReorder++;
-      this.rack.reorderedSegments = 0;
+      rack.reorderedSegments = 0;
     }
     if (this.sackPermitted) {
       // RFC 8985 §6.2: RACK on every ACK that delivered something.
@@ -1230,7 +1653,7 @@ export class Tcb {
       if (this.recover !== undefined && seqGe(this.sndUna, this.recover)) this.exitRecovery(now);
       else this.congestion.cwnd = this.prr.onAck(delivered, this.pipe(), this.congestion.ssthresh, this.sendMss);
     } else if (advanced > 0) {
-      const sample = this.ackSample;
+      const sample = ACK_SAMPLE;
       sample.delivered = delivered;
       sample.inFlight = seqDiff(this.sndMax, unaBefore);
       sample.ack = this.sndUna;
@@ -1296,7 +1719,7 @@ export class Tcb {
    */
   pipe(): number {
     const flight = seqDiff(this.sndMax, this.sndUna);
-    if (this.sackPermitted) return Math.max(0, flight - this.sacks.sackedBytes - this.rack.lostBytes());
+    if (this.sackPermitted) return Math.max(0, flight - (this.sacksState?.sackedBytes ?? 0) - (this.rackState?.lostBytes() ?? 0));
     const head = this.fastRetransmitPending ? Math.min(this.sendMss, flight) : 0;
     return Math.max(0, flight - this.renoSacked - head);
   }
@@ -1448,7 +1871,7 @@ export class Tcb {
   private receiveText(seg: Segment, now: number): void {
     const hadHoles = this.receiveBuffer.outOfOrderBytes > 0;
     if (seg.seq === this.rcvNxt) {
-      this.receiveBuffer.pushInOrder(seg.payload);
+      this.receiveBufferToFill().pushInOrder(seg.payload);
       this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
       this.advanceInOrder();
       this.emit({ type: 'readable' });
@@ -1463,7 +1886,7 @@ export class Tcb {
       else if (this.delayedAckAt === undefined) this.delayedAckAt = now + this.config.ackDelayMs;
     } else {
       // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
-      const added = this.receiveBuffer.insertOutOfOrder(seg.seq, seg.payload);
+      const added = this.receiveBufferToFill().insertOutOfOrder(seg.seq, seg.payload);
       // Held already, all of it: a duplicate (RFC 2883 §4: the D-SACK first, then its block).
       if (added === 0) this.noteDuplicate(seg.seq, seqAdd(seg.seq, seg.payload.length), false);
       if (this.sackPermitted) this.noteSackBlock(seg.seq);
@@ -1674,8 +2097,6 @@ export class Tcb {
     this.forceProbe = true;
   }
 
-  /** Send one byte into a zero window at the next pollTransmit (a window probe). */
-  private forceProbe = false;
 
   private keepAliveTimeout(now: number): void {
     this.keepAliveAt = undefined;
@@ -1743,7 +2164,7 @@ export class Tcb {
 
   /** Anything heard from the peer proves it alive. */
   private heardFromPeer(now: number): void {
-    this.lastHeardAt = now;
+    this.lastHeardAt = Math.floor(now);
     if (this.config.keepAlive) {
       this.keepAliveProbesSent = 0;
       this.keepAliveAt = undefined;
@@ -1766,11 +2187,14 @@ export class Tcb {
     return seg;
   }
 
-  /** The segment nextSegment just made carries nothing but octets sent before. */
-  private onlyRetransmitted = false;
 
   private nextSegment(now: number): Segment | undefined {
-    if (this.control.length > 0) return this.control.shift();
+    const control = this.control;
+    if (control !== undefined) {
+      const seg = control.shift();
+      if (control.length === 0) this.control = undefined;
+      return seg;
+    }
     switch (this.state) {
       case 'CLOSED':
       case 'LISTEN':
@@ -1887,7 +2311,7 @@ export class Tcb {
       const next = Math.max(floor, mtu || floor);
       if (next >= this.pathMtu) return false;
       this.pathMtu = next;
-      this.congestion.setMss(this.sendMss);
+      this.cc?.setMss(this.sendMss);
       if (isSynchronized(this.state) && this.state !== 'SYN-RECEIVED') this.sndNxt = this.sndUna;
       return true;
     }
@@ -1927,7 +2351,8 @@ export class Tcb {
       const limited = this.dupAckCount > 0 && this.dupAckCount < 3 && this.sndNxt === this.sndMax && !this.inRecovery ? this.dupAckCount * this.sendMss : 0;
       // In recovery PRR says how much may go (RFC 6937: sndcnt), the peer's window permitting; whole
       // segments, one more while sndcnt is positive (as Linux rounds sndcnt up to segments).
-      let usable = this.inRecovery
+      // Nothing unsent: no window to work out (nor a congestion controller to make for it).
+      let usable = unsent === 0 ? 0 : this.inRecovery
         ? this.prr.sndcnt > 0 ? Math.max(0, Math.min(this.sndWnd - inFlight, this.sendMss)) : 0
         : Math.max(0, Math.min(this.sndWnd, Math.floor(this.congestion.cwnd) + limited) - inFlight); // a controller's cwnd may be fractional (CUBIC): octets are whole
       // RFC 8985 §7.3: a loss probe is new data when there is some the window allows, whatever cwnd says.
@@ -2197,7 +2622,7 @@ export class Tcb {
       blocks.push([this.dsackLeft, this.dsackRight]);
       this.dsackLeft = undefined;
     }
-    const recent = this.sackRecent;
+    const recent = this.sackRecent ?? NO_SEQS;
     let kept = 0;
     for (let i = 0; i < recent.length; i++) {
       if (!rb.blockContaining(recent[i])) continue; // delivered in order since, or merged
@@ -2207,7 +2632,8 @@ export class Tcb {
       recent[kept++] = recent[i];
       if (blocks.length < max) blocks.push([l, r]);
     }
-    recent.length = kept;
+    if (kept > 0) recent.length = kept;
+    else this.sackRecent = undefined; // released when empty (an idle connection holds no array)
     // Blocks never reported as the newest (after a renumbering merge): highest first.
     for (let n = rb.outOfOrderBytes > 0 ? 64 : -1; n >= 0 && blocks.length < max; n--) {
       if (!rb.blockAt(n)) continue;
@@ -2221,7 +2647,7 @@ export class Tcb {
 
   /** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
   private noteSackBlock(seq: number): void {
-    const recent = this.sackRecent;
+    const recent = (this.sackRecent ??= []);
     recent.unshift(seq);
     if (recent.length > 8) recent.length = 8;
   }
@@ -2295,7 +2721,7 @@ export class Tcb {
 
   /** Our TSval clock: 1 ms ticks from a random per-connection offset (RFC 7323 §5.4). */
   private tsNow(now: number): number {
-    return (Math.floor(now) + this.tsOffset) >>> 0;
+    return (Math.floor(now) + this.tsOffset32) >>> 0;
   }
 
   private queueRst(seq: number, dstPort = this.remotePort): void {
@@ -2303,25 +2729,33 @@ export class Tcb {
   }
 
   private queueControl(seg: Segment): void {
-    this.control.push(seg);
+    (this.control ??= []).push(seg);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Events and state
 
   pollEvent(): TcpEvent | undefined {
-    if (this.eventHead >= this.events.length) {
-      if (this.eventHead > 0) {
-        this.events.length = 0;
-        this.eventHead = 0;
-      }
+    const events = this.events;
+    if (events === undefined) return undefined;
+    if (!Array.isArray(events)) {
+      this.events = undefined;
+      return events;
+    }
+    if (this.eventHead >= events.length) {
+      // Released when empty: an idle connection holds no event array.
+      this.events = undefined;
+      this.eventHead = 0;
       return undefined;
     }
-    return this.events[this.eventHead++];
+    return events[this.eventHead++];
   }
 
   private emit(e: TcpEvent): void {
-    this.events.push(e);
+    const events = this.events;
+    if (events === undefined) this.events = e; // the usual single event needs no array
+    else if (Array.isArray(events)) events.push(e);
+    else this.events = [events, e];
   }
 
   private setState(to: TcpState, now: number): void {
@@ -2386,6 +2820,39 @@ export class Tcb {
 }
 
 const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+/** What an empty buffer reads as (never written: see Tcb.sendBuffer). */
+const NO_SEND_BUFFER = new SendBuffer(0);
+const NO_RECEIVE_BUFFER = new ReceiveBuffer();
+/**
+ * One buffer of each kind that a connection emptied, for the next connection that needs one: a
+ * transfer that drains its buffers on every segment would otherwise make a buffer per segment. A
+ * spare holds no data (only emptied buffers are kept), so nothing passes between connections.
+ */
+let spareSendBuffer: SendBuffer | undefined;
+let spareReceiveBuffer: ReceiveBuffer | undefined;
+
+function takeSpareSendBuffer(capacity: number): SendBuffer {
+  const b = spareSendBuffer;
+  if (b === undefined) return new SendBuffer(capacity);
+  spareSendBuffer = undefined;
+  b.capacity = capacity;
+  return b;
+}
+
+function takeSpareReceiveBuffer(): ReceiveBuffer {
+  const b = spareReceiveBuffer;
+  if (b === undefined) return new ReceiveBuffer();
+  spareReceiveBuffer = undefined;
+  return b;
+}
+/** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
+const NO_SEQS: number[] = [];
+
+/**
+ * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
+ * is filled and handed to a controller within one call, and a controller copies what it keeps.
+ */
+const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
 
 /** The earlier of two optional deadlines. */
 function earlier(a: number | undefined, b: number | undefined): number | undefined {
