@@ -78,6 +78,12 @@ export interface TcpConfig {
    * (Linux's quickack mode, TCP_MAX_QUICKACKS = 16). 0 delays from the first segment.
    */
   quickAckSegments: number;
+  /**
+   * Pace data segments over the round trip instead of sending a window in a burst: at twice cwnd per
+   * SRTT in slow start and 1.2 times after (Linux's internal pacing, tcp_pacing_ss_ratio and
+   * tcp_pacing_ca_ratio; Linux paces when the fq qdisc or the congestion control asks). Off by default.
+   */
+  pacing: boolean;
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
@@ -222,6 +228,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   keepAliveProbes: 9,
   ackDelayMs: 40,
   quickAckSegments: 16,
+  pacing: false,
   noDelay: false,
   rfc5961: true,
   rfc5961Rst: undefined,

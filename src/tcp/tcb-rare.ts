@@ -89,6 +89,9 @@ export class TcbRare {
   userClosed: boolean = false;
   /** RACK's reorder timer, or TLP's probe timeout (RFC 8985 §6.3, §7.2): a deadline or undefined. */
   lossTimerAt: number | undefined;
+  /** Pacing: when the next data segment may go, and the timer set for it (Tcb.pace). */
+  pacingNextAt: number | undefined;
+  pacingAt: number | undefined;
   /** Left edges of out-of-order blocks, most recently changed first (RFC 2018 §4's block order). */
   sackRecent: number[] | undefined;
   /** Control segments (RSTs) waiting for pollTransmit; undefined when none (no array per idle connection). */
@@ -147,6 +150,8 @@ export class TcbRare {
       this.peerFinSeq === RARE_DEFAULTS.peerFinSeq &&
       this.userClosed === RARE_DEFAULTS.userClosed &&
       this.lossTimerAt === RARE_DEFAULTS.lossTimerAt &&
+      this.pacingNextAt === RARE_DEFAULTS.pacingNextAt &&
+      this.pacingAt === RARE_DEFAULTS.pacingAt &&
       this.sackRecent === RARE_DEFAULTS.sackRecent &&
       this.control === RARE_DEFAULTS.control &&
       this.sndUp === RARE_DEFAULTS.sndUp &&

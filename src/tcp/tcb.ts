@@ -614,6 +614,19 @@ export class Tcb {
   set userClosed(v: boolean) {
     if (this.rare !== undefined || v !== RARE_DEFAULTS.userClosed) this.rareState().userClosed = v;
   }
+  /** Pacing (`pacing`): the earliest time the next data segment may go, and the timer waiting for it. */
+  get pacingNextAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).pacingNextAt;
+  }
+  set pacingNextAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.pacingNextAt) this.rareState().pacingNextAt = v;
+  }
+  get pacingAt(): number | undefined {
+    return (this.rare ?? RARE_DEFAULTS).pacingAt;
+  }
+  set pacingAt(v: number | undefined) {
+    if (this.rare !== undefined || v !== RARE_DEFAULTS.pacingAt) this.rareState().pacingAt = v;
+  }
   get lossTimerAt(): number | undefined {
     return (this.rare ?? RARE_DEFAULTS).lossTimerAt;
   }
@@ -1598,7 +1611,10 @@ export class Tcb {
     // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
     if (this.sndUna === this.sndMax) this.retransmitAt = undefined;
     else if (restartTimer || this.retransmitAt === undefined) this.retransmitAt = now + this.rtt.rto;
-    if (this.sndUna === this.sndMax) this.fastRetransmitPending = false;
+    if (this.sndUna === this.sndMax) {
+      this.fastRetransmitPending = false;
+      this.pacingNextAt = undefined; // nothing in flight: the next flight starts unpaced (its pace starts from now)
+    }
     this.userTimeoutAt = this.sndUna === this.sndMax || this.config.userTimeoutMs === undefined ? undefined : now + this.config.userTimeoutMs;
     if (this.config.bufferAutoTuning) {
       // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax. The
@@ -1994,10 +2010,12 @@ export class Tcb {
     t = earlier(t, this.closeAt);
     t = earlier(t, this.userTimeoutAt);
     t = earlier(t, this.lossTimerAt);
+    t = earlier(t, this.pacingAt);
     return earlier(t, this.connectTimeoutAt);
   }
 
   handleTimeout(now: number): void {
+    if (this.pacingAt !== undefined && now >= this.pacingAt) this.pacingAt = undefined; // the paced data may go now
     if (this.closeAt !== undefined && now >= this.closeAt) {
       // TIME-WAIT over, or FIN-WAIT-2 given up on.
       this.closeAt = undefined;
@@ -2325,7 +2343,15 @@ export class Tcb {
 
   private dataSegment(now: number): Segment | undefined {
     const s = this.state;
-    const canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
+    let canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
+    if (canSendData && this.config.pacing) {
+      // Pacing: no data before the time the last segment's pace allows; a timer says when.
+      const next = this.pacingNextAt;
+      if (next !== undefined && now < next) {
+        canSendData = false;
+        this.pacingAt = next;
+      }
+    }
     let tlpNewData = false;
     if (canSendData) {
       const seg = this.lossRetransmission(now);
@@ -2488,10 +2514,27 @@ export class Tcb {
 
   /** RACK's record of what was sent (SACK connections only): new data, or data sent again. */
   private recordSend(seq: number, end: number, now: number): void {
+    if (this.config.pacing && seq !== end) this.pace(seqDiff(end, seq), now);
     if (!this.sackPermitted || seq === end) return;
     const max = this.sndMax;
     if (seqLt(seq, max)) this.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
     if (seqGt(end, max)) this.rack.onSendNew(seqGt(seq, max) ? seq : max, end, now);
+  }
+
+  /**
+   * Pacing (`pacing`, as Linux's internal TCP pacing): `len` octets just went, so the next data may go
+   * len / rate later, the rate being cwnd per smoothed RTT, times 2 in slow start (below half of
+   * ssthresh) and 1.2 after (Linux's tcp_pacing_ss_ratio and tcp_pacing_ca_ratio). No pacing before
+   * the first RTT sample.
+   */
+  private pace(len: number, now: number): void {
+    const srtt = this.rtt.srtt;
+    if (srtt === undefined) return;
+    const cc = this.congestion;
+    const ratio = cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2;
+    const bytesPerMs = (ratio * cc.cwnd) / Math.max(srtt, 0.001);
+    const base = this.pacingNextAt !== undefined && this.pacingNextAt > now ? this.pacingNextAt : now;
+    this.pacingNextAt = base + len / bytesPerMs;
   }
 
   /**
