@@ -159,6 +159,8 @@ export interface StackOptions {
 const NO_ADDRESS6 = new Uint8Array(16);
 /** Size of the slabs packets are cut from (see Stack.packetSpace). */
 const SLAB_BYTES = 256 * 1024;
+/** Longest event or dirty-connection array kept between bursts (see Stack.events, Stack.dirty). */
+const EVENTS_KEPT = 1024;
 /** The longest cookie SYN-ACK: IPv6, TCP, MSS, timestamps and window scale. */
 const COOKIE_SYN_ACK_MAX = 40 + 20 + 20;
 const EMPTY_SEGMENT: Segment = makeSegment({ srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0 });
@@ -212,14 +214,15 @@ export class Stack implements ConnectionOwner {
   /** Packets made by the stack itself (RSTs for strangers, ICMP replies). */
   private readonly out: Uint8Array[] = [];
   private outHead = 0;
-  /** Connections that may have something to send. */
   /**
    * Connections that may have something to send, in the order they became so (Connection.dirty says
-   * whether one is in it; a cleared one is skipped). An array walked from `dirtyHead`, so polling
-   * allocates no iterator per packet.
+   * whether one is in it; a cleared one is skipped): `dirty[dirtyHead..dirtyCount)`. An array walked
+   * from `dirtyHead`, so polling allocates no iterator per packet, and kept (slots cleared) when
+   * drained, so each round of input does not allocate its storage again.
    */
-  private dirty: Connection[] = [];
+  private readonly dirty: (Connection | undefined)[] = [];
   private dirtyHead = 0;
+  private dirtyCount = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
   /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple, oldest first (a Map keeps insertion order). */
   private readonly timeWait = new Map<string, TimeWait>();
@@ -228,8 +231,14 @@ export class Stack implements ConnectionOwner {
   private readonly orphans = new Set<Connection>();
   /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
   private reassemblyTotal = 0;
-  private readonly events: StackEvent[] = [];
+  /**
+   * Events for the application: `events[eventHead..eventCount)`. The array is kept between bursts (a
+   * popped slot is cleared, so it holds no connection) rather than emptied, which would make every
+   * burst allocate its storage again; one left longer than EVENTS_KEPT by a large burst is let go.
+   */
+  private readonly events: (StackEvent | undefined)[] = [];
   private eventHead = 0;
+  private eventCount = 0;
 
   constructor(opts: StackOptions) {
     this.addresses = opts.addresses.map(toAddress);
@@ -343,14 +352,22 @@ export class Stack implements ConnectionOwner {
 
   /** The next event for the application, or undefined. */
   pollEvent(): StackEvent | undefined {
-    if (this.eventHead >= this.events.length) {
+    const events = this.events;
+    if (this.eventHead >= this.eventCount) {
       if (this.eventHead) {
-        this.events.length = 0;
         this.eventHead = 0;
+        this.eventCount = 0;
+        if (events.length > EVENTS_KEPT) events.length = 0;
       }
       return undefined;
     }
-    return this.events[this.eventHead++];
+    const e = events[this.eventHead];
+    events[this.eventHead++] = undefined;
+    return e;
+  }
+
+  private pushEvent(e: StackEvent): void {
+    this.events[this.eventCount++] = e;
   }
 
   /** Every connection, for listings (`ss -tan`), in no particular order. */
@@ -726,8 +743,8 @@ export class Stack implements ConnectionOwner {
       return queued;
     }
     const dirty = this.dirty;
-    while (this.dirtyHead < dirty.length) {
-      const conn = dirty[this.dirtyHead];
+    while (this.dirtyHead < this.dirtyCount) {
+      const conn = dirty[this.dirtyHead]!;
       if (conn.dirty) {
         const seg = conn.tcb.pollTransmit(now);
         if (seg) {
@@ -737,10 +754,11 @@ export class Stack implements ConnectionOwner {
         conn.dirty = false;
         this.settle(conn, now);
       }
-      this.dirtyHead++;
+      dirty[this.dirtyHead++] = undefined;
     }
-    dirty.length = 0;
     this.dirtyHead = 0;
+    this.dirtyCount = 0;
+    if (dirty.length > EVENTS_KEPT) dirty.length = 0;
     return undefined;
   }
 
@@ -777,17 +795,17 @@ export class Stack implements ConnectionOwner {
         const l = conn.listener;
         l.synQueue.delete(conn);
         l.acceptQueue.push(conn);
-        this.events.push({ type: 'connection', listener: l });
+        this.pushEvent({ type: 'connection', listener: l });
         continue;
       }
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
-      this.events.push({ type: 'event', connection: conn, event: e });
+      this.pushEvent({ type: 'event', connection: conn, event: e });
     }
     if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
     this.account(conn);
     if (!conn.dirty) {
       conn.dirty = true;
-      this.dirty.push(conn);
+      this.dirty[this.dirtyCount++] = conn;
     }
     this.settle(conn, now);
   }

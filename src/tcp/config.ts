@@ -333,9 +333,30 @@ export function windowScaleFor(bytes: number): number {
  * units of the scaled window: a tiny buffer under a large shift would advertise nothing at all.
  */
 export function offeredWindowScale(c: TcpConfig): number {
-  if (c.windowScale !== 'auto') return c.windowScale;
-  const largest = c.bufferAutoTuning ? Math.max(c.receiveBufferSize, c.receiveBufferMax) : c.receiveBufferSize;
+  // A shared config never changes (shareConfig), so its answer is worked out once, not per connection.
+  if (shared.has(c)) {
+    let shift = sharedShift.get(c);
+    if (shift === undefined) sharedShift.set(c, (shift = computeOfferedWindowScale(c)));
+    return shift;
+  }
+  return computeOfferedWindowScale(c);
+}
+
+/** Whether `c` was made by shareConfig (so resolveConfig of it is a view with no fields of its own). */
+export function isSharedConfig(c: Partial<TcpConfig> | undefined): c is TcpConfig {
+  return c !== undefined && shared.has(c);
+}
+
+/** offeredWindowScale of configs made by shareConfig. */
+const sharedShift = new WeakMap<object, number>();
+
+function computeOfferedWindowScale(c: TcpConfig): number {
+  const scale = c.windowScale;
+  if (scale !== 'auto') return scale;
+  // Each field read once: `c` is often a connection's view of a shared config (a prototype lookup).
+  const size = c.receiveBufferSize;
+  const largest = c.bufferAutoTuning ? Math.max(size, c.receiveBufferMax) : size;
   let fine = 0;
-  while (fine < 14 && 2 ** (fine + 1) * 16 <= c.receiveBufferSize) fine++;
-  return Math.min(windowScaleFor(largest), Math.max(windowScaleFor(c.receiveBufferSize), fine));
+  while (fine < 14 && 2 ** (fine + 1) * 16 <= size) fine++;
+  return Math.min(windowScaleFor(largest), Math.max(windowScaleFor(size), fine));
 }

@@ -32,7 +32,17 @@ export class SendBuffer {
     const n = Math.min(data.length, this.free);
     if (n === 0) return 0;
     if (this.chunks === NO_CHUNKS) this.chunks = [];
-    this.chunks.push(n === data.length ? data : data.subarray(0, n));
+    const chunks = this.chunks;
+    const last = chunks.length - 1;
+    const prev = last >= this.head ? chunks[last] : EMPTY;
+    if (prev.length > 0 && prev.buffer === data.buffer && prev.byteOffset + prev.length === data.byteOffset) {
+      // The next bytes of the same memory (a writer offering one large buffer piece by piece, as much
+      // as fits each time): one longer view of it, so no segment straddles the two and needs a copy.
+      // The chunk keeps its start, so the cursor and head offsets stay valid.
+      chunks[last] = new Uint8Array(prev.buffer, prev.byteOffset, prev.length + n);
+    } else {
+      chunks.push(n === data.length ? data : data.subarray(0, n));
+    }
     this.length += n;
     return n;
   }

@@ -26,7 +26,7 @@ import { createCongestionController } from './cc-factory.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
-import { defaultSendMss, mssForMtu, resolveConfig, offeredWindowScale, rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
+import { defaultSendMss, isSharedConfig, mssForMtu, resolveConfig, offeredWindowScale, rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { CryptoRandom, type RandomSource } from './random.js';
 import { ReceiveBuffer } from './receive-buffer.js';
@@ -741,7 +741,8 @@ export class Tcb {
     this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
-    this.offeredShift = offeredWindowScale(this.config);
+    // A fresh view of a shared config offers what the shared one does (worked out once for it).
+    this.offeredShift = offeredWindowScale(isSharedConfig(opts.config) ? opts.config : this.config);
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);

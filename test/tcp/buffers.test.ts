@@ -45,6 +45,65 @@ describe('SendBuffer', () => {
     assert.throws(() => b.slice(-1, 1), RangeError);
   });
 
+  test('pieces pushed from consecutive bytes of one buffer become one view: a slice across them is not a copy', () => {
+    const big = bytes(100, 0);
+    const b = new SendBuffer(30);
+    assert.equal(b.push(big.subarray(0, 10)), 10);
+    assert.equal(b.push(big.subarray(10, 20)), 10);
+    assert.equal(b.push(big.subarray(20, 50)), 10); // only 10 fit
+    const v = b.slice(5, 20);
+    assert.equal(v.buffer, big.buffer); // a view of the caller's memory
+    assert.equal(v.byteOffset, 5);
+    assert.deepEqual(Array.from(v), Array.from(big.subarray(5, 25)));
+    b.consume(12);
+    assert.equal(b.push(big.subarray(30, 40)), 10);
+    const w = b.slice(0, 28);
+    assert.equal(w.buffer, big.buffer);
+    assert.deepEqual(Array.from(w), Array.from(big.subarray(12, 40)));
+    // Bytes not next to the last piece (a gap, or another buffer) stay a chunk of their own.
+    b.consume(28);
+    b.push(big.subarray(41, 45));
+    b.push(big.subarray(60, 62));
+    assert.deepEqual(Array.from(b.slice(0, 6)), [41, 42, 43, 44, 60, 61]);
+    assert.notEqual(b.slice(0, 6).buffer, big.buffer);
+  });
+
+  test('property: pieces of one shared buffer (adjacent or not) with consume and slice agree with a byte-array model', () => {
+    type Op = { k: 'push'; n: number; gap: number } | { k: 'consume'; n: number } | { k: 'slice'; a: number; b: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: -3, max: 3 })).map(([n, g]) => ({ k: 'push' as const, n, gap: Math.max(0, g) })) },
+      { weight: 3, arbitrary: fc.integer({ min: 0, max: 300 }).map((n) => ({ k: 'consume' as const, n })) },
+      { weight: 4, arbitrary: fc.tuple(fc.nat(), fc.nat()).map(([a, b]) => ({ k: 'slice' as const, a, b })) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 600 }), fc.array(op, { maxLength: 200 }), (cap, ops) => {
+        const big = bytes(200 * 200 + 4 * 200, 0);
+        const b = new SendBuffer(cap);
+        let model: number[] = [];
+        let at = 0;
+        for (const o of ops) {
+          if (o.k === 'push') {
+            at += o.gap;
+            const took = b.push(big.subarray(at, at + o.n));
+            assert.equal(took, Math.min(o.n, Math.max(0, cap - model.length)));
+            model.push(...big.subarray(at, at + took));
+            at += took;
+          } else if (o.k === 'consume') {
+            b.consume(o.n);
+            model = model.slice(Math.min(o.n, model.length));
+          } else {
+            const a = o.a % (model.length + 1);
+            const len = o.b % (model.length - a + 1);
+            assert.deepEqual(Array.from(b.slice(a, len)), model.slice(a, a + len));
+          }
+          assert.equal(b.length, model.length);
+        }
+        if (model.length) assert.deepEqual(Array.from(b.slice(0, model.length)), model);
+      }),
+      { seed: 4242, numRuns: 300 },
+    );
+  });
+
   test('consume more than held empties it', () => {
     const b = new SendBuffer(10);
     b.push(bytes(5, 0));
