@@ -1,0 +1,190 @@
+/**
+ * The trace hooks inside the stack and TCB (issue #9): timers set and fired with their real
+ * deadlines, cwnd changes, drops with a reason, read back from the scenarios' JSON; and nothing made
+ * when no collector is attached. Expected values come from the RFCs (RFC 6298's initial RTO and
+ * back-off, RFC 9293's 2*MSL, RFC 6937's cwnd = ssthresh at recovery end), not from the code.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Stack, type StackTraceSink } from '../../src/stack/stack.js';
+import type { Connection } from '../../src/stack/connection.js';
+import type { Tcb } from '../../src/tcp/tcb.js';
+import type { TcbTraceSink } from '../../src/tcp/trace.js';
+import { SeededRandom } from '../../src/tcp/random.js';
+import { renderText } from '../../src/trace/text.js';
+import { renderMermaid } from '../../src/trace/mermaid.js';
+import { ctx, runScenario, SEED, type JsonTrace } from './helpers.js';
+import { tcpPacket } from '../stack/helpers.js';
+
+type Ev = JsonTrace['events'][number];
+
+function timers(j: JsonTrace, host: string, timer: string): Ev[] {
+  return j.events.filter((e) => e.kind === 'timer' && e.host === host && e.timer === timer);
+}
+
+describe('trace hooks in the scenarios', () => {
+  test('lost-syn: the retransmission timer is set for 1 s, fires, is set again for 2 s later (RFC 6298 §2.1, §5.5)', () => {
+    const { json } = runScenario('lost-syn');
+    const m = ctx('lost-syn');
+    const rto = timers(json, 'client', 'retransmission').map((e) => [e.t, e.action, e.deadline]);
+    // The SYN at 0 arms 1 s; it fires at 1 s and the back-off doubles it (deadline 3 s); that fires
+    // and 4 s more are armed (deadline 7 s); the SYN-ACK cancels that.
+    assert.deepEqual(rto.slice(0, 6), [
+      [0, 'set', 1000],
+      [1000, 'fired', 1000],
+      [1000, 'set', 3000],
+      [3000, 'fired', 3000],
+      [3000, 'set', 7000],
+      [rto[5]?.[0], 'cancelled', 7000],
+    ], m);
+    // No inferred timers any more: every timer event names its connection.
+    for (const e of json.events) if (e.kind === 'timer') assert.ok(typeof e.conn === 'string' && e.inferred === undefined, m);
+  });
+
+  test('lossy-transfer: cwnd events for the loss and the recovery end (RFC 6937: cwnd = ssthresh at the end)', () => {
+    const { json } = runScenario('lossy-transfer');
+    const m = ctx('lossy-transfer');
+    const cw = json.events.filter((e) => e.kind === 'cwnd' && e.host === 'client') as Array<Ev & { cwnd: number; ssthresh: number | null; why: string }>;
+    const loss = cw.find((e) => e.why === 'loss');
+    const end = cw.find((e) => e.why === 'recovery-end');
+    assert.ok(loss && end, `loss and recovery-end: ${JSON.stringify(cw)} ${m}`);
+    assert.ok(loss.ssthresh !== null && loss.ssthresh < loss.cwnd, `a multiplicative decrease: ${m}`);
+    assert.ok(end.t >= loss.t, m);
+    assert.equal(end.cwnd, end.ssthresh, m);
+    assert.equal(end.ssthresh, loss.ssthresh, m);
+    // The loss happened where the trace shows lost segments.
+    const firstLost = json.events.find((e) => e.kind === 'segment' && e.dropped);
+    assert.ok(firstLost && loss.t >= firstLost.t, m);
+    // ACK growth is sampled, not told per ACK: fewer events than ACKs the client received.
+    const acks = json.events.filter((e) => e.kind === 'segment' && e.from === 'server').length;
+    assert.ok(cw.filter((e) => e.why === 'ack').length < acks / 2, m);
+  });
+
+  test('hijack: the blind RST, SYN and data are each dropped by the server TCB with a challenge ACK', () => {
+    const { json } = runScenario('hijack');
+    const m = ctx('hijack');
+    const labels = ['blind RST, in window', 'blind SYN', 'blind data, ACK guessed wrong'];
+    for (const label of labels) {
+      const i = json.events.findIndex((e) => e.kind === 'segment' && e.label === label);
+      assert.ok(i >= 0, `${label}: ${m}`);
+      const forged = json.events[i];
+      // The next event at the server is its drop of that segment, same sequence number.
+      const drop = json.events.slice(i + 1).find((e) => e.host === 'server' || (e.kind === 'segment' && e.from === 'server'));
+      assert.ok(drop && drop.kind === 'drop', `${label}: drop expected, got ${JSON.stringify(drop)} ${m}`);
+      assert.equal(drop.seq, forged.seq, m);
+      assert.equal(drop.len, forged.len, m);
+      assert.match(String(drop.reason), /challenge ACK/, m);
+      assert.match(String(drop.conn), /^198\.18\.0\.2:80>198\.18\.0\.1:\d+$/, m);
+    }
+  });
+
+  test('time-wait: the 2*MSL timer is set on entering TIME-WAIT and fires 2*MSL later (RFC 9293 §3.6)', () => {
+    const { json } = runScenario('time-wait');
+    const m = ctx('time-wait');
+    const tw = timers(json, 'client', 'time-wait');
+    const set = tw.find((e) => e.action === 'set')!;
+    const fired = tw.find((e) => e.action === 'fired')!;
+    assert.ok(set && fired, m);
+    const entered = json.events.find((e) => e.kind === 'state' && e.host === 'client' && e.to === 'TIME-WAIT')!;
+    assert.equal(set.t, entered.t, m);
+    // MSL is 30 s by default (Linux's 60 s TIME-WAIT).
+    assert.equal(set.deadline, set.t + 60_000, m);
+    assert.equal(fired.t, set.deadline, m);
+    assert.equal(fired.deadline, set.deadline, m);
+    const left = json.events.find((e) => e.kind === 'state' && e.host === 'client' && e.from === 'TIME-WAIT')!;
+    assert.equal(left.t, fired.t, m);
+  });
+
+  test('the text ladder marks RTO fired, TIME-WAIT ending and drops', () => {
+    const text = (name: string): string => renderText(runScenario(name).result.trace);
+    const lost = text('lost-syn');
+    assert.equal(lost.match(/\(RTO fired\)/g)?.length, 2, lost);
+    assert.match(text('close'), /\(TIME-WAIT ends \(2MSL\)\)/);
+    assert.match(text('hijack'), /\(drop: RST not at RCV\.NXT: challenge ACK\)/);
+    assert.match(renderMermaid(runScenario('lossy-transfer').result.trace), /Note over H0: t=[\d.]+ cwnd \d+ ssthresh \d+ \(recovery-end\)/);
+  });
+});
+
+/** Move packets between two stacks and fire timers in virtual time up to `until`. */
+function run(a: Stack, b: Stack, start: number, until: number): number {
+  let now = start;
+  for (let i = 0; i < 100_000; i++) {
+    let moved = false;
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      for (let p = from.pollTransmit(now); p; p = from.pollTransmit(now)) {
+        to.handlePacket(p, now);
+        moved = true;
+      }
+    }
+    if (moved) continue;
+    const t = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity);
+    if (t === Infinity || t > until) return now;
+    now = Math.max(now, t);
+    a.handleTimeout(now);
+    b.handleTimeout(now);
+  }
+  throw new Error(`no progress (seed ${SEED})`);
+}
+
+function pair(trace?: StackTraceSink): { client: Stack; server: Stack; c: Connection; s: Connection } {
+  const client = new Stack({ addresses: ['198.18.0.1'], random: new SeededRandom(SEED) });
+  const server = new Stack({ addresses: ['198.18.0.2'], random: new SeededRandom(SEED + 1), trace });
+  const l = server.listen(80);
+  const c = client.connect({ address: '198.18.0.2', port: 80 }, 0);
+  run(client, server, 0, 10);
+  const s = l.accept();
+  assert.ok(s, `accepted (seed ${SEED})`);
+  return { client, server, c, s };
+}
+
+/** The TCB's private TcbRare, which holds the tracer only while tracing. */
+const rareOf = (t: Tcb): unknown => (t as unknown as { rare: unknown }).rare;
+
+describe('trace hooks off', () => {
+  test('without a collector no stack or TCB holds a sink, and an idle established TCB keeps no TcbRare', () => {
+    const { client, server, c, s } = pair();
+    const m = `seed ${SEED}`;
+    assert.equal(client.trace, undefined, m);
+    assert.equal(server.trace, undefined, m);
+    for (const conn of [c, s]) {
+      assert.equal(conn.state, 'ESTABLISHED', m);
+      assert.equal(conn.tcb.tracer, undefined, m);
+      assert.equal(rareOf(conn.tcb), undefined, `an idle traced-off TCB has no TcbRare: ${m}`);
+    }
+  });
+
+  test('a sink attached and detached: the TcbRare is kept only while tracing', () => {
+    const { c } = pair();
+    const seen: string[] = [];
+    const sink: TcbTraceSink = { timer: (k, a) => seen.push(`${k} ${a}`), cwnd: () => {}, drop: () => {} };
+    c.tcb.setTrace(sink);
+    assert.ok(c.tcb.tracer !== undefined && rareOf(c.tcb) !== undefined);
+    c.tcb.setTrace(undefined);
+    assert.equal(c.tcb.tracer, undefined);
+    assert.equal(rareOf(c.tcb), undefined, `detaching releases the TcbRare (seed ${SEED})`);
+  });
+});
+
+describe('stack-level drops', () => {
+  test('a SYN to a closed port, a bad checksum and a full SYN queue are reported with their reasons', () => {
+    const drops: Array<{ why: string; seq: number; local: string | undefined }> = [];
+    const sink: StackTraceSink = {
+      connection: () => undefined,
+      drop: (local, _remote, seq, _len, why) => drops.push({ why, seq, local: local === undefined ? undefined : String(local.port) }),
+      timer: () => {},
+    };
+    const server = new Stack({ addresses: ['198.18.0.2'], random: new SeededRandom(SEED), trace: sink, limits: { maxConnections: 0 } });
+    // RFC 9293 §3.10.7.1: no connection: a RST answers.
+    server.handlePacket(tcpPacket({ src: '198.18.0.1', dst: '198.18.0.2', sport: 1234, dport: 81, seq: 5, flags: 0x02 }), 0);
+    const bad = tcpPacket({ src: '198.18.0.1', dst: '198.18.0.2', sport: 1234, dport: 81, seq: 6, flags: 0x02 });
+    bad[bad.length - 1] ^= 0xff; // a TCP header byte (the urgent pointer), so only the TCP checksum breaks
+    server.handlePacket(bad, 0);
+    server.listen(80);
+    server.handlePacket(tcpPacket({ src: '198.18.0.1', dst: '198.18.0.2', sport: 1234, dport: 80, seq: 7, flags: 0x02 }), 0);
+    assert.deepEqual(drops, [
+      { why: 'no connection: answered with RST', seq: 5, local: '81' },
+      { why: 'bad checksum', seq: 6, local: '81' },
+      { why: 'connection limit', seq: 7, local: '80' },
+    ], `seed ${SEED}`);
+  });
+});
