@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Stack, type StackTraceSink } from '../../src/stack/stack.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Tcb } from '../../src/tcp/tcb.js';
-import type { TcbTraceSink } from '../../src/tcp/trace.js';
+import { TcbTracer, type TcbTraceSink } from '../../src/tcp/trace.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { renderText } from '../../src/trace/text.js';
 import { renderMermaid } from '../../src/trace/mermaid.js';
@@ -166,7 +166,7 @@ describe('trace hooks off', () => {
 });
 
 describe('stack-level drops', () => {
-  test('a SYN to a closed port, a bad checksum and a full SYN queue are reported with their reasons', () => {
+  test('a SYN to a closed port, a bad checksum and the connection limit are reported with their reasons', () => {
     const drops: Array<{ why: string; seq: number; local: string | undefined }> = [];
     const sink: StackTraceSink = {
       connection: () => undefined,
@@ -186,5 +186,55 @@ describe('stack-level drops', () => {
       { why: 'bad checksum', seq: 6, local: '81' },
       { why: 'connection limit', seq: 7, local: '80' },
     ], `seed ${SEED}`);
+  });
+});
+
+describe('TcbTracer', () => {
+  function recorder(): { sink: TcbTraceSink; log: string[] } {
+    const log: string[] = [];
+    return {
+      log,
+      sink: {
+        timer: (k, a, d, now) => log.push(`${now} ${k} ${a} ${d}`),
+        cwnd: (c, s, why, now) => log.push(`${now} cwnd ${c} ${s} ${why}`),
+        drop: (seq, len, why, now) => log.push(`${now} drop ${seq} ${len} ${why}`),
+      },
+    };
+  }
+
+  test('a deadline kept under another kind is a new timer; one passed during a timeout fired, else cancelled', () => {
+    const { sink, log } = recorder();
+    const t = new TcbTracer(sink);
+    t.timer(4, 'fin-wait-2', 100, false, 0);
+    t.timer(4, 'fin-wait-2', 100, false, 1); // unchanged: nothing
+    t.timer(4, 'time-wait', 100, false, 2); // FIN-WAIT-2 ended by the FIN at the same deadline
+    t.timer(4, 'time-wait', undefined, true, 100);
+    t.timer(0, 'retransmission', 50, false, 10);
+    t.timer(0, 'retransmission', undefined, false, 50); // cleared by an ACK at the deadline: not a timeout
+    t.timer(0, 'retransmission', 80, false, 60);
+    t.timer(0, 'retransmission', 200, true, 70); // restarted in a timeout before its deadline: cancelled
+    assert.deepEqual(log, [
+      '0 fin-wait-2 set 100',
+      '2 fin-wait-2 cancelled 100',
+      '2 time-wait set 100',
+      '100 time-wait fired 100',
+      '10 retransmission set 50',
+      '50 retransmission cancelled 50',
+      '60 retransmission set 80',
+      '70 retransmission cancelled 80',
+      '70 retransmission set 200',
+    ]);
+  });
+
+  test('cwnd growth on ACKs is told when it moved by a quarter or ssthresh changed; congestion events always', () => {
+    const { sink, log } = recorder();
+    const t = new TcbTracer(sink);
+    t.cwndSample(10_000, Infinity, 0);
+    t.cwndSample(12_000, Infinity, 1); // +20%: quiet
+    t.cwndSample(12_500, Infinity, 2); // +25%: told
+    t.cwnd(8_000, 8_000, 'loss', 3);
+    t.cwndSample(8_000, 8_000, 4); // no change
+    t.cwndSample(8_000, 7_000, 5); // ssthresh changed
+    assert.deepEqual(log, ['0 cwnd 10000 Infinity ack', '2 cwnd 12500 Infinity ack', '3 cwnd 8000 8000 loss', '5 cwnd 8000 7000 ack']);
   });
 });
