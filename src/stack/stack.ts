@@ -461,7 +461,7 @@ export class Stack implements ConnectionOwner {
         if (this.trace !== undefined) this.traceDrop(ipp, h, 'accept queue full', now);
         return;
       }
-      conn.tcb.handleSegment(this.reassemblyBound(conn, seg), now);
+      conn.tcb.handleSegment(this.reassemblyBound(conn, seg, now), now);
       this.touched(conn, now);
       return;
     }
@@ -545,13 +545,14 @@ export class Stack implements ConnectionOwner {
    * bound is dropped (TCPOFODrop, as Linux's tcp_data_queue_ofo when memory is short); the rest of the
    * segment (its ACK, window, RST, SYN) is processed. In-order data is never dropped here.
    */
-  private reassemblyBound(conn: Connection, seg: Segment): Segment {
+  private reassemblyBound(conn: Connection, seg: Segment, now: number): Segment {
     const n = seg.payload.length;
     if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes) return seg;
     const st = conn.tcb.state;
     // Only where text is queued (§3.10.7.4 seventh step), and only ahead of RCV.NXT.
     if ((st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2') || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
     this.counters.tcp.TCPOFODrop++;
+    if (this.trace !== undefined) this.trace.drop(conn.local, conn.remote, seg.seq, n, 'reassembly memory full (data only)', now);
     return { ...seg, payload: EMPTY_PAYLOAD, flags: seg.flags & ~TcpFlag.FIN };
   }
 

@@ -1108,6 +1108,7 @@ export class Tcb {
     if (f & TcpFlag.ACK) {
       // first: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable: RST (unless a RST), drop.
       if (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax)) {
+        if (this.tracer !== undefined) this.traceDrop(seg, 'unacceptable ACK in SYN-SENT', now);
         if (!(f & TcpFlag.RST)) this.queueRst(seg.ack);
         return;
       }

@@ -14,7 +14,7 @@ import { SeededRandom } from '../../src/tcp/random.js';
 import { renderText } from '../../src/trace/text.js';
 import { renderMermaid } from '../../src/trace/mermaid.js';
 import { ctx, runScenario, SEED, type JsonTrace } from './helpers.js';
-import { tcpPacket } from '../stack/helpers.js';
+import { tcpOut, tcpPacket } from '../stack/helpers.js';
 
 type Ev = JsonTrace['events'][number];
 
@@ -186,6 +186,36 @@ describe('stack-level drops', () => {
       { why: 'bad checksum', seq: 6, local: '81' },
       { why: 'connection limit', seq: 7, local: '80' },
     ], `seed ${SEED}`);
+  });
+});
+
+describe('per-connection sinks from a stack', () => {
+  test('SYN-SENT: a SYN-ACK whose ACK does not cover our SYN is dropped and answered with RST (§3.10.7.3)', () => {
+    const log: string[] = [];
+    const sink: StackTraceSink = {
+      connection: (conn) => ({
+        timer: (k, a, d) => log.push(`${conn.local.port} ${k} ${a} ${d}`),
+        cwnd: () => {},
+        drop: (seq, len, why) => log.push(`${conn.local.port} drop ${seq} ${len} ${why}`),
+      }),
+      drop: () => {},
+      timer: () => {},
+    };
+    const client = new Stack({ addresses: ['198.18.0.1'], random: new SeededRandom(SEED), trace: sink });
+    const c = client.connect({ address: '198.18.0.2', port: 80 }, 0);
+    const syn = client.pollTransmit(0);
+    assert.ok(syn, `a SYN (seed ${SEED})`);
+    const iss = c.tcb.iss;
+    // SEG.ACK = ISS: "SEG.ACK =< ISS" is unacceptable.
+    client.handlePacket(tcpPacket({ src: '198.18.0.2', dst: '198.18.0.1', sport: 80, dport: c.local.port, seq: 900, ack: iss, flags: 0x12 }), 5);
+    const p = c.local.port;
+    // The initial RTO of 1 s (RFC 6298 §2.1) was set when the SYN went.
+    assert.deepEqual(log, [`${p} retransmission set 1000`, `${p} drop 900 0 unacceptable ACK in SYN-SENT`], `seed ${SEED}`);
+    assert.equal(c.state, 'SYN-SENT');
+    // <SEQ=SEG.ACK><CTL=RST>
+    const rst = tcpOut(client.pollTransmit(5)!);
+    assert.equal(rst.tcp.flags, 0x04, `seed ${SEED}`);
+    assert.equal(rst.tcp.seq, iss, `seed ${SEED}`);
   });
 });
 
