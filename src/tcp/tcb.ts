@@ -366,18 +366,33 @@ export class Tcb {
       this.releaseRare();
     }
   }
-  /** Tell the tracer of timers changed since it last looked (and sampled cwnd growth). */
-  private traceTimers(firing: boolean, now: number): void {
+  /**
+   * Tell the tracer of timers changed since it last looked (and sampled cwnd growth). `fired`: a bit
+   * per timer (TRACED_TIMERS' order) that handleTimeout acted on.
+   */
+  private traceTimers(fired: number, now: number): void {
     const t = this.tracer!;
-    t.timer(0, 'retransmission', this.retransmitAt, firing, now);
-    t.timer(1, 'persist', this.persistAt, firing, now);
-    t.timer(2, 'keepalive', this.keepAliveAt, firing, now);
-    t.timer(3, 'delayed-ack', this.delayedAckAt, firing, now);
-    t.timer(4, this.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2', this.closeAt, firing, now);
-    t.timer(5, 'user-timeout', this.userTimeoutAt, firing, now);
-    t.timer(6, this.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe', this.lossTimerAt, firing, now);
-    t.timer(7, 'connect', this.connectTimeoutAt, firing, now);
+    t.timer(0, 'retransmission', this.retransmitAt, (fired & 1) !== 0, now);
+    t.timer(1, 'persist', this.persistAt, (fired & 2) !== 0, now);
+    t.timer(2, 'keepalive', this.keepAliveAt, (fired & 4) !== 0, now);
+    t.timer(3, 'delayed-ack', this.delayedAckAt, (fired & 8) !== 0, now);
+    t.timer(4, this.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2', this.closeAt, (fired & 16) !== 0, now);
+    t.timer(5, 'user-timeout', this.userTimeoutAt, (fired & 32) !== 0, now);
+    t.timer(6, this.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe', this.lossTimerAt, (fired & 64) !== 0, now);
+    t.timer(7, 'connect', this.connectTimeoutAt, (fired & 128) !== 0, now);
     if (this.cc !== undefined && !this.inRecovery) t.cwndSample(this.cc.cwnd, this.cc.ssthresh, now);
+  }
+  /** The timers handleTimeout will act on at `now`, as bits of traceTimers' `fired` (mirrors its order). */
+  private dueTimers(now: number): number {
+    const due = (at: number | undefined): boolean => at !== undefined && now >= at;
+    if (due(this.closeAt)) return 16;
+    if (due(this.userTimeoutAt)) return 32;
+    if (due(this.connectTimeoutAt)) return 128;
+    let bits = due(this.retransmitAt) ? 1 : due(this.lossTimerAt) ? 64 : 0;
+    if (due(this.persistAt)) bits |= 2;
+    if (due(this.keepAliveAt)) bits |= 4;
+    if (due(this.delayedAckAt)) bits |= 8;
+    return bits;
   }
   /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
   private traceDrop(seg: Segment, why: string, now: number): void {
@@ -1003,7 +1018,7 @@ export class Tcb {
         this.synchronizedInput(seg, now);
     }
     this.armTimers(now);
-    if (this.tracer !== undefined) this.traceTimers(false, now);
+    if (this.tracer !== undefined) this.traceTimers(0, now);
   }
 
   /** §3.10.7.1: everything is answered with a RST, except a RST. */
@@ -2046,8 +2061,9 @@ export class Tcb {
   }
 
   handleTimeout(now: number): void {
+    const due = this.tracer !== undefined ? this.dueTimers(now) : 0;
     this.timeout(now);
-    if (this.tracer !== undefined) this.traceTimers(true, now);
+    if (this.tracer !== undefined) this.traceTimers(due, now);
   }
 
   private timeout(now: number): void {
@@ -2233,7 +2249,7 @@ export class Tcb {
   pollTransmit(now: number): Segment | undefined {
     this.onlyRetransmitted = false;
     const seg = this.nextSegment(now);
-    if (this.tracer !== undefined) this.traceTimers(false, now);
+    if (this.tracer !== undefined) this.traceTimers(0, now);
     if (seg) {
       // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
       if (!this.onlyRetransmitted) this.stats.OutSegs++;

@@ -5,9 +5,9 @@
  * and every site is one `if (this.tracer !== undefined)`.
  *
  * Timers are deadlines in fields that many code paths write, so rather than a hook at every write the
- * tracer compares the deadlines after each entry point (segment, timeout, output, user call) with
- * those it saw last: a change is a timer set or cancelled, and a deadline that passed and changed
- * during a timeout is a timer fired.
+ * tracer compares the deadlines after each entry point (segment, timeout, output) with those it saw
+ * last: a change is a timer set or cancelled, and a passed deadline of a timer the timeout acted on
+ * is a timer fired.
  */
 
 export type TcbTimerKind =
@@ -48,8 +48,9 @@ export class TcbTracer {
   constructor(readonly sink: TcbTraceSink) {}
 
   /**
-   * Compare one deadline with the last seen. `firing`: this runs after a timeout, so a deadline that
-   * had passed and changed was that timer firing (then perhaps set again).
+   * Compare one deadline with the last seen. `firing`: the timeout just handled acted on this timer,
+   * so a deadline that had passed and changed was it firing (then perhaps set again); any other change
+   * is a cancellation.
    */
   timer(index: number, kind: TcbTimerKind, deadline: number | undefined, firing: boolean, now: number): void {
     const before = this.seen[index];

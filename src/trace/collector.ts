@@ -109,7 +109,8 @@ export class TraceCollector {
   }
 
   private tcbSink(h: Host, c: Connection): TcbTraceSink | undefined {
-    if (!this.watched(c)) return undefined;
+    // Connections made while muted (a flood) stay untraced, as their states are not recorded.
+    if (!this.watched(c) || this.muted) return undefined;
     const host = h.name;
     const conn = this.connText(c);
     return {

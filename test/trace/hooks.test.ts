@@ -95,6 +95,18 @@ describe('trace hooks in the scenarios', () => {
     assert.equal(left.t, fired.t, m);
   });
 
+  test('syn-flood: the connection-establishment timer fires; the RTO due at the same instant is cancelled, not fired', () => {
+    const { json } = runScenario('syn-flood');
+    const m = ctx('syn-flood');
+    const connect = timers(json, 'client', 'connect');
+    const fired = connect.find((e) => e.action === 'fired');
+    assert.ok(fired, m);
+    const rtoThen = timers(json, 'client', 'retransmission').filter((e) => e.t === fired.t && e.action !== 'set');
+    assert.deepEqual(rtoThen.map((e) => e.action), ['cancelled'], m);
+    // Every part of the combined scenario is on one clock: a deadline set is never in the past.
+    for (const e of json.events) if (e.kind === 'timer' && e.action === 'set') assert.ok((e.deadline as number) >= e.t, `${JSON.stringify(e)} ${m}`);
+  });
+
   test('the text ladder marks RTO fired, TIME-WAIT ending and drops', () => {
     const text = (name: string): string => renderText(runScenario(name).result.trace);
     const lost = text('lost-syn');
