@@ -17,10 +17,11 @@ export const demoUsage = `usage: synack demo [SCENARIO] [--format text|mermaid|s
 Run SCENARIO (default: handshake) in the simulator, seeded, in virtual time, and draw what
 happened as a ladder diagram: a column per host, an arrow per segment (flags, sequence and
 acknowledgment numbers relative to each side's ISN, length, window, options on SYNs), each side's
-state where it changes, retransmissions, drops and inferred timers marked. Every diagram is a
-real run, not a drawing.
+state where it changes, retransmissions, drops (on links and inside hosts), fired timers and
+congestion events marked. Every diagram is a real run, not a drawing.
   --format     text (default; colour on a terminal), mermaid (sequenceDiagram), svg, json
-               ({"hosts": [...], "events": [...]}: segment, state, timer and note events)
+               ({"hosts": [...], "events": [...]}: segment, state, timer, cwnd, drop
+               and note events)
   --pcap FILE  also write every packet put on a link (dropped ones included) as a pcap
   --seed N     the simulator's seed (default 1): ISNs, ports, and any random impairment
   --absolute   raw sequence and acknowledgment numbers instead of relative ones

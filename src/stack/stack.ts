@@ -29,6 +29,7 @@ import {
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
 import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
+import type { TcbTraceSink } from '../tcp/trace.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
 import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
@@ -107,7 +108,23 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
   reassemblyBytes: 64 * 1024 * 1024,
 });
 
+/**
+ * Trace hooks for a stack (issue #9): packets it discards before any TCB, with the reason, the
+ * compact TIME-WAIT entries' timer, and a per-connection TCB sink. Off by default; each site is one
+ * `if (this.trace !== undefined)`.
+ */
+export interface StackTraceSink {
+  /** The sink for a new connection's TCB, or undefined to leave it untraced. */
+  connection(conn: Connection): TcbTraceSink | undefined;
+  /** A packet dropped (or answered with a RST) by the stack itself; endpoints undefined when the header did not decode. */
+  drop(local: Endpoint | undefined, remote: Endpoint | undefined, seq: number, len: number, why: string, now: number): void;
+  /** A compact TIME-WAIT entry's 2*MSL timer (the TCB reports setting it; the entry restarts and ends it). */
+  timer(local: Endpoint, remote: Endpoint, kind: 'time-wait', action: 'set' | 'fired', deadline: number, now: number): void;
+}
+
 export interface StackOptions {
+  /** Trace hooks (see StackTraceSink); also settable later as `stack.trace`. Default none. */
+  trace?: StackTraceSink;
   /** The host's addresses (text or values); packets to any other address are dropped. */
   addresses: Array<string | IpAddress>;
   /** Seeded in the simulator, cryptographic in real use (the default). */
@@ -239,6 +256,8 @@ export class Stack implements ConnectionOwner {
   private readonly events: (StackEvent | undefined)[] = [];
   private eventHead = 0;
   private eventCount = 0;
+  /** Trace hooks (StackOptions.trace): set before connections are made to trace them. */
+  trace: StackTraceSink | undefined;
 
   constructor(opts: StackOptions) {
     this.addresses = opts.addresses.map(toAddress);
@@ -246,6 +265,7 @@ export class Stack implements ConnectionOwner {
     this.random = opts.random ?? new CryptoRandom();
     this.cfg = resolveConfig(opts.tcp);
     this.limits = { ...DEFAULT_STACK_LIMITS, ...opts.limits };
+    this.trace = opts.trace;
     this.isn = new IsnGenerator(this.random);
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
@@ -421,6 +441,7 @@ export class Stack implements ConnectionOwner {
     if (!h.ok) {
       c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
+      if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, 'bad TCP header', now);
       return;
     }
     if (!this.trustChecksums) {
@@ -429,6 +450,7 @@ export class Stack implements ConnectionOwner {
         c.tcp.InSegs++;
         c.tcp.InErrs++;
         c.tcp.InCsumErrors++;
+        if (this.trace !== undefined) this.traceDrop(ipp, h, 'bad checksum', now);
         return;
       }
     }
@@ -453,9 +475,10 @@ export class Stack implements ConnectionOwner {
         c.tcp.InSegs++; // no TCB sees it, so it is counted here (RFC 4022 tcpInSegs)
         c.tcp.ListenOverflows++;
         c.tcp.ListenDrops++;
+        if (this.trace !== undefined) this.traceDrop(ipp, h, 'accept queue full', now);
         return;
       }
-      conn.tcb.handleSegment(this.reassemblyBound(conn, seg), now);
+      conn.tcb.handleSegment(this.reassemblyBound(conn, seg, now), now);
       this.touched(conn, now);
       return;
     }
@@ -479,6 +502,7 @@ export class Stack implements ConnectionOwner {
       // segment with neither SYN nor RST nor ACK is dropped.
       if (!(h.flags & (TcpFlag.RST | TcpFlag.ACK))) {
         c.tcp.InSegs++;
+        if (this.trace !== undefined) this.traceDrop(ipp, h, 'LISTEN: neither SYN, RST nor ACK', now);
         return;
       }
     }
@@ -486,7 +510,9 @@ export class Stack implements ConnectionOwner {
     c.tcp.InSegs++;
     c.tcp.NoConnection++;
     // FreeBSD's blackhole: a closed port (no listener either) stays silent to SYNs (1) or to everything (2).
-    if (!listener && (this.blackhole === 2 || (this.blackhole === 1 && h.flags & TcpFlag.SYN))) return;
+    const silent = !listener && (this.blackhole === 2 || (this.blackhole === 1 && (h.flags & TcpFlag.SYN) !== 0));
+    if (this.trace !== undefined) this.traceDrop(ipp, h, silent ? 'no connection (blackhole)' : h.flags & TcpFlag.RST ? 'no connection' : 'no connection: answered with RST', now);
+    if (silent) return;
     const rst = resetFor(seg);
     if (rst) this.queueSegment(local, remote, rst);
   }
@@ -524,7 +550,10 @@ export class Stack implements ConnectionOwner {
     else if (answer === TimeWaitAnswer.ResetAndClose) {
       this.queueSegment(tw.local, tw.remote, tw.resetSegment());
       this.endTimeWait(tw, now);
-    } else if (tw.expiresAt !== this.timeWaitTimers.deadlineOf(tw)) this.timeWaitTimers.schedule(tw.expiresAt, tw);
+    } else if (tw.expiresAt !== this.timeWaitTimers.deadlineOf(tw)) {
+      this.timeWaitTimers.schedule(tw.expiresAt, tw);
+      if (this.trace !== undefined) this.trace.timer(tw.local, tw.remote, 'time-wait', 'set', tw.expiresAt, now);
+    }
     return true;
   }
 
@@ -533,13 +562,14 @@ export class Stack implements ConnectionOwner {
    * bound is dropped (TCPOFODrop, as Linux's tcp_data_queue_ofo when memory is short); the rest of the
    * segment (its ACK, window, RST, SYN) is processed. In-order data is never dropped here.
    */
-  private reassemblyBound(conn: Connection, seg: Segment): Segment {
+  private reassemblyBound(conn: Connection, seg: Segment, now: number): Segment {
     const n = seg.payload.length;
     if (n === 0 || this.reassemblyTotal + n <= this.limits.reassemblyBytes) return seg;
     const st = conn.tcb.state;
     // Only where text is queued (§3.10.7.4 seventh step), and only ahead of RCV.NXT.
     if ((st !== 'ESTABLISHED' && st !== 'FIN-WAIT-1' && st !== 'FIN-WAIT-2') || !seqGt(seg.seq, conn.tcb.rcvNxt)) return seg;
     this.counters.tcp.TCPOFODrop++;
+    if (this.trace !== undefined) this.trace.drop(conn.local, conn.remote, seg.seq, n, 'reassembly memory full (data only)', now);
     return { ...seg, payload: EMPTY_PAYLOAD, flags: seg.flags & ~TcpFlag.FIN };
   }
 
@@ -554,6 +584,7 @@ export class Stack implements ConnectionOwner {
       c.tcp.InSegs++;
       c.tcp.ListenDrops++;
       if (this.conns.size >= this.limits.maxConnections) c.tcp.TCPConnectionLimitDrops++;
+      if (this.trace !== undefined) this.trace.drop(local, remote, syn.seq, syn.payload.length, this.conns.size >= this.limits.maxConnections ? 'connection limit' : 'SYN queue full', now);
       return;
     }
     const tcb = Tcb.accept(this.tcbOptions(local, remote, now), syn, now);
@@ -772,7 +803,10 @@ export class Stack implements ConnectionOwner {
   handleTimeout(now: number): void {
     for (let tw = this.timeWaitTimers.popDue(now); tw; tw = this.timeWaitTimers.popDue(now)) {
       if (tw.expiresAt > now) this.timeWaitTimers.schedule(tw.expiresAt, tw); // 2*MSL restarted by a FIN
-      else this.endTimeWait(tw, now);
+      else {
+        if (this.trace !== undefined) this.trace.timer(tw.local, tw.remote, 'time-wait', 'fired', tw.expiresAt, now);
+        this.endTimeWait(tw, now);
+      }
     }
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
       conn.scheduledAt = undefined;
@@ -943,7 +977,15 @@ export class Stack implements ConnectionOwner {
   private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
     const conn = new Connection(tcb, local, remote, this, now);
     this.conns.set(conn);
+    if (this.trace !== undefined) tcb.setTrace(this.trace.connection(conn));
     return conn;
+  }
+
+  /** Tell the trace sink of a segment the stack discarded (only while tracing). */
+  private traceDrop(ipp: IpPacket, h: { srcPort: number; dstPort: number; seq: number; headerLength: number }, why: string, now: number): void {
+    const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
+    const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
+    this.trace!.drop(local, remote, h.seq, ipp.payloadLength - h.headerLength, why, now);
   }
 
   private tcbOptions(local: Endpoint, remote: Endpoint, now: number, tcp?: Partial<TcpConfig>) {

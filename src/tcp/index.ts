@@ -15,3 +15,4 @@ export * from './congestion.js';
 export * from './newreno.js';
 export * from './cubic.js';
 export * from './cc-factory.js';
+export * from './trace.js';

@@ -5,6 +5,7 @@
  * million idle connections do not each carry some forty fields they never touch.
  */
 import type { Segment } from './segment.js';
+import type { TcbTracer } from './trace.js';
 
 export class TcbRare {
   /** The last soft ICMP error accepted for this connection (RFC 5461), told with a later timeout. */
@@ -100,6 +101,8 @@ export class TcbRare {
   rcvUp = 0;
   dsackRight = 0;
   retransmitHigh = 0;
+  /** Trace hooks (trace.ts), only while tracing: a traced TCB keeps its TcbRare. */
+  tracer: TcbTracer | undefined;
 
   /**
    * Everything at its default, except values that mean nothing while another is at its default: the
@@ -154,6 +157,7 @@ export class TcbRare {
       this.pacingAt === RARE_DEFAULTS.pacingAt &&
       this.sackRecent === RARE_DEFAULTS.sackRecent &&
       this.control === RARE_DEFAULTS.control &&
+      this.tracer === undefined &&
       this.sndUp === RARE_DEFAULTS.sndUp &&
       this.rcvUp === RARE_DEFAULTS.rcvUp
     );

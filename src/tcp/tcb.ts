@@ -36,6 +36,7 @@ import { SendBuffer } from './send-buffer.js';
 import { isSynchronized, type TcpState } from './state.js';
 import { TcpStats } from './stats.js';
 import { RARE_DEFAULTS, TcbRare } from './tcb-rare.js';
+import { TcbTracer, type TcbTraceSink } from './trace.js';
 
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
@@ -73,6 +74,8 @@ export interface TcbOptions {
    * Default NewReno (RFC 5681).
    */
   congestion?: (mss: number) => CongestionController;
+  /** Trace hooks (trace.ts): timers, cwnd and discarded segments as they happen. Default none. */
+  trace?: TcbTraceSink;
 }
 
 /** What a SYN cookie and its timestamp carried back (see `Tcb.fromCookie`). */
@@ -350,6 +353,50 @@ export class Tcb {
   private rare: TcbRare | undefined;
   private rareState(): TcbRare {
     return (this.rare ??= new TcbRare());
+  }
+  /** Trace hooks (trace.ts), held in the TcbRare: undefined unless a sink was given. */
+  get tracer(): TcbTracer | undefined {
+    return this.rare?.tracer;
+  }
+  /** Attach or detach a trace sink (a stack attaches one per connection when tracing). */
+  setTrace(sink: TcbTraceSink | undefined): void {
+    if (sink !== undefined) this.rareState().tracer = new TcbTracer(sink);
+    else if (this.rare !== undefined) {
+      this.rare.tracer = undefined;
+      this.releaseRare();
+    }
+  }
+  /**
+   * Tell the tracer of timers changed since it last looked (and sampled cwnd growth). `fired`: a bit
+   * per timer (TRACED_TIMERS' order) that handleTimeout acted on.
+   */
+  private traceTimers(fired: number, now: number): void {
+    const t = this.tracer!;
+    t.timer(0, 'retransmission', this.retransmitAt, (fired & 1) !== 0, now);
+    t.timer(1, 'persist', this.persistAt, (fired & 2) !== 0, now);
+    t.timer(2, 'keepalive', this.keepAliveAt, (fired & 4) !== 0, now);
+    t.timer(3, 'delayed-ack', this.delayedAckAt, (fired & 8) !== 0, now);
+    t.timer(4, this.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2', this.closeAt, (fired & 16) !== 0, now);
+    t.timer(5, 'user-timeout', this.userTimeoutAt, (fired & 32) !== 0, now);
+    t.timer(6, this.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe', this.lossTimerAt, (fired & 64) !== 0, now);
+    t.timer(7, 'connect', this.connectTimeoutAt, (fired & 128) !== 0, now);
+    if (this.cc !== undefined && !this.inRecovery) t.cwndSample(this.cc.cwnd, this.cc.ssthresh, now);
+  }
+  /** The timers handleTimeout will act on at `now`, as bits of traceTimers' `fired` (mirrors its order). */
+  private dueTimers(now: number): number {
+    const due = (at: number | undefined): boolean => at !== undefined && now >= at;
+    if (due(this.closeAt)) return 16;
+    if (due(this.userTimeoutAt)) return 32;
+    if (due(this.connectTimeoutAt)) return 128;
+    let bits = due(this.retransmitAt) ? 1 : due(this.lossTimerAt) ? 64 : 0;
+    if (due(this.persistAt)) bits |= 2;
+    if (due(this.keepAliveAt)) bits |= 4;
+    if (due(this.delayedAckAt)) bits |= 8;
+    return bits;
+  }
+  /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
+  private traceDrop(seg: Segment, why: string, now: number): void {
+    this.tracer!.sink.drop(seg.seq, seg.payload.length, why, now);
   }
   /** Drop the TcbRare when nothing in it differs from the defaults (established, or all acknowledged). */
   private releaseRare(): void {
@@ -748,6 +795,7 @@ export class Tcb {
     this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
+    if (opts.trace !== undefined) this.setTrace(opts.trace);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -984,6 +1032,7 @@ export class Tcb {
         this.synchronizedInput(seg, now);
     }
     this.armTimers(now);
+    if (this.tracer !== undefined) this.traceTimers(0, now);
   }
 
   /** §3.10.7.1: everything is answered with a RST, except a RST. */
@@ -1088,6 +1137,7 @@ export class Tcb {
     if (f & TcpFlag.ACK) {
       // first: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable: RST (unless a RST), drop.
       if (seqLe(seg.ack, this.iss) || seqGt(seg.ack, this.sndMax)) {
+        if (this.tracer !== undefined) this.traceDrop(seg, 'unacceptable ACK in SYN-SENT', now);
         if (!(f & TcpFlag.RST)) this.queueRst(seg.ack);
         return;
       }
@@ -1171,10 +1221,12 @@ export class Tcb {
       if (!ts) {
         if (this.config.requireTimestamps) {
           this.stats.TCPMissingTimestampDrops++;
+          if (this.tracer !== undefined) this.traceDrop(seg, 'missing timestamp', now);
           return;
         }
       } else if (now - this.tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, this.tsRecent)) {
         this.stats.PAWSEstab++;
+        if (this.tracer !== undefined) this.traceDrop(seg, 'PAWS: old timestamp', now);
         this.ackNow = true;
         return;
       }
@@ -1201,6 +1253,7 @@ export class Tcb {
     if (!this.acceptable(seg.seq, len, wnd)) {
       // Zero window: still take the ACK, URG and RST of a segment at RCV.NXT (§3.10.7.4).
       if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
+        if (this.tracer !== undefined) this.traceDrop(seg, rst ? 'RST out of window' : 'out of window', now);
         if (!rst) {
           this.stats.TCPOutOfWindowAcks++;
           if (seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), this.rcvNxt)) {
@@ -1274,6 +1327,7 @@ export class Tcb {
         this.attemptFailed(now, 'SYN in window during SYN-RECEIVED');
         return;
       }
+      if (this.tracer !== undefined) this.traceDrop(seg, rfc5961SynChecks(this.config) ? 'SYN in window: challenge ACK' : 'SYN in window', now);
       if (rfc5961SynChecks(this.config)) this.challengeAck(now);
       else if (wnd > 0) {
         // RFC 793 behaviour (FreeBSD insecure_syn=1): a SYN in the window is an error: reset. A SYN that
@@ -1348,6 +1402,7 @@ export class Tcb {
     // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge
     // ACK. With those checks off (FreeBSD insecure_rst=1) any RST in the window resets (RFC 793).
     if (rfc5961RstChecks(this.config) && seg.seq !== this.rcvNxt) {
+      if (this.tracer !== undefined) this.traceDrop(seg, 'RST not at RCV.NXT: challenge ACK', now);
       this.challengeAck(now);
       return;
     }
@@ -1418,6 +1473,7 @@ export class Tcb {
     const ack = seg.ack;
     if (this.state === 'SYN-RECEIVED') {
       if (!(seqLt(this.sndUna, ack) && seqLe(ack, this.sndMax))) {
+        if (this.tracer !== undefined) this.traceDrop(seg, 'unacceptable ACK in SYN-RECEIVED', now);
         this.queueRst(ack); // <SEQ=SEG.ACK><CTL=RST>
         return false;
       }
@@ -1436,11 +1492,13 @@ export class Tcb {
     }
     // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT].
     if (this.config.rfc5961 && !(seqGe(ack, seqAdd(this.sndUna, -this.maxSndWnd)) && seqLe(ack, this.sndMax))) {
+      if (this.tracer !== undefined) this.traceDrop(seg, 'ACK outside the window: challenge ACK', now);
       this.challengeAck(now);
       return false;
     }
     if (seqGt(ack, this.sndMax)) {
       // Acknowledges something not yet sent: ACK, drop.
+      if (this.tracer !== undefined) this.traceDrop(seg, 'ACK of unsent data', now);
       this.ackNow = true;
       return false;
     }
@@ -1706,6 +1764,7 @@ export class Tcb {
   private enterRecovery(now: number): void {
     const flight = seqDiff(this.sndMax, this.sndUna);
     this.congestion.onCongestionEvent(flight, now);
+    if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'loss', now);
     this.prr.start(flight);
     this.inRecovery = true;
     this.recover = this.sndMax;
@@ -1724,6 +1783,7 @@ export class Tcb {
     this.inRecovery = false;
     this.congestion.cwnd = this.congestion.ssthresh;
     this.congestion.onRecoveryEnd(now);
+    if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'recovery-end', now);
     this.rack.onRecoveryEnd();
     this.renoSacked = 0;
     this.fastRetransmitPending = false;
@@ -1779,6 +1839,7 @@ export class Tcb {
     this.undoTsval = undefined;
     this.undoArmed = false;
     this.congestion.undo(now);
+    if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'undo', now);
     this.rack.clearLost();
     if (this.inRecovery) {
       this.inRecovery = false;
@@ -1841,6 +1902,7 @@ export class Tcb {
     this.congestion.onCongestionEvent(seqDiff(this.sndMax, this.sndUna) + this.sendMss, now);
     this.congestion.cwnd = this.congestion.ssthresh;
     this.congestion.onRecoveryEnd(now);
+    if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'loss', now);
     if (this.ecnEnabled) this.ecnCwrPending = true;
   }
 
@@ -1987,6 +2049,7 @@ export class Tcb {
     this.congestion.onCongestionEvent(seqDiff(this.sndMax, this.sndUna), now);
     this.congestion.cwnd = this.congestion.ssthresh;
     this.congestion.onRecoveryEnd(now);
+    if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'ecn', now);
   }
 
   private challengeAck(now: number): void {
@@ -2016,6 +2079,12 @@ export class Tcb {
   }
 
   handleTimeout(now: number): void {
+    const due = this.tracer !== undefined ? this.dueTimers(now) : 0;
+    this.timeout(now);
+    if (this.tracer !== undefined) this.traceTimers(due, now);
+  }
+
+  private timeout(now: number): void {
     if (this.pacingAt !== undefined && now >= this.pacingAt) this.pacingAt = undefined; // the paced data may go now
     if (this.closeAt !== undefined && now >= this.closeAt) {
       // TIME-WAIT over, or FIN-WAIT-2 given up on.
@@ -2076,6 +2145,7 @@ export class Tcb {
       // skipping what the peer SACKed (RFC 6675 §5.1; the scoreboard is kept, RFC 2018 §8). An RTO
       // ends fast recovery too (RFC 6582 §3.2's `recover` becomes SND.MAX, as in RFC 6675 §5.1).
       this.congestion.onRetransmitTimeout(seqDiff(this.sndMax, this.sndUna), now);
+      if (this.tracer !== undefined) this.tracer.cwnd(this.congestion.cwnd, this.congestion.ssthresh, 'rto', now);
       if (this.retransmits === 1) this.startUndo(true);
       this.inRecovery = false;
       this.recover = this.sndMax;
@@ -2198,6 +2268,7 @@ export class Tcb {
   pollTransmit(now: number): Segment | undefined {
     this.onlyRetransmitted = false;
     const seg = this.nextSegment(now);
+    if (this.tracer !== undefined) this.traceTimers(0, now);
     if (seg) {
       // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
       if (!this.onlyRetransmitted) this.stats.OutSegs++;

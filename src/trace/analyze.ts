@@ -53,11 +53,11 @@ export function inferTimers(trace: Trace, quietMs = 150): void {
     if (isSegment(e)) {
       if (e.retransmission && !e.label) {
         const heard = lastHeard.get(e.from) ?? -Infinity;
-        if (e.t - heard >= quietMs && !(e.flags & TcpFlag.RST)) out.push({ t: e.t, kind: 'timer', host: e.from, timer: 'retransmission', inferred: true });
+        if (e.t - heard >= quietMs && !(e.flags & TcpFlag.RST)) out.push({ t: e.t, kind: 'timer', host: e.from, timer: 'retransmission', action: 'fired', deadline: null, inferred: true });
       }
       if (!e.dropped) lastHeard.set(e.to, e.t);
     } else if (e.kind === 'state' && e.from === 'TIME-WAIT' && e.to === 'CLOSED') {
-      out.push({ t: e.t, kind: 'timer', host: e.host, timer: 'time-wait', inferred: true });
+      out.push({ t: e.t, kind: 'timer', host: e.host, timer: 'time-wait', action: 'fired', deadline: null, inferred: true });
     }
     out.push(e);
   }

@@ -3,15 +3,20 @@
  * alone. Segments come from the links' taps (every packet a host put on a link) and drop taps (the
  * link's reason); state changes from the stacks' events, and, for connections the stack does not
  * report yet (a listener's SYN queue), from comparing each connection's state after the host was
- * serviced. Nothing is recorded, and nothing costs anything, unless a collector is attached.
+ * serviced. Timers (set, fired, cancelled), congestion-window changes and segments a host discards
+ * come from the trace hooks inside each stack and TCB (StackTraceSink, TcbTraceSink), which the
+ * collector attaches to every host it watches. Nothing is recorded, and nothing costs anything,
+ * unless a collector is attached.
  */
 import { decodeTcpPacket, encodePcap, ipToString, tcpOptionsToJson } from '../wire/index.js';
 import type { Connection } from '../stack/connection.js';
-import type { StackEvent } from '../stack/stack.js';
+import type { StackEvent, StackTraceSink } from '../stack/stack.js';
+import type { Endpoint } from '../stack/endpoint.js';
+import type { TcbTraceSink } from '../tcp/trace.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Host } from '../link/host.js';
 import type { LinkDropReason, SimLink, SimNetwork } from '../link/sim.js';
-import { inferTimers, markRetransmissions } from './analyze.js';
+import { markRetransmissions } from './analyze.js';
 import { endpointText, flagNames, roundMs, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
 
 export interface CollectorOptions {
@@ -57,6 +62,9 @@ export class TraceCollector {
     if (initial) th.initial = initial;
     this.hosts.push(th);
     this.known.set(h, new Map());
+    const sink = this.stackSink(h);
+    h.stack.trace = sink;
+    for (const c of h.stack.connections()) c.tcb.setTrace(sink.connection(c));
     h.observe({ event: (e, host) => this.onStackEvent(e, host), serviced: (host) => this.scan(host) });
   }
 
@@ -75,13 +83,57 @@ export class TraceCollector {
     this.events.push(e);
   }
 
-  /** The trace so far, with retransmissions marked and timers inferred. */
+  /** The trace so far, with retransmissions marked. */
   trace(): Trace {
     const events = this.events.map((e) => ({ ...e }));
     const t: Trace = { hosts: this.hosts.map((h) => ({ ...h })), events };
     markRetransmissions(t.events);
-    inferTimers(t);
     return t;
+  }
+
+  /** The hooks for one host: its stack's drops and TIME-WAIT entries, and a sink per connection. */
+  private stackSink(h: Host): StackTraceSink {
+    return {
+      connection: (c) => this.tcbSink(h, c),
+      drop: (local, remote, seq, len, why, now) => {
+        if (this.muted) return;
+        const conn = local && remote ? this.pairText(local, remote) : null;
+        if (conn !== null && this.opts.watch && !this.opts.watch(this.endText(local!), this.endText(remote!)) && !this.opts.watch(this.endText(remote!), this.endText(local!))) return;
+        this.events.push({ t: roundMs(now), kind: 'drop', host: h.name, conn, seq, len, reason: why });
+      },
+      timer: (local, remote, kind, action, deadline, now) => {
+        if (this.muted) return;
+        this.events.push({ t: roundMs(now), kind: 'timer', host: h.name, conn: this.pairText(local, remote), timer: kind, action, deadline: roundMs(deadline) });
+      },
+    };
+  }
+
+  private tcbSink(h: Host, c: Connection): TcbTraceSink | undefined {
+    // Connections made while muted (a flood) stay untraced, as their states are not recorded.
+    if (!this.watched(c) || this.muted) return undefined;
+    const host = h.name;
+    const conn = this.connText(c);
+    return {
+      timer: (timer, action, deadline, now) => {
+        // A compact TIME-WAIT entry took the 4-tuple over: its end is the stack's to report, not this TCB's abort.
+        if (this.muted || (timer === 'time-wait' && action === 'cancelled' && c.timeWait)) return;
+        this.events.push({ t: roundMs(now), kind: 'timer', host, conn, timer, action, deadline: deadline === undefined ? null : roundMs(deadline) });
+      },
+      cwnd: (cwnd, ssthresh, why, now) => {
+        if (!this.muted) this.events.push({ t: roundMs(now), kind: 'cwnd', host, conn, cwnd: Math.round(cwnd), ssthresh: Number.isFinite(ssthresh) ? Math.round(ssthresh) : null, why });
+      },
+      drop: (seq, len, why, now) => {
+        if (!this.muted) this.events.push({ t: roundMs(now), kind: 'drop', host, conn, seq, len, reason: why });
+      },
+    };
+  }
+
+  private endText(e: Endpoint): string {
+    return endpointText(ipToString(e.address), e.port);
+  }
+
+  private pairText(local: Endpoint, remote: Endpoint): string {
+    return `${this.endText(local)}>${this.endText(remote)}`;
   }
 
   /** The packets kept (needs keepPackets). */

@@ -1,6 +1,6 @@
-/** Mermaid `sequenceDiagram` text: a participant per host, a message per segment, notes for states. */
+/** Mermaid `sequenceDiagram` text: a participant per host, a message per segment, notes for states, fired timers, cwnd events and drops. */
 import { SegmentLabeler, segmentTags, type LabelOptions } from './label.js';
-import type { Trace } from './model.js';
+import { markText, type Trace } from './model.js';
 
 /** Mermaid treats ';' and '#' specially in message text; keep labels plain. */
 function clean(s: string): string {
@@ -31,8 +31,13 @@ export function renderMermaid(trace: Trace, opts: LabelOptions = {}): string {
         if (id.has(e.host)) out.push(`    Note over ${id.get(e.host)}: ${e.to}`);
         break;
       case 'timer':
-        if (id.has(e.host)) out.push(`    Note over ${id.get(e.host)}: ${e.timer === 'retransmission' ? 'RTO fired' : e.timer === 'time-wait' ? '2MSL over' : e.timer}`);
+      case 'cwnd':
+      case 'drop': {
+        // Fired timers, congestion events and drops inside a host; timers set or cancelled are in the JSON only.
+        const text = markText(e);
+        if (text !== undefined && id.has(e.host)) out.push(`    Note over ${id.get(e.host)}: t=${e.t} ${clean(text)}`);
         break;
+      }
       case 'note': {
         const first = trace.hosts[0]?.name;
         const last = trace.hosts[trace.hosts.length - 1]?.name;

@@ -1,10 +1,12 @@
 /**
  * What a trace is: the hosts that took part and a time-ordered list of events (segments sent,
- * received or dropped; state changes; timers; notes), in the JSON shape `synack demo --format json`
+ * received or dropped; state changes; timers set, fired and cancelled; cwnd changes; drops inside a
+ * host; notes), in the JSON shape `synack demo --format json`
  * prints: `{"hosts": [...], "events": [...]}`, each event with `t` (ms) and `kind`.
  */
 import { TcpFlag, type TcpPacketJson } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
+import type { CwndReason, TcbTimerAction, TcbTimerKind } from '../tcp/trace.js';
 
 export type TcpOptionsJson = TcpPacketJson['options'];
 
@@ -59,10 +61,42 @@ export interface TimerEvent {
   t: number;
   kind: 'timer';
   host: string;
-  /** Which timer: retransmission (RTO), time-wait (2*MSL), and so on. */
-  timer: 'retransmission' | 'time-wait' | 'user-timeout';
-  /** Inferred from what was observed (a retransmission after silence, TIME-WAIT ending). */
-  inferred: true;
+  /** The connection, "local>remote" (absent for a timer inferred from a capture). */
+  conn?: string;
+  /** Which timer: retransmission (RTO), time-wait (2*MSL), persist, keepalive, and so on. */
+  timer: TcbTimerKind;
+  /** Set (or restarted), fired, or cancelled before it fired. */
+  action: TcbTimerAction;
+  /** The deadline set, or the one that fired or was cancelled (ms); null when unknown (inferred). */
+  deadline: number | null;
+  /** Inferred from what was observed (a capture: a retransmission after silence, TIME-WAIT ending). */
+  inferred?: true;
+}
+
+/** A congestion-window change the sender's TCB reported (every congestion event; ACK growth sampled). */
+export interface CwndEvent {
+  t: number;
+  kind: 'cwnd';
+  host: string;
+  conn: string;
+  /** Bytes (rounded). */
+  cwnd: number;
+  /** Bytes (rounded); null while unbounded (before the first congestion event). */
+  ssthresh: number | null;
+  why: CwndReason;
+}
+
+/** A segment a host discarded (its TCB, or its stack before any TCB), with the reason. */
+export interface DropEvent {
+  t: number;
+  kind: 'drop';
+  host: string;
+  /** The connection, "local>remote"; null when the header did not decode. */
+  conn: string | null;
+  /** As on the wire; the payload length. */
+  seq: number;
+  len: number;
+  reason: string;
 }
 
 export interface NoteEvent {
@@ -73,7 +107,7 @@ export interface NoteEvent {
   text: string;
 }
 
-export type TraceEvent = SegmentEvent | StateEvent | TimerEvent | NoteEvent;
+export type TraceEvent = SegmentEvent | StateEvent | TimerEvent | CwndEvent | DropEvent | NoteEvent;
 
 export interface Trace {
   hosts: TraceHost[];
@@ -120,3 +154,24 @@ export function endpointText(address: string, port: number): string {
 export function roundMs(t: number): number {
   return Math.round(t * 1000) / 1000;
 }
+
+/** Words for a fired timer, a drop or a congestion event beside a host's lane; undefined: not drawn. */
+export function markText(e: TimerEvent | CwndEvent | DropEvent): string | undefined {
+  if (e.kind === 'drop') return `drop: ${e.reason}`;
+  if (e.kind === 'cwnd') return e.why === 'ack' ? undefined : `cwnd ${e.cwnd}${e.ssthresh === null ? '' : ` ssthresh ${e.ssthresh}`} (${e.why})`;
+  if (e.action !== 'fired') return undefined;
+  return FIRED[e.timer];
+}
+
+const FIRED: Record<TcbTimerKind, string> = {
+  retransmission: 'RTO fired',
+  persist: 'persist timer fired',
+  keepalive: 'keep-alive timer fired',
+  'delayed-ack': 'delayed ACK timer fired',
+  'time-wait': 'TIME-WAIT ends (2MSL)',
+  'fin-wait-2': 'FIN-WAIT-2 timeout',
+  'user-timeout': 'user timeout fired',
+  'loss-probe': 'loss probe timer fired',
+  reorder: 'RACK reorder timer fired',
+  connect: 'connect timeout',
+};

@@ -472,7 +472,12 @@ function combine(opts: ScenarioOptions, labs: Lab[]): ScenarioResult {
   for (const l of labs) {
     const t = l.result();
     if (t.hosts.length > hosts.length) hosts = t.hosts;
-    for (const e of t.events) events.push({ ...e, t: roundMs(e.t + offset) });
+    for (const e of t.events) {
+      const moved = { ...e, t: roundMs(e.t + offset) };
+      // A timer's deadline is on the same clock as its time.
+      if (moved.kind === 'timer' && moved.deadline !== null) moved.deadline = roundMs(moved.deadline + offset);
+      events.push(moved);
+    }
     for (const p of l.trace.packets()) packets.push({ data: p.data, timeMs: p.timeMs + offset });
     offset += l.now + 1000;
   }

@@ -5,7 +5,7 @@
  */
 import { TcpFlag } from '../wire/index.js';
 import { SegmentLabeler, segmentTags, type LabelOptions } from './label.js';
-import type { Trace } from './model.js';
+import { markText, type Trace } from './model.js';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -62,13 +62,15 @@ export function renderSvg(trace: Trace, opts: LabelOptions = {}): string {
         y += 12;
       }
       body.push(`<text class="time" x="8" y="${y - ROW / 2}" fill="#7f8c8d" font-size="10">${e.t} ms</text>`);
-    } else if (e.kind === 'state' || e.kind === 'timer') {
+    } else if (e.kind === 'state' || e.kind === 'timer' || e.kind === 'cwnd' || e.kind === 'drop') {
       const h = index.get(e.host);
       if (h === undefined) continue;
-      const text = e.kind === 'state' ? e.to : e.timer === 'retransmission' ? 'RTO fired' : e.timer === 'time-wait' ? '2MSL over' : e.timer;
-      const left = h === 0 && trace.hosts.length > 1;
+      const text = e.kind === 'state' ? e.to : markText(e);
+      if (text === undefined) continue;
+      // States beside the first lane on its left; the longer marks to the right of every lane.
+      const left = h === 0 && trace.hosts.length > 1 && e.kind === 'state';
       const x = left ? laneX(h) - 8 : laneX(h) + 8;
-      body.push(`<text class="${e.kind}" x="${x}" y="${y + 12}" text-anchor="${left ? 'end' : 'start'}" fill="${e.kind === 'state' ? '#117a8b' : '#2e86c1'}" font-weight="bold">${esc(text)}</text>`);
+      body.push(`<text class="${e.kind}" x="${x}" y="${y + 12}" text-anchor="${left ? 'end' : 'start'}" fill="${e.kind === 'state' ? '#117a8b' : e.kind === 'drop' ? '#c0392b' : '#2e86c1'}" font-weight="bold">${esc(text)}</text>`);
       y += ROW - 4;
     } else if (e.kind === 'note') {
       body.push(`<text class="note" x="${MARGIN_X - 40}" y="${y + 12}" fill="#555" font-style="italic">${esc(e.text)}</text>`);

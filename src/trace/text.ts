@@ -6,13 +6,15 @@
  */
 import { TcpFlag } from '../wire/index.js';
 import { SegmentLabeler, segmentTags, type LabelOptions } from './label.js';
-import type { SegmentEvent, Trace, TraceEvent } from './model.js';
+import { markText, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
 
 export interface TextOptions extends LabelOptions {
   color?: boolean;
   width?: number;
-  /** Hide the inferred timer marks. */
+  /** Hide the timer marks. */
   noTimers?: boolean;
+  /** Hide the drops inside hosts and the congestion-window marks. */
+  noMarks?: boolean;
 }
 
 const ANSI = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, dim: 2, bold: 1 } as const;
@@ -116,6 +118,11 @@ export function renderText(trace: Trace, opts: TextOptions = {}): string {
     if (host === 0 && lanes.length > 1) r.put(lanes[0] - 1 - text.length, text, colour);
     else r.put(lanes[host] + 2, text, colour);
   };
+  /** A longer mark (a timer fired, a drop): right of the lane, or left of it where the right has no room. */
+  const mark = (r: Row, host: number, text: string, colour: Colour): void => {
+    const right = lanes[host] + 2;
+    r.put(right + text.length <= width || host === 0 ? right : Math.max(TIME_W, lanes[host] - 1 - text.length), text, colour);
+  };
 
   // Header: names over the lanes, then addresses, then the states each host starts in.
   const head = new Row(width);
@@ -157,13 +164,16 @@ export function renderText(trace: Trace, opts: TextOptions = {}): string {
         emit(r);
         return;
       }
-      case 'timer': {
-        if (opts.noTimers) return;
+      case 'timer':
+      case 'cwnd':
+      case 'drop': {
+        if (e.kind === 'timer' ? opts.noTimers : opts.noMarks) return;
         const h = index.get(e.host);
-        if (h === undefined) return;
+        const text = markText(e);
+        if (h === undefined || text === undefined) return;
         const r = blank();
         r.put(0, fmtTime(e.t), 'dim');
-        beside(r, h, e.timer === 'retransmission' ? '(RTO fired)' : e.timer === 'time-wait' ? '(2MSL over)' : `(${e.timer})`, 'blue');
+        mark(r, h, `(${text})`, e.kind === 'drop' ? 'red' : e.kind === 'cwnd' ? 'yellow' : 'blue');
         emit(r);
         return;
       }
