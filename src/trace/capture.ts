@@ -4,10 +4,10 @@
  * each side's state inferred from what it sent and received, per RFC 9293's state diagram, as
  * seen at the capture point.
  */
-import { decodeTcpPacket, ipToString, locateIp, readCapture, tcpOptionsToJson, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import { decodeTcpPacket, ipToString, locateIp, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
 import { inferTimers, markRetransmissions } from './analyze.js';
-import { endpointText, flagNames, roundMs, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
+import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
 
 export interface CaptureTraces {
   readonly ok: true;
@@ -67,24 +67,7 @@ function segmentOf(r: CaptureRecord): SegmentEvent | undefined {
   if (!p.ok) return undefined;
   const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
   const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);
-  return {
-    t: 0,
-    kind: 'segment',
-    from: src,
-    to: dst,
-    src,
-    dst,
-    flags: p.tcp.flags,
-    flagNames: flagNames(p.tcp.flags),
-    seq: p.tcp.seq,
-    ack: p.tcp.ack,
-    len: p.payloadLength,
-    window: p.tcp.window,
-    options: tcpOptionsToJson(p.tcp.options),
-    dropped: false,
-    reason: null,
-    retransmission: false,
-  };
+  return segmentEvent(p, src, dst, src, dst);
 }
 
 /** What one side has shown so far. */

@@ -8,7 +8,7 @@
  * collector attaches to every host it watches. Nothing is recorded, and nothing costs anything,
  * unless a collector is attached.
  */
-import { decodeTcpPacket, encodePcap, ipToString, tcpOptionsToJson } from '../wire/index.js';
+import { decodeTcpPacket, encodePcap, ipToString } from '../wire/index.js';
 import type { Connection } from '../stack/connection.js';
 import type { StackEvent, StackTraceSink } from '../stack/stack.js';
 import type { Endpoint } from '../stack/endpoint.js';
@@ -17,7 +17,7 @@ import type { TcpState } from '../tcp/state.js';
 import type { Host } from '../link/host.js';
 import type { LinkDropReason, SimLink, SimNetwork } from '../link/sim.js';
 import { markRetransmissions } from './analyze.js';
-import { endpointText, flagNames, roundMs, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
+import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
 
 export interface CollectorOptions {
   /** Record only segments and connections for which this holds (endpoints "addr:port"). */
@@ -160,24 +160,8 @@ export class TraceCollector {
       return;
     }
     if (this.opts.keepPackets) this.kept.push({ data: packet.slice(), timeMs });
-    const e: SegmentEvent = {
-      t: roundMs(timeMs),
-      kind: 'segment',
-      from: from.name,
-      to: l.other(from).name,
-      src,
-      dst,
-      flags: p.tcp.flags,
-      flagNames: flagNames(p.tcp.flags),
-      seq: p.tcp.seq,
-      ack: p.tcp.ack,
-      len: p.payloadLength,
-      window: p.tcp.window,
-      options: tcpOptionsToJson(p.tcp.options),
-      dropped: false,
-      reason: null,
-      retransmission: false,
-    };
+    const e = segmentEvent(p, from.name, l.other(from).name, src, dst);
+    e.t = roundMs(timeMs);
     if (label !== undefined) e.label = label;
     this.lastSent.event = e;
     this.events.push(e);

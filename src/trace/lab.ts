@@ -4,7 +4,7 @@
  * of its own to the server, a trace collector attached, and small helpers for the application's
  * calls at given virtual times.
  */
-import { encodeTcpPacket, parseIp, TcpFlag, type TcpOptions } from '../wire/index.js';
+import { concatBytes, encodeTcpPacket, parseIp, TcpFlag, type TcpOptions } from '../wire/index.js';
 import type { TcpConfig } from '../tcp/config.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Connection } from '../stack/connection.js';
@@ -91,13 +91,7 @@ export class Lab {
     const parts: Uint8Array[] = [];
     for (let d = c.read(undefined, this.now); d && d.length; d = c.read(undefined, this.now)) parts.push(d.slice());
     if (parts.length) host.kick(); // a window update may be due
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   close(host: Host, c: Connection): void {

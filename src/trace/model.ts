@@ -4,7 +4,7 @@
  * host; notes), in the JSON shape `synack demo --format json`
  * prints: `{"hosts": [...], "events": [...]}`, each event with `t` (ms) and `kind`.
  */
-import { TcpFlag, type TcpPacketJson } from '../wire/index.js';
+import { TcpFlag, tcpOptionsToJson, type TcpPacket, type TcpPacketJson } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
 import type { CwndReason, TcbTimerAction, TcbTimerKind } from '../tcp/trace.js';
 
@@ -175,3 +175,25 @@ const FIRED: Record<TcbTimerKind, string> = {
   reorder: 'RACK reorder timer fired',
   connect: 'connect timeout',
 };
+
+/** The segment event of a decoded packet between two hosts (`from`, `to`: their names or endpoints), at time 0. */
+export function segmentEvent(p: TcpPacket, from: string, to: string, src: string, dst: string): SegmentEvent {
+  return {
+    t: 0,
+    kind: 'segment',
+    from,
+    to,
+    src,
+    dst,
+    flags: p.tcp.flags,
+    flagNames: flagNames(p.tcp.flags),
+    seq: p.tcp.seq,
+    ack: p.tcp.ack,
+    len: p.payloadLength,
+    window: p.tcp.window,
+    options: tcpOptionsToJson(p.tcp.options),
+    dropped: false,
+    reason: null,
+    retransmission: false,
+  };
+}

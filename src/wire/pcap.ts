@@ -4,6 +4,7 @@
  * blocks), and writing pcap. Reading never throws: a damaged file yields the records read before
  * the damage and a reason.
  */
+import { concatBytes } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
 
 export const LinkType = {
@@ -234,12 +235,5 @@ export function encodePcapRecord(data: Uint8Array, timeMs: number): Uint8Array {
 
 /** A whole pcap file of the given packets. */
 export function encodePcap(packets: ReadonlyArray<{ data: Uint8Array; timeMs: number }>, linkType: number = LinkType.RAW): Uint8Array {
-  const parts = [encodePcapHeader(linkType), ...packets.map((p) => encodePcapRecord(p.data, p.timeMs))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([encodePcapHeader(linkType), ...packets.map((p) => encodePcapRecord(p.data, p.timeMs))]);
 }
