@@ -58,23 +58,40 @@ export class Rack {
     this.xmitTs = -Infinity;
   }
 
+  /** The last send time given out (see stamp). */
+  private lastXmit = -Infinity;
+
+  /**
+   * The send time to record for a segment sent at `now`: `now`, or a nanosecond after the previous
+   * one when several go at the same instant (virtual time stands still while a burst goes out). The
+   * send order must be told by the times: RACK_sent_after's tie-break on sequence numbers (RFC 8985
+   * §6.2) assumes a higher sequence was sent later, which a retransmission sent just after new data
+   * in the same instant contradicts, and RACK then thought that retransmission lost one RTT later.
+   */
+  private stamp(now: number): number {
+    const t = now > this.lastXmit ? now : this.lastXmit + 1e-6;
+    this.lastXmit = t;
+    return t;
+  }
+
   /** New data [start, end) sent at `now` (after every segment recorded so far). */
   onSendNew(start: number, end: number, now: number): void {
     this.starts.push(start);
     this.ends.push(end);
-    this.xmits.push(now);
+    this.xmits.push(this.stamp(now));
     this.flags.push(0);
   }
 
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
+    const t = this.stamp(now);
     for (let i = this.head; i < this.starts.length; i++) {
       if (seqGe(this.starts[i], end)) break;
       if (seqLe(this.ends[i], start)) continue;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.ends[i])) this.split(i, end);
-      this.xmits[i] = now;
+      this.xmits[i] = t;
       if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
       if (!(this.flags[i] & RETRANS)) this.retransRecords++;
       this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
