@@ -410,3 +410,27 @@ export function simExchange(
   );
   return { server: ss.conn!, gotUp: concat(ss.got), gotDown: concat(cs.got), t: net.now };
 }
+
+/**
+ * Move every packet between two stacks and fire timers, in virtual time, from `start` until nothing
+ * is left before `until`; returns the time reached. Throws (naming `what`) if it makes no progress.
+ */
+export function runStacks(a: Stack, b: Stack, start: number, until = Infinity, what = 'two stacks'): number {
+  let now = start;
+  for (let i = 0; i < 100_000; i++) {
+    let moved = false;
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      for (let p = from.pollTransmit(now); p; p = from.pollTransmit(now)) {
+        to.handlePacket(p, now);
+        moved = true;
+      }
+    }
+    if (moved) continue;
+    const t = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity);
+    if (t === Infinity || t > until) return now;
+    now = Math.max(now, t);
+    a.handleTimeout(now);
+    b.handleTimeout(now);
+  }
+  throw new Error(`no progress (${what})`);
+}

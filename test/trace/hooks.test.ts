@@ -14,7 +14,7 @@ import { SeededRandom } from '../../src/tcp/random.js';
 import { renderText } from '../../src/trace/text.js';
 import { renderMermaid } from '../../src/trace/mermaid.js';
 import { ctx, runScenario, SEED, type JsonTrace } from './helpers.js';
-import { tcpOut, tcpPacket } from '../stack/helpers.js';
+import { runStacks, tcpOut, tcpPacket } from '../stack/helpers.js';
 
 type Ev = JsonTrace['events'][number];
 
@@ -117,25 +117,8 @@ describe('trace hooks in the scenarios', () => {
   });
 });
 
-/** Move packets between two stacks and fire timers in virtual time up to `until`. */
 function run(a: Stack, b: Stack, start: number, until: number): number {
-  let now = start;
-  for (let i = 0; i < 100_000; i++) {
-    let moved = false;
-    for (const [from, to] of [[a, b], [b, a]] as const) {
-      for (let p = from.pollTransmit(now); p; p = from.pollTransmit(now)) {
-        to.handlePacket(p, now);
-        moved = true;
-      }
-    }
-    if (moved) continue;
-    const t = Math.min(a.pollTimeout() ?? Infinity, b.pollTimeout() ?? Infinity);
-    if (t === Infinity || t > until) return now;
-    now = Math.max(now, t);
-    a.handleTimeout(now);
-    b.handleTimeout(now);
-  }
-  throw new Error(`no progress (seed ${SEED})`);
+  return runStacks(a, b, start, until, `seed ${SEED}`);
 }
 
 function pair(trace?: StackTraceSink): { client: Stack; server: Stack; c: Connection; s: Connection } {
