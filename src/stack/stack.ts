@@ -646,7 +646,8 @@ export class Stack implements ConnectionOwner {
         const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
         const sack = cfg.sack && o.sackPermitted === true;
         const ecn = cfg.ecn !== 'off' && isEcnSetupSyn(syn.flags);
-        if (wscale !== undefined) shape.wscale = offeredWindowScale(cfg);
+        // The shared snapshot of cfg (as connections get): its window scale is worked out once.
+        if (wscale !== undefined) shape.wscale = offeredWindowScale((this.sharedConfig ??= shareConfig(this.cfg)));
         shape.sackPermitted = sack;
         shape.timestamps = true;
         if (ecn) flags |= TcpFlag.ECE;

@@ -357,6 +357,6 @@ function computeOfferedWindowScale(c: TcpConfig): number {
   const size = c.receiveBufferSize;
   const largest = c.bufferAutoTuning ? Math.max(size, c.receiveBufferMax) : size;
   let fine = 0;
-  while (fine < 14 && 2 ** (fine + 1) * 16 <= size) fine++;
+  while (fine < 14 && 32 << fine <= size) fine++; // 2^(fine+1) * 16 <= size
   return Math.min(windowScaleFor(largest), Math.max(windowScaleFor(size), fine));
 }
