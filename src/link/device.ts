@@ -9,6 +9,7 @@
  */
 import { Host, type Driver } from './host.js';
 import type { Stack } from '../stack/stack.js';
+import { DeadlineTimer } from './deadline-timer.js';
 
 /** Where the driver sends packets: one IP packet per call. Returns false when the packet was dropped. */
 export interface PacketSink {
@@ -41,8 +42,7 @@ export class DeviceDriver implements Driver {
   private readonly clock: () => number;
   private readonly origin: number;
   private readonly tap: PacketTap | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerDue: number | undefined;
+  private readonly timer = new DeadlineTimer(() => this.service());
   private immediate: ReturnType<typeof setImmediate> | undefined;
   private servicing = false;
   private again = false;
@@ -94,9 +94,9 @@ export class DeviceDriver implements Driver {
   /** Stop the clock and the timers; packets received after this are ignored. */
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.cancel();
     if (this.immediate) clearImmediate(this.immediate);
-    this.timer = this.immediate = this.timerDue = undefined;
+    this.immediate = undefined;
   }
 
   private service(): void {
@@ -138,22 +138,9 @@ export class DeviceDriver implements Driver {
   private arm(): void {
     if (this.stopped) return;
     const due = this.stack.pollTimeout();
-    if (due === undefined) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = this.timerDue = undefined;
-      return;
-    }
-    if (this.timer && this.timerDue === due) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDue = due;
-    this.timer = setTimeout(
-      () => {
-        this.timer = this.timerDue = undefined;
-        this.service();
-      },
-      Math.max(0, due - this.currentTime()),
-    );
+    this.timer.set(due, due === undefined ? 0 : due - this.currentTime());
   }
+
 }
 
 /**

@@ -17,6 +17,7 @@
  * 10 runs ten virtual milliseconds per wall millisecond.
  */
 import type { SimNetwork } from './sim.js';
+import { DeadlineTimer } from './deadline-timer.js';
 
 export interface RealtimeOptions {
   /** Virtual milliseconds per wall millisecond (default 1: real time). */
@@ -38,8 +39,8 @@ export class RealtimeDriver {
   private wallStart = 0;
   private virtualStart = 0;
   private running = false;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private timerDue: number | undefined;
+  /** A timer may fire a little early (millisecond rounding): run() then handles nothing and re-arms. */
+  private readonly timer = new DeadlineTimer(() => this.run());
   private immediate: (() => void) | undefined;
   private readonly waiters = new Set<Waiter>();
   private poll: ReturnType<typeof setInterval> | undefined;
@@ -77,9 +78,9 @@ export class RealtimeDriver {
     if (!this.running) return;
     this.running = false;
     this.net.attachClock(undefined);
-    if (this.timer) clearTimeout(this.timer);
+    this.timer.cancel();
     this.immediate?.();
-    this.timer = this.immediate = this.timerDue = undefined;
+    this.immediate = undefined;
     for (const w of this.waiters) this.settle(w, new Error(`realtime driver stopped at t=${this.net.now} ms`));
   }
 
@@ -122,21 +123,9 @@ export class RealtimeDriver {
   /** One timer, for the earliest pending event. */
   private arm(): void {
     const due = this.net.nextEventTime();
-    if (due === undefined) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = this.timerDue = undefined;
-      return;
-    }
-    if (this.timer && this.timerDue === due) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDue = due;
-    const wait = Math.max(0, (due - this.virtualNow()) / this.speed);
-    // A timer may fire a little early (millisecond rounding): run() then handles nothing and re-arms.
-    this.timer = setTimeout(() => {
-      this.timer = this.timerDue = undefined;
-      this.run();
-    }, wait);
+    this.timer.set(due, due === undefined ? 0 : (due - this.virtualNow()) / this.speed);
   }
+
 
   private checkWaiters(): void {
     for (const w of this.waiters) {

@@ -1,0 +1,28 @@
+/**
+ * One wall-clock timer for the earliest deadline of something driven in real time (a stack, a
+ * simulated network): set again only when the deadline moves, so a driver may call `set` after every
+ * burst of work without churning timers.
+ */
+export class DeadlineTimer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private due: number | undefined;
+
+  constructor(private readonly fire: () => void) {}
+
+  /** Fire at deadline `due`, `waitMs` from now (a negative wait fires at once); undefined: not at all. */
+  set(due: number | undefined, waitMs: number): void {
+    if (due !== undefined && this.timer !== undefined && this.due === due) return;
+    this.cancel();
+    if (due === undefined) return;
+    this.due = due;
+    this.timer = setTimeout(() => {
+      this.timer = this.due = undefined;
+      this.fire();
+    }, Math.max(0, waitMs));
+  }
+
+  cancel(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = this.due = undefined;
+  }
+}
