@@ -1,12 +1,18 @@
 /**
- * Connections by 4-tuple. The demultiplexer runs for every segment received, so an IPv4 lookup is
+ * Connections (or anything else filed by 4-tuple: compact TIME-WAIT entries) by 4-tuple. The demultiplexer runs for every segment received, so an IPv4 lookup is
  * numeric and allocates nothing: the ports and the low 21 bits of the remote address make one safe
  * integer (53 bits), and the few connections that share it (remote addresses equal in those bits)
  * are told apart by comparing the whole tuple. IPv6 tuples use a string key.
  */
 import type { IpAddress } from '../wire/index.js';
 import type { Connection } from './connection.js';
-import { connectionKey, sameAddress } from './endpoint.js';
+import { connectionKey, sameAddress, type Endpoint } from './endpoint.js';
+
+/** What a table files: its two ends. */
+export interface Tupled {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+}
 
 const LOW21 = 0x1fffff;
 
@@ -15,19 +21,19 @@ function key4(localPort: number, remoteAddress: number, remotePort: number): num
   return (remotePort * 65536 + localPort) * 2097152 + (remoteAddress & LOW21); // at most 2^53 - 1
 }
 
-function matches(c: Connection, localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): boolean {
+function matches(c: Tupled, localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): boolean {
   const l = c.local;
   const r = c.remote;
   return l.port === localPort && r.port === remotePort && sameAddress(r.address, remoteAddress) && sameAddress(l.address, localAddress);
 }
 
-export class ConnectionTable {
+export class ConnectionTable<T extends Tupled = Connection> {
   /** IPv4: one connection, or an array of those sharing a key. */
-  private readonly v4 = new Map<number, Connection | Connection[]>();
-  private readonly v6 = new Map<string, Connection>();
+  private readonly v4 = new Map<number, T | T[]>();
+  private readonly v6 = new Map<string, T>();
   size = 0;
 
-  get(localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): Connection | undefined {
+  get(localAddress: IpAddress, localPort: number, remoteAddress: IpAddress, remotePort: number): T | undefined {
     if (typeof remoteAddress !== 'number') {
       return this.v6.get(connectionKey({ address: localAddress, port: localPort }, { address: remoteAddress, port: remotePort }));
     }
@@ -43,12 +49,12 @@ export class ConnectionTable {
   }
 
   /** Whether this very connection is the one filed under its tuple. */
-  holds(c: Connection): boolean {
+  holds(c: T): boolean {
     return this.get(c.local.address, c.local.port, c.remote.address, c.remote.port) === c;
   }
 
   /** File a connection; one already filed under the same tuple is replaced. */
-  set(c: Connection): void {
+  set(c: T): void {
     const ra = c.remote.address;
     if (typeof ra !== 'number') {
       const k = connectionKey(c.local, c.remote);
@@ -74,7 +80,7 @@ export class ConnectionTable {
   }
 
   /** Remove this connection if it is the one filed under its tuple. */
-  delete(c: Connection): void {
+  delete(c: T): void {
     const ra = c.remote.address;
     if (typeof ra !== 'number') {
       const k = connectionKey(c.local, c.remote);
@@ -98,7 +104,7 @@ export class ConnectionTable {
     }
   }
 
-  *values(): IterableIterator<Connection> {
+  *values(): IterableIterator<T> {
     for (const e of this.v4.values()) {
       if (Array.isArray(e)) yield* e;
       else yield e;

@@ -22,7 +22,6 @@ import {
   tcpPseudoHeaderSum,
   type IpAddress,
   type IpPacket,
-  type TcpOptions,
   tcpPacketLength,
   type TcpPacketSpec,
 } from '../wire/index.js';
@@ -38,7 +37,7 @@ import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
 import { ConnectionTable } from './connection-table.js';
-import { addressKey, connectionKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
+import { addressKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
@@ -241,8 +240,8 @@ export class Stack implements ConnectionOwner {
   private dirtyHead = 0;
   private dirtyCount = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
-  /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple, oldest first (a Map keeps insertion order). */
-  private readonly timeWait = new Map<string, TimeWait>();
+  /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple; timeWaitTimers orders them by age. */
+  private readonly timeWait = new ConnectionTable<TimeWait>();
   private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait>();
   /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
   private readonly orphans = new Set<Connection>();
@@ -486,7 +485,7 @@ export class Stack implements ConnectionOwner {
     const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
     const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
     if (this.timeWait.size > 0) {
-      const tw = this.timeWait.get(connectionKey(local, remote));
+      const tw = this.timeWait.get(local.address, local.port, remote.address, remote.port);
       if (tw !== undefined && this.timeWaitInput(tw, seg, pureSyn, now)) return;
     }
     const listener = this.findListener(local);
@@ -922,7 +921,7 @@ export class Stack implements ConnectionOwner {
   /** Whether a 4-tuple is taken, by a connection or a TIME-WAIT entry. */
   private tupleInUse(laddr: IpAddress, lport: number, raddr: IpAddress, rport: number): boolean {
     if (this.conns.has(laddr, lport, raddr, rport)) return true;
-    return this.timeWait.size > 0 && this.timeWait.has(connectionKey({ address: laddr, port: lport }, { address: raddr, port: rport }));
+    return this.timeWait.size > 0 && this.timeWait.has(laddr, lport, raddr, rport);
   }
 
   /** A connection reached TIME-WAIT with nothing left to send: its TCB gives way to a compact entry. */
@@ -930,13 +929,15 @@ export class Stack implements ConnectionOwner {
     const tcb = conn.tcb;
     const ecnEcho = (tcb as unknown as { ecnEcho: boolean }).ecnEcho; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
     const tsOffset = this.tsOffsets.offset(conn.local.address, conn.local.port, conn.remote.address, conn.remote.port);
-    const tw = new TimeWait(conn.key, conn.local, conn.remote, tcb, tsOffset, ecnEcho);
+    const tw = new TimeWait(conn.local, conn.remote, tcb, tsOffset, ecnEcho);
     this.forget(conn);
     conn.timeWait = true;
     tw.owner = new WeakRef(conn);
     if (this.timeWait.size >= this.limits.timeWaitMax) {
-      // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow).
-      const oldest = this.timeWait.values().next().value;
+      // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow):
+      // the first in the timer heap, which keeps each entry's first 2*MSL deadline (a FIN's restart is
+      // filed when that deadline comes).
+      const oldest = this.timeWaitTimers.peek();
       this.counters.tcp.TCPTimeWaitOverflow++;
       if (oldest !== undefined) this.endTimeWait(oldest, now);
       if (this.limits.timeWaitMax <= 0) {
@@ -944,13 +945,13 @@ export class Stack implements ConnectionOwner {
         return;
       }
     }
-    this.timeWait.set(tw.key, tw);
+    this.timeWait.set(tw);
     this.timeWaitTimers.schedule(tw.expiresAt, tw);
   }
 
   /** TIME-WAIT over (2*MSL, a new incarnation, recycled, or reset): the 4-tuple is free. */
   private endTimeWait(tw: TimeWait, now: number): void {
-    if (this.timeWait.get(tw.key) === tw) this.timeWait.delete(tw.key);
+    this.timeWait.delete(tw);
     this.timeWaitTimers.remove(tw);
     this.closeOwner(tw, now);
   }
@@ -965,7 +966,7 @@ export class Stack implements ConnectionOwner {
     this.touched(conn, now);
   }
 
-  /** The compact TIME-WAIT entries, for listings, oldest first. */
+  /** The compact TIME-WAIT entries, for listings (in no particular order). */
   timeWaitEntries(): IterableIterator<TimeWait> {
     return this.timeWait.values();
   }

@@ -61,7 +61,6 @@ export class TimeWait {
   owner: WeakRef<Connection> | undefined;
 
   constructor(
-    readonly key: string,
     readonly local: Endpoint,
     readonly remote: Endpoint,
     tcb: Tcb,

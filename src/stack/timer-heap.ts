@@ -43,6 +43,11 @@ export class KeyedTimerHeap<T> {
     return true;
   }
 
+  /** The item with the earliest deadline, left in the heap. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
   peekDeadline(): number | undefined {
     return this.deadlines.length ? this.deadlines[0] : undefined;
   }
