@@ -13,7 +13,7 @@
 import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
-import type { Expr, PacketSpec, Script, ScriptEvent, SyscallSpec } from './ast.js';
+import type { Expr, Script, ScriptEvent, SyscallSpec } from './ast.js';
 import { evaluateCode, type TcpInfo } from './code.js';
 import {
   buildInbound,

@@ -129,8 +129,6 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private inFlight: PendingWrite | undefined;
   /** _final arrived while connecting: it runs once connected. */
   private pendingFinal: ((error?: Error | null) => void) | undefined;
-  /** Our FIN is queued: destroy() is a CLOSE from here on, not an ABORT. */
-  private shutdownDone = false;
   private abortRequested = false;
   private sentBytes = 0;
   /** The peer ended and allowHalfOpen was off: further writes are EPIPE (Node's writeAfterFIN). */
@@ -456,7 +454,6 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       callback();
       return;
     }
-    this.shutdownDone = true;
     conn.shutdown(this.host.now());
     this.host.kick();
     callback();
