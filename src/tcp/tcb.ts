@@ -123,6 +123,7 @@ const FLAG_BARE_ACK = 1 << 6;
 const FLAG_ACK_NOW = 1 << 7;
 const FLAG_SYN_NEEDED = 1 << 8;
 const FLAG_ONLY_RETRANSMITTED = 1 << 9;
+const FLAG_PINGPONG = 1 << 10;
 
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
@@ -280,11 +281,6 @@ export class Tcb {
   private rcvTuner: ReceiveSpaceTuner | undefined;
   /** In-order data segments still to be acknowledged at once (`quickAckSegments`). */
   private quickAcksLeft = 0;
-  /**
-   * Interactive exchange (Linux's pingpong mode): we sent new data within `ackDelayMs` of hearing from
-   * the peer, so its next data is likely answered and the answer carries the ACK: no quick ACKs.
-   */
-  private pingpong = false;
   /** When the peer's last segment arrived. */
   private lastHeardAt = 0;
 
@@ -739,6 +735,16 @@ export class Tcb {
   }
   private set bareAck(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_BARE_ACK : this.flagBits & ~FLAG_BARE_ACK;
+  }
+  /**
+   * Interactive exchange (Linux's pingpong mode): we sent new data within `ackDelayMs` of hearing from
+   * the peer, so its next data is likely answered and the answer carries the ACK: no quick ACKs.
+   */
+  private get pingpong(): boolean {
+    return (this.flagBits & FLAG_PINGPONG) !== 0;
+  }
+  private set pingpong(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_PINGPONG : this.flagBits & ~FLAG_PINGPONG;
   }
   /** Send an ACK at the next pollTransmit. */
   private get ackNow(): boolean {
