@@ -2756,7 +2756,7 @@ export class Tcb {
     if (kept > 0) recent.length = kept;
     else this.sackRecent = undefined; // released when empty (an idle connection holds no array)
     // Blocks never reported as the newest (after a renumbering merge): highest first.
-    for (let n = rb.outOfOrderBytes > 0 ? 64 : -1; n >= 0 && blocks.length < max; n--) {
+    for (let n = rb.outOfOrderBytes > 0 ? rb.blockCount() - 1 : -1; n >= 0 && blocks.length < max; n--) {
       if (!rb.blockAt(n)) continue;
       const l = rb.blockLeft;
       if (!blocks.some((b) => b[0] === l)) blocks.push([l, rb.blockRight]);
