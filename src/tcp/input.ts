@@ -1,0 +1,947 @@
+// Segment arrival (RFC 9293 §3.10.7)
+import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqDistance, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { ReceiveSpaceTuner } from './autotune.js';
+import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
+import { queueControl, queueRst, tsNow } from './output.js';
+import { lossRecoveryOnAck, undoReduction } from './recovery.js';
+import { SackBlockKind, SackScoreboard } from './scoreboard.js';
+import { EMPTY_PAYLOAD, type Segment, makeSegment, resetFor, segmentLength } from './segment.js';
+import { isSynchronized } from './state.js';
+import { keepSpareSendBuffer } from './spare-buffers.js';
+import { BEHIND_ACK_REPLY_MS, CE, PAWS_IDLE_MS, Tcb, isEcnSetupSyn, isEcnSetupSynAck } from './tcb.js';
+import { armTimers, traceTimers } from './timers.js';
+import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
+
+/** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
+export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): void {
+  tcb.tracer!.sink.drop(seg.seq, seg.payload.length, why, now);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Segment arrival (RFC 9293 §3.10.7)
+
+export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
+  tcb.stats.InSegs++;
+  switch (tcb.state) {
+    case 'CLOSED':
+      closedInput(tcb, seg);
+      break;
+    case 'LISTEN':
+      listenInput(tcb, seg, now);
+      break;
+    case 'SYN-SENT':
+      synSentInput(tcb, seg, now);
+      break;
+    default:
+      synchronizedInput(tcb, seg, now);
+  }
+  armTimers(tcb, now);
+  if (tcb.tracer !== undefined) traceTimers(tcb, 0, now);
+}
+
+
+/** §3.10.7.1: everything is answered with a RST, except a RST. */
+export function closedInput(tcb: Tcb, seg: Segment): void {
+  const rst = resetFor(seg);
+  if (rst) queueControl(tcb, rst);
+}
+
+
+/** §3.10.7.2 */
+export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
+  const f = seg.flags;
+  if (f & TcpFlag.RST) return; // first: an incoming RST is ignored
+  if (f & TcpFlag.ACK) {
+    // second: any acknowledgment is bad here: <SEQ=SEG.ACK><CTL=RST>
+    queueRst(tcb, seg.ack, seg.srcPort);
+    return;
+  }
+  if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  // third: security (no compartments in synack); fourth: the SYN.
+  tcb.remotePort = seg.srcPort;
+  tcb.irs = seg.seq;
+  tcb.rcvNxt = seqAdd(seg.seq, 1);
+  tcb.iss = tcb.chooseIss(now);
+  tcb.sndUna = tcb.iss;
+  tcb.sndNxt = tcb.iss;
+  tcb.sndMax = tcb.iss;
+  negotiate(tcb, seg.options, now);
+  // RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN-ACK if we do ECN.
+  tcb.ecnEnabled = tcb.config.ecn !== 'off' && isEcnSetupSyn(f);
+  tcb.startConnectTimer(now);
+  // The SYN's window is never scaled (RFC 7323 §2.2).
+  tcb.sndWnd = seg.window;
+  tcb.maxSndWnd = seg.window;
+  tcb.sndWl1 = seg.seq;
+  tcb.sndWl2 = tcb.iss;
+  tcb.passive = true;
+  tcb.synNeeded = true;
+  tcb.stats.PassiveOpens++;
+  tcb.setState('SYN-RECEIVED', now);
+  // Data or FIN on the SYN are processed once ESTABLISHED (§3.10.7.2): held in the queue.
+  holdSynText(tcb, seg);
+}
+
+
+/** Data and FIN that came with a SYN wait in the reassembly queue until the connection is established. */
+export function holdSynText(tcb: Tcb, seg: Segment): void {
+  const dataSeq = seqAdd(seg.seq, 1);
+  // Only what fits in the window our SYN-ACK offers is kept (§3.10.7.4 trims to the window); the
+  // peer sends the rest again, and a FIN behind dropped data is dropped with it.
+  // (With receiveWindowFromBuffer, the buffer's free space: FreeBSD trims SYN data to rcv_wnd.)
+  const room = tcb.config.receiveWindowFromBuffer ? freeReceiveSpace(tcb) : Math.min(tcb.receiveBufferSize, 0xffff);
+  const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
+  if (kept.length > 0) tcb.receiveBufferToFill().insertOutOfOrder(dataSeq, kept);
+  if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) tcb.peerFinSeq = seqAdd(dataSeq, kept.length);
+}
+
+
+/**
+ * `synDataDelayedAck`: data held from the SYN is in order now that the connection is established.
+ * It is acknowledged like any in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2): nothing
+ * arrived out of order, so there is no hole whose filling must be reported at once.
+ */
+export function deliverSynText(tcb: Tcb, now: number): void {
+  if (tcb.receiveBuffer.outOfOrderBytes === 0) return;
+  const before = tcb.rcvNxt;
+  tcb.rcvNxt = tcb.receiveBuffer.drainInOrder(tcb.rcvNxt);
+  if (tcb.rcvNxt === before) return;
+  tcb.emit({ type: 'readable' });
+  if (tcb.config.ackDelayMs === 0) tcb.ackNow = true;
+  else tcb.delayedAckAt ??= now + tcb.config.ackDelayMs;
+}
+
+
+/** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
+export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
+  if (o.mss !== undefined && o.mss > 0) tcb.peerMss = o.mss;
+  // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
+  // not negotiated either.
+  const offered = !tcb.synOptionsDropped && !tcb.config.noOptions;
+  // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
+  if (tcb.config.windowScaling && offered && o.wscale !== undefined) {
+    tcb.windowScaling = true;
+    tcb.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
+    tcb.rcvShift = tcb.offeredShift;
+  } else {
+    tcb.windowScaling = false;
+    tcb.sndShift = 0;
+    tcb.rcvShift = 0;
+  }
+  if (tcb.config.timestamps && offered && o.timestamp) {
+    tcb.timestamps = true;
+    tcb.tsRecent = o.timestamp.value;
+    tcb.tsRecentTime = now;
+  } else {
+    tcb.timestamps = false;
+  }
+  tcb.sackPermitted = tcb.config.sack && offered && o.sackPermitted === true;
+}
+
+
+/** §3.10.7.3 */
+export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
+  const f = seg.flags;
+  let ackAcceptable = false;
+  if (f & TcpFlag.ACK) {
+    // first: SEG.ACK =< ISS or SEG.ACK > SND.NXT is unacceptable: RST (unless a RST), drop.
+    if (seqLe(seg.ack, tcb.iss) || seqGt(seg.ack, tcb.sndMax)) {
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'unacceptable ACK in SYN-SENT', now);
+      if (!(f & TcpFlag.RST)) queueRst(tcb, seg.ack);
+      return;
+    }
+    ackAcceptable = seqLt(tcb.sndUna, seg.ack) && seqLe(seg.ack, tcb.sndMax);
+  }
+  if (f & TcpFlag.RST) {
+    // second: a RST counts only with an acceptable ACK (RFC 5961 §3.2 keeps tcb for SYN-SENT).
+    if (ackAcceptable) tcb.fail('ECONNREFUSED', 'connection refused: RST in answer to our SYN', now);
+    return;
+  }
+  // third: security, none. fourth: SYN.
+  if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  tcb.irs = seg.seq;
+  tcb.rcvNxt = seqAdd(seg.seq, 1);
+  negotiate(tcb, seg.options, now);
+  sizeReceiveBuffer(tcb);
+  if (f & TcpFlag.ACK) tcb.sndUna = seg.ack;
+  if (seqGt(tcb.sndUna, tcb.iss)) {
+    // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
+    // is an ECN-setup SYN-ACK (ECE without CWR).
+    tcb.ecnEnabled = tcb.ecnRequested && isEcnSetupSynAck(f);
+    tcb.sndWnd = seg.window; // a SYN's window is not scaled
+    tcb.maxSndWnd = seg.window;
+    tcb.sndWl1 = seg.seq;
+    tcb.sndWl2 = seg.ack;
+    tcb.sndNxt = seqGe(tcb.sndNxt, tcb.sndUna) ? tcb.sndNxt : tcb.sndUna;
+    handshakeRtt(tcb, now);
+    tcb.ackNow = true;
+    establish(tcb, now);
+    if (seg.payload.length > 0 || f & (TcpFlag.FIN | TcpFlag.URG)) {
+      // §3.10.7.3: continue at the sixth step (URG), with the SYN itself trimmed off.
+      const rest: Segment = { ...seg, seq: tcb.rcvNxt, flags: f & ~TcpFlag.SYN };
+      // §3.10.7.4 processes only what lies inside the window (our SYN's): trim data and FIN beyond it.
+      urgentTextFin(tcb, trimToWindow(tcb, rest, acceptWindow(tcb)), now);
+    }
+    return;
+  }
+  // Simultaneous open (Figure 7): SYN-RECEIVED, and our SYN goes again with an ACK, an ECN-setup
+  // SYN-ACK when the peer's SYN was an ECN-setup SYN and we do ECN at all (as FreeBSD, even passively).
+  tcb.ecnEnabled = tcb.config.ecn !== 'off' && isEcnSetupSyn(f);
+  tcb.sndWnd = seg.window;
+  tcb.maxSndWnd = seg.window;
+  tcb.sndWl1 = seg.seq;
+  tcb.sndWl2 = seg.ack;
+  tcb.sndNxt = tcb.iss;
+  tcb.synNeeded = true;
+  tcb.setState('SYN-RECEIVED', now);
+  holdSynText(tcb, seg);
+}
+
+
+/** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
+export function handshakeRtt(tcb: Tcb, now: number): void {
+  if (tcb.handshakeUntimed) tcb.handshakeUntimed = false;
+  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.synSentAt);
+  else tcb.rtt.resetAfterHandshakeTimeout();
+  tcb.retransmits = 0;
+  tcb.retransmitAt = undefined;
+}
+
+
+export function establish(tcb: Tcb, now: number): void {
+  tcb.connectTimeoutAt = undefined;
+  tcb.cc?.setMss(tcb.sendMss);
+  tcb.setState('ESTABLISHED', now);
+  tcb.quickAcksLeft = tcb.config.quickAckSegments;
+  tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
+  tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
+  tcb.emit({ type: 'connected' });
+  if (tcb.finRequested) tcb.setState('FIN-WAIT-1', now);
+  tcb.releaseRare();
+}
+
+
+/** §3.10.7.4: SYN-RECEIVED and every state after it. */
+export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
+  const f = seg.flags;
+  const rst = (f & TcpFlag.RST) !== 0;
+  const ts = seg.options.timestamp;
+
+  // RFC 7323 §3.2 and §5.3 (R1): timestamps, checked before the sequence number.
+  if (tcb.timestamps && !rst) {
+    if (!ts) {
+      if (tcb.config.requireTimestamps) {
+        tcb.stats.TCPMissingTimestampDrops++;
+        if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'missing timestamp', now);
+        return;
+      }
+    } else if (now - tcb.tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, tcb.tsRecent)) {
+      tcb.stats.PAWSEstab++;
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'PAWS: old timestamp', now);
+      tcb.ackNow = true;
+      return;
+    }
+  }
+
+  // A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost, send it again (as Linux and FreeBSD do).
+  if (tcb.state === 'SYN-RECEIVED' && f & TcpFlag.SYN && !(f & (TcpFlag.ACK | TcpFlag.RST)) && seg.seq === tcb.irs) {
+    tcb.synNeeded = true;
+    tcb.sndNxt = tcb.iss;
+    return;
+  }
+
+  // Simultaneous open (Figure 7, line 6): the peer's SYN-ACK repeats the SYN we already hold. Trim the
+  // SYN off first, as §3.10.7.4 allows ("trimming off any portions that lie outside the window
+  // (including SYN and FIN)"), so that its ACK completes the handshake (Linux does the same).
+  if (tcb.state === 'SYN-RECEIVED' && !tcb.passive && f & TcpFlag.SYN && f & TcpFlag.ACK && !rst && seg.seq === tcb.irs) {
+    // Its ECE/CWR were ECN negotiation (RFC 3168 §6.1.1), not a congestion echo: trimmed off with the SYN.
+    seg = { ...seg, seq: seqAdd(seg.seq, 1), flags: f & ~(TcpFlag.SYN | TcpFlag.ECE | TcpFlag.CWR) };
+  }
+
+  // first: the sequence number.
+  const len = segmentLength(seg);
+  const wnd = acceptWindow(tcb);
+  if (!acceptable(tcb, seg.seq, len, wnd)) {
+    // Zero window: still take the ACK, URG and RST of a segment at RCV.NXT (§3.10.7.4).
+    if (!(wnd === 0 && seg.seq === tcb.rcvNxt)) {
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, rst ? 'RST out of window' : 'out of window', now);
+      if (!rst) {
+        tcb.stats.TCPOutOfWindowAcks++;
+        if (seg.payload.length > 0 && seqLe(seqAdd(seg.seq, seg.payload.length), tcb.rcvNxt)) {
+          tcb.stats.TCPDupData++;
+          noteDuplicate(tcb, seg.seq, seqAdd(seg.seq, seg.payload.length), true);
+        }
+        // A bare ACK one octet behind RCV.NXT comes from a peer in zero-window probing whose probe
+        // octet we accepted (its ACKs carry SEQ = SND.NXT, the probe's octet: it cannot know the probe
+        // got in), or one whose data reached the edge of our window (see dataSegment). Its
+        // acknowledgment and window are current, so take them (§3.10.7.4's "special allowance ... to
+        // accept valid ACKs"; RFC 9293 Appendix A.2; BSD keeps processing the ACK of any old segment,
+        // Stevens vol. 2 p. 960). Dropping them deadlocked two peers whose probes crossed and were
+        // both accepted: each found the other's ACKs old and answered with an ACK old in turn, an ACK
+        // war in which neither learnt that the window had opened. The answer §3.10.7.4 asks for
+        // still goes, at most every BEHIND_ACK_REPLY_MS (Linux's tcp_invalid_ratelimit), so that two
+        // such peers cannot keep answering each other's answers. A keep-alive probe (SEG.SEQ =
+        // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
+        // data, or further behind, are dropped whole as §3.10.7.4 says.
+        const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
+        if (!behind || now - tcb.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+          tcb.ackNow = true;
+          if (behind) tcb.behindAckReplyAt = now;
+        }
+        // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
+        if (f & TcpFlag.SYN) tcb.bareAck = true;
+        // TIME-WAIT: a retransmitted FIN is re-acknowledged and restarts the 2*MSL timer.
+        if (tcb.state === 'TIME-WAIT' && f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === tcb.rcvNxt) {
+          tcb.closeAt = now + 2 * tcb.config.mslMs;
+        }
+        // finWithAck: the peer's FIN again, as a peer like us sends its ACKs while its own FIN is
+        // unacknowledged: its ACK field is current, so take it (BSD processes the ACK of an old
+        // segment, Stevens vol. 2 p. 960). Two such peers in CLOSING would otherwise answer each
+        // other's FIN with their own FIN forever, neither learning that its FIN got through.
+        const finAgain =
+          tcb.config.finWithAck &&
+          (f & (TcpFlag.ACK | TcpFlag.FIN | TcpFlag.SYN)) === (TcpFlag.ACK | TcpFlag.FIN) &&
+          seg.payload.length === 0 &&
+          tcb.peerFinSeq === seg.seq &&
+          seqAdd(seg.seq, 1) === tcb.rcvNxt &&
+          tcb.state !== 'TIME-WAIT';
+        if (behind || finAgain) ackInput(tcb, seg, now);
+      }
+      return;
+    }
+    // Keep the SYN: RFC 5961 §4.2 challenges it "irrespective of the sequence number" and drops the
+    // segment, so its ACK must not be taken.
+    seg = { ...seg, payload: EMPTY_PAYLOAD, flags: f & ~TcpFlag.FIN };
+    tcb.ackNow = true;
+    if (f & TcpFlag.SYN) tcb.bareAck = true;
+  }
+  // Data partly below RCV.NXT: its old part arrived twice (RFC 2883 §4).
+  if (seg.payload.length > 0 && seqLt(seg.seq, tcb.rcvNxt) && !(seg.flags & TcpFlag.SYN)) noteDuplicate(tcb, seg.seq, tcb.rcvNxt, true);
+  seg = trimToWindow(tcb, seg, wnd);
+  heardFromPeer(tcb, now);
+
+  // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
+  if (tcb.timestamps && ts && seqGe(ts.value, tcb.tsRecent) && seqLe(seg.seq, tcb.lastAckSent)) {
+    tcb.tsRecent = ts.value;
+    tcb.tsRecentTime = now;
+  }
+
+  // second: RST (with RFC 5961 §3.2).
+  if (seg.flags & TcpFlag.RST) {
+    rstInput(tcb, seg, now);
+    return;
+  }
+  // third: security and precedence: no compartments in synack.
+  // fourth: SYN (RFC 5961 §4).
+  if (seg.flags & TcpFlag.SYN) {
+    if (tcb.state === 'SYN-RECEIVED' && tcb.passive) {
+      attemptFailed(tcb, now, 'SYN in window during SYN-RECEIVED');
+      return;
+    }
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, rfc5961SynChecks(tcb.config) ? 'SYN in window: challenge ACK' : 'SYN in window', now);
+    if (rfc5961SynChecks(tcb.config)) challengeAck(tcb, now);
+    else if (wnd > 0) {
+      // RFC 793 behaviour (FreeBSD insecure_syn=1): a SYN in the window is an error: reset. A SYN that
+      // survived the sequence check and trimming lies at or after RCV.NXT, so inside the window. The
+      // reset is FreeBSD's (tcp_drop() sends from CLOSED): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0.
+      queueControl(tcb, 
+        makeSegment({ srcPort: tcb.localPort, dstPort: tcb.remotePort, seq: tcb.sndMax, ack: tcb.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }),
+      );
+      tcb.fail('ECONNRESET', 'connection reset: SYN in window', now);
+    } else {
+      // Zero window: SEG.SEQ = RCV.NXT is not inside an empty window, so it is not the RFC 793 error: ACK.
+      tcb.ackNow = true;
+      tcb.bareAck = true;
+    }
+    return;
+  }
+  // RFC 3168 §6.1.3: echo a CE mark with ECE on our ACKs until the peer says CWR (a CE on the CWR
+  // segment itself is new congestion).
+  if (tcb.ecnEnabled) {
+    if (seg.flags & TcpFlag.CWR) tcb.ecnEcho = false;
+    if (seg.ipEcn === CE) tcb.ecnEcho = true;
+  }
+  // fifth: ACK.
+  if (!(seg.flags & TcpFlag.ACK)) return;
+  if (!ackInput(tcb, seg, now)) return;
+  urgentTextFin(tcb, seg, now);
+}
+
+
+/** The four cases of §3.10.7.4's acceptability table. */
+export function acceptable(tcb: Tcb, seq: number, len: number, wnd: number): boolean {
+  const nxt = tcb.rcvNxt;
+  if (len === 0) {
+    return wnd === 0 ? seq === nxt : seqDistance(nxt, seq) < wnd;
+  }
+  if (wnd === 0) return false;
+  const last = seqAdd(seq, len - 1);
+  return seqDistance(nxt, seq) < wnd || seqDistance(nxt, last) < wnd;
+}
+
+
+/** Keep only the part of the segment inside [RCV.NXT, RCV.NXT + RCV.WND): "only the new parts are processed". */
+export function trimToWindow(tcb: Tcb, seg: Segment, wnd: number): Segment {
+  let { seq, payload, flags } = seg;
+  let changed = false;
+  if (seqLt(seq, tcb.rcvNxt)) {
+    let cut = seqDiff(tcb.rcvNxt, seq);
+    if (flags & TcpFlag.SYN) {
+      flags &= ~TcpFlag.SYN;
+      cut--;
+    }
+    if (cut >= payload.length) {
+      if (cut > payload.length) flags &= ~TcpFlag.FIN; // the FIN was old too
+      cut = payload.length;
+    }
+    payload = payload.subarray(cut);
+    seq = tcb.rcvNxt;
+    changed = true;
+  }
+  const room = wnd - seqDiff(seq, tcb.rcvNxt);
+  if (payload.length > room) {
+    payload = payload.subarray(0, Math.max(0, room));
+    flags &= ~TcpFlag.FIN; // a FIN beyond the window is not accepted
+    changed = true;
+  } else if (payload.length === room && flags & TcpFlag.FIN) {
+    // §3.10.7.4: the FIN would sit at RCV.NXT + RCV.WND, just outside the window: trimmed off.
+    flags &= ~TcpFlag.FIN;
+    changed = true;
+  }
+  return changed ? { ...seg, seq, payload, flags } : seg;
+}
+
+
+export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
+  // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge
+  // ACK. With those checks off (FreeBSD insecure_rst=1) any RST in the window resets (RFC 793).
+  if (rfc5961RstChecks(tcb.config) && seg.seq !== tcb.rcvNxt) {
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'RST not at RCV.NXT: challenge ACK', now);
+    challengeAck(tcb, now);
+    return;
+  }
+  switch (tcb.state) {
+    case 'SYN-RECEIVED':
+      if (tcb.passive) attemptFailed(tcb, now, 'RST in SYN-RECEIVED');
+      else tcb.fail('ECONNREFUSED', 'connection refused', now);
+      return;
+    case 'ESTABLISHED':
+    case 'CLOSE-WAIT':
+      tcb.fail('ECONNRESET', 'connection reset by peer', now);
+      return;
+    case 'FIN-WAIT-1':
+    case 'FIN-WAIT-2':
+      tcb.fail('ECONNRESET', 'connection reset by peer', now);
+      return;
+    case 'CLOSING':
+    case 'LAST-ACK':
+      tcb.enterClosed(now);
+      return;
+    case 'TIME-WAIT':
+      // RFC 1337: a RST must not cut TIME-WAIT short (TIME-WAIT assassination).
+      return;
+    default:
+      return;
+  }
+}
+
+
+/** A passively opened connection that did not complete: back to LISTEN, or gone (a stack's child). */
+export function attemptFailed(tcb: Tcb, now: number, why: string): void {
+  tcb.stats.AttemptFails++;
+  if (tcb.returnsToListen) {
+    resetToListen(tcb, now);
+    return;
+  }
+  void why;
+  tcb.enterClosed(now);
+}
+
+
+export function resetToListen(tcb: Tcb, now: number): void {
+  tcb.sndBuf = undefined;
+  tcb.rcvBuf = undefined;
+  tcb.remotePort = 0;
+  tcb.synNeeded = false;
+  tcb.ackNow = false;
+  tcb.control = undefined;
+  tcb.retransmitAt = undefined;
+  tcb.retransmits = 0;
+  tcb.peerFinSeq = undefined;
+  tcb.finSeq = undefined;
+  tcb.finRequested = false;
+  tcb.passive = false;
+  tcb.timestamps = false;
+  tcb.windowScaling = false;
+  tcb.sackPermitted = false;
+  tcb.sndShift = 0;
+  tcb.rcvShift = 0;
+  tcb.ecnEnabled = false;
+  tcb.ecnEcho = false;
+  tcb.ecnCwrPending = false;
+  tcb.ecnRecover = undefined;
+  tcb.connectTimeoutAt = undefined;
+  tcb.setState('LISTEN', now);
+}
+
+
+/** Fifth step. Returns false when the segment is finished with. */
+export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
+  const ack = seg.ack;
+  if (tcb.state === 'SYN-RECEIVED') {
+    if (!(seqLt(tcb.sndUna, ack) && seqLe(ack, tcb.sndMax))) {
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'unacceptable ACK in SYN-RECEIVED', now);
+      queueRst(tcb, ack); // <SEQ=SEG.ACK><CTL=RST>
+      return false;
+    }
+    handshakeRtt(tcb, now);
+    tcb.sndWnd = seg.window << tcb.sndShift;
+    tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd);
+    tcb.sndWl1 = seg.seq;
+    tcb.sndWl2 = ack;
+    tcb.sndUna = ack;
+    if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+    tcb.synNeeded = false;
+    if (tcb.passive) sizeReceiveBuffer(tcb);
+    establish(tcb, now);
+    if (tcb.config.synDataDelayedAck) deliverSynText(tcb, now);
+    // Fall through to the ESTABLISHED processing of the same ACK (it may acknowledge data too).
+  }
+  // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT].
+  if (tcb.config.rfc5961 && !(seqGe(ack, seqAdd(tcb.sndUna, -tcb.maxSndWnd)) && seqLe(ack, tcb.sndMax))) {
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'ACK outside the window: challenge ACK', now);
+    challengeAck(tcb, now);
+    return false;
+  }
+  if (seqGt(ack, tcb.sndMax)) {
+    // Acknowledges something not yet sent: ACK, drop.
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'ACK of unsent data', now);
+    tcb.ackNow = true;
+    return false;
+  }
+  if (tcb.ecnEnabled && seg.flags & TcpFlag.ECE) ecnEchoed(tcb, ack, now);
+  const unaBefore = tcb.sndUna;
+  const sackedBefore = tcb.sackPermitted ? (tcb.sacksState?.sackedBytes ?? 0) : tcb.renoSacked;
+  let newlySacked = 0;
+  if (tcb.sackPermitted) tcb.rackState?.beginAck();
+  if (tcb.sackPermitted && seg.options.sack && tcb.state !== 'SYN-RECEIVED') newlySacked = sackInput(tcb, seg.options.sack, ack, now);
+  if (seqLt(tcb.sndUna, ack)) newAck(tcb, seg, now);
+  else if (ack === tcb.sndUna && tcb.sndMax !== tcb.sndUna && isDuplicateAck(tcb, seg, newlySacked)) {
+    tcb.stats.DupAcks++;
+    dupAck(tcb);
+  }
+  if (isSynchronized(tcb.state)) lossRecoveryOnAck(tcb, seg, unaBefore, sackedBefore, now);
+  if (seqLe(tcb.sndUna, ack)) {
+    // Window update (§3.10.7.4): only from a segment at least as new as the last one used.
+    if (seqLt(tcb.sndWl1, seg.seq) || (tcb.sndWl1 === seg.seq && seqLe(tcb.sndWl2, ack))) {
+      tcb.sndWnd = seg.window << tcb.sndShift;
+      tcb.sndWl1 = seg.seq;
+      tcb.sndWl2 = ack;
+      if (tcb.sndWnd > tcb.maxSndWnd) tcb.maxSndWnd = tcb.sndWnd;
+      if (tcb.sndWnd > 0) {
+        tcb.persistAt = undefined;
+        tcb.persistBackoff = 0;
+      }
+    }
+    // §3.8.6.1 (MUST-38): a peer that answers zero-window probes keeps the connection open. The user
+    // timeout (RFC 5482) stops here and starts again with the next probe (dataSegment arms it).
+    if (tcb.sndWnd === 0) tcb.userTimeoutAt = undefined;
+  }
+  const finAcked = tcb.finSeq !== undefined && seqGt(tcb.sndUna, tcb.finSeq);
+  switch (tcb.state) {
+    case 'FIN-WAIT-1':
+      if (finAcked) {
+        tcb.setState('FIN-WAIT-2', now);
+        if (tcb.userClosed) tcb.closeAt = now + tcb.config.finWait2TimeoutMs;
+      }
+      return true;
+    case 'CLOSING':
+      if (finAcked) enterTimeWait(tcb, now);
+      return false; // otherwise ignore the segment
+    case 'LAST-ACK':
+      if (finAcked) tcb.enterClosed(now);
+      return false;
+    case 'TIME-WAIT':
+      // Only a retransmitted FIN can arrive: handled with the FIN below.
+      return true;
+    default:
+      return true;
+  }
+}
+
+
+/**
+ * RFC 5681 §2's duplicate ACK: data outstanding, no data, no SYN or FIN, SEG.ACK = SND.UNA and the
+ * same window. With SACK, RFC 6675 §2's: it must SACK octets not SACKed before, which also keeps
+ * a duplicated ACK packet (same SACK blocks) from counting twice.
+ */
+export function isDuplicateAck(tcb: Tcb, seg: Segment, newlySacked: number): boolean {
+  if (tcb.sackPermitted) return newlySacked > 0;
+  return seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << tcb.sndShift === tcb.sndWnd;
+}
+
+
+/**
+ * A duplicate ACK. Without SACK it stands for one segment that left the network (RFC 6675's
+ * DupAck, Linux's reno sacked_out); limited transmit (RFC 3042) lets the first two send new data.
+ */
+export function dupAck(tcb: Tcb): void {
+  tcb.dupAckCount++;
+  if (!tcb.sackPermitted) {
+    const flight = seqDiff(tcb.sndMax, tcb.sndUna);
+    tcb.renoSacked = Math.min(tcb.renoSacked + tcb.sendMss, Math.max(0, flight - tcb.sendMss));
+  }
+}
+
+
+/**
+ * The peer's SACK blocks (RFC 2018 §4): validated (RFC 2883 §4: D-SACK; blocks outside
+ * SND.UNA..SND.MAX ignored), recorded in the scoreboard and RACK. Returns the octets newly SACKed.
+ */
+export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, number]>, ack: number, now: number): number {
+  let newly = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    const kind = SackScoreboard.classify(blocks, i, ack, tcb.sndUna, tcb.sndMax);
+    if (kind === SackBlockKind.Invalid) {
+      tcb.stats.TCPSACKDiscard++;
+      continue;
+    }
+    const [l, r] = blocks[i];
+    if (kind === SackBlockKind.Duplicate) {
+      dsackInput(tcb, l, r, now);
+      continue;
+    }
+    newly += tcb.sacks.add(l, r);
+    // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
+    tcb.rack.onSack(l, tcb.finSeq !== undefined && r === tcb.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
+  }
+  return newly;
+}
+
+
+/** A D-SACK (RFC 2883): the peer got [l, r) twice. */
+export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
+  tcb.stats.TCPDSACKRecv++;
+  tcb.rack.onDsack(tcb.sndUna, tcb.sndMax);
+  // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
+  // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
+  // cannot keep pushing the retransmission timer away.
+  if (tcb.tlpHighSeq !== undefined && tcb.tlpRetrans && seqLt(l, tcb.tlpHighSeq)) tcb.tlpRetrans = false;
+  // RFC 3708: each retransmission of the episode the peer reports as a duplicate was unnecessary;
+  // when all of them were, so was the reduction.
+  if (tcb.undoRetrans > 0 && tcb.recover !== undefined && seqLt(l, tcb.recover)) {
+    tcb.undoRetrans -= Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
+    if (tcb.undoRetrans <= 0) {
+      tcb.undoRetrans = -1;
+      tcb.stats.TCPDSACKUndo++;
+      undoReduction(tcb, now);
+    }
+  }
+}
+
+
+/** SND.UNA < SEG.ACK: data (and perhaps our FIN) acknowledged. */
+export function newAck(tcb: Tcb, seg: Segment, now: number): void {
+  const ack = seg.ack;
+  const acked = seqDiff(ack, tcb.sndUna);
+  const finCovered = tcb.finSeq !== undefined && seqGt(ack, tcb.finSeq) ? 1 : 0;
+  const sendBuffer = tcb.sndBuf;
+  if (sendBuffer !== undefined) {
+    sendBuffer.consume(acked - finCovered);
+    if (sendBuffer.length === 0) {
+      keepSpareSendBuffer(sendBuffer);
+      tcb.sndBuf = undefined;
+    }
+  }
+  tcb.dupAckCount = 0;
+  let restartTimer = true;
+  if (tcb.sackPermitted) {
+    tcb.sacks.advance(ack);
+    tcb.rack.onCumulativeAck(ack, now, tcb.minRtt);
+  } else {
+    // The cumulative ACK covers the hole and the segments the duplicate ACKs stood for (Linux's
+    // tcp_remove_reno_sacks: all but one acknowledged segment had been counted already).
+    tcb.renoSacked = Math.max(0, tcb.renoSacked - Math.max(0, acked - tcb.sendMss));
+    if (tcb.inRecovery && tcb.recover !== undefined && seqLt(ack, tcb.recover)) {
+      // RFC 6582 §3.2 step 5 (partial ACK): retransmit the next unacknowledged segment; only the
+      // first partial ACK restarts the retransmission timer ("Impatient" variant).
+      tcb.fastRetransmitPending = true;
+      if (tcb.partialAcks++ > 0) restartTimer = false;
+    }
+  }
+  tcb.sndUna = ack;
+  if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+  if (tcb.urgentPending && seqGe(ack, tcb.sndUp)) tcb.urgentPending = false;
+  // RTT: from the echoed timestamp (RFC 7323 §4.1), else the timed segment (Karn's rule).
+  const ts = seg.options.timestamp;
+  if (tcb.timestamps && ts && ts.echo !== 0) {
+    // RFC 6298 §3 (Karn): a sample from retransmitted data is allowed only because the timestamp
+    // says which transmission the ACK answers. It does not when the echo predates our latest
+    // retransmission: that retransmission was a duplicate at the receiver (its original arrived and
+    // the ACK was lost), and RFC 7323 §5.3 rejects it (R2) before it can update TS.Recent (R3), so
+    // the receiver echoes the older TSval and the "RTT" includes our own backed-off timeout. Taking
+    // it inflates SRTT and the RTO, whose next timeout inflates the next sample: under heavy loss
+    // the RTO climbed to its 120 s maximum on a 2 ms path. No sample, as Karn would have it.
+    if (tcb.retransmitTsval === undefined || seqGe(ts.echo, tcb.retransmitTsval)) rttSample(tcb, seqDiff(tsNow(tcb, now), ts.echo));
+  } else if (tcb.rttSeq !== undefined && seqGt(ack, tcb.rttSeq)) {
+    rttSample(tcb, now - tcb.rttStart);
+    tcb.rttSeq = undefined;
+  }
+  if (tcb.retransmitTsval !== undefined && seqGe(tcb.sndUna, tcb.retransmitHigh)) tcb.retransmitTsval = undefined;
+  tcb.retransmits = 0;
+  // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+  if (tcb.sndUna === tcb.sndMax) tcb.retransmitAt = undefined;
+  else if (restartTimer || tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+  if (tcb.sndUna === tcb.sndMax) {
+    tcb.fastRetransmitPending = false;
+    tcb.pacingNextAt = undefined; // nothing in flight: the next flight starts unpaced (its pace starts from now)
+  }
+  tcb.userTimeoutAt = tcb.sndUna === tcb.sndMax || tcb.config.userTimeoutMs === undefined ? undefined : now + tcb.config.userTimeoutMs;
+  if (tcb.config.bufferAutoTuning) {
+    // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax. The
+    // size is the connection's own config (a buffer made later takes it from there).
+    const want = Math.min(tcb.config.sendBufferMax, 2 * Math.floor(tcb.congestion.cwnd));
+    if (want > tcb.config.sendBufferSize) {
+      tcb.config.sendBufferSize = want;
+      if (tcb.sndBuf) tcb.sndBuf.capacity = want;
+    }
+  }
+  if (tcb.sendRefused && tcb.writableLength > 0) {
+    tcb.sendRefused = false;
+    tcb.emit({ type: 'writable' });
+  }
+  if (tcb.sndUna === tcb.sndMax) tcb.releaseRare();
+}
+
+
+
+export function rttSample(tcb: Tcb, ms: number): void {
+  tcb.rtt.sample(ms);
+  tcb.lastRttSample = ms;
+  if (tcb.minRtt === undefined || ms < tcb.minRtt) tcb.minRtt = ms;
+}
+
+
+/** Sixth to eighth steps: URG, text, FIN. */
+export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
+  const receiving = tcb.state === 'ESTABLISHED' || tcb.state === 'FIN-WAIT-1' || tcb.state === 'FIN-WAIT-2';
+  // sixth: URG (RFC 6093: the pointer is the sequence number of the byte after the urgent data).
+  if (seg.flags & TcpFlag.URG && receiving) {
+    const up = seqAdd(seg.seq, seg.urgentPointer);
+    if (seqGt(up, tcb.rcvUp) || tcb.rcvUp === 0) {
+      tcb.rcvUp = up;
+      if (seqGt(up, tcb.rcvNxt)) tcb.emit({ type: 'urgent', pointer: up });
+    }
+  }
+  // seventh: text.
+  if (receiving) {
+    if (seg.payload.length > 0) {
+      if (tcb.userClosed) {
+        // Nobody will read it: tell the peer its data was lost (§3.6).
+        tcb.abort(now);
+        return;
+      }
+      receiveText(tcb, seg, now);
+    } else if (tcb.receiveBuffer.outOfOrderBytes > 0) {
+      advanceInOrder(tcb);
+    }
+  }
+  // eighth: FIN.
+  if (seg.flags & TcpFlag.FIN && tcb.state !== 'TIME-WAIT') {
+    const finSeq = seqAdd(seg.seq, seg.payload.length);
+    // A held FIN that in-order data has since passed was never a real end of stream: by the time it
+    // would be processed it is an old segment (§3.10.7.4), so tcb FIN replaces it.
+    if (tcb.peerFinSeq === undefined || (!tcb.endSignalled && seqLt(tcb.peerFinSeq, tcb.rcvNxt))) tcb.peerFinSeq = finSeq;
+    // A FIN ahead of RCV.NXT is an out-of-order segment: duplicate ACK at once (RFC 5681 §4.2), as for data.
+    if (seqGt(finSeq, tcb.rcvNxt)) tcb.ackNow = true;
+  } else if (seg.flags & TcpFlag.FIN && tcb.state === 'TIME-WAIT') {
+    // The peer's FIN again: re-acknowledge and restart 2*MSL.
+    tcb.ackNow = true;
+    tcb.closeAt = now + 2 * tcb.config.mslMs;
+    return;
+  }
+  if (tcb.peerFinSeq !== undefined && tcb.peerFinSeq === tcb.rcvNxt) peerFin(tcb, now);
+}
+
+
+export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
+  const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
+  if (seg.seq === tcb.rcvNxt) {
+    tcb.receiveBufferToFill().pushInOrder(seg.payload);
+    tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
+    advanceInOrder(tcb);
+    tcb.emit({ type: 'readable' });
+    tcb.unackedSegments++;
+    if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
+    // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a
+    // hole fills, and each of the first `quickAckSegments` (Linux's quickack mode).
+    // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).
+    const quick = tcb.quickAcksLeft > 0 && !tcb.pingpong;
+    if (quick) tcb.quickAcksLeft--;
+    if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2) tcb.ackNow = true;
+    else if (tcb.delayedAckAt === undefined) tcb.delayedAckAt = now + tcb.config.ackDelayMs;
+  } else {
+    // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
+    const added = tcb.receiveBufferToFill().insertOutOfOrder(seg.seq, seg.payload);
+    // Held already, all of it: a duplicate (RFC 2883 §4: the D-SACK first, then its block).
+    if (added === 0) noteDuplicate(tcb, seg.seq, seqAdd(seg.seq, seg.payload.length), false);
+    if (tcb.sackPermitted) noteSackBlock(tcb, seg.seq);
+    tcb.stats.TCPOFOQueue++;
+    tcb.ackNow = true;
+  }
+}
+
+
+/**
+ * Receive-buffer auto-tuning (autotune.ts), as in-order data arrives. The round trip comes from the
+ * timestamp this segment echoes, else from our own sending's SRTT; what counts is what the
+ * application read (see read()), so a buffer nobody reads never grows.
+ */
+export function tuneReceiveBuffer(tcb: Tcb, seg: Segment, now: number): void {
+  const tuner = (tcb.rcvTuner ??= new ReceiveSpaceTuner(tcb.rcvBufSize / 2, now));
+  const ts = seg.options.timestamp;
+  if (tcb.timestamps && ts !== undefined && ts.echo !== 0) tuner.rttSample(seqDiff(tsNow(tcb, now), ts.echo));
+  const size = tuner.adjust(now, tuner.rcvRttMs ?? tcb.rtt.srtt, tcb.advertisedMss, tcb.rcvBufSize, tcb.config.receiveBufferMax);
+  if (size > tcb.rcvBufSize) {
+    tcb.rcvBufSize = size;
+    tcb.stats.TCPRcvBufGrown++;
+  }
+}
+
+
+export function advanceInOrder(tcb: Tcb): void {
+  const before = tcb.rcvNxt;
+  tcb.rcvNxt = tcb.receiveBuffer.drainInOrder(tcb.rcvNxt);
+  if (tcb.rcvNxt !== before) {
+    tcb.emit({ type: 'readable' });
+    tcb.ackNow = true;
+  }
+}
+
+
+/** The peer's FIN, now in order (§3.10.7.4 eighth step). */
+export function peerFin(tcb: Tcb, now: number): void {
+  tcb.rcvNxt = seqAdd(tcb.rcvNxt, 1);
+  tcb.ackNow = true;
+  if (!tcb.endSignalled) {
+    tcb.endSignalled = true;
+    tcb.emit({ type: 'end' });
+  }
+  switch (tcb.state) {
+    case 'SYN-RECEIVED':
+    case 'ESTABLISHED':
+      tcb.setState('CLOSE-WAIT', now);
+      break;
+    case 'FIN-WAIT-1':
+      if (tcb.finSeq !== undefined && seqGt(tcb.sndUna, tcb.finSeq)) enterTimeWait(tcb, now);
+      else tcb.setState('CLOSING', now);
+      break;
+    case 'FIN-WAIT-2':
+      enterTimeWait(tcb, now);
+      break;
+    default:
+      break;
+  }
+}
+
+
+export function enterTimeWait(tcb: Tcb, now: number): void {
+  tcb.setState('TIME-WAIT', now);
+  // Every other timer stops; 2*MSL starts (§3.10.7.4).
+  tcb.retransmitAt = undefined;
+  tcb.lossTimerAt = undefined;
+  tcb.persistAt = undefined;
+  tcb.keepAliveAt = undefined;
+  tcb.userTimeoutAt = undefined;
+  tcb.closeAt = now + 2 * tcb.config.mslMs;
+}
+
+
+/**
+ * RFC 3168 §6.1.2: an ACK with ECE reports congestion on our data: reduce the window as for a loss,
+ * at most once per window of data (until what was in flight then is acknowledged), and say so with
+ * CWR on the next new data segment.
+ */
+export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
+  if (tcb.ecnRecover !== undefined && !seqGt(ack, tcb.ecnRecover)) return;
+  tcb.ecnRecover = tcb.sndMax;
+  tcb.ecnCwrPending = true;
+  if (tcb.inRecovery) return; // already reduced for tcb window of data
+  // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
+  tcb.congestion.onCongestionEvent(seqDiff(tcb.sndMax, tcb.sndUna), now);
+  tcb.congestion.cwnd = tcb.congestion.ssthresh;
+  tcb.congestion.onRecoveryEnd(now);
+  if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
+}
+
+
+export function challengeAck(tcb: Tcb, now: number): void {
+  if (tcb.challengeAcks.allow(now)) {
+    tcb.stats.TCPChallengeACK++;
+    tcb.ackNow = true;
+    tcb.bareAck = true;
+  } else {
+    tcb.stats.TCPChallengeACKSuppressed++;
+  }
+}
+
+
+/** Anything heard from the peer proves it alive. */
+export function heardFromPeer(tcb: Tcb, now: number): void {
+  tcb.lastHeardAt = Math.floor(now);
+  if (tcb.config.keepAlive) {
+    tcb.keepAliveProbesSent = 0;
+    tcb.keepAliveAt = undefined;
+    armTimers(tcb, now);
+  }
+}
+
+
+/**
+ * An ICMP error about a segment of this connection. RFC 5927 §4.1: believed only when the quoted
+ * sequence number is one we have sent and not had acknowledged (SND.UNA =< SEG.SEQ < SND.NXT).
+ * Hard errors end a connection still in SYN-SENT (ECONNREFUSED, as Linux does); every other error
+ * is soft (RFC 5461) and only remembered. Packet too big lowers the path MTU and sends again at
+ * once with smaller segments, without a congestion response (RFC 1191 §6.5, RFC 8201 §5.4).
+ * Returns whether the error was accepted.
+ */
+export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachable-soft' | 'packet-too-big', seq: number, mtu: number, now: number): boolean {
+  if (tcb.state === 'CLOSED' || tcb.state === 'LISTEN' || tcb.state === 'TIME-WAIT') return false;
+  if (!(seqGe(seq, tcb.sndUna) && seqLt(seq, tcb.sndMax))) return false;
+  if (kind === 'packet-too-big') {
+    const floor = tcb.ipVersion === 4 ? 68 : 1280; // RFC 791 and RFC 8200 minimum MTUs
+    const next = Math.max(floor, mtu || floor);
+    if (next >= tcb.pathMtu) return false;
+    tcb.pathMtu = next;
+    tcb.cc?.setMss(tcb.sendMss);
+    if (isSynchronized(tcb.state) && tcb.state !== 'SYN-RECEIVED') tcb.sndNxt = tcb.sndUna;
+    return true;
+  }
+  if (kind === 'unreachable-hard' && tcb.state === 'SYN-SENT') {
+    tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
+    return true;
+  }
+  tcb.softError = kind;
+  return true;
+}
+
+
+/** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
+export function noteSackBlock(tcb: Tcb, seq: number): void {
+  const recent = (tcb.sackRecent ??= []);
+  recent.unshift(seq);
+  if (recent.length > 8) recent.length = 8;
+}
+
+
+/** RFC 2883 §4: report [l, r), received twice, first in the next ACK. */
+export function noteDuplicate(tcb: Tcb, l: number, r: number, old: boolean): void {
+  if (!tcb.sackPermitted) return;
+  tcb.dsackLeft = l;
+  tcb.dsackRight = r;
+  if (old) tcb.stats.TCPDSACKOldSent++;
+  else tcb.stats.TCPDSACKOfoSent++;
+}

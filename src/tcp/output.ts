@@ -1,0 +1,503 @@
+// Output
+import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { armLossProbe, noteRetransmission } from './recovery.js';
+import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
+import { ECT0, NO_OPTIONS, NO_SEQS, Tcb } from './tcb.js';
+import { traceTimers } from './timers.js';
+import { freeReceiveSpace, windowField } from './window.js';
+
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/** The next segment to send, or undefined. Call until undefined after any input or timeout. */
+export function transmit(tcb: Tcb, now: number): Segment | undefined {
+  tcb.onlyRetransmitted = false;
+  const seg = nextSegment(tcb, now);
+  if (tcb.tracer !== undefined) traceTimers(tcb, 0, now);
+  if (seg) {
+    // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
+    if (!tcb.onlyRetransmitted) tcb.stats.OutSegs++;
+    if (seg.flags & TcpFlag.RST) tcb.stats.OutRsts++;
+  }
+  return seg;
+}
+
+
+
+export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
+  const control = tcb.control;
+  if (control !== undefined) {
+    const seg = control.shift();
+    if (control.length === 0) tcb.control = undefined;
+    return seg;
+  }
+  switch (tcb.state) {
+    case 'CLOSED':
+    case 'LISTEN':
+      return undefined;
+    case 'SYN-SENT':
+      return tcb.synNeeded ? synSegment(tcb, now, false) : undefined;
+    case 'SYN-RECEIVED':
+      if (tcb.synNeeded) return synSegment(tcb, now, true);
+      return tcb.ackNow ? ackSegment(tcb, now, tcb.sndNxt, 0, EMPTY_PAYLOAD) : undefined;
+    default:
+      return dataSegment(tcb, now);
+  }
+}
+
+
+export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
+  tcb.synNeeded = false;
+  // noOptions (FreeBSD TCP_NOOPT): no options at all, not even the MSS (RFC 9293 §3.7.1 allows it);
+  // nothing was negotiated either, so a SYN-ACK adds none below.
+  const o: TcpOptions = tcb.config.noOptions ? {} : { mss: tcb.advertisedMss };
+  if (withAck) {
+    // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
+    if (tcb.windowScaling) o.wscale = tcb.rcvShift;
+    if (tcb.sackPermitted) o.sackPermitted = true;
+    if (tcb.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: tcb.tsRecent };
+  } else {
+    // synRetransmitDropOptions: from the Nth retransmission on, only the MSS (FreeBSD rexmit_drop_options).
+    const n = tcb.config.synRetransmitDropOptions;
+    if (n > 0 && tcb.retransmits >= n) tcb.synOptionsDropped = true;
+    if (!tcb.synOptionsDropped && !tcb.config.noOptions) {
+      if (tcb.config.windowScaling) o.wscale = tcb.offeredShift;
+      if (tcb.config.sack) o.sackPermitted = true;
+      if (tcb.config.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: 0 };
+    }
+    tcb.synSentAt = now;
+  }
+  if (tcb.retransmits === 0 && withAck) tcb.synSentAt = now;
+  let flags = withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
+  // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; neither is
+  // ECT in IP. §6.1.1.1: after ecnMaxSynRetries retransmissions the SYN goes without them.
+  if (withAck) {
+    if (tcb.ecnEnabled) flags |= TcpFlag.ECE;
+  } else if (tcb.config.ecn === 'on' && tcb.retransmits <= tcb.config.ecnMaxSynRetries) {
+    flags |= TcpFlag.ECE | TcpFlag.CWR;
+    tcb.ecnRequested = true;
+  }
+  tcb.sndNxt = seqAdd(tcb.iss, 1);
+  if (seqGt(tcb.sndNxt, tcb.sndMax)) tcb.sndMax = tcb.sndNxt;
+  if (tcb.retransmits > 0) {
+    tcb.stats.RetransSegs++;
+    tcb.onlyRetransmitted = true;
+  }
+  tcb.retransmitAt ??= now + tcb.rtt.rto;
+  const window = Math.min(freeReceiveSpace(tcb), 0xffff); // never scaled on a SYN
+  if (withAck) {
+    tcb.lastAckSent = tcb.rcvNxt;
+    tcb.rcvAdv = seqAdd(tcb.rcvNxt, window);
+  }
+  return makeSegment({
+    srcPort: tcb.localPort,
+    dstPort: tcb.remotePort,
+    seq: tcb.iss,
+    ack: withAck ? tcb.rcvNxt : 0,
+    flags,
+    window,
+    options: o,
+  });
+}
+
+
+/** Bytes in the send buffer not yet sent (from SND.NXT). */
+export function unsentBytes(tcb: Tcb): number {
+  const sentData = seqDiff(tcb.sndNxt, tcb.sndUna) - (tcb.finSeq !== undefined && seqGt(tcb.sndNxt, tcb.finSeq) ? 1 : 0);
+  return Math.max(0, tcb.sendBuffer.length - Math.max(0, sentData));
+}
+
+
+/** Data octets in [SND.NXT, SND.MAX): sent before and about to be sent again (go-back-N). */
+export function sentBeyondNxt(tcb: Tcb): number {
+  if (!seqLt(tcb.sndNxt, tcb.sndMax)) return 0;
+  const finInside = tcb.finSeq !== undefined && seqGe(tcb.finSeq, tcb.sndNxt) && seqLt(tcb.finSeq, tcb.sndMax);
+  return seqDiff(tcb.sndMax, tcb.sndNxt) - (finInside ? 1 : 0);
+}
+
+
+/**
+ * Data in the next segment: sendMss less the SACK blocks it will carry (RFC 6691: the MSS leaves
+ * options out; Linux's tcp_current_mss does the same), so that the packet still fits the path MTU.
+ */
+export function dataMss(tcb: Tcb): number {
+  if (!tcb.sackPermitted) return tcb.sendMss;
+  let blocks = tcb.receiveBuffer.outOfOrderBytes > 0 ? tcb.receiveBuffer.blockCount() : 0;
+  if (tcb.dsackLeft !== undefined) blocks++;
+  if (blocks === 0) return tcb.sendMss;
+  blocks = Math.min(blocks, tcb.timestamps ? 3 : 4);
+  return Math.max(1, tcb.sendMss - (4 + 8 * blocks));
+}
+
+
+export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
+  const s = tcb.state;
+  let canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
+  if (canSendData && tcb.config.pacing) {
+    // Pacing: no data before the time the last segment's pace allows; a timer says when.
+    const next = tcb.pacingNextAt;
+    if (next !== undefined && now < next) {
+      canSendData = false;
+      tcb.pacingAt = next;
+    }
+  }
+  let tlpNewData = false;
+  if (canSendData) {
+    const seg = lossRetransmission(tcb, now);
+    if (seg) return seg;
+    if (tcb.tlpPending) {
+      tcb.tlpPending = false;
+      const probe = lossProbe(tcb, now);
+      if (probe) return probe;
+      tlpNewData = tcb.tlpHighSeq === undefined && unsentBytes(tcb) > 0;
+    }
+  }
+  if (canSendData) {
+    // Going back N after a timeout: skip what the peer has SACKed (RFC 6675 §5.1).
+    if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax) && tcb.sacks.rangeCount > 0 && tcb.persistAt === undefined && !tcb.forceProbe) {
+      const next = tcb.sacks.skipSacked(tcb.sndNxt);
+      tcb.sndNxt = seqLt(next, tcb.sndMax) ? next : tcb.sndMax;
+    }
+    const offset = Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
+    const unsent = Math.max(0, tcb.sendBuffer.length - offset);
+    const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
+    // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
+    // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
+    const limited = tcb.dupAckCount > 0 && tcb.dupAckCount < 3 && tcb.sndNxt === tcb.sndMax && !tcb.inRecovery ? tcb.dupAckCount * tcb.sendMss : 0;
+    // In recovery PRR says how much may go (RFC 6937: sndcnt), the peer's window permitting; whole
+    // segments, one more while sndcnt is positive (as Linux rounds sndcnt up to segments).
+    // Nothing unsent: no window to work out (nor a congestion controller to make for it).
+    let usable = unsent === 0 ? 0 : tcb.inRecovery
+      ? tcb.prr.sndcnt > 0 ? Math.max(0, Math.min(tcb.sndWnd - inFlight, tcb.sendMss)) : 0
+      : Math.max(0, Math.min(tcb.sndWnd, Math.floor(tcb.congestion.cwnd) + limited) - inFlight); // a controller's cwnd may be fractional (CUBIC): octets are whole
+    // RFC 8985 §7.3: a loss probe is new data when there is some the window allows, whatever cwnd says.
+    if (tlpNewData) usable = Math.max(usable, Math.min(tcb.sndWnd - inFlight, tcb.sendMss));
+    const probing = tcb.forceProbe;
+    const windowProbe = probing && tcb.sndWnd === 0;
+    if (probing) {
+      // Zero-window probe: one byte beyond the window (§3.8.6.1); or, with a small window, the
+      // override timeout: send what fits (§3.8.6.2.1).
+      tcb.forceProbe = false;
+      usable = Math.max(usable, 1);
+    }
+    const mss = dataMss(tcb);
+    let len = Math.min(unsent, usable, mss);
+    if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax)) {
+      const holeEnd = tcb.sacks.holeEnd(tcb.sndNxt, tcb.sndMax);
+      if (seqLt(holeEnd, tcb.sndMax)) len = Math.min(len, seqDiff(holeEnd, tcb.sndNxt));
+    }
+    const finPending = tcb.finRequested && (tcb.finSeq === undefined || seqLe(tcb.sndNxt, tcb.finSeq));
+    // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
+    // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
+    // A FIN beyond the window is trimmed by the receiver (§3.10.7.4), yet it would move SND.MAX past
+    // the peer's RCV.NXT: our ACKs, <SEQ=SND.MAX>, then fall outside the peer's zero window, each is
+    // answered with an ACK, and two peers in that state exchange ACKs forever.
+    const finFits = probing || seqLt(seqAdd(tcb.sndNxt, len), seqAdd(tcb.sndUna, tcb.sndWnd));
+    const fin = finPending && finFits && offset + len === tcb.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
+    if (len > 0 && len < mss && !probing && !fin) {
+      // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
+      // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
+      const allQueued = len === unsent;
+      const nagleOk = tcb.config.noDelay || inFlight === 0;
+      // Both hold back new data only. Octets already sent (below SND.MAX) go again however short the
+      // segment: RFC 6298 §5.4 retransmits the earliest unacknowledged segment when the timer fires.
+      // Holding them back too left a short segment sent into a small window (the SWS override) never
+      // retransmitted when lost: every RTO sent nothing, until R2 aborted the connection.
+      if (!(allQueued && nagleOk) && len < tcb.maxSndWnd / 2) len = Math.min(len, sentBeyondNxt(tcb));
+    }
+    if (len > 0 || fin) {
+      const payload = len > 0 ? tcb.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
+      const retransmission = seqLt(tcb.sndNxt, tcb.sndMax);
+      let flags = TcpFlag.ACK;
+      if (len > 0 && offset + len === tcb.sendBuffer.length) flags |= TcpFlag.PSH;
+      if (fin) flags |= TcpFlag.FIN;
+      const seq = tcb.sndNxt;
+      let urgentPointer = 0;
+      if (tcb.urgentPending && seqGt(tcb.sndUp, seq)) {
+        flags |= TcpFlag.URG;
+        urgentPointer = Math.min(0xffff, seqDiff(tcb.sndUp, seq));
+      }
+      // RFC 3168: new data is ECT(0) (§6.1.2), the first after a window reduction says CWR; never a
+      // retransmission (§6.1.5) or a window probe, and a bare FIN carries no data.
+      const ect = tcb.ecnEnabled && len > 0 && !retransmission && !windowProbe;
+      if (ect && tcb.ecnCwrPending) {
+        flags |= TcpFlag.CWR;
+        tcb.ecnCwrPending = false;
+      }
+      const seg = ackSegment(tcb, now, seq, flags, payload, urgentPointer);
+      if (ect) seg.ipEcn = ECT0;
+      const end = seqAdd(seq, len + (fin ? 1 : 0));
+      // A window probe moves SND.MAX but not SND.NXT (BSD's persist state does the same): a receiver
+      // at zero window drops the probe's byte, so sending resumes with it when the window opens,
+      // not after it (which would leave a hole for the retransmission timer to fill).
+      tcb.sndNxt = windowProbe ? seq : end;
+      if (fin) tcb.finSeq = seqAdd(seq, len);
+      tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
+      recordSend(tcb, seq, end, now);
+      if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
+      if (tcb.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
+      if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
+      if (tlpNewData) {
+        // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
+        tcb.stats.TCPLossProbes++;
+        tcb.tlpHighSeq = tcb.sndMax;
+        tcb.tlpRetrans = false;
+        tcb.retransmitAt = now + tcb.rtt.rto;
+      }
+      if (retransmission) {
+        noteRetransmission(tcb, now);
+        tcb.stats.RetransSegs++;
+        if (tcb.timestamps) {
+          tcb.retransmitTsval = tsNow(tcb, now);
+          tcb.retransmitHigh = tcb.sndMax;
+        }
+      } else if (!tcb.timestamps && tcb.rttSeq === undefined && !windowProbe) {
+        tcb.rttSeq = seq;
+        tcb.rttStart = now;
+      }
+      // A window probe is not retransmitted on the RTO: the persist timer repeats it.
+      if (tcb.retransmitAt === undefined && !windowProbe) tcb.retransmitAt = now + tcb.rtt.rto;
+      // §3.8.6.1: the next probe is due one backed-off interval after tcb one, answered or not (a
+      // lost probe or a lost answer must not stop the probing).
+      if (windowProbe) {
+        tcb.persistAt = now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.persistBackoff);
+      }
+      if (tcb.userTimeoutAt === undefined && tcb.config.userTimeoutMs !== undefined) tcb.userTimeoutAt = now + tcb.config.userTimeoutMs;
+      // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
+      if (!retransmission && tcb.lossTimerAt === undefined) armLossProbe(tcb, now);
+      return seg;
+    }
+  }
+  if (tcb.ackNow && tcb.config.finWithAck && !tcb.bareAck && tcb.finSeq !== undefined && (s === 'FIN-WAIT-1' || s === 'CLOSING' || s === 'LAST-ACK')) {
+    // finWithAck: the ACK goes as the FIN again, at the FIN's own sequence number (FreeBSD's
+    // tcp_output: "if resending a FIN, be sure not to use a new sequence number"). Only when nothing
+    // before the FIN is being sent again (a go-back-N retransmission carries the FIN at its end), and
+    // only a FIN that went out: it is the last sequence number sent, so SND.MAX = FIN + 1.
+    if (seqAdd(tcb.finSeq, 1) === tcb.sndMax && seqGe(tcb.sndNxt, tcb.finSeq)) {
+      const seg = ackSegment(tcb, now, tcb.finSeq, TcpFlag.FIN, EMPTY_PAYLOAD);
+      tcb.sndNxt = seqAdd(tcb.finSeq, 1);
+      tcb.onlyRetransmitted = true;
+      tcb.stats.RetransSegs++;
+      if (tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+      return seg;
+    }
+  }
+  if (tcb.ackNow) {
+    // An ACK carries <SEQ=SND.NXT> (§3.10.7.4) in the RFC's sense: the next new octet, our SND.MAX,
+    // not the rewound SND.NXT of a retransmission, which a peer that already has those octets finds
+    // unacceptable (it would drop the ACK and answer, an endless exchange). During zero-window
+    // probing SND.MAX counts the probe's octet the peer dropped, so SND.NXT then (as BSD's tcp_output).
+    let seq = tcb.persistAt !== undefined || tcb.forceProbe ? tcb.sndNxt : tcb.sndMax;
+    // Table 6 accepts a bare ACK only below RCV.NXT + RCV.WND. When we have sent up to the very edge
+    // of the peer's window and it is missing some of it, SND.MAX is that edge: a strict peer drops
+    // the ACK unread (RFC 9293 Appendix A.2 notes that validation can keep ACK fields from being
+    // processed). Two peers in that state (both windows filled, both with losses) never learn of each
+    // other's acknowledgments and retransmit octets the other already holds until R2 aborts. One
+    // octet lower is inside the window whenever the peer is missing data; when it is not, the ACK is
+    // one behind its RCV.NXT, which synack takes (see the sequence check) and a strict peer answers.
+    if (seq === tcb.sndMax && tcb.sndMax !== tcb.sndUna && seqAdd(tcb.sndUna, tcb.sndWnd) === tcb.sndMax) seq = seqAdd(seq, -1);
+    return ackSegment(tcb, now, seq, TcpFlag.ACK, EMPTY_PAYLOAD);
+  }
+  return undefined;
+}
+
+
+/** RACK's record of what was sent (SACK connections only): new data, or data sent again. */
+export function recordSend(tcb: Tcb, seq: number, end: number, now: number): void {
+  if (tcb.config.pacing && seq !== end) pace(tcb, seqDiff(end, seq), now);
+  if (!tcb.sackPermitted || seq === end) return;
+  const max = tcb.sndMax;
+  if (seqLt(seq, max)) tcb.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
+  if (seqGt(end, max)) tcb.rack.onSendNew(seqGt(seq, max) ? seq : max, end, now);
+}
+
+
+/**
+ * Pacing (`pacing`, as Linux's internal TCP pacing): `len` octets just went, so the next data may go
+ * len / rate later, the rate being cwnd per smoothed RTT, times 2 in slow start (below half of
+ * ssthresh) and 1.2 after (Linux's tcp_pacing_ss_ratio and tcp_pacing_ca_ratio). No pacing before
+ * the first RTT sample.
+ */
+export function pace(tcb: Tcb, len: number, now: number): void {
+  const srtt = tcb.rtt.srtt;
+  if (srtt === undefined) return;
+  const cc = tcb.congestion;
+  const ratio = cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2;
+  const bytesPerMs = (ratio * cc.cwnd) / Math.max(srtt, 0.001);
+  const base = tcb.pacingNextAt !== undefined && tcb.pacingNextAt > now ? tcb.pacingNextAt : now;
+  tcb.pacingNextAt = base + len / bytesPerMs;
+}
+
+
+/**
+ * A retransmission chosen by loss recovery, before any new data: NewReno's fast retransmit or a
+ * partial ACK's (RFC 6582 §3.2), or the first segment RACK marked lost (RFC 6675 §4 NextSeg rule
+ * 1, with RACK's marks, RFC 8985 §6.2). While PRR's sndcnt (in recovery) or cwnd - pipe (outside
+ * it) is positive.
+ * Not while going back N after a timeout (that resends everything anyway).
+ */
+export function lossRetransmission(tcb: Tcb, now: number): Segment | undefined {
+  if (seqLt(tcb.sndNxt, tcb.sndMax) || !seqLt(tcb.sndUna, tcb.sndMax)) return undefined;
+  const budget = tcb.inRecovery ? tcb.prr.sndcnt : tcb.congestion.cwnd - tcb.pipe();
+  if (tcb.fastRetransmitPending) {
+    if (budget <= 0) return undefined;
+    tcb.fastRetransmitPending = false;
+    return retransmitRange(tcb, now, tcb.sndUna, tcb.sendMss);
+  }
+  if (!tcb.sackPermitted) return undefined;
+  const i = tcb.rack.firstLost();
+  if (i < 0) return undefined;
+  const start = tcb.rack.startOf(i);
+  const len = Math.min(tcb.sendMss, seqDiff(tcb.rack.endOf(i), start));
+  if (budget <= 0) return undefined;
+  return retransmitRange(tcb, now, seqLt(start, tcb.sndUna) ? tcb.sndUna : start, len);
+}
+
+
+/**
+ * RFC 8985 §7.3: the probe timer fired. New data goes as the probe if the window allows some
+ * (dataSegment sends it); otherwise the last segment sent goes again.
+ */
+export function lossProbe(tcb: Tcb, now: number): Segment | undefined {
+  const unsent = unsentBytes(tcb);
+  const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
+  if (unsent > 0 && tcb.sndWnd - inFlight >= Math.min(unsent, tcb.sendMss)) return undefined;
+  const i = tcb.rack.last();
+  if (i < 0) return undefined;
+  const end = tcb.rack.endOf(i);
+  let start = tcb.rack.startOf(i);
+  if (seqLt(start, tcb.sndUna)) start = tcb.sndUna;
+  if (!seqLt(start, end)) return undefined;
+  const seg = retransmitRange(tcb, now, start, seqDiff(end, start));
+  if (seg) {
+    tcb.stats.TCPLossProbes++;
+    tcb.tlpHighSeq = tcb.sndMax;
+    tcb.tlpRetrans = true;
+    tcb.retransmitAt = now + tcb.rtt.rto;
+  }
+  return seg;
+}
+
+
+/**
+ * Octets from `seq` (below SND.MAX) sent again on their own, at most `maxLen` of data (and the FIN
+ * if it follows them). SND.NXT stays where it is (not go-back-N).
+ */
+export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: number): Segment | undefined {
+  const finSent = tcb.finSeq !== undefined && seqLt(tcb.finSeq, tcb.sndMax);
+  const offset = seqDiff(seq, tcb.sndUna);
+  const sentData = Math.min(tcb.sendBuffer.length, seqDiff(tcb.sndMax, tcb.sndUna) - (finSent ? 1 : 0));
+  const len = Math.max(0, Math.min(maxLen, dataMss(tcb), sentData - offset));
+  const fin = finSent && tcb.finSeq === seqAdd(seq, len);
+  if (len === 0 && !fin) return undefined;
+  let flags = TcpFlag.ACK;
+  if (len > 0 && offset + len === tcb.sendBuffer.length) flags |= TcpFlag.PSH;
+  if (fin) flags |= TcpFlag.FIN;
+  let urgentPointer = 0;
+  if (tcb.urgentPending && seqGt(tcb.sndUp, seq)) {
+    flags |= TcpFlag.URG;
+    urgentPointer = Math.min(0xffff, seqDiff(tcb.sndUp, seq));
+  }
+  const payload = len > 0 ? tcb.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
+  const seg = ackSegment(tcb, now, seq, flags, payload, urgentPointer);
+  const end = seqAdd(seq, len + (fin ? 1 : 0));
+  tcb.onlyRetransmitted = true;
+  tcb.stats.RetransSegs++;
+  recordSend(tcb, seq, end, now);
+  if (tcb.inRecovery) tcb.prr.onSend(len);
+  noteRetransmission(tcb, now);
+  if (tcb.timestamps) {
+    tcb.retransmitTsval = tsNow(tcb, now);
+    tcb.retransmitHigh = tcb.sndMax;
+  }
+  // Karn: the timed segment may be the one sent again.
+  if (tcb.rttSeq !== undefined && seqLt(tcb.rttSeq, end)) tcb.rttSeq = undefined;
+  if (tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+  return seg;
+}
+
+
+/** A segment carrying the current acknowledgment and window (everything after the handshake does). */
+export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, payload: Uint8Array, urgentPointer = 0): Segment {
+  tcb.ackNow = false;
+  tcb.bareAck = false;
+  tcb.delayedAckAt = undefined;
+  tcb.unackedSegments = 0;
+  tcb.lastAckSent = tcb.rcvNxt;
+  return makeSegment({
+    srcPort: tcb.localPort,
+    dstPort: tcb.remotePort,
+    seq,
+    ack: tcb.rcvNxt,
+    // RFC 3168 §6.1.3: ECE on every ACK while a CE mark waits for the peer's CWR.
+    flags: flags | TcpFlag.ACK | (tcb.ecnEcho ? TcpFlag.ECE : 0),
+    window: windowField(tcb),
+    urgentPointer,
+    options: ackOptions(tcb, now),
+    payload,
+  });
+}
+
+
+/** Options on a segment after the handshake: timestamps, and SACK blocks when there is something to report. */
+export function ackOptions(tcb: Tcb, now: number): TcpOptions {
+  const sack = tcb.sackPermitted && (tcb.dsackLeft !== undefined || tcb.receiveBuffer.outOfOrderBytes > 0) ? sackBlocks(tcb) : undefined;
+  if (!tcb.timestamps) return sack ? { sack } : NO_OPTIONS;
+  const o: TcpOptions = { timestamp: { value: tsNow(tcb, now), echo: tcb.tsRecent } };
+  if (sack) o.sack = sack;
+  return o;
+}
+
+
+/**
+ * RFC 2018 §4: the first block holds the most recently received segment, then the most recently
+ * reported other blocks; a D-SACK block (RFC 2883 §4) goes first, once. At most 4 blocks, 3 beside
+ * timestamps (40 octets of options).
+ */
+export function sackBlocks(tcb: Tcb): Array<[number, number]> | undefined {
+  const max = tcb.timestamps ? 3 : 4;
+  const blocks: Array<[number, number]> = [];
+  const rb = tcb.receiveBuffer;
+  if (tcb.dsackLeft !== undefined) {
+    blocks.push([tcb.dsackLeft, tcb.dsackRight]);
+    tcb.dsackLeft = undefined;
+  }
+  const recent = tcb.sackRecent ?? NO_SEQS;
+  let kept = 0;
+  for (let i = 0; i < recent.length; i++) {
+    if (!rb.blockContaining(recent[i])) continue; // delivered in order since, or merged
+    const l = rb.blockLeft;
+    const r = rb.blockRight;
+    if (blocks.some((b, j) => j >= blocks.length - kept && b[0] === l)) continue;
+    recent[kept++] = recent[i];
+    if (blocks.length < max) blocks.push([l, r]);
+  }
+  if (kept > 0) recent.length = kept;
+  else tcb.sackRecent = undefined; // released when empty (an idle connection holds no array)
+  // Blocks never reported as the newest (after a renumbering merge): highest first.
+  for (let n = rb.outOfOrderBytes > 0 ? rb.blockCount() - 1 : -1; n >= 0 && blocks.length < max; n--) {
+    if (!rb.blockAt(n)) continue;
+    const l = rb.blockLeft;
+    if (!blocks.some((b) => b[0] === l)) blocks.push([l, rb.blockRight]);
+  }
+  if (blocks.length === 0) return undefined;
+  tcb.stats.TCPSackBlocksSent += blocks.length;
+  return blocks;
+}
+
+
+/** Our TSval clock: 1 ms ticks from a random per-connection offset (RFC 7323 §5.4). */
+export function tsNow(tcb: Tcb, now: number): number {
+  return (Math.floor(now) + tcb.tsOffset32) >>> 0;
+}
+
+
+export function queueRst(tcb: Tcb, seq: number, dstPort = tcb.remotePort): void {
+  queueControl(tcb, makeSegment({ srcPort: tcb.localPort, dstPort, seq, flags: TcpFlag.RST }));
+}
+
+
+export function queueControl(tcb: Tcb, seg: Segment): void {
+  (tcb.control ??= []).push(seg);
+}
