@@ -49,7 +49,7 @@ export function connectionReport(socket: Socket): string {
     `sack         ${t.sackPermitted ? 'yes' : 'no'}`,
     `timestamps   ${t.timestamps ? 'yes' : 'no'}`,
     `srtt         ${t.rtt.srtt === undefined ? 'not measured' : `${t.rtt.srtt.toFixed(3)} ms (rttvar ${t.rtt.rttvar.toFixed(3)} ms, rto ${t.rtt.rto.toFixed(0)} ms)`}`,
-    `retransmits  ${t.totalRetransmits}`,
+    `retransmits  ${t.recovery.totalRetransmits}`,
     `cwnd         ${t.congestion.cwnd} bytes`,
   ];
   return lines.join('\n') + '\n';

@@ -372,7 +372,7 @@ export class TransferSession {
       states: s.states.slice(),
       finalState: s.conn ? s.conn.state : 'NONE',
       error: s.error,
-      timeouts: s.conn ? s.conn.tcb.totalRetransmits : 0,
+      timeouts: s.conn ? s.conn.tcb.recovery.totalRetransmits : 0,
       pathMtu: s.conn?.tcb.pathMtu,
     };
   }

@@ -523,7 +523,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private nudge(): void {
     const conn = this.conn;
     if (!conn || this.connecting || this.destroyed) return;
-    if ((conn.state === 'ESTABLISHED' || conn.state === 'CLOSE-WAIT') && !conn.tcb.finRequested) {
+    if ((conn.state === 'ESTABLISHED' || conn.state === 'CLOSE-WAIT') && !conn.tcb.closing.finRequested) {
       conn.send(EMPTY, this.host.now());
       this.host.kick();
     }

@@ -48,7 +48,7 @@ export function listConnections(stack: Stack, now: number): ConnectionRow[] {
       row.rttVarMs = t.rtt.rttvar;
     }
     row.rtoMs = t.rtt.rto;
-    row.retransmits = t.totalRetransmits;
+    row.retransmits = t.recovery.totalRetransmits;
     row.cwnd = Math.round(t.congestion.cwnd / Math.max(1, t.sendMss));
     rows.push(row);
   }

@@ -871,7 +871,7 @@ export class Stack implements ConnectionOwner {
       this.reassemblyTotal += ooo - conn.oooBytes;
       conn.oooBytes = ooo;
     }
-    if (tcb.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
+    if (tcb.closing.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
     else if (this.orphans.size > 0) this.orphans.delete(conn);
   }
 
@@ -927,7 +927,7 @@ export class Stack implements ConnectionOwner {
   /** A connection reached TIME-WAIT with nothing left to send: its TCB gives way to a compact entry. */
   private enterTimeWait(conn: Connection, now: number): void {
     const tcb = conn.tcb;
-    const ecnEcho = (tcb as unknown as { ecnEcho: boolean }).ecnEcho; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
+    const ecnEcho = tcb.ecn.echo; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
     const tsOffset = this.tsOffsets.offset(conn.local.address, conn.local.port, conn.remote.address, conn.remote.port);
     const tw = new TimeWait(conn.local, conn.remote, tcb, tsOffset, ecnEcho);
     this.forget(conn);

@@ -7,6 +7,7 @@
  * §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
  */
 import { seqAdd, seqDiff, seqDistance, seqGe, seqLe, seqLt, TcpFlag } from '../wire/index.js';
+import { Timer } from '../tcp/timers.js';
 import type { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from '../tcp/config.js';
 import { makeSegment, type Segment } from '../tcp/segment.js';
@@ -81,7 +82,7 @@ export class TimeWait {
     this.ecnEnabled = tcb.ecnEnabled;
     this.ecnEcho = ecnEcho;
     this.since = tcb.stateSince;
-    this.expiresAt = tcb.closeAt ?? tcb.stateSince + 2 * tcb.config.mslMs;
+    this.expiresAt = tcb.timerAt(Timer.Close) ?? tcb.stateSince + 2 * tcb.config.mslMs;
     this.config = tcb.config;
   }
 

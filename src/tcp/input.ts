@@ -6,10 +6,10 @@ import { queueControl, queueRst, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment, resetFor, segmentLength } from './segment.js';
-import { isSynchronized } from './state.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
+import { isSynchronized } from './state.js';
 import { BEHIND_ACK_REPLY_MS, CE, PAWS_IDLE_MS, Tcb, isEcnSetupSyn, isEcnSetupSynAck } from './tcb.js';
-import { armTimers, traceTimers } from './timers.js';
+import { Timer, armTimers, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
 
 /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
@@ -94,7 +94,7 @@ export function holdSynText(tcb: Tcb, seg: Segment): void {
   const room = tcb.config.receiveWindowFromBuffer ? freeReceiveSpace(tcb) : Math.min(tcb.receiveBufferSize, 0xffff);
   const kept = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
   if (kept.length > 0) tcb.receiveBufferToFill().insertOutOfOrder(dataSeq, kept);
-  if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) tcb.peerFinSeq = seqAdd(dataSeq, kept.length);
+  if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) tcb.ownClosing().peerFinSeq = seqAdd(dataSeq, kept.length);
 }
 
 
@@ -110,7 +110,7 @@ export function deliverSynText(tcb: Tcb, now: number): void {
   if (tcb.rcvNxt === before) return;
   tcb.emit({ type: 'readable' });
   if (tcb.config.ackDelayMs === 0) tcb.ackNow = true;
-  else tcb.delayedAckAt ??= now + tcb.config.ackDelayMs;
+  else startTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
 }
 
 
@@ -119,7 +119,7 @@ export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
   if (o.mss !== undefined && o.mss > 0) tcb.peerMss = o.mss;
   // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
   // not negotiated either.
-  const offered = !tcb.synOptionsDropped && !tcb.config.noOptions;
+  const offered = !tcb.rare.synOptionsDropped && !tcb.config.noOptions;
   // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
   if (tcb.config.windowScaling && offered && o.wscale !== undefined) {
     tcb.windowScaling = true;
@@ -170,7 +170,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   if (seqGt(tcb.sndUna, tcb.iss)) {
     // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
     // is an ECN-setup SYN-ACK (ECE without CWR).
-    tcb.ecnEnabled = tcb.ecnRequested && isEcnSetupSynAck(f);
+    tcb.ecnEnabled = tcb.ecn.requested && isEcnSetupSynAck(f);
     tcb.sndWnd = seg.window; // a SYN's window is not scaled
     tcb.maxSndWnd = seg.window;
     tcb.sndWl1 = seg.seq;
@@ -203,24 +203,24 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
 
 /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
 export function handshakeRtt(tcb: Tcb, now: number): void {
-  if (tcb.handshakeUntimed) tcb.handshakeUntimed = false;
-  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.synSentAt);
+  if (tcb.rare.handshakeUntimed && tcb.rareState) tcb.rareState.handshakeUntimed = false;
+  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.rare.synSentAt);
   else tcb.rtt.resetAfterHandshakeTimeout();
   tcb.retransmits = 0;
-  tcb.retransmitAt = undefined;
+  stopTimer(tcb, Timer.Retransmission);
 }
 
 
 export function establish(tcb: Tcb, now: number): void {
-  tcb.connectTimeoutAt = undefined;
+  stopTimer(tcb, Timer.Connect);
   tcb.cc?.setMss(tcb.sendMss);
   tcb.setState('ESTABLISHED', now);
   tcb.quickAcksLeft = tcb.config.quickAckSegments;
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
   tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
   tcb.emit({ type: 'connected' });
-  if (tcb.finRequested) tcb.setState('FIN-WAIT-1', now);
-  tcb.releaseRare();
+  if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
+  tcb.releaseIdleState();
 }
 
 
@@ -287,15 +287,15 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
         // data, or further behind, are dropped whole as §3.10.7.4 says.
         const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
-        if (!behind || now - tcb.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+        if (!behind || now - tcb.rare.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
           tcb.ackNow = true;
-          if (behind) tcb.behindAckReplyAt = now;
+          if (behind) tcb.ownRare().behindAckReplyAt = now;
         }
         // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
         if (f & TcpFlag.SYN) tcb.bareAck = true;
         // TIME-WAIT: a retransmitted FIN is re-acknowledged and restarts the 2*MSL timer.
         if (tcb.state === 'TIME-WAIT' && f & TcpFlag.FIN && seqAdd(seg.seq, seg.payload.length + 1) === tcb.rcvNxt) {
-          tcb.closeAt = now + 2 * tcb.config.mslMs;
+          setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
         }
         // finWithAck: the peer's FIN again, as a peer like us sends its ACKs while its own FIN is
         // unacknowledged: its ACK field is current, so take it (BSD processes the ACK of an old
@@ -305,7 +305,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
           tcb.config.finWithAck &&
           (f & (TcpFlag.ACK | TcpFlag.FIN | TcpFlag.SYN)) === (TcpFlag.ACK | TcpFlag.FIN) &&
           seg.payload.length === 0 &&
-          tcb.peerFinSeq === seg.seq &&
+          tcb.closing.peerFinSeq === seg.seq &&
           seqAdd(seg.seq, 1) === tcb.rcvNxt &&
           tcb.state !== 'TIME-WAIT';
         if (behind || finAgain) ackInput(tcb, seg, now);
@@ -361,8 +361,8 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   // RFC 3168 §6.1.3: echo a CE mark with ECE on our ACKs until the peer says CWR (a CE on the CWR
   // segment itself is new congestion).
   if (tcb.ecnEnabled) {
-    if (seg.flags & TcpFlag.CWR) tcb.ecnEcho = false;
-    if (seg.ipEcn === CE) tcb.ecnEcho = true;
+    if (seg.flags & TcpFlag.CWR && tcb.ecnState) tcb.ecnState.echo = false;
+    if (seg.ipEcn === CE) tcb.ownEcn().echo = true;
   }
   // fifth: ACK.
   if (!(seg.flags & TcpFlag.ACK)) return;
@@ -452,7 +452,7 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
 /** A passively opened connection that did not complete: back to LISTEN, or gone (a stack's child). */
 export function attemptFailed(tcb: Tcb, now: number, why: string): void {
   tcb.stats.AttemptFails++;
-  if (tcb.returnsToListen) {
+  if (tcb.rare.returnsToListen) {
     resetToListen(tcb, now);
     return;
   }
@@ -467,12 +467,12 @@ export function resetToListen(tcb: Tcb, now: number): void {
   tcb.remotePort = 0;
   tcb.synNeeded = false;
   tcb.ackNow = false;
-  tcb.control = undefined;
-  tcb.retransmitAt = undefined;
+  if (tcb.rareState) tcb.rareState.control = undefined;
+  stopTimer(tcb, Timer.Retransmission);
   tcb.retransmits = 0;
-  tcb.peerFinSeq = undefined;
-  tcb.finSeq = undefined;
-  tcb.finRequested = false;
+  if (tcb.closeState) tcb.closeState.peerFinSeq = undefined;
+  if (tcb.closeState) tcb.closeState.finSeq = undefined;
+  if (tcb.closeState) tcb.closeState.finRequested = false;
   tcb.passive = false;
   tcb.timestamps = false;
   tcb.windowScaling = false;
@@ -480,10 +480,10 @@ export function resetToListen(tcb: Tcb, now: number): void {
   tcb.sndShift = 0;
   tcb.rcvShift = 0;
   tcb.ecnEnabled = false;
-  tcb.ecnEcho = false;
-  tcb.ecnCwrPending = false;
-  tcb.ecnRecover = undefined;
-  tcb.connectTimeoutAt = undefined;
+  if (tcb.ecnState) tcb.ecnState.echo = false;
+  if (tcb.ecnState) tcb.ecnState.cwrPending = false;
+  if (tcb.ecnState) tcb.ecnState.recover = undefined;
+  stopTimer(tcb, Timer.Connect);
   tcb.setState('LISTEN', now);
 }
 
@@ -524,7 +524,7 @@ export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
   }
   if (tcb.ecnEnabled && seg.flags & TcpFlag.ECE) ecnEchoed(tcb, ack, now);
   const unaBefore = tcb.sndUna;
-  const sackedBefore = tcb.sackPermitted ? (tcb.sacksState?.sackedBytes ?? 0) : tcb.renoSacked;
+  const sackedBefore = tcb.sackPermitted ? (tcb.sacksState?.sackedBytes ?? 0) : tcb.recovery.renoSacked;
   let newlySacked = 0;
   if (tcb.sackPermitted) tcb.rackState?.beginAck();
   if (tcb.sackPermitted && seg.options.sack && tcb.state !== 'SYN-RECEIVED') newlySacked = sackInput(tcb, seg.options.sack, ack, now);
@@ -542,20 +542,20 @@ export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
       tcb.sndWl2 = ack;
       if (tcb.sndWnd > tcb.maxSndWnd) tcb.maxSndWnd = tcb.sndWnd;
       if (tcb.sndWnd > 0) {
-        tcb.persistAt = undefined;
-        tcb.persistBackoff = 0;
+        stopTimer(tcb, Timer.Persist);
+        if (tcb.probeState) tcb.probeState.persistBackoff = 0;
       }
     }
     // §3.8.6.1 (MUST-38): a peer that answers zero-window probes keeps the connection open. The user
     // timeout (RFC 5482) stops here and starts again with the next probe (dataSegment arms it).
-    if (tcb.sndWnd === 0) tcb.userTimeoutAt = undefined;
+    if (tcb.sndWnd === 0) stopTimer(tcb, Timer.UserTimeout);
   }
-  const finAcked = tcb.finSeq !== undefined && seqGt(tcb.sndUna, tcb.finSeq);
+  const finAcked = tcb.closing.finSeq !== undefined && seqGt(tcb.sndUna, tcb.closing.finSeq);
   switch (tcb.state) {
     case 'FIN-WAIT-1':
       if (finAcked) {
         tcb.setState('FIN-WAIT-2', now);
-        if (tcb.userClosed) tcb.closeAt = now + tcb.config.finWait2TimeoutMs;
+        if (tcb.closing.userClosed) setTimer(tcb, Timer.Close, now + tcb.config.finWait2TimeoutMs);
       }
       return true;
     case 'CLOSING':
@@ -592,7 +592,7 @@ export function dupAck(tcb: Tcb): void {
   tcb.dupAckCount++;
   if (!tcb.sackPermitted) {
     const flight = seqDiff(tcb.sndMax, tcb.sndUna);
-    tcb.renoSacked = Math.min(tcb.renoSacked + tcb.sendMss, Math.max(0, flight - tcb.sendMss));
+    tcb.ownRecovery().renoSacked = Math.min(tcb.recovery.renoSacked + tcb.sendMss, Math.max(0, flight - tcb.sendMss));
   }
 }
 
@@ -616,7 +616,7 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
     }
     newly += tcb.sacks.add(l, r);
     // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
-    tcb.rack.onSack(l, tcb.finSeq !== undefined && r === tcb.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
+    tcb.rack.onSack(l, tcb.closing.finSeq !== undefined && r === tcb.closing.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
   }
   return newly;
 }
@@ -629,13 +629,13 @@ export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
   // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
   // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
   // cannot keep pushing the retransmission timer away.
-  if (tcb.tlpHighSeq !== undefined && tcb.tlpRetrans && seqLt(l, tcb.tlpHighSeq)) tcb.tlpRetrans = false;
+  if (tcb.recovery.tlpHighSeq !== undefined && tcb.recovery.tlpRetrans && seqLt(l, tcb.recovery.tlpHighSeq) && tcb.recoveryState) tcb.recoveryState.tlpRetrans = false;
   // RFC 3708: each retransmission of the episode the peer reports as a duplicate was unnecessary;
   // when all of them were, so was the reduction.
-  if (tcb.undoRetrans > 0 && tcb.recover !== undefined && seqLt(l, tcb.recover)) {
-    tcb.undoRetrans -= Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
-    if (tcb.undoRetrans <= 0) {
-      tcb.undoRetrans = -1;
+  if (tcb.recovery.undoRetrans > 0 && tcb.recovery.recover !== undefined && seqLt(l, tcb.recovery.recover)) {
+    tcb.ownRecovery().undoRetrans -= Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
+    if (tcb.recovery.undoRetrans <= 0) {
+      if (tcb.recoveryState) tcb.recoveryState.undoRetrans = -1;
       tcb.stats.TCPDSACKUndo++;
       undoReduction(tcb, now);
     }
@@ -647,7 +647,7 @@ export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
 export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   const ack = seg.ack;
   const acked = seqDiff(ack, tcb.sndUna);
-  const finCovered = tcb.finSeq !== undefined && seqGt(ack, tcb.finSeq) ? 1 : 0;
+  const finCovered = tcb.closing.finSeq !== undefined && seqGt(ack, tcb.closing.finSeq) ? 1 : 0;
   const sendBuffer = tcb.sndBuf;
   if (sendBuffer !== undefined) {
     sendBuffer.consume(acked - finCovered);
@@ -664,17 +664,17 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   } else {
     // The cumulative ACK covers the hole and the segments the duplicate ACKs stood for (Linux's
     // tcp_remove_reno_sacks: all but one acknowledged segment had been counted already).
-    tcb.renoSacked = Math.max(0, tcb.renoSacked - Math.max(0, acked - tcb.sendMss));
-    if (tcb.inRecovery && tcb.recover !== undefined && seqLt(ack, tcb.recover)) {
+    tcb.ownRecovery().renoSacked = Math.max(0, tcb.recovery.renoSacked - Math.max(0, acked - tcb.sendMss));
+    if (tcb.recovery.inRecovery && tcb.recovery.recover !== undefined && seqLt(ack, tcb.recovery.recover)) {
       // RFC 6582 §3.2 step 5 (partial ACK): retransmit the next unacknowledged segment; only the
       // first partial ACK restarts the retransmission timer ("Impatient" variant).
-      tcb.fastRetransmitPending = true;
-      if (tcb.partialAcks++ > 0) restartTimer = false;
+      tcb.ownRecovery().fastRetransmitPending = true;
+      if (tcb.ownRecovery().partialAcks++ > 0) restartTimer = false;
     }
   }
   tcb.sndUna = ack;
   if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
-  if (tcb.urgentPending && seqGe(ack, tcb.sndUp)) tcb.urgentPending = false;
+  if (tcb.rare.urgentPending && seqGe(ack, tcb.rare.sndUp) && tcb.rareState) tcb.rareState.urgentPending = false;
   // RTT: from the echoed timestamp (RFC 7323 §4.1), else the timed segment (Karn's rule).
   const ts = seg.options.timestamp;
   if (tcb.timestamps && ts && ts.echo !== 0) {
@@ -685,21 +685,21 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
     // the receiver echoes the older TSval and the "RTT" includes our own backed-off timeout. Taking
     // it inflates SRTT and the RTO, whose next timeout inflates the next sample: under heavy loss
     // the RTO climbed to its 120 s maximum on a 2 ms path. No sample, as Karn would have it.
-    if (tcb.retransmitTsval === undefined || seqGe(ts.echo, tcb.retransmitTsval)) rttSample(tcb, seqDiff(tsNow(tcb, now), ts.echo));
-  } else if (tcb.rttSeq !== undefined && seqGt(ack, tcb.rttSeq)) {
-    rttSample(tcb, now - tcb.rttStart);
-    tcb.rttSeq = undefined;
+    if (tcb.recovery.retransmitTsval === undefined || seqGe(ts.echo, tcb.recovery.retransmitTsval)) rttSample(tcb, seqDiff(tsNow(tcb, now), ts.echo));
+  } else if (tcb.recovery.rttSeq !== undefined && seqGt(ack, tcb.recovery.rttSeq)) {
+    rttSample(tcb, now - tcb.recovery.rttStart);
+    if (tcb.recoveryState) tcb.recoveryState.rttSeq = undefined;
   }
-  if (tcb.retransmitTsval !== undefined && seqGe(tcb.sndUna, tcb.retransmitHigh)) tcb.retransmitTsval = undefined;
+  if (tcb.recovery.retransmitTsval !== undefined && seqGe(tcb.sndUna, tcb.recovery.retransmitHigh) && tcb.recoveryState) tcb.recoveryState.retransmitTsval = undefined;
   tcb.retransmits = 0;
   // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
-  if (tcb.sndUna === tcb.sndMax) tcb.retransmitAt = undefined;
-  else if (restartTimer || tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+  if (tcb.sndUna === tcb.sndMax) stopTimer(tcb, Timer.Retransmission);
+  else if (restartTimer || timerAt(tcb, Timer.Retransmission) === undefined) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
   if (tcb.sndUna === tcb.sndMax) {
-    tcb.fastRetransmitPending = false;
-    tcb.pacingNextAt = undefined; // nothing in flight: the next flight starts unpaced (its pace starts from now)
+    if (tcb.recoveryState) tcb.recoveryState.fastRetransmitPending = false;
+    if (tcb.rareState) tcb.rareState.pacingNextAt = undefined; // nothing in flight: the next flight starts unpaced (its pace starts from now)
   }
-  tcb.userTimeoutAt = tcb.sndUna === tcb.sndMax || tcb.config.userTimeoutMs === undefined ? undefined : now + tcb.config.userTimeoutMs;
+  setTimer(tcb, Timer.UserTimeout, tcb.sndUna === tcb.sndMax || tcb.config.userTimeoutMs === undefined ? undefined : now + tcb.config.userTimeoutMs);
   if (tcb.config.bufferAutoTuning) {
     // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax. The
     // size is the connection's own config (a buffer made later takes it from there).
@@ -709,11 +709,11 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
       if (tcb.sndBuf) tcb.sndBuf.capacity = want;
     }
   }
-  if (tcb.sendRefused && tcb.writableLength > 0) {
-    tcb.sendRefused = false;
+  if (tcb.rare.sendRefused && tcb.writableLength > 0) {
+    if (tcb.rareState) tcb.rareState.sendRefused = false;
     tcb.emit({ type: 'writable' });
   }
-  if (tcb.sndUna === tcb.sndMax) tcb.releaseRare();
+  if (tcb.sndUna === tcb.sndMax) tcb.releaseIdleState();
 }
 
 
@@ -731,15 +731,15 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
   // sixth: URG (RFC 6093: the pointer is the sequence number of the byte after the urgent data).
   if (seg.flags & TcpFlag.URG && receiving) {
     const up = seqAdd(seg.seq, seg.urgentPointer);
-    if (seqGt(up, tcb.rcvUp) || tcb.rcvUp === 0) {
-      tcb.rcvUp = up;
+    if (seqGt(up, tcb.rare.rcvUp) || tcb.rare.rcvUp === 0) {
+      tcb.ownRare().rcvUp = up;
       if (seqGt(up, tcb.rcvNxt)) tcb.emit({ type: 'urgent', pointer: up });
     }
   }
   // seventh: text.
   if (receiving) {
     if (seg.payload.length > 0) {
-      if (tcb.userClosed) {
+      if (tcb.closing.userClosed) {
         // Nobody will read it: tell the peer its data was lost (§3.6).
         tcb.abort(now);
         return;
@@ -754,16 +754,16 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
     const finSeq = seqAdd(seg.seq, seg.payload.length);
     // A held FIN that in-order data has since passed was never a real end of stream: by the time it
     // would be processed it is an old segment (§3.10.7.4), so tcb FIN replaces it.
-    if (tcb.peerFinSeq === undefined || (!tcb.endSignalled && seqLt(tcb.peerFinSeq, tcb.rcvNxt))) tcb.peerFinSeq = finSeq;
+    if (tcb.closing.peerFinSeq === undefined || (!tcb.closing.endSignalled && seqLt(tcb.closing.peerFinSeq, tcb.rcvNxt))) tcb.ownClosing().peerFinSeq = finSeq;
     // A FIN ahead of RCV.NXT is an out-of-order segment: duplicate ACK at once (RFC 5681 §4.2), as for data.
     if (seqGt(finSeq, tcb.rcvNxt)) tcb.ackNow = true;
   } else if (seg.flags & TcpFlag.FIN && tcb.state === 'TIME-WAIT') {
     // The peer's FIN again: re-acknowledge and restart 2*MSL.
     tcb.ackNow = true;
-    tcb.closeAt = now + 2 * tcb.config.mslMs;
+    setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
     return;
   }
-  if (tcb.peerFinSeq !== undefined && tcb.peerFinSeq === tcb.rcvNxt) peerFin(tcb, now);
+  if (tcb.closing.peerFinSeq !== undefined && tcb.closing.peerFinSeq === tcb.rcvNxt) peerFin(tcb, now);
 }
 
 
@@ -782,7 +782,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     const quick = tcb.quickAcksLeft > 0 && !tcb.pingpong;
     if (quick) tcb.quickAcksLeft--;
     if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2) tcb.ackNow = true;
-    else if (tcb.delayedAckAt === undefined) tcb.delayedAckAt = now + tcb.config.ackDelayMs;
+    else if (timerAt(tcb, Timer.DelayedAck) === undefined) setTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
     const added = tcb.receiveBufferToFill().insertOutOfOrder(seg.seq, seg.payload);
@@ -826,8 +826,8 @@ export function advanceInOrder(tcb: Tcb): void {
 export function peerFin(tcb: Tcb, now: number): void {
   tcb.rcvNxt = seqAdd(tcb.rcvNxt, 1);
   tcb.ackNow = true;
-  if (!tcb.endSignalled) {
-    tcb.endSignalled = true;
+  if (!tcb.closing.endSignalled) {
+    tcb.ownClosing().endSignalled = true;
     tcb.emit({ type: 'end' });
   }
   switch (tcb.state) {
@@ -836,7 +836,7 @@ export function peerFin(tcb: Tcb, now: number): void {
       tcb.setState('CLOSE-WAIT', now);
       break;
     case 'FIN-WAIT-1':
-      if (tcb.finSeq !== undefined && seqGt(tcb.sndUna, tcb.finSeq)) enterTimeWait(tcb, now);
+      if (tcb.closing.finSeq !== undefined && seqGt(tcb.sndUna, tcb.closing.finSeq)) enterTimeWait(tcb, now);
       else tcb.setState('CLOSING', now);
       break;
     case 'FIN-WAIT-2':
@@ -851,12 +851,12 @@ export function peerFin(tcb: Tcb, now: number): void {
 export function enterTimeWait(tcb: Tcb, now: number): void {
   tcb.setState('TIME-WAIT', now);
   // Every other timer stops; 2*MSL starts (§3.10.7.4).
-  tcb.retransmitAt = undefined;
-  tcb.lossTimerAt = undefined;
-  tcb.persistAt = undefined;
-  tcb.keepAliveAt = undefined;
-  tcb.userTimeoutAt = undefined;
-  tcb.closeAt = now + 2 * tcb.config.mslMs;
+  stopTimer(tcb, Timer.Retransmission);
+  stopTimer(tcb, Timer.Loss);
+  stopTimer(tcb, Timer.Persist);
+  stopTimer(tcb, Timer.KeepAlive);
+  stopTimer(tcb, Timer.UserTimeout);
+  setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
 }
 
 
@@ -866,10 +866,10 @@ export function enterTimeWait(tcb: Tcb, now: number): void {
  * CWR on the next new data segment.
  */
 export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
-  if (tcb.ecnRecover !== undefined && !seqGt(ack, tcb.ecnRecover)) return;
-  tcb.ecnRecover = tcb.sndMax;
-  tcb.ecnCwrPending = true;
-  if (tcb.inRecovery) return; // already reduced for tcb window of data
+  if (tcb.ecn.recover !== undefined && !seqGt(ack, tcb.ecn.recover)) return;
+  tcb.ownEcn().recover = tcb.sndMax;
+  tcb.ownEcn().cwrPending = true;
+  if (tcb.recovery.inRecovery) return; // already reduced for tcb window of data
   // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
   tcb.congestion.onCongestionEvent(seqDiff(tcb.sndMax, tcb.sndUna), now);
   tcb.congestion.cwnd = tcb.congestion.ssthresh;
@@ -893,8 +893,8 @@ export function challengeAck(tcb: Tcb, now: number): void {
 export function heardFromPeer(tcb: Tcb, now: number): void {
   tcb.lastHeardAt = Math.floor(now);
   if (tcb.config.keepAlive) {
-    tcb.keepAliveProbesSent = 0;
-    tcb.keepAliveAt = undefined;
+    if (tcb.probeState) tcb.probeState.keepAliveProbesSent = 0;
+    stopTimer(tcb, Timer.KeepAlive);
     armTimers(tcb, now);
   }
 }
@@ -924,14 +924,14 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
     tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
     return true;
   }
-  tcb.softError = kind;
+  tcb.ownRare().softError = kind;
   return true;
 }
 
 
 /** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
 export function noteSackBlock(tcb: Tcb, seq: number): void {
-  const recent = (tcb.sackRecent ??= []);
+  const recent = (tcb.ownRare().sackRecent ??= []);
   recent.unshift(seq);
   if (recent.length > 8) recent.length = 8;
 }
@@ -940,8 +940,8 @@ export function noteSackBlock(tcb: Tcb, seq: number): void {
 /** RFC 2883 §4: report [l, r), received twice, first in the next ACK. */
 export function noteDuplicate(tcb: Tcb, l: number, r: number, old: boolean): void {
   if (!tcb.sackPermitted) return;
-  tcb.dsackLeft = l;
-  tcb.dsackRight = r;
+  tcb.ownRare().dsackLeft = l;
+  tcb.ownRare().dsackRight = r;
   if (old) tcb.stats.TCPDSACKOldSent++;
   else tcb.stats.TCPDSACKOfoSent++;
 }

@@ -3,7 +3,7 @@ import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt }
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import { ECT0, NO_OPTIONS, NO_SEQS, Tcb } from './tcb.js';
-import { traceTimers } from './timers.js';
+import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { freeReceiveSpace, windowField } from './window.js';
 
 
@@ -26,10 +26,10 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
 
 
 export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
-  const control = tcb.control;
+  const control = tcb.rare.control;
   if (control !== undefined) {
     const seg = control.shift();
-    if (control.length === 0) tcb.control = undefined;
+    if (control.length === 0 && tcb.rareState) tcb.rareState.control = undefined;
     return seg;
   }
   switch (tcb.state) {
@@ -60,15 +60,15 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   } else {
     // synRetransmitDropOptions: from the Nth retransmission on, only the MSS (FreeBSD rexmit_drop_options).
     const n = tcb.config.synRetransmitDropOptions;
-    if (n > 0 && tcb.retransmits >= n) tcb.synOptionsDropped = true;
-    if (!tcb.synOptionsDropped && !tcb.config.noOptions) {
+    if (n > 0 && tcb.retransmits >= n) tcb.ownRare().synOptionsDropped = true;
+    if (!tcb.rare.synOptionsDropped && !tcb.config.noOptions) {
       if (tcb.config.windowScaling) o.wscale = tcb.offeredShift;
       if (tcb.config.sack) o.sackPermitted = true;
       if (tcb.config.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: 0 };
     }
-    tcb.synSentAt = now;
+    tcb.ownRare().synSentAt = now;
   }
-  if (tcb.retransmits === 0 && withAck) tcb.synSentAt = now;
+  if (tcb.retransmits === 0 && withAck) tcb.ownRare().synSentAt = now;
   let flags = withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
   // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; neither is
   // ECT in IP. §6.1.1.1: after ecnMaxSynRetries retransmissions the SYN goes without them.
@@ -76,7 +76,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
     if (tcb.ecnEnabled) flags |= TcpFlag.ECE;
   } else if (tcb.config.ecn === 'on' && tcb.retransmits <= tcb.config.ecnMaxSynRetries) {
     flags |= TcpFlag.ECE | TcpFlag.CWR;
-    tcb.ecnRequested = true;
+    tcb.ownEcn().requested = true;
   }
   tcb.sndNxt = seqAdd(tcb.iss, 1);
   if (seqGt(tcb.sndNxt, tcb.sndMax)) tcb.sndMax = tcb.sndNxt;
@@ -84,7 +84,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
     tcb.stats.RetransSegs++;
     tcb.onlyRetransmitted = true;
   }
-  tcb.retransmitAt ??= now + tcb.rtt.rto;
+  startTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
   const window = Math.min(freeReceiveSpace(tcb), 0xffff); // never scaled on a SYN
   if (withAck) {
     tcb.lastAckSent = tcb.rcvNxt;
@@ -104,7 +104,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
 
 /** Bytes in the send buffer not yet sent (from SND.NXT). */
 export function unsentBytes(tcb: Tcb): number {
-  const sentData = seqDiff(tcb.sndNxt, tcb.sndUna) - (tcb.finSeq !== undefined && seqGt(tcb.sndNxt, tcb.finSeq) ? 1 : 0);
+  const sentData = seqDiff(tcb.sndNxt, tcb.sndUna) - (tcb.closing.finSeq !== undefined && seqGt(tcb.sndNxt, tcb.closing.finSeq) ? 1 : 0);
   return Math.max(0, tcb.sendBuffer.length - Math.max(0, sentData));
 }
 
@@ -112,7 +112,7 @@ export function unsentBytes(tcb: Tcb): number {
 /** Data octets in [SND.NXT, SND.MAX): sent before and about to be sent again (go-back-N). */
 export function sentBeyondNxt(tcb: Tcb): number {
   if (!seqLt(tcb.sndNxt, tcb.sndMax)) return 0;
-  const finInside = tcb.finSeq !== undefined && seqGe(tcb.finSeq, tcb.sndNxt) && seqLt(tcb.finSeq, tcb.sndMax);
+  const finInside = tcb.closing.finSeq !== undefined && seqGe(tcb.closing.finSeq, tcb.sndNxt) && seqLt(tcb.closing.finSeq, tcb.sndMax);
   return seqDiff(tcb.sndMax, tcb.sndNxt) - (finInside ? 1 : 0);
 }
 
@@ -124,7 +124,7 @@ export function sentBeyondNxt(tcb: Tcb): number {
 export function dataMss(tcb: Tcb): number {
   if (!tcb.sackPermitted) return tcb.sendMss;
   let blocks = tcb.receiveBuffer.outOfOrderBytes > 0 ? tcb.receiveBuffer.blockCount() : 0;
-  if (tcb.dsackLeft !== undefined) blocks++;
+  if (tcb.rare.dsackLeft !== undefined) blocks++;
   if (blocks === 0) return tcb.sendMss;
   blocks = Math.min(blocks, tcb.timestamps ? 3 : 4);
   return Math.max(1, tcb.sendMss - (4 + 8 * blocks));
@@ -136,26 +136,26 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
   let canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
   if (canSendData && tcb.config.pacing) {
     // Pacing: no data before the time the last segment's pace allows; a timer says when.
-    const next = tcb.pacingNextAt;
+    const next = tcb.rare.pacingNextAt;
     if (next !== undefined && now < next) {
       canSendData = false;
-      tcb.pacingAt = next;
+      setTimer(tcb, Timer.Pacing, next);
     }
   }
   let tlpNewData = false;
   if (canSendData) {
     const seg = lossRetransmission(tcb, now);
     if (seg) return seg;
-    if (tcb.tlpPending) {
-      tcb.tlpPending = false;
+    if (tcb.recovery.tlpPending) {
+      if (tcb.recoveryState) tcb.recoveryState.tlpPending = false;
       const probe = lossProbe(tcb, now);
       if (probe) return probe;
-      tlpNewData = tcb.tlpHighSeq === undefined && unsentBytes(tcb) > 0;
+      tlpNewData = tcb.recovery.tlpHighSeq === undefined && unsentBytes(tcb) > 0;
     }
   }
   if (canSendData) {
     // Going back N after a timeout: skip what the peer has SACKed (RFC 6675 §5.1).
-    if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax) && tcb.sacks.rangeCount > 0 && tcb.persistAt === undefined && !tcb.forceProbe) {
+    if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax) && tcb.sacks.rangeCount > 0 && timerAt(tcb, Timer.Persist) === undefined && !tcb.probes.forceProbe) {
       const next = tcb.sacks.skipSacked(tcb.sndNxt);
       tcb.sndNxt = seqLt(next, tcb.sndMax) ? next : tcb.sndMax;
     }
@@ -164,21 +164,21 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
     // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
     // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
-    const limited = tcb.dupAckCount > 0 && tcb.dupAckCount < 3 && tcb.sndNxt === tcb.sndMax && !tcb.inRecovery ? tcb.dupAckCount * tcb.sendMss : 0;
+    const limited = tcb.dupAckCount > 0 && tcb.dupAckCount < 3 && tcb.sndNxt === tcb.sndMax && !tcb.recovery.inRecovery ? tcb.dupAckCount * tcb.sendMss : 0;
     // In recovery PRR says how much may go (RFC 6937: sndcnt), the peer's window permitting; whole
     // segments, one more while sndcnt is positive (as Linux rounds sndcnt up to segments).
     // Nothing unsent: no window to work out (nor a congestion controller to make for it).
-    let usable = unsent === 0 ? 0 : tcb.inRecovery
+    let usable = unsent === 0 ? 0 : tcb.recovery.inRecovery
       ? tcb.prr.sndcnt > 0 ? Math.max(0, Math.min(tcb.sndWnd - inFlight, tcb.sendMss)) : 0
       : Math.max(0, Math.min(tcb.sndWnd, Math.floor(tcb.congestion.cwnd) + limited) - inFlight); // a controller's cwnd may be fractional (CUBIC): octets are whole
     // RFC 8985 §7.3: a loss probe is new data when there is some the window allows, whatever cwnd says.
     if (tlpNewData) usable = Math.max(usable, Math.min(tcb.sndWnd - inFlight, tcb.sendMss));
-    const probing = tcb.forceProbe;
+    const probing = tcb.probes.forceProbe;
     const windowProbe = probing && tcb.sndWnd === 0;
     if (probing) {
       // Zero-window probe: one byte beyond the window (§3.8.6.1); or, with a small window, the
       // override timeout: send what fits (§3.8.6.2.1).
-      tcb.forceProbe = false;
+      if (tcb.probeState) tcb.probeState.forceProbe = false;
       usable = Math.max(usable, 1);
     }
     const mss = dataMss(tcb);
@@ -187,7 +187,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       const holeEnd = tcb.sacks.holeEnd(tcb.sndNxt, tcb.sndMax);
       if (seqLt(holeEnd, tcb.sndMax)) len = Math.min(len, seqDiff(holeEnd, tcb.sndNxt));
     }
-    const finPending = tcb.finRequested && (tcb.finSeq === undefined || seqLe(tcb.sndNxt, tcb.finSeq));
+    const finPending = tcb.closing.finRequested && (tcb.closing.finSeq === undefined || seqLe(tcb.sndNxt, tcb.closing.finSeq));
     // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
     // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
     // A FIN beyond the window is trimmed by the receiver (§3.10.7.4), yet it would move SND.MAX past
@@ -214,16 +214,16 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       if (fin) flags |= TcpFlag.FIN;
       const seq = tcb.sndNxt;
       let urgentPointer = 0;
-      if (tcb.urgentPending && seqGt(tcb.sndUp, seq)) {
+      if (tcb.rare.urgentPending && seqGt(tcb.rare.sndUp, seq)) {
         flags |= TcpFlag.URG;
-        urgentPointer = Math.min(0xffff, seqDiff(tcb.sndUp, seq));
+        urgentPointer = Math.min(0xffff, seqDiff(tcb.rare.sndUp, seq));
       }
       // RFC 3168: new data is ECT(0) (§6.1.2), the first after a window reduction says CWR; never a
       // retransmission (§6.1.5) or a window probe, and a bare FIN carries no data.
       const ect = tcb.ecnEnabled && len > 0 && !retransmission && !windowProbe;
-      if (ect && tcb.ecnCwrPending) {
+      if (ect && tcb.ecn.cwrPending) {
         flags |= TcpFlag.CWR;
-        tcb.ecnCwrPending = false;
+        if (tcb.ecnState) tcb.ecnState.cwrPending = false;
       }
       const seg = ackSegment(tcb, now, seq, flags, payload, urgentPointer);
       if (ect) seg.ipEcn = ECT0;
@@ -232,54 +232,54 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       // at zero window drops the probe's byte, so sending resumes with it when the window opens,
       // not after it (which would leave a hole for the retransmission timer to fill).
       tcb.sndNxt = windowProbe ? seq : end;
-      if (fin) tcb.finSeq = seqAdd(seq, len);
+      if (fin) tcb.ownClosing().finSeq = seqAdd(seq, len);
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
-      if (tcb.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
+      if (tcb.recovery.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
       if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
         tcb.stats.TCPLossProbes++;
-        tcb.tlpHighSeq = tcb.sndMax;
-        tcb.tlpRetrans = false;
-        tcb.retransmitAt = now + tcb.rtt.rto;
+        tcb.ownRecovery().tlpHighSeq = tcb.sndMax;
+        if (tcb.recoveryState) tcb.recoveryState.tlpRetrans = false;
+        setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
       }
       if (retransmission) {
         noteRetransmission(tcb, now);
         tcb.stats.RetransSegs++;
         if (tcb.timestamps) {
-          tcb.retransmitTsval = tsNow(tcb, now);
-          tcb.retransmitHigh = tcb.sndMax;
+          tcb.ownRecovery().retransmitTsval = tsNow(tcb, now);
+          tcb.ownRecovery().retransmitHigh = tcb.sndMax;
         }
-      } else if (!tcb.timestamps && tcb.rttSeq === undefined && !windowProbe) {
-        tcb.rttSeq = seq;
-        tcb.rttStart = now;
+      } else if (!tcb.timestamps && tcb.recovery.rttSeq === undefined && !windowProbe) {
+        tcb.ownRecovery().rttSeq = seq;
+        tcb.ownRecovery().rttStart = now;
       }
       // A window probe is not retransmitted on the RTO: the persist timer repeats it.
-      if (tcb.retransmitAt === undefined && !windowProbe) tcb.retransmitAt = now + tcb.rtt.rto;
+      if (timerAt(tcb, Timer.Retransmission) === undefined && !windowProbe) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
       // §3.8.6.1: the next probe is due one backed-off interval after tcb one, answered or not (a
       // lost probe or a lost answer must not stop the probing).
       if (windowProbe) {
-        tcb.persistAt = now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.persistBackoff);
+        setTimer(tcb, Timer.Persist, now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.probes.persistBackoff));
       }
-      if (tcb.userTimeoutAt === undefined && tcb.config.userTimeoutMs !== undefined) tcb.userTimeoutAt = now + tcb.config.userTimeoutMs;
+      if (timerAt(tcb, Timer.UserTimeout) === undefined && tcb.config.userTimeoutMs !== undefined) setTimer(tcb, Timer.UserTimeout, now + tcb.config.userTimeoutMs);
       // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
-      if (!retransmission && tcb.lossTimerAt === undefined) armLossProbe(tcb, now);
+      if (!retransmission && timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
       return seg;
     }
   }
-  if (tcb.ackNow && tcb.config.finWithAck && !tcb.bareAck && tcb.finSeq !== undefined && (s === 'FIN-WAIT-1' || s === 'CLOSING' || s === 'LAST-ACK')) {
+  if (tcb.ackNow && tcb.config.finWithAck && !tcb.bareAck && tcb.closing.finSeq !== undefined && (s === 'FIN-WAIT-1' || s === 'CLOSING' || s === 'LAST-ACK')) {
     // finWithAck: the ACK goes as the FIN again, at the FIN's own sequence number (FreeBSD's
     // tcp_output: "if resending a FIN, be sure not to use a new sequence number"). Only when nothing
     // before the FIN is being sent again (a go-back-N retransmission carries the FIN at its end), and
     // only a FIN that went out: it is the last sequence number sent, so SND.MAX = FIN + 1.
-    if (seqAdd(tcb.finSeq, 1) === tcb.sndMax && seqGe(tcb.sndNxt, tcb.finSeq)) {
-      const seg = ackSegment(tcb, now, tcb.finSeq, TcpFlag.FIN, EMPTY_PAYLOAD);
-      tcb.sndNxt = seqAdd(tcb.finSeq, 1);
+    if (seqAdd(tcb.closing.finSeq, 1) === tcb.sndMax && seqGe(tcb.sndNxt, tcb.closing.finSeq)) {
+      const seg = ackSegment(tcb, now, tcb.closing.finSeq, TcpFlag.FIN, EMPTY_PAYLOAD);
+      tcb.sndNxt = seqAdd(tcb.closing.finSeq, 1);
       tcb.onlyRetransmitted = true;
       tcb.stats.RetransSegs++;
-      if (tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+      if (timerAt(tcb, Timer.Retransmission) === undefined) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
       return seg;
     }
   }
@@ -288,7 +288,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     // not the rewound SND.NXT of a retransmission, which a peer that already has those octets finds
     // unacceptable (it would drop the ACK and answer, an endless exchange). During zero-window
     // probing SND.MAX counts the probe's octet the peer dropped, so SND.NXT then (as BSD's tcp_output).
-    let seq = tcb.persistAt !== undefined || tcb.forceProbe ? tcb.sndNxt : tcb.sndMax;
+    let seq = timerAt(tcb, Timer.Persist) !== undefined || tcb.probes.forceProbe ? tcb.sndNxt : tcb.sndMax;
     // Table 6 accepts a bare ACK only below RCV.NXT + RCV.WND. When we have sent up to the very edge
     // of the peer's window and it is missing some of it, SND.MAX is that edge: a strict peer drops
     // the ACK unread (RFC 9293 Appendix A.2 notes that validation can keep ACK fields from being
@@ -325,8 +325,8 @@ export function pace(tcb: Tcb, len: number, now: number): void {
   const cc = tcb.congestion;
   const ratio = cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2;
   const bytesPerMs = (ratio * cc.cwnd) / Math.max(srtt, 0.001);
-  const base = tcb.pacingNextAt !== undefined && tcb.pacingNextAt > now ? tcb.pacingNextAt : now;
-  tcb.pacingNextAt = base + len / bytesPerMs;
+  const base = tcb.rare.pacingNextAt !== undefined && tcb.rare.pacingNextAt > now ? tcb.rare.pacingNextAt : now;
+  tcb.ownRare().pacingNextAt = base + len / bytesPerMs;
 }
 
 
@@ -339,10 +339,10 @@ export function pace(tcb: Tcb, len: number, now: number): void {
  */
 export function lossRetransmission(tcb: Tcb, now: number): Segment | undefined {
   if (seqLt(tcb.sndNxt, tcb.sndMax) || !seqLt(tcb.sndUna, tcb.sndMax)) return undefined;
-  const budget = tcb.inRecovery ? tcb.prr.sndcnt : tcb.congestion.cwnd - tcb.pipe();
-  if (tcb.fastRetransmitPending) {
+  const budget = tcb.recovery.inRecovery ? tcb.prr.sndcnt : tcb.congestion.cwnd - tcb.pipe();
+  if (tcb.recovery.fastRetransmitPending) {
     if (budget <= 0) return undefined;
-    tcb.fastRetransmitPending = false;
+    if (tcb.recoveryState) tcb.recoveryState.fastRetransmitPending = false;
     return retransmitRange(tcb, now, tcb.sndUna, tcb.sendMss);
   }
   if (!tcb.sackPermitted) return undefined;
@@ -372,9 +372,9 @@ export function lossProbe(tcb: Tcb, now: number): Segment | undefined {
   const seg = retransmitRange(tcb, now, start, seqDiff(end, start));
   if (seg) {
     tcb.stats.TCPLossProbes++;
-    tcb.tlpHighSeq = tcb.sndMax;
-    tcb.tlpRetrans = true;
-    tcb.retransmitAt = now + tcb.rtt.rto;
+    tcb.ownRecovery().tlpHighSeq = tcb.sndMax;
+    tcb.ownRecovery().tlpRetrans = true;
+    setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
   }
   return seg;
 }
@@ -385,19 +385,19 @@ export function lossProbe(tcb: Tcb, now: number): Segment | undefined {
  * if it follows them). SND.NXT stays where it is (not go-back-N).
  */
 export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: number): Segment | undefined {
-  const finSent = tcb.finSeq !== undefined && seqLt(tcb.finSeq, tcb.sndMax);
+  const finSent = tcb.closing.finSeq !== undefined && seqLt(tcb.closing.finSeq, tcb.sndMax);
   const offset = seqDiff(seq, tcb.sndUna);
   const sentData = Math.min(tcb.sendBuffer.length, seqDiff(tcb.sndMax, tcb.sndUna) - (finSent ? 1 : 0));
   const len = Math.max(0, Math.min(maxLen, dataMss(tcb), sentData - offset));
-  const fin = finSent && tcb.finSeq === seqAdd(seq, len);
+  const fin = finSent && tcb.closing.finSeq === seqAdd(seq, len);
   if (len === 0 && !fin) return undefined;
   let flags = TcpFlag.ACK;
   if (len > 0 && offset + len === tcb.sendBuffer.length) flags |= TcpFlag.PSH;
   if (fin) flags |= TcpFlag.FIN;
   let urgentPointer = 0;
-  if (tcb.urgentPending && seqGt(tcb.sndUp, seq)) {
+  if (tcb.rare.urgentPending && seqGt(tcb.rare.sndUp, seq)) {
     flags |= TcpFlag.URG;
-    urgentPointer = Math.min(0xffff, seqDiff(tcb.sndUp, seq));
+    urgentPointer = Math.min(0xffff, seqDiff(tcb.rare.sndUp, seq));
   }
   const payload = len > 0 ? tcb.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
   const seg = ackSegment(tcb, now, seq, flags, payload, urgentPointer);
@@ -405,15 +405,15 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   tcb.onlyRetransmitted = true;
   tcb.stats.RetransSegs++;
   recordSend(tcb, seq, end, now);
-  if (tcb.inRecovery) tcb.prr.onSend(len);
+  if (tcb.recovery.inRecovery) tcb.prr.onSend(len);
   noteRetransmission(tcb, now);
   if (tcb.timestamps) {
-    tcb.retransmitTsval = tsNow(tcb, now);
-    tcb.retransmitHigh = tcb.sndMax;
+    tcb.ownRecovery().retransmitTsval = tsNow(tcb, now);
+    tcb.ownRecovery().retransmitHigh = tcb.sndMax;
   }
   // Karn: the timed segment may be the one sent again.
-  if (tcb.rttSeq !== undefined && seqLt(tcb.rttSeq, end)) tcb.rttSeq = undefined;
-  if (tcb.retransmitAt === undefined) tcb.retransmitAt = now + tcb.rtt.rto;
+  if (tcb.recovery.rttSeq !== undefined && seqLt(tcb.recovery.rttSeq, end) && tcb.recoveryState) tcb.recoveryState.rttSeq = undefined;
+  if (timerAt(tcb, Timer.Retransmission) === undefined) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
   return seg;
 }
 
@@ -422,7 +422,7 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
 export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, payload: Uint8Array, urgentPointer = 0): Segment {
   tcb.ackNow = false;
   tcb.bareAck = false;
-  tcb.delayedAckAt = undefined;
+  stopTimer(tcb, Timer.DelayedAck);
   tcb.unackedSegments = 0;
   tcb.lastAckSent = tcb.rcvNxt;
   return makeSegment({
@@ -431,7 +431,7 @@ export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, pa
     seq,
     ack: tcb.rcvNxt,
     // RFC 3168 §6.1.3: ECE on every ACK while a CE mark waits for the peer's CWR.
-    flags: flags | TcpFlag.ACK | (tcb.ecnEcho ? TcpFlag.ECE : 0),
+    flags: flags | TcpFlag.ACK | (tcb.ecn.echo ? TcpFlag.ECE : 0),
     window: windowField(tcb),
     urgentPointer,
     options: ackOptions(tcb, now),
@@ -442,7 +442,7 @@ export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, pa
 
 /** Options on a segment after the handshake: timestamps, and SACK blocks when there is something to report. */
 export function ackOptions(tcb: Tcb, now: number): TcpOptions {
-  const sack = tcb.sackPermitted && (tcb.dsackLeft !== undefined || tcb.receiveBuffer.outOfOrderBytes > 0) ? sackBlocks(tcb) : undefined;
+  const sack = tcb.sackPermitted && (tcb.rare.dsackLeft !== undefined || tcb.receiveBuffer.outOfOrderBytes > 0) ? sackBlocks(tcb) : undefined;
   if (!tcb.timestamps) return sack ? { sack } : NO_OPTIONS;
   const o: TcpOptions = { timestamp: { value: tsNow(tcb, now), echo: tcb.tsRecent } };
   if (sack) o.sack = sack;
@@ -459,11 +459,11 @@ export function sackBlocks(tcb: Tcb): Array<[number, number]> | undefined {
   const max = tcb.timestamps ? 3 : 4;
   const blocks: Array<[number, number]> = [];
   const rb = tcb.receiveBuffer;
-  if (tcb.dsackLeft !== undefined) {
-    blocks.push([tcb.dsackLeft, tcb.dsackRight]);
-    tcb.dsackLeft = undefined;
+  if (tcb.rare.dsackLeft !== undefined) {
+    blocks.push([tcb.rare.dsackLeft, tcb.rare.dsackRight]);
+    if (tcb.rareState) tcb.rareState.dsackLeft = undefined;
   }
-  const recent = tcb.sackRecent ?? NO_SEQS;
+  const recent = tcb.rare.sackRecent ?? NO_SEQS;
   let kept = 0;
   for (let i = 0; i < recent.length; i++) {
     if (!rb.blockContaining(recent[i])) continue; // delivered in order since, or merged
@@ -474,7 +474,7 @@ export function sackBlocks(tcb: Tcb): Array<[number, number]> | undefined {
     if (blocks.length < max) blocks.push([l, r]);
   }
   if (kept > 0) recent.length = kept;
-  else tcb.sackRecent = undefined; // released when empty (an idle connection holds no array)
+  else if (tcb.rareState) tcb.rareState.sackRecent = undefined; // released when empty (an idle connection holds no array)
   // Blocks never reported as the newest (after a renumbering merge): highest first.
   for (let n = rb.outOfOrderBytes > 0 ? rb.blockCount() - 1 : -1; n >= 0 && blocks.length < max; n--) {
     if (!rb.blockAt(n)) continue;
@@ -499,5 +499,5 @@ export function queueRst(tcb: Tcb, seq: number, dstPort = tcb.remotePort): void 
 
 
 export function queueControl(tcb: Tcb, seg: Segment): void {
-  (tcb.control ??= []).push(seg);
+  (tcb.ownRare().control ??= []).push(seg);
 }

@@ -26,11 +26,11 @@ import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
 import type { Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
+import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { TcpStats } from './stats.js';
-import { keepSpareReceiveBuffer, NO_RECEIVE_BUFFER, NO_SEND_BUFFER, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
-import { RARE_DEFAULTS, TcbRare } from './tcb-rare.js';
-import { armTimers, nextDeadline, timeoutExpires } from './timers.js';
+import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbRare } from './tcb-state.js';
+import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, windowToAdvertise } from './window.js';
 
@@ -169,14 +169,6 @@ export class Tcb {
 
   sndWnd = 0;
 
-  get sndUp(): number {
-    return (this.rare ?? RARE_DEFAULTS).sndUp;
-  }
-
-  set sndUp(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.sndUp) this.rareState().sndUp = v;
-  }
-
   get sndWl1(): number {
     return this.sndWl132 >>> 0;
   }
@@ -221,14 +213,6 @@ export class Tcb {
 
   set rcvNxt(v: number) {
     this.rcvNxt32 = v | 0;
-  }
-
-  get rcvUp(): number {
-    return (this.rare ?? RARE_DEFAULTS).rcvUp;
-  }
-
-  set rcvUp(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.rcvUp) this.rareState().rcvUp = v;
   }
 
   /** The right edge of the window we last advertised: RCV.NXT + RCV.WND. Never moves left (§3.8.6.2.2). */
@@ -335,12 +319,6 @@ export class Tcb {
   lastHeardAt = 0;
 
 
-  // Timers: each a deadline in ms, or undefined when not running. pollTimeout() is their minimum.
-  retransmitAt: number | undefined;
-
-  delayedAckAt: number | undefined;
-
-
   readonly rtt: RttEstimator;
 
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
@@ -386,24 +364,6 @@ export class Tcb {
   lastRttSample: number | undefined;
 
 
-  // Receiver side of SACK (RFC 2018 §4, RFC 2883).
-  get dsackRight(): number {
-    return (this.rare ?? RARE_DEFAULTS).dsackRight;
-  }
-
-  set dsackRight(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackRight) this.rareState().dsackRight = v;
-  }
-
-  get retransmitHigh(): number {
-    return (this.rare ?? RARE_DEFAULTS).retransmitHigh;
-  }
-
-  set retransmitHigh(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitHigh) this.rareState().retransmitHigh = v;
-  }
-
-
   unackedSegments = 0;
 
   /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
@@ -416,422 +376,76 @@ export class Tcb {
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
 
+  // State grouped by concern (tcb-state.ts), each made on first use and dropped when idle again:
+  // read through the getter (the shared defaults while the connection holds none), written through
+  // own*(), which makes it.
+  recoveryState: RecoveryState | undefined;
+  ecnState: EcnState | undefined;
+  probeState: ProbeState | undefined;
+  closeState: CloseState | undefined;
+  rareState: TcbRare | undefined;
+  /** The timer table (timers.ts: deadlines indexed by Timer), made when a timer first runs. */
+  deadlines: number[] | undefined;
 
-  // State an idle ESTABLISHED connection does not use (recovery, urgent data, ECN, keep-alive, persist,
-  // timers seldom running...): held in a TcbRare made on the first change from its default and
-  // dropped when all of it is back to the defaults at establishment, so the Tcb itself stays small.
-  // The accessors keep the RFC names.
-  rare: TcbRare | undefined;
+  get recovery(): Readonly<RecoveryState> {
+    return this.recoveryState ?? RECOVERY_IDLE;
+  }
+  ownRecovery(): RecoveryState {
+    return (this.recoveryState ??= new RecoveryState());
+  }
+  get ecn(): Readonly<EcnState> {
+    return this.ecnState ?? ECN_IDLE;
+  }
+  ownEcn(): EcnState {
+    return (this.ecnState ??= new EcnState());
+  }
+  get probes(): Readonly<ProbeState> {
+    return this.probeState ?? PROBES_IDLE;
+  }
+  ownProbes(): ProbeState {
+    return (this.probeState ??= new ProbeState());
+  }
+  get closing(): Readonly<CloseState> {
+    return this.closeState ?? CLOSING_IDLE;
+  }
+  ownClosing(): CloseState {
+    return (this.closeState ??= new CloseState());
+  }
+  get rare(): Readonly<TcbRare> {
+    return this.rareState ?? RARE_IDLE;
+  }
+  ownRare(): TcbRare {
+    return (this.rareState ??= new TcbRare());
+  }
 
-  rareState(): TcbRare {
-    return (this.rare ??= new TcbRare());
+  /** Drop each group that is all back to its defaults, and the timer table when no timer runs. */
+  releaseIdleState(): void {
+    if (this.recoveryState?.isIdle()) this.recoveryState = undefined;
+    if (this.ecnState?.isIdle()) this.ecnState = undefined;
+    if (this.probeState?.isIdle()) this.probeState = undefined;
+    if (this.closeState?.isIdle()) this.closeState = undefined;
+    if (this.rareState?.isIdle()) this.rareState = undefined;
+    if (this.deadlines !== undefined && allTimersOff(this.deadlines)) this.deadlines = undefined;
+  }
+
+  /** A timer's deadline (timers.ts), or undefined when it is off. */
+  timerAt(t: Timer): number | undefined {
+    return timerAt(this, t);
   }
 
   /** Trace hooks (trace.ts), held in the TcbRare: undefined unless a sink was given. */
   get tracer(): TcbTracer | undefined {
-    return this.rare?.tracer;
+    return this.rareState?.tracer;
   }
 
   /** Attach or detach a trace sink (a stack attaches one per connection when tracing). */
   setTrace(sink: TcbTraceSink | undefined): void {
-    if (sink !== undefined) this.rareState().tracer = new TcbTracer(sink);
-    else if (this.rare !== undefined) {
-      this.rare.tracer = undefined;
-      this.releaseRare();
+    if (sink !== undefined) this.ownRare().tracer = new TcbTracer(sink);
+    else if (this.rareState !== undefined) {
+      this.rareState.tracer = undefined;
+      this.releaseIdleState();
     }
   }
-
-  /** Drop the TcbRare when nothing in it differs from the defaults (established, or all acknowledged). */
-  releaseRare(): void {
-    if (this.rare?.isIdle()) this.rare = undefined;
-  }
-
-  get softError(): string | undefined {
-    return (this.rare ?? RARE_DEFAULTS).softError;
-  }
-
-  set softError(v: string | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.softError) this.rareState().softError = v;
-  }
-
-  get ecnRequested(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).ecnRequested;
-  }
-
-  set ecnRequested(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRequested) this.rareState().ecnRequested = v;
-  }
-
-  get ecnEcho(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).ecnEcho;
-  }
-
-  set ecnEcho(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnEcho) this.rareState().ecnEcho = v;
-  }
-
-  get ecnCwrPending(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).ecnCwrPending;
-  }
-
-  set ecnCwrPending(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnCwrPending) this.rareState().ecnCwrPending = v;
-  }
-
-  get ecnRecover(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).ecnRecover;
-  }
-
-  set ecnRecover(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.ecnRecover) this.rareState().ecnRecover = v;
-  }
-
-  get synOptionsDropped(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).synOptionsDropped;
-  }
-
-  set synOptionsDropped(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.synOptionsDropped) this.rareState().synOptionsDropped = v;
-  }
-
-  get returnsToListen(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).returnsToListen;
-  }
-
-  set returnsToListen(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.returnsToListen) this.rareState().returnsToListen = v;
-  }
-
-  get persistAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).persistAt;
-  }
-
-  set persistAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistAt) this.rareState().persistAt = v;
-  }
-
-  get keepAliveAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).keepAliveAt;
-  }
-
-  set keepAliveAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveAt) this.rareState().keepAliveAt = v;
-  }
-
-  get closeAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).closeAt;
-  }
-
-  set closeAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.closeAt) this.rareState().closeAt = v;
-  }
-
-  get userTimeoutAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).userTimeoutAt;
-  }
-
-  set userTimeoutAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.userTimeoutAt) this.rareState().userTimeoutAt = v;
-  }
-
-  get connectTimeoutAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).connectTimeoutAt;
-  }
-
-  set connectTimeoutAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.connectTimeoutAt) this.rareState().connectTimeoutAt = v;
-  }
-
-  get fastRetransmitPending(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).fastRetransmitPending;
-  }
-
-  set fastRetransmitPending(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.fastRetransmitPending) this.rareState().fastRetransmitPending = v;
-  }
-
-  get inRecovery(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).inRecovery;
-  }
-
-  set inRecovery(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.inRecovery) this.rareState().inRecovery = v;
-  }
-
-  get recover(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).recover;
-  }
-
-  set recover(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.recover) this.rareState().recover = v;
-  }
-
-  get renoSacked(): number {
-    return (this.rare ?? RARE_DEFAULTS).renoSacked;
-  }
-
-  set renoSacked(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.renoSacked) this.rareState().renoSacked = v;
-  }
-
-  get partialAcks(): number {
-    return (this.rare ?? RARE_DEFAULTS).partialAcks;
-  }
-
-  set partialAcks(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.partialAcks) this.rareState().partialAcks = v;
-  }
-
-  get lossTimerKind(): 'reorder' | 'probe' {
-    return (this.rare ?? RARE_DEFAULTS).lossTimerKind;
-  }
-
-  set lossTimerKind(v: 'reorder' | 'probe') {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerKind) this.rareState().lossTimerKind = v;
-  }
-
-  get tlpHighSeq(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).tlpHighSeq;
-  }
-
-  set tlpHighSeq(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpHighSeq) this.rareState().tlpHighSeq = v;
-  }
-
-  get tlpRetrans(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).tlpRetrans;
-  }
-
-  set tlpRetrans(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpRetrans) this.rareState().tlpRetrans = v;
-  }
-
-  get tlpPending(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).tlpPending;
-  }
-
-  set tlpPending(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.tlpPending) this.rareState().tlpPending = v;
-  }
-
-  get undoTsval(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).undoTsval;
-  }
-
-  set undoTsval(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoTsval) this.rareState().undoTsval = v;
-  }
-
-  get undoArmed(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).undoArmed;
-  }
-
-  set undoArmed(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoArmed) this.rareState().undoArmed = v;
-  }
-
-  get undoRetrans(): number {
-    return (this.rare ?? RARE_DEFAULTS).undoRetrans;
-  }
-
-  set undoRetrans(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoRetrans) this.rareState().undoRetrans = v;
-  }
-
-  get undoAfterRto(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).undoAfterRto;
-  }
-
-  set undoAfterRto(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.undoAfterRto) this.rareState().undoAfterRto = v;
-  }
-
-  get dsackLeft(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).dsackLeft;
-  }
-
-  set dsackLeft(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.dsackLeft) this.rareState().dsackLeft = v;
-  }
-
-  get totalRetransmits(): number {
-    return (this.rare ?? RARE_DEFAULTS).totalRetransmits;
-  }
-
-  set totalRetransmits(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.totalRetransmits) this.rareState().totalRetransmits = v;
-  }
-
-  get persistBackoff(): number {
-    return (this.rare ?? RARE_DEFAULTS).persistBackoff;
-  }
-
-  set persistBackoff(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.persistBackoff) this.rareState().persistBackoff = v;
-  }
-
-  get keepAliveProbesSent(): number {
-    return (this.rare ?? RARE_DEFAULTS).keepAliveProbesSent;
-  }
-
-  set keepAliveProbesSent(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.keepAliveProbesSent) this.rareState().keepAliveProbesSent = v;
-  }
-
-  get behindAckReplyAt(): number {
-    return (this.rare ?? RARE_DEFAULTS).behindAckReplyAt;
-  }
-
-  set behindAckReplyAt(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.behindAckReplyAt) this.rareState().behindAckReplyAt = v;
-  }
-
-  get rttSeq(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).rttSeq;
-  }
-
-  set rttSeq(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttSeq) this.rareState().rttSeq = v;
-  }
-
-  get rttStart(): number {
-    return (this.rare ?? RARE_DEFAULTS).rttStart;
-  }
-
-  set rttStart(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.rttStart) this.rareState().rttStart = v;
-  }
-
-  get retransmitTsval(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).retransmitTsval;
-  }
-
-  set retransmitTsval(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.retransmitTsval) this.rareState().retransmitTsval = v;
-  }
-
-  get synSentAt(): number {
-    return (this.rare ?? RARE_DEFAULTS).synSentAt;
-  }
-
-  set synSentAt(v: number) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.synSentAt) this.rareState().synSentAt = v;
-  }
-
-  get handshakeUntimed(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).handshakeUntimed;
-  }
-
-  set handshakeUntimed(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.handshakeUntimed) this.rareState().handshakeUntimed = v;
-  }
-
-  get sendRefused(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).sendRefused;
-  }
-
-  set sendRefused(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.sendRefused) this.rareState().sendRefused = v;
-  }
-
-  get endSignalled(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).endSignalled;
-  }
-
-  set endSignalled(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.endSignalled) this.rareState().endSignalled = v;
-  }
-
-  get urgentPending(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).urgentPending;
-  }
-
-  set urgentPending(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.urgentPending) this.rareState().urgentPending = v;
-  }
-
-  get forceProbe(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).forceProbe;
-  }
-
-  set forceProbe(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.forceProbe) this.rareState().forceProbe = v;
-  }
-
-
-  get finRequested(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).finRequested;
-  }
-
-  set finRequested(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.finRequested) this.rareState().finRequested = v;
-  }
-
-  get finSeq(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).finSeq;
-  }
-
-  set finSeq(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.finSeq) this.rareState().finSeq = v;
-  }
-
-  get peerFinSeq(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).peerFinSeq;
-  }
-
-  set peerFinSeq(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.peerFinSeq) this.rareState().peerFinSeq = v;
-  }
-
-  get userClosed(): boolean {
-    return (this.rare ?? RARE_DEFAULTS).userClosed;
-  }
-
-  set userClosed(v: boolean) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.userClosed) this.rareState().userClosed = v;
-  }
-
-  /** Pacing (`pacing`): the earliest time the next data segment may go, and the timer waiting for it. */
-  get pacingNextAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).pacingNextAt;
-  }
-
-  set pacingNextAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.pacingNextAt) this.rareState().pacingNextAt = v;
-  }
-
-  get pacingAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).pacingAt;
-  }
-
-  set pacingAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.pacingAt) this.rareState().pacingAt = v;
-  }
-
-  get lossTimerAt(): number | undefined {
-    return (this.rare ?? RARE_DEFAULTS).lossTimerAt;
-  }
-
-  set lossTimerAt(v: number | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.lossTimerAt) this.rareState().lossTimerAt = v;
-  }
-
-  get sackRecent(): number[] | undefined {
-    return (this.rare ?? RARE_DEFAULTS).sackRecent;
-  }
-
-  set sackRecent(v: number[] | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.sackRecent) this.rareState().sackRecent = v;
-  }
-
-  get control(): Segment[] | undefined {
-    return (this.rare ?? RARE_DEFAULTS).control;
-  }
-
-  set control(v: Segment[] | undefined) {
-    if (this.rare !== undefined || v !== RARE_DEFAULTS.control) this.rareState().control = v;
-  }
-
 
   // Boolean state, one bit each in flagBits (a field per boolean costs 8 bytes per connection).
   get windowScaling(): boolean {
@@ -1005,7 +619,7 @@ export class Tcb {
 
   /** FreeBSD's keepinit: the attempt has `connectTimeoutMs` from its first SYN (sent or received). */
   startConnectTimer(now: number): void {
-    if (this.config.connectTimeoutMs !== undefined) this.connectTimeoutAt ??= now + this.config.connectTimeoutMs;
+    if (this.config.connectTimeoutMs !== undefined) startTimer(this, Timer.Connect, now + this.config.connectTimeoutMs);
   }
 
 
@@ -1020,7 +634,7 @@ export class Tcb {
     if (this.state !== 'CLOSED') throw new TcpError('EISCONN', `listen in state ${this.state}`);
     if (this.opened) throw new TcpError('EINVAL', 'a Tcb serves one connection: make a new one');
     this.opened = true;
-    this.returnsToListen = true;
+    this.ownRare().returnsToListen = true;
     this.setState('LISTEN', now);
   }
 
@@ -1066,7 +680,7 @@ export class Tcb {
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
     // Linux gives a cookie handshake no RTT sample (snt_synack is unknown): the estimator keeps its initial RTO.
-    tcb.handshakeUntimed = true;
+    tcb.ownRare().handshakeUntimed = true;
     tcb.stats.PassiveOpens++;
     tcb.state = 'SYN-RECEIVED';
     tcb.stateSince = now;
@@ -1080,11 +694,11 @@ export class Tcb {
    * offered again after a 'writable' event). Throws EPIPE after shutdown or close.
    */
   send(data: Uint8Array, now: number): number {
-    if (this.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
-      throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.finRequested ? ' after shutdown' : ''}`);
+    if (this.closing.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
+      throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.closing.finRequested ? ' after shutdown' : ''}`);
     }
     const n = this.sendBufferToFill().push(data);
-    if (n < data.length) this.sendRefused = true;
+    if (n < data.length) this.ownRare().sendRefused = true;
     armTimers(this, now);
     return n;
   }
@@ -1097,8 +711,8 @@ export class Tcb {
   sendUrgent(data: Uint8Array, now: number): number {
     const n = this.send(data, now);
     const bufferStart = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' ? seqAdd(this.iss, 1) : this.sndUna;
-    this.sndUp = seqAdd(bufferStart, this.sendBuffer.length);
-    this.urgentPending = true;
+    this.ownRare().sndUp = seqAdd(bufferStart, this.sendBuffer.length);
+    this.ownRare().urgentPending = true;
     return n;
   }
 
@@ -1157,14 +771,14 @@ export class Tcb {
       case 'SYN-SENT':
       case 'SYN-RECEIVED':
         // Queued until ESTABLISHED (§3.10.4).
-        this.finRequested = true;
+        this.ownClosing().finRequested = true;
         return;
       case 'ESTABLISHED':
-        this.finRequested = true;
+        this.ownClosing().finRequested = true;
         this.setState('FIN-WAIT-1', now);
         break;
       case 'CLOSE-WAIT':
-        this.finRequested = true;
+        this.ownClosing().finRequested = true;
         this.setState('LAST-ACK', now);
         break;
       default:
@@ -1185,13 +799,13 @@ export class Tcb {
       this.enterClosed(now);
       return;
     }
-    this.userClosed = true;
+    this.ownClosing().userClosed = true;
     if (this.receiveBuffer.readable > 0 && isSynchronized(this.state)) {
       this.abort(now);
       return;
     }
     this.shutdown(now);
-    if (this.state === 'FIN-WAIT-2') this.closeAt = now + this.config.finWait2TimeoutMs;
+    if (this.state === 'FIN-WAIT-2') setTimer(this, Timer.Close, now + this.config.finWait2TimeoutMs);
   }
 
 
@@ -1319,14 +933,14 @@ export class Tcb {
 
 
   enterClosed(now: number): void {
-    this.retransmitAt = undefined;
-    this.lossTimerAt = undefined;
-    this.persistAt = undefined;
-    this.keepAliveAt = undefined;
-    this.delayedAckAt = undefined;
-    this.closeAt = undefined;
-    this.userTimeoutAt = undefined;
-    this.connectTimeoutAt = undefined;
+    stopTimer(this, Timer.Retransmission);
+    stopTimer(this, Timer.Loss);
+    stopTimer(this, Timer.Persist);
+    stopTimer(this, Timer.KeepAlive);
+    stopTimer(this, Timer.DelayedAck);
+    stopTimer(this, Timer.Close);
+    stopTimer(this, Timer.UserTimeout);
+    stopTimer(this, Timer.Connect);
     this.synNeeded = false;
     this.ackNow = false;
     if (this.state === 'CLOSED') return;
@@ -1358,12 +972,13 @@ export class Tcb {
       if (this.pollTimeout() !== undefined) return `timer running in ${this.state}`;
     }
     if (this.state === 'TIME-WAIT') {
-      if (this.closeAt === undefined) return 'TIME-WAIT without its timer';
-      if (this.retransmitAt !== undefined || this.persistAt !== undefined) return 'retransmission timers running in TIME-WAIT';
+      if (timerAt(this, Timer.Close) === undefined) return 'TIME-WAIT without its timer';
+      if (timerAt(this, Timer.Retransmission) !== undefined || timerAt(this, Timer.Persist) !== undefined) return 'retransmission timers running in TIME-WAIT';
     }
-    if (this.closeAt !== undefined && this.state !== 'TIME-WAIT' && this.state !== 'FIN-WAIT-2') return `close timer in ${this.state}`;
+    if (timerAt(this, Timer.Close) !== undefined && this.state !== 'TIME-WAIT' && this.state !== 'FIN-WAIT-2') return `close timer in ${this.state}`;
     return undefined;
   }
+
 }
 
 export const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;

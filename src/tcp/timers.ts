@@ -1,93 +1,175 @@
-// Timers
 import { TcpFlag, seqAdd, seqDiff, seqLe } from '../wire/index.js';
 import { attemptFailed } from './input.js';
 import { queueControl, queueRst, tsNow, unsentBytes } from './output.js';
 import { lossTimeout, startUndo } from './recovery.js';
 import { makeSegment } from './segment.js';
 import { isSynchronized } from './state.js';
-import { NO_OPTIONS, Tcb, earlier } from './tcb.js';
+import { NO_OPTIONS, Tcb } from './tcb.js';
+import type { TcbTimerKind } from './trace.js';
 import { windowField } from './window.js';
 
 /**
- * Tell the tracer of timers changed since it last looked (and sampled cwnd growth). `fired`: a bit
- * per timer (TRACED_TIMERS' order) that handleTimeout acted on.
+ * The connection's timers, one table (smoltcp's `Timer`, quinn's `TimerTable`): each kind indexes a
+ * deadline in ms, or is off. `nextDeadline` (pollTimeout), the timeout dispatch and the tracer all
+ * read this one table.
+ */
+export const Timer = {
+  /** RFC 6298: the retransmission timeout (and the SYN's and SYN-ACK's). */
+  Retransmission: 0,
+  /** RFC 9293 §3.8.6.1: zero-window probes, and sender SWS avoidance's override (§3.8.6.2.1). */
+  Persist: 1,
+  /** RFC 9293 §3.8.4 (RFC 1122 §4.2.3.6). */
+  KeepAlive: 2,
+  /** RFC 9293 §3.8.6.3, RFC 5681 §4.2. */
+  DelayedAck: 3,
+  /** TIME-WAIT's 2*MSL (§3.10.7.4), or the FIN-WAIT-2 timeout of a closed connection. */
+  Close: 4,
+  /** RFC 5482 / RFC 9293 §3.10.8's USER TIMEOUT. */
+  UserTimeout: 5,
+  /** RACK's reorder timer or TLP's probe timeout (RFC 8985 §6.3, §7.2): `recovery.lossTimerKind` says which. */
+  Loss: 6,
+  /** The connection-establishment timer (`connectTimeoutMs`, FreeBSD's keepinit). */
+  Connect: 7,
+  /** Pacing: when paced data may go again (not a protocol timer: never traced). */
+  Pacing: 8,
+} as const;
+export type Timer = (typeof Timer)[keyof typeof Timer];
+
+const TIMER_COUNT = 9;
+/** A timer that is off. The table holds only numbers, so V8 keeps it as unboxed doubles. */
+const OFF = Infinity;
+/** The timers reported to a tracer: all but pacing. */
+const TRACED_COUNT = Timer.Pacing;
+
+/** What a Tcb without a table of its own reads: every timer off (never written). */
+const NO_DEADLINES: readonly number[] = new Array<number>(TIMER_COUNT).fill(OFF);
+
+/** A timer's deadline, or undefined when it is off. */
+export function timerAt(tcb: Tcb, t: Timer): number | undefined {
+  const at = (tcb.deadlines ?? NO_DEADLINES)[t];
+  return at === OFF ? undefined : at;
+}
+
+/** Run the timer to `at`, or stop it when `at` is undefined. */
+export function setTimer(tcb: Tcb, t: Timer, at: number | undefined): void {
+  if (at === undefined) stopTimer(tcb, t);
+  else (tcb.deadlines ??= NO_DEADLINES.slice())[t] = at;
+}
+
+/** Run the timer to `at` unless it is running already. */
+export function startTimer(tcb: Tcb, t: Timer, at: number): void {
+  const d = (tcb.deadlines ??= NO_DEADLINES.slice());
+  if (d[t] === OFF) d[t] = at;
+}
+
+export function stopTimer(tcb: Tcb, t: Timer): void {
+  const d = tcb.deadlines;
+  if (d !== undefined) d[t] = OFF;
+}
+
+/** Whether the timer is running and its deadline has come. */
+function due(tcb: Tcb, t: Timer, now: number): boolean {
+  const d = tcb.deadlines;
+  return d !== undefined && now >= d[t];
+}
+
+/** Every timer off: the table can go (Tcb.releaseIdleState). */
+export function allTimersOff(deadlines: readonly number[]): boolean {
+  for (let i = 0; i < TIMER_COUNT; i++) if (deadlines[i] !== OFF) return false;
+  return true;
+}
+
+/** The earliest deadline of any running timer, or undefined (pollTimeout). */
+export function nextDeadline(tcb: Tcb): number | undefined {
+  const d = tcb.deadlines;
+  if (d === undefined) return undefined;
+  let t = OFF;
+  for (let i = 0; i < TIMER_COUNT; i++) if (d[i] < t) t = d[i];
+  return t === OFF ? undefined : t;
+}
+
+/** What the tracer calls a running timer of kind `t`. */
+function tracedKind(tcb: Tcb, t: Timer): TcbTimerKind {
+  switch (t) {
+    case Timer.Retransmission:
+      return 'retransmission';
+    case Timer.Persist:
+      return 'persist';
+    case Timer.KeepAlive:
+      return 'keepalive';
+    case Timer.DelayedAck:
+      return 'delayed-ack';
+    case Timer.Close:
+      return tcb.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2';
+    case Timer.UserTimeout:
+      return 'user-timeout';
+    case Timer.Loss:
+      return tcb.recovery.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe';
+    default:
+      return 'connect';
+  }
+}
+
+/**
+ * Tell the tracer of timers changed since it last looked (and sample cwnd growth). `fired`: a bit
+ * per Timer that the timeout acted on.
  */
 export function traceTimers(tcb: Tcb, fired: number, now: number): void {
-  const t = tcb.tracer!;
-  t.timer(0, 'retransmission', tcb.retransmitAt, (fired & 1) !== 0, now);
-  t.timer(1, 'persist', tcb.persistAt, (fired & 2) !== 0, now);
-  t.timer(2, 'keepalive', tcb.keepAliveAt, (fired & 4) !== 0, now);
-  t.timer(3, 'delayed-ack', tcb.delayedAckAt, (fired & 8) !== 0, now);
-  t.timer(4, tcb.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2', tcb.closeAt, (fired & 16) !== 0, now);
-  t.timer(5, 'user-timeout', tcb.userTimeoutAt, (fired & 32) !== 0, now);
-  t.timer(6, tcb.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe', tcb.lossTimerAt, (fired & 64) !== 0, now);
-  t.timer(7, 'connect', tcb.connectTimeoutAt, (fired & 128) !== 0, now);
-  if (tcb.cc !== undefined && !tcb.inRecovery) t.cwndSample(tcb.cc.cwnd, tcb.cc.ssthresh, now);
+  const tracer = tcb.tracer!;
+  for (let t = 0 as Timer; t < TRACED_COUNT; t++) tracer.timer(t, tracedKind(tcb, t), timerAt(tcb, t), (fired & (1 << t)) !== 0, now);
+  if (tcb.cc !== undefined && !tcb.recovery.inRecovery) tracer.cwndSample(tcb.cc.cwnd, tcb.cc.ssthresh, now);
 }
 
-/** The timers handleTimeout will act on at `now`, as bits of traceTimers' `fired` (mirrors its order). */
-export function dueTimers(tcb: Tcb, now: number): number {
-  const due = (at: number | undefined): boolean => at !== undefined && now >= at;
-  if (due(tcb.closeAt)) return 16;
-  if (due(tcb.userTimeoutAt)) return 32;
-  if (due(tcb.connectTimeoutAt)) return 128;
-  let bits = due(tcb.retransmitAt) ? 1 : due(tcb.lossTimerAt) ? 64 : 0;
-  if (due(tcb.persistAt)) bits |= 2;
-  if (due(tcb.keepAliveAt)) bits |= 4;
-  if (due(tcb.delayedAckAt)) bits |= 8;
-  return bits;
-}
-
-
-// ---------------------------------------------------------------------------------------------
-// Timers
-
-/** The earliest deadline of any running timer, or undefined. */
-export function nextDeadline(tcb: Tcb): number | undefined {
-  // Called after every segment: no array, no closure.
-  let t = earlier(tcb.retransmitAt, tcb.persistAt);
-  t = earlier(t, tcb.keepAliveAt);
-  t = earlier(t, tcb.delayedAckAt);
-  t = earlier(t, tcb.closeAt);
-  t = earlier(t, tcb.userTimeoutAt);
-  t = earlier(t, tcb.lossTimerAt);
-  t = earlier(t, tcb.pacingAt);
-  return earlier(t, tcb.connectTimeoutAt);
-}
-
-
+/** handleTimeout: act on every timer due at `now`. */
 export function timeoutExpires(tcb: Tcb, now: number): void {
-  const due = tcb.tracer !== undefined ? dueTimers(tcb, now) : 0;
-  timeout(tcb, now);
-  if (tcb.tracer !== undefined) traceTimers(tcb, due, now);
+  const fired = runDueTimers(tcb, now);
+  if (tcb.tracer !== undefined) traceTimers(tcb, fired, now);
 }
 
-
-export function timeout(tcb: Tcb, now: number): void {
-  if (tcb.pacingAt !== undefined && now >= tcb.pacingAt) tcb.pacingAt = undefined; // the paced data may go now
-  if (tcb.closeAt !== undefined && now >= tcb.closeAt) {
+/**
+ * The timers due at `now`, in order: a connection that ends (close, user timeout, establishment
+ * timeout) does nothing else; retransmission before the loss timer (an RTO supersedes a probe or
+ * reorder timeout); then persist, keep-alive and the delayed ACK. Returns the timers acted on, a bit
+ * per Timer.
+ */
+function runDueTimers(tcb: Tcb, now: number): number {
+  if (due(tcb, Timer.Pacing, now)) stopTimer(tcb, Timer.Pacing); // the paced data may go now
+  if (due(tcb, Timer.Close, now)) {
     // TIME-WAIT over, or FIN-WAIT-2 given up on.
-    tcb.closeAt = undefined;
+    stopTimer(tcb, Timer.Close);
     tcb.enterClosed(now);
-    return;
+    return 1 << Timer.Close;
   }
-  if (tcb.userTimeoutAt !== undefined && now >= tcb.userTimeoutAt) {
+  if (due(tcb, Timer.UserTimeout, now)) {
     timedOut(tcb, now, 'user timeout: data unacknowledged (RFC 5482)');
-    return;
+    return 1 << Timer.UserTimeout;
   }
-  if (tcb.connectTimeoutAt !== undefined && now >= tcb.connectTimeoutAt) {
+  if (due(tcb, Timer.Connect, now)) {
     // FreeBSD's keepinit (tcp_timer_keep: still before ESTABLISHED: tcp_drop(ETIMEDOUT)).
-    tcb.connectTimeoutAt = undefined;
+    stopTimer(tcb, Timer.Connect);
     if (tcb.state === 'SYN-RECEIVED' && tcb.passive) attemptFailed(tcb, now, 'connection-establishment timer expired');
     else timedOut(tcb, now, 'connect timed out: connection-establishment timer (connectTimeoutMs)');
-    return;
+    return 1 << Timer.Connect;
   }
-  if (tcb.retransmitAt !== undefined && now >= tcb.retransmitAt) retransmitTimeout(tcb, now);
-  else if (tcb.lossTimerAt !== undefined && now >= tcb.lossTimerAt) lossTimeout(tcb, now);
-  if (tcb.persistAt !== undefined && now >= tcb.persistAt) persistTimeout(tcb);
-  if (tcb.keepAliveAt !== undefined && now >= tcb.keepAliveAt) keepAliveTimeout(tcb, now);
-  if (tcb.delayedAckAt !== undefined && now >= tcb.delayedAckAt) {
-    tcb.delayedAckAt = undefined;
+  let fired = 0;
+  if (due(tcb, Timer.Retransmission, now)) {
+    fired |= 1 << Timer.Retransmission;
+    retransmitTimeout(tcb, now);
+  } else if (due(tcb, Timer.Loss, now)) {
+    fired |= 1 << Timer.Loss;
+    lossTimeout(tcb, now);
+  }
+  if (due(tcb, Timer.Persist, now)) {
+    fired |= 1 << Timer.Persist;
+    persistTimeout(tcb);
+  }
+  if (due(tcb, Timer.KeepAlive, now)) {
+    fired |= 1 << Timer.KeepAlive;
+    keepAliveTimeout(tcb, now);
+  }
+  if (due(tcb, Timer.DelayedAck, now)) {
+    fired |= 1 << Timer.DelayedAck;
+    stopTimer(tcb, Timer.DelayedAck);
     tcb.stats.DelayedACKs++;
     tcb.ackNow = true;
     // No answer came in time to carry the ACK: not an interactive exchange after all (Linux leaves
@@ -95,11 +177,11 @@ export function timeout(tcb: Tcb, now: number): void {
     tcb.pingpong = false;
   }
   armTimers(tcb, now);
+  return fired;
 }
 
-
 export function retransmitTimeout(tcb: Tcb, now: number): void {
-  tcb.retransmitAt = undefined;
+  stopTimer(tcb, Timer.Retransmission);
   tcb.retransmits++;
   const handshake = tcb.state === 'SYN-SENT' || tcb.state === 'SYN-RECEIVED';
   const limit = tcb.state === 'SYN-SENT' ? tcb.config.synRetries : tcb.state === 'SYN-RECEIVED' ? tcb.config.synAckRetries : tcb.config.r2;
@@ -115,8 +197,8 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
     tcb.emit({ type: 'retransmit-threshold', retransmissions: tcb.retransmits });
   }
   tcb.rtt.backoff();
-  tcb.rttSeq = undefined; // Karn: no sample from a retransmitted segment
-  tcb.totalRetransmits++;
+  if (tcb.recoveryState) tcb.recoveryState.rttSeq = undefined; // Karn: no sample from a retransmitted segment
+  tcb.ownRecovery().totalRetransmits++;
   if (handshake) {
     tcb.synNeeded = true;
     tcb.sndNxt = tcb.iss;
@@ -127,9 +209,9 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
     tcb.congestion.onRetransmitTimeout(seqDiff(tcb.sndMax, tcb.sndUna), now);
     if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'rto', now);
     if (tcb.retransmits === 1) startUndo(tcb, true);
-    tcb.inRecovery = false;
-    tcb.recover = tcb.sndMax;
-    tcb.renoSacked = 0;
+    if (tcb.recoveryState) tcb.recoveryState.inRecovery = false;
+    tcb.ownRecovery().recover = tcb.sndMax;
+    if (tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
     tcb.rack.clearLost();
     if (tcb.retransmits >= 2 && tcb.sacks.rangeCount > 0) {
       // A second timeout with nothing acknowledged: the peer may have reneged on what it SACKed
@@ -138,13 +220,13 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
       tcb.sacks.clear();
       tcb.rack.clearSacked();
     }
-    tcb.lossTimerAt = undefined;
-    tcb.tlpHighSeq = undefined;
-    tcb.tlpPending = false;
+    stopTimer(tcb, Timer.Loss);
+    if (tcb.recoveryState) tcb.recoveryState.tlpHighSeq = undefined;
+    if (tcb.recoveryState) tcb.recoveryState.tlpPending = false;
     tcb.dupAckCount = 0;
-    tcb.fastRetransmitPending = false;
+    if (tcb.recoveryState) tcb.recoveryState.fastRetransmitPending = false;
     // RFC 3168 §6.1.2: a window reduction "for any reason" is announced with CWR on the next new data.
-    if (tcb.ecnEnabled) tcb.ecnCwrPending = true;
+    if (tcb.ecnEnabled) tcb.ownEcn().cwrPending = true;
     tcb.sndNxt = tcb.sndUna;
     if (tcb.sndWnd === 0) {
       // Nothing may be sent into a zero window: the persist timer takes over (as BSD's tcp_output does).
@@ -152,30 +234,30 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
       return;
     }
   }
-  tcb.retransmitAt = now + tcb.rtt.rto;
+  setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
 }
 
 
 export function persistTimeout(tcb: Tcb): void {
-  tcb.persistAt = undefined;
+  stopTimer(tcb, Timer.Persist);
   if (tcb.sndWnd === 0) {
-    tcb.persistBackoff++;
+    tcb.ownProbes().persistBackoff++;
     // The probe is the first unacknowledged byte, sent again until the window opens.
     tcb.sndNxt = tcb.sndUna;
     tcb.stats.TCPWindowProbes++;
   }
-  tcb.forceProbe = true;
+  tcb.ownProbes().forceProbe = true;
 }
 
 
 
 export function keepAliveTimeout(tcb: Tcb, now: number): void {
-  tcb.keepAliveAt = undefined;
-  if (tcb.keepAliveProbesSent >= tcb.config.keepAliveProbes) {
+  stopTimer(tcb, Timer.KeepAlive);
+  if (tcb.probes.keepAliveProbesSent >= tcb.config.keepAliveProbes) {
     timedOut(tcb, now, 'connection timed out: keep-alive probes unanswered');
     return;
   }
-  tcb.keepAliveProbesSent++;
+  tcb.ownProbes().keepAliveProbesSent++;
   tcb.stats.TCPKeepAliveProbes++;
   // §3.8.4: a segment with SEG.SEQ = SND.NXT-1 (already acknowledged), which the peer must ACK.
   queueControl(tcb, 
@@ -189,7 +271,7 @@ export function keepAliveTimeout(tcb: Tcb, now: number): void {
       options: tcb.timestamps ? { timestamp: { value: tsNow(tcb, now), echo: tcb.tsRecent } } : NO_OPTIONS,
     }),
   );
-  tcb.keepAliveAt = now + tcb.config.keepAliveIntervalMs;
+  setTimer(tcb, Timer.KeepAlive, now + tcb.config.keepAliveIntervalMs);
 }
 
 
@@ -204,8 +286,8 @@ export function timedOut(tcb: Tcb, now: number, message: string): void {
 export function armTimers(tcb: Tcb, now: number): void {
   const s = tcb.state;
   if (s === 'CLOSED' || s === 'LISTEN' || s === 'TIME-WAIT') {
-    tcb.persistAt = undefined;
-    tcb.keepAliveAt = undefined;
+    stopTimer(tcb, Timer.Persist);
+    stopTimer(tcb, Timer.KeepAlive);
     return;
   }
   // Persist: data waiting behind a zero window and no retransmission timer to bring an ACK (§3.8.6.1).
@@ -213,24 +295,24 @@ export function armTimers(tcb: Tcb, now: number): void {
   // a window too small for what is queued.
   const unsent = unsentBytes(tcb);
   // A FIN waiting for room in the window is probed for like data (see dataSegment).
-  const finUnsent = tcb.finRequested && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING') && (tcb.finSeq === undefined || seqLe(tcb.sndNxt, tcb.finSeq));
+  const finUnsent = tcb.closing.finRequested && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING') && (tcb.closing.finSeq === undefined || seqLe(tcb.sndNxt, tcb.closing.finSeq));
   const waiting = (tcb.sendBuffer.length > 0 && (unsent > 0 || tcb.sndMax !== tcb.sndUna)) || finUnsent;
   const stalled =
     tcb.sndWnd === 0
-      ? waiting && tcb.retransmitAt === undefined
+      ? waiting && timerAt(tcb, Timer.Retransmission) === undefined
       : tcb.sndMax === tcb.sndUna && unsent > 0 && tcb.sndWnd < Math.min(tcb.sendMss, unsent);
   if (isSynchronized(s) && s !== 'SYN-RECEIVED' && stalled) {
-    if (tcb.persistAt === undefined && !tcb.forceProbe) {
+    if (timerAt(tcb, Timer.Persist) === undefined && !tcb.probes.forceProbe) {
       const base = Math.max(tcb.rtt.rto, tcb.config.persistMinMs);
-      tcb.persistAt = now + Math.min(tcb.config.persistMaxMs, base * 2 ** tcb.persistBackoff);
+      setTimer(tcb, Timer.Persist, now + Math.min(tcb.config.persistMaxMs, base * 2 ** tcb.probes.persistBackoff));
     }
   } else {
-    tcb.persistAt = undefined;
+    stopTimer(tcb, Timer.Persist);
   }
   // Keep-alive: only when idle in a synchronized state (§3.8.4).
   if (tcb.config.keepAlive && (s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-2') && tcb.sndMax === tcb.sndUna) {
-    if (tcb.keepAliveAt === undefined) tcb.keepAliveAt = now + (tcb.keepAliveProbesSent > 0 ? tcb.config.keepAliveIntervalMs : tcb.config.keepAliveIdleMs);
-  } else if (tcb.keepAliveProbesSent === 0) {
-    tcb.keepAliveAt = undefined;
+    if (timerAt(tcb, Timer.KeepAlive) === undefined) setTimer(tcb, Timer.KeepAlive, now + (tcb.probes.keepAliveProbesSent > 0 ? tcb.config.keepAliveIntervalMs : tcb.config.keepAliveIdleMs));
+  } else if (tcb.probes.keepAliveProbesSent === 0) {
+    stopTimer(tcb, Timer.KeepAlive);
   }
 }

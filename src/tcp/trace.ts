@@ -33,15 +33,12 @@ export interface TcbTraceSink {
   drop(seq: number, len: number, why: string, now: number): void;
 }
 
-/** The deadlines a TCB reports to its tracer, in this order (see Tcb.traceTimers). */
-export const TRACED_TIMERS = ['retransmission', 'persist', 'keepalive', 'delayed-ack', 'close', 'user-timeout', 'loss', 'connect'] as const;
-
 /** A TCB's tracing state: the sink and what it was last told. Made only when tracing. */
 export class TcbTracer {
-  /** The deadlines last reported, indexed as TRACED_TIMERS. */
-  private readonly seen: Array<number | undefined> = new Array(TRACED_TIMERS.length).fill(undefined);
+  /** The deadlines last reported, indexed by Timer (timers.ts). */
+  private readonly seen: Array<number | undefined> = [];
   /** The kind each running timer was reported under (closeAt is TIME-WAIT's or FIN-WAIT-2's; lossTimerAt a probe or reorder). */
-  private readonly kinds: TcbTimerKind[] = new Array(TRACED_TIMERS.length).fill('retransmission');
+  private readonly kinds: TcbTimerKind[] = [];
   private lastCwnd = -1;
   private lastSsthresh = -1;
 

@@ -170,7 +170,7 @@ describe('destination unreachable in SYN-SENT', () => {
     a.handlePacket(icmpErrorFor(syn, '198.18.9.1', 11, 0), 5);
     assert.equal(conn.state, 'SYN-SENT');
     assert.deepEqual(errorsOf(a), []);
-    assert.ok(conn.tcb.softError, 'remembered, to be told with a later timeout');
+    assert.ok(conn.tcb.rare.softError, 'remembered, to be told with a later timeout');
   });
 });
 

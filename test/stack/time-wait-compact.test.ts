@@ -5,6 +5,7 @@
  * the window's edges (seeded; the seed is printed on failure), with RFC 5961 on and off.
  */
 import { test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { A4, B4, bytesOf, drainOut, establish, FLAGS, newStack, tcpOut, Wire } from './helpers.js';
 import { listConnections } from '../../src/stack/listing.js';
@@ -66,7 +67,8 @@ for (const [name, tcp] of [
         let now = t0;
         for (let i = 0; i < 30; i++) {
           now += r.pick([0, 1, 7, 1000, 20_000]);
-          if (tcb.closeAt !== undefined && now >= tcb.closeAt) break;
+          const closeAt = tcb.timerAt(Timer.Close);
+          if (closeAt !== undefined && now >= closeAt) break;
           const { seg, bytes } = randomSegment(r, tcb.rcvNxt, tcb.sndNxt, tcb.tsRecent);
           tcb.handleSegment(seg, now);
           const full: ReturnType<typeof shape>[] = [];
@@ -81,7 +83,7 @@ for (const [name, tcp] of [
           }
           const row = listConnections(b, now).find((x) => x.state === 'TIME-WAIT');
           assert.ok(row, where);
-          assert.equal(now + row.expiresInMs!, tcb.closeAt, `${where}: the same 2*MSL deadline`);
+          assert.equal(now + row.expiresInMs!, tcb.timerAt(Timer.Close), `${where}: the same 2*MSL deadline`);
         }
       }
     });

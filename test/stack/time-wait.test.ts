@@ -17,6 +17,7 @@
  * connection stays in TIME-WAIT with its 2*MSL deadline.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { A4, B4, bytesOf, drainOut, FLAGS, newStack, tcpOut, tcpPacket, textOf, Wire, establish } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
@@ -70,7 +71,7 @@ function assertHonored(b: Stack, tw: Connection, out: ReturnType<typeof synFromC
 }
 
 function assertKeptTimeWait(b: Stack, tw: Connection, out: ReturnType<typeof synFromClient>, now: number) {
-  const closeAt = tw.tcb.closeAt;
+  const closeAt = tw.tcb.timerAt(Timer.Close);
   assert.ok(out.length <= 1);
   for (const p of out) {
     assert.equal(p.tcp.flags, ACK, 'at most an ACK (challenge ACK / PAWS / out-of-window ACK)');

@@ -5,6 +5,7 @@
  * Also: the heap holds a bounded number of entries per connection however often deadlines move.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KeyedTimerHeap } from '../../src/stack/timer-heap.js';
@@ -100,19 +101,19 @@ test('10,000 connections in TIME-WAIT each close at exactly 2*MSL, from one time
   assert.ok(client.every((c) => c.state === 'TIME-WAIT'), 'every client connection in TIME-WAIT');
   assert.equal([...b.connections()].length, 0, 'the server side is gone (LAST-ACK -> CLOSED)');
   const msl2 = 2 * a.config.mslMs;
-  for (const c of client) assert.equal(c.tcb.closeAt, c.tcb.stateSince + msl2, '2*MSL from entering TIME-WAIT');
+  for (const c of client) assert.equal(c.tcb.timerAt(Timer.Close), c.tcb.stateSince + msl2, '2*MSL from entering TIME-WAIT');
   // One entry per connection: one structure, not a timer each.
   assert.equal(heapSize(a), client.length);
 
   const remaining = new Set(client);
-  const deadlines = new Set(client.map((c) => c.tcb.closeAt!));
+  const deadlines = new Set(client.map((c) => c.tcb.timerAt(Timer.Close)!));
   let wakeups = 0;
   let early = 0;
   for (;;) {
     const t = a.pollTimeout();
     if (t === undefined) break;
     let min = Infinity;
-    for (const c of remaining) if (c.tcb.closeAt! < min) min = c.tcb.closeAt!;
+    for (const c of remaining) if (c.tcb.timerAt(Timer.Close)! < min) min = c.tcb.timerAt(Timer.Close)!;
     assert.ok(t <= min, 'never later than the earliest TIME-WAIT deadline');
     if (t < min) {
       // A lazy entry from a deadline that moved later (the FIN's retransmission timer, stopped by the
@@ -128,12 +129,12 @@ test('10,000 connections in TIME-WAIT each close at exactly 2*MSL, from one time
     a.handleTimeout(t);
     wakeups++;
     for (const c of [...remaining]) {
-      if (c.tcb.closeAt === undefined || c.state === 'CLOSED') {
+      if (c.tcb.timerAt(Timer.Close) === undefined || c.state === 'CLOSED') {
         assert.equal(c.tcb.stateSince, t, 'closed exactly at its deadline');
         remaining.delete(c);
       }
     }
-    for (const c of remaining) assert.ok(c.tcb.closeAt! > t, 'nothing left behind that was due');
+    for (const c of remaining) assert.ok(c.tcb.timerAt(Timer.Close)! > t, 'nothing left behind that was due');
     assert.equal(a.pollTransmit(t), undefined, 'TIME-WAIT ends silently');
     assert.equal(a.timeWaitCount, remaining.size, 'ended TIME-WAIT entries are forgotten');
     assert.equal([...a.connections()].length, 0, 'TIME-WAIT is held by compact entries, not connections');
@@ -179,7 +180,7 @@ test('a connection that goes away takes its timer entry with it (no far keep-ali
   b.listen(80);
   const { c } = establish(wire, a, b, { address: B4, port: 80 });
   assert.equal(heapSize(a), 1);
-  assert.ok(c.tcb.keepAliveAt! >= wire.now + a.config.keepAliveIdleMs - 10, 'a keep-alive deadline two hours out');
+  assert.ok(c.tcb.timerAt(Timer.KeepAlive)! >= wire.now + a.config.keepAliveIdleMs - 10, 'a keep-alive deadline two hours out');
   c.abort(wire.now);
   wire.run(wire.now + 10);
   assert.equal([...a.connections()].length, 0);

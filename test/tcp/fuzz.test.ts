@@ -439,13 +439,13 @@ function userCall(w: World): string {
   const call = r.pick(['send', 'send', 'send', 'sendUrgent', 'read', 'read', 'read', 'shutdown', 'close', 'abort', 'connect', 'listen'] as const);
   const expectThrow =
     call === 'send' || call === 'sendUrgent'
-      ? t.finRequested || !(s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT')
+      ? t.closing.finRequested || !(s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT')
       : call === 'connect'
         ? s !== 'CLOSED' || t.wasOpened || t.remotePort === 0
         : call === 'listen'
           ? s !== 'CLOSED' || t.wasOpened
           : false;
-  const finBefore = t.finRequested;
+  const finBefore = t.closing.finRequested;
   try {
     switch (call) {
       case 'send':

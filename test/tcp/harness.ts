@@ -76,7 +76,7 @@ export function drain(t: Tcb, now: number): Segment[] {
   const out: Segment[] = [];
   for (let s = t.pollTransmit(now); s; s = t.pollTransmit(now)) {
     out.push(s);
-    if (out.length > 10_000) throw new Error(`pollTransmit does not stop: ${t.state} cwnd=${t.congestion.cwnd} ssthresh=${t.congestion.ssthresh} inRecovery=${t.inRecovery} pipe=${t.pipe()} una=${t.sndUna} nxt=${t.sndNxt} max=${t.sndMax} wnd=${t.sndWnd} last: ${out.slice(-3).map(fmt).join(' ')}`);
+    if (out.length > 10_000) throw new Error(`pollTransmit does not stop: ${t.state} cwnd=${t.congestion.cwnd} ssthresh=${t.congestion.ssthresh} inRecovery=${t.recovery.inRecovery} pipe=${t.pipe()} una=${t.sndUna} nxt=${t.sndNxt} max=${t.sndMax} wnd=${t.sndWnd} last: ${out.slice(-3).map(fmt).join(' ')}`);
   }
   return out;
 }

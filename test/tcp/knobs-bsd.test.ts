@@ -14,6 +14,7 @@
  * Our ISS is 1000 and the peer's 5000, so relative sequence number n is 1000+n ours, 5000+n theirs.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { resolveConfig, type TcpConfig } from '../../src/tcp/config.js';
 import { Tcb } from '../../src/tcp/tcb.js';
@@ -165,7 +166,7 @@ describe('finWithAck (FreeBSD: an ACK while our FIN is unacknowledged is the FIN
     assert.deepEqual(drain(t, 300).map(fmt), ['<SEQ=1001><ACK=5002><CTL=FIN,ACK>']);
     assert.equal(t.sndNxt, 1002, 'the FIN went again at its own number: SND.NXT is back past it');
     assert.equal(t.sndMax, 1002);
-    assert.equal(t.finSeq, 1001);
+    assert.equal(t.closing.finSeq, 1001);
     t.handleSegment(seg('<SEQ=5002><ACK=1002><CTL=ACK>'), 400);
     assert.equal(t.state, 'TIME-WAIT');
     assert.deepEqual(drain(t, 400), []);
@@ -356,6 +357,7 @@ describe('synDataDelayedAck (FreeBSD: data held from a SYN is not acknowledged a
     t.handleSegment(seg('<SEQ=5004><ACK=1001><CTL=ACK>'), 100);
     assert.equal(t.readableLength, 3);
     assert.deepEqual(drain(t, 100), []);
-    assert.ok(t.delayedAckAt !== undefined && t.delayedAckAt <= 140);
+    const delayedAckAt = t.timerAt(Timer.DelayedAck);
+    assert.ok(delayedAckAt !== undefined && delayedAckAt <= 140);
   });
 });

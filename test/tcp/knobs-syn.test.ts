@@ -9,6 +9,7 @@
  * contents are what these tests hold synack to.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { resolveConfig, mssForMtu, windowScaleFor, type TcpConfig } from '../../src/tcp/config.js';
 import type { Segment } from '../../src/tcp/segment.js';
@@ -148,7 +149,7 @@ describe('connectTimeoutMs (FreeBSD keepinit / TCP_KEEPINIT)', () => {
     a.t.connect(0);
     a.deliver(seg('<SEQ=5000><ACK=1001><CTL=SYN,ACK>'), 100);
     assert.equal(a.t.state, 'ESTABLISHED');
-    assert.equal(a.t.connectTimeoutAt, undefined);
+    assert.equal(a.t.timerAt(Timer.Connect), undefined);
     a.runUntil(100_000);
     assert.equal(a.t.state, 'ESTABLISHED');
     assert.deepEqual(errors(a), []);

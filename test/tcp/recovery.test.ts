@@ -7,6 +7,7 @@
  * cwnd and ssthresh read in segments. A is the sender (ISS 100), its peer is written by hand (IRS 300).
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { clientServer, drain, fmt, seg, tcb } from './harness.js';
 import type { Tcb } from '../../src/tcp/tcb.js';
@@ -36,7 +37,7 @@ function data(seq: number, flags = 'ACK'): string {
   return `<SEQ=${seq}><ACK=301><CTL=${flags}><DATA=${MSS}>`;
 }
 
-const cc = (t: Tcb) => ({ cwnd: t.congestion.cwnd, ssthresh: t.congestion.ssthresh, inRecovery: t.inRecovery });
+const cc = (t: Tcb) => ({ cwnd: t.congestion.cwnd, ssthresh: t.congestion.ssthresh, inRecovery: t.recovery.inRecovery });
 
 describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)', () => {
   test('a single loss: retransmitted on the third duplicate ACK, then PRR brings cwnd to ssthresh (RFC 6937)', () => {
@@ -88,7 +89,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     assert.equal(t.congestion.cwnd, 6500);
     ack(t, 21101, 310); // 7000 >= 6500
     assert.equal(t.congestion.cwnd, 7500);
-    assert.equal(t.totalRetransmits, 0, 'no retransmission timeout');
+    assert.equal(t.recovery.totalRetransmits, 0, 'no retransmission timeout');
     assert.equal(t.stats.RetransSegs, 1);
   });
 
@@ -119,7 +120,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     const delay = resent[1].t - lossAt;
     assert.ok(delay >= 100 && delay < 110, `retransmitted ${delay} ms after the loss (RTT 100 ms)`);
     assert.ok(delay < rto, `RTO ${rto} ms`);
-    assert.equal(p.a.totalRetransmits, 0, 'no retransmission timeout');
+    assert.equal(p.a.recovery.totalRetransmits, 0, 'no retransmission timeout');
     assert.equal(p.a.stats.RetransSegs, 1);
     assert.equal(p.a.stats.TCPFastRetrans, 1);
     assert.equal(p.b.readableLength, 40_000);
@@ -129,7 +130,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     const t = open(20 * MSS);
     drain(t, 100); // 101..10101; 1101 and 4101 are lost
     assert.deepEqual(ack(t, 1101, 200), [data(10101), data(11101)]);
-    const rtoBefore = t.retransmitAt;
+    const rtoBefore = t.timerAt(Timer.Retransmission);
     ack(t, 1101, 201); // 2101 arrived (limited transmit: 12101)
     ack(t, 1101, 202); // 3101
     assert.deepEqual(ack(t, 1101, 203), [data(1101)]); // 5101: third duplicate
@@ -139,7 +140,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     for (let i = 4; i <= 10; i++) sent.push(...ack(t, 1101, 200 + i));
     assert.deepEqual(sent, [data(14101), data(15101), data(16101), data(17101)]);
     assert.equal(t.congestion.cwnd, 6500);
-    assert.equal(t.retransmitAt, rtoBefore, 'duplicate ACKs do not restart the timer');
+    assert.equal(t.timerAt(Timer.Retransmission), rtoBefore, 'duplicate ACKs do not restart the timer');
     // The retransmitted 1101 arrives: the ACK stops at the second hole, 4101, below recover (14101).
     // 3000 acknowledged, of which the duplicate ACKs had counted 2000 (Linux's reno sacked_out):
     // delivered 1000, prr_delivered 9000, prr_out 5000. pipe = FlightSize (18101 - 4101 = 14000)
@@ -150,14 +151,14 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     assert.deepEqual(partial, [data(4101), data(18101)], 'the next unacknowledged segment at once');
     assert.equal(t.stats.RetransSegs, 2);
     assert.equal(t.congestion.cwnd, 5000 + 1500);
-    assert.equal(t.inRecovery, true);
-    assert.equal(t.retransmitAt, 303 + t.rtt.rto, 'the first partial ACK restarts the retransmission timer');
+    assert.equal(t.recovery.inRecovery, true);
+    assert.equal(t.timerAt(Timer.Retransmission), 303 + t.rtt.rto, 'the first partial ACK restarts the retransmission timer');
     // The second retransmission arrives: the full ACK ends recovery with cwnd = ssthresh.
     const sndMax = t.sndMax;
     ack(t, sndMax, 403);
-    assert.equal(t.inRecovery, false);
+    assert.equal(t.recovery.inRecovery, false);
     assert.deepEqual(cc(t), { cwnd: 6500, ssthresh: 6500, inRecovery: false }, 'one reduction for both losses');
-    assert.equal(t.totalRetransmits, 0);
+    assert.equal(t.recovery.totalRetransmits, 0);
     assert.equal(t.stats.TCPFastRetrans, 1);
   });
 
@@ -166,18 +167,18 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     drain(t, 100); // 1101, 3101 and 5101 lost
     ack(t, 1101, 200);
     for (let i = 1; i <= 3; i++) ack(t, 1101, 200 + i);
-    assert.equal(t.inRecovery, true);
+    assert.equal(t.recovery.inRecovery, true);
     // Partial ACK of 3101: 2000 acknowledged, 1000 of it counted before: delivered 1000, prr_delivered
     // 2000, pipe = 11000 - 2000 - 1000 = 8000 > 6500: sndcnt = ceil(2000 * 6500 / 13000) - 1000 = 0.
     assert.deepEqual(ack(t, 3101, 300), [], 'PRR holds the retransmission back');
-    const timer = t.retransmitAt;
+    const timer = t.timerAt(Timer.Retransmission);
     assert.equal(timer, 300 + t.rtt.rto);
     // A duplicate ACK of 3101: prr_delivered 3000, pipe 7000: sndcnt = 1500 - 1000 = 500 > 0.
     assert.deepEqual(ack(t, 3101, 301), [data(3101)]);
     // Partial ACK of 5101: delivered 1000, prr_delivered 4000, prr_out 2000, pipe = 9000 - 2000 -
     // 1000 = 6000 <= 6500: sndcnt = min(500, max(2000, 1000) + 1000) = 500: 5101 goes.
     assert.deepEqual(ack(t, 5101, 400), [data(5101)]);
-    assert.equal(t.retransmitAt, timer);
+    assert.equal(t.timerAt(Timer.Retransmission), timer);
   });
 
   test('no fast retransmit for reordering of fewer than three segments', () => {
@@ -216,12 +217,12 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     drain(t, 100);
     ack(t, 1101, 200);
     for (let i = 1; i <= 3; i++) ack(t, 1101, 200 + i);
-    assert.equal(t.inRecovery, true);
+    assert.equal(t.recovery.inRecovery, true);
     const sndMax = t.sndMax;
     // The retransmission is lost as well: the timer fires.
     const at = t.pollTimeout()!;
     t.handleTimeout(at);
-    assert.equal(t.totalRetransmits, 1);
+    assert.equal(t.recovery.totalRetransmits, 1);
     assert.deepEqual(cc(t), { cwnd: MSS, ssthresh: Math.max((sndMax - 1101) / 2, 2 * MSS), inRecovery: false });
     assert.deepEqual(drain(t, at).map(fmt), [data(1101)], 'go-back-N from SND.UNA, one segment (cwnd 1)');
     // Three duplicate ACKs now (from data the peer held already) do not fast-retransmit.
@@ -229,7 +230,7 @@ describe('fast retransmit and fast recovery (RFC 5681 §3.2, RFC 6582 NewReno)',
     const before = t.stats.RetransSegs;
     for (let i = 1; i <= 3; i++) ack(t, 2101, at + 100 + i);
     assert.equal(t.stats.TCPFastRetrans, 1);
-    assert.equal(t.inRecovery, false);
+    assert.equal(t.recovery.inRecovery, false);
     assert.ok(t.stats.RetransSegs >= before);
   });
 });

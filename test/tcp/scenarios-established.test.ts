@@ -6,6 +6,7 @@
  * An unacceptable segment is answered with <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> = <SEQ=1101><ACK=5001><CTL=ACK>.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { drain, fmt } from './harness.js';
 import { assertNeverRstForRst, inState, PEER_TSVAL, s, T } from './scenario-helpers.js';
@@ -104,7 +105,7 @@ describe('ESTABLISHED', () => {
       assert.deepEqual(c.feed('<SEQ=5001><ACK=1101><CTL=ACK>'), { out: [], ...stay });
       assert.equal(c.t.sndUna, 1101);
       assert.equal(c.t.sendBuffer.length, 0);
-      assert.equal(c.t.retransmitAt, undefined); // RFC 6298 §5.2
+      assert.equal(c.t.timerAt(Timer.Retransmission), undefined); // RFC 6298 §5.2
     });
 
     test('SND.UNA < SEG.ACK < SND.NXT: partial acknowledgment', () => {
@@ -112,7 +113,7 @@ describe('ESTABLISHED', () => {
       assert.deepEqual(c.feed('<SEQ=5001><ACK=1051><CTL=ACK>'), { out: [], ...stay });
       assert.equal(c.t.sndUna, 1051);
       assert.equal(c.t.sendBuffer.length, 50);
-      assert.ok(c.t.retransmitAt !== undefined); // RFC 6298 §5.3: restarted, still data outstanding
+      assert.ok(c.t.timerAt(Timer.Retransmission) !== undefined); // RFC 6298 §5.3: restarted, still data outstanding
     });
 
     test('SEG.ACK = SND.NXT + 1: acknowledges something not yet sent: ACK, drop', () => {

@@ -8,6 +8,7 @@
  * enter the CLOSING state."
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { assertNeverRstForRst, edgeTests, inState, s, T } from './scenario-helpers.js';
 
@@ -19,7 +20,7 @@ describe('FIN-WAIT-1', () => {
   test('ACK of our FIN (SEG.ACK = SND.NXT): FIN-WAIT-2, nothing sent', () => {
     const c = fw1();
     assert.deepEqual(c.feed('<SEQ=5001><ACK=1002><CTL=ACK>'), { out: [], state: 'FIN-WAIT-2', events: [] });
-    assert.equal(c.t.retransmitAt, undefined); // nothing left outstanding
+    assert.equal(c.t.timerAt(Timer.Retransmission), undefined); // nothing left outstanding
   });
 
   test('ACK with SEG.ACK = SND.UNA: duplicate, ignored, state kept', () => {
@@ -52,7 +53,7 @@ describe('FIN-WAIT-1', () => {
     const c = fw1();
     assert.deepEqual(c.feed('<SEQ=5001><ACK=1002><CTL=FIN,ACK>'), { out: ['<SEQ=1002><ACK=5002><CTL=ACK>'], state: 'TIME-WAIT', events: ['end'] });
     assert.equal(c.t.pollTimeout(), T + 2 * c.t.config.mslMs);
-    assert.equal(c.t.retransmitAt, undefined);
+    assert.equal(c.t.timerAt(Timer.Retransmission), undefined);
   });
 
   test('FIN,ACK not acknowledging our FIN (simultaneous close, Figure 13): CLOSING', () => {

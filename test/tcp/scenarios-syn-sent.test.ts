@@ -8,6 +8,7 @@
  *   fifth: neither SYN nor RST: drop.
  */
 import { describe, test } from 'node:test';
+import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import { assertNeverRstForRst, inState, T } from './scenario-helpers.js';
 
@@ -24,7 +25,7 @@ describe('SYN-SENT', () => {
     // §3.10.7.3: SND.UNA advanced to SEG.ACK, IRS = SEG.SEQ; SND.WND from the SYN (never scaled).
     assert.deepEqual([c.t.sndUna, c.t.irs, c.t.rcvNxt, c.t.sndWnd], [1001, 5000, 5001, 8192]);
     // The retransmission timer for the SYN stops: nothing is outstanding.
-    assert.equal(c.t.retransmitAt, undefined);
+    assert.equal(c.t.timerAt(Timer.Retransmission), undefined);
   });
 
   test('SYN,ACK with data: ESTABLISHED, and the text is processed at the sixth step', () => {
@@ -83,7 +84,7 @@ describe('SYN-SENT', () => {
     const c = inState('SYN-SENT');
     assert.deepEqual(c.feed('<SEQ=300><ACK=91><CTL=SYN,ACK>'), { out: ['<SEQ=91><CTL=RST>'], ...stay });
     // The SYN is still outstanding: its retransmission timer runs on.
-    assert.ok(c.t.retransmitAt !== undefined);
+    assert.ok(c.t.timerAt(Timer.Retransmission) !== undefined);
   });
 
   test('ACK with SEG.ACK = SND.NXT and no SYN: acceptable, then dropped at the fifth step', () => {

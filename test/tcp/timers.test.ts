@@ -91,7 +91,7 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
     const expected: Array<[number, string]> = [[T, data], ...times.slice(0, r2).map((t) => [t, data] as [number, string])];
     expected.push([times[r2], `<SEQ=${(sndNxt + 100) >>> 0}><CTL=RST>`]);
     assert.deepEqual(out, expected);
-    assert.equal(p.a.totalRetransmits, r2);
+    assert.equal(p.a.recovery.totalRetransmits, r2);
     assert.equal(p.a.pollTimeout(), undefined);
     assert.equal(p.a.checkInvariants(), undefined);
   }
@@ -602,7 +602,7 @@ describe('zero-window probing (RFC 9293 §3.8.6.1)', () => {
     assert.equal(p.a.state, 'ESTABLISHED');
     assert.equal(p.b.state, 'ESTABLISHED');
     assert.ok(p.a.stats.TCPWindowProbes > 250, `${p.a.stats.TCPWindowProbes} probes`);
-    assert.equal(p.a.totalRetransmits, 0, 'probes are not retransmission timeouts');
+    assert.equal(p.a.recovery.totalRetransmits, 0, 'probes are not retransmission timeouts');
     const got: number[] = [];
     const opened = p.now;
     for (let i = 0; i < 200 && got.length < total; i++) {
@@ -614,7 +614,7 @@ describe('zero-window probing (RFC 9293 §3.8.6.1)', () => {
     // receiver dropped it): no hole at the receiver, no retransmission timeout.
     const firstData = p.log.find((l) => l.from === 'a' && l.t > opened && l.seg.payload.length > 1)!;
     assert.equal(firstData.seg.seq, (1001 + 4000) >>> 0);
-    assert.equal(p.a.totalRetransmits, 0);
+    assert.equal(p.a.recovery.totalRetransmits, 0);
     assert.equal(p.b.stats.TCPOFOQueue, 0);
   });
 

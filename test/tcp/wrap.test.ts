@@ -218,7 +218,7 @@ function lifecycleIn(c: Case, expose: (p: Pair) => void): void {
       assert.ok(offsets.some((o) => o < wrapAt) && offsets.some((o) => o >= wrapAt), `${info}: ${s.name} retransmitted on both sides of the wrap`);
     }
     assert.ok(dropped > 50, `${info}: only ${dropped} segments dropped`);
-    assert.ok(a.totalRetransmits + b.totalRetransmits + a.stats.RetransSegs + b.stats.RetransSegs > 0, info);
+    assert.ok(a.recovery.totalRetransmits + b.recovery.totalRetransmits + a.stats.RetransSegs + b.stats.RetransSegs > 0, info);
   }
 }
 

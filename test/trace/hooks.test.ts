@@ -133,7 +133,7 @@ function pair(trace?: StackTraceSink): { client: Stack; server: Stack; c: Connec
 }
 
 /** The TCB's private TcbRare, which holds the tracer only while tracing. */
-const rareOf = (t: Tcb): unknown => (t as unknown as { rare: unknown }).rare;
+const rareOf = (t: Tcb): unknown => t.rareState;
 
 describe('trace hooks off', () => {
   test('without a collector no stack or TCB holds a sink, and an idle established TCB keeps no TcbRare', () => {
