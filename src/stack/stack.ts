@@ -33,7 +33,8 @@ import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
 import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
 import type { TcpState } from '../tcp/state.js';
-import { isEcnSetupSyn, Tcb, TcpError } from '../tcp/tcb.js';
+import { isEcnSetupSyn } from '../tcp/ecn.js';
+import { Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
 import { ConnectionTable } from './connection-table.js';
@@ -42,7 +43,7 @@ import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
 import { writeCookieSynAck, type CookieSynAckShape } from './cookie-syn-ack.js';
-import { TimeWait, TimeWaitAnswer } from './time-wait.js';
+import { TimeWait, TimeWaitAnswer } from '../tcp/time-wait.js';
 import { KeyedTimerHeap } from './timer-heap.js';
 
 /**
@@ -241,8 +242,8 @@ export class Stack implements ConnectionOwner {
   private dirtyCount = 0;
   private readonly timers = new KeyedTimerHeap<Connection>();
   /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple; timeWaitTimers orders them by age. */
-  private readonly timeWait = new ConnectionTable<TimeWait>();
-  private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait>();
+  private readonly timeWait = new ConnectionTable<TimeWait<Endpoint, Connection>>();
+  private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait<Endpoint, Connection>>();
   /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
   private readonly orphans = new Set<Connection>();
   /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
@@ -453,10 +454,7 @@ export class Stack implements ConnectionOwner {
         return;
       }
     }
-    const payloadStart = ipp.payloadOffset + h.headerLength;
-    const seg: Segment = h as unknown as Segment;
-    const payloadEnd = ipp.payloadOffset + ipp.payloadLength;
-    seg.payload = payloadEnd > payloadStart ? bytes.subarray(payloadStart, payloadEnd) : EMPTY_PAYLOAD;
+    const seg: Segment = h;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
@@ -537,7 +535,7 @@ export class Stack implements ConnectionOwner {
    * A segment for a compact TIME-WAIT entry. A new incarnation's SYN ends it (RFC 6191, as above) and
    * returns false, for the listener to take; anything else is answered as TIME-WAIT answers.
    */
-  private timeWaitInput(tw: TimeWait, seg: Segment, pureSyn: boolean, now: number): boolean {
+  private timeWaitInput(tw: TimeWait<Endpoint, Connection>, seg: Segment, pureSyn: boolean, now: number): boolean {
     const rcv = { rcvNxt: tw.rcvNxt, timestamps: tw.timestamps, tsRecent: tw.tsRecent };
     if (pureSyn && this.findListener(tw.local) && this.timeWaitReusable(rcv, seg)) {
       this.counters.tcp.TimeWaitReused++;
@@ -927,9 +925,7 @@ export class Stack implements ConnectionOwner {
   /** A connection reached TIME-WAIT with nothing left to send: its TCB gives way to a compact entry. */
   private enterTimeWait(conn: Connection, now: number): void {
     const tcb = conn.tcb;
-    const ecnEcho = tcb.ecn.echo; // ECE still owed on our ACKs (RFC 3168 §6.1.3)
-    const tsOffset = this.tsOffsets.offset(conn.local.address, conn.local.port, conn.remote.address, conn.remote.port);
-    const tw = new TimeWait(conn.local, conn.remote, tcb, tsOffset, ecnEcho);
+    const tw: TimeWait<Endpoint, Connection> = new TimeWait(conn.local, conn.remote, tcb);
     this.forget(conn);
     conn.timeWait = true;
     tw.owner = new WeakRef(conn);
@@ -950,14 +946,14 @@ export class Stack implements ConnectionOwner {
   }
 
   /** TIME-WAIT over (2*MSL, a new incarnation, recycled, or reset): the 4-tuple is free. */
-  private endTimeWait(tw: TimeWait, now: number): void {
+  private endTimeWait(tw: TimeWait<Endpoint, Connection>, now: number): void {
     this.timeWait.delete(tw);
     this.timeWaitTimers.remove(tw);
     this.closeOwner(tw, now);
   }
 
   /** The application's connection, if it still holds one, goes to CLOSED as its TCB's 2*MSL would take it. */
-  private closeOwner(tw: TimeWait, now: number): void {
+  private closeOwner(tw: TimeWait<Endpoint, Connection>, now: number): void {
     const conn = tw.owner?.deref();
     tw.owner = undefined;
     if (conn === undefined || conn.tcb.state !== 'TIME-WAIT') return;
@@ -967,7 +963,7 @@ export class Stack implements ConnectionOwner {
   }
 
   /** The compact TIME-WAIT entries, for listings (in no particular order). */
-  timeWaitEntries(): IterableIterator<TimeWait> {
+  timeWaitEntries(): IterableIterator<TimeWait<Endpoint, Connection>> {
     return this.timeWait.values();
   }
 

@@ -1,14 +1,16 @@
 // Segment arrival (RFC 9293 §3.10.7)
-import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqDistance, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { Paws, acceptable, ackInRange, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
+import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
 import { queueControl, queueRst, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment, resetFor, segmentLength } from './segment.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
-import { BEHIND_ACK_REPLY_MS, CE, PAWS_IDLE_MS, Tcb, isEcnSetupSyn, isEcnSetupSynAck } from './tcb.js';
+import { BEHIND_ACK_REPLY_MS, Tcb } from './tcb.js';
 import { Timer, armTimers, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
 
@@ -183,7 +185,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
       // §3.10.7.3: continue at the sixth step (URG), with the SYN itself trimmed off.
       const rest: Segment = { ...seg, seq: tcb.rcvNxt, flags: f & ~TcpFlag.SYN };
       // §3.10.7.4 processes only what lies inside the window (our SYN's): trim data and FIN beyond it.
-      urgentTextFin(tcb, trimToWindow(tcb, rest, acceptWindow(tcb)), now);
+      urgentTextFin(tcb, trimToWindow(rest, tcb.rcvNxt, acceptWindow(tcb)), now);
     }
     return;
   }
@@ -232,13 +234,13 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
 
   // RFC 7323 §3.2 and §5.3 (R1): timestamps, checked before the sequence number.
   if (tcb.timestamps && !rst) {
-    if (!ts) {
-      if (tcb.config.requireTimestamps) {
-        tcb.stats.TCPMissingTimestampDrops++;
-        if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'missing timestamp', now);
-        return;
-      }
-    } else if (now - tcb.tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, tcb.tsRecent)) {
+    const paws = pawsCheck(ts, tcb.tsRecent, tcb.tsRecentTime, now, tcb.config.requireTimestamps);
+    if (paws === Paws.Missing) {
+      tcb.stats.TCPMissingTimestampDrops++;
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'missing timestamp', now);
+      return;
+    }
+    if (paws === Paws.Old) {
       tcb.stats.PAWSEstab++;
       if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'PAWS: old timestamp', now);
       tcb.ackNow = true;
@@ -264,7 +266,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   // first: the sequence number.
   const len = segmentLength(seg);
   const wnd = acceptWindow(tcb);
-  if (!acceptable(tcb, seg.seq, len, wnd)) {
+  if (!acceptable(seg.seq, len, tcb.rcvNxt, wnd)) {
     // Zero window: still take the ACK, URG and RST of a segment at RCV.NXT (§3.10.7.4).
     if (!(wnd === 0 && seg.seq === tcb.rcvNxt)) {
       if (tcb.tracer !== undefined) traceDrop(tcb, seg, rst ? 'RST out of window' : 'out of window', now);
@@ -320,11 +322,11 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   // Data partly below RCV.NXT: its old part arrived twice (RFC 2883 §4).
   if (seg.payload.length > 0 && seqLt(seg.seq, tcb.rcvNxt) && !(seg.flags & TcpFlag.SYN)) noteDuplicate(tcb, seg.seq, tcb.rcvNxt, true);
-  seg = trimToWindow(tcb, seg, wnd);
+  seg = trimToWindow(seg, tcb.rcvNxt, wnd);
   heardFromPeer(tcb, now);
 
   // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent.
-  if (tcb.timestamps && ts && seqGe(ts.value, tcb.tsRecent) && seqLe(seg.seq, tcb.lastAckSent)) {
+  if (tcb.timestamps && updatesTsRecent(ts, tcb.tsRecent, seg.seq, tcb.lastAckSent)) {
     tcb.tsRecent = ts.value;
     tcb.tsRecentTime = now;
   }
@@ -368,50 +370,6 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   if (!(seg.flags & TcpFlag.ACK)) return;
   if (!ackInput(tcb, seg, now)) return;
   urgentTextFin(tcb, seg, now);
-}
-
-
-/** The four cases of §3.10.7.4's acceptability table. */
-export function acceptable(tcb: Tcb, seq: number, len: number, wnd: number): boolean {
-  const nxt = tcb.rcvNxt;
-  if (len === 0) {
-    return wnd === 0 ? seq === nxt : seqDistance(nxt, seq) < wnd;
-  }
-  if (wnd === 0) return false;
-  const last = seqAdd(seq, len - 1);
-  return seqDistance(nxt, seq) < wnd || seqDistance(nxt, last) < wnd;
-}
-
-
-/** Keep only the part of the segment inside [RCV.NXT, RCV.NXT + RCV.WND): "only the new parts are processed". */
-export function trimToWindow(tcb: Tcb, seg: Segment, wnd: number): Segment {
-  let { seq, payload, flags } = seg;
-  let changed = false;
-  if (seqLt(seq, tcb.rcvNxt)) {
-    let cut = seqDiff(tcb.rcvNxt, seq);
-    if (flags & TcpFlag.SYN) {
-      flags &= ~TcpFlag.SYN;
-      cut--;
-    }
-    if (cut >= payload.length) {
-      if (cut > payload.length) flags &= ~TcpFlag.FIN; // the FIN was old too
-      cut = payload.length;
-    }
-    payload = payload.subarray(cut);
-    seq = tcb.rcvNxt;
-    changed = true;
-  }
-  const room = wnd - seqDiff(seq, tcb.rcvNxt);
-  if (payload.length > room) {
-    payload = payload.subarray(0, Math.max(0, room));
-    flags &= ~TcpFlag.FIN; // a FIN beyond the window is not accepted
-    changed = true;
-  } else if (payload.length === room && flags & TcpFlag.FIN) {
-    // §3.10.7.4: the FIN would sit at RCV.NXT + RCV.WND, just outside the window: trimmed off.
-    flags &= ~TcpFlag.FIN;
-    changed = true;
-  }
-  return changed ? { ...seg, seq, payload, flags } : seg;
 }
 
 
@@ -511,7 +469,7 @@ export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
     // Fall through to the ESTABLISHED processing of the same ACK (it may acknowledge data too).
   }
   // RFC 5961 §5.2: SEG.ACK must lie in [SND.UNA - MAX.SND.WND, SND.NXT].
-  if (tcb.config.rfc5961 && !(seqGe(ack, seqAdd(tcb.sndUna, -tcb.maxSndWnd)) && seqLe(ack, tcb.sndMax))) {
+  if (tcb.config.rfc5961 && !ackInRange(ack, tcb.sndUna, tcb.sndMax, tcb.maxSndWnd)) {
     if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'ACK outside the window: challenge ACK', now);
     challengeAck(tcb, now);
     return false;

@@ -1,8 +1,9 @@
 // Output
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { ECT0 } from './ecn.js';
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
-import { ECT0, NO_OPTIONS, NO_SEQS, Tcb } from './tcb.js';
+import { NO_OPTIONS, NO_SEQS, Tcb } from './tcb.js';
 import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { freeReceiveSpace, windowField } from './window.js';
 

@@ -8,7 +8,7 @@
  *
  * Sequence numbers are compared only through wire/seq.ts (serial arithmetic modulo 2^32).
  */
-import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGt } from '../wire/index.js';
+import { type TcpOptions, seqAdd, seqDiff, seqGt } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
@@ -88,22 +88,6 @@ export interface CookieFields {
   ecn: boolean;
 }
 
-/** RFC 3168 §6.1.1: an ECN-setup SYN has both ECE and CWR set. */
-export function isEcnSetupSyn(flags: number): boolean {
-  return (flags & (TcpFlag.ECE | TcpFlag.CWR)) === (TcpFlag.ECE | TcpFlag.CWR);
-}
-
-/** RFC 3168 §6.1.1: an ECN-setup SYN-ACK has ECE set and CWR clear. */
-export function isEcnSetupSynAck(flags: number): boolean {
-  return (flags & (TcpFlag.ECE | TcpFlag.CWR)) === TcpFlag.ECE;
-}
-
-/** RFC 3168 §5: the IP ECN codepoints. */
-export const ECT0 = 2;
-export const CE = 3;
-
-/** 24 days in ms: TS.Recent older than this is no longer valid for PAWS (RFC 7323 §5.5). */
-export const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 export const BEHIND_ACK_REPLY_MS = 500;
 /** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */

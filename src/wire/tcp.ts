@@ -97,6 +97,10 @@ export interface TcpHeader extends TcpHeaderFields {
   /** Header length in bytes (data offset * 4). */
   headerLength: number;
   options: TcpOptions;
+  /** The segment's data: a view of the decoded bytes after the header (empty when there is none). */
+  payload: Uint8Array;
+  /** The ECN field of the IP header that carried it (RFC 3168 §5), for the layer that knows it. */
+  ipEcn?: number;
 }
 
 
@@ -132,8 +136,12 @@ export function decodeTcpHeader(bytes: Uint8Array, offset = 0, length = bytes.le
     checksum: u16(bytes, offset + 16),
     urgentPointer: u16(bytes, offset + 18),
     options: options as TcpOptions,
+    payload: headerLength < length ? bytes.subarray(offset + headerLength, offset + length) : NO_DATA,
   };
 }
+
+/** The data of every segment that carries none; never written. */
+const NO_DATA = new Uint8Array(0);
 
 /** Shared by every header without options; never mutated. */
 const EMPTY_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;

@@ -6,22 +6,18 @@
  * by step in the same order: PAWS, the sequence check, RST (RFC 1337, RFC 5961 §3.2), SYN (RFC 5961
  * §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
  */
-import { seqAdd, seqDiff, seqDistance, seqGe, seqLe, seqLt, TcpFlag } from '../wire/index.js';
-import { Timer } from '../tcp/timers.js';
-import type { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
-import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from '../tcp/config.js';
-import { makeSegment, type Segment } from '../tcp/segment.js';
-import type { TcpStats } from '../tcp/stats.js';
-import type { Tcb } from '../tcp/tcb.js';
-import type { Connection } from './connection.js';
-import type { Endpoint } from './endpoint.js';
+import { seqAdd, seqLe, seqLt, TcpFlag } from '../wire/index.js';
+import { acceptable, ackInRange, Paws, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
+import type { ChallengeAckLimiter } from './challenge-ack.js';
+import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
+import { CE } from './ecn.js';
+import { EMPTY_PAYLOAD, makeSegment, type Segment } from './segment.js';
+import type { TcpStats } from './stats.js';
+import type { Tcb } from './tcb.js';
+import { Timer } from './timers.js';
+import { receiveWindow } from './window.js';
 
-/** RFC 7323 §5.5: TS.Recent is not trusted after 24 days of idleness (as the TCB's PAWS_IDLE_MS). */
-const PAWS_IDLE_MS = 24 * 24 * 60 * 60 * 1000;
-const CE = 3;
 const NO_OPTIONS = Object.freeze({});
-const EMPTY = new Uint8Array(0);
-
 /** What the stack does after a segment reached a TIME-WAIT entry. */
 export const enum TimeWaitAnswer {
   /** Nothing to send. */
@@ -32,7 +28,11 @@ export const enum TimeWaitAnswer {
   ResetAndClose = 2,
 }
 
-export class TimeWait {
+/**
+ * The TIME-WAIT record of one connection, built from its TCB (`TimeWait.from`). `E` is the caller's
+ * endpoint type (the stack's address and port) and `O` what the record's owner is.
+ */
+export class TimeWait<E extends { readonly port: number } = { readonly port: number }, O extends object = object> {
   readonly sndNxt: number;
   readonly rcvNxt: number;
   /** RCV.WND in bytes, what the TCB tested segments against (what remains of the window advertised). */
@@ -59,101 +59,87 @@ export class TimeWait {
    * holds goes to CLOSED (its 'closed' event) as it did when the TCB itself timed out; one nobody holds
    * costs nothing. Nothing sent on the wire depends on it.
    */
-  owner: WeakRef<Connection> | undefined;
+  owner: WeakRef<O> | undefined;
 
+  /**
+   * The record of a TCB in TIME-WAIT: SND.MAX (the FIN's sequence number plus one), RCV.NXT, what
+   * remains of the window last advertised (TIME-WAIT's right edge stays where it is), TS.Recent, our
+   * timestamp clock, the ECE still owed (RFC 3168 §6.1.3) and the 2*MSL deadline.
+   */
   constructor(
-    readonly local: Endpoint,
-    readonly remote: Endpoint,
+    readonly local: E,
+    readonly remote: E,
     tcb: Tcb,
-    tsOffset: number,
-    ecnEcho: boolean,
   ) {
     this.sndNxt = tcb.sndMax;
     this.rcvNxt = tcb.rcvNxt;
-    const wnd = seqDiff(tcb.rcvAdv, tcb.rcvNxt);
-    this.rcvWnd = wnd > 0 ? wnd : 0;
-    // The TCB's windowToAdvertise() in TIME-WAIT: the right edge stays where it is.
-    this.windowField = Math.min(0xffff, Math.ceil(this.rcvWnd / 2 ** tcb.rcvShift));
+    const wnd = receiveWindow(tcb);
+    this.rcvWnd = wnd;
+    this.windowField = Math.min(0xffff, Math.ceil(wnd / 2 ** tcb.rcvShift));
     this.maxSndWnd = tcb.maxSndWnd;
     this.timestamps = tcb.timestamps;
     this.tsRecent = tcb.tsRecent;
     this.tsRecentTime = tcb.tsRecentTime;
-    this.tsOffset = tsOffset;
+    this.tsOffset = tcb.tsOffset32;
     this.ecnEnabled = tcb.ecnEnabled;
-    this.ecnEcho = ecnEcho;
+    this.ecnEcho = tcb.ecn.echo;
     this.since = tcb.stateSince;
     this.expiresAt = tcb.timerAt(Timer.Close) ?? tcb.stateSince + 2 * tcb.config.mslMs;
     this.config = tcb.config;
   }
 
-  /** A segment for this 4-tuple (a new incarnation's SYN has been dealt with by the stack). */
+  /**
+   * A segment for this 4-tuple (a new incarnation's SYN has been dealt with by the stack), checked
+   * with the TCB's own acceptance logic (acceptance.ts) in §3.10.7.4's order: PAWS, the sequence
+   * number, RST (RFC 1337, RFC 5961 §3.2), SYN (RFC 5961 §4.2), ECN, the ACK (RFC 5961 §5.2), the FIN.
+   */
   input(seg: Segment, now: number, stats: TcpStats, challengeAcks: ChallengeAckLimiter): TimeWaitAnswer {
     stats.InSegs++;
     const f = seg.flags;
     const rst = (f & TcpFlag.RST) !== 0;
     const ts = seg.options.timestamp;
-    // RFC 7323 §3.2, §5.3 (R1): PAWS before the sequence check.
     if (this.timestamps && !rst) {
-      if (!ts) {
-        if (this.config.requireTimestamps) {
-          stats.TCPMissingTimestampDrops++;
-          return TimeWaitAnswer.None;
-        }
-      } else if (now - this.tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, this.tsRecent)) {
+      const paws = pawsCheck(ts, this.tsRecent, this.tsRecentTime, now, this.config.requireTimestamps);
+      if (paws === Paws.Missing) {
+        stats.TCPMissingTimestampDrops++;
+        return TimeWaitAnswer.None;
+      }
+      if (paws === Paws.Old) {
         stats.PAWSEstab++;
         return TimeWaitAnswer.Ack;
       }
     }
-    // §3.10.7.4 first: the sequence number.
+    // first: the sequence number.
     const dataLen = seg.payload.length;
     const len = dataLen + (f & TcpFlag.SYN ? 1 : 0) + (f & TcpFlag.FIN ? 1 : 0);
     const wnd = this.rcvWnd;
     let ack = false;
-    let fin = (f & TcpFlag.FIN) !== 0;
-    let syn = (f & TcpFlag.SYN) !== 0;
-    if (!this.acceptable(seg.seq, len)) {
+    if (!acceptable(seg.seq, len, this.rcvNxt, wnd)) {
       if (!(wnd === 0 && seg.seq === this.rcvNxt)) {
         if (rst) return TimeWaitAnswer.None;
         stats.TCPOutOfWindowAcks++;
         if (dataLen > 0 && seqLe(seqAdd(seg.seq, dataLen), this.rcvNxt)) stats.TCPDupData++;
         // The peer's FIN again: ACK it and restart 2*MSL (§3.10.7.4).
-        if (fin && seqAdd(seg.seq, dataLen + 1) === this.rcvNxt) this.expiresAt = now + 2 * this.config.mslMs;
+        if (f & TcpFlag.FIN && seqAdd(seg.seq, dataLen + 1) === this.rcvNxt) this.expiresAt = now + 2 * this.config.mslMs;
         return TimeWaitAnswer.Ack;
       }
-      // Zero window: only the control bits of a segment at RCV.NXT.
-      fin = false;
+      // Zero window: only the control bits of a segment at RCV.NXT (§3.10.7.4).
+      seg = { ...seg, payload: EMPTY_PAYLOAD, flags: f & ~TcpFlag.FIN };
       ack = true;
     }
-    // Trimming to the window (§3.10.7.4, the TCB's trimToWindow): a SYN before RCV.NXT is cut off, and
-    // a FIN that is old, or that would lie at or beyond the window's edge, is not accepted.
-    let start = seg.seq;
-    let rest = dataLen;
-    if (seqLt(start, this.rcvNxt)) {
-      let cut = seqDiff(this.rcvNxt, start);
-      if (syn) {
-        syn = false;
-        cut--;
-      }
-      if (cut >= rest) {
-        if (cut > rest) fin = false;
-        cut = rest;
-      }
-      rest -= cut;
-      start = this.rcvNxt;
-    }
-    if (rest >= wnd - seqDiff(start, this.rcvNxt)) fin = false;
-    // RFC 7323 §4.3: TS.Recent follows the segment that covers Last.ACK.sent (= RCV.NXT here).
-    if (this.timestamps && ts && seqGe(ts.value, this.tsRecent) && seqLe(seg.seq, this.rcvNxt)) {
+    seg = trimToWindow(seg, this.rcvNxt, wnd);
+    // RCV.NXT is Last.ACK.sent in TIME-WAIT.
+    if (this.timestamps && updatesTsRecent(ts, this.tsRecent, seg.seq, this.rcvNxt)) {
       this.tsRecent = ts.value;
       this.tsRecentTime = now;
     }
     // second: RST. RFC 1337: it must not end TIME-WAIT; RFC 5961 §3.2: one not at RCV.NXT is challenged.
     if (rst) {
-      if (rfc5961RstChecks(this.config) && start !== this.rcvNxt) return this.challenge(now, stats, challengeAcks, ack);
+      if (rfc5961RstChecks(this.config) && seg.seq !== this.rcvNxt) return this.challenge(now, stats, challengeAcks, ack);
       return ack ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
     }
     // fourth: SYN (RFC 5961 §4.2: a challenge ACK; without it, RFC 793's reset).
-    if (syn) {
+    if (seg.flags & TcpFlag.SYN) {
       if (rfc5961SynChecks(this.config)) return this.challenge(now, stats, challengeAcks, ack);
       if (wnd > 0) return TimeWaitAnswer.ResetAndClose;
       return TimeWaitAnswer.Ack;
@@ -162,27 +148,18 @@ export class TimeWait {
       if (f & TcpFlag.CWR) this.ecnEcho = false;
       if (seg.ipEcn === CE) this.ecnEcho = true;
     }
-    // fifth: ACK (RFC 5961 §5.2: SEG.ACK within [SND.UNA - MAX.SND.WND, SND.NXT]; SND.UNA = SND.NXT here).
+    // fifth: ACK (SND.UNA = SND.NXT here).
     if (!(f & TcpFlag.ACK)) return ack ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
-    if (this.config.rfc5961 && !(seqGe(seg.ack, seqAdd(this.sndNxt, -this.maxSndWnd)) && seqLe(seg.ack, this.sndNxt))) {
+    if (this.config.rfc5961 && !ackInRange(seg.ack, this.sndNxt, this.sndNxt, this.maxSndWnd)) {
       return this.challenge(now, stats, challengeAcks, ack);
     }
     if (seqLt(this.sndNxt, seg.ack)) return TimeWaitAnswer.Ack;
     // eighth: the peer's FIN again: ACK, and 2*MSL starts over.
-    if (fin) {
+    if (seg.flags & TcpFlag.FIN) {
       this.expiresAt = now + 2 * this.config.mslMs;
       return TimeWaitAnswer.Ack;
     }
     return ack ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
-  }
-
-  /** §3.10.7.4's acceptability table, against RCV.WND. */
-  private acceptable(seq: number, len: number): boolean {
-    const nxt = this.rcvNxt;
-    const wnd = this.rcvWnd;
-    if (len === 0) return wnd === 0 ? seq === nxt : seqDistance(nxt, seq) < wnd;
-    if (wnd === 0) return false;
-    return seqDistance(nxt, seq) < wnd || seqDistance(nxt, seqAdd(seq, len - 1)) < wnd;
   }
 
   private challenge(now: number, stats: TcpStats, limiter: ChallengeAckLimiter, ack: boolean): TimeWaitAnswer {
@@ -204,7 +181,7 @@ export class TimeWait {
       flags: TcpFlag.ACK | (this.ecnEcho ? TcpFlag.ECE : 0),
       window: this.windowField,
       options: this.timestamps ? { timestamp: { value: (Math.floor(now) + this.tsOffset) >>> 0, echo: this.tsRecent } } : NO_OPTIONS,
-      payload: EMPTY,
+      payload: EMPTY_PAYLOAD,
     });
   }
 
