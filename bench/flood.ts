@@ -4,7 +4,7 @@
  * and feeds several rows; references are from the same run (a run with no flood, and a plain
  * decodeTcpPacket of the same SYNs).
  */
-import { decodeSynReference, floodBaseline, FLOOD_TARGETS, runFlood, type FloodReport } from '../src/link/flood.js';
+import { decodeSynReference, floodBaseline, FLOOD_TARGETS, runFlood, type FloodReport } from '../src/bench/syn-flood.js';
 import type { SynCookieMode } from '../src/stack/stack.js';
 import type { BenchCase, BenchSuite, Row, Target } from '../src/bench/harness.js';
 

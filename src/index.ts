@@ -3,4 +3,5 @@ export * from './wire/index.js';
 export * from './tcp/index.js';
 export * from './stack/index.js';
 export * from './link/index.js';
+export * from './workloads/index.js';
 export * from './socket/index.js';

@@ -5,7 +5,7 @@
  * uses two addresses so that 100,000 connections to one server port fit in its ephemeral ports.
  * Reference: Linux's struct tcp_sock, 2664 bytes, a constant (not measured in this run).
  */
-import { forcedGc } from '../link/flood.js';
+import { forcedGc } from './harness.js';
 import { CLIENT_ADDRESS, makePair, SERVER_ADDRESS } from './sim-pair.js';
 import type { BenchSuite, Row } from './harness.js';
 

@@ -3,7 +3,8 @@
  * is the SYN flood of issue 7.
  */
 import { DEFAULT_OPTIONS, ISSUE6_SUITES, runSuites } from '../bench/index.js';
-import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, forcedGc, runFlood, type FloodReport } from '../link/flood.js';
+import { forcedGc } from '../bench/harness.js';
+import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, runFlood, type FloodReport } from '../bench/syn-flood.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 

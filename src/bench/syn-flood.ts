@@ -5,20 +5,20 @@
  *
  * The server and the legitimate client are simulated hosts joined by a link (1 ms each way). The
  * attacker is no host: its SYNs (198.19.x.y, RFC 2544's benchmarking range, random ports, ISNs and
- * timestamps) are crafted with encodeTcpPacket in batches of one millisecond of virtual time and
+ * timestamps) come from workloads/flood.ts's spoofedSyn in batches of one millisecond of virtual time and
  * handed straight to the server stack's handlePacket, which is what lets a run reach millions of SYNs
  * in wall time. The server's answers to them (SYN-ACKs) have no route and are dropped, as they would
  * be on the Internet. A legitimate client connects, sends 1 byte, reads the server's 1-byte answer and
  * closes; it gives up when the handshake has not completed after CONNECT_DEADLINE_MS, as an
  * application's connect timeout would.
  */
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
-import { encodeTcpPacket, decodeTcpPacket, TcpFlag } from '../wire/index.js';
+import { decodeTcpPacket } from '../wire/index.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { SynCookieMode } from '../stack/stack.js';
 import type { Connection } from '../stack/connection.js';
-import { SimNetwork } from './sim.js';
+import { SimNetwork } from '../link/sim.js';
+import { spoofedSyn } from '../workloads/flood.js';
+import { forcedGc } from './harness.js';
 
 export const FLOOD_MODES: readonly SynCookieMode[] = ['off', 'on-overflow', 'always'];
 export const FLOOD_CLIENT_ADDRESS = '198.18.0.1';
@@ -70,49 +70,12 @@ export interface FloodReport {
   seed: number;
 }
 
-/** A forced garbage collection: node's --expose-gc, else one exposed at run time; undefined if neither works. */
-function findGc(): (() => void) | undefined {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    setFlagsFromString('--expose-gc');
-    const f = runInNewContext('gc') as unknown;
-    return typeof f === 'function' ? (f as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let gcFn: (() => void) | undefined | null = null;
-export function forcedGc(): (() => void) | undefined {
-  if (gcFn === null) gcFn = findGc();
-  return gcFn;
-}
-
 function heapAfterGc(gc: (() => void) | undefined): number {
   if (gc) {
     gc();
     gc();
   }
   return process.memoryUsage().heapUsed;
-}
-
-/** A spoofed SYN as a Linux client sends it (MSS, SACK-permitted, timestamps, window scale), from a random source. */
-export function spoofedSyn(r: SeededRandom, dst: number, dstPort: number): Uint8Array {
-  const src = ((198 << 24) | (19 << 16) | r.int(0x10000)) >>> 0;
-  return encodeTcpPacket({
-    ip: { version: 4, src, dst, ttl: 64, identification: r.int(0x10000) },
-    tcp: {
-      srcPort: 1024 + r.int(64512),
-      dstPort,
-      seq: r.int(0x100000000),
-      ack: 0,
-      flags: TcpFlag.SYN,
-      window: 64240,
-      urgentPointer: 0,
-      options: { mss: 1460, sackPermitted: true, timestamp: { value: r.int(0x100000000), echo: 0 }, wscale: 7 },
-    },
-  });
 }
 
 const SERVER_ADDR = ((198 << 24) | (18 << 16) | 2) >>> 0;
