@@ -2,7 +2,7 @@
  * `synack bench`: with no subcommand, the issue-6 rows (src/bench) as a table or JSON lines; `flood`
  * is the SYN flood of issue 7.
  */
-import { DEFAULT_OPTIONS, ISSUE6_SUITES, runSuites } from '../bench/index.js';
+import { DEFAULT_OPTIONS, STACK_SUITES, runSuites } from '../bench/index.js';
 import { forcedGc } from '../bench/harness.js';
 import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, runFlood, type FloodReport } from '../bench/syn-flood.js';
 import { parseArgs, UsageError } from './args.js';
@@ -73,7 +73,7 @@ interface Line {
   target: string;
 }
 
-/** The table in bench/harness.ts's columns: each figure beside its same-run reference, as a ratio. */
+/** The table in the bench harness's columns: each figure beside its same-run reference, as a ratio. */
 export function floodTable(reports: FloodReport[], baseline: FloodReport, decodeRate: number): string[] {
   const lines: Line[] = [];
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || !b ? '-' : `${(a / b).toFixed(2)}x`);
@@ -131,7 +131,7 @@ async function runIssue6(argv: string[], io: Output): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unknown benchmark '${args.positionals[0]}' (only 'flood', or none for the issue-6 rows)`);
   const filter = args.flags.get('filter') as string | undefined;
   if (!forcedGc()) io.err('synack bench: no GC could be forced; heap-per-idle-connection will fail (run node with --expose-gc)');
-  const rows = await runSuites(ISSUE6_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
+  const rows = await runSuites(STACK_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
   return rows.length > 0 ? 0 : 1;
 }
 

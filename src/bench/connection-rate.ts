@@ -90,7 +90,7 @@ async function connectionRateRow(): Promise<Row> {
   };
 }
 
-export const connectionsSuite: BenchSuite = {
-  name: 'connections',
+export const connectionRateSuite: BenchSuite = {
+  name: 'connection-rate',
   cases: [{ name: 'connection-rate', run: connectionRateRow }],
 };
