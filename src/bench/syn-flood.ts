@@ -29,7 +29,7 @@ export const CONNECT_DEADLINE_MS = 3000;
 /** The server's SYN queue (DEFAULT_STACK_LIMITS.synQueueSize, Linux's tcp_max_syn_backlog order). */
 export const FLOOD_SYN_QUEUE = 1024;
 
-/** The issue's targets (issue 7), for on-overflow. */
+/** What on-overflow must achieve under the flood: every legitimate connection, bounded heap growth, a SYN rate. */
 export const FLOOD_TARGETS = { legitSuccessPct: 100, heapGrowthBytes: 16 * 1024 * 1024, synPerSecond: 500_000 } as const;
 
 export interface FloodSpec {

@@ -1,5 +1,5 @@
 /**
- * #6 throughput rows: one connection, two stacks in one process, a simulator link without impairment
+ * Throughput rows: one connection, two stacks in one process, a simulator link without impairment
  * (1 µs each way, no bottleneck, checksums offloaded as on the kernel's loopback), bulk data from a
  * preallocated buffer, in Gbit/s of wall clock. Reference: Node's `net` between two sockets over
  * 127.0.0.1 in the same process, the same byte count, trials interleaved with the subject's.
