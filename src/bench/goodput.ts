@@ -1,5 +1,5 @@
 /**
- * #6 goodput rows, in virtual time: one bulk transfer over a 100 Mbit/s bottleneck with 50 ms RTT
+ * Goodput rows, in virtual time: one bulk transfer over a 100 Mbit/s bottleneck with 50 ms RTT
  * (25 ms each way) and random loss in both directions, MTU 1500, buffers well above the
  * bandwidth-delay product (625 kB) and a 1 MiB bottleneck queue. Goodput is the bytes the receiver
  * read over the virtual time from connect to the last byte; the median of three seeds.

@@ -10,6 +10,9 @@
  * filtered run costs only what it prints.
  */
 
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+
 /** Lower or upper bound a figure should meet, in the row's unit. */
 export interface Target {
   atLeast?: number;
@@ -345,4 +348,23 @@ export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (li
   // Keeps every consumed result observable; on stderr so --json output stays clean.
   if (process.env.SYNACK_BENCH_SINK) console.error(`sink ${sinkCheck()}`);
   return rows;
+}
+
+/** A forced garbage collection: node's --expose-gc, else one exposed at run time; undefined if neither works. */
+function findGc(): (() => void) | undefined {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (typeof g === 'function') return g;
+  try {
+    setFlagsFromString('--expose-gc');
+    const f = runInNewContext('gc') as unknown;
+    return typeof f === 'function' ? (f as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let gcFn: (() => void) | undefined | null = null;
+export function forcedGc(): (() => void) | undefined {
+  if (gcFn === null) gcFn = findGc();
+  return gcFn;
 }

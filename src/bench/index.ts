@@ -1,13 +1,22 @@
 /**
- * The issue-6 benchmark rows, shared by `npm run bench` and `synack bench`: throughput at MTU 65535
- * and 1500 beside Node's net over 127.0.0.1, goodput under loss beside the Mathis bound and the link
- * capacity, connection rate beside Node's net, heap per idle connection beside Linux's tcp_sock.
+ * Every benchmark suite, each named for what it measures, every row beside a reference measured in
+ * the same run (DESIGN.md, Benchmarks).
+ *
+ * STACK_SUITES are what `synack bench` runs: throughput at MTU 65535 and 1500 beside Node's net over
+ * 127.0.0.1, goodput under loss beside the Mathis bound and the link capacity, connection rate beside
+ * Node's net, heap per idle connection beside Linux's tcp_sock. ALL_SUITES, what `npm run bench`
+ * runs, adds the wire layer's checksum and decoding, the SYN flood and throughput over TUN.
  */
 import type { BenchSuite } from './harness.js';
-import { connectionsSuite } from './connections.js';
+import { connectionRateSuite } from './connection-rate.js';
 import { goodputSuite } from './goodput.js';
 import { memorySuite } from './memory.js';
+import { synFloodSuite } from './syn-flood.js';
 import { throughputSuite } from './throughput.js';
+import { tunSuite } from './tun.js';
+import { wireSuite } from './wire.js';
 
-export const ISSUE6_SUITES: BenchSuite[] = [throughputSuite, goodputSuite, connectionsSuite, memorySuite];
-export { runSuites, DEFAULT_OPTIONS, type Row, type BenchSuite } from './harness.js';
+export const STACK_SUITES: BenchSuite[] = [throughputSuite, goodputSuite, connectionRateSuite, memorySuite];
+export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, synFloodSuite, tunSuite];
+export { connectionRateSuite, goodputSuite, memorySuite, synFloodSuite, throughputSuite, tunSuite, wireSuite };
+export { runSuites, parseArgs, forcedGc, DEFAULT_OPTIONS, type Row, type BenchSuite, type BenchCase, type RunOptions, type Target } from './harness.js';

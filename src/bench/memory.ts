@@ -1,11 +1,11 @@
 /**
- * #6 heap-per-idle-connection row: JavaScript heap per idle ESTABLISHED connection with 100,000
+ * The heap-per-idle-connection row: JavaScript heap per idle ESTABLISHED connection with 100,000
  * connections open between two simulated stacks in one process. Both ends are counted, so the heap
  * delta (after a forced GC, before and after opening them) is divided by 200,000 TCBs. The client
  * uses two addresses so that 100,000 connections to one server port fit in its ephemeral ports.
  * Reference: Linux's struct tcp_sock, 2664 bytes, a constant (not measured in this run).
  */
-import { forcedGc } from '../link/flood.js';
+import { forcedGc } from './harness.js';
 import { CLIENT_ADDRESS, makePair, SERVER_ADDRESS } from './sim-pair.js';
 import type { BenchSuite, Row } from './harness.js';
 

@@ -1,6 +1,6 @@
 /**
- * Lean drivers for the #6 benchmarks: two simulated hosts on one link, a bulk sender that sends the
- * same preallocated buffer over and over (TCP's send buffer keeps it by reference, so nothing is
+ * Lean drivers for the throughput, goodput, connection-rate and memory benchmarks: two simulated
+ * hosts on one link, a bulk sender that sends the same preallocated buffer over and over (TCP's send buffer keeps it by reference, so nothing is
  * copied or generated per byte), a receiver that reads and discards while checking the byte count
  * and a few sampled bytes of every read, and request/response cycles for the connection rate. No
  * hashing: these measure the stack, not sha256 (the integrity matrix in test/link checks data).

@@ -1,5 +1,5 @@
 /**
- * #6 throughput rows: one connection, two stacks in one process, a simulator link without impairment
+ * Throughput rows: one connection, two stacks in one process, a simulator link without impairment
  * (1 µs each way, no bottleneck, checksums offloaded as on the kernel's loopback), bulk data from a
  * preallocated buffer, in Gbit/s of wall clock. Reference: Node's `net` between two sockets over
  * 127.0.0.1 in the same process, the same byte count, trials interleaved with the subject's.
@@ -75,10 +75,10 @@ export async function netTransferSeconds(bytes: number): Promise<number> {
 
 /**
  * Wall-clock time of simulated transfers before any trial counts. Each trial is a few thousand calls
- * of the per-segment functions, too few for V8 to have optimized them all: on the 2-core machine the
- * rows are measured on, successive identical 128 MiB transfers at MTU 65535 ran at 3, 5, 8, 10, 11,
- * 17, 24 ... and only after about a second at a steady 50 to 60 Gbit/s (at MTU 1500, 0.9 rising to a
- * steady 3). A warm-up of one eighth of a trial measured mostly the JIT's tiering, not the stack.
+ * of the per-segment functions, too few for V8 to have optimized them all: on a 2-core machine,
+ * successive identical 128 MiB transfers at MTU 65535 speed up for about a second (from 3 Gbit/s to
+ * a steady 50 to 60; at MTU 1500 from 0.9 to a steady 3). The warm-up must outlast that tiering, or
+ * the trials measure the JIT rather than the stack.
  */
 const WARMUP_MS = 2000;
 

@@ -1,16 +1,18 @@
 /**
- * `synack bench`: with no subcommand, the issue-6 rows (src/bench) as a table or JSON lines; `flood`
- * is the SYN flood of issue 7.
+ * `synack bench`: argument parsing and printing only; the suites live in src/bench. With no
+ * subcommand, the stack's rows (throughput, goodput, connection rate, heap per connection) as a
+ * table or JSON lines; `flood` is the SYN flood, once per SYN-cookie mode.
  */
-import { DEFAULT_OPTIONS, ISSUE6_SUITES, runSuites } from '../bench/index.js';
-import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, forcedGc, runFlood, type FloodReport } from '../link/flood.js';
+import { DEFAULT_OPTIONS, STACK_SUITES, runSuites } from '../bench/index.js';
+import { forcedGc } from '../bench/harness.js';
+import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, runFlood, type FloodReport } from '../bench/syn-flood.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 
 export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING]
        synack bench flood [--json] [--spoofed N] [--rate SYN_PER_S] [--clients N] [--seed N]
 
-With no subcommand: the issue-6 benchmarks, one row each beside a reference measured in the same run
+With no subcommand: throughput, goodput, connection rate and memory, one row each beside a reference measured in the same run
 on the same machine, with the ratio and whether the target is met (about 1-2 minutes):
 
   throughput-mtu65535          one connection, two stacks in one process, simulator link without
@@ -47,7 +49,7 @@ measured in the same run: a run with no flood, and decodeTcpPacket of the same S
                     legitSuccessPct, connectP50Ms, connectP99Ms, synPerSecond, heapGrowthBytes,
                     synQueueMax, synQueueFinal, ...
 
-Targets (issue 7, on-overflow): 100% legitimate success, heap growth <= 16 MB, >= 500,000 SYN/s.`;
+Targets (on-overflow): 100% legitimate success, heap growth <= 16 MB, >= 500,000 SYN/s.`;
 
 function count(name: string, text: string | undefined, dflt: number, min: number): number {
   if (text === undefined) return dflt;
@@ -72,7 +74,7 @@ interface Line {
   target: string;
 }
 
-/** The table in bench/harness.ts's columns: each figure beside its same-run reference, as a ratio. */
+/** The table in the bench harness's columns: each figure beside its same-run reference, as a ratio. */
 export function floodTable(reports: FloodReport[], baseline: FloodReport, decodeRate: number): string[] {
   const lines: Line[] = [];
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || !b ? '-' : `${(a / b).toFixed(2)}x`);
@@ -124,13 +126,13 @@ export function floodTable(reports: FloodReport[], baseline: FloodReport, decode
   return [row(cols.map((c) => c[1])), row(widths.map((w) => '-'.repeat(w))), ...lines.map((l) => row(cols.map(([k]) => l[k])))];
 }
 
-/** `synack bench [--json] [--filter S]`: the issue-6 rows. */
-async function runIssue6(argv: string[], io: Output): Promise<number> {
+/** `synack bench [--json] [--filter S]`: the stack's rows. */
+async function runStackSuites(argv: string[], io: Output): Promise<number> {
   const args = parseArgs(argv, { valued: ['filter'], boolean: ['json', 'help'] });
-  if (args.positionals.length > 0) throw new UsageError(`unknown benchmark '${args.positionals[0]}' (only 'flood', or none for the issue-6 rows)`);
+  if (args.positionals.length > 0) throw new UsageError(`unknown benchmark '${args.positionals[0]}' (only 'flood', or none for the throughput, goodput, connection-rate and memory rows)`);
   const filter = args.flags.get('filter') as string | undefined;
   if (!forcedGc()) io.err('synack bench: no GC could be forced; heap-per-idle-connection will fail (run node with --expose-gc)');
-  const rows = await runSuites(ISSUE6_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
+  const rows = await runSuites(STACK_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
   return rows.length > 0 ? 0 : 1;
 }
 
@@ -140,8 +142,8 @@ export function runBench(argv: string[], io: Output): number | Promise<number> {
     io.out(benchUsage);
     return 0;
   }
-  if (sub === undefined || sub.startsWith('-')) return runIssue6(argv, io);
-  if (sub !== 'flood') throw new UsageError(`unknown benchmark '${sub}' (only 'flood', or none for the issue-6 rows)`);
+  if (sub === undefined || sub.startsWith('-')) return runStackSuites(argv, io);
+  if (sub !== 'flood') throw new UsageError(`unknown benchmark '${sub}' (only 'flood', or none for the throughput, goodput, connection-rate and memory rows)`);
   const args = parseArgs(rest, { valued: ['spoofed', 'rate', 'clients', 'seed'], boolean: ['json', 'help'] });
   if (args.flags.has('help')) {
     io.out(benchUsage);

@@ -3,7 +3,8 @@
  * FILE`: the same diagrams from a real capture, one per connection.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, tracesFromCapture, wrap, type Lang, type Trace } from '../trace/index.js';
+import { renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, tracesFromCapture, type Lang, type Trace } from '../trace/index.js';
+import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { Output } from './decode.js';
 

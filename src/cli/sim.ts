@@ -1,7 +1,8 @@
 /** `synack sim`: a bulk transfer between two simulated hosts over an impaired link, and what TCP did. */
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_LINK, SIM_CLIENT_ADDRESS, SIM_SERVER_ADDRESS, simCommand, simulateTransfer, type Direction, type SimTransferSpec } from '../link/index.js';
+import { DEFAULT_LINK } from '../link/index.js';
+import { SIM_CLIENT_ADDRESS, SIM_SERVER_ADDRESS, simCommand, simulateTransfer, type Direction, type SimTransferSpec } from '../workloads/index.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 

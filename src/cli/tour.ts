@@ -6,7 +6,8 @@
  * `--seed N` for another run.
  */
 import { createInterface } from 'node:readline';
-import { renderText, SCENARIOS, wrap, type Lang } from '../trace/index.js';
+import { renderText, SCENARIOS, type Lang } from '../trace/index.js';
+import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError } from './args.js';
 
 const INTRO: Record<Lang, string> = {

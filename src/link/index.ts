@@ -1,8 +1,21 @@
-export * from './event-queue.js';
-export * from './host.js';
-export * from './realtime.js';
-export * from './scenario.js';
-export * from './sim.js';
-export * from './transfer.js';
-export * from './device.js';
-// tun.js, udp.js and pcap-file.js use Node's I/O modules: import them as synack/link/tun, synack/link/udp.
+/**
+ * synack/link: what moves packets. The host/driver contract, the deterministic network simulator,
+ * the real-time driver and the device driver real links plug into. TUN and the UDP link use Node's
+ * I/O modules: import them as synack/link/tun and synack/link/udp.
+ */
+export { Host, type Driver, type HostObserver } from './host.js';
+export {
+  DEFAULT_LINK,
+  LinkStats,
+  SimLink,
+  SimNetwork,
+  type LinkDropReason,
+  type LinkDropTap,
+  type LinkFilter,
+  type LinkProfile,
+  type LinkTap,
+  type RunLimits,
+  type SimHostOptions,
+} from './sim.js';
+export { RealtimeDriver, type RealtimeOptions } from './realtime.js';
+export { DeviceDriver, type DeviceDriverOptions, type DeviceDriverStats, type PacketSink, type PacketTap } from './device.js';

@@ -4,7 +4,8 @@
  * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
  * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
  */
-import { encodeIcmpPacket, encodePcap, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, u32, type IpAddress } from '../wire/index.js';
+import { encodeIcmpPacket, encodePcap, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
+import { u32 } from '../wire/bytes.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';

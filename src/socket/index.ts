@@ -1,7 +1,8 @@
-/** Node-style sockets over a synack host: Socket (a stream.Duplex), Server, node:net's factories. */
-export * from './dispatcher.js';
-export * from './errors.js';
-export * from './net.js';
-export * from './server.js';
-export * from './socket.js';
-export * from './timers.js';
+/**
+ * synack/socket: Node-style sockets over a synack host: Socket (a stream.Duplex), Server, and
+ * node:net's factories. Errors are Node's: SocketError carries code, errno and syscall.
+ */
+export { connect, createConnection, createServer, synackNet, type ConnectOptions, type SynackNet } from './net.js';
+export { Server, type ListenOptions, type ServerOptions } from './server.js';
+export { Socket, type AddressInfo, type LookupFunction, type SocketConnectOptions, type SocketOptions } from './socket.js';
+export type { SocketError, SocketErrorCode, Syscall } from './errors.js';

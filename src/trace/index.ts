@@ -1,11 +1,27 @@
-export * from './model.js';
-export * from './analyze.js';
-export * from './collector.js';
-export * from './label.js';
-export * from './text.js';
-export * from './mermaid.js';
-export * from './svg.js';
-export * from './json.js';
-export * from './lab.js';
-export * from './scenarios.js';
-export * from './capture.js';
+/**
+ * synack/trace: structured events from a simulated network into ladder diagrams (text, Mermaid,
+ * SVG) and JSON; traces from a pcap; the demo scenarios and the lab they run on.
+ */
+export {
+  isSegment,
+  isState,
+  type CwndEvent,
+  type DropEvent,
+  type NoteEvent,
+  type SegmentEvent,
+  type StateEvent,
+  type TcpOptionsJson,
+  type TimerEvent,
+  type Trace,
+  type TraceEvent,
+  type TraceHost,
+} from './model.js';
+export { TraceCollector, type CollectorOptions } from './collector.js';
+export type { LabelOptions } from './label.js';
+export { renderText, type TextOptions } from './text.js';
+export { renderMermaid } from './mermaid.js';
+export { renderSvg } from './svg.js';
+export { renderJson } from './json.js';
+export { tracesFromCapture, type CaptureTraces } from './capture.js';
+export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
+export { findScenario, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';

@@ -5,7 +5,7 @@
  */
 import { decodeTcpPacket, encodePcap as encodePcapPackets, TcpFlag, seqGt, seqLt } from '../wire/index.js';
 import { SeededRandom } from '../tcp/random.js';
-import { spoofedSyn } from '../link/flood.js';
+import { spoofedSyn } from '../workloads/flood.js';
 import type { Host } from '../link/host.js';
 import { endpointText, roundMs, type TraceEvent } from './model.js';
 import type { Connection } from '../stack/connection.js';

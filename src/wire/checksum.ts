@@ -32,8 +32,8 @@ function wordsOf(buffer: ArrayBufferLike): Uint32Array {
 
 /** Fold an unfolded sum (< 2^53) to 16 bits with end-around carry. */
 export function foldSum(sum: number): number {
-  // Not `sum % 0x10000`: on a double V8 compiles `%` to a call into C (fmod), which cost a tenth
-  // of a 1460-byte checksum. For integers below 2^53 this subtraction is exact.
+  // Not `sum % 0x10000`: on a double V8 compiles `%` to a call into C (fmod), too slow for a
+  // per-packet path. For integers below 2^53 this subtraction is exact.
   // `>= 0x10000`, not `> 0xffff`: a (mistaken) fractional input between the two must not loop forever.
   while (sum >= 0x10000) {
     const high = Math.floor(sum / 0x10000);

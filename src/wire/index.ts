@@ -1,12 +1,92 @@
-export * from './address.js';
-export * from './bytes.js';
-export * from './checksum.js';
-export * from './errors.js';
-export * from './icmp.js';
-export * from './ip.js';
-export * from './linklayer.js';
-export * from './packet.js';
-export * from './pcap.js';
-export * from './seq.js';
-export * from './summary.js';
-export * from './tcp.js';
+/**
+ * synack/wire: bytes <-> values. Decoders never throw on bad input: they return a DecodeFailure
+ * with its reason. The byte-order helpers (u16, put16, ...) and the failure constructor are
+ * internal: import them from their modules inside synack.
+ */
+export { ipToString, ipv4ToString, ipv6ToString, parseIp, parseIpv4, parseIpv6, type IpAddress } from './address.js';
+export { concatBytes, toHex } from './bytes.js';
+export {
+  checksumAdjust16,
+  checksumAdjust32,
+  checksumFinish,
+  foldSum,
+  internetChecksum,
+  onesSum,
+  pseudoHeaderSumV4,
+  pseudoHeaderSumV6,
+} from './checksum.js';
+export type { DecodeFailure, DecodeReason } from './errors.js';
+export {
+  decodeIcmp,
+  echoReplyFor,
+  encodeIcmpPacket,
+  ICMP4_FRAG_NEEDED,
+  Icmp4Type,
+  Icmp6Type,
+  type IcmpBuildSpec,
+  type IcmpErrorKind,
+  type IcmpMessage,
+  type IcmpQuoted,
+} from './icmp.js';
+export {
+  decodeIp,
+  newIpPacketScratch,
+  DEFAULT_TTL,
+  encodeIpv4Header,
+  encodeIpv6Header,
+  IpProtocol,
+  IPV4_MIN_HEADER,
+  IPV6_HEADER,
+  ipv4HeaderLength,
+  ipv6HeaderLength,
+  type IpHeader,
+  type IpPacket,
+  type IpPacketScratch,
+  type Ipv4Fields,
+  type Ipv4Header,
+  type Ipv6Fields,
+  type Ipv6Header,
+} from './ip.js';
+export { locateIp, type IpLocation } from './linklayer.js';
+export {
+  decodeTcpPacket,
+  encodeTcpPacket,
+  tcpChecksumValid,
+  tcpPacketLength,
+  tcpPacketSpec,
+  tcpPayload,
+  tcpPseudoHeaderSum,
+  withTcpChecksum,
+  type IpFieldsForTcp,
+  type TcpPacket,
+  type TcpPacketSpec,
+} from './packet.js';
+export { encodePcap, encodePcapHeader, encodePcapRecord, LinkType, readCapture, type Capture, type CaptureRecord } from './pcap.js';
+export { SEQ_MODULUS, seq, seqAdd, seqDiff, seqDistance, seqGe, seqGt, seqInRange, seqInRangeInclusive, seqLe, seqLt, seqMax, seqMin } from './seq.js';
+export {
+  tcpFlagLetters,
+  tcpOptionsText,
+  tcpOptionsToJson,
+  tcpPacketLine,
+  tcpPacketToJson,
+  type TcpOptionsJson,
+  type TcpPacketJson,
+} from './summary.js';
+export {
+  decodeTcpHeader,
+  decodeTcpOptions,
+  encodeTcpHeader,
+  encodeTcpOptions,
+  TCP_MAX_OPTIONS,
+  TCP_MIN_HEADER,
+  TcpFlag,
+  tcpHeaderLength,
+  TcpOptionKind,
+  tcpOptionsLength,
+  type SackBlock,
+  type TcpHeader,
+  type TcpHeaderFields,
+  type TcpOptions,
+  type TcpTimestamp,
+  type UnknownOption,
+} from './tcp.js';

@@ -1,5 +1,5 @@
 /**
- * `synack bench` (the issue-6 rows) as a user runs it, on a row that runs in virtual time: the JSON
+ * `synack bench` (throughput, goodput, connection rate, memory) as a user runs it, on a row that runs in virtual time: the JSON
  * line's shape and its reference, never timing. And the lean drivers the rows use: data arrives
  * intact (sampled bytes checked) and request/response cycles complete.
  */
@@ -19,7 +19,7 @@ function synack(...args: string[]): { status: number | null; stdout: string; std
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('bench --json --filter goodput-loss1pct: one line with exactly the issue-6 keys, beside the Mathis bound', () => {
+test('bench --json --filter goodput-loss1pct: one line with exactly the row keys, beside the Mathis bound', () => {
   const r = synack('bench', '--json', '--filter', 'goodput-loss1pct');
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../src/link/sim.js';
-import { runTransfer } from '../../src/link/transfer.js';
+import { runTransfer } from '../../src/workloads/transfer.js';
 import { decodeTcpPacket, readCapture, tcpChecksumValid } from '../../src/wire/index.js';
 
 const SEED = 41;

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNetwork, type LinkProfile, type SimLink } from '../../src/link/sim.js';
 import type { Host } from '../../src/link/host.js';
-import { simulateTransfer, type SimTransferSpec } from '../../src/link/scenario.js';
+import { simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import { decodeIp } from '../../src/wire/index.js';
 
 /** Two hosts on one link whose receiving side records arrivals instead of handing them to its stack. */

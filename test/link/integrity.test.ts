@@ -17,8 +17,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LinkProfile } from '../../src/link/sim.js';
-import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/link/scenario.js';
-import type { Direction, TransferReport } from '../../src/link/transfer.js';
+import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
+import type { Direction, TransferReport } from '../../src/workloads/transfer.js';
 
 const SCALE = Math.max(1, Number(process.env.SYNACK_MATRIX_SCALE ?? 1));
 const SEED_BASE = Number(process.env.SYNACK_MATRIX_SEED_BASE ?? 0);

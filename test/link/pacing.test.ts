@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { simulateTransfer, type SimTransferSpec } from '../../src/link/scenario.js';
+import { simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import { DEFAULT_TCP_CONFIG } from '../../src/tcp/config.js';
 
 /** The largest number of data segments the client put on the link at one instant after the first 100 ms. */

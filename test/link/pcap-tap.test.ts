@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { simulateTransfer } from '../../src/link/scenario.js';
+import { simulateTransfer } from '../../src/workloads/scenario.js';
 import { decodeIcmp, decodeIp, decodeTcpPacket, LinkType, locateIp, readCapture, tcpChecksumValid } from '../../src/wire/index.js';
 
 const TSHARK = process.env.SYNACK_TSHARK ?? 'tshark';

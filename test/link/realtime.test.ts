@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RealtimeDriver } from '../../src/link/realtime.js';
 import { SimNetwork } from '../../src/link/sim.js';
-import { TransferSession } from '../../src/link/transfer.js';
+import { TransferSession } from '../../src/workloads/transfer.js';
 
 function network(seed: number, delayMs: number) {
   const net = new SimNetwork(seed);

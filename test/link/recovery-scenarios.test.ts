@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { simulateTransfer, type SimTransferSpec } from '../../src/link/scenario.js';
+import { simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import type { LinkProfile } from '../../src/link/sim.js';
 import { decodeTcpPacket, TcpFlag } from '../../src/wire/index.js';
 import type { TcpStats } from '../../src/tcp/stats.js';

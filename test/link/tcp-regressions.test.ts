@@ -5,9 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { simulateTransfer, simCommand, type SimTransferSpec } from '../../src/link/scenario.js';
+import { simulateTransfer, simCommand, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import { SimNetwork } from '../../src/link/sim.js';
-import { TransferSession } from '../../src/link/transfer.js';
+import { TransferSession } from '../../src/workloads/transfer.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { makeSegment, type Segment } from '../../src/tcp/segment.js';

@@ -5,8 +5,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SimNetwork } from '../../src/link/sim.js';
-import { bytesEachWay, runTransfer, streamSha256, TransferSession } from '../../src/link/transfer.js';
-import { simCommand, simulateTransfer } from '../../src/link/scenario.js';
+import { bytesEachWay, runTransfer, streamSha256, TransferSession } from '../../src/workloads/transfer.js';
+import { simCommand, simulateTransfer } from '../../src/workloads/scenario.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 
 function pair(seed: number) {

@@ -7,7 +7,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { SimNetwork } from '../../src/link/sim.js';
-import { HostTimers, connect, createServer, synackNet, type Socket } from '../../src/socket/index.js';
+import { connect, createServer, synackNet, type Socket } from '../../src/socket/index.js';
+import { HostTimers } from '../../src/socket/timers.js';
 import { CLIENT_IP, SERVER_IP, SynackAgent, collect, pair, sha256 } from './helpers.js';
 
 test('echo: connect, write, end, data, end, close; addresses and counters', async () => {

@@ -34,7 +34,8 @@ import {
   Wire,
   addr,
 } from './helpers.js';
-import { encodeIcmpPacket, ipToString, put32 } from '../../src/wire/index.js';
+import { encodeIcmpPacket, ipToString } from '../../src/wire/index.js';
+import { put32 } from '../../src/wire/bytes.js';
 import { SimNetwork } from '../../src/link/sim.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import type { Stack } from '../../src/stack/stack.js';

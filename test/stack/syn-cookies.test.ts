@@ -392,7 +392,7 @@ describe('SYN cookies: misuse and speed', () => {
     assert.throws(() => new SynCookies(r, { mssTableV6: Array.from({ length: 9 }, (_, i) => 1000 + i) }), RangeError);
   });
 
-  test('throughput of encode and validate (information only; the issue\'s target is 500,000 SYNs/s per core)', (t) => {
+  test('throughput of encode and validate (information only; the SYN-flood target is 500,000 SYNs/s per core)', (t) => {
     const r = new SeededRandom(50);
     const c = new SynCookies(r);
     const N = 200_000;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReceiveSpaceTuner } from '../../src/tcp/autotune.js';
 import { DEFAULT_TCP_CONFIG, offeredWindowScale, resolveConfig, userBuffers } from '../../src/tcp/config.js';
-import { simulateTransfer } from '../../src/link/scenario.js';
+import { simulateTransfer } from '../../src/workloads/scenario.js';
 
 describe('ReceiveSpaceTuner', () => {
   test('grows only once a round has passed and only when more was read than in any round before', () => {

@@ -1,5 +1,5 @@
 /**
- * The trace hooks inside the stack and TCB (issue #9): timers set and fired with their real
+ * The trace hooks inside the stack and TCB: timers set and fired with their real
  * deadlines, cwnd changes, drops with a reason, read back from the scenarios' JSON; and nothing made
  * when no collector is attached. Expected values come from the RFCs (RFC 6298's initial RTO and
  * back-off, RFC 9293's 2*MSL, RFC 6937's cwnd = ssthresh at recovery end), not from the code.

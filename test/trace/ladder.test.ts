@@ -154,7 +154,7 @@ describe('synack ladder on real captures', { skip }, () => {
 });
 
 describe('synack demo (CLI)', () => {
-  test('--list: one line for each scenario the issue names', () => {
+  test('--list: one line for each demo scenario', () => {
     const r = synack('demo', '--list');
     assert.equal(r.status, 0, r.stderr);
     const names = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)[0]);

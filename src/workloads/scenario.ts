@@ -5,7 +5,7 @@
  * and the data share the seed. `simCommand` prints the `synack sim` line that replays a spec.
  */
 import type { TcpConfig } from '../tcp/config.js';
-import { DEFAULT_LINK, SimNetwork, type LinkProfile, type SimLink } from './sim.js';
+import { DEFAULT_LINK, SimNetwork, type LinkProfile, type SimLink } from '../link/sim.js';
 import { bytesEachWay, runTransfer, type Direction, type TransferReport } from './transfer.js';
 
 export const SIM_CLIENT_ADDRESS = '198.18.0.1';

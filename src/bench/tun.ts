@@ -14,12 +14,12 @@ import { existsSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tunUnavailableReason } from '../src/link/tun.js';
-import type { BenchCase, BenchSuite, Row } from '../src/bench/harness.js';
+import { tunUnavailableReason } from '../link/tun.js';
+import type { BenchCase, BenchSuite, Row } from './harness.js';
 
 const BYTES = 1_000_000_000;
 const WARMUP_BYTES = 200_000_000;
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const TARGET_GBPS = 2;
 
 function skipReason(): string | undefined {

@@ -7,10 +7,10 @@
  * on a single buffer flatters the figure.
  */
 import { Buffer } from 'node:buffer';
-import { internetChecksum } from '../src/wire/checksum.js';
-import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type TcpPacket } from '../src/wire/packet.js';
-import { TcpFlag } from '../src/wire/tcp.js';
-import { measurePair, rowOf, type BenchSuite, type Body, type MeasureOptions } from '../src/bench/harness.js';
+import { internetChecksum } from '../wire/checksum.js';
+import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type TcpPacket } from '../wire/packet.js';
+import { TcpFlag } from '../wire/tcp.js';
+import { measurePair, rowOf, type BenchSuite, type Body, type MeasureOptions } from './harness.js';
 
 const RING = 64;
 const MASK = RING - 1;

@@ -5,20 +5,20 @@
  *
  * The server and the legitimate client are simulated hosts joined by a link (1 ms each way). The
  * attacker is no host: its SYNs (198.19.x.y, RFC 2544's benchmarking range, random ports, ISNs and
- * timestamps) are crafted with encodeTcpPacket in batches of one millisecond of virtual time and
+ * timestamps) come from workloads/flood.ts's spoofedSyn in batches of one millisecond of virtual time and
  * handed straight to the server stack's handlePacket, which is what lets a run reach millions of SYNs
  * in wall time. The server's answers to them (SYN-ACKs) have no route and are dropped, as they would
  * be on the Internet. A legitimate client connects, sends 1 byte, reads the server's 1-byte answer and
  * closes; it gives up when the handshake has not completed after CONNECT_DEADLINE_MS, as an
  * application's connect timeout would.
  */
-import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
-import { encodeTcpPacket, decodeTcpPacket, TcpFlag } from '../wire/index.js';
+import { decodeTcpPacket } from '../wire/index.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { SynCookieMode } from '../stack/stack.js';
 import type { Connection } from '../stack/connection.js';
-import { SimNetwork } from './sim.js';
+import { SimNetwork } from '../link/sim.js';
+import { spoofedSyn } from '../workloads/flood.js';
+import { forcedGc, type BenchCase, type BenchSuite, type Row, type Target } from './harness.js';
 
 export const FLOOD_MODES: readonly SynCookieMode[] = ['off', 'on-overflow', 'always'];
 export const FLOOD_CLIENT_ADDRESS = '198.18.0.1';
@@ -29,7 +29,7 @@ export const CONNECT_DEADLINE_MS = 3000;
 /** The server's SYN queue (DEFAULT_STACK_LIMITS.synQueueSize, Linux's tcp_max_syn_backlog order). */
 export const FLOOD_SYN_QUEUE = 1024;
 
-/** The issue's targets (issue 7), for on-overflow. */
+/** What on-overflow must achieve under the flood: every legitimate connection, bounded heap growth, a SYN rate. */
 export const FLOOD_TARGETS = { legitSuccessPct: 100, heapGrowthBytes: 16 * 1024 * 1024, synPerSecond: 500_000 } as const;
 
 export interface FloodSpec {
@@ -70,49 +70,12 @@ export interface FloodReport {
   seed: number;
 }
 
-/** A forced garbage collection: node's --expose-gc, else one exposed at run time; undefined if neither works. */
-function findGc(): (() => void) | undefined {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (typeof g === 'function') return g;
-  try {
-    setFlagsFromString('--expose-gc');
-    const f = runInNewContext('gc') as unknown;
-    return typeof f === 'function' ? (f as () => void) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-let gcFn: (() => void) | undefined | null = null;
-export function forcedGc(): (() => void) | undefined {
-  if (gcFn === null) gcFn = findGc();
-  return gcFn;
-}
-
 function heapAfterGc(gc: (() => void) | undefined): number {
   if (gc) {
     gc();
     gc();
   }
   return process.memoryUsage().heapUsed;
-}
-
-/** A spoofed SYN as a Linux client sends it (MSS, SACK-permitted, timestamps, window scale), from a random source. */
-export function spoofedSyn(r: SeededRandom, dst: number, dstPort: number): Uint8Array {
-  const src = ((198 << 24) | (19 << 16) | r.int(0x10000)) >>> 0;
-  return encodeTcpPacket({
-    ip: { version: 4, src, dst, ttl: 64, identification: r.int(0x10000) },
-    tcp: {
-      srcPort: 1024 + r.int(64512),
-      dstPort,
-      seq: r.int(0x100000000),
-      ack: 0,
-      flags: TcpFlag.SYN,
-      window: 64240,
-      urgentPointer: 0,
-      options: { mss: 1460, sackPermitted: true, timestamp: { value: r.int(0x100000000), echo: 0 }, wscale: 7 },
-    },
-  });
 }
 
 const SERVER_ADDR = ((198 << 24) | (18 << 16) | 2) >>> 0;
@@ -293,3 +256,66 @@ export function decodeSynReference(seed: number, count = 200_000): number {
 export function floodBaseline(clients: number, seed: number): FloodReport {
   return runFlood({ mode: 'on-overflow', spoofed: 0, rate: 1, clients, seed });
 }
+
+/*
+ * The rows of `npm run bench`: the same flood at a reduced size so the whole run stays short,
+ * 200,000 spoofed SYNs per cookie mode. Each mode's flood runs once and feeds several rows;
+ * references are from the same run (a run with no flood, and a plain decodeTcpPacket of the same SYNs).
+ */
+const SPOOFED = 200_000;
+const RATE = 100_000;
+const CLIENTS = 100;
+const SEED = 1;
+
+const runs = new Map<string, FloodReport>();
+function report(mode: SynCookieMode | 'baseline'): FloodReport {
+  let r = runs.get(mode);
+  if (!r) {
+    r = mode === 'baseline' ? floodBaseline(CLIENTS, SEED) : runFlood({ mode, spoofed: SPOOFED, rate: RATE, clients: CLIENTS, seed: SEED });
+    runs.set(mode, r);
+  }
+  return r;
+}
+let decodeRate: number | undefined;
+
+function row(name: string, value: number, unit: string, reference: string, referenceValue: number, target?: Target): Row {
+  return { name, value, unit, reference, referenceValue, ratio: value / referenceValue, target };
+}
+
+function synRate(mode: SynCookieMode, target?: Target): BenchCase {
+  return {
+    name: `flood-${mode}-syn-rate`,
+    run() {
+      decodeRate ??= decodeSynReference(SEED);
+      return row(`flood-${mode}-syn-rate`, report(mode).synPerSecond / 1e3, 'kSYN/s', 'decodeTcpPacket SYN', decodeRate / 1e3, target);
+    },
+  };
+}
+
+function success(mode: SynCookieMode, target?: Target): BenchCase {
+  return {
+    name: `flood-${mode}-legit-success`,
+    run: () => row(`flood-${mode}-legit-success`, report(mode).legitSuccessPct, '%', 'no flood', report('baseline').legitSuccessPct, target),
+  };
+}
+
+export const synFloodSuite: BenchSuite = {
+  name: 'syn-flood',
+  cases: [
+    success('off'),
+    success('on-overflow', { atLeast: FLOOD_TARGETS.legitSuccessPct }),
+    success('always'),
+    synRate('off'),
+    synRate('on-overflow', { atLeast: FLOOD_TARGETS.synPerSecond / 1e3 }),
+    synRate('always'),
+    {
+      name: 'flood-on-overflow-heap',
+      run() {
+        const r = report('on-overflow');
+        const b = report('baseline');
+        if (r.heapGrowthBytes === null || b.heapGrowthBytes === null) throw new Error('flood-on-overflow-heap needs a forced GC (node --expose-gc)');
+        return row('flood-on-overflow-heap', r.heapGrowthBytes / 2 ** 20, 'MiB', 'no flood', b.heapGrowthBytes / 2 ** 20, { atMost: FLOOD_TARGETS.heapGrowthBytes / 2 ** 20 });
+      },
+    },
+  ],
+};

@@ -19,8 +19,8 @@ import type { Connection } from '../stack/connection.js';
 import type { Listener } from '../stack/listener.js';
 import type { StackEvent } from '../stack/stack.js';
 import type { IpAddress } from '../wire/index.js';
-import type { Host } from './host.js';
-import type { SimNetwork } from './sim.js';
+import type { Host } from '../link/host.js';
+import type { SimNetwork } from '../link/sim.js';
 
 export type Direction = 'up' | 'down' | 'both';
 

@@ -1,5 +1,5 @@
 /**
- * #6 connection-rate row: full request/response cycles per second of wall clock with 64 in flight:
+ * The connection-rate row: full request/response cycles per second of wall clock with 64 in flight:
  * connect, a 1-byte request, a 1-byte response, close both ways (the server closes after responding,
  * the client on the end of stream; a cycle counts when the client's connection is CLOSED). Subject:
  * two stacks in one process on a simulator link like loopback (1 µs each way, checksums offloaded).
@@ -90,7 +90,7 @@ async function connectionRateRow(): Promise<Row> {
   };
 }
 
-export const connectionsSuite: BenchSuite = {
-  name: 'connections',
+export const connectionRateSuite: BenchSuite = {
+  name: 'connection-rate',
   cases: [{ name: 'connection-rate', run: connectionRateRow }],
 };

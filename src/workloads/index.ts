@@ -1,0 +1,18 @@
+/**
+ * synack/workloads: what runs on hosts. A bulk transfer checked end to end by sha256, the standard
+ * two-host transfer scenario `synack sim` replays, and a SYN-flood attacker's spoofed SYNs.
+ */
+export {
+  bytesEachWay,
+  runTransfer,
+  streamSha256,
+  TransferSession,
+  type Direction,
+  type SideReport,
+  type StreamReport,
+  type TransferLimits,
+  type TransferOptions,
+  type TransferReport,
+} from './transfer.js';
+export { SIM_CLIENT_ADDRESS, SIM_PORT, SIM_SERVER_ADDRESS, simCommand, simulateTransfer, type SimTransferRun, type SimTransferSpec } from './scenario.js';
+export { spoofedSyn } from './flood.js';
