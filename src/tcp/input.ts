@@ -1,4 +1,11 @@
-// Segment arrival (RFC 9293 §3.10.7)
+/**
+ * Segment arrival (RFC 9293 §3.10.7, "SEGMENT ARRIVES"), in the RFC's order: CLOSED, LISTEN and
+ * SYN-SENT each have their own step list; every synchronized state goes through
+ * `synchronizedInput`: PAWS, the sequence check (acceptance.ts), RST, SYN, the ACK (with SACK and the
+ * hand-off to loss recovery), URG, the text and the FIN. The receiver's side of SACK reporting
+ * (which blocks and D-SACKs the next ACK carries) is noted here as segments arrive. ICMP errors about
+ * the connection arrive here too (`icmpErrorArrives`).
+ */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { Paws, acceptable, ackInRange, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
@@ -10,18 +17,17 @@ import { SackBlockKind, SackScoreboard } from './scoreboard.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment, resetFor, segmentLength } from './segment.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
-import { BEHIND_ACK_REPLY_MS, Tcb } from './tcb.js';
+import type { Tcb } from './tcb.js';
 import { Timer, armTimers, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
+
+/** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
+const BEHIND_ACK_REPLY_MS = 500;
 
 /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
 export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): void {
   tcb.tracer!.sink.drop(seg.seq, seg.payload.length, why, now);
 }
-
-
-// ---------------------------------------------------------------------------------------------
-// Segment arrival (RFC 9293 §3.10.7)
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   tcb.stats.InSegs++;
@@ -42,13 +48,11 @@ export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.tracer !== undefined) traceTimers(tcb, 0, now);
 }
 
-
 /** §3.10.7.1: everything is answered with a RST, except a RST. */
 export function closedInput(tcb: Tcb, seg: Segment): void {
   const rst = resetFor(seg);
   if (rst) queueControl(tcb, rst);
 }
-
 
 /** §3.10.7.2 */
 export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
@@ -86,7 +90,6 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
   holdSynText(tcb, seg);
 }
 
-
 /** Data and FIN that came with a SYN wait in the reassembly queue until the connection is established. */
 export function holdSynText(tcb: Tcb, seg: Segment): void {
   const dataSeq = seqAdd(seg.seq, 1);
@@ -98,7 +101,6 @@ export function holdSynText(tcb: Tcb, seg: Segment): void {
   if (kept.length > 0) tcb.receiveBufferToFill().insertOutOfOrder(dataSeq, kept);
   if (seg.flags & TcpFlag.FIN && kept.length === seg.payload.length) tcb.ownClosing().peerFinSeq = seqAdd(dataSeq, kept.length);
 }
-
 
 /**
  * `synDataDelayedAck`: data held from the SYN is in order now that the connection is established.
@@ -114,7 +116,6 @@ export function deliverSynText(tcb: Tcb, now: number): void {
   if (tcb.config.ackDelayMs === 0) tcb.ackNow = true;
   else startTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
 }
-
 
 /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
 export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
@@ -141,7 +142,6 @@ export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
   }
   tcb.sackPermitted = tcb.config.sack && offered && o.sackPermitted === true;
 }
-
 
 /** §3.10.7.3 */
 export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
@@ -202,7 +202,6 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   holdSynText(tcb, seg);
 }
 
-
 /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
 export function handshakeRtt(tcb: Tcb, now: number): void {
   if (tcb.rare.handshakeUntimed && tcb.rareState) tcb.rareState.handshakeUntimed = false;
@@ -211,7 +210,6 @@ export function handshakeRtt(tcb: Tcb, now: number): void {
   tcb.retransmits = 0;
   stopTimer(tcb, Timer.Retransmission);
 }
-
 
 export function establish(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.Connect);
@@ -224,7 +222,6 @@ export function establish(tcb: Tcb, now: number): void {
   if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
   tcb.releaseIdleState();
 }
-
 
 /** §3.10.7.4: SYN-RECEIVED and every state after it. */
 export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
@@ -281,11 +278,10 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // got in), or one whose data reached the edge of our window (see dataSegment). Its
         // acknowledgment and window are current, so take them (§3.10.7.4's "special allowance ... to
         // accept valid ACKs"; RFC 9293 Appendix A.2; BSD keeps processing the ACK of any old segment,
-        // Stevens vol. 2 p. 960). Dropping them deadlocked two peers whose probes crossed and were
-        // both accepted: each found the other's ACKs old and answered with an ACK old in turn, an ACK
-        // war in which neither learnt that the window had opened. The answer §3.10.7.4 asks for
-        // still goes, at most every BEHIND_ACK_REPLY_MS (Linux's tcp_invalid_ratelimit), so that two
-        // such peers cannot keep answering each other's answers. A keep-alive probe (SEG.SEQ =
+        // Stevens vol. 2 p. 960): two peers whose probes crossed and were both accepted must each learn
+        // from the other's ACKs that the window opened. The answer §3.10.7.4 asks for still goes, at
+        // most every BEHIND_ACK_REPLY_MS (Linux's tcp_invalid_ratelimit), so that two such peers
+        // cannot keep answering each other's answers. A keep-alive probe (SEG.SEQ =
         // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
         // data, or further behind, are dropped whole as §3.10.7.4 says.
         const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
@@ -372,7 +368,6 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   urgentTextFin(tcb, seg, now);
 }
 
-
 export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
   // RFC 5961 §3.2: only a RST at exactly RCV.NXT resets; one elsewhere in the window gets a challenge
   // ACK. With those checks off (FreeBSD insecure_rst=1) any RST in the window resets (RFC 793).
@@ -406,7 +401,6 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
   }
 }
 
-
 /** A passively opened connection that did not complete: back to LISTEN, or gone (a stack's child). */
 export function attemptFailed(tcb: Tcb, now: number, why: string): void {
   tcb.stats.AttemptFails++;
@@ -417,7 +411,6 @@ export function attemptFailed(tcb: Tcb, now: number, why: string): void {
   void why;
   tcb.enterClosed(now);
 }
-
 
 export function resetToListen(tcb: Tcb, now: number): void {
   tcb.sndBuf = undefined;
@@ -444,7 +437,6 @@ export function resetToListen(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.Connect);
   tcb.setState('LISTEN', now);
 }
-
 
 /** Fifth step. Returns false when the segment is finished with. */
 export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
@@ -530,7 +522,6 @@ export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
   }
 }
 
-
 /**
  * RFC 5681 §2's duplicate ACK: data outstanding, no data, no SYN or FIN, SEG.ACK = SND.UNA and the
  * same window. With SACK, RFC 6675 §2's: it must SACK octets not SACKed before, which also keeps
@@ -540,7 +531,6 @@ export function isDuplicateAck(tcb: Tcb, seg: Segment, newlySacked: number): boo
   if (tcb.sackPermitted) return newlySacked > 0;
   return seg.payload.length === 0 && !(seg.flags & (TcpFlag.SYN | TcpFlag.FIN)) && seg.window << tcb.sndShift === tcb.sndWnd;
 }
-
 
 /**
  * A duplicate ACK. Without SACK it stands for one segment that left the network (RFC 6675's
@@ -553,7 +543,6 @@ export function dupAck(tcb: Tcb): void {
     tcb.ownRecovery().renoSacked = Math.min(tcb.recovery.renoSacked + tcb.sendMss, Math.max(0, flight - tcb.sendMss));
   }
 }
-
 
 /**
  * The peer's SACK blocks (RFC 2018 §4): validated (RFC 2883 §4: D-SACK; blocks outside
@@ -579,7 +568,6 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
   return newly;
 }
 
-
 /** A D-SACK (RFC 2883): the peer got [l, r) twice. */
 export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
   tcb.stats.TCPDSACKRecv++;
@@ -599,7 +587,6 @@ export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
     }
   }
 }
-
 
 /** SND.UNA < SEG.ACK: data (and perhaps our FIN) acknowledged. */
 export function newAck(tcb: Tcb, seg: Segment, now: number): void {
@@ -641,8 +628,8 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
     // retransmission: that retransmission was a duplicate at the receiver (its original arrived and
     // the ACK was lost), and RFC 7323 §5.3 rejects it (R2) before it can update TS.Recent (R3), so
     // the receiver echoes the older TSval and the "RTT" includes our own backed-off timeout. Taking
-    // it inflates SRTT and the RTO, whose next timeout inflates the next sample: under heavy loss
-    // the RTO climbed to its 120 s maximum on a 2 ms path. No sample, as Karn would have it.
+    // it would inflate SRTT and the RTO, whose next timeout inflates the next sample, a spiral to
+    // the maximum RTO under heavy loss. No sample, as Karn would have it.
     if (tcb.recovery.retransmitTsval === undefined || seqGe(ts.echo, tcb.recovery.retransmitTsval)) rttSample(tcb, seqDiff(tsNow(tcb, now), ts.echo));
   } else if (tcb.recovery.rttSeq !== undefined && seqGt(ack, tcb.recovery.rttSeq)) {
     rttSample(tcb, now - tcb.recovery.rttStart);
@@ -674,14 +661,11 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.sndUna === tcb.sndMax) tcb.releaseIdleState();
 }
 
-
-
 export function rttSample(tcb: Tcb, ms: number): void {
   tcb.rtt.sample(ms);
   tcb.lastRttSample = ms;
   if (tcb.minRtt === undefined || ms < tcb.minRtt) tcb.minRtt = ms;
 }
-
 
 /** Sixth to eighth steps: URG, text, FIN. */
 export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
@@ -724,7 +708,6 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.closing.peerFinSeq !== undefined && tcb.closing.peerFinSeq === tcb.rcvNxt) peerFin(tcb, now);
 }
 
-
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
   if (seg.seq === tcb.rcvNxt) {
@@ -752,7 +735,6 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   }
 }
 
-
 /**
  * Receive-buffer auto-tuning (autotune.ts), as in-order data arrives. The round trip comes from the
  * timestamp this segment echoes, else from our own sending's SRTT; what counts is what the
@@ -769,7 +751,6 @@ export function tuneReceiveBuffer(tcb: Tcb, seg: Segment, now: number): void {
   }
 }
 
-
 export function advanceInOrder(tcb: Tcb): void {
   const before = tcb.rcvNxt;
   tcb.rcvNxt = tcb.receiveBuffer.drainInOrder(tcb.rcvNxt);
@@ -778,7 +759,6 @@ export function advanceInOrder(tcb: Tcb): void {
     tcb.ackNow = true;
   }
 }
-
 
 /** The peer's FIN, now in order (§3.10.7.4 eighth step). */
 export function peerFin(tcb: Tcb, now: number): void {
@@ -805,7 +785,6 @@ export function peerFin(tcb: Tcb, now: number): void {
   }
 }
 
-
 export function enterTimeWait(tcb: Tcb, now: number): void {
   tcb.setState('TIME-WAIT', now);
   // Every other timer stops; 2*MSL starts (§3.10.7.4).
@@ -816,7 +795,6 @@ export function enterTimeWait(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.UserTimeout);
   setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
 }
-
 
 /**
  * RFC 3168 §6.1.2: an ACK with ECE reports congestion on our data: reduce the window as for a loss,
@@ -835,7 +813,6 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
 }
 
-
 export function challengeAck(tcb: Tcb, now: number): void {
   if (tcb.challengeAcks.allow(now)) {
     tcb.stats.TCPChallengeACK++;
@@ -846,7 +823,6 @@ export function challengeAck(tcb: Tcb, now: number): void {
   }
 }
 
-
 /** Anything heard from the peer proves it alive. */
 export function heardFromPeer(tcb: Tcb, now: number): void {
   tcb.lastHeardAt = Math.floor(now);
@@ -856,7 +832,6 @@ export function heardFromPeer(tcb: Tcb, now: number): void {
     armTimers(tcb, now);
   }
 }
-
 
 /**
  * An ICMP error about a segment of this connection. RFC 5927 §4.1: believed only when the quoted
@@ -886,14 +861,12 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
   return true;
 }
 
-
 /** A segment arrived out of order at `seq`: its block is the most recent (RFC 2018 §4). */
 export function noteSackBlock(tcb: Tcb, seq: number): void {
   const recent = (tcb.ownRare().sackRecent ??= []);
   recent.unshift(seq);
   if (recent.length > 8) recent.length = 8;
 }
-
 
 /** RFC 2883 §4: report [l, r), received twice, first in the next ACK. */
 export function noteDuplicate(tcb: Tcb, l: number, r: number, old: boolean): void {

@@ -1,15 +1,21 @@
-// Output
+/**
+ * What the connection sends (`transmit`, behind Tcb.pollTransmit): queued control segments, the SYN
+ * or SYN-ACK, then data as the windows, Nagle and SWS avoidance allow (RFC 9293 §3.7.4, §3.8.6),
+ * retransmissions loss recovery chose, loss probes, window probes, FINs and ACKs, with their options
+ * (timestamps, SACK blocks).
+ */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { ECT0 } from './ecn.js';
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
-import { NO_OPTIONS, NO_SEQS, Tcb } from './tcb.js';
+import type { Tcb } from './tcb.js';
 import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { freeReceiveSpace, windowField } from './window.js';
 
-
-// ---------------------------------------------------------------------------------------------
-// Output
+/** Options of a segment that carries none (never written). */
+export const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+/** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
+const NO_SEQS: number[] = [];
 
 /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
 export function transmit(tcb: Tcb, now: number): Segment | undefined {
@@ -23,8 +29,6 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
   }
   return seg;
 }
-
-
 
 export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
   const control = tcb.rare.control;
@@ -46,7 +50,6 @@ export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
       return dataSegment(tcb, now);
   }
 }
-
 
 export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   tcb.synNeeded = false;
@@ -102,13 +105,11 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   });
 }
 
-
 /** Bytes in the send buffer not yet sent (from SND.NXT). */
 export function unsentBytes(tcb: Tcb): number {
   const sentData = seqDiff(tcb.sndNxt, tcb.sndUna) - (tcb.closing.finSeq !== undefined && seqGt(tcb.sndNxt, tcb.closing.finSeq) ? 1 : 0);
   return Math.max(0, tcb.sendBuffer.length - Math.max(0, sentData));
 }
-
 
 /** Data octets in [SND.NXT, SND.MAX): sent before and about to be sent again (go-back-N). */
 export function sentBeyondNxt(tcb: Tcb): number {
@@ -116,7 +117,6 @@ export function sentBeyondNxt(tcb: Tcb): number {
   const finInside = tcb.closing.finSeq !== undefined && seqGe(tcb.closing.finSeq, tcb.sndNxt) && seqLt(tcb.closing.finSeq, tcb.sndMax);
   return seqDiff(tcb.sndMax, tcb.sndNxt) - (finInside ? 1 : 0);
 }
-
 
 /**
  * Data in the next segment: sendMss less the SACK blocks it will carry (RFC 6691: the MSS leaves
@@ -130,7 +130,6 @@ export function dataMss(tcb: Tcb): number {
   blocks = Math.min(blocks, tcb.timestamps ? 3 : 4);
   return Math.max(1, tcb.sendMss - (4 + 8 * blocks));
 }
-
 
 export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
   const s = tcb.state;
@@ -202,9 +201,8 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       const allQueued = len === unsent;
       const nagleOk = tcb.config.noDelay || inFlight === 0;
       // Both hold back new data only. Octets already sent (below SND.MAX) go again however short the
-      // segment: RFC 6298 §5.4 retransmits the earliest unacknowledged segment when the timer fires.
-      // Holding them back too left a short segment sent into a small window (the SWS override) never
-      // retransmitted when lost: every RTO sent nothing, until R2 aborted the connection.
+      // segment: RFC 6298 §5.4 retransmits the earliest unacknowledged segment when the timer fires,
+      // including a short one the SWS override sent into a small window.
       if (!(allQueued && nagleOk) && len < tcb.maxSndWnd / 2) len = Math.min(len, sentBeyondNxt(tcb));
     }
     if (len > 0 || fin) {
@@ -303,7 +301,6 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
   return undefined;
 }
 
-
 /** RACK's record of what was sent (SACK connections only): new data, or data sent again. */
 export function recordSend(tcb: Tcb, seq: number, end: number, now: number): void {
   if (tcb.config.pacing && seq !== end) pace(tcb, seqDiff(end, seq), now);
@@ -312,7 +309,6 @@ export function recordSend(tcb: Tcb, seq: number, end: number, now: number): voi
   if (seqLt(seq, max)) tcb.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
   if (seqGt(end, max)) tcb.rack.onSendNew(seqGt(seq, max) ? seq : max, end, now);
 }
-
 
 /**
  * Pacing (`pacing`, as Linux's internal TCP pacing): `len` octets just went, so the next data may go
@@ -329,7 +325,6 @@ export function pace(tcb: Tcb, len: number, now: number): void {
   const base = tcb.rare.pacingNextAt !== undefined && tcb.rare.pacingNextAt > now ? tcb.rare.pacingNextAt : now;
   tcb.ownRare().pacingNextAt = base + len / bytesPerMs;
 }
-
 
 /**
  * A retransmission chosen by loss recovery, before any new data: NewReno's fast retransmit or a
@@ -355,7 +350,6 @@ export function lossRetransmission(tcb: Tcb, now: number): Segment | undefined {
   return retransmitRange(tcb, now, seqLt(start, tcb.sndUna) ? tcb.sndUna : start, len);
 }
 
-
 /**
  * RFC 8985 §7.3: the probe timer fired. New data goes as the probe if the window allows some
  * (dataSegment sends it); otherwise the last segment sent goes again.
@@ -379,7 +373,6 @@ export function lossProbe(tcb: Tcb, now: number): Segment | undefined {
   }
   return seg;
 }
-
 
 /**
  * Octets from `seq` (below SND.MAX) sent again on their own, at most `maxLen` of data (and the FIN
@@ -418,7 +411,6 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   return seg;
 }
 
-
 /** A segment carrying the current acknowledgment and window (everything after the handshake does). */
 export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, payload: Uint8Array, urgentPointer = 0): Segment {
   tcb.ackNow = false;
@@ -440,7 +432,6 @@ export function ackSegment(tcb: Tcb, now: number, seq: number, flags: number, pa
   });
 }
 
-
 /** Options on a segment after the handshake: timestamps, and SACK blocks when there is something to report. */
 export function ackOptions(tcb: Tcb, now: number): TcpOptions {
   const sack = tcb.sackPermitted && (tcb.rare.dsackLeft !== undefined || tcb.receiveBuffer.outOfOrderBytes > 0) ? sackBlocks(tcb) : undefined;
@@ -449,7 +440,6 @@ export function ackOptions(tcb: Tcb, now: number): TcpOptions {
   if (sack) o.sack = sack;
   return o;
 }
-
 
 /**
  * RFC 2018 §4: the first block holds the most recently received segment, then the most recently
@@ -487,17 +477,14 @@ export function sackBlocks(tcb: Tcb): Array<[number, number]> | undefined {
   return blocks;
 }
 
-
 /** Our TSval clock: 1 ms ticks from a random per-connection offset (RFC 7323 §5.4). */
 export function tsNow(tcb: Tcb, now: number): number {
   return (Math.floor(now) + tcb.tsOffset32) >>> 0;
 }
 
-
 export function queueRst(tcb: Tcb, seq: number, dstPort = tcb.remotePort): void {
   queueControl(tcb, makeSegment({ srcPort: tcb.localPort, dstPort, seq, flags: TcpFlag.RST }));
 }
-
 
 export function queueControl(tcb: Tcb, seg: Segment): void {
   (tcb.ownRare().control ??= []).push(seg);

@@ -1,13 +1,24 @@
-// Loss recovery
+/**
+ * Loss recovery, the sender's side: RACK-TLP with SACK (RFC 8985), NewReno without (RFC 6582), PRR
+ * in both (RFC 6937), and undoing a reduction that proved spurious (RFC 3522 Eifel, RFC 3708 D-SACK).
+ * Driven by every ACK (`lossRecoveryOnAck`) and by the loss timer (`lossTimeout`); the segments it
+ * asks for are built by output.ts.
+ */
 import { seqDiff, seqGe, seqLt } from '../wire/index.js';
+import type { AckSample } from './congestion.js';
 import { tsNow } from './output.js';
 import type { Segment } from './segment.js';
-import { ACK_SAMPLE, Tcb, WC_DEL_ACK_MS } from './tcb.js';
+import type { Tcb } from './tcb.js';
 import { Timer, setTimer, stopTimer, timerAt } from './timers.js';
 
+/** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */
+const WC_DEL_ACK_MS = 200;
+/**
+ * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
+ * is filled and handed to a controller within one call, and a controller copies what it keeps.
+ */
+const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
 
-// ---------------------------------------------------------------------------------------------
-// Loss recovery (sender): RACK-TLP with SACK (RFC 8985), NewReno without (RFC 6582), PRR in both
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
 /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
@@ -52,7 +63,6 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   armLossProbe(tcb, now);
 }
 
-
 /** RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery. */
 export function rackDetect(tcb: Tcb, now: number): void {
   const reoWnd = tcb.rack.reoWnd(tcb.recovery.inRecovery, tcb.minRtt, tcb.rtt.srtt);
@@ -68,7 +78,6 @@ export function rackDetect(tcb: Tcb, now: number): void {
     enterRecovery(tcb, now);
   }
 }
-
 
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
 export function enterRecovery(tcb: Tcb, now: number): void {
@@ -88,7 +97,6 @@ export function enterRecovery(tcb: Tcb, now: number): void {
   if (tcb.recovery.lossTimerKind === 'probe') stopTimer(tcb, Timer.Loss);
 }
 
-
 /** Everything outstanding at the start acknowledged: RFC 6937 ends with cwnd = ssthresh. */
 export function exitRecovery(tcb: Tcb, now: number): void {
   if (tcb.recoveryState) tcb.recoveryState.inRecovery = false;
@@ -99,7 +107,6 @@ export function exitRecovery(tcb: Tcb, now: number): void {
   if (tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
   if (tcb.recoveryState) tcb.recoveryState.fastRetransmitPending = false;
 }
-
 
 /**
  * RFC 6675 §4's pipe: octets believed in the network. With SACK: outstanding less SACKed less
@@ -113,7 +120,6 @@ export function pipe(tcb: Tcb): number {
   return Math.max(0, flight - tcb.recovery.renoSacked - head);
 }
 
-
 /** A new reduction: arm the detection of its being spurious (timestamps, D-SACK). */
 export function startUndo(tcb: Tcb, afterRto: boolean): void {
   tcb.ownRecovery().undoArmed = tcb.timestamps;
@@ -121,7 +127,6 @@ export function startUndo(tcb: Tcb, afterRto: boolean): void {
   tcb.ownRecovery().undoRetrans = tcb.sackPermitted ? 0 : -1;
   tcb.ownRecovery().undoAfterRto = afterRto;
 }
-
 
 /** A retransmission went: the first one's TSval is Eifel's reference (RFC 3522 §2). */
 export function noteRetransmission(tcb: Tcb, now: number): void {
@@ -131,7 +136,6 @@ export function noteRetransmission(tcb: Tcb, now: number): void {
   }
   if (tcb.recovery.undoRetrans >= 0) tcb.ownRecovery().undoRetrans++;
 }
-
 
 /**
  * RFC 3522 (Eifel detection): the first ACK of new data after the first retransmission echoes a
@@ -147,7 +151,6 @@ export function detectSpurious(tcb: Tcb, seg: Segment, now: number): void {
   else tcb.stats.TCPFullUndo++;
   undoReduction(tcb, now);
 }
-
 
 /** The last reduction was spurious: the controller restores its window (RFC 4015 §3.2's response). */
 export function undoReduction(tcb: Tcb, now: number): void {
@@ -167,7 +170,6 @@ export function undoReduction(tcb: Tcb, now: number): void {
   if (tcb.recoveryState) tcb.recoveryState.recover = undefined;
   tcb.stats.TCPLossUndo++;
 }
-
 
 /**
  * RFC 8985 §7.2: arm the probe timeout when SACK is in use, nothing is in recovery, data is
@@ -195,7 +197,6 @@ export function armLossProbe(tcb: Tcb, now: number): void {
   if (tcb.recoveryState) tcb.recoveryState.lossTimerKind = 'probe';
 }
 
-
 /** RACK's reorder timer or TLP's probe timer fired. */
 export function lossTimeout(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.Loss);
@@ -208,7 +209,6 @@ export function lossTimeout(tcb: Tcb, now: number): void {
   // RFC 8985 §7.3: send a probe at the next pollTransmit.
   tcb.ownRecovery().tlpPending = true;
 }
-
 
 /**
  * RFC 8985 §7.4: SND.UNA passed the probe. A retransmitted probe not reported as a duplicate

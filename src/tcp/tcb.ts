@@ -7,13 +7,20 @@
  * clock, arms a timer or draws unseeded randomness.
  *
  * Sequence numbers are compared only through wire/seq.ts (serial arithmetic modulo 2^32).
+ *
+ * This file holds the control block and the user calls (RFC 9293 §3.10.1 to §3.10.6); the rest of
+ * the connection is module functions over the same object, one file a direction, as Linux splits
+ * tcp_input.c, tcp_output.c and tcp_timer.c: segment arrival in input.ts (§3.10.7), loss recovery in
+ * recovery.ts, timers in timers.ts, what is sent in output.ts, the receive window in window.ts, the
+ * acceptance tests shared with TIME-WAIT in acceptance.ts. State an idle connection does not use is
+ * grouped by concern in tcb-state.ts.
  */
-import { type TcpOptions, seqAdd, seqDiff, seqGt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGt } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
-import type { AckSample, CongestionController } from './congestion.js';
+import type { CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
 import { queueRst, transmit } from './output.js';
@@ -88,25 +95,21 @@ export interface CookieFields {
   ecn: boolean;
 }
 
-/** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
-export const BEHIND_ACK_REPLY_MS = 500;
-/** RFC 8985 §7.2 WCDelAckT: the worst-case delayed ACK a probe timeout allows for with one segment in flight. */
-export const WC_DEL_ACK_MS = 200;
 // Bits of Tcb.flagBits.
-export const FLAG_WINDOW_SCALING = 1 << 0;
-export const FLAG_TIMESTAMPS = 1 << 1;
-export const FLAG_SACK_PERMITTED = 1 << 2;
-export const FLAG_ECN_ENABLED = 1 << 3;
-export const FLAG_OPENED = 1 << 4;
-export const FLAG_PASSIVE = 1 << 5;
-export const FLAG_BARE_ACK = 1 << 6;
-export const FLAG_ACK_NOW = 1 << 7;
-export const FLAG_SYN_NEEDED = 1 << 8;
-export const FLAG_ONLY_RETRANSMITTED = 1 << 9;
-export const FLAG_PINGPONG = 1 << 10;
+const FLAG_WINDOW_SCALING = 1 << 0;
+const FLAG_TIMESTAMPS = 1 << 1;
+const FLAG_SACK_PERMITTED = 1 << 2;
+const FLAG_ECN_ENABLED = 1 << 3;
+const FLAG_OPENED = 1 << 4;
+const FLAG_PASSIVE = 1 << 5;
+const FLAG_BARE_ACK = 1 << 6;
+const FLAG_ACK_NOW = 1 << 7;
+const FLAG_SYN_NEEDED = 1 << 8;
+const FLAG_ONLY_RETRANSMITTED = 1 << 9;
+const FLAG_PINGPONG = 1 << 10;
 
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
-export const TS_OPTION_BYTES = 12;
+const TS_OPTION_BYTES = 12;
 
 export class Tcb {
   state: TcpState = 'CLOSED';
@@ -120,7 +123,6 @@ export class Tcb {
   remotePort: number;
 
   readonly ipVersion: 4 | 6;
-
 
   // Sequence numbers and other 32-bit values are held as signed 32-bit integers, which V8 keeps in
   // the object itself (a value of 2^31 or more would be a separate boxed number, 16 bytes each per
@@ -181,7 +183,6 @@ export class Tcb {
   /** The largest window the peer has offered (RFC 5961 §5.2 MAX.SND.WND). */
   maxSndWnd = 0;
 
-
   // Receive sequence variables.
   get irs(): number {
     return this.irs32 >>> 0;
@@ -207,7 +208,6 @@ export class Tcb {
   set rcvAdv(v: number) {
     this.rcvAdv32 = v | 0;
   }
-
 
   // Negotiated on the SYNs.
   /** The MSS option value we send. */
@@ -247,8 +247,6 @@ export class Tcb {
   /** Our timestamp clock's offset (RFC 7323 §5.4), as a signed 32-bit integer. */
   readonly tsOffset32: number;
 
-
-
   /** Whether connect() or listen() has been called (a TCB cannot be opened twice). */
   get wasOpened(): boolean {
     return this.opened;
@@ -256,8 +254,6 @@ export class Tcb {
 
   /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
   readonly issSource: number | ((now: number) => number);
-
-
 
   /**
    * The buffers exist only while they hold data: an empty one is a shared empty buffer that is never
@@ -302,7 +298,6 @@ export class Tcb {
   /** When the peer's last segment arrived. */
   lastHeardAt = 0;
 
-
   readonly rtt: RttEstimator;
 
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
@@ -317,7 +312,6 @@ export class Tcb {
 
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
   dupAckCount = 0;
-
 
   // Loss recovery (RFC 6675, RFC 8985, RFC 6582, RFC 6937).
   /** The peer's SACK blocks (RFC 2018, RFC 6675 §3's scoreboard). */
@@ -346,7 +340,6 @@ export class Tcb {
 
   /** The last RTT sample this ACK gave, for the AckSample. */
   lastRttSample: number | undefined;
-
 
   unackedSegments = 0;
 
@@ -531,7 +524,6 @@ export class Tcb {
     this.flagBits = v ? this.flagBits | FLAG_ONLY_RETRANSMITTED : this.flagBits & ~FLAG_ONLY_RETRANSMITTED;
   }
 
-
   // The signed 32-bit backing fields of the accessors above.
   iss32 = 0;
 
@@ -558,7 +550,6 @@ export class Tcb {
   /** The booleans above, FLAG_* bits. */
   flagBits = 0;
 
-
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
@@ -580,7 +571,6 @@ export class Tcb {
     if (opts.trace !== undefined) this.setTrace(opts.trace);
   }
 
-
   // ---------------------------------------------------------------------------------------------
   // User calls (RFC 9293 §3.10.1 to §3.10.6)
 
@@ -600,18 +590,15 @@ export class Tcb {
     this.setState('SYN-SENT', now);
   }
 
-
   /** FreeBSD's keepinit: the attempt has `connectTimeoutMs` from its first SYN (sent or received). */
   startConnectTimer(now: number): void {
     if (this.config.connectTimeoutMs !== undefined) startTimer(this, Timer.Connect, now + this.config.connectTimeoutMs);
   }
 
-
   chooseIss(now: number): number {
     const source = this.issSource;
     return (typeof source === 'number' ? source : source(now)) >>> 0;
   }
-
 
   /** Passive OPEN: wait for a SYN; a failed attempt returns here (§3.10.7.4, Figure 11). */
   listen(now: number): void {
@@ -621,7 +608,6 @@ export class Tcb {
     this.ownRare().returnsToListen = true;
     this.setState('LISTEN', now);
   }
-
 
   /**
    * A TCB for a SYN that reached a listener (the stack's way in): it answers the SYN and is in
@@ -635,7 +621,6 @@ export class Tcb {
     if (tcb.state === 'LISTEN') tcb.state = 'CLOSED';
     return tcb;
   }
-
 
   /**
    * A connection from the final ACK of a handshake our listener answered with a SYN cookie (RFC 4987
@@ -672,7 +657,6 @@ export class Tcb {
     return tcb;
   }
 
-
   /**
    * SEND (§3.10.2): queue data; returns how many bytes the send buffer took (the rest must be
    * offered again after a 'writable' event). Throws EPIPE after shutdown or close.
@@ -687,7 +671,6 @@ export class Tcb {
     return n;
   }
 
-
   /**
    * SEND with the URGENT flag (§3.10.2, RFC 6093): queue data and mark it urgent. Segments sent
    * until the peer acknowledges it carry URG, with the pointer at the byte after the urgent data.
@@ -700,19 +683,15 @@ export class Tcb {
     return n;
   }
 
-
-
   canSendInState(): boolean {
     const s = this.state;
     return s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT';
   }
 
-
   /** Bytes `send` would accept now. */
   get writableLength(): number {
     return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;
   }
-
 
   /**
    * RECEIVE (§3.10.3): up to `max` bytes of in-order data, or undefined when there are none. Reading
@@ -738,12 +717,10 @@ export class Tcb {
     return data;
   }
 
-
   /** Bytes waiting to be read. */
   get readableLength(): number {
     return this.receiveBuffer.readable;
   }
-
 
   /** Half-close (§3.10.4 CLOSE, as `shutdown(SHUT_WR)`): send a FIN after the queued data, keep receiving. */
   shutdown(now: number): void {
@@ -772,7 +749,6 @@ export class Tcb {
     armTimers(this, now);
   }
 
-
   /**
    * CLOSE (§3.10.4): shutdown, and the application will read no more. Unread data, or data that
    * arrives later, aborts the connection with a RST so the peer learns it was lost (§3.6, RFC 2525 §2.17).
@@ -792,7 +768,6 @@ export class Tcb {
     if (this.state === 'FIN-WAIT-2') setTimer(this, Timer.Close, now + this.config.finWait2TimeoutMs);
   }
 
-
   /** ABORT (§3.10.5): RST where the peer holds state for us, then CLOSED. */
   abort(now: number): void {
     switch (this.state) {
@@ -810,14 +785,9 @@ export class Tcb {
     this.enterClosed(now);
   }
 
-
-  // ---------------------------------------------------------------------------------------------
-  // Segment arrival (RFC 9293 §3.10.7)
-
   handleSegment(seg: Segment, now: number): void {
     segmentArrives(this, seg, now);
   }
-
 
   /**
    * RFC 6675 §4's pipe: octets believed in the network. With SACK: outstanding less SACKed less
@@ -828,36 +798,25 @@ export class Tcb {
     return pipe(this);
   }
 
-
-  // ---------------------------------------------------------------------------------------------
-  // Timers
-
   /** The earliest deadline of any running timer, or undefined. */
   pollTimeout(): number | undefined {
     return nextDeadline(this);
   }
 
-
   handleTimeout(now: number): void {
     timeoutExpires(this, now);
   }
-
-
-  // ---------------------------------------------------------------------------------------------
-  // Output
 
   /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
   pollTransmit(now: number): Segment | undefined {
     return transmit(this, now);
   }
 
-
   /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
   get sendMss(): number {
     const mss = Math.min(this.peerMss, this.advertisedMss, mssForMtu(this.pathMtu, this.ipVersion));
     return Math.max(1, mss - (this.timestamps ? TS_OPTION_BYTES : 0));
   }
-
 
   /**
    * An ICMP error about a segment of this connection. RFC 5927 §4.1: believed only when the quoted
@@ -870,7 +829,6 @@ export class Tcb {
   icmpError(kind: 'unreachable-hard' | 'unreachable-soft' | 'packet-too-big', seq: number, mtu: number, now: number): boolean {
     return icmpErrorArrives(this, kind, seq, mtu, now);
   }
-
 
   // ---------------------------------------------------------------------------------------------
   // Events and state
@@ -891,14 +849,12 @@ export class Tcb {
     return events[this.eventHead++];
   }
 
-
   emit(e: TcpEvent): void {
     const events = this.events;
     if (events === undefined) this.events = e; // the usual single event needs no array
     else if (Array.isArray(events)) events.push(e);
     else this.events = [events, e];
   }
-
 
   setState(to: TcpState, now: number): void {
     const from = this.state;
@@ -908,13 +864,11 @@ export class Tcb {
     this.emit({ type: 'state', from, to });
   }
 
-
   fail(code: TcpErrorCode, message: string, now: number): void {
     if (code === 'ECONNREFUSED' || this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') this.stats.AttemptFails++;
     this.emit({ type: 'error', code, message });
     this.enterClosed(now);
   }
-
 
   enterClosed(now: number): void {
     stopTimer(this, Timer.Retransmission);
@@ -934,7 +888,6 @@ export class Tcb {
     this.setState('CLOSED', now);
     this.emit({ type: 'closed' });
   }
-
 
   /**
    * Internal consistency, for tests and fuzzing: undefined when sound, else what is wrong.
@@ -963,19 +916,4 @@ export class Tcb {
     return undefined;
   }
 
-}
-
-export const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
-/** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
-export const NO_SEQS: number[] = [];
-
-/**
- * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
- * is filled and handed to a controller within one call, and a controller copies what it keeps.
- */
-export const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
-
-/** The earlier of two optional deadlines. */
-export function earlier(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined || a <= b ? a : b;
 }

@@ -2,9 +2,9 @@
  * TIME-WAIT kept compact: once a connection enters TIME-WAIT the stack keeps only what that state needs
  * to answer the peer (RFC 9293 §3.10.7.4), as Linux's inet_timewait_sock and FreeBSD's tcptw do: the
  * 4-tuple, SND.NXT, RCV.NXT, the window, TS.Recent and our timestamp clock, and the 2*MSL deadline. No
- * buffers, no timers but one. The answers are those the TCB gives in TIME-WAIT (src/tcp/tcb.ts), step
- * by step in the same order: PAWS, the sequence check, RST (RFC 1337, RFC 5961 §3.2), SYN (RFC 5961
- * §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
+ * buffers, no timers but one. Its answers are the TCB's in TIME-WAIT: the same acceptance logic
+ * (acceptance.ts) in the same order: PAWS, the sequence check, RST (RFC 1337, RFC 5961 §3.2), SYN
+ * (RFC 5961 §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
  */
 import { seqAdd, seqLe, seqLt, TcpFlag } from '../wire/index.js';
 import { acceptable, ackInRange, Paws, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
@@ -18,18 +18,20 @@ import { Timer } from './timers.js';
 import { receiveWindow } from './window.js';
 
 const NO_OPTIONS = Object.freeze({});
+
 /** What the stack does after a segment reached a TIME-WAIT entry. */
-export const enum TimeWaitAnswer {
+export const TimeWaitAnswer = {
   /** Nothing to send. */
-  None = 0,
+  None: 0,
   /** Send `ackSegment()`. */
-  Ack = 1,
+  Ack: 1,
   /** Send `resetSegment()` and end the entry (RFC 793's answer to an in-window SYN, rfc5961Syn off). */
-  ResetAndClose = 2,
-}
+  ResetAndClose: 2,
+} as const;
+export type TimeWaitAnswer = (typeof TimeWaitAnswer)[keyof typeof TimeWaitAnswer];
 
 /**
- * The TIME-WAIT record of one connection, built from its TCB (`TimeWait.from`). `E` is the caller's
+ * The TIME-WAIT record of one connection, built from its TCB in TIME-WAIT. `E` is the caller's
  * endpoint type (the stack's address and port) and `O` what the record's owner is.
  */
 export class TimeWait<E extends { readonly port: number } = { readonly port: number }, O extends object = object> {

@@ -1,10 +1,16 @@
+/**
+ * The connection's timers (RFC 9293 §3.8, §3.10.8): one table of deadlines indexed by `Timer`, the
+ * timeout dispatch, what each timer does when it fires (retransmission, persist, keep-alive, delayed
+ * ACK, TIME-WAIT and FIN-WAIT-2, user timeout, establishment), and `armTimers`, which starts or stops
+ * persist and keep-alive to match the connection's condition.
+ */
 import { TcpFlag, seqAdd, seqDiff, seqLe } from '../wire/index.js';
 import { attemptFailed } from './input.js';
-import { queueControl, queueRst, tsNow, unsentBytes } from './output.js';
+import { NO_OPTIONS, queueControl, queueRst, tsNow, unsentBytes } from './output.js';
 import { lossTimeout, startUndo } from './recovery.js';
 import { makeSegment } from './segment.js';
 import { isSynchronized } from './state.js';
-import { NO_OPTIONS, Tcb } from './tcb.js';
+import type { Tcb } from './tcb.js';
 import type { TcbTimerKind } from './trace.js';
 import { windowField } from './window.js';
 
@@ -237,7 +243,6 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
   setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
 }
 
-
 export function persistTimeout(tcb: Tcb): void {
   stopTimer(tcb, Timer.Persist);
   if (tcb.sndWnd === 0) {
@@ -248,8 +253,6 @@ export function persistTimeout(tcb: Tcb): void {
   }
   tcb.ownProbes().forceProbe = true;
 }
-
-
 
 export function keepAliveTimeout(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.KeepAlive);
@@ -274,13 +277,11 @@ export function keepAliveTimeout(tcb: Tcb, now: number): void {
   setTimer(tcb, Timer.KeepAlive, now + tcb.config.keepAliveIntervalMs);
 }
 
-
 export function timedOut(tcb: Tcb, now: number, message: string): void {
   tcb.stats.TCPTimeouts++;
   if (isSynchronized(tcb.state)) queueRst(tcb, tcb.sndMax);
   tcb.fail('ETIMEDOUT', message, now);
 }
-
 
 /** Start or stop the persist and keep-alive timers to match the connection's condition. */
 export function armTimers(tcb: Tcb, now: number): void {

@@ -1,19 +1,19 @@
-// The receive window
+/**
+ * The receive window (RFC 9293 §3.8.6.2): what we advertise (the right edge never moves left, and
+ * moves right only by enough to avoid silly windows) and what arriving segments are tested against.
+ */
 import { seqAdd, seqDiff } from '../wire/index.js';
-import { Tcb } from './tcb.js';
-
+import type { Tcb } from './tcb.js';
 
 export function freeReceiveSpace(tcb: Tcb): number {
   return Math.max(0, tcb.receiveBufferSize - tcb.receiveBuffer.readable - tcb.receiveBuffer.outOfOrderBytes);
 }
-
 
 /** RCV.WND: what remains of the window last advertised. */
 export function receiveWindow(tcb: Tcb): number {
   const w = seqDiff(tcb.rcvAdv, tcb.rcvNxt);
   return w > 0 ? w : 0;
 }
-
 
 /**
  * The window incoming segments are tested and trimmed against (§3.10.7.4): what remains of the one
@@ -29,7 +29,6 @@ export function acceptWindow(tcb: Tcb): number {
   return Math.max(advertised, freeReceiveSpace(tcb));
 }
 
-
 /**
  * `receiveWindowFromBuffer`: once the MSS is known, a buffer larger than it grows to a multiple of
  * it (FreeBSD's tcp_mss(): roundup(sb_hiwat, t_maxseg) and sbreserve(); it never shrinks). FreeBSD
@@ -41,7 +40,6 @@ export function sizeReceiveBuffer(tcb: Tcb): void {
   const mss = Math.min(tcb.peerMss, tcb.advertisedMss);
   if (tcb.rcvBufSize > mss) tcb.rcvBufSize = Math.ceil(tcb.rcvBufSize / mss) * mss;
 }
-
 
 /**
  * The window to advertise now, in bytes: the free buffer space, but the right edge never moves left
@@ -59,7 +57,6 @@ export function windowToAdvertise(tcb: Tcb, commit: boolean): number {
   if (commit) tcb.rcvAdv = seqAdd(tcb.rcvNxt, field << tcb.rcvShift);
   return field << tcb.rcvShift;
 }
-
 
 /** The window field for an outgoing segment (scaled), recording the new right edge. */
 export function windowField(tcb: Tcb): number {
