@@ -39,8 +39,8 @@ const documented: Record<string, string[]> = {
     'TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture',
   ],
   'synack/wire': ['decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'encodePcap', 'seqLt', 'TcpFlag'],
-  'synack/tcp': ['Tcb', 'DEFAULT_TCP_CONFIG', 'IsnGenerator'],
-  'synack/stack': ['Stack', 'listConnections', 'formatConnections', 'staleCloseWait'],
+  'synack/tcp': ['Tcb', 'TcpError', 'Timer', 'TimeWait', 'TimeWaitAnswer', 'DEFAULT_TCP_CONFIG', 'IsnGenerator', 'SeededRandom', 'CubicController', 'NewRenoController'],
+  'synack/stack': ['Stack', 'Connection', 'Listener', 'StackCounters', 'SynCookies', 'listConnections', 'formatConnections', 'staleCloseWait'],
   'synack/link': ['SimNetwork', 'SimLink', 'Host', 'RealtimeDriver', 'DeviceDriver'],
   'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet'],
   'synack/trace': ['TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture', 'SCENARIOS', 'findScenario', 'Lab'],
@@ -76,6 +76,12 @@ test('the root and synack/wire do not export byte helpers or internal constructo
   for (const name of ['u16', 'u32', 'put16', 'put32', 'fail']) assert.equal(wire[name], undefined, `synack/wire must not export ${name}`);
   const socket = await load('synack/socket');
   for (const name of ['kTcpEvent', 'kAcceptable', 'socketHost', 'nodeError', 'HostTimers']) assert.equal(socket[name], undefined, `synack/socket must not export ${name}`);
+  const tcp = await load('synack/tcp');
+  for (const name of ['sipHash24', 'fourTupleBytes', 'segmentArrives', 'transmit', 'acceptable', 'trimToWindow', 'RecoveryState', 'TcbRare', 'takeSpareSendBuffer']) {
+    assert.equal(tcp[name], undefined, `synack/tcp must not export ${name}`);
+  }
+  const stack = await load('synack/stack');
+  for (const name of ['KeyedTimerHeap', 'connectionKey', 'SYN_COOKIE_LAYOUT', 'addressKey', 'EphemeralPorts']) assert.equal(stack[name], undefined, `synack/stack must not export ${name}`);
   const link = await load('synack/link');
   for (const name of ['settled', 'EventQueue', 'DeliveryFifo']) assert.equal(link[name], undefined, `synack/link must not export ${name}`);
 });
