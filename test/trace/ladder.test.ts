@@ -16,7 +16,7 @@ import { F, type JsonSegment, type JsonTrace } from './helpers.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
 const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const captures = path.resolve(repoRoot, '..', 'shared', 'captures');
+const captures = path.join(process.env.SYNACK_SHARED ? path.resolve(process.env.SYNACK_SHARED) : path.resolve(repoRoot, '..', 'shared'), 'captures');
 
 function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
@@ -48,7 +48,7 @@ function states(t: JsonTrace, host: string): string[] {
   return [h.initial!, ...t.events.filter((e) => e.kind === 'state' && e.host === host).map((e) => e.to as string)];
 }
 
-const skip = existsSync(captures) ? false : `no captures at ${captures}`;
+const skip = existsSync(captures) ? false : `no captures at ${captures} (set SYNACK_SHARED to the shared folder)`;
 
 describe('synack ladder on real captures', { skip }, () => {
   for (const name of ['v4-http', 'v6-http', 'v4-lossy-bulk']) {
