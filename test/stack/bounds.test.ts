@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, C4, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
+import { A4, B4, bytesOf, C4, closeInTurn, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -27,10 +27,7 @@ describe('limits.timeWaitMax', () => {
     const clients: Connection[] = [];
     for (let i = 0; i < 5; i++) {
       const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
-      c.close(wire.now); // the client closes first: it ends in TIME-WAIT
-      wire.run(wire.now + 5);
-      s.close(wire.now);
-      wire.run(wire.now + 5);
+      closeInTurn(wire, c, s, 5); // the client closes first: it ends in TIME-WAIT
       clients.push(c);
       assert.equal(a.timeWaitCount, Math.min(i + 1, 3));
     }
@@ -54,10 +51,7 @@ describe('limits.timeWaitMax', () => {
     const wire = new Wire([a, b]);
     b.listen(80);
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
-    c.close(wire.now);
-    wire.run(wire.now + 5);
-    s.close(wire.now);
-    wire.run(wire.now + 5);
+    closeInTurn(wire, c, s, 5);
     assert.equal(a.timeWaitCount, 0);
     assert.equal(c.state, 'CLOSED');
     assert.equal(a.counters.tcp.TCPTimeWaitOverflow, 1);

@@ -16,10 +16,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { A4, A6, B4, B6, bytesOf, establish, newStack, simExchange, stackEvents, tcpPacket, Wire } from './helpers.js';
-import { SimNetwork } from '../../src/link/sim.js';
-import { SeededRandom } from '../../src/tcp/random.js';
+import { A4, A6, B4, B6, bytesOf, establish, newStack, seededExchange, simHosts, stackEvents, tcpPacket, Wire } from './helpers.js';
 import { decodeTcpPacket, seqAdd, seqGt, seqLt, TcpFlag } from '../../src/wire/index.js';
 import { formatConnections, listConnections, staleCloseWait } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -58,24 +55,13 @@ class SentLog {
 }
 
 function lossyTransfer(seed: number) {
-  const net = new SimNetwork(seed);
-  const ha = net.addHost('a', { addresses: [A4] });
-  const hb = net.addHost('b', { addresses: [B4] });
-  const link = net.link(ha, hb, { delayMs: 5, loss: 0.04 });
+  const { net, ha, hb, link } = simHosts(seed, [A4], [B4], { delayMs: 5, loss: 0.04 });
   const sentA = new SentLog();
   const sentB = new SentLog();
   link.tap((p, _t, from) => (from === ha ? sentA : sentB).add(p));
   const inA = countInput(ha.stack);
   const inB = countInput(hb.stack);
-  const l = hb.stack.listen(80);
-  const conn = ha.stack.connect({ address: B4, port: 80 }, net.now);
-  ha.kick();
-  const up = new SeededRandom(seed).bytes(150_000);
-  const down = new SeededRandom(seed + 1).bytes(60_000);
-  const r = simExchange(net, ha, hb, l, conn, up, down);
-  const sha = (x: Uint8Array) => createHash('sha256').update(x).digest('hex');
-  assert.equal(sha(r.gotUp), sha(up), `seed ${seed}`);
-  assert.equal(sha(r.gotDown), sha(down), `seed ${seed}`);
+  const { conn, ...r } = seededExchange(net, ha, hb, { address: B4, port: 80 }, { seed, bytes: 150_000 }, { seed: seed + 1, bytes: 60_000 }, `seed ${seed}`);
   // Both close: the client is the last to receive a FIN here (it half-closed first, after its data).
   r.server.close(net.now);
   conn.close(net.now);
