@@ -14,6 +14,7 @@ import type { Host } from '../../src/link/host.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import type { TcpEvent } from '../../src/tcp/events.js';
 import {
+  concatBytes,
   decodeIcmp,
   decodeIp,
   decodeTcpPacket,
@@ -389,16 +390,6 @@ export interface Exchange {
   t: number;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 export function simExchange(
   net: SimNetwork,
   client: Host,
@@ -452,7 +443,7 @@ export function simExchange(
     },
     maxMs,
   );
-  return { server: ss.conn!, gotUp: concat(ss.got), gotDown: concat(cs.got), t: net.now };
+  return { server: ss.conn!, gotUp: concatBytes(ss.got), gotDown: concatBytes(cs.got), t: net.now };
 }
 
 /** Hosts 'a' and 'b' with the given addresses, joined by one simulated link. */
