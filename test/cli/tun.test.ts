@@ -9,12 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseCidr } from '../../src/link/tun.js';
 import { parseHostPort } from '../../src/cli/connect.js';
+import { repoRoot } from '../checkout.js';
 
-/** dist/test/cli/tun.test.js -> the repository root is three levels up. */
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const run = (args: string[], prefix: string[] = [], root = repoRoot) => {
   const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
   const cmd = prefix.length ? prefix[0] : process.execPath;

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScript, type Script, type ScriptEvent } from '../../src/packetdrill/index.js';
 import { TcpFlag } from '../../src/wire/index.js';
+import { sharedDir } from '../checkout.js';
 
 function parse(src: string): Script {
   const r = parseScript(src);
@@ -203,8 +204,7 @@ test('errors are reported with their line, never thrown', () => {
 test('every script of the FreeBSD suite parses', async (t) => {
   const { readdirSync, readFileSync, statSync, existsSync } = await import('node:fs');
   const path = await import('node:path');
-  // The suite lives beside the repository (../shared) unless SYNACK_SHARED says where.
-  const root = path.join(process.env.SYNACK_SHARED ?? new URL('../../../../shared', import.meta.url).pathname, 'conformance');
+  const root = path.join(sharedDir, 'conformance');
   if (!existsSync(root)) return t.skip(`${root} is missing (set SYNACK_SHARED to the shared folder)`);
   const walk = (d: string): string[] => readdirSync(d).flatMap((f) => (statSync(path.join(d, f)).isDirectory() ? walk(path.join(d, f)) : f.endsWith('.pkt') ? [path.join(d, f)] : []));
   const files = walk(root);
