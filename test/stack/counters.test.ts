@@ -16,7 +16,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, A6, B4, B6, bytesOf, establish, newStack, seededExchange, simHosts, stackEvents, tcpPacket, Wire } from './helpers.js';
+import { A4, A6, B4, B6, bytesOf, clientServerWire, establish, newStack, seededExchange, simHosts, stackEvents, tcpPacket, Wire } from './helpers.js';
 import { decodeTcpPacket, seqAdd, seqGt, seqLt, TcpFlag } from '../../src/wire/index.js';
 import { formatConnections, listConnections, staleCloseWait } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -97,10 +97,7 @@ describe('TCP MIB counters after a lossy transfer', () => {
   });
 
   test('OutSegs counts every segment of a loss-free exchange, RSTs to strangers included', () => {
-    const a = newStack([A4], 1);
-    const b = newStack([B4], 2);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([1, 2]);
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
     c.send(bytesOf('x'.repeat(5000)), wire.now);
     wire.run(wire.now + 100);
@@ -119,10 +116,7 @@ describe('TCP MIB counters after a lossy transfer', () => {
 
 describe('resets', () => {
   function pair() {
-    const a = newStack([A4], 3);
-    const b = newStack([B4], 4);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([3, 4]);
     return { a, b, wire, ...establish(wire, a, b, { address: B4, port: 80 }) };
   }
 
@@ -222,11 +216,7 @@ describe('listing (ss -tan)', () => {
   });
 
   test('staleCloseWait finds the connection whose application never closes after the peer\'s FIN', () => {
-    const a = newStack([A4], 9);
-    const b = newStack([B4], 10);
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([9, 10], { latency: 1 });
     const leaky = establish(wire, a, b, { address: B4, port: 80 });
     const tidy = establish(wire, a, b, { address: B4, port: 80 });
     leaky.c.shutdown(wire.now);

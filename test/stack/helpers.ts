@@ -282,6 +282,16 @@ export function closeInTurn(wire: Wire, first: Connection, second: Connection, s
   wire.run(wire.now + stepMs);
 }
 
+/** Stacks a (the client, A4) and b (the server, B4, listening on port 80) on a Wire with `latency`. */
+export function clientServerWire(seeds: [number, number], o: { client?: Partial<StackOptions>; server?: Partial<StackOptions>; latency?: number } = {}) {
+  const a = newStack([A4], seeds[0], o.client);
+  const b = newStack([B4], seeds[1], o.server);
+  const wire = new Wire([a, b]);
+  if (o.latency !== undefined) wire.latency = o.latency;
+  const listener = b.listen(80);
+  return { a, b, wire, listener };
+}
+
 /**
  * Stacks a (the client, A4) and b (the server, B4, listening on port 80) on a Wire with `latency`:
  * the client connects from `localPort` and sends `request`, which the server reads; the server
@@ -298,11 +308,7 @@ export function serverClosesFirst(o: {
   request: string;
   response?: string;
 }) {
-  const a = newStack([A4], o.seeds[0], o.client);
-  const b = newStack([B4], o.seeds[1], o.server);
-  const wire = new Wire([a, b]);
-  wire.latency = o.latency;
-  const listener = b.listen(80);
+  const { a, b, wire, listener } = clientServerWire(o.seeds, o);
   const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: o.localPort });
   c.send(bytesOf(o.request), wire.now);
   wire.run(wire.now + o.stepMs);

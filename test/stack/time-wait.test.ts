@@ -18,7 +18,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, closeInTurn, drainOut, FLAGS, newStack, serverClosesFirst, tcpOut, tcpPacket, textOf, Wire, establish } from './helpers.js';
+import { A4, B4, bytesOf, clientServerWire, closeInTurn, drainOut, establish, FLAGS, serverClosesFirst, tcpOut, tcpPacket, textOf } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -172,10 +172,7 @@ test('end to end: the client reopens the same 4-tuple a second later and the ser
 });
 
 test('a SYN for the client side\'s TIME-WAIT (no listener on its port) is answered as TIME-WAIT answers', () => {
-  const a = newStack([A4], 3);
-  const b = newStack([B4], 4);
-  const wire = new Wire([a, b]);
-  b.listen(80);
+  const { a, b, wire } = clientServerWire([3, 4]);
   const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
   closeInTurn(wire, c, s, 10);
   assert.equal(c.state, 'TIME-WAIT');
