@@ -37,6 +37,17 @@ export async function untilConnected(net: SimNetwork, s: Socket): Promise<void> 
   await net.runAsync(() => connected);
 }
 
+/** The sha256 and the length of everything `r` emits, handed to `done` at 'end'. */
+export function hashAtEnd(r: Readable, done: (sha256: string, length: number) => void): void {
+  const h = createHash('sha256');
+  let n = 0;
+  r.on('data', (d: Buffer) => {
+    h.update(d);
+    n += d.length;
+  });
+  r.on('end', () => done(h.digest('hex'), n));
+}
+
 /** Collect everything a readable emits; `done` is set at 'end'. */
 export function collect(r: Readable): { chunks: Buffer[]; done: boolean; bytes(): Buffer } {
   const out = {
