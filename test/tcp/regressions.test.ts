@@ -122,7 +122,7 @@ describe('a short segment already sent is retransmitted (RFC 6298 §5.4): SWS av
     assert.equal(again[0].payload.length, 300);
   });
 
-  test('the run that found it completes', () => {
+  test('the run that found it (a lost short segment never sent again until R2 aborted) completes', () => {
     mustComplete({ seed: 31, bytes: 100_000, direction: 'up', link: { delayMs: 0.1, queueBytes: 5000, mtu: 576, loss: 0.1, corrupt: 0.01 }, receiveBufferSize: 4096, sendBufferSize: 4096, readRateBps: 100_000, timestamps: false, maxMs: 3_600_000 });
   });
 });
