@@ -4,23 +4,16 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** dist/test/cli/decode.test.js -> the repository root is three levels up. */
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+import { repoRoot, runCli, type CliResult } from '../checkout.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'synack-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  assert.equal(r.error, undefined, `could not run the CLI: ${r.error?.message}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function synack(...args: string[]): CliResult {
+  return runCli(args, { maxBuffer: 64 * 1024 * 1024 });
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');

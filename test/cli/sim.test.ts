@@ -3,22 +3,17 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../checkout.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'synack-sim-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function synack(...args: string[]): CliResult {
   // A hang would be a bug: bound every run in wall time too.
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
-  assert.equal(r.error, undefined, `could not run the CLI: ${r.error?.message}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
 }
 
 function json(...args: string[]): { status: number | null; out: Record<string, any> } {

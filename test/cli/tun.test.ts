@@ -6,16 +6,52 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseCidr } from '../../src/link/tun.js';
 import { parseHostPort } from '../../src/cli/connect.js';
+import { repoRoot } from '../checkout.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const run = (args: string[], prefix: string[] = []) => {
+const run = (args: string[], prefix: string[] = [], root = repoRoot) => {
+  const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
   const cmd = prefix.length ? prefix[0] : process.execPath;
-  const argv = prefix.length ? [...prefix.slice(1), process.execPath, CLI, ...args] : [CLI, ...args];
-  return spawnSync(cmd, argv, { encoding: 'utf8', timeout: 20_000 });
+  const argv = prefix.length ? [...prefix.slice(1), process.execPath, cli, ...args] : [cli, ...args];
+  return spawnSync(cmd, argv, { encoding: 'utf8', timeout: 20_000, cwd: root });
 };
+
+/**
+ * What the CLI needs to run, copied into a fresh world-readable directory, so that another user can
+ * run it wherever the checkout lives (a clone under a 0700 folder is closed to everyone else): the
+ * built dist/src, package.json (it makes the .js files ES modules; the CLI reads its version there)
+ * and the TUN addon with its build status (build/), so the error is the one this user would get
+ * from an installed synack. No node_modules: the CLI has no runtime dependencies.
+ */
+function worldReadableCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'synack-tun-'));
+  cpSync(path.join(repoRoot, 'dist', 'src'), path.join(dir, 'dist', 'src'), { recursive: true });
+  cpSync(path.join(repoRoot, 'package.json'), path.join(dir, 'package.json'));
+  for (const f of ['build/Release/synack_tun.node', 'build/native-status.json']) {
+    if (existsSync(path.join(repoRoot, f))) cpSync(path.join(repoRoot, f), path.join(dir, f));
+  }
+  // Copies keep the checkout's modes (0600 under a umask of 077): open them to everyone.
+  const open = (p: string): void => {
+    if (statSync(p).isDirectory()) {
+      chmodSync(p, 0o755);
+      for (const e of readdirSync(p)) open(path.join(p, e));
+    } else chmodSync(p, p.endsWith('.node') ? 0o755 : 0o644);
+  };
+  open(dir);
+  return dir;
+}
+
+/** The first directory above `dir` that other users cannot enter, if any. */
+function closedAncestor(dir: string): string | undefined {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return d;
+    if (d === path.dirname(d)) return undefined;
+  }
+}
 
 test('usage errors exit 2 and name the problem', () => {
   const cases: Array<[string[], RegExp]> = [
@@ -59,12 +95,24 @@ const setpriv = spawnSync('setpriv', ['--version'], { stdio: 'ignore' });
 test(
   'without the right to create a TUN device: exit 1 and ETUNUNAVAILABLE naming what is missing',
   { skip: root && setpriv.error ? 'running as root and setpriv (util-linux) is missing to drop privileges' : false },
-  () => {
-    // As root, drop to nobody; as anyone else, the process already lacks the right (or the addon).
+  (t) => {
+    // As root, drop to nobody, running a copy nobody can read; as anyone else, the process already
+    // lacks the right (or the addon).
     const prefix = root ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const r = run(['serve', '--tun', 'skunpriv0', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'], prefix);
-    assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^synack serve: ETUNUNAVAILABLE \((permission|addon|device|platform)\): /);
-    assert.equal(r.stdout, '', 'no listening line');
+    const copy = root ? worldReadableCopy() : undefined;
+    try {
+      if (copy) {
+        const closed = closedAncestor(copy);
+        if (closed) return t.skip(`uid 65534 cannot enter ${closed}, where the temporary directory ${copy} is (set TMPDIR elsewhere)`);
+        const node = spawnSync(prefix[0], [...prefix.slice(1), process.execPath, '-e', ''], { cwd: copy, encoding: 'utf8' });
+        if (node.status !== 0) return t.skip(`uid 65534 cannot run ${process.execPath}: ${node.error?.message ?? node.stderr}`);
+      }
+      const r = run(['serve', '--tun', 'skunpriv0', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'], prefix, copy);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /^synack serve: ETUNUNAVAILABLE \((permission|addon|device|platform)\): /);
+      assert.equal(r.stdout, '', 'no listening line');
+    } finally {
+      if (copy) rmSync(copy, { recursive: true, force: true });
+    }
   },
 );

@@ -12,7 +12,7 @@
  * Every iteration draws from its own generator, seeded by (seed, iteration), so any one iteration
  * replays alone: `npm run fuzz -- --seed S --from I --iterations 1`.
  */
-import { toHex as hex } from '../../src/wire/bytes.js';
+import { concatBytes, toHex as hex } from '../../src/wire/bytes.js';
 import { decodeIp, encodeIpv4Header, encodeIpv6Header, IpProtocol, type IpPacket } from '../../src/wire/ip.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type IpFieldsForTcp, type TcpPacket, type TcpPacketSpec } from '../../src/wire/packet.js';
 import { tcpPacketSpec } from '../../src/wire/packet.js';
@@ -315,13 +315,7 @@ function randomIp(r: Rng): IpFieldsForTcp {
   }
   let ext: Uint8Array | undefined;
   if (chain.length) {
-    const parts = chain.map((t, i) => extHeader(i + 1 < chain.length ? chain[i + 1] : IpProtocol.TCP, t, r));
-    ext = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      ext.set(p, at);
-      at += p.length;
-    }
+    ext = concatBytes(chain.map((t, i) => extHeader(i + 1 < chain.length ? chain[i + 1] : IpProtocol.TCP, t, r)));
   }
   return {
     version: 6,
@@ -445,13 +439,7 @@ function pcapng(r: Rng, frames: { linkType: number; data: Uint8Array }[]): Uint8
     if (r.chance(0.1)) block(r.pick([4, 5, 0x0bad, 0x40000bad]), [...r.bytes(r.int(12))]);
   }
   if (r.chance(0.2)) shb();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A classic pcap, sometimes big-endian or with microsecond timestamps (written by hand: encodePcap writes LE ns). */

@@ -7,8 +7,9 @@
  * partition the network for longer than the user timeout: those must end with ETIMEDOUT on both
  * sides. Three profiles go beyond the link: slow readers with small buffers (zero windows, the
  * persist timer, FINs waiting for window), hosts without timestamps or window scaling with a 200 ms
- * delayed ACK, and a 296-byte path found by PMTUD with 1000-byte buffers under loss; each found a
- * TCP bug while this matrix was being built (see tcp-regressions.test.ts). No run may hang: each is bounded in virtual time and in simulator steps.
+ * delayed ACK, and a 296-byte path found by PMTUD with 1000-byte buffers under loss (the focused
+ * tests of what they exercise are in test/tcp/regressions.test.ts). No run may hang: each is
+ * bounded in virtual time and in simulator steps.
  *
  * A failure names the profile, seed, size and direction, and the `synack sim` line that replays it.
  * SYNACK_MATRIX_SCALE=N runs N times as many seeds per profile (a soak: N=20 is several thousand

@@ -4,15 +4,12 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli, type CliResult } from '../checkout.js';
 import { ACTIVE, RETRANSMIT } from './scripts.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const dir = mkdtempSync(path.join(tmpdir(), 'synack-packetdrill-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -28,14 +25,12 @@ writeFileSync(unsupported, '0 `sysctl -w net.inet.tcp.syncookies=2`\n');
 writeFileSync(rtx, RETRANSMIT);
 writeFileSync(path.join(dir, 'b', 'notes.txt'), 'not a script\n');
 
-function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, 'packetdrill', ...args], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.error, undefined);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function run(...args: string[]): CliResult {
+  return runCli(['packetdrill', ...args], { timeout: 60_000 });
 }
 
 /** The hand-written scripts are written for synack's own defaults: `--personality none`. */
-function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+function synack(...args: string[]): CliResult {
   return run('--personality', 'none', ...args);
 }
 

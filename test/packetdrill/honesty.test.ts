@@ -11,6 +11,7 @@ import path from 'node:path';
 import { runScriptText, type PersonalityName } from '../../src/packetdrill/index.js';
 import { mutants, type Mutant, type MutationKind } from './mutate.js';
 import { ACTIVE, BLOCKING, PASSIVE6, RETRANSMIT, SOCKETS, SYSCTLS } from './scripts.js';
+import { sharedDir } from '../checkout.js';
 
 const KINDS: MutationKind[] = ['ack', 'flags', 'option', 'time', 'delete', 'insert', 'result', 'optval'];
 
@@ -48,8 +49,7 @@ test('every mutant of the hand-written scripts fails', () => {
 });
 
 test('every mutant of the FreeBSD scripts that pass fails', (t) => {
-  const shared = process.env.SYNACK_SHARED ?? new URL('../../../../shared', import.meta.url).pathname;
-  const root = path.join(shared, 'conformance');
+  const root = path.join(sharedDir, 'conformance');
   if (!existsSync(root)) {
     // CI always has ../shared beside the clone: there, a missing suite is a failure, not a skip.
     if (process.env.CI) assert.fail(`${root} is missing`);

@@ -8,15 +8,13 @@ import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { DEFAULT_TCP_CONFIG } from '../../src/tcp/config.js';
 import { connect, createServer, type Socket } from '../../src/socket/index.js';
-import { SERVER_IP, collect, pair, sha256 } from './helpers.js';
+import { SERVER_IP, collect, pair, sha256, untilConnected } from './helpers.js';
 
 test('write() returns false when the send buffer is full, and drain follows', async () => {
   const { net, client, server } = pair(41, { delayMs: 10 });
   createServer(server, (s) => s.resume()).listen(80);
   const c = connect(client, 80, SERVER_IP);
-  let connected = false;
-  c.on('connect', () => (connected = true));
-  await net.runAsync(() => connected);
+  await untilConnected(net, c);
   const chunk = Buffer.alloc(1024, 7);
   let accepted = 0;
   while (c.write(chunk)) accepted += chunk.length;

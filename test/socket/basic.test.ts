@@ -9,7 +9,7 @@ import { SeededRandom } from '../../src/tcp/random.js';
 import { SimNetwork } from '../../src/link/sim.js';
 import { connect, createServer, synackNet, type Socket } from '../../src/socket/index.js';
 import { HostTimers } from '../../src/socket/timers.js';
-import { CLIENT_IP, SERVER_IP, SynackAgent, collect, pair, sha256 } from './helpers.js';
+import { CLIENT_IP, SERVER_IP, SynackAgent, collect, pair, sha256, untilConnected } from './helpers.js';
 
 test('echo: connect, write, end, data, end, close; addresses and counters', async () => {
   const { net, client, server } = pair(1);
@@ -163,9 +163,7 @@ test('socket options and properties: setNoDelay, setKeepAlive, pending, readySta
   assert.equal(c.ref(), c);
   assert.equal(c.unref(), c);
   c.connect(80, SERVER_IP);
-  let connected = false;
-  c.on('connect', () => (connected = true));
-  await net.runAsync(() => connected);
+  await untilConnected(net, c);
   assert.equal(c.pending, false);
   assert.equal(c.readyState, 'open');
   const cfg = c.connection!.tcb.config;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants } from 'node:os';
 import { connect, createServer, type Socket } from '../../src/socket/index.js';
-import { CLIENT_IP, SERVER_IP, pair } from './helpers.js';
+import { CLIENT_IP, SERVER_IP, pair, untilConnected } from './helpers.js';
 
 type ErrnoError = NodeJS.ErrnoException & { address?: string; port?: number };
 
@@ -78,9 +78,7 @@ test('ETIMEDOUT: data unacknowledged past the socket\'s user timeout (RFC 5482),
   createServer(server, (s) => s.resume()).listen(80);
   const c = connect(client, { port: 80, host: SERVER_IP, tcp: { userTimeoutMs: 5_000 } });
   const w = watch(c);
-  let connected = false;
-  c.on('connect', () => (connected = true));
-  await net.runAsync(() => connected);
+  await untilConnected(net, c);
   link.up = false;
   const t0 = net.now;
   c.write(Buffer.alloc(10_000));
@@ -96,9 +94,7 @@ test('ETIMEDOUT: keep-alive probes unanswered', async () => {
   const c = connect(client, 80, SERVER_IP);
   c.setKeepAlive(true, 5_000);
   const w = watch(c);
-  let connected = false;
-  c.on('connect', () => (connected = true));
-  await net.runAsync(() => connected);
+  await untilConnected(net, c);
   link.up = false;
   const t0 = net.now;
   await net.runAsync(() => w.hadError !== undefined);

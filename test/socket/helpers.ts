@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import { createConnection } from '../../src/socket/index.js';
+import { createConnection, type Socket } from '../../src/socket/index.js';
 import { SimNetwork, type LinkProfile, type SimHostOptions } from '../../src/link/sim.js';
 import type { Host } from '../../src/link/host.js';
 
@@ -28,6 +28,24 @@ export function sha256(...parts: Uint8Array[]): string {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
   return h.digest('hex');
+}
+
+/** Run the network (virtual time) until `s` emits 'connect'. */
+export async function untilConnected(net: SimNetwork, s: Socket): Promise<void> {
+  let connected = false;
+  s.on('connect', () => (connected = true));
+  await net.runAsync(() => connected);
+}
+
+/** The sha256 and the length of everything `r` emits, handed to `done` at 'end'. */
+export function hashAtEnd(r: Readable, done: (sha256: string, length: number) => void): void {
+  const h = createHash('sha256');
+  let n = 0;
+  r.on('data', (d: Buffer) => {
+    h.update(d);
+    n += d.length;
+  });
+  r.on('end', () => done(h.digest('hex'), n));
 }
 
 /** Collect everything a readable emits; `done` is set at 'end'. */

@@ -7,10 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { createHash } from 'node:crypto';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { createConnection, createServer } from '../../src/socket/index.js';
-import { SERVER_IP, SynackAgent, pair, sha256 } from './helpers.js';
+import { SERVER_IP, SynackAgent, hashAtEnd, pair, sha256 } from './helpers.js';
 
 const REQUESTS = 1000;
 const CONCURRENCY = 16;
@@ -33,14 +32,8 @@ async function run(keepAlive: boolean, seed: number): Promise<void> {
   // A lossy, jittery link: handshakes, FINs and data are retransmitted now and then.
   const { net, client, server } = pair(seed, { delayMs: 2, jitterMs: 1, loss: 0.01 });
   const httpServer = http.createServer((req, res) => {
-    const h = createHash('sha256');
-    let n = 0;
-    req.on('data', (d: Buffer) => {
-      h.update(d);
-      n += d.length;
-    });
-    req.on('end', () => {
-      const ok = h.digest('hex') === req.headers['x-body-sha256'] && n === Number(req.headers['x-body-length']);
+    hashAtEnd(req, (sha, n) => {
+      const ok = sha === req.headers['x-body-sha256'] && n === Number(req.headers['x-body-length']);
       const out = body(Number(req.headers['x-response-seed']), Number(req.headers['x-response-size']));
       res.writeHead(200, { 'x-request-ok': String(ok), 'x-sha256': sha256(out), 'content-length': out.length });
       res.end(out);
@@ -79,15 +72,9 @@ async function run(keepAlive: boolean, seed: number): Promise<void> {
       if (agent) opts.agent = agent;
       else opts.createConnection = () => createConnection(client, { port: 80, host: SERVER_IP });
       const req = http.request(opts, (res) => {
-        const h = createHash('sha256');
-        let n = 0;
-        res.on('data', (d: Buffer) => {
-          h.update(d);
-          n += d.length;
-        });
-        res.on('end', () => {
+        hashAtEnd(res, (sha, n) => {
           if (res.headers['x-request-ok'] !== 'true') failures.push(`${i}: request body mismatch on the server (${reqSize} bytes)`);
-          if (h.digest('hex') !== res.headers['x-sha256'] || n !== resSize) failures.push(`${i}: response body mismatch (${n}/${resSize} bytes)`);
+          if (sha !== res.headers['x-sha256'] || n !== resSize) failures.push(`${i}: response body mismatch (${n}/${resSize} bytes)`);
           completed++;
           resolve();
         });

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, C4, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
+import { A4, B4, bytesOf, C4, clientServerWire, closeInTurn, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -19,18 +19,11 @@ function states(s: Stack, now: number, state: string) {
 
 describe('limits.timeWaitMax', () => {
   test('beyond it the oldest TIME-WAIT entry is recycled and counted; the newest stay', () => {
-    const a = newStack([A4], 21, { limits: { timeWaitMax: 3 } });
-    const b = newStack([B4], 22);
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([21, 22], { client: { limits: { timeWaitMax: 3 } }, latency: 1 });
     const clients: Connection[] = [];
     for (let i = 0; i < 5; i++) {
       const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
-      c.close(wire.now); // the client closes first: it ends in TIME-WAIT
-      wire.run(wire.now + 5);
-      s.close(wire.now);
-      wire.run(wire.now + 5);
+      closeInTurn(wire, c, s, 5); // the client closes first: it ends in TIME-WAIT
       clients.push(c);
       assert.equal(a.timeWaitCount, Math.min(i + 1, 3));
     }
@@ -49,15 +42,9 @@ describe('limits.timeWaitMax', () => {
   });
 
   test('timeWaitMax 0: no TIME-WAIT is kept at all', () => {
-    const a = newStack([A4], 23, { limits: { timeWaitMax: 0 } });
-    const b = newStack([B4], 24);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([23, 24], { client: { limits: { timeWaitMax: 0 } } });
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
-    c.close(wire.now);
-    wire.run(wire.now + 5);
-    s.close(wire.now);
-    wire.run(wire.now + 5);
+    closeInTurn(wire, c, s, 5);
     assert.equal(a.timeWaitCount, 0);
     assert.equal(c.state, 'CLOSED');
     assert.equal(a.counters.tcp.TCPTimeWaitOverflow, 1);
@@ -66,11 +53,7 @@ describe('limits.timeWaitMax', () => {
 
 describe('limits.maxOrphans', () => {
   test('a close() beyond it resets the connection (TCPAbortOnMemory); orphans below it finish normally', () => {
-    const a = newStack([A4], 25);
-    const b = newStack([B4], 26, { limits: { maxOrphans: 2 } });
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([25, 26], { server: { limits: { maxOrphans: 2 } }, latency: 1 });
     const pairs = [0, 1, 2].map(() => establish(wire, a, b, { address: B4, port: 80 }));
     // The peer hears nothing more: every FIN of b stays unacknowledged, so b's closed connections stay orphans.
     let cut = true;
@@ -98,11 +81,7 @@ describe('limits.maxOrphans', () => {
   });
 
   test('an orphan in FIN-WAIT-2 is given up after finWait2TimeoutMs, not a moment before', () => {
-    const a = newStack([A4], 27);
-    const b = newStack([B4], 28, { tcp: { finWait2TimeoutMs: 30_000 } });
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([27, 28], { server: { tcp: { finWait2TimeoutMs: 30_000 } }, latency: 1 });
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
     s.close(wire.now); // the peer acknowledges the FIN but its application never closes
     wire.run(wire.now + 10);
@@ -121,10 +100,7 @@ describe('limits.maxOrphans', () => {
   });
 
   test('a connection the application has only shut down is not an orphan', () => {
-    const a = newStack([A4], 29);
-    const b = newStack([B4], 30, { limits: { maxOrphans: 0 } });
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([29, 30], { server: { limits: { maxOrphans: 0 } } });
     const { s } = establish(wire, a, b, { address: B4, port: 80 });
     s.shutdown(wire.now);
     wire.run(wire.now + 10);
@@ -197,11 +173,7 @@ describe('reassembly memory', () => {
 
 describe('limits.maxConnections', () => {
   test('at the limit connect() throws ENOBUFS and new SYNs are dropped and counted; below it again, both work', () => {
-    const a = newStack([A4], 35);
-    const b = newStack([B4], 36, { limits: { maxConnections: 2 }, synCookies: 'off' });
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([35, 36], { server: { limits: { maxConnections: 2 }, synCookies: 'off' }, latency: 1 });
     a.listen(81);
     const first = establish(wire, a, b, { address: B4, port: 80 });
     const out = b.connect({ address: A4, port: 81 }, wire.now);
@@ -225,11 +197,7 @@ describe('limits.maxConnections', () => {
   });
 
   test("with cookies ('always') the SYN is answered statelessly and the completing ACK waits for room", () => {
-    const a = newStack([A4], 37);
-    const b = newStack([B4], 38, { limits: { maxConnections: 1 }, synCookies: 'always' });
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([37, 38], { server: { limits: { maxConnections: 1 }, synCookies: 'always' }, latency: 1 });
     const first = establish(wire, a, b, { address: B4, port: 80 });
     const t0 = wire.now;
     const second = a.connect({ address: B4, port: 80 }, wire.now);

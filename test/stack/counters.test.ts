@@ -16,10 +16,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { A4, A6, B4, B6, bytesOf, establish, newStack, simExchange, stackEvents, tcpPacket, Wire } from './helpers.js';
-import { SimNetwork } from '../../src/link/sim.js';
-import { SeededRandom } from '../../src/tcp/random.js';
+import { A4, A6, B4, B6, bytesOf, clientServerWire, establish, newStack, seededExchange, simHosts, stackEvents, tcpPacket, Wire } from './helpers.js';
 import { decodeTcpPacket, seqAdd, seqGt, seqLt, TcpFlag } from '../../src/wire/index.js';
 import { formatConnections, listConnections, staleCloseWait } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -58,24 +55,13 @@ class SentLog {
 }
 
 function lossyTransfer(seed: number) {
-  const net = new SimNetwork(seed);
-  const ha = net.addHost('a', { addresses: [A4] });
-  const hb = net.addHost('b', { addresses: [B4] });
-  const link = net.link(ha, hb, { delayMs: 5, loss: 0.04 });
+  const { net, ha, hb, link } = simHosts(seed, [A4], [B4], { delayMs: 5, loss: 0.04 });
   const sentA = new SentLog();
   const sentB = new SentLog();
   link.tap((p, _t, from) => (from === ha ? sentA : sentB).add(p));
   const inA = countInput(ha.stack);
   const inB = countInput(hb.stack);
-  const l = hb.stack.listen(80);
-  const conn = ha.stack.connect({ address: B4, port: 80 }, net.now);
-  ha.kick();
-  const up = new SeededRandom(seed).bytes(150_000);
-  const down = new SeededRandom(seed + 1).bytes(60_000);
-  const r = simExchange(net, ha, hb, l, conn, up, down);
-  const sha = (x: Uint8Array) => createHash('sha256').update(x).digest('hex');
-  assert.equal(sha(r.gotUp), sha(up), `seed ${seed}`);
-  assert.equal(sha(r.gotDown), sha(down), `seed ${seed}`);
+  const { conn, ...r } = seededExchange(net, ha, hb, { address: B4, port: 80 }, { seed, bytes: 150_000 }, { seed: seed + 1, bytes: 60_000 }, `seed ${seed}`);
   // Both close: the client is the last to receive a FIN here (it half-closed first, after its data).
   r.server.close(net.now);
   conn.close(net.now);
@@ -111,10 +97,7 @@ describe('TCP MIB counters after a lossy transfer', () => {
   });
 
   test('OutSegs counts every segment of a loss-free exchange, RSTs to strangers included', () => {
-    const a = newStack([A4], 1);
-    const b = newStack([B4], 2);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([1, 2]);
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
     c.send(bytesOf('x'.repeat(5000)), wire.now);
     wire.run(wire.now + 100);
@@ -133,10 +116,7 @@ describe('TCP MIB counters after a lossy transfer', () => {
 
 describe('resets', () => {
   function pair() {
-    const a = newStack([A4], 3);
-    const b = newStack([B4], 4);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([3, 4]);
     return { a, b, wire, ...establish(wire, a, b, { address: B4, port: 80 }) };
   }
 
@@ -236,11 +216,7 @@ describe('listing (ss -tan)', () => {
   });
 
   test('staleCloseWait finds the connection whose application never closes after the peer\'s FIN', () => {
-    const a = newStack([A4], 9);
-    const b = newStack([B4], 10);
-    const wire = new Wire([a, b]);
-    wire.latency = 1;
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([9, 10], { latency: 1 });
     const leaky = establish(wire, a, b, { address: B4, port: 80 });
     const tidy = establish(wire, a, b, { address: B4, port: 80 });
     leaky.c.shutdown(wire.now);

@@ -13,6 +13,7 @@ import {
   B6,
   bytesOf,
   C4,
+  clientServerWire,
   counterSnapshot,
   drainOut,
   establish,
@@ -205,10 +206,7 @@ describe('malformed, fragmented and unknown packets are counted and dropped', ()
   });
 
   test('corrupted packets on a live connection leave it undisturbed', () => {
-    const a = newStack([A4], 10);
-    const b = newStack([B4], 11);
-    const wire = new Wire([a, b]);
-    b.listen(80);
+    const { a, b, wire } = clientServerWire([10, 11]);
     const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
     // A RST for the connection, at exactly RCV.NXT, but with a bad checksum: it must not reset anything.
     const rst = tcpPacket({ src: A4, dst: B4, sport: c.local.port, dport: 80, seq: s.tcb.rcvNxt, flags: RST });

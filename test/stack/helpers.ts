@@ -5,14 +5,16 @@
  * pseudo-header written out field by field.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Stack, type StackEvent, type StackOptions } from '../../src/stack/stack.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Listener } from '../../src/stack/listener.js';
-import type { SimNetwork } from '../../src/link/sim.js';
+import { SimNetwork, type LinkProfile } from '../../src/link/sim.js';
 import type { Host } from '../../src/link/host.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import type { TcpEvent } from '../../src/tcp/events.js';
 import {
+  concatBytes,
   decodeIcmp,
   decodeIp,
   decodeTcpPacket,
@@ -272,6 +274,55 @@ export function establish(
   return { c, s };
 }
 
+/** `first` closes, then, `stepMs` later, `second` does; then `stepMs` more pass. */
+export function closeInTurn(wire: Wire, first: Connection, second: Connection, stepMs: number): void {
+  first.close(wire.now);
+  wire.run(wire.now + stepMs);
+  second.close(wire.now);
+  wire.run(wire.now + stepMs);
+}
+
+/** Stacks a (the client, A4) and b (the server, B4, listening on port 80) on a Wire with `latency`. */
+export function clientServerWire(seeds: [number, number], o: { client?: Partial<StackOptions>; server?: Partial<StackOptions>; latency?: number } = {}) {
+  const a = newStack([A4], seeds[0], o.client);
+  const b = newStack([B4], seeds[1], o.server);
+  const wire = new Wire([a, b]);
+  if (o.latency !== undefined) wire.latency = o.latency;
+  const listener = b.listen(80);
+  return { a, b, wire, listener };
+}
+
+/**
+ * Stacks a (the client, A4) and b (the server, B4, listening on port 80) on a Wire with `latency`:
+ * the client connects from `localPort` and sends `request`, which the server reads; the server
+ * closes first (after sending `response`, which the client reads, when there is one), then the
+ * client: b's connection ends in TIME-WAIT. Every step runs `stepMs`.
+ */
+export function serverClosesFirst(o: {
+  seeds: [number, number];
+  client?: Partial<StackOptions>;
+  server?: Partial<StackOptions>;
+  latency: number;
+  stepMs: number;
+  localPort: number;
+  request: string;
+  response?: string;
+}) {
+  const { a, b, wire, listener } = clientServerWire(o.seeds, o);
+  const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: o.localPort });
+  c.send(bytesOf(o.request), wire.now);
+  wire.run(wire.now + o.stepMs);
+  assert.equal(textOf(s.read(undefined, wire.now)), o.request);
+  if (o.response !== undefined) s.send(bytesOf(o.response), wire.now);
+  s.close(wire.now);
+  wire.run(wire.now + o.stepMs);
+  if (o.response !== undefined) assert.equal(textOf(c.read(undefined, wire.now)), o.response);
+  c.close(wire.now);
+  wire.run(wire.now + o.stepMs);
+  assert.equal(s.state, 'TIME-WAIT');
+  return { a, b, wire, listener, c, s };
+}
+
 export const bytesOf = (text: string): Uint8Array => new TextEncoder().encode(text);
 export const textOf = (b: Uint8Array | undefined): string => (b ? new TextDecoder().decode(b) : '');
 
@@ -345,16 +396,6 @@ export interface Exchange {
   t: number;
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 export function simExchange(
   net: SimNetwork,
   client: Host,
@@ -408,7 +449,43 @@ export function simExchange(
     },
     maxMs,
   );
-  return { server: ss.conn!, gotUp: concat(ss.got), gotDown: concat(cs.got), t: net.now };
+  return { server: ss.conn!, gotUp: concatBytes(ss.got), gotDown: concatBytes(cs.got), t: net.now };
+}
+
+/** Hosts 'a' and 'b' with the given addresses, joined by one simulated link. */
+export function simHosts(seed: number, a: string[], b: string[], profile: Partial<LinkProfile> = {}) {
+  const net = new SimNetwork(seed);
+  const ha = net.addHost('a', { addresses: a });
+  const hb = net.addHost('b', { addresses: b });
+  const link = net.link(ha, hb, profile);
+  return { net, ha, hb, link };
+}
+
+export const sha256 = (x: Uint8Array): string => createHash('sha256').update(x).digest('hex');
+
+/**
+ * `client` connects to `server`'s new listener on `to`, and they exchange seeded bytes (simExchange):
+ * `up.bytes` of SeededRandom(up.seed) and `down.bytes` of SeededRandom(down.seed); both must arrive
+ * byte-exact (sha256). `what` names the run in a failure (its seed).
+ */
+export function seededExchange(
+  net: SimNetwork,
+  client: Host,
+  server: Host,
+  to: { address: string; port: number },
+  up: { seed: number; bytes: number },
+  down: { seed: number; bytes: number },
+  what: string,
+): Exchange & { conn: Connection; listener: Listener; up: Uint8Array; down: Uint8Array } {
+  const listener = server.stack.listen(to.port);
+  const conn = client.stack.connect(to, net.now);
+  client.kick();
+  const upBytes = new SeededRandom(up.seed).bytes(up.bytes);
+  const downBytes = new SeededRandom(down.seed).bytes(down.bytes);
+  const r = simExchange(net, client, server, listener, conn, upBytes, downBytes);
+  assert.equal(sha256(r.gotUp), sha256(upBytes), what);
+  assert.equal(sha256(r.gotDown), sha256(downBytes), what);
+  return { ...r, conn, listener, up: upBytes, down: downBytes };
 }
 
 /**

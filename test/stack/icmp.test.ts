@@ -15,7 +15,6 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import {
   A4,
   A6,
@@ -27,7 +26,8 @@ import {
   icmpErrorFor,
   icmpOut,
   newStack,
-  simExchange,
+  seededExchange,
+  simHosts,
   stackEvents,
   tcpOut,
   textOf,
@@ -36,8 +36,6 @@ import {
 } from './helpers.js';
 import { encodeIcmpPacket, ipToString } from '../../src/wire/index.js';
 import { put32 } from '../../src/wire/bytes.js';
-import { SimNetwork } from '../../src/link/sim.js';
-import { SeededRandom } from '../../src/tcp/random.js';
 import type { Stack } from '../../src/stack/stack.js';
 
 describe('echo', () => {
@@ -215,21 +213,10 @@ describe('packet too big and path MTU', () => {
   for (const [v, linkMtu, headers] of cases) {
     test(`IPv${v}: a ${linkMtu}-byte link between 1500-byte hosts: ICMP too-big lowers the path MTU and the transfer completes`, () => {
       const SEED = 42 + v;
-      const net = new SimNetwork(SEED);
-      const ha = net.addHost('a', { addresses: [A4, A6] });
-      const hb = net.addHost('b', { addresses: [B4, B6] });
-      const link = net.link(ha, hb, { delayMs: 5, mtu: linkMtu });
+      const { net, ha, hb, link } = simHosts(SEED, [A4, A6], [B4, B6], { delayMs: 5, mtu: linkMtu });
       const sizes: Array<{ t: number; len: number; from: string }> = [];
       link.tap((p, t, from) => sizes.push({ t, len: p.length, from: from.name }));
-      const l = hb.stack.listen(80);
-      const conn = ha.stack.connect({ address: v === 4 ? B4 : B6, port: 80 }, net.now);
-      ha.kick();
-      const up = new SeededRandom(SEED).bytes(200_000);
-      const down = new SeededRandom(SEED + 1).bytes(120_000);
-      const r = simExchange(net, ha, hb, l, conn, up, down);
-      const sha = (x: Uint8Array) => createHash('sha256').update(x).digest('hex');
-      assert.equal(sha(r.gotUp), sha(up), `seed ${SEED}`);
-      assert.equal(sha(r.gotDown), sha(down), `seed ${SEED}`);
+      const { conn, ...r } = seededExchange(net, ha, hb, { address: v === 4 ? B4 : B6, port: 80 }, { seed: SEED, bytes: 200_000 }, { seed: SEED + 1, bytes: 120_000 }, `seed ${SEED}`);
       assert.equal(conn.tcb.pathMtu, linkMtu);
       assert.equal(r.server.tcb.pathMtu, linkMtu);
       assert.equal(conn.tcb.sendMss, linkMtu - headers - 12, 'MSS from the path MTU, less the timestamp option');

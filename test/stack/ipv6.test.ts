@@ -6,31 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { A6, B6, simExchange, tcpOut, connEvents, stackEvents } from './helpers.js';
-import { SimNetwork } from '../../src/link/sim.js';
-import { SeededRandom } from '../../src/tcp/random.js';
+import { A6, B6, seededExchange, simHosts, tcpOut, connEvents, stackEvents } from './helpers.js';
 import { ipToString, TcpFlag } from '../../src/wire/index.js';
 import { formatConnections, listConnections } from '../../src/stack/listing.js';
 
-const sha = (x: Uint8Array) => createHash('sha256').update(x).digest('hex');
-
 test('IPv6: connect, transfer both ways, close; every packet IPv6 with valid checksums', () => {
   const SEED = 6;
-  const net = new SimNetwork(SEED);
-  const ha = net.addHost('a', { addresses: [A6] });
-  const hb = net.addHost('b', { addresses: [B6] });
-  const link = net.link(ha, hb, { delayMs: 3 });
+  const { net, ha, hb, link } = simHosts(SEED, [A6], [B6], { delayMs: 3 });
   const packets: Array<{ from: string; bytes: Uint8Array }> = [];
   link.tap((p, _t, from) => packets.push({ from: from.name, bytes: p }));
-  const l = hb.stack.listen(8080);
-  const conn = ha.stack.connect({ address: B6, port: 8080 }, net.now);
-  ha.kick();
-  const up = new SeededRandom(SEED).bytes(300_000);
-  const down = new SeededRandom(SEED + 1).bytes(100_000);
-  const r = simExchange(net, ha, hb, l, conn, up, down);
-  assert.equal(sha(r.gotUp), sha(up));
-  assert.equal(sha(r.gotDown), sha(down));
+  const { conn, ...r } = seededExchange(net, ha, hb, { address: B6, port: 8080 }, { seed: SEED, bytes: 300_000 }, { seed: SEED + 1, bytes: 100_000 }, `seed ${SEED}`);
   assert.equal(ipToString(r.server.remote.address), A6);
   assert.equal(r.server.remote.port, conn.local.port);
   const table = formatConnections(listConnections(hb.stack, net.now));
@@ -67,18 +52,8 @@ test('IPv6: connect, transfer both ways, close; every packet IPv6 with valid che
 
 test('IPv6 over a lossy, reordering, duplicating, corrupting link: byte-exact both ways', () => {
   for (const SEED of [61, 62, 63]) {
-    const net = new SimNetwork(SEED);
-    const ha = net.addHost('a', { addresses: [A6] });
-    const hb = net.addHost('b', { addresses: [B6] });
-    net.link(ha, hb, { delayMs: 10, jitterMs: 4, loss: 0.03, reorder: 0.05, duplicate: 0.02, corrupt: 0.01, rateBps: 20e6, queueBytes: 100_000 });
-    const l = hb.stack.listen(80);
-    const conn = ha.stack.connect({ address: B6, port: 80 }, net.now);
-    ha.kick();
-    const up = new SeededRandom(SEED).bytes(200_000);
-    const down = new SeededRandom(SEED + 100).bytes(80_000);
-    const r = simExchange(net, ha, hb, l, conn, up, down);
-    assert.equal(sha(r.gotUp), sha(up), `seed ${SEED}`);
-    assert.equal(sha(r.gotDown), sha(down), `seed ${SEED}`);
+    const { net, ha, hb } = simHosts(SEED, [A6], [B6], { delayMs: 10, jitterMs: 4, loss: 0.03, reorder: 0.05, duplicate: 0.02, corrupt: 0.01, rateBps: 20e6, queueBytes: 100_000 });
+    const { conn } = seededExchange(net, ha, hb, { address: B6, port: 80 }, { seed: SEED, bytes: 200_000 }, { seed: SEED + 100, bytes: 80_000 }, `seed ${SEED}`);
     const corrupted = ha.stack.counters.tcp.InCsumErrors + hb.stack.counters.tcp.InCsumErrors + ha.stack.counters.ip.InHdrErrors + hb.stack.counters.ip.InHdrErrors;
     assert.ok(ha.stack.counters.tcp.RetransSegs + hb.stack.counters.tcp.RetransSegs > 0, `seed ${SEED}: losses were repaired`);
     assert.ok(corrupted >= 0);

@@ -12,7 +12,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, B4, C4, drainOut, newStack, Wire } from './helpers.js';
+import { A4, B4, C4, clientServerWire, drainOut, newStack } from './helpers.js';
 import { TcpError } from '../../src/tcp/tcb.js';
 
 const MIN = 49152;
@@ -94,10 +94,7 @@ describe('exhaustion and EADDRINUSE', () => {
   });
 
   test('a 4-tuple in TIME-WAIT is not handed out again', () => {
-    const a = newStack([A4], 7, { limits: { ephemeralMin: 50000, ephemeralMax: 50001 } });
-    const b = newStack([B4], 8);
-    const wire = new Wire([a, b]);
-    const l = b.listen(80);
+    const { a, b, wire, listener: l } = clientServerWire([7, 8], { client: { limits: { ephemeralMin: 50000, ephemeralMax: 50001 } } });
     const conns = [a.connect({ address: B4, port: 80 }, 0), a.connect({ address: B4, port: 80 }, 0)];
     wire.run(5);
     for (const c of conns) c.close(wire.now);

@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, drainOut, establish, FLAGS, newStack, tcpOut, tcpPacket, Wire } from './helpers.js';
+import { A4, B4, bytesOf, drainOut, FLAGS, serverClosesFirst, tcpOut, tcpPacket } from './helpers.js';
 import { formatConnections, listConnections } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpOptions } from '../../src/wire/index.js';
@@ -29,19 +29,7 @@ function timeWaitRows(s: Stack, now: number) {
  * client's FIN: seq, ack, window, TSval, at time t0), and the client's FIN (its TSval).
  */
 function serverInTimeWait(timestamps: boolean) {
-  const a = newStack([A4], 11, { tcp: { timestamps } });
-  const b = newStack([B4], 12);
-  const wire = new Wire([a, b]);
-  wire.latency = 2;
-  b.listen(80);
-  const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: PORT });
-  c.send(bytesOf('hello'), wire.now);
-  wire.run(wire.now + 20);
-  s.read(undefined, wire.now);
-  s.close(wire.now);
-  wire.run(wire.now + 20);
-  c.close(wire.now);
-  wire.run(wire.now + 20);
+  const { a, b, wire } = serverClosesFirst({ seeds: [11, 12], client: { tcp: { timestamps } }, latency: 2, stepMs: 20, localPort: PORT, request: 'hello' });
   const fromB = wire.tcpFrom(b);
   const last = fromB[fromB.length - 1];
   const t0 = wire.log.filter((l) => l.from === b).at(-1)!.t;

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, drainOut, establish, FLAGS, newStack, tcpOut, Wire } from './helpers.js';
+import { A4, B4, drainOut, FLAGS, serverClosesFirst, tcpOut } from './helpers.js';
 import { listConnections } from '../../src/stack/listing.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { makeSegment, type Segment } from '../../src/tcp/segment.js';
@@ -18,20 +18,15 @@ const { SYN, ACK, RST, FIN, CWR } = FLAGS;
 const PORT = 40002;
 
 function setup(seed: number, tcp: Partial<TcpConfig>, clientTimestamps: boolean) {
-  const a = newStack([A4], seed, { tcp: { timestamps: clientTimestamps } });
-  const b = newStack([B4], seed + 1000, { tcp: { challengeAckLimit: 1e9, ...tcp } });
-  const wire = new Wire([a, b]);
-  wire.latency = 1;
-  const l = b.listen(80);
-  const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: PORT });
-  c.send(bytesOf('some data'), wire.now);
-  wire.run(wire.now + 10);
-  s.read(undefined, wire.now);
-  s.close(wire.now);
-  wire.run(wire.now + 10);
-  c.close(wire.now);
-  wire.run(wire.now + 10);
-  assert.equal(s.state, 'TIME-WAIT');
+  const { b, wire, listener: l, s } = serverClosesFirst({
+    seeds: [seed, seed + 1000],
+    client: { tcp: { timestamps: clientTimestamps } },
+    server: { tcp: { challengeAckLimit: 1e9, ...tcp } },
+    latency: 1,
+    stepMs: 10,
+    localPort: PORT,
+    request: 'some data',
+  });
   assert.equal(b.timeWaitCount, 1);
   b.closeListener(l, wire.now); // no new incarnation: every SYN meets TIME-WAIT itself
   return { b, tcb: s.tcb, now: wire.now };

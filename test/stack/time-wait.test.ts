@@ -19,7 +19,7 @@
 import { describe, test } from 'node:test';
 import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
-import { A4, B4, bytesOf, drainOut, FLAGS, newStack, tcpOut, tcpPacket, textOf, Wire, establish } from './helpers.js';
+import { A4, B4, bytesOf, clientServerWire, closeInTurn, drainOut, establish, FLAGS, serverClosesFirst, tcpOut, tcpPacket, textOf } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -30,22 +30,15 @@ const PORT = 40000;
 
 /** A server connection in TIME-WAIT after an exchange in which the server closed first. */
 function serverInTimeWait(clientTimestamps: boolean, serverListens = true) {
-  const a = newStack([A4], 1, { tcp: { timestamps: clientTimestamps } });
-  const b = newStack([B4], 2);
-  const wire = new Wire([a, b]);
-  wire.latency = 2;
-  const l = b.listen(80);
-  const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: PORT });
-  c.send(bytesOf('request'), wire.now);
-  wire.run(wire.now + 20);
-  assert.equal(textOf(s.read(undefined, wire.now)), 'request');
-  s.send(bytesOf('response'), wire.now);
-  s.close(wire.now);
-  wire.run(wire.now + 20);
-  assert.equal(textOf(c.read(undefined, wire.now)), 'response');
-  c.close(wire.now);
-  wire.run(wire.now + 20);
-  assert.equal(s.state, 'TIME-WAIT');
+  const { a, b, wire, listener: l, c, s } = serverClosesFirst({
+    seeds: [1, 2],
+    client: { tcp: { timestamps: clientTimestamps } },
+    latency: 2,
+    stepMs: 20,
+    localPort: PORT,
+    request: 'request',
+    response: 'response',
+  });
   assert.equal(c.state, 'CLOSED');
   assert.equal(s.tcb.timestamps, clientTimestamps);
   if (!serverListens) b.closeListener(l, wire.now);
@@ -180,15 +173,9 @@ test('end to end: the client reopens the same 4-tuple a second later and the ser
 });
 
 test('a SYN for the client side\'s TIME-WAIT (no listener on its port) is answered as TIME-WAIT answers', () => {
-  const a = newStack([A4], 3);
-  const b = newStack([B4], 4);
-  const wire = new Wire([a, b]);
-  b.listen(80);
+  const { a, b, wire } = clientServerWire([3, 4]);
   const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
-  c.close(wire.now);
-  wire.run(wire.now + 10);
-  s.close(wire.now);
-  wire.run(wire.now + 10);
+  closeInTurn(wire, c, s, 10);
   assert.equal(c.state, 'TIME-WAIT');
   a.handlePacket(tcpPacket({ src: B4, dst: A4, sport: 80, dport: c.local.port, seq: (c.tcb.rcvNxt + 10) >>> 0, flags: SYN, options: { timestamp: { value: (c.tcb.tsRecent + 10) >>> 0, echo: 0 } } }), wire.now);
   const out = drainOut(a, wire.now).map(tcpOut);

@@ -9,7 +9,7 @@ import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { KeyedTimerHeap } from '../../src/stack/timer-heap.js';
-import { A4, B4, bytesOf, establish, newStack, Wire } from './helpers.js';
+import { A4, B4, bytesOf, clientServerWire, establish, newStack, Wire } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Stack } from '../../src/stack/stack.js';
 
@@ -174,10 +174,7 @@ test('the heap stays bounded while a long-lived connection\'s deadline keeps mov
 });
 
 test('a connection that goes away takes its timer entry with it (no far keep-alive entry left behind)', () => {
-  const a = newStack([A4], 5, { tcp: { keepAlive: true } });
-  const b = newStack([B4], 6);
-  const wire = new Wire([a, b]);
-  b.listen(80);
+  const { a, b, wire } = clientServerWire([5, 6], { client: { tcp: { keepAlive: true } } });
   const { c } = establish(wire, a, b, { address: B4, port: 80 });
   assert.equal(heapSize(a), 1);
   assert.ok(c.tcb.timerAt(Timer.KeepAlive)! >= wire.now + a.config.keepAliveIdleMs - 10, 'a keep-alive deadline two hours out');

@@ -2,6 +2,7 @@
  * Helpers that make connection tests read like RFC 9293's figures: segments are written and
  * compared in the RFC's notation, <SEQ=100><ACK=301><CTL=SYN,ACK>, and time is virtual.
  */
+import assert from 'node:assert/strict';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { makeSegment, type Segment } from '../../src/tcp/segment.js';
 import { Tcb, type TcbOptions } from '../../src/tcp/tcb.js';
@@ -79,6 +80,19 @@ export function drain(t: Tcb, now: number): Segment[] {
     if (out.length > 10_000) throw new Error(`pollTransmit does not stop: ${t.state} cwnd=${t.congestion.cwnd} ssthresh=${t.congestion.ssthresh} inRecovery=${t.recovery.inRecovery} pipe=${t.pipe()} una=${t.sndUna} nxt=${t.sndNxt} max=${t.sndMax} wnd=${t.sndWnd} last: ${out.slice(-3).map(fmt).join(' ')}`);
   }
   return out;
+}
+
+/**
+ * The active open of `t` against a peer written by hand: connect at 0 and send the SYN, then the
+ * peer's `synAck` (or what `synAck` makes of our SYN) arrives at `at`: ESTABLISHED. Returns our SYN
+ * and what we sent at `at` (the ACK).
+ */
+export function activeOpen(t: Tcb, synAck: Segment | ((syn: Segment) => Segment), at: number): { syn: Segment; out: Segment[] } {
+  t.connect(0);
+  const [syn] = drain(t, 0);
+  t.handleSegment(typeof synAck === 'function' ? synAck(syn) : synAck, at);
+  assert.equal(t.state, 'ESTABLISHED');
+  return { syn, out: drain(t, at) };
 }
 
 export function events(t: Tcb): TcpEvent[] {

@@ -20,7 +20,7 @@ import { resolveConfig, type TcpConfig } from '../../src/tcp/config.js';
 import { Tcb } from '../../src/tcp/tcb.js';
 import { SeededRandom } from '../../src/tcp/random.js';
 import { TcpFlag } from '../../src/wire/index.js';
-import { A_PORT, B_PORT, drain, events, fmt, Pair, PLAIN, seg, tcb } from './harness.js';
+import { A_PORT, activeOpen, B_PORT, drain, events, fmt, Pair, PLAIN, seg, tcb } from './harness.js';
 import { Alone } from './timer-helpers.js';
 
 const BSD_BUFFER: Partial<TcpConfig> = { receiveBufferSize: 65536 };
@@ -28,11 +28,8 @@ const BSD_BUFFER: Partial<TcpConfig> = { receiveBufferSize: 65536 };
 /** An active open to ESTABLISHED at t = 100: our SYN, the peer's <SEQ=5000><ACK=1001><CTL=SYN,ACK> with MSS `mss`. */
 function established(config: Partial<TcpConfig>, mss = 1460, ipVersion: 4 | 6 = 4): Tcb {
   const t = tcb({ iss: 1000, ipVersion, config: { ...BSD_BUFFER, ...config } });
-  t.connect(0);
-  drain(t, 0);
-  t.handleSegment(seg('<SEQ=5000><ACK=1001><CTL=SYN,ACK>', { options: { mss }, window: 32767 }), 100);
-  assert.equal(t.state, 'ESTABLISHED');
-  assert.deepEqual(drain(t, 100).map(fmt), ['<SEQ=1001><ACK=5001><CTL=ACK>']);
+  const { out } = activeOpen(t, seg('<SEQ=5000><ACK=1001><CTL=SYN,ACK>', { options: { mss }, window: 32767 }), 100);
+  assert.deepEqual(out.map(fmt), ['<SEQ=1001><ACK=5001><CTL=ACK>']);
   events(t);
   return t;
 }

@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
-import { clientServer, drain, fmt, seg, tcb } from './harness.js';
+import { activeOpen, clientServer, drain, fmt, seg, tcb } from './harness.js';
 import type { Tcb } from '../../src/tcp/tcb.js';
 import type { Segment } from '../../src/tcp/segment.js';
 
@@ -18,11 +18,7 @@ const MSS = 1000;
 /** A connection opened at t = 0 (SYN) / 100 (SYN-ACK): one RTT sample of 100 ms. */
 function open(bytes: number, window = 65535): Tcb {
   const t = tcb({ iss: 100, config: { congestionControl: 'newreno' } }); // NewReno's arithmetic (RFC 5681, 6582, 6937)
-  t.connect(0);
-  drain(t, 0);
-  t.handleSegment(seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options: { mss: MSS }, window }), 100);
-  drain(t, 100);
-  assert.equal(t.state, 'ESTABLISHED');
+  activeOpen(t, seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options: { mss: MSS }, window }), 100);
   t.send(new Uint8Array(bytes), 100);
   return t;
 }

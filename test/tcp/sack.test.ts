@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { drain, seg, tcb } from './harness.js';
+import { activeOpen, drain, seg, tcb } from './harness.js';
 import type { Tcb } from '../../src/tcp/tcb.js';
 import { SackBlockKind, SackScoreboard } from '../../src/tcp/scoreboard.js';
 import { Rack } from '../../src/tcp/rack.js';
@@ -14,11 +14,8 @@ import { Prr } from '../../src/tcp/prr.js';
 /** A receiver (A, ISS 100) whose peer (ISS 300) negotiated SACK, with or without timestamps. */
 function receiver(timestamps: boolean): Tcb {
   const t = tcb({ iss: 100, config: { timestamps, sack: true, ackDelayMs: 0 } });
-  t.connect(0);
-  drain(t, 0);
   const options = timestamps ? { mss: 1000, sackPermitted: true, timestamp: { value: 1, echo: 1 } } : { mss: 1000, sackPermitted: true };
-  t.handleSegment(seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options }), 10);
-  drain(t, 10);
+  activeOpen(t, seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options }), 10);
   assert.equal(t.sackPermitted, true);
   return t;
 }

@@ -9,18 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodePcap, readCapture } from '../../src/wire/pcap.js';
+import { repoRoot, runCli, sharedDir, type CliResult } from '../checkout.js';
 import { F, type JsonSegment, type JsonTrace } from './helpers.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..', '..');
-const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-const captures = path.resolve(repoRoot, '..', 'shared', 'captures');
+const captures = path.join(sharedDir, 'captures');
 
-function synack(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+function synack(...args: string[]): CliResult {
+  return runCli(args, { maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
 }
 
 interface TsvRow {
@@ -48,7 +44,7 @@ function states(t: JsonTrace, host: string): string[] {
   return [h.initial!, ...t.events.filter((e) => e.kind === 'state' && e.host === host).map((e) => e.to as string)];
 }
 
-const skip = existsSync(captures) ? false : `no captures at ${captures}`;
+const skip = existsSync(captures) ? false : `no captures at ${captures} (set SYNACK_SHARED to the shared folder)`;
 
 describe('synack ladder on real captures', { skip }, () => {
   for (const name of ['v4-http', 'v6-http', 'v4-lossy-bulk']) {

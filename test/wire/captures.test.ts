@@ -11,19 +11,15 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliPath, sharedDir } from '../checkout.js';
 
-/** dist/test/wire/captures.test.js -> the repository root is three levels up. */
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const sharedDir = process.env.SYNACK_SHARED ? path.resolve(process.env.SYNACK_SHARED) : path.resolve(repoRoot, '..', 'shared');
 const capturesDir = path.join(sharedDir, 'captures');
-const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
 const pcaps = existsSync(capturesDir) ? readdirSync(capturesDir).filter((f) => f.endsWith('.pcap')).sort() : [];
 const missingReason = pcaps.length === 0 ? `no captures in ${capturesDir} (set SYNACK_SHARED to the shared folder)` : undefined;
 
 function runCli(args: string[]): string {
-  return execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  return execFileSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
 }
 
 /** The TSV as rows of cells keyed by column name; '' is an absent field. */

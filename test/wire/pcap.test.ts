@@ -8,20 +8,11 @@ import { SeededRandom } from '../../src/tcp/random.js';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodePcap, readCapture, type Capture, type CaptureRecord } from '../../src/wire/pcap.js';
+import { concatBytes as concat } from '../../src/wire/bytes.js';
 import { locateIp } from '../../src/wire/linklayer.js';
 import type { DecodeFailure } from '../../src/wire/errors.js';
 
 // ---- builders --------------------------------------------------------------------------------
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 

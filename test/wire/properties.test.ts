@@ -664,8 +664,8 @@ function extHeader(next: number, body: Uint8Array): Uint8Array {
   return h;
 }
 
-const ipv4Arb = fc.record({
-  version: fc.constant(4 as const),
+/** The IPv4 header fields that take any value of their width. */
+const ipv4FreeFields = {
   src: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   dst: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
   ttl: fc.integer({ min: 0, max: 255 }),
@@ -674,20 +674,30 @@ const ipv4Arb = fc.record({
   identification: u16Arb,
   dontFragment: fc.boolean(),
   reservedFlag: fc.boolean(),
+};
+
+const ipv4Arb = fc.record({
+  version: fc.constant(4 as const),
+  ...ipv4FreeFields,
   moreFragments: fc.constant(false),
   fragmentOffset: fc.constant(0),
   options: fc.oneof(fc.constant(new Uint8Array(0)), fc.integer({ min: 1, max: 10 }).chain((w) => fc.uint8Array({ minLength: 4 * w, maxLength: 4 * w }))),
 });
 
+/** The IPv6 header fields that take any value of their width. */
+const ipv6FreeFields = {
+  src: v6AddrArb,
+  dst: v6AddrArb,
+  hopLimit: fc.integer({ min: 0, max: 255 }),
+  dscp: fc.integer({ min: 0, max: 63 }),
+  ecn: fc.integer({ min: 0, max: 3 }),
+  flowLabel: fc.integer({ min: 0, max: 0xfffff }),
+};
+
 /** IPv6 with no extension header, a Hop-by-Hop or Destination Options header, or both. */
 const ipv6Arb = fc
   .record({
-    src: v6AddrArb,
-    dst: v6AddrArb,
-    hopLimit: fc.integer({ min: 0, max: 255 }),
-    dscp: fc.integer({ min: 0, max: 63 }),
-    ecn: fc.integer({ min: 0, max: 3 }),
-    flowLabel: fc.integer({ min: 0, max: 0xfffff }),
+    ...ipv6FreeFields,
     ext: fc.constantFrom('none', 'hbh', 'dst', 'both', 'atomic-frag'),
     body1: fc.uint8Array({ maxLength: 30 }),
     body2: fc.uint8Array({ maxLength: 14 }),
@@ -783,15 +793,8 @@ describe('whole packets (packet.ts, ip.ts)', () => {
 
   test('IPv4 header fields round trip; fragments are flagged and not decoded as TCP', () => {
     const arb = fc.record({
-      src: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-      dst: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
-      ttl: fc.integer({ min: 0, max: 255 }),
-      dscp: fc.integer({ min: 0, max: 63 }),
-      ecn: fc.integer({ min: 0, max: 3 }),
-      identification: u16Arb,
-      dontFragment: fc.boolean(),
+      ...ipv4FreeFields,
       moreFragments: fc.boolean(),
-      reservedFlag: fc.boolean(),
       fragmentOffset: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0x1fff })),
       options: fc.oneof(fc.constant(new Uint8Array(0)), fc.uint8Array({ minLength: 8, maxLength: 8 })),
     });
@@ -833,12 +836,7 @@ describe('whole packets (packet.ts, ip.ts)', () => {
 
   test('IPv6 header fields round trip; a non-atomic Fragment header makes a fragment', () => {
     const arb = fc.record({
-      src: v6AddrArb,
-      dst: v6AddrArb,
-      hopLimit: fc.integer({ min: 0, max: 255 }),
-      dscp: fc.integer({ min: 0, max: 63 }),
-      ecn: fc.integer({ min: 0, max: 3 }),
-      flowLabel: fc.integer({ min: 0, max: 0xfffff }),
+      ...ipv6FreeFields,
       frag: fc.option(fc.record({ offset: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0x1fff })), more: fc.boolean(), id: fc.integer({ min: 0, max: 2 ** 32 - 1 }) }), {
         nil: undefined,
       }),

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { A4, A6, B4, B6, drainOut, newStack, tcpOut, tcpPacket } from '../stack/helpers.js';
+import { A4, A6, B4, B6, drainOut, newStack, tcpOut, tcpPacket } from './helpers.js';
 import { encodeTcpPacket, parseIp, TcpFlag } from '../../src/wire/index.js';
 import type { Stack } from '../../src/stack/stack.js';
 

@@ -1,15 +1,16 @@
 /**
- * RACK and segments sent at the same instant (RFC 8985 §6.2's RACK_sent_after): in virtual time a
- * burst goes out at one time, and a retransmission sent just after new data must count as sent
- * after it. When it did not (the tie broken by sequence number), the SACK of that new data made RACK
- * mark the retransmissions lost one RTT later, and they went a third time.
+ * RACK and segments sent at the same instant: RACK_sent_after (RFC 8985 §6.2) breaks a tie in send
+ * time by sequence number, assuming a higher sequence was sent later. A retransmission sent just
+ * after new data contradicts that, and in virtual time a burst goes out at one instant, so send
+ * times must tell the send order apart: the retransmission counts as sent after the new data, and
+ * the SACK of that new data does not make RACK mark the retransmission lost.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimNetwork } from '../../src/link/sim.js';
 import { decodeTcpPacket } from '../../src/wire/index.js';
 
-test('two losses in one window: each lost segment is retransmitted once, nothing is resent spuriously', () => {
+test('two losses in one window: each lost segment is retransmitted once; a tie in send time broken by sequence number no longer marks the retransmissions lost and sends them a third time', () => {
   for (const seed of [1, 2, 3]) {
     const net = new SimNetwork(seed);
     const a = net.addHost('client', { addresses: ['198.18.0.1'] });
