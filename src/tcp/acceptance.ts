@@ -6,28 +6,26 @@
  */
 import { seqAdd, seqDiff, seqDistance, seqGe, seqLe, seqLt, TcpFlag, type TcpTimestamp } from '../wire/index.js';
 import type { Segment } from './segment.js';
+import type { TcpStats } from './stats.js';
 
 /** RFC 7323 §5.5: TS.Recent older than 24 days is no longer valid for PAWS. */
 export const PAWS_IDLE_MS = 24 * 24 * 3600 * 1000;
 
-/** What RFC 7323's timestamp checks (§3.2, §5.3 R1) say of a segment, before the sequence check. */
-export const Paws = {
-  /** Go on to the sequence check. */
-  Pass: 0,
-  /** No TSopt on a connection that negotiated timestamps, and `requireTimestamps` drops it. */
-  Missing: 1,
-  /** SEG.TSval is older than TS.Recent (and TS.Recent is still valid): drop it and send an ACK. */
-  Old: 2,
-} as const;
-export type Paws = (typeof Paws)[keyof typeof Paws];
-
 /**
- * RFC 7323 §5.3 R1 (PAWS), for a connection that negotiated timestamps; a RST is never tested
- * (the caller skips it). §3.2: a segment without TSopt is accepted unless `requireTimestamps`.
+ * RFC 7323 §5.3 R1 (PAWS), before the sequence check, for a connection that negotiated timestamps (a
+ * RST is never tested: the caller skips it). Undefined: go on. 'missing': no TSopt and
+ * `requireTimestamps` (§3.2 otherwise accepts it): drop it. 'old': SEG.TSval is older than a
+ * TS.Recent still valid: drop it and send an ACK. Counts each drop in `stats`.
  */
-export function pawsCheck(ts: TcpTimestamp | undefined, tsRecent: number, tsRecentTime: number, now: number, requireTimestamps: boolean): Paws {
-  if (!ts) return requireTimestamps ? Paws.Missing : Paws.Pass;
-  return now - tsRecentTime <= PAWS_IDLE_MS && seqLt(ts.value, tsRecent) ? Paws.Old : Paws.Pass;
+export function pawsReject(ts: TcpTimestamp | undefined, tsRecent: number, tsRecentTime: number, now: number, requireTimestamps: boolean, stats: TcpStats): 'missing' | 'old' | undefined {
+  if (!ts) {
+    if (!requireTimestamps) return undefined;
+    stats.TCPMissingTimestampDrops++;
+    return 'missing';
+  }
+  if (now - tsRecentTime > PAWS_IDLE_MS || !seqLt(ts.value, tsRecent)) return undefined;
+  stats.PAWSEstab++;
+  return 'old';
 }
 
 /** The four cases of §3.10.7.4's acceptability table, for a segment of SEG.LEN `len` at `seq`. */

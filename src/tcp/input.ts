@@ -7,7 +7,7 @@
  * the connection arrive here too (`icmpErrorArrives`).
  */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
-import { Paws, acceptable, ackInRange, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
+import { acceptable, ackInRange, pawsReject, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
@@ -77,11 +77,7 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
   // RFC 3168 §6.1.1: an ECN-setup SYN (ECE and CWR) is answered with an ECN-setup SYN-ACK if we do ECN.
   tcb.ecnEnabled = tcb.config.ecn !== 'off' && isEcnSetupSyn(f);
   tcb.startConnectTimer(now);
-  // The SYN's window is never scaled (RFC 7323 §2.2).
-  tcb.sndWnd = seg.window;
-  tcb.maxSndWnd = seg.window;
-  tcb.sndWl1 = seg.seq;
-  tcb.sndWl2 = tcb.iss;
+  sendWindowFromSyn(tcb, seg, tcb.iss);
   tcb.passive = true;
   tcb.synNeeded = true;
   tcb.stats.PassiveOpens++;
@@ -173,10 +169,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
     // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
     // is an ECN-setup SYN-ACK (ECE without CWR).
     tcb.ecnEnabled = tcb.ecn.requested && isEcnSetupSynAck(f);
-    tcb.sndWnd = seg.window; // a SYN's window is not scaled
-    tcb.maxSndWnd = seg.window;
-    tcb.sndWl1 = seg.seq;
-    tcb.sndWl2 = seg.ack;
+    sendWindowFromSyn(tcb, seg, seg.ack);
     tcb.sndNxt = seqGe(tcb.sndNxt, tcb.sndUna) ? tcb.sndNxt : tcb.sndUna;
     handshakeRtt(tcb, now);
     tcb.ackNow = true;
@@ -192,14 +185,19 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   // Simultaneous open (Figure 7): SYN-RECEIVED, and our SYN goes again with an ACK, an ECN-setup
   // SYN-ACK when the peer's SYN was an ECN-setup SYN and we do ECN at all (as FreeBSD, even passively).
   tcb.ecnEnabled = tcb.config.ecn !== 'off' && isEcnSetupSyn(f);
-  tcb.sndWnd = seg.window;
-  tcb.maxSndWnd = seg.window;
-  tcb.sndWl1 = seg.seq;
-  tcb.sndWl2 = seg.ack;
+  sendWindowFromSyn(tcb, seg, seg.ack);
   tcb.sndNxt = tcb.iss;
   tcb.synNeeded = true;
   tcb.setState('SYN-RECEIVED', now);
   holdSynText(tcb, seg);
+}
+
+/** SND.WND, SND.WL1 and SND.WL2 from the peer's SYN or SYN-ACK, whose window is never scaled (RFC 7323 §2.2). */
+function sendWindowFromSyn(tcb: Tcb, seg: Segment, wl2: number): void {
+  tcb.sndWnd = seg.window;
+  tcb.maxSndWnd = seg.window;
+  tcb.sndWl1 = seg.seq;
+  tcb.sndWl2 = wl2;
 }
 
 /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
@@ -231,16 +229,10 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
 
   // RFC 7323 §3.2 and §5.3 (R1): timestamps, checked before the sequence number.
   if (tcb.timestamps && !rst) {
-    const paws = pawsCheck(ts, tcb.tsRecent, tcb.tsRecentTime, now, tcb.config.requireTimestamps);
-    if (paws === Paws.Missing) {
-      tcb.stats.TCPMissingTimestampDrops++;
-      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'missing timestamp', now);
-      return;
-    }
-    if (paws === Paws.Old) {
-      tcb.stats.PAWSEstab++;
-      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'PAWS: old timestamp', now);
-      tcb.ackNow = true;
+    const reject = pawsReject(ts, tcb.tsRecent, tcb.tsRecentTime, now, tcb.config.requireTimestamps, tcb.stats);
+    if (reject !== undefined) {
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, reject === 'old' ? 'PAWS: old timestamp' : 'missing timestamp', now);
+      if (reject === 'old') tcb.ackNow = true;
       return;
     }
   }

@@ -7,7 +7,7 @@
  * (RFC 5961 §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
  */
 import { seqAdd, seqLe, seqLt, TcpFlag } from '../wire/index.js';
-import { acceptable, ackInRange, Paws, pawsCheck, trimToWindow, updatesTsRecent } from './acceptance.js';
+import { acceptable, ackInRange, pawsReject, trimToWindow, updatesTsRecent } from './acceptance.js';
 import type { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
 import { CE } from './ecn.js';
@@ -101,15 +101,8 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
     const rst = (f & TcpFlag.RST) !== 0;
     const ts = seg.options.timestamp;
     if (this.timestamps && !rst) {
-      const paws = pawsCheck(ts, this.tsRecent, this.tsRecentTime, now, this.config.requireTimestamps);
-      if (paws === Paws.Missing) {
-        stats.TCPMissingTimestampDrops++;
-        return TimeWaitAnswer.None;
-      }
-      if (paws === Paws.Old) {
-        stats.PAWSEstab++;
-        return TimeWaitAnswer.Ack;
-      }
+      const reject = pawsReject(ts, this.tsRecent, this.tsRecentTime, now, this.config.requireTimestamps, stats);
+      if (reject !== undefined) return reject === 'old' ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
     }
     // first: the sequence number.
     const dataLen = seg.payload.length;

@@ -94,26 +94,13 @@ export function nextDeadline(tcb: Tcb): number | undefined {
   return t === OFF ? undefined : t;
 }
 
-/** What the tracer calls a running timer of kind `t`. */
+/** The tracer's names of the timers, by Timer; Close and Loss are named by what they are for now. */
+const TRACED_NAMES: readonly TcbTimerKind[] = ['retransmission', 'persist', 'keepalive', 'delayed-ack', 'time-wait', 'user-timeout', 'loss-probe', 'connect'];
+
 function tracedKind(tcb: Tcb, t: Timer): TcbTimerKind {
-  switch (t) {
-    case Timer.Retransmission:
-      return 'retransmission';
-    case Timer.Persist:
-      return 'persist';
-    case Timer.KeepAlive:
-      return 'keepalive';
-    case Timer.DelayedAck:
-      return 'delayed-ack';
-    case Timer.Close:
-      return tcb.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2';
-    case Timer.UserTimeout:
-      return 'user-timeout';
-    case Timer.Loss:
-      return tcb.recovery.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe';
-    default:
-      return 'connect';
-  }
+  if (t === Timer.Close) return tcb.state === 'TIME-WAIT' ? 'time-wait' : 'fin-wait-2';
+  if (t === Timer.Loss) return tcb.recovery.lossTimerKind === 'reorder' ? 'reorder' : 'loss-probe';
+  return TRACED_NAMES[t];
 }
 
 /**
