@@ -109,7 +109,7 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
 });
 
 /**
- * Trace hooks for a stack (issue #9): packets it discards before any TCB, with the reason, the
+ * Trace hooks for a stack: packets it discards before any TCB, with the reason, the
  * compact TIME-WAIT entries' timer, and a per-connection TCB sink. Off by default; each site is one
  * `if (this.trace !== undefined)`.
  */

@@ -113,15 +113,10 @@ const TS_OPTION_BYTES = 12;
 
 export class Tcb {
   state: TcpState = 'CLOSED';
-
   readonly config: TcpConfig;
-
   readonly stats: TcpStats;
-
   readonly localPort: number;
-
   remotePort: number;
-
   readonly ipVersion: 4 | 6;
 
   // Sequence numbers and other 32-bit values are held as signed 32-bit integers, which V8 keeps in
@@ -132,7 +127,6 @@ export class Tcb {
   get iss(): number {
     return this.iss32 >>> 0;
   }
-
   set iss(v: number) {
     this.iss32 = v | 0;
   }
@@ -140,7 +134,6 @@ export class Tcb {
   get sndUna(): number {
     return this.sndUna32 >>> 0;
   }
-
   set sndUna(v: number) {
     this.sndUna32 = v | 0;
   }
@@ -148,7 +141,6 @@ export class Tcb {
   get sndNxt(): number {
     return this.sndNxt32 >>> 0;
   }
-
   set sndNxt(v: number) {
     this.sndNxt32 = v | 0;
   }
@@ -158,7 +150,6 @@ export class Tcb {
   get sndWl1(): number {
     return this.sndWl132 >>> 0;
   }
-
   set sndWl1(v: number) {
     this.sndWl132 = v | 0;
   }
@@ -166,7 +157,6 @@ export class Tcb {
   get sndWl2(): number {
     return this.sndWl232 >>> 0;
   }
-
   set sndWl2(v: number) {
     this.sndWl232 = v | 0;
   }
@@ -175,7 +165,6 @@ export class Tcb {
   get sndMax(): number {
     return this.sndMax32 >>> 0;
   }
-
   set sndMax(v: number) {
     this.sndMax32 = v | 0;
   }
@@ -187,7 +176,6 @@ export class Tcb {
   get irs(): number {
     return this.irs32 >>> 0;
   }
-
   set irs(v: number) {
     this.irs32 = v | 0;
   }
@@ -195,7 +183,6 @@ export class Tcb {
   get rcvNxt(): number {
     return this.rcvNxt32 >>> 0;
   }
-
   set rcvNxt(v: number) {
     this.rcvNxt32 = v | 0;
   }
@@ -204,7 +191,6 @@ export class Tcb {
   get rcvAdv(): number {
     return this.rcvAdv32 >>> 0;
   }
-
   set rcvAdv(v: number) {
     this.rcvAdv32 = v | 0;
   }
@@ -212,24 +198,18 @@ export class Tcb {
   // Negotiated on the SYNs.
   /** The MSS option value we send. */
   readonly advertisedMss: number;
-
   /** The peer's MSS option (or the RFC default); data per segment is this less our option bytes (RFC 6691). */
   peerMss: number;
-
   /** Path MTU toward the peer: the configured MTU, lowered by ICMP packet-too-big (RFC 1191, RFC 8201). */
   pathMtu: number;
-
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
-
   rcvShift = 0;
-
   readonly offeredShift: number;
 
   get tsRecent(): number {
     return this.tsRecent32 >>> 0;
   }
-
   set tsRecent(v: number) {
     this.tsRecent32 = v | 0;
   }
@@ -239,14 +219,12 @@ export class Tcb {
   get lastAckSent(): number {
     return this.lastAckSent32 >>> 0;
   }
-
   set lastAckSent(v: number) {
     this.lastAckSent32 = v | 0;
   }
 
   /** Our timestamp clock's offset (RFC 7323 §5.4), as a signed 32-bit integer. */
   readonly tsOffset32: number;
-
   /** Whether connect() or listen() has been called (a TCB cannot be opened twice). */
   get wasOpened(): boolean {
     return this.opened;
@@ -254,7 +232,6 @@ export class Tcb {
 
   /** The ISS, or the function of the time that chooses it (no closure per connection for a number). */
   readonly issSource: number | ((now: number) => number);
-
   /**
    * The buffers exist only while they hold data: an empty one is a shared empty buffer that is never
    * written (writers go through sendBufferToFill and receiveBufferToFill), and is dropped when it empties.
@@ -268,7 +245,6 @@ export class Tcb {
   }
 
   sndBuf: SendBuffer | undefined;
-
   rcvBuf: ReceiveBuffer | undefined;
 
   sendBufferToFill(): SendBuffer {
@@ -288,18 +264,13 @@ export class Tcb {
   }
 
   rcvBufSize: number;
-
   /** Receive-buffer auto-tuning's state, made with the first in-order data (`bufferAutoTuning`). */
   rcvTuner: ReceiveSpaceTuner | undefined;
-
   /** In-order data segments still to be acknowledged at once (`quickAckSegments`). */
   quickAcksLeft = 0;
-
   /** When the peer's last segment arrived. */
   lastHeardAt = 0;
-
   readonly rtt: RttEstimator;
-
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
   cc: CongestionController | undefined;
 
@@ -309,7 +280,6 @@ export class Tcb {
 
   /** Consecutive retransmission timeouts without progress. */
   retransmits = 0;
-
   /** Consecutive RFC 5681 §2 duplicate ACKs of SND.UNA (reset by an ACK of new data or a timeout). */
   dupAckCount = 0;
 
@@ -330,26 +300,17 @@ export class Tcb {
 
   /** Made on first use (data sent, a SACK, a loss): an idle connection holds none of them. */
   sacksState: SackScoreboard | undefined;
-
   rackState: Rack | undefined;
-
   prrState: Prr | undefined;
-
   /** Smallest RTT sample (ms), for RACK and the controller. */
   minRtt: number | undefined;
-
   /** The last RTT sample this ACK gave, for the AckSample. */
   lastRttSample: number | undefined;
-
   unackedSegments = 0;
-
   /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
   events: TcpEvent | TcpEvent[] | undefined;
-
   eventHead = 0;
-
   readonly challengeAcks: ChallengeAckLimiter;
-
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
 
@@ -428,7 +389,6 @@ export class Tcb {
   get windowScaling(): boolean {
     return (this.flagBits & FLAG_WINDOW_SCALING) !== 0;
   }
-
   set windowScaling(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_WINDOW_SCALING : this.flagBits & ~FLAG_WINDOW_SCALING;
   }
@@ -436,7 +396,6 @@ export class Tcb {
   get timestamps(): boolean {
     return (this.flagBits & FLAG_TIMESTAMPS) !== 0;
   }
-
   set timestamps(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_TIMESTAMPS : this.flagBits & ~FLAG_TIMESTAMPS;
   }
@@ -444,7 +403,6 @@ export class Tcb {
   get sackPermitted(): boolean {
     return (this.flagBits & FLAG_SACK_PERMITTED) !== 0;
   }
-
   set sackPermitted(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_SACK_PERMITTED : this.flagBits & ~FLAG_SACK_PERMITTED;
   }
@@ -453,7 +411,6 @@ export class Tcb {
   get ecnEnabled(): boolean {
     return (this.flagBits & FLAG_ECN_ENABLED) !== 0;
   }
-
   set ecnEnabled(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
   }
@@ -462,7 +419,6 @@ export class Tcb {
   get opened(): boolean {
     return (this.flagBits & FLAG_OPENED) !== 0;
   }
-
   set opened(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_OPENED : this.flagBits & ~FLAG_OPENED;
   }
@@ -471,7 +427,6 @@ export class Tcb {
   get passive(): boolean {
     return (this.flagBits & FLAG_PASSIVE) !== 0;
   }
-
   set passive(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_PASSIVE : this.flagBits & ~FLAG_PASSIVE;
   }
@@ -480,7 +435,6 @@ export class Tcb {
   get bareAck(): boolean {
     return (this.flagBits & FLAG_BARE_ACK) !== 0;
   }
-
   set bareAck(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_BARE_ACK : this.flagBits & ~FLAG_BARE_ACK;
   }
@@ -492,7 +446,6 @@ export class Tcb {
   get pingpong(): boolean {
     return (this.flagBits & FLAG_PINGPONG) !== 0;
   }
-
   set pingpong(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_PINGPONG : this.flagBits & ~FLAG_PINGPONG;
   }
@@ -501,7 +454,6 @@ export class Tcb {
   get ackNow(): boolean {
     return (this.flagBits & FLAG_ACK_NOW) !== 0;
   }
-
   set ackNow(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ACK_NOW : this.flagBits & ~FLAG_ACK_NOW;
   }
@@ -510,7 +462,6 @@ export class Tcb {
   get synNeeded(): boolean {
     return (this.flagBits & FLAG_SYN_NEEDED) !== 0;
   }
-
   set synNeeded(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_SYN_NEEDED : this.flagBits & ~FLAG_SYN_NEEDED;
   }
@@ -519,34 +470,22 @@ export class Tcb {
   get onlyRetransmitted(): boolean {
     return (this.flagBits & FLAG_ONLY_RETRANSMITTED) !== 0;
   }
-
   set onlyRetransmitted(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ONLY_RETRANSMITTED : this.flagBits & ~FLAG_ONLY_RETRANSMITTED;
   }
 
   // The signed 32-bit backing fields of the accessors above.
   iss32 = 0;
-
   sndUna32 = 0;
-
   sndNxt32 = 0;
-
   sndWl132 = 0;
-
   sndWl232 = 0;
-
   sndMax32 = 0;
-
   irs32 = 0;
-
   rcvNxt32 = 0;
-
   rcvAdv32 = 0;
-
   tsRecent32 = 0;
-
   lastAckSent32 = 0;
-
   /** The booleans above, FLAG_* bits. */
   flagBits = 0;
 

@@ -1,13 +1,13 @@
 /**
- * Optional trace hooks inside a TCB (issue #9): timers set, fired and cancelled, congestion-window
- * changes and segments the TCB discards, told to a sink as they happen. Off by default and free when
- * off: a TCB holds no sink (the reference lives in its rarely-used TcbRare, made only when tracing),
- * and every site is one `if (this.tracer !== undefined)`.
+ * Optional trace hooks inside a TCB: timers set, fired and cancelled, congestion-window changes and
+ * segments the TCB discards, told to a sink as they happen. Off by default and free when off: a TCB
+ * holds no sink (the reference lives in its TcbRare, made only when tracing), and every site is one
+ * `if (tcb.tracer !== undefined)`.
  *
- * Timers are deadlines in fields that many code paths write, so rather than a hook at every write the
- * tracer compares the deadlines after each entry point (segment, timeout, output) with those it saw
- * last: a change is a timer set or cancelled, and a passed deadline of a timer the timeout acted on
- * is a timer fired.
+ * Timers are deadlines in the timer table (timers.ts) that many code paths write, so rather than a
+ * hook at every write the tracer compares the deadlines after each entry point (segment, timeout,
+ * output) with those it saw last: a change is a timer set or cancelled, and a passed deadline of a
+ * timer the timeout acted on is a timer fired.
  */
 
 export type TcbTimerKind =
