@@ -706,6 +706,9 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
     advanceInOrder(tcb);
+    // Its end repeated octets held out of order: they are below RCV.NXT now (RFC 2883 §4).
+    const rb = tcb.receiveBuffer;
+    if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, true);
     tcb.emit({ type: 'readable' });
     tcb.unackedSegments++;
     if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
@@ -714,13 +717,16 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).
     const quick = tcb.quickAcksLeft > 0 && !tcb.pingpong;
     if (quick) tcb.quickAcksLeft--;
-    if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2) tcb.ackNow = true;
+    // A D-SACK goes at once: it reports the segment that just arrived (RFC 2883 §4).
+    if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2 || tcb.rare.dsackLeft !== undefined) tcb.ackNow = true;
     else if (timerAt(tcb, Timer.DelayedAck) === undefined) setTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
-    const added = tcb.receiveBufferToFill().insertOutOfOrder(seg.seq, seg.payload);
-    // Held already, all of it: a duplicate (RFC 2883 §4: the D-SACK first, then its block).
-    if (added === 0) noteDuplicate(tcb, seg.seq, seqAdd(seg.seq, seg.payload.length), false);
+    const rb = tcb.receiveBufferToFill();
+    rb.insertOutOfOrder(seg.seq, seg.payload);
+    // Octets held already (all of the segment or part of it): the D-SACK first, then the block that
+    // holds them, which is the segment's own (RFC 2883 §4).
+    if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);
     if (tcb.sackPermitted) noteSackBlock(tcb, seg.seq);
     tcb.stats.TCPOFOQueue++;
     tcb.ackNow = true;
@@ -860,9 +866,19 @@ export function noteSackBlock(tcb: Tcb, seq: number): void {
   if (recent.length > 8) recent.length = 8;
 }
 
-/** RFC 2883 §4: report [l, r), received twice, first in the next ACK. */
+/**
+ * RFC 2883 §4: report [l, r), received twice, first in the next ACK. One D-SACK block per
+ * ACK, for the segment that just arrived: a second duplicate range of the same segment extends the
+ * first when they adjoin, else the first is kept (as Linux's tcp_dsack_extend).
+ */
 export function noteDuplicate(tcb: Tcb, l: number, r: number, old: boolean): void {
   if (!tcb.sackPermitted) return;
+  const pending = tcb.rare.dsackLeft;
+  if (pending !== undefined) {
+    if (tcb.rare.dsackRight === l) tcb.ownRare().dsackRight = r;
+    else if (r === pending) tcb.ownRare().dsackLeft = l;
+    return;
+  }
   tcb.ownRare().dsackLeft = l;
   tcb.ownRare().dsackRight = r;
   if (old) tcb.stats.TCPDSACKOldSent++;

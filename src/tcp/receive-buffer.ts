@@ -20,6 +20,23 @@ export class ReceiveBuffer {
   private ooo: Piece[] = NO_PIECES;
   /** Bytes held out of order. */
   outOfOrderBytes = 0;
+  /**
+   * The first contiguous range of octets that the last insertOutOfOrder or drainInOrder found held
+   * already (the duplicate an ACK reports with D-SACK, RFC 2883 §4), as [duplicateLeft,
+   * duplicateRight); equal edges when there was none.
+   */
+  duplicateLeft = 0;
+  duplicateRight = 0;
+
+  /** Note octets [l, r) as received twice: the first range, extended while the next one adjoins it. */
+  private noteDuplicate(l: number, r: number): void {
+    if (this.duplicateLeft === this.duplicateRight) {
+      this.duplicateLeft = l;
+      this.duplicateRight = r;
+    } else if (this.duplicateRight === l) {
+      this.duplicateRight = r;
+    }
+  }
 
   /** Append in-order data. */
   pushInOrder(data: Uint8Array): void {
@@ -52,6 +69,7 @@ export class ReceiveBuffer {
    * only the new bytes are added. Returns the number of new bytes held.
    */
   insertOutOfOrder(seq: number, data: Uint8Array): number {
+    this.duplicateLeft = this.duplicateRight = seq;
     let added = 0;
     let cur = seq;
     let rest = data;
@@ -64,6 +82,8 @@ export class ReceiveBuffer {
       if (seqDiff(p.seq, seqAdd(cur, rest.length)) >= 0) break; // p entirely after
       const gap = seqDiff(p.seq, cur);
       if (gap > 0) out.push({ seq: cur, data: rest.subarray(0, gap) });
+      const end = seqAdd(cur, rest.length);
+      this.noteDuplicate(gap > 0 ? p.seq : cur, seqDiff(pEnd, end) < 0 ? pEnd : end);
       const skip = seqDiff(pEnd, cur);
       rest = skip >= rest.length ? EMPTY : rest.subarray(skip);
       cur = pEnd;
@@ -94,10 +114,13 @@ export class ReceiveBuffer {
    * RCV.NXT.
    */
   drainInOrder(rcvNxt: number): number {
+    this.duplicateLeft = this.duplicateRight = rcvNxt;
     while (this.ooo.length > 0) {
       const p = this.ooo[0];
       const behind = seqDiff(rcvNxt, p.seq);
       if (behind < 0) break;
+      // Octets of this piece below RCV.NXT arrived again in order.
+      if (behind > 0) this.noteDuplicate(p.seq, behind < p.data.length ? rcvNxt : seqAdd(p.seq, p.data.length));
       this.ooo.shift();
       this.outOfOrderBytes -= p.data.length;
       if (this.ooo.length === 0) this.ooo = NO_PIECES;
