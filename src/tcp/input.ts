@@ -383,7 +383,9 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
       return;
     case 'CLOSING':
     case 'LAST-ACK':
-      tcb.enterClosed(now);
+      // §3.10.7.4 closes without a word to the user here; BSD (tcp_input's so_error) and Linux
+      // (tcp_reset) report ECONNRESET to an application that still holds the socket, once.
+      tcb.fail('ECONNRESET', 'connection reset by peer', now);
       return;
     case 'TIME-WAIT':
       // RFC 1337: a RST must not cut TIME-WAIT short (TIME-WAIT assassination).

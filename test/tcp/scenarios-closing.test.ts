@@ -59,9 +59,9 @@ describe('CLOSING', () => {
     assert.deepEqual(c.feed(`<SEQ=${c.RCV_END}><ACK=1002><CTL=ACK>`), { out: [ACK], ...stay });
   });
 
-  test('RST at RCV.NXT: CLOSED, nothing sent (no "connection reset" signal in CLOSING)', () => {
+  test('RST at RCV.NXT: CLOSED, nothing sent; the application still holding the socket learns ECONNRESET (BSD so_error, Linux tcp_reset)', () => {
     const c = closing();
-    assert.deepEqual(c.feed('<SEQ=5002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('RST in the window but not at RCV.NXT: challenge ACK', () => {
@@ -96,7 +96,7 @@ describe('CLOSING', () => {
 
   test('RST,ACK at RCV.NXT: CLOSED', () => {
     const c = closing();
-    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('rfc5961 off: SYN in the window: <SEQ=1002><ACK=5002><CTL=RST,ACK>, CLOSED', () => {

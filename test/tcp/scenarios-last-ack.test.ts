@@ -60,9 +60,9 @@ describe('LAST-ACK', () => {
     assert.deepEqual(c.feed(`<SEQ=${c.RCV_END}><ACK=1002><CTL=ACK>`), { out: [ACK], ...stay });
   });
 
-  test('RST at RCV.NXT: CLOSED, nothing sent', () => {
+  test('RST at RCV.NXT: CLOSED, nothing sent; ECONNRESET for the application that still holds the socket (BSD, Linux)', () => {
     const c = la();
-    assert.deepEqual(c.feed('<SEQ=5002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('RST in the window but not at RCV.NXT: challenge ACK', () => {
@@ -97,7 +97,7 @@ describe('LAST-ACK', () => {
 
   test('RST,ACK at RCV.NXT: CLOSED', () => {
     const c = la();
-    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['closed'] });
+    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=RST>'), { out: [], state: 'CLOSED', events: ['error:ECONNRESET', 'closed'] });
   });
 
   test('RST,ACK at RCV.NXT + RCV.WND: dropped', () => {
