@@ -33,6 +33,9 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // An ACK while our FIN is unacknowledged is the FIN again (tcp_output: tcp_outflags[] of FIN-WAIT-1,
   // CLOSING and LAST-ACK carry TH_FIN; "if resending a FIN, be sure not to use a new sequence number").
   finWithAck: true,
+  // TIME-WAIT ACKs anything but an exact copy of the peer's last ACK (tcp_twcheck: "Acknowledge the
+  // segment if it has data or is not a duplicate ACK").
+  timeWaitAckOldAcks: true,
   // Data that came on a SYN is passed up without an immediate ACK (tcp_input, SYN-RECEIVED ->
   // ESTABLISHED: tcp_reass(tp, NULL, ...)).
   synDataDelayedAck: true,

@@ -82,3 +82,14 @@ export function updatesTsRecent(ts: TcpTimestamp | undefined, tsRecent: number, 
 export function ackInRange(ack: number, sndUna: number, sndNxt: number, maxSndWnd: number): boolean {
   return seqGe(ack, seqAdd(sndUna, -maxSndWnd)) && seqLe(ack, sndNxt);
 }
+
+/**
+ * TIME-WAIT's answer to an acceptable segment with ACK and no FIN (RFC 9293 §3.10.7.4, fifth step:
+ * "The only thing that can arrive in this state is a retransmission of the remote FIN. Acknowledge
+ * it"): an ACK for data or a segment beyond RCV.NXT (as FreeBSD's tcp_twcheck and Linux's
+ * tcp_timewait_state_process both do); none for a bare ACK at RCV.NXT, the peer's last ACK again,
+ * unless it acknowledges less than SND.NXT and `ackOldAcks` (config.timeWaitAckOldAcks) says so.
+ */
+export function timeWaitAnswersAck(seg: Segment, rcvNxt: number, sndNxt: number, ackOldAcks: boolean): boolean {
+  return seg.payload.length > 0 || seg.seq !== rcvNxt || (ackOldAcks && seg.ack !== sndNxt);
+}

@@ -170,6 +170,15 @@ export interface TcpConfig {
    */
   finWithAck: boolean;
   /**
+   * TIME-WAIT's answer to an acceptable ACK at RCV.NXT with no data that acknowledges less than
+   * SND.NXT (an old ACK). RFC 9293 §3.10.7.4 expects only the peer's FIN there and is silent on it;
+   * every other acceptable segment but a copy of the peer's last ACK is answered with an ACK either
+   * way. `false`: ignore it (Linux's tcp_timewait_state_process: an in-window segment at rcv_nxt
+   * without data is "only reset or bare ack"); `true`: ACK it (FreeBSD's tcp_twcheck ACKs anything
+   * that is not exactly th_seq == rcv_nxt, th_ack == snd_nxt, no data).
+   */
+  timeWaitAckOldAcks: boolean;
+  /**
    * Our SYN and SYN-ACK carry no options at all, not even MSS (FreeBSD's TCP_NOOPT socket option).
    * RFC 9293 §3.7.1 lets the MSS option be omitted (the peer then assumes 536 for IPv4, 1220 for IPv6);
    * window scaling, timestamps and SACK are then not negotiated (RFC 7323 §2.2, §3.2; RFC 2018 §2:
@@ -240,6 +249,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   dropSynFin: false,
   receiveWindowFromBuffer: false,
   finWithAck: false,
+  timeWaitAckOldAcks: false,
   noOptions: false,
   synDataDelayedAck: false,
   challengeAckLimit: 1000,

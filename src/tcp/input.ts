@@ -7,7 +7,7 @@
  * the connection arrive here too (`icmpErrorArrives`).
  */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
-import { acceptable, ackInRange, pawsReject, trimToWindow, updatesTsRecent } from './acceptance.js';
+import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
@@ -689,14 +689,18 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
   if (seg.flags & TcpFlag.FIN && tcb.state !== 'TIME-WAIT') {
     const finSeq = seqAdd(seg.seq, seg.payload.length);
     // A held FIN that in-order data has since passed was never a real end of stream: by the time it
-    // would be processed it is an old segment (§3.10.7.4), so tcb FIN replaces it.
+    // would be processed it is an old segment (§3.10.7.4), so this FIN replaces it.
     if (tcb.closing.peerFinSeq === undefined || (!tcb.closing.endSignalled && seqLt(tcb.closing.peerFinSeq, tcb.rcvNxt))) tcb.ownClosing().peerFinSeq = finSeq;
     // A FIN ahead of RCV.NXT is an out-of-order segment: duplicate ACK at once (RFC 5681 §4.2), as for data.
     if (seqGt(finSeq, tcb.rcvNxt)) tcb.ackNow = true;
-  } else if (seg.flags & TcpFlag.FIN && tcb.state === 'TIME-WAIT') {
-    // The peer's FIN again: re-acknowledge and restart 2*MSL.
-    tcb.ackNow = true;
-    setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
+  } else if (tcb.state === 'TIME-WAIT') {
+    if (seg.flags & TcpFlag.FIN) {
+      // The peer's FIN again: re-acknowledge and restart 2*MSL.
+      tcb.ackNow = true;
+      setTimer(tcb, Timer.Close, now + 2 * tcb.config.mslMs);
+    } else if (timeWaitAnswersAck(seg, tcb.rcvNxt, tcb.sndMax, tcb.config.timeWaitAckOldAcks)) {
+      tcb.ackNow = true;
+    }
     return;
   }
   if (tcb.closing.peerFinSeq !== undefined && tcb.closing.peerFinSeq === tcb.rcvNxt) peerFin(tcb, now);

@@ -7,7 +7,7 @@
  * (RFC 5961 §4.2), the ACK check (RFC 5961 §5.2) and the FIN.
  */
 import { seqAdd, seqLe, seqLt, TcpFlag } from '../wire/index.js';
-import { acceptable, ackInRange, pawsReject, trimToWindow, updatesTsRecent } from './acceptance.js';
+import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import type { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
 import { CE } from './ecn.js';
@@ -154,7 +154,7 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
       this.expiresAt = now + 2 * this.config.mslMs;
       return TimeWaitAnswer.Ack;
     }
-    return ack ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
+    return ack || timeWaitAnswersAck(seg, this.rcvNxt, this.sndNxt, this.config.timeWaitAckOldAcks) ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
   }
 
   private challenge(now: number, stats: TcpStats, limiter: ChallengeAckLimiter, ack: boolean): TimeWaitAnswer {

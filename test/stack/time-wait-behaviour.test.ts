@@ -115,11 +115,13 @@ for (const timestamps of [true, false]) {
       assertTimeWaitAck(tw, out, t1);
     });
 
-    test('new data at RCV.NXT (in the window): dropped, no answer', () => {
+    test('new data at RCV.NXT (in the window): text ignored, acknowledged (RFC 9293 §3.10.7.4)', () => {
       const tw = serverInTimeWait(timestamps);
-      const out = send(tw, tw.t0 + 100, tw.ack, tw.seq, ACK, ts(tw, 1), bytesOf('late'));
-      assert.deepEqual(out, []);
-      assert.equal(timeWaitRows(tw.b, tw.t0 + 100).length, 1);
+      const t1 = tw.t0 + 100;
+      const out = send(tw, t1, tw.ack, tw.seq, ACK, ts(tw, 1), bytesOf('late'));
+      // At RCV.NXT, its newer TSval becomes TS.Recent (RFC 7323 §4.3): the ACK echoes it.
+      assertTimeWaitAck(tw, out, t1, timestamps ? (tw.peerTsval! + 1) >>> 0 : undefined);
+      assert.equal(timeWaitRows(tw.b, t1).length, 1);
     });
 
     test('a RST at RCV.NXT does not end TIME-WAIT (RFC 1337)', () => {

@@ -320,7 +320,8 @@ export function edgeTests(state: TcpState, opts: ScenarioOptions = {}): void {
   const cases: Array<[string, (c: Scenario) => string, (c: Scenario) => string[]]> = [
     ['empty ACK at RCV.NXT: acceptable, nothing to answer', (c) => `<SEQ=${c.RCV_NXT}><ACK=${c.SND_UNA}><CTL=ACK>`, () => []],
     ['empty ACK at RCV.NXT - 1: not acceptable: ACK', (c) => `<SEQ=${s(c.RCV_NXT, -1)}><ACK=${c.SND_UNA}><CTL=ACK>`, (c) => [c.ACK]],
-    ['empty ACK at RCV.NXT + RCV.WND - 1: acceptable, nothing to answer', (c) => `<SEQ=${s(c.RCV_END, -1)}><ACK=${c.SND_UNA}><CTL=ACK>`, () => []],
+    // TIME-WAIT acknowledges whatever arrives that is not the peer's last ACK again (§3.10.7.4).
+    ['empty ACK at RCV.NXT + RCV.WND - 1: acceptable, nothing to answer (in TIME-WAIT: an ACK)', (c) => `<SEQ=${s(c.RCV_END, -1)}><ACK=${c.SND_UNA}><CTL=ACK>`, (c) => (state === 'TIME-WAIT' ? [c.ACK] : [])],
     ['empty ACK at RCV.NXT + RCV.WND: not acceptable: ACK', (c) => `<SEQ=${c.RCV_END}><ACK=${c.SND_UNA}><CTL=ACK>`, (c) => [c.ACK]],
     ['SEG.ACK = SND.UNA - 1: old duplicate, ignored', (c) => `<SEQ=${c.RCV_NXT}><ACK=${s(c.SND_UNA, -1)}><CTL=ACK>`, () => []],
     ['SEG.ACK = SND.UNA - MAX.SND.WND: lowest acceptable, ignored', (c) => `<SEQ=${c.RCV_NXT}><ACK=${s(c.SND_UNA, -c.MAX_SND_WND)}><CTL=ACK>`, () => []],

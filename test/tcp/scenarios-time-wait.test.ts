@@ -57,9 +57,20 @@ describe('TIME-WAIT', () => {
     assert.deepEqual(c.feed('<SEQ=5001><ACK=1002><CTL=ACK>'), { out: [ACK], ...stay });
   });
 
-  test('data at RCV.NXT: text ignored, nothing sent', () => {
+  test('data at RCV.NXT: text ignored, acknowledged (§3.10.7.4: "Acknowledge it")', () => {
     const c = tw();
-    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=ACK><DATA=10>'), { out: [], ...stay });
+    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=ACK><DATA=10>'), { out: [ACK], ...stay });
+  });
+
+  test('the peer\'s last ACK again: nothing to answer', () => {
+    const c = tw();
+    assert.deepEqual(c.feed('<SEQ=5002><ACK=1002><CTL=ACK>'), { out: [], ...stay });
+  });
+
+  test('an old ACK at RCV.NXT: ignored (Linux), or acknowledged with timeWaitAckOldAcks (FreeBSD)', () => {
+    assert.deepEqual(tw().feed('<SEQ=5002><ACK=1001><CTL=ACK>'), { out: [], ...stay });
+    const bsd = inState('TIME-WAIT', { config: { timeWaitAckOldAcks: true } });
+    assert.deepEqual(bsd.feed('<SEQ=5002><ACK=1001><CTL=ACK>'), { out: [ACK], ...stay });
   });
 
   test('old data: not acceptable: ACK', () => {
