@@ -706,9 +706,9 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     return (this.conn || this.connecting) && !this.destroyed ? this.writableLength : undefined;
   }
 
-  /** True before the connection exists and while it is being made (Node's `pending`). */
+  /** True before the connection exists, while it is being made, and once destroyed (Node's `pending`). */
   get pending(): boolean {
-    return !this.conn || this.connecting;
+    return !this.live || this.connecting;
   }
 
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {

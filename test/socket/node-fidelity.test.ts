@@ -10,8 +10,8 @@
  *   allowHalfOpen true it stays open (CLOSE-WAIT) until the application ends it.
  * - `pauseOnConnect` does not start reading: the FIN is learnt once the application resumes.
  * - `bufferSize` is `writableLength` while the socket has a handle, undefined otherwise.
- * - After `destroy()` the addresses are undefined ("may be undefined if the socket is destroyed")
- *   and `address()` is {}.
+ * - After `destroy()` the addresses are undefined ("may be undefined if the socket is destroyed"),
+ *   `address()` is {} and `pending` is true (no handle).
  * - A destroyed socket may `connect()` again (net.Socket undestroys itself).
  * - No ephemeral port left: connect fails with EADDRNOTAVAIL, as Linux's connect(2).
  *
@@ -181,6 +181,7 @@ test('after destroy() the addresses are undefined and address() is {}', async ()
     [undefined, undefined, undefined, undefined, undefined, undefined],
   );
   assert.deepEqual(c.address(), {});
+  assert.equal(c.pending, true, 'no handle: pending, as in Node');
 });
 
 test('a destroyed socket connects again, as net.Socket does', async () => {
