@@ -2,12 +2,18 @@
  * One wall-clock timer for the earliest deadline of something driven in real time (a stack, a
  * simulated network): set again only when the deadline moves, so a driver may call `set` after every
  * burst of work without churning timers.
+ *
+ * `unref`: the timer does not by itself keep a Node process alive (the protocol's own timers, such
+ * as TIME-WAIT's 2*MSL, are no reason for a program to stay; what the application holds is).
  */
 export class DeadlineTimer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private due: number | undefined;
 
-  constructor(private readonly fire: () => void) {}
+  constructor(
+    private readonly fire: () => void,
+    private readonly opts: { unref?: boolean } = {},
+  ) {}
 
   /** Fire at deadline `due`, `waitMs` from now (a negative wait fires at once); undefined: not at all. */
   set(due: number | undefined, waitMs: number): void {
@@ -19,6 +25,7 @@ export class DeadlineTimer {
       this.timer = this.due = undefined;
       this.fire();
     }, Math.max(0, waitMs));
+    if (this.opts.unref) (this.timer as { unref?: () => void }).unref?.();
   }
 
   cancel(): void {

@@ -15,6 +15,13 @@
  * Events are handled in order, each at its own due time, even when the timer fires late (a busy
  * event loop): the virtual clock never runs backwards and never skips an event. `speed` scales time:
  * 10 runs ten virtual milliseconds per wall millisecond.
+ *
+ * What keeps a Node process alive is what the application holds, as with node:net: an open Socket
+ * or a listening Server (each until closed, or until unref'd) takes a hold on the event loop
+ * (`holdEventLoop`), and the driver keeps the loop alive while any hold on its network remains. Its
+ * own timer is unref'd: the stack's timers (TIME-WAIT's 60 s, an orphaned FIN-WAIT-2, a retransmission
+ * of a connection nobody holds) keep running while the process lives, and never hold it open. A
+ * pending `until()` holds the loop as well, since the application awaits it.
  */
 import type { SimNetwork } from './sim.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -25,6 +32,44 @@ export interface RealtimeOptions {
   /** The wall clock in ms (default performance.now); injectable for tests. */
   clock?: () => number;
 }
+
+/** The application's holds on the event loop for one network (keyed by the hosts' driver). */
+class LoopHolds {
+  count = 0;
+  readonly drivers = new Set<RealtimeDriver>();
+}
+
+const holdsByDriver = new WeakMap<object, LoopHolds>();
+
+function holdsOf(driver: object): LoopHolds {
+  let h = holdsByDriver.get(driver);
+  if (!h) {
+    h = new LoopHolds();
+    holdsByDriver.set(driver, h);
+  }
+  return h;
+}
+
+/**
+ * Keep the event loop alive on behalf of an application handle (a socket, a server) of a host whose
+ * driver is `driver` (host.driver), while a RealtimeDriver runs that network; returns the release
+ * (idempotent). Under virtual time, or another driver, a hold changes nothing.
+ */
+export function holdEventLoop(driver: object): () => void {
+  const h = holdsOf(driver);
+  h.count++;
+  for (const d of h.drivers) d.refreshHold();
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    h.count--;
+    for (const d of h.drivers) d.refreshHold();
+  };
+}
+
+/** The longest delay a Node timer takes; the keeper never needs to fire. */
+const KEEPER_MS = 2 ** 31 - 1;
 
 interface Waiter {
   done: () => boolean;
@@ -40,7 +85,9 @@ export class RealtimeDriver {
   private virtualStart = 0;
   private running = false;
   /** A timer may fire a little early (millisecond rounding): run() then handles nothing and re-arms. */
-  private readonly timer = new DeadlineTimer(() => this.run());
+  private readonly timer = new DeadlineTimer(() => this.run(), { unref: true });
+  /** A ref'd interval that never fires, present while the application holds the loop. */
+  private keeper: ReturnType<typeof setInterval> | undefined;
   private immediate: (() => void) | undefined;
   private readonly waiters = new Set<Waiter>();
   private poll: ReturnType<typeof setInterval> | undefined;
@@ -69,6 +116,8 @@ export class RealtimeDriver {
       () => this.virtualNow(),
       () => this.wake(),
     );
+    holdsOf(this.net).drivers.add(this);
+    this.refreshHold();
     this.wake();
     return this;
   }
@@ -78,6 +127,8 @@ export class RealtimeDriver {
     if (!this.running) return;
     this.running = false;
     this.net.attachClock(undefined);
+    holdsOf(this.net).drivers.delete(this);
+    this.refreshHold();
     this.timer.cancel();
     this.immediate?.();
     this.immediate = undefined;
@@ -102,6 +153,17 @@ export class RealtimeDriver {
       this.waiters.add(w);
       this.poll ??= setInterval(() => this.checkWaiters(), 5);
     });
+  }
+
+  /** Keep the loop alive exactly while running with holds on the network (see holdEventLoop). */
+  refreshHold(): void {
+    const want = this.running && holdsOf(this.net).count > 0;
+    if (want && this.keeper === undefined) {
+      this.keeper = setInterval(() => undefined, KEEPER_MS);
+    } else if (!want && this.keeper !== undefined) {
+      clearInterval(this.keeper);
+      this.keeper = undefined;
+    }
   }
 
   /** Run the network soon (a host was kicked or an event added from outside a run). */

@@ -535,14 +535,21 @@ export class SimNetwork implements Driver {
     return this.now;
   }
 
-  /** Run until `done()` holds; throws if it does not by `maxMs` of virtual time from now. */
+  /**
+   * Run until `done()` holds; throws if it does not by `maxMs` of virtual time from now. Synchronous:
+   * for applications that react on later ticks (sockets, http, tls) use runAsync, as the error says.
+   */
   runUntil(done: () => boolean, maxMs = 3_600_000, maxSteps = 50_000_000): number {
     const until = this.now + maxMs;
     this.steps = 0;
     while (!done()) {
       if (!this.stepWithin(until, maxSteps)) {
         if (done()) break;
-        throw new Error(`runUntil: condition not met by t=${this.now} ms (seed ${this.seed})`);
+        throw new Error(
+          `runUntil: condition not met by t=${this.now} ms (seed ${this.seed}). runUntil never lets the event loop turn: ` +
+            'if the condition waits on asynchronous code (sockets, whose events arrive on later ticks; http; tls; promises), ' +
+            'use `await net.runAsync(done)` instead',
+        );
       }
     }
     return this.now;

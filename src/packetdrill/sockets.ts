@@ -283,7 +283,7 @@ export class SocketTable {
         tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
       });
     } catch (e) {
-      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : e.code === 'EISCONN' ? 'EISCONN' : 'EINVAL');
+      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EISCONN' ? e.code : 'EINVAL');
       throw e;
     }
     s.boundPort = conn.local.port;

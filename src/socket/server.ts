@@ -20,6 +20,7 @@ import { ipToString, parseIp, type IpAddress } from '../wire/index.js';
 import { kAcceptable, socketHost, type AcceptSink } from './dispatcher.js';
 import { listenError, nodeError, notFoundError } from './errors.js';
 import { Socket, type AddressInfo } from './socket.js';
+import { holdEventLoop } from '../link/realtime.js';
 
 export interface ServerOptions {
   /** Accepted sockets keep their writable side open after the peer's FIN (default false). */
@@ -47,6 +48,9 @@ export class Server extends EventEmitter implements AcceptSink {
   private listener: Listener | undefined;
   private readonly sockets = new Set<Socket>();
   private accepting = true;
+  /** ref() (default) or unref(): whether this server, while listening, keeps a real-time process alive. */
+  private refed = true;
+  private loopHold: (() => void) | undefined;
 
   constructor(host: Host, options?: ServerOptions, connectionListener?: (socket: Socket) => void);
   constructor(host: Host, connectionListener?: (socket: Socket) => void);
@@ -97,6 +101,7 @@ export class Server extends EventEmitter implements AcceptSink {
       return this;
     }
     this.listener.user = this;
+    this.holdLoop();
     process.nextTick(() => {
       if (this.listener) this.emit('listening');
     });
@@ -115,6 +120,7 @@ export class Server extends EventEmitter implements AcceptSink {
       this.listener = undefined;
       this.host.kick();
     }
+    this.releaseLoop();
     this.emitCloseIfDrained();
     return this;
   }
@@ -153,12 +159,31 @@ export class Server extends EventEmitter implements AcceptSink {
     return this.listener;
   }
 
+  /**
+   * As in Node: a listening server keeps a process alive while its host is driven in real time
+   * (RealtimeDriver); `unref()` lets the process exit while it listens. Accepted sockets hold on
+   * their own. No effect on virtual time.
+   */
   ref(): this {
+    this.refed = true;
+    if (this.listener) this.holdLoop();
     return this;
   }
 
   unref(): this {
+    this.refed = false;
+    this.releaseLoop();
     return this;
+  }
+
+  private holdLoop(): void {
+    if (this.refed && !this.loopHold) this.loopHold = holdEventLoop(this.host.driver);
+  }
+
+  private releaseLoop(): void {
+    const release = this.loopHold;
+    this.loopHold = undefined;
+    release?.();
   }
 
   /** Stop accepting connections: they wait in the listener's accept queue (synack's addition to Node's API). */
@@ -201,9 +226,9 @@ export class Server extends EventEmitter implements AcceptSink {
         keepAlive: o.keepAlive,
         keepAliveInitialDelay: o.keepAliveInitialDelay,
         highWaterMark: o.highWaterMark,
+        pauseOnCreate: o.pauseOnConnect,
       });
       if (o.keepAlive !== undefined) s.setKeepAlive(o.keepAlive, o.keepAliveInitialDelay ?? 0);
-      if (o.pauseOnConnect) s.pause();
       s.server = this;
       this.sockets.add(s);
       s.once('close', () => {

@@ -11,7 +11,12 @@
  * Reading: `_read` (the stream wants data) pulls from `Connection.read` until `push` says the stream
  * is full. A reader that stops reading stops the pulls; data then stays in the TCB's receive buffer,
  * and the window it advertises shrinks to zero. Chunks are handed up as Buffer views of the received
- * packets, without a copy.
+ * packets, without a copy. As net.Socket does, a socket starts reading (`read(0)`) as it is accepted or
+ * connected, so the peer's FIN is learnt with nobody reading once nothing is left unread: 'end', and
+ * with allowHalfOpen off our FIN and 'close'. A Server's pauseOnConnect socket starts when resumed.
+ *
+ * Liveness: an open socket holds the event loop of a real-time driven host (holdEventLoop) until it
+ * is destroyed or unref'd, as a node:net handle does.
  *
  * Closing: `end()` is a half-close (FIN after the queued data; reading goes on). `destroy()` (with or
  * without an error) is what close(2) is for a kernel socket under node:net: RFC 9293's CLOSE
@@ -38,6 +43,7 @@ import { ipToString, parseIp, type IpAddress } from '../wire/index.js';
 import { kTcpEvent, socketHost, type SocketHost, type TcpEventSink } from './dispatcher.js';
 import { nodeError, notFoundError, socketError, type SocketError, type SocketErrorCode } from './errors.js';
 import type { TimerTarget } from './timers.js';
+import { holdEventLoop } from '../link/realtime.js';
 
 export type LookupFunction = (
   hostname: string,
@@ -60,6 +66,8 @@ export interface SocketOptions {
   tcp?: Partial<TcpConfig>;
   /** Wrap an existing synack Connection (an accepted one), as Node's `handle` option wraps a handle. */
   connection?: Connection;
+  /** With `connection`: do not start reading (a Server's pauseOnConnect; Node's pauseOnCreate). */
+  pauseOnCreate?: boolean;
 }
 
 export interface SocketConnectOptions {
@@ -137,6 +145,10 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private timeoutMs = 0;
   private lastActive = 0;
   private timerFiledAt: number | undefined;
+  /** ref() (default) or unref(): whether this socket, while open, keeps a real-time process alive. */
+  private refed = true;
+  /** Releases this socket's hold on the event loop (see holdEventLoop), while it holds one. */
+  private loopHold: (() => void) | undefined;
 
   constructor(host: Host, options: SocketOptions = {}) {
     const halfOpen = options.allowHalfOpen === true;
@@ -158,7 +170,13 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     this.on('end', () => {
       if (!this.halfOpen) this.endedByPeer = true;
     });
-    if (options.connection) this.attach(options.connection);
+    if (options.connection) {
+      this.attach(options.connection);
+      this.holdLoop();
+      // As net.Socket with a handle: start reading at once, so EOF is learnt even if nobody reads.
+      if (options.pauseOnCreate) this.pause();
+      else this.read(0);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -174,8 +192,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   connect(port: number | string, connectListener?: () => void): this;
   connect(...args: unknown[]): this {
     const { options, listener } = normalizeConnectArgs(args);
-    if (this.conn || this.connecting) throw nodeError('ERR_SOCKET_CONNECTING', 'Socket is already connected or connecting');
-    if (this.destroyed) throw nodeError('ERR_SOCKET_CLOSED', 'Socket is closed');
+    if (this.destroyed) this.reset();
+    else if (this.conn || this.connecting) throw nodeError('ERR_SOCKET_CONNECTING', 'Socket is already connected or connecting');
     const port = Number(options.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       const e = new RangeError(`Port should be > 0 and < 65536. Received ${String(options.port)}.`) as RangeError & { code: string };
@@ -188,6 +206,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     if (options.tcp) Object.assign(this.tcpConfig, options.tcp);
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
     this.connecting = true;
+    this.holdLoop();
     this.touch();
     const name = options.host ?? this.defaultRemote();
     const literal = parseIp(name);
@@ -205,6 +224,26 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       process.nextTick(() => this.destroy(notFoundError(name)));
     }
     return this;
+  }
+
+  /**
+   * A destroyed socket connecting again starts afresh, as net.Socket does (it drops its handle and
+   * undestroys its streams): no connection, nothing pending, the stream states reset.
+   */
+  private reset(): void {
+    this.conn = undefined;
+    this.tcpState = 'CLOSED';
+    this.wantRead = false;
+    this.peerEnded = false;
+    this.eofPushed = false;
+    this.inFlight = undefined;
+    this.pendingFinal = undefined;
+    this.abortRequested = false;
+    this.endedByPeer = false;
+    this.bytesRead = 0;
+    this.sentBytes = 0;
+    // stream.Duplex's own reset, which net.Socket.connect uses for the same purpose.
+    (this as unknown as { _undestroy(): void })._undestroy();
   }
 
   private defaultRemote(): string {
@@ -226,7 +265,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       const err =
         e.code === 'EADDRINUSE' && options.localPort
           ? socketError('EADDRINUSE', 'connect', { ...where, local: { address: options.localAddress ?? ipToString(this.host.stack.addresses[0]), port: options.localPort } })
-          : socketError(e.code === 'EISCONN' || e.code === 'EADDRINUSE' || e.code === 'ENOBUFS' ? e.code : 'EINVAL', 'connect', where);
+          : socketError(e.code === 'EISCONN' || e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'ENOBUFS' ? e.code : 'EINVAL', 'connect', where);
       process.nextTick(() => this.destroy(err));
       return;
     }
@@ -268,6 +307,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
           this.touch();
           this.emit('connect');
           this.emit('ready');
+          // As net.Socket's afterConnect: start reading unless paused, so EOF is learnt without a reader.
+          if (!this.isPaused()) this.read(0);
           // Writes and end() made while connecting go out now, as net.Socket sends them after connect.
           this.trySend();
           if (this.pendingFinal && !this.inFlight) {
@@ -349,9 +390,14 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       this.touch();
       this.host.kick(); // reading may open the window: a window update may be due
     }
-    if (this.peerEnded && !this.eofPushed && conn.tcb.readableLength === 0) {
+    // EOF is learnt only while reading, as a handle's read stops while the stream is full or before
+    // it was started (pauseOnConnect): the end follows the data the application has not taken yet.
+    if (this.peerEnded && this.wantRead && !this.eofPushed && conn.tcb.readableLength === 0) {
       this.eofPushed = true;
       this.push(null);
+      // As net.Socket on EOF: with nothing buffered, 'end' is emitted even when nobody reads or the
+      // stream is paused (and then, allowHalfOpen off, our side ends and the socket closes).
+      this.read(0);
     }
   }
 
@@ -466,6 +512,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     this.connecting = false;
     this.pendingFinal = undefined;
     const conn = this.conn;
+    // The connection's later events (its FIN handshake) are no longer this socket's, which may connect again.
+    if (conn && conn.user === this) conn.user = undefined;
     if (conn && conn.state !== 'CLOSED') {
       const now = this.host.now();
       // CLOSE, as close(2) does under node:net; ABORT only for resetAndDestroy (see the module comment).
@@ -474,6 +522,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       this.host.kick();
     }
     if (this.inFlight) this.failPending(error ?? nodeError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
+    this.releaseLoop();
     const hadError = !!error;
     callback(error);
     process.nextTick(() => this.emit('close', hadError));
@@ -579,47 +628,69 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     this.fileTimer();
   }
 
-  /** No-ops: a synack host's event loop is the driver's, not the socket's. */
+  /**
+   * As in Node: an open socket keeps a process alive while its host is driven in real time
+   * (RealtimeDriver); `unref()` lets the process exit while it is still open. No effect on virtual time.
+   */
   ref(): this {
+    this.refed = true;
+    if ((this.conn || this.connecting) && !this.destroyed) this.holdLoop();
     return this;
   }
 
   unref(): this {
+    this.refed = false;
+    this.releaseLoop();
     return this;
+  }
+
+  private holdLoop(): void {
+    if (this.refed && !this.loopHold) this.loopHold = holdEventLoop(this.host.driver);
+  }
+
+  private releaseLoop(): void {
+    const release = this.loopHold;
+    this.loopHold = undefined;
+    release?.();
   }
 
   // ---------------------------------------------------------------------------------------------
   // Addresses and state
 
-  /** The local endpoint, like net.Socket.address(); {} before connect. */
+  /** The open connection's endpoints come from; none before connect or once destroyed (as in Node). */
+  private get live(): Connection | undefined {
+    return this.destroyed ? undefined : this.conn;
+  }
+
+  /** The local endpoint, like net.Socket.address(); {} before connect and after destroy. */
   address(): AddressInfo | Record<string, never> {
-    const c = this.conn;
+    const c = this.live;
     if (!c) return {};
     return { address: ipToString(c.local.address), family: familyOf(c.local.address), port: c.local.port };
   }
 
   get remoteAddress(): string | undefined {
-    return this.conn ? ipToString(this.conn.remote.address) : undefined;
+    return this.live ? ipToString(this.live.remote.address) : undefined;
   }
 
   get remotePort(): number | undefined {
-    return this.conn?.remote.port;
+    return this.live?.remote.port;
   }
 
   get remoteFamily(): 'IPv4' | 'IPv6' | undefined {
-    return this.conn ? familyOf(this.conn.remote.address) : undefined;
+    return this.live ? familyOf(this.live.remote.address) : undefined;
   }
 
   get localAddress(): string | undefined {
-    return this.conn ? ipToString(this.conn.local.address) : undefined;
+    return this.live ? ipToString(this.live.local.address) : undefined;
   }
 
   get localPort(): number | undefined {
-    return this.conn?.local.port;
+    return this.live?.local.port;
   }
 
   get localFamily(): 'IPv4' | 'IPv6' | undefined {
-    return this.conn ? familyOf(this.conn.local.address) : undefined;
+    return this.live ? familyOf(this.live.local.address) : undefined;
   }
 
   /** Bytes written: those in the send buffer already plus those still queued in the stream (as Node counts). */
@@ -627,9 +698,17 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     return this.sentBytes + this.writableLength - (this.inFlight?.accepted ?? 0);
   }
 
-  /** True before the connection exists and while it is being made (Node's `pending`). */
+  /**
+   * Bytes waiting to be written, as Node's (deprecated) `bufferSize`: `writableLength` while the socket
+   * has a connection or is making one, undefined before and after.
+   */
+  get bufferSize(): number | undefined {
+    return (this.conn || this.connecting) && !this.destroyed ? this.writableLength : undefined;
+  }
+
+  /** True before the connection exists, while it is being made, and once destroyed (Node's `pending`). */
   get pending(): boolean {
-    return !this.conn || this.connecting;
+    return !this.live || this.connecting;
   }
 
   get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {

@@ -4,7 +4,7 @@
  */
 import type { Tcb } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
-import { connectionKey, type Endpoint } from './endpoint.js';
+import { endpointToString, inspectCustom, printableEndpoint, type Endpoint } from './endpoint.js';
 import type { Listener } from './listener.js';
 
 /** What the stack needs back from a connection's user calls. */
@@ -31,20 +31,39 @@ export class Connection {
   timeWait = false;
   /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
   oooBytes = 0;
+  /** The endpoints, printing their addresses as text (see printableEndpoint). */
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
 
   constructor(
     readonly tcb: Tcb,
-    readonly local: Endpoint,
-    readonly remote: Endpoint,
+    local: Endpoint,
+    remote: Endpoint,
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
+    this.local = printableEndpoint(local.address, local.port);
+    this.remote = printableEndpoint(remote.address, remote.port);
     this.createdAt = now;
   }
 
-  /** The 4-tuple as text (for maps and messages; the stack's own lookups do not use it). */
+  /** The 4-tuple as text, remote>local: "198.18.0.1:50000>198.18.0.2:80" (the stack's lookups do not use it). */
   get key(): string {
-    return connectionKey(this.local, this.remote);
+    return `${endpointToString(this.remote)}>${endpointToString(this.local)}`;
+  }
+
+  /** "198.18.0.1:50000 -> 198.18.0.2:80 ESTABLISHED": local, remote, state. */
+  toString(): string {
+    return `${endpointToString(this.local)} -> ${endpointToString(this.remote)} ${this.state}`;
+  }
+
+  toJSON(): { local: string; remote: string; state: TcpState } {
+    return { local: endpointToString(this.local), remote: endpointToString(this.remote), state: this.state };
+  }
+
+  /** console.log shows the connection in one line, not its whole TCB. */
+  [inspectCustom](): string {
+    return `Connection <${this.toString()}>`;
   }
 
   get state(): TcpState {

@@ -6,6 +6,34 @@ export interface Endpoint {
   port: number;
 }
 
+/** Node's util.inspect hook, by its registered name (no node:util import: this layer runs in browsers). */
+export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.custom') as never;
+
+/**
+ * What endpoints the user sees print as: the address as text in console.log / util.inspect
+ * (`{ address: '198.18.0.2', port: 80 }`), JSON (the same) and strings ("198.18.0.2:80",
+ * "[2001:db8::2]:80"). The fields stay the values the stack computes with (a number, 16 bytes).
+ */
+const PRINTABLE_ENDPOINT = Object.freeze({
+  toString(this: Endpoint): string {
+    return endpointToString(this);
+  },
+  toJSON(this: Endpoint): { address: string; port: number } {
+    return { address: ipToString(this.address), port: this.port };
+  },
+  [inspectCustom](this: Endpoint): { address: string; port: number } {
+    return { address: ipToString(this.address), port: this.port };
+  },
+});
+
+/** An endpoint that prints its address as text (see PRINTABLE_ENDPOINT); same fields as a literal. */
+export function printableEndpoint(address: IpAddress, port: number): Endpoint {
+  const e = Object.create(PRINTABLE_ENDPOINT) as Endpoint;
+  e.address = address;
+  e.port = port;
+  return e;
+}
+
 /** A map key for an address: IPv4 as its number, IPv6 as hex. */
 export function addressKey(a: IpAddress): string {
   return typeof a === 'number' ? String(a) : toHex(a);
@@ -17,7 +45,7 @@ export function sameAddress(a: IpAddress, b: IpAddress): boolean {
   return true;
 }
 
-/** The demultiplexing key of a connection: its 4-tuple. */
+/** The demultiplexing key of a connection: its 4-tuple (compact, for maps; users see Connection.key). */
 export function connectionKey(local: Endpoint, remote: Endpoint): string {
   return `${addressKey(remote.address)}:${remote.port}>${addressKey(local.address)}:${local.port}`;
 }

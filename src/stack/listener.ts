@@ -5,6 +5,7 @@
  */
 import type { IpAddress } from '../wire/index.js';
 import type { Connection } from './connection.js';
+import { endpointToString, inspectCustom } from './endpoint.js';
 
 export class Listener {
   /** The socket layer's handle (the stack never looks at it). */
@@ -25,6 +26,25 @@ export class Listener {
     public backlog: number,
     public synQueueLimit: number,
   ) {}
+
+  /** "*:80" (every address) or "198.18.0.2:80", as ss shows a listening socket. */
+  get local(): string {
+    return this.address === undefined ? `*:${this.port}` : endpointToString({ address: this.address, port: this.port });
+  }
+
+  /** "LISTEN *:80". */
+  toString(): string {
+    return `LISTEN ${this.local}`;
+  }
+
+  toJSON(): { state: 'LISTEN'; local: string; backlog: number; synQueue: number; acceptQueue: number } {
+    return { state: 'LISTEN', local: this.local, backlog: this.backlog, synQueue: this.synQueue.size, acceptQueue: this.acceptQueue.length };
+  }
+
+  /** console.log shows the listener in one line, its address as text. */
+  [inspectCustom](): string {
+    return `Listener <LISTEN ${this.local} backlog ${this.backlog}, ${this.synQueue.size} half-open, ${this.acceptQueue.length} to accept>`;
+  }
 
   /** The next established connection, or undefined. */
   accept(): Connection | undefined {

@@ -30,8 +30,7 @@ export interface ConnectionRow {
 export function listConnections(stack: Stack, now: number): ConnectionRow[] {
   const rows: ConnectionRow[] = [];
   for (const l of stack.listenersList()) {
-    const local = l.address === undefined ? `*:${l.port}` : endpointToString({ address: l.address, port: l.port });
-    rows.push({ state: 'LISTEN', recvQ: l.acceptQueue.length, sendQ: l.backlog, local, peer: '*:*', stateAgeMs: 0 });
+    rows.push({ state: 'LISTEN', recvQ: l.acceptQueue.length, sendQ: l.backlog, local: l.local, peer: '*:*', stateAgeMs: 0 });
   }
   for (const c of stack.connections()) {
     const t = c.tcb;

@@ -340,7 +340,7 @@ export class Stack implements ConnectionOwner {
   /**
    * Open a connection (active OPEN). The local address defaults to the stack's first address of the
    * remote's family, the local port to an ephemeral one (RFC 6056). A local port given explicitly
-   * whose 4-tuple is taken gives TcpError EADDRINUSE.
+   * whose 4-tuple is taken gives TcpError EADDRINUSE; no ephemeral port left, EADDRNOTAVAIL.
    */
   connect(
     remote: { address: string | IpAddress; port: number },
@@ -357,7 +357,8 @@ export class Stack implements ConnectionOwner {
     let lport = opts.localPort;
     if (lport === undefined || lport === 0) {
       lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.tupleInUse(laddr, p, raddr, remote.port) && !this.portListened(p, laddr));
-      if (lport === undefined) throw new TcpError('EADDRINUSE', 'no ephemeral port free for this destination');
+      // Linux's connect(2) (and so Node) says EADDRNOTAVAIL when no ephemeral port is left.
+      if (lport === undefined) throw new TcpError('EADDRNOTAVAIL', `no ephemeral port free for this destination (${this.ports.min}-${this.ports.max} all in use)`);
     } else if (this.tupleInUse(laddr, lport, raddr, remote.port)) {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }

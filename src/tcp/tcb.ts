@@ -45,7 +45,7 @@ import { freeReceiveSpace, windowToAdvertise } from './window.js';
 export class TcpError extends Error {
   override name = 'TcpError';
   constructor(
-    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL' | 'EADDRINUSE' | 'ENOBUFS',
+    readonly code: TcpErrorCode | 'EISCONN' | 'EINVAL' | 'EADDRINUSE' | 'EADDRNOTAVAIL' | 'ENOBUFS',
     message: string,
   ) {
     super(message);

@@ -19,6 +19,8 @@ const MIN = 49152;
 const N = 65536 - MIN;
 const step = (from: number, to: number, min = MIN, n = N) => (((to - min - (from - min)) % n) + n) % n;
 const inUse = (e: unknown) => e instanceof TcpError && e.code === 'EADDRINUSE';
+/** No ephemeral port left: EADDRNOTAVAIL, as Linux's connect(2). */
+const noPort = (e: unknown) => e instanceof TcpError && e.code === 'EADDRNOTAVAIL';
 
 describe('RFC 6056 Algorithm 3', () => {
   test('every port is in 49152..65535 (IANA dynamic range)', () => {
@@ -76,16 +78,16 @@ describe('RFC 6056 Algorithm 3', () => {
   });
 });
 
-describe('exhaustion and EADDRINUSE', () => {
+describe('exhaustion (EADDRNOTAVAIL) and EADDRINUSE', () => {
   test('the range is exhausted per destination: the fifth connection of four ports fails, another destination still works', () => {
     const a = newStack([A4], 6, { limits: { ephemeralMin: 50000, ephemeralMax: 50003 } });
     const used = Array.from({ length: 4 }, () => a.connect({ address: B4, port: 80 }, 0).local.port);
     assert.deepEqual([...used].sort(), [50000, 50001, 50002, 50003]);
-    assert.throws(() => a.connect({ address: B4, port: 80 }, 0), inUse);
+    assert.throws(() => a.connect({ address: B4, port: 80 }, 0), noPort);
     // The same four ports toward another destination are other 4-tuples.
     const other = Array.from({ length: 4 }, () => a.connect({ address: B4, port: 81 }, 0).local.port);
     assert.deepEqual([...other].sort(), [50000, 50001, 50002, 50003]);
-    assert.throws(() => a.connect({ address: B4, port: 81 }, 0), inUse);
+    assert.throws(() => a.connect({ address: B4, port: 81 }, 0), noPort);
     // One connection to B4:80 goes away: its port is the one handed out next.
     const gone = [...a.connections()].find((c) => c.remote.port === 80)!;
     gone.abort(1);
@@ -102,7 +104,7 @@ describe('exhaustion and EADDRINUSE', () => {
     for (let s = l.accept(); s; s = l.accept()) s.close(wire.now);
     wire.run(20);
     assert.deepEqual(conns.map((c) => c.state), ['TIME-WAIT', 'TIME-WAIT']);
-    assert.throws(() => a.connect({ address: B4, port: 80 }, wire.now), inUse);
+    assert.throws(() => a.connect({ address: B4, port: 80 }, wire.now), noPort);
     // After 2*MSL the ports are free again.
     wire.run(wire.now + 2 * a.config.mslMs + 1);
     assert.equal([...a.connections()].length, 0);
