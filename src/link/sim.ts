@@ -4,14 +4,16 @@
  * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
  * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
  */
-import { encodeIcmpPacket, encodePcap, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
+import { encodeIcmpPacket, encodePcap, ipToString, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
 import { u32 } from '../wire/bytes.js';
+import { showValue } from '../wire/checks.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
 import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
 import { DeliveryFifo, EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
+import { checkHostOptions, checkLinkProfile } from './sim-options.js';
 
 export interface LinkProfile {
   /** One-way propagation delay (ms). */
@@ -268,7 +270,13 @@ export class SimNetwork implements Driver {
     this.random = new SeededRandom(seed, 0);
   }
 
+  /**
+   * Add a host. Throws a TypeError for an option that is not one (a misspelt key names the known
+   * ones) and a RangeError for an address that is not one, or a name or address another host has.
+   */
   addHost(name: string, opts: SimHostOptions): Host {
+    const addresses = checkHostOptions(name, opts, 'SimNetwork.addHost');
+    this.checkUnique(name, addresses);
     const stack = new Stack({
       addresses: opts.addresses,
       random: new SeededRandom(this.seed, this.hosts.length + 1),
@@ -283,14 +291,42 @@ export class SimNetwork implements Driver {
     return host;
   }
 
-  /** Join two hosts; `reverse` is b->a's profile when it differs from a->b's. */
+  /**
+   * Join two hosts of this network; `reverse` is b->a's profile when it differs from a->b's. A key
+   * left out (or undefined) takes DEFAULT_LINK's value. Throws a TypeError for an unknown key (naming
+   * the known ones) or a value that is not a number, a RangeError for a value out of its range (see
+   * LinkProfile), and for a host linked to itself.
+   */
   link(a: Host, b: Host, profile: Partial<LinkProfile> = {}, reverse?: Partial<LinkProfile>): SimLink {
-    const ab = { ...DEFAULT_LINK, ...profile };
-    const ba = { ...DEFAULT_LINK, ...profile, ...reverse };
+    for (const [end, h] of [['a', a], ['b', b]] as const) {
+      if (!(h instanceof Host) || !this.hosts.includes(h)) throw new TypeError(`SimNetwork.link: ${end} must be a host added to this network with addHost, got ${showValue(h)}`);
+    }
+    if (a === b) throw new RangeError(`SimNetwork.link: a host cannot be linked to itself ("${a.name}")`);
+    checkLinkProfile(profile, 'SimNetwork.link', 'profile');
+    checkLinkProfile(reverse, 'SimNetwork.link', 'reverse');
+    const ab = withDefaults(DEFAULT_LINK, profile);
+    const ba = withDefaults(ab, reverse);
     const l = new SimLink(this, a, b, [ab, ba]);
     this.links.push(l);
     this.routes4.clear();
     return l;
+  }
+
+  /** Throws a RangeError when another host has this name or one of these addresses (or one repeats). */
+  private checkUnique(name: string, addresses: IpAddress[]): void {
+    for (const h of this.hosts) {
+      if (h.name === name) throw new RangeError(`SimNetwork.addHost: a host named "${name}" exists already`);
+    }
+    addresses.forEach((addr, i) => {
+      for (let j = 0; j < i; j++) {
+        if (sameAddress(addresses[j], addr)) throw new RangeError(`SimNetwork.addHost: address ${ipToString(addr)} is listed twice for "${name}"`);
+      }
+      for (const h of this.hosts) {
+        if (h.stack.addresses.some((x) => sameAddress(x, addr))) {
+          throw new RangeError(`SimNetwork.addHost: address ${ipToString(addr)} of "${name}" belongs to host "${h.name}" already`);
+        }
+      }
+    });
   }
 
   // Driver
@@ -580,6 +616,18 @@ export class SimNetwork implements Driver {
     }
     return this.now;
   }
+}
+
+/** `base` with the profile's keys that are set (an undefined key keeps the base value). */
+function withDefaults(base: Readonly<LinkProfile>, profile: Partial<LinkProfile> | undefined): LinkProfile {
+  const out = { ...base };
+  if (profile) {
+    for (const key of Object.keys(profile) as Array<keyof LinkProfile>) {
+      const v = profile[key];
+      if (v !== undefined) out[key] = v;
+    }
+  }
+  return out;
 }
 
 /** One turn of the host's event loop (setImmediate in Node; a zero timeout in a browser). */
