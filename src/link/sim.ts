@@ -123,6 +123,10 @@ export class SimLink {
 
   /** Take the link down (a partition) from `fromMs` until `toMs` (virtual time). */
   partition(fromMs: number, toMs: number): void {
+    checkTime(fromMs, 'SimLink.partition', 'fromMs');
+    checkTime(toMs, 'SimLink.partition', 'toMs');
+    if (!Number.isFinite(fromMs)) throw new RangeError(`SimLink.partition: fromMs must be finite, got ${fromMs}`);
+    if (toMs < fromMs) throw new RangeError(`SimLink.partition: toMs must be >= fromMs, got ${fromMs}..${toMs}`);
     this.net.at(fromMs, () => (this.up = false));
     this.net.at(toMs, () => (this.up = true));
   }
@@ -267,6 +271,11 @@ export class SimNetwork implements Driver {
   private processing = false;
 
   constructor(readonly seed: number) {
+    // Every random choice comes from the seed: one that is not an integer would make runs that look
+    // different (seed NaN, seed 1.5) the same run, and a report's seed could not reproduce it.
+    if (!Number.isSafeInteger(seed)) {
+      throw new (typeof seed === 'number' ? RangeError : TypeError)(`SimNetwork: seed must be an integer in [-(2^53 - 1), 2^53 - 1], got ${showValue(seed)}`);
+    }
     this.random = new SeededRandom(seed, 0);
   }
 
@@ -349,6 +358,8 @@ export class SimNetwork implements Driver {
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
   at(t: number, fn: () => void): void {
+    checkTime(t, 'SimNetwork.at', 't');
+    if (typeof fn !== 'function') throw new TypeError(`SimNetwork.at: fn must be a function, got ${showValue(fn)}`);
     this.queue.push(Math.max(t, this.now), this.event('call', undefined, undefined, undefined, 0, fn));
     this.poke();
   }
@@ -564,6 +575,9 @@ export class SimNetwork implements Driver {
 
   /** Run for `ms` of virtual time. */
   runFor(ms: number, maxSteps = 50_000_000): number {
+    if (typeof ms !== 'number' || !(ms >= 0 && ms < Infinity)) {
+      throw new (typeof ms === 'number' ? RangeError : TypeError)(`SimNetwork.runFor: ms must be a finite number of milliseconds >= 0, got ${showValue(ms)}`);
+    }
     const until = this.now + ms;
     this.steps = 0;
     while (this.stepWithin(until, maxSteps));
@@ -616,6 +630,12 @@ export class SimNetwork implements Driver {
     }
     return this.now;
   }
+}
+
+/** Throws unless `t` is a time: a number of milliseconds, not NaN (one in the past means now; Infinity, never). */
+function checkTime(t: number, where: string, name: string): void {
+  if (typeof t !== 'number') throw new TypeError(`${where}: ${name} must be a number of milliseconds, got ${showValue(t)}`);
+  if (Number.isNaN(t)) throw new RangeError(`${where}: ${name} must be a number of milliseconds, got NaN`);
 }
 
 /** `base` with the profile's keys that are set (an undefined key keeps the base value). */

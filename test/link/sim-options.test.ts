@@ -147,3 +147,26 @@ describe('SimNetwork.addHost checks names, addresses and keys', () => {
     assert.ok(net.now >= 10, `t=${net.now}`);
   });
 });
+
+describe('the other entry points of the simulator check their numbers', () => {
+  test('the seed: an integer (NaN or 1.5 would silently be another seed)', () => {
+    refuses(() => new SimNetwork(NaN), RangeError, 'SimNetwork: seed must be an integer', 'got NaN');
+    refuses(() => new SimNetwork(1.5), RangeError, 'seed', 'got 1.5');
+    refuses(() => new SimNetwork('42' as unknown as number), TypeError, 'seed', 'got the string "42"');
+    assert.equal(new SimNetwork(-7).seed, -7);
+  });
+
+  test('times: runFor, at and partition refuse NaN (it used to make the clock NaN)', () => {
+    const { net, a, b } = pair();
+    const l = net.link(a, b);
+    refuses(() => net.runFor(NaN), RangeError, 'SimNetwork.runFor: ms must be a finite number of milliseconds >= 0', 'got NaN');
+    refuses(() => net.runFor(-1), RangeError, 'runFor', 'got -1');
+    refuses(() => net.at(NaN, () => undefined), RangeError, 'SimNetwork.at: t must be a number of milliseconds', 'got NaN');
+    refuses(() => net.at(5, 'go' as unknown as () => void), TypeError, 'SimNetwork.at: fn must be a function');
+    refuses(() => l.partition(10, 5), RangeError, 'SimLink.partition: toMs must be >= fromMs', 'got 10..5');
+    refuses(() => l.partition(Infinity, Infinity), RangeError, 'fromMs must be finite');
+    l.partition(10, Infinity); // down for good from t=10
+    assert.equal(net.runFor(20), 20);
+    assert.equal(l.up, false);
+  });
+});

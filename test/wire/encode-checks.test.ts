@@ -190,6 +190,9 @@ describe('the other encoders check at their own call', () => {
 
   test('parseIp stays a parser (undefined for bad text); Lab.inject says which text was bad', () => {
     assert.equal(parseIp('300.1.1.1'), undefined);
+    // Not text at all (an options object's host left a number, say): still undefined, not a throw from inside.
+    assert.equal(parseIp(42 as unknown as string), undefined);
+    assert.equal(parseIp(undefined as unknown as string), undefined);
     const lab = new Lab({ seed: 1, lang: 'en' });
     assert.throws(
       () => lab.inject(lab.client, { src: '300.1.1.1', dst: '198.18.0.2', srcPort: 1, dstPort: 80, seq: 0, flags: TcpFlag.SYN }, 'bad'),
