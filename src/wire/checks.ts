@@ -66,3 +66,17 @@ export function checkIpv6Address(v: unknown, where: string, field: string): void
   if (v instanceof Uint8Array) throw new RangeError(`${where}: ${field} must be ${what}, got ${showValue(v)}`);
   throw fieldError(where, field, v, what, typeof v === 'string' || v === undefined ? PARSE_HINT : '');
 }
+
+/**
+ * Throws a RangeError unless out[offset, offset + length) exists: a typed array drops writes past
+ * its end without a word, so a short buffer would otherwise hold a cut header and no error.
+ */
+export function checkRoom(out: Uint8Array, offset: number, length: number, where: string, what: string): void {
+  if (offset + length > out.length) throw new RangeError(`${where}: out has ${out.length} bytes, too few for ${length} bytes of ${what} at offset ${offset}`);
+}
+
+/** Throws unless `out` is a Uint8Array and `offset` an index into it. */
+export function checkBuffer(out: Uint8Array, offset: number, where: string): void {
+  checkBytes(out, where, 'out');
+  if (!Number.isInteger(offset) || offset < 0) throw fieldError(where, 'offset', offset, 'a non-negative integer');
+}

@@ -4,7 +4,7 @@
 import { internetChecksum } from './checksum.js';
 import { put16, put32, u16, u32 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
-import { checkBytes, checkIpv4Address, checkIpv6Address, checkObject, fieldError, U16, U8 } from './checks.js';
+import { checkBytes, checkIpv4Address, checkIpv6Address, checkObject, checkRoom, fieldError, U16, U8 } from './checks.js';
 
 export const IpProtocol = {
   HOPOPT: 0,
@@ -319,6 +319,7 @@ export function encodeIpv4Header(
 ): number {
   checkIpv4Fields(f, 'encodeIpv4Header', '');
   checkIpArguments(protocol, payloadLength, out, offset, 'encodeIpv4Header');
+  checkRoom(out, offset, ipv4HeaderLength(f), 'encodeIpv4Header', 'the header');
   return writeIpv4Header(f, payloadLength, out, offset, protocol);
 }
 
@@ -367,6 +368,7 @@ export function encodeIpv6Header(
 ): number {
   checkIpv6Fields(f, 'encodeIpv6Header', '');
   checkIpArguments(protocol, upperLength, out, offset, 'encodeIpv6Header');
+  checkRoom(out, offset, ipv6HeaderLength(f), 'encodeIpv6Header', 'the header');
   return writeIpv6Header(f, upperLength, out, offset, protocol);
 }
 

@@ -17,8 +17,8 @@ import {
   writeIpv4Header,
   writeIpv6Header,
 } from './ip.js';
-import { checkBuffer, checkTcpHeaderFields, decodeTcpHeader, tcpHeaderLength, writeTcpHeader, type TcpHeader, type TcpHeaderFields } from './tcp.js';
-import { checkBytes, checkObject, fieldError, U16 } from './checks.js';
+import { checkTcpHeaderFields, decodeTcpHeader, tcpHeaderLength, writeTcpHeader, type TcpHeader, type TcpHeaderFields } from './tcp.js';
+import { checkBuffer, checkBytes, checkObject, fieldError, U16 } from './checks.js';
 
 export interface TcpPacket {
   readonly ok: true;

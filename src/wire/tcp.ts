@@ -3,7 +3,7 @@
  */
 import { put16, put32, u16, u32 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
-import { checkBytes, checkObject, fieldError, typeError, U16, U32, U8 } from './checks.js';
+import { checkBuffer, checkBytes, checkObject, checkRoom, fieldError, typeError, U16, U32, U8 } from './checks.js';
 
 /** The 12-bit flags field (RFC 9293 §3.1, RFC 3168 for CWR/ECE, RFC 9768 for AE). */
 export const TcpFlag = {
@@ -457,6 +457,8 @@ function writeUnknown(out: Uint8Array, i: number, u: UnknownOption): number {
  */
 export function encodeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offset: number): number {
   if (options !== undefined) checkTcpOptions(options, 'encodeTcpOptions', '');
+  checkBuffer(out, offset, 'encodeTcpOptions');
+  checkRoom(out, offset, tcpOptionsLength(options), 'encodeTcpOptions', 'the options');
   return writeTcpOptions(options, out, offset);
 }
 
@@ -497,6 +499,7 @@ export function tcpHeaderLength(fields: TcpHeaderFields): number {
 export function encodeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset = 0): number {
   checkTcpHeaderFields(fields, 'encodeTcpHeader', '');
   checkBuffer(out, offset, 'encodeTcpHeader');
+  checkRoom(out, offset, tcpHeaderLength(fields), 'encodeTcpHeader', 'the header');
   return writeTcpHeader(fields, out, offset);
 }
 
@@ -514,12 +517,6 @@ export function writeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset:
   put16(out, offset + 16, fields.checksum ?? 0);
   put16(out, offset + 18, fields.urgentPointer);
   return headerLength;
-}
-
-/** Throws unless `out` is a Uint8Array and `offset` an index into it. */
-export function checkBuffer(out: Uint8Array, offset: number, where: string): void {
-  checkBytes(out, where, 'out');
-  if (!Number.isInteger(offset) || offset < 0) throw fieldError(where, 'offset', offset, 'a non-negative integer');
 }
 
 /**

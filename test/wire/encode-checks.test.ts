@@ -163,6 +163,16 @@ describe('the other encoders check at their own call', () => {
     refuses(() => encodeIpv6Header({ src: V6A, dst: V6B, nextHeader: 300, extensionHeaders: new Uint8Array(8) }, 0, out), RangeError, 'encodeIpv6Header: nextHeader', '300');
   });
 
+  test('a buffer too short for the header is a RangeError (a typed array drops writes past its end silently)', () => {
+    const fields = { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: 0, window: 0, urgentPointer: 0, options: { mss: 1460 } };
+    refuses(() => encodeTcpHeader(fields, new Uint8Array(23)), RangeError, 'encodeTcpHeader: out has 23 bytes, too few for 24 bytes of the header at offset 0');
+    refuses(() => encodeTcpHeader(fields, new Uint8Array(30), 8), RangeError, 'too few for 24 bytes of the header at offset 8');
+    refuses(() => encodeTcpOptions({ mss: 1460 }, new Uint8Array(3), 0), RangeError, 'encodeTcpOptions: out has 3 bytes, too few for 4 bytes of the options');
+    refuses(() => encodeIpv4Header({ src: 1, dst: 2 }, 0, new Uint8Array(19)), RangeError, 'encodeIpv4Header: out has 19 bytes, too few for 20');
+    refuses(() => encodeIpv6Header({ src: V6A, dst: V6B }, 0, new Uint8Array(40), 1), RangeError, 'encodeIpv6Header: out has 40 bytes, too few for 40 bytes of the header at offset 1');
+    assert.equal(encodeTcpHeader(fields, new Uint8Array(24)), 24);
+  });
+
   test('encodeIcmpPacket: addresses, type, code, rest', () => {
     const ok = { src: 1, dst: 2, type: 3, code: 4, rest: 0, body: new Uint8Array(8) };
     assert.equal(encodeIcmpPacket(ok).length, 36);
