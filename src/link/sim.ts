@@ -4,14 +4,16 @@
  * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
  * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
  */
-import { encodeIcmpPacket, encodePcap, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
+import { encodeIcmpPacket, encodePcap, ipToString, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
 import { u32 } from '../wire/bytes.js';
+import { showValue } from '../wire/checks.js';
 import { SeededRandom } from '../tcp/random.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { sameAddress } from '../stack/endpoint.js';
 import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
 import { DeliveryFifo, EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
+import { checkHostOptions, checkLinkProfile } from './sim-options.js';
 
 export interface LinkProfile {
   /** One-way propagation delay (ms). */
@@ -121,6 +123,10 @@ export class SimLink {
 
   /** Take the link down (a partition) from `fromMs` until `toMs` (virtual time). */
   partition(fromMs: number, toMs: number): void {
+    checkTime(fromMs, 'SimLink.partition', 'fromMs');
+    checkTime(toMs, 'SimLink.partition', 'toMs');
+    if (!Number.isFinite(fromMs)) throw new RangeError(`SimLink.partition: fromMs must be finite, got ${fromMs}`);
+    if (toMs < fromMs) throw new RangeError(`SimLink.partition: toMs must be >= fromMs, got ${fromMs}..${toMs}`);
     this.net.at(fromMs, () => (this.up = false));
     this.net.at(toMs, () => (this.up = true));
   }
@@ -265,10 +271,21 @@ export class SimNetwork implements Driver {
   private processing = false;
 
   constructor(readonly seed: number) {
+    // Every random choice comes from the seed: one that is not an integer would make runs that look
+    // different (seed NaN, seed 1.5) the same run, and a report's seed could not reproduce it.
+    if (!Number.isSafeInteger(seed)) {
+      throw new (typeof seed === 'number' ? RangeError : TypeError)(`SimNetwork: seed must be an integer in [-(2^53 - 1), 2^53 - 1], got ${showValue(seed)}`);
+    }
     this.random = new SeededRandom(seed, 0);
   }
 
+  /**
+   * Add a host. Throws a TypeError for an option that is not one (a misspelt key names the known
+   * ones) and a RangeError for an address that is not one, or a name or address another host has.
+   */
   addHost(name: string, opts: SimHostOptions): Host {
+    const addresses = checkHostOptions(name, opts, 'SimNetwork.addHost');
+    this.checkUnique(name, addresses);
     const stack = new Stack({
       addresses: opts.addresses,
       random: new SeededRandom(this.seed, this.hosts.length + 1),
@@ -283,14 +300,42 @@ export class SimNetwork implements Driver {
     return host;
   }
 
-  /** Join two hosts; `reverse` is b->a's profile when it differs from a->b's. */
+  /**
+   * Join two hosts of this network; `reverse` is b->a's profile when it differs from a->b's. A key
+   * left out (or undefined) takes DEFAULT_LINK's value. Throws a TypeError for an unknown key (naming
+   * the known ones) or a value that is not a number, a RangeError for a value out of its range (see
+   * LinkProfile), and for a host linked to itself.
+   */
   link(a: Host, b: Host, profile: Partial<LinkProfile> = {}, reverse?: Partial<LinkProfile>): SimLink {
-    const ab = { ...DEFAULT_LINK, ...profile };
-    const ba = { ...DEFAULT_LINK, ...profile, ...reverse };
+    for (const [end, h] of [['a', a], ['b', b]] as const) {
+      if (!(h instanceof Host) || !this.hosts.includes(h)) throw new TypeError(`SimNetwork.link: ${end} must be a host added to this network with addHost, got ${showValue(h)}`);
+    }
+    if (a === b) throw new RangeError(`SimNetwork.link: a host cannot be linked to itself ("${a.name}")`);
+    checkLinkProfile(profile, 'SimNetwork.link', 'profile');
+    checkLinkProfile(reverse, 'SimNetwork.link', 'reverse');
+    const ab = withDefaults(DEFAULT_LINK, profile);
+    const ba = withDefaults(ab, reverse);
     const l = new SimLink(this, a, b, [ab, ba]);
     this.links.push(l);
     this.routes4.clear();
     return l;
+  }
+
+  /** Throws a RangeError when another host has this name or one of these addresses (or one repeats). */
+  private checkUnique(name: string, addresses: IpAddress[]): void {
+    for (const h of this.hosts) {
+      if (h.name === name) throw new RangeError(`SimNetwork.addHost: a host named "${name}" exists already`);
+    }
+    addresses.forEach((addr, i) => {
+      for (let j = 0; j < i; j++) {
+        if (sameAddress(addresses[j], addr)) throw new RangeError(`SimNetwork.addHost: address ${ipToString(addr)} is listed twice for "${name}"`);
+      }
+      for (const h of this.hosts) {
+        if (h.stack.addresses.some((x) => sameAddress(x, addr))) {
+          throw new RangeError(`SimNetwork.addHost: address ${ipToString(addr)} of "${name}" belongs to host "${h.name}" already`);
+        }
+      }
+    });
   }
 
   // Driver
@@ -313,6 +358,8 @@ export class SimNetwork implements Driver {
 
   /** Run `fn` at virtual time `t` (for partitions and scripted actions). */
   at(t: number, fn: () => void): void {
+    checkTime(t, 'SimNetwork.at', 't');
+    if (typeof fn !== 'function') throw new TypeError(`SimNetwork.at: fn must be a function, got ${showValue(fn)}`);
     this.queue.push(Math.max(t, this.now), this.event('call', undefined, undefined, undefined, 0, fn));
     this.poke();
   }
@@ -528,6 +575,9 @@ export class SimNetwork implements Driver {
 
   /** Run for `ms` of virtual time. */
   runFor(ms: number, maxSteps = 50_000_000): number {
+    if (typeof ms !== 'number' || !(ms >= 0 && ms < Infinity)) {
+      throw new (typeof ms === 'number' ? RangeError : TypeError)(`SimNetwork.runFor: ms must be a finite number of milliseconds >= 0, got ${showValue(ms)}`);
+    }
     const until = this.now + ms;
     this.steps = 0;
     while (this.stepWithin(until, maxSteps));
@@ -587,6 +637,24 @@ export class SimNetwork implements Driver {
     }
     return this.now;
   }
+}
+
+/** Throws unless `t` is a time: a number of milliseconds, not NaN (one in the past means now; Infinity, never). */
+function checkTime(t: number, where: string, name: string): void {
+  if (typeof t !== 'number') throw new TypeError(`${where}: ${name} must be a number of milliseconds, got ${showValue(t)}`);
+  if (Number.isNaN(t)) throw new RangeError(`${where}: ${name} must be a number of milliseconds, got NaN`);
+}
+
+/** `base` with the profile's keys that are set (an undefined key keeps the base value). */
+function withDefaults(base: Readonly<LinkProfile>, profile: Partial<LinkProfile> | undefined): LinkProfile {
+  const out = { ...base };
+  if (profile) {
+    for (const key of Object.keys(profile) as Array<keyof LinkProfile>) {
+      const v = profile[key];
+      if (v !== undefined) out[key] = v;
+    }
+  }
+  return out;
 }
 
 /** One turn of the host's event loop (setImmediate in Node; a zero timeout in a browser). */

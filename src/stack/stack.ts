@@ -11,7 +11,6 @@ import {
   newIpPacketScratch,
   decodeTcpHeader,
   echoReplyFor,
-  encodeTcpPacket,
   foldSum,
   Icmp4Type,
   Icmp6Type,
@@ -25,6 +24,7 @@ import {
   tcpPacketLength,
   type TcpPacketSpec,
 } from '../wire/index.js';
+import { writeTcpPacket } from '../wire/packet.js';
 import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
 import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
@@ -1007,7 +1007,8 @@ export class Stack implements ConnectionOwner {
 
   /**
    * Build the IP packet for a segment. The spec objects are the stack's own, refilled per packet
-   * (encodeTcpPacket keeps no reference to them), so encoding allocates only the packet.
+   * (writeTcpPacket, encodeTcpPacket without its argument checks, keeps no reference to them), so
+   * encoding allocates only the packet.
    */
   private encode(local: Endpoint, remote: Endpoint, seg: Segment): Uint8Array {
     const id = (this.ipId = (this.ipId + 1) & 0xffff);
@@ -1028,7 +1029,7 @@ export class Stack implements ConnectionOwner {
     }
     spec.tcp = seg;
     spec.payload = seg.payload;
-    const packet = encodeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
+    const packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
     this.slabUsed += (packet.length + 7) & ~7;
     spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
     spec.payload = undefined;

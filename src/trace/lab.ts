@@ -150,9 +150,11 @@ export class Lab {
    */
   inject(from: Host, spec: CraftedSegment, label: string): void {
     const link = from === this.attacker ? this.attackLink! : this.link;
-    const src = parseIp(spec.src)!;
-    const dst = parseIp(spec.dst)!;
-    if (typeof src !== 'number' || typeof dst !== 'number') throw new RangeError('IPv4 only');
+    const src = parseIp(spec.src);
+    const dst = parseIp(spec.dst);
+    if (src === undefined) throw new RangeError(`Lab.inject: src is not an IP address: ${JSON.stringify(spec.src)}`);
+    if (dst === undefined) throw new RangeError(`Lab.inject: dst is not an IP address: ${JSON.stringify(spec.dst)}`);
+    if (typeof src !== 'number' || typeof dst !== 'number') throw new RangeError(`Lab.inject: IPv4 addresses only, got ${spec.src} > ${spec.dst}`);
     const packet = encodeTcpPacket({
       ip: { version: 4, src, dst, ttl: 64, identification: 0 },
       tcp: {

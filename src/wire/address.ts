@@ -10,6 +10,7 @@ export function ipv4ToString(addr: number): string {
 
 /** Parse a dotted quad; undefined if it is not exactly four decimal octets. */
 export function parseIpv4(text: string): number | undefined {
+  if (typeof text !== 'string') return undefined;
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
   let addr = 0;
@@ -52,6 +53,7 @@ export function ipv6ToString(addr: Uint8Array): string {
 
 /** Parse any RFC 4291 §2.2 text form (with "::" and an embedded dotted quad); undefined if invalid. */
 export function parseIpv6(text: string): Uint8Array | undefined {
+  if (typeof text !== 'string') return undefined;
   let head = text;
   let tailV4: number | undefined;
   const lastColon = text.lastIndexOf(':');
@@ -103,8 +105,12 @@ export function ipToString(addr: IpAddress): string {
   return typeof addr === 'number' ? ipv4ToString(addr) : ipv6ToString(addr);
 }
 
-/** Parse an IPv4 or IPv6 address (IPv6 may be written in brackets); undefined if neither. */
+/**
+ * Parse an IPv4 or IPv6 address (IPv6 may be written in brackets); undefined if neither (or if `text`
+ * is not a string): it parses user input, so a caller checks for undefined and says what was wrong.
+ */
 export function parseIp(text: string): IpAddress | undefined {
+  if (typeof text !== 'string') return undefined;
   if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
   return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
 }

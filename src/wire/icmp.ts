@@ -6,7 +6,8 @@
 import { onesSum, checksumFinish, pseudoHeaderSumV6 } from './checksum.js';
 import { u16, u32, put16, put32 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
-import { encodeIpv4Header, encodeIpv6Header, IpProtocol, type IpPacket } from './ip.js';
+import { IpProtocol, writeIpv4Header, writeIpv6Header, type IpPacket } from './ip.js';
+import { checkBytes, checkIpv4Address, checkIpv6Address, checkObject, fieldError, U32, U8 } from './checks.js';
 
 export const Icmp4Type = { ECHO_REPLY: 0, DEST_UNREACHABLE: 3, ECHO_REQUEST: 8, TIME_EXCEEDED: 11 } as const;
 export const Icmp6Type = { DEST_UNREACHABLE: 1, PACKET_TOO_BIG: 2, TIME_EXCEEDED: 3, ECHO_REQUEST: 128, ECHO_REPLY: 129 } as const;
@@ -136,27 +137,43 @@ export interface IcmpBuildSpec {
 
 /** Build a whole IP packet carrying an ICMP (IPv4 addresses) or ICMPv6 (IPv6 addresses) message. */
 export function encodeIcmpPacket(spec: IcmpBuildSpec): Uint8Array {
+  checkIcmpSpec(spec, 'encodeIcmpPacket');
   const v6 = typeof spec.src !== 'number';
   const icmpLen = 8 + spec.body.length;
   const ipLen = v6 ? 40 : 20;
   const out = new Uint8Array(ipLen + icmpLen);
   if (v6) {
-    encodeIpv6Header(
-      { src: spec.src as Uint8Array, dst: spec.dst as Uint8Array, protocol: IpProtocol.ICMPV6, hopLimit: spec.ttl ?? 64 },
-      icmpLen,
-      out,
-      0,
-    );
+    writeIpv6Header({ src: spec.src as Uint8Array, dst: spec.dst as Uint8Array, hopLimit: spec.ttl ?? 64 }, icmpLen, out, 0, IpProtocol.ICMPV6);
   } else {
-    encodeIpv4Header({ src: spec.src as number, dst: spec.dst as number, protocol: IpProtocol.ICMP, ttl: spec.ttl ?? 64 }, icmpLen, out, 0);
+    writeIpv4Header({ src: spec.src as number, dst: spec.dst as number, ttl: spec.ttl ?? 64 }, icmpLen, out, 0, IpProtocol.ICMP);
   }
   out[ipLen] = spec.type;
   out[ipLen + 1] = spec.code;
-  put32(out, ipLen + 4, spec.rest >>> 0);
+  put32(out, ipLen + 4, spec.rest);
   out.set(spec.body, ipLen + 8);
   const pseudo = v6 ? pseudoHeaderSumV6(spec.src as Uint8Array, spec.dst as Uint8Array, IpProtocol.ICMPV6, icmpLen) : 0;
   put16(out, ipLen + 2, checksumFinish(onesSum(out, ipLen, ipLen + icmpLen, pseudo)));
   return out;
+}
+
+/**
+ * Throws a TypeError or RangeError naming the field unless the spec can be encoded: both addresses of
+ * one family (numbers in [0, 2^32) or 16 bytes), type, code and TTL 8 bits, `rest` 32, body as bytes.
+ */
+function checkIcmpSpec(spec: IcmpBuildSpec, where: string): void {
+  checkObject(spec, where, 'spec');
+  if (typeof spec.src === 'number') {
+    checkIpv4Address(spec.src, where, 'src');
+    checkIpv4Address(spec.dst, where, 'dst');
+  } else {
+    checkIpv6Address(spec.src, where, 'src');
+    checkIpv6Address(spec.dst, where, 'dst');
+  }
+  if ((spec.type & 0xff) !== spec.type) throw fieldError(where, 'type', spec.type, U8);
+  if ((spec.code & 0xff) !== spec.code) throw fieldError(where, 'code', spec.code, U8);
+  if (spec.rest >>> 0 !== spec.rest) throw fieldError(where, 'rest', spec.rest, U32);
+  if (spec.ttl !== undefined && (spec.ttl & 0xff) !== spec.ttl) throw fieldError(where, 'ttl', spec.ttl, U8);
+  checkBytes(spec.body, where, 'body');
 }
 
 /** The echo reply for an echo request (RFC 792; RFC 4443 §4.2): same identifier, sequence and data. */

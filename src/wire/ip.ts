@@ -4,6 +4,7 @@
 import { internetChecksum } from './checksum.js';
 import { put16, put32, u16, u32 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
+import { checkBytes, checkIpv4Address, checkIpv6Address, checkObject, checkRoom, fieldError, U16, U8 } from './checks.js';
 
 export const IpProtocol = {
   HOPOPT: 0,
@@ -306,7 +307,8 @@ export function ipv4HeaderLength(f: Pick<Ipv4Fields, 'options'>): number {
 
 /**
  * Write an IPv4 header (checksum computed) for `payloadLength` bytes of upper-layer data. Returns its
- * length. `protocol` overrides `f.protocol` (so callers need not copy the fields to set it).
+ * length. `protocol` overrides `f.protocol` (so callers need not copy the fields to set it). A field
+ * that does not fit its bits throws a TypeError or RangeError naming it (see checkIpv4Fields).
  */
 export function encodeIpv4Header(
   f: Omit<Ipv4Fields, 'protocol'> & { protocol?: number },
@@ -315,6 +317,14 @@ export function encodeIpv4Header(
   offset = 0,
   protocol = f.protocol ?? IpProtocol.TCP,
 ): number {
+  checkIpv4Fields(f, 'encodeIpv4Header', '');
+  checkIpArguments(protocol, payloadLength, out, offset, 'encodeIpv4Header');
+  checkRoom(out, offset, ipv4HeaderLength(f), 'encodeIpv4Header', 'the header');
+  return writeIpv4Header(f, payloadLength, out, offset, protocol);
+}
+
+/** encodeIpv4Header without the checks, for callers that made them. */
+export function writeIpv4Header(f: Omit<Ipv4Fields, 'protocol'>, payloadLength: number, out: Uint8Array, offset: number, protocol: number): number {
   const headerLength = ipv4HeaderLength(f);
   const totalLength = headerLength + payloadLength;
   if (totalLength > 0xffff) throw new RangeError(`IPv4 total length ${totalLength} exceeds 65535`);
@@ -346,7 +356,8 @@ export function ipv6HeaderLength(f: Pick<Ipv6Fields, 'extensionHeaders'>): numbe
 
 /**
  * Write an IPv6 header (and any extension headers) for `upperLength` bytes of upper-layer data.
- * Returns its length. `protocol` overrides `f.protocol`.
+ * Returns its length. `protocol` overrides `f.protocol`. A field that does not fit its bits throws a
+ * TypeError or RangeError naming it (see checkIpv6Fields).
  */
 export function encodeIpv6Header(
   f: Omit<Ipv6Fields, 'protocol'> & { protocol?: number },
@@ -355,6 +366,14 @@ export function encodeIpv6Header(
   offset = 0,
   protocol = f.protocol ?? IpProtocol.TCP,
 ): number {
+  checkIpv6Fields(f, 'encodeIpv6Header', '');
+  checkIpArguments(protocol, upperLength, out, offset, 'encodeIpv6Header');
+  checkRoom(out, offset, ipv6HeaderLength(f), 'encodeIpv6Header', 'the header');
+  return writeIpv6Header(f, upperLength, out, offset, protocol);
+}
+
+/** encodeIpv6Header without the checks, for callers that made them. */
+export function writeIpv6Header(f: Omit<Ipv6Fields, 'protocol'>, upperLength: number, out: Uint8Array, offset: number, protocol: number): number {
   const ext = f.extensionHeaders;
   const extLen = ext?.length ?? 0;
   const payloadLength = extLen + upperLength;
@@ -368,4 +387,51 @@ export function encodeIpv6Header(
   out.set(f.dst, offset + 24);
   if (ext && extLen) out.set(ext, offset + IPV6_HEADER);
   return IPV6_HEADER + extLen;
+}
+
+function checkIpArguments(protocol: number, length: number, out: Uint8Array, offset: number, where: string): void {
+  if ((protocol & 0xff) !== protocol) throw fieldError(where, 'protocol', protocol, U8);
+  if (!Number.isInteger(length) || length < 0) throw fieldError(where, 'payload length', length, 'a non-negative integer');
+  checkBytes(out, where, 'out');
+  if (!Number.isInteger(offset) || offset < 0) throw fieldError(where, 'offset', offset, 'a non-negative integer');
+}
+
+/**
+ * Throws a TypeError or RangeError naming the field (`path` + its name) unless each fits its bits
+ * (RFC 791 §3.1, RFC 2474 for DSCP, RFC 3168 for ECN): addresses as numbers in [0, 2^32), TTL and
+ * protocol 8 bits, DSCP 6, ECN 2, identification 16, fragment offset 13, options as bytes.
+ */
+export function checkIpv4Fields(f: Omit<Ipv4Fields, 'protocol'> & { protocol?: number }, where: string, path: string): void {
+  if (typeof f !== 'object' || f === null) checkObject(f, where, path === '' ? 'fields' : path.slice(0, -1));
+  if (typeof f.src !== 'number' || f.src >>> 0 !== f.src) checkIpv4Address(f.src, where, path + 'src');
+  if (typeof f.dst !== 'number' || f.dst >>> 0 !== f.dst) checkIpv4Address(f.dst, where, path + 'dst');
+  if (f.ttl !== undefined && (f.ttl & 0xff) !== f.ttl) throw fieldError(where, path + 'ttl', f.ttl, U8);
+  if (f.dscp !== undefined && (f.dscp & 0x3f) !== f.dscp) throw fieldError(where, path + 'dscp', f.dscp, 'an integer in [0, 63]');
+  if (f.ecn !== undefined && (f.ecn & 3) !== f.ecn) throw fieldError(where, path + 'ecn', f.ecn, 'an integer in [0, 3]');
+  if (f.identification !== undefined && (f.identification & 0xffff) !== f.identification) {
+    throw fieldError(where, path + 'identification', f.identification, U16);
+  }
+  if (f.fragmentOffset !== undefined && (f.fragmentOffset & 0x1fff) !== f.fragmentOffset) {
+    throw fieldError(where, path + 'fragmentOffset', f.fragmentOffset, 'an integer in [0, 8191] (8-byte units)');
+  }
+  if (f.protocol !== undefined && (f.protocol & 0xff) !== f.protocol) throw fieldError(where, path + 'protocol', f.protocol, U8);
+  if (f.options !== undefined && !(f.options instanceof Uint8Array)) checkBytes(f.options, where, path + 'options');
+}
+
+/**
+ * Throws a TypeError or RangeError naming the field unless each fits its bits (RFC 8200 §3):
+ * addresses as 16 bytes, hop limit and next header 8 bits, DSCP 6, ECN 2, flow label 20, extension
+ * headers as bytes.
+ */
+export function checkIpv6Fields(f: Omit<Ipv6Fields, 'protocol'> & { protocol?: number }, where: string, path: string): void {
+  if (typeof f !== 'object' || f === null) checkObject(f, where, path === '' ? 'fields' : path.slice(0, -1));
+  if (!(f.src instanceof Uint8Array) || f.src.length !== 16) checkIpv6Address(f.src, where, path + 'src');
+  if (!(f.dst instanceof Uint8Array) || f.dst.length !== 16) checkIpv6Address(f.dst, where, path + 'dst');
+  if (f.hopLimit !== undefined && (f.hopLimit & 0xff) !== f.hopLimit) throw fieldError(where, path + 'hopLimit', f.hopLimit, U8);
+  if (f.dscp !== undefined && (f.dscp & 0x3f) !== f.dscp) throw fieldError(where, path + 'dscp', f.dscp, 'an integer in [0, 63]');
+  if (f.ecn !== undefined && (f.ecn & 3) !== f.ecn) throw fieldError(where, path + 'ecn', f.ecn, 'an integer in [0, 3]');
+  if (f.flowLabel !== undefined && (f.flowLabel & 0xfffff) !== f.flowLabel) throw fieldError(where, path + 'flowLabel', f.flowLabel, 'an integer in [0, 1048575]');
+  if (f.nextHeader !== undefined && (f.nextHeader & 0xff) !== f.nextHeader) throw fieldError(where, path + 'nextHeader', f.nextHeader, U8);
+  if (f.protocol !== undefined && (f.protocol & 0xff) !== f.protocol) throw fieldError(where, path + 'protocol', f.protocol, U8);
+  if (f.extensionHeaders !== undefined && !(f.extensionHeaders instanceof Uint8Array)) checkBytes(f.extensionHeaders, where, path + 'extensionHeaders');
 }

@@ -5,17 +5,20 @@
 import { checksumFinish, foldSum, onesSum, pseudoHeaderSumV4, pseudoHeaderSumV6 } from './checksum.js';
 import { fail, type DecodeFailure } from './errors.js';
 import {
+  checkIpv4Fields,
+  checkIpv6Fields,
   decodeIp,
-  encodeIpv4Header,
-  encodeIpv6Header,
   IpProtocol,
   ipv4HeaderLength,
   ipv6HeaderLength,
   type IpHeader,
   type Ipv4Fields,
   type Ipv6Fields,
+  writeIpv4Header,
+  writeIpv6Header,
 } from './ip.js';
-import { decodeTcpHeader, encodeTcpHeader, tcpHeaderLength, type TcpHeader, type TcpHeaderFields } from './tcp.js';
+import { checkTcpHeaderFields, decodeTcpHeader, tcpHeaderLength, writeTcpHeader, type TcpHeader, type TcpHeaderFields } from './tcp.js';
+import { checkBuffer, checkBytes, checkObject, fieldError, U16 } from './checks.js';
 
 export interface TcpPacket {
   readonly ok: true;
@@ -107,9 +110,22 @@ export function tcpPacketLength(spec: TcpPacketSpec): number {
 /**
  * Build a complete IP packet carrying a TCP segment, with lengths and both checksums computed.
  * Writes into `out` at `offset` when given (it must have room), else into a new buffer; returns
- * the view of the packet.
+ * the view of the packet. Every field is checked first (checkTcpPacketSpec): one that does not fit
+ * its bits throws a TypeError or RangeError naming it (`tcp.srcPort`, `ip.src`), never wraps.
  */
 export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 0): Uint8Array {
+  checkTcpPacketSpec(spec, 'encodeTcpPacket');
+  if (out !== undefined) checkBuffer(out, offset, 'encodeTcpPacket');
+  return writeTcpPacket(spec, out, offset);
+}
+
+/**
+ * encodeTcpPacket without the checks: the stack's per-segment encoder. Its segments come from its
+ * own state, every field already in range, and checking them again would cost a fifth of the time
+ * it takes to encode an ACK; everything else (and every test of the stack's packets) goes through
+ * encodeTcpPacket. Not exported from wire/index.
+ */
+export function writeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 0): Uint8Array {
   const total = tcpPacketLength(spec);
   const buf = out ?? new Uint8Array(total);
   if (offset + total > buf.length) throw new RangeError(`packet needs ${total} bytes at offset ${offset}, buffer has ${buf.length}`);
@@ -117,12 +133,12 @@ export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 
   const ip = spec.ip;
   const tcpStart = offset + ipHeaderLength(ip);
   // No copies of the caller's objects on this path (it runs once per segment sent).
-  const tcpHeaderLen = encodeTcpHeader(spec.tcp, buf, tcpStart);
+  const tcpHeaderLen = writeTcpHeader(spec.tcp, buf, tcpStart);
   buf[tcpStart + 16] = 0; // the checksum field is summed as zero
   buf[tcpStart + 17] = 0;
   const segmentLength = tcpHeaderLen + payloadLength;
-  if (ip.version === 4) encodeIpv4Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
-  else encodeIpv6Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
+  if (ip.version === 4) writeIpv4Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
+  else writeIpv6Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
   if (spec.payload) buf.set(spec.payload, tcpStart + tcpHeaderLen);
   let checksum = spec.tcpChecksum;
   if (checksum === undefined) {
@@ -135,6 +151,25 @@ export function encodeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 
   buf[tcpStart + 16] = checksum >>> 8;
   buf[tcpStart + 17] = checksum & 0xff;
   return buf.subarray(offset, offset + total);
+}
+
+/**
+ * Throws a TypeError or RangeError naming the field unless the spec can be encoded as it is: IP
+ * version 4 or 6 and its fields (checkIpv4Fields, checkIpv6Fields), the TCP header's fields
+ * (checkTcpHeaderFields), the payload as bytes, a TCP checksum override of 16 bits.
+ */
+export function checkTcpPacketSpec(spec: TcpPacketSpec, where: string): void {
+  if (typeof spec !== 'object' || spec === null) checkObject(spec, where, 'spec');
+  const ip = spec.ip;
+  if (typeof ip !== 'object' || ip === null) checkObject(ip, where, 'ip');
+  if (ip.version === 4) checkIpv4Fields(ip, where, 'ip.');
+  else if (ip.version === 6) checkIpv6Fields(ip, where, 'ip.');
+  else throw fieldError(where, 'ip.version', (ip as { version: unknown }).version, '4 or 6');
+  checkTcpHeaderFields(spec.tcp, where, 'tcp.');
+  if (spec.payload !== undefined && !(spec.payload instanceof Uint8Array)) checkBytes(spec.payload, where, 'payload');
+  if (spec.tcpChecksum !== undefined && (spec.tcpChecksum & 0xffff) !== spec.tcpChecksum) {
+    throw fieldError(where, 'tcpChecksum', spec.tcpChecksum, U16);
+  }
 }
 
 /**

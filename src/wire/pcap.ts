@@ -6,6 +6,7 @@
  */
 import { concatBytes } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
+import { fieldError, typeError } from './checks.js';
 
 export const LinkType = {
   NULL: 0,
@@ -201,6 +202,7 @@ function readOptions(view: DataView, start: number, end: number, le: boolean, ea
 
 /** The 24-byte pcap file header: nanosecond timestamps, little-endian, snaplen 262144. */
 export function encodePcapHeader(linkType: number = LinkType.RAW): Uint8Array {
+  checkLinkType(linkType, 'encodePcapHeader');
   const out = new Uint8Array(24);
   const v = new DataView(out.buffer);
   v.setUint32(0, PCAP_MAGIC_NS, true);
@@ -213,6 +215,7 @@ export function encodePcapHeader(linkType: number = LinkType.RAW): Uint8Array {
 
 /** A 16-byte record header followed by the packet, timestamped `timeMs` milliseconds (fractions kept to the nanosecond). */
 export function encodePcapRecord(data: Uint8Array, timeMs: number): Uint8Array {
+  checkRecordFields(data, timeMs, 'encodePcapRecord', '');
   const out = new Uint8Array(16 + data.length);
   // Split whole seconds off before scaling: epoch-scale times in nanoseconds (~1.7e18) are past 2^53
   // and would lose up to a few hundred ns. The remainder t - s*1000 is exact (Sterbenz).
@@ -233,7 +236,32 @@ export function encodePcapRecord(data: Uint8Array, timeMs: number): Uint8Array {
   return out;
 }
 
-/** A whole pcap file of the given packets. */
+/**
+ * A whole pcap file of the given packets. Each must be a `{ data, timeMs }` record: anything else
+ * (a bare Uint8Array, say) throws a TypeError naming its index.
+ */
 export function encodePcap(packets: ReadonlyArray<{ data: Uint8Array; timeMs: number }>, linkType: number = LinkType.RAW): Uint8Array {
+  if (!Array.isArray(packets)) throw typeError('encodePcap', 'packets', packets, 'an array of { data: Uint8Array, timeMs: number } records');
+  checkLinkType(linkType, 'encodePcap');
+  for (let i = 0; i < packets.length; i++) checkRecord(packets[i], 'encodePcap', `packets[${i}]`);
   return concatBytes([encodePcapHeader(linkType), ...packets.map((p) => encodePcapRecord(p.data, p.timeMs))]);
+}
+
+function checkLinkType(linkType: number, where: string): void {
+  if ((linkType & 0xffff) !== linkType) throw fieldError(where, 'linkType', linkType, 'an integer in [0, 65535] (a LinkType)');
+}
+
+/** Throws unless `p` is a packet record: `data` bytes and a finite `timeMs`. */
+function checkRecord(p: { data: Uint8Array; timeMs: number }, where: string, path: string): void {
+  if (p instanceof Uint8Array) {
+    throw new TypeError(`${where}: ${path} must be a { data: Uint8Array, timeMs: number } record, got a bare Uint8Array of ${p.length} bytes (wrap it: { data, timeMs })`);
+  }
+  if (typeof p !== 'object' || p === null) throw typeError(where, path, p, 'a { data: Uint8Array, timeMs: number } record');
+  checkRecordFields(p.data, p.timeMs, where, path + '.');
+}
+
+function checkRecordFields(data: Uint8Array, timeMs: number, where: string, path: string): void {
+  if (!(data instanceof Uint8Array)) throw typeError(where, path + 'data', data, 'a Uint8Array');
+  // A time before the epoch is written as the epoch (encodePcapRecord); NaN or Infinity has no place in a file.
+  if (typeof timeMs !== 'number' || !Number.isFinite(timeMs)) throw fieldError(where, path + 'timeMs', timeMs, 'a finite number of milliseconds');
 }

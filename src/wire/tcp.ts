@@ -3,6 +3,7 @@
  */
 import { put16, put32, u16, u32 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
+import { checkBuffer, checkBytes, checkObject, checkRoom, fieldError, typeError, U16, U32, U8 } from './checks.js';
 
 /** The 12-bit flags field (RFC 9293 §3.1, RFC 3168 for CWR/ECE, RFC 9768 for AE). */
 export const TcpFlag = {
@@ -451,9 +452,18 @@ function writeUnknown(out: Uint8Array, i: number, u: UnknownOption): number {
 /**
  * Write the options at out[offset...], padded with zero (EOL) bytes to a multiple of 4. Returns the
  * number of bytes written. Throws RangeError for more than 40 bytes (RFC 9293 §3.1: data offset is
- * at most 15 words).
+ * at most 15 words), and a TypeError or RangeError naming the option for a value that does not fit
+ * its field (see checkTcpOptions).
  */
 export function encodeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offset: number): number {
+  if (options !== undefined) checkTcpOptions(options, 'encodeTcpOptions', '');
+  checkBuffer(out, offset, 'encodeTcpOptions');
+  checkRoom(out, offset, tcpOptionsLength(options), 'encodeTcpOptions', 'the options');
+  return writeTcpOptions(options, out, offset);
+}
+
+/** encodeTcpOptions without the checks, for callers that made them. */
+function writeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offset: number): number {
   if (!options) return 0;
   if (timestampOnly(options)) {
     // The common case, written directly.
@@ -482,9 +492,20 @@ export function tcpHeaderLength(fields: TcpHeaderFields): number {
   return TCP_MIN_HEADER + tcpOptionsLength(fields.options);
 }
 
-/** Write the header at out[offset...]; returns its length. The checksum field is written as given (0 if absent). */
+/**
+ * Write the header at out[offset...]; returns its length. The checksum field is written as given (0
+ * if absent). A field that does not fit its bits throws (see checkTcpHeaderFields): nothing is wrapped.
+ */
 export function encodeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset = 0): number {
-  const optLen = encodeTcpOptions(fields.options, out, offset + TCP_MIN_HEADER);
+  checkTcpHeaderFields(fields, 'encodeTcpHeader', '');
+  checkBuffer(out, offset, 'encodeTcpHeader');
+  checkRoom(out, offset, tcpHeaderLength(fields), 'encodeTcpHeader', 'the header');
+  return writeTcpHeader(fields, out, offset);
+}
+
+/** encodeTcpHeader without the checks, for callers that made them (encodeTcpPacket). */
+export function writeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset: number): number {
+  const optLen = writeTcpOptions(fields.options, out, offset + TCP_MIN_HEADER);
   const headerLength = TCP_MIN_HEADER + optLen;
   put16(out, offset, fields.srcPort);
   put16(out, offset + 2, fields.dstPort);
@@ -496,4 +517,78 @@ export function encodeTcpHeader(fields: TcpHeaderFields, out: Uint8Array, offset
   put16(out, offset + 16, fields.checksum ?? 0);
   put16(out, offset + 18, fields.urgentPointer);
   return headerLength;
+}
+
+/**
+ * Throws a TypeError or RangeError naming the field (`path` + its name) unless every header field
+ * fits its bits (RFC 9293 §3.1): ports, window, urgent pointer and checksum 16 bits, sequence and
+ * acknowledgment numbers 32, flags 12; and the options (checkTcpOptions). `where` names the caller.
+ * This runs for every packet the stack sends: strings for a message are built only on the throw.
+ */
+export function checkTcpHeaderFields(f: TcpHeaderFields, where: string, path: string): void {
+  if (typeof f !== 'object' || f === null) throw typeError(where, path === '' ? 'fields' : path.slice(0, -1), f, 'an object of TCP header fields');
+  if ((f.srcPort & 0xffff) !== f.srcPort) throw fieldError(where, path + 'srcPort', f.srcPort, U16);
+  if ((f.dstPort & 0xffff) !== f.dstPort) throw fieldError(where, path + 'dstPort', f.dstPort, U16);
+  if (f.seq >>> 0 !== f.seq) throw fieldError(where, path + 'seq', f.seq, U32);
+  if (f.ack >>> 0 !== f.ack) throw fieldError(where, path + 'ack', f.ack, U32);
+  if ((f.flags & 0xfff) !== f.flags) throw fieldError(where, path + 'flags', f.flags, 'a 12-bit integer in [0, 4095] (TcpFlag bits)');
+  if ((f.window & 0xffff) !== f.window) {
+    throw fieldError(where, path + 'window', f.window, U16, typeof f.window === 'number' && f.window > 0xffff ? ' (the raw field, before window scaling)' : '');
+  }
+  if ((f.urgentPointer & 0xffff) !== f.urgentPointer) throw fieldError(where, path + 'urgentPointer', f.urgentPointer, U16);
+  if (f.checksum !== undefined && (f.checksum & 0xffff) !== f.checksum) throw fieldError(where, path + 'checksum', f.checksum, U16);
+  if (f.options !== undefined) checkTcpOptions(f.options, where, path);
+}
+
+/**
+ * Throws a TypeError or RangeError naming the option (`path` + `options.` + its name) unless each
+ * present value fits its field: MSS 16 bits, window scale 8 (RFC 7323 §2.3 caps the shift at 14 where
+ * it is used, not on the wire), timestamps and SACK edges 32, at most 4 SACK blocks, a Fast Open
+ * cookie and unknown options' data as bytes, unknown kinds in [2, 255], `order` entries in [0, 255].
+ */
+export function checkTcpOptions(o: TcpOptions, where: string, path: string): void {
+  if (typeof o !== 'object' || o === null) throw typeError(where, path + 'options', o, 'an object');
+  const ts = o.timestamp;
+  if (ts !== undefined) {
+    if (typeof ts !== 'object' || ts === null) throw typeError(where, path + 'options.timestamp', ts, 'a { value, echo } object');
+    if (ts.value >>> 0 !== ts.value) throw fieldError(where, path + 'options.timestamp.value', ts.value, U32);
+    if (ts.echo >>> 0 !== ts.echo) throw fieldError(where, path + 'options.timestamp.echo', ts.echo, U32);
+  }
+  if (o.order === NOP_NOP_TIMESTAMP) return; // as decoded: timestamps alone, nothing else to check
+  if (o.mss !== undefined && (o.mss & 0xffff) !== o.mss) throw fieldError(where, path + 'options.mss', o.mss, U16);
+  if (o.wscale !== undefined && (o.wscale & 0xff) !== o.wscale) throw fieldError(where, path + 'options.wscale', o.wscale, U8);
+  if (o.sack !== undefined) checkSack(o.sack, where, path);
+  if (o.fastOpenCookie !== undefined && !(o.fastOpenCookie instanceof Uint8Array)) {
+    throw typeError(where, path + 'options.fastOpenCookie', o.fastOpenCookie, 'a Uint8Array');
+  }
+  if (o.unknown !== undefined) checkUnknownOptions(o.unknown, where, path);
+  if (o.order !== undefined) {
+    if (!Array.isArray(o.order)) throw typeError(where, path + 'options.order', o.order, 'an array of option kinds');
+    for (let i = 0; i < o.order.length; i++) {
+      if ((o.order[i] & 0xff) !== o.order[i]) throw fieldError(where, `${path}options.order[${i}]`, o.order[i], U8);
+    }
+  }
+}
+
+function checkSack(sack: SackBlock[], where: string, path: string): void {
+  if (!Array.isArray(sack)) throw typeError(where, path + 'options.sack', sack, 'an array of [left, right] blocks');
+  // 4 blocks fill 34 of the 40 option bytes (RFC 2018 §3); more cannot be sent.
+  if (sack.length > 4) throw new RangeError(`${where}: ${path}options.sack must hold at most 4 blocks, got ${sack.length}`);
+  for (let i = 0; i < sack.length; i++) {
+    const b = sack[i];
+    if (!Array.isArray(b) || b.length !== 2) throw typeError(where, `${path}options.sack[${i}]`, b, 'a [left, right] pair of sequence numbers');
+    if (b[0] >>> 0 !== b[0]) throw fieldError(where, `${path}options.sack[${i}][0]`, b[0], U32);
+    if (b[1] >>> 0 !== b[1]) throw fieldError(where, `${path}options.sack[${i}][1]`, b[1], U32);
+  }
+}
+
+function checkUnknownOptions(unknown: UnknownOption[], where: string, path: string): void {
+  if (!Array.isArray(unknown)) throw typeError(where, path + 'options.unknown', unknown, 'an array of { kind, data }');
+  for (let i = 0; i < unknown.length; i++) {
+    const u = unknown[i];
+    const at = `${path}options.unknown[${i}]`;
+    checkObject(u, where, at);
+    if ((u.kind & 0xff) !== u.kind || u.kind < 2) throw fieldError(where, at + '.kind', u.kind, 'an integer in [2, 255] (0 and 1 carry no data)');
+    checkBytes(u.data, where, at + '.data');
+  }
 }

@@ -46,7 +46,7 @@ describe('echo', () => {
       const b = newStack([B4, B6], 1);
       const data = bytesOf('an odd number of bytes: 37 of them!!!'); // odd length: the checksum pads
       assert.equal(data.length % 2, 1);
-      const req = encodeIcmpPacket({ src: addr(peer), dst: addr(me), type: v === 4 ? 8 : 128, code: 0, rest: (0xbeef << 16) | 0x0102, body: data });
+      const req = encodeIcmpPacket({ src: addr(peer), dst: addr(me), type: v === 4 ? 8 : 128, code: 0, rest: ((0xbeef << 16) | 0x0102) >>> 0, body: data });
       b.handlePacket(req, 0);
       const out = drainOut(b, 0);
       assert.equal(out.length, 1);

@@ -275,7 +275,7 @@ describe('the final ACK', () => {
     b.listen(80);
     const sa = cookieSyn(b, 0);
     assert.equal(sa.options.sackPermitted, undefined);
-    b.handlePacket(ackFor(40000, 1001, (sa.seq + 1) >>> 0, sa.options.timestamp!.value | 0x10), 5);
+    b.handlePacket(ackFor(40000, 1001, (sa.seq + 1) >>> 0, (sa.options.timestamp!.value | 0x10) >>> 0), 5);
     assert.equal(b.counters.tcp.SyncookiesFailed, 1);
     assert.equal(drainOut(b, 5).map(tcpOut)[0].tcp.flags, RST);
   });
