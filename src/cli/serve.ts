@@ -15,7 +15,8 @@ import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnel
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
                     [--app http|echo|discard|chargen] [--pcap FILE]
-                    [--syn-cookies off|on-overflow|always]
+                    [--syn-cookies off|on-overflow|always] [--mtu N] [--rcvbuf BYTES]
+                    [--sndbuf BYTES]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
