@@ -17,6 +17,8 @@
  *       ../src/LAYER/index.js.
  *   <!-- readme-test: output FILE exact|shape|excerpt -->  what `node dist/FILE.js` prints.
  *   <!-- readme-test: layout -->  a file listing: every path named exists.
+ *   <!-- readme-test: root serve -->  the serve walk-through, run as root in a namespace of its own by
+ *       test/interop/readme.test.ts (skipped there without root or TUN).
  *   <!-- readme-test: not run: REASON -->  cannot run here (root, TUN, a whole install); REASON says why
  *       and what checks it instead.
  *
@@ -131,7 +133,7 @@ test('every fenced block in the README says how it is checked (a readme-test mar
   assert.deepEqual(unmarked, [], 'blocks without <!-- readme-test: ... --> before their fence');
   for (const b of BLOCKS) {
     const kind = b.marker!.split(/[\s:]/)[0];
-    assert.ok(['transcript', 'commands', 'usage', 'json-excerpt', 'example', 'output', 'layout', 'not'].includes(kind), `${where(b)}: unknown marker '${b.marker}'`);
+    assert.ok(['transcript', 'commands', 'usage', 'json-excerpt', 'example', 'output', 'layout', 'root', 'not'].includes(kind), `${where(b)}: unknown marker '${b.marker}'`);
     if (kind === 'not') assert.match(b.marker!, /^not run: \S.{10,}/, `${where(b)}: 'not run:' needs a reason`);
   }
 });
