@@ -260,3 +260,20 @@ test('the scenario table lists every demo scenario, in the order of synack demo 
   const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
   assert.match(README, new RegExp(`walks through ${words[SCENARIOS.length]} such runs`));
 });
+
+test("the conformance figures the README states are today's (lenient, --personality none, --strict)", { skip: shared ?? false }, () => {
+  const totals = (...args: string[]): { passed: number; failed: number; unsupported: number } => {
+    const r = runCli(['packetdrill', '--json', ...args, path.join(sharedDir, 'conformance')], { maxBuffer: 64 << 20 });
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+  const lenient = totals();
+  const all = lenient.passed + lenient.failed + lenient.unsupported;
+  assert.match(README, new RegExp(`packetdrill conformance \\(${lenient.passed} of the\\s+FreeBSD suite's ${all} scripts\\)`), 'the Status line');
+  const pct = ((100 * lenient.passed) / all).toFixed(1);
+  assert.match(
+    README,
+    new RegExp(`\\*\\*${lenient.passed} of the ${all} pass in lenient mode\\*\\* \\(${pct}%; ${lenient.failed} fail, ${lenient.unsupported} unsupported\\)`),
+  );
+  assert.match(README, new RegExp(`none\`, synack's own defaults, ${totals('--personality', 'none').passed} do`));
+  assert.match(README, new RegExp(`\`--strict\` passes ${totals('--strict').passed}:`));
+});
