@@ -17,31 +17,42 @@ import { CLI, finished, interopSkipReason, nsExec, uniqueName, withNetns } from 
 
 const skip = interopSkipReason(['curl']) ?? false;
 
-/** The lines of the README block after `<!-- readme-test: root serve -->`. */
-function serveBlock(): string[] {
+/** The lines of the README block after `<!-- readme-test: root NAME -->`, continuation lines joined. */
+function rootBlock(name: string): string[] {
   const md = readFileSync(path.join(repoRoot, 'README.md'), 'utf8').split('\n');
-  const at = md.indexOf('<!-- readme-test: root serve -->');
-  assert.ok(at >= 0, 'the README has the serve walk-through, marked');
+  const at = md.indexOf(`<!-- readme-test: root ${name} -->`);
+  assert.ok(at >= 0, `the README has the ${name} walk-through, marked`);
   assert.match(md[at + 1], /^```sh$/);
   const end = md.indexOf('```', at + 2);
-  return md.slice(at + 2, end);
+  return md
+    .slice(at + 2, end)
+    .join('\n')
+    .replace(/\\\n\s*/g, '')
+    .split('\n');
+}
+
+/** The README's names made local: no sudo, this test's namespace, device and directory, the built CLI. */
+function localizer(readmeNs: string, ns: string, devices: Map<string, string>, dir: string): (l: string) => string {
+  return (l) => {
+    let out = l
+      .replace(/\s+#.*$/, '')
+      .replace(/\bsudo /g, '')
+      .replaceAll(readmeNs, ns)
+      .replaceAll('/tmp/', `${dir}/`)
+      .replace(/\bnpx synack\b/g, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`);
+    for (const [from, to] of devices) out = out.replace(new RegExp(`\\b${from}\\b`, 'g'), to);
+    return out;
+  };
 }
 
 test("the README's serve walk-through, run as written in a fresh namespace", { skip }, async () => {
-  const lines = serveBlock();
+  const lines = rootBlock('serve');
   assert.match(lines[0], /^sudo ip netns add (\S+)$/, 'it starts by making its namespace');
   assert.match(lines[lines.length - 1], /^sudo ip netns del (\S+)$/, 'and ends by removing it');
   const readmeNs = /^sudo ip netns add (\S+)$/.exec(lines[0])![1];
   await withNetns(async (ns, dir) => {
     const dev = uniqueName();
-    const local = (l: string): string =>
-      l
-        .replace(/\s+#.*$/, '')
-        .replace(/\bsudo /g, '')
-        .replaceAll(readmeNs, ns)
-        .replace(/\bsynack0\b/g, dev)
-        .replaceAll('/tmp/', `${dir}/`)
-        .replace(/\bnpx synack\b/g, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)}`);
+    const local = localizer(readmeNs, ns, new Map([['synack0', dev]]), dir);
     let served: ReturnType<typeof spawn> | undefined;
     let servedOut = '';
     let servedDone: ReturnType<typeof finished> | undefined;
@@ -100,5 +111,41 @@ test("the README's serve walk-through, run as written in a fresh namespace", { s
     assert.match(ours, /^[0-9a-f]{64}$/, "synack's digest is a line of its own (the answer ends with a newline)");
     assert.equal(theirs.split(/\s+/)[0], ours, "sha256sum's digest on the next line is the same");
     assert.deepEqual(rest, ['']);
+  });
+});
+
+test("the README's connect example, run as written in a fresh namespace: socat prints what synack sent", { skip: interopSkipReason(['socat']) ?? false }, async () => {
+  const lines = rootBlock('connect');
+  assert.match(lines[0], /^sudo ip netns add (\S+)$/, 'it starts by making its namespace');
+  assert.match(lines[lines.length - 1], /^sudo ip netns del (\S+)$/, 'and ends by removing it');
+  const readmeNs = /^sudo ip netns add (\S+)$/.exec(lines[0])![1];
+  await withNetns(async (ns, dir) => {
+    const local = localizer(readmeNs, ns, new Map([['synack1', uniqueName()]]), dir);
+    let server: ReturnType<typeof finished> | undefined;
+    let ran = 0;
+    for (const line of lines.slice(1, -1)) {
+      const printed = /^# socat prints: (.*)$/.exec(line);
+      if (printed) {
+        assert.ok(server, '# socat prints: follows socat put in the background');
+        const r = await server;
+        assert.equal(r.status, 0, r.stderr);
+        assert.equal(r.stdout, `${printed[1]}\n`);
+        server = undefined;
+        continue;
+      }
+      const cmd = local(line);
+      if (/&$/.test(cmd)) {
+        const child = spawn('sh', ['-c', `exec ${cmd.replace(/\s*&$/, '')}`], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000, killSignal: 'SIGKILL' });
+        server = finished(child, 65_000);
+        // A person types the next line after socat is up; here, wait (bounded) until it listens.
+        for (let i = 0; i < 100 && !nsExec(ns, 'ss', ['-Hltn']).stdout.trim(); i++) await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `${line}: ${r.stderr}`);
+      ran++;
+    }
+    assert.equal(server, undefined, 'what socat printed was checked');
+    assert.equal(ran, 1, 'one synack connect ran');
   });
 });
