@@ -1,3 +1,8 @@
+/**
+ * A megabyte over a lossy simulated link, captured: the README's example of SimNetwork (src/link).
+ * Run: `node dist/examples/sim-link.js`; test/readme/readme.test.ts checks that
+ * the README shows this file and what it prints.
+ */
 import { SimNetwork, createConnection, createServer } from '../src/index.js';
 
 const net = new SimNetwork(42);                       // the seed

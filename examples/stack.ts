@@ -1,3 +1,8 @@
+/**
+ * Two stacks over IPv6, packets carried by hand: the README's example of Stack (src/stack).
+ * Run: `node dist/examples/stack.js`; test/readme/readme.test.ts checks that
+ * the README shows this file and what it prints.
+ */
 import { Stack, endpointToString, formatConnections, listConnections } from '../src/stack/index.js';
 
 // Two hosts' TCP/IP, sans-I/O: IP packets in, IP packets out; we carry them across (1 ms) and keep the time.

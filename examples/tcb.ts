@@ -1,3 +1,8 @@
+/**
+ * Two TCBs back to back, driven by hand: the README's example of the sans-I/O connection (src/tcp).
+ * Run: `node dist/examples/tcb.js`; test/readme/readme.test.ts checks that
+ * the README shows this file and what it prints.
+ */
 import { Tcb, Timer, type Segment } from '../src/tcp/index.js';
 
 // Two TCBs back to back: a segment one sends is handed to the other after 5 ms; time is our number.

@@ -1,3 +1,8 @@
+/**
+ * A SYN encoded, decoded, checked and cut short: the README's example of the wire codecs (src/wire).
+ * Run: `node dist/examples/wire.js`; test/readme/readme.test.ts checks that
+ * the README shows this file and what it prints.
+ */
 import { decodeTcpPacket, tcpChecksumValid, encodeTcpPacket, parseIp, TcpFlag } from '../src/index.js';
 
 const bytes = encodeTcpPacket({
