@@ -3,9 +3,7 @@
  * README's example. Run: `node dist/examples/http-sim.js`.
  */
 import http from 'node:http';
-import { SimNetwork } from '../src/link/sim.js';
-import { createConnection, createServer } from '../src/socket/index.js';
-import { formatConnections, listConnections } from '../src/stack/listing.js';
+import { SimNetwork, createServer, createConnection, listConnections, formatConnections } from '../src/index.js';
 
 const net = new SimNetwork(1);
 const client = net.addHost('client', { addresses: ['198.18.0.1'] });

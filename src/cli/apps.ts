@@ -55,46 +55,58 @@ export function connectionReport(socket: Socket): string {
   return lines.join('\n') + '\n';
 }
 
-/** Node's http server with synack's routes. */
+const ROUTES = 'GET /, GET /bytes/N, POST /sha256, POST /discard (HEAD wherever GET is)';
+
+/** A short text/plain answer (a HEAD request gets its headers and no body: Node leaves the body out). */
+function text(res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/**
+ * Node's http server with synack's routes. The route is the request target's path: a query string is
+ * ignored (RFC 3986 §3.4: it is not part of the path). HEAD answers as GET would, headers only (RFC
+ * 9110 §9.3.2). A known path with the wrong method is 405 with `Allow` (RFC 9110 §15.5.6).
+ */
 export function httpApp(): http.Server {
   return http.createServer((req, res) => {
-    const url = req.url ?? '/';
-    const bytes = /^\/bytes\/(\d{1,15})$/.exec(url);
-    if (req.method === 'GET' && bytes) {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const method = req.method ?? 'GET';
+    const get = method === 'GET' || method === 'HEAD';
+    const bytes = /^\/bytes\/(\d{1,15})$/.exec(path);
+    if (bytes || path === '/') {
       req.resume();
-      return sendBytes(res, Number(bytes[1]));
+      if (!get) return text(res, 405, `method not allowed: ${path} takes GET or HEAD\n`, { allow: 'GET, HEAD' });
+      if (path === '/') return text(res, 200, connectionReport(req.socket as unknown as Socket));
+      const n = Number(bytes![1]);
+      if (method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n });
+        return res.end();
+      }
+      return sendBytes(res, n);
     }
-    if (req.method === 'POST' && url === '/sha256') {
-      const h = createHash('sha256');
-      req.on('data', (d: Buffer) => h.update(d));
-      req.on('end', () => {
-        const body = h.digest('hex') + '\n';
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      });
-      return;
-    }
-    if ((req.method === 'POST' || req.method === 'PUT') && url === '/discard') {
+    if (path === '/sha256' || path === '/discard') {
+      const allowed = path === '/sha256' ? ['POST'] : ['POST', 'PUT'];
+      if (!allowed.includes(method)) {
+        req.resume();
+        return text(res, 405, `method not allowed: ${path} takes ${allowed.join(' or ')}\n`, { allow: allowed.join(', ') });
+      }
+      if (path === '/sha256') {
+        const h = createHash('sha256');
+        req.on('data', (d: Buffer) => h.update(d));
+        req.on('end', () => text(res, 200, h.digest('hex') + '\n'));
+        return;
+      }
       // For throughput runs: the body is counted, not hashed (hashing would share the one thread).
       let n = 0;
       req.on('data', (d: Buffer) => (n += d.length));
-      req.on('end', () => {
-        const body = `${n}\n`;
-        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      });
+      req.on('end', () => text(res, 200, `${n}\n`));
       return;
     }
-    if (req.method === 'GET' && url === '/') {
-      req.resume();
-      const body = connectionReport(req.socket as unknown as Socket);
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
-      return res.end(body);
-    }
     req.resume();
-    const body = 'not found: GET /, GET /bytes/N, POST /sha256, POST /discard\n';
-    res.writeHead(404, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
+    text(res, 404, `not found: ${ROUTES}\n`);
   });
 }
 

@@ -10,6 +10,7 @@ import type { Output } from './decode.js';
 import { openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to HOST:PORT [--pcap FILE]
+                      [--timeout MS] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
 
 Creates the TUN device NAME, runs a synack stack at ADDR and connects to HOST:PORT on the kernel side
 (usually PEER). Copies stdin to the connection and half-closes it when stdin ends; copies what arrives

@@ -2,7 +2,7 @@
  * `synack demo [SCENARIO]`: run a scenario in the simulator and draw what happened; `synack ladder
  * FILE`: the same diagrams from a real capture, one per connection.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, tracesFromCapture, type Lang, type Trace } from '../trace/index.js';
 import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
@@ -91,10 +91,21 @@ export function runDemo(argv: string[], io: Output): number {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError('--seed must be a whole number from 0 to 2^32-1');
   const pcap = args.flags.get('pcap') as string | undefined;
   const width = widthOf(args);
+  // The capture's file is opened before the run, so a path that cannot be written fails before
+  // anything is drawn.
+  let pcapFd: number | undefined;
+  if (pcap !== undefined) {
+    try {
+      pcapFd = openSync(pcap, 'w');
+    } catch (e) {
+      io.err(`synack demo: cannot write ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
+  }
   const result = scenario.run({ seed, lang, pcap: pcap !== undefined });
   const opts = { absolute: args.flags.has('absolute'), width, color: format === 'text' && useColour() };
   if (format === 'text') {
-    io.out(`synack demo ${scenario.name} (seed ${seed}): ${scenario.summary[lang]}`);
+    for (const line of wrap(`synack demo ${scenario.name} (seed ${seed}): ${scenario.summary[lang]}`, width)) io.out(line);
     io.out('');
   }
   io.out(render(result.trace, format, opts));
@@ -102,12 +113,15 @@ export function runDemo(argv: string[], io: Output): number {
     io.out('');
     for (const line of wrap(scenario.notice[lang], width - 2)) io.out(line);
   }
-  if (pcap !== undefined) {
+  if (pcapFd !== undefined) {
     try {
-      writeFileSync(pcap, result.pcap!);
+      const bytes = result.pcap!;
+      for (let at = 0; at < bytes.length; ) at += writeSync(pcapFd, bytes, at);
     } catch (e) {
       io.err(`synack demo: cannot write ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return 1;
+    } finally {
+      closeSync(pcapFd);
     }
   }
   return 0;

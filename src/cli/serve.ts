@@ -15,7 +15,8 @@ import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnel
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
                     [--app http|echo|discard|chargen] [--pcap FILE]
-                    [--syn-cookies off|on-overflow|always]
+                    [--syn-cookies off|on-overflow|always] [--mtu N] [--rcvbuf BYTES]
+                    [--sndbuf BYTES]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
@@ -33,6 +34,20 @@ example (as root):  synack serve --tun synack0 --addr 198.18.0.2/24 --peer 198.1
                     curl http://198.18.0.2/bytes/1000 | wc -c`;
 
 const GRACE_MS = 3000;
+
+/**
+ * What serve's shutdown did, in one line: how long it took from the signal until the device could
+ * go, how many connections were open, how many ended with a FIN exchange and how many were reset
+ * because they were still open when the grace period ran out.
+ */
+export function shutdownLine(signal: string, open: number, reset: number, elapsedMs: number, graceMs: number): string {
+  const took = `closed on ${signal} in ${(elapsedMs / 1000).toFixed(2)} s`;
+  if (open === 0) return `${took}: no connection was open`;
+  const conns = open === 1 ? '1 connection' : `${open} connections`;
+  const clean = open - reset;
+  if (reset === 0) return `${took}: ${conns} open, all closed with FIN, none reset`;
+  return `${took}: ${conns} open, ${clean} closed with FIN, ${reset} reset (still open after the ${graceMs / 1000} s grace)`;
+}
 
 export async function runServe(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
   const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'port', 'app', 'syn-cookies'], boolean: ['help'] });
@@ -87,6 +102,8 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   io.flush?.();
 
   const signal = await stop;
+  const stopAt = Date.now();
+  const open = sockets.size;
   // Clean close: no new connections, each open one ended with a FIN, then a grace period for them to
   // finish before the rest are reset.
   server.close();
@@ -103,7 +120,7 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   const forced = sockets.size;
   for (const s of sockets) s.destroy();
   await settled(tunnel.stack, 1000); // FINs and RSTs queued above reach the kernel before the device goes
-  io.out(`closed on ${signal}: ${forced} connection(s) reset after ${GRACE_MS} ms`);
+  io.out(shutdownLine(signal, open, forced, Date.now() - stopAt, GRACE_MS));
   for (const line of counterLines(tunnel.stack)) io.out(line);
   const d = tunnel.link.driver.stats;
   io.out(`LinkPacketsIn ${d.packetsIn}`);

@@ -84,12 +84,50 @@ test('SIGTERM with a connection open: the client sees a FIN (EOF), serve prints 
     });
     const end = await s.stop();
     assert.equal(end.status, 0, end.stderr);
-    assert.match(end.stdout, /closed on SIGTERM: 0 connection\(s\) reset/);
+    // The line tells what happened and how long it took: the FIN exchange, not the 3 s grace.
+    const m = /^closed on SIGTERM in (\d+\.\d\d) s: 1 connection open, all closed with FIN, none reset$/m.exec(end.stdout);
+    assert.ok(m, end.stdout);
+    assert.ok(Number(m[1]) < 3, `closed in ${m[1]} s, before the grace ran out`);
     assert.equal(counters(end.stdout).get('TcpPassiveOpens'), 1);
     client.stdin!.end();
     const c = await done;
     assert.equal(c.status, 0, `socat saw a clean end: ${c.stderr}`);
     const link = nsExec(ns, 'ip', ['link', 'show', dev], { timeoutMs: 5000 });
     assert.notEqual(link.status, 0, `the device ${dev} was removed`);
+  });
+});
+
+test('SIGTERM with nothing open: the shutdown line says so, and took well under the grace', { skip }, async () => {
+  await withNetns(async (ns) => {
+    const s = await serve(ns, ['--tun', uniqueName(), '--addr', '198.18.0.2/24', '--peer', '198.18.0.1']);
+    const end = await s.stop();
+    assert.equal(end.status, 0, end.stderr);
+    const m = /^closed on SIGTERM in (\d+\.\d\d) s: no connection was open$/m.exec(end.stdout);
+    assert.ok(m, end.stdout);
+    assert.ok(Number(m[1]) < 1, `closed in ${m[1]} s`);
+  });
+});
+
+test('SIGTERM while a client keeps its side open past the grace: the line counts the reset and the 3 s it took', { skip }, async () => {
+  await withNetns(async (ns) => {
+    const s = await serve(ns, ['--tun', uniqueName(), '--addr', '198.18.0.2/24', '--peer', '198.18.0.1', '--app', 'echo']);
+    // socat -t 20: after the server's FIN it keeps its own side open for 20 s, past serve's 3 s grace.
+    const client = nsSpawn(ns, 'socat', ['-t', '20', '-', 'TCP4:198.18.0.2:7'], { stdin: 'pipe', timeoutMs: 30_000 });
+    const done = finished(client, 35_000);
+    client.stdin!.write('hello\n');
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
+      client.stdout!.once('data', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    const end = await s.stop();
+    assert.equal(end.status, 0, end.stderr);
+    const m = /^closed on SIGTERM in (\d+\.\d\d) s: 1 connection open, 0 closed with FIN, 1 reset \(still open after the 3 s grace\)$/m.exec(end.stdout);
+    assert.ok(m, end.stdout);
+    assert.ok(Number(m[1]) >= 3 && Number(m[1]) < 10, `closed in ${m[1]} s`);
+    client.kill('SIGKILL');
+    await done;
   });
 });
