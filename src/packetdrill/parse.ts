@@ -5,6 +5,7 @@
 import { TcpFlag } from '../wire/index.js';
 import type { EcnMark, EventTime, Expr, PacketSpec, ParseError, Script, ScriptEvent, ScriptOption, SyscallSpec } from './ast.js';
 import { LexError, tokenize, tokenText, type Token } from './lexer.js';
+import { preprocess, type Defines } from './preprocess.js';
 
 class SyntaxError_ extends Error {
   constructor(
@@ -15,12 +16,19 @@ class SyntaxError_ extends Error {
   }
 }
 
-/** Parse a whole script. */
-export function parseScript(src: string): { ok: true; script: Script } | { ok: false; error: ParseError } {
+export interface ParseOptions {
+  /** Symbols for `#ifdef` and `#ifndef` (see preprocess.ts); none when absent. */
+  defines?: Defines;
+}
+
+/** Parse a whole script, after its conditional lines (`#ifdef` ... `#endif`) are resolved. */
+export function parseScript(src: string, opts: ParseOptions = {}): { ok: true; script: Script } | { ok: false; error: ParseError } {
   const lines = src.split('\n');
+  const pre = preprocess(src, opts.defines);
+  if (!pre.ok) return { ok: false, error: { line: pre.line, message: pre.message } };
   let tokens: Token[];
   try {
-    tokens = tokenize(src);
+    tokens = tokenize(pre.text);
   } catch (e) {
     if (e instanceof LexError) return { ok: false, error: { line: e.line, message: e.message } };
     throw e;

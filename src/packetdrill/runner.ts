@@ -60,6 +60,20 @@ export interface RunOptions {
   seed?: number;
   /** The settings synack starts from before the script's sysctls: 'freebsd' (the default) or 'none'. */
   personality?: PersonalityName;
+  /**
+   * Symbols for the script's `#ifdef` lines (`-D NAME[=VALUE]` on the command line), defined beside
+   * the personality's platform symbol (`FreeBSD` under freebsd).
+   */
+  defines?: Readonly<Record<string, string>>;
+}
+
+/** The symbols a script's `#ifdef` sees: the personality's platform, then the caller's. */
+export function scriptDefines(opts: RunOptions): Map<string, string> {
+  const d = new Map<string, string>();
+  const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
+  if (platform) d.set(platform, '1');
+  for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
+  return d;
 }
 
 /** packetdrill's defaults (config.c). */
@@ -119,7 +133,7 @@ interface Pending {
 const secs = (us: number) => (us / 1e6).toFixed(6);
 
 export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult {
-  const parsed = parseScript(text);
+  const parsed = parseScript(text, { defines: scriptDefines(opts) });
   if (!parsed.ok) {
     return {
       result: 'FAIL',
@@ -817,6 +831,7 @@ class Runner {
       },
       sysctlRead: (name) => readSysctl(name, this.host),
       sockets: () => this.sockets(),
+      drop: (row) => this.drop(row),
     });
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);
@@ -843,6 +858,23 @@ class Runner {
     return undefined;
   }
 
+  /** What each row of the last listing stands for, for tcpdrop. */
+  private readonly rowTargets = new WeakMap<SocketRow, object>();
+
+  /**
+   * tcpdrop of one connection: FreeBSD's tcp_drop, an ABORT (RFC 9293 §3.10.5: a RST where the peer
+   * holds state for us) whose error the socket reports as ECONNABORTED.
+   */
+  private drop(row: SocketRow): string | undefined {
+    const target = this.rowTargets.get(row);
+    const conn = this.stackInstance && target ? [...this.stackInstance.connections()].find((c) => c === target) : undefined;
+    if (!conn || conn.state === 'TIME-WAIT') return "synack's Stack has no call that ends a TIME-WAIT entry early";
+    conn.abort(this.nowUs / 1000);
+    this.pump(false);
+    this.table.connectionDropped(conn);
+    return undefined;
+  }
+
   private sockets(): SocketRow[] {
     const rows: SocketRow[] = [];
     const st = this.stackInstance;
@@ -862,6 +894,7 @@ class Runner {
       for (const l of st.listenersList()) {
         seen.add(l);
         rows.push({ fd: fdOf(l), family: this.family, local: addr(l.address ?? this.local, l.port), localPort: l.port, foreign: '*:*', foreignPort: undefined, state: 'LISTEN' });
+        this.rowTargets.set(rows[rows.length - 1], l);
       }
       for (const c of st.connections()) {
         seen.add(c);
@@ -872,8 +905,11 @@ class Runner {
           localPort: c.local.port,
           foreign: addr(c.remote.address, c.remote.port),
           foreignPort: c.remote.port,
+          localHost: ipToString(c.local.address),
+          foreignHost: ipToString(c.remote.address),
           state: FREEBSD_STATE_NAMES[STATE_NUMBER[c.state]],
         });
+        this.rowTargets.set(rows[rows.length - 1], c);
       }
       // Compact TIME-WAIT entries; the descriptor column from the connection, if the script still holds it.
       for (const tw of st.timeWaitEntries()) {
@@ -886,8 +922,11 @@ class Runner {
           localPort: tw.local.port,
           foreign: addr(tw.remote.address, tw.remote.port),
           foreignPort: tw.remote.port,
+          localHost: ipToString(tw.local.address),
+          foreignHost: ipToString(tw.remote.address),
           state: FREEBSD_STATE_NAMES[STATE_NUMBER['TIME-WAIT']],
         });
+        this.rowTargets.set(rows[rows.length - 1], tw);
       }
     }
     for (const fd of this.table.openFds()) {

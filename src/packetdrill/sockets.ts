@@ -130,6 +130,15 @@ export class SocketTable {
     }
   }
 
+  /** tcpdrop ended the connection: FreeBSD's tcp_drop(tp, ECONNABORTED) leaves that error on the socket. */
+  connectionDropped(conn: Connection): void {
+    for (const s of this.socks.values()) {
+      if (s.conn !== conn) continue;
+      s.soError = ERRNO.ECONNABORTED;
+      s.disconnected = true;
+    }
+  }
+
   /**
    * FreeBSD's tcp_mss: once the MSS is known, each socket buffer larger than it is rounded up to a
    * multiple of it (at most sb_max); getsockopt then reports the new size (65536 -> 65700 for an
