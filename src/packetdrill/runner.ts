@@ -31,7 +31,7 @@ import {
 import { packetSpecText, parseScript } from './parse.js';
 import { runShell, type SocketRow } from './shell.js';
 import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
-import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER } from './symbols.js';
+import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
 
@@ -966,7 +966,7 @@ class Runner {
     const t = c.conn.tcb;
     return {
       tcpi_state: STATE_NUMBER[c.conn.state],
-      tcpi_options: (t.timestamps ? 1 : 0) | (t.sackPermitted ? 2 : 0) | (t.windowScaling ? 4 : 0),
+      tcpi_options: (t.timestamps ? TCPI_OPTIONS.TCPI_OPT_TIMESTAMPS : 0) | (t.sackPermitted ? TCPI_OPTIONS.TCPI_OPT_SACK : 0) | (t.windowScaling ? TCPI_OPTIONS.TCPI_OPT_WSCALE : 0) | (t.ecnEnabled ? TCPI_OPTIONS.TCPI_OPT_ECN : 0),
       tcpi_snd_wscale: t.sndShift,
       tcpi_rcv_wscale: t.rcvShift,
       tcpi_snd_mss: t.sendMss,

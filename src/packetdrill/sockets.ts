@@ -9,7 +9,7 @@
 import type { Connection } from '../stack/connection.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack, StackEvent } from '../stack/stack.js';
-import type { TcpConfig } from '../tcp/config.js';
+import { DEFAULT_TCP_CONFIG, type TcpConfig } from '../tcp/config.js';
 import { TcpError } from '../tcp/tcb.js';
 import type { IpAddress } from '../wire/index.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
@@ -483,12 +483,33 @@ export class SocketTable {
         case 'TCP_KEEPINTVL':
         case 'TCP_KEEPCNT':
           if (s.options.has(name)) return int(s.options.get(name)?.int ?? 0);
-          throw new Unsupported(`getsockopt ${name} before it is set`);
+          return int(this.keepDefault(name));
         default:
           throw new Unsupported(`getsockopt ${name}`);
       }
     }
     throw new Unsupported(`getsockopt at level ${level}`);
+  }
+
+  /**
+   * A keep-alive or connection-establishment time the socket has not set: the system's, as it is
+   * when asked (FreeBSD's TP_KEEPIDLE() and the like read net.inet.tcp.keepidle, keepintvl, keepcnt,
+   * keepinit at each call; Linux's keepalive_time_when() reads net.ipv4.tcp_keepalive_time and
+   * the like), in seconds (the probe count as is).
+   */
+  private keepDefault(name: string): number {
+    const c = { ...DEFAULT_TCP_CONFIG, ...this.host.tcp } as TcpConfig;
+    switch (name) {
+      case 'TCP_KEEPIDLE':
+        return Math.floor(c.keepAliveIdleMs / 1000);
+      case 'TCP_KEEPINTVL':
+        return Math.floor(c.keepAliveIntervalMs / 1000);
+      case 'TCP_KEEPCNT':
+        return c.keepAliveProbes;
+      default:
+        if (c.connectTimeoutMs === undefined) throw new Unsupported(`getsockopt ${name} before it is set (these settings have no connection-establishment timeout, tcp.connectTimeoutMs)`);
+        return Math.floor(c.connectTimeoutMs / 1000);
+    }
   }
 
   setsockopt(fd: number, level: number, name: string, value: SocketOptionValue): CallResult {
