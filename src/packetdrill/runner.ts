@@ -28,7 +28,8 @@ import {
   type OutPacket,
   type Relaxation,
 } from './packets.js';
-import { packetSpecText, parseScript } from './parse.js';
+import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
+import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
 import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
@@ -392,7 +393,7 @@ class Runner {
   private events(): void {
     const events = this.script.events;
     events.forEach((e, i) => {
-      if (e.type === 'packet') this.lastPacketIndex = i;
+      if (e.type === 'packet' || e.type === 'icmp') this.lastPacketIndex = i;
     });
     if (this.script.initCommand) this.command(this.script.initCommand.command, this.script.initCommand.line);
     let last: { event: ScriptEvent; us: number } | undefined;
@@ -415,6 +416,9 @@ class Runner {
         case 'packet':
           if (e.packet.direction === 'in') this.inbound(e, us, tol);
           else this.outbound(e, us, endUs, tol);
+          break;
+        case 'icmp':
+          this.icmp(e, us, tol);
           break;
         case 'syscall':
           this.syscallEvent(e, us, tol, relative ? offset : 0, i);
@@ -457,6 +461,28 @@ class Runner {
     // The runner's own packets must reach TCP: one dropped for its header or checksum would make
     // a script that expects "no answer" pass without testing anything.
     if (dropped() !== before) throw new Failure(e.line, 'internal error: synack dropped the injected packet as malformed (a runner bug)');
+    this.pump(false);
+  }
+
+  /**
+   * An ICMP line. Inbound: the error is built quoting a segment synack sent on the connection
+   * under test and handed to the stack's ICMP input, which decides what it means for the
+   * connection (RFC 1122 §4.2.3.9, RFC 5461). Outbound ICMP is not compared: synack's TCP answers
+   * strangers with RST, and no TCP test here expects it to send ICMP.
+   */
+  private icmp(e: ScriptEvent & { type: 'icmp' }, us: number, tol: number): void {
+    const spec = e.icmp;
+    if (spec.direction === 'out') throw new NotSupported(e.line, `an outbound ICMP line (${icmpSpecText(spec)}): the runner compares only TCP segments synack sends`);
+    if (spec.echoed.protocol !== 'tcp') throw new NotSupported(e.line, `an ICMP error quoting ${spec.echoed.protocol.toUpperCase()} (synack runs TCP scripts)`);
+    this.startEvent(e, us, tol);
+    const st = this.stack();
+    const bytes = buildInboundIcmp(spec, this.flow, this.ipId++ & 0xffff);
+    this.trace(`inject ${icmpSpecText(spec)}  (line ${e.line})`);
+    const c = st.counters;
+    const dropped = () => c.ip.InHdrErrors + c.ip.InAddrErrors + c.icmp.InErrors;
+    const before = dropped();
+    st.handlePacket(bytes, this.nowUs / 1000);
+    if (dropped() !== before) throw new Failure(e.line, 'internal error: synack dropped the injected ICMP message as malformed (a runner bug)');
     this.pump(false);
   }
 
@@ -1005,13 +1031,15 @@ class Runner {
 }
 
 function isInbound(e: ScriptEvent): boolean {
-  return e.type === 'packet' && e.packet.direction === 'in';
+  return (e.type === 'packet' && e.packet.direction === 'in') || (e.type === 'icmp' && e.icmp.direction === 'in');
 }
 
 function eventName(e: ScriptEvent): string {
   switch (e.type) {
     case 'packet':
       return `${e.packet.direction === 'in' ? 'inbound' : 'outbound'} packet`;
+    case 'icmp':
+      return `${e.icmp.direction === 'in' ? 'inbound' : 'outbound'} ICMP message`;
     case 'syscall':
       return `${e.call.name}()`;
     case 'command':
