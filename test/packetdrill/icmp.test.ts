@@ -185,3 +185,21 @@ test('what the runner cannot do with an ICMP line is unsupported, named', () => 
   assert.equal(udp.result, 'UNSUPPORTED');
   assert.match(udp.detail, /quoting UDP/);
 });
+
+test('IP_TTL / IP_TOS / IPV6_UNICAST_HOPS / IPV6_TCLASS: defaults read back, bad values EINVAL, and a value the stack cannot carry yet is unsupported, naming the TcpConfig field', () => {
+  const base = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 getsockopt(3, IPPROTO_IP, IP_TTL, [64], [4]) = 0
++0 getsockopt(3, IPPROTO_IP, IP_TOS, [0], [4]) = 0
++0 setsockopt(3, IPPROTO_IP, IP_TTL, [256], 4) = -1 EINVAL (Invalid argument)
++0 setsockopt(3, IPPROTO_IPV6, IPV6_UNICAST_HOPS, [-2], 4) = -1 EINVAL (Invalid argument)
++0 close(3) = 0
+`;
+  const r = runScriptText(base, { personality: 'none' });
+  assert.equal(r.result, 'PASS', r.detail);
+  assert.equal(runScriptText(base.replace('IP_TTL, [64]', 'IP_TTL, [63]'), { personality: 'none' }).result, 'FAIL');
+  const ttl = runScriptText(base.replace('+0 close', '+0 setsockopt(3, IPPROTO_IP, IP_TTL, [7], 4) = 0\n+0 close'), { personality: 'none' });
+  assert.equal(ttl.result, 'UNSUPPORTED');
+  assert.match(ttl.detail, /setsockopt IP_TTL: synack's TcpConfig has no ipTtl/);
+  const tclass = runScriptText(base.replace('+0 close', '+0 setsockopt(3, IPPROTO_IPV6, IPV6_TCLASS, [32], 4) = 0\n+0 close'), { personality: 'none' });
+  assert.match(tclass.detail, /IPV6_TCLASS: synack's TcpConfig has no ipTos/);
+});
