@@ -28,7 +28,11 @@ export type ScriptOption =
   | { kind: 'sackOK' }
   | { kind: 'sack'; blocks: Array<[number, number]> }
   | { kind: 'TS'; val: number; ecr: number }
-  | { kind: 'FO'; cookie: string | undefined };
+  | { kind: 'FO'; cookie: string | undefined }
+  /** The experimental Fast Open option (kind 254, magic 0xF989: RFC 7413 §4.1.1, RFC 6994). */
+  | { kind: 'FOEXP'; cookie: string | undefined }
+  /** TCP MD5 signature (RFC 2385, kind 19): read, and UNSUPPORTED when run. */
+  | { kind: 'md5'; digest: string };
 
 /**
  * IP header fields a packet line states, in `( )` or `[ ]` after the direction (nplab's ip_info):
@@ -136,6 +140,8 @@ export interface Script {
   options: ScriptOptionLine[];
   /** A backtick command before the first event (packetdrill's init command). */
   initCommand: { line: number; command: string } | undefined;
+  /** A backtick command after the last event, with no time (packetdrill's cleanup command). */
+  cleanupCommand?: { line: number; command: string };
   events: ScriptEvent[];
   /** The source, split into lines (for messages and mutation tests). */
   lines: string[];

@@ -73,6 +73,13 @@ export function buildInbound(spec: PacketSpec, flow: Flow, ipId: number): Uint8A
         options.fastOpenCookie = o.cookie ? hexBytes(o.cookie) : new Uint8Array(0);
         order.push(TcpOptionKind.FAST_OPEN);
         break;
+      case 'FOEXP':
+      case 'md5': {
+        const w = scriptWire(o);
+        (options.unknown ??= []).push(w);
+        order.push(w.kind);
+        break;
+      }
     }
   }
   if (order.length) options.order = order;
@@ -269,6 +276,18 @@ function scriptWire(o: ScriptOption): WireOption {
     }
     case 'FO':
       return { kind: 34, data: o.cookie ? hexBytes(o.cookie) : b() };
+    case 'FOEXP': {
+      const cookie = o.cookie ? hexBytes(o.cookie) : b();
+      const d = new Uint8Array(2 + cookie.length);
+      d.set([0xf9, 0x89]);
+      d.set(cookie, 2);
+      return { kind: 254, data: d };
+    }
+    case 'md5': {
+      const d = new Uint8Array(16);
+      if (/^[0-9a-fA-F]{32}$/.test(o.digest)) d.set(hexBytes(o.digest));
+      return { kind: 19, data: d };
+    }
   }
 }
 

@@ -29,7 +29,7 @@ export function parseScript(src: string, opts: ParseOptions = {}): { ok: true; s
   if (!pre.ok) return { ok: false, error: { line: pre.line, message: pre.message } };
   let tokens: Token[];
   try {
-    tokens = tokenize(pre.text);
+    tokens = tokenize(pre.text, pre.symbols);
   } catch (e) {
     if (e instanceof LexError) return { ok: false, error: { line: e.line, message: e.message } };
     throw e;
@@ -127,8 +127,18 @@ class Parser {
       this.i++;
     }
     const events: ScriptEvent[] = [];
-    while (this.peek()) events.push(this.event());
-    return { options, initCommand, events, lines: this.lines };
+    let cleanupCommand: Script['cleanupCommand'];
+    while (this.peek()) {
+      const t = this.peek() as Token;
+      // opt_cleanup_command: a command with no time, after the events, ends the script.
+      if (t.k === 'command' && this.i === this.t.length - 1 && events.length > 0) {
+        cleanupCommand = { line: t.line, command: t.v };
+        this.i++;
+        break;
+      }
+      events.push(this.event());
+    }
+    return { options, initCommand, events, lines: this.lines, ...(cleanupCommand ? { cleanupCommand } : {}) };
   }
 
   private seconds(what: string): number {
@@ -416,7 +426,7 @@ class Parser {
     const out: ScriptOption[] = [];
     for (;;) {
       const t = this.peek();
-      if (!t || t.k !== 'word') this.fail(`expected a TCP option (mss, wscale, sackOK, sack, TS, nop, eol, FO), found ${tokenText(t)}`);
+      if (!t || t.k !== 'word') this.fail(`expected a TCP option (mss, wscale, sackOK, sack, TS, nop, eol, FO, FOEXP, md5), found ${tokenText(t)}`);
       this.i++;
       switch (t.v) {
         case 'nop':
@@ -457,16 +467,27 @@ class Parser {
           out.push({ kind: 'TS', val, ecr });
           break;
         }
-        case 'FO': {
+        case 'FO':
+        case 'FOEXP': {
+          // packetdrill takes any even number of hex digits up to its maximum (16 bytes for FO, and
+          // for FOEXP), "to allow test cases that supply invalid cookies".
           const c = this.peek();
           let cookie: string | undefined;
           if (c && (c.k === 'word' || c.k === 'int')) {
             cookie = c.k === 'word' ? c.v : c.text;
             if (!/^[0-9a-fA-F]*$/.test(cookie) || cookie.length % 2 !== 0) this.fail(`Fast Open cookie '${cookie}' is not an even number of hex digits`, c);
-            if (cookie.length < 8 || cookie.length > 32) this.fail(`Fast Open cookie must be 4 to 16 bytes, not ${cookie.length / 2}`, c);
+            if (cookie.length > 32) this.fail(`Fast Open cookie of ${cookie.length / 2} bytes exceeds the 16 bytes an option holds`, c);
             this.i++;
           }
-          out.push({ kind: 'FO', cookie });
+          out.push({ kind: t.v, cookie });
+          break;
+        }
+        case 'md5': {
+          const c = this.peek();
+          const digest = c && (c.k === 'word' || c.k === 'int' || c.k === 'hex') ? (c.k === 'word' ? c.v : c.text) : undefined;
+          if (digest === undefined) this.fail(`expected the MD5 digest after md5, found ${tokenText(c)}`);
+          this.i++;
+          out.push({ kind: 'md5', digest });
           break;
         }
         default:
@@ -626,6 +647,10 @@ export function scriptOptionLength(o: ScriptOption): number {
       return 10;
     case 'FO':
       return 2 + (o.cookie ? o.cookie.length / 2 : 0);
+    case 'FOEXP':
+      return 4 + (o.cookie ? o.cookie.length / 2 : 0);
+    case 'md5':
+      return 18;
   }
 }
 
@@ -650,7 +675,10 @@ export function scriptOptionsText(options: ScriptOption[] | undefined): string {
           case 'TS':
             return `TS val ${o.val} ecr ${o.ecr}`;
           case 'FO':
-            return o.cookie ? `FO ${o.cookie}` : 'FO';
+          case 'FOEXP':
+            return o.cookie ? `${o.kind} ${o.cookie}` : o.kind;
+          case 'md5':
+            return `md5 ${o.digest}`;
         }
       })
       .join(',') +

@@ -13,7 +13,8 @@
 
 export type Defines = ReadonlyMap<string, string>;
 
-export type PreprocessResult = { ok: true; text: string } | { ok: false; line: number; message: string };
+/** `symbols`: the defines after the script's own #define and #undef lines, for word substitution. */
+export type PreprocessResult = { ok: true; text: string; symbols: Defines } | { ok: false; line: number; message: string };
 
 interface Group {
   /** The line of its #ifdef / #ifndef, for an unterminated group. */
@@ -150,16 +151,17 @@ export function preprocess(src: string, defines: Defines = new Map()): Preproces
   }
   const open = stack[stack.length - 1];
   if (open) return { ok: false, line: open.line, message: `#${open.directive} without #endif` };
-  return { ok: true, text: out.join('\n') };
+  return { ok: true, text: out.join('\n'), symbols };
 }
 
 /**
- * Symbols from command-line words: `NAME` (defined as 1, as cc -D does) or `NAME=VALUE`.
+ * Symbols from command-line words: `NAME` (defined, with no value) or `NAME=VALUE` (defined, and a
+ * script word NAME reads as VALUE, as packetdrill's lexer substitutes it: `FO TFO_COOKIE`).
  * Throws a RangeError naming a malformed one.
  */
 export function parseDefine(text: string): [string, string] {
   const eq = text.indexOf('=');
   const name = eq < 0 ? text : text.slice(0, eq);
   if (!NAME.test(name)) throw new RangeError(`not a symbol name: '${name}'`);
-  return [name, eq < 0 ? '1' : text.slice(eq + 1)];
+  return [name, eq < 0 ? '' : text.slice(eq + 1)];
 }

@@ -72,7 +72,7 @@ export interface RunOptions {
 export function scriptDefines(opts: RunOptions): Map<string, string> {
   const d = new Map<string, string>();
   const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
-  if (platform) d.set(platform, '1');
+  if (platform) d.set(platform, '');
   for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
   return d;
 }
@@ -200,6 +200,9 @@ class Runner {
       this.flow = newFlow(this.family, this.local, this.remote, this.bindPort, this.nextRemotePort());
       this.events();
       this.finish();
+      // packetdrill's cleanup command runs once the script is over.
+      const cleanup = this.script.cleanupCommand;
+      if (cleanup) this.command(cleanup.command, cleanup.line);
       const relaxed = [...this.relaxed];
       return {
         result: 'PASS',
@@ -449,7 +452,13 @@ class Runner {
     }
   }
 
+  /** TCP MD5 signatures (RFC 2385) are not in synack: a line with the option cannot be honoured. */
+  private checkMd5(e: ScriptEvent & { type: 'packet' }): void {
+    if (e.packet.options?.some((o) => o.kind === 'md5')) throw new NotSupported(e.line, 'the TCP MD5 signature option (RFC 2385, TCP_MD5SIG): synack does not sign or check segments');
+  }
+
   private inbound(e: ScriptEvent & { type: 'packet' }, us: number, tol: number): void {
+    this.checkMd5(e);
     this.startEvent(e, us, tol);
     const bytes = buildInbound(e.packet, this.flow, this.ipId++ & 0xffff);
     this.trace(`inject ${packetSpecText(e.packet)}  (line ${e.line})`);
@@ -491,6 +500,7 @@ class Runner {
   }
 
   private outbound(e: ScriptEvent & { type: 'packet' }, us: number, endUs: number, tol: number): void {
+    this.checkMd5(e);
     const spec = e.packet;
     const any = e.time.kind === 'any';
     const slack = this.mode === 'lenient' ? this.host.rexmitSlopMs * 1000 : 0;

@@ -203,3 +203,20 @@ test('IP_TTL / IP_TOS / IPV6_UNICAST_HOPS / IPV6_TCLASS: defaults read back, bad
   const tclass = runScriptText(base.replace('+0 close', '+0 setsockopt(3, IPPROTO_IPV6, IPV6_TCLASS, [32], 4) = 0\n+0 close'), { personality: 'none' });
   assert.match(tclass.detail, /IPV6_TCLASS: synack's TcpConfig has no ipTos/);
 });
+
+test('TCP options of the grammar beyond the common ones: FOEXP (kind 254, magic 0xF989), short FO cookies, md5 read and then UNSUPPORTED', () => {
+  const p = packet('< S 0:0(0) win 1000 <mss 1460,nop,nop,FOEXP 0102030405060708,nop,nop>');
+  assert.deepEqual(p.options?.[3], { kind: 'FOEXP', cookie: '0102030405060708' });
+  const flow = newFlow(4, local('192.168.0.1'), local('192.0.2.1'), 8080, 40000);
+  const bytes = buildInbound(p, flow, 1);
+  const t = decodeTcpPacket(bytes);
+  assert.ok(t.ok);
+  if (!t.ok) return;
+  const raw = [...bytes.subarray(t.segmentOffset + 20, t.segmentOffset + t.tcp.headerLength)];
+  assert.deepEqual(raw.slice(6, 18), [254, 12, 0xf9, 0x89, 1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(packet('< S 0:0(0) win 1000 <FO 0102>').options?.[0], { kind: 'FO', cookie: '0102' });
+  assert.match(parseError('0 < S 0:0(0) win 1000 <FO 010>'), /not an even number of hex digits/);
+  const md5 = runScriptText(`${CONNECT}+0.1 < S. 0:0(0) ack 1 win 1000 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>\n`, { personality: 'none' });
+  assert.equal(md5.result, 'UNSUPPORTED');
+  assert.match(md5.detail, /TCP MD5 signature option \(RFC 2385/);
+});

@@ -90,7 +90,7 @@ test('parseScript resolves the groups first and reports errors after a left-out 
 const PLATFORM = ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '#ifdef FreeBSD', '+0 close(3) = 0', '#else', '+0 close(4) = -1 EBADF (Bad file descriptor)', '#endif', ''].join('\n');
 
 test('the personality defines its platform symbol: FreeBSD under freebsd, nothing under none', () => {
-  assert.deepEqual([...scriptDefines({ personality: 'freebsd' })], [['FreeBSD', '1']]);
+  assert.deepEqual([...scriptDefines({ personality: 'freebsd' })], [['FreeBSD', '']]);
   assert.deepEqual([...scriptDefines({ personality: 'none' })], []);
   const fb = runScriptText(PLATFORM, { personality: 'freebsd' });
   assert.equal(fb.result, 'PASS', fb.detail);
@@ -104,7 +104,7 @@ test('defines from the caller (-D) are seen beside the platform symbol', () => {
   assert.equal(runScriptText(src, { personality: 'none', defines: { WANT: '1' } }).result, 'PASS');
   assert.equal(runScriptText(src, { personality: 'none' }).result, 'PASS'); // the #else branch: EBADF
   assert.equal(runScriptText(src.replace('close(4) = -1 EBADF', 'close(4) = 0'), { personality: 'none' }).result, 'FAIL');
-  assert.deepEqual(parseDefine('X'), ['X', '1']);
+  assert.deepEqual(parseDefine('X'), ['X', '']);
   assert.deepEqual(parseDefine('X=a=b'), ['X', 'a=b']);
   assert.throws(() => parseDefine('1X'), /not a symbol name/);
 });
@@ -205,4 +205,33 @@ test('tcpdrop in a script: the peer gets a RST (RFC 9293 §3.10.5 ABORT), the so
   // A state with no connection in it drops nothing: no RST, no error.
   const other = runScriptText(DROP.replace('-s ESTABLISHED | grep -c dropped | grep 1', '-s CLOSE_WAIT').replace('+0 > R 1:1(0)\n', '').replace('[ECONNABORTED]', '[0]').replace('grep -c ESTABLISHED | grep 0', 'grep -c ESTABLISHED | grep 1'), { personality: 'none' });
   assert.equal(other.result, 'PASS', other.detail);
+});
+
+test('a symbol defined with a value replaces the script word, as packetdrill\'s lexer does: a word, or a "string" / `command` when quoted', () => {
+  const src = '0 < S 0:0(0) win 1000 <mss 1460,FO TFO_COOKIE,nop,nop>\n';
+  const r = parseScript(src, { defines: new Map([['TFO_COOKIE', '3021b9d889017eeb']]) });
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  if (!r.ok || r.script.events[0].type !== 'packet') return;
+  assert.deepEqual(r.script.events[0].packet.options?.[1], { kind: 'FO', cookie: '3021b9d889017eeb' });
+  // Without the definition the word stays itself (and is no hex cookie).
+  assert.equal(parseScript(src).ok, false);
+  // A symbol defined without a value (the platform's) substitutes nothing.
+  const plain = parseScript('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n', { defines: new Map([['SOCK_STREAM', '']]) });
+  assert.ok(plain.ok && plain.script.events[0].type === 'syscall' && plain.script.events[0].call.args[1].kind === 'word');
+  const cmd = parseScript('0 CMD\n', { defines: new Map([['CMD', '`true`']]) });
+  assert.ok(cmd.ok && cmd.script.events[0].type === 'command' && cmd.script.events[0].command === 'true');
+  assert.equal(runScriptText('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 0\n+0 CMD\n', { personality: 'none', defines: { CMD: '`false`' } }).result, 'FAIL');
+});
+
+test('a command after the last event with no time is the cleanup command: it runs when the script is over, and its failure fails the run', () => {
+  const src = '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 0\n`true`\n';
+  const r = parseScript(src);
+  assert.ok(r.ok);
+  if (!r.ok) return;
+  assert.deepEqual([r.script.events.length, r.script.cleanupCommand], [2, { line: 3, command: 'true' }]);
+  assert.equal(runScriptText(src, { personality: 'none' }).result, 'PASS');
+  const bad = runScriptText(src.replace('`true`', '`false`'), { personality: 'none' });
+  assert.equal(bad.result, 'FAIL');
+  assert.match(bad.detail, /^line 3: command `false` failed/);
+  assert.match(runScriptText(src.replace('`true`', '`rm -f /tmp/x`'), { personality: 'none' }).detail, /^line 3: command 'rm'/);
 });
