@@ -91,8 +91,8 @@ export function runShell(command: string, host: ShellHost): ShellResult {
   try {
     let status = 0;
     let output: string[] = [];
-    // `a && b` and `a; b`: run in order, && stops at the first failure.
-    for (const seq of splitOutsideQuotes(command, ';')) {
+    // `a && b`, `a; b` and lines: run in order, && stops at the first failure.
+    for (const seq of splitOutsideQuotes(command, '\n').flatMap((l) => splitOutsideQuotes(l, ';'))) {
       if (!seq.trim()) continue;
       for (const part of splitOutsideQuotes(seq, '&&')) {
         const r = pipeline(part, host);

@@ -235,3 +235,10 @@ test('a command after the last event with no time is the cleanup command: it run
   assert.match(bad.detail, /^line 3: command `false` failed/);
   assert.match(runScriptText(src.replace('`true`', '`rm -f /tmp/x`'), { personality: 'none' }).detail, /^line 3: command 'rm'/);
 });
+
+test('a command of several lines runs each line in turn, as sh does; the status is the last one\'s', () => {
+  const r = shell('tcpdrop -l -s CLOSE_WAIT\n  tcpdrop -s ESTABLISHED\n');
+  assert.deepEqual(r.output, ['tcpdrop 192.168.0.1 8080 192.0.2.1 40001', '192.168.0.1 8080 192.0.2.1 40000: dropped', '192.168.0.1 8080 192.0.2.1 40002: dropped']);
+  assert.equal(shell('tcpdrop -x\ntcpdrop -s ESTABLISHED').status, 0);
+  assert.equal(shell('tcpdrop -s ESTABLISHED\ntcpdrop -x').status, 1);
+});
