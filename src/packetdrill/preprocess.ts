@@ -8,7 +8,8 @@
  *
  * Every line keeps its number: a directive or a line left out becomes an empty line, so errors and
  * messages point at the script as written. Lines inside a `%{ }%` block (Python, where `#` starts a
- * comment) and inside a C comment are never directives.
+ * comment), a C comment, or a string or backtick command running over lines (a shell comment) are
+ * never directives.
  */
 
 export type Defines = ReadonlyMap<string, string>;
@@ -35,12 +36,20 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 interface ScanState {
   inComment: boolean;
   inCode: boolean;
+  /** Inside a "string" or `command`, which may run over several lines (a shell `# comment` there is no directive). */
+  quote: string | undefined;
 }
 
 /** Move the state over one line: C comments, `%{ }%` code, and quoted text in which neither counts. */
 function scanLine(line: string, s: ScanState): void {
   let i = 0;
   while (i < line.length) {
+    if (s.quote) {
+      // As the lexer reads them, a backslash escapes the next character.
+      if (line[i] === '\\') i += 2;
+      else if (line[i++] === s.quote) s.quote = undefined;
+      continue;
+    }
     if (s.inComment) {
       const end = line.indexOf('*/', i);
       if (end < 0) return;
@@ -64,8 +73,8 @@ function scanLine(line: string, s: ScanState): void {
       s.inCode = true;
       i += 2;
     } else if (c === '"' || c === '`') {
-      const end = line.indexOf(c, i + 1);
-      i = end < 0 ? line.length : end + 1;
+      s.quote = c;
+      i++;
     } else i++;
   }
 }
@@ -80,12 +89,12 @@ export function preprocess(src: string, defines: Defines = new Map()): Preproces
   const lines = src.split('\n');
   const out: string[] = [];
   const stack: Group[] = [];
-  const state: ScanState = { inComment: false, inCode: false };
+  const state: ScanState = { inComment: false, inCode: false, quote: undefined };
   const active = () => stack.length === 0 || stack[stack.length - 1].active;
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n];
     const lineNo = n + 1;
-    const m = !state.inComment && !state.inCode ? /^\s*#\s*([A-Za-z_]+)(.*)$/.exec(line) : null;
+    const m = !state.inComment && !state.inCode && !state.quote ? /^\s*#\s*([A-Za-z_]+)(.*)$/.exec(line) : null;
     if (!m) {
       out.push(active() ? line : '');
       // C comments and code blocks open and close in left-out lines too, as cpp reads them.

@@ -92,7 +92,8 @@ export function runShell(command: string, host: ShellHost): ShellResult {
     let status = 0;
     let output: string[] = [];
     // `a && b`, `a; b` and lines: run in order, && stops at the first failure.
-    for (const seq of splitOutsideQuotes(command, '\n').flatMap((l) => splitOutsideQuotes(l, ';'))) {
+    const lines = splitOutsideQuotes(command, '\n').filter((l) => !l.trim().startsWith('#')); // sh comments
+    for (const seq of lines.flatMap((l) => splitOutsideQuotes(l, ';'))) {
       if (!seq.trim()) continue;
       for (const part of splitOutsideQuotes(seq, '&&')) {
         const r = pipeline(part, host);

@@ -242,3 +242,11 @@ test('a command of several lines runs each line in turn, as sh does; the status 
   assert.equal(shell('tcpdrop -x\ntcpdrop -s ESTABLISHED').status, 0);
   assert.equal(shell('tcpdrop -s ESTABLISHED\ntcpdrop -x').status, 1);
 });
+
+test('a shell "# comment" inside a backtick command over several lines is no directive, and the shell skips it', () => {
+  const src = '`true\n# Disable something: a comment\ntrue`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 0\n';
+  assert.deepEqual(kept(src), src.split('\n'));
+  assert.deepEqual(kept('0 `echo "a \\" b`\n#ifdef X\nno\n#endif', 'Y').filter((l) => l), ['0 `echo "a \\" b`']);
+  assert.equal(runScriptText(src, { personality: 'none' }).result, 'PASS');
+  assert.deepEqual(shell('# a comment\ntcpdrop -l -s CLOSE_WAIT').output, ['tcpdrop 192.168.0.1 8080 192.0.2.1 40001']);
+});
