@@ -5,13 +5,14 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { runScriptText, type ScriptResult } from '../packetdrill/index.js';
+import { parseDefine, runScriptText, type ScriptResult } from '../packetdrill/index.js';
 import { isPersonalityName, PERSONALITIES, PERSONALITY_NAMES, type PersonalityName } from '../packetdrill/personality.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 
 export const packetdrillUsage = `usage: synack packetdrill [--strict|--lenient] [--json] [--verbose] [--summary]
-                          [--baseline FILE] [--seed N] [--personality freebsd|none] SCRIPT_OR_DIR...
+                          [--baseline FILE] [--seed N] [--personality freebsd|none]
+                          [-D NAME[=VALUE]]... SCRIPT_OR_DIR...
 
 Run packetdrill scripts (github.com/google/packetdrill) against synack: each script gets a fresh
 synack stack (192.168.0.1 talking to 192.0.2.1, or fd3d:fa7b:d17d::0 to 2001:db8::1, as packetdrill
@@ -36,6 +37,10 @@ synack where it has the knob. A directory runs every *.pkt file below it.
                 default: FreeBSD's choices where the RFCs leave one, through synack's documented
                 knobs, for FreeBSD's test suite) or 'none' (synack's own defaults). The output's
                 first line names it (--json: a "personality" field on every object)
+  -D NAME[=VALUE], --define NAME[=VALUE]
+                define a symbol for the scripts' #ifdef / #ifndef / #else / #endif lines (nplab's
+                packetdrill preprocessor), as often as needed; the personality's platform symbol
+                is defined too (FreeBSD under freebsd), as packetdrill defines its host's
 
 Each script prints PASS, FAIL (with its first mismatch: the script line, what was expected and what
 synack did) or UNSUPPORTED (with what synack lacks: a sysctl knob, a socket option, Python code),
@@ -62,7 +67,35 @@ interface Entry {
   r: ScriptResult;
 }
 
-export function runPacketdrill(argv: string[], io: Output): number {
+/** Take `-D NAME[=VALUE]`, `-DNAME`, `--define NAME[=VALUE]` and `--define=...` out of the arguments. */
+function takeDefines(argv: string[]): { rest: string[]; defines: Record<string, string> } {
+  const rest: string[] = [];
+  const defines: Record<string, string> = {};
+  const add = (opt: string, text: string | undefined) => {
+    if (text === undefined || text === '') throw new UsageError(`${opt} needs NAME or NAME=VALUE`);
+    try {
+      const [k, v] = parseDefine(text);
+      defines[k] = v;
+    } catch (e) {
+      throw new UsageError(`${opt}: ${(e as Error).message}`);
+    }
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '-D' || a === '--define') add(a, argv[++i]);
+    else if (a.startsWith('--define=')) add('--define', a.slice('--define='.length));
+    else if (a.startsWith('-D')) add('-D', a.slice(2));
+    else rest.push(a);
+  }
+  return { rest, defines };
+}
+
+export function runPacketdrill(argvIn: string[], io: Output): number {
+  const { rest: argv, defines } = takeDefines(argvIn);
   const args = parseArgs(argv, { boolean: ['strict', 'lenient', 'json', 'verbose', 'summary', 'help'], valued: ['baseline', 'seed', 'personality'] });
   if (args.flags.has('help')) {
     io.out(packetdrillUsage);
@@ -116,7 +149,7 @@ export function runPacketdrill(argv: string[], io: Output): number {
         io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
         return 1;
       }
-      const r = runScriptText(text, { mode, verbose, seed, personality });
+      const r = runScriptText(text, { mode, verbose, seed, personality, defines });
       const group = path.relative(root, path.dirname(script)) || '.';
       const entry = { script, group, r };
       entries.push(entry);

@@ -32,7 +32,12 @@ const HEX = /^0x[0-9a-fA-F]+/;
 const WORD = /^[a-zA-Z0-9_]+/;
 const IP = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+/;
 
-export function tokenize(src: string): Token[] {
+/**
+ * Tokens of a script. A word that is a defined symbol with a value (`-D NAME=VALUE`) reads as its
+ * value, as in packetdrill's lexer: a word, or a string or command when the value is quoted
+ * ("..." or `...`).
+ */
+export function tokenize(src: string, symbols: ReadonlyMap<string, string> = new Map()): Token[] {
   const out: Token[] = [];
   let i = 0;
   let line = 1;
@@ -118,6 +123,14 @@ export function tokenize(src: string): Token[] {
     consider(HEX, (t) => ({ k: 'hex', v: parseInt(t.slice(2), 16), text: t, line }));
     consider(WORD, (t) => ({ k: 'word', v: t, line }));
     if (best) {
+      const b = best as Token;
+      const value = b.k === 'word' ? symbols.get(b.v) : undefined;
+      if (value) {
+        const quoted = value.length >= 2 && (value[0] === '"' || value[0] === '`') && value.endsWith(value[0]);
+        if (quoted && value[0] === '"') best = { k: 'string', v: value.slice(1, -1), line };
+        else if (quoted) best = { k: 'command', v: value.slice(1, -1), line };
+        else best = { k: 'word', v: value, line };
+      }
       out.push(best);
       i += bestLen;
       continue;

@@ -73,15 +73,26 @@ export function buildInbound(spec: PacketSpec, flow: Flow, ipId: number): Uint8A
         options.fastOpenCookie = o.cookie ? hexBytes(o.cookie) : new Uint8Array(0);
         order.push(TcpOptionKind.FAST_OPEN);
         break;
+      case 'FOEXP':
+      case 'md5': {
+        const w = scriptWire(o);
+        (options.unknown ??= []).push(w);
+        order.push(w.kind);
+        break;
+      }
     }
   }
   if (order.length) options.order = order;
-  const ecn = spec.ecn ? ECN_BITS[spec.ecn] : 0;
+  // The IP fields the line states (tos/class is the whole byte; dscp and an ECN mark its parts).
+  const tos = spec.ip.tos ?? (((spec.ip.dscp ?? 0) << 2) | (spec.ecn ? ECN_BITS[spec.ecn] : 0));
+  const dscp = tos >> 2;
+  const ecn = tos & 3;
+  const ttl = spec.ip.ttl ?? 64;
   return encodeTcpPacket({
     ip:
       flow.family === 4
-        ? { version: 4, src: flow.remote as number, dst: flow.local as number, ttl: 64, ecn, identification: ipId }
-        : { version: 6, src: flow.remote as Uint8Array, dst: flow.local as Uint8Array, hopLimit: 64, ecn },
+        ? { version: 4, src: flow.remote as number, dst: flow.local as number, ttl, dscp, ecn, identification: ipId }
+        : { version: 6, src: flow.remote as Uint8Array, dst: flow.local as Uint8Array, hopLimit: ttl, dscp, ecn, flowLabel: spec.ip.flowLabel ?? 0 },
     tcp: {
       srcPort: flow.remotePort,
       dstPort: flow.localPort,
@@ -112,6 +123,12 @@ interface WireOption {
 export interface OutPacket {
   bytes: Uint8Array;
   ecn: number;
+  /** The whole TOS / traffic class byte (DSCP and ECN). */
+  tos: number;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
+  /** IPv6 flow label (0 for IPv4). */
+  flowLabel: number;
   srcPort: number;
   dstPort: number;
   flags: number;
@@ -148,6 +165,9 @@ export function decodeOutbound(bytes: Uint8Array): OutPacket | string {
   return {
     bytes,
     ecn: p.ip.ecn,
+    tos: (p.ip.dscp << 2) | p.ip.ecn,
+    ttl: p.ip.version === 4 ? p.ip.ttl : p.ip.hopLimit,
+    flowLabel: p.ip.version === 6 ? p.ip.flowLabel : 0,
     srcPort: t.srcPort,
     dstPort: t.dstPort,
     flags: t.flags,
@@ -256,6 +276,18 @@ function scriptWire(o: ScriptOption): WireOption {
     }
     case 'FO':
       return { kind: 34, data: o.cookie ? hexBytes(o.cookie) : b() };
+    case 'FOEXP': {
+      const cookie = o.cookie ? hexBytes(o.cookie) : b();
+      const d = new Uint8Array(2 + cookie.length);
+      d.set([0xf9, 0x89]);
+      d.set(cookie, 2);
+      return { kind: 254, data: d };
+    }
+    case 'md5': {
+      const d = new Uint8Array(16);
+      if (/^[0-9a-fA-F]{32}$/.test(o.digest)) d.set(hexBytes(o.digest));
+      return { kind: 19, data: d };
+    }
   }
 }
 
@@ -310,6 +342,13 @@ export function compareOutbound(spec: PacketSpec, p: OutPacket, flow: Flow, ctx:
     const ok = spec.ecn === 'ect01' ? p.ecn === 1 || p.ecn === 2 : p.ecn === want;
     if (!ok) return miss('IP ECN field', spec.ecn, ['noecn', 'ect1', 'ect0', 'ce'][p.ecn]);
   }
+  // IP fields the line states (nplab's ip_info): compared exactly; those it leaves out are not.
+  const hex = (v: number) => `0x${v.toString(16)}`;
+  const tosName = flow.family === 4 ? 'IP TOS' : 'IPv6 traffic class';
+  if (spec.ip.tos !== undefined && p.tos !== spec.ip.tos) return miss(tosName, hex(spec.ip.tos), hex(p.tos));
+  if (spec.ip.dscp !== undefined && p.tos >> 2 !== spec.ip.dscp) return miss('IP DSCP', hex(spec.ip.dscp), hex(p.tos >> 2));
+  if (spec.ip.ttl !== undefined && p.ttl !== spec.ip.ttl) return miss(flow.family === 4 ? 'IP TTL' : 'IPv6 hop limit', spec.ip.ttl, p.ttl);
+  if (spec.ip.flowLabel !== undefined && p.flowLabel !== spec.ip.flowLabel) return miss('IPv6 flow label', hex(spec.ip.flowLabel), hex(p.flowLabel));
   if (spec.options !== undefined) {
     const r = compareOptions(spec.options, p, flow, ctx, relaxed);
     if (r) return r;

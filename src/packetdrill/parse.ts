@@ -3,8 +3,10 @@
  * A script that does not parse gives a `ParseError` with its line; nothing here throws on bad input.
  */
 import { TcpFlag } from '../wire/index.js';
-import type { EcnMark, EventTime, Expr, PacketSpec, ParseError, Script, ScriptEvent, ScriptOption, SyscallSpec } from './ast.js';
+import type { EcnMark, EventTime, Expr, IcmpSpec, IpAttributes, PacketSpec, ParseError, Script, ScriptEvent, ScriptOption, SyscallSpec } from './ast.js';
+import { icmpCode, icmpType, mtuAllowed } from './icmp.js';
 import { LexError, tokenize, tokenText, type Token } from './lexer.js';
+import { preprocess, type Defines } from './preprocess.js';
 
 class SyntaxError_ extends Error {
   constructor(
@@ -15,12 +17,19 @@ class SyntaxError_ extends Error {
   }
 }
 
-/** Parse a whole script. */
-export function parseScript(src: string): { ok: true; script: Script } | { ok: false; error: ParseError } {
+export interface ParseOptions {
+  /** Symbols for `#ifdef` and `#ifndef` (see preprocess.ts); none when absent. */
+  defines?: Defines;
+}
+
+/** Parse a whole script, after its conditional lines (`#ifdef` ... `#endif`) are resolved. */
+export function parseScript(src: string, opts: ParseOptions = {}): { ok: true; script: Script } | { ok: false; error: ParseError } {
   const lines = src.split('\n');
+  const pre = preprocess(src, opts.defines);
+  if (!pre.ok) return { ok: false, error: { line: pre.line, message: pre.message } };
   let tokens: Token[];
   try {
-    tokens = tokenize(src);
+    tokens = tokenize(pre.text, pre.symbols);
   } catch (e) {
     if (e instanceof LexError) return { ok: false, error: { line: e.line, message: e.message } };
     throw e;
@@ -50,8 +59,17 @@ const ECN_MARKS = new Set(['noecn', 'ect0', 'ect1', 'ect01', 'ce']);
 
 const MAX_U32 = 0xffffffff;
 
+/** DSCP code point names (RFC 2474 class selectors, RFC 2597 AF, RFC 3246 EF, RFC 5865, RFC 8622 LE). */
+const DSCP_NAMES: Record<string, number> = {
+  cs0: 0, cs1: 8, cs2: 16, cs3: 24, cs4: 32, cs5: 40, cs6: 48, cs7: 56,
+  af11: 10, af12: 12, af13: 14, af21: 18, af22: 20, af23: 22, af31: 26, af32: 28, af33: 30, af41: 34, af42: 36, af43: 38,
+  ef: 46, voice_admit: 44, va: 44, le: 1,
+};
+
 class Parser {
   private i = 0;
+  /** The IP version the header options give (ICMP type and code names depend on it). */
+  private family: 4 | 6 = 4;
   constructor(
     private readonly t: Token[],
     private readonly lines: string[],
@@ -99,6 +117,7 @@ class Parser {
     while (this.peek()?.k === 'option') {
       const t = this.peek() as Extract<Token, { k: 'option' }>;
       options.push({ line: t.line, name: t.name, value: t.value });
+      if (t.name === 'ip_version') this.family = t.value === 'ipv6' ? 6 : 4;
       this.i++;
     }
     let initCommand: Script['initCommand'];
@@ -108,8 +127,18 @@ class Parser {
       this.i++;
     }
     const events: ScriptEvent[] = [];
-    while (this.peek()) events.push(this.event());
-    return { options, initCommand, events, lines: this.lines };
+    let cleanupCommand: Script['cleanupCommand'];
+    while (this.peek()) {
+      const t = this.peek() as Token;
+      // opt_cleanup_command: a command with no time, after the events, ends the script.
+      if (t.k === 'command' && this.i === this.t.length - 1 && events.length > 0) {
+        cleanupCommand = { line: t.line, command: t.v };
+        this.i++;
+        break;
+      }
+      events.push(this.event());
+    }
+    return { options, initCommand, events, lines: this.lines, ...(cleanupCommand ? { cleanupCommand } : {}) };
   }
 
   private seconds(what: string): number {
@@ -162,7 +191,12 @@ class Parser {
     const t = this.peek();
     if (!t) this.fail('expected an event after its time');
     if (t.k === 'punct' && (t.v === '<' || t.v === '>')) {
-      return { type: 'packet', line, text, time, packet: this.packet() };
+      const dirTok = t;
+      this.i++;
+      const direction = t.v === '<' ? 'in' : 'out';
+      const { ecn, ip } = this.ipInfo();
+      if (this.isWord('icmp') || this.isWord('ICMP')) return { type: 'icmp', line, text, time, icmp: this.icmp(direction, ecn, ip, dirTok) };
+      return { type: 'packet', line, text, time, packet: this.packet(direction, ecn, ip, dirTok) };
     }
     if (t.k === 'command') {
       this.i++;
@@ -181,22 +215,142 @@ class Parser {
   // ---------------------------------------------------------------------------------------------
   // Packets
 
-  private packet(): PacketSpec {
-    const dirTok = this.peek() as Extract<Token, { k: 'punct' }>;
-    this.i++;
-    const direction = dirTok.v === '<' ? 'in' : 'out';
+  /**
+   * nplab's opt_ip_info after the direction: `[ ... ]` or `( ... )` holding, separated by commas,
+   * an ECN mark (`ect0`, or `ecn ect0`), `tos 0x..` / `class 0x..`, `dscp 0x..|name`, `ttl N` /
+   * `hlim N`, `flowlabel 0x..`. packetdrill's grammar fixes an order; any order is read here, each
+   * field at most once.
+   */
+  private ipInfo(): { ecn: EcnMark | undefined; ip: IpAttributes } {
+    const ip: IpAttributes = {};
     let ecn: EcnMark | undefined;
+    if (!this.isPunct('[') && !this.isPunct('(')) return { ecn, ip };
+    const close = this.isPunct('[') ? ']' : ')';
+    this.i++;
+    const seen = new Set<string>();
+    const once = (field: string, at: Token) => {
+      if (seen.has(field)) this.fail(`the IP ${field} is given twice`, at);
+      seen.add(field);
+    };
+    const byte = (what: string, max: number) => this.integer(what, max);
+    for (;;) {
+      const w = this.peek();
+      if (!w || w.k !== 'word') this.fail(`expected an IP field (noecn, ect0, ect1, ect01, ce, ecn, tos, class, dscp, ttl, hlim, flowlabel), found ${tokenText(w)}`);
+      this.i++;
+      if (ECN_MARKS.has(w.v)) {
+        once('ECN field', w);
+        ecn = w.v as EcnMark;
+      } else {
+        switch (w.v) {
+          case 'ecn': {
+            once('ECN field', w);
+            const m = this.peek();
+            if (!m || m.k !== 'word' || !ECN_MARKS.has(m.v)) this.fail(`expected noecn, ect0, ect1, ect01 or ce after ecn, found ${tokenText(m)}`);
+            this.i++;
+            ecn = m.v as EcnMark;
+            break;
+          }
+          case 'tos':
+          case 'class':
+            once('TOS / traffic class', w);
+            ip.tos = byte(`the ${w.v === 'tos' ? 'TOS' : 'traffic class'} byte`, 255);
+            break;
+          case 'dscp': {
+            once('DSCP', w);
+            const d = this.peek();
+            if (d?.k === 'word') {
+              const v = DSCP_NAMES[d.v.toLowerCase()];
+              if (v === undefined) this.fail(`unknown DSCP name '${d.v}'`, d);
+              this.i++;
+              ip.dscp = v;
+            } else ip.dscp = byte('the DSCP', 63);
+            break;
+          }
+          case 'ttl':
+          case 'hlim':
+            once('TTL / hop limit', w);
+            ip.ttl = byte(w.v === 'ttl' ? 'the TTL' : 'the hop limit', 255);
+            break;
+          case 'flowlabel':
+            once('flow label', w);
+            if (this.family !== 6) this.fail('flowlabel is an IPv6 field (the script is IPv4)', w);
+            ip.flowLabel = byte('the flow label', 0xfffff);
+            break;
+          default:
+            this.fail(`unknown IP field '${w.v}' (expected noecn, ect0, ect1, ect01, ce, ecn, tos, class, dscp, ttl, hlim, flowlabel)`, w);
+        }
+      }
+      if (this.isPunct(',')) {
+        this.i++;
+        continue;
+      }
+      this.expectPunct(close, 'closing the IP fields');
+      break;
+    }
+    if (ip.tos !== undefined && (ip.dscp !== undefined || ecn !== undefined)) this.fail('tos / class gives the whole byte: not together with dscp or an ECN mark');
+    return { ecn, ip };
+  }
+
+  private icmp(direction: 'in' | 'out', ecn: EcnMark | undefined, ip: IpAttributes, dirTok: Token): IcmpSpec {
+    this.i++;
+    const typeTok = this.peek();
+    if (!typeTok || typeTok.k !== 'word') this.fail(`expected an ICMP type (unreachable, time_exceeded, packet_too_big, ...), found ${tokenText(typeTok)}`);
+    this.i++;
+    let codeTok: Token | undefined;
+    const c = this.peek();
+    if (c?.k === 'word' && c.v !== 'mtu' && c.v !== 'id') {
+      codeTok = c;
+      this.i++;
+    }
+    let mtu: number | undefined;
+    if (this.isWord('mtu')) {
+      this.i++;
+      mtu = this.integer('the MTU', MAX_U32);
+    }
+    let echoId: number | undefined;
+    if (this.isWord('id')) {
+      this.i++;
+      echoId = this.integer('the echo identifier', 65535);
+    }
+    let echoed: IcmpSpec['echoed'] = { protocol: 'tcp', start: 0, length: 0 };
     if (this.isPunct('[')) {
+      const open = this.peek() as Token;
       this.i++;
       const w = this.peek();
-      if (!w || w.k !== 'word' || !ECN_MARKS.has(w.v)) this.fail(`expected noecn, ect0, ect1, ect01 or ce inside [ ], found ${tokenText(w)}`);
-      ecn = w.v as EcnMark;
-      this.i++;
-      this.expectPunct(']', 'after the ECN marking');
+      if (w?.k === 'word' && ['udp', 'udplite', 'sctp', 'raw'].includes(w.v.toLowerCase())) {
+        const parts: string[] = [];
+        while (this.peek() && !this.isPunct(']')) parts.push(tokenText(this.t[this.i++]));
+        if (!this.isPunct(']')) this.fail('unterminated [ ] after the ICMP type', open);
+        this.i++;
+        echoed = { protocol: w.v.toLowerCase() as 'udp', text: parts.join(' ') };
+      } else {
+        const start = this.integer('the start sequence number of the quoted segment', MAX_U32);
+        this.expectPunct(':', 'in start:end(length)');
+        const end = this.integer('the end sequence number of the quoted segment', MAX_U32);
+        this.expectPunct('(', 'in start:end(length)');
+        const length = this.integer('the payload length of the quoted segment', 65535);
+        this.expectPunct(')', 'in start:end(length)');
+        if (((end - start) >>> 0) !== length) this.fail(`inconsistent TCP segment: ${start}:${end}(${length}) (end - start must equal the length)`);
+        this.expectPunct(']', 'closing the quoted segment');
+        echoed = { protocol: 'tcp', start, length };
+      }
     }
+    const type = icmpType(this.family, typeTok.v);
+    if (type === undefined) this.fail(`bad ICMP${this.family === 6 ? 'v6' : ''} type ${typeTok.v}`, typeTok);
+    const code = codeTok && codeTok.k === 'word' ? icmpCode(this.family, type, codeTok.v) : 0;
+    if (code === undefined) this.fail(`bad ICMP${this.family === 6 ? 'v6' : ''} code ${tokenText(codeTok)} for ${typeTok.v}`, codeTok);
+    if (mtu !== undefined) {
+      const why = mtuAllowed(this.family, type, code, mtu);
+      if (why) this.fail(why, dirTok);
+    }
+    if (ecn === 'ect01' && direction === 'in') this.fail('[ect01] can only be used with outbound packets', dirTok);
+    return { direction, ecn, ip, typeName: typeTok.v, codeName: codeTok && codeTok.k === 'word' ? codeTok.v : undefined, type, code, mtu, echoId, echoed };
+  }
+
+  private packet(direction: 'in' | 'out', ecn: EcnMark | undefined, ip: IpAttributes, dirTok: Token): PacketSpec {
     const kw = this.peek();
-    if (kw?.k === 'word' && (kw.v === 'udp' || kw.v === 'icmp' || kw.v === 'UDP' || kw.v === 'ICMP')) {
-      this.fail(`${kw.v} packets are not supported (only TCP)`);
+    if (kw?.k === 'word' && ['udp', 'udplite', 'sctp', 'gre', 'mpls', 'ipv4', 'ipv6'].includes(kw.v.toLowerCase())) {
+      this.fail(`${kw.v} packets are not supported (TCP and ICMP are)`);
     }
     // Flags: '.', '-', WORD or WORD '.'.
     let flagsText = '';
@@ -265,14 +419,14 @@ class Parser {
       if (bytes > 40) this.fail(`TCP options take ${bytes} bytes, more than the 40 a header holds`, dirTok);
     }
     if (direction === 'in' && window === undefined) this.fail('window must be specified for inbound packets', dirTok);
-    return { direction, ecn, flagsText, flags, start, end, length, ack, window, urgentPointer, options };
+    return { direction, ecn, ip, flagsText, flags, start, end, length, ack, window, urgentPointer, options };
   }
 
   private tcpOptions(): ScriptOption[] {
     const out: ScriptOption[] = [];
     for (;;) {
       const t = this.peek();
-      if (!t || t.k !== 'word') this.fail(`expected a TCP option (mss, wscale, sackOK, sack, TS, nop, eol, FO), found ${tokenText(t)}`);
+      if (!t || t.k !== 'word') this.fail(`expected a TCP option (mss, wscale, sackOK, sack, TS, nop, eol, FO, FOEXP, md5), found ${tokenText(t)}`);
       this.i++;
       switch (t.v) {
         case 'nop':
@@ -313,16 +467,27 @@ class Parser {
           out.push({ kind: 'TS', val, ecr });
           break;
         }
-        case 'FO': {
+        case 'FO':
+        case 'FOEXP': {
+          // packetdrill takes any even number of hex digits up to its maximum (16 bytes for FO, and
+          // for FOEXP), "to allow test cases that supply invalid cookies".
           const c = this.peek();
           let cookie: string | undefined;
           if (c && (c.k === 'word' || c.k === 'int')) {
             cookie = c.k === 'word' ? c.v : c.text;
             if (!/^[0-9a-fA-F]*$/.test(cookie) || cookie.length % 2 !== 0) this.fail(`Fast Open cookie '${cookie}' is not an even number of hex digits`, c);
-            if (cookie.length < 8 || cookie.length > 32) this.fail(`Fast Open cookie must be 4 to 16 bytes, not ${cookie.length / 2}`, c);
+            if (cookie.length > 32) this.fail(`Fast Open cookie of ${cookie.length / 2} bytes exceeds the 16 bytes an option holds`, c);
             this.i++;
           }
-          out.push({ kind: 'FO', cookie });
+          out.push({ kind: t.v, cookie });
+          break;
+        }
+        case 'md5': {
+          const c = this.peek();
+          const digest = c && (c.k === 'word' || c.k === 'int' || c.k === 'hex') ? (c.k === 'word' ? c.v : c.text) : undefined;
+          if (digest === undefined) this.fail(`expected the MD5 digest after md5, found ${tokenText(c)}`);
+          this.i++;
+          out.push({ kind: 'md5', digest });
           break;
         }
         default:
@@ -482,6 +647,10 @@ export function scriptOptionLength(o: ScriptOption): number {
       return 10;
     case 'FO':
       return 2 + (o.cookie ? o.cookie.length / 2 : 0);
+    case 'FOEXP':
+      return 4 + (o.cookie ? o.cookie.length / 2 : 0);
+    case 'md5':
+      return 18;
   }
 }
 
@@ -506,7 +675,10 @@ export function scriptOptionsText(options: ScriptOption[] | undefined): string {
           case 'TS':
             return `TS val ${o.val} ecr ${o.ecr}`;
           case 'FO':
-            return o.cookie ? `FO ${o.cookie}` : 'FO';
+          case 'FOEXP':
+            return o.cookie ? `${o.kind} ${o.cookie}` : o.kind;
+          case 'md5':
+            return `md5 ${o.digest}`;
         }
       })
       .join(',') +
@@ -515,9 +687,35 @@ export function scriptOptionsText(options: ScriptOption[] | undefined): string {
 }
 
 /** A script packet as packetdrill prints it: `S. 0:0(0) ack 1 win 65535 <mss 1460>`. */
+/** IP fields as a script writes them: `[ect0]`, `(tos 0x10, ttl 64)`. */
+export function ipInfoText(ecn: EcnMark | undefined, ip: IpAttributes): string {
+  const f: string[] = [];
+  if (ip.tos !== undefined) f.push(`tos 0x${ip.tos.toString(16)}`);
+  if (ip.dscp !== undefined) f.push(`dscp 0x${ip.dscp.toString(16)}`);
+  if (ecn && f.length) f.push(`ecn ${ecn}`);
+  if (ip.flowLabel !== undefined) f.push(`flowlabel 0x${ip.flowLabel.toString(16)}`);
+  if (ip.ttl !== undefined) f.push(`ttl ${ip.ttl}`);
+  if (!f.length) return ecn ? `[${ecn}]` : '';
+  return `(${f.join(', ')})`;
+}
+
+/** An ICMP line as packetdrill prints it: `< icmp unreachable port_unreachable [0:0(0)]`. */
+export function icmpSpecText(p: IcmpSpec): string {
+  const parts = [p.direction === 'in' ? '<' : '>'];
+  const ip = ipInfoText(p.ecn, p.ip);
+  if (ip) parts.push(ip);
+  parts.push('icmp', p.typeName);
+  if (p.codeName) parts.push(p.codeName);
+  if (p.mtu !== undefined) parts.push(`mtu ${p.mtu}`);
+  if (p.echoId !== undefined) parts.push(`id ${p.echoId}`);
+  parts.push(p.echoed.protocol === 'tcp' ? `[${p.echoed.start}:${(p.echoed.start + p.echoed.length) >>> 0}(${p.echoed.length})]` : `[${p.echoed.text}]`);
+  return parts.join(' ');
+}
+
 export function packetSpecText(p: PacketSpec): string {
   const parts = [p.direction === 'in' ? '<' : '>'];
-  if (p.ecn) parts.push(`[${p.ecn}]`);
+  const ip = ipInfoText(p.ecn, p.ip);
+  if (ip) parts.push(ip);
   parts.push(p.flagsText, `${p.start}:${p.end}(${p.length})`);
   if (p.ack !== undefined) parts.push(`ack ${p.ack}`);
   if (p.window !== undefined) parts.push(`win ${p.window}`);

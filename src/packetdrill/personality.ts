@@ -20,6 +20,11 @@ export interface Personality {
   summary: string;
   /** TcpConfig overrides applied to every stack the run makes (sysctls and socket options go on top). */
   tcp: Readonly<Partial<TcpConfig>>;
+  /**
+   * The symbol a script's `#ifdef` sees defined, as nplab's packetdrill defines its host's name
+   * (`FreeBSD` on FreeBSD, `Linux` on Linux); undefined: none.
+   */
+  platformSymbol: string | undefined;
 }
 
 /**
@@ -76,11 +81,13 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     name: 'freebsd',
     summary: `FreeBSD's choices where the RFCs leave one: ${describe(FREEBSD_TCP)}`,
     tcp: FREEBSD_TCP,
+    platformSymbol: 'FreeBSD',
   },
   none: {
     name: 'none',
     summary: "synack's own defaults",
     tcp: Object.freeze({}),
+    platformSymbol: undefined,
   },
 });
 

@@ -28,10 +28,11 @@ import {
   type OutPacket,
   type Relaxation,
 } from './packets.js';
-import { packetSpecText, parseScript } from './parse.js';
+import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
+import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
 import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
-import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER } from './symbols.js';
+import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
 
@@ -60,6 +61,20 @@ export interface RunOptions {
   seed?: number;
   /** The settings synack starts from before the script's sysctls: 'freebsd' (the default) or 'none'. */
   personality?: PersonalityName;
+  /**
+   * Symbols for the script's `#ifdef` lines (`-D NAME[=VALUE]` on the command line), defined beside
+   * the personality's platform symbol (`FreeBSD` under freebsd).
+   */
+  defines?: Readonly<Record<string, string>>;
+}
+
+/** The symbols a script's `#ifdef` sees: the personality's platform, then the caller's. */
+export function scriptDefines(opts: RunOptions): Map<string, string> {
+  const d = new Map<string, string>();
+  const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
+  if (platform) d.set(platform, '');
+  for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
+  return d;
 }
 
 /** packetdrill's defaults (config.c). */
@@ -119,7 +134,7 @@ interface Pending {
 const secs = (us: number) => (us / 1e6).toFixed(6);
 
 export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult {
-  const parsed = parseScript(text);
+  const parsed = parseScript(text, { defines: scriptDefines(opts) });
   if (!parsed.ok) {
     return {
       result: 'FAIL',
@@ -185,6 +200,9 @@ class Runner {
       this.flow = newFlow(this.family, this.local, this.remote, this.bindPort, this.nextRemotePort());
       this.events();
       this.finish();
+      // packetdrill's cleanup command runs once the script is over.
+      const cleanup = this.script.cleanupCommand;
+      if (cleanup) this.command(cleanup.command, cleanup.line);
       const relaxed = [...this.relaxed];
       return {
         result: 'PASS',
@@ -378,7 +396,7 @@ class Runner {
   private events(): void {
     const events = this.script.events;
     events.forEach((e, i) => {
-      if (e.type === 'packet') this.lastPacketIndex = i;
+      if (e.type === 'packet' || e.type === 'icmp') this.lastPacketIndex = i;
     });
     if (this.script.initCommand) this.command(this.script.initCommand.command, this.script.initCommand.line);
     let last: { event: ScriptEvent; us: number } | undefined;
@@ -401,6 +419,9 @@ class Runner {
         case 'packet':
           if (e.packet.direction === 'in') this.inbound(e, us, tol);
           else this.outbound(e, us, endUs, tol);
+          break;
+        case 'icmp':
+          this.icmp(e, us, tol);
           break;
         case 'syscall':
           this.syscallEvent(e, us, tol, relative ? offset : 0, i);
@@ -431,7 +452,13 @@ class Runner {
     }
   }
 
+  /** TCP MD5 signatures (RFC 2385) are not in synack: a line with the option cannot be honoured. */
+  private checkMd5(e: ScriptEvent & { type: 'packet' }): void {
+    if (e.packet.options?.some((o) => o.kind === 'md5')) throw new NotSupported(e.line, 'the TCP MD5 signature option (RFC 2385, TCP_MD5SIG): synack does not sign or check segments');
+  }
+
   private inbound(e: ScriptEvent & { type: 'packet' }, us: number, tol: number): void {
+    this.checkMd5(e);
     this.startEvent(e, us, tol);
     const bytes = buildInbound(e.packet, this.flow, this.ipId++ & 0xffff);
     this.trace(`inject ${packetSpecText(e.packet)}  (line ${e.line})`);
@@ -446,11 +473,34 @@ class Runner {
     this.pump(false);
   }
 
+  /**
+   * An ICMP line. Inbound: the error is built quoting a segment synack sent on the connection
+   * under test and handed to the stack's ICMP input, which decides what it means for the
+   * connection (RFC 1122 §4.2.3.9, RFC 5461). Outbound ICMP is not compared: synack's TCP answers
+   * strangers with RST, and no TCP test here expects it to send ICMP.
+   */
+  private icmp(e: ScriptEvent & { type: 'icmp' }, us: number, tol: number): void {
+    const spec = e.icmp;
+    if (spec.direction === 'out') throw new NotSupported(e.line, `an outbound ICMP line (${icmpSpecText(spec)}): the runner compares only TCP segments synack sends`);
+    if (spec.echoed.protocol !== 'tcp') throw new NotSupported(e.line, `an ICMP error quoting ${spec.echoed.protocol.toUpperCase()} (synack runs TCP scripts)`);
+    this.startEvent(e, us, tol);
+    const st = this.stack();
+    const bytes = buildInboundIcmp(spec, this.flow, this.ipId++ & 0xffff);
+    this.trace(`inject ${icmpSpecText(spec)}  (line ${e.line})`);
+    const c = st.counters;
+    const dropped = () => c.ip.InHdrErrors + c.ip.InAddrErrors + c.icmp.InErrors;
+    const before = dropped();
+    st.handlePacket(bytes, this.nowUs / 1000);
+    if (dropped() !== before) throw new Failure(e.line, 'internal error: synack dropped the injected ICMP message as malformed (a runner bug)');
+    this.pump(false);
+  }
+
   private compareContext(): CompareContext {
     return { mode: this.mode, tsTickUs: this.tsTickUs, toleranceUs: this.toleranceUs };
   }
 
   private outbound(e: ScriptEvent & { type: 'packet' }, us: number, endUs: number, tol: number): void {
+    this.checkMd5(e);
     const spec = e.packet;
     const any = e.time.kind === 'any';
     const slack = this.mode === 'lenient' ? this.host.rexmitSlopMs * 1000 : 0;
@@ -817,6 +867,7 @@ class Runner {
       },
       sysctlRead: (name) => readSysctl(name, this.host),
       sockets: () => this.sockets(),
+      drop: (row) => this.drop(row),
     });
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);
@@ -843,6 +894,23 @@ class Runner {
     return undefined;
   }
 
+  /** What each row of the last listing stands for, for tcpdrop. */
+  private readonly rowTargets = new WeakMap<SocketRow, object>();
+
+  /**
+   * tcpdrop of one connection: FreeBSD's tcp_drop, an ABORT (RFC 9293 §3.10.5: a RST where the peer
+   * holds state for us) whose error the socket reports as ECONNABORTED.
+   */
+  private drop(row: SocketRow): string | undefined {
+    const target = this.rowTargets.get(row);
+    const conn = this.stackInstance && target ? [...this.stackInstance.connections()].find((c) => c === target) : undefined;
+    if (!conn || conn.state === 'TIME-WAIT') return "synack's Stack has no call that ends a TIME-WAIT entry early";
+    conn.abort(this.nowUs / 1000);
+    this.pump(false);
+    this.table.connectionDropped(conn);
+    return undefined;
+  }
+
   private sockets(): SocketRow[] {
     const rows: SocketRow[] = [];
     const st = this.stackInstance;
@@ -862,6 +930,7 @@ class Runner {
       for (const l of st.listenersList()) {
         seen.add(l);
         rows.push({ fd: fdOf(l), family: this.family, local: addr(l.address ?? this.local, l.port), localPort: l.port, foreign: '*:*', foreignPort: undefined, state: 'LISTEN' });
+        this.rowTargets.set(rows[rows.length - 1], l);
       }
       for (const c of st.connections()) {
         seen.add(c);
@@ -872,8 +941,11 @@ class Runner {
           localPort: c.local.port,
           foreign: addr(c.remote.address, c.remote.port),
           foreignPort: c.remote.port,
+          localHost: ipToString(c.local.address),
+          foreignHost: ipToString(c.remote.address),
           state: FREEBSD_STATE_NAMES[STATE_NUMBER[c.state]],
         });
+        this.rowTargets.set(rows[rows.length - 1], c);
       }
       // Compact TIME-WAIT entries; the descriptor column from the connection, if the script still holds it.
       for (const tw of st.timeWaitEntries()) {
@@ -886,8 +958,11 @@ class Runner {
           localPort: tw.local.port,
           foreign: addr(tw.remote.address, tw.remote.port),
           foreignPort: tw.remote.port,
+          localHost: ipToString(tw.local.address),
+          foreignHost: ipToString(tw.remote.address),
           state: FREEBSD_STATE_NAMES[STATE_NUMBER['TIME-WAIT']],
         });
+        this.rowTargets.set(rows[rows.length - 1], tw);
       }
     }
     for (const fd of this.table.openFds()) {
@@ -927,7 +1002,7 @@ class Runner {
     const t = c.conn.tcb;
     return {
       tcpi_state: STATE_NUMBER[c.conn.state],
-      tcpi_options: (t.timestamps ? 1 : 0) | (t.sackPermitted ? 2 : 0) | (t.windowScaling ? 4 : 0),
+      tcpi_options: (t.timestamps ? TCPI_OPTIONS.TCPI_OPT_TIMESTAMPS : 0) | (t.sackPermitted ? TCPI_OPTIONS.TCPI_OPT_SACK : 0) | (t.windowScaling ? TCPI_OPTIONS.TCPI_OPT_WSCALE : 0) | (t.ecnEnabled ? TCPI_OPTIONS.TCPI_OPT_ECN : 0),
       tcpi_snd_wscale: t.sndShift,
       tcpi_rcv_wscale: t.rcvShift,
       tcpi_snd_mss: t.sendMss,
@@ -966,13 +1041,15 @@ class Runner {
 }
 
 function isInbound(e: ScriptEvent): boolean {
-  return e.type === 'packet' && e.packet.direction === 'in';
+  return (e.type === 'packet' && e.packet.direction === 'in') || (e.type === 'icmp' && e.icmp.direction === 'in');
 }
 
 function eventName(e: ScriptEvent): string {
   switch (e.type) {
     case 'packet':
       return `${e.packet.direction === 'in' ? 'inbound' : 'outbound'} packet`;
+    case 'icmp':
+      return `${e.icmp.direction === 'in' ? 'inbound' : 'outbound'} ICMP message`;
     case 'syscall':
       return `${e.call.name}()`;
     case 'command':

@@ -1,7 +1,7 @@
 /**
  * The backtick shell lines of the FreeBSD suite, emulated against the synack host instead of run:
- * `sysctl` (read and -w), and pipelines of `sockstat` into `grep` (the suite counts connections in
- * a state with `sockstat ... | grep -c SYN_RCVD | grep 1`). The pipeline's exit status is its last
+ * `sysctl` (read and -w), pipelines of `sockstat` into `grep` (the suite counts connections in
+ * a state with `sockstat ... | grep -c SYN_RCVD | grep 1`), and `tcpdrop` (tcpdrop(8)). The pipeline's exit status is its last
  * command's, as in sh; a non-zero status fails the script as packetdrill does. Any other command is
  * unsupported: nothing here runs a real process.
  */
@@ -14,6 +14,9 @@ export interface SocketRow {
   localPort: number | undefined;
   foreign: string;
   foreignPort: number | undefined;
+  /** The addresses alone (sockstat's columns join them with the port), for tcpdrop. */
+  localHost?: string;
+  foreignHost?: string;
   /** FreeBSD's state name (SYN_RCVD, TIME_WAIT, ...). */
   state: string;
 }
@@ -24,6 +27,12 @@ export interface ShellHost {
   /** `sysctl name`: its value, or undefined when unknown. */
   sysctlRead(name: string): number | undefined;
   sockets(): SocketRow[];
+  /**
+   * Drop one connection as tcpdrop(8) does through FreeBSD's net.inet.tcp.drop (tcp_drop: a RST
+   * where the peer holds state, ECONNABORTED for the socket). undefined when dropped, else why
+   * synack cannot (the script is then UNSUPPORTED).
+   */
+  drop?(row: SocketRow): string | undefined;
 }
 
 export type ShellResult = { ok: true; status: number; output: string[] } | { ok: false; unsupported: string };
@@ -82,8 +91,9 @@ export function runShell(command: string, host: ShellHost): ShellResult {
   try {
     let status = 0;
     let output: string[] = [];
-    // `a && b` and `a; b`: run in order, && stops at the first failure.
-    for (const seq of splitOutsideQuotes(command, ';')) {
+    // `a && b`, `a; b` and lines: run in order, && stops at the first failure.
+    const lines = splitOutsideQuotes(command, '\n').filter((l) => !l.trim().startsWith('#')); // sh comments
+    for (const seq of lines.flatMap((l) => splitOutsideQuotes(l, ';'))) {
       if (!seq.trim()) continue;
       for (const part of splitOutsideQuotes(seq, '&&')) {
         const r = pipeline(part, host);
@@ -122,6 +132,8 @@ function runCommand(argv: string[], input: string[], host: ShellHost): { status:
       return { status: 0, output: sockstat(args, host) };
     case 'grep':
       return grep(args, input);
+    case 'tcpdrop':
+      return tcpdrop(args, host);
     case 'true':
       return { status: 0, output: [] };
     case 'false':
@@ -132,7 +144,7 @@ function runCommand(argv: string[], input: string[], host: ShellHost): { status:
       if (args.length === 1 && args[0] === '-l') return { status: 0, output: [String(input.length)] };
       throw new ShellUnsupported(`wc ${args.join(' ')}`);
     default:
-      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat and grep are emulated)`);
+      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop and grep are emulated)`);
   }
 }
 
@@ -211,6 +223,82 @@ function sockstat(args: string[], host: ShellHost): string[] {
     out.push(cols.join(' ').trimEnd());
   }
   return out;
+}
+
+/** The states tcpdrop -s takes (tcpdrop(8): every TCP state but CLOSED and LISTEN). */
+const TCPDROP_STATES = ['SYN_SENT', 'SYN_RCVD', 'ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT_1', 'CLOSING', 'LAST_ACK', 'FIN_WAIT_2', 'TIME_WAIT'];
+
+/**
+ * FreeBSD's tcpdrop(8): `tcpdrop laddr lport faddr fport` (the pairs may also be written
+ * `addr:port` or `addr.port`), `tcpdrop [-l] -a` (every connection), `tcpdrop [-l] -s STATE` (every
+ * connection in STATE). `-l` lists the tcpdrop command for each connection instead of dropping it.
+ * A listening socket is not a connection: no form drops it. Each drop prints
+ * "laddr lport faddr fport: dropped"; exit status 0, or 1 when a named connection does not exist
+ * or an argument is wrong. `-S stack` and `-C cc-algo` select by FreeBSD's pluggable stacks and
+ * congestion controls, which synack does not have: unsupported.
+ */
+function tcpdrop(args: string[], host: ShellHost): { status: number; output: string[] } {
+  let all = false;
+  let list = false;
+  let state: string | undefined;
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (!a.startsWith('-') || a.length < 2) {
+      positional.push(a);
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j];
+      if (f === 'a') all = true;
+      else if (f === 'l') list = true;
+      else if (f === 's') {
+        state = a.slice(j + 1) || args[++i];
+        if (state === undefined) return { status: 1, output: ['tcpdrop: option requires an argument -- s'] };
+        break;
+      } else if (f === 'S' || f === 'C') throw new ShellUnsupported(`tcpdrop -${f} (synack has no ${f === 'S' ? 'alternate TCP stacks' : 'per-connection congestion control choice'} to select by)`);
+      else return { status: 1, output: [`tcpdrop: illegal option -- ${f}`] };
+    }
+  }
+  const byFilter = all || state !== undefined;
+  if (state !== undefined && !TCPDROP_STATES.includes(state)) return { status: 1, output: [`tcpdrop: invalid state: ${state}`] };
+  if (list && !byFilter) return { status: 1, output: ['tcpdrop: -l needs -a or -s'] };
+  const hostOf = (r: SocketRow, side: 'local' | 'foreign') => r[side === 'local' ? 'localHost' : 'foreignHost'] ?? r[side].replace(/[.:][0-9*]+$/, '');
+  const tuple = (r: SocketRow) => `${hostOf(r, 'local')} ${r.localPort} ${hostOf(r, 'foreign')} ${r.foreignPort}`;
+  const connections = host.sockets().filter((r) => r.state !== 'LISTEN' && r.state !== 'CLOSED' && r.foreignPort !== undefined);
+  let chosen: SocketRow[];
+  if (byFilter) {
+    if (positional.length) return { status: 1, output: ['tcpdrop: -a and -s take no addresses'] };
+    chosen = connections.filter((r) => state === undefined || r.state === state);
+  } else {
+    const want = tcpdropTuple(positional);
+    if (!want) return { status: 1, output: ['usage: tcpdrop local-address local-port foreign-address foreign-port'] };
+    chosen = connections.filter((r) => hostOf(r, 'local') === want[0] && String(r.localPort) === want[1] && hostOf(r, 'foreign') === want[2] && String(r.foreignPort) === want[3]);
+    if (chosen.length === 0) return { status: 1, output: [`tcpdrop: ${want.join(' ')}: No such process`] };
+  }
+  if (list) return { status: 0, output: chosen.map((r) => `tcpdrop ${tuple(r)}`) };
+  const out: string[] = [];
+  for (const r of chosen) {
+    if (!host.drop) throw new ShellUnsupported('tcpdrop (this host cannot drop connections)');
+    const why = host.drop(r);
+    if (why) throw new ShellUnsupported(`tcpdrop of ${tuple(r)} in ${r.state}: ${why}`);
+    out.push(`${tuple(r)}: dropped`);
+  }
+  return { status: 0, output: out };
+}
+
+/** The four words of a connection: `a p a p`, or `a:p a:p` / `a.p a.p` (the port after the last separator). */
+function tcpdropTuple(words: string[]): [string, string, string, string] | undefined {
+  if (words.length === 4) return [words[0], words[1], words[2], words[3]];
+  if (words.length !== 2) return undefined;
+  const split = (w: string) => {
+    const m = /^(.*)[.:]([0-9]+)$/.exec(w);
+    return m ? [m[1], m[2]] : undefined;
+  };
+  const l = split(words[0]);
+  const f = split(words[1]);
+  if (!l || !f) return undefined;
+  return [l[0], l[1], f[0], f[1]];
 }
 
 function grep(args: string[], input: string[]): { status: number; output: string[] } {

@@ -9,7 +9,7 @@
 import type { Connection } from '../stack/connection.js';
 import type { Listener } from '../stack/listener.js';
 import type { Stack, StackEvent } from '../stack/stack.js';
-import type { TcpConfig } from '../tcp/config.js';
+import { DEFAULT_TCP_CONFIG, type TcpConfig } from '../tcp/config.js';
 import { TcpError } from '../tcp/tcb.js';
 import type { IpAddress } from '../wire/index.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
@@ -63,6 +63,18 @@ interface Sock {
   /** TcpConfig overrides from setsockopt, applied when the connection is made. */
   tcp: Partial<TcpConfig> & Record<string, unknown>;
 }
+
+/**
+ * The IP-level socket options a TCP socket may set (RFC 1122 §3.2.1.7 and §4.2.4.2 leave TTL and TOS
+ * to the application): which TcpConfig field carries each to the packets, and the lowest value
+ * (-1 asks for the system's default again, for the IPv6 ones as RFC 3493 §5.1 and RFC 3542 §6.5 say).
+ */
+const IP_OPTIONS: Record<string, { field: string; what: string; min: number }> = {
+  IP_TTL: { field: 'ipTtl', what: 'the TTL', min: 0 },
+  IP_TOS: { field: 'ipTos', what: 'the TOS byte', min: 0 },
+  IPV6_UNICAST_HOPS: { field: 'ipTtl', what: 'the hop limit', min: -1 },
+  IPV6_TCLASS: { field: 'ipTos', what: 'the traffic class', min: -1 },
+};
 
 const E = (name: string): CallResult => ({ done: true, ret: -1, errno: name });
 const OK = (ret = 0): CallResult => ({ done: true, ret });
@@ -127,6 +139,15 @@ export class SocketTable {
         break;
       default:
         break;
+    }
+  }
+
+  /** tcpdrop ended the connection: FreeBSD's tcp_drop(tp, ECONNABORTED) leaves that error on the socket. */
+  connectionDropped(conn: Connection): void {
+    for (const s of this.socks.values()) {
+      if (s.conn !== conn) continue;
+      s.soError = ERRNO.ECONNABORTED;
+      s.disconnected = true;
     }
   }
 
@@ -474,12 +495,41 @@ export class SocketTable {
         case 'TCP_KEEPINTVL':
         case 'TCP_KEEPCNT':
           if (s.options.has(name)) return int(s.options.get(name)?.int ?? 0);
-          throw new Unsupported(`getsockopt ${name} before it is set`);
+          return int(this.keepDefault(name));
         default:
           throw new Unsupported(`getsockopt ${name}`);
       }
     }
+    if (level === CONSTANTS.IPPROTO_IP || level === CONSTANTS.IPPROTO_IPV6) {
+      const set = s.options.get(name);
+      if (set?.int !== undefined && IP_OPTIONS[name]) return int(set.int);
+      // Unset: the system's (IPv4's default TTL 64, RFC 1700 and both systems' ip_defttl; TOS 0).
+      if (name === 'IP_TTL') return int(64);
+      if (name === 'IP_TOS') return int(0);
+      throw new Unsupported(`getsockopt ${name}${IP_OPTIONS[name] ? ' before it is set' : ''}`);
+    }
     throw new Unsupported(`getsockopt at level ${level}`);
+  }
+
+  /**
+   * A keep-alive or connection-establishment time the socket has not set: the system's, as it is
+   * when asked (FreeBSD's TP_KEEPIDLE() and the like read net.inet.tcp.keepidle, keepintvl, keepcnt,
+   * keepinit at each call; Linux's keepalive_time_when() reads net.ipv4.tcp_keepalive_time and
+   * the like), in seconds (the probe count as is).
+   */
+  private keepDefault(name: string): number {
+    const c = { ...DEFAULT_TCP_CONFIG, ...this.host.tcp } as TcpConfig;
+    switch (name) {
+      case 'TCP_KEEPIDLE':
+        return Math.floor(c.keepAliveIdleMs / 1000);
+      case 'TCP_KEEPINTVL':
+        return Math.floor(c.keepAliveIntervalMs / 1000);
+      case 'TCP_KEEPCNT':
+        return c.keepAliveProbes;
+      default:
+        if (c.connectTimeoutMs === undefined) throw new Unsupported(`getsockopt ${name} before it is set (these settings have no connection-establishment timeout, tcp.connectTimeoutMs)`);
+        return Math.floor(c.connectTimeoutMs / 1000);
+    }
   }
 
   setsockopt(fd: number, level: number, name: string, value: SocketOptionValue): CallResult {
@@ -553,6 +603,18 @@ export class SocketTable {
         default:
           throw new Unsupported(`setsockopt ${name}`);
       }
+    }
+    if (level === CONSTANTS.IPPROTO_IP || level === CONSTANTS.IPPROTO_IPV6) {
+      const o = IP_OPTIONS[name];
+      if (!o) throw new Unsupported(`setsockopt ${name}`);
+      if (v < o.min || v > 255) return E('EINVAL');
+      // The value reaches the connection's packets through a TcpConfig field the stack reads.
+      if (!hasTcpField(o.field)) throw new Unsupported(`setsockopt ${name}: synack's TcpConfig has no ${o.field} (${o.what} of a connection's packets) yet`);
+      s.options.set(name, { int: v });
+      const value = v === -1 ? undefined : v;
+      s.tcp[o.field] = value;
+      if (s.conn) (s.conn.tcb.config as unknown as Record<string, unknown>)[o.field] = value;
+      return OK();
     }
     throw new Unsupported(`setsockopt at level ${level}`);
   }

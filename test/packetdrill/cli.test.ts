@@ -167,3 +167,22 @@ test('--personality: freebsd by default, named in the output and in --json; none
     rmSync(closing);
   }
 });
+
+test('-D NAME, -DNAME, --define NAME=VALUE and --define=NAME define symbols for #ifdef; a malformed one is a usage error', () => {
+  const cond = path.join(dir, 'cond.pkt');
+  // close() of a descriptor that is not open fails with EBADF: the script passes only when WANT is defined.
+  writeFileSync(cond, ['0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3', '#ifdef WANT', '+0 close(3) = 0', '#else', '+0 close(3) = -1 EBADF', '#endif', ''].join('\n'));
+  try {
+    assert.equal(synack(cond).status, 1);
+    assert.equal(synack('-D', 'WANT', cond).status, 0);
+    assert.equal(synack('-DWANT', cond).status, 0);
+    assert.equal(synack('--define', 'WANT=2', cond).status, 0);
+    assert.equal(synack('--define=WANT', cond).status, 0);
+    assert.equal(synack('-D', 'OTHER', cond).status, 1);
+    assert.equal(synack('-D', '9X', cond).status, 2);
+    assert.equal(synack(cond, '-D').status, 2);
+    assert.match(synack('--help').stdout, /-D NAME\[=VALUE\], --define NAME\[=VALUE\]/);
+  } finally {
+    rmSync(cond);
+  }
+});
