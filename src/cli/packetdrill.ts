@@ -12,7 +12,7 @@ import type { Output } from './decode.js';
 
 export const packetdrillUsage = `usage: synack packetdrill [--strict|--lenient] [--json] [--verbose] [--summary]
                           [--baseline FILE] [--seed N] [--personality freebsd|none]
-                          [-D NAME[=VALUE]]... SCRIPT_OR_DIR...
+                          [-D|--define NAME[=VALUE]]... SCRIPT_OR_DIR...
 
 Run packetdrill scripts (github.com/google/packetdrill) against synack: each script gets a fresh
 synack stack (192.168.0.1 talking to 192.0.2.1, or fd3d:fa7b:d17d::0 to 2001:db8::1, as packetdrill
