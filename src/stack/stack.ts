@@ -497,10 +497,15 @@ export class Stack implements ConnectionOwner {
       // cookie does not validate, it is answered as for no connection, as Linux does.
       if ((h.flags & (TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK)) === TcpFlag.ACK && this.cookieAck(listener, seg, local, remote, now)) return;
       // §3.10.7.2 (LISTEN): a RST is ignored and an ACK is reset (below, as for no connection), but a
-      // segment with neither SYN nor RST nor ACK is dropped.
+      // segment with neither SYN nor RST nor ACK is dropped, and so is a SYN+ACK unless listenSynAckReset.
       if (!(h.flags & (TcpFlag.RST | TcpFlag.ACK))) {
         c.tcp.InSegs++;
         if (this.trace !== undefined) this.traceDrop(ipp, h, 'LISTEN: neither SYN, RST nor ACK', now);
+        return;
+      }
+      if ((h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === (TcpFlag.SYN | TcpFlag.ACK) && !this.cfg.listenSynAckReset) {
+        c.tcp.InSegs++;
+        if (this.trace !== undefined) this.traceDrop(ipp, h, 'LISTEN: SYN+ACK dropped (listenSynAckReset off)', now);
         return;
       }
     }

@@ -145,6 +145,12 @@ export interface TcpConfig {
    */
   dropSynFin: boolean;
   /**
+   * A segment with SYN and ACK reaching LISTEN is answered with <SEQ=SEG.ACK><CTL=RST>, as RFC 9293
+   * §3.10.7.2 answers any ACK-bearing segment there (on, as Linux). Off: dropped without an answer, as
+   * FreeBSD's syncache does. A bare ACK is reset either way.
+   */
+  listenSynAckReset: boolean;
+  /**
    * RCV.WND is the free space of the receive buffer, the buffer being rounded up to a multiple of the
    * MSS once the MSS is known (FreeBSD: tcp_mss() -> sbreserve(), so 65536 becomes 65700 with an MSS
    * of 1460, 66240 with 1440; tcp_input takes rcv_wnd = max(sbspace, rcv_adv - rcv_nxt)). Segments are
@@ -247,6 +253,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synRetransmitDropOptions: 0,
   connectTimeoutMs: undefined,
   dropSynFin: false,
+  listenSynAckReset: true,
   receiveWindowFromBuffer: false,
   finWithAck: false,
   timeWaitAckOldAcks: false,

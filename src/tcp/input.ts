@@ -59,8 +59,8 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
   const f = seg.flags;
   if (f & TcpFlag.RST) return; // first: an incoming RST is ignored
   if (f & TcpFlag.ACK) {
-    // second: any acknowledgment is bad here: <SEQ=SEG.ACK><CTL=RST>
-    queueRst(tcb, seg.ack, seg.srcPort);
+    // second: any acknowledgment is bad here: <SEQ=SEG.ACK><CTL=RST> (a SYN+ACK only with listenSynAckReset)
+    if (!(f & TcpFlag.SYN) || tcb.config.listenSynAckReset) queueRst(tcb, seg.ack, seg.srcPort);
     return;
   }
   if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
