@@ -325,7 +325,12 @@ export function jsonLine(r: Row): string {
 }
 
 /** Run every case of every suite that passes the filter; print as table or JSON lines. Returns the rows. */
-export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (line: string) => void = console.log): Promise<Row[]> {
+export async function runSuites(
+  suites: BenchSuite[],
+  opts: RunOptions,
+  out: (line: string) => void = console.log,
+  hooks: { before?: (name: string, index: number, total: number) => void } = {},
+): Promise<Row[]> {
   const selected = suites.flatMap((s) => s.cases).filter((c) => opts.filter === undefined || c.name.includes(opts.filter));
   if (selected.length === 0) {
     console.error(`no benchmark matches ${JSON.stringify(opts.filter)}`);
@@ -338,7 +343,8 @@ export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (li
     table.header();
   }
   const rows: Row[] = [];
-  for (const c of selected) {
+  for (const [i, c] of selected.entries()) {
+    hooks.before?.(c.name, i, selected.length);
     const row = await c.run(opts.measure);
     rows.push(row);
     if (table) table.row(row);

@@ -68,7 +68,7 @@ test('usage errors exit 2 and name the problem', () => {
     const r = run(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
-    assert.match(r.stderr, /usage: synack (serve|connect)/);
+    assert.match(r.stderr, /\nsee 'synack (serve|connect) --help'\n$/);
   }
 });
 
