@@ -14,8 +14,8 @@ import type { Output } from './decode.js';
 import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
-                    [--app http|echo|discard|chargen] [--pcap FILE]
-                    [--syn-cookies off|on-overflow|always]
+                    [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
+                    [--rcvbuf BYTES] [--sndbuf BYTES] [--syn-cookies off|on-overflow|always]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
@@ -54,7 +54,7 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   try {
     tunnel = openTunnel(spec, cookies);
   } catch (e) {
-    io.err(`synack serve: ${tunnelError(e)}`);
+    io.err(`synack serve: ${tunnelError(e, spec)}`);
     return 1;
   }
   const net = synackNet(tunnel.link.host);

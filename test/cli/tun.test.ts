@@ -62,7 +62,7 @@ test('usage errors exit 2 and name the problem', () => {
     [['serve', '--tun', 'x', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1', '--syn-cookies', 'sometimes'], /--syn-cookies must be/],
     [['serve', '--tun', 'a-name-far-too-long', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'], /at most 15 characters/],
     [['connect', '--tun', 'x', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'], /--to is required/],
-    [['connect', '--tun', 'x', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1', '--to', '198.18.0.1'], /--to must be HOST:PORT/],
+    [['connect', '--tun', 'x', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1', '--to', '198.18.0.1'], /--to must be ADDR:PORT/],
   ];
   for (const [args, message] of cases) {
     const r = run(args);
