@@ -101,8 +101,11 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
     check();
   });
   const forced = sockets.size;
-  for (const s of sockets) s.destroy();
+  // A RST (RFC 9293 §3.10.5 ABORT): destroy() is close(), which leaves FIN-WAIT-2 waiting on a peer
+  // that never closes, and the kernel's side in CLOSE-WAIT once the device is gone.
+  for (const s of sockets) s.resetAndDestroy();
   await settled(tunnel.stack, 1000); // FINs and RSTs queued above reach the kernel before the device goes
+  await new Promise((resolve) => setTimeout(resolve, 20)); // they leave on the driver's next turn
   io.out(`closed on ${signal}: ${forced} connection(s) reset after ${GRACE_MS} ms`);
   for (const line of counterLines(tunnel.stack)) io.out(line);
   const d = tunnel.link.driver.stats;

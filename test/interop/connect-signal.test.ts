@@ -10,9 +10,9 @@ import { CLI, finished, interopSkipReason, nsExec, nsSpawn, uniqueName, withNetn
 
 const skip = interopSkipReason(['socat']) ?? false;
 
-/** The kernel's TCP states of connections on local port `port` in `ns` (ss -tan, e.g. ESTAB, CLOSE-WAIT). */
-function kernelStates(ns: string, port: number): string[] {
-  const r = nsExec(ns, 'ss', ['-Htan', `sport = :${port}`], { timeoutMs: 5000 });
+/** The kernel's TCP states of connections on local (or, with dport, remote) port `port` in `ns` (ss -tan, e.g. ESTAB, CLOSE-WAIT). */
+function kernelStates(ns: string, port: number, side: 'sport' | 'dport' = 'sport'): string[] {
+  const r = nsExec(ns, 'ss', ['-Htan', `${side} = :${port}`], { timeoutMs: 5000 });
   return r.stdout
     .split('\n')
     .filter(Boolean)
@@ -73,3 +73,22 @@ for (const c of [
     });
   });
 }
+
+test("serve on SIGTERM: FIN to a kernel client that never closes, then RST after the grace: the kernel's side leaves CLOSE-WAIT", { skip }, async () => {
+  await withNetns(async (ns) => {
+    const served = nsSpawn(ns, process.execPath, [CLI, 'serve', '--tun', uniqueName(), '--addr', '198.18.0.2/24', '--peer', '198.18.0.1', '--app', 'discard'], { timeoutMs: 30_000 });
+    const result = finished(served, 30_000);
+    let out = '';
+    served.stdout!.on('data', (d: Buffer) => (out += d));
+    await until('serve listens', () => out.includes('listening'));
+    // A kernel-side client that keeps its side open for a minute after synack's FIN.
+    nsSpawn(ns, 'socat', ['-t', '60', 'EXEC:sleep 60', 'TCP4:198.18.0.2:9'], { timeoutMs: 30_000 });
+    await until('the kernel has the connection ESTABLISHED', () => kernelStates(ns, 9, 'dport').includes('ESTAB'));
+    served.kill('SIGTERM');
+    const r = await result;
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /TcpOutRsts [1-9]/, r.stdout);
+    const left = kernelStates(ns, 9, 'dport').filter((s) => s === 'ESTAB' || s === 'CLOSE-WAIT');
+    assert.deepEqual(left, [], `kernel states left: ${kernelStates(ns, 9, 'dport').join(', ')}`);
+  });
+});
