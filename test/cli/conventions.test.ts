@@ -71,20 +71,22 @@ describe('every command answers -h and --help with its own usage', () => {
     assert.equal(r.status, 2);
     assert.equal(r.stderr, "synack: no command 'frobnicate' to explain\nsee 'synack --help'\n");
   });
-  test('npm start (the tour) and npm run fuzz answer --help with descriptions', () => {
+  test('npm start (the tour), npm run fuzz and npm run bench answer --help with descriptions', () => {
     for (const [file, first] of [
       ['dist/src/cli/tour.js', /^usage: npm start -- /],
       ['dist/test/fuzz/run.js', /^usage: npm run fuzz -- /],
+      ['dist/src/bench/run.js', /^usage: npm run bench -- /],
     ] as const) {
       for (const flag of ['--help', '-h']) {
         const r = spawnSync(process.execPath, [path.join(repoRoot, file), flag], { encoding: 'utf8', timeout: 30_000 });
         assert.equal(r.status, 0, `${file} ${flag}: ${r.stderr}`);
         assert.match(r.stdout, first);
-        assert.match(r.stdout, /--seed N +\S/, 'each option is described');
+        assert.match(r.stdout, /^  --\S+( \S+)? +\S/m, 'each option is described');
+        assert.doesNotMatch(r.stdout, /^  --\S+( [A-Z_]+)?$/m, 'no option without a description');
       }
       const bad = spawnSync(process.execPath, [path.join(repoRoot, file), '--no-such-option', '1'], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(bad.status, 2, `${file}: ${bad.stderr}`);
-      assert.match(bad.stderr, /see 'npm (start|run fuzz) -- --help'\n$/);
+      assert.match(bad.stderr, /^[^\n]+\nsee 'npm (start|run fuzz|run bench) -- --help'\n$/);
     }
   });
 });
