@@ -198,7 +198,21 @@ export interface RunOptions {
   measure: MeasureOptions;
 }
 
-const USAGE = `usage: run [--json] [--filter SUBSTRING] [--check] [--trials N] [--trial-ms MS] [--warmup-ms MS]`;
+const USAGE = `usage: npm run bench -- [--json] [--filter SUBSTRING] [--check] [--trials N] [--trial-ms MS] [--warmup-ms MS]
+
+Every benchmark suite in src/bench (the rows of 'synack bench', then the wire layer's checksum and
+decoding, the SYN flood and throughput over TUN), each row beside a reference measured in the same
+run, with the ratio and whether its target is met; each row is printed as it is measured.
+
+  --json          one JSON object per row: name, value, unit, reference, referenceValue, ratio
+  --filter S      only the rows whose name contains S
+  --check         exit 1 when a row misses its target
+  --trials N      timed trials per micro-benchmark (default ${DEFAULT_OPTIONS.trials}; the median is reported)
+  --trial-ms MS   roughly how long one timed trial lasts (default ${DEFAULT_OPTIONS.trialMs})
+  --warmup-ms MS  untimed running before the trials, to let the JIT settle (default ${DEFAULT_OPTIONS.warmupMs})
+  -h, --help      this text`;
+
+const SEE_HELP = "see 'npm run bench -- --help'";
 
 export function parseArgs(argv: string[]): RunOptions {
   const opts: RunOptions = { json: false, check: false, measure: { ...DEFAULT_OPTIONS } };
@@ -206,12 +220,12 @@ export function parseArgs(argv: string[]): RunOptions {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = (): string => {
       const v = inline ?? argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+      if (v === undefined) throw new Error(`${flag} needs a value\n${SEE_HELP}`);
       return v;
     };
     const positive = (): number => {
       const v = Number(value());
-      if (!(v > 0)) throw new Error(`${flag} needs a positive number\n${USAGE}`);
+      if (!(v > 0)) throw new Error(`${flag} needs a positive number\n${SEE_HELP}`);
       return v;
     };
     switch (flag) {
@@ -238,7 +252,7 @@ export function parseArgs(argv: string[]): RunOptions {
         console.log(USAGE);
         process.exit(0);
       default:
-        throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+        throw new Error(`unknown argument ${argv[i]}\n${SEE_HELP}`);
     }
   }
   return opts;
@@ -325,7 +339,12 @@ export function jsonLine(r: Row): string {
 }
 
 /** Run every case of every suite that passes the filter; print as table or JSON lines. Returns the rows. */
-export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (line: string) => void = console.log): Promise<Row[]> {
+export async function runSuites(
+  suites: BenchSuite[],
+  opts: RunOptions,
+  out: (line: string) => void = console.log,
+  hooks: { before?: (name: string, index: number, total: number) => void } = {},
+): Promise<Row[]> {
   const selected = suites.flatMap((s) => s.cases).filter((c) => opts.filter === undefined || c.name.includes(opts.filter));
   if (selected.length === 0) {
     console.error(`no benchmark matches ${JSON.stringify(opts.filter)}`);
@@ -338,7 +357,8 @@ export async function runSuites(suites: BenchSuite[], opts: RunOptions, out: (li
     table.header();
   }
   const rows: Row[] = [];
-  for (const c of selected) {
+  for (const [i, c] of selected.entries()) {
+    hooks.before?.(c.name, i, selected.length);
     const row = await c.run(opts.measure);
     rows.push(row);
     if (table) table.row(row);

@@ -8,6 +8,6 @@ import { parseArgs, runSuites } from './harness.js';
 try {
   await runSuites(ALL_SUITES, parseArgs(process.argv.slice(2)));
 } catch (err) {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(`bench: ${err instanceof Error ? err.message : err}`);
   process.exitCode = 2;
 }

@@ -4,16 +4,20 @@
  * table or JSON lines; `flood` is the SYN flood, once per SYN-cookie mode.
  */
 import { DEFAULT_OPTIONS, STACK_SUITES, runSuites } from '../bench/index.js';
+import { meetsTarget } from '../bench/harness.js';
 import { forcedGc } from '../bench/harness.js';
 import { CONNECT_DEADLINE_MS, decodeSynReference, floodBaseline, FLOOD_MODES, FLOOD_SYN_QUEUE, FLOOD_TARGETS, runFlood, type FloodReport } from '../bench/syn-flood.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
+import { progress } from './progress.js';
 
-export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING]
-       synack bench flood [--json] [--spoofed N] [--rate SYN_PER_S] [--clients N] [--seed N]
+export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING] [--check]
+       synack bench flood [OPTIONS]   (see 'synack bench flood --help')
 
-With no subcommand: throughput, goodput, connection rate and memory, one row each beside a reference measured in the same run
-on the same machine, with the ratio and whether the target is met (about 1-2 minutes):
+Measures the stack, each row beside a reference measured in the same run on the same machine, with
+the ratio and whether the row's target is met. Each row is printed as soon as it is measured (on a
+terminal, the row being measured is shown on stderr meanwhile); the six rows take about 1-2 minutes
+on an idle 2-core machine:
 
   throughput-mtu65535          one connection, two stacks in one process, simulator link without
                                impairment (checksums offloaded, as on loopback), MTU 65535, Gbit/s
@@ -31,8 +35,16 @@ on the same machine, with the ratio and whether the target is met (about 1-2 min
 
   --json            one JSON object per line: name, value, unit, reference, referenceValue, ratio
   --filter S        only the rows whose name contains S
+  --check           exit 1 when a row misses its target (each one named on stderr), as
+                    'npm run bench -- --check' does
 
-flood: a SYN flood in the simulator, once per SYN-cookie mode (off, on-overflow, always). An attacker
+flood: a SYN flood in the simulator, once per SYN-cookie mode ('synack bench flood --help').
+Exit status: 0 when every row was measured (with --check: and met its target), 1 otherwise, 2 for
+a usage error.`;
+
+export const floodUsage = `usage: synack bench flood [--json] [--check] [--spoofed N] [--rate SYN_PER_S] [--clients N] [--seed N]
+
+A SYN flood in the simulator, once per SYN-cookie mode (off, on-overflow, always). An attacker
 hands the server N spoofed SYNs (198.19.x.y, random ports and ISNs) at SYN_PER_S of virtual time while
 a legitimate client opens --clients connections, evenly spread over the flood, to the same listener
 (SYN queue ${FLOOD_SYN_QUEUE}): connect, a 1-byte request, a 1-byte response, close; a handshake not complete
@@ -48,6 +60,7 @@ measured in the same run: a run with no flood, and decodeTcpPacket of the same S
   --json            one JSON object per mode: mode, spoofedSyns, legitAttempted, legitSucceeded,
                     legitSuccessPct, connectP50Ms, connectP99Ms, synPerSecond, heapGrowthBytes,
                     synQueueMax, synQueueFinal, ...
+  --check           exit 1 when on-overflow misses a target (named on stderr)
 
 Targets (on-overflow): 100% legitimate success, heap growth <= 16 MB, >= 500,000 SYN/s.`;
 
@@ -126,17 +139,38 @@ export function floodTable(reports: FloodReport[], baseline: FloodReport, decode
   return [row(cols.map((c) => c[1])), row(widths.map((w) => '-'.repeat(w))), ...lines.map((l) => row(cols.map(([k]) => l[k])))];
 }
 
-/** `synack bench [--json] [--filter S]`: the stack's rows. */
-async function runStackSuites(argv: string[], io: Output): Promise<number> {
-  const args = parseArgs(argv, { valued: ['filter'], boolean: ['json', 'help'] });
+/** `synack bench [--json] [--filter S] [--check]`: the stack's rows, each printed as it is measured. */
+async function runStackSuites(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
+  const args = parseArgs(argv, { valued: ['filter'], boolean: ['json', 'check', 'help'] });
   if (args.positionals.length > 0) throw new UsageError(`unknown benchmark '${args.positionals[0]}' (only 'flood', or none for the throughput, goodput, connection-rate and memory rows)`);
   const filter = args.flags.get('filter') as string | undefined;
-  if (!forcedGc()) io.err('synack bench: no GC could be forced; heap-per-idle-connection will fail (run node with --expose-gc)');
-  const rows = await runSuites(STACK_SUITES, { json: args.flags.has('json'), filter, check: false, measure: { ...DEFAULT_OPTIONS } }, io.out);
-  return rows.length > 0 ? 0 : 1;
+  const names = STACK_SUITES.flatMap((s) => s.cases.map((c) => c.name));
+  const selected = names.filter((n) => filter === undefined || n.includes(filter));
+  if (selected.length === 0) throw new UsageError(`--filter '${filter}' matches no row (rows: ${names.join(', ')})`);
+  const json = args.flags.has('json');
+  const check = args.flags.has('check');
+  if (!forcedGc() && selected.includes('heap-per-idle-connection')) io.err('synack bench: no GC could be forced; heap-per-idle-connection will fail (run node with --expose-gc)');
+  const bar = progress(json);
+  const started = Date.now();
+  const out = (line: string): void => {
+    bar.clear();
+    io.out(line);
+    io.flush?.();
+  };
+  const rows = await runSuites(STACK_SUITES, { json, filter, check: false, measure: { ...DEFAULT_OPTIONS } }, out, {
+    before: (name, i, n) => bar.update(`measuring ${name} (${i + 1} of ${n}, ${((Date.now() - started) / 1000).toFixed(0)} s so far)...`, true),
+  });
+  bar.clear();
+  if (rows.length < selected.length) return 1;
+  const missed = rows.filter((r) => meetsTarget(r) === false);
+  if (check && missed.length) {
+    for (const r of missed) io.err(`synack bench: ${r.name} missed its target: ${r.value.toPrecision(4)} ${r.unit}`);
+    return 1;
+  }
+  return 0;
 }
 
-export function runBench(argv: string[], io: Output): number | Promise<number> {
+export function runBench(argv: string[], io: Output & { flush?: () => void }): number | Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h' || sub === 'help' || (argv.includes('--help') && sub !== 'flood')) {
     io.out(benchUsage);
@@ -144,9 +178,9 @@ export function runBench(argv: string[], io: Output): number | Promise<number> {
   }
   if (sub === undefined || sub.startsWith('-')) return runStackSuites(argv, io);
   if (sub !== 'flood') throw new UsageError(`unknown benchmark '${sub}' (only 'flood', or none for the throughput, goodput, connection-rate and memory rows)`);
-  const args = parseArgs(rest, { valued: ['spoofed', 'rate', 'clients', 'seed'], boolean: ['json', 'help'] });
+  const args = parseArgs(rest, { valued: ['spoofed', 'rate', 'clients', 'seed'], boolean: ['json', 'check', 'help'] });
   if (args.flags.has('help')) {
-    io.out(benchUsage);
+    io.out(floodUsage);
     return 0;
   }
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
@@ -157,11 +191,30 @@ export function runBench(argv: string[], io: Output): number | Promise<number> {
   const seed = count('seed', f('seed'), 1, 0);
   const json = args.flags.has('json');
 
+  const bar = progress(json);
+  bar.update('measuring the run with no flood...', true);
   const baseline = floodBaseline(clients, seed);
-  const reports = FLOOD_MODES.map((mode) => runFlood({ mode, spoofed, rate, clients, seed }));
+  const reports = FLOOD_MODES.map((mode, i) => {
+    bar.update(`flooding with SYN cookies ${mode} (${i + 1} of ${FLOOD_MODES.length})...`, true);
+    return runFlood({ mode, spoofed, rate, clients, seed });
+  });
+  bar.clear();
+  const main = reports.find((r) => r.mode === 'on-overflow');
+  const missed = !main
+    ? []
+    : [
+        main.legitSuccessPct < FLOOD_TARGETS.legitSuccessPct ? `legitimate success ${main.legitSuccessPct}% < ${FLOOD_TARGETS.legitSuccessPct}%` : '',
+        main.synPerSecond < FLOOD_TARGETS.synPerSecond ? `${Math.round(main.synPerSecond)} SYN/s < ${FLOOD_TARGETS.synPerSecond}` : '',
+        main.heapGrowthBytes !== null && main.heapGrowthBytes > FLOOD_TARGETS.heapGrowthBytes ? `heap growth ${main.heapGrowthBytes} B > ${FLOOD_TARGETS.heapGrowthBytes}` : '',
+      ].filter(Boolean);
+  const status = (): number => {
+    if (!args.flags.has('check') || missed.length === 0) return 0;
+    for (const m of missed) io.err(`synack bench flood: on-overflow missed its target: ${m}`);
+    return 1;
+  };
   if (json) {
     for (const r of reports) io.out(JSON.stringify(r));
-    return 0;
+    return status();
   }
   const decodeRate = decodeSynReference(seed);
   io.out(`node ${process.version}, ${process.platform}/${process.arch}; seed ${seed}`);
@@ -179,5 +232,5 @@ export function runBench(argv: string[], io: Output): number | Promise<number> {
         `SyncookiesRecv ${r.syncookiesRecv}, SyncookiesFailed ${r.syncookiesFailed}, ListenDrops ${r.listenDrops}`,
     );
   }
-  return 0;
+  return status();
 }

@@ -7,24 +7,31 @@ import { settled } from '../link/device.js';
 import { synackNet } from '../socket/net.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
-import { openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
+import { isIP } from 'node:net';
+import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
-export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to HOST:PORT [--pcap FILE]
-                      [--timeout MS] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
+export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to ADDR:PORT [--timeout MS]
+                      [--pcap FILE] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
 
-Creates the TUN device NAME, runs a synack stack at ADDR and connects to HOST:PORT on the kernel side
+Creates the TUN device NAME, runs a synack stack at ADDR and connects to ADDR:PORT on the kernel side
 (usually PEER). Copies stdin to the connection and half-closes it when stdin ends; copies what arrives
-to stdout. Exit status 0 after a clean close; 1 with the error code on stderr (ECONNREFUSED,
-ECONNRESET, ETIMEDOUT); 2 for bad usage.
+to stdout. SIGINT or SIGTERM closes the connection as serve does (FIN, up to 2 s for the peer's,
+then RST), prints the stack's counters on stderr and exits 130 or 143. Exit status 0 after a clean
+close; 1 with the error code on stderr (ECONNREFUSED, ECONNRESET, ETIMEDOUT); 2 for bad usage.
 
-  --to HOST:PORT    the server ([v6addr]:port for IPv6)
+  --to ADDR:PORT    the server: an IP address of --addr's family ([V6ADDR]:PORT for IPv6); names
+                    are not looked up (the system's resolver answers for the kernel's own
+                    interfaces, not for synack's device)
   --timeout MS      give up connecting after MS (ETIMEDOUT; default: SYN retries decide)
 ${TUNNEL_USAGE}`;
+
+/** How long, after our FIN on SIGINT or SIGTERM, the peer has to send its own before a RST. */
+const CLOSE_GRACE_MS = 2000;
 
 export function parseHostPort(text: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || !(port >= 1 && port <= 65535)) throw new UsageError(`--to must be HOST:PORT or [V6ADDR]:PORT, not '${text}'`);
+  if (!m || !(port >= 1 && port <= 65535)) throw new UsageError(`--to must be ADDR:PORT or [V6ADDR]:PORT with PORT 1..65535, not '${text}'`);
   return { host: m[1], port };
 }
 
@@ -39,6 +46,13 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
   const toText = args.flags.get('to');
   if (typeof toText !== 'string') throw new UsageError('--to is required');
   const to = parseHostPort(toText);
+  const toVersion = isIP(to.host);
+  if (toVersion === 0) {
+    throw new UsageError(`--to takes an IP address, not a name ('${to.host}'): names are not looked up; give the kernel side's address (e.g. ${hostPort(spec.peer, to.port)})`);
+  }
+  if (toVersion !== spec.cidr.version) {
+    throw new UsageError(`--to ${to.host} is IPv${toVersion} but --addr ${spec.cidr.address}/${spec.cidr.prefix} is IPv${spec.cidr.version}: synack's stack has only that family here; connect to an IPv${spec.cidr.version} address`);
+  }
   const timeoutText = args.flags.get('timeout');
   const timeoutMs = timeoutText === undefined ? undefined : Number(timeoutText);
   if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw new UsageError('--timeout must be a positive integer (ms)');
@@ -47,22 +61,45 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
   try {
     tunnel = openTunnel(spec);
   } catch (e) {
-    io.err(`synack connect: ${tunnelError(e)}`);
+    io.err(`synack connect: ${tunnelError(e, spec)}`);
     return 1;
   }
   const net = synackNet(tunnel.link.host);
   io.flush?.();
+  const started = Date.now();
+  let interrupted: { signal: NodeJS.Signals; at: number; reset: boolean; took?: number } | undefined;
   const code = await new Promise<number>((resolve) => {
     const socket = net.createConnection({ host: to.host, port: to.port, allowHalfOpen: true });
     let failed: NodeJS.ErrnoException | undefined;
+    let grace: NodeJS.Timeout | undefined;
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
       if (socket.connecting) socket.destroy(Object.assign(new Error(`connect ETIMEDOUT ${toText}`), { code: 'ETIMEDOUT' }));
     }, timeoutMs);
+    // SIGINT or SIGTERM closes as serve does: our FIN, a short grace for the peer's, then RST, so the
+    // kernel's side never stays ESTABLISHED (or CLOSE-WAIT) talking to a device that is gone.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (interrupted) return;
+      interrupted = { signal, at: Date.now(), reset: false };
+      process.stdin.unpipe(socket);
+      process.stdin.pause();
+      const abort = (): void => {
+        interrupted!.reset = true;
+        socket.resetAndDestroy(); // RST (RFC 9293 §3.10.5 ABORT), not close(): FIN-WAIT-2 would just wait
+
+      };
+      if (socket.connecting) return abort();
+      socket.end();
+      socket.resume(); // read (and drop) what still arrives, so the peer's FIN is seen
+      grace = setTimeout(abort, CLOSE_GRACE_MS);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     socket.on('connect', () => {
       if (timer) clearTimeout(timer);
-      process.stdin.pipe(socket); // ends the socket (our FIN) when stdin ends
+      if (!interrupted) process.stdin.pipe(socket); // ends the socket (our FIN) when stdin ends
     });
     socket.on('data', (d: Buffer) => {
+      if (interrupted) return;
       if (!process.stdout.write(d)) {
         socket.pause();
         process.stdout.once('drain', () => socket.resume());
@@ -71,9 +108,16 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
     socket.on('error', (e: NodeJS.ErrnoException) => (failed = e));
     socket.on('close', () => {
       if (timer) clearTimeout(timer);
+      if (grace) clearTimeout(grace);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       process.stdin.unpipe(socket);
       process.stdin.pause();
-      if (failed) {
+      if (interrupted) {
+        interrupted.took = Date.now() - interrupted.at;
+        resolve(interrupted.signal === 'SIGINT' ? 130 : 143);
+      }
+      else if (failed) {
         io.err(`synack connect: ${failed.code ?? 'ERROR'}: ${failed.message}`);
         resolve(1);
       } else resolve(0);
@@ -81,6 +125,20 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
   });
   // The socket closed when our FIN was queued: let the stack deliver it (bounded) before the device goes.
   await settled(tunnel.stack, 5000);
+  // A RST (or last ACK) the close queued goes out on the driver's next turn: give it one.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  if (interrupted) {
+    const took = interrupted.took ?? Date.now() - interrupted.at;
+    io.err(
+      `synack connect: closed on ${interrupted.signal} after ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
+        (interrupted.reset ? `reset after ${took} ms (no FIN from the peer within ${CLOSE_GRACE_MS} ms)` : `FIN each way in ${took} ms`),
+    );
+    for (const line of counterLines(tunnel.stack)) io.err(line);
+    const d = tunnel.link.driver.stats;
+    io.err(`LinkPacketsIn ${d.packetsIn}`);
+    io.err(`LinkPacketsOut ${d.packetsOut}`);
+    io.err(`LinkSendDrops ${d.sendDrops}`);
+  }
   tunnel.close();
   return code;
 }

@@ -164,6 +164,10 @@ export function runLadder(argv: string[], io: Output): number {
     });
     if (r.traces.length === 0) io.err(`synack ladder: ${file}: no TCP segments (${r.skipped} other frames)`);
   }
-  if (r.damage) io.err(`synack ladder: ${file}: ${r.damage.reason}: ${r.damage.detail} (diagrams show what was read before it)`);
+  // A damaged capture is a failure, as in decode: the diagrams show only what was read before it.
+  if (r.damage) {
+    io.err(`synack ladder: ${file}: ${r.damage.reason}: ${r.damage.detail} (diagrams show what was read before it)`);
+    return 1;
+  }
   return 0;
 }

@@ -2,7 +2,7 @@
 /** The `synack` command. */
 import { readFileSync } from 'node:fs';
 import { UsageError } from './args.js';
-import { benchUsage, runBench } from './bench.js';
+import { benchUsage, floodUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
 import { demoUsage, ladderUsage, runDemo, runLadder } from './demo.js';
 import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
@@ -12,10 +12,23 @@ import { runSim, simUsage } from './sim.js';
 
 type CliOutput = Output & { flush?: () => void };
 
-const commands: Record<string, { summary: string; usage: string; run: (argv: string[], io: CliOutput) => number | Promise<number> }> = {
+interface Command {
+  summary: string;
+  usage: string;
+  run: (argv: string[], io: CliOutput) => number | Promise<number>;
+  /** Subcommands with usage of their own (`synack bench flood --help`). */
+  subcommands?: Record<string, { usage: string }>;
+}
+
+const commands: Record<string, Command> = {
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
-  bench: { summary: 'benchmarks beside same-run references: throughput, goodput, connection rate, heap per connection; flood (a SYN flood per SYN-cookie mode)', usage: benchUsage, run: runBench },
+  bench: {
+    summary: 'benchmarks beside same-run references: throughput, goodput, connection rate, heap per connection; flood (a SYN flood per SYN-cookie mode)',
+    usage: benchUsage,
+    run: runBench,
+    subcommands: { flood: { usage: floodUsage } },
+  },
   demo: { summary: 'run a scenario (handshake, close, syn-flood, ...; --list) in the simulator and draw its ladder diagram', usage: demoUsage, run: runDemo },
   ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
   serve: { summary: 'serve http, echo, discard or chargen from a synack stack on a new TUN device (root)', usage: serveUsage, run: runServe },
@@ -34,19 +47,53 @@ export function help(): string {
     'synack: a TCP/IP stack in TypeScript, and tools to see TCP happen',
     '',
     'usage: synack COMMAND [OPTIONS]',
+    '       synack help COMMAND',
     '',
     'commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run 'synack COMMAND --help' for a command's options.",
+    "Run 'synack COMMAND --help' (or -h) for a command's options. Exit status: 0 success, 1 failure,",
+    '2 usage error.',
   ];
   return lines.join('\n');
 }
 
+/** Whether -h or --help stands among the options (before any `--`). */
+function wantsHelp(argv: string[]): boolean {
+  for (const a of argv) {
+    if (a === '--') return false;
+    if (a === '-h' || a === '--help') return true;
+  }
+  return false;
+}
+
+/** The usage of `synack NAME [SUB]`, and the words that name it. */
+function usageOf(name: string, rest: string[]): { usage: string; words: string } {
+  const command = commands[name];
+  const sub = rest[0] !== undefined ? command.subcommands?.[rest[0]] : undefined;
+  return sub ? { usage: sub.usage, words: `${name} ${rest[0]}` } : { usage: command.usage, words: name };
+}
+
+/** A usage error: the one-line reason and where the options are, on stderr; exit status 2. */
+function usageError(io: CliOutput, words: string, message: string): number {
+  io.err(`synack${words ? ` ${words}` : ''}: ${message}`);
+  io.err(`see 'synack ${words ? `${words} ` : ''}--help'`);
+  return 2;
+}
+
 export function main(argv: string[], io: CliOutput): number | Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+  if (name === undefined || name === '--help' || name === '-h') {
     io.out(help());
+    return 0;
+  }
+  if (name === 'help') {
+    if (rest.length === 0) {
+      io.out(help());
+      return 0;
+    }
+    if (!commands[rest[0]]) return usageError(io, '', `no command '${rest[0]}' to explain`);
+    io.out(usageOf(rest[0], rest.slice(1)).usage);
     return 0;
   }
   if (name === '--version' || name === '-V') {
@@ -54,22 +101,21 @@ export function main(argv: string[], io: CliOutput): number | Promise<number> {
     return 0;
   }
   const command = commands[name];
-  if (!command) {
-    io.err(`synack: unknown command '${name}'\n\n${help()}`);
-    return 2;
+  if (!command) return usageError(io, '', name.startsWith('-') ? `unknown option ${name}` : `unknown command '${name}'`);
+  const { usage, words } = usageOf(name, rest);
+  if (wantsHelp(rest)) {
+    io.out(usage);
+    return 0;
   }
-  const usage = (e: unknown): number => {
-    if (e instanceof UsageError) {
-      io.err(`synack ${name}: ${e.message}\n\n${command.usage}`);
-      return 2;
-    }
+  const onError = (e: unknown): number => {
+    if (e instanceof UsageError) return usageError(io, words, e.message);
     throw e;
   };
   try {
     const r = command.run(rest, io);
-    return typeof r === 'number' ? r : r.catch(usage);
+    return typeof r === 'number' ? r : r.catch(onError);
   } catch (e) {
-    return usage(e);
+    return onError(e);
   }
 }
 

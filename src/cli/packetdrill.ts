@@ -9,6 +9,7 @@ import { parseDefine, runScriptText, type ScriptResult } from '../packetdrill/in
 import { isPersonalityName, PERSONALITIES, PERSONALITY_NAMES, type PersonalityName } from '../packetdrill/personality.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
+import { progress } from './progress.js';
 
 export const packetdrillUsage = `usage: synack packetdrill [--strict|--lenient] [--json] [--verbose] [--summary]
                           [--baseline FILE] [--seed N] [--personality freebsd|none]
@@ -60,6 +61,15 @@ function scriptsOf(target: string): string[] {
   return out;
 }
 
+/** Nothing but blanks and comments: a script that tests nothing must not pass. */
+export function isEmptyScript(text: string): boolean {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').trim() === '';
+}
+
+function emptyResult(personality: PersonalityName): ScriptResult {
+  return { result: 'FAIL', detail: 'empty script: no events, nothing to run', line: undefined, relaxed: [], log: [], virtualSeconds: 0, personality };
+}
+
 interface Entry {
   script: string;
   /** The directory it is counted under in --summary. */
@@ -94,7 +104,7 @@ function takeDefines(argv: string[]): { rest: string[]; defines: Record<string, 
   return { rest, defines };
 }
 
-export function runPacketdrill(argvIn: string[], io: Output): number {
+export function runPacketdrill(argvIn: string[], io: Output & { flush?: () => void }): number {
   const { rest: argv, defines } = takeDefines(argvIn);
   const args = parseArgs(argv, { boolean: ['strict', 'lenient', 'json', 'verbose', 'summary', 'help'], valued: ['baseline', 'seed', 'personality'] });
   if (args.flags.has('help')) {
@@ -128,34 +138,54 @@ export function runPacketdrill(argvIn: string[], io: Output): number {
     }
   }
 
-  const started = Date.now();
-  const entries: Entry[] = [];
-  // Which settings synack runs with comes first, so no result is read without them.
-  if (!json) io.out(`personality: ${personality} (${PERSONALITIES[personality].summary})`);
+  // Every script is found before any runs: a target with nothing to run is an error, not a pass.
+  const work: Array<{ script: string; root: string }> = [];
   for (const target of args.positionals) {
     let files: string[];
+    let root: string;
     try {
       files = scriptsOf(target);
+      root = statSync(target).isDirectory() ? target : path.dirname(target);
     } catch (e) {
       io.err(`synack packetdrill: cannot read ${target}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return 1;
     }
-    const root = statSync(target).isDirectory() ? target : path.dirname(target);
-    for (const script of files) {
-      let text: string;
-      try {
-        text = readFileSync(script, 'utf8');
-      } catch (e) {
-        io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        return 1;
-      }
-      const r = runScriptText(text, { mode, verbose, seed, personality, defines });
-      const group = path.relative(root, path.dirname(script)) || '.';
-      const entry = { script, group, r };
-      entries.push(entry);
-      if (!summary) report(entry, io, json, verbose);
+    if (files.length === 0) {
+      io.err(`synack packetdrill: ${target}: no *.pkt script in it or below it: nothing to run`);
+      return 1;
     }
+    for (const script of files) work.push({ script, root });
   }
+
+  const started = Date.now();
+  const entries: Entry[] = [];
+  const bar = progress(json);
+  const out = (line: string): void => {
+    bar.clear();
+    io.out(line);
+    if (bar.enabled) io.flush?.();
+  };
+  const counts = { PASS: 0, FAIL: 0, UNSUPPORTED: 0 };
+  // Which settings synack runs with comes first, so no result is read without them.
+  if (!json) out(`personality: ${personality} (${PERSONALITIES[personality].summary})`);
+  for (const [i, { script, root }] of work.entries()) {
+    bar.update(`[${i + 1}/${work.length}] ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.UNSUPPORTED} unsupported; ${script}`);
+    let text: string;
+    try {
+      text = readFileSync(script, 'utf8');
+    } catch (e) {
+      bar.clear();
+      io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      return 1;
+    }
+    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines });
+    counts[r.result]++;
+    const group = path.relative(root, path.dirname(script)) || '.';
+    const entry = { script, group, r };
+    entries.push(entry);
+    if (!summary) report(entry, { out, err: io.err }, json, verbose);
+  }
+  bar.clear();
   const passed = entries.filter((e) => e.r.result === 'PASS').length;
   const failed = entries.filter((e) => e.r.result === 'FAIL').length;
   const unsupported = entries.filter((e) => e.r.result === 'UNSUPPORTED').length;

@@ -14,9 +14,8 @@ import type { Output } from './decode.js';
 import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
-                    [--app http|echo|discard|chargen] [--pcap FILE]
-                    [--syn-cookies off|on-overflow|always] [--mtu N] [--rcvbuf BYTES]
-                    [--sndbuf BYTES]
+                    [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
+                    [--rcvbuf BYTES] [--sndbuf BYTES] [--syn-cookies off|on-overflow|always]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
@@ -69,7 +68,7 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   try {
     tunnel = openTunnel(spec, cookies);
   } catch (e) {
-    io.err(`synack serve: ${tunnelError(e)}`);
+    io.err(`synack serve: ${tunnelError(e, spec)}`);
     return 1;
   }
   const net = synackNet(tunnel.link.host);
@@ -118,8 +117,11 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
     check();
   });
   const forced = sockets.size;
-  for (const s of sockets) s.destroy();
+  // A RST (RFC 9293 §3.10.5 ABORT): destroy() is close(), which leaves FIN-WAIT-2 waiting on a peer
+  // that never closes, and the kernel's side in CLOSE-WAIT once the device is gone.
+  for (const s of sockets) s.resetAndDestroy();
   await settled(tunnel.stack, 1000); // FINs and RSTs queued above reach the kernel before the device goes
+  await new Promise((resolve) => setTimeout(resolve, 20)); // they leave on the driver's next turn
   io.out(shutdownLine(signal, open, forced, Date.now() - stopAt, GRACE_MS));
   for (const line of counterLines(tunnel.stack)) io.out(line);
   const d = tunnel.link.driver.stats;

@@ -57,14 +57,18 @@ both sides closed cleanly, 1 when not, 2 for a usage error.`;
 
 const SI: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
 
+/** What a number option accepts, for its error message: "a whole number from 68 to 65535 (suffixes ...)". */
+function allowed(o: { integer?: boolean; min?: number; max?: number; suffixes?: boolean }): string {
+  const range =
+    o.min !== undefined && o.max !== undefined ? ` from ${o.min} to ${o.max}` : o.min !== undefined ? ` of at least ${o.min}` : o.max !== undefined ? ` of at most ${o.max}` : '';
+  return `${o.integer ? 'a whole number' : 'a number'}${range}${o.suffixes ? ' (suffixes k, M, G, Ki, Mi, Gi)' : ''}`;
+}
+
 function number(name: string, text: string, o: { integer?: boolean; min?: number; max?: number; suffixes?: boolean } = {}): number {
   const m = o.suffixes ? /^(\d+(?:\.\d+)?(?:e\d+)?)(k|K|M|G|Ki|Mi|Gi)?B?$/.exec(text) : /^-?\d+(?:\.\d+)?(?:e-?\d+)?$/.exec(text) ? [text, text, ''] : null;
-  if (!m) throw new UsageError(`--${name}: not a number: ${text}`);
-  const v = Number(m[1]) * SI[m[2] ?? ''];
-  if (!Number.isFinite(v)) throw new UsageError(`--${name}: not a number: ${text}`);
-  if (o.integer && !Number.isSafeInteger(v)) throw new UsageError(`--${name}: must be a whole number: ${text}`);
-  if (o.min !== undefined && v < o.min) throw new UsageError(`--${name}: must be at least ${o.min}: ${text}`);
-  if (o.max !== undefined && v > o.max) throw new UsageError(`--${name}: must be at most ${o.max}: ${text}`);
+  const v = m ? Number(m[1]) * SI[m[2] ?? ''] : NaN;
+  const ok = Number.isFinite(v) && (!o.integer || Number.isSafeInteger(v)) && (o.min === undefined || v >= o.min) && (o.max === undefined || v <= o.max);
+  if (!ok) throw new UsageError(`--${name}: ${allowed(o)}, not '${text}'`);
   return v;
 }
 

@@ -32,9 +32,25 @@ export function tourPages(lang: Lang, seed: number, width: number, color: boolea
   });
 }
 
+export const tourUsage = `usage: npm start -- [--lang en|ko] [--seed N]
+       node dist/src/cli/tour.js [--lang en|ko] [--seed N]
+
+The tour: every demo scenario's ladder diagram in turn (handshake, data, loss, close, ...), each a
+real run of the simulator, with what to notice in it. On a terminal it waits for Enter between
+scenarios (q quits); on a pipe it prints them all. Each page names the 'synack demo' command that
+draws it again.
+
+  --lang L    the language of the explanations: en (default) or ko
+  --seed N    the simulator's seed (default 1): another run, other ISNs and ports
+  -h, --help  this text`;
+
 async function main(argv: string[]): Promise<number> {
   let lang: Lang = 'en';
   let seed = 1;
+  if (argv.includes('-h') || argv.includes('--help')) {
+    process.stdout.write(tourUsage + '\n');
+    return 0;
+  }
   try {
     const args = parseArgs(argv, { valued: ['lang', 'seed'] });
     const l = args.flags.get('lang') ?? 'en';
@@ -44,7 +60,7 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number');
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`synack tour: ${e.message}\nusage: npm start -- [--lang en|ko] [--seed N]\n`);
+      process.stderr.write(`synack tour: ${e.message}\nsee 'npm start -- --help'\n`);
       return 2;
     }
     throw e;

@@ -2,13 +2,15 @@
 import { TunLink, TunUnavailableError, parseCidr } from '../link/tun.js';
 import { PcapFile } from '../link/pcap-file.js';
 import { Stack, type SynCookieMode } from '../stack/stack.js';
+import { BlockList, isIP } from 'node:net';
 import { UsageError, type ParsedArgs } from './args.js';
 
 export const TUNNEL_VALUED = ['tun', 'addr', 'peer', 'pcap', 'mtu', 'rcvbuf', 'sndbuf'];
 
 export const TUNNEL_USAGE = `  --tun NAME        the TUN device to create (needs root or CAP_NET_ADMIN)
-  --addr ADDR/PREFIX synack's address; the kernel routes PREFIX to the device
-  --peer PEER       the kernel side's address on the device (in PREFIX)
+  --addr ADDR/PREFIX synack's address and a prefix length (required); the kernel routes PREFIX to
+                    the device
+  --peer PEER       the kernel side's address on the device: inside PREFIX, not ADDR itself
   --pcap FILE       write every packet in and out to FILE (pcap, raw IP; see synack decode)
   --mtu N           device MTU, 576..65535 (default 65535: fewer, larger packets)
   --rcvbuf BYTES    TCP receive buffer per connection (default 4194304)
@@ -36,19 +38,38 @@ function required(args: ParsedArgs, name: string): string {
   return v;
 }
 
+/** IPv4 or IPv6, for messages. */
+const family = (v: 4 | 6): string => `IPv${v}`;
+
 /** Validate the shared options; nothing is created yet. */
 export function tunnelSpec(args: ParsedArgs) {
   const tun = required(args, 'tun');
   if (tun.length > 15) throw new UsageError('--tun: an interface name has at most 15 characters');
+  if (!/^[A-Za-z0-9_.-]+$/.test(tun) || tun === '.' || tun === '..') throw new UsageError(`--tun: '${tun}' is not an interface name (letters, digits, '_', '.', '-')`);
+  const addrText = required(args, 'addr');
+  if (!addrText.includes('/')) {
+    throw new UsageError(
+      `--addr needs a prefix length, ADDR/PREFIX (e.g. ${addrText.includes(':') ? '2001:db8::2/64' : '198.18.0.2/24'}): the kernel routes PREFIX to the device, and without it nothing reaches synack`,
+    );
+  }
   let cidr;
   try {
-    cidr = parseCidr(required(args, 'addr'));
+    cidr = parseCidr(addrText);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
     throw new UsageError(`--addr: ${(e as Error).message}`);
   }
+  if (isIP(cidr.address) !== cidr.version) throw new UsageError(`--addr: '${cidr.address}' is not an IPv4 or IPv6 address`);
   const peer = required(args, 'peer');
-  if (peer.includes(':') !== (cidr.version === 6)) throw new UsageError('--addr and --peer must both be IPv4 or both IPv6');
+  const peerVersion = isIP(peer);
+  if (peerVersion === 0) throw new UsageError(`--peer: '${peer}' is not an IPv4 or IPv6 address`);
+  if (peerVersion !== cidr.version) throw new UsageError(`--addr and --peer must both be IPv4 or both IPv6 (--addr is ${family(cidr.version)}, --peer ${family(peerVersion as 4 | 6)})`);
+  const type = cidr.version === 4 ? 'ipv4' : 'ipv6';
+  const same = new BlockList();
+  same.addAddress(cidr.address, type);
+  if (same.check(peer, type)) throw new UsageError(`--peer ${peer} is --addr's own address: the kernel side needs another address in ${addrText}`);
+  const prefix = new BlockList();
+  prefix.addSubnet(cidr.address, cidr.prefix, type);
+  if (!prefix.check(peer, type)) throw new UsageError(`--peer ${peer} is outside --addr's prefix ${addrText}: the kernel could not reach synack; give a PEER inside it (or a shorter prefix)`);
   const pcap = args.flags.get('pcap');
   return {
     tun,
@@ -88,10 +109,26 @@ export function openTunnel(spec: ReturnType<typeof tunnelSpec>, synCookies?: Syn
   };
 }
 
-/** The one-line message for a failure to open the tunnel. */
-export function tunnelError(e: unknown): string {
+/**
+ * The one-line message for a failure to open the tunnel, saying what to do. The kernel's own words
+ * (TUNSETIFF's EINVAL, EBUSY; ip's "File exists") name no cause a user can act on.
+ */
+export function tunnelError(e: unknown, spec?: { tun: string; peer: string; cidr: { address: string; prefix: number } }): string {
   if (e instanceof TunUnavailableError) return `${e.code} (${e.missing}): ${e.message}`;
-  return (e as Error).message;
+  const err = e as NodeJS.ErrnoException;
+  const message = err?.message ?? String(e);
+  if (spec && /TUNSETIFF/.test(message)) {
+    if (err.code === 'EINVAL') {
+      return `--tun ${spec.tun}: an interface of that name exists and is not a TUN device (ip link show ${spec.tun}): choose another name for synack's device`;
+    }
+    if (err.code === 'EBUSY') {
+      return `--tun ${spec.tun}: a TUN device of that name is in use by another process (another synack serve or connect?): choose another name, or stop that process`;
+    }
+  }
+  if (spec && /File exists/.test(message)) {
+    return `the kernel already has ${spec.peer} or a route to ${spec.cidr.address}/${spec.cidr.prefix} on another interface (ip addr; ip route): choose addresses not in use (${message})`;
+  }
+  return message;
 }
 
 /** ADDR:PORT, with brackets for IPv6. */

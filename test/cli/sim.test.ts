@@ -127,7 +127,7 @@ test('usage errors exit 2 with the usage', () => {
   ]) {
     const r = synack('sim', ...args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, /usage: synack sim/);
+    assert.match(r.stderr, /^synack sim: .*\nsee 'synack sim --help'\n$/);
   }
 });
 

@@ -18,10 +18,29 @@ interface Args {
   maxFailures: number;
 }
 
+const USAGE = `usage: npm run fuzz -- [--seed N] [--iterations N] [--seconds N] [--from N] [--max-failures N]
+
+Feeds random and mutated bytes to every wire/ decoder (IP, TCP, link layers, pcap and pcapng
+captures) and checks that none throws, that every failure is a typed reason, and that a decoded TCP
+packet encodes back to the same bytes. Prints its seed
+first, progress every million iterations, then a summary; each failure with the command that
+replays it. Exit status: 0 no failure, 1 a failure, 2 a usage error.
+
+  --seed N          the generator's seed (default: a fresh one, printed)
+  --iterations N    how many inputs (default 20,000,000; 1e6 notation allowed)
+  --seconds N       stop after N seconds of wall clock (alone: as many iterations as fit)
+  --from N          start at iteration N of the seed's sequence (with --iterations 1: replay one)
+  --max-failures N  stop after N failures (default 10)
+  -h, --help        this text`;
+
 function usage(message?: string): never {
-  if (message) console.error(`fuzz: ${message}`);
-  console.error('usage: npm run fuzz -- [--seed N] [--iterations N] [--seconds N] [--from N] [--max-failures N]');
-  process.exit(2);
+  if (message) {
+    console.error(`fuzz: ${message}`);
+    console.error("see 'npm run fuzz -- --help'");
+    process.exit(2);
+  }
+  console.log(USAGE);
+  process.exit(0);
 }
 
 function parseArgs(argv: string[]): Args {

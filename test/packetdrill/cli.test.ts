@@ -186,3 +186,47 @@ test('-D NAME, -DNAME, --define NAME=VALUE and --define=NAME define symbols for 
     rmSync(cond);
   }
 });
+
+test('nothing to run is an error: a directory with no *.pkt exits 1 and runs nothing; an empty or comment-only script FAILs', () => {
+  const none = mkdtempSync(path.join(tmpdir(), 'synack-packetdrill-none-'));
+  try {
+    writeFileSync(path.join(none, 'readme.txt'), 'no scripts here\n');
+    const r = synack(none);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `synack packetdrill: ${none}: no *.pkt script in it or below it: nothing to run\n`);
+    // One empty directory among good targets still fails before anything runs.
+    assert.equal(synack(pass, none).status, 1);
+    const empty = path.join(none, 'empty.pkt');
+    const comments = path.join(none, 'comments.pkt');
+    writeFileSync(empty, '');
+    writeFileSync(comments, '// only a comment\n/* and a block\n   comment */\n\n');
+    const e = synack(none);
+    assert.equal(e.status, 1);
+    assert.deepEqual(e.stdout.trimEnd().split('\n'), [
+      NONE,
+      `FAIL        ${comments}`,
+      '            empty script: no events, nothing to run',
+      `FAIL        ${empty}`,
+      '            empty script: no events, nothing to run',
+      '0 passed, 2 failed, 0 unsupported',
+    ]);
+  } finally {
+    rmSync(none, { recursive: true, force: true });
+  }
+});
+
+test('the conformance run shows its progress on a terminal (forced here), never on a pipe or with --json', () => {
+  const env = { ...process.env };
+  delete env.SYNACK_PROGRESS;
+  const piped = runCli(['packetdrill', '--personality', 'none', '--summary', dir], { timeout: 60_000, env });
+  assert.equal(piped.stderr, '');
+  const tty = runCli(['packetdrill', '--personality', 'none', '--summary', dir], { timeout: 60_000, env: { ...env, SYNACK_PROGRESS: '1' } });
+  assert.equal(tty.status, piped.status);
+  // The first script's line is always shown (later ones at most every 100 ms), then erased.
+  assert.match(tty.stderr, /^\r\x1b\[K\[1\/4\] 0 passed.*\/fail\.pkt\r/);
+  assert.ok(tty.stderr.endsWith('\r\x1b[K'));
+  assert.equal(tty.stdout.replace(/in [\d.]+ s/, ''), piped.stdout.replace(/in [\d.]+ s/, ''), 'stdout carries no progress');
+  const json = runCli(['packetdrill', '--personality', 'none', '--json', dir], { timeout: 60_000, env: { ...env, SYNACK_PROGRESS: '1' } });
+  assert.equal(json.stderr, '');
+});
