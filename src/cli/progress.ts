@@ -49,7 +49,7 @@ export class Progress {
     if (!this.due()) return;
     this.last = this.now();
     const line = typeof text === 'function' ? text() : text;
-    const width = (this.stream.columns ?? 80) - 1;
+    const width = (this.stream.columns || 80) - 1; // a terminal of unknown size says 0
     this.stream.write(`\r\x1b[K${line.length > width ? line.slice(0, width) : line}`);
     this.shown = true;
   }
