@@ -161,7 +161,7 @@ export function runLadder(argv: string[], io: Output): number {
   const file = args.positionals[0];
   const format = formatOf(args);
   const width = widthOf(args);
-  const r = ladderTracesOf(file, io);
+  const r = ladderTracesOf(file, io, { progress: new Progress({ enabled: format !== 'json' && process.stderr.isTTY === true }) });
   if (typeof r === 'number') return r;
   const opts = { absolute: args.flags.has('absolute'), width, color: format === 'text' && useColour() };
   if (format === 'json') {
