@@ -16,7 +16,8 @@ FILE '-' reads standard input. The capture is read as a stream, so its size does
 on a terminal, while the lines go to a file, a progress line shows how far it has got.
 A packet cut by the capture's snap length (tcpdump -s) is decoded as far as it was captured,
 with its real length: the line ends in [captured 96 of 1514 bytes], the JSON adds
-capturedLength and originalLength, and checksumValid is null (the data is not all there).`;
+capturedLength and originalLength, and checksumValid is null (the data is not all there);
+options cut by it show as "options [|tcp]" (JSON: optionsCut true).`;
 
 /** Decode one captured frame down to TCP (through a snap-length cut: see decodeCapturedTcp). */
 export function decodeRecord(record: CaptureRecord): CapturedTcpPacket | DecodeFailure {

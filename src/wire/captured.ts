@@ -9,14 +9,20 @@ import { ipToString } from './address.js';
 import { u16 } from './bytes.js';
 import { fail, type DecodeFailure } from './errors.js';
 import { locateIp } from './linklayer.js';
+import { decodeIp, IpProtocol } from './ip.js';
 import { decodeTcpPacket, type TcpPacket } from './packet.js';
 import type { CaptureRecord } from './pcap.js';
+import { TCP_MIN_HEADER, type TcpOptions } from './tcp.js';
+
+const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
 
 /** How much of a frame the capture kept. */
 export interface Snapped {
   /** Bytes of the frame captured (the record's caplen), and the frame's length on the wire. */
   capturedLength: number;
   originalLength: number;
+  /** The TCP options were not all captured: `tcp.options` is left empty. */
+  optionsCut?: boolean;
 }
 
 /**
@@ -41,14 +47,21 @@ export function decodeCapturedTcp(record: CaptureRecord): CapturedTcpPacket | De
   // lengths follow the IP header, as they did on the wire.
   const packet = new Uint8Array(ipLength);
   packet.set(data.subarray(at.offset, at.offset + captured));
+  const ipp = decodeIp(packet);
+  if (!ipp.ok) return fail(ipp.reason, `${ipp.detail} (${cutText(snapped)})`);
+  if (ipp.protocol === IpProtocol.TCP && !ipp.fragment && ipp.payloadOffset + TCP_MIN_HEADER > captured) {
+    // The TCP header itself was cut (tcpdump's "[|tcp]"): only the addresses (and ports) are known.
+    const ports = ipp.payloadOffset + 4 <= captured;
+    const fam = ipp.ip.version === 4 ? 'IP' : 'IP6';
+    const end = (addr: Uint8Array | number, at: number) => `${ipToString(addr)}${ports ? `.${u16(packet, at)}` : ''}`;
+    return fail('truncated', `${fam} ${end(ipp.ip.src, ipp.payloadOffset)} > ${end(ipp.ip.dst, ipp.payloadOffset + 2)}: [|tcp] (${cutText(snapped)})`);
+  }
   const p = decodeTcpPacket(packet);
   if (!p.ok) return fail(p.reason, `${p.detail} (${cutText(snapped)})`);
   if (p.payloadOffset > captured) {
-    // The TCP header itself was cut (tcpdump's "[|tcp]"): only the addresses (and ports) are known.
-    const ports = p.segmentOffset + 4 <= captured;
-    const fam = p.ip.version === 4 ? 'IP' : 'IP6';
-    const end = (addr: Uint8Array | number, port: number) => `${ipToString(addr)}${ports ? `.${port}` : ''}`;
-    return fail('truncated', `${fam} ${end(p.ip.src, p.tcp.srcPort)} > ${end(p.ip.dst, p.tcp.dstPort)}: [|tcp] (${cutText(snapped)})`);
+    // The fixed header is all there, the options are not (-s 54 on Ethernet): the segment is known
+    // but for its options, which are left out rather than read from bytes that were not captured.
+    return { ...p, tcp: { ...p.tcp, options: NO_OPTIONS }, snapped: { ...snapped, optionsCut: true } };
   }
   return { ...p, snapped };
 }

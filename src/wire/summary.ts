@@ -40,6 +40,8 @@ export interface TcpPacketJson {
   /** Only on a packet the capture cut (snap length): the frame's bytes captured and on the wire. */
   capturedLength?: number;
   originalLength?: number;
+  /** The capture cut the TCP options: `options` is empty, not a statement that there were none. */
+  optionsCut?: true;
 }
 
 export function tcpOptionsToJson(o: TcpOptions): TcpOptionsJson {
@@ -78,6 +80,7 @@ export function tcpPacketToJson(frame: number, p: CapturedTcpPacket): TcpPacketJ
   if (p.snapped) {
     json.capturedLength = p.snapped.capturedLength;
     json.originalLength = p.snapped.originalLength;
+    if (p.snapped.optionsCut) json.optionsCut = true;
   }
   return json;
 }
@@ -145,7 +148,7 @@ export function tcpPacketLine(p: CapturedTcpPacket): string {
   if (tcp.flags & TcpFlag.ACK) s += `, ack ${tcp.ack}`;
   s += `, win ${tcp.window}`;
   if (tcp.flags & TcpFlag.URG) s += `, urg ${tcp.urgentPointer}`;
-  const opts = tcpOptionsText(tcp.options);
+  const opts = p.snapped?.optionsCut ? '|tcp' : tcpOptionsText(tcp.options);
   if (opts) s += `, options [${opts}]`;
   s += `, length ${p.payloadLength}`;
   if (p.snapped) s += ` [${cutText(p.snapped)}]`;

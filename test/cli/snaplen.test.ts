@@ -89,13 +89,34 @@ describe('decode: a capture cut by a snap length', { skip: missing }, () => {
     assert.doesNotMatch(cut.join('\n'), /bad tcp cksum|truncated/);
   });
 
-  test('-s 54 cuts the TCP options: the addresses and ports, "[|tcp]" and the lengths, as tcpdump prints', () => {
+  test('-s 54 cuts the TCP options: the fixed header decoded, "options [|tcp]", the real length', () => {
+    const whole = runCli(['decode', path.join(capturesDir, 'v4-http.pcap')]).stdout.split('\n').filter(Boolean);
     const r = runCli(['decode', cutFile('v4-http.pcap', 54)]);
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.split('\n').filter(Boolean);
-    const cutLine = lines.find((l) => l.includes('[|tcp]'));
-    assert.ok(cutLine, r.stdout);
-    assert.match(cutLine, /IP \d+\.\d+\.\d+\.\d+\.\d+ > \d+\.\d+\.\d+\.\d+\.\d+: \[\|tcp\] \(captured 54 of \d+ bytes\)/);
+    assert.equal(lines.length, whole.length);
+    let cut = 0;
+    lines.forEach((l, i) => {
+      if (!l.includes('options [|tcp]')) return;
+      cut++;
+      // The same line as the whole capture's but for the options, and marked.
+      const m = /^(.*), options \[\|tcp\], (length \d+) \[captured 54 of (\d+) bytes\]$/.exec(l);
+      assert.ok(m, l);
+      assert.equal(`${m[1]}, ${m[2]}`, whole[i].replace(/, options \[[^\]]*\]/, ''));
+    });
+    assert.ok(cut > 5, `${cut} lines with their options cut`);
+    const json = jsonLines(runCli(['decode', '--json', cutFile('v4-http.pcap', 54)]));
+    const j = json.find((o) => o.optionsCut === true);
+    assert.ok(j);
+    assert.deepEqual(j.options, {});
+  });
+
+  test('-s 40 cuts the TCP header itself: the addresses and ports, "[|tcp]", as tcpdump prints', () => {
+    const r = runCli(['decode', cutFile('v4-http.pcap', 40)]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n').filter(Boolean);
+    assert.ok(lines.length > 5);
+    for (const l of lines) assert.match(l, /truncated: IP 198\.18\.7\.\d\.\d+ > 198\.18\.7\.\d\.\d+: \[\|tcp\] \(captured 40 of \d+ bytes\)$/);
   });
 
   test('tshark agrees on the cut file: sequence numbers and segment lengths, frame by frame', (t) => {
@@ -125,6 +146,8 @@ describe('ladder: a capture cut by a snap length', { skip: missing }, () => {
       const whole = segs(path.join(capturesDir, name));
       assert.ok(whole.flat().some(([, len]) => (len as number) > 96));
       assert.deepEqual(segs(cutFile(name, 96)), whole, name);
+      // With the options cut too (-s 54 on IPv4, 74 on IPv6: Ethernet, IP and the fixed TCP header).
+      assert.deepEqual(segs(cutFile(name, name.startsWith('v6') ? 74 : 54)), whole, `${name}, options cut`);
     }
   });
 });
