@@ -29,7 +29,7 @@ export class Progress {
     this.enabled = opts.enabled ?? this.stream.isTTY === true;
     this.now = opts.now ?? Date.now;
     this.start = this.now();
-    this.delayMs = opts.delayMs ?? 1000;
+    this.delayMs = opts.delayMs ?? delayFromEnvironment() ?? 1000;
     this.everyMs = opts.everyMs ?? 200;
   }
 
@@ -60,6 +60,17 @@ export class Progress {
     this.stream.write('\r\x1b[K');
     this.shown = false;
   }
+}
+
+/**
+ * SYNACK_PROGRESS_AFTER_MS: how long work runs before its progress shows (default 1000; 0 shows it
+ * at once, which is how the tests see it on a run of any speed).
+ */
+function delayFromEnvironment(): number | undefined {
+  const v = process.env.SYNACK_PROGRESS_AFTER_MS;
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** 1536000 -> "1.5 MB" (decimal units, as the rates beside them). */
