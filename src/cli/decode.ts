@@ -1,16 +1,8 @@
-/** `synack decode FILE [--json]`: every packet of a pcap or pcapng file, a line each. */
-import { readFileSync } from 'node:fs';
-import {
-  decodeTcpPacket,
-  locateIp,
-  readCapture,
-  tcpPacketLine,
-  tcpPacketToJson,
-  type CaptureRecord,
-  type DecodeFailure,
-  type TcpPacket,
-} from '../wire/index.js';
+/** `synack decode FILE [--json]`: every packet of a pcap or pcapng file (or stdin), a line each. */
+import { readCaptureFile, type CaptureFileResult } from '../link/pcap-file.js';
+import { decodeCapturedTcp, tcpPacketLine, tcpPacketToJson, type CapturedTcpPacket, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import { parseArgs, UsageError } from './args.js';
+import { fileProgressText, Progress } from './progress.js';
 
 export const decodeUsage = `usage: synack decode FILE [--json]
 
@@ -18,13 +10,18 @@ Decode every packet of a pcap or pcapng capture (Ethernet with VLAN tags, raw IP
 v1/v2, BSD loopback). By default one tcpdump-like line per packet; with --json one JSON object
 per line: for TCP packets frame, ipVersion, src, dst, ttl, ecn, srcPort, dstPort, seq, ack, flags,
 window, payloadLength, checksum, checksumValid, urgentPointer, options; for anything else
-{frame, error, detail}.`;
+{frame, error, detail}.
 
-/** Decode one captured frame down to TCP. */
-export function decodeRecord(record: CaptureRecord): TcpPacket | DecodeFailure {
-  const at = locateIp(record.linkType, record.data);
-  if (!at.ok) return at;
-  return decodeTcpPacket(record.data, at.offset, at.length);
+FILE '-' reads standard input. The capture is read as a stream, so its size does not matter;
+on a terminal, while the lines go to a file, a progress line shows how far it has got.
+A packet cut by the capture's snap length (tcpdump -s) is decoded as far as it was captured,
+with its real length: the line ends in [captured 96 of 1514 bytes], the JSON adds
+capturedLength and originalLength, and checksumValid is null (the data is not all there);
+options cut by it show as "options [|tcp]" (JSON: optionsCut true).`;
+
+/** Decode one captured frame down to TCP (through a snap-length cut: see decodeCapturedTcp). */
+export function decodeRecord(record: CaptureRecord): CapturedTcpPacket | DecodeFailure {
+  return decodeCapturedTcp(record);
 }
 
 export interface Output {
@@ -40,33 +37,47 @@ export function runDecode(argv: string[], io: Output): number {
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError('decode takes exactly one FILE');
-  const file = args.positionals[0];
-  const json = args.flags.has('json');
-  let bytes: Uint8Array;
+  return decodeFile(args.positionals[0], args.flags.has('json'), io);
+}
+
+/**
+ * Print every packet of a capture file ('-': standard input) as it is read, in chunks: memory stays
+ * the same whatever the file's size. Progress on a terminal when the lines go elsewhere.
+ */
+export function decodeFile(file: string, json: boolean, io: Output, opts: { chunkSize?: number; progress?: Progress } = {}): number {
+  const progress = opts.progress ?? new Progress({ enabled: !json && process.stderr.isTTY === true && process.stdout.isTTY !== true });
+  let first: CaptureRecord | undefined;
+  let frames = 0;
+  let result: CaptureFileResult;
   try {
-    bytes = readFileSync(file);
+    result = readCaptureFile(
+      file,
+      (record) => {
+        frames++;
+        first ??= { ...record, data: new Uint8Array(0) };
+        const p = decodeRecord(record);
+        if (json) {
+          io.out(JSON.stringify(p.ok ? tcpPacketToJson(record.frame, p) : { frame: record.frame, error: p.reason, detail: p.detail }));
+        } else {
+          const t = record.seconds - first.seconds + (record.nanoseconds - first.nanoseconds) / 1e9;
+          const body = p.ok ? tcpPacketLine(p) : `${p.reason}: ${p.detail}`;
+          io.out(`${String(record.frame).padStart(5)} ${t.toFixed(6)} ${body}`);
+        }
+      },
+      { chunkSize: opts.chunkSize, onRead: (read, total) => progress.update(() => fileProgressText('decoding', file, read, total, frames)) },
+    );
   } catch (e) {
+    progress.clear();
     io.err(`synack decode: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     return 1;
   }
-  const capture = readCapture(bytes);
-  if (!capture.ok) {
-    io.err(`synack decode: ${file}: ${capture.reason}: ${capture.detail}`);
+  progress.clear();
+  if (result.failure) {
+    io.err(`synack decode: ${file}: ${result.failure.reason}: ${result.failure.detail}`);
     return 1;
   }
-  const first = capture.records[0];
-  for (const record of capture.records) {
-    const p = decodeRecord(record);
-    if (json) {
-      io.out(JSON.stringify(p.ok ? tcpPacketToJson(record.frame, p) : { frame: record.frame, error: p.reason, detail: p.detail }));
-    } else {
-      const t = record.seconds - first.seconds + (record.nanoseconds - first.nanoseconds) / 1e9;
-      const body = p.ok ? tcpPacketLine(p) : `${p.reason}: ${p.detail}`;
-      io.out(`${String(record.frame).padStart(5)} ${t.toFixed(6)} ${body}`);
-    }
-  }
-  if (capture.damage) {
-    io.err(`synack decode: ${file}: ${capture.damage.reason}: ${capture.damage.detail} (after ${capture.records.length} packets)`);
+  if (result.damage) {
+    io.err(`synack decode: ${file}: ${result.damage.reason}: ${result.damage.detail} (after ${result.reader.frames} packets)`);
     return 1;
   }
   return 0;

@@ -2,11 +2,13 @@
  * `synack demo [SCENARIO]`: run a scenario in the simulator and draw what happened; `synack ladder
  * FILE`: the same diagrams from a real capture, one per connection.
  */
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, tracesFromCapture, type Lang, type Trace } from '../trace/index.js';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readCaptureFile, type CaptureFileResult } from '../link/pcap-file.js';
+import { CaptureTracer, renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, type CaptureTraces, type Lang, type Trace } from '../trace/index.js';
 import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import type { Output } from './decode.js';
+import { fileProgressText, Progress } from './progress.js';
 
 export type Format = 'text' | 'mermaid' | 'svg' | 'json';
 const FORMATS: readonly Format[] = ['text', 'mermaid', 'svg', 'json'];
@@ -35,7 +37,11 @@ export const ladderUsage = `usage: synack ladder FILE [--format text|mermaid|svg
 Draw the TCP connections in a pcap or pcapng capture (tcpdump, Wireshark; Ethernet, Linux
 cooked v1/v2, raw IP, BSD loopback) as ladder diagrams, one per connection, with each side's
 state inferred per RFC 9293 from what it sent and received as seen at the capture point.
---format json prints an array with one {"hosts": [...], "events": [...]} per connection.`;
+--format json prints an array with one {"hosts": [...], "events": [...]} per connection.
+
+FILE '-' reads standard input. The capture is read as a stream (only the segments' headers are
+kept), with a progress line on a terminal for a long read. Segments a snap length cut (tcpdump -s)
+are drawn with their real length, from the IP header.`;
 
 function formatOf(args: ParsedArgs): Format {
   const f = (args.flags.get('format') ?? 'text') as string;
@@ -127,6 +133,38 @@ export function runDemo(argv: string[], io: Output): number {
   return 0;
 }
 
+/**
+ * The traces of a capture file ('-': standard input), read as a stream: only the segments' headers
+ * are kept, never the file. Progress on a terminal while it reads. A number is the exit code of a
+ * file that could not be read.
+ */
+export function ladderTracesOf(file: string, io: Output, opts: { chunkSize?: number; progress?: Progress } = {}): CaptureTraces | number {
+  const progress = opts.progress ?? new Progress();
+  const tracer = new CaptureTracer();
+  let frames = 0;
+  let result: CaptureFileResult;
+  try {
+    result = readCaptureFile(
+      file,
+      (record) => {
+        frames++;
+        tracer.add(record);
+      },
+      { chunkSize: opts.chunkSize, onRead: (read, total) => progress.update(() => fileProgressText('reading', file, read, total, frames)) },
+    );
+  } catch (e) {
+    progress.clear();
+    io.err(`synack ladder: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return 1;
+  }
+  progress.clear();
+  if (result.failure) {
+    io.err(`synack ladder: ${file}: ${result.failure.reason}: ${result.failure.detail}`);
+    return 1;
+  }
+  return tracer.finish(result.damage);
+}
+
 export function runLadder(argv: string[], io: Output): number {
   const args = parseArgs(argv, { valued: ['format', 'width'], boolean: ['absolute', 'help'] });
   if (args.flags.has('help')) {
@@ -137,18 +175,8 @@ export function runLadder(argv: string[], io: Output): number {
   const file = args.positionals[0];
   const format = formatOf(args);
   const width = widthOf(args);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    io.err(`synack ladder: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    return 1;
-  }
-  const r = tracesFromCapture(bytes);
-  if (!r.ok) {
-    io.err(`synack ladder: ${file}: ${r.reason}: ${r.detail}`);
-    return 1;
-  }
+  const r = ladderTracesOf(file, io, { progress: new Progress({ enabled: format !== 'json' && process.stderr.isTTY === true }) });
+  if (typeof r === 'number') return r;
   const opts = { absolute: args.flags.has('absolute'), width, color: format === 'text' && useColour() };
   if (format === 'json') {
     io.out(JSON.stringify(r.traces.map((t) => ({ hosts: t.hosts, events: t.events })), null, 2));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `synack` command. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { UsageError } from './args.js';
 import { benchUsage, floodUsage, runBench } from './bench.js';
 import { decodeUsage, runDecode, type Output } from './decode.js';
@@ -123,9 +123,35 @@ export function main(argv: string[], io: CliOutput): number | Promise<number> {
 let pending: string[] = [];
 let pendingChars = 0;
 function flush(): void {
-  if (pending.length) process.stdout.write(pending.join(''));
+  if (pending.length) writeStdout(pending.join(''));
   pending = [];
   pendingChars = 0;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Write to stdout before going on. A pipe's reader can be slower than a synchronous command (decode
+ * of a big capture): process.stdout.write would queue what the pipe cannot take yet, in memory, for
+ * the whole output. Here the command waits for the reader instead, so memory stays flat. Anything
+ * already queued by process.stdout goes first, in order.
+ */
+function writeStdout(text: string): void {
+  if (process.stdout.writableLength > 0) {
+    process.stdout.write(text);
+    return;
+  }
+  const bytes = Buffer.from(text);
+  let at = 0;
+  while (at < bytes.length) {
+    try {
+      at += writeSync(1, bytes, at, bytes.length - at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1);
+      else if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else throw e;
+    }
+  }
 }
 // A reader that goes away (`synack decode big.pcap | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

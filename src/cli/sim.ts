@@ -1,10 +1,12 @@
 /** `synack sim`: a bulk transfer between two simulated hosts over an impaired link, and what TCP did. */
 import { randomInt } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { DEFAULT_LINK } from '../link/index.js';
+import { DEFAULT_LINK, type LinkProfile, type SimLink } from '../link/index.js';
+import { PcapFile } from '../link/pcap-file.js';
+import { withTcpChecksum } from '../wire/index.js';
 import { SIM_CLIENT_ADDRESS, SIM_SERVER_ADDRESS, simCommand, simulateTransfer, type Direction, type SimTransferSpec } from '../workloads/index.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
+import { byteText, Progress } from './progress.js';
 
 export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction up|down|both] [--delay MS] [--jitter MS]
                   [--rate BITS_PER_S] [--queue BYTES] [--mtu N] [--host-mtu N] [--loss P]
@@ -19,7 +21,9 @@ Transfer random bytes between two simulated hosts, client ${SIM_CLIENT_ADDRESS} 
 byte arrived intact and in order (sha256 at both ends), the virtual time taken, the goodput, and
 what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, checksum errors).
 
-  --seed N          seeds the network and the data (default: random, printed); same seed, same run
+  --seed N          seeds the network and the data (default: random); same seed, same run. The
+                    seed is printed before the run (with --json on stderr); on a terminal a run
+                    over a second shows its progress on stderr
   --bytes N         bytes each way the direction sends (default 1M); suffixes k, M, G (x1000) and
                     Ki, Mi, Gi (x1024)
   --direction D     up: client to server (default); down: server to client; both: N bytes each way
@@ -48,7 +52,8 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
   --read-rate BPS   the receiving applications read this many bits per second, every 10 ms
                     (default: everything at once); a slow reader closes the window
   --max-ms MS       give up after this much virtual time (default 24 h)
-  --pcap FILE       write every packet sent on the link to FILE (pcap; see synack decode)
+  --pcap FILE       write every packet sent on the link to FILE as the run goes (pcap; see
+                    synack decode); if the disk stops it, the report still comes, then exit 1
   --json            one JSON object: ok, seed, bytes, direction, sentSha256, receivedSha256,
                     virtualMs, goodputBps, retransmits, timeouts, dupAcks, checksumErrors, ...
 
@@ -143,53 +148,67 @@ export function runSim(argv: string[], io: Output): number {
     io.out(simUsage);
     return 0;
   }
-  let capture: (() => Uint8Array) | undefined;
-  const { report: r, link, profile } = simulateTransfer(spec, (l) => {
-    if (pcap !== undefined) capture = l.capture();
+  const profile: LinkProfile = { ...DEFAULT_LINK, ...spec.link };
+  let capture: PcapFile | undefined;
+  if (pcap !== undefined) {
+    capture = openSimCapture(pcap, io);
+    if (!capture) return 1;
+  }
+  // The seed before anything else, so a run stopped early (Ctrl-C) can still be replayed.
+  if (json) io.err(`synack sim: seed ${spec.seed}`);
+  else io.out(headerLine(spec, profile));
+  (io as { flush?: () => void }).flush?.();
+  const progress = new Progress({ enabled: !json && process.stderr.isTTY === true });
+  const { report: r, link } = simulateTransfer(spec, (l, net) => {
+    if (capture) captureLink(l, capture);
+    if (progress.enabled) l.tap(() => progress.update(() => simProgressText(l, net.now, progress.elapsedSeconds())));
   });
-  if (pcap !== undefined && capture) {
-    try {
-      writeFileSync(pcap, capture());
-    } catch (e) {
-      io.err(`synack sim: cannot write ${pcap}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return 1;
-    }
+  progress.clear();
+  capture?.close();
+  const status = json ? printJson(spec, r, link, profile, io) : printReport(r, link, io);
+  // The report is out whatever happened to the capture; a capture that stopped short is a failure.
+  if (capture?.error) {
+    const e = capture.error as NodeJS.ErrnoException;
+    io.err(`synack sim: ${pcap}: capture stopped after ${capture.packets} packets (${capture.lost} not written): ${e.code ?? e.message}; the file holds those packets, whole`);
+    return 1;
   }
-  // The stream the top-level digests describe: client to server, unless only the server sends.
-  const main = spec.direction === 'down' ? r.down : r.up;
-  if (json) {
-    io.out(
-      JSON.stringify({
-        ok: r.ok,
-        reason: r.reason ?? null,
-        seed: spec.seed,
-        bytes: spec.bytes,
-        direction: spec.direction,
-        sentSha256: main.sentSha256,
-        receivedSha256: main.receivedSha256,
-        receivedBytes: main.receivedBytes,
-        virtualMs: r.virtualMs,
-        closedMs: r.closedMs ?? null,
-        goodputBps: r.goodputBps,
-        retransmits: r.retransmits,
-        timeouts: r.timeouts,
-        dupAcks: r.dupAcks,
-        checksumErrors: r.checksumErrors,
-        streams: { up: r.up, down: r.down },
-        client: { ...r.client, error: r.client.error ?? null, pathMtu: r.client.pathMtu ?? null },
-        server: { ...r.server, error: r.server.error ?? null, pathMtu: r.server.pathMtu ?? null },
-        link: { ...link.stats },
-        profile: { ...profile, rateBps: Number.isFinite(profile.rateBps) ? profile.rateBps : null },
-        hostMtu: spec.hostMtu ?? profile.mtu,
-        userTimeoutMs: spec.userTimeoutMs ?? null,
-        partition: spec.partition ?? null,
-        command: simCommand(spec),
-      }),
-    );
-    return r.ok ? 0 : 1;
+  if (pcap !== undefined && !json) io.out(`capture written to ${pcap} (${capture!.packets} packets)`);
+  return status;
+}
+
+/**
+ * The capture file, opened before the run: records are written as packets pass (never the whole
+ * capture in memory). A file that cannot be created stops the command before the run.
+ */
+function openSimCapture(file: string, io: Output): PcapFile | undefined {
+  // Past a file-size limit (ulimit -f) the kernel signals SIGXFSZ, which would end the process and
+  // lose the report: ignored, the write fails with EFBIG instead and the capture stops cleanly.
+  process.on('SIGXFSZ', () => {});
+  try {
+    const f = new PcapFile(file, 0);
+    if (f.error) throw f.error;
+    return f;
+  } catch (e) {
+    io.err(`synack sim: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return undefined;
   }
+}
+
+/** Every packet sent on the link into the file, timestamped in virtual time (0 = 1970-01-01). */
+function captureLink(link: SimLink, file: PcapFile): void {
+  // A host that offloads checksums sends zeros in the field: the capture gets them filled in.
+  link.tap((data, timeMs, from) => file.write(from.stack.checksumOffload ? withTcpChecksum(data) : data, timeMs));
+}
+
+/** The progress line: what the link has carried, in how much virtual time, and how fast the run goes. */
+function simProgressText(link: SimLink, virtualMs: number, wallSeconds: number): string {
+  const bytes = link.stats.bytes;
+  const virtualRate = virtualMs > 0 ? rate((bytes * 8000) / virtualMs) : '-';
+  return `  ${byteText(bytes)}, ${link.stats.sent} packets on the link; ${(virtualMs / 1000).toFixed(3)} s virtual, ${virtualRate}; ${wallSeconds.toFixed(1)} s real`;
+}
+
+function headerLine(spec: SimTransferSpec, p: LinkProfile): string {
   const dirText = spec.direction === 'up' ? 'client -> server' : spec.direction === 'down' ? 'server -> client' : 'each way';
-  const p = profile;
   const linkText = [
     `delay ${p.delayMs} ms one-way`,
     p.jitterMs ? `jitter ${p.jitterMs} ms` : '',
@@ -212,7 +231,47 @@ export function runSim(argv: string[], io: Output): number {
     spec.congestionControl !== undefined ? spec.congestionControl : '',
     spec.readRateBps !== undefined ? `applications read ${rate(spec.readRateBps)}` : '',
   ].filter(Boolean);
-  io.out(`synack sim: seed ${spec.seed}, ${spec.bytes} bytes ${dirText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`);
+  return `synack sim: seed ${spec.seed}, ${spec.bytes} bytes ${dirText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`;
+}
+
+type SimRun = ReturnType<typeof simulateTransfer>;
+
+function printJson(spec: SimTransferSpec, r: SimRun['report'], link: SimLink, profile: LinkProfile, io: Output): number {
+  // The stream the top-level digests describe: client to server, unless only the server sends.
+  const main = spec.direction === 'down' ? r.down : r.up;
+  io.out(
+    JSON.stringify({
+      ok: r.ok,
+      reason: r.reason ?? null,
+      seed: spec.seed,
+      bytes: spec.bytes,
+      direction: spec.direction,
+      sentSha256: main.sentSha256,
+      receivedSha256: main.receivedSha256,
+      receivedBytes: main.receivedBytes,
+      virtualMs: r.virtualMs,
+      closedMs: r.closedMs ?? null,
+      goodputBps: r.goodputBps,
+      retransmits: r.retransmits,
+      timeouts: r.timeouts,
+      dupAcks: r.dupAcks,
+      checksumErrors: r.checksumErrors,
+      streams: { up: r.up, down: r.down },
+      client: { ...r.client, error: r.client.error ?? null, pathMtu: r.client.pathMtu ?? null },
+      server: { ...r.server, error: r.server.error ?? null, pathMtu: r.server.pathMtu ?? null },
+      link: { ...link.stats },
+      profile: { ...profile, rateBps: Number.isFinite(profile.rateBps) ? profile.rateBps : null },
+      hostMtu: spec.hostMtu ?? profile.mtu,
+      userTimeoutMs: spec.userTimeoutMs ?? null,
+      partition: spec.partition ?? null,
+      command: simCommand(spec),
+    }),
+  );
+  return r.ok ? 0 : 1;
+}
+
+/** The text report after the header line. */
+function printReport(r: SimRun['report'], link: SimLink, io: Output): number {
   for (const [name, s] of [
     ['client -> server', r.up],
     ['server -> client', r.down],
@@ -228,6 +287,5 @@ export function runSim(argv: string[], io: Output): number {
   io.out(`  client: ${side(r.client)}`);
   io.out(`  server: ${side(r.server)}`);
   io.out(r.ok ? 'ok' : `FAILED: ${r.reason}`);
-  if (pcap !== undefined) io.out(`capture written to ${pcap}`);
   return r.ok ? 0 : 1;
 }

@@ -4,7 +4,7 @@
  * each side's state inferred from what it sent and received, per RFC 9293's state diagram, as
  * seen at the capture point.
  */
-import { decodeTcpPacket, ipToString, locateIp, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import { decodeCapturedTcp, ipToString, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
 import { inferTimers, markRetransmissions } from './analyze.js';
 import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
@@ -25,45 +25,59 @@ interface Conn {
   closed: boolean;
 }
 
-/** Read a capture file's bytes into one trace per connection. */
-export function tracesFromCapture(file: Uint8Array): CaptureTraces | DecodeFailure {
-  const cap = readCapture(file);
-  if (!cap.ok) return cap;
-  const conns: Conn[] = [];
-  const open = new Map<string, Conn>();
-  let skipped = 0;
-  let t0: number | undefined;
-  for (const r of cap.records) {
+/**
+ * Builds one trace per connection from capture records given one at a time (a file read as a
+ * stream): it keeps each segment's decoded header, never the packet bytes.
+ */
+export class CaptureTracer {
+  private readonly conns: Conn[] = [];
+  private readonly open = new Map<string, Conn>();
+  private t0: number | undefined;
+  /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
+  skipped = 0;
+
+  add(r: CaptureRecord): void {
     const seg = segmentOf(r);
     if (!seg) {
-      skipped++;
-      continue;
+      this.skipped++;
+      return;
     }
     const t = r.seconds * 1000 + r.nanoseconds / 1e6;
-    t0 ??= t;
-    seg.t = roundMs(t - t0);
+    this.t0 ??= t;
+    seg.t = roundMs(t - this.t0);
     const key = [seg.src, seg.dst].sort().join(' ');
-    let c = open.get(key);
+    let c = this.open.get(key);
     const pureSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     if (c && c.closed && pureSyn) c = undefined; // a new incarnation of the same 4-tuple
     if (!c) {
       c = { a: seg.src, b: seg.dst, segments: [], closed: false };
-      open.set(key, c);
-      conns.push(c);
+      this.open.set(key, c);
+      this.conns.push(c);
     }
     c.segments.push(seg);
     if (seg.flags & TcpFlag.RST) c.closed = true;
   }
-  const traces = conns.map(traceOf);
-  const out: CaptureTraces = { ok: true, traces, skipped };
-  if (cap.damage) out.damage = cap.damage;
-  return out;
+
+  /** The traces of every connection seen so far. */
+  finish(damage?: DecodeFailure): CaptureTraces {
+    const out: CaptureTraces = { ok: true, traces: this.conns.map(traceOf), skipped: this.skipped };
+    if (damage) out.damage = damage;
+    return out;
+  }
 }
 
+/** Read a capture file's bytes into one trace per connection. */
+export function tracesFromCapture(file: Uint8Array): CaptureTraces | DecodeFailure {
+  const cap = readCapture(file);
+  if (!cap.ok) return cap;
+  const tracer = new CaptureTracer();
+  for (const r of cap.records) tracer.add(r);
+  return tracer.finish(cap.damage);
+}
+
+/** A segment as the ladder draws it; one the capture cut (snap length) keeps its real length. */
 function segmentOf(r: CaptureRecord): SegmentEvent | undefined {
-  const loc = locateIp(r.linkType, r.data);
-  if (!loc.ok) return undefined;
-  const p = decodeTcpPacket(r.data, loc.offset, loc.length);
+  const p = decodeCapturedTcp(r);
   if (!p.ok) return undefined;
   const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
   const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);

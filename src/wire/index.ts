@@ -48,6 +48,7 @@ export {
   type Ipv6Header,
 } from './ip.js';
 export { locateIp, type IpLocation } from './linklayer.js';
+export { cutText, decodeCapturedTcp, type CapturedTcpPacket, type Snapped } from './captured.js';
 export {
   decodeTcpPacket,
   encodeTcpPacket,
@@ -61,7 +62,7 @@ export {
   type TcpPacket,
   type TcpPacketSpec,
 } from './packet.js';
-export { encodePcap, encodePcapHeader, encodePcapRecord, LinkType, readCapture, type Capture, type CaptureRecord } from './pcap.js';
+export { CaptureReader, encodePcap, encodePcapHeader, encodePcapRecord, LinkType, MAX_CAPTURE_RECORD, readCapture, type Capture, type CaptureRecord } from './pcap.js';
 export { SEQ_MODULUS, seq, seqAdd, seqDiff, seqDistance, seqGe, seqGt, seqInRange, seqInRangeInclusive, seqLe, seqLt, seqMax, seqMin } from './seq.js';
 export {
   tcpFlagLetters,

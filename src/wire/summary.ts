@@ -6,6 +6,7 @@ import { ipToString } from './address.js';
 import { toHex } from './bytes.js';
 import { isUnknownSlot, optionKinds, TcpFlag, type TcpOptions } from './tcp.js';
 import { tcpChecksumValid, type TcpPacket } from './packet.js';
+import { cutText, type CapturedTcpPacket } from './captured.js';
 
 export interface TcpOptionsJson {
   mss?: number;
@@ -32,9 +33,15 @@ export interface TcpPacketJson {
   window: number;
   payloadLength: number;
   checksum: number;
-  checksumValid: boolean;
+  /** null when the capture cut the packet (its data is not all there to check). */
+  checksumValid: boolean | null;
   urgentPointer: number;
   options: TcpOptionsJson;
+  /** Only on a packet the capture cut (snap length): the frame's bytes captured and on the wire. */
+  capturedLength?: number;
+  originalLength?: number;
+  /** The capture cut the TCP options: `options` is empty, not a statement that there were none. */
+  optionsCut?: true;
 }
 
 export function tcpOptionsToJson(o: TcpOptions): TcpOptionsJson {
@@ -49,9 +56,9 @@ export function tcpOptionsToJson(o: TcpOptions): TcpOptionsJson {
   return out;
 }
 
-export function tcpPacketToJson(frame: number, p: TcpPacket): TcpPacketJson {
+export function tcpPacketToJson(frame: number, p: CapturedTcpPacket): TcpPacketJson {
   const { ip, tcp } = p;
-  return {
+  const json: TcpPacketJson = {
     frame,
     ipVersion: ip.version,
     src: ipToString(ip.src),
@@ -66,10 +73,16 @@ export function tcpPacketToJson(frame: number, p: TcpPacket): TcpPacketJson {
     window: tcp.window,
     payloadLength: p.payloadLength,
     checksum: tcp.checksum,
-    checksumValid: tcpChecksumValid(p),
+    checksumValid: p.snapped ? null : tcpChecksumValid(p),
     urgentPointer: tcp.urgentPointer,
     options: tcpOptionsToJson(tcp.options),
   };
+  if (p.snapped) {
+    json.capturedLength = p.snapped.capturedLength;
+    json.originalLength = p.snapped.originalLength;
+    if (p.snapped.optionsCut) json.optionsCut = true;
+  }
+  return json;
 }
 
 /** tcpdump's flag letters: S F R P U E W, '.' for ACK, 'e' for AE. */
@@ -121,8 +134,11 @@ function unknownText(o: TcpOptions, i: number): string {
   return u ? `opt-${u.kind}:${toHex(u.data)}` : 'opt-?';
 }
 
-/** One tcpdump-like line (absolute sequence numbers, as `tcpdump -S`). */
-export function tcpPacketLine(p: TcpPacket): string {
+/**
+ * One tcpdump-like line (absolute sequence numbers, as `tcpdump -S`). A packet the capture cut ends
+ * in "[captured 96 of 1514 bytes]" and its checksum, which cannot be checked, is not judged.
+ */
+export function tcpPacketLine(p: CapturedTcpPacket): string {
   const { ip, tcp } = p;
   const fam = ip.version === 4 ? 'IP' : 'IP6';
   let s = `${fam} ${ipToString(ip.src)}.${tcp.srcPort} > ${ipToString(ip.dst)}.${tcp.dstPort}: Flags [${tcpFlagLetters(tcp.flags)}]`;
@@ -132,9 +148,10 @@ export function tcpPacketLine(p: TcpPacket): string {
   if (tcp.flags & TcpFlag.ACK) s += `, ack ${tcp.ack}`;
   s += `, win ${tcp.window}`;
   if (tcp.flags & TcpFlag.URG) s += `, urg ${tcp.urgentPointer}`;
-  const opts = tcpOptionsText(tcp.options);
+  const opts = p.snapped?.optionsCut ? '|tcp' : tcpOptionsText(tcp.options);
   if (opts) s += `, options [${opts}]`;
   s += `, length ${p.payloadLength}`;
-  if (!tcpChecksumValid(p)) s += ` [bad tcp cksum 0x${tcp.checksum.toString(16).padStart(4, '0')}]`;
+  if (p.snapped) s += ` [${cutText(p.snapped)}]`;
+  else if (!tcpChecksumValid(p)) s += ` [bad tcp cksum 0x${tcp.checksum.toString(16).padStart(4, '0')}]`;
   return s;
 }
