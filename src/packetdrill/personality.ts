@@ -41,6 +41,10 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // TIME-WAIT ACKs anything but an exact copy of the peer's last ACK (tcp_twcheck: "Acknowledge the
   // segment if it has data or is not a duplicate ACK").
   timeWaitAckOldAcks: true,
+  // tcp_addoptions: MSS, NOP, window scale, SACK-permitted, timestamps.
+  synOptionOrder: 'freebsd',
+  // tcp_output advertises recwin = sbspace in every segment (no receiver-side SWS hold-back).
+  receiverSwsAvoidance: false,
   // A SYN+ACK at a listener is dropped by the syncache without a RST.
   listenSynAckReset: false,
   // Data that came on a SYN is passed up without an immediate ACK (tcp_input, SYN-RECEIVED ->

@@ -192,6 +192,21 @@ export interface TcpConfig {
    */
   noOptions: boolean;
   /**
+   * How our SYN and SYN-ACK lay their options out (the bytes differ, the meaning does not): 'linux'
+   * as tcp_options_write (MSS, SACK-permitted, timestamps, NOP, window scale) or 'freebsd' as
+   * tcp_addoptions (MSS, NOP, window scale, SACK-permitted, timestamps). Packetdrill's strict mode
+   * compares the bytes.
+   */
+  synOptionOrder: 'linux' | 'freebsd';
+  /**
+   * Receiver-side SWS avoidance in the window field of every segment (RFC 9293 §3.8.6.2.2: keep
+   * RCV.NXT + RCV.WND fixed until the buffer space that opened reaches min(RCV.BUFF/2, Eff.snd.MSS)),
+   * as Linux's __tcp_select_window does. Off (FreeBSD's tcp_output): a segment sent for any reason
+   * advertises all the free space (never less than before, 0 below a quarter of the buffer and one
+   * MSS); only window updates wait for a worthwhile opening.
+   */
+  receiverSwsAvoidance: boolean;
+  /**
    * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
    * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
    * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
@@ -258,6 +273,8 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   finWithAck: false,
   timeWaitAckOldAcks: false,
   noOptions: false,
+  synOptionOrder: 'linux',
+  receiverSwsAvoidance: true,
   synDataDelayedAck: false,
   challengeAckLimit: 1000,
   challengeAckWindowMs: 1000,

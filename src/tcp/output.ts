@@ -5,6 +5,7 @@
  * (timestamps, SACK blocks).
  */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
@@ -73,6 +74,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
     tcb.ownRare().synSentAt = now;
   }
   if (tcb.retransmits === 0 && withAck) tcb.ownRare().synSentAt = now;
+  if (tcb.config.synOptionOrder === 'freebsd') o.order = bsdSynOptionKinds(o);
   let flags = withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
   // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; neither is
   // ECT in IP. §6.1.1.1: after ecnMaxSynRetries retransmissions the SYN goes without them.

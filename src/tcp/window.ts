@@ -43,12 +43,19 @@ export function sizeReceiveBuffer(tcb: Tcb): void {
 
 /**
  * The window to advertise now, in bytes: the free buffer space, but the right edge never moves left
- * (§3.8.6.2.2) and moves right only by at least min(buffer/2, MSS) (receiver-side SWS avoidance).
+ * (§3.8.6.2.2) and, with `receiverSwsAvoidance`, moves right only by at least min(buffer/2, MSS)
+ * (§3.8.6.2.2's receiver-side SWS avoidance); without it, by any amount in a segment sent anyway.
  */
 export function windowToAdvertise(tcb: Tcb, commit: boolean): number {
   const current = receiveWindow(tcb);
   const free = freeReceiveSpace(tcb);
-  let wnd = free - current >= Math.min(tcb.receiveBufferSize / 2, tcb.advertisedMss) ? free : current;
+  let wnd: number;
+  if (tcb.config.receiverSwsAvoidance) {
+    wnd = free - current >= Math.min(tcb.receiveBufferSize / 2, tcb.advertisedMss) ? free : current;
+  } else {
+    // FreeBSD's tcp_output: recwin = sbspace, 0 when below a quarter of the buffer and one MSS.
+    wnd = free < tcb.receiveBufferSize / 4 && free < tcb.advertisedMss ? 0 : free;
+  }
   wnd = Math.max(wnd, current);
   const max = 0xffff << tcb.rcvShift;
   if (wnd > max) wnd = max;

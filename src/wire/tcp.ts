@@ -327,6 +327,43 @@ export function optionKinds(o: TcpOptions): number[] {
   return k;
 }
 
+/**
+ * The option kinds of a SYN or SYN-ACK laid out as FreeBSD's tcp_addoptions() does: MSS; NOP until
+ * odd, window scale; NOP until even, SACK-permitted; NOP until 2 mod 4, timestamps (so the TSopt's
+ * values fall on 32-bit words); then the rest in Linux's order. Set it as `options.order`.
+ */
+export function bsdSynOptionKinds(o: TcpOptions): number[] {
+  const k: number[] = [];
+  let len = 0;
+  const padTo = (ok: (n: number) => boolean): void => {
+    while (!ok(len)) {
+      k.push(TcpOptionKind.NOP);
+      len++;
+    }
+  };
+  if (o.mss !== undefined) {
+    k.push(TcpOptionKind.MSS);
+    len += 4;
+  }
+  if (o.wscale !== undefined) {
+    padTo((n) => n % 2 === 1);
+    k.push(TcpOptionKind.WSCALE);
+    len += 3;
+  }
+  if (o.sackPermitted) {
+    padTo((n) => n % 2 === 0);
+    k.push(TcpOptionKind.SACK_PERMITTED);
+    len += 2;
+  }
+  if (o.timestamp) {
+    padTo((n) => n % 4 === 2);
+    k.push(TcpOptionKind.TIMESTAMP);
+    len += 10;
+  }
+  const rest = optionKinds({ ...o, mss: undefined, wscale: undefined, sackPermitted: undefined, timestamp: undefined, order: undefined });
+  return k.concat(rest);
+}
+
 /** Bytes the options take on the wire, padded to a multiple of 4. */
 export function tcpOptionsLength(options: TcpOptions | undefined): number {
   if (!options) return 0;
