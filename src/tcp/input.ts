@@ -857,8 +857,12 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
     if (isSynchronized(tcb.state) && tcb.state !== 'SYN-RECEIVED') tcb.sndNxt = tcb.sndUna;
     return true;
   }
-  if (kind === 'unreachable-hard' && tcb.state === 'SYN-SENT') {
-    tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
+  // RFC 1122 §4.2.3.9: a hard error (port or protocol unreachable) SHOULD abort the connection; RFC
+  // 5461 limits that to a connection not yet synchronized with its peer, as Linux does (tcp_v4_err
+  // ends SYN-SENT and SYN-RECEIVED; tcp_req_err drops a listener's half-open connection).
+  if (kind === 'unreachable-hard' && (tcb.state === 'SYN-SENT' || tcb.state === 'SYN-RECEIVED')) {
+    if (tcb.state === 'SYN-RECEIVED' && tcb.passive) attemptFailed(tcb, now, 'ICMP unreachable in SYN-RECEIVED');
+    else tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
     return true;
   }
   tcb.ownRare().softError = kind;
