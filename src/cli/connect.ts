@@ -139,6 +139,8 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
     io.err(`LinkPacketsOut ${d.packetsOut}`);
     io.err(`LinkSendDrops ${d.sendDrops}`);
   }
-  tunnel.close();
-  return code;
+  const captureProblem = tunnel.close();
+  if (captureProblem === undefined) return code;
+  io.err(`synack connect: ${captureProblem}`);
+  return code === 0 ? 1 : code;
 }

@@ -128,6 +128,8 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   io.out(`LinkPacketsIn ${d.packetsIn}`);
   io.out(`LinkPacketsOut ${d.packetsOut}`);
   io.out(`LinkSendDrops ${d.sendDrops}`);
-  tunnel.close();
-  return 0;
+  const captureProblem = tunnel.close();
+  if (captureProblem === undefined) return 0;
+  io.err(`synack serve: ${captureProblem}`);
+  return 1;
 }

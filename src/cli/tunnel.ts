@@ -21,7 +21,8 @@ export interface Tunnel {
   link: TunLink;
   pcap: PcapFile | undefined;
   addr: string;
-  close(): void;
+  /** Remove the device and finish the capture; says why the capture stopped early, if it did. */
+  close(): string | undefined;
 }
 
 function intFlag(args: ParsedArgs, name: string, def: number, min: number, max: number): number {
@@ -104,7 +105,10 @@ export function openTunnel(spec: ReturnType<typeof tunnelSpec>, synCookies?: Syn
     addr: spec.cidr.address,
     close() {
       link.close();
-      pcap?.close();
+      if (pcap === undefined) return undefined;
+      pcap.close();
+      const e = pcap.error as NodeJS.ErrnoException | undefined;
+      return e && `${spec.pcap}: capture stopped after ${pcap.packets} packets (${pcap.lost} not written): ${e.code ?? e.message}; the file holds those packets, whole`;
     },
   };
 }
