@@ -8,7 +8,7 @@ import { synackNet } from '../socket/net.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 import { isIP } from 'node:net';
-import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
+import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to ADDR:PORT [--timeout MS]
                       [--pcap FILE] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
@@ -133,11 +133,7 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
       `synack connect: closed on ${interrupted.signal} after ${((Date.now() - started) / 1000).toFixed(1)} s: ` +
         (interrupted.reset ? `reset after ${took} ms (no FIN from the peer within ${CLOSE_GRACE_MS} ms)` : `FIN each way in ${took} ms`),
     );
-    for (const line of counterLines(tunnel.stack)) io.err(line);
-    const d = tunnel.link.driver.stats;
-    io.err(`LinkPacketsIn ${d.packetsIn}`);
-    io.err(`LinkPacketsOut ${d.packetsOut}`);
-    io.err(`LinkSendDrops ${d.sendDrops}`);
+    for (const line of tunnelCounterLines(tunnel)) io.err(line);
   }
   const captureProblem = tunnel.close();
   if (captureProblem === undefined) return code;

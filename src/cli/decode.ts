@@ -47,6 +47,39 @@ export function runDecode(argv: string[], io: Output): number {
 export function decodeFile(file: string, json: boolean, io: Output, opts: { chunkSize?: number; progress?: Progress } = {}): number {
   const progress = opts.progress ?? new Progress({ enabled: !json && process.stderr.isTTY === true && process.stdout.isTTY !== true });
   let first: CaptureRecord | undefined;
+  const result = readCaptureReporting('decode', 'decoding', file, io, progress, opts.chunkSize, (record) => {
+    first ??= { ...record, data: new Uint8Array(0) };
+    const p = decodeRecord(record);
+    if (json) {
+      io.out(JSON.stringify(p.ok ? tcpPacketToJson(record.frame, p) : { frame: record.frame, error: p.reason, detail: p.detail }));
+    } else {
+      const t = record.seconds - first.seconds + (record.nanoseconds - first.nanoseconds) / 1e9;
+      const body = p.ok ? tcpPacketLine(p) : `${p.reason}: ${p.detail}`;
+      io.out(`${String(record.frame).padStart(5)} ${t.toFixed(6)} ${body}`);
+    }
+  });
+  if (result === undefined) return 1;
+  if (result.damage) {
+    io.err(`synack decode: ${file}: ${result.damage.reason}: ${result.damage.detail} (after ${result.reader.frames} packets)`);
+    return 1;
+  }
+  return 0;
+}
+
+/**
+ * Read a capture file ('-': standard input) record by record, with progress, for `synack COMMAND`:
+ * undefined (after one line on stderr) when it cannot be read or is not a capture at all; damage
+ * after some records is the caller's to report.
+ */
+export function readCaptureReporting(
+  command: string,
+  verb: string,
+  file: string,
+  io: Output,
+  progress: Progress,
+  chunkSize: number | undefined,
+  onRecord: (record: CaptureRecord) => void,
+): CaptureFileResult | undefined {
   let frames = 0;
   let result: CaptureFileResult;
   try {
@@ -54,31 +87,19 @@ export function decodeFile(file: string, json: boolean, io: Output, opts: { chun
       file,
       (record) => {
         frames++;
-        first ??= { ...record, data: new Uint8Array(0) };
-        const p = decodeRecord(record);
-        if (json) {
-          io.out(JSON.stringify(p.ok ? tcpPacketToJson(record.frame, p) : { frame: record.frame, error: p.reason, detail: p.detail }));
-        } else {
-          const t = record.seconds - first.seconds + (record.nanoseconds - first.nanoseconds) / 1e9;
-          const body = p.ok ? tcpPacketLine(p) : `${p.reason}: ${p.detail}`;
-          io.out(`${String(record.frame).padStart(5)} ${t.toFixed(6)} ${body}`);
-        }
+        onRecord(record);
       },
-      { chunkSize: opts.chunkSize, onRead: (read, total) => progress.update(() => fileProgressText('decoding', file, read, total, frames)) },
+      { chunkSize, onRead: (read, total) => progress.update(() => fileProgressText(verb, file, read, total, frames)) },
     );
   } catch (e) {
     progress.clear();
-    io.err(`synack decode: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    return 1;
+    io.err(`synack ${command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    return undefined;
   }
   progress.clear();
   if (result.failure) {
-    io.err(`synack decode: ${file}: ${result.failure.reason}: ${result.failure.detail}`);
-    return 1;
+    io.err(`synack ${command}: ${file}: ${result.failure.reason}: ${result.failure.detail}`);
+    return undefined;
   }
-  if (result.damage) {
-    io.err(`synack decode: ${file}: ${result.damage.reason}: ${result.damage.detail} (after ${result.reader.frames} packets)`);
-    return 1;
-  }
-  return 0;
+  return result;
 }

@@ -3,12 +3,11 @@
  * FILE`: the same diagrams from a real capture, one per connection.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { readCaptureFile, type CaptureFileResult } from '../link/pcap-file.js';
 import { CaptureTracer, renderJson, renderMermaid, renderSvg, renderText, SCENARIOS, findScenario, type CaptureTraces, type Lang, type Trace } from '../trace/index.js';
 import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
-import type { Output } from './decode.js';
-import { fileProgressText, Progress } from './progress.js';
+import { readCaptureReporting, type Output } from './decode.js';
+import { Progress } from './progress.js';
 
 export type Format = 'text' | 'mermaid' | 'svg' | 'json';
 const FORMATS: readonly Format[] = ['text', 'mermaid', 'svg', 'json'];
@@ -139,30 +138,9 @@ export function runDemo(argv: string[], io: Output): number {
  * file that could not be read.
  */
 export function ladderTracesOf(file: string, io: Output, opts: { chunkSize?: number; progress?: Progress } = {}): CaptureTraces | number {
-  const progress = opts.progress ?? new Progress();
   const tracer = new CaptureTracer();
-  let frames = 0;
-  let result: CaptureFileResult;
-  try {
-    result = readCaptureFile(
-      file,
-      (record) => {
-        frames++;
-        tracer.add(record);
-      },
-      { chunkSize: opts.chunkSize, onRead: (read, total) => progress.update(() => fileProgressText('reading', file, read, total, frames)) },
-    );
-  } catch (e) {
-    progress.clear();
-    io.err(`synack ladder: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    return 1;
-  }
-  progress.clear();
-  if (result.failure) {
-    io.err(`synack ladder: ${file}: ${result.failure.reason}: ${result.failure.detail}`);
-    return 1;
-  }
-  return tracer.finish(result.damage);
+  const result = readCaptureReporting('ladder', 'reading', file, io, opts.progress ?? new Progress(), opts.chunkSize, (record) => tracer.add(record));
+  return result === undefined ? 1 : tracer.finish(result.damage);
 }
 
 export function runLadder(argv: string[], io: Output): number {

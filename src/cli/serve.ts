@@ -11,7 +11,7 @@ import type { SynCookieMode } from '../stack/stack.js';
 import { APPS, DEFAULT_PORTS, httpApp, streamApp, type AppName } from './apps.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
-import { counterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
+import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
                     [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
@@ -123,11 +123,7 @@ export async function runServe(argv: string[], io: Output & { flush?: () => void
   await settled(tunnel.stack, 1000); // FINs and RSTs queued above reach the kernel before the device goes
   await new Promise((resolve) => setTimeout(resolve, 20)); // they leave on the driver's next turn
   io.out(shutdownLine(signal, open, forced, Date.now() - stopAt, GRACE_MS));
-  for (const line of counterLines(tunnel.stack)) io.out(line);
-  const d = tunnel.link.driver.stats;
-  io.out(`LinkPacketsIn ${d.packetsIn}`);
-  io.out(`LinkPacketsOut ${d.packetsOut}`);
-  io.out(`LinkSendDrops ${d.sendDrops}`);
+  for (const line of tunnelCounterLines(tunnel)) io.out(line);
   const captureProblem = tunnel.close();
   if (captureProblem === undefined) return 0;
   io.err(`synack serve: ${captureProblem}`);

@@ -148,3 +148,9 @@ export function counterLines(stack: Stack): string[] {
   }
   return lines;
 }
+
+/** The stack's counters, then the device's (what serve prints on stdout and connect on stderr at the end). */
+export function tunnelCounterLines(tunnel: Tunnel): string[] {
+  const d = tunnel.link.driver.stats;
+  return [...counterLines(tunnel.stack), `LinkPacketsIn ${d.packetsIn}`, `LinkPacketsOut ${d.packetsOut}`, `LinkSendDrops ${d.sendDrops}`];
+}
