@@ -20,7 +20,7 @@ import { ipToString, parseIp, type IpAddress } from '../wire/index.js';
 import { kAcceptable, socketHost, type AcceptSink } from './dispatcher.js';
 import { listenError, nodeError, notFoundError } from './errors.js';
 import { Socket, type AddressInfo } from './socket.js';
-import { holdEventLoop } from '../link/realtime.js';
+import { LoopHold } from './loop-hold.js';
 
 export interface ServerOptions {
   /** Accepted sockets keep their writable side open after the peer's FIN (default false). */
@@ -49,8 +49,8 @@ export class Server extends EventEmitter implements AcceptSink {
   private readonly sockets = new Set<Socket>();
   private accepting = true;
   /** ref() (default) or unref(): whether this server, while listening, keeps a real-time process alive. */
-  private refed = true;
-  private loopHold: (() => void) | undefined;
+  /** The hold this handle keeps on a real-time driven host's event loop while open (as node:net's handles). */
+  private readonly loop = new LoopHold();
 
   constructor(host: Host, options?: ServerOptions, connectionListener?: (socket: Socket) => void);
   constructor(host: Host, connectionListener?: (socket: Socket) => void);
@@ -120,7 +120,7 @@ export class Server extends EventEmitter implements AcceptSink {
       this.listener = undefined;
       this.host.kick();
     }
-    this.releaseLoop();
+    this.loop.drop();
     this.emitCloseIfDrained();
     return this;
   }
@@ -165,25 +165,18 @@ export class Server extends EventEmitter implements AcceptSink {
    * their own. No effect on virtual time.
    */
   ref(): this {
-    this.refed = true;
+    this.loop.ref();
     if (this.listener) this.holdLoop();
     return this;
   }
 
   unref(): this {
-    this.refed = false;
-    this.releaseLoop();
+    this.loop.unref();
     return this;
   }
 
   private holdLoop(): void {
-    if (this.refed && !this.loopHold) this.loopHold = holdEventLoop(this.host.driver);
-  }
-
-  private releaseLoop(): void {
-    const release = this.loopHold;
-    this.loopHold = undefined;
-    release?.();
+    this.loop.hold(this.host.driver);
   }
 
   /** Stop accepting connections: they wait in the listener's accept queue (synack's addition to Node's API). */

@@ -43,7 +43,7 @@ import { ipToString, parseIp, type IpAddress } from '../wire/index.js';
 import { kTcpEvent, socketHost, type SocketHost, type TcpEventSink } from './dispatcher.js';
 import { nodeError, notFoundError, socketError, type SocketError, type SocketErrorCode } from './errors.js';
 import type { TimerTarget } from './timers.js';
-import { holdEventLoop } from '../link/realtime.js';
+import { LoopHold } from './loop-hold.js';
 
 export type LookupFunction = (
   hostname: string,
@@ -146,9 +146,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private lastActive = 0;
   private timerFiledAt: number | undefined;
   /** ref() (default) or unref(): whether this socket, while open, keeps a real-time process alive. */
-  private refed = true;
-  /** Releases this socket's hold on the event loop (see holdEventLoop), while it holds one. */
-  private loopHold: (() => void) | undefined;
+  /** The hold this handle keeps on a real-time driven host's event loop while open (as node:net's handles). */
+  private readonly loop = new LoopHold();
 
   constructor(host: Host, options: SocketOptions = {}) {
     const halfOpen = options.allowHalfOpen === true;
@@ -522,7 +521,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       this.host.kick();
     }
     if (this.inFlight) this.failPending(error ?? nodeError('ERR_STREAM_DESTROYED', 'Cannot call write after a stream was destroyed'));
-    this.releaseLoop();
+    this.loop.drop();
     const hadError = !!error;
     callback(error);
     process.nextTick(() => this.emit('close', hadError));
@@ -633,25 +632,18 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
    * (RealtimeDriver); `unref()` lets the process exit while it is still open. No effect on virtual time.
    */
   ref(): this {
-    this.refed = true;
+    this.loop.ref();
     if ((this.conn || this.connecting) && !this.destroyed) this.holdLoop();
     return this;
   }
 
   unref(): this {
-    this.refed = false;
-    this.releaseLoop();
+    this.loop.unref();
     return this;
   }
 
   private holdLoop(): void {
-    if (this.refed && !this.loopHold) this.loopHold = holdEventLoop(this.host.driver);
-  }
-
-  private releaseLoop(): void {
-    const release = this.loopHold;
-    this.loopHold = undefined;
-    release?.();
+    this.loop.hold(this.host.driver);
   }
 
   // ---------------------------------------------------------------------------------------------

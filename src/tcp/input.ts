@@ -375,16 +375,13 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
       return;
     case 'ESTABLISHED':
     case 'CLOSE-WAIT':
-      tcb.fail('ECONNRESET', 'connection reset by peer', now);
-      return;
     case 'FIN-WAIT-1':
     case 'FIN-WAIT-2':
-      tcb.fail('ECONNRESET', 'connection reset by peer', now);
-      return;
     case 'CLOSING':
     case 'LAST-ACK':
-      // §3.10.7.4 closes without a word to the user here; BSD (tcp_input's so_error) and Linux
-      // (tcp_reset) report ECONNRESET to an application that still holds the socket, once.
+      // In CLOSING and LAST-ACK §3.10.7.4 closes without a word to the user; BSD (tcp_input's
+      // so_error) and Linux (tcp_reset) report ECONNRESET there too, to an application that still
+      // holds the socket, once.
       tcb.fail('ECONNRESET', 'connection reset by peer', now);
       return;
     case 'TIME-WAIT':
