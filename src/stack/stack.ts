@@ -217,8 +217,8 @@ export class Stack implements ConnectionOwner {
   private readonly cookieShape: CookieSynAckShape = { mss: -1, timestamps: false, sackPermitted: false, wscale: -1 };
   private ipId: number;
   /** Reused by encode(): see there. */
-  private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; ecn: number };
-  private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; ecn: number };
+  private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; dscp: number; ecn: number };
+  private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
   private readonly spec: TcpPacketSpec;
   private readonly ipScratch = newIpPacketScratch();
   private slab = new Uint8Array(0);
@@ -280,8 +280,8 @@ export class Stack implements ConnectionOwner {
       throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
     }
     this.ipId = this.random.nextUint32() & 0xffff;
-    this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, ecn: 0 };
-    this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, ecn: 0 };
+    this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0 };
+    this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, dscp: 0, ecn: 0 };
     // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
     this.spec = { ip: this.ip4, tcp: EMPTY_SEGMENT, payload: undefined, tcpChecksum: this.checksumOffload ? 0 : undefined };
   }
@@ -784,7 +784,7 @@ export class Stack implements ConnectionOwner {
         const seg = conn.tcb.pollTransmit(now);
         if (seg) {
           this.counters.ip.OutRequests++;
-          return this.encode(conn.local, conn.remote, seg);
+          return this.encode(conn.local, conn.remote, seg, conn.tcb.config);
         }
         conn.dirty = false;
         this.settle(conn, now);
@@ -1015,20 +1015,27 @@ export class Stack implements ConnectionOwner {
    * (writeTcpPacket, encodeTcpPacket without its argument checks, keeps no reference to them), so
    * encoding allocates only the packet.
    */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment): Uint8Array {
+  /** The IP packet of a segment; `cfg` is the connection's, for its TTL and TOS (IP_TTL, IP_TOS). */
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig): Uint8Array {
     const id = (this.ipId = (this.ipId + 1) & 0xffff);
     const spec = this.spec;
+    const ttl = cfg?.ipTtl ?? this.ttl;
+    const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
     if (typeof local.address === 'number') {
       const ip = this.ip4;
       ip.src = local.address;
       ip.dst = remote.address as number;
       ip.identification = id;
+      ip.ttl = ttl;
+      ip.dscp = dscp;
       ip.ecn = seg.ipEcn ?? 0;
       spec.ip = ip;
     } else {
       const ip = this.ip6;
       ip.src = local.address;
       ip.dst = remote.address as Uint8Array;
+      ip.hopLimit = ttl;
+      ip.dscp = dscp;
       ip.ecn = seg.ipEcn ?? 0;
       spec.ip = ip;
     }

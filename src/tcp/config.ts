@@ -5,6 +5,17 @@
 export interface TcpConfig {
   /** Our MTU toward the peer; the MSS we advertise is derived from it (RFC 9293 §3.7.1, RFC 6691). */
   mtu: number;
+  /**
+   * The TTL (IPv4) or hop limit (IPv6) of this connection's packets (IP_TTL, IPV6_UNICAST_HOPS; RFC
+   * 1122 §4.2.4.2 lets the application set it); undefined: the stack's `ttl`.
+   */
+  ipTtl: number | undefined;
+  /**
+   * The TOS byte (IPv4) or traffic class (IPv6) of this connection's packets (IP_TOS, IPV6_TCLASS):
+   * its DSCP bits are written as given; its two ECN bits are TCP's to set (RFC 3168 §6.1.1), as
+   * Linux and FreeBSD mask them.
+   */
+  ipTos: number;
   /** Overrides the derived MSS option value when set. */
   mss: number | undefined;
   /** Receive buffer (bytes): bounds the window we advertise. Linux's initial tcp_rmem is 128 KiB. */
@@ -229,6 +240,8 @@ export interface TcpConfig {
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mtu: 1500,
+  ipTtl: undefined,
+  ipTos: 0,
   mss: undefined,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,

@@ -1,0 +1,27 @@
+/**
+ * A connection's own TTL / hop limit and TOS / traffic class (IP_TTL, IPV6_UNICAST_HOPS, IP_TOS,
+ * IPV6_TCLASS): RFC 1122 §4.2.4.2 lets the application set them for its connection. Every packet
+ * the connection sends carries them; the TOS byte's two low bits are ECN's, which TCP sets (RFC 3168
+ * §6.1.1), so only its DSCP bits are taken. Other connections keep the stack's TTL (64) and DSCP 0.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeTcpPacket } from '../../src/wire/index.js';
+import { A4, A6, B4, B6, drainOut, newStack } from './helpers.js';
+
+for (const [v, a, b] of [[4, A4, B4], [6, A6, B6]] as const) {
+  test(`IPv${v}: a connection's ipTtl and ipTos reach its packets; another connection's do not`, () => {
+    const s = newStack([a], 1);
+    s.connect({ address: b, port: 80 }, 0, { tcp: { ipTtl: 9, ipTos: 0xb9 } }); // DSCP 46 (EF), ECN bits 01 ignored
+    s.connect({ address: b, port: 81 }, 0);
+    const ips = drainOut(s, 0).map((p) => {
+      const d = decodeTcpPacket(p);
+      assert.ok(d.ok);
+      return [d.tcp.dstPort, d.ip.version === 4 ? d.ip.ttl : d.ip.hopLimit, d.ip.dscp, d.ip.ecn];
+    });
+    assert.deepEqual(ips, [
+      [80, 9, 46, 0],
+      [81, 64, 0, 0],
+    ]);
+  });
+}
