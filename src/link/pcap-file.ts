@@ -4,7 +4,7 @@
  * standard input) in chunks. Neither holds the file in memory, so neither has a size limit.
  */
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
-import { CaptureReader, encodePcapHeader, encodePcapRecord, LinkType, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import { concatBytes, CaptureReader, encodePcapHeader, encodePcapRecord, LinkType, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import type { PacketTap } from './device.js';
 
 export interface PcapFileOptions {
@@ -81,7 +81,7 @@ export class PcapFile {
   flush(): void {
     if (this.fd === undefined || this.chunks.length === 0) return;
     const lengths = this.chunks.map((c) => c.length);
-    const all = this.chunks.length === 1 ? this.chunks[0] : concat(this.chunks, this.buffered);
+    const all = this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks);
     this.chunks = [];
     this.buffered = 0;
     const whole = this.writeAll(all, lengths);
@@ -148,15 +148,6 @@ export class PcapFile {
   }
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 export interface ReadCaptureFileOptions {
   /** Bytes asked of each read (default 1 MiB). */

@@ -407,23 +407,18 @@ function compareOptions(want: ScriptOption[], p: OutPacket, flow: Flow, ctx: Com
   return undefined;
 }
 
+/** Option kinds by packetdrill's names for them. */
+const KIND_NAMES: Readonly<Record<number, string>> = {
+  [TcpOptionKind.MSS]: 'mss',
+  [TcpOptionKind.WSCALE]: 'wscale',
+  [TcpOptionKind.SACK_PERMITTED]: 'sackOK',
+  [TcpOptionKind.SACK]: 'sack',
+  [TcpOptionKind.TIMESTAMP]: 'TS',
+  [TcpOptionKind.FAST_OPEN]: 'FO',
+};
+
 function kindName(kind: number): string {
-  switch (kind) {
-    case TcpOptionKind.MSS:
-      return 'mss';
-    case TcpOptionKind.WSCALE:
-      return 'wscale';
-    case TcpOptionKind.SACK_PERMITTED:
-      return 'sackOK';
-    case TcpOptionKind.SACK:
-      return 'sack';
-    case TcpOptionKind.TIMESTAMP:
-      return 'TS';
-    case TcpOptionKind.FAST_OPEN:
-      return 'FO';
-    default:
-      return `kind ${kind}`;
-  }
+  return KIND_NAMES[kind] ?? `kind ${kind}`;
 }
 
 /** After a match: learn our ISN from a SYN, and our TSval mapping (for the echo of later inbound packets). */

@@ -50,16 +50,11 @@ function scanLine(line: string, s: ScanState): void {
       else if (line[i++] === s.quote) s.quote = undefined;
       continue;
     }
-    if (s.inComment) {
-      const end = line.indexOf('*/', i);
+    if (s.inComment || s.inCode) {
+      // Inside a /* comment */ or a %{ code }% block: skip to its end, perhaps on a later line.
+      const end = line.indexOf(s.inComment ? '*/' : '}%', i);
       if (end < 0) return;
       s.inComment = false;
-      i = end + 2;
-      continue;
-    }
-    if (s.inCode) {
-      const end = line.indexOf('}%', i);
-      if (end < 0) return;
       s.inCode = false;
       i = end + 2;
       continue;

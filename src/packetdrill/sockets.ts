@@ -539,6 +539,14 @@ export class SocketTable {
     const beforeConnection = () => {
       if (s.conn || s.listener) throw new Unsupported(`setsockopt ${name} on a connected or listening socket (synack cannot change it on a live connection)`);
     };
+    // A boolean option the connection reads as it goes: kept for getsockopt, for the connection to
+    // be, and in the live connection's config.
+    const setFlag = (field: 'keepAlive' | 'noDelay'): CallResult => {
+      s.options.set(name, { int: v });
+      s.tcp[field] = v !== 0;
+      if (s.conn) (s.conn.tcb.config as TcpConfig)[field] = v !== 0;
+      return OK();
+    };
     if (level === CONSTANTS.SOL_SOCKET) {
       switch (name) {
         case 'SO_REUSEADDR':
@@ -550,10 +558,7 @@ export class SocketTable {
           s.options.set(name, { int: v });
           return OK();
         case 'SO_KEEPALIVE':
-          s.options.set(name, { int: v });
-          s.tcp.keepAlive = v !== 0;
-          if (s.conn) (s.conn.tcb.config as TcpConfig).keepAlive = v !== 0;
-          return OK();
+          return setFlag('keepAlive');
         case 'SO_LINGER':
           if (!value.linger) return E('EINVAL');
           s.options.set(name, { linger: value.linger });
@@ -574,10 +579,7 @@ export class SocketTable {
     if (level === CONSTANTS.IPPROTO_TCP) {
       switch (name) {
         case 'TCP_NODELAY':
-          s.options.set(name, { int: v });
-          s.tcp.noDelay = v !== 0;
-          if (s.conn) (s.conn.tcb.config as TcpConfig).noDelay = v !== 0;
-          return OK();
+          return setFlag('noDelay');
         case 'TCP_NOOPT':
           // FreeBSD's TF_NOOPT: SYN and SYN-ACK without any option (tcp.noOptions).
           beforeConnection();

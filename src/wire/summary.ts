@@ -4,7 +4,7 @@
  */
 import { ipToString } from './address.js';
 import { toHex } from './bytes.js';
-import { isUnknownSlot, optionKinds, TcpFlag, type TcpOptions } from './tcp.js';
+import { isUnknownSlot, optionKinds, TcpFlag, type TcpHeaderFields, type TcpOptions } from './tcp.js';
 import { tcpChecksumValid, type TcpPacket } from './packet.js';
 import { cutText, type CapturedTcpPacket } from './captured.js';
 
@@ -18,19 +18,14 @@ export interface TcpOptionsJson {
   unknown?: { kind: number; data: string }[];
 }
 
-export interface TcpPacketJson {
+/** A packet as `synack decode --json` prints it: the TCP header's fields as decoded, and the rest. */
+export interface TcpPacketJson extends Pick<TcpHeaderFields, 'srcPort' | 'dstPort' | 'seq' | 'ack' | 'flags' | 'window'> {
   frame: number;
   ipVersion: 4 | 6;
   src: string;
   dst: string;
   ttl: number;
   ecn: number;
-  srcPort: number;
-  dstPort: number;
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
   payloadLength: number;
   checksum: number;
   /** null when the capture cut the packet (its data is not all there to check). */
