@@ -1,6 +1,7 @@
 /**
  * synack against the kernel under stress, through a TUN device in a namespace of its own:
- * 2% random loss each way (nftables `numgen random` inside the namespace) with transfers still
+ * 2% loss each way (nftables drops every 50th packet each way, `numgen inc`, inside the namespace:
+ * deterministic, where random loss could drop nothing in a short transfer) with transfers still
  * byte-exact both ways; a SYN flood from hping3 (bounded in count and time, from an address in the
  * device's prefix that never answers) against `--syn-cookies on-overflow` while curl keeps succeeding.
  * Skipped, with the reason, without root or TUN.
@@ -15,11 +16,11 @@ import { counters, finished, interopSkipReason, isPattern, nsExec, nsSpawn, serv
 const lossSkip = interopSkipReason(['curl', 'nft', 'tshark']) ?? false;
 const floodSkip = interopSkipReason(['curl', 'hping3']) ?? false;
 
-/** Drop 2% of packets each way on device `dev`, counted (nftables, inside `ns`). */
+/** Drop 2% of packets each way on device `dev` (every 50th, the first included), counted (nftables, inside `ns`). */
 function addLoss(ns: string, dev: string): void {
   const rules = `table inet synack_loss {
-  chain input { type filter hook input priority 0; policy accept; iifname "${dev}" numgen random mod 100 < 2 counter drop; }
-  chain output { type filter hook output priority 0; policy accept; oifname "${dev}" numgen random mod 100 < 2 counter drop; }
+  chain input { type filter hook input priority 0; policy accept; iifname "${dev}" numgen inc mod 50 == 0 counter drop; }
+  chain output { type filter hook output priority 0; policy accept; oifname "${dev}" numgen inc mod 50 == 0 counter drop; }
 }
 `;
   const r = nsExec(ns, 'nft', ['-f', '-'], { input: rules, timeoutMs: 10_000 });
