@@ -4,7 +4,7 @@
  */
 import type { Tcb } from '../tcp/tcb.js';
 import type { TcpState } from '../tcp/state.js';
-import { endpointToString, inspectCustom, printableEndpoint, type Endpoint } from './endpoint.js';
+import { asPrintable, endpointToString, inspectCustom, type Endpoint } from './endpoint.js';
 import type { Listener } from './listener.js';
 
 /** What the stack needs back from a connection's user calls. */
@@ -42,8 +42,8 @@ export class Connection {
     private readonly owner: ConnectionOwner,
     now: number,
   ) {
-    this.local = printableEndpoint(local.address, local.port);
-    this.remote = printableEndpoint(remote.address, remote.port);
+    this.local = asPrintable(local);
+    this.remote = asPrintable(remote);
     this.createdAt = now;
   }
 

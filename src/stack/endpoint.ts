@@ -14,24 +14,36 @@ export const inspectCustom: unique symbol = Symbol.for('nodejs.util.inspect.cust
  * (`{ address: '198.18.0.2', port: 80 }`), JSON (the same) and strings ("198.18.0.2:80",
  * "[2001:db8::2]:80"). The fields stay the values the stack computes with (a number, 16 bytes).
  */
-const PRINTABLE_ENDPOINT = Object.freeze({
-  toString(this: Endpoint): string {
-    return endpointToString(this);
-  },
-  toJSON(this: Endpoint): { address: string; port: number } {
-    return { address: ipToString(this.address), port: this.port };
-  },
-  [inspectCustom](this: Endpoint): { address: string; port: number } {
-    return { address: ipToString(this.address), port: this.port };
-  },
-});
+class PrintableEndpoint implements Endpoint {
+  constructor(
+    public address: IpAddress,
+    public port: number,
+  ) {}
 
-/** An endpoint that prints its address as text (see PRINTABLE_ENDPOINT); same fields as a literal. */
+  toString(): string {
+    return endpointToString(this);
+  }
+
+  toJSON(): { address: string; port: number } {
+    return { address: ipToString(this.address), port: this.port };
+  }
+
+  [inspectCustom](): { address: string; port: number } {
+    return this.toJSON();
+  }
+}
+
+/**
+ * An endpoint that prints its address as text (see PrintableEndpoint): the same two fields as a
+ * literal, and no larger (a class's instances are sized to their fields).
+ */
 export function printableEndpoint(address: IpAddress, port: number): Endpoint {
-  const e = Object.create(PRINTABLE_ENDPOINT) as Endpoint;
-  e.address = address;
-  e.port = port;
-  return e;
+  return new PrintableEndpoint(address, port);
+}
+
+/** `e` itself when it prints as text already (the stack makes connections' endpoints so), else a printable copy. */
+export function asPrintable(e: Endpoint): Endpoint {
+  return e instanceof PrintableEndpoint ? e : new PrintableEndpoint(e.address, e.port);
 }
 
 /** A map key for an address: IPv4 as its number, IPv6 as hex. */

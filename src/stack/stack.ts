@@ -38,7 +38,7 @@ import { Tcb, TcpError } from '../tcp/tcb.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { StackCounters } from './counters.js';
 import { ConnectionTable } from './connection-table.js';
-import { addressKey, sameAddress, toAddress, type Endpoint } from './endpoint.js';
+import { addressKey, printableEndpoint, sameAddress, toAddress, type Endpoint } from './endpoint.js';
 import { Listener } from './listener.js';
 import { EphemeralPorts } from './ports.js';
 import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
@@ -353,7 +353,7 @@ export class Stack implements ConnectionOwner {
     const laddr = opts.localAddress !== undefined ? toAddress(opts.localAddress) : this.addresses.find((a) => (typeof a === 'number') === v4);
     if (laddr === undefined || (typeof laddr === 'number') !== v4) throw new TcpError('EINVAL', `no local IPv${v4 ? 4 : 6} address`);
     if (!this.isLocal(laddr)) throw new TcpError('EINVAL', 'local address is not an address of this stack');
-    const remoteEp: Endpoint = { address: raddr, port: remote.port };
+    const remoteEp = printableEndpoint(raddr, remote.port);
     let lport = opts.localPort;
     if (lport === undefined || lport === 0) {
       lport = this.ports.choose(laddr, raddr, remote.port, (p) => !this.tupleInUse(laddr, p, raddr, remote.port) && !this.portListened(p, laddr));
@@ -363,7 +363,7 @@ export class Stack implements ConnectionOwner {
       throw new TcpError('EADDRINUSE', `${lport} to that peer is already in use`);
     }
     if (this.conns.size >= this.limits.maxConnections) throw new TcpError('ENOBUFS', `connection limit reached (limits.maxConnections ${this.limits.maxConnections})`);
-    const local: Endpoint = { address: laddr, port: lport };
+    const local = printableEndpoint(laddr, lport);
     const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
     const conn = this.register(tcb, local, remoteEp, now);
     tcb.connect(now);
@@ -481,8 +481,9 @@ export class Stack implements ConnectionOwner {
       return;
     }
     // No connection: the endpoints are made only on this path, the established one allocates none.
-    const local: Endpoint = { address: ipp.ip.dst, port: h.dstPort };
-    const remote: Endpoint = { address: ipp.ip.src, port: h.srcPort };
+    // Made printable here: they become a new connection's endpoints as they are (Connection copies others).
+    const local = printableEndpoint(ipp.ip.dst, h.dstPort);
+    const remote = printableEndpoint(ipp.ip.src, h.srcPort);
     if (this.timeWait.size > 0) {
       const tw = this.timeWait.get(local.address, local.port, remote.address, remote.port);
       if (tw !== undefined && this.timeWaitInput(tw, seg, pureSyn, now)) return;
