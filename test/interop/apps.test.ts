@@ -67,6 +67,17 @@ test('discard (RFC 863): swallows 1 MB and closes when the client does', { skip 
   });
 });
 
+/** The first output of `child` (the echo of its line), or an error after 10 s. */
+function firstData(child: { stdout: NodeJS.ReadableStream | null }): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
+    child.stdout!.once('data', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 test('SIGTERM with a connection open: the client sees a FIN (EOF), serve prints its counters and the device is gone', { skip }, async () => {
   await withNetns(async (ns) => {
     const dev = uniqueName();
@@ -75,13 +86,7 @@ test('SIGTERM with a connection open: the client sees a FIN (EOF), serve prints 
     const client = nsSpawn(ns, 'socat', ['-', 'TCP4:198.18.0.2:7'], { stdin: 'pipe', timeoutMs: 20_000 });
     const done = finished(client, 25_000);
     client.stdin!.write('hello\n');
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
-      client.stdout!.once('data', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await firstData(client);
     const end = await s.stop();
     assert.equal(end.status, 0, end.stderr);
     // The line tells what happened and how long it took: the FIN exchange, not the 3 s grace.
@@ -115,13 +120,7 @@ test('SIGTERM while a client keeps its side open past the grace: the line counts
     const client = nsSpawn(ns, 'socat', ['-t', '20', '-', 'TCP4:198.18.0.2:7'], { stdin: 'pipe', timeoutMs: 30_000 });
     const done = finished(client, 35_000);
     client.stdin!.write('hello\n');
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('no echo within 10 s')), 10_000);
-      client.stdout!.once('data', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
+    await firstData(client);
     const end = await s.stop();
     assert.equal(end.status, 0, end.stderr);
     const m = /^closed on SIGTERM in (\d+\.\d\d) s: 1 connection open, 0 closed with FIN, 1 reset \(still open after the 3 s grace\)$/m.exec(end.stdout);
