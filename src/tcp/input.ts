@@ -804,8 +804,9 @@ export function enterTimeWait(tcb: Tcb, now: number): void {
  */
 export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   if (tcb.ecn.recover !== undefined && !seqGt(ack, tcb.ecn.recover)) return;
-  tcb.ownEcn().recover = tcb.sndMax;
-  tcb.ownEcn().cwrPending = true;
+  const ecn = tcb.ownEcn();
+  ecn.recover = tcb.sndMax;
+  ecn.cwrPending = true;
   if (tcb.recovery.inRecovery) return; // already reduced for tcb window of data
   // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
   tcb.congestion.onCongestionEvent(seqDiff(tcb.sndMax, tcb.sndUna), now);
@@ -886,8 +887,9 @@ export function noteDuplicate(tcb: Tcb, l: number, r: number, old: boolean): voi
     else if (r === pending) tcb.ownRare().dsackLeft = l;
     return;
   }
-  tcb.ownRare().dsackLeft = l;
-  tcb.ownRare().dsackRight = r;
+  const rare = tcb.ownRare();
+  rare.dsackLeft = l;
+  rare.dsackRight = r;
   if (old) tcb.stats.TCPDSACKOldSent++;
   else tcb.stats.TCPDSACKOfoSent++;
 }

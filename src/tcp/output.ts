@@ -250,12 +250,14 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
         noteRetransmission(tcb, now);
         tcb.stats.RetransSegs++;
         if (tcb.timestamps) {
-          tcb.ownRecovery().retransmitTsval = tsNow(tcb, now);
-          tcb.ownRecovery().retransmitHigh = tcb.sndMax;
+          const rec = tcb.ownRecovery();
+          rec.retransmitTsval = tsNow(tcb, now);
+          rec.retransmitHigh = tcb.sndMax;
         }
       } else if (!tcb.timestamps && tcb.recovery.rttSeq === undefined && !windowProbe) {
-        tcb.ownRecovery().rttSeq = seq;
-        tcb.ownRecovery().rttStart = now;
+        const rec = tcb.ownRecovery();
+        rec.rttSeq = seq;
+        rec.rttStart = now;
       }
       // A window probe is not retransmitted on the RTO: the persist timer repeats it.
       if (timerAt(tcb, Timer.Retransmission) === undefined && !windowProbe) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
@@ -369,8 +371,9 @@ export function lossProbe(tcb: Tcb, now: number): Segment | undefined {
   const seg = retransmitRange(tcb, now, start, seqDiff(end, start));
   if (seg) {
     tcb.stats.TCPLossProbes++;
-    tcb.ownRecovery().tlpHighSeq = tcb.sndMax;
-    tcb.ownRecovery().tlpRetrans = true;
+    const rec = tcb.ownRecovery();
+    rec.tlpHighSeq = tcb.sndMax;
+    rec.tlpRetrans = true;
     setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
   }
   return seg;
@@ -404,8 +407,9 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   if (tcb.recovery.inRecovery) tcb.prr.onSend(len);
   noteRetransmission(tcb, now);
   if (tcb.timestamps) {
-    tcb.ownRecovery().retransmitTsval = tsNow(tcb, now);
-    tcb.ownRecovery().retransmitHigh = tcb.sndMax;
+    const rec = tcb.ownRecovery();
+    rec.retransmitTsval = tsNow(tcb, now);
+    rec.retransmitHigh = tcb.sndMax;
   }
   // Karn: the timed segment may be the one sent again.
   if (tcb.recovery.rttSeq !== undefined && seqLt(tcb.recovery.rttSeq, end) && tcb.recoveryState) tcb.recoveryState.rttSeq = undefined;

@@ -85,8 +85,9 @@ export function enterRecovery(tcb: Tcb, now: number): void {
   tcb.congestion.onCongestionEvent(flight, now);
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'loss', now);
   tcb.prr.start(flight);
-  tcb.ownRecovery().inRecovery = true;
-  tcb.ownRecovery().recover = tcb.sndMax;
+  const rec = tcb.ownRecovery();
+  rec.inRecovery = true;
+  rec.recover = tcb.sndMax;
   if (tcb.recoveryState) tcb.recoveryState.partialAcks = 0;
   tcb.stats.TCPFastRetrans++;
   if (tcb.sackPermitted) tcb.stats.TCPSackRecovery++;
@@ -124,8 +125,9 @@ export function pipe(tcb: Tcb): number {
 export function startUndo(tcb: Tcb, afterRto: boolean): void {
   tcb.ownRecovery().undoArmed = tcb.timestamps;
   if (tcb.recoveryState) tcb.recoveryState.undoTsval = undefined;
-  tcb.ownRecovery().undoRetrans = tcb.sackPermitted ? 0 : -1;
-  tcb.ownRecovery().undoAfterRto = afterRto;
+  const rec = tcb.ownRecovery();
+  rec.undoRetrans = tcb.sackPermitted ? 0 : -1;
+  rec.undoAfterRto = afterRto;
 }
 
 /** A retransmission went: the first one's TSval is Eifel's reference (RFC 3522 §2). */

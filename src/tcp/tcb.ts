@@ -617,8 +617,9 @@ export class Tcb {
   sendUrgent(data: Uint8Array, now: number): number {
     const n = this.send(data, now);
     const bufferStart = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' ? seqAdd(this.iss, 1) : this.sndUna;
-    this.ownRare().sndUp = seqAdd(bufferStart, this.sendBuffer.length);
-    this.ownRare().urgentPending = true;
+    const rare = this.ownRare();
+    rare.sndUp = seqAdd(bufferStart, this.sendBuffer.length);
+    rare.urgentPending = true;
     return n;
   }
 
