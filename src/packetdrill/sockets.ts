@@ -613,8 +613,10 @@ export class SocketTable {
       // The value reaches the connection's packets through a TcpConfig field the stack reads.
       if (!hasTcpField(o.field)) throw new Unsupported(`setsockopt ${name}: synack's TcpConfig has no ${o.field} (${o.what} of a connection's packets) yet`);
       s.options.set(name, { int: v });
-      const value = v === -1 ? undefined : v;
-      s.tcp[o.field] = value;
+      // -1: the system's default again (the config's own).
+      const value = v === -1 ? (DEFAULT_TCP_CONFIG as unknown as Record<string, unknown>)[o.field] : v;
+      if (v === -1) delete s.tcp[o.field];
+      else s.tcp[o.field] = value;
       if (s.conn) (s.conn.tcb.config as unknown as Record<string, unknown>)[o.field] = value;
       return OK();
     }

@@ -338,6 +338,9 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
     throw new RangeError(`congestionControl must be 'cubic' or 'newreno'`);
   }
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
+  if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
+  if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
+  if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;
 }
 

@@ -234,3 +234,18 @@ test('TCP options of the grammar beyond the common ones: FOEXP (kind 254, magic 
   assert.equal(md5.result, 'UNSUPPORTED');
   assert.match(md5.detail, /TCP MD5 signature option \(RFC 2385/);
 });
+
+test('IPV6_TCLASS and IPV6_UNICAST_HOPS of -1 give the defaults back, for the connection to come', () => {
+  const r = runScriptText(`--ip_version=ipv6
+--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, IPPROTO_IPV6, IPV6_TCLASS, [0x20], 4) = 0
++0 setsockopt(3, IPPROTO_IPV6, IPV6_TCLASS, [-1], 4) = 0
++0 setsockopt(3, IPPROTO_IPV6, IPV6_UNICAST_HOPS, [-1], 4) = 0
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > (class 0x0, hlim 64) S 0:0(0) <mss 1440,sackOK,TS val 100 ecr 0,nop,wscale 7>
++0 close(3) = 0
+`, { personality: 'none' });
+  assert.equal(r.result, 'PASS', r.detail);
+});

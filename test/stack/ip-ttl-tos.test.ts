@@ -25,3 +25,10 @@ for (const [v, a, b] of [[4, A4, B4], [6, A6, B6]] as const) {
     ]);
   });
 }
+
+test('ipTtl and ipTos outside a byte are refused when the config is made, not wrapped on the wire', () => {
+  const s = newStack([A4], 1);
+  for (const tcp of [{ ipTtl: 256 }, { ipTtl: -1 }, { ipTtl: 1.5 }, { ipTos: 300 }]) {
+    assert.throws(() => s.connect({ address: B4, port: 80 }, 0, { tcp }), RangeError, JSON.stringify(tcp));
+  }
+});
