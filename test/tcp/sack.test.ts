@@ -221,4 +221,18 @@ describe('PRR (RFC 6937 §3)', () => {
     // pipe 8000 <= ssthresh: limit = max(prr_delivered - prr_out, DeliveredData) + MSS = max(8000 - 2000, 5000) + 1000.
     assert.equal(p.onAck(5000, 8000, 10_000, 1000), 8000 + Math.min(2000, 7000));
   });
+
+  test('PRR-SSRB adds its extra segment only on a safe ACK (SND.UNA advanced, no new loss), per RFC 6937\'s revision', () => {
+    const safe = new Prr();
+    const unsafe = new Prr();
+    for (const p of [safe, unsafe]) {
+      p.start(10_000);
+      p.onAck(1000, 9000, 7000, 1000); // the fast retransmit
+      p.onSend(1000);
+    }
+    // pipe 2000 <= ssthresh 7000: limit = max(prr_delivered - prr_out, DeliveredData) = max(2000 - 1000, 1000),
+    // plus one MSS only when the ACK is safe.
+    assert.equal(safe.onAck(1000, 2000, 7000, 1000, true), 2000 + 2000);
+    assert.equal(unsafe.onAck(1000, 2000, 7000, 1000, false), 2000 + 1000);
+  });
 });
