@@ -726,7 +726,13 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
     const rb = tcb.receiveBufferToFill();
-    rb.insertOutOfOrder(seg.seq, seg.payload);
+    if (rb.insertOutOfOrder(seg.seq, seg.payload, tcb.config.maxOutOfOrderRanges) < 0) {
+      // A new range beyond maxOutOfOrderRanges: dropped (the peer sends it again); the ACK still goes.
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'out-of-order ranges at maxOutOfOrderRanges', now);
+      tcb.stats.TCPOFODropRanges++;
+      tcb.ackNow = true;
+      return;
+    }
     // Octets held already (all of the segment or part of it): the D-SACK first, then the block that
     // holds them, which is the segment's own (RFC 2883 §4).
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);
