@@ -23,6 +23,7 @@ import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
 
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
+const MAX_SACK_BLOCKS = 4;
 
 /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
 export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): void {
@@ -541,7 +542,10 @@ export function dupAck(tcb: Tcb): void {
  */
 export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, number]>, ack: number, now: number): number {
   let newly = 0;
-  for (let i = 0; i < blocks.length; i++) {
+  // RFC 2018 §3: 40 octets of options hold at most four blocks; a segment made otherwise gets no more used.
+  const n = blocks.length > MAX_SACK_BLOCKS ? MAX_SACK_BLOCKS : blocks.length;
+  if (n < blocks.length) tcb.stats.TCPSACKDiscard += blocks.length - n;
+  for (let i = 0; i < n; i++) {
     const kind = SackScoreboard.classify(blocks, i, ack, tcb.sndUna, tcb.sndMax);
     if (kind === SackBlockKind.Invalid) {
       tcb.stats.TCPSACKDiscard++;
@@ -552,9 +556,21 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
       dsackInput(tcb, l, r, now);
       continue;
     }
-    newly += tcb.sacks.add(l, r);
+    const sacks = tcb.sacks;
+    const added = sacks.add(l, r, tcb.config.maxSackRanges);
+    if (added < 0) {
+      // One range beyond maxSackRanges: ignored (SACK only guides retransmission, RFC 2018 §8).
+      tcb.stats.TCPSACKDiscardRanges++;
+      continue;
+    }
+    newly += added;
     // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
-    tcb.rack.onSack(l, tcb.closing.finSeq !== undefined && r === tcb.closing.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
+    const fin = tcb.closing.finSeq;
+    const rangeRight = fin !== undefined && sacks.mergedRight === fin ? seqAdd(fin, 1) : sacks.mergedRight;
+    for (let k = 0; k < sacks.newCount; k++) {
+      const nr = sacks.newRight(k);
+      tcb.rack.onSack(sacks.newLeft(k), fin !== undefined && nr === fin ? seqAdd(nr, 1) : nr, sacks.mergedLeft, rangeRight, now, tcb.minRtt);
+    }
   }
   return newly;
 }
