@@ -103,6 +103,8 @@ export const ECN_IDLE: Readonly<EcnState> = new EcnState();
 /** Zero-window probing (RFC 9293 §3.8.6.1) and keep-alive (§3.8.4). */
 export class ProbeState {
   persistBackoff = 0;
+  /** When the first probe of this zero window went (meaningful while persistBackoff > 0). */
+  persistSince = 0;
   keepAliveProbesSent = 0;
   /** Send one byte into a zero window at the next pollTransmit (a window probe). */
   forceProbe = false;
