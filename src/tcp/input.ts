@@ -278,9 +278,16 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
         // data, or further behind, are dropped whole as §3.10.7.4 says.
         const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
-        if (!behind || now - tcb.rare.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+        // Any other bare ACK that fails the check is answered at most every invalidAckRateLimitMs
+        // (Linux's tcp_oow_rate_limited): two endpoints that disagree on the sequence space (data
+        // injected into one of them) would otherwise answer each other's answers for ever, the ACK
+        // storm of RFC 5961 §5 (whose challenge ACKs limit the other direction).
+        const limitMs = behind ? BEHIND_ACK_REPLY_MS : len === 0 ? tcb.config.invalidAckRateLimitMs : 0;
+        if (limitMs === 0 || now - tcb.rare.behindAckReplyAt >= limitMs) {
           tcb.ackNow = true;
-          if (behind) tcb.ownRare().behindAckReplyAt = now;
+          if (limitMs > 0) tcb.ownRare().behindAckReplyAt = now;
+        } else {
+          tcb.stats.TCPACKSkippedSeq++;
         }
         // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
         if (f & TcpFlag.SYN) tcb.bareAck = true;

@@ -164,7 +164,7 @@ export class TcbRare {
   urgentPending = false;
   sndUp = 0;
   rcvUp = 0;
-  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
+  /** When we last answered a bare ACK that failed the sequence check (see synchronizedInput). */
   behindAckReplyAt = -Infinity;
   /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
   dsackLeft: number | undefined;
