@@ -281,8 +281,9 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // Any other bare ACK that fails the check is answered at most every invalidAckRateLimitMs
         // (Linux's tcp_oow_rate_limited): two endpoints that disagree on the sequence space (data
         // injected into one of them) would otherwise answer each other's answers for ever, the ACK
-        // storm of RFC 5961 §5 (whose challenge ACKs limit the other direction).
-        const limitMs = behind ? BEHIND_ACK_REPLY_MS : len === 0 ? tcb.config.invalidAckRateLimitMs : 0;
+        // storm of RFC 5961 §5 (whose challenge ACKs limit the other direction). TIME-WAIT answers as
+        // its compact entry does (time-wait.ts), each one.
+        const limitMs = behind ? BEHIND_ACK_REPLY_MS : len === 0 && tcb.state !== 'TIME-WAIT' ? tcb.config.invalidAckRateLimitMs : 0;
         if (limitMs === 0 || now - tcb.rare.behindAckReplyAt >= limitMs) {
           tcb.ackNow = true;
           if (limitMs > 0) tcb.ownRare().behindAckReplyAt = now;
