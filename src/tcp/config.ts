@@ -379,7 +379,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
   for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {
-    if (!(Number.isInteger(c[k]) && c[k] >= (k === 'orphanRetries' ? 0 : 1))) throw new RangeError(`${k} must be a whole number >= ${k === 'orphanRetries' ? 0 : 1}`);
+    if (!((Number.isInteger(c[k]) || c[k] === Infinity) && c[k] >= (k === 'orphanRetries' ? 0 : 1))) throw new RangeError(`${k} must be a whole number >= ${k === 'orphanRetries' ? 0 : 1} (or Infinity)`);
   }
   if (!(c.invalidAckRateLimitMs >= 0)) throw new RangeError('invalidAckRateLimitMs must be >= 0');
   return c;
