@@ -56,6 +56,12 @@ export interface TcpConfig {
   /** RFC 6298's clock granularity G (ms). */
   clockGranularityMs: number;
   /**
+   * Where minRtoMs applies: false, RFC 6298 §2.4's RTO = max(minRtoMs, SRTT + max(G, 4*RTTVAR));
+   * true, Linux's RTO = SRTT + max(G, 4*RTTVAR, minRtoMs) (tcp_set_rto: the variance term is at
+   * least tcp_rto_min, so a 10 ms path has a 210 ms RTO, not 200 ms).
+   */
+  rtoMinOnVariance: boolean;
+  /**
    * SYN retransmissions before connect fails with ETIMEDOUT. RFC 9293 §3.8.3: R2 for a SYN MUST cover
    * at least 3 minutes; 7 retries from a 1 s RTO give up after 247 s (1+2+...+64 s, then the eighth
    * wait is capped at maxRtoMs, 120 s); Linux's 6 give up at 127 s.
@@ -287,6 +293,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,
+  rtoMinOnVariance: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,
