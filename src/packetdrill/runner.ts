@@ -950,8 +950,19 @@ class Runner {
    */
   private drop(row: SocketRow): string | undefined {
     const target = this.rowTargets.get(row);
-    const conn = this.stackInstance && target ? [...this.stackInstance.connections()].find((c) => c === target) : undefined;
-    if (!conn || conn.state === 'TIME-WAIT') return "synack's Stack has no call that ends a TIME-WAIT entry early";
+    const st = this.stackInstance;
+    const conn = st && target ? [...st.connections()].find((c) => c === target) : undefined;
+    // A TIME-WAIT entry goes without a word (tcp_twclose); a connection still in TIME-WAIT on its way
+    // to the compact entry is made one first by the stack's own pass.
+    const tw = st && target ? [...st.timeWaitEntries()].find((t) => t === target) : undefined;
+    if (st && (tw || conn?.state === 'TIME-WAIT')) {
+      const ends = tw ?? conn!;
+      if (!st.dropTimeWait(ends.local, ends.remote, this.nowUs / 1000)) return 'the TIME-WAIT connection is not in the stack\'s TIME-WAIT table yet';
+      this.pump(false);
+      if (conn) this.table.connectionDropped(conn);
+      return undefined;
+    }
+    if (!conn) return 'no such connection in the stack';
     conn.abort(this.nowUs / 1000);
     this.pump(false);
     this.table.connectionDropped(conn);

@@ -988,6 +988,18 @@ export class Stack implements ConnectionOwner {
     this.touched(conn, now);
   }
 
+  /**
+   * End a TIME-WAIT entry before its 2*MSL, as an administrator's tool does (FreeBSD's tcpdrop,
+   * tcp_twclose; Linux's `ss -K`): the 4-tuple is free again, nothing is sent, and a connection the
+   * application still holds goes to CLOSED. Returns whether there was such an entry.
+   */
+  dropTimeWait(local: Endpoint, remote: Endpoint, now: number): boolean {
+    const tw = this.timeWait.get(local.address, local.port, remote.address, remote.port);
+    if (tw === undefined) return false;
+    this.endTimeWait(tw, now);
+    return true;
+  }
+
   /** The compact TIME-WAIT entries, for listings (in no particular order). */
   timeWaitEntries(): IterableIterator<TimeWait<Endpoint, Connection>> {
     return this.timeWait.values();

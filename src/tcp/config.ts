@@ -124,6 +124,13 @@ export interface TcpConfig {
    */
   rfc5961Syn: boolean | undefined;
   /**
+   * The reset ABORT sends (§3.10.5; also SO_LINGER 0, a close with unread data, a drop): false,
+   * RFC 9293's <SEQ=SND.NXT><CTL=RST>; true, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> as both FreeBSD
+   * (tcp_drop() sending from CLOSED, tcp_outflags[TCPS_CLOSED]) and Linux (tcp_send_active_reset)
+   * send it.
+   */
+  abortRstAck: boolean;
+  /**
    * Explicit Congestion Notification (RFC 3168), FreeBSD's net.inet.tcp.ecn.enable 0/1/2 and Linux's
    * tcp_ecn 0/1/2: 'off' never negotiates it; 'on' asks for it on our SYNs (ECE and CWR, §6.1.1) and
    * accepts it from a peer's SYN; 'passive' only answers a peer's ECN-setup SYN with an ECN-setup
@@ -294,6 +301,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   initialRtoMs: 1000,
   minRtoMs: 200,
   rtoMinOnVariance: false,
+  abortRstAck: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,

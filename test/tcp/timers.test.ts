@@ -803,3 +803,20 @@ describe('delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2)', () => {
     assert.deepEqual(b.sentAt(), [[1000, '<SEQ=301><ACK=201><CTL=ACK>']]);
   });
 });
+
+describe('ABORT (RFC 9293 §3.10.5)', () => {
+  for (const rstAck of [false, true]) {
+    test(`the reset it sends: ${rstAck ? "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with abortRstAck (FreeBSD's and Linux's form)" : "<SEQ=SND.NXT><CTL=RST> by default"}`, () => {
+      const p = connectedPair({ latency: 5, a: { abortRstAck: rstAck } });
+      p.run(100);
+      assert.equal(p.b.send(enc(10), 100), 10);
+      p.run(200);
+      const [seq, ack] = [p.a.sndNxt, p.a.rcvNxt];
+      p.a.abort(200);
+      p.run(300);
+      const rst = sent(p, 'a', 200);
+      assert.deepEqual(rst, [[200, rstAck ? `<SEQ=${seq}><ACK=${ack}><CTL=RST,ACK>` : `<SEQ=${seq}><CTL=RST>`]]);
+      assert.equal(p.b.state, 'CLOSED', 'the peer took it');
+    });
+  }
+});
