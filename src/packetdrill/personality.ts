@@ -73,6 +73,10 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // quickack mode: it delays the ACK of the first data segment like any other.
   bufferAutoTuning: false,
   quickAckSegments: 0,
+  // Challenge ACKs are limited per connection: net.inet.tcp.ack_war_cnt (5) per ack_war_timewindow
+  // (1000 ms), tcp_send_challenge_ack().
+  challengeAckLimit: 5,
+  challengeAckWindowMs: 1000,
 });
 
 /** "name=value, ..." for the output. */

@@ -25,7 +25,7 @@ import {
   type TcpPacketSpec,
 } from '../wire/index.js';
 import { writeTcpPacket } from '../wire/packet.js';
-import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
+import { ChallengeAckBudget } from '../tcp/challenge-ack.js';
 import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { TcbTraceSink } from '../tcp/trace.js';
@@ -201,7 +201,8 @@ export class Stack implements ConnectionOwner {
   /** Keyed hash of the 4-tuple for each connection's timestamp offset (RFC 7323 §5.4), its own key. */
   private readonly tsOffsets: IsnGenerator;
   private readonly ports: EphemeralPorts;
-  private readonly challengeAcks: ChallengeAckLimiter;
+  /** `challengeAckGlobalLimit`'s randomised host-wide bound, if set (each connection has its own limit). */
+  private readonly challengeAckBudget: ChallengeAckBudget | undefined;
   private readonly ttl: number;
   private readonly trustChecksums: boolean;
   /** StackOptions.checksumOffload. */
@@ -269,7 +270,8 @@ export class Stack implements ConnectionOwner {
     this.isn = new IsnGenerator(this.random);
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
-    this.challengeAcks = new ChallengeAckLimiter(this.cfg.challengeAckLimit, this.cfg.challengeAckWindowMs);
+    const globalLimit = this.cfg.challengeAckGlobalLimit;
+    this.challengeAckBudget = globalLimit === undefined ? undefined : new ChallengeAckBudget(globalLimit, this.random);
     this.ttl = opts.ttl ?? 64;
     this.checksumOffload = opts.checksumOffload ?? false;
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
@@ -549,7 +551,7 @@ export class Stack implements ConnectionOwner {
       this.endTimeWait(tw, now);
       return false;
     }
-    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAcks);
+    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAckBudget);
     if (answer === TimeWaitAnswer.Ack) this.queueSegment(tw.local, tw.remote, tw.ackSegment(now));
     else if (answer === TimeWaitAnswer.ResetAndClose) {
       this.queueSegment(tw.local, tw.remote, tw.resetSegment());
@@ -1003,7 +1005,7 @@ export class Stack implements ConnectionOwner {
       config: tcp ? { ...this.cfg, ...userBuffers(tcp) } : (this.sharedConfig ??= shareConfig(this.cfg)),
       random: this.random,
       stats: this.counters.tcp,
-      challengeAcks: this.challengeAcks,
+      challengeAckBudget: this.challengeAckBudget,
     };
   }
 

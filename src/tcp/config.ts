@@ -225,9 +225,20 @@ export interface TcpConfig {
    * tcp_reass(tp, NULL, ...)), and its ACK goes with the next segment.
    */
   synDataDelayedAck: boolean;
-  /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
+  /**
+   * RFC 5961 §7 challenge-ACK rate limit, per connection and per TIME-WAIT record: at most this many
+   * in `challengeAckWindowMs` (Linux's per-socket tcp_invalid_ratelimit: one per 500 ms; FreeBSD's
+   * ack_war_cnt per ack_war_timewindow: 5 per second). Never a budget shared by connections, which
+   * would tell an off-path attacker which connections exist (CVE-2016-5696; challenge-ack.ts).
+   */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
+  /**
+   * An optional host-wide bound on challenge ACKs per second on top of the per-connection limit,
+   * its budget drawn at random each second from [limit/2, 3*limit/2) (Linux's tcp_challenge_ack_limit
+   * since 2016). undefined (the default): none, as Linux since 6.0.
+   */
+  challengeAckGlobalLimit: number | undefined;
   /**
    * The congestion controller: 'cubic' (RFC 9438, with HyStart++ (RFC 9406) in the initial slow start;
    * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
@@ -289,8 +300,9 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
   synDataDelayedAck: false,
-  challengeAckLimit: 1000,
-  challengeAckWindowMs: 1000,
+  challengeAckLimit: 1,
+  challengeAckWindowMs: 500,
+  challengeAckGlobalLimit: undefined,
   persistMinMs: 200,
   persistMaxMs: 60_000,
   congestionControl: 'cubic',
@@ -340,6 +352,13 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
+  if (!(Number.isInteger(c.challengeAckLimit) && c.challengeAckLimit >= 0) && c.challengeAckLimit !== Infinity) {
+    throw new RangeError(`challengeAckLimit must be a whole number >= 0, got ${c.challengeAckLimit}`);
+  }
+  if (!(c.challengeAckWindowMs > 0)) throw new RangeError(`challengeAckWindowMs must be positive, got ${c.challengeAckWindowMs}`);
+  if (c.challengeAckGlobalLimit !== undefined && !(Number.isInteger(c.challengeAckGlobalLimit) && c.challengeAckGlobalLimit >= 1)) {
+    throw new RangeError(`challengeAckGlobalLimit must be a whole number >= 1 or undefined, got ${c.challengeAckGlobalLimit}`);
+  }
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;
 }

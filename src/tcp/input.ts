@@ -9,6 +9,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
+import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
 import { queueControl, queueRst, tsNow } from './output.js';
@@ -815,8 +816,10 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
 }
 
+/** RFC 5961 §7: the connection's own limit first, then the stack's bound if it has one (challenge-ack.ts). */
 export function challengeAck(tcb: Tcb, now: number): void {
-  if (tcb.challengeAcks.allow(now)) {
+  const own = (tcb.challengeAcks ??= new ChallengeAckLimiter(tcb.config.challengeAckLimit, tcb.config.challengeAckWindowMs));
+  if (own.allow(now) && (tcb.challengeAckBudget === undefined || tcb.challengeAckBudget.take(now))) {
     tcb.stats.TCPChallengeACK++;
     tcb.ackNow = true;
     tcb.bareAck = true;
