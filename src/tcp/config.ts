@@ -18,6 +18,16 @@ export interface TcpConfig {
   ipTos: number;
   /** Overrides the derived MSS option value when set. */
   mss: number | undefined;
+  /**
+   * The smallest MSS taken from a peer's MSS option: a smaller one is raised to this. A peer that
+   * announces an MSS of 1 would otherwise make every byte we send cost a segment, 40 or more bytes of
+   * headers, a retransmission-queue entry and an interrupt at each end (CVE-2019-11479, "SACK
+   * Slowness" / excess resource use). Linux's tcp_min_snd_mss: 48 (the IPv4 minimum MTU 68 less 20
+   * octets of IP header); FreeBSD's net.inet.tcp.minmss: 216. It bounds the peer's option only: our
+   * own MTU and path MTU (RFC 1191's floor of 68) still lower it. Like Linux's, it counts the octets
+   * of TCP options too (RFC 6691), so with timestamps a segment's data is 12 octets less.
+   */
+  minSendMss: number;
   /** Receive buffer (bytes): bounds the window we advertise. Linux's initial tcp_rmem is 128 KiB. */
   receiveBufferSize: number;
   /** Send buffer (bytes): how much unacknowledged plus unsent data `send` accepts. */
@@ -254,6 +264,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ipTtl: undefined,
   ipTos: 0,
   mss: undefined,
+  minSendMss: 48,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,
   bufferAutoTuning: true,
@@ -358,6 +369,9 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (!(c.challengeAckWindowMs > 0)) throw new RangeError(`challengeAckWindowMs must be positive, got ${c.challengeAckWindowMs}`);
   if (c.challengeAckGlobalLimit !== undefined && !(Number.isInteger(c.challengeAckGlobalLimit) && c.challengeAckGlobalLimit >= 1)) {
     throw new RangeError(`challengeAckGlobalLimit must be a whole number >= 1 or undefined, got ${c.challengeAckGlobalLimit}`);
+  }
+  if (!(Number.isInteger(c.minSendMss) && c.minSendMss >= 1 && c.minSendMss <= 65535)) {
+    throw new RangeError(`minSendMss must be a whole number in [1, 65535], got ${c.minSendMss}`);
   }
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;

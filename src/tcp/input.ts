@@ -116,7 +116,13 @@ export function deliverSynText(tcb: Tcb, now: number): void {
 
 /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
 export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
-  if (o.mss !== undefined && o.mss > 0) tcb.peerMss = o.mss;
+  if (o.mss !== undefined && o.mss > 0) {
+    // An MSS below the floor would make us send tiny segments (CVE-2019-11479): raise it, as Linux's
+    // tcp_min_snd_mss and FreeBSD's minmss do.
+    const floor = tcb.config.minSendMss;
+    if (o.mss < floor) tcb.stats.TCPMssFloored++;
+    tcb.peerMss = Math.max(o.mss, floor);
+  }
   // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
   // not negotiated either.
   const offered = !tcb.rare.synOptionsDropped && !tcb.config.noOptions;

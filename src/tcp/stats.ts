@@ -20,6 +20,8 @@ export class TcpStats {
   /** RFC 5961 challenge ACKs sent, and those the rate limit suppressed. */
   TCPChallengeACK = 0;
   TCPChallengeACKSuppressed = 0;
+  /** Peer MSS options below `minSendMss`, raised to it (synack's own counter; Linux has none). */
+  TCPMssFloored = 0;
   /** RFC 7323 PAWS rejections. */
   PAWSEstab = 0;
   /** Segments dropped for lacking a timestamp once timestamps were negotiated (RFC 7323 §3.2). */
