@@ -444,7 +444,8 @@ export class Stack implements ConnectionOwner {
     if (!h.ok) {
       c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
-      if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, 'bad TCP header', now);
+      if (h.reason === 'bad-option-length' || h.reason === 'option-overrun') c.tcp.TCPBadOptionDrops++;
+      if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, `bad TCP header: ${h.reason}`, now);
       return;
     }
     if (!this.trustChecksums) {
@@ -625,7 +626,10 @@ export class Stack implements ConnectionOwner {
     const c = this.counters;
     const cfg = this.cfg;
     c.tcp.InSegs++; // no TCB sees it
-    if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) return;
+    if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) {
+      c.tcp.TCPSynFinDrops++;
+      return;
+    }
     const v4 = typeof local.address === 'number';
     const o = syn.options;
     const clientMss = o.mss !== undefined && o.mss > 0 ? o.mss : undefined;

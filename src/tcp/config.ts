@@ -160,11 +160,13 @@ export interface TcpConfig {
    */
   connectTimeoutMs: number | undefined;
   /**
-   * Drop a segment with both SYN and FIN in LISTEN and SYN-SENT, unanswered (FreeBSD
-   * net.inet.tcp.drop_synfin, against stack fingerprinting). Off: RFC 9293 processes the SYN and holds
-   * the FIN like data (§3.10.7.2, §3.10.7.3).
+   * Drop a segment with both SYN and FIN unanswered and counted (TCPSynFinDrops). No client opens
+   * with SYN+FIN; scanners send it to get past filters that look for a bare SYN, and to fingerprint
+   * stacks. 'listen' (the default): at a listener, as Linux does (tcp_rcv_state_process, since 3.6).
+   * true: in LISTEN and SYN-SENT, as FreeBSD's net.inet.tcp.drop_synfin=1 (0 there by default). false:
+   * RFC 9293 processes the SYN and holds the FIN like data (§3.10.7.2, §3.10.7.3).
    */
-  dropSynFin: boolean;
+  dropSynFin: boolean | 'listen';
   /**
    * A segment with SYN and ACK reaching LISTEN is answered with <SEQ=SEG.ACK><CTL=RST>, as RFC 9293
    * §3.10.7.2 answers any ACK-bearing segment there (on, as Linux). Off: dropped without an answer, as
@@ -302,7 +304,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ecnMaxSynRetries: 1,
   synRetransmitDropOptions: 0,
   connectTimeoutMs: undefined,
-  dropSynFin: false,
+  dropSynFin: 'listen',
   listenSynAckReset: true,
   receiveWindowFromBuffer: false,
   finWithAck: false,
@@ -373,6 +375,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (!(Number.isInteger(c.minSendMss) && c.minSendMss >= 1 && c.minSendMss <= 65535)) {
     throw new RangeError(`minSendMss must be a whole number in [1, 65535], got ${c.minSendMss}`);
   }
+  if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;
 }

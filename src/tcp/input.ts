@@ -65,7 +65,12 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
     return;
   }
   if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin) {
+    // SYN+FIN is no opening a real client sends; scanners use it to get past filters (dropSynFin).
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   // third: security (no compartments in synack); fourth: the SYN.
   tcb.remotePort = seg.srcPort;
   tcb.irs = seg.seq;
@@ -129,7 +134,9 @@ export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
   // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
   if (tcb.config.windowScaling && offered && o.wscale !== undefined) {
     tcb.windowScaling = true;
-    tcb.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
+    // §2.3: a shift above 14 is taken as 14 (and counted, as Linux logs it).
+    if (o.wscale > 14) tcb.stats.TCPWscaleClamped++;
+    tcb.sndShift = Math.min(o.wscale, 14);
     tcb.rcvShift = tcb.offeredShift;
   } else {
     tcb.windowScaling = false;
@@ -166,7 +173,11 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   // third: security, none. fourth: SYN.
   if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin === true) {
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   tcb.irs = seg.seq;
   tcb.rcvNxt = seqAdd(seg.seq, 1);
   negotiate(tcb, seg.options, now);
