@@ -119,4 +119,22 @@ describe('the challenge-ACK side channel (CVE-2016-5696 pattern)', () => {
     const toVictim = drainOut(b, 1000).map(tcpOut).filter((p) => p.tcp.dstPort === VICTIM_PORT);
     assert.deepEqual(toVictim.map((p) => p.tcp.flags), [ACK], "the victim's challenge ACK");
   });
+
+  test('challengeAckGlobalLimit: a host-wide bound drawn at random each second caps what many connections send together', () => {
+    const limit = 4; // each second's budget lies in [2, 6)
+    const b = newStack([B4], 5, { tcp: { challengeAckGlobalLimit: limit } });
+    b.listen(80, { backlog: 64 });
+    const conns = Array.from({ length: 20 }, (_, i) => ({ port: 41000 + i, ...handshake(b, A4, 41000 + i, 0) }));
+    const budgets: number[] = [];
+    for (const now of [1000, 2000, 3000, 4000, 5000, 6000]) {
+      let answered = 0;
+      for (const c of conns) {
+        b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: c.port, dport: 80, seq: c.rcvNxt + 1, ack: c.sndNxt, flags: RST }), now);
+        answered += drainOut(b, now).length;
+      }
+      assert.ok(answered >= 2 && answered < 6, `at ${now} ms: ${answered} challenge ACKs`);
+      budgets.push(answered);
+    }
+    assert.ok(new Set(budgets).size > 1, `the budget varies from second to second: ${budgets.join(',')}`);
+  });
 });
