@@ -216,7 +216,8 @@ export class Stack implements ConnectionOwner {
   private cookiesRotatedAt = 0;
   /** Reused by every cookie SYN-ACK (no allocation per SYN). */
   private readonly cookieShape: CookieSynAckShape = { mss: -1, timestamps: false, sackPermitted: false, wscale: -1 };
-  private ipId: number;
+  /** Mixed into each connection's first IPv4 ID (see nextIpId). */
+  private readonly ipIdSalt: number;
   /** Reused by encode(): see there. */
   private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; dscp: number; ecn: number };
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
@@ -281,7 +282,7 @@ export class Stack implements ConnectionOwner {
     if (this.synCookies !== 'off' && this.synCookies !== 'on-overflow' && this.synCookies !== 'always') {
       throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
     }
-    this.ipId = this.random.nextUint32() & 0xffff;
+    this.ipIdSalt = this.random.nextUint32() & 0xffff;
     this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0 };
     this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, dscp: 0, ecn: 0 };
     // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
@@ -669,7 +670,7 @@ export class Stack implements ConnectionOwner {
     l.cookieSentAt = now;
     c.tcp.SyncookiesSent++;
     c.tcp.OutSegs++;
-    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+    const id = 0; // a packet of no connection (see nextIpId)
     const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
     // Cut from the packet slab (fresh slab bytes are zero, as the writer needs).
     const slab = this.packetSpace(COOKIE_SYN_ACK_MAX);
@@ -791,7 +792,7 @@ export class Stack implements ConnectionOwner {
         const seg = conn.tcb.pollTransmit(now);
         if (seg) {
           this.counters.ip.OutRequests++;
-          return this.encode(conn.local, conn.remote, seg, conn.tcb.config);
+          return this.encode(conn.local, conn.remote, seg, conn.tcb.config, this.nextIpId(conn));
         }
         conn.dirty = false;
         this.settle(conn, now);
@@ -1023,8 +1024,7 @@ export class Stack implements ConnectionOwner {
    * encoding allocates only the packet.
    */
   /** The IP packet of a segment; `cfg` is the connection's, for its TTL and TOS (IP_TTL, IP_TOS). */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig): Uint8Array {
-    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
     const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
@@ -1067,6 +1067,22 @@ export class Stack implements ConnectionOwner {
       this.slabUsed = 0;
     }
     return this.slab;
+  }
+
+  /**
+   * The IPv4 ID of a connection's next packet: a counter of its own, started from a keyed hash of its
+   * 4-tuple (its timestamp offset) and the stack's salt. Never one counter for the stack: the IDs an
+   * off-path attacker reads on its own connection would step once for every packet any other
+   * connection sent, telling it whether a guessed connection answered a spoofed segment (the "mixed
+   * IPID" side channel; Linux keeps a counter per socket). Every segment has DF set, an atomic
+   * datagram, whose ID RFC 6864 §4.1 leaves to the source; packets of no connection (RSTs for
+   * strangers, TIME-WAIT answers, cookie SYN-ACKs) carry 0, as Linux's do.
+   */
+  private nextIpId(conn: Connection): number {
+    let id = conn.ipId;
+    if (id < 0) id = ((conn.tcb.tsOffset32 >>> 16) ^ this.ipIdSalt) & 0xffff;
+    conn.ipId = (id + 1) & 0xffff;
+    return id;
   }
 
   private queueSegment(local: Endpoint, remote: Endpoint, seg: Segment): void {

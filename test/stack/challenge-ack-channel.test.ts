@@ -21,6 +21,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { A4, B4, C4, drainOut, FLAGS, newStack, serverClosesFirst, tcpOut, tcpPacket } from './helpers.js';
+import { decodeIp } from '../../src/wire/index.js';
 import type { Stack } from '../../src/stack/stack.js';
 import type { TcpConfig } from '../../src/tcp/config.js';
 
@@ -136,5 +137,33 @@ describe('the challenge-ACK side channel (CVE-2016-5696 pattern)', () => {
       budgets.push(answered);
     }
     assert.ok(new Set(budgets).size > 1, `the budget varies from second to second: ${budgets.join(',')}`);
+  });
+
+  test("the IPv4 ID is no counter shared by connections: the attacker's IDs do not move when another connection sends", () => {
+    // The same guess through the ID field (the "mixed IPID" pattern): the attacker reads the ID of an
+    // answer on its own connection (an out-of-window segment draws an ACK, RFC 9293 §3.10.7.4), spoofs
+    // the probe, and reads the next ID. With one counter for the stack, the step is 2 when the
+    // victim's connection answered the probe and 1 when it did not. (Every segment synack sends has
+    // DF set: an atomic datagram, whose ID RFC 6864 §4.1 lets the source choose freely.)
+    const idOfAnswer = (b: Stack, own: { rcvNxt: number; sndNxt: number }, now: number): number => {
+      b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: ATTACKER_PORT, dport: 80, seq: own.rcvNxt + 100_000, ack: own.sndNxt, flags: ACK }), now);
+      const out = drainOut(b, now);
+      assert.equal(out.length, 1);
+      const ipp = decodeIp(out[0]);
+      assert.ok(ipp.ok && ipp.ip.version === 4);
+      return ipp.ip.identification;
+    };
+    const steps = (guessedPort: number) => {
+      const { b, own } = established(6);
+      const before = idOfAnswer(b, own, 1000);
+      // The probe: a RST in the victim's window. A connection challenges it (to the victim); for no
+      // connection it is dropped unanswered (never a RST for a RST).
+      b.handlePacket(tcpPacket({ src: C4, dst: B4, sport: guessedPort, dport: 80, seq: VICTIM_RCV_NXT + 1, flags: RST }), 1000);
+      assert.equal(drainOut(b, 1000).length, guessedPort === VICTIM_PORT ? 1 : 0);
+      return (idOfAnswer(b, own, 1000) - before) & 0xffff;
+    };
+    const right = steps(VICTIM_PORT);
+    const wrong = steps(VICTIM_PORT + 1);
+    assert.equal(right, wrong, `the ID stepped ${right} after a right guess and ${wrong} after a wrong one: the guess is told`);
   });
 });
