@@ -91,6 +91,14 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // quickack mode: it delays the ACK of the first data segment like any other.
   bufferAutoTuning: false,
   quickAckSegments: 0,
+  // net.inet.tcp.drop_synfin is 0 by default: a SYN+FIN is processed as RFC 9293 says.
+  dropSynFin: false,
+  // net.inet.tcp.minmss: a peer's MSS option below 216 is raised to it (tcp_mss_update()).
+  minSendMss: 216,
+  // Challenge ACKs are limited per connection: net.inet.tcp.ack_war_cnt (5) per ack_war_timewindow
+  // (1000 ms), tcp_send_challenge_ack().
+  challengeAckLimit: 5,
+  challengeAckWindowMs: 1000,
 });
 
 /**

@@ -124,6 +124,11 @@ const KNOBS: Record<string, Apply> = {
   'net.inet.tcp.ecn.maxretries': field('ecnMaxSynRetries', (v) => v, [1]),
   'net.inet.tcp.keepinit': field('connectTimeoutMs', (v) => v, [75_000]),
   'net.inet.tcp.drop_synfin': field('dropSynFin', (v) => v !== 0, [0]),
+  'net.inet.tcp.minmss': (v, h) => {
+    if (!Number.isInteger(v) || v < 1 || v > 65535) return 'a minimum MSS outside 1..65535';
+    h.tcp.minSendMss = v;
+    return undefined;
+  },
   // A StackOptions field (the runner checks that the stack took it).
   'net.inet.tcp.blackhole': (v, h) => {
     if (v !== 0 && v !== 1 && v !== 2) return 'values other than 0, 1 and 2';

@@ -9,6 +9,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
+import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
 import { queueControl, queueRst, tsNow } from './output.js';
@@ -65,7 +66,12 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
     return;
   }
   if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin) {
+    // SYN+FIN is no opening a real client sends; scanners use it to get past filters (dropSynFin).
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   // third: security (no compartments in synack); fourth: the SYN.
   tcb.remotePort = seg.srcPort;
   tcb.irs = seg.seq;
@@ -116,14 +122,22 @@ export function deliverSynText(tcb: Tcb, now: number): void {
 
 /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
 export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
-  if (o.mss !== undefined && o.mss > 0) tcb.peerMss = o.mss;
+  if (o.mss !== undefined && o.mss > 0) {
+    // An MSS below the floor would make us send tiny segments (CVE-2019-11479): raise it, as Linux's
+    // tcp_min_snd_mss and FreeBSD's minmss do.
+    const floor = tcb.config.minSendMss;
+    if (o.mss < floor) tcb.stats.TCPMssFloored++;
+    tcb.peerMss = Math.max(o.mss, floor);
+  }
   // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
   // not negotiated either.
   const offered = !tcb.rare.synOptionsDropped && !tcb.config.noOptions;
   // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
   if (tcb.config.windowScaling && offered && o.wscale !== undefined) {
     tcb.windowScaling = true;
-    tcb.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
+    // §2.3: a shift above 14 is taken as 14 (and counted, as Linux logs it).
+    if (o.wscale > 14) tcb.stats.TCPWscaleClamped++;
+    tcb.sndShift = Math.min(o.wscale, 14);
     tcb.rcvShift = tcb.offeredShift;
   } else {
     tcb.windowScaling = false;
@@ -160,7 +174,11 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   // third: security, none. fourth: SYN.
   if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin === true) {
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   tcb.irs = seg.seq;
   tcb.rcvNxt = seqAdd(seg.seq, 1);
   negotiate(tcb, seg.options, now);
@@ -845,8 +863,10 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
 }
 
+/** RFC 5961 §7: the connection's own limit first, then the stack's bound if it has one (challenge-ack.ts). */
 export function challengeAck(tcb: Tcb, now: number): void {
-  if (tcb.challengeAcks.allow(now)) {
+  const own = (tcb.challengeAcks ??= new ChallengeAckLimiter(tcb.config.challengeAckLimit, tcb.config.challengeAckWindowMs));
+  if (own.allow(now) && (tcb.challengeAckBudget === undefined || tcb.challengeAckBudget.take(now))) {
     tcb.stats.TCPChallengeACK++;
     tcb.ackNow = true;
     tcb.bareAck = true;

@@ -20,6 +20,14 @@ export class TcpStats {
   /** RFC 5961 challenge ACKs sent, and those the rate limit suppressed. */
   TCPChallengeACK = 0;
   TCPChallengeACKSuppressed = 0;
+  /** Peer MSS options below `minSendMss`, raised to it (synack's own counter; Linux has none). */
+  TCPMssFloored = 0;
+  /** Window scale options above 14 taken as 14 (RFC 7323 §2.3; Linux logs "Illegal window scaling value"). */
+  TCPWscaleClamped = 0;
+  /** Segments with SYN and FIN dropped unanswered in LISTEN or SYN-SENT (`dropSynFin`). */
+  TCPSynFinDrops = 0;
+  /** Segments dropped for a malformed option list: a length below 2, or one running past the header. */
+  TCPBadOptionDrops = 0;
   /** RFC 7323 PAWS rejections. */
   PAWSEstab = 0;
   /** Segments dropped for lacking a timestamp once timestamps were negotiated (RFC 7323 §3.2). */

@@ -18,7 +18,7 @@
 import { seqAdd, seqDiff, seqGt, TcpFlag } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
-import { ChallengeAckLimiter } from './challenge-ack.js';
+import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
 import type { CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
@@ -71,7 +71,8 @@ export interface TcbOptions {
   tsOffset?: number;
   /** Shared with the stack; a TCB on its own gets its own. */
   stats?: TcpStats;
-  challengeAcks?: ChallengeAckLimiter;
+  /** The stack's host-wide challenge-ACK bound (`challengeAckGlobalLimit`), if it has one. */
+  challengeAckBudget?: ChallengeAckBudget;
   /**
    * Congestion control (the window arithmetic only; loss detection and recovery are the TCB's).
    * Default NewReno (RFC 5681).
@@ -310,7 +311,9 @@ export class Tcb {
   /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
   events: TcpEvent | TcpEvent[] | undefined;
   eventHead = 0;
-  readonly challengeAcks: ChallengeAckLimiter;
+  /** This connection's challenge-ACK limit (RFC 5961 §7), made at its first challenge ACK. */
+  challengeAcks: ChallengeAckLimiter | undefined;
+  readonly challengeAckBudget: ChallengeAckBudget | undefined;
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
 
@@ -492,7 +495,7 @@ export class Tcb {
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
-    this.challengeAcks = opts.challengeAcks ?? new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.challengeAckBudget = opts.challengeAckBudget;
     this.localPort = opts.localPort | 0; // a small integer, never a boxed number
     this.remotePort = (opts.remotePort ?? 0) | 0;
     this.ipVersion = opts.ipVersion ?? 4;

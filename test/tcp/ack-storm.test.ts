@@ -36,12 +36,17 @@ describe('ACK storms between desynchronised endpoints (RFC 5961 §5)', () => {
       const r = storm(victim);
       assert.ok(r.segments <= 6, `${r.segments} segments in 10 s after the injection`);
       assert.ok(r.lastAt - r.injectedAt < 1000, `still exchanging ${r.lastAt - r.injectedAt} ms later`);
+    });
+
+    test(`data injected into ${victim === 'a' ? 'the client' : 'the server'}, the challenge-ACK limit out of the way: the victim's invalidAckRateLimitMs stops it`, () => {
+      const r = storm(victim, { challengeAckLimit: 1e9 });
+      assert.ok(r.segments <= 6, `${r.segments} segments in 10 s after the injection`);
       assert.ok(r.skipped >= 1, 'the victim left an answer unsent');
     });
   }
 
-  test('invalidAckRateLimitMs: 0 answers every one: the storm runs until the challenge-ACK limit of the other side holds it', () => {
-    const r = storm('b', { invalidAckRateLimitMs: 0 });
+  test('with both limits out of the way the storm runs on: each limit is what ends it', () => {
+    const r = storm('b', { invalidAckRateLimitMs: 0, challengeAckLimit: 1e9 });
     assert.ok(r.segments > 100, `${r.segments} segments`);
   });
 });
