@@ -31,6 +31,7 @@ export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): voi
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   tcb.stats.InSegs++;
+  if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn++;
   switch (tcb.state) {
     case 'CLOSED':
       closedInput(tcb, seg);
@@ -705,6 +706,7 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
 
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
+  noteDataReceived(tcb, seg.payload.length, now);
   if (seg.seq === tcb.rcvNxt) {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
@@ -734,6 +736,16 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     tcb.stats.TCPOFOQueue++;
     tcb.ackNow = true;
   }
+}
+
+/**
+ * tcp_info's receive side: when data last arrived, and the peer's segment size as the largest
+ * segment seen, never above the MSS we advertised (less our options).
+ */
+function noteDataReceived(tcb: Tcb, len: number, now: number): void {
+  const info = tcb.ownInfo(now);
+  info.lastDataRecvAt = now;
+  if (len >= info.rcvMss) info.rcvMss = Math.min(len, tcb.advertisedMss - (tcb.timestamps ? 12 : 0));
 }
 
 /**

@@ -32,7 +32,13 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   const rack = tcb.rackState;
   if (rack !== undefined && rack.reorderedSegments > 0) {
     tcb.stats.TCPSACKReorder++;
+    if (tcb.infoState !== undefined) tcb.infoState.reordSeen++;
     rack.reorderedSegments = 0;
+  }
+  // tcp_info's delivered, in segments (the ACK of our SYN is counted by the reader).
+  if (delivered > 0 && tcb.infoState !== undefined) {
+    const data = unaBefore === tcb.iss ? delivered - 1 : delivered;
+    if (data > 0) tcb.infoState.delivered += Math.ceil(data / tcb.sendMss);
   }
   if (tcb.sackPermitted) {
     // RFC 8985 §6.2: RACK on every ACK that delivered something.

@@ -36,7 +36,7 @@ import { SendBuffer } from './send-buffer.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { TcpStats } from './stats.js';
-import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbRare } from './tcb-state.js';
+import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbInfo, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, windowToAdvertise } from './window.js';
@@ -322,6 +322,8 @@ export class Tcb {
   probeState: ProbeState | undefined;
   closeState: CloseState | undefined;
   rareState: TcbRare | undefined;
+  /** Per-connection statistics for tcp_info, made with the first data sent or received (never released). */
+  infoState: TcbInfo | undefined;
   /** The timer table (timers.ts: deadlines indexed by Timer), made when a timer first runs. */
   deadlines: number[] | undefined;
 
@@ -354,6 +356,24 @@ export class Tcb {
   }
   ownRare(): TcbRare {
     return (this.rareState ??= new TcbRare());
+  }
+
+  /** The connection's statistics (tcp_info), or undefined before any data moved. */
+  get info(): Readonly<TcbInfo> | undefined {
+    return this.infoState;
+  }
+  ownInfo(now: number): TcbInfo {
+    return (this.infoState ??= new TcbInfo(now, this.state === 'ESTABLISHED' ? this.stateSince : now, this.initialRcvMss()));
+  }
+
+  /**
+   * The size of the peer's segments before any arrived: the MSS we advertised less our option
+   * bytes, no more than half the first window, nor than RFC 9293's default 536 (Linux's
+   * tcp_initialize_rcv_mss), nor below 88 (TCP_MIN_MSS).
+   */
+  initialRcvMss(): number {
+    const advmss = this.advertisedMss - (this.timestamps ? TS_OPTION_BYTES : 0);
+    return Math.max(88, Math.min(advmss, this.sendMss, Math.floor(this.rcvBufSize / 2), 536));
   }
 
   /** Drop each group that is all back to its defaults, and the timer table when no timer runs. */
