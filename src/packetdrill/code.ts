@@ -159,14 +159,30 @@ class Evaluator {
     return true;
   }
 
-  /** A message or print() argument: a string, or an expression's value. */
+  /** A message or print() argument: a string (formatted with `%` when one follows), or an expression's value. */
   text(): string {
     const x = this.t[this.i];
     if (x !== undefined && x.k === 'str') {
       this.i++;
-      return x.v;
+      if (!this.peekOp('%')) return x.v;
+      this.i++;
+      return percentFormat(x.v, this.formatArguments());
     }
     return String(this.expression());
+  }
+
+  /** The right of `'...' % ...`: one operand, or a parenthesised tuple of them. */
+  private formatArguments(): number[] {
+    if (!this.peekOp('(')) return [this.unary()];
+    this.i++;
+    const args: number[] = [];
+    while (!this.peekOp(')')) {
+      args.push(this.expression());
+      if (this.peekOp(',')) this.i++;
+      else if (!this.peekOp(')')) throw new Unsupported('an unclosed (');
+    }
+    this.i++;
+    return args;
   }
 
   /** The end of a print(...): its comma-separated arguments, and the `)`. */
@@ -329,6 +345,26 @@ function statementsOf(code: string): string[] {
   }
   out.push(cur);
   return out.map((s) => s.trim().replace(/\s+/g, ' ')).filter((s) => s);
+}
+
+/**
+ * Python's printf-style formatting of integers (`'cwnd=%d' % tcpi_snd_cwnd`): %d %i %u %s %r, %x %X
+ * %o with flags and width, and %%.
+ */
+function percentFormat(format: string, args: number[]): string {
+  let next = 0;
+  const out = format.replace(/%([-+ 0#]*)(\d*)(?:\.\d+)?([diusrxXo%])/g, (_m, flags: string, width: string, conv: string) => {
+    if (conv === '%') return '%';
+    if (next >= args.length) throw new Unsupported('a format with more conversions than values');
+    const v = args[next++];
+    let text = conv === 'x' ? v.toString(16) : conv === 'X' ? v.toString(16).toUpperCase() : conv === 'o' ? v.toString(8) : String(v);
+    if (flags.includes('+') && v >= 0 && 'diu'.includes(conv)) text = `+${text}`;
+    const w = Number(width || 0);
+    if (text.length < w) text = flags.includes('-') ? text.padEnd(w) : flags.includes('0') ? text.padStart(w, '0') : text.padStart(w);
+    return text;
+  });
+  if (next < args.length) throw new Unsupported('a format with fewer conversions than values');
+  return out;
 }
 
 /** The first failure of TCP_INFO itself (no socket to read it from), thrown through the evaluator. */
