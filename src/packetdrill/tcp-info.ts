@@ -52,10 +52,16 @@
  * | tcpi_reord_seen          | reorderings seen (RACK)                                                         |
  * | tcpi_snd_wnd             | SND.WND, bytes                                                                  |
  * | tcpi_rcv_wnd             | the receive window last advertised, bytes                                       |
+ * | tcpi_delivered_ce        | of the delivered segments, those acknowledged by an ACK with ECE                |
+ * | tcpi_dsack_dups          | segments the peer reported twice received by D-SACK (RFC 2883)                  |
+ * | tcpi_rcv_ooopack         | data segments that arrived out of order and were held                           |
+ * | tcpi_rcv_space           | with buffer auto-tuning: the most bytes the application read in one round trip  |
+ * | tcpi_pacing_rate         | bytes/s: cwnd per SRTT times 2 in slow start below ssthresh/2, else 1.2, as      |
+ * |                          | pacing works it out (once there is an SRTT)                                     |
  *
- * Not reported (synack keeps no such quantity): tcpi_rcv_ssthresh, tcpi_rcv_space, tcpi_pacing_rate,
- * tcpi_max_pacing_rate, tcpi_segs_in, tcpi_segs_out, tcpi_delivery_rate, tcpi_delivered_ce,
- * tcpi_dsack_dups, tcpi_rcv_ooopack.
+ * Not reported (synack keeps no such quantity): tcpi_rcv_ssthresh, tcpi_max_pacing_rate,
+ * tcpi_segs_in, tcpi_segs_out, tcpi_delivery_rate; tcpi_rcv_space without auto-tuning,
+ * tcpi_pacing_rate before the first RTT sample.
  */
 import type { Connection } from '../stack/connection.js';
 import type { Listener } from '../stack/listener.js';
@@ -182,7 +188,14 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     tcpi_reord_seen: info?.reordSeen ?? 0,
     tcpi_snd_wnd: t.sndWnd,
     tcpi_rcv_wnd: established ? Math.max(0, seqDiff(t.rcvAdv, t.rcvNxt)) : 0,
+    tcpi_delivered_ce: info?.deliveredCe ?? 0,
+    tcpi_dsack_dups: info?.dsackDups ?? 0,
+    tcpi_rcv_ooopack: info?.rcvOooPackets ?? 0,
   };
+  // Receive-buffer auto-tuning's measure of what the application reads per round trip.
+  if (t.config.bufferAutoTuning) out.tcpi_rcv_space = Math.floor(t.rcvTuner?.receiveSpace ?? t.receiveBufferSize / 2);
+  // The pacing rate (bytes/s) as pacing works it out (output.ts pace()), once there is an SRTT.
+  if (srtt !== undefined) out.tcpi_pacing_rate = Math.floor(((cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2) * cc.cwnd * 1000) / Math.max(srtt, 0.001));
   return out;
 }
 

@@ -563,6 +563,8 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
 /** A D-SACK (RFC 2883): the peer got [l, r) twice. */
 export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
   tcb.stats.TCPDSACKRecv++;
+  // tcp_info's dsack_dups: segments the peer reports receiving twice.
+  tcb.ownInfo(now).dsackDups += Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
   tcb.rack.onDsack(tcb.sndUna, tcb.sndMax);
   // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
   // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
@@ -734,6 +736,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);
     if (tcb.sackPermitted) noteSackBlock(tcb, seg.seq);
     tcb.stats.TCPOFOQueue++;
+    tcb.ownInfo(now).rcvOooPackets++;
     tcb.ackNow = true;
   }
 }

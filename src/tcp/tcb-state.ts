@@ -235,6 +235,12 @@ export class TcbInfo {
   delivered = 0;
   /** ACKs that showed reordering (reord_seen). */
   reordSeen = 0;
+  /** Of the delivered segments, those acknowledged by an ACK with ECE (delivered_ce). */
+  deliveredCe = 0;
+  /** Segments the peer reported by D-SACK as received twice (dsack_dups). */
+  dsackDups = 0;
+  /** Data segments that arrived out of order and were held (rcv_ooopack). */
+  rcvOooPackets = 0;
   /** The running chronograph, since when, and each one's total so far (ms). */
   chrono: Chrono = Chrono.Idle;
   chronoSince = 0;

@@ -22,6 +22,13 @@
  * busy, window-limited and buffer-limited times); the window opens at 0.3 s, the segment goes and is
  * acknowledged at 0.34 s: rwnd_limited 150000, busy_time 190000; a second later nothing has moved:
  * busy_time 190000 still, last_data_sent 1040 ms, last_ack_recv 1000 ms.
+ *
+ * Script PEER (server; the SYN asks for ECN, RFC 3168 §6.1.1, which Linux's tcp_ecn=2 answers):
+ * 1001:2001 arrives before 1:1001: one segment held out of order (rcv_ooopack 1), two data segments
+ * in, 2000 bytes received, rcv_mss 1000. Our two segments are acknowledged by an ACK with ECE and a
+ * D-SACK of the first (RFC 2883 §4: a block below SEG.ACK): dsack_dups 1, delivered 3 (the SYN-ACK
+ * and two), delivered_ce 2. Pacing rate: cwnd per SRTT times 1.2 outside early slow start
+ * (cwnd >= ssthresh / 2): 1.2 * cwnd * mss bytes / (rtt / 10^6) s.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -101,6 +108,33 @@ const WINDOW = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +1 %{ assert tcpi_busy_time == 190000, tcpi_busy_time; assert tcpi_last_data_sent == 1040, tcpi_last_data_sent; assert tcpi_last_ack_recv == 1000, tcpi_last_ack_recv }%
 +0 %{ assert tcpi_bytes_acked == 501 and tcpi_delivered == 2 and tcpi_data_segs_out == 1 and tcpi_snd_wnd == 4000 }%
 `;
+
+const PEER = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < SEW 0:0(0) win 20000 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > SE. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 200
++0 accept(3, ..., ...) = 4
++0 %{ assert tcpi_options == TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_ECN, tcpi_options }%
++0 < . 1001:2001(1000) ack 1 win 200
++0 > . 1:1(0) ack 1 <nop,nop,sack 1001:2001>
++0 < . 1:1001(1000) ack 1 win 200
++0 > . 1:1(0) ack 2001
++0 %{ assert tcpi_rcv_ooopack == 1; assert tcpi_data_segs_in == 2; assert tcpi_bytes_received == 2000; assert tcpi_rcv_mss == 1000 }%
++0 write(4, ..., 2000) = 2000
++0 > . 1:1001(1000) ack 2001
++0 > P. 1001:2001(1000) ack 2001
++.1 < E. 2001:2001(0) ack 2001 win 200 <nop,nop,sack 1:1001>
++0 %{ assert tcpi_snd_cwnd >= tcpi_snd_ssthresh // 2 and tcpi_pacing_rate == 12 * tcpi_snd_cwnd * tcpi_snd_mss * 100000 // tcpi_rtt, tcpi_pacing_rate }%
++0 %{ assert tcpi_dsack_dups == 1; assert tcpi_delivered == 3; assert tcpi_delivered_ce == 2 }%
+`;
+
+test('linux: out-of-order data held, a D-SACK and an ECN echo in tcp_info; the pacing rate', () => {
+  const r = runScriptText(PEER, { personality: 'linux' });
+  assert.equal(r.result, 'PASS', r.detail);
+});
 
 test('linux: tcp_info through a tail loss probe, a timeout and the recovery after it', () => {
   const r = runScriptText(LOSS, { personality: 'linux' });
