@@ -747,7 +747,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
  */
 function noteDataReceived(tcb: Tcb, len: number, now: number): void {
   const info = tcb.ownInfo(now);
-  info.lastDataRecvAt = now;
+  info.lastDataRecvAt = Math.floor(now);
   if (len >= info.rcvMss) info.rcvMss = Math.min(len, tcb.advertisedMss - (tcb.timestamps ? 12 : 0));
 }
 

@@ -38,7 +38,7 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
       if (len > 0) {
         info.dataSegsOut++;
         info.bytesSent += len;
-        info.lastDataSentAt = now;
+        info.lastDataSentAt = Math.floor(now);
         if (retransmitted) info.bytesRetrans += len;
       }
     }

@@ -248,18 +248,20 @@ export class TcbInfo {
   rwndLimitedMs = 0;
   sndbufLimitedMs = 0;
 
+  // Times are kept in whole ms (as Linux's jiffies; and a small integer is no boxed number).
   constructor(now: number, lastDataRecvAt: number, rcvMss: number) {
-    this.lastDataSentAt = now;
-    this.lastDataRecvAt = lastDataRecvAt;
+    this.lastDataSentAt = Math.floor(now);
+    this.lastDataRecvAt = Math.floor(lastDataRecvAt);
     this.rcvMss = rcvMss;
   }
 
   /** Switch the chronograph to `to` at `now`, adding the time of the one that ran. */
   setChrono(to: Chrono, now: number): void {
     if (to === this.chrono) return;
-    this.stopChrono(now);
+    const ms = Math.floor(now);
+    this.stopChrono(ms);
     this.chrono = to;
-    this.chronoSince = now;
+    this.chronoSince = ms;
   }
 
   private stopChrono(now: number): void {
@@ -269,10 +271,10 @@ export class TcbInfo {
     else if (this.chrono === Chrono.SndbufLimited) this.sndbufLimitedMs += ran;
   }
 
-  /** The three totals at `now` in whole microseconds of whole milliseconds (Linux counts jiffies). */
+  /** The three totals at `now` in microseconds, of whole milliseconds (Linux counts jiffies). */
   chronoTotals(now: number): { busy: number; rwndLimited: number; sndbufLimited: number } {
-    const ran = Math.max(0, now - this.chronoSince);
-    const us = (ms: number) => Math.floor(ms) * 1000;
+    const ran = Math.max(0, Math.floor(now) - this.chronoSince);
+    const us = (ms: number) => ms * 1000;
     return {
       busy: us(this.busyMs + (this.chrono === Chrono.Busy ? ran : 0)),
       rwndLimited: us(this.rwndLimitedMs + (this.chrono === Chrono.RwndLimited ? ran : 0)),
