@@ -14,7 +14,8 @@
  * | tcpi_retransmits         | consecutive retransmission timeouts (tcb.retransmits)                           |
  * | tcpi_probes              | unanswered zero-window probes plus keep-alive probes                            |
  * | tcpi_backoff             | RTO backoffs since the last RTT sample (rtt.backoffs)                           |
- * | tcpi_options             | TIMESTAMPS, SACK, WSCALE, ECN as negotiated                                     |
+ * | tcpi_options             | TIMESTAMPS, SACK, WSCALE, ECN as negotiated; ECN_SEEN once a segment came ECT    |
+ * |                          | or CE-marked; never SYN_DATA (synack sends no data on a SYN)                    |
  * | tcpi_snd/rcv_wscale      | the shifts, when window scaling was negotiated (else 0)                         |
  * | tcpi_rto                 | the RTO with backoff, us                                                        |
  * | tcpi_ato                 | the delayed-ACK timeout (ackDelayMs), us                                        |
@@ -140,7 +141,8 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     (t.timestamps ? LINUX_TCPI_OPTIONS.TCPI_OPT_TIMESTAMPS : 0) |
     (t.sackPermitted ? LINUX_TCPI_OPTIONS.TCPI_OPT_SACK : 0) |
     (t.windowScaling ? LINUX_TCPI_OPTIONS.TCPI_OPT_WSCALE : 0) |
-    (t.ecnEnabled ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN : 0);
+    (t.ecnEnabled ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN : 0) |
+    (t.ecnSeen ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN_SEEN : 0);
   const chrono = info?.chronoTotals(now) ?? NO_CHRONO;
   const ms = (at: number) => Math.max(0, Math.floor(now - at));
   const out: TcpInfo = {

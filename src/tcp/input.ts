@@ -354,6 +354,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.ecnEnabled) {
     if (seg.flags & TcpFlag.CWR && tcb.ecnState) tcb.ecnState.echo = false;
     if (seg.ipEcn === CE) tcb.ownEcn().echo = true;
+    if (seg.ipEcn) tcb.ecnSeen = true;
   }
   // fifth: ACK.
   if (!(seg.flags & TcpFlag.ACK)) return;

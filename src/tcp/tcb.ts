@@ -107,6 +107,7 @@ const FLAG_ACK_NOW = 1 << 7;
 const FLAG_SYN_NEEDED = 1 << 8;
 const FLAG_ONLY_RETRANSMITTED = 1 << 9;
 const FLAG_PINGPONG = 1 << 10;
+const FLAG_ECN_SEEN = 1 << 11;
 
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
@@ -433,6 +434,14 @@ export class Tcb {
   }
   set ecnEnabled(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
+  }
+
+  /** An ECN-capable or CE-marked segment arrived on this ECN connection (Linux's TCP_ECN_SEEN, tcp_info's TCPI_OPT_ECN_SEEN). */
+  get ecnSeen(): boolean {
+    return (this.flagBits & FLAG_ECN_SEEN) !== 0;
+  }
+  set ecnSeen(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ECN_SEEN : this.flagBits & ~FLAG_ECN_SEEN;
   }
 
   /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */

@@ -24,7 +24,8 @@
  * busy_time 190000 still, last_data_sent 1040 ms, last_ack_recv 1000 ms.
  *
  * Script PEER (server; the SYN asks for ECN, RFC 3168 §6.1.1, which Linux's tcp_ecn=2 answers):
- * 1001:2001 arrives before 1:1001: one segment held out of order (rcv_ooopack 1), two data segments
+ * 1001:2001 arrives before 1:1001, which is ECT(0) (so TCPI_OPT_ECN_SEEN from then on, Linux's
+ * TCP_ECN_SEEN): one segment held out of order (rcv_ooopack 1), two data segments
  * in, 2000 bytes received, rcv_mss 1000. Our two segments are acknowledged by an ACK with ECE and a
  * D-SACK of the first (RFC 2883 §4: a block below SEG.ACK): dsack_dups 1, delivered 3 (the SYN-ACK
  * and two), delivered_ce 2. Pacing rate: cwnd per SRTT times 1.2 outside early slow start
@@ -120,8 +121,10 @@ const PEER = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 %{ assert tcpi_options == TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_ECN, tcpi_options }%
 +0 < . 1001:2001(1000) ack 1 win 200
 +0 > . 1:1(0) ack 1 <nop,nop,sack 1001:2001>
-+0 < . 1:1001(1000) ack 1 win 200
++0 %{ assert (tcpi_options & TCPI_OPT_ECN_SEEN) == 0, tcpi_options }%
++0 < [ect0] . 1:1001(1000) ack 1 win 200
 +0 > . 1:1(0) ack 2001
++0 %{ assert tcpi_options == TCPI_OPT_SACK | TCPI_OPT_WSCALE | TCPI_OPT_ECN | TCPI_OPT_ECN_SEEN, tcpi_options }%
 +0 %{ assert tcpi_rcv_ooopack == 1; assert tcpi_data_segs_in == 2; assert tcpi_bytes_received == 2000; assert tcpi_rcv_mss == 1000 }%
 +0 write(4, ..., 2000) = 2000
 +0 > . 1:1001(1000) ack 2001
