@@ -200,7 +200,7 @@ class Runner {
     this.personality = opts.personality ?? 'freebsd';
     const p = PERSONALITIES[this.personality];
     if (!p) throw new RangeError(`no personality ${String(this.personality)}`);
-    this.host = defaultHostSettings(p.tcp);
+    this.host = defaultHostSettings(p.tcp, p.os);
     this.tso = p.tso;
   }
 

@@ -23,11 +23,15 @@ export interface HostSettings {
   rexmitSlopMs: number;
   /** Knobs set, name -> value as written, for messages and `sysctl name`. */
   set: Map<string, string>;
+  /** Whose system calls the socket table imitates (the personality's `os`). */
+  os: 'freebsd' | 'linux';
 }
 
 /** A host before any sysctl: synack's defaults, or a personality's settings (`base`) over them. */
-export function defaultHostSettings(base: Readonly<Partial<TcpConfig>> = {}): HostSettings {
-  return { tcp: { ...base }, limits: {}, stack: {}, maxSockBuf: 2_097_152, rexmitSlopMs: 200, set: new Map() };
+export function defaultHostSettings(base: Readonly<Partial<TcpConfig>> = {}, os: 'freebsd' | 'linux' = 'freebsd'): HostSettings {
+  // sb_max: FreeBSD's kern.ipc.maxsockbuf (2 MiB); on Linux, the most SO_SNDBUF/SO_RCVBUF may ask
+  // for is net.core.wmem_max/rmem_max (212992), which the kernel doubles.
+  return { tcp: { ...base }, limits: {}, stack: {}, maxSockBuf: os === 'linux' ? 2 * LINUX_RMEM_MAX : 2_097_152, rexmitSlopMs: 200, set: new Map(), os };
 }
 
 /** FreeBSD's window scale from sb_max (tcp_connect / syncache_add): the smallest shift that covers it. */
