@@ -27,7 +27,7 @@
  * | tcpi_lost                | of those, marked lost by RACK and not SACKed since (retransmitted or not)       |
  * | tcpi_retrans             | of those, retransmitted and neither SACKed nor acknowledged                     |
  * | tcpi_fackets             | 0 (Linux has reported 0 since FACK's removal)                                   |
- * | tcpi_last_data_sent      | ms since new data was last sent                                                 |
+ * | tcpi_last_data_sent      | ms since data was last sent (or the connection was established)                 |
  * | tcpi_last_data_recv      | ms since data last arrived (or the connection was established)                  |
  * | tcpi_last_ack_recv       | ms since the peer's last segment arrived                                        |
  * | tcpi_pmtu                | the path MTU                                                                    |
@@ -145,6 +145,7 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     (t.ecnSeen ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN_SEEN : 0);
   const chrono = info?.chronoTotals(now) ?? NO_CHRONO;
   const ms = (at: number) => Math.max(0, Math.floor(now - at));
+  const since = t.state === 'ESTABLISHED' ? t.stateSince : conn.createdAt;
   const out: TcpInfo = {
     tcpi_state: LINUX_STATE_NUMBER[t.state],
     tcpi_ca_state: caState,
@@ -163,8 +164,10 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     tcpi_lost: counts.lost,
     tcpi_retrans: counts.retrans,
     tcpi_fackets: 0,
-    tcpi_last_data_sent: ms(info?.lastDataSentAt ?? conn.createdAt),
-    tcpi_last_data_recv: ms(info?.lastDataRecvAt ?? (t.state === 'ESTABLISHED' ? t.stateSince : conn.createdAt)),
+    // Before any data, both count from establishment (Linux's tcp_finish_connect sets lsndtime and
+    // lrcvtime), which stateSince gives while the connection is still ESTABLISHED.
+    tcpi_last_data_sent: ms(info?.lastDataSentAt ?? since),
+    tcpi_last_data_recv: ms(info?.lastDataRecvAt ?? since),
     tcpi_last_ack_recv: ms(t.lastHeardAt),
     tcpi_pmtu: t.pathMtu,
     tcpi_rtt: srtt === undefined ? 0 : Math.round(srtt * 1000),

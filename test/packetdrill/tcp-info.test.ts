@@ -6,7 +6,7 @@
  * - after the handshake: TCP_ESTABLISHED (1); snd_mss 1000; cwnd 10 segments (RFC 6928's IW10, Linux's
  *   TCP_INIT_CWND); ssthresh TCP_INFINITE_SSTHRESH before any reduction; options SACK | WSCALE (2 | 4);
  *   rtt 100000 us (the SYN's RTT, RFC 6298 §2.2 SRTT = R); bytes_acked 1 and delivered 1 (the SYN).
- * - at 0.6 s, 0.5 s after establishment with no data: last_data_recv 500 (ms).
+ * - at 0.6 s, 0.5 s after establishment with no data: last_data_recv and last_data_sent 500 (ms).
  * - three 1000-byte segments at 0.6 s: unacked 3, bytes_sent 3000, data_segs_out 3, notsent 0.
  * - RFC 8985 §7.2: PTO = 2 * SRTT = 200 ms, the tail goes again at 0.8 s (a TLP): still CA_Open,
  *   total_retrans 1, retrans 1 (the probe is out), no timeout yet.
@@ -54,7 +54,7 @@ assert tcpi_delivered == 1, tcpi_delivered
 assert tcpi_unacked == 0, tcpi_unacked
 assert tcpi_ca_state == TCP_CA_Open, tcpi_ca_state
 }%
-+.5 %{ assert tcpi_last_data_recv == 500, tcpi_last_data_recv }%
++.5 %{ assert tcpi_last_data_recv == 500, tcpi_last_data_recv; assert tcpi_last_data_sent == 500, tcpi_last_data_sent }%
 +0 write(3, ..., 3000) = 3000
 +0 > . 1:1001(1000) ack 1
 +0 > . 1001:2001(1000) ack 1
