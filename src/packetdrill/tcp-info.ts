@@ -41,6 +41,7 @@
  * | tcpi_total_retrans       | segments retransmitted over the connection's life                               |
  * | tcpi_bytes_acked         | SND.UNA - ISS (the SYN counts, as in Linux)                                     |
  * | tcpi_bytes_received      | RCV.NXT - IRS - 1 (the FIN counts, as in Linux)                                 |
+ * |                          | (both from sequence numbers: modulo 4 GiB, where Linux's count on in 64 bits)   |
  * | tcpi_bytes_sent          | data octets sent, retransmissions included                                      |
  * | tcpi_bytes_retrans       | data octets retransmitted                                                       |
  * | tcpi_data_segs_in/out    | segments carrying data received / sent (retransmissions included)               |
