@@ -168,6 +168,24 @@ class Evaluator {
       this.i++;
       return percentFormat(x.v, this.formatArguments());
     }
+    if (this.peekOp('(')) {
+      // A tuple, as Python shows one: (1, 2).
+      const start = this.i;
+      this.i++;
+      const first = this.text();
+      if (this.peekOp(',')) {
+        const items = [first];
+        while (this.peekOp(',')) {
+          this.i++;
+          if (this.peekOp(')')) break;
+          items.push(this.text());
+        }
+        if (!this.peekOp(')')) throw new Unsupported('an unclosed (');
+        this.i++;
+        return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
+      }
+      this.i = start;
+    }
     return String(this.expression());
   }
 

@@ -44,6 +44,7 @@
  * |                          | (both from sequence numbers: modulo 4 GiB, where Linux's count on in 64 bits)   |
  * | tcpi_bytes_sent          | data octets sent, retransmissions included                                      |
  * | tcpi_bytes_retrans       | data octets retransmitted                                                       |
+ * | tcpi_segs_in/out         | segments received / sent, pure ACKs and retransmissions included                |
  * | tcpi_data_segs_in/out    | segments carrying data received / sent (retransmissions included)               |
  * | tcpi_notsent_bytes       | bytes in the send buffer never sent                                             |
  * | tcpi_min_rtt             | the smallest RTT sample, us (0xffffffff before one, as Linux's ~0U)              |
@@ -62,7 +63,7 @@
  * |                          | pacing works it out (once there is an SRTT)                                     |
  *
  * Not reported (synack keeps no such quantity): tcpi_rcv_ssthresh, tcpi_max_pacing_rate,
- * tcpi_segs_in, tcpi_segs_out, tcpi_delivery_rate; tcpi_rcv_space without auto-tuning,
+ * tcpi_delivery_rate; tcpi_rcv_space without auto-tuning,
  * tcpi_pacing_rate before the first RTT sample.
  */
 import type { Connection } from '../stack/connection.js';
@@ -183,6 +184,8 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     tcpi_bytes_received: established ? Math.max(0, seqDiff(t.rcvNxt, t.irs) - 1) : 0,
     tcpi_bytes_sent: info?.bytesSent ?? 0,
     tcpi_bytes_retrans: info?.bytesRetrans ?? 0,
+    tcpi_segs_in: t.segsIn,
+    tcpi_segs_out: t.segsOut,
     tcpi_data_segs_in: info?.dataSegsIn ?? 0,
     tcpi_data_segs_out: info?.dataSegsOut ?? 0,
     tcpi_notsent_bytes: unsent(t),

@@ -31,6 +31,7 @@ export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): voi
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   tcb.stats.InSegs++;
+  tcb.countSegmentIn(now);
   if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn++;
   switch (tcb.state) {
     case 'CLOSED':

@@ -29,6 +29,7 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
     // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
     if (!tcb.onlyRetransmitted) tcb.stats.OutSegs++;
     if (seg.flags & TcpFlag.RST) tcb.stats.OutRsts++;
+    tcb.countSegmentOut(now);
     const len = seg.payload.length;
     // tcp_info's send side (the stats object is the stack's, but nothing else runs in between).
     const retransmitted = tcb.stats.RetransSegs !== retransBefore;

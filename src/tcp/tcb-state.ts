@@ -228,6 +228,9 @@ export class TcbInfo {
   bytesRetrans = 0;
   /** Data octets sent, retransmissions included (bytes_sent). */
   bytesSent = 0;
+  /** Segments received and sent, pure ACKs and retransmissions included (segs_in, segs_out). */
+  segsIn = 0;
+  segsOut = 0;
   /** Segments with data received and sent, retransmissions included (data_segs_in, data_segs_out). */
   dataSegsIn = 0;
   dataSegsOut = 0;

@@ -109,6 +109,10 @@ const FLAG_ONLY_RETRANSMITTED = 1 << 9;
 const FLAG_PINGPONG = 1 << 10;
 const FLAG_ECN_SEEN = 1 << 11;
 
+/** Tcb.segCounts: each count's bits, and its largest value. */
+const SEG_COUNT_BITS = 15;
+const SEG_COUNT_MAX = (1 << SEG_COUNT_BITS) - 1;
+
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
 
@@ -325,6 +329,11 @@ export class Tcb {
   rareState: TcbRare | undefined;
   /** Per-connection statistics for tcp_info, made with the first data sent or received (never released). */
   infoState: TcbInfo | undefined;
+  /**
+   * Segments received and sent before the TcbInfo exists (a handshake's few), packed into one small
+   * integer: received in the low 15 bits, sent in the next 15. ownInfo moves them into the TcbInfo.
+   */
+  segCounts = 0;
   /** The timer table (timers.ts: deadlines indexed by Timer), made when a timer first runs. */
   deadlines: number[] | undefined;
 
@@ -364,7 +373,40 @@ export class Tcb {
     return this.infoState;
   }
   ownInfo(now: number): TcbInfo {
-    return (this.infoState ??= new TcbInfo(now, this.state === 'ESTABLISHED' ? this.stateSince : now, this.initialRcvMss()));
+    let info = this.infoState;
+    if (info === undefined) {
+      info = this.infoState = new TcbInfo(now, this.state === 'ESTABLISHED' ? this.stateSince : now, this.initialRcvMss());
+      info.segsIn = this.segCounts & SEG_COUNT_MAX;
+      info.segsOut = this.segCounts >>> SEG_COUNT_BITS;
+      this.segCounts = 0;
+    }
+    return info;
+  }
+
+  /** Segments received so far (tcp_info's segs_in). */
+  get segsIn(): number {
+    return this.infoState?.segsIn ?? this.segCounts & SEG_COUNT_MAX;
+  }
+
+  /** Segments sent so far (segs_out). */
+  get segsOut(): number {
+    return this.infoState?.segsOut ?? this.segCounts >>> SEG_COUNT_BITS;
+  }
+
+  /** A segment arrived for this connection. */
+  countSegmentIn(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsIn++;
+    else if ((this.segCounts & SEG_COUNT_MAX) === SEG_COUNT_MAX) this.ownInfo(now).segsIn++;
+    else this.segCounts++;
+  }
+
+  /** A segment went out from this connection. */
+  countSegmentOut(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsOut++;
+    else if (this.segCounts >>> SEG_COUNT_BITS === SEG_COUNT_MAX) this.ownInfo(now).segsOut++;
+    else this.segCounts += 1 << SEG_COUNT_BITS;
   }
 
   /**

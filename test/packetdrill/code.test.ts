@@ -90,6 +90,9 @@ test('an assert message may be any expression, evaluated only when the assert fa
   assert.deepEqual(linux('assert tcpi_snd_cwnd == 7, tcpi_rtt'), { ok: true });
   assert.match((linux('assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd') as { failed: string }).failed, /\(7\): tcpi_snd_cwnd is 7/);
   assert.match((linux('assert tcpi_lost == 1, tcpi_lost * 10 + 1') as { failed: string }).failed, /\(21\)/);
+  // A tuple, shown as Python shows it.
+  assert.match((linux('assert tcpi_lost == 1, (tcpi_lost, tcpi_snd_cwnd)') as { failed: string }).failed, /\(\(2, 7\)\)/);
+  assert.match((linux('assert tcpi_lost == 1, (tcpi_lost + 1) * 2') as { failed: string }).failed, /\(6\)/);
   // Python's printf-style % on a string message.
   assert.deepEqual(linux("assert tcpi_snd_cwnd == 7, 'cwnd=%d' % tcpi_snd_cwnd"), { ok: true });
   assert.match((linux("assert tcpi_snd_cwnd == 12, 'cwnd=%d' % tcpi_snd_cwnd") as { failed: string }).failed, /\(cwnd=7\): tcpi_snd_cwnd is 7/);

@@ -5,7 +5,8 @@
  * Script LOSS (client; the peer's SYN-ACK at 0.1 s gives MSS 1000, SACK, window scale; no timestamps):
  * - after the handshake: TCP_ESTABLISHED (1); snd_mss 1000; cwnd 10 segments (RFC 6928's IW10, Linux's
  *   TCP_INIT_CWND); ssthresh TCP_INFINITE_SSTHRESH before any reduction; options SACK | WSCALE (2 | 4);
- *   rtt 100000 us (the SYN's RTT, RFC 6298 §2.2 SRTT = R); bytes_acked 1 and delivered 1 (the SYN).
+ *   rtt 100000 us (the SYN's RTT, RFC 6298 §2.2 SRTT = R); bytes_acked 1 and delivered 1 (the SYN);
+ *   segs_out 2 (SYN, ACK), segs_in 1 (SYN-ACK).
  * - at 0.6 s, 0.5 s after establishment with no data: last_data_recv and last_data_sent 500 (ms).
  * - three 1000-byte segments at 0.6 s: unacked 3, bytes_sent 3000, data_segs_out 3, notsent 0.
  * - RFC 8985 §7.2: PTO = 2 * SRTT = 200 ms, the tail goes again at 0.8 s (a TLP): still CA_Open,
@@ -15,7 +16,8 @@
  *   (3), retrans 1 (only what went since the timeout), cwnd 1 (RFC 5681 §3.1), rto 600000 us (§5.5).
  * - ACK of 1001 at 1.2 s: cwnd 2, the two others go again; ACK of 3001 at 1.3 s: CA_Open, nothing
  *   unacknowledged, total_retrans 4 and bytes_retrans 4000, bytes_sent 7000, bytes_acked 3001,
- *   delivered 4 (the SYN and three segments).
+ *   delivered 4 (the SYN and three segments); segs_out 9 (SYN, ACK, three, the probe, three again),
+ *   data_segs_out 7, segs_in 3 (SYN-ACK and two ACKs).
  *
  * Script WINDOW (client, the peer offers a zero window): 500 bytes written at 0.15 s wait for the
  * window: at 0.25 s rwnd_limited 100000 us and busy_time the same (busy_time is the sum of the
@@ -53,6 +55,7 @@ assert tcpi_bytes_acked == 1, tcpi_bytes_acked
 assert tcpi_delivered == 1, tcpi_delivered
 assert tcpi_unacked == 0, tcpi_unacked
 assert tcpi_ca_state == TCP_CA_Open, tcpi_ca_state
+assert tcpi_segs_out == 2 and tcpi_segs_in == 1, (tcpi_segs_out, tcpi_segs_in)
 }%
 +.5 %{ assert tcpi_last_data_recv == 500, tcpi_last_data_recv; assert tcpi_last_data_sent == 500, tcpi_last_data_sent }%
 +0 write(3, ..., 3000) = 3000
@@ -90,6 +93,7 @@ assert tcpi_bytes_retrans == 4000, tcpi_bytes_retrans
 assert tcpi_bytes_sent == 7000, tcpi_bytes_sent
 assert tcpi_bytes_acked == 3001, tcpi_bytes_acked
 assert tcpi_delivered == 4, tcpi_delivered
+assert tcpi_segs_out == 9 and tcpi_data_segs_out == 7 and tcpi_segs_in == 3, (tcpi_segs_out, tcpi_data_segs_out, tcpi_segs_in)
 }%
 `;
 
