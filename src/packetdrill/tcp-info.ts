@@ -13,7 +13,8 @@
  * |                          | Disorder (1) with SACKed segments or duplicate ACKs outside recovery; else Open  |
  * | tcpi_retransmits         | consecutive retransmission timeouts (tcb.retransmits)                           |
  * | tcpi_probes              | unanswered zero-window probes plus keep-alive probes                            |
- * | tcpi_backoff             | RTO backoffs since the last RTT sample (rtt.backoffs)                           |
+ * | tcpi_backoff             | RTO backoffs since the last RTT sample, plus zero-window probes unanswered by an |
+ * |                          | opening window (each backs the probe timer off, as Linux's icsk_backoff)        |
  * | tcpi_options             | TIMESTAMPS, SACK, WSCALE, ECN as negotiated; ECN_SEEN once a segment came ECT    |
  * |                          | or CE-marked; never SYN_DATA (synack sends no data on a SYN)                    |
  * | tcpi_snd/rcv_wscale      | the shifts, when window scaling was negotiated (else 0)                         |
@@ -153,7 +154,8 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     tcpi_ca_state: caState,
     tcpi_retransmits: t.retransmits,
     tcpi_probes: t.probes.persistBackoff + t.probes.keepAliveProbesSent,
-    tcpi_backoff: t.rtt.backoffs,
+    // Linux's icsk_backoff doubles for zero-window probes as for retransmission timeouts.
+    tcpi_backoff: t.rtt.backoffs + t.probes.persistBackoff,
     tcpi_options: options,
     tcpi_snd_wscale: t.windowScaling ? t.sndShift : 0,
     tcpi_rcv_wscale: t.windowScaling ? t.rcvShift : 0,

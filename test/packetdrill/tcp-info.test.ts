@@ -32,6 +32,10 @@
  * D-SACK of the first (RFC 2883 §4: a block below SEG.ACK): dsack_dups 1, delivered 3 (the SYN-ACK
  * and two), delivered_ce 2. Pacing rate: cwnd per SRTT times 1.2 outside early slow start
  * (cwnd >= ssthresh / 2): 1.2 * cwnd * mss bytes / (rtt / 10^6) s.
+ *
+ * Script PROBES (client, zero window): the persist timer probes at 0.25 s and, backed off (RFC 9293
+ * §3.8.6.1; RFC 6298 §5.5's doubling), at 0.65 s; each probe counts in tcpi_probes and, as Linux's
+ * icsk_backoff, in tcpi_backoff; the window opening clears both.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,6 +144,29 @@ const PEER = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 
 test('linux: out-of-order data held, a D-SACK and an ECN echo in tcp_info; the pacing rate', () => {
   const r = runScriptText(PEER, { personality: 'linux' });
+  assert.equal(r.result, 'PASS', r.detail);
+});
+
+const PROBES = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <...>
++.05 < S. 0:0(0) ack 1 win 0 <mss 1000>
++0 > . 1:1(0) ack 1
++0 write(3, ..., 500) = 500
++.2 > . 1:2(1) ack 1
++0 < . 1:1(0) ack 1 win 0
++0 %{ assert tcpi_probes == 1 and tcpi_backoff == 1, (tcpi_probes, tcpi_backoff) }%
++.4 > . 1:2(1) ack 1
++0 < . 1:1(0) ack 1 win 0
++0 %{ assert tcpi_probes == 2 and tcpi_backoff == 2, (tcpi_probes, tcpi_backoff) }%
++.1 < . 1:1(0) ack 1 win 4000
++0 > P. 1:501(500) ack 1
++0 %{ assert tcpi_probes == 0 and tcpi_backoff == 0, (tcpi_probes, tcpi_backoff) }%
+`;
+
+test('linux: zero-window probes in tcpi_probes and tcpi_backoff, cleared when the window opens', () => {
+  const r = runScriptText(PROBES, { personality: 'linux' });
   assert.equal(r.result, 'PASS', r.detail);
 });
 
