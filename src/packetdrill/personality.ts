@@ -115,6 +115,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   dropSynFin: true,
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
   synOptionOrder: 'linux',
+  // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
+  rtoMinOnVariance: true,
 });
 
 /** "name=value, ..." for the output. */

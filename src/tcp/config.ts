@@ -56,6 +56,12 @@ export interface TcpConfig {
   /** RFC 6298's clock granularity G (ms). */
   clockGranularityMs: number;
   /**
+   * Where minRtoMs applies: false, RFC 6298 §2.4's RTO = max(minRtoMs, SRTT + max(G, 4*RTTVAR));
+   * true, Linux's RTO = SRTT + max(G, 4*RTTVAR, minRtoMs) (tcp_set_rto: the variance term is at
+   * least tcp_rto_min, so a 10 ms path has a 210 ms RTO, not 200 ms).
+   */
+  rtoMinOnVariance: boolean;
+  /**
    * SYN retransmissions before connect fails with ETIMEDOUT. RFC 9293 §3.8.3: R2 for a SYN MUST cover
    * at least 3 minutes; 7 retries from a 1 s RTO give up after 247 s (1+2+...+64 s, then the eighth
    * wait is capped at maxRtoMs, 120 s); Linux's 6 give up at 127 s.
@@ -236,6 +242,37 @@ export interface TcpConfig {
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
+  /**
+   * A zero window that lasts this long (ms, from the first probe) ends the connection with ETIMEDOUT
+   * even while the peer answers the probes (RFC 6429 lets a sender reclaim a connection held in the
+   * persist condition; sockstress pins send buffers so). Unset (the default): probes go on for as long
+   * as they are answered, as RFC 9293 §3.8.6.1 (MUST-38) asks.
+   */
+  zeroWindowTimeoutMs: number | undefined;
+  /**
+   * Zero-window probes an orphan (closed by the application, its FIN still queued behind a zero
+   * window) sends before it is reset, answered or not (Linux's tcp_orphan_retries, whose 0 means 8).
+   */
+  orphanRetries: number;
+  /**
+   * Out-of-order ranges (maximal runs of held octets) a connection keeps; a segment that would start
+   * one more is dropped and counted (TCPOFODropRanges), as FreeBSD bounds its reassembly queue
+   * (net.inet.tcp.reass.maxqueuelen). Against SegmentSmack (CVE-2018-5390).
+   */
+  maxOutOfOrderRanges: number;
+  /**
+   * Disjoint SACKed ranges the sender's scoreboard keeps; a SACK block that would make one more is
+   * ignored and counted (TCPSACKDiscardRanges): SACK only guides retransmission (RFC 2018 §8), so an
+   * ignored block costs a needless retransmission at worst. Against SACK Slowness (CVE-2019-11478).
+   */
+  maxSackRanges: number;
+  /**
+   * At most one ACK per this many ms in answer to pure ACKs that fail the sequence check
+   * (§3.10.7.4), per connection (Linux's tcp_invalid_ratelimit, 500 ms); 0 answers every one. Two
+   * desynchronised endpoints would otherwise answer each other's answers forever (the ACK storm of
+   * RFC 5961 §5). Counted as TCPACKSkippedSeq.
+   */
+  invalidAckRateLimitMs: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -256,6 +293,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,
+  rtoMinOnVariance: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,
@@ -293,6 +331,11 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckWindowMs: 1000,
   persistMinMs: 200,
   persistMaxMs: 60_000,
+  zeroWindowTimeoutMs: undefined,
+  orphanRetries: 8,
+  maxOutOfOrderRanges: 1024,
+  maxSackRanges: 1024,
+  invalidAckRateLimitMs: 500,
   congestionControl: 'cubic',
 });
 
@@ -341,6 +384,11 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
+  if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
+  for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {
+    if (!((Number.isInteger(c[k]) || c[k] === Infinity) && c[k] >= (k === 'orphanRetries' ? 0 : 1))) throw new RangeError(`${k} must be a whole number >= ${k === 'orphanRetries' ? 0 : 1} (or Infinity)`);
+  }
+  if (!(c.invalidAckRateLimitMs >= 0)) throw new RangeError('invalidAckRateLimitMs must be >= 0');
   return c;
 }
 

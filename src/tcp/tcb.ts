@@ -575,7 +575,10 @@ export class Tcb {
     this.offeredShift = offeredWindowScale(isSharedConfig(opts.config) ? opts.config : this.config);
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
-    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
+    // Linux's RTO (rtoMinOnVariance) is RFC 6298's with the minimum folded into the variance term's
+    // floor G: SRTT + max(G, 4*RTTVAR) with G = max(G, minRtoMs).
+    const c = this.config;
+    this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs, c.rtoMinOnVariance ? Math.max(c.clockGranularityMs, c.minRtoMs) : c.clockGranularityMs);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);

@@ -108,6 +108,21 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
     deadPeer(10, 200);
   });
 
+  test("rtoMinOnVariance: Linux's RTO = SRTT + max(4*RTTVAR, minRtoMs), against RFC 6298's max(minRtoMs, SRTT + 4*RTTVAR)", () => {
+    // RTT 10 ms: SRTT 10, RTTVAR 5. RFC 6298: max(200, 10 + 20) = 200. Linux: 10 + max(20, 200) = 210.
+    const rfc = connectedPair({ latency: 5 });
+    rfc.run(1000);
+    assert.equal(rfc.a.rtt.rto, 200);
+    const linux = connectedPair({ latency: 5, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    linux.run(1000);
+    assert.equal(linux.a.rtt.srtt, 10);
+    assert.equal(linux.a.rtt.rto, 210);
+    // A long path: the variance term beyond the minimum counts alike (RTT 400: 400 + 800 either way).
+    const far = connectedPair({ latency: 200, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    far.run(3000);
+    assert.equal(far.a.rtt.rto, 1200);
+  });
+
   test('dead peer with minRtoMs 1000 (RFC 6298 2.4 as written) and maxRtoMs 60 s', () => {
     deadPeer(10, 1000, { minRtoMs: 1000, maxRtoMs: 60_000 });
   });
