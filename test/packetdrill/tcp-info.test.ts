@@ -33,9 +33,10 @@
  * and two), delivered_ce 2. Pacing rate: cwnd per SRTT times 1.2 outside early slow start
  * (cwnd >= ssthresh / 2): 1.2 * cwnd * mss bytes / (rtt / 10^6) s.
  *
- * Script PROBES (client, zero window): the persist timer probes at 0.25 s and, backed off (RFC 9293
- * §3.8.6.1; RFC 6298 §5.5's doubling), at 0.65 s; each probe counts in tcpi_probes and, as Linux's
- * icsk_backoff, in tcpi_backoff; the window opening clears both.
+ * Script PROBES (client, zero window): the persist timer probes one RTO after the write (Linux's
+ * SRTT + max(4 * RTTVAR, 200 ms) = 50 + 200 ms: 0.3 s) and, backed off (RFC 9293 §3.8.6.1; RFC 6298
+ * §5.5's doubling), 500 ms later; each probe counts in tcpi_probes and, as Linux's icsk_backoff, in
+ * tcpi_backoff; the window opening clears both.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -154,10 +155,10 @@ const PROBES = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +.05 < S. 0:0(0) ack 1 win 0 <mss 1000>
 +0 > . 1:1(0) ack 1
 +0 write(3, ..., 500) = 500
-+.2 > . 1:2(1) ack 1
++.25 > . 1:2(1) ack 1
 +0 < . 1:1(0) ack 1 win 0
 +0 %{ assert tcpi_probes == 1 and tcpi_backoff == 1, (tcpi_probes, tcpi_backoff) }%
-+.4 > . 1:2(1) ack 1
++.5 > . 1:2(1) ack 1
 +0 < . 1:1(0) ack 1 win 0
 +0 %{ assert tcpi_probes == 2 and tcpi_backoff == 2, (tcpi_probes, tcpi_backoff) }%
 +.1 < . 1:1(0) ack 1 win 4000
