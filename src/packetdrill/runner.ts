@@ -14,7 +14,8 @@ import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
 import type { Expr, PacketSpec, Script, ScriptEvent, SyscallSpec } from './ast.js';
-import { evaluateCode, type TcpInfo } from './code.js';
+import { CodeScope, evaluateCode, type TcpInfo } from './code.js';
+import { linuxClosedInfo, linuxListenerInfo, linuxTcpInfo } from './tcp-info.js';
 import {
   buildInbound,
   compareOutbound,
@@ -1041,9 +1042,13 @@ class Runner {
     return rows;
   }
 
+  /** What one `%{ }%` block leaves for the next (packetdrill runs them as one Python program). */
+  private codeScopeInstance: CodeScope | undefined;
+
   private code(e: ScriptEvent & { type: 'code' }): void {
     this.trace(`%{${e.code.trim()}}% (line ${e.line})`);
-    const r = evaluateCode(e.code, () => this.tcpInfo());
+    this.codeScopeInstance ??= new CodeScope(PERSONALITIES[this.personality].os, (text) => this.trace(`print: ${text}`));
+    const r = evaluateCode(e.code, () => this.tcpInfo(), this.codeScopeInstance);
     if (r.ok) return;
     if ('unsupported' in r) throw new NotSupported(e.line, r.unsupported);
     throw new Failure(e.line, r.failed);
@@ -1055,6 +1060,12 @@ class Runner {
     if (fd === undefined) return 'no socket to read TCP_INFO from';
     const c = this.table.connectionOf(fd);
     if (!c) return `socket ${fd} is closed`;
+    if (PERSONALITIES[this.personality].os === 'linux') {
+      // Linux's struct tcp_info (tcp-info.ts has the table of which field is which quantity).
+      if (c.listener) return linuxListenerInfo(c.listener);
+      if (!c.conn) return linuxClosedInfo();
+      return linuxTcpInfo(c.conn, this.nowUs / 1000);
+    }
     if (c.listener) return { tcpi_state: STATE_NUMBER.LISTEN, tcpi_options: 0 };
     if (!c.conn) return { tcpi_state: STATE_NUMBER.CLOSED, tcpi_options: 0 };
     const t = c.conn.tcb;

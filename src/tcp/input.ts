@@ -33,6 +33,8 @@ export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): voi
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   tcb.stats.InSegs++;
+  tcb.countSegmentIn(now);
+  if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn++;
   switch (tcb.state) {
     case 'CLOSED':
       closedInput(tcb, seg);
@@ -380,6 +382,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.ecnEnabled) {
     if (seg.flags & TcpFlag.CWR && tcb.ecnState) tcb.ecnState.echo = false;
     if (seg.ipEcn === CE) tcb.ownEcn().echo = true;
+    if (seg.ipEcn) tcb.ecnSeen = true;
   }
   // fifth: ACK.
   if (!(seg.flags & TcpFlag.ACK)) return;
@@ -604,6 +607,8 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
 /** A D-SACK (RFC 2883): the peer got [l, r) twice. */
 export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
   tcb.stats.TCPDSACKRecv++;
+  // tcp_info's dsack_dups: segments the peer reports receiving twice.
+  tcb.ownInfo(now).dsackDups += Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
   tcb.rack.onDsack(tcb.sndUna, tcb.sndMax);
   // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
   // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
@@ -747,6 +752,7 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
 
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
+  noteDataReceived(tcb, seg.payload.length, now);
   if (seg.seq === tcb.rcvNxt) {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
@@ -780,8 +786,19 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);
     if (tcb.sackPermitted) noteSackBlock(tcb, seg.seq);
     tcb.stats.TCPOFOQueue++;
+    tcb.ownInfo(now).rcvOooPackets++;
     tcb.ackNow = true;
   }
+}
+
+/**
+ * tcp_info's receive side: when data last arrived, and the peer's segment size as the largest
+ * segment seen, never above the MSS we advertised (less our options).
+ */
+function noteDataReceived(tcb: Tcb, len: number, now: number): void {
+  const info = tcb.ownInfo(now);
+  info.lastDataRecvAt = Math.floor(now);
+  if (len >= info.rcvMss) info.rcvMss = Math.min(len, tcb.advertisedMss - (tcb.timestamps ? 12 : 0));
 }
 
 /**

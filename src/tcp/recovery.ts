@@ -4,7 +4,7 @@
  * Driven by every ACK (`lossRecoveryOnAck`) and by the loss timer (`lossTimeout`); the segments it
  * asks for are built by output.ts.
  */
-import { seqDiff, seqGe, seqLt } from '../wire/index.js';
+import { TcpFlag, seqDiff, seqGe, seqLt } from '../wire/index.js';
 import type { AckSample } from './congestion.js';
 import { tsNow } from './output.js';
 import type { Segment } from './segment.js';
@@ -32,7 +32,18 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   const rack = tcb.rackState;
   if (rack !== undefined && rack.reorderedSegments > 0) {
     tcb.stats.TCPSACKReorder++;
+    if (tcb.infoState !== undefined) tcb.infoState.reordSeen++;
     rack.reorderedSegments = 0;
+  }
+  // tcp_info's delivered, in segments (the ACK of our SYN is counted by the reader).
+  if (delivered > 0 && tcb.infoState !== undefined) {
+    const data = unaBefore === tcb.iss ? delivered - 1 : delivered;
+    if (data > 0) {
+      const segments = Math.ceil(data / tcb.sendMss);
+      tcb.infoState.delivered += segments;
+      // ... and of them, those an ACK with ECE reported (RFC 3168 §6.1.3: the receiver saw CE).
+      if (tcb.ecnEnabled && (seg.flags & TcpFlag.ECE) !== 0) tcb.infoState.deliveredCe += segments;
+    }
   }
   let newlyLost = 0;
   if (tcb.sackPermitted) {

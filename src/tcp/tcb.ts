@@ -36,7 +36,7 @@ import { SendBuffer } from './send-buffer.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { TcpStats } from './stats.js';
-import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbRare } from './tcb-state.js';
+import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbInfo, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, windowToAdvertise } from './window.js';
@@ -108,6 +108,11 @@ const FLAG_ACK_NOW = 1 << 7;
 const FLAG_SYN_NEEDED = 1 << 8;
 const FLAG_ONLY_RETRANSMITTED = 1 << 9;
 const FLAG_PINGPONG = 1 << 10;
+const FLAG_ECN_SEEN = 1 << 11;
+
+/** Tcb.segCounts: each count's bits, and its largest value. */
+const SEG_COUNT_BITS = 15;
+const SEG_COUNT_MAX = (1 << SEG_COUNT_BITS) - 1;
 
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
@@ -325,6 +330,13 @@ export class Tcb {
   probeState: ProbeState | undefined;
   closeState: CloseState | undefined;
   rareState: TcbRare | undefined;
+  /** Per-connection statistics for tcp_info, made with the first data sent or received (never released). */
+  infoState: TcbInfo | undefined;
+  /**
+   * Segments received and sent before the TcbInfo exists (a handshake's few), packed into one small
+   * integer: received in the low 15 bits, sent in the next 15. ownInfo moves them into the TcbInfo.
+   */
+  segCounts = 0;
   /** The timer table (timers.ts: deadlines indexed by Timer), made when a timer first runs. */
   deadlines: number[] | undefined;
 
@@ -357,6 +369,57 @@ export class Tcb {
   }
   ownRare(): TcbRare {
     return (this.rareState ??= new TcbRare());
+  }
+
+  /** The connection's statistics (tcp_info), or undefined before any data moved. */
+  get info(): Readonly<TcbInfo> | undefined {
+    return this.infoState;
+  }
+  ownInfo(now: number): TcbInfo {
+    let info = this.infoState;
+    if (info === undefined) {
+      info = this.infoState = new TcbInfo(now, this.state === 'ESTABLISHED' ? this.stateSince : now, this.initialRcvMss());
+      info.segsIn = this.segCounts & SEG_COUNT_MAX;
+      info.segsOut = this.segCounts >>> SEG_COUNT_BITS;
+      this.segCounts = 0;
+    }
+    return info;
+  }
+
+  /** Segments received so far (tcp_info's segs_in). */
+  get segsIn(): number {
+    return this.infoState?.segsIn ?? this.segCounts & SEG_COUNT_MAX;
+  }
+
+  /** Segments sent so far (segs_out). */
+  get segsOut(): number {
+    return this.infoState?.segsOut ?? this.segCounts >>> SEG_COUNT_BITS;
+  }
+
+  /** A segment arrived for this connection. */
+  countSegmentIn(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsIn++;
+    else if ((this.segCounts & SEG_COUNT_MAX) === SEG_COUNT_MAX) this.ownInfo(now).segsIn++;
+    else this.segCounts++;
+  }
+
+  /** A segment went out from this connection. */
+  countSegmentOut(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsOut++;
+    else if (this.segCounts >>> SEG_COUNT_BITS === SEG_COUNT_MAX) this.ownInfo(now).segsOut++;
+    else this.segCounts += 1 << SEG_COUNT_BITS;
+  }
+
+  /**
+   * The size of the peer's segments before any arrived: the MSS we advertised less our option
+   * bytes, no more than half the first window, nor than RFC 9293's default 536 (Linux's
+   * tcp_initialize_rcv_mss), nor below 88 (TCP_MIN_MSS).
+   */
+  initialRcvMss(): number {
+    const advmss = this.advertisedMss - (this.timestamps ? TS_OPTION_BYTES : 0);
+    return Math.max(88, Math.min(advmss, this.sendMss, Math.floor(this.rcvBufSize / 2), 536));
   }
 
   /** Drop each group that is all back to its defaults, and the timer table when no timer runs. */
@@ -416,6 +479,14 @@ export class Tcb {
   }
   set ecnEnabled(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
+  }
+
+  /** An ECN-capable or CE-marked segment arrived on this ECN connection (Linux's TCP_ECN_SEEN, tcp_info's TCPI_OPT_ECN_SEEN). */
+  get ecnSeen(): boolean {
+    return (this.flagBits & FLAG_ECN_SEEN) !== 0;
+  }
+  set ecnSeen(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ECN_SEEN : this.flagBits & ~FLAG_ECN_SEEN;
   }
 
   /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
