@@ -277,3 +277,22 @@ test("the conformance figures the README states are today's (lenient, --personal
   assert.match(README, new RegExp(`none\`, synack's own defaults, ${totals('--personality', 'none').passed} do`));
   assert.match(README, new RegExp(`\`--strict\` passes ${totals('--strict').passed}:`));
 });
+
+test("the Linux figures the README states are today's (the linux personality over ../shared/linux-gtests)", { skip: shared ?? false }, () => {
+  const r = runCli(['packetdrill', '--json', '--personality', 'linux', path.join(sharedDir, 'linux-gtests')], { maxBuffer: 64 << 20 });
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { script?: string; result?: string; passed?: number; failed?: number; unsupported?: number });
+  const t = lines.pop()!;
+  const all = t.passed! + t.failed! + t.unsupported!;
+  assert.match(README, new RegExp(`\\*\\*${t.passed} of the ${all} pass\\*\\* under \`--personality linux\` \\(${t.failed} fail, ${t.unsupported} unsupported\\)`));
+  // The table by directory: each row as the run counts it.
+  const byDir = new Map<string, [number, number, number]>();
+  for (const l of lines) {
+    const dir = l.script!.split('net/tcp/')[1].replace(/\/[^/]*$/, '');
+    const row = byDir.get(dir) ?? [0, 0, 0];
+    row[l.result === 'PASS' ? 0 : l.result === 'FAIL' ? 1 : 2]++;
+    byDir.set(dir, row);
+  }
+  for (const [dir, [p, f, u]] of byDir) {
+    assert.match(README, new RegExp(`^\\| \`${dir}\` \\| ${p} \\| ${f} \\| ${u} \\| ${p + f + u} \\|$`, 'm'), `the row of ${dir}`);
+  }
+});
