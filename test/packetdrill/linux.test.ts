@@ -119,15 +119,18 @@ function linux(src: string, extra: RunOptions = {}): ScriptResult {
   return runScriptText(src, { personality: 'linux', ...extra });
 }
 
-/** A server connection with MSS 1000 and a 30000-byte write: synack sends cwnd's ten segments at once. */
-const BURST = `--tolerance_usecs=5000
+/** A listener that accepts a peer's SYN with MSS 1000 and window scale 7, without timestamps. */
+const LISTEN_MSS_1000 = `--tolerance_usecs=5000
 \`sysctl -q net.ipv4.tcp_timestamps=0\`
 0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
 +0 bind(3, ..., ...) = 0
 +0 listen(3, 1) = 0
 +.1 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
-+0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 7>
+`;
+
+/** A server connection with MSS 1000 and a 12000-byte write: synack sends cwnd's ten segments at once. */
+const BURST = `${LISTEN_MSS_1000}+0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 7>
 +.1 < . 1:1(0) ack 1 win 257
 +0 accept(3, ..., ...) = 4
 +0 write(4, ..., 12000) = 12000
@@ -179,14 +182,7 @@ test('the platform symbol Linux is defined under linux, FreeBSD under freebsd', 
 });
 
 /** Four segments sent at once; the peer SACKs the last byte only, 100 ms later. */
-const TLP_AFTER_SACK = `--tolerance_usecs=5000
-\`sysctl -q net.ipv4.tcp_timestamps=0\`
-0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-+0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
-+0 bind(3, ..., ...) = 0
-+0 listen(3, 1) = 0
-+.1 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
-+0 > S. 0:0(0) ack 1 <...>
+const TLP_AFTER_SACK = `${LISTEN_MSS_1000}+0 > S. 0:0(0) ack 1 <...>
 +.1 < . 1:1(0) ack 1 win 320
 +0 accept(3, ..., ...) = 4
 +0 write(4, ..., 4000) = 4000
