@@ -98,6 +98,13 @@ export interface TcpConfig {
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
+   * Linux's TCP_NOTSENT_LOWAT and net.ipv4.tcp_notsent_lowat (ip-sysctl.rst): a writer waiting for
+   * room (Tcb.sendWakeup, poll's POLLOUT) is woken only when fewer than half this many octets are
+   * queued and not yet sent, so the queue holds little more than the network does. undefined: no
+   * limit (Linux's default, UINT_MAX).
+   */
+  notSentLowat: number | undefined;
+  /**
    * RFC 5961 checks for RST, SYN and ACK. Off is like FreeBSD's insecure_rst=1, insecure_syn=1 and
    * insecure_ack=1 together; `rfc5961Rst` and `rfc5961Syn` override it for RST and SYN.
    */
@@ -273,6 +280,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   quickAckSegments: 16,
   pacing: false,
   noDelay: false,
+  notSentLowat: undefined,
   rfc5961: true,
   rfc5961Rst: undefined,
   rfc5961Syn: undefined,
@@ -340,6 +348,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
+  if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;
 }

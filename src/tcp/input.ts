@@ -645,6 +645,9 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
       if (tcb.sndBuf) tcb.sndBuf.capacity = want;
     }
   }
+  // An acknowledgment releases a tail held for more (Tcb.send's `more`): from here on Nagle's rule
+  // decides, as Linux's MSG_MORE holds data only for the push at the end of its own send call.
+  if (tcb.rareState) tcb.rareState.moreHeld = false;
   if (tcb.rare.sendRefused && tcb.writableLength > 0) {
     if (tcb.rareState) tcb.rareState.sendRefused = false;
     tcb.emit({ type: 'writable' });
