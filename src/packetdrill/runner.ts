@@ -31,7 +31,8 @@ import {
 import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
-import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
+import { parseMsgHdr } from './msghdr.js';
+import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
@@ -196,7 +197,7 @@ class Runner {
   run(): ScriptResult {
     try {
       this.header();
-      this.table = new SocketTable(() => this.stack(), { local: this.local, remote: this.remote, family: this.family, bindPort: this.bindPort, connectPort: this.connectPort }, this.host);
+      this.table = new SocketTable(() => this.stack(), { local: this.local, remote: this.remote, family: this.family, bindPort: this.bindPort, connectPort: this.connectPort }, this.host, PERSONALITIES[this.personality].os);
       this.flow = newFlow(this.family, this.local, this.remote, this.bindPort, this.nextRemotePort());
       this.events();
       this.finish();
@@ -762,14 +763,39 @@ class Runner {
       case 'setsockopt': {
         arity(5);
         const level = n(1);
-        return t.setsockopt(n(0), level, this.optionName(level, a[2], line), this.optionInput(a[3], line));
+        const name = this.optionName(level, a[2], line);
+        // A Linux-only option is named before its value is read (SO_TIMESTAMPING's flags).
+        if (this.linuxCalls && linuxOnlyInterface(name)) throw linuxOnly(name);
+        return t.setsockopt(n(0), level, name, this.optionInput(a[3], line), now);
       }
       case 'poll':
         arity(3);
         return this.poll(call, n(2), line);
+      case 'sendmsg': {
+        arity(3);
+        const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'sendmsg');
+        if (m.control && m.control.length > 0) throw new Unsupported('sendmsg() with ancillary data (msg_control)');
+        return t.write(n(0), m.iov.reduce((x, y) => x + y, 0), n(2), now);
+      }
+      case 'recvmsg': {
+        arity(3);
+        const flags = n(2);
+        if (this.linuxCalls && flags & CONSTANTS.MSG_ERRQUEUE) throw linuxOnly('MSG_ERRQUEUE');
+        const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'recvmsg');
+        return t.recvmsg(n(0), m.iov.reduce((x, y) => x + y, 0), flags, now);
+      }
+      case 'ioctl':
+        arity(3);
+        return t.ioctl(n(0), n(1));
       default:
+        if (this.linuxCalls && linuxOnlyInterface(call.name)) throw linuxOnly(call.name);
         throw new Unsupported(`system call ${call.name}()`);
     }
+  }
+
+  /** The socket table imitates Linux's system calls (the personality's `os`). */
+  private get linuxCalls(): boolean {
+    return PERSONALITIES[this.personality].os === 'linux';
   }
 
   private optionInput(x: Expr, line: number): SocketOptionValue {
@@ -843,6 +869,20 @@ class Runner {
         const actual = r.value.linger ? 8 : 4;
         if (len !== actual) throw new Failure(e.line, `getsockopt() length ${actual}, expected ${len}`);
       }
+    }
+    if (call.name === 'ioctl' && r.value?.int !== undefined && call.args[2].kind !== 'ellipsis') {
+      const expected = this.value(call.args[2], e.line);
+      if (expected !== r.value.int) throw new Failure(e.line, `ioctl(${exprText(call.args[1])}) gave ${r.value.int}, expected ${expected}`);
+    }
+    if (call.name === 'recvmsg' && got >= 0) {
+      const m = parseMsgHdr(call.args[1], (x) => this.value(x, e.line), 'recvmsg');
+      const got = r.control ?? [];
+      if (m.control !== undefined) {
+        const show = (c: { level: number; type: number; data: number | undefined }[]) => `[${c.map((x) => `{level ${x.level}, type ${x.type}, data ${x.data ?? '...'}}`).join(', ')}]`;
+        const same = m.control.length === got.length && m.control.every((c, i) => c.level === got[i].level && c.type === got[i].type && (c.data === undefined || c.data === got[i].data));
+        if (!same) throw new Failure(e.line, `recvmsg() control messages ${show(got)}, expected ${show(m.control)}`);
+      }
+      if (m.flags !== undefined && m.flags !== (r.msgFlags ?? 0)) throw new Failure(e.line, `recvmsg() msg_flags 0x${(r.msgFlags ?? 0).toString(16)}, expected 0x${m.flags.toString(16)}`);
     }
     if (call.name === 'poll' && r.revents) {
       const fds = this.pollFds(call, e.line);
