@@ -698,7 +698,7 @@ class Runner {
     switch (call.name) {
       case 'socket': {
         arity(3);
-        const r = t.socket(this.optValue(a[0], line), n(1), this.optValue(a[2], line));
+        const r = t.socket(this.optValue(a[0], line), n(1), this.optValue(a[2], line), this.scriptFd(call, line));
         return r;
       }
       case 'bind': {
@@ -718,7 +718,7 @@ class Runner {
       }
       case 'accept':
         arity(3);
-        return t.accept(n(0), now);
+        return t.accept(n(0), now, this.scriptFd(call, line));
       case 'connect': {
         arity(3);
         const fd = n(0);
@@ -791,6 +791,12 @@ class Runner {
         if (this.linuxCalls && linuxOnlyInterface(call.name)) throw linuxOnly(call.name);
         throw new Unsupported(`system call ${call.name}()`);
     }
+  }
+
+  /** The descriptor a script expects socket() or accept() to return (its name for the socket), if any. */
+  private scriptFd(call: SyscallSpec, line: number): number | undefined {
+    const r = call.result;
+    return r.kind === 'int' ? this.value(r, line) : undefined;
   }
 
   /** The socket table imitates Linux's system calls (the personality's `os`). */

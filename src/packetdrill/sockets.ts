@@ -218,7 +218,12 @@ export class SocketTable {
   // ---------------------------------------------------------------------------------------------
   // Calls
 
-  socket(domain: number | undefined, type: number, protocol: number | undefined): CallResult {
+  /**
+   * `fd`: the descriptor the script names the new socket by, when it is free (packetdrill maps a
+   * script's descriptors onto the live ones, so a script may call its first socket 4); else the
+   * lowest free one from 3.
+   */
+  socket(domain: number | undefined, type: number, protocol: number | undefined, wantFd?: number): CallResult {
     if (domain !== undefined && domain !== (this.addrs.family === 4 ? CONSTANTS.AF_INET : CONSTANTS.AF_INET6)) {
       throw new Unsupported(`socket() in address family ${domain} (the script's ip_version is IPv${this.addrs.family})`);
     }
@@ -226,6 +231,7 @@ export class SocketTable {
     if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
     let fd = 3;
     while (this.socks.has(fd)) fd++;
+    if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd)) fd = wantFd;
     const tcp = this.stack().config;
     this.socks.set(fd, {
       fd,
@@ -289,7 +295,7 @@ export class SocketTable {
     return OK();
   }
 
-  accept(fd: number, now: number): CallResult {
+  accept(fd: number, now: number, wantFd?: number): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (!s.listener) return E('EINVAL');
@@ -298,7 +304,7 @@ export class SocketTable {
       if (!l || l.closed) return E('ECONNABORTED');
       const conn = l.accept();
       if (!conn) return undefined;
-      const nfd = this.socket(undefined, CONSTANTS.SOCK_STREAM, undefined);
+      const nfd = this.socket(undefined, CONSTANTS.SOCK_STREAM, undefined, wantFd);
       const ns = this.get((nfd as { ret: number }).ret) as Sock;
       ns.boundPort = conn.local.port;
       ns.rcvbuf = s.rcvbuf;

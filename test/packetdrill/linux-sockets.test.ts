@@ -265,3 +265,21 @@ describe('sendmsg', () => {
 +0 > P. 1:41(40) ack 1
 `));
 });
+
+describe('descriptors are the script\'s names for its sockets (packetdrill maps them onto live ones)', () => {
+  test('a first socket called 4 and an accepted one called 7 work under those numbers', () => {
+    for (const personality of ['linux', 'none'] as const) {
+      passes(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
++0 setsockopt(4, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(4, ..., ...) = 0
++0 listen(4, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++.01 < . 1:1(0) ack 1 win 257
++0 accept(4, ..., ...) = 7
++0 close(7) = 0
++0 > F. 1:1(0) ack 1
+`, personality);
+    }
+  });
+});
