@@ -68,6 +68,34 @@ export function isEmptyScript(text: string): boolean {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').trim() === '';
 }
 
+/**
+ * A shell script a packetdrill script's command names (`../common/defaults.sh`), read relative to the
+ * packetdrill script's directory; never run, only read for the shell emulator. A checkout without
+ * symbolic links holds a link as a file whose whole text is its target: that is followed (twice at most).
+ */
+function readBeside(script: string, name: string): string | undefined {
+  if (path.isAbsolute(name)) return undefined;
+  let file = path.resolve(path.dirname(script), name);
+  for (let hops = 0; hops < 3; hops++) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const target = text.trim();
+    if (hops === 2 || text.includes('\n') || !target || target.length > 256 || path.isAbsolute(target)) return text;
+    const next = path.resolve(path.dirname(file), target);
+    try {
+      if (!statSync(next).isFile()) return text;
+    } catch {
+      return text;
+    }
+    file = next;
+  }
+  return undefined;
+}
+
 function emptyResult(personality: PersonalityName): ScriptResult {
   return { result: 'FAIL', detail: 'empty script: no events, nothing to run', line: undefined, relaxed: [], log: [], virtualSeconds: 0, personality };
 }
@@ -180,7 +208,8 @@ export function runPacketdrill(argvIn: string[], io: Output & { flush?: () => vo
       io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return 1;
     }
-    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines });
+    const readFile = (name: string) => readBeside(script, name);
+    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines, readFile });
     counts[r.result]++;
     const group = path.relative(root, path.dirname(script)) || '.';
     const entry = { script, group, r };

@@ -36,7 +36,9 @@ export interface Personality {
   /**
    * Linux's TSO as a tun device sees it: an expected outbound segment longer than the MSS matches a
    * run of consecutive segments synack sent at the same instant whose bytes and flags add up to it
-   * (`ethtool -K tun0 tso off` turns it off). Nothing else is relaxed.
+   * (`ethtool -K tun0 tso off` turns it off). Lenient mode then also takes the PSH bit as the
+   * stack's choice (RFC 1122 §4.2.2.2 fixes it only on the segment that empties the send queue;
+   * Linux places it by its TSO and forced-push logic).
    */
   tso: boolean;
 }
@@ -107,6 +109,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   receiveBufferMax: 6_291_456,
   sendBufferSize: 16_384,
   sendBufferMax: 4_194_304,
+  // tcp_select_initial_window: ilog2(max(tcp_rmem[2], rmem_max)) - 15 = ilog2(6 MiB) - 15.
+  windowScale: 7,
   // tcp_rcv_state_process, LISTEN: "if (th->fin) goto discard" for a SYN.
   dropSynFin: true,
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.

@@ -13,7 +13,7 @@
 import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
-import type { Expr, Script, ScriptEvent, SyscallSpec } from './ast.js';
+import type { Expr, PacketSpec, Script, ScriptEvent, SyscallSpec } from './ast.js';
 import { evaluateCode, type TcpInfo } from './code.js';
 import {
   buildInbound,
@@ -67,6 +67,11 @@ export interface RunOptions {
    * the personality's platform symbol (`FreeBSD` under freebsd).
    */
   defines?: Readonly<Record<string, string>>;
+  /**
+   * Reads a shell script a command names (`../common/defaults.sh`), relative to the packetdrill
+   * script's directory; undefined when there is none. Without it such commands are UNSUPPORTED.
+   */
+  readFile?: (path: string) => string | undefined;
 }
 
 /** The symbols a script's `#ifdef` sees: the personality's platform, then the caller's. */
@@ -182,6 +187,10 @@ class Runner {
   private pending: Pending | undefined;
   private teardown = false;
   private lastPacketIndex = -1;
+  /** Whether TSO bursts are matched (the personality's, until `ethtool -K tun0 tso off`). */
+  private tso: boolean;
+  /** The virtual files the scripts' commands write (set_sysctls.py's restore file). */
+  private readonly files = new Map<string, string>();
 
   constructor(
     private readonly script: Script,
@@ -191,13 +200,14 @@ class Runner {
     this.personality = opts.personality ?? 'freebsd';
     const p = PERSONALITIES[this.personality];
     if (!p) throw new RangeError(`no personality ${String(this.personality)}`);
-    this.host = defaultHostSettings(p.tcp);
+    this.host = defaultHostSettings(p.tcp, p.os);
+    this.tso = p.tso;
   }
 
   run(): ScriptResult {
     try {
       this.header();
-      this.table = new SocketTable(() => this.stack(), { local: this.local, remote: this.remote, family: this.family, bindPort: this.bindPort, connectPort: this.connectPort }, this.host, PERSONALITIES[this.personality].os);
+      this.table = new SocketTable(() => this.stack(), { local: this.local, remote: this.remote, family: this.family, bindPort: this.bindPort, connectPort: this.connectPort }, this.host);
       this.flow = newFlow(this.family, this.local, this.remote, this.bindPort, this.nextRemotePort());
       this.events();
       this.finish();
@@ -497,7 +507,7 @@ class Runner {
   }
 
   private compareContext(): CompareContext {
-    return { mode: this.mode, tsTickUs: this.tsTickUs, toleranceUs: this.toleranceUs };
+    return { mode: this.mode, tsTickUs: this.tsTickUs, toleranceUs: this.toleranceUs, pshFree: PERSONALITIES[this.personality].tso };
   }
 
   private outbound(e: ScriptEvent & { type: 'packet' }, us: number, endUs: number, tol: number): void {
@@ -519,7 +529,8 @@ class Runner {
       }
       this.fireAt(d);
     }
-    const got = this.queue[0];
+    const burst = this.tsoBurst(spec);
+    const got = burst ? { ...this.queue[0], packet: burst.packet } : this.queue[0];
     const r = compareOutbound(spec, got.packet, this.flow, this.compareContext());
     if (!r.ok) {
       const actual = outPacketText(got.packet, { ...this.flow, isnOffset: this.flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? (got.packet.seq - spec.start) >>> 0 : undefined) });
@@ -548,9 +559,38 @@ class Runner {
     }
     for (const x of r.relaxed) this.relaxed.add(x);
     learnFromOutbound(spec, got.packet, this.flow);
-    this.queue.shift();
+    this.queue.splice(0, burst ? burst.count : 1);
     if (got.timeUs > this.nowUs) this.nowUs = got.timeUs;
     this.trace(`matched line ${e.line}: ${packetSpecText(spec)}`);
+  }
+
+  /**
+   * Linux's TSO as packetdrill's tun device sees it: one expected segment longer than the MSS is what
+   * the kernel handed the device at once. It matches the run of segments synack sent at the same
+   * instant on the same connection, back to back in sequence, whose bytes add up to it exactly; the
+   * run's flags are the union of its segments' (a FIN only on the last), its options and window the
+   * last segment's. undefined when the expectation is not such a burst (one segment matches as ever).
+   */
+  private tsoBurst(spec: PacketSpec): { packet: OutPacket; count: number } | undefined {
+    if (!this.tso || spec.flags & (TcpFlag.SYN | TcpFlag.RST)) return undefined;
+    const first = this.queue[0]?.packet;
+    if (!first || first.payloadLength === 0 || first.payloadLength >= spec.length) return undefined;
+    let bytes = 0;
+    let flags = 0;
+    let last = first;
+    let count = 0;
+    for (const q of this.queue) {
+      const p = q.packet;
+      const contiguous = count === 0 || (q.timeUs === this.queue[0].timeUs && p.srcPort === first.srcPort && p.dstPort === first.dstPort && p.seq === (last.seq + last.payloadLength) >>> 0 && !(last.flags & TcpFlag.FIN));
+      if (!contiguous || p.payloadLength === 0 || p.flags & (TcpFlag.SYN | TcpFlag.RST)) break;
+      bytes += p.payloadLength;
+      flags |= p.flags;
+      last = p;
+      count++;
+      if (bytes >= spec.length) break;
+    }
+    if (count < 2 || bytes !== spec.length) return undefined;
+    return { packet: { ...last, seq: first.seq, flags, payloadLength: bytes }, count };
   }
 
   private pendingNote(): string {
@@ -801,7 +841,7 @@ class Runner {
 
   /** The socket table imitates Linux's system calls (the personality's `os`). */
   private get linuxCalls(): boolean {
-    return PERSONALITIES[this.personality].os === 'linux';
+    return this.host.os === 'linux';
   }
 
   private optionInput(x: Expr, line: number): SocketOptionValue {
@@ -914,6 +954,13 @@ class Runner {
       sysctlRead: (name) => readSysctl(name, this.host),
       sockets: () => this.sockets(),
       drop: (row) => this.drop(row),
+      readFile: this.opts.readFile,
+      files: this.files,
+      flushMetrics: () => undefined,
+      setTso: (on) => {
+        this.tso = on && PERSONALITIES[this.personality].tso;
+      },
+      pid: 4242,
     });
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);

@@ -130,12 +130,11 @@ export class SocketTable {
     private readonly stack: () => Stack,
     private readonly addrs: SockAddrs,
     private readonly host: HostSettings,
-    /** Whose system call semantics: FreeBSD's (the default) or Linux's. */
-    private readonly os: 'freebsd' | 'linux' = 'freebsd',
   ) {}
 
+  /** Linux's system call semantics (the personality's `os`, in the host settings), else FreeBSD's. */
   private get linux(): boolean {
-    return this.os === 'linux';
+    return this.host.os === 'linux';
   }
 
   private get(fd: number): Sock | undefined {
@@ -535,9 +534,9 @@ export class SocketTable {
           return int(err);
         }
         case 'SO_RCVBUF':
-          return int(this.linux ? s.options.get(name)?.int ?? s.rcvbuf : s.rcvbuf);
+          return int(s.rcvbuf);
         case 'SO_SNDBUF':
-          return int(this.linux ? s.options.get(name)?.int ?? s.sndbuf : s.sndbuf);
+          return int(s.sndbuf);
         case 'SO_TYPE':
           return int(CONSTANTS.SOCK_STREAM);
         case 'SO_ACCEPTCONN':
@@ -576,7 +575,7 @@ export class SocketTable {
         case 'TCP_INQ':
         case 'TCP_NOTSENT_LOWAT':
         case 'TCP_USER_TIMEOUT':
-          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option; this run imitates ${this.os})`);
+          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
           // What the socket set (0 when unset: for TCP_NOTSENT_LOWAT, the sysctl applies then).
           if (name === 'TCP_CORK') return int(s.cork ? 1 : 0);
           if (name === 'TCP_INQ') return int(s.inq ? 1 : 0);
@@ -657,22 +656,18 @@ export class SocketTable {
           return OK();
         case 'SO_RCVBUF':
         case 'SO_SNDBUF': {
-          beforeConnection();
+          // Linux takes any size, clamps it to wmem_max/rmem_max (212992) and doubles it for the
+          // kernel's bookkeeping (sock_setsockopt); FreeBSD refuses one beyond sb_max.
+          let size = v;
           if (this.linux) {
-            // Linux's sock_setsockopt: the value is clamped to net.core.{r,w}mem_max (212992), never
-            // refused, and doubled "to allow space for bookkeeping overhead" (man 7 socket); getsockopt
-            // returns the doubled size, at least SOCK_MIN_RCVBUF / SOCK_MIN_SNDBUF (2304 / 4608). The
-            // connection's buffer holds what was asked for.
-            const val = Math.min(v >>> 0, 212_992);
-            s.options.set(name, { int: Math.max(val * 2, name === 'SO_RCVBUF' ? 2304 : 4608) });
-            if (name === 'SO_RCVBUF') s.rcvbuf = Math.max(val, 1);
-            else s.sndbuf = Math.max(val, 1);
-            s.buffersSet = true;
-            return OK();
-          }
-          if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
-          if (name === 'SO_RCVBUF') s.rcvbuf = v;
-          else s.sndbuf = v;
+            if (v < 0) return E('EINVAL');
+            size = Math.max(2 * Math.min(v, this.host.maxSockBuf / 2), name === 'SO_SNDBUF' ? 4608 : 2304);
+          } else if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
+          // The send buffer can change under a live connection (Linux and FreeBSD both allow it).
+          if (name === 'SO_SNDBUF' && s.conn && !s.listener) s.conn.tcb.setSendBufferSize(size);
+          else beforeConnection();
+          if (name === 'SO_RCVBUF') s.rcvbuf = size;
+          else s.sndbuf = size;
           s.buffersSet = true;
           return OK();
         }

@@ -275,8 +275,9 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
         setTimer(tcb, Timer.Persist, now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.probes.persistBackoff));
       }
       if (timerAt(tcb, Timer.UserTimeout) === undefined && tcb.config.userTimeoutMs !== undefined) setTimer(tcb, Timer.UserTimeout, now + tcb.config.userTimeoutMs);
-      // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
-      if (!retransmission && timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
+      // RFC 8985 §7.2: new data sent restarts the probe timeout (so a burst's PTO is the one its
+      // last segment gives: one segment in flight adds the delayed-ACK allowance, four do not).
+      if (!retransmission) armLossProbe(tcb, now);
       return seg;
     }
   }

@@ -60,7 +60,10 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   }
   tcb.lastRttSample = undefined;
   if (!tcb.recovery.inRecovery && advanced > 0 && tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
-  armLossProbe(tcb, now);
+  // RFC 8985 §7.2: the probe timer restarts on an ACK that cumulatively acknowledges new data; a
+  // duplicate ACK or a SACK alone leaves a running one where it is (else every ACK of a stalled
+  // flight would push the probe back until the RTO came first).
+  if (advanced > 0 || tcb.recovery.inRecovery || timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
 }
 
 /** RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery. */
@@ -189,12 +192,11 @@ export function armLossProbe(tcb: Tcb, now: number): void {
   let pto = 2 * srtt;
   if (flight <= tcb.sendMss) pto += WC_DEL_ACK_MS;
   pto = Math.max(pto, tcb.config.clockGranularityMs);
-  const at = now + pto;
+  let at = now + pto;
+  // §7.2: PTO = min(PTO, RTO): when the RTO would come first, the probe goes in its place (and the
+  // dispatch runs it rather than the RTO; lossTimeout then re-arms the RTO).
   const rto = timerAt(tcb, Timer.Retransmission);
-  if (rto !== undefined && at >= rto) {
-    stopTimer(tcb, Timer.Loss);
-    return;
-  }
+  if (rto !== undefined && at > rto) at = rto;
   setTimer(tcb, Timer.Loss, at);
   if (tcb.recoveryState) tcb.recoveryState.lossTimerKind = 'probe';
 }
@@ -208,8 +210,10 @@ export function lossTimeout(tcb: Tcb, now: number): void {
     if (tcb.recovery.inRecovery) tcb.congestion.cwnd = tcb.prr.onAck(0, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss);
     return;
   }
-  // RFC 8985 §7.3: send a probe at the next pollTransmit.
+  // RFC 8985 §7.3: send a probe at the next pollTransmit, and re-arm the RTO (not the PTO) whether
+  // or not a probe can go.
   tcb.ownRecovery().tlpPending = true;
+  setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
 }
 
 /**

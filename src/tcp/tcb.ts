@@ -697,6 +697,24 @@ export class Tcb {
     return s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT';
   }
 
+  /**
+   * Change the send buffer's size on a live connection (SO_SNDBUF after connect): it holds at least
+   * what is queued, and auto-tuning no longer grows it past `bytes` (a size the application chose,
+   * as Linux's SOCK_SNDBUF_LOCK). More room wakes a writer that was refused.
+   */
+  setSendBufferSize(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError('a send buffer of at least 1 byte');
+    const size = Math.max(bytes, this.sndBuf?.length ?? 0);
+    this.config.sendBufferSize = size;
+    this.config.sendBufferMax = size;
+    const before = this.writableLength;
+    if (this.sndBuf) this.sndBuf.capacity = size;
+    if (this.writableLength > before && this.rare.sendRefused) {
+      if (this.rareState) this.rareState.sendRefused = false;
+      this.emit({ type: 'writable' });
+    }
+  }
+
   /** Bytes `send` would accept now. */
   get writableLength(): number {
     return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;

@@ -145,7 +145,9 @@ function runDueTimers(tcb: Tcb, now: number): number {
     return 1 << Timer.Connect;
   }
   let fired = 0;
-  if (due(tcb, Timer.Retransmission, now)) {
+  // A loss probe scheduled in the RTO's place (RFC 8985 §7.2) runs instead of it.
+  const probeFirst = tcb.recovery.lossTimerKind === 'probe' && due(tcb, Timer.Loss, now) && timerAt(tcb, Timer.Loss)! <= (timerAt(tcb, Timer.Retransmission) ?? Infinity);
+  if (!probeFirst && due(tcb, Timer.Retransmission, now)) {
     fired |= 1 << Timer.Retransmission;
     retransmitTimeout(tcb, now);
   } else if (due(tcb, Timer.Loss, now)) {

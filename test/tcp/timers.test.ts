@@ -117,7 +117,26 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
   });
 
   test('dead peer with timestamps and window scaling on', () => {
-    deadPeer(50, 300, { timestamps: true, windowScaling: true, sack: true });
+    // With SACK, the first timeout would be a loss probe (next test): the RTO schedule alone here.
+    deadPeer(50, 300, { timestamps: true, windowScaling: true, sack: true, tailLossProbe: false });
+  });
+
+  test('with SACK and TLP, a lone segment\'s first timeout is a loss probe in the RTO\'s place, and the RTO is re-armed from it (RFC 8985 §7.2, §7.3)', () => {
+    // SRTT 100 ms: PTO = 2*SRTT + WCDelAckT (one segment in flight) = 400 ms, later than the RTO's
+    // 300 ms, so PTO = min(PTO, RTO): the probe goes at 300 ms, and the RTO runs 300 ms from it.
+    const p = connectedPair({ latency: 50, a: { sack: true }, b: { sack: true } });
+    const T = 1000;
+    p.run(T);
+    cutCable(p);
+    const sndNxt = p.a.sndNxt;
+    assert.equal(p.a.send(enc(100), T), 100);
+    p.run(T + 2000);
+    const data = `<SEQ=${sndNxt}><ACK=${p.b.sndNxt}><CTL=PSH,ACK><DATA=100>`;
+    const times = sent(p, 'a', T).filter(([, s]) => s === data).map(([t]) => t - T);
+    // The probe at 300, then RTOs at 300 + 300 and 600 + 600 (backing off), nothing else.
+    assert.deepEqual(times.slice(0, 4), [0, 300, 600, 1200]);
+    assert.equal(p.a.stats.TCPLossProbes, 1);
+    assert.equal(p.a.recovery.totalRetransmits, 2);
   });
 
   for (const side of ['FIN-WAIT-1', 'LAST-ACK'] as const) {
