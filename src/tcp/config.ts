@@ -225,6 +225,14 @@ export interface TcpConfig {
    */
   receiverSwsAvoidance: boolean;
   /**
+   * When reading makes room, whether a window update goes at once (RFC 9293 §3.8.6.2.2 leaves it to
+   * the receiver; without one the new window rides on the next segment). 'segments': when the window
+   * grows by two segments or half the buffer, or from below one segment. 'doubled' (Linux's
+   * tcp_cleanup_rbuf): only when what remains open of the advertised window has fallen to half the
+   * buffer or less and the new window is at least twice it.
+   */
+  windowUpdateOnRead: 'segments' | 'doubled';
+  /**
    * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
    * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
    * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
@@ -296,6 +304,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   noOptions: false,
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
+  windowUpdateOnRead: 'segments',
   synDataDelayedAck: false,
   challengeAckLimit: 1000,
   challengeAckWindowMs: 1000,
@@ -349,6 +358,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
+  if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   return c;
 }

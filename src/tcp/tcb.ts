@@ -39,7 +39,7 @@ import { TcpStats } from './stats.js';
 import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
-import { freeReceiveSpace, windowToAdvertise } from './window.js';
+import { freeReceiveSpace, receiveWindow, windowToAdvertise } from './window.js';
 
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
@@ -726,6 +726,7 @@ export class Tcb {
    */
   read(max = Infinity): Uint8Array | undefined {
     const before = windowToAdvertise(this, false);
+    const openNow = receiveWindow(this);
     const data = this.receiveBuffer.read(max);
     if (data) this.rcvTuner?.read(data.length);
     const rb = this.rcvBuf;
@@ -735,10 +736,16 @@ export class Tcb {
     }
     if (data && isSynchronized(this.state)) {
       const after = windowToAdvertise(this, false);
-      const grew = after - before;
-      // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
-      if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.receiveBufferSize / 2))) {
-        this.ackNow = true;
+      if (this.config.windowUpdateOnRead === 'doubled') {
+        // Linux's tcp_cleanup_rbuf: the window still open to the peer is half the buffer or less,
+        // and the new one at least doubles it.
+        if (after > 0 && 2 * openNow <= this.receiveBufferSize && after >= 2 * openNow) this.ackNow = true;
+      } else {
+        const grew = after - before;
+        // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
+        if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.receiveBufferSize / 2))) {
+          this.ackNow = true;
+        }
       }
     }
     return data;

@@ -167,3 +167,24 @@ describe('unsent octets and the writer\'s wake-up (TCP_NOTSENT_LOWAT)', () => {
     assert.equal(d.t.sendWakeup, true, '1000 free >= 2000 / 2');
   });
 });
+
+describe('window updates after a read (windowUpdateOnRead; RFC 9293 §3.8.6.2.2 leaves when to the receiver)', () => {
+  // Our buffer is 4096; `mss: 536` makes our own MSS 536 (the data ACKs are immediate: ackDelayMs 0).
+  test("'segments': reading 1500 (at least two 536-octet segments) announces the window at once", () => {
+    const c = inState('ESTABLISHED', { config: { mss: 536 } });
+    c.feed('<SEQ=5001><ACK=1001><CTL=ACK><DATA=1500>');
+    c.t.read();
+    assert.deepEqual(out(c), ['<SEQ=1001><ACK=6501><CTL=ACK>']);
+  });
+  test("'doubled' (Linux): no update while more than half the buffer is still open; one once the open window is doubled", () => {
+    const c = inState('ESTABLISHED', { config: { mss: 536, windowUpdateOnRead: 'doubled' } });
+    c.feed('<SEQ=5001><ACK=1001><CTL=ACK><DATA=1500>');
+    c.t.read();
+    assert.deepEqual(out(c), [], '2596 octets still open: 2 * 2596 > 4096');
+    c.feed('<SEQ=6501><ACK=1001><CTL=ACK><DATA=1500>', { at: T + 1 });
+    c.feed('<SEQ=8001><ACK=1001><CTL=ACK><DATA=1000>', { at: T + 2 });
+    // That ACK advertised the free space, 1596: 2 * 1596 <= 4096, and reading frees all 4096.
+    while (c.t.read());
+    assert.deepEqual(drain(c.t, T + 2).map(fmt), ['<SEQ=1001><ACK=9001><CTL=ACK>']);
+  });
+});
