@@ -51,6 +51,12 @@ export interface TcpConfig {
   initialRtoMs: number;
   /** RFC 6298 §2.4 says 1 s; Linux uses 200 ms (TCP_RTO_MIN) and so do we, as RFC 6298 allows. */
   minRtoMs: number;
+  /**
+   * Where `minRtoMs` applies: false, to the RTO (RFC 6298 §2.4: RTO = max(SRTT + max(G, 4*RTTVAR),
+   * minimum)); true, to the variance term (RTO = SRTT + max(G, 4*RTTVAR, minRtoMs), Linux's
+   * tcp_set_rto with its rttvar floored at tcp_rto_min: a 10 ms path times out at 210 ms, not 200).
+   */
+  minRtoBoundsVariance: boolean;
   /** RFC 6298 §2.5 allows a maximum of at least 60 s; Linux uses 120 s (TCP_RTO_MAX). */
   maxRtoMs: number;
   /** RFC 6298's clock granularity G (ms). */
@@ -271,6 +277,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,
+  minRtoBoundsVariance: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,

@@ -504,7 +504,7 @@ export class Tcb {
     this.offeredShift = offeredWindowScale(isSharedConfig(opts.config) ? opts.config : this.config);
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
-    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
+    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs, this.config.minRtoBoundsVariance);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);
