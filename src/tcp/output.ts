@@ -246,9 +246,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
-      // An answer: new data soon after the peer's data (Linux's tcp_event_data_sent counts a reply only
-      // once data has arrived, its ato being unset until then). Data right after the handshake is no reply.
-      if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs && tcb.rcvNxt !== seqAdd(tcb.irs, 1)) tcb.pingpong = true;
+      if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
         tcb.stats.TCPLossProbes++;

@@ -441,8 +441,7 @@ export class Tcb {
 
   /**
    * Interactive exchange (Linux's pingpong mode): we sent new data within `ackDelayMs` of hearing from
-   * the peer, after it had sent us data, so its next data is likely answered and the answer carries
-   * the ACK: no quick ACKs.
+   * the peer, so its next data is likely answered and the answer carries the ACK: no quick ACKs.
    */
   get pingpong(): boolean {
     return (this.flagBits & FLAG_PINGPONG) !== 0;
