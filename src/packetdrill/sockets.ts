@@ -52,6 +52,8 @@ const LINUX_ONLY: Record<string, string> = {
   MSG_EOR: 'MSG_EOR (record boundaries on a TCP socket)',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
+  IP_FREEBIND: 'IP_FREEBIND (binding to an address not yet configured)',
+  SO_MARK: 'SO_MARK (packet marks for policy routing)',
 };
 
 /** The Linux-only interface a system call or option name belongs to, or undefined. */

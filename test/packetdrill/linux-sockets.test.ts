@@ -235,6 +235,8 @@ describe('Linux-only interfaces are UNSUPPORTED, named', () => {
     ['epoll', '+0 epoll_create(1) = 4', /Linux-only interface: epoll/],
     ['splice', '+0 pipe([5, 6]) = 0', /Linux-only interface: splice/],
     ['sendfile', '+0 open("/tmp/f", O_RDONLY) = 5', /Linux-only interface: sendfile/],
+    ['IP_FREEBIND', '+0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0', /Linux-only interface: IP_FREEBIND/],
+    ['SO_MARK', '+0 setsockopt(3, SOL_SOCKET, SO_MARK, [666], 4) = 0', /Linux-only interface: SO_MARK/],
   ];
   for (const [what, line, want] of cases) {
     test(what, () => {
