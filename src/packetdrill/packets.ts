@@ -300,7 +300,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export type Mode = 'strict' | 'lenient';
 
 /** What lenient mode may relax, named as the output reports them. */
-export type Relaxation = 'window value' | 'option order and padding' | 'timestamp values' | 'window scale shift' | 'timer durations' | 'PSH bit';
+export type Relaxation = 'window value' | 'option order and padding' | 'timestamp values' | 'window scale shift' | 'timer durations' | 'PSH bit' | 'packets after the last expected one';
 
 export interface CompareContext {
   mode: Mode;

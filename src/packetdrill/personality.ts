@@ -63,6 +63,8 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   receiverSwsAvoidance: false,
   // A SYN+ACK at a listener is dropped by the syncache without a RST.
   listenSynAckReset: false,
+  // tcp_drop() resets from CLOSED: tcp_outflags[TCPS_CLOSED] is TH_RST|TH_ACK.
+  abortRstAck: true,
   // Data that came on a SYN is passed up without an immediate ACK (tcp_input, SYN-RECEIVED ->
   // ESTABLISHED: tcp_reass(tp, NULL, ...)).
   synDataDelayedAck: true,
@@ -115,6 +117,10 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   dropSynFin: true,
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
   synOptionOrder: 'linux',
+  // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
+  rtoMinOnVariance: true,
+  // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.
+  abortRstAck: true,
 });
 
 /** "name=value, ..." for the output. */

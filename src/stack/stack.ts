@@ -31,6 +31,7 @@ import type { TcpEvent } from '../tcp/events.js';
 import type { TcbTraceSink } from '../tcp/trace.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
+import { RstRateLimit } from './rst-rate-limit.js';
 import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
 import type { TcpState } from '../tcp/state.js';
 import { isEcnSetupSyn } from '../tcp/ecn.js';
@@ -95,6 +96,14 @@ export interface StackLimits {
    * data. Default 64 MiB (synack's: Linux bounds it with tcp_mem and each socket's rcvbuf).
    */
   reassemblyBytes: number;
+  /**
+   * RSTs per second the stack itself sends for segments that reach no connection (ACK and SYN-ACK
+   * floods at a listener or a closed port are reflected no further); the budget of each second is
+   * drawn from [7/8, 1] of it, so it is no side channel (rst-rate-limit.ts). 0: no limit. Beyond it
+   * the segment is dropped unanswered (OutRstsRateLimited). Default 1000 (Linux's icmp_msgs_per_sec;
+   * FreeBSD's icmplim, which covers these RSTs, is 200).
+   */
+  rstPerSecond: number;
 }
 
 export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
@@ -106,6 +115,7 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
   timeWaitMax: 262_144,
   maxOrphans: 65_536,
   reassemblyBytes: 64 * 1024 * 1024,
+  rstPerSecond: 1000,
 });
 
 /**
@@ -202,6 +212,7 @@ export class Stack implements ConnectionOwner {
   private readonly tsOffsets: IsnGenerator;
   private readonly ports: EphemeralPorts;
   private readonly challengeAcks: ChallengeAckLimiter;
+  private readonly rstLimit: RstRateLimit;
   private readonly ttl: number;
   private readonly trustChecksums: boolean;
   /** StackOptions.checksumOffload. */
@@ -270,6 +281,8 @@ export class Stack implements ConnectionOwner {
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
     this.challengeAcks = new ChallengeAckLimiter(this.cfg.challengeAckLimit, this.cfg.challengeAckWindowMs);
+    if (!(Number.isInteger(this.limits.rstPerSecond) && this.limits.rstPerSecond >= 0)) throw new RangeError('rstPerSecond must be a whole number >= 0');
+    this.rstLimit = new RstRateLimit(this.limits.rstPerSecond, this.random);
     this.ttl = opts.ttl ?? 64;
     this.checksumOffload = opts.checksumOffload ?? false;
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
@@ -519,7 +532,13 @@ export class Stack implements ConnectionOwner {
     if (this.trace !== undefined) this.traceDrop(ipp, h, silent ? 'no connection (blackhole)' : h.flags & TcpFlag.RST ? 'no connection' : 'no connection: answered with RST', now);
     if (silent) return;
     const rst = resetFor(seg);
-    if (rst) this.queueSegment(local, remote, rst);
+    if (rst) {
+      if (!this.rstLimit.allow(now)) {
+        c.tcp.OutRstsRateLimited++;
+        return;
+      }
+      this.queueSegment(local, remote, rst);
+    }
   }
 
   /**
@@ -968,6 +987,18 @@ export class Stack implements ConnectionOwner {
     // TIME-WAIT's abort sends nothing (§3.10.5: "delete the TCB"); the 'closed' event reaches the application.
     conn.tcb.abort(now);
     this.touched(conn, now);
+  }
+
+  /**
+   * End a TIME-WAIT entry before its 2*MSL, as an administrator's tool does (FreeBSD's tcpdrop,
+   * tcp_twclose; Linux's `ss -K`): the 4-tuple is free again, nothing is sent, and a connection the
+   * application still holds goes to CLOSED. Returns whether there was such an entry.
+   */
+  dropTimeWait(local: Endpoint, remote: Endpoint, now: number): boolean {
+    const tw = this.timeWait.get(local.address, local.port, remote.address, remote.port);
+    if (tw === undefined) return false;
+    this.endTimeWait(tw, now);
+    return true;
   }
 
   /** The compact TIME-WAIT entries, for listings (in no particular order). */

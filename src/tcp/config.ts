@@ -51,16 +51,16 @@ export interface TcpConfig {
   initialRtoMs: number;
   /** RFC 6298 §2.4 says 1 s; Linux uses 200 ms (TCP_RTO_MIN) and so do we, as RFC 6298 allows. */
   minRtoMs: number;
-  /**
-   * Where `minRtoMs` applies: false, to the RTO (RFC 6298 §2.4: RTO = max(SRTT + max(G, 4*RTTVAR),
-   * minimum)); true, to the variance term (RTO = SRTT + max(G, 4*RTTVAR, minRtoMs), Linux's
-   * tcp_set_rto with its rttvar floored at tcp_rto_min: a 10 ms path times out at 210 ms, not 200).
-   */
-  minRtoBoundsVariance: boolean;
   /** RFC 6298 §2.5 allows a maximum of at least 60 s; Linux uses 120 s (TCP_RTO_MAX). */
   maxRtoMs: number;
   /** RFC 6298's clock granularity G (ms). */
   clockGranularityMs: number;
+  /**
+   * Where minRtoMs applies: false, RFC 6298 §2.4's RTO = max(minRtoMs, SRTT + max(G, 4*RTTVAR));
+   * true, Linux's RTO = SRTT + max(G, 4*RTTVAR, minRtoMs) (tcp_set_rto: the variance term is at
+   * least tcp_rto_min, so a 10 ms path has a 210 ms RTO, not 200 ms).
+   */
+  rtoMinOnVariance: boolean;
   /**
    * SYN retransmissions before connect fails with ETIMEDOUT. RFC 9293 §3.8.3: R2 for a SYN MUST cover
    * at least 3 minutes; 7 retries from a 1 s RTO give up after 247 s (1+2+...+64 s, then the eighth
@@ -130,6 +130,13 @@ export interface TcpConfig {
    * (tcp_drop() sending from CLOSED); a SYN outside the window gets an ACK.
    */
   rfc5961Syn: boolean | undefined;
+  /**
+   * The reset ABORT sends (§3.10.5; also SO_LINGER 0, a close with unread data, a drop): false,
+   * RFC 9293's <SEQ=SND.NXT><CTL=RST>; true, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> as both FreeBSD
+   * (tcp_drop() sending from CLOSED, tcp_outflags[TCPS_CLOSED]) and Linux (tcp_send_active_reset)
+   * send it.
+   */
+  abortRstAck: boolean;
   /**
    * Explicit Congestion Notification (RFC 3168), FreeBSD's net.inet.tcp.ecn.enable 0/1/2 and Linux's
    * tcp_ecn 0/1/2: 'off' never negotiates it; 'on' asks for it on our SYNs (ECE and CWR, §6.1.1) and
@@ -257,6 +264,37 @@ export interface TcpConfig {
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
+  /**
+   * A zero window that lasts this long (ms, from the first probe) ends the connection with ETIMEDOUT
+   * even while the peer answers the probes (RFC 6429 lets a sender reclaim a connection held in the
+   * persist condition; sockstress pins send buffers so). Unset (the default): probes go on for as long
+   * as they are answered, as RFC 9293 §3.8.6.1 (MUST-38) asks.
+   */
+  zeroWindowTimeoutMs: number | undefined;
+  /**
+   * Zero-window probes an orphan (closed by the application, its FIN still queued behind a zero
+   * window) sends before it is reset, answered or not (Linux's tcp_orphan_retries, whose 0 means 8).
+   */
+  orphanRetries: number;
+  /**
+   * Out-of-order ranges (maximal runs of held octets) a connection keeps; a segment that would start
+   * one more is dropped and counted (TCPOFODropRanges), as FreeBSD bounds its reassembly queue
+   * (net.inet.tcp.reass.maxqueuelen). Against SegmentSmack (CVE-2018-5390).
+   */
+  maxOutOfOrderRanges: number;
+  /**
+   * Disjoint SACKed ranges the sender's scoreboard keeps; a SACK block that would make one more is
+   * ignored and counted (TCPSACKDiscardRanges): SACK only guides retransmission (RFC 2018 §8), so an
+   * ignored block costs a needless retransmission at worst. Against SACK Slowness (CVE-2019-11478).
+   */
+  maxSackRanges: number;
+  /**
+   * At most one ACK per this many ms in answer to pure ACKs that fail the sequence check
+   * (§3.10.7.4), per connection (Linux's tcp_invalid_ratelimit, 500 ms); 0 answers every one. Two
+   * desynchronised endpoints would otherwise answer each other's answers forever (the ACK storm of
+   * RFC 5961 §5). Counted as TCPACKSkippedSeq.
+   */
+  invalidAckRateLimitMs: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -277,7 +315,8 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,
-  minRtoBoundsVariance: false,
+  rtoMinOnVariance: false,
+  abortRstAck: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,
@@ -317,6 +356,11 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckWindowMs: 1000,
   persistMinMs: 200,
   persistMaxMs: 60_000,
+  zeroWindowTimeoutMs: undefined,
+  orphanRetries: 8,
+  maxOutOfOrderRanges: 1024,
+  maxSackRanges: 1024,
+  invalidAckRateLimitMs: 500,
   congestionControl: 'cubic',
 });
 
@@ -367,6 +411,11 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
+  if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
+  for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {
+    if (!((Number.isInteger(c[k]) || c[k] === Infinity) && c[k] >= (k === 'orphanRetries' ? 0 : 1))) throw new RangeError(`${k} must be a whole number >= ${k === 'orphanRetries' ? 0 : 1} (or Infinity)`);
+  }
+  if (!(c.invalidAckRateLimitMs >= 0)) throw new RangeError('invalidAckRateLimitMs must be >= 0');
   return c;
 }
 

@@ -23,6 +23,7 @@ import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
 
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
+const MAX_SACK_BLOCKS = 4;
 
 /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
 export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): void {
@@ -280,9 +281,17 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
         // data, or further behind, are dropped whole as §3.10.7.4 says.
         const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
-        if (!behind || now - tcb.rare.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+        // Any other bare ACK that fails the check is answered at most every invalidAckRateLimitMs
+        // (Linux's tcp_oow_rate_limited): two endpoints that disagree on the sequence space (data
+        // injected into one of them) would otherwise answer each other's answers for ever, the ACK
+        // storm of RFC 5961 §5 (whose challenge ACKs limit the other direction). TIME-WAIT answers as
+        // its compact entry does (time-wait.ts), each one.
+        const limitMs = behind ? BEHIND_ACK_REPLY_MS : len === 0 && tcb.state !== 'TIME-WAIT' ? tcb.config.invalidAckRateLimitMs : 0;
+        if (limitMs === 0 || now - tcb.rare.behindAckReplyAt >= limitMs) {
           tcb.ackNow = true;
-          if (behind) tcb.ownRare().behindAckReplyAt = now;
+          if (limitMs > 0) tcb.ownRare().behindAckReplyAt = now;
+        } else {
+          tcb.stats.TCPACKSkippedSeq++;
         }
         // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
         if (f & TcpFlag.SYN) tcb.bareAck = true;
@@ -544,7 +553,10 @@ export function dupAck(tcb: Tcb): void {
  */
 export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, number]>, ack: number, now: number): number {
   let newly = 0;
-  for (let i = 0; i < blocks.length; i++) {
+  // RFC 2018 §3: 40 octets of options hold at most four blocks; a segment made otherwise gets no more used.
+  const n = blocks.length > MAX_SACK_BLOCKS ? MAX_SACK_BLOCKS : blocks.length;
+  if (n < blocks.length) tcb.stats.TCPSACKDiscard += blocks.length - n;
+  for (let i = 0; i < n; i++) {
     const kind = SackScoreboard.classify(blocks, i, ack, tcb.sndUna, tcb.sndMax);
     if (kind === SackBlockKind.Invalid) {
       tcb.stats.TCPSACKDiscard++;
@@ -555,9 +567,21 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
       dsackInput(tcb, l, r, now);
       continue;
     }
-    newly += tcb.sacks.add(l, r);
+    const sacks = tcb.sacks;
+    const added = sacks.add(l, r, tcb.config.maxSackRanges);
+    if (added < 0) {
+      // One range beyond maxSackRanges: ignored (SACK only guides retransmission, RFC 2018 §8).
+      tcb.stats.TCPSACKDiscardRanges++;
+      continue;
+    }
+    newly += added;
     // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
-    tcb.rack.onSack(l, tcb.closing.finSeq !== undefined && r === tcb.closing.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
+    const fin = tcb.closing.finSeq;
+    const rangeRight = fin !== undefined && sacks.mergedRight === fin ? seqAdd(fin, 1) : sacks.mergedRight;
+    for (let k = 0; k < sacks.newCount; k++) {
+      const nr = sacks.newRight(k);
+      tcb.rack.onSack(sacks.newLeft(k), fin !== undefined && nr === fin ? seqAdd(nr, 1) : nr, sacks.mergedLeft, rangeRight, now, tcb.minRtt);
+    }
   }
   return newly;
 }
@@ -737,7 +761,13 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
     const rb = tcb.receiveBufferToFill();
-    rb.insertOutOfOrder(seg.seq, seg.payload);
+    if (rb.insertOutOfOrder(seg.seq, seg.payload, tcb.config.maxOutOfOrderRanges) < 0) {
+      // A new range beyond maxOutOfOrderRanges: dropped (the peer sends it again); the ACK still goes.
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'out-of-order ranges at maxOutOfOrderRanges', now);
+      tcb.stats.TCPOFODropRanges++;
+      tcb.ackNow = true;
+      return;
+    }
     // Octets held already (all of the segment or part of it): the D-SACK first, then the block that
     // holds them, which is the segment's own (RFC 2883 §4).
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);

@@ -85,9 +85,8 @@ export class Rack {
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
     const t = this.stamp(now);
-    for (let i = this.head; i < this.starts.length; i++) {
+    for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
       if (seqGe(this.starts[i], end)) break;
-      if (seqLe(this.ends[i], start)) continue;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.ends[i])) this.split(i, end);
@@ -163,12 +162,31 @@ export class Rack {
     this.head = 0;
   }
 
-  /** [l, r) was SACKed: every record inside it is delivered. */
-  onSack(l: number, r: number, now: number, minRtt: number | undefined): void {
-    for (let i = this.head; i < this.starts.length; i++) {
+  /**
+   * The index of the first live record whose end lies after `seq` (binary search: records are in
+   * sequence order and disjoint), or the record count past the last.
+   */
+  private firstEndingAfter(seq: number): number {
+    let lo = this.head;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqLe(this.ends[mid], seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Octets [l, r) were newly SACKed, inside the SACKed range [rangeLeft, rangeRight): every record
+   * that overlaps them and lies inside the range is delivered. Only records that touch new octets are
+   * visited, so a block repeated in every ACK costs nothing more (SACK Slowness, CVE-2019-11478).
+   */
+  onSack(l: number, r: number, rangeLeft: number, rangeRight: number, now: number, minRtt: number | undefined): void {
+    for (let i = this.firstEndingAfter(l); i < this.starts.length; i++) {
       if (seqGe(this.starts[i], r)) break;
       if (this.flags[i] & SACKED) continue;
-      if (seqGe(this.starts[i], l) && seqLe(this.ends[i], r)) {
+      if (seqGe(this.starts[i], rangeLeft) && seqLe(this.ends[i], rangeRight)) {
         if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
         this.flags[i] = (this.flags[i] | SACKED) & ~LOST;
         this.segsSacked++;

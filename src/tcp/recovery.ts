@@ -34,9 +34,10 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
     tcb.stats.TCPSACKReorder++;
     rack.reorderedSegments = 0;
   }
+  let newlyLost = 0;
   if (tcb.sackPermitted) {
     // RFC 8985 §6.2: RACK on every ACK that delivered something.
-    if (delivered > 0 || tcb.recovery.inRecovery) rackDetect(tcb, now);
+    if (delivered > 0 || tcb.recovery.inRecovery) newlyLost = rackDetect(tcb, now);
   } else if (!tcb.recovery.inRecovery && tcb.dupAckCount === 3 && advanced === 0 && (tcb.recovery.recover === undefined || seqGe(tcb.sndUna, tcb.recovery.recover))) {
     // RFC 6582 §3.2 step 2 (RFC 5681 §3.2): the third duplicate ACK, not of data sent before the
     // last recovery or timeout: fast retransmit.
@@ -45,7 +46,7 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   }
   if (tcb.recovery.inRecovery) {
     if (tcb.recovery.recover !== undefined && seqGe(tcb.sndUna, tcb.recovery.recover)) exitRecovery(tcb, now);
-    else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss);
+    else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss, advanced > 0 && newlyLost === 0);
   } else if (advanced > 0) {
     const sample = ACK_SAMPLE;
     sample.delivered = delivered;
@@ -66,8 +67,11 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   if (advanced > 0 || tcb.recovery.inRecovery || timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
 }
 
-/** RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery. */
-export function rackDetect(tcb: Tcb, now: number): void {
+/**
+ * RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery.
+ * Returns how many segments it newly marked lost.
+ */
+export function rackDetect(tcb: Tcb, now: number): number {
   const reoWnd = tcb.rack.reoWnd(tcb.recovery.inRecovery, tcb.minRtt, tcb.rtt.srtt);
   const lost = tcb.rack.detectLoss(now, reoWnd);
   if (tcb.rack.reorderTimeout > 0) {
@@ -80,6 +84,7 @@ export function rackDetect(tcb: Tcb, now: number): void {
     if (tcb.recovery.tlpHighSeq !== undefined) tcb.stats.TCPLossProbeRecovery++;
     enterRecovery(tcb, now);
   }
+  return lost;
 }
 
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */

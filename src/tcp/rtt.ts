@@ -16,13 +16,7 @@ export class RttEstimator {
   /** The configured bounds, one object shared by every estimator with the same four values. */
   private readonly bounds: RtoBounds;
 
-  /**
-   * `minRtoBoundsVariance`: the minimum bounds the variance term rather than the RTO, RTO = SRTT +
-   * max(G, K*RTTVAR, minRto) (Linux's tcp_set_rto, whose rttvar is at least tcp_rto_min), so the
-   * timeout always allows the minimum on top of the round trip; RFC 6298 §2.4 rounds the RTO itself
-   * up to the minimum.
-   */
-  constructor(initialRto: number, minRto: number, maxRto: number, granularity: number, private readonly minRtoBoundsVariance = false) {
+  constructor(initialRto: number, minRto: number, maxRto: number, granularity: number) {
     this.bounds = rtoBounds(initialRto, minRto, maxRto, granularity);
     this.rto = this.clamp(initialRto);
   }
@@ -44,8 +38,7 @@ export class RttEstimator {
     }
     this.samples++;
     this.backoffs = 0;
-    const variance = Math.max(this.bounds.granularity, 4 * this.rttvar, this.minRtoBoundsVariance ? this.bounds.minRto : 0);
-    this.rto = this.clamp(this.srtt + variance);
+    this.rto = this.clamp(this.srtt + Math.max(this.bounds.granularity, 4 * this.rttvar));
   }
 
   /** RFC 6298 §5.5: double the RTO on expiry (bounded by the maximum). */

@@ -32,6 +32,8 @@ export class TcpStats {
   TCPWindowProbes = 0;
   /** Data segments that arrived ahead of RCV.NXT and were queued. */
   TCPOFOQueue = 0;
+  /** Out-of-order segments dropped because `maxOutOfOrderRanges` ranges were held (synack's own). */
+  TCPOFODropRanges = 0;
   /** Times receive-buffer auto-tuning raised the buffer (synack's own counter; Linux has none). */
   TCPRcvBufGrown = 0;
   /** Duplicate data (entirely before RCV.NXT). */
@@ -51,6 +53,12 @@ export class TcpStats {
   TCPSACKReorder = 0;
   /** SACK blocks ignored: malformed, or outside SND.UNA..SND.MAX (RFC 2883 §4). */
   TCPSACKDiscard = 0;
+  /** SACK blocks ignored because the scoreboard held `maxSackRanges` ranges (synack's own). */
+  TCPSACKDiscardRanges = 0;
+  /** Answers to out-of-window pure ACKs left unsent by `invalidAckRateLimitMs` (Linux: TCPACKSkippedSeq). */
+  TCPACKSkippedSeq = 0;
+  /** Orphans reset after `orphanRetries` zero-window probes, or connections after `zeroWindowTimeoutMs` (Linux counts both in TCPAbortOnTimeout). */
+  TCPAbortOnPersist = 0;
   /** D-SACK blocks received (RFC 2883). */
   TCPDSACKRecv = 0;
   /** D-SACK blocks sent: for data below RCV.NXT, and for out-of-order data already held. */

@@ -103,6 +103,8 @@ export const ECN_IDLE: Readonly<EcnState> = new EcnState();
 /** Zero-window probing (RFC 9293 §3.8.6.1) and keep-alive (§3.8.4). */
 export class ProbeState {
   persistBackoff = 0;
+  /** When the first probe of this zero window went (meaningful while persistBackoff > 0). */
+  persistSince = 0;
   keepAliveProbesSent = 0;
   /** Send one byte into a zero window at the next pollTransmit (a window probe). */
   forceProbe = false;
@@ -162,7 +164,7 @@ export class TcbRare {
   urgentPending = false;
   sndUp = 0;
   rcvUp = 0;
-  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
+  /** When we last answered a bare ACK that failed the sequence check (see synchronizedInput). */
   behindAckReplyAt = -Infinity;
   /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
   dsackLeft: number | undefined;

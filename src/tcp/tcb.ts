@@ -15,7 +15,7 @@
  * acceptance tests shared with TIME-WAIT in acceptance.ts. State an idle connection does not use is
  * grouped by concern in tcb-state.ts.
  */
-import { seqAdd, seqDiff, seqGt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGt, TcpFlag } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
@@ -23,7 +23,7 @@ import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindo
 import type { CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
-import { queueRst, transmit } from './output.js';
+import { queueControl, queueRst, transmit } from './output.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
 import { CryptoRandom, type RandomSource } from './random.js';
@@ -31,7 +31,7 @@ import { ReceiveBuffer } from './receive-buffer.js';
 import { pipe } from './recovery.js';
 import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
-import type { Segment } from './segment.js';
+import { makeSegment, type Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
@@ -504,7 +504,10 @@ export class Tcb {
     this.offeredShift = offeredWindowScale(isSharedConfig(opts.config) ? opts.config : this.config);
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
-    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs, this.config.minRtoBoundsVariance);
+    // Linux's RTO (rtoMinOnVariance) is RFC 6298's with the minimum folded into the variance term's
+    // floor G: SRTT + max(G, 4*RTTVAR) with G = max(G, minRtoMs).
+    const c = this.config;
+    this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs, c.rtoMinOnVariance ? Math.max(c.clockGranularityMs, c.minRtoMs) : c.clockGranularityMs);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);
@@ -810,7 +813,8 @@ export class Tcb {
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
       case 'CLOSE-WAIT':
-        queueRst(this, this.sndMax);
+        if (this.config.abortRstAck) queueControl(this, makeSegment({ srcPort: this.localPort, dstPort: this.remotePort, seq: this.sndMax, ack: this.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }));
+        else queueRst(this, this.sndMax);
         break;
       default:
         break;

@@ -215,3 +215,17 @@ test('SO_SNDBUF on a live connection: Linux doubles it (up to twice wmem_max) an
   const without = linux(src.replace(/\+0 setsockopt\(4[^\n]*\n\+0 getsockopt\(4[^\n]*\n\+0 setsockopt\(4[^\n]*\n\+0 getsockopt\(4[^\n]*\n/, ''));
   assert.equal(without.result, 'FAIL');
 });
+
+test("what synack sends after the script's last expected packet: not read under linux in lenient mode (as packetdrill never reads it), a failure otherwise", () => {
+  const src = BURST.replace('+0 > P. 10001:12001(2000) ack 1\n', '');
+  const lenient = linux(src);
+  assert.equal(lenient.result, 'PASS', lenient.detail);
+  assert.ok(lenient.relaxed.includes('packets after the last expected one'));
+  const strict = linux(src, { mode: 'strict' });
+  assert.equal(strict.result, 'FAIL');
+  assert.match(strict.detail, /synack sent an unexpected packet at 0\.300000 sec: > \. 10001:11001\(1000\) ack 1 win \d+ \(and 1 more\)/);
+  // A packet before an expected one is read, and fails, as ever.
+  const early = linux(BURST.replace('+0 > P. 10001:12001(2000) ack 1\n', '+0 > P. 11001:12001(1000) ack 1\n'));
+  assert.equal(early.result, 'FAIL');
+  assert.match(early.detail, /sequence number expected 11001, got 10001/);
+});

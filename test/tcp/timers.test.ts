@@ -108,6 +108,21 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
     deadPeer(10, 200);
   });
 
+  test("rtoMinOnVariance: Linux's RTO = SRTT + max(4*RTTVAR, minRtoMs), against RFC 6298's max(minRtoMs, SRTT + 4*RTTVAR)", () => {
+    // RTT 10 ms: SRTT 10, RTTVAR 5. RFC 6298: max(200, 10 + 20) = 200. Linux: 10 + max(20, 200) = 210.
+    const rfc = connectedPair({ latency: 5 });
+    rfc.run(1000);
+    assert.equal(rfc.a.rtt.rto, 200);
+    const linux = connectedPair({ latency: 5, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    linux.run(1000);
+    assert.equal(linux.a.rtt.srtt, 10);
+    assert.equal(linux.a.rtt.rto, 210);
+    // A long path: the variance term beyond the minimum counts alike (RTT 400: 400 + 800 either way).
+    const far = connectedPair({ latency: 200, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    far.run(3000);
+    assert.equal(far.a.rtt.rto, 1200);
+  });
+
   test('dead peer with minRtoMs 1000 (RFC 6298 2.4 as written) and maxRtoMs 60 s', () => {
     deadPeer(10, 1000, { minRtoMs: 1000, maxRtoMs: 60_000 });
   });
@@ -787,4 +802,21 @@ describe('delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2)', () => {
     b.deliver(seg('<SEQ=101><ACK=301><DATA=100>'), 1000);
     assert.deepEqual(b.sentAt(), [[1000, '<SEQ=301><ACK=201><CTL=ACK>']]);
   });
+});
+
+describe('ABORT (RFC 9293 §3.10.5)', () => {
+  for (const rstAck of [false, true]) {
+    test(`the reset it sends: ${rstAck ? "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with abortRstAck (FreeBSD's and Linux's form)" : "<SEQ=SND.NXT><CTL=RST> by default"}`, () => {
+      const p = connectedPair({ latency: 5, a: { abortRstAck: rstAck } });
+      p.run(100);
+      assert.equal(p.b.send(enc(10), 100), 10);
+      p.run(200);
+      const [seq, ack] = [p.a.sndNxt, p.a.rcvNxt];
+      p.a.abort(200);
+      p.run(300);
+      const rst = sent(p, 'a', 200);
+      assert.deepEqual(rst, [[200, rstAck ? `<SEQ=${seq}><ACK=${ack}><CTL=RST,ACK>` : `<SEQ=${seq}><CTL=RST>`]]);
+      assert.equal(p.b.state, 'CLOSED', 'the peer took it');
+    });
+  }
 });
