@@ -121,10 +121,17 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   sendBufferMax: 4_194_304,
   // tcp_select_initial_window: ilog2(max(tcp_rmem[2], rmem_max)) - 15 = ilog2(6 MiB) - 15.
   windowScale: 7,
-  // tcp_rcv_state_process, LISTEN: "if (th->fin) goto discard" for a SYN.
-  dropSynFin: true,
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
   synOptionOrder: 'linux',
+  // net.ipv4.tcp_moderate_rcvbuf = 1 and tcp_sndbuf_expand: the buffers grow (naming their sizes above
+  // would otherwise fix them).
+  bufferAutoTuning: true,
+  // tcp_validate_incoming does not drop a segment without timestamps once they were negotiated (RFC
+  // 7323 §3.2 says it MUST); Linux only checks PAWS on the segments that carry them.
+  requireTimestamps: false,
+  // tcp_cleanup_rbuf: a read sends a window update when the window it can now offer is at least
+  // double the one last advertised.
+  windowUpdateOnRead: 'doubled',
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.

@@ -32,7 +32,8 @@ import {
 import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
-import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } from './sockets.js';
+import { parseMsgHdr } from './msghdr.js';
+import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
@@ -738,7 +739,7 @@ class Runner {
     switch (call.name) {
       case 'socket': {
         arity(3);
-        const r = t.socket(this.optValue(a[0], line), n(1), this.optValue(a[2], line));
+        const r = t.socket(this.optValue(a[0], line), n(1), this.optValue(a[2], line), this.scriptFd(call, line));
         return r;
       }
       case 'bind': {
@@ -758,7 +759,7 @@ class Runner {
       }
       case 'accept':
         arity(3);
-        return t.accept(n(0), now);
+        return t.accept(n(0), now, this.scriptFd(call, line));
       case 'connect': {
         arity(3);
         const fd = n(0);
@@ -803,14 +804,45 @@ class Runner {
       case 'setsockopt': {
         arity(5);
         const level = n(1);
-        return t.setsockopt(n(0), level, this.optionName(level, a[2], line), this.optionInput(a[3], line));
+        const name = this.optionName(level, a[2], line);
+        // A Linux-only option is named before its value is read (SO_TIMESTAMPING's flags).
+        if (this.linuxCalls && linuxOnlyInterface(name)) throw linuxOnly(name);
+        return t.setsockopt(n(0), level, name, this.optionInput(a[3], line), now);
       }
       case 'poll':
         arity(3);
         return this.poll(call, n(2), line);
+      case 'sendmsg': {
+        arity(3);
+        const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'sendmsg');
+        if (m.control && m.control.length > 0) throw new Unsupported('sendmsg() with ancillary data (msg_control)');
+        return t.write(n(0), m.iov.reduce((x, y) => x + y, 0), n(2), now);
+      }
+      case 'recvmsg': {
+        arity(3);
+        const flags = n(2);
+        if (this.linuxCalls && flags & CONSTANTS.MSG_ERRQUEUE) throw linuxOnly('MSG_ERRQUEUE');
+        const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'recvmsg');
+        return t.recvmsg(n(0), m.iov.reduce((x, y) => x + y, 0), flags, now);
+      }
+      case 'ioctl':
+        arity(3);
+        return t.ioctl(n(0), n(1));
       default:
+        if (this.linuxCalls && linuxOnlyInterface(call.name)) throw linuxOnly(call.name);
         throw new Unsupported(`system call ${call.name}()`);
     }
+  }
+
+  /** The descriptor a script expects socket() or accept() to return (its name for the socket), if any. */
+  private scriptFd(call: SyscallSpec, line: number): number | undefined {
+    const r = call.result;
+    return r.kind === 'int' ? this.value(r, line) : undefined;
+  }
+
+  /** The socket table imitates Linux's system calls (the personality's `os`). */
+  private get linuxCalls(): boolean {
+    return this.host.os === 'linux';
   }
 
   private optionInput(x: Expr, line: number): SocketOptionValue {
@@ -884,6 +916,20 @@ class Runner {
         const actual = r.value.linger ? 8 : 4;
         if (len !== actual) throw new Failure(e.line, `getsockopt() length ${actual}, expected ${len}`);
       }
+    }
+    if (call.name === 'ioctl' && r.value?.int !== undefined && call.args[2].kind !== 'ellipsis') {
+      const expected = this.value(call.args[2], e.line);
+      if (expected !== r.value.int) throw new Failure(e.line, `ioctl(${exprText(call.args[1])}) gave ${r.value.int}, expected ${expected}`);
+    }
+    if (call.name === 'recvmsg' && got >= 0) {
+      const m = parseMsgHdr(call.args[1], (x) => this.value(x, e.line), 'recvmsg');
+      const got = r.control ?? [];
+      if (m.control !== undefined) {
+        const show = (c: { level: number; type: number; data: number | undefined }[]) => `[${c.map((x) => `{level ${x.level}, type ${x.type}, data ${x.data ?? '...'}}`).join(', ')}]`;
+        const same = m.control.length === got.length && m.control.every((c, i) => c.level === got[i].level && c.type === got[i].type && (c.data === undefined || c.data === got[i].data));
+        if (!same) throw new Failure(e.line, `recvmsg() control messages ${show(got)}, expected ${show(m.control)}`);
+      }
+      if (m.flags !== undefined && m.flags !== (r.msgFlags ?? 0)) throw new Failure(e.line, `recvmsg() msg_flags 0x${(r.msgFlags ?? 0).toString(16)}, expected 0x${m.flags.toString(16)}`);
     }
     if (call.name === 'poll' && r.revents) {
       const fds = this.pollFds(call, e.line);

@@ -1,7 +1,8 @@
 /**
  * A small socket table over a synack Stack, with FreeBSD's system call semantics (the suite's
- * scripts are FreeBSD's): file descriptors, non-blocking mode, pending socket errors, socket buffer
- * sizes as getsockopt reports them, shutdown, close with SO_LINGER, poll.
+ * scripts are FreeBSD's), or Linux's under the linux personality (`os: 'linux'`; each difference is
+ * marked where it is made): file descriptors, non-blocking mode, pending socket errors, socket
+ * buffer sizes as getsockopt reports them, shutdown, close with SO_LINGER, poll, ioctl's queue sizes.
  *
  * Each call returns its result at once, or (for a blocking socket that has to wait) a `retry`
  * function the runner calls after every step of the stack until the call completes.
@@ -12,6 +13,7 @@ import type { Stack, StackEvent } from '../stack/stack.js';
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from '../tcp/config.js';
 import { TcpError } from '../tcp/tcb.js';
 import type { IpAddress } from '../wire/index.js';
+import type { ControlMessage } from './msghdr.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
 
@@ -23,11 +25,46 @@ export interface SocketOptionValue {
 }
 
 export type CallResult =
-  | { done: true; ret: number; errno?: string; value?: SocketOptionValue; revents?: number[] }
+  | { done: true; ret: number; errno?: string; value?: SocketOptionValue; revents?: number[]; control?: ControlMessage[]; msgFlags?: number }
   | { done: false; retry: (now: number) => CallResult | undefined; deadline?: number };
 
 /** Thrown for a call or option synack cannot honestly emulate: the script is UNSUPPORTED. */
 export class Unsupported extends Error {}
+
+/**
+ * Interfaces only Linux has, which synack does not emulate (a script that needs one is UNSUPPORTED,
+ * naming it): system calls and socket options, with the interface each belongs to.
+ */
+const LINUX_ONLY: Record<string, string> = {
+  epoll_create: 'epoll',
+  epoll_create1: 'epoll',
+  epoll_ctl: 'epoll',
+  epoll_wait: 'epoll',
+  epoll_pwait: 'epoll',
+  splice: 'splice',
+  pipe: 'splice (pipe() for it)',
+  sendfile: 'sendfile',
+  open: 'sendfile (open() of a file for it)',
+  SO_ZEROCOPY: 'MSG_ZEROCOPY (SO_ZEROCOPY)',
+  MSG_ZEROCOPY: 'MSG_ZEROCOPY',
+  MSG_ERRQUEUE: 'the socket error queue (MSG_ERRQUEUE)',
+  SO_TIMESTAMPING: 'SO_TIMESTAMPING',
+  MSG_EOR: 'MSG_EOR (record boundaries on a TCP socket)',
+  TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
+  TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
+  IP_FREEBIND: 'IP_FREEBIND (binding to an address not yet configured)',
+  SO_MARK: 'SO_MARK (packet marks for policy routing)',
+};
+
+/** The Linux-only interface a system call or option name belongs to, or undefined. */
+export function linuxOnlyInterface(name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(LINUX_ONLY, name) ? LINUX_ONLY[name] : undefined;
+}
+
+/** UNSUPPORTED for a Linux-only interface. */
+export function linuxOnly(name: string): Unsupported {
+  return new Unsupported(`Linux-only interface: ${linuxOnlyInterface(name) ?? name}`);
+}
 
 export interface SockAddrs {
   local: IpAddress;
@@ -62,7 +99,14 @@ interface Sock {
   options: Map<string, SocketOptionValue>;
   /** TcpConfig overrides from setsockopt, applied when the connection is made. */
   tcp: Partial<TcpConfig> & Record<string, unknown>;
+  /** TCP_CORK (Linux), applied to the connection when it is made. */
+  cork: boolean;
+  /** TCP_INQ (Linux): recvmsg returns a TCP_CM_INQ control message. */
+  inq: boolean;
 }
+
+/** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
+const LISTENER_FIELDS = new Set(['mss', 'noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes', 'userTimeoutMs', 'notSentLowat']);
 
 /**
  * The IP-level socket options a TCP socket may set (RFC 1122 §3.2.1.7 and §4.2.4.2 leave TTL and TOS
@@ -89,6 +133,11 @@ export class SocketTable {
     private readonly addrs: SockAddrs,
     private readonly host: HostSettings,
   ) {}
+
+  /** Linux's system call semantics (the personality's `os`, in the host settings), else FreeBSD's. */
+  private get linux(): boolean {
+    return this.host.os === 'linux';
+  }
 
   private get(fd: number): Sock | undefined {
     return this.socks.get(fd);
@@ -157,7 +206,7 @@ export class SocketTable {
    * MSS of 1460).
    */
   private roundBuffers(s: Sock): void {
-    if (s.buffersRounded || !s.conn) return;
+    if (s.buffersRounded || !s.conn || this.linux) return;
     s.buffersRounded = true;
     const t = s.conn.tcb;
     const mss = Math.min(t.peerMss, t.advertisedMss);
@@ -170,7 +219,12 @@ export class SocketTable {
   // ---------------------------------------------------------------------------------------------
   // Calls
 
-  socket(domain: number | undefined, type: number, protocol: number | undefined): CallResult {
+  /**
+   * `fd`: the descriptor the script names the new socket by, when it is free (packetdrill maps a
+   * script's descriptors onto the live ones, so a script may call its first socket 4); else the
+   * lowest free one from 3.
+   */
+  socket(domain: number | undefined, type: number, protocol: number | undefined, wantFd?: number): CallResult {
     if (domain !== undefined && domain !== (this.addrs.family === 4 ? CONSTANTS.AF_INET : CONSTANTS.AF_INET6)) {
       throw new Unsupported(`socket() in address family ${domain} (the script's ip_version is IPv${this.addrs.family})`);
     }
@@ -178,6 +232,7 @@ export class SocketTable {
     if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
     let fd = 3;
     while (this.socks.has(fd)) fd++;
+    if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd)) fd = wantFd;
     const tcp = this.stack().config;
     this.socks.set(fd, {
       fd,
@@ -198,6 +253,8 @@ export class SocketTable {
       shutWr: false,
       options: new Map(),
       tcp: {},
+      cork: false,
+      inq: false,
     });
     this.underTest = fd;
     return OK(fd);
@@ -223,11 +280,12 @@ export class SocketTable {
       s.listener.backlog = Math.max(1, backlog);
       return OK();
     }
-    if (Object.keys(s.tcp).length > 0) {
-      throw new Unsupported(`socket options (${Object.keys(s.tcp).join(', ')}) on a listening socket (synack's listeners take the stack's settings)`);
+    const others = Object.keys(s.tcp).filter((k) => !LISTENER_FIELDS.has(k));
+    if (others.length > 0) {
+      throw new Unsupported(`socket options (${others.join(', ')}) on a listening socket (synack's listeners take only ${[...LISTENER_FIELDS].join(', ')} of their own)`);
     }
     try {
-      s.listener = this.stack().listen(s.boundPort ?? 0, { address: this.addrs.local, backlog: Math.max(1, backlog) });
+      s.listener = this.stack().listen(s.boundPort ?? 0, { address: this.addrs.local, backlog: Math.max(1, backlog), tcp: Object.keys(s.tcp).length > 0 ? { ...s.tcp } : undefined });
     } catch (e) {
       if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : 'EINVAL');
       throw e;
@@ -238,22 +296,25 @@ export class SocketTable {
     return OK();
   }
 
-  accept(fd: number, now: number): CallResult {
+  accept(fd: number, now: number, wantFd?: number): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (!s.listener) return E('EINVAL');
-    const attempt = (): CallResult | undefined => {
+    const attempt = (t: number): CallResult | undefined => {
       const l = s.listener;
       if (!l || l.closed) return E('ECONNABORTED');
       const conn = l.accept();
       if (!conn) return undefined;
-      const nfd = this.socket(undefined, CONSTANTS.SOCK_STREAM, undefined);
+      const nfd = this.socket(undefined, CONSTANTS.SOCK_STREAM, undefined, wantFd);
       const ns = this.get((nfd as { ret: number }).ret) as Sock;
       ns.boundPort = conn.local.port;
       ns.rcvbuf = s.rcvbuf;
       ns.sndbuf = s.sndbuf;
       ns.options = new Map(s.options);
-      this.attach(ns, conn);
+      // Linux's accepted socket inherits the listener's TCP options (the connection already has them).
+      ns.tcp = { ...s.tcp };
+      ns.cork = s.cork;
+      this.attach(ns, conn, t);
       ns.connected = true;
       // syncache_socket runs tcp_mss for the new socket.
       this.roundBuffers(ns);
@@ -261,21 +322,21 @@ export class SocketTable {
       if (conn.state === 'CLOSED') ns.disconnected = true;
       return OK(ns.fd);
     };
-    const r = attempt();
+    const r = attempt(now);
     if (r) return r;
     if (s.nonblocking) return E('EAGAIN');
-    void now;
-    return { done: false, retry: () => attempt() };
+    return { done: false, retry: (t) => attempt(t) };
   }
 
-  private attach(s: Sock, conn: Connection): void {
+  private attach(s: Sock, conn: Connection, now: number): void {
     s.conn = conn;
     conn.user = s;
     const t = conn.tcb.config as TcpConfig & Record<string, unknown>;
     // Options that take effect on a live connection (the socket layer does the same).
-    for (const k of ['noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes'] as const) {
+    for (const k of ['noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes', 'userTimeoutMs', 'notSentLowat'] as const) {
       if (s.tcp[k] !== undefined) (t as Record<string, unknown>)[k] = s.tcp[k];
     }
+    if (s.cork) conn.setCork(true, now / 1000);
   }
 
   connect(fd: number, now: number, port: number | undefined): CallResult {
@@ -308,7 +369,7 @@ export class SocketTable {
       throw e;
     }
     s.boundPort = conn.local.port;
-    this.attach(s, conn);
+    this.attach(s, conn, now);
     if (s.nonblocking) return E('EINPROGRESS');
     const attempt = (): CallResult | undefined => {
       if (s.connected && !s.disconnected) return OK();
@@ -328,10 +389,15 @@ export class SocketTable {
     if (s.listener || !s.conn) return E('ENOTCONN');
     const peek = (flags & CONSTANTS.MSG_PEEK) !== 0;
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
-    if (flags & ~(CONSTANTS.MSG_PEEK | CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_WAITALL)) throw new Unsupported(`recv flags 0x${flags.toString(16)}`);
+    if (this.linux && flags & CONSTANTS.MSG_ERRQUEUE) throw linuxOnly('MSG_ERRQUEUE');
+    // Linux's MSG_TRUNC on a TCP socket: the data is read and thrown away (tcp(7)).
+    const known = CONSTANTS.MSG_PEEK | CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_WAITALL | (this.linux ? CONSTANTS.MSG_TRUNC : 0);
+    if (flags & ~known) throw new Unsupported(`recv flags 0x${flags.toString(16)}`);
     const attempt = (t: number): CallResult | undefined => {
       const conn = s.conn as Connection;
-      const avail = s.shutRd ? 0 : conn.tcb.readableLength;
+      // FreeBSD's SHUT_RD throws away what is buffered and what comes after; Linux's keeps queueing
+      // and reading it (tcp_recvmsg only returns 0 once nothing is left).
+      const avail = s.shutRd && !this.linux ? 0 : conn.tcb.readableLength;
       if (avail > 0 && n > 0) {
         const take = Math.min(n, avail);
         if (peek) return OK(take);
@@ -361,9 +427,16 @@ export class SocketTable {
   write(fd: number, n: number, flags: number, now: number): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
-    if (s.listener) return E('ENOTCONN');
-    if (flags & ~(CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | CONSTANTS.MSG_EOR)) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
+    if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
+    if (this.linux) {
+      if (flags & CONSTANTS.MSG_ZEROCOPY) throw linuxOnly('MSG_ZEROCOPY');
+      if (flags & CONSTANTS.MSG_EOR) throw linuxOnly('MSG_EOR');
+    }
+    const known = CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | (this.linux ? CONSTANTS.MSG_MORE : CONSTANTS.MSG_EOR);
+    if (flags & ~known) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
+    // MSG_MORE: a SEND without PUSH; the data waits for more (Tcb.send's `more`).
+    const more = this.linux && (flags & CONSTANTS.MSG_MORE) !== 0;
     let written = 0;
     const attempt = (t: number): CallResult | undefined => {
       // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected.
@@ -373,11 +446,14 @@ export class SocketTable {
         s.soError = 0;
         return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
       }
-      if (!s.conn || !s.connected) return written > 0 ? OK(written) : E(s.disconnected ? 'EPIPE' : 'ENOTCONN');
+      // Linux's sk_stream_wait_connect: a write on a connecting socket waits for the handshake (EAGAIN
+      // when non-blocking); FreeBSD's sosend refuses it (ENOTCONN).
+      if (this.linux && s.conn && !s.connected && !s.disconnected) return s.nonblocking || dontWait ? E('EAGAIN') : undefined;
+      if (!s.conn || !s.connected) return written > 0 ? OK(written) : E(s.disconnected ? 'EPIPE' : this.linux ? 'EPIPE' : 'ENOTCONN');
       const conn = s.conn;
       let took: number;
       try {
-        took = n - written > 0 ? conn.send(new Uint8Array(n - written), t / 1000) : 0;
+        took = n - written > 0 ? conn.send(new Uint8Array(n - written), t / 1000, more) : 0;
       } catch (e) {
         if (e instanceof TcpError) return written > 0 ? OK(written) : E('EPIPE');
         throw e;
@@ -400,8 +476,9 @@ export class SocketTable {
     if (!s.conn || s.disconnected) return E('ENOTCONN');
     if (how === CONSTANTS.SHUT_RD || how === CONSTANTS.SHUT_RDWR) {
       s.shutRd = true;
-      // sorflush: what is buffered is thrown away.
-      while (s.conn.tcb.readableLength > 0 && s.conn.read(Infinity, now / 1000));
+      // FreeBSD's sorflush: what is buffered is thrown away. Linux only marks the socket
+      // (RCV_SHUTDOWN): what is queued and what still comes can be read.
+      if (!this.linux) while (s.conn.tcb.readableLength > 0 && s.conn.read(Infinity, now / 1000));
     }
     if ((how === CONSTANTS.SHUT_WR || how === CONSTANTS.SHUT_RDWR) && !s.shutWr) {
       s.shutWr = true;
@@ -488,8 +565,23 @@ export class SocketTable {
         case 'TCP_NODELAY':
           return int(s.options.get(name)?.int ? 1 : 0);
         case 'TCP_MAXSEG':
+          if (this.linux) {
+            // Linux's do_tcp_getsockopt: the MSS a socket set (rx_opt.user_mss) while closed or
+            // listening, else mss_cache: the current send MSS, TCP_MSS_DEFAULT (536) before any.
+            if (s.tcp.mss !== undefined && (!s.conn || s.listener)) return int(s.tcp.mss);
+            return int(s.conn ? s.conn.tcb.sendMss : 536);
+          }
           // FreeBSD's t_maxseg: tcp_mssdflt until the connection knows better.
           return int(s.conn ? s.conn.tcb.sendMss : this.addrs.family === 4 ? 536 : 1220);
+        case 'TCP_CORK':
+        case 'TCP_INQ':
+        case 'TCP_NOTSENT_LOWAT':
+        case 'TCP_USER_TIMEOUT':
+          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
+          // What the socket set (0 when unset: for TCP_NOTSENT_LOWAT, the sysctl applies then).
+          if (name === 'TCP_CORK') return int(s.cork ? 1 : 0);
+          if (name === 'TCP_INQ') return int(s.inq ? 1 : 0);
+          return int(s.options.get(name)?.int ?? 0);
         case 'TCP_KEEPINIT':
         case 'TCP_KEEPIDLE':
         case 'TCP_KEEPINTVL':
@@ -532,9 +624,10 @@ export class SocketTable {
     }
   }
 
-  setsockopt(fd: number, level: number, name: string, value: SocketOptionValue): CallResult {
+  setsockopt(fd: number, level: number, name: string, value: SocketOptionValue, now = 0): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
+    if (this.linux && linuxOnlyInterface(name)) throw linuxOnly(name);
     const v = value.int ?? 0;
     const beforeConnection = () => {
       if (s.conn || s.listener) throw new Unsupported(`setsockopt ${name} on a connected or listening socket (synack cannot change it on a live connection)`);
@@ -568,7 +661,7 @@ export class SocketTable {
           // Linux takes any size, clamps it to wmem_max/rmem_max (212992) and doubles it for the
           // kernel's bookkeeping (sock_setsockopt); FreeBSD refuses one beyond sb_max.
           let size = v;
-          if (this.host.os === 'linux') {
+          if (this.linux) {
             if (v < 0) return E('EINVAL');
             size = Math.max(2 * Math.min(v, this.host.maxSockBuf / 2), name === 'SO_SNDBUF' ? 4608 : 2304);
           } else if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
@@ -585,8 +678,19 @@ export class SocketTable {
       }
     }
     if (level === CONSTANTS.IPPROTO_TCP) {
+      if (this.linux) {
+        const r = this.linuxTcpOption(s, name, v, now);
+        if (r) return r;
+      }
       switch (name) {
         case 'TCP_NODELAY':
+          if (s.conn && this.linux) {
+            // Linux: turning Nagle off pushes what is queued, even past a cork (man 7 tcp).
+            s.options.set(name, { int: v });
+            s.tcp.noDelay = v !== 0;
+            s.conn.setNoDelay(v !== 0, now / 1000);
+            return OK();
+          }
           return setFlag('noDelay');
         case 'TCP_NOOPT':
           // FreeBSD's TF_NOOPT: SYN and SYN-ACK without any option (tcp.noOptions).
@@ -631,10 +735,105 @@ export class SocketTable {
     throw new Unsupported(`setsockopt at level ${level}`);
   }
 
+  /**
+   * Linux's TCP options that FreeBSD lacks or treats differently (do_tcp_setsockopt), or undefined
+   * for the common ones.
+   */
+  private linuxTcpOption(s: Sock, name: string, v: number, now: number): CallResult | undefined {
+    const live = s.conn && !s.disconnected ? s.conn : undefined;
+    switch (name) {
+      case 'TCP_CORK':
+        s.cork = v !== 0;
+        live?.setCork(v !== 0, now / 1000);
+        return OK();
+      case 'TCP_INQ':
+        if (v < 0 || v > 1) return E('EINVAL');
+        s.inq = v === 1;
+        return OK();
+      case 'TCP_NOTSENT_LOWAT': {
+        // 0 means "the sysctl's" (tcp_notsent_lowat(): tp->notsent_lowat ?: sysctl); UINT_MAX, none.
+        const lowat = v >>> 0;
+        s.options.set(name, { int: lowat });
+        const effective = lowat === 0 ? this.hostNotSentLowat() : lowat === 0xffffffff ? undefined : lowat;
+        if (lowat === 0) delete s.tcp.notSentLowat;
+        else s.tcp.notSentLowat = effective;
+        if (s.conn) s.conn.tcb.config.notSentLowat = effective;
+        if (s.listener) s.listener.tcp = { ...s.listener.tcp, notSentLowat: effective };
+        return OK();
+      }
+      case 'TCP_USER_TIMEOUT':
+        // RFC 5482's user timeout, in ms; 0: none (the retransmission count bounds the connection).
+        if (v < 0) return E('EINVAL');
+        s.options.set(name, { int: v });
+        if (v === 0) delete s.tcp.userTimeoutMs;
+        else s.tcp.userTimeoutMs = v;
+        if (s.conn) s.conn.tcb.config.userTimeoutMs = v === 0 ? undefined : v;
+        if (s.listener) s.listener.tcp = { ...s.listener.tcp, userTimeoutMs: v === 0 ? undefined : v };
+        return OK();
+      case 'TCP_MAXSEG':
+        // rx_opt.user_mss: 0 clears it; otherwise TCP_MIN_MSS (88) to MAX_TCP_WINDOW (32767). It
+        // clamps the MSS announced and used by connections made after it (RFC 9293 §3.7.1); a
+        // connection already made keeps its MSS.
+        if (v !== 0 && (v < 88 || v > 32767)) return E('EINVAL');
+        if (v === 0) delete s.tcp.mss;
+        else s.tcp.mss = v;
+        if (s.listener) s.listener.tcp = { ...s.listener.tcp, mss: v === 0 ? undefined : v };
+        return OK();
+      default:
+        return undefined;
+    }
+  }
+
+  /** net.ipv4.tcp_notsent_lowat as the host has it (undefined: UINT_MAX, no limit). */
+  private hostNotSentLowat(): number | undefined {
+    return (this.host.tcp as Partial<TcpConfig>).notSentLowat ?? DEFAULT_TCP_CONFIG.notSentLowat;
+  }
+
+  /**
+   * ioctl's queue sizes (Linux's tcp_ioctl): SIOCINQ (FIONREAD) the bytes waiting to be read,
+   * SIOCOUTQ (TIOCOUTQ) the bytes queued and not yet acknowledged, SIOCOUTQNSD those not yet sent.
+   * EINVAL on a listening socket, as Linux answers.
+   */
+  ioctl(fd: number, request: number): CallResult {
+    const s = this.get(fd);
+    if (!s) return E('EBADF');
+    const C = CONSTANTS;
+    if (request !== C.SIOCINQ && request !== C.SIOCOUTQ && request !== C.SIOCOUTQNSD) throw new Unsupported(`ioctl request 0x${request.toString(16)}`);
+    if (s.listener) return E('EINVAL');
+    const t = s.conn?.tcb;
+    const value = (n: number): CallResult => ({ done: true, ret: 0, value: { int: n } });
+    if (request === C.SIOCINQ) return value(t ? t.readableLength : 0);
+    if (request === C.SIOCOUTQ) return value(t ? t.sendBuffer.length : 0);
+    return value(t ? t.notSentBytes : 0);
+  }
+
+  /**
+   * recvmsg: a read (see read) whose control messages say, with TCP_INQ, how many bytes are still
+   * waiting (TCP_CM_INQ: Linux's tcp_inq_hint, RCV.NXT less what was read, so the peer's FIN counts
+   * one: a reader can tell "nothing left, and the end came" from "nothing yet").
+   */
+  recvmsg(fd: number, n: number, flags: number, now: number): CallResult {
+    const s = this.get(fd);
+    const r = this.read(fd, n, flags, now);
+    if (!s || !s.inq) return r;
+    const withInq = (res: CallResult): CallResult => {
+      if (!res.done || res.ret < 0) return res;
+      const t = s.conn?.tcb;
+      const left = (t ? t.readableLength : 0) + (s.eof ? 1 : 0);
+      return { ...res, control: [{ level: CONSTANTS.SOL_TCP, type: CONSTANTS.TCP_CM_INQ, data: left }], msgFlags: 0 };
+    };
+    if (r.done) return withInq(r);
+    return { ...r, retry: (t: number) => {
+      const x = r.retry(t);
+      return x && withInq(x);
+    } };
+  }
+
   /** poll: the revents of each {fd, events}. */
   pollEvents(fd: number, events: number): number {
     const s = this.get(fd);
     if (!s) return CONSTANTS.POLLNVAL;
+    if (this.linux) return this.linuxPollEvents(s, events);
     let r = 0;
     const IN = CONSTANTS.POLLIN | CONSTANTS.POLLRDNORM;
     const OUT = CONSTANTS.POLLOUT | CONSTANTS.POLLWRNORM;
@@ -650,6 +849,33 @@ export class SocketTable {
     if (s.soError) r |= CONSTANTS.POLLERR;
     if (s.disconnected || (s.eof && s.shutWr)) r |= CONSTANTS.POLLHUP;
     return r;
+  }
+
+  /**
+   * Linux's tcp_poll: POLLHUP once both directions are shut or the socket is closed (a socket never
+   * connected too); POLLIN|POLLRDNORM|POLLRDHUP once the receive side is shut (the peer's FIN, a
+   * reset, shutdown(SHUT_RD)); POLLIN for data; POLLOUT when not connecting and writable
+   * (sk_stream_is_writeable: Tcb.sendWakeup, with TCP_NOTSENT_LOWAT), or when the send side is shut
+   * (a write fails at once); POLLERR for a pending error. POLLERR and POLLHUP are reported whatever
+   * was asked for; the others only when asked (POLLRDHUP included).
+   */
+  private linuxPollEvents(s: Sock, events: number): number {
+    const C = CONSTANTS;
+    if (s.listener) return s.listener.acceptQueue.length > 0 ? events & (C.POLLIN | C.POLLRDNORM) : 0;
+    const conn = s.conn;
+    const closed = !conn || conn.state === 'CLOSED' || s.disconnected;
+    const rcvShut = s.shutRd || s.eof || (s.disconnected && s.connected);
+    const sndShut = s.shutWr || (s.disconnected && s.connected);
+    let mask = 0;
+    if ((rcvShut && sndShut) || closed) mask |= C.POLLHUP;
+    if (rcvShut) mask |= C.POLLIN | C.POLLRDNORM | C.POLLRDHUP;
+    const connecting = conn !== undefined && (conn.state === 'SYN-SENT' || conn.state === 'SYN-RECEIVED') && !s.disconnected;
+    if (!connecting) {
+      if (conn && conn.tcb.readableLength > 0) mask |= C.POLLIN | C.POLLRDNORM;
+      if (sndShut || !conn || conn.tcb.sendWakeup) mask |= C.POLLOUT | C.POLLWRNORM;
+    }
+    if (s.soError) mask |= C.POLLERR;
+    return mask & (events | C.POLLERR | C.POLLHUP);
   }
 }
 

@@ -54,6 +54,39 @@ export function errnoName(n: number): string {
   return String(n);
 }
 
+/**
+ * Names only Linux's scripts use (<linux/tcp.h>, <linux/socket.h>, <linux/sockios.h>,
+ * <sys/epoll.h>), with Linux's values. None collides with a FreeBSD name above, so the table keeps
+ * one value per name; a FreeBSD script never meets them.
+ */
+function LINUX_SOCKET_NAMES(): Record<string, number> {
+  return {
+    SOL_IP: 0,
+    // TCP options.
+    TCP_CORK: 3,
+    TCP_SYNCNT: 7,
+    TCP_USER_TIMEOUT: 18,
+    TCP_NOTSENT_LOWAT: 25,
+    TCP_INQ: 36,
+    TCP_CM_INQ: 36,
+    TCP_MD5SIG_EXT: 32,
+    // Socket options.
+    SO_TIMESTAMPING: 37,
+    SO_ZEROCOPY: 60,
+    // send/recv flags.
+    MSG_ERRQUEUE: 0x2000,
+    MSG_MORE: 0x8000,
+    MSG_ZEROCOPY: 0x4000000,
+    // ioctl: bytes waiting to be read (SIOCINQ, also FIONREAD), queued unacknowledged (SIOCOUTQ,
+    // also TIOCOUTQ), queued unsent (SIOCOUTQNSD).
+    SIOCINQ: 0x541b,
+    FIONREAD: 0x541b,
+    SIOCOUTQ: 0x5411,
+    TIOCOUTQ: 0x5411,
+    SIOCOUTQNSD: 0x894b,
+  };
+}
+
 /** Every other constant a script may name. */
 export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   ...ERRNO,
@@ -170,6 +203,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   POLLRDBAND: 0x0080,
   POLLWRBAND: 0x0100,
   POLLRDHUP: 0x4000,
+  ...LINUX_SOCKET_NAMES(),
 });
 
 /** FreeBSD's TCP states as TCP_INFO's tcpi_state and packetdrill's TCPI_* names give them. */

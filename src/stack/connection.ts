@@ -72,11 +72,33 @@ export class Connection {
     return this.tcb.state;
   }
 
-  /** Queue data; returns how many bytes were taken (see Tcb.send). */
-  send(data: Uint8Array, now: number): number {
-    const n = this.tcb.send(data, now);
+  /**
+   * Queue data; returns how many bytes were taken (see Tcb.send). `more`: more data follows soon, so
+   * the data is not pushed and a short last segment waits for it (Linux's MSG_MORE).
+   */
+  send(data: Uint8Array, now: number, more = false): number {
+    const n = this.tcb.send(data, now, more);
     this.owner.touched(this, now);
     return n;
+  }
+
+  /** Cork or uncork (Linux's TCP_CORK; see Tcb.setCork). */
+  setCork(on: boolean, now: number): void {
+    this.tcb.setCork(on, now);
+    this.owner.touched(this, now);
+  }
+
+  /** Turn Nagle's algorithm off (true) or on; turning it off pushes what is queued (Linux's TCP_NODELAY). */
+  setNoDelay(noDelay: boolean, now: number): void {
+    this.tcb.config.noDelay = noDelay;
+    if (noDelay) this.tcb.push(now);
+    this.owner.touched(this, now);
+  }
+
+  /** Push what is queued now, whatever a cork or Nagle's algorithm would hold (see Tcb.push). */
+  push(now: number): void {
+    this.tcb.push(now);
+    this.owner.touched(this, now);
   }
 
   read(max: number | undefined, now: number): Uint8Array | undefined {

@@ -3,6 +3,7 @@
  * connections (SYN-RECEIVED) and the accept queue of established ones the application has not yet
  * accepted, bounded by listen's backlog.
  */
+import type { TcpConfig } from '../tcp/config.js';
 import type { IpAddress } from '../wire/index.js';
 import type { Connection } from './connection.js';
 import { endpointToString, inspectCustom } from './endpoint.js';
@@ -18,6 +19,12 @@ export class Listener {
    * are checked for a cookie only while one sent since could still be valid (Linux's synq_overflow_ts).
    */
   cookieSentAt: number | undefined;
+  /**
+   * Settings of the connections this listener makes from now on, over the stack's (as a socket
+   * option set on a listening socket is inherited by the connections it accepts: Linux's TCP_MAXSEG
+   * there sets the MSS the SYN-ACK announces). A SYN answered with a cookie takes `mss` from here.
+   */
+  tcp: Partial<TcpConfig> | undefined;
 
   constructor(
     /** undefined: every address of the stack (of the family given by `family`, or both). */

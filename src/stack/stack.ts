@@ -318,7 +318,7 @@ export class Stack implements ConnectionOwner {
    * Listen on `port` (0: an ephemeral one) at `address` (default: every address). Throws TcpError
    * EADDRINUSE if that port is already listened on at an overlapping address.
    */
-  listen(port: number, opts: { address?: string | IpAddress; backlog?: number } = {}): Listener {
+  listen(port: number, opts: { address?: string | IpAddress; backlog?: number; tcp?: Partial<TcpConfig> } = {}): Listener {
     const address = opts.address === undefined ? undefined : toAddress(opts.address);
     if (address !== undefined && !this.isLocal(address)) throw new TcpError('EINVAL', `not an address of this stack`);
     if (port === 0) {
@@ -330,6 +330,7 @@ export class Stack implements ConnectionOwner {
     if (this.portListened(port, address)) throw new TcpError('EADDRINUSE', `port ${port} is already in use`);
     const backlog = Math.max(1, opts.backlog ?? this.limits.defaultBacklog);
     const l = new Listener(address, port, backlog, this.limits.synQueueSize);
+    l.tcp = opts.tcp;
     this.listeners.set(this.listenerKey(address, port), l);
     const onPort = this.listenersByPort.get(port);
     if (onPort) onPort.push(l);
@@ -614,7 +615,7 @@ export class Stack implements ConnectionOwner {
       if (this.trace !== undefined) this.trace.drop(local, remote, syn.seq, syn.payload.length, this.conns.size >= this.limits.maxConnections ? 'connection limit' : 'SYN queue full', now);
       return;
     }
-    const tcb = Tcb.accept(this.tcbOptions(local, remote, now), syn, now);
+    const tcb = Tcb.accept(this.tcbOptions(local, remote, now, l.tcp), syn, now);
     if (tcb.state !== 'SYN-RECEIVED') return;
     const conn = this.register(tcb, local, remote, now);
     conn.listener = l;
@@ -670,7 +671,7 @@ export class Stack implements ConnectionOwner {
     shape.sackPermitted = false;
     shape.wscale = -1;
     if (!cfg.noOptions) {
-      shape.mss = cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
+      shape.mss = l.tcp?.mss ?? cfg.mss ?? mssForMtu(cfg.mtu, v4 ? 4 : 6);
       const ts = o.timestamp;
       if (cfg.timestamps && ts) {
         const wscale = cfg.windowScaling && o.wscale !== undefined ? o.wscale : undefined;
@@ -741,7 +742,7 @@ export class Stack implements ConnectionOwner {
       c.ListenDrops++;
       return true;
     }
-    const tcb = Tcb.fromCookie({ ...this.tcbOptions(local, remote, now), iss }, { irs, iss, mss: check.mss, wscale, sackPermitted, ecn }, seg, now);
+    const tcb = Tcb.fromCookie({ ...this.tcbOptions(local, remote, now, l.tcp), iss }, { irs, iss, mss: check.mss, wscale, sackPermitted, ecn }, seg, now);
     if (tcb.state === 'CLOSED' || tcb.state === 'SYN-RECEIVED') {
       // Not acceptable after all (e.g. a TSval failing PAWS): nothing to keep, and nothing it queued is sent.
       return true;

@@ -114,6 +114,13 @@ export interface TcpConfig {
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
+   * Linux's TCP_NOTSENT_LOWAT and net.ipv4.tcp_notsent_lowat (ip-sysctl.rst): a writer waiting for
+   * room (Tcb.sendWakeup, poll's POLLOUT) is woken only when fewer than half this many octets are
+   * queued and not yet sent, so the queue holds little more than the network does. undefined: no
+   * limit (Linux's default, UINT_MAX).
+   */
+  notSentLowat: number | undefined;
+  /**
    * RFC 5961 checks for RST, SYN and ACK. Off is like FreeBSD's insecure_rst=1, insecure_syn=1 and
    * insecure_ack=1 together; `rfc5961Rst` and `rfc5961Syn` override it for RST and SYN.
    */
@@ -243,6 +250,14 @@ export interface TcpConfig {
    */
   receiverSwsAvoidance: boolean;
   /**
+   * When reading makes room, whether a window update goes at once (RFC 9293 §3.8.6.2.2 leaves it to
+   * the receiver; without one the new window rides on the next segment). 'segments': when the window
+   * grows by two segments or half the buffer, or from below one segment. 'doubled' (Linux's
+   * tcp_cleanup_rbuf): only when what remains open of the advertised window has fallen to half the
+   * buffer or less and the new window is at least twice it.
+   */
+  windowUpdateOnRead: 'segments' | 'doubled';
+  /**
    * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
    * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
    * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
@@ -343,6 +358,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   quickAckSegments: 16,
   pacing: false,
   noDelay: false,
+  notSentLowat: undefined,
   rfc5961: true,
   rfc5961Rst: undefined,
   rfc5961Syn: undefined,
@@ -358,6 +374,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   noOptions: false,
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
+  windowUpdateOnRead: 'segments',
   synDataDelayedAck: false,
   challengeAckLimit: 1,
   challengeAckWindowMs: 500,
@@ -427,6 +444,8 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
     throw new RangeError(`minSendMss must be a whole number in [1, 65535], got ${c.minSendMss}`);
   }
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
+  if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
+  if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
   for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {

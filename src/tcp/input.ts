@@ -237,6 +237,9 @@ export function establish(tcb: Tcb, now: number): void {
   tcb.quickAcksLeft = tcb.config.quickAckSegments;
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
   tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
+  // Linux's tcp_init_buffer_space: once the MSS is known, the send buffer has room for the initial
+  // window twice over (tcp_sndbuf_expand), so a first write is not held to the configured size.
+  expandSendBuffer(tcb);
   tcb.emit({ type: 'connected' });
   if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
   tcb.releaseIdleState();
@@ -683,20 +686,28 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
     if (tcb.rareState) tcb.rareState.pacingNextAt = undefined; // nothing in flight: the next flight starts unpaced (its pace starts from now)
   }
   setTimer(tcb, Timer.UserTimeout, tcb.sndUna === tcb.sndMax || tcb.config.userTimeoutMs === undefined ? undefined : now + tcb.config.userTimeoutMs);
-  if (tcb.config.bufferAutoTuning) {
-    // Send-buffer growth (Linux's tcp_sndbuf_expand): room for twice cwnd, up to sendBufferMax. The
-    // size is the connection's own config (a buffer made later takes it from there).
-    const want = Math.min(tcb.config.sendBufferMax, 2 * Math.floor(tcb.congestion.cwnd));
-    if (want > tcb.config.sendBufferSize) {
-      tcb.config.sendBufferSize = want;
-      if (tcb.sndBuf) tcb.sndBuf.capacity = want;
-    }
-  }
+  expandSendBuffer(tcb);
+  // An acknowledgment releases a tail held for more (Tcb.send's `more`): from here on Nagle's rule
+  // decides, as Linux's MSG_MORE holds data only for the push at the end of its own send call.
+  if (tcb.rareState) tcb.rareState.moreHeld = false;
   if (tcb.rare.sendRefused && tcb.writableLength > 0) {
     if (tcb.rareState) tcb.rareState.sendRefused = false;
     tcb.emit({ type: 'writable' });
   }
   if (tcb.sndUna === tcb.sndMax) tcb.releaseIdleState();
+}
+
+/**
+ * Send-buffer growth with auto-tuning (Linux's tcp_sndbuf_expand): room for twice cwnd, up to
+ * sendBufferMax. The size is the connection's own config (a buffer made later takes it from there).
+ */
+function expandSendBuffer(tcb: Tcb): void {
+  if (!tcb.config.bufferAutoTuning) return;
+  const want = Math.min(tcb.config.sendBufferMax, 2 * Math.floor(tcb.congestion.cwnd));
+  if (want > tcb.config.sendBufferSize) {
+    tcb.config.sendBufferSize = want;
+    if (tcb.sndBuf) tcb.sndBuf.capacity = want;
+  }
 }
 
 export function rttSample(tcb: Tcb, ms: number): void {

@@ -239,16 +239,23 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
       const allQueued = len === unsent;
       const nagleOk = tcb.config.noDelay || inFlight === 0;
-      // Both hold back new data only. Octets already sent (below SND.MAX) go again however short the
+      // An explicit push (Tcb.push) sends what it covers whatever holds it back; a cork, or a SEND
+      // that said more is coming, holds the short tail of the queue (Tcb.setCork, Tcb.send).
+      const pushUpTo = tcb.rare.pushUpTo;
+      const pushed = pushUpTo !== undefined && seqLe(seqAdd(tcb.sndNxt, len), pushUpTo);
+      const held = allQueued && (tcb.rare.corked || tcb.rare.moreHeld);
+      // All of these hold back new data only. Octets already sent (below SND.MAX) go again however short the
       // segment: RFC 6298 §5.4 retransmits the earliest unacknowledged segment when the timer fires,
       // including a short one the SWS override sent into a small window.
-      if (!(allQueued && nagleOk) && len < tcb.maxSndWnd / 2) len = Math.min(len, sentBeyondNxt(tcb));
+      if (!pushed && (held || (!(allQueued && nagleOk) && len < tcb.maxSndWnd / 2))) len = Math.min(len, sentBeyondNxt(tcb));
     }
     if (len > 0 || fin) {
       const payload = len > 0 ? tcb.sendBuffer.slice(offset, len) : EMPTY_PAYLOAD;
       const retransmission = seqLt(tcb.sndNxt, tcb.sndMax);
       let flags = TcpFlag.ACK;
-      if (len > 0 && offset + len === tcb.sendBuffer.length) flags |= TcpFlag.PSH;
+      // PSH at the end of what the application has queued, unless it said more is coming (a probe
+      // sent for held data pushes it, as Linux's tcp_write_wakeup does).
+      if (len > 0 && offset + len === tcb.sendBuffer.length && (!tcb.rare.moreToCome || probing)) flags |= TcpFlag.PSH;
       if (fin) flags |= TcpFlag.FIN;
       const seq = tcb.sndNxt;
       let urgentPointer = 0;
@@ -270,6 +277,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       // at zero window drops the probe's byte, so sending resumes with it when the window opens,
       // not after it (which would leave a hole for the retransmission timer to fill).
       tcb.sndNxt = windowProbe ? seq : end;
+      if (tcb.rare.pushUpTo !== undefined && seqGe(end, tcb.rare.pushUpTo) && tcb.rareState) tcb.rareState.pushUpTo = undefined;
       if (fin) tcb.ownClosing().finSeq = seqAdd(seq, len);
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
       recordSend(tcb, seq, end, now);

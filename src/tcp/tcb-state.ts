@@ -177,6 +177,14 @@ export class TcbRare {
   pacingNextAt: number | undefined;
   /** Trace hooks (trace.ts), only while tracing: a traced TCB keeps its TcbRare. */
   tracer: TcbTracer | undefined;
+  /** Corked (Tcb.setCork, Linux's TCP_CORK): a short segment at the tail of the queue waits. */
+  corked = false;
+  /** The latest SEND said more is coming (Tcb.send's `more`, Linux's MSG_MORE): the queue's tail is not pushed (no PSH). */
+  moreToCome = false;
+  /** ...and until the next SEND or acknowledgment, a short segment at the tail waits for it. */
+  moreHeld = false;
+  /** An explicit flush (Tcb.push): queued data up to this sequence number goes even in short segments. */
+  pushUpTo: number | undefined;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -194,7 +202,11 @@ export class TcbRare {
       this.sackRecent === undefined &&
       this.control === undefined &&
       this.pacingNextAt === undefined &&
-      this.tracer === undefined
+      this.tracer === undefined &&
+      this.corked === false &&
+      this.moreToCome === false &&
+      this.moreHeld === false &&
+      this.pushUpTo === undefined
     );
   }
 }

@@ -39,7 +39,7 @@ import { TcpStats } from './stats.js';
 import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbInfo, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
-import { freeReceiveSpace, windowToAdvertise } from './window.js';
+import { freeReceiveSpace, receiveWindow, windowToAdvertise } from './window.js';
 
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
@@ -677,14 +677,83 @@ export class Tcb {
    * SEND (§3.10.2): queue data; returns how many bytes the send buffer took (the rest must be
    * offered again after a 'writable' event). Throws EPIPE after shutdown or close.
    */
-  send(data: Uint8Array, now: number): number {
+  send(data: Uint8Array, now: number, more = false): number {
     if (this.closing.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
       throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.closing.finRequested ? ' after shutdown' : ''}`);
     }
     const n = this.sendBufferToFill().push(data);
     if (n < data.length) this.ownRare().sendRefused = true;
+    if (n > 0) {
+      // A SEND without the PUSH flag (RFC 9293 §3.9.1.2; Linux's MSG_MORE): its data is not pushed,
+      // and a short segment at the tail waits for more (see `more` in the README's Connection API).
+      if (more) {
+        const rare = this.ownRare();
+        rare.moreToCome = true;
+        rare.moreHeld = true;
+      } else if (this.rareState) {
+        this.rareState.moreToCome = false;
+        this.rareState.moreHeld = false;
+      }
+    }
     armTimers(this, now);
     return n;
+  }
+
+  /**
+   * Cork (Linux's TCP_CORK, man 7 tcp): while corked only full-sized segments go; a short segment at
+   * the tail of the queue waits until the cork is removed, or, when nothing is in flight whose
+   * acknowledgment could release it, until the persist timer fires (one RTO, at least
+   * `persistMinMs`: the 200 ms ceiling man 7 tcp describes). Removing the cork lets the queue go by
+   * the usual rules (Nagle's, unless `noDelay`, in which case what is queued is pushed).
+   */
+  setCork(on: boolean, now: number): void {
+    if (on) this.ownRare().corked = true;
+    else if (this.rareState && this.rareState.corked) {
+      this.rareState.corked = false;
+      if (this.config.noDelay) this.push(now);
+    }
+    armTimers(this, now);
+  }
+
+  /** Whether the connection is corked (setCork). */
+  get corked(): boolean {
+    return this.rare.corked;
+  }
+
+  /**
+   * Push what is queued now (RFC 9293 §3.9.1.2's PUSH as a call of its own): it goes as soon as the
+   * windows allow, in short segments if need be, whatever the cork, `more` or Nagle's algorithm
+   * would hold back. Linux does this when TCP_NODELAY is set, even while corked (man 7 tcp).
+   */
+  push(now: number): void {
+    if (this.sendBuffer.length > 0) {
+      const start = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' ? seqAdd(this.iss, 1) : this.sndUna;
+      this.ownRare().pushUpTo = seqAdd(start, this.sendBuffer.length);
+    }
+    armTimers(this, now);
+  }
+
+  /**
+   * Queued octets not yet sent even once (SND.MAX to the end of the queue; Linux's
+   * tcp_notsent_bytes, write_seq - snd_nxt).
+   */
+  get notSentBytes(): number {
+    if (this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED') return this.sendBuffer.length;
+    const finSent = this.closing.finSeq !== undefined && seqGt(this.sndMax, this.closing.finSeq) ? 1 : 0;
+    return Math.max(0, this.sendBuffer.length - Math.max(0, seqDiff(this.sndMax, this.sndUna) - finSent));
+  }
+
+  /**
+   * Whether a writer waiting for room should be woken (Linux's sk_stream_is_writeable for poll's
+   * POLLOUT): free space in the send buffer at least half what is queued, and, with
+   * `notSentLowat`, fewer than half that many octets not yet sent (tcp_stream_memory_free with
+   * wake = 1: the writer is woken with room to write a useful amount).
+   */
+  get sendWakeup(): boolean {
+    const free = this.writableLength;
+    if (free <= 0 || free < this.sendBuffer.length / 2) return false;
+    const lowat = this.config.notSentLowat;
+    return lowat === undefined || this.notSentBytes * 2 < lowat;
   }
 
   /**
@@ -734,6 +803,7 @@ export class Tcb {
    */
   read(max = Infinity): Uint8Array | undefined {
     const before = windowToAdvertise(this, false);
+    const openNow = receiveWindow(this);
     const data = this.receiveBuffer.read(max);
     if (data) this.rcvTuner?.read(data.length);
     const rb = this.rcvBuf;
@@ -743,10 +813,16 @@ export class Tcb {
     }
     if (data && isSynchronized(this.state)) {
       const after = windowToAdvertise(this, false);
-      const grew = after - before;
-      // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
-      if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.receiveBufferSize / 2))) {
-        this.ackNow = true;
+      if (this.config.windowUpdateOnRead === 'doubled') {
+        // Linux's tcp_cleanup_rbuf: the window still open to the peer is half the buffer or less,
+        // and the new one at least doubles it.
+        if (after > 0 && 2 * openNow <= this.receiveBufferSize && after >= 2 * openNow) this.ackNow = true;
+      } else {
+        const grew = after - before;
+        // Window update when the window opens from (near) zero or by at least two segments, or half the buffer.
+        if (grew > 0 && (before < this.advertisedMss || grew >= Math.min(2 * this.advertisedMss, this.receiveBufferSize / 2))) {
+          this.ackNow = true;
+        }
       }
     }
     return data;

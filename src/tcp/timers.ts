@@ -297,7 +297,8 @@ export function armTimers(tcb: Tcb, now: number): void {
   }
   // Persist: data waiting behind a zero window and no retransmission timer to bring an ACK (§3.8.6.1).
   // The same timer is sender-side SWS avoidance's override timeout (§3.8.6.2.1): nothing in flight and
-  // a window too small for what is queued.
+  // a window too small for what is queued; and the ceiling on how long a cork (or a SEND that said
+  // more is coming) holds a short segment when nothing is in flight (Tcb.setCork).
   const unsent = unsentBytes(tcb);
   // A FIN waiting for room in the window is probed for like data (see dataSegment).
   const finUnsent = tcb.closing.finRequested && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING') && (tcb.closing.finSeq === undefined || seqLe(tcb.sndNxt, tcb.closing.finSeq));
@@ -305,7 +306,7 @@ export function armTimers(tcb: Tcb, now: number): void {
   const stalled =
     tcb.sndWnd === 0
       ? waiting && timerAt(tcb, Timer.Retransmission) === undefined
-      : tcb.sndMax === tcb.sndUna && unsent > 0 && tcb.sndWnd < Math.min(tcb.sendMss, unsent);
+      : tcb.sndMax === tcb.sndUna && unsent > 0 && (tcb.sndWnd < Math.min(tcb.sendMss, unsent) || (unsent < tcb.sendMss && (tcb.rare.corked || tcb.rare.moreHeld)));
   if (isSynchronized(s) && s !== 'SYN-RECEIVED' && stalled) {
     if (timerAt(tcb, Timer.Persist) === undefined && !tcb.probes.forceProbe) {
       const base = Math.max(tcb.rtt.rto, tcb.config.persistMinMs);

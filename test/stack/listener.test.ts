@@ -235,3 +235,33 @@ describe('listen: addresses and ports', () => {
     assert.equal(b.listen(80).backlog, 511);
   });
 });
+
+describe("a listener's own settings (Listener.tcp): the connections it makes take them", () => {
+  // RFC 9293 §3.7.1: the MSS option says the largest segment we will receive; the send MSS is the
+  // smaller of the peer's option and our own (Linux's TCP_MAXSEG on a listening socket clamps both).
+  for (const synCookies of ['off', 'always'] as const) {
+    test(`mss 1100 on the listener: the SYN-ACK announces 1100, and a peer announcing 1300 gets segments of 1100 (synCookies ${synCookies})`, () => {
+      const b = newStack([B4], 7, { synCookies, tcp: { timestamps: false, sack: false, windowScaling: false } });
+      const l = b.listen(80);
+      l.tcp = { mss: 1100 };
+      b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: 5000, dport: 80, seq: 100, flags: SYN, options: { mss: 1300 } }), 0);
+      const [synAck] = drainOut(b, 0).map(tcpOut);
+      assert.equal(synAck.tcp.flags, SYN | ACK);
+      assert.equal(synAck.tcp.options.mss, 1100);
+      b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: 5000, dport: 80, seq: 101, ack: (synAck.tcp.seq + 1) >>> 0, flags: ACK }), 1);
+      const conn = l.accept();
+      assert.ok(conn, 'established');
+      assert.equal(conn.tcb.sendMss, 1100);
+      conn.send(new Uint8Array(2200), 2);
+      const sizes = drainOut(b, 2).map((p) => tcpOut(p).payloadLength);
+      assert.deepEqual(sizes, [1100, 1100]);
+    });
+  }
+
+  test('without Listener.tcp the stack\'s MSS (1460 for an MTU of 1500) is announced', () => {
+    const b = newStack([B4], 8);
+    b.listen(80);
+    b.handlePacket(tcpPacket({ src: A4, dst: B4, sport: 5000, dport: 80, seq: 100, flags: SYN, options: { mss: 1300 } }), 0);
+    assert.equal(drainOut(b, 0).map(tcpOut)[0].tcp.options.mss, 1460);
+  });
+});

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { ReceiveSpaceTuner } from '../../src/tcp/autotune.js';
 import { DEFAULT_TCP_CONFIG, offeredWindowScale, resolveConfig, userBuffers } from '../../src/tcp/config.js';
 import { simulateTransfer } from '../../src/workloads/scenario.js';
+import { inState, T } from './scenario-helpers.js';
 
 describe('ReceiveSpaceTuner', () => {
   test('grows only once a round has passed and only when more was read than in any round before', () => {
@@ -88,5 +89,18 @@ describe('in a transfer', () => {
     });
     assert.equal(run.report.ok, true, `seed ${spec.seed}: ${run.report.reason}`);
     assert.equal(size, DEFAULT_TCP_CONFIG.receiveBufferSize, `seed ${spec.seed}`);
+  });
+});
+
+describe('the send buffer at establishment (Linux tcp_init_buffer_space -> tcp_sndbuf_expand)', () => {
+  // The peer's SYN carries no MSS option: 536 (RFC 9293 §3.7.1); IW = 10 segments (RFC 6928) = 5360
+  // octets; twice that is 10720.
+  test('with auto-tuning, a connection just established takes twice the initial window at once', () => {
+    const c = inState('ESTABLISHED', { passive: true, config: { bufferAutoTuning: true, sendBufferSize: 4096 } });
+    assert.equal(c.t.send(new Uint8Array(25_000), T), 10_720);
+  });
+  test('with fixed buffers (SO_SNDBUF), the configured size holds', () => {
+    const c = inState('ESTABLISHED', { passive: true, config: { sendBufferSize: 4096 } });
+    assert.equal(c.t.send(new Uint8Array(25_000), T), 4096);
   });
 });
