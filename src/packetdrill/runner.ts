@@ -277,6 +277,12 @@ class Runner {
         case 'connect_port':
           this.connectPort = num();
           break;
+        case 'strict_segments':
+          // Google's packetdrill: each outbound segment is compared as sent, no TSO burst taken as one.
+          this.tso = false;
+          break;
+        case 'mss':
+          throw new NotSupported(o.line, `header option --mss=${o.value} (the segment size packetdrill has the tun device use for GRO/GSO of what it injects: a Linux-only interface)`);
         case 'verbose':
         case 'non_fatal':
         case 'speed':

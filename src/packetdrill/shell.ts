@@ -348,8 +348,10 @@ function ip(args: string[], host: ShellHost): { status: number; output: string[]
 
 /** `tc qdisc add|replace|change dev tun0 root pfifo`: synack sends as a pfifo qdisc would (no pacing). */
 function tc(args: string[]): { status: number; output: string[] } {
-  const [obj, verb, dev, , where, kind] = args;
+  const [obj, verb, dev, , where, kind, ...rest] = args;
+  if (obj === 'qdisc' && (verb === 'del' || verb === 'delete') && dev === 'dev' && where === 'root' && kind === undefined) return { status: 0, output: [] };
   if (obj === 'qdisc' && ['add', 'replace', 'change'].includes(verb) && dev === 'dev' && where === 'root') {
+    if (rest.length) throw new ShellUnsupported(`tc qdisc ${kind} ${rest.join(' ')} (synack's device has no queue of its own to bound or drop from)`);
     if (kind === 'pfifo' || kind === 'pfifo_fast') return { status: 0, output: [] };
     throw new ShellUnsupported(`tc qdisc ${kind ?? ''} (synack does not emulate ${kind === 'fq' ? "the fq qdisc's pacing" : 'that qdisc'})`);
   }
@@ -370,6 +372,28 @@ function ethtool(args: string[], host: ShellHost): { status: number; output: str
   return { status: 0, output: [] };
 }
 
+/** `rm -f FILE...` of the virtual /tmp. */
+function rm(args: string[], host: ShellHost): { status: number; output: string[] } {
+  const files = args.filter((a) => a !== '-f');
+  if (!host.files || files.some((f) => f.startsWith('-') || !f.startsWith('/tmp/'))) throw new ShellUnsupported(`rm ${args.join(' ')} (only files of the virtual /tmp)`);
+  for (const f of files) host.files.delete(f);
+  return { status: 0, output: [] };
+}
+
+/** `dd bs=N count=N if=/dev/zero of=/tmp/FILE [status=none]`: zeroes into a file of the virtual /tmp. */
+function dd(args: string[], host: ShellHost): { status: number; output: string[] } {
+  const o = new Map(args.map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] as [string, string]));
+  const bs = Number(o.get('bs') ?? 512);
+  const count = Number(o.get('count'));
+  const of = o.get('of');
+  const known = [...o.keys()].every((k) => ['bs', 'count', 'if', 'of', 'status'].includes(k));
+  if (!host.files || !known || o.get('if') !== '/dev/zero' || !of?.startsWith('/tmp/') || !Number.isInteger(bs) || !Number.isInteger(count) || bs * count > 1 << 24) {
+    throw new ShellUnsupported(`dd ${args.join(' ')} (only zeroes from /dev/zero into the virtual /tmp)`);
+  }
+  host.files.set(of, '\0'.repeat(bs * count));
+  return { status: 0, output: [] };
+}
+
 function runCommand(argv: string[], input: string[], host: ShellHost, depth: number): { status: number; output: string[] } {
   const [name, ...args] = argv;
   if (name === undefined) return { status: 0, output: [] };
@@ -382,6 +406,12 @@ function runCommand(argv: string[], input: string[], host: ShellHost, depth: num
       return tc(args);
     case 'ethtool':
       return ethtool(args, host);
+    case 'rm':
+    case '/bin/rm':
+      return rm(args, host);
+    case 'dd':
+    case '/bin/dd':
+      return dd(args, host);
     case 'cat': {
       const out: string[] = [];
       for (const f of args) {

@@ -64,7 +64,7 @@ test('a missing script, an unknown command or knob, and values synack cannot hon
   const { host } = linuxHost();
   const cases: [string, RegExp][] = [
     ['../common/defaults.sh', /defaults\.sh.*no such script/],
-    ['/bin/rm -f /tmp/x', /command '\/bin\/rm'/],
+    ['/usr/bin/install -d /tmp/x', /command '\/usr\/bin\/install'/],
     ['sysctl -q net.ipv4.tcp_no_such_knob=1', /net\.ipv4\.tcp_no_such_knob \(no synack equivalent\)/],
     ['sysctl -q net.ipv4.tcp_congestion_control=bbr', /congestion control 'bbr'/],
     ['sysctl -q net.ipv4.tcp_mtu_probing=2', /path MTU discovery/],
@@ -224,4 +224,25 @@ test("what synack sends after the script's last expected packet: not read under 
   const early = linux(BURST.replace('+0 > P. 10001:12001(2000) ack 1\n', '+0 > P. 11001:12001(1000) ack 1\n'));
   assert.equal(early.result, 'FAIL');
   assert.match(early.detail, /sequence number expected 11001, got 10001/);
+});
+
+test('rm and dd work on the virtual /tmp only; tc qdisc delete is accepted, a bounded or dropping qdisc is not', () => {
+  const { host } = linuxHost();
+  assert.equal(runShell('/bin/rm -f /tmp/testfile\n/bin/dd bs=1 count=5 if=/dev/zero of=/tmp/testfile status=none', host).ok, true);
+  assert.equal(host.files?.get('/tmp/testfile'), '\0'.repeat(5));
+  assert.equal(runShell('rm -f /tmp/testfile', host).ok, true);
+  assert.equal(host.files?.has('/tmp/testfile'), false);
+  for (const cmd of ['rm -f /etc/passwd', 'dd if=/dev/urandom of=/tmp/x bs=1 count=1', 'dd if=/dev/zero of=/home/x bs=1 count=1', 'tc qdisc add dev tun0 root pfifo limit 0']) {
+    assert.equal(runShell(cmd, host).ok, false, cmd);
+  }
+  assert.equal(runShell('tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo', host).ok, true);
+});
+
+test('--strict_segments turns TSO matching off (each segment compared as sent); --mss (GRO) is UNSUPPORTED, named', () => {
+  const strict = linux(`--strict_segments\n${BURST}`);
+  assert.equal(strict.result, 'FAIL');
+  assert.match(strict.detail, /payload length expected 10000, got 1000/);
+  const gro = linux(`--mss=1000\n${BURST}`);
+  assert.equal(gro.result, 'UNSUPPORTED');
+  assert.match(gro.detail, /--mss=1000 .*GRO/);
 });
