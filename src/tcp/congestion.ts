@@ -30,6 +30,9 @@ export interface AckSample {
  * NewReno's partial ACKs, PRR) are the connection's. During recovery the connection sets `cwnd`
  * itself (RFC 6937 PRR, from the cwnd at the loss down to `ssthresh`), and calls no `onAck`.
  */
+/** RFC 6928's initial window in segments (Linux's TCP_INIT_CWND), which the controllers start from. */
+export const INITIAL_WINDOW_SEGMENTS = 10;
+
 export interface CongestionController {
   /** 'newreno', 'cubic', ... (for listings and tests). */
   readonly name: string;

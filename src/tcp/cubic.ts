@@ -26,7 +26,7 @@
  * in which CSS began.
  */
 import { seqGe } from '../wire/seq.js';
-import type { AckSample, CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, type AckSample, type CongestionController } from './congestion.js';
 
 /** RFC 9438 §5.1: C = 0.4. */
 const CUBIC_C = 0.4;
@@ -113,7 +113,7 @@ export class CubicController implements CongestionController {
   /** Rounds ended while in CSS, the round CSS began in included. */
   cssRounds = 0;
 
-  constructor(mss: number, initialWindowSegments = 10) {
+  constructor(mss: number, initialWindowSegments = INITIAL_WINDOW_SEGMENTS) {
     this.mss = mss;
     this.initialWindowSegments = initialWindowSegments;
     // RFC 6928: an initial window of 10 segments.

@@ -237,9 +237,6 @@ export function establish(tcb: Tcb, now: number): void {
   tcb.quickAcksLeft = tcb.config.quickAckSegments;
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
   tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
-  // Linux's tcp_init_buffer_space: once the MSS is known, the send buffer has room for the initial
-  // window twice over (tcp_sndbuf_expand), so a first write is not held to the configured size.
-  expandSendBuffer(tcb);
   tcb.emit({ type: 'connected' });
   if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
   tcb.releaseIdleState();

@@ -5,7 +5,7 @@
  * SACK scoreboard, RACK-TLP, PRR) are the connection's (recovery.ts); this file only does arithmetic.
  * Initial window: 10 segments (RFC 6928).
  */
-import type { AckSample, CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, type AckSample, type CongestionController } from './congestion.js';
 
 export class NewRenoController implements CongestionController {
   readonly name = 'newreno';
@@ -18,7 +18,7 @@ export class NewRenoController implements CongestionController {
   private priorCwnd: number | undefined;
   private priorSsthresh = Infinity;
 
-  constructor(mss: number, private readonly initialWindowSegments = 10) {
+  constructor(mss: number, private readonly initialWindowSegments = INITIAL_WINDOW_SEGMENTS) {
     this.mss = mss;
     this.cwnd = initialWindowSegments * mss;
   }

@@ -20,7 +20,7 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
-import type { CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, type CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
 import { queueControl, queueRst, transmit } from './output.js';
@@ -254,7 +254,20 @@ export class Tcb {
   rcvBuf: ReceiveBuffer | undefined;
 
   sendBufferToFill(): SendBuffer {
-    return (this.sndBuf ??= takeSpareSendBuffer(this.config.sendBufferSize));
+    return (this.sndBuf ??= takeSpareSendBuffer(this.initialSendBufferSize()));
+  }
+
+  /**
+   * The send buffer's size before auto-tuning has grown it: `sendBufferSize`, or with auto-tuning
+   * at least room for the initial window twice over (Linux's tcp_init_buffer_space, via
+   * tcp_sndbuf_expand), so a first write is not held to a small configured size. Worked out when
+   * asked, so an idle connection keeps nothing for it.
+   */
+  private initialSendBufferSize(): number {
+    const c = this.config;
+    const size = c.sendBufferSize;
+    if (!c.bufferAutoTuning || !isSynchronized(this.state)) return size;
+    return Math.max(size, Math.min(c.sendBufferMax, 2 * INITIAL_WINDOW_SEGMENTS * this.sendMss));
   }
 
   receiveBufferToFill(): ReceiveBuffer {
@@ -794,7 +807,7 @@ export class Tcb {
 
   /** Bytes `send` would accept now. */
   get writableLength(): number {
-    return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;
+    return this.sndBuf ? this.sndBuf.free : this.initialSendBufferSize();
   }
 
   /**
