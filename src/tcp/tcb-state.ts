@@ -6,6 +6,7 @@
  * none (`tcb.recovery.inRecovery`), and writes through `tcb.ownRecovery()`, which makes it; a write of
  * a default value to a group the Tcb does not hold is skipped (`if (tcb.recoveryState) ...`).
  */
+import type { FastOpenState } from './fast-open.js';
 import type { Segment } from './segment.js';
 import type { TcbTracer } from './trace.js';
 
@@ -175,6 +176,8 @@ export class TcbRare {
   pacingNextAt: number | undefined;
   /** Trace hooks (trace.ts), only while tracing: a traced TCB keeps its TcbRare. */
   tracer: TcbTracer | undefined;
+  /** TCP Fast Open (fast-open.ts), on a connection that used it: a Fast Open connection keeps its TcbRare. */
+  fastOpen: FastOpenState | undefined;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -192,7 +195,8 @@ export class TcbRare {
       this.sackRecent === undefined &&
       this.control === undefined &&
       this.pacingNextAt === undefined &&
-      this.tracer === undefined
+      this.tracer === undefined &&
+      this.fastOpen === undefined
     );
   }
 }

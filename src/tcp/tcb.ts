@@ -550,10 +550,12 @@ export class Tcb {
 
   /**
    * A TCB for a SYN that reached a listener (the stack's way in): it answers the SYN and is in
-   * SYN-RECEIVED, or CLOSED if the segment was not an acceptable SYN.
+   * SYN-RECEIVED, or CLOSED if the segment was not an acceptable SYN. `prepare` sees the TCB before
+   * the SYN does (a Fast Open listener's decision about the SYN's data, fast-open.ts).
    */
-  static accept(opts: TcbOptions, syn: Segment, now: number): Tcb {
+  static accept(opts: TcbOptions, syn: Segment, now: number, prepare?: (tcb: Tcb) => void): Tcb {
     const tcb = new Tcb({ ...opts, remotePort: syn.srcPort });
+    prepare?.(tcb);
     tcb.state = 'LISTEN';
     tcb.stateSince = now;
     tcb.handleSegment(syn, now);
