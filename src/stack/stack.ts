@@ -679,6 +679,14 @@ export class Stack implements ConnectionOwner {
   }
 
   /**
+   * The Fast Open cookie this stack's listeners (those without keys of their own) grant a client at
+   * `client` that reaches it at `local`: what a SYN-ACK answering its cookie request carries.
+   */
+  fastOpenCookie(client: string | IpAddress, local: string | IpAddress): Uint8Array {
+    return (this.foKeys ??= FastOpenKeys.random(this.random)).cookie(toAddress(client), toAddress(local));
+  }
+
+  /**
    * Set the server's Fast Open keys (Linux's tcp_fastopen_key): `primary` makes cookies from now on,
    * `backup` (if given) is still accepted. Without `backup`, the previous primary becomes the backup,
    * so cookies already handed out keep working through one rotation.
