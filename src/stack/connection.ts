@@ -31,8 +31,6 @@ export class Connection {
   timeWait = false;
   /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
   oooBytes = 0;
-  /** A Fast Open child still in SYN-RECEIVED: counted in this listener's pending Fast Open queue. */
-  fastOpenListener: Listener | undefined;
   /** The endpoints, printing their addresses as text (see printableEndpoint). */
   readonly local: Endpoint;
   readonly remote: Endpoint;

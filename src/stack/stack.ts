@@ -274,6 +274,11 @@ export class Stack implements ConnectionOwner {
   readonly fastOpenCache: FastOpenCache;
   /** The server's Fast Open keys, drawn on first use unless given. */
   private foKeys: FastOpenKeys | undefined;
+  /**
+   * Fast Open children still in SYN-RECEIVED, each counted in its listener's pending queue until its
+   * handshake completes or fails (kept here, not on every Connection: few connections are ever one).
+   */
+  private readonly fastOpenChildren = new Map<Connection, Listener>();
 
   constructor(opts: StackOptions) {
     this.addresses = opts.addresses.map(toAddress);
@@ -492,7 +497,7 @@ export class Stack implements ConnectionOwner {
       conn = undefined;
     }
     if (conn) {
-      if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.fastOpenListener === undefined && conn.listener.acceptQueueFull && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
+      if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.listener.acceptQueueFull && !this.fastOpenChildren.has(conn) && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
         // Linux: the handshake's last ACK is dropped while the accept queue is full; the client's
         // retransmission (or our SYN-ACK's) tries again later.
         c.tcp.InSegs++; // no TCB sees it, so it is counted here (RFC 4022 tcpInSegs)
@@ -629,7 +634,7 @@ export class Stack implements ConnectionOwner {
       // RFC 7413 §4.2.2: the application gets the connection (and its data) now, before the handshake
       // completes, as Linux puts a Fast Open child straight into the accept queue.
       c.tcp.TCPFastOpenPassive++;
-      conn.fastOpenListener = l;
+      this.fastOpenChildren.set(conn, l);
       l.fastOpenPending++;
       l.acceptQueue.push(conn);
       this.pushEvent({ type: 'connection', listener: l });
@@ -967,7 +972,7 @@ export class Stack implements ConnectionOwner {
       this.pushEvent({ type: 'event', connection: conn, event: e });
     }
     // A Fast Open child leaves its listener's pending queue when the handshake completes or fails.
-    if (conn.fastOpenListener !== undefined && tcb.state !== 'SYN-RECEIVED') this.fastOpenDone(conn);
+    if (this.fastOpenChildren.size !== 0 && tcb.state !== 'SYN-RECEIVED') this.fastOpenDone(conn);
     if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
     this.account(conn);
     if (!conn.dirty) {
@@ -1033,13 +1038,14 @@ export class Stack implements ConnectionOwner {
   }
 
   private fastOpenDone(conn: Connection): void {
-    const l = conn.fastOpenListener!;
-    conn.fastOpenListener = undefined;
+    const l = this.fastOpenChildren.get(conn);
+    if (l === undefined) return;
+    this.fastOpenChildren.delete(conn);
     l.fastOpenPending--;
   }
 
   private forget(conn: Connection): void {
-    if (conn.fastOpenListener !== undefined) this.fastOpenDone(conn);
+    if (this.fastOpenChildren.size !== 0) this.fastOpenDone(conn);
     this.orphans.delete(conn);
     this.reassemblyTotal -= conn.oooBytes;
     conn.oooBytes = 0;
