@@ -367,14 +367,16 @@ export class Stack implements ConnectionOwner {
   }
 
   /**
-   * Open a connection (active OPEN). The local address defaults to the stack's first address of the
+   * Open a connection (active OPEN). `fastOpen`: TCP Fast Open (RFC 7413) with the cached cookie for
+   * the server, or a cookie request; with `deferSyn` too and a cookie cached, the SYN waits for the
+   * first send so that it carries it (Linux's TCP_FASTOPEN_CONNECT). The local address defaults to the stack's first address of the
    * remote's family, the local port to an ephemeral one (RFC 6056). A local port given explicitly
    * whose 4-tuple is taken gives TcpError EADDRINUSE; no ephemeral port left, EADDRNOTAVAIL.
    */
   connect(
     remote: { address: string | IpAddress; port: number },
     now: number,
-    opts: { localAddress?: string | IpAddress; localPort?: number; tcp?: Partial<TcpConfig>; fastOpen?: boolean } = {},
+    opts: { localAddress?: string | IpAddress; localPort?: number; tcp?: Partial<TcpConfig>; fastOpen?: boolean; deferSyn?: boolean } = {},
   ): Connection {
     const raddr = toAddress(remote.address);
     if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) throw new TcpError('EINVAL', `bad port ${remote.port}`);
@@ -395,7 +397,7 @@ export class Stack implements ConnectionOwner {
     const local = printableEndpoint(laddr, lport);
     const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
     const conn = this.register(tcb, local, remoteEp, now);
-    if (opts.fastOpen) this.fastOpenConnect(tcb, raddr, now);
+    if (opts.fastOpen) this.fastOpenConnect(tcb, raddr, now, opts.deferSyn === true);
     tcb.connect(now);
     this.touched(conn, now);
     return conn;
@@ -705,13 +707,13 @@ export class Stack implements ConnectionOwner {
    * Our connect with Fast Open (RFC 7413 §4.1): the SYN carries the cached cookie (and queued data),
    * or asks for one; nothing toward a server whose path dropped a SYN with data not long ago.
    */
-  private fastOpenConnect(tcb: Tcb, server: IpAddress, now: number): void {
+  private fastOpenConnect(tcb: Tcb, server: IpAddress, now: number, deferSyn: boolean): void {
     const s = this.fastOpen;
     if (!s.client) return;
     const e = this.fastOpenCache.get(server);
     if (e?.blackholeUntil !== undefined && now < e.blackholeUntil) return;
     const cookie = e?.cookie ?? new Uint8Array(0);
-    setFastOpenClient(tcb, cookie, e?.cookie !== undefined ? e.exp : s.experimentalOption, e?.mss);
+    setFastOpenClient(tcb, cookie, e?.cookie !== undefined ? e.exp : s.experimentalOption, e?.mss, deferSyn);
   }
 
   /** A TCB's Fast Open report (a SYN-ACK's cookie and MSS, or a SYN with data lost) into the client's cache. */

@@ -41,6 +41,8 @@ export class FastOpenState {
   synDataLost = false;
   /** Client: the SYN-ACK acknowledged our SYN's data (all or part of it). */
   synDataAcked = false;
+  /** Client: the SYN waits for the first send (Linux's TCP_FASTOPEN_CONNECT connect() with a cookie). */
+  deferSyn = false;
   /** Server: this connection took the SYN's data (a valid cookie, or none required). */
   child = false;
   /** Server: the cookie our SYN-ACK carries (a request, an invalid cookie or one under the backup key). */
@@ -57,13 +59,28 @@ export class FastOpenState {
   }
 }
 
-/** Client side of connect(): our SYN carries `cookie` (empty: a request) and, with a cookie, queued data. */
-export function setFastOpenClient(tcb: Tcb, cookie: Uint8Array, exp: boolean, mss: number | undefined): void {
+/**
+ * Client side of connect(): our SYN carries `cookie` (empty: a request) and, with a cookie, queued
+ * data. `deferSyn` (with a cookie): the SYN waits for the first send, so that it carries it.
+ */
+export function setFastOpenClient(tcb: Tcb, cookie: Uint8Array, exp: boolean, mss: number | undefined, deferSyn = false): void {
   const fo = new FastOpenState();
   fo.cookie = cookie;
   fo.exp = exp;
   fo.mss = mss;
+  fo.deferSyn = deferSyn && cookie.length > 0;
   tcb.ownRare().fastOpen = fo;
+}
+
+/** Whether our SYN waits for the first send (setFastOpenClient's deferSyn). */
+export function synDeferred(tcb: Tcb): boolean {
+  return tcb.rare.fastOpen?.deferSyn === true;
+}
+
+/** The first send: a deferred SYN may go now. */
+export function releaseDeferredSyn(tcb: Tcb): void {
+  const fo = tcb.rare.fastOpen;
+  if (fo !== undefined) fo.deferSyn = false;
 }
 
 /**

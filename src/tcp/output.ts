@@ -7,7 +7,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
-import { childDataSegment, fastOpenSyn, sendsBeforeEstablished } from './fast-open.js';
+import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } from './fast-open.js';
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -44,7 +44,7 @@ export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
     case 'LISTEN':
       return undefined;
     case 'SYN-SENT':
-      return tcb.synNeeded ? synSegment(tcb, now, false) : undefined;
+      return tcb.synNeeded && !synDeferred(tcb) ? synSegment(tcb, now, false) : undefined;
     case 'SYN-RECEIVED':
       if (tcb.synNeeded) return synSegment(tcb, now, true);
       if (sendsBeforeEstablished(tcb)) return childDataSegment(tcb, now);

@@ -22,6 +22,7 @@ import { ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
 import type { CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
+import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
 import { queueRst, transmit } from './output.js';
 import { Prr } from './prr.js';
@@ -608,6 +609,7 @@ export class Tcb {
     }
     const n = this.sendBufferToFill().push(data);
     if (n < data.length) this.ownRare().sendRefused = true;
+    if (this.rareState?.fastOpen !== undefined) releaseDeferredSyn(this);
     armTimers(this, now);
     return n;
   }

@@ -116,3 +116,17 @@ test('server, not a child: a plain SYN-ACK carrying the cookie the SYN asked for
   assert.equal(fmt(synAck), '<SEQ=1000><ACK=5001><CTL=SYN,ACK>');
   assert.deepEqual([...synAck.options.fastOpenCookie!], [...COOKIE]);
 });
+
+test('client with deferSyn (TCP_FASTOPEN_CONNECT): with a cookie the SYN waits for the first send; without one it goes at once', () => {
+  const t = tcb({ iss: 1000 });
+  setFastOpenClient(t, COOKIE, false, 1460, true);
+  t.connect(0);
+  assert.deepEqual(drain(t, 0).map(fmt), [], 'nothing before the first send');
+  assert.equal(t.pollTimeout(), undefined, 'no timer either');
+  t.send(bytes(10), 5);
+  assert.deepEqual(drain(t, 5).map(fmt), ['<SEQ=1000><CTL=SYN><DATA=10>']);
+  const u = tcb({ iss: 1000 });
+  setFastOpenClient(u, new Uint8Array(0), false, undefined, true);
+  u.connect(0);
+  assert.deepEqual(drain(u, 0).map(fmt), ['<SEQ=1000><CTL=SYN>'], 'a cookie request cannot wait');
+});
