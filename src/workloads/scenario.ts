@@ -43,7 +43,7 @@ export interface SimTransferSpec {
   readPause?: { fromMs: number; toMs: number };
   /**
    * TCP Fast Open (RFC 7413), with a cookie from an earlier connection: the client's cache holds the
-   * server's cookie (and MSS), so its first data rides on the SYN. No `synack sim` equivalent.
+   * server's cookie (and MSS), so its first data rides on the SYN (`synack sim --fast-open`).
    */
   fastOpen?: boolean;
   /** Other TCP settings of both hosts (a spec with these has no exact `synack sim` equivalent). */
@@ -99,7 +99,7 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
  */
 export function simCommand(spec: SimTransferSpec): string | undefined {
   if (spec.tcp && Object.keys(spec.tcp).length > 0) return undefined;
-  if (spec.readPause || spec.fastOpen) return undefined;
+  if (spec.readPause) return undefined;
   const p = spec.link ?? {};
   const args = ['synack', 'sim', '--seed', String(spec.seed), '--bytes', String(spec.bytes), '--direction', spec.direction];
   const opt = (name: string, v: number | undefined, dflt: number) => {
@@ -123,6 +123,7 @@ export function simCommand(spec: SimTransferSpec): string | undefined {
   if (spec.timestamps === false) args.push('--no-timestamps');
   if (spec.windowScaling === false) args.push('--no-window-scaling');
   if (spec.sack === false) args.push('--no-sack');
+  if (spec.fastOpen) args.push('--fast-open');
   if (spec.congestionControl !== undefined) args.push('--cc', spec.congestionControl);
   if (spec.partition) args.push('--partition', `${spec.partition.fromMs}-${spec.partition.toMs}`);
   opt('max-ms', spec.maxMs, NaN);

@@ -271,8 +271,10 @@ export class TransferSession {
       this.server.conn = c;
       // The listener's work is done; later SYNs for this 4-tuple reach the connection itself.
       this.opts.server.stack.closeListener(this.listener, now);
-      // Events of the SYN queue are not told; the accept queue holds only established connections.
-      this.server.states.push('SYN-RECEIVED', 'ESTABLISHED');
+      // Events of the SYN queue are not told; the accept queue holds established connections, and
+      // Fast Open children still in SYN-RECEIVED (whose later states are told).
+      this.server.states.push('SYN-RECEIVED');
+      if (c.state !== 'SYN-RECEIVED') this.server.states.push('ESTABLISHED');
       this.server.pump(now);
       this.read(this.server, now);
       this.check(now);

@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
+import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import type { TransferReport } from '../../src/workloads/transfer.js';
 import { DIRECTIONS, PROFILES, type Profile } from './integrity-profiles.js';
 
@@ -55,7 +55,7 @@ PROFILES.forEach((profile, index) => {
         };
         const { report, net } = simulateTransfer(spec);
         const bad = verdict(profile, report);
-        assert.equal(bad, undefined, `[${profile.name}] seed ${spec.seed}, ${bytes} bytes ${direction}, Fast Open: ${bad}`);
+        assert.equal(bad, undefined, `[${profile.name}] seed ${spec.seed}, ${bytes} bytes ${direction}, Fast Open: ${bad}\n    replay: ${simCommand(spec) ?? '(no synack sim equivalent)'}`);
         // The client did try: its SYN carried the cookie (and data, when it had some to send first).
         const client = net.hosts.find((h) => h.name === 'client')!.stack.counters.tcp;
         const server = net.hosts.find((h) => h.name === 'server')!.stack.counters.tcp;
