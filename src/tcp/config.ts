@@ -225,6 +225,13 @@ export interface TcpConfig {
    * tcp_reass(tp, NULL, ...)), and its ACK goes with the next segment.
    */
   synDataDelayedAck: boolean;
+  /**
+   * Data on a SYN that reaches LISTEN (without TCP Fast Open taking it) is queued and delivered once
+   * the connection is established, as RFC 9293 §3.10.7.2 has it ("queued for processing later"). Off:
+   * it is discarded and the SYN-ACK acknowledges only the SYN, so the client sends it again (Linux's
+   * tcp_conn_request keeps nothing of a SYN's data unless Fast Open accepts it).
+   */
+  queueSynData: boolean;
   /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
@@ -289,6 +296,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
   synDataDelayedAck: false,
+  queueSynData: true,
   challengeAckLimit: 1000,
   challengeAckWindowMs: 1000,
   persistMinMs: 200,

@@ -87,7 +87,7 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
   // acknowledges it. Otherwise data or FIN on the SYN are processed once ESTABLISHED (§3.10.7.2):
   // held in the queue.
   if (tcb.rare.fastOpen?.child) acceptSynData(tcb, seg);
-  else holdSynText(tcb, seg);
+  else if (tcb.config.queueSynData) holdSynText(tcb, seg);
 }
 
 /** Data and FIN that came with a SYN wait in the reassembly queue until the connection is established. */

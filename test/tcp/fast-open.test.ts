@@ -130,3 +130,13 @@ test('client with deferSyn (TCP_FASTOPEN_CONNECT): with a cookie the SYN waits f
   u.connect(0);
   assert.deepEqual(drain(u, 0).map(fmt), ['<SEQ=1000><CTL=SYN>'], 'a cookie request cannot wait');
 });
+
+test('queueSynData off (Linux): data on a plain SYN is discarded, the SYN-ACK acknowledges the SYN alone; on (RFC 9293): held for ESTABLISHED', () => {
+  for (const queueSynData of [false, true]) {
+    const t = Tcb.accept({ localPort: B_PORT, iss: 1000, config: { ...PLAIN, queueSynData } }, seg('<SEQ=5000><CTL=SYN><DATA="early">', { srcPort: A_PORT, dstPort: B_PORT }), 0);
+    assert.deepEqual(drain(t, 0).map(fmt), ['<SEQ=1000><ACK=5001><CTL=SYN,ACK>']);
+    t.handleSegment(seg('<SEQ=5001><ACK=1001><CTL=ACK>', { srcPort: A_PORT, dstPort: B_PORT }), 10);
+    assert.equal(t.state, 'ESTABLISHED');
+    assert.equal(t.readableLength, queueSynData ? 5 : 0, `queueSynData ${queueSynData}`);
+  }
+});
