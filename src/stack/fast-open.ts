@@ -26,8 +26,11 @@ export interface FastOpenSettings {
   server: boolean;
   /** Accept a SYN's data without a cookie (bit 0x200, TFO_SERVER_COOKIE_NOT_REQD; off). */
   cookieNotRequired: boolean;
-  /** Fast Open queue of listeners that did not ask for one (bit 0x400 with the qlen in bits 16-31; 0: none). */
-  defaultQueue: number;
+  /**
+   * Fast Open queue of listeners that did not ask for one: a length, 'backlog' (the listen backlog, as
+   * Linux's bit 0x400 gives every listener), or 0 (none).
+   */
+  defaultQueue: number | 'backlog';
   /** Our SYNs' cookie requests use the experimental option (kind 254, magic 0xF989); off: kind 34. */
   experimentalOption: boolean;
   /** How long a path stays without Fast Open after a SYN with data timed out (ms; Linux's first back-off is an hour). */

@@ -654,7 +654,7 @@ export class Stack implements ConnectionOwner {
    */
   private fastOpenSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint): { child: boolean; cookie: Uint8Array | undefined; exp: boolean } | undefined {
     const s = this.fastOpen;
-    const queue = l.fastOpenQueue > 0 ? l.fastOpenQueue : s.defaultQueue;
+    const queue = l.fastOpenQueue > 0 ? l.fastOpenQueue : s.defaultQueue === 'backlog' ? l.backlog : s.defaultQueue;
     if (!s.server || queue <= 0) return undefined;
     const c = this.counters.tcp;
     const asked = syn.options.fastOpenCookie;
