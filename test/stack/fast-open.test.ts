@@ -22,7 +22,7 @@ import assert from 'node:assert/strict';
 import { FastOpenKeys } from '../../src/stack/fast-open.js';
 import { decodeTcpHeader, seqAdd, TcpFlag, TcpOptionKind, encodeTcpOptions, decodeTcpOptions, type TcpPacket } from '../../src/wire/index.js';
 import { formatConnections, listConnections } from '../../src/stack/listing.js';
-import { A4, B4, addr, bytesOf, newStack, tcpPacket, textOf, Wire } from './helpers.js';
+import { A4, A6, B4, B6, addr, bytesOf, newStack, tcpPacket, textOf, Wire } from './helpers.js';
 import type { Stack, StackOptions } from '../../src/stack/stack.js';
 
 const KEY1 = new Uint8Array(16).fill(1);
@@ -326,4 +326,23 @@ test('the listing shows a connection\'s Fast Open state and a listener\'s queue'
   assert.match(text, /SYN-RECEIVED .*fastopen:child/);
   wire.run(t0 + 100);
   assert.match(formatConnections(listConnections(a, wire.now)), /ESTABLISHED .*fastopen:syn-data-acked/);
+});
+
+test('IPv6: the cookie covers both 16-byte addresses, and the data rides on the SYN', () => {
+  const a = newStack([A6], 21);
+  const b = newStack([B6], 22, { fastOpen: { keys: [KEY1] } });
+  const wire = new Wire([a, b]);
+  wire.latency = 10;
+  const l = b.listen(80, { fastOpen: 4 });
+  a.connect({ address: B6, port: 80 }, 0, { fastOpen: true });
+  wire.run(100);
+  l.accept();
+  assert.equal(hex(a.fastOpenCache.get(addr(B6))?.cookie), hex(new FastOpenKeys(KEY1).cookie(addr(A6), addr(B6))));
+  const t0 = wire.now;
+  const c = a.connect({ address: B6, port: 80 }, t0, { fastOpen: true });
+  c.send(bytesOf('v6'), t0);
+  wire.run(t0 + 10);
+  const s = l.accept()!;
+  assert.equal(s.state, 'SYN-RECEIVED');
+  assert.equal(textOf(s.read(undefined, wire.now)), 'v6');
 });
