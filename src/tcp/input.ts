@@ -375,7 +375,9 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   switch (tcb.state) {
     case 'SYN-RECEIVED':
-      if (tcb.passive) attemptFailed(tcb, now, 'RST in SYN-RECEIVED');
+      // A Fast Open child is the application's already (RFC 7413 §4.2.2): reset like a connection.
+      if (tcb.rare.fastOpen?.child) tcb.fail('ECONNRESET', 'connection reset by peer', now);
+      else if (tcb.passive) attemptFailed(tcb, now, 'RST in SYN-RECEIVED');
       else tcb.fail('ECONNREFUSED', 'connection refused', now);
       return;
     case 'ESTABLISHED':

@@ -140,3 +140,15 @@ test('queueSynData off (Linux): data on a plain SYN is discarded, the SYN-ACK ac
     assert.equal(t.readableLength, queueSynData ? 5 : 0, `queueSynData ${queueSynData}`);
   }
 });
+
+test('server child: a RST in SYN-RECEIVED is ECONNRESET to the application, which still reads the SYN data', () => {
+  const t = Tcb.accept({ localPort: B_PORT, iss: 1000, config: PLAIN }, seg('<SEQ=5000><CTL=SYN><DATA=10>', { srcPort: A_PORT, dstPort: B_PORT }), 0, (c) =>
+    setFastOpenServer(c, true, undefined, false),
+  );
+  drain(t, 0);
+  events(t);
+  t.handleSegment(seg('<SEQ=5011><ACK=1001><CTL=RST,ACK>', { srcPort: A_PORT, dstPort: B_PORT }), 10);
+  assert.equal(t.state, 'CLOSED');
+  assert.ok(events(t).some((e) => e.type === 'error' && e.code === 'ECONNRESET'));
+  assert.equal(t.read()?.length, 10);
+});
