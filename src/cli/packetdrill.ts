@@ -12,7 +12,7 @@ import type { Output } from './decode.js';
 import { progress } from './progress.js';
 
 export const packetdrillUsage = `usage: synack packetdrill [--strict|--lenient] [--json] [--verbose] [--summary]
-                          [--baseline FILE] [--seed N] [--personality freebsd|none]
+                          [--baseline FILE] [--seed N] [--personality freebsd|linux|none]
                           [-D|--define NAME[=VALUE]]... SCRIPT_OR_DIR...
 
 Run packetdrill scripts (github.com/google/packetdrill) against synack: each script gets a fresh
@@ -36,12 +36,14 @@ synack where it has the knob. A directory runs every *.pkt file below it.
   --seed N      seed synack's randomness (ISNs, ports, timestamp clocks); default 1
   --personality P  the settings synack starts from, before each script's sysctls: 'freebsd' (the
                 default: FreeBSD's choices where the RFCs leave one, through synack's documented
-                knobs, for FreeBSD's test suite) or 'none' (synack's own defaults). The output's
-                first line names it (--json: a "personality" field on every object)
+                knobs, for FreeBSD's test suite), 'linux' (Linux's choices, net.ipv4.* sysctls,
+                Linux's tcp_info, and TSO bursts, for Linux's own packetdrill tests) or 'none'
+                (synack's own defaults). The output's first line names it (--json: a
+                "personality" field on every object)
   -D NAME[=VALUE], --define NAME[=VALUE]
                 define a symbol for the scripts' #ifdef / #ifndef / #else / #endif lines (nplab's
                 packetdrill preprocessor), as often as needed; the personality's platform symbol
-                is defined too (FreeBSD under freebsd), as packetdrill defines its host's
+                is defined too (FreeBSD under freebsd, Linux under linux), as packetdrill defines its host's
 
 Each script prints PASS, FAIL (with its first mismatch: the script line, what was expected and what
 synack did) or UNSUPPORTED (with what synack lacks: a sysctl knob, a socket option, Python code),
@@ -64,6 +66,34 @@ function scriptsOf(target: string): string[] {
 /** Nothing but blanks and comments: a script that tests nothing must not pass. */
 export function isEmptyScript(text: string): boolean {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '').trim() === '';
+}
+
+/**
+ * A shell script a packetdrill script's command names (`../common/defaults.sh`), read relative to the
+ * packetdrill script's directory; never run, only read for the shell emulator. A checkout without
+ * symbolic links holds a link as a file whose whole text is its target: that is followed (twice at most).
+ */
+function readBeside(script: string, name: string): string | undefined {
+  if (path.isAbsolute(name)) return undefined;
+  let file = path.resolve(path.dirname(script), name);
+  for (let hops = 0; hops < 3; hops++) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+    const target = text.trim();
+    if (hops === 2 || text.includes('\n') || !target || target.length > 256 || path.isAbsolute(target)) return text;
+    const next = path.resolve(path.dirname(file), target);
+    try {
+      if (!statSync(next).isFile()) return text;
+    } catch {
+      return text;
+    }
+    file = next;
+  }
+  return undefined;
 }
 
 function emptyResult(personality: PersonalityName): ScriptResult {
@@ -178,7 +208,8 @@ export function runPacketdrill(argvIn: string[], io: Output & { flush?: () => vo
       io.err(`synack packetdrill: cannot read ${script}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return 1;
     }
-    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines });
+    const readFile = (name: string) => readBeside(script, name);
+    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines, readFile });
     counts[r.result]++;
     const group = path.relative(root, path.dirname(script)) || '.';
     const entry = { script, group, r };

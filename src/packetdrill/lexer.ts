@@ -80,7 +80,9 @@ export function tokenize(src: string, symbols: ReadonlyMap<string, string> = new
       let text = '';
       while (j < n && src[j] !== c) {
         if (src[j] === '\\' && j + 1 < n) {
-          text += src[j + 1];
+          // packetdrill hands a backtick command to the shell as written (a `\` ending a line is
+          // the shell's continuation); a string's escapes are taken here.
+          text += c === '`' ? src[j] + src[j + 1] : src[j + 1];
           j += 2;
           continue;
         }

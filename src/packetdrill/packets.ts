@@ -300,13 +300,18 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export type Mode = 'strict' | 'lenient';
 
 /** What lenient mode may relax, named as the output reports them. */
-export type Relaxation = 'window value' | 'option order and padding' | 'timestamp values' | 'window scale shift' | 'timer durations';
+export type Relaxation = 'window value' | 'option order and padding' | 'timestamp values' | 'window scale shift' | 'timer durations' | 'PSH bit' | 'packets after the last expected one';
 
 export interface CompareContext {
   mode: Mode;
   /** packetdrill's --tcp_ts_tick_usecs: TSvals are compared only when set (its default is off). */
   tsTickUs: number;
   toleranceUs: number;
+  /**
+   * Lenient mode takes the PSH bit as the stack's choice (the linux personality: Linux places PSH by
+   * its TSO and forced-push logic, which synack does not imitate).
+   */
+  pshFree?: boolean;
 }
 
 export type CompareResult = { ok: true; relaxed: Relaxation[] } | { ok: false; field: string; expected: string; actual: string };
@@ -320,7 +325,12 @@ export function compareOutbound(spec: PacketSpec, p: OutPacket, flow: Flow, ctx:
   const relaxed: Relaxation[] = [];
   const miss = (field: string, expected: string | number, actual: string | number): CompareResult => ({ ok: false, field, expected: String(expected), actual: String(actual) });
   const FLAG_BITS = TcpFlag.FIN | TcpFlag.SYN | TcpFlag.RST | TcpFlag.PSH | TcpFlag.ACK | TcpFlag.URG | TcpFlag.ECE | TcpFlag.CWR | TcpFlag.AE;
-  if ((p.flags & FLAG_BITS) !== spec.flags) return miss('flags', spec.flagsText, flagsText(p.flags));
+  if ((p.flags & FLAG_BITS) !== spec.flags) {
+    // RFC 1122 §4.2.2.2: a sender MUST set PSH on the segment that empties its send queue (synack
+    // does) and is free to set it anywhere else, so where else it appears is the stack's choice.
+    if (ctx.mode === 'strict' || !ctx.pshFree || ((p.flags ^ spec.flags) & FLAG_BITS) !== TcpFlag.PSH) return miss('flags', spec.flagsText, flagsText(p.flags));
+    relaxed.push('PSH bit');
+  }
   if (p.flags & TcpFlag.RESERVED) return miss('reserved bits', 0, (p.flags & TcpFlag.RESERVED) >> 9);
   if (p.srcPort !== flow.localPort || p.dstPort !== flow.remotePort) {
     return miss('ports', `${flow.localPort} > ${flow.remotePort}`, `${p.srcPort} > ${p.dstPort}`);

@@ -6,13 +6,16 @@
  * used, so a PASS always says under which settings synack passed.
  *
  * - `freebsd` (the default): FreeBSD's choices, for the FreeBSD TCP test suite.
+ * - `linux`: Linux's choices, for Linux's own packetdrill tests (google/packetdrill gtests/net/tcp):
+ *   net.ipv4.* sysctls and `common/defaults.sh`, Linux's tcp_info and state numbers, and TSO bursts
+ *   (an expected segment longer than the MSS matches the run of segments synack sends at once).
  * - `none`: synack's own defaults (`DEFAULT_TCP_CONFIG`), which follow RFC 9293's figures and Linux.
  */
 import type { TcpConfig } from '../tcp/config.js';
 
-export type PersonalityName = 'none' | 'freebsd';
+export type PersonalityName = 'none' | 'freebsd' | 'linux';
 
-export const PERSONALITY_NAMES: readonly PersonalityName[] = ['freebsd', 'none'];
+export const PERSONALITY_NAMES: readonly PersonalityName[] = ['freebsd', 'linux', 'none'];
 
 export interface Personality {
   name: PersonalityName;
@@ -25,6 +28,19 @@ export interface Personality {
    * (`FreeBSD` on FreeBSD, `Linux` on Linux); undefined: none.
    */
   platformSymbol: string | undefined;
+  /**
+   * Whose system interface the socket table and TCP_INFO imitate: state numbers (tcpi_state),
+   * tcp_info's layout and fields, and which sysctl names exist (net.inet.* or net.ipv4.*).
+   */
+  os: 'freebsd' | 'linux';
+  /**
+   * Linux's TSO as a tun device sees it: an expected outbound segment longer than the MSS matches a
+   * run of consecutive segments synack sent at the same instant whose bytes and flags add up to it
+   * (`ethtool -K tun0 tso off` turns it off). Lenient mode then also takes the PSH bit as the
+   * stack's choice (RFC 1122 §4.2.2.2 fixes it only on the segment that empties the send queue;
+   * Linux places it by its TSO and forced-push logic).
+   */
+  tso: boolean;
 }
 
 /**
@@ -47,6 +63,8 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   receiverSwsAvoidance: false,
   // A SYN+ACK at a listener is dropped by the syncache without a RST.
   listenSynAckReset: false,
+  // tcp_drop() resets from CLOSED: tcp_outflags[TCPS_CLOSED] is TH_RST|TH_ACK.
+  abortRstAck: true,
   // Data that came on a SYN is passed up without an immediate ACK (tcp_input, SYN-RECEIVED ->
   // ESTABLISHED: tcp_reass(tp, NULL, ...)).
   synDataDelayedAck: true,
@@ -73,6 +91,44 @@ const FREEBSD_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // quickack mode: it delays the ACK of the first data segment like any other.
   bufferAutoTuning: false,
   quickAckSegments: 0,
+  // net.inet.tcp.drop_synfin is 0 by default: a SYN+FIN is processed as RFC 9293 says.
+  dropSynFin: false,
+  // net.inet.tcp.minmss: a peer's MSS option below 216 is raised to it (tcp_mss_update()).
+  minSendMss: 216,
+  // Challenge ACKs are limited per connection: net.inet.tcp.ack_war_cnt (5) per ack_war_timewindow
+  // (1000 ms), tcp_send_challenge_ack().
+  challengeAckLimit: 5,
+  challengeAckWindowMs: 1000,
+});
+
+/**
+ * Linux's choices where the RFCs leave one, with where Linux makes them. synack's own defaults already
+ * follow Linux for most (RTO 1 s initial and 200 ms minimum, TCP_RTO_MIN/TCP_TIMEOUT_INIT; 40 ms
+ * delayed ACK, TCP_DELACK_MIN; quick-ack of up to 16 segments, TCP_MAX_QUICKACKS; an initial window of
+ * 10 segments, TCP_INIT_CWND; CUBIC with HyStart; RACK and TLP; timestamps in ms; TIME-WAIT 60 s,
+ * TCP_TIMEWAIT_LEN; the window scale from tcp_rmem[2]); these are the ones that differ.
+ */
+const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
+  // net.ipv4.tcp_syn_retries (6) and tcp_synack_retries (5), Documentation/networking/ip-sysctl.rst.
+  synRetries: 6,
+  synAckRetries: 5,
+  // net.ipv4.tcp_ecn = 2: answer ECN when the peer asks, never ask.
+  ecn: 'passive',
+  // net.ipv4.tcp_rmem = 4096 131072 6291456, tcp_wmem = 4096 16384 4194304.
+  receiveBufferSize: 131_072,
+  receiveBufferMax: 6_291_456,
+  sendBufferSize: 16_384,
+  sendBufferMax: 4_194_304,
+  // tcp_select_initial_window: ilog2(max(tcp_rmem[2], rmem_max)) - 15 = ilog2(6 MiB) - 15.
+  windowScale: 7,
+  // tcp_rcv_state_process, LISTEN: "if (th->fin) goto discard" for a SYN.
+  dropSynFin: true,
+  // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
+  synOptionOrder: 'linux',
+  // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
+  rtoMinOnVariance: true,
+  // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.
+  abortRstAck: true,
 });
 
 /** "name=value, ..." for the output. */
@@ -88,12 +144,24 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     summary: `FreeBSD's choices where the RFCs leave one: ${describe(FREEBSD_TCP)}`,
     tcp: FREEBSD_TCP,
     platformSymbol: 'FreeBSD',
+    os: 'freebsd',
+    tso: false,
+  },
+  linux: {
+    name: 'linux',
+    summary: `Linux's choices where the RFCs leave one: ${describe(LINUX_TCP)}; net.ipv4.* sysctls, TSO bursts`,
+    tcp: LINUX_TCP,
+    platformSymbol: 'Linux',
+    os: 'linux',
+    tso: true,
   },
   none: {
     name: 'none',
     summary: "synack's own defaults",
     tcp: Object.freeze({}),
     platformSymbol: undefined,
+    os: 'freebsd',
+    tso: false,
   },
 });
 

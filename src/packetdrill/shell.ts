@@ -1,9 +1,19 @@
 /**
- * The backtick shell lines of the FreeBSD suite, emulated against the synack host instead of run:
- * `sysctl` (read and -w), pipelines of `sockstat` into `grep` (the suite counts connections in
- * a state with `sockstat ... | grep -c SYN_RCVD | grep 1`), and `tcpdrop` (tcpdrop(8)). The pipeline's exit status is its last
- * command's, as in sh; a non-zero status fails the script as packetdrill does. Any other command is
- * unsupported: nothing here runs a real process.
+ * The backtick shell lines of packetdrill scripts, emulated against the synack host instead of run.
+ * Nothing here runs a real process or touches a real file.
+ *
+ * - FreeBSD's suite: `sysctl` (read and -w), pipelines of `sockstat` into `grep` (the suite counts
+ *   connections in a state with `sockstat ... | grep -c SYN_RCVD | grep 1`), and `tcpdrop`
+ *   (tcpdrop(8)).
+ * - Linux's tests: `../common/defaults.sh` (read from the script's tree and run line by line through
+ *   this emulator), `sysctl -q name=value ...`, `common/set_sysctls.py /proc/sys/...=value ...` and
+ *   the restore file it writes (`/tmp/sysctl_restore_${PPID}.sh`, kept in a virtual file system and
+ *   run through this emulator), `echo value > /proc/sys/...`, `ip tcp_metrics flush`, `tc qdisc`
+ *   with a pfifo qdisc on tun0, and `ethtool -K tun0 tso off`. Sh's `\` line continuation, `#`
+ *   comments, `$((arithmetic))`, `$PPID` and redirections to /dev/null are understood.
+ *
+ * The pipeline's exit status is its last command's, as in sh; a non-zero status fails the script as
+ * packetdrill does. Any other command is unsupported, named.
  */
 
 export interface SocketRow {
@@ -25,7 +35,21 @@ export interface ShellHost {
   /** `sysctl -w name=value`: undefined when applied, else why it is unsupported. */
   sysctlWrite(name: string, value: string): string | undefined;
   /** `sysctl name`: its value, or undefined when unknown. */
-  sysctlRead(name: string): number | undefined;
+  sysctlRead(name: string): string | undefined;
+  /**
+   * A file a command names: a script beside the packetdrill script (`../common/defaults.sh`,
+   * resolved from the script's directory) or one this emulator wrote (the virtual /tmp). undefined
+   * when there is none.
+   */
+  readFile?(path: string): string | undefined;
+  /** Files written by the emulated commands (set_sysctls.py's restore file), by path. */
+  files?: Map<string, string>;
+  /** `ip tcp_metrics flush`: forget what the host cached per destination (Fast Open cookies). */
+  flushMetrics?(): void;
+  /** `ethtool -K tun0 tso off|on`: whether the device takes TSO bursts (see Personality.tso). */
+  setTso?(on: boolean): void;
+  /** The value of $PPID and $PACKETDRILL_PID in the scripts' commands. */
+  pid?: number;
   sockets(): SocketRow[];
   /**
    * Drop one connection as tcpdrop(8) does through FreeBSD's net.inet.tcp.drop (tcp_drop: a RST
@@ -39,11 +63,22 @@ export type ShellResult = { ok: true; status: number; output: string[] } | { ok:
 
 class ShellUnsupported extends Error {}
 
-/** Split a command line into words, honouring single and double quotes. */
-function words(text: string): string[] {
+/** A command's words, and where its standard output goes (`> FILE`; undefined: the pipeline). */
+interface Words {
+  argv: string[];
+  stdout: string | undefined;
+}
+
+/**
+ * Split a command line into words, honouring single and double quotes, and take out its
+ * redirections: `> FILE`, `>> FILE`, `2> FILE`, `2>&1`, `&> FILE` (standard error is never produced
+ * here, so only where standard output goes matters).
+ */
+function words(text: string): Words {
   const out: string[] = [];
   let cur = '';
   let inWord = false;
+  let stdout: string | undefined;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === "'" || c === '"') {
@@ -56,7 +91,33 @@ function words(text: string): string[] {
       if (inWord) out.push(cur);
       cur = '';
       inWord = false;
-    } else if ('$`\\<>(){}*?[]~&;'.includes(c)) {
+    } else if (c === '>' || (c === '&' && text[i + 1] === '>')) {
+      // The fd before it: `2>` redirects standard error, `>` and `1>` and `&>` standard output.
+      let fd = 1;
+      if (c === '&') i++;
+      else if (inWord && /^\d$/.test(cur)) {
+        fd = Number(cur);
+        cur = '';
+        inWord = false;
+      }
+      if (inWord) {
+        out.push(cur);
+        cur = '';
+        inWord = false;
+      }
+      if (text[i + 1] === '>') i++;
+      if (text[i + 1] === '&') {
+        const m = /^&(\d)/.exec(text.slice(i + 1));
+        if (!m) throw new ShellUnsupported(`shell syntax '>&' in: ${text}`);
+        i += m[0].length;
+        continue; // 2>&1 and the like: standard error follows standard output.
+      }
+      const m = /^\s*([^\s;&|<>]+)/.exec(text.slice(i + 1));
+      if (!m) throw new ShellUnsupported(`a redirection without a file in: ${text}`);
+      i += m[0].length;
+      if (fd === 1) stdout = m[1];
+      else if (fd !== 2) throw new ShellUnsupported(`redirection of fd ${fd} in: ${text}`);
+    } else if ('$`\\<(){}*?[]~&;'.includes(c)) {
       throw new ShellUnsupported(`shell syntax '${c}' in: ${text}`);
     } else {
       cur += c;
@@ -64,7 +125,93 @@ function words(text: string): string[] {
     }
   }
   if (inWord) out.push(cur);
+  return { argv: out, stdout };
+}
+
+/** Sh's arithmetic expansion for what scripts use: whole numbers, + - * / %, unary minus, parentheses. */
+function arithmetic(expr: string): number {
+  const tokens = expr.match(/\d+|[-+*/%()]|\S/g) ?? [];
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const primary = (): number => {
+    const t = tokens[pos++];
+    if (t === undefined) throw new ShellUnsupported(`arithmetic $((${expr})): unexpected end`);
+    if (t === '(') {
+      const v = sum();
+      if (tokens[pos++] !== ')') throw new ShellUnsupported(`arithmetic $((${expr})): missing )`);
+      return v;
+    }
+    if (t === '-') return -primary();
+    if (t === '+') return primary();
+    if (/^\d+$/.test(t)) return Number(t);
+    throw new ShellUnsupported(`arithmetic $((${expr})): '${t}'`);
+  };
+  const product = (): number => {
+    let v = primary();
+    while (peek() === '*' || peek() === '/' || peek() === '%') {
+      const op = tokens[pos++];
+      const r = primary();
+      if (op !== '*' && r === 0) throw new ShellUnsupported(`arithmetic $((${expr})): division by zero`);
+      v = op === '*' ? v * r : op === '/' ? Math.trunc(v / r) : v % r;
+    }
+    return v;
+  };
+  const sum = (): number => {
+    let v = product();
+    while (peek() === '+' || peek() === '-') v = tokens[pos++] === '+' ? v + product() : v - product();
+    return v;
+  };
+  const v = sum();
+  if (pos !== tokens.length) throw new ShellUnsupported(`arithmetic $((${expr})): '${tokens[pos]}'`);
+  return v;
+}
+
+/** Expand `$((...))`, `$PPID`, `${PPID}` (and PACKETDRILL_PID), outside single quotes. */
+function expand(text: string, host: ShellHost): string {
+  let out = '';
+  let single = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'") single = !single;
+    if (c !== '$' || single) {
+      out += c;
+      continue;
+    }
+    if (text.startsWith('$((', i)) {
+      let depth = 0;
+      let j = i + 3;
+      for (; j < text.length; j++) {
+        if (text[j] === '(') depth++;
+        else if (text[j] === ')') {
+          if (depth === 0) break;
+          depth--;
+        }
+      }
+      if (text[j + 1] !== ')') throw new ShellUnsupported(`unterminated $(( in: ${text}`);
+      out += String(arithmetic(text.slice(i + 3, j)));
+      i = j + 1;
+      continue;
+    }
+    const m = /^\$(?:\{(\w+)\}|(\w+))/.exec(text.slice(i));
+    const name = m?.[1] ?? m?.[2];
+    if (!m || (name !== 'PPID' && name !== 'PACKETDRILL_PID')) throw new ShellUnsupported(`shell expansion '${m?.[0] ?? '$'}' in: ${text}`);
+    out += String(host.pid ?? 4242);
+    i += m[0].length - 1;
+  }
   return out;
+}
+
+/** Drop an unquoted `# comment` (a `#` that starts a word) from a line. */
+function stripComment(line: string): string {
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '#' && (i === 0 || line[i - 1] === ' ' || line[i - 1] === '\t')) return line.slice(0, i);
+  }
+  return line;
 }
 
 /** Split on a separator outside quotes. */
@@ -89,43 +236,162 @@ function splitOutsideQuotes(text: string, sep: string): string[] {
 
 export function runShell(command: string, host: ShellHost): ShellResult {
   try {
-    let status = 0;
-    let output: string[] = [];
-    // `a && b`, `a; b` and lines: run in order, && stops at the first failure.
-    const lines = splitOutsideQuotes(command, '\n').filter((l) => !l.trim().startsWith('#')); // sh comments
-    for (const seq of lines.flatMap((l) => splitOutsideQuotes(l, ';'))) {
-      if (!seq.trim()) continue;
-      for (const part of splitOutsideQuotes(seq, '&&')) {
-        const r = pipeline(part, host);
-        status = r.status;
-        output = output.concat(r.output);
-        if (status !== 0) break;
-      }
-    }
-    return { ok: true, status, output };
+    return { ok: true, ...runLines(command, host, 0) };
   } catch (e) {
     if (e instanceof ShellUnsupported) return { ok: false, unsupported: e.message };
     throw e;
   }
 }
 
-function pipeline(text: string, host: ShellHost): { status: number; output: string[] } {
+/** How deep scripts may run scripts (defaults.sh running a restore file is two). */
+const MAX_SCRIPT_DEPTH = 4;
+
+function runLines(command: string, host: ShellHost, depth: number): { status: number; output: string[] } {
+  {
+    let status = 0;
+    let output: string[] = [];
+    // `a && b`, `a; b` and lines: run in order, && stops at the first failure. A backslash at the
+    // end of a line joins it to the next; `#` starts a comment.
+    const lines = splitOutsideQuotes(command.replace(/\\\r?\n/g, ' '), '\n').map(stripComment);
+    for (const seq of lines.flatMap((l) => splitOutsideQuotes(expand(l, host), ';'))) {
+      if (!seq.trim()) continue;
+      for (const part of splitOutsideQuotes(seq, '&&')) {
+        const r = pipeline(part, host, depth);
+        status = r.status;
+        output = output.concat(r.output);
+        if (status !== 0) break;
+      }
+    }
+    return { status, output };
+  }
+}
+
+function pipeline(text: string, host: ShellHost, depth: number): { status: number; output: string[] } {
   const stages = splitOutsideQuotes(text, '|');
   if (stages.some((s) => s.trim() === '')) throw new ShellUnsupported(`shell syntax (|| or an empty stage) in: ${text}`);
   let input: string[] = [];
   let status = 0;
   for (const stage of stages) {
-    const argv = words(stage.trim());
-    const r = runCommand(argv, input, host);
+    const { argv, stdout } = words(stage.trim());
+    const r = runCommand(argv, input, host, depth);
     input = r.output;
     status = r.status;
+    if (stdout !== undefined) {
+      redirect(stdout, r.output, host);
+      input = [];
+    }
   }
   return { status, output: input };
 }
 
-function runCommand(argv: string[], input: string[], host: ShellHost): { status: number; output: string[] } {
+/** `/proc/sys/net/ipv4/tcp_rmem` -> `net.ipv4.tcp_rmem`; undefined for other paths. */
+function procSysName(path: string): string | undefined {
+  const m = /^\/proc\/sys\/([\w/.-]+)$/.exec(path);
+  return m ? m[1].replace(/\//g, '.') : undefined;
+}
+
+/** Where a command's output goes: nowhere, a sysctl (a write to /proc/sys), or a file of the virtual /tmp. */
+function redirect(path: string, lines: string[], host: ShellHost): void {
+  if (path === '/dev/null') return;
+  const sysctlName = procSysName(path);
+  if (sysctlName) {
+    const why = host.sysctlWrite(sysctlName, lines.join(' ').trim());
+    if (why) throw new ShellUnsupported(why);
+    return;
+  }
+  if (path.startsWith('/tmp/') && host.files) {
+    host.files.set(path, lines.map((l) => l + '\n').join(''));
+    return;
+  }
+  throw new ShellUnsupported(`writing ${path}${path.startsWith('/sys/module/') ? ' (a kernel module parameter synack has no equivalent for)' : ''}`);
+}
+
+/** A shell script a command runs: one the emulator wrote, or one beside the packetdrill script. */
+function runScriptFile(path: string, args: string[], host: ShellHost, depth: number): { status: number; output: string[] } {
+  if (depth >= MAX_SCRIPT_DEPTH) throw new ShellUnsupported(`${path}: scripts nested more than ${MAX_SCRIPT_DEPTH} deep`);
+  if (args.length) throw new ShellUnsupported(`${path} with arguments`);
+  const text = host.files?.get(path) ?? host.readFile?.(path);
+  if (text === undefined) throw new ShellUnsupported(`command '${path}' (no such script beside the packetdrill script)`);
+  return runLines(text, host, depth + 1);
+}
+
+/**
+ * packetdrill's common/set_sysctls.py: for each `/proc/sys/...=value`, append a line restoring the
+ * current value to /tmp/sysctl_restore_<pid>.sh, then set the new one.
+ */
+function setSysctls(args: string[], host: ShellHost): { status: number; output: string[] } {
+  if (!host.files) throw new ShellUnsupported('set_sysctls.py (this host keeps no files)');
+  const file = `/tmp/sysctl_restore_${host.pid ?? 4242}.sh`;
+  let restore = host.files.get(file) ?? '#!/bin/bash\n';
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? procSysName(a.slice(0, eq)) : undefined;
+    if (!name) throw new ShellUnsupported(`set_sysctls.py argument ${a} (a /proc/sys/...=value is expected)`);
+    const current = host.sysctlRead(name);
+    if (current === undefined) throw new ShellUnsupported(`reading sysctl ${name}`);
+    restore += `echo "${current}" > ${a.slice(0, eq)}\n`;
+    const why = host.sysctlWrite(name, a.slice(eq + 1));
+    if (why) throw new ShellUnsupported(why);
+  }
+  host.files.set(file, restore);
+  return { status: 0, output: [] };
+}
+
+/** `ip tcp_metrics flush [all]`: the host forgets its per-destination cache. */
+function ip(args: string[], host: ShellHost): { status: number; output: string[] } {
+  if (args[0] === 'tcp_metrics' && args[1] === 'flush' && args.length <= 3) {
+    host.flushMetrics?.();
+    return { status: 0, output: [] };
+  }
+  throw new ShellUnsupported(`ip ${args.join(' ')}`);
+}
+
+/** `tc qdisc add|replace|change dev tun0 root pfifo`: synack sends as a pfifo qdisc would (no pacing). */
+function tc(args: string[]): { status: number; output: string[] } {
+  const [obj, verb, dev, , where, kind] = args;
+  if (obj === 'qdisc' && ['add', 'replace', 'change'].includes(verb) && dev === 'dev' && where === 'root') {
+    if (kind === 'pfifo' || kind === 'pfifo_fast') return { status: 0, output: [] };
+    throw new ShellUnsupported(`tc qdisc ${kind ?? ''} (synack does not emulate ${kind === 'fq' ? "the fq qdisc's pacing" : 'that qdisc'})`);
+  }
+  throw new ShellUnsupported(`tc ${args.join(' ')}`);
+}
+
+/** `ethtool -K tun0 tso off gso off`: only TSO changes what the script sees; GSO and GRO are accepted. */
+function ethtool(args: string[], host: ShellHost): { status: number; output: string[] } {
+  if ((args[0] !== '-K' && args[0] !== '--features') || args.length < 4 || args.length % 2 !== 0) throw new ShellUnsupported(`ethtool ${args.join(' ')}`);
+  for (let i = 2; i < args.length; i += 2) {
+    const [feature, value] = [args[i], args[i + 1]];
+    if (value !== 'on' && value !== 'off') throw new ShellUnsupported(`ethtool ${feature} ${value}`);
+    if (feature === 'tso') {
+      if (!host.setTso) throw new ShellUnsupported('ethtool tso (this host has no TSO setting)');
+      host.setTso(value === 'on');
+    } else if (feature !== 'gso' && feature !== 'gro') throw new ShellUnsupported(`ethtool feature ${feature}`);
+  }
+  return { status: 0, output: [] };
+}
+
+function runCommand(argv: string[], input: string[], host: ShellHost, depth: number): { status: number; output: string[] } {
   const [name, ...args] = argv;
+  if (name === undefined) return { status: 0, output: [] };
+  if (name.endsWith('.sh')) return runScriptFile(name, args, host, depth);
+  if (name.endsWith('/set_sysctls.py') || name === 'set_sysctls.py') return setSysctls(args, host);
   switch (name) {
+    case 'ip':
+      return ip(args, host);
+    case 'tc':
+      return tc(args);
+    case 'ethtool':
+      return ethtool(args, host);
+    case 'cat': {
+      const out: string[] = [];
+      for (const f of args) {
+        const sysctlName = procSysName(f);
+        const text = sysctlName ? host.sysctlRead(sysctlName) : host.files?.get(f);
+        if (text === undefined) throw new ShellUnsupported(`cat ${f}`);
+        out.push(...text.replace(/\n$/, '').split('\n'));
+      }
+      return { status: 0, output: out };
+    }
     case 'sysctl':
       return sysctl(args, host);
     case 'sockstat':
@@ -144,24 +410,25 @@ function runCommand(argv: string[], input: string[], host: ShellHost): { status:
       if (args.length === 1 && args[0] === '-l') return { status: 0, output: [String(input.length)] };
       throw new ShellUnsupported(`wc ${args.join(' ')}`);
     default:
-      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop and grep are emulated)`);
+      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop, grep, ip tcp_metrics, tc qdisc, ethtool, set_sysctls.py and shell scripts beside the packetdrill script are emulated)`);
   }
 }
 
 function sysctl(args: string[], host: ShellHost): { status: number; output: string[] } {
   let write = false;
   let bare = false;
+  let quiet = false;
   const out: string[] = [];
   for (const a of args) {
     if (a === '-w') write = true;
     else if (a === '-n') bare = true;
-    else if (a === '-q') continue;
+    else if (a === '-q') quiet = true;
     else if (a.startsWith('-')) throw new ShellUnsupported(`sysctl option ${a}`);
     else if (a.includes('=')) {
       const [k, v] = [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)];
       const why = host.sysctlWrite(k, v);
       if (why) throw new ShellUnsupported(why);
-      out.push(`${k}: ${v}`);
+      if (!quiet) out.push(`${k}: ${v}`);
     } else {
       const v = host.sysctlRead(a);
       if (v === undefined) throw new ShellUnsupported(`reading sysctl ${a}`);

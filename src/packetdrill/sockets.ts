@@ -565,10 +565,18 @@ export class SocketTable {
           return OK();
         case 'SO_RCVBUF':
         case 'SO_SNDBUF': {
-          beforeConnection();
-          if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
-          if (name === 'SO_RCVBUF') s.rcvbuf = v;
-          else s.sndbuf = v;
+          // Linux takes any size, clamps it to wmem_max/rmem_max (212992) and doubles it for the
+          // kernel's bookkeeping (sock_setsockopt); FreeBSD refuses one beyond sb_max.
+          let size = v;
+          if (this.host.os === 'linux') {
+            if (v < 0) return E('EINVAL');
+            size = Math.max(2 * Math.min(v, this.host.maxSockBuf / 2), name === 'SO_SNDBUF' ? 4608 : 2304);
+          } else if (v <= 0 || v > this.host.maxSockBuf) return E('ENOBUFS');
+          // The send buffer can change under a live connection (Linux and FreeBSD both allow it).
+          if (name === 'SO_SNDBUF' && s.conn && !s.listener) s.conn.tcb.setSendBufferSize(size);
+          else beforeConnection();
+          if (name === 'SO_RCVBUF') s.rcvbuf = size;
+          else s.sndbuf = size;
           s.buffersSet = true;
           return OK();
         }

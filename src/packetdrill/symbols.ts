@@ -214,3 +214,59 @@ export const TCPI_OPTIONS: Readonly<Record<string, number>> = Object.freeze({
   TCPI_OPT_TOE: 0x10,
   TCPI_OPT_TFO: 0x20,
 });
+
+// ---------------------------------------------------------------------------------------------
+// Linux's tcp_info (the `linux` personality): the names packetdrill defines for `%{ }%` blocks on
+// Linux and the numbers of Linux's struct tcp_info. FreeBSD's tables above stay FreeBSD's.
+
+/** Linux's TCP states (include/net/tcp_states.h), by the names packetdrill gives `%{ }%` blocks. */
+export const LINUX_TCP_STATES: Readonly<Record<string, number>> = Object.freeze({
+  TCP_ESTABLISHED: 1,
+  TCP_SYN_SENT: 2,
+  TCP_SYN_RECV: 3,
+  TCP_FIN_WAIT1: 4,
+  TCP_FIN_WAIT2: 5,
+  TCP_TIME_WAIT: 6,
+  TCP_CLOSE: 7,
+  TCP_CLOSE_WAIT: 8,
+  TCP_LAST_ACK: 9,
+  TCP_LISTEN: 10,
+  TCP_CLOSING: 11,
+});
+
+/** synack's state names to Linux's tcpi_state numbers. */
+export const LINUX_STATE_NUMBER: Readonly<Record<string, number>> = Object.freeze({
+  ESTABLISHED: 1,
+  'SYN-SENT': 2,
+  'SYN-RECEIVED': 3,
+  'FIN-WAIT-1': 4,
+  'FIN-WAIT-2': 5,
+  'TIME-WAIT': 6,
+  CLOSED: 7,
+  'CLOSE-WAIT': 8,
+  'LAST-ACK': 9,
+  LISTEN: 10,
+  CLOSING: 11,
+});
+
+/** Linux's congestion-avoidance states, tcpi_ca_state (include/net/tcp.h enum tcp_ca_state). */
+export const LINUX_CA_STATES: Readonly<Record<string, number>> = Object.freeze({
+  TCP_CA_Open: 0,
+  TCP_CA_Disorder: 1,
+  TCP_CA_CWR: 2,
+  TCP_CA_Recovery: 3,
+  TCP_CA_Loss: 4,
+});
+
+/** Linux's tcpi_options bits (include/uapi/linux/tcp.h). */
+export const LINUX_TCPI_OPTIONS: Readonly<Record<string, number>> = Object.freeze({
+  TCPI_OPT_TIMESTAMPS: 1,
+  TCPI_OPT_SACK: 2,
+  TCPI_OPT_WSCALE: 4,
+  TCPI_OPT_ECN: 8,
+  TCPI_OPT_ECN_SEEN: 16,
+  TCPI_OPT_SYN_DATA: 32,
+});
+
+/** tcpi_snd_ssthresh before the first reduction (include/net/tcp.h TCP_INFINITE_SSTHRESH). */
+export const LINUX_TCP_INFINITE_SSTHRESH = 0x7fffffff;

@@ -31,6 +31,8 @@ export class Connection {
   timeWait = false;
   /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
   oooBytes = 0;
+  /** The IPv4 ID of its next packet, its own counter (see Stack.nextIpId); -1 before the first. */
+  ipId = -1;
   /** The endpoints, printing their addresses as text (see printableEndpoint). */
   readonly local: Endpoint;
   readonly remote: Endpoint;

@@ -43,6 +43,8 @@ export class StackTcpStats extends TcpStats {
   ListenDrops = 0;
   /** Segments that reached no connection and were answered with a RST (or dropped, if a RST). */
   NoConnection = 0;
+  /** RSTs for segments that reached no connection left unsent by `limits.rstPerSecond`. */
+  OutRstsRateLimited = 0;
   /** TIME-WAIT connections ended early by a new SYN for the same 4-tuple (RFC 6191). */
   TimeWaitReused = 0;
   /** TIME-WAIT entries recycled early because `limits.timeWaitMax` was reached (Linux: TCPTimeWaitOverflow). */

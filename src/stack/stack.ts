@@ -25,12 +25,13 @@ import {
   type TcpPacketSpec,
 } from '../wire/index.js';
 import { writeTcpPacket } from '../wire/packet.js';
-import { ChallengeAckLimiter } from '../tcp/challenge-ack.js';
+import { ChallengeAckBudget } from '../tcp/challenge-ack.js';
 import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
 import type { TcbTraceSink } from '../tcp/trace.js';
 import { IsnGenerator } from '../tcp/isn.js';
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
+import { RstRateLimit } from './rst-rate-limit.js';
 import { EMPTY_PAYLOAD, makeSegment, resetFor, type Segment } from '../tcp/segment.js';
 import type { TcpState } from '../tcp/state.js';
 import { isEcnSetupSyn } from '../tcp/ecn.js';
@@ -97,6 +98,14 @@ export interface StackLimits {
    * data. Default 64 MiB (synack's: Linux bounds it with tcp_mem and each socket's rcvbuf).
    */
   reassemblyBytes: number;
+  /**
+   * RSTs per second the stack itself sends for segments that reach no connection (ACK and SYN-ACK
+   * floods at a listener or a closed port are reflected no further); the budget of each second is
+   * drawn from [7/8, 1] of it, so it is no side channel (rst-rate-limit.ts). 0: no limit. Beyond it
+   * the segment is dropped unanswered (OutRstsRateLimited). Default 1000 (Linux's icmp_msgs_per_sec;
+   * FreeBSD's icmplim, which covers these RSTs, is 200).
+   */
+  rstPerSecond: number;
 }
 
 export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
@@ -108,6 +117,7 @@ export const DEFAULT_STACK_LIMITS: Readonly<StackLimits> = Object.freeze({
   timeWaitMax: 262_144,
   maxOrphans: 65_536,
   reassemblyBytes: 64 * 1024 * 1024,
+  rstPerSecond: 1000,
 });
 
 /**
@@ -211,7 +221,9 @@ export class Stack implements ConnectionOwner {
   /** Keyed hash of the 4-tuple for each connection's timestamp offset (RFC 7323 §5.4), its own key. */
   private readonly tsOffsets: IsnGenerator;
   private readonly ports: EphemeralPorts;
-  private readonly challengeAcks: ChallengeAckLimiter;
+  private readonly rstLimit: RstRateLimit;
+  /** `challengeAckGlobalLimit`'s randomised host-wide bound, if set (each connection has its own limit). */
+  private readonly challengeAckBudget: ChallengeAckBudget | undefined;
   private readonly ttl: number;
   private readonly trustChecksums: boolean;
   /** StackOptions.checksumOffload. */
@@ -225,7 +237,8 @@ export class Stack implements ConnectionOwner {
   private cookiesRotatedAt = 0;
   /** Reused by every cookie SYN-ACK (no allocation per SYN). */
   private readonly cookieShape: CookieSynAckShape = { mss: -1, timestamps: false, sackPermitted: false, wscale: -1 };
-  private ipId: number;
+  /** Mixed into each connection's first IPv4 ID (see nextIpId). */
+  private readonly ipIdSalt: number;
   /** Reused by encode(): see there. */
   private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; dscp: number; ecn: number };
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
@@ -290,7 +303,10 @@ export class Stack implements ConnectionOwner {
     this.isn = new IsnGenerator(this.random);
     this.tsOffsets = new IsnGenerator(this.random);
     this.ports = new EphemeralPorts(this.random, this.limits.ephemeralMin, this.limits.ephemeralMax);
-    this.challengeAcks = new ChallengeAckLimiter(this.cfg.challengeAckLimit, this.cfg.challengeAckWindowMs);
+    if (!(Number.isInteger(this.limits.rstPerSecond) && this.limits.rstPerSecond >= 0)) throw new RangeError('rstPerSecond must be a whole number >= 0');
+    this.rstLimit = new RstRateLimit(this.limits.rstPerSecond, this.random);
+    const globalLimit = this.cfg.challengeAckGlobalLimit;
+    this.challengeAckBudget = globalLimit === undefined ? undefined : new ChallengeAckBudget(globalLimit, this.random);
     this.ttl = opts.ttl ?? 64;
     this.checksumOffload = opts.checksumOffload ?? false;
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
@@ -304,7 +320,7 @@ export class Stack implements ConnectionOwner {
     this.fastOpen = { ...DEFAULT_FAST_OPEN, ...fastOpen };
     if (keys !== undefined && keys.length > 0) this.foKeys = new FastOpenKeys(keys[0], keys[1]);
     this.fastOpenCache = new FastOpenCache(() => this.fastOpen.cacheSize);
-    this.ipId = this.random.nextUint32() & 0xffff;
+    this.ipIdSalt = this.random.nextUint32() & 0xffff;
     this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0 };
     this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, dscp: 0, ecn: 0 };
     // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
@@ -474,7 +490,8 @@ export class Stack implements ConnectionOwner {
     if (!h.ok) {
       c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
-      if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, 'bad TCP header', now);
+      if (h.reason === 'bad-option-length' || h.reason === 'option-overrun') c.tcp.TCPBadOptionDrops++;
+      if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, `bad TCP header: ${h.reason}`, now);
       return;
     }
     if (!this.trustChecksums) {
@@ -550,7 +567,13 @@ export class Stack implements ConnectionOwner {
     if (this.trace !== undefined) this.traceDrop(ipp, h, silent ? 'no connection (blackhole)' : h.flags & TcpFlag.RST ? 'no connection' : 'no connection: answered with RST', now);
     if (silent) return;
     const rst = resetFor(seg);
-    if (rst) this.queueSegment(local, remote, rst);
+    if (rst) {
+      if (!this.rstLimit.allow(now)) {
+        c.tcp.OutRstsRateLimited++;
+        return;
+      }
+      this.queueSegment(local, remote, rst);
+    }
   }
 
   /**
@@ -581,7 +604,7 @@ export class Stack implements ConnectionOwner {
       this.endTimeWait(tw, now);
       return false;
     }
-    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAcks);
+    const answer = tw.input(seg, now, this.counters.tcp, this.challengeAckBudget);
     if (answer === TimeWaitAnswer.Ack) this.queueSegment(tw.local, tw.remote, tw.ackSegment(now));
     else if (answer === TimeWaitAnswer.ResetAndClose) {
       this.queueSegment(tw.local, tw.remote, tw.resetSegment());
@@ -751,7 +774,10 @@ export class Stack implements ConnectionOwner {
     const c = this.counters;
     const cfg = this.cfg;
     c.tcp.InSegs++; // no TCB sees it
-    if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) return;
+    if (syn.flags & TcpFlag.FIN && cfg.dropSynFin) {
+      c.tcp.TCPSynFinDrops++;
+      return;
+    }
     const v4 = typeof local.address === 'number';
     const o = syn.options;
     const clientMss = o.mss !== undefined && o.mss > 0 ? o.mss : undefined;
@@ -791,7 +817,7 @@ export class Stack implements ConnectionOwner {
     l.cookieSentAt = now;
     c.tcp.SyncookiesSent++;
     c.tcp.OutSegs++;
-    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+    const id = 0; // a packet of no connection (see nextIpId)
     const window = Math.min(cfg.receiveBufferSize, 0xffff); // a SYN's window is never scaled
     // Cut from the packet slab (fresh slab bytes are zero, as the writer needs).
     const slab = this.packetSpace(COOKIE_SYN_ACK_MAX);
@@ -913,7 +939,7 @@ export class Stack implements ConnectionOwner {
         const seg = conn.tcb.pollTransmit(now);
         if (seg) {
           this.counters.ip.OutRequests++;
-          return this.encode(conn.local, conn.remote, seg, conn.tcb.config);
+          return this.encode(conn.local, conn.remote, seg, conn.tcb.config, this.nextIpId(conn));
         }
         conn.dirty = false;
         this.settle(conn, now);
@@ -1112,6 +1138,18 @@ export class Stack implements ConnectionOwner {
     this.touched(conn, now);
   }
 
+  /**
+   * End a TIME-WAIT entry before its 2*MSL, as an administrator's tool does (FreeBSD's tcpdrop,
+   * tcp_twclose; Linux's `ss -K`): the 4-tuple is free again, nothing is sent, and a connection the
+   * application still holds goes to CLOSED. Returns whether there was such an entry.
+   */
+  dropTimeWait(local: Endpoint, remote: Endpoint, now: number): boolean {
+    const tw = this.timeWait.get(local.address, local.port, remote.address, remote.port);
+    if (tw === undefined) return false;
+    this.endTimeWait(tw, now);
+    return true;
+  }
+
   /** The compact TIME-WAIT entries, for listings (in no particular order). */
   timeWaitEntries(): IterableIterator<TimeWait<Endpoint, Connection>> {
     return this.timeWait.values();
@@ -1146,7 +1184,7 @@ export class Stack implements ConnectionOwner {
       config: tcp ? { ...this.cfg, ...userBuffers(tcp) } : (this.sharedConfig ??= shareConfig(this.cfg)),
       random: this.random,
       stats: this.counters.tcp,
-      challengeAcks: this.challengeAcks,
+      challengeAckBudget: this.challengeAckBudget,
     };
   }
 
@@ -1160,8 +1198,7 @@ export class Stack implements ConnectionOwner {
    * encoding allocates only the packet.
    */
   /** The IP packet of a segment; `cfg` is the connection's, for its TTL and TOS (IP_TTL, IP_TOS). */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig): Uint8Array {
-    const id = (this.ipId = (this.ipId + 1) & 0xffff);
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
     const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
@@ -1204,6 +1241,22 @@ export class Stack implements ConnectionOwner {
       this.slabUsed = 0;
     }
     return this.slab;
+  }
+
+  /**
+   * The IPv4 ID of a connection's next packet: a counter of its own, started from a keyed hash of its
+   * 4-tuple (its timestamp offset) and the stack's salt. Never one counter for the stack: the IDs an
+   * off-path attacker reads on its own connection would step once for every packet any other
+   * connection sent, telling it whether a guessed connection answered a spoofed segment (the "mixed
+   * IPID" side channel; Linux keeps a counter per socket). Every segment has DF set, an atomic
+   * datagram, whose ID RFC 6864 §4.1 leaves to the source; packets of no connection (RSTs for
+   * strangers, TIME-WAIT answers, cookie SYN-ACKs) carry 0, as Linux's do.
+   */
+  private nextIpId(conn: Connection): number {
+    let id = conn.ipId;
+    if (id < 0) id = ((conn.tcb.tsOffset32 >>> 16) ^ this.ipIdSalt) & 0xffff;
+    conn.ipId = (id + 1) & 0xffff;
+    return id;
   }
 
   private queueSegment(local: Endpoint, remote: Endpoint, seg: Segment): void {

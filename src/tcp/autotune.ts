@@ -13,6 +13,10 @@ export class ReceiveSpaceTuner {
   private roundStart: number;
   /** The most bytes delivered in one round so far (Linux's rcvq_space.space). */
   private space: number;
+
+  get receiveSpace(): number {
+    return this.space;
+  }
   /** The receiver's RTT estimate (ms): Linux's rcv_rtt_est, from the timestamps the sender echoes. */
   rcvRttMs: number | undefined;
 

@@ -18,6 +18,16 @@ export interface TcpConfig {
   ipTos: number;
   /** Overrides the derived MSS option value when set. */
   mss: number | undefined;
+  /**
+   * The smallest MSS taken from a peer's MSS option: a smaller one is raised to this. A peer that
+   * announces an MSS of 1 would otherwise make every byte we send cost a segment, 40 or more bytes of
+   * headers, a retransmission-queue entry and an interrupt at each end (CVE-2019-11479, "SACK
+   * Slowness" / excess resource use). Linux's tcp_min_snd_mss: 48 (the IPv4 minimum MTU 68 less 20
+   * octets of IP header); FreeBSD's net.inet.tcp.minmss: 216. It bounds the peer's option only: our
+   * own MTU and path MTU (RFC 1191's floor of 68) still lower it. Like Linux's, it counts the octets
+   * of TCP options too (RFC 6691), so with timestamps a segment's data is 12 octets less.
+   */
+  minSendMss: number;
   /** Receive buffer (bytes): bounds the window we advertise. Linux's initial tcp_rmem is 128 KiB. */
   receiveBufferSize: number;
   /** Send buffer (bytes): how much unacknowledged plus unsent data `send` accepts. */
@@ -55,6 +65,12 @@ export interface TcpConfig {
   maxRtoMs: number;
   /** RFC 6298's clock granularity G (ms). */
   clockGranularityMs: number;
+  /**
+   * Where minRtoMs applies: false, RFC 6298 §2.4's RTO = max(minRtoMs, SRTT + max(G, 4*RTTVAR));
+   * true, Linux's RTO = SRTT + max(G, 4*RTTVAR, minRtoMs) (tcp_set_rto: the variance term is at
+   * least tcp_rto_min, so a 10 ms path has a 210 ms RTO, not 200 ms).
+   */
+  rtoMinOnVariance: boolean;
   /**
    * SYN retransmissions before connect fails with ETIMEDOUT. RFC 9293 §3.8.3: R2 for a SYN MUST cover
    * at least 3 minutes; 7 retries from a 1 s RTO give up after 247 s (1+2+...+64 s, then the eighth
@@ -118,6 +134,13 @@ export interface TcpConfig {
    */
   rfc5961Syn: boolean | undefined;
   /**
+   * The reset ABORT sends (§3.10.5; also SO_LINGER 0, a close with unread data, a drop): false,
+   * RFC 9293's <SEQ=SND.NXT><CTL=RST>; true, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> as both FreeBSD
+   * (tcp_drop() sending from CLOSED, tcp_outflags[TCPS_CLOSED]) and Linux (tcp_send_active_reset)
+   * send it.
+   */
+  abortRstAck: boolean;
+  /**
    * Explicit Congestion Notification (RFC 3168), FreeBSD's net.inet.tcp.ecn.enable 0/1/2 and Linux's
    * tcp_ecn 0/1/2: 'off' never negotiates it; 'on' asks for it on our SYNs (ECE and CWR, §6.1.1) and
    * accepts it from a peer's SYN; 'passive' only answers a peer's ECN-setup SYN with an ECN-setup
@@ -150,11 +173,13 @@ export interface TcpConfig {
    */
   connectTimeoutMs: number | undefined;
   /**
-   * Drop a segment with both SYN and FIN in LISTEN and SYN-SENT, unanswered (FreeBSD
-   * net.inet.tcp.drop_synfin, against stack fingerprinting). Off: RFC 9293 processes the SYN and holds
-   * the FIN like data (§3.10.7.2, §3.10.7.3).
+   * Drop a segment with both SYN and FIN unanswered and counted (TCPSynFinDrops). No client opens
+   * with SYN+FIN; scanners send it to get past filters that look for a bare SYN, and to fingerprint
+   * stacks. 'listen' (the default): at a listener, as Linux does (tcp_rcv_state_process, since 3.6).
+   * true: in LISTEN and SYN-SENT, as FreeBSD's net.inet.tcp.drop_synfin=1 (0 there by default). false:
+   * RFC 9293 processes the SYN and holds the FIN like data (§3.10.7.2, §3.10.7.3).
    */
-  dropSynFin: boolean;
+  dropSynFin: boolean | 'listen';
   /**
    * A segment with SYN and ACK reaching LISTEN is answered with <SEQ=SEG.ACK><CTL=RST>, as RFC 9293
    * §3.10.7.2 answers any ACK-bearing segment there (on, as Linux). Off: dropped without an answer, as
@@ -232,9 +257,20 @@ export interface TcpConfig {
    * tcp_conn_request keeps nothing of a SYN's data unless Fast Open accepts it).
    */
   queueSynData: boolean;
-  /** RFC 5961 §7 challenge-ACK rate limit: at most this many per window (Linux's historical limit: 1000/s). */
+  /**
+   * RFC 5961 §7 challenge-ACK rate limit, per connection and per TIME-WAIT record: at most this many
+   * in `challengeAckWindowMs` (Linux's per-socket tcp_invalid_ratelimit: one per 500 ms; FreeBSD's
+   * ack_war_cnt per ack_war_timewindow: 5 per second). Never a budget shared by connections, which
+   * would tell an off-path attacker which connections exist (CVE-2016-5696; challenge-ack.ts).
+   */
   challengeAckLimit: number;
   challengeAckWindowMs: number;
+  /**
+   * An optional host-wide bound on challenge ACKs per second on top of the per-connection limit,
+   * its budget drawn at random each second from [limit/2, 3*limit/2) (Linux's tcp_challenge_ack_limit
+   * since 2016). undefined (the default): none, as Linux since 6.0.
+   */
+  challengeAckGlobalLimit: number | undefined;
   /**
    * The congestion controller: 'cubic' (RFC 9438, with HyStart++ (RFC 9406) in the initial slow start;
    * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
@@ -243,6 +279,37 @@ export interface TcpConfig {
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
+  /**
+   * A zero window that lasts this long (ms, from the first probe) ends the connection with ETIMEDOUT
+   * even while the peer answers the probes (RFC 6429 lets a sender reclaim a connection held in the
+   * persist condition; sockstress pins send buffers so). Unset (the default): probes go on for as long
+   * as they are answered, as RFC 9293 §3.8.6.1 (MUST-38) asks.
+   */
+  zeroWindowTimeoutMs: number | undefined;
+  /**
+   * Zero-window probes an orphan (closed by the application, its FIN still queued behind a zero
+   * window) sends before it is reset, answered or not (Linux's tcp_orphan_retries, whose 0 means 8).
+   */
+  orphanRetries: number;
+  /**
+   * Out-of-order ranges (maximal runs of held octets) a connection keeps; a segment that would start
+   * one more is dropped and counted (TCPOFODropRanges), as FreeBSD bounds its reassembly queue
+   * (net.inet.tcp.reass.maxqueuelen). Against SegmentSmack (CVE-2018-5390).
+   */
+  maxOutOfOrderRanges: number;
+  /**
+   * Disjoint SACKed ranges the sender's scoreboard keeps; a SACK block that would make one more is
+   * ignored and counted (TCPSACKDiscardRanges): SACK only guides retransmission (RFC 2018 §8), so an
+   * ignored block costs a needless retransmission at worst. Against SACK Slowness (CVE-2019-11478).
+   */
+  maxSackRanges: number;
+  /**
+   * At most one ACK per this many ms in answer to pure ACKs that fail the sequence check
+   * (§3.10.7.4), per connection (Linux's tcp_invalid_ratelimit, 500 ms); 0 answers every one. Two
+   * desynchronised endpoints would otherwise answer each other's answers forever (the ACK storm of
+   * RFC 5961 §5). Counted as TCPACKSkippedSeq.
+   */
+  invalidAckRateLimitMs: number;
 }
 
 export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -250,6 +317,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ipTtl: undefined,
   ipTos: 0,
   mss: undefined,
+  minSendMss: 48,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,
   bufferAutoTuning: true,
@@ -263,6 +331,8 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   requireTimestamps: true,
   initialRtoMs: 1000,
   minRtoMs: 200,
+  rtoMinOnVariance: false,
+  abortRstAck: false,
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,
@@ -287,7 +357,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ecnMaxSynRetries: 1,
   synRetransmitDropOptions: 0,
   connectTimeoutMs: undefined,
-  dropSynFin: false,
+  dropSynFin: 'listen',
   listenSynAckReset: true,
   receiveWindowFromBuffer: false,
   finWithAck: false,
@@ -297,10 +367,16 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   receiverSwsAvoidance: true,
   synDataDelayedAck: false,
   queueSynData: true,
-  challengeAckLimit: 1000,
-  challengeAckWindowMs: 1000,
+  challengeAckLimit: 1,
+  challengeAckWindowMs: 500,
+  challengeAckGlobalLimit: undefined,
   persistMinMs: 200,
   persistMaxMs: 60_000,
+  zeroWindowTimeoutMs: undefined,
+  orphanRetries: 8,
+  maxOutOfOrderRanges: 1024,
+  maxSackRanges: 1024,
+  invalidAckRateLimitMs: 500,
   congestionControl: 'cubic',
 });
 
@@ -348,7 +424,23 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
+  if (!(Number.isInteger(c.challengeAckLimit) && c.challengeAckLimit >= 0) && c.challengeAckLimit !== Infinity) {
+    throw new RangeError(`challengeAckLimit must be a whole number >= 0, got ${c.challengeAckLimit}`);
+  }
+  if (!(c.challengeAckWindowMs > 0)) throw new RangeError(`challengeAckWindowMs must be positive, got ${c.challengeAckWindowMs}`);
+  if (c.challengeAckGlobalLimit !== undefined && !(Number.isInteger(c.challengeAckGlobalLimit) && c.challengeAckGlobalLimit >= 1)) {
+    throw new RangeError(`challengeAckGlobalLimit must be a whole number >= 1 or undefined, got ${c.challengeAckGlobalLimit}`);
+  }
+  if (!(Number.isInteger(c.minSendMss) && c.minSendMss >= 1 && c.minSendMss <= 65535)) {
+    throw new RangeError(`minSendMss must be a whole number in [1, 65535], got ${c.minSendMss}`);
+  }
+  if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
+  if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
+  for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {
+    if (!((Number.isInteger(c[k]) || c[k] === Infinity) && c[k] >= (k === 'orphanRetries' ? 0 : 1))) throw new RangeError(`${k} must be a whole number >= ${k === 'orphanRetries' ? 0 : 1} (or Infinity)`);
+  }
+  if (!(c.invalidAckRateLimitMs >= 0)) throw new RangeError('invalidAckRateLimitMs must be >= 0');
   return c;
 }
 

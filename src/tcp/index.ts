@@ -12,7 +12,7 @@ export { makeSegment, resetFor, segmentLength, type Segment } from './segment.js
 export { TcpStats } from './stats.js';
 export { IsnGenerator } from './isn.js';
 export { CryptoRandom, SeededRandom, type RandomSource } from './random.js';
-export { ChallengeAckLimiter } from './challenge-ack.js';
+export { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 export type { AckSample, CongestionController } from './congestion.js';
 export { NewRenoController } from './newreno.js';
 export { CubicController } from './cubic.js';

@@ -9,6 +9,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
+import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
 import { acceptSynData, consumeSent, fastOpenSynAck } from './fast-open.js';
@@ -24,6 +25,7 @@ import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
 
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
+const MAX_SACK_BLOCKS = 4;
 
 /** A segment discarded (or answered only with an ACK) at a check of §3.10.7.4 or RFC 5961/7323. */
 export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): void {
@@ -32,6 +34,8 @@ export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): voi
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
   tcb.stats.InSegs++;
+  tcb.countSegmentIn(now);
+  if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn++;
   switch (tcb.state) {
     case 'CLOSED':
       closedInput(tcb, seg);
@@ -65,7 +69,12 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
     return;
   }
   if (!(f & TcpFlag.SYN)) return; // fifth: drop anything else
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin) {
+    // SYN+FIN is no opening a real client sends; scanners use it to get past filters (dropSynFin).
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   // third: security (no compartments in synack); fourth: the SYN.
   tcb.remotePort = seg.srcPort;
   tcb.irs = seg.seq;
@@ -119,14 +128,22 @@ export function deliverSynText(tcb: Tcb, now: number): void {
 
 /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
 export function negotiate(tcb: Tcb, o: TcpOptions, now: number): void {
-  if (o.mss !== undefined && o.mss > 0) tcb.peerMss = o.mss;
+  if (o.mss !== undefined && o.mss > 0) {
+    // An MSS below the floor would make us send tiny segments (CVE-2019-11479): raise it, as Linux's
+    // tcp_min_snd_mss and FreeBSD's minmss do.
+    const floor = tcb.config.minSendMss;
+    if (o.mss < floor) tcb.stats.TCPMssFloored++;
+    tcb.peerMss = Math.max(o.mss, floor);
+  }
   // Options our SYN stopped offering (synRetransmitDropOptions), or never offered (noOptions), are
   // not negotiated either.
   const offered = !tcb.rare.synOptionsDropped && !tcb.config.noOptions;
   // Window scaling is in effect only when both SYNs carry it (RFC 7323 §2.2).
   if (tcb.config.windowScaling && offered && o.wscale !== undefined) {
     tcb.windowScaling = true;
-    tcb.sndShift = Math.min(o.wscale, 14); // §2.3: a shift above 14 is taken as 14
+    // §2.3: a shift above 14 is taken as 14 (and counted, as Linux logs it).
+    if (o.wscale > 14) tcb.stats.TCPWscaleClamped++;
+    tcb.sndShift = Math.min(o.wscale, 14);
     tcb.rcvShift = tcb.offeredShift;
   } else {
     tcb.windowScaling = false;
@@ -163,7 +180,11 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   // third: security, none. fourth: SYN.
   if (!(f & TcpFlag.SYN)) return; // fifth: neither SYN nor RST: drop
-  if (f & TcpFlag.FIN && tcb.config.dropSynFin) return; // FreeBSD drop_synfin: SYN+FIN unanswered
+  if (f & TcpFlag.FIN && tcb.config.dropSynFin === true) {
+    tcb.stats.TCPSynFinDrops++;
+    if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'SYN+FIN', now);
+    return;
+  }
   tcb.irs = seg.seq;
   tcb.rcvNxt = seqAdd(seg.seq, 1);
   negotiate(tcb, seg.options, now);
@@ -282,9 +303,17 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
         // SND.NXT - 1) has the same shape; its ACK is current too, and it is answered. Segments with
         // data, or further behind, are dropped whole as §3.10.7.4 says.
         const behind = len === 0 && (f & TcpFlag.ACK) !== 0 && seqAdd(seg.seq, 1) === tcb.rcvNxt && tcb.state !== 'TIME-WAIT' && tcb.state !== 'SYN-RECEIVED';
-        if (!behind || now - tcb.rare.behindAckReplyAt >= BEHIND_ACK_REPLY_MS) {
+        // Any other bare ACK that fails the check is answered at most every invalidAckRateLimitMs
+        // (Linux's tcp_oow_rate_limited): two endpoints that disagree on the sequence space (data
+        // injected into one of them) would otherwise answer each other's answers for ever, the ACK
+        // storm of RFC 5961 §5 (whose challenge ACKs limit the other direction). TIME-WAIT answers as
+        // its compact entry does (time-wait.ts), each one.
+        const limitMs = behind ? BEHIND_ACK_REPLY_MS : len === 0 && tcb.state !== 'TIME-WAIT' ? tcb.config.invalidAckRateLimitMs : 0;
+        if (limitMs === 0 || now - tcb.rare.behindAckReplyAt >= limitMs) {
           tcb.ackNow = true;
-          if (behind) tcb.ownRare().behindAckReplyAt = now;
+          if (limitMs > 0) tcb.ownRare().behindAckReplyAt = now;
+        } else {
+          tcb.stats.TCPACKSkippedSeq++;
         }
         // finWithAck: a SYN is answered with a bare ACK (FreeBSD's challenge ACK through tcp_respond()).
         if (f & TcpFlag.SYN) tcb.bareAck = true;
@@ -358,6 +387,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.ecnEnabled) {
     if (seg.flags & TcpFlag.CWR && tcb.ecnState) tcb.ecnState.echo = false;
     if (seg.ipEcn === CE) tcb.ownEcn().echo = true;
+    if (seg.ipEcn) tcb.ecnSeen = true;
   }
   // fifth: ACK.
   if (!(seg.flags & TcpFlag.ACK)) return;
@@ -552,7 +582,10 @@ export function dupAck(tcb: Tcb): void {
  */
 export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, number]>, ack: number, now: number): number {
   let newly = 0;
-  for (let i = 0; i < blocks.length; i++) {
+  // RFC 2018 §3: 40 octets of options hold at most four blocks; a segment made otherwise gets no more used.
+  const n = blocks.length > MAX_SACK_BLOCKS ? MAX_SACK_BLOCKS : blocks.length;
+  if (n < blocks.length) tcb.stats.TCPSACKDiscard += blocks.length - n;
+  for (let i = 0; i < n; i++) {
     const kind = SackScoreboard.classify(blocks, i, ack, tcb.sndUna, tcb.sndMax);
     if (kind === SackBlockKind.Invalid) {
       tcb.stats.TCPSACKDiscard++;
@@ -563,9 +596,21 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
       dsackInput(tcb, l, r, now);
       continue;
     }
-    newly += tcb.sacks.add(l, r);
+    const sacks = tcb.sacks;
+    const added = sacks.add(l, r, tcb.config.maxSackRanges);
+    if (added < 0) {
+      // One range beyond maxSackRanges: ignored (SACK only guides retransmission, RFC 2018 §8).
+      tcb.stats.TCPSACKDiscardRanges++;
+      continue;
+    }
+    newly += added;
     // A SACK block covers data only: a segment that also carried our FIN is delivered all the same.
-    tcb.rack.onSack(l, tcb.closing.finSeq !== undefined && r === tcb.closing.finSeq ? seqAdd(r, 1) : r, now, tcb.minRtt);
+    const fin = tcb.closing.finSeq;
+    const rangeRight = fin !== undefined && sacks.mergedRight === fin ? seqAdd(fin, 1) : sacks.mergedRight;
+    for (let k = 0; k < sacks.newCount; k++) {
+      const nr = sacks.newRight(k);
+      tcb.rack.onSack(sacks.newLeft(k), fin !== undefined && nr === fin ? seqAdd(nr, 1) : nr, sacks.mergedLeft, rangeRight, now, tcb.minRtt);
+    }
   }
   return newly;
 }
@@ -573,6 +618,8 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
 /** A D-SACK (RFC 2883): the peer got [l, r) twice. */
 export function dsackInput(tcb: Tcb, l: number, r: number, now: number): void {
   tcb.stats.TCPDSACKRecv++;
+  // tcp_info's dsack_dups: segments the peer reports receiving twice.
+  tcb.ownInfo(now).dsackDups += Math.max(1, Math.ceil(seqDiff(r, l) / tcb.sendMss));
   tcb.rack.onDsack(tcb.sndUna, tcb.sndMax);
   // A D-SACK for the loss probe: the probe was a duplicate, there was no loss (RFC 8985 §7.4.1).
   // The probe stays outstanding until SND.UNA passes it: one probe per episode, so that probes
@@ -716,6 +763,7 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
 
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
+  noteDataReceived(tcb, seg.payload.length, now);
   if (seg.seq === tcb.rcvNxt) {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
@@ -737,14 +785,31 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
     const rb = tcb.receiveBufferToFill();
-    rb.insertOutOfOrder(seg.seq, seg.payload);
+    if (rb.insertOutOfOrder(seg.seq, seg.payload, tcb.config.maxOutOfOrderRanges) < 0) {
+      // A new range beyond maxOutOfOrderRanges: dropped (the peer sends it again); the ACK still goes.
+      if (tcb.tracer !== undefined) traceDrop(tcb, seg, 'out-of-order ranges at maxOutOfOrderRanges', now);
+      tcb.stats.TCPOFODropRanges++;
+      tcb.ackNow = true;
+      return;
+    }
     // Octets held already (all of the segment or part of it): the D-SACK first, then the block that
     // holds them, which is the segment's own (RFC 2883 §4).
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, false);
     if (tcb.sackPermitted) noteSackBlock(tcb, seg.seq);
     tcb.stats.TCPOFOQueue++;
+    tcb.ownInfo(now).rcvOooPackets++;
     tcb.ackNow = true;
   }
+}
+
+/**
+ * tcp_info's receive side: when data last arrived, and the peer's segment size as the largest
+ * segment seen, never above the MSS we advertised (less our options).
+ */
+function noteDataReceived(tcb: Tcb, len: number, now: number): void {
+  const info = tcb.ownInfo(now);
+  info.lastDataRecvAt = Math.floor(now);
+  if (len >= info.rcvMss) info.rcvMss = Math.min(len, tcb.advertisedMss - (tcb.timestamps ? 12 : 0));
 }
 
 /**
@@ -826,8 +891,10 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
 }
 
+/** RFC 5961 §7: the connection's own limit first, then the stack's bound if it has one (challenge-ack.ts). */
 export function challengeAck(tcb: Tcb, now: number): void {
-  if (tcb.challengeAcks.allow(now)) {
+  const own = (tcb.challengeAcks ??= new ChallengeAckLimiter(tcb.config.challengeAckLimit, tcb.config.challengeAckWindowMs));
+  if (own.allow(now) && (tcb.challengeAckBudget === undefined || tcb.challengeAckBudget.take(now))) {
     tcb.stats.TCPChallengeACK++;
     tcb.ackNow = true;
     tcb.bareAck = true;

@@ -11,6 +11,7 @@ import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } fr
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
+import { Chrono } from './tcb-state.js';
 import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
 import { freeReceiveSpace, windowField } from './window.js';
 
@@ -22,14 +23,50 @@ const NO_SEQS: number[] = [];
 /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
 export function transmit(tcb: Tcb, now: number): Segment | undefined {
   tcb.onlyRetransmitted = false;
+  const retransBefore = tcb.stats.RetransSegs;
   const seg = nextSegment(tcb, now);
   if (tcb.tracer !== undefined) traceTimers(tcb, 0, now);
   if (seg) {
     // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
     if (!tcb.onlyRetransmitted) tcb.stats.OutSegs++;
     if (seg.flags & TcpFlag.RST) tcb.stats.OutRsts++;
+    tcb.countSegmentOut(now);
+    const len = seg.payload.length;
+    // tcp_info's send side (the stats object is the stack's, but nothing else runs in between).
+    const retransmitted = tcb.stats.RetransSegs !== retransBefore;
+    if (len > 0 || (retransmitted && tcb.infoState !== undefined)) {
+      const info = tcb.ownInfo(now);
+      if (retransmitted) info.totalRetrans++;
+      if (len > 0) {
+        info.dataSegsOut++;
+        info.bytesSent += len;
+        info.lastDataSentAt = Math.floor(now);
+        if (retransmitted) info.bytesRetrans += len;
+      }
+    }
+  } else if ((tcb.sndBuf !== undefined && tcb.state !== 'SYN-SENT' && tcb.state !== 'SYN-RECEIVED') || (tcb.infoState !== undefined && tcb.infoState.chrono !== Chrono.Idle)) {
+    // Nothing more to send now: which of tcp_info's chronographs runs (see chronoNow).
+    tcb.ownInfo(now).setChrono(chronoNow(tcb), now);
   }
   return seg;
+}
+
+/**
+ * After a send opportunity that sent nothing more: Idle with nothing queued or outstanding;
+ * SndbufLimited while a write waits for room and all the buffer holds has been sent; RwndLimited
+ * when new data waits and the next segment would go past the peer's window while cwnd has room
+ * (Linux checks cwnd first); else Busy.
+ */
+export function chronoNow(tcb: Tcb): Chrono {
+  if (tcb.sendBuffer.length === 0 && tcb.sndMax === tcb.sndUna) return Chrono.Idle;
+  const unsent = unsentBytes(tcb);
+  if (tcb.rare.sendRefused && unsent === 0) return Chrono.SndbufLimited;
+  if (unsent > 0) {
+    const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
+    const next = Math.min(unsent, tcb.sendMss);
+    if (inFlight + next > tcb.sndWnd && inFlight < Math.floor(tcb.congestion.cwnd)) return Chrono.RwndLimited;
+  }
+  return Chrono.Busy;
 }
 
 export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
@@ -278,8 +315,9 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
         setTimer(tcb, Timer.Persist, now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.probes.persistBackoff));
       }
       if (timerAt(tcb, Timer.UserTimeout) === undefined && tcb.config.userTimeoutMs !== undefined) setTimer(tcb, Timer.UserTimeout, now + tcb.config.userTimeoutMs);
-      // RFC 8985 §7.2: new data sent (re)arms the probe timeout.
-      if (!retransmission && timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
+      // RFC 8985 §7.2: new data sent restarts the probe timeout (so a burst's PTO is the one its
+      // last segment gives: one segment in flight adds the delayed-ACK allowance, four do not).
+      if (!retransmission) armLossProbe(tcb, now);
       return seg;
     }
   }

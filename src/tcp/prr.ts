@@ -24,17 +24,24 @@ export class Prr {
 
   /**
    * On every ACK in recovery (RFC 6937 §3): `delivered` is DeliveredData, `pipe` RFC 6675's pipe
-   * after the ACK. Returns the new cwnd, pipe + sndcnt.
+   * after the ACK, `safeAck` whether it advanced SND.UNA without revealing a new loss. Returns the
+   * new cwnd, pipe + sndcnt.
    */
-  onAck(delivered: number, pipe: number, ssthresh: number, mss: number): number {
+  onAck(delivered: number, pipe: number, ssthresh: number, mss: number, safeAck = true): number {
+    // An ACK that delivers nothing (a window update) changes nothing (RFC 6937's revision: "if
+    // DeliveredData is 0, return").
+    if (delivered === 0 && !safeAck && this.prrOut > 0) return pipe + this.sndcnt;
     this.prrDelivered += delivered;
     let sndcnt: number;
     if (pipe > ssthresh) {
       // Proportional rate reduction.
       sndcnt = Math.ceil((this.prrDelivered * ssthresh) / this.recoverFs) - this.prrOut;
     } else {
-      // PRR-SSRB: limit = MAX(prr_delivered - prr_out, DeliveredData) + MSS.
-      const limit = Math.max(this.prrDelivered - this.prrOut, delivered) + mss;
+      // PRR-SSRB: limit = MAX(prr_delivered - prr_out, DeliveredData), plus one MSS only on a "safe"
+      // ACK, one that advances SND.UNA and shows no further loss (RFC 6937's revision,
+      // draft-ietf-tcpm-prr-rfc6937bis; Linux's tcp_cwnd_reduction): an ACK that reveals more loss
+      // must not grow the pipe beyond what it delivered.
+      const limit = Math.max(this.prrDelivered - this.prrOut, delivered) + (safeAck ? mss : 0);
       sndcnt = Math.min(ssthresh - pipe, limit);
     }
     // The fast retransmit goes whatever the proportion says (RFC 6937 §3's note on the first

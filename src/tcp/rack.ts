@@ -9,6 +9,8 @@ import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 const SACKED = 1;
 const RETRANS = 2;
 const LOST = 4;
+/** Marked lost at some time, and not SACKed or found not lost since (Linux's TCPCB_LOST, which a retransmission keeps). */
+const WAS_LOST = 8;
 
 /** RFC 8985 §6.2 step 4: the reordering window multiplier is reset after this many recoveries. */
 const REO_WND_PERSIST = 16;
@@ -85,9 +87,8 @@ export class Rack {
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
     const t = this.stamp(now);
-    for (let i = this.head; i < this.starts.length; i++) {
+    for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
       if (seqGe(this.starts[i], end)) break;
-      if (seqLe(this.ends[i], start)) continue;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.ends[i])) this.split(i, end);
@@ -130,6 +131,8 @@ export class Rack {
     if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) {
       this.reorderingSeen = true;
       this.reorderedSegments++;
+      const distance = seqDiff(this.priorFack, this.starts[i]);
+      if (distance > this.reorderDistance) this.reorderDistance = distance;
     }
     if (this.fack === undefined || seqGt(end, this.fack)) this.fack = end;
   }
@@ -163,14 +166,33 @@ export class Rack {
     this.head = 0;
   }
 
-  /** [l, r) was SACKed: every record inside it is delivered. */
-  onSack(l: number, r: number, now: number, minRtt: number | undefined): void {
-    for (let i = this.head; i < this.starts.length; i++) {
+  /**
+   * The index of the first live record whose end lies after `seq` (binary search: records are in
+   * sequence order and disjoint), or the record count past the last.
+   */
+  private firstEndingAfter(seq: number): number {
+    let lo = this.head;
+    let hi = this.starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqLe(this.ends[mid], seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Octets [l, r) were newly SACKed, inside the SACKed range [rangeLeft, rangeRight): every record
+   * that overlaps them and lies inside the range is delivered. Only records that touch new octets are
+   * visited, so a block repeated in every ACK costs nothing more (SACK Slowness, CVE-2019-11478).
+   */
+  onSack(l: number, r: number, rangeLeft: number, rangeRight: number, now: number, minRtt: number | undefined): void {
+    for (let i = this.firstEndingAfter(l); i < this.starts.length; i++) {
       if (seqGe(this.starts[i], r)) break;
       if (this.flags[i] & SACKED) continue;
-      if (seqGe(this.starts[i], l) && seqLe(this.ends[i], r)) {
+      if (seqGe(this.starts[i], rangeLeft) && seqLe(this.ends[i], rangeRight)) {
         if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
-        this.flags[i] = (this.flags[i] | SACKED) & ~LOST;
+        this.flags[i] = (this.flags[i] | SACKED) & ~(LOST | WAS_LOST);
         this.segsSacked++;
         this.delivered(i, now, minRtt);
       }
@@ -222,7 +244,7 @@ export class Rack {
       }
       const remaining = xmit + this.rtt + reoWnd - now;
       if (remaining <= 0) {
-        this.flags[i] = f | LOST;
+        this.flags[i] = f | LOST | WAS_LOST;
         lost += seqDiff(this.ends[i], this.starts[i]);
         this.lost += seqDiff(this.ends[i], this.starts[i]);
       } else if (remaining > this.reorderTimeout) {
@@ -236,7 +258,7 @@ export class Rack {
 
   /** Forget the lost marks (a timeout resends everything; an undo found nothing lost). */
   clearLost(): void {
-    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~LOST;
+    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~(LOST | WAS_LOST);
     this.lost = 0;
   }
 
@@ -275,6 +297,30 @@ export class Rack {
 
   /** Octets in records marked lost (kept as the marks change: pipe asks for it on every send). */
   private lost = 0;
+
+  /** The furthest reordering seen: octets from a segment delivered late to the highest delivered before it. */
+  reorderDistance = 0;
+
+  /**
+   * The outstanding segments as tcp_info counts them: all of them, the SACKed, those marked lost
+   * (retransmitted or not) and not SACKed since, and those retransmitted and not SACKed, ending at
+   * or below `retransBelow` when given (after a timeout, what went again since: the go-back-N
+   * retransmissions below SND.NXT).
+   */
+  segmentCounts(retransBelow?: number): { unacked: number; sacked: number; lost: number; retrans: number } {
+    let sacked = 0;
+    let lost = 0;
+    let retrans = 0;
+    for (let i = this.head; i < this.starts.length; i++) {
+      const f = this.flags[i];
+      if (f & SACKED) sacked++;
+      else {
+        if (f & (LOST | WAS_LOST)) lost++;
+        if (f & RETRANS && (retransBelow === undefined || seqLe(this.ends[i], retransBelow))) retrans++;
+      }
+    }
+    return { unacked: this.count, sacked, lost, retrans };
+  }
 
   /** The last record (the tail segment, for a loss probe): its index, or -1. */
   last(): number {

@@ -4,7 +4,7 @@
  * Driven by every ACK (`lossRecoveryOnAck`) and by the loss timer (`lossTimeout`); the segments it
  * asks for are built by output.ts.
  */
-import { seqDiff, seqGe, seqLt } from '../wire/index.js';
+import { TcpFlag, seqDiff, seqGe, seqLt } from '../wire/index.js';
 import type { AckSample } from './congestion.js';
 import { tsNow } from './output.js';
 import type { Segment } from './segment.js';
@@ -32,11 +32,23 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   const rack = tcb.rackState;
   if (rack !== undefined && rack.reorderedSegments > 0) {
     tcb.stats.TCPSACKReorder++;
+    if (tcb.infoState !== undefined) tcb.infoState.reordSeen++;
     rack.reorderedSegments = 0;
   }
+  // tcp_info's delivered, in segments (the ACK of our SYN is counted by the reader).
+  if (delivered > 0 && tcb.infoState !== undefined) {
+    const data = unaBefore === tcb.iss ? delivered - 1 : delivered;
+    if (data > 0) {
+      const segments = Math.ceil(data / tcb.sendMss);
+      tcb.infoState.delivered += segments;
+      // ... and of them, those an ACK with ECE reported (RFC 3168 §6.1.3: the receiver saw CE).
+      if (tcb.ecnEnabled && (seg.flags & TcpFlag.ECE) !== 0) tcb.infoState.deliveredCe += segments;
+    }
+  }
+  let newlyLost = 0;
   if (tcb.sackPermitted) {
     // RFC 8985 §6.2: RACK on every ACK that delivered something.
-    if (delivered > 0 || tcb.recovery.inRecovery) rackDetect(tcb, now);
+    if (delivered > 0 || tcb.recovery.inRecovery) newlyLost = rackDetect(tcb, now);
   } else if (!tcb.recovery.inRecovery && tcb.dupAckCount === 3 && advanced === 0 && (tcb.recovery.recover === undefined || seqGe(tcb.sndUna, tcb.recovery.recover))) {
     // RFC 6582 §3.2 step 2 (RFC 5681 §3.2): the third duplicate ACK, not of data sent before the
     // last recovery or timeout: fast retransmit.
@@ -45,7 +57,7 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   }
   if (tcb.recovery.inRecovery) {
     if (tcb.recovery.recover !== undefined && seqGe(tcb.sndUna, tcb.recovery.recover)) exitRecovery(tcb, now);
-    else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss);
+    else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss, advanced > 0 && newlyLost === 0);
   } else if (advanced > 0) {
     const sample = ACK_SAMPLE;
     sample.delivered = delivered;
@@ -60,11 +72,17 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   }
   tcb.lastRttSample = undefined;
   if (!tcb.recovery.inRecovery && advanced > 0 && tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
-  armLossProbe(tcb, now);
+  // RFC 8985 §7.2: the probe timer restarts on an ACK that cumulatively acknowledges new data; a
+  // duplicate ACK or a SACK alone leaves a running one where it is (else every ACK of a stalled
+  // flight would push the probe back until the RTO came first).
+  if (advanced > 0 || tcb.recovery.inRecovery || timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
 }
 
-/** RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery. */
-export function rackDetect(tcb: Tcb, now: number): void {
+/**
+ * RFC 8985 §6.2 step 5 and §6.3: mark lost what RACK says is, arm the reorder timer, start recovery.
+ * Returns how many segments it newly marked lost.
+ */
+export function rackDetect(tcb: Tcb, now: number): number {
   const reoWnd = tcb.rack.reoWnd(tcb.recovery.inRecovery, tcb.minRtt, tcb.rtt.srtt);
   const lost = tcb.rack.detectLoss(now, reoWnd);
   if (tcb.rack.reorderTimeout > 0) {
@@ -77,6 +95,7 @@ export function rackDetect(tcb: Tcb, now: number): void {
     if (tcb.recovery.tlpHighSeq !== undefined) tcb.stats.TCPLossProbeRecovery++;
     enterRecovery(tcb, now);
   }
+  return lost;
 }
 
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
@@ -189,12 +208,11 @@ export function armLossProbe(tcb: Tcb, now: number): void {
   let pto = 2 * srtt;
   if (flight <= tcb.sendMss) pto += WC_DEL_ACK_MS;
   pto = Math.max(pto, tcb.config.clockGranularityMs);
-  const at = now + pto;
+  let at = now + pto;
+  // §7.2: PTO = min(PTO, RTO): when the RTO would come first, the probe goes in its place (and the
+  // dispatch runs it rather than the RTO; lossTimeout then re-arms the RTO).
   const rto = timerAt(tcb, Timer.Retransmission);
-  if (rto !== undefined && at >= rto) {
-    stopTimer(tcb, Timer.Loss);
-    return;
-  }
+  if (rto !== undefined && at > rto) at = rto;
   setTimer(tcb, Timer.Loss, at);
   if (tcb.recoveryState) tcb.recoveryState.lossTimerKind = 'probe';
 }
@@ -208,8 +226,10 @@ export function lossTimeout(tcb: Tcb, now: number): void {
     if (tcb.recovery.inRecovery) tcb.congestion.cwnd = tcb.prr.onAck(0, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss);
     return;
   }
-  // RFC 8985 §7.3: send a probe at the next pollTransmit.
+  // RFC 8985 §7.3: send a probe at the next pollTransmit, and re-arm the RTO (not the PTO) whether
+  // or not a probe can go.
   tcb.ownRecovery().tlpPending = true;
+  setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
 }
 
 /**

@@ -6,7 +6,7 @@
  *
  * Ranges live in two flat number arrays (no object per range, none per ACK).
  */
-import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 
 /** What one SACK block turned out to be. */
 export const enum SackBlockKind {
@@ -23,6 +23,15 @@ export class SackScoreboard {
   private rights: number[] = [];
   /** Octets SACKed above SND.UNA. */
   sackedBytes = 0;
+  /**
+   * The octets the last `add` newly marked, as `newCount` runs [newLeft(k), newRight(k)) inside the
+   * range it made, [mergedLeft, mergedRight) (kept in reused arrays: no allocation per ACK).
+   */
+  private newLefts: number[] = [];
+  private newRights: number[] = [];
+  newCount = 0;
+  mergedLeft = 0;
+  mergedRight = 0;
 
   get rangeCount(): number {
     return this.lefts.length;
@@ -33,11 +42,18 @@ export class SackScoreboard {
   right(i: number): number {
     return this.rights[i];
   }
+  newLeft(k: number): number {
+    return this.newLefts[k];
+  }
+  newRight(k: number): number {
+    return this.newRights[k];
+  }
 
   clear(): void {
     this.lefts.length = 0;
     this.rights.length = 0;
     this.sackedBytes = 0;
+    this.newCount = 0;
   }
 
   /**
@@ -58,26 +74,48 @@ export class SackScoreboard {
     return SackBlockKind.Sack;
   }
 
-  /** Mark [l, r) SACKed; returns the octets newly SACKed. */
-  add(l: number, r: number): number {
+  /** The index of the first range whose right edge is at or after `seq` (binary search; rangeCount if none). */
+  private firstReaching(seq: number): number {
+    const rights = this.rights;
+    let lo = 0;
+    let hi = rights.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqLt(rights[mid], seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * Mark [l, r) SACKed; returns the octets newly SACKed (the runs they form are left in newLeft /
+   * newRight, the range they joined in mergedLeft / mergedRight), or -1 when [l, r) would have made
+   * one range more than `maxRanges`: then nothing changes. The cost is a binary search plus the
+   * ranges the block merges away (each range is merged away once), plus moving the arrays' tails
+   * when a range comes or goes, which `maxRanges` bounds.
+   */
+  add(l: number, r: number, maxRanges = Infinity): number {
     const lefts = this.lefts;
     const rights = this.rights;
-    // First range whose right edge reaches l (ranges are sorted).
-    let i = 0;
-    while (i < lefts.length && seqLt(rights[i], l)) i++;
-    let newBytes = seqDiff(r, l);
+    this.newCount = 0;
+    // First range whose right edge reaches l: it overlaps or adjoins [l, r), or lies after it.
+    const i = this.firstReaching(l);
+    let j = i;
+    while (j < lefts.length && seqLe(lefts[j], r)) j++;
+    if (j === i && lefts.length >= maxRanges) return -1;
+    let newBytes = 0;
+    let cur = l;
     let nl = l;
     let nr = r;
-    let j = i;
-    while (j < lefts.length && seqLe(lefts[j], r)) {
-      // Overlapping or adjacent: merge, and do not count its octets as new.
-      const ol = seqGt(lefts[j], l) ? lefts[j] : l;
-      const or = seqLt(rights[j], r) ? rights[j] : r;
-      if (seqLt(ol, or)) newBytes -= seqDiff(or, ol);
-      if (seqLt(lefts[j], nl)) nl = lefts[j];
-      if (seqGt(rights[j], nr)) nr = rights[j];
-      j++;
+    for (let k = i; k < j; k++) {
+      // Overlapping or adjacent: merged; only the octets between the ranges are new.
+      if (seqLt(cur, lefts[k])) this.noteNew(cur, lefts[k]);
+      if (seqGt(rights[k], cur)) cur = rights[k];
+      if (seqLt(lefts[k], nl)) nl = lefts[k];
+      if (seqGt(rights[k], nr)) nr = rights[k];
     }
+    if (seqLt(cur, r)) this.noteNew(cur, r);
+    for (let k = 0; k < this.newCount; k++) newBytes += seqDiff(this.newRights[k], this.newLefts[k]);
     if (j - i === 1) {
       lefts[i] = nl;
       rights[i] = nr;
@@ -88,8 +126,16 @@ export class SackScoreboard {
       lefts.splice(i, j - i, nl);
       rights.splice(i, j - i, nr);
     }
+    this.mergedLeft = nl;
+    this.mergedRight = nr;
     this.sackedBytes += newBytes;
     return newBytes;
+  }
+
+  private noteNew(l: number, r: number): void {
+    this.newLefts[this.newCount] = l;
+    this.newRights[this.newCount] = r;
+    this.newCount++;
   }
 
   /** SND.UNA moved to `una`: forget what lies below it. Returns the SACKed octets it covered. */
@@ -113,11 +159,8 @@ export class SackScoreboard {
   }
 
   isSacked(seq: number): boolean {
-    for (let i = 0; i < this.lefts.length; i++) {
-      if (seqLt(seq, this.lefts[i])) return false;
-      if (seqLt(seq, this.rights[i])) return true;
-    }
-    return false;
+    const i = this.firstReaching(seqAdd(seq, 1));
+    return i < this.lefts.length && seqLe(this.lefts[i], seq);
   }
 
   /** Octets SACKed above `seq` (at or after it). */
@@ -137,18 +180,17 @@ export class SackScoreboard {
 
   /** The end of the un-SACKed run that starts at `seq` (the next SACKed range's left edge, or `limit`). */
   holeEnd(seq: number, limit: number): number {
-    for (let i = 0; i < this.lefts.length; i++) {
-      if (seqGt(this.lefts[i], seq)) return seqLt(this.lefts[i], limit) ? this.lefts[i] : limit;
-    }
-    return limit;
+    // The first range with an octet after seq; if it holds seq itself, the one after it.
+    let i = this.firstReaching(seqAdd(seq, 1));
+    if (i < this.lefts.length && !seqGt(this.lefts[i], seq)) i++;
+    if (i >= this.lefts.length) return limit;
+    return seqLt(this.lefts[i], limit) ? this.lefts[i] : limit;
   }
 
   /** The first octet at or after `seq` that is not SACKed. */
   skipSacked(seq: number): number {
-    for (let i = 0; i < this.lefts.length; i++) {
-      if (seqLt(seq, this.lefts[i])) return seq;
-      if (seqLt(seq, this.rights[i])) return this.rights[i];
-    }
+    const i = this.firstReaching(seqAdd(seq, 1));
+    if (i < this.lefts.length && seqLe(this.lefts[i], seq)) return this.rights[i];
     return seq;
   }
 }

@@ -20,6 +20,14 @@ export class TcpStats {
   /** RFC 5961 challenge ACKs sent, and those the rate limit suppressed. */
   TCPChallengeACK = 0;
   TCPChallengeACKSuppressed = 0;
+  /** Peer MSS options below `minSendMss`, raised to it (synack's own counter; Linux has none). */
+  TCPMssFloored = 0;
+  /** Window scale options above 14 taken as 14 (RFC 7323 §2.3; Linux logs "Illegal window scaling value"). */
+  TCPWscaleClamped = 0;
+  /** Segments with SYN and FIN dropped unanswered in LISTEN or SYN-SENT (`dropSynFin`). */
+  TCPSynFinDrops = 0;
+  /** Segments dropped for a malformed option list: a length below 2, or one running past the header. */
+  TCPBadOptionDrops = 0;
   /** RFC 7323 PAWS rejections. */
   PAWSEstab = 0;
   /** Segments dropped for lacking a timestamp once timestamps were negotiated (RFC 7323 §3.2). */
@@ -32,6 +40,8 @@ export class TcpStats {
   TCPWindowProbes = 0;
   /** Data segments that arrived ahead of RCV.NXT and were queued. */
   TCPOFOQueue = 0;
+  /** Out-of-order segments dropped because `maxOutOfOrderRanges` ranges were held (synack's own). */
+  TCPOFODropRanges = 0;
   /** Times receive-buffer auto-tuning raised the buffer (synack's own counter; Linux has none). */
   TCPRcvBufGrown = 0;
   /** Duplicate data (entirely before RCV.NXT). */
@@ -51,6 +61,12 @@ export class TcpStats {
   TCPSACKReorder = 0;
   /** SACK blocks ignored: malformed, or outside SND.UNA..SND.MAX (RFC 2883 §4). */
   TCPSACKDiscard = 0;
+  /** SACK blocks ignored because the scoreboard held `maxSackRanges` ranges (synack's own). */
+  TCPSACKDiscardRanges = 0;
+  /** Answers to out-of-window pure ACKs left unsent by `invalidAckRateLimitMs` (Linux: TCPACKSkippedSeq). */
+  TCPACKSkippedSeq = 0;
+  /** Orphans reset after `orphanRetries` zero-window probes, or connections after `zeroWindowTimeoutMs` (Linux counts both in TCPAbortOnTimeout). */
+  TCPAbortOnPersist = 0;
   /** D-SACK blocks received (RFC 2883). */
   TCPDSACKRecv = 0;
   /** D-SACK blocks sent: for data below RCV.NXT, and for out-of-order data already held. */

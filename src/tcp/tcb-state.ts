@@ -104,6 +104,8 @@ export const ECN_IDLE: Readonly<EcnState> = new EcnState();
 /** Zero-window probing (RFC 9293 §3.8.6.1) and keep-alive (§3.8.4). */
 export class ProbeState {
   persistBackoff = 0;
+  /** When the first probe of this zero window went (meaningful while persistBackoff > 0). */
+  persistSince = 0;
   keepAliveProbesSent = 0;
   /** Send one byte into a zero window at the next pollTransmit (a window probe). */
   forceProbe = false;
@@ -163,7 +165,7 @@ export class TcbRare {
   urgentPending = false;
   sndUp = 0;
   rcvUp = 0;
-  /** When we last answered a bare ACK one octet behind RCV.NXT (see synchronizedInput). */
+  /** When we last answered a bare ACK that failed the sequence check (see synchronizedInput). */
   behindAckReplyAt = -Infinity;
   /** A D-SACK block to report first on the next ACK (RFC 2883 §4), or undefined. */
   dsackLeft: number | undefined;
@@ -203,3 +205,89 @@ export class TcbRare {
 
 /** What a Tcb without its own TcbRare reads (never written). */
 export const RARE_IDLE: Readonly<TcbRare> = new TcbRare();
+
+/** Which of TcbInfo's chronographs runs (Linux's enum tcp_chrono: a higher one takes precedence). */
+export const enum Chrono {
+  /** Nothing queued or outstanding. */
+  Idle = 0,
+  /** Data queued or outstanding, sent as fast as cwnd allows. */
+  Busy = 1,
+  /** New data waits for the peer's window. */
+  RwndLimited = 2,
+  /** A write waits for room in the send buffer while everything in it has been sent. */
+  SndbufLimited = 3,
+}
+
+/**
+ * What a connection has done, for tcp_info (RFC 4898's per-connection statistics, as Linux's
+ * tcp_get_info reports them). Made with the first data sent or received, and kept: a connection
+ * that only shook hands holds none (the first data's time stands in for what came before).
+ */
+export class TcbInfo {
+  /** When data last went out (new or again), and last arrived (in or out of order). */
+  lastDataSentAt: number;
+  lastDataRecvAt: number;
+  /** The largest data segment received so far, at most our MSS (Linux's rcv_mss estimate). */
+  rcvMss: number;
+  /** Segments and data octets sent again (Linux's total_retrans, bytes_retrans). */
+  totalRetrans = 0;
+  bytesRetrans = 0;
+  /** Data octets sent, retransmissions included (bytes_sent). */
+  bytesSent = 0;
+  /** Segments received and sent, pure ACKs and retransmissions included (segs_in, segs_out). */
+  segsIn = 0;
+  segsOut = 0;
+  /** Segments with data received and sent, retransmissions included (data_segs_in, data_segs_out). */
+  dataSegsIn = 0;
+  dataSegsOut = 0;
+  /** Segments the peer acknowledged or SACKed (delivered; the SYN is added by the reader). */
+  delivered = 0;
+  /** ACKs that showed reordering (reord_seen). */
+  reordSeen = 0;
+  /** Of the delivered segments, those acknowledged by an ACK with ECE (delivered_ce). */
+  deliveredCe = 0;
+  /** Segments the peer reported by D-SACK as received twice (dsack_dups). */
+  dsackDups = 0;
+  /** Data segments that arrived out of order and were held (rcv_ooopack). */
+  rcvOooPackets = 0;
+  /** The running chronograph, since when, and each one's total so far (ms). */
+  chrono: Chrono = Chrono.Idle;
+  chronoSince = 0;
+  busyMs = 0;
+  rwndLimitedMs = 0;
+  sndbufLimitedMs = 0;
+
+  // Times are kept in whole ms (as Linux's jiffies; and a small integer is no boxed number).
+  constructor(now: number, lastDataRecvAt: number, rcvMss: number) {
+    this.lastDataSentAt = Math.floor(now);
+    this.lastDataRecvAt = Math.floor(lastDataRecvAt);
+    this.rcvMss = rcvMss;
+  }
+
+  /** Switch the chronograph to `to` at `now`, adding the time of the one that ran. */
+  setChrono(to: Chrono, now: number): void {
+    if (to === this.chrono) return;
+    const ms = Math.floor(now);
+    this.stopChrono(ms);
+    this.chrono = to;
+    this.chronoSince = ms;
+  }
+
+  private stopChrono(now: number): void {
+    const ran = Math.max(0, now - this.chronoSince);
+    if (this.chrono === Chrono.Busy) this.busyMs += ran;
+    else if (this.chrono === Chrono.RwndLimited) this.rwndLimitedMs += ran;
+    else if (this.chrono === Chrono.SndbufLimited) this.sndbufLimitedMs += ran;
+  }
+
+  /** The three totals at `now` in microseconds, of whole milliseconds (Linux counts jiffies). */
+  chronoTotals(now: number): { busy: number; rwndLimited: number; sndbufLimited: number } {
+    const ran = Math.max(0, Math.floor(now) - this.chronoSince);
+    const us = (ms: number) => ms * 1000;
+    return {
+      busy: us(this.busyMs + (this.chrono === Chrono.Busy ? ran : 0)),
+      rwndLimited: us(this.rwndLimitedMs + (this.chrono === Chrono.RwndLimited ? ran : 0)),
+      sndbufLimited: us(this.sndbufLimitedMs + (this.chrono === Chrono.SndbufLimited ? ran : 0)),
+    };
+  }
+}

@@ -15,16 +15,16 @@
  * acceptance tests shared with TIME-WAIT in acceptance.ts. State an idle connection does not use is
  * grouped by concern in tcb-state.ts.
  */
-import { seqAdd, seqDiff, seqGt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGt, TcpFlag } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
-import { ChallengeAckLimiter } from './challenge-ack.js';
+import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
 import type { CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
-import { queueRst, transmit } from './output.js';
+import { queueControl, queueRst, transmit } from './output.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
 import { CryptoRandom, type RandomSource } from './random.js';
@@ -32,12 +32,12 @@ import { ReceiveBuffer } from './receive-buffer.js';
 import { pipe } from './recovery.js';
 import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
-import type { Segment } from './segment.js';
+import { makeSegment, type Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { TcpStats } from './stats.js';
-import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbRare } from './tcb-state.js';
+import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbInfo, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, windowToAdvertise } from './window.js';
@@ -72,7 +72,8 @@ export interface TcbOptions {
   tsOffset?: number;
   /** Shared with the stack; a TCB on its own gets its own. */
   stats?: TcpStats;
-  challengeAcks?: ChallengeAckLimiter;
+  /** The stack's host-wide challenge-ACK bound (`challengeAckGlobalLimit`), if it has one. */
+  challengeAckBudget?: ChallengeAckBudget;
   /**
    * Congestion control (the window arithmetic only; loss detection and recovery are the TCB's).
    * Default NewReno (RFC 5681).
@@ -108,6 +109,11 @@ const FLAG_ACK_NOW = 1 << 7;
 const FLAG_SYN_NEEDED = 1 << 8;
 const FLAG_ONLY_RETRANSMITTED = 1 << 9;
 const FLAG_PINGPONG = 1 << 10;
+const FLAG_ECN_SEEN = 1 << 11;
+
+/** Tcb.segCounts: each count's bits, and its largest value. */
+const SEG_COUNT_BITS = 15;
+const SEG_COUNT_MAX = (1 << SEG_COUNT_BITS) - 1;
 
 /** TSopt with its two NOPs, as every segment after the handshake carries it. */
 const TS_OPTION_BYTES = 12;
@@ -311,7 +317,9 @@ export class Tcb {
   /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
   events: TcpEvent | TcpEvent[] | undefined;
   eventHead = 0;
-  readonly challengeAcks: ChallengeAckLimiter;
+  /** This connection's challenge-ACK limit (RFC 5961 §7), made at its first challenge ACK. */
+  challengeAcks: ChallengeAckLimiter | undefined;
+  readonly challengeAckBudget: ChallengeAckBudget | undefined;
   /** When this connection last entered its current state (for listings). */
   stateSince = 0;
 
@@ -323,6 +331,13 @@ export class Tcb {
   probeState: ProbeState | undefined;
   closeState: CloseState | undefined;
   rareState: TcbRare | undefined;
+  /** Per-connection statistics for tcp_info, made with the first data sent or received (never released). */
+  infoState: TcbInfo | undefined;
+  /**
+   * Segments received and sent before the TcbInfo exists (a handshake's few), packed into one small
+   * integer: received in the low 15 bits, sent in the next 15. ownInfo moves them into the TcbInfo.
+   */
+  segCounts = 0;
   /** The timer table (timers.ts: deadlines indexed by Timer), made when a timer first runs. */
   deadlines: number[] | undefined;
 
@@ -355,6 +370,57 @@ export class Tcb {
   }
   ownRare(): TcbRare {
     return (this.rareState ??= new TcbRare());
+  }
+
+  /** The connection's statistics (tcp_info), or undefined before any data moved. */
+  get info(): Readonly<TcbInfo> | undefined {
+    return this.infoState;
+  }
+  ownInfo(now: number): TcbInfo {
+    let info = this.infoState;
+    if (info === undefined) {
+      info = this.infoState = new TcbInfo(now, this.state === 'ESTABLISHED' ? this.stateSince : now, this.initialRcvMss());
+      info.segsIn = this.segCounts & SEG_COUNT_MAX;
+      info.segsOut = this.segCounts >>> SEG_COUNT_BITS;
+      this.segCounts = 0;
+    }
+    return info;
+  }
+
+  /** Segments received so far (tcp_info's segs_in). */
+  get segsIn(): number {
+    return this.infoState?.segsIn ?? this.segCounts & SEG_COUNT_MAX;
+  }
+
+  /** Segments sent so far (segs_out). */
+  get segsOut(): number {
+    return this.infoState?.segsOut ?? this.segCounts >>> SEG_COUNT_BITS;
+  }
+
+  /** A segment arrived for this connection. */
+  countSegmentIn(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsIn++;
+    else if ((this.segCounts & SEG_COUNT_MAX) === SEG_COUNT_MAX) this.ownInfo(now).segsIn++;
+    else this.segCounts++;
+  }
+
+  /** A segment went out from this connection. */
+  countSegmentOut(now: number): void {
+    const info = this.infoState;
+    if (info !== undefined) info.segsOut++;
+    else if (this.segCounts >>> SEG_COUNT_BITS === SEG_COUNT_MAX) this.ownInfo(now).segsOut++;
+    else this.segCounts += 1 << SEG_COUNT_BITS;
+  }
+
+  /**
+   * The size of the peer's segments before any arrived: the MSS we advertised less our option
+   * bytes, no more than half the first window, nor than RFC 9293's default 536 (Linux's
+   * tcp_initialize_rcv_mss), nor below 88 (TCP_MIN_MSS).
+   */
+  initialRcvMss(): number {
+    const advmss = this.advertisedMss - (this.timestamps ? TS_OPTION_BYTES : 0);
+    return Math.max(88, Math.min(advmss, this.sendMss, Math.floor(this.rcvBufSize / 2), 536));
   }
 
   /** Drop each group that is all back to its defaults, and the timer table when no timer runs. */
@@ -414,6 +480,14 @@ export class Tcb {
   }
   set ecnEnabled(v: boolean) {
     this.flagBits = v ? this.flagBits | FLAG_ECN_ENABLED : this.flagBits & ~FLAG_ECN_ENABLED;
+  }
+
+  /** An ECN-capable or CE-marked segment arrived on this ECN connection (Linux's TCP_ECN_SEEN, tcp_info's TCPI_OPT_ECN_SEEN). */
+  get ecnSeen(): boolean {
+    return (this.flagBits & FLAG_ECN_SEEN) !== 0;
+  }
+  set ecnSeen(v: boolean) {
+    this.flagBits = v ? this.flagBits | FLAG_ECN_SEEN : this.flagBits & ~FLAG_ECN_SEEN;
   }
 
   /** connect() or listen() was called: a TCB holds one connection's state and is not reopened. */
@@ -493,7 +567,7 @@ export class Tcb {
   constructor(opts: TcbOptions) {
     this.config = resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
-    this.challengeAcks = opts.challengeAcks ?? new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs);
+    this.challengeAckBudget = opts.challengeAckBudget;
     this.localPort = opts.localPort | 0; // a small integer, never a boxed number
     this.remotePort = (opts.remotePort ?? 0) | 0;
     this.ipVersion = opts.ipVersion ?? 4;
@@ -505,7 +579,10 @@ export class Tcb {
     this.offeredShift = offeredWindowScale(isSharedConfig(opts.config) ? opts.config : this.config);
     this.tsOffset32 = (opts.tsOffset ?? (opts.random ?? new CryptoRandom()).nextUint32()) | 0;
     this.rcvBufSize = this.config.receiveBufferSize;
-    this.rtt = new RttEstimator(this.config.initialRtoMs, this.config.minRtoMs, this.config.maxRtoMs, this.config.clockGranularityMs);
+    // Linux's RTO (rtoMinOnVariance) is RFC 6298's with the minimum folded into the variance term's
+    // floor G: SRTT + max(G, 4*RTTVAR) with G = max(G, minRtoMs).
+    const c = this.config;
+    this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs, c.rtoMinOnVariance ? Math.max(c.clockGranularityMs, c.minRtoMs) : c.clockGranularityMs);
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);
@@ -632,6 +709,24 @@ export class Tcb {
     return s === 'SYN-SENT' || s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT';
   }
 
+  /**
+   * Change the send buffer's size on a live connection (SO_SNDBUF after connect): it holds at least
+   * what is queued, and auto-tuning no longer grows it past `bytes` (a size the application chose,
+   * as Linux's SOCK_SNDBUF_LOCK). More room wakes a writer that was refused.
+   */
+  setSendBufferSize(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError('a send buffer of at least 1 byte');
+    const size = Math.max(bytes, this.sndBuf?.length ?? 0);
+    this.config.sendBufferSize = size;
+    this.config.sendBufferMax = size;
+    const before = this.writableLength;
+    if (this.sndBuf) this.sndBuf.capacity = size;
+    if (this.writableLength > before && this.rare.sendRefused) {
+      if (this.rareState) this.rareState.sendRefused = false;
+      this.emit({ type: 'writable' });
+    }
+  }
+
   /** Bytes `send` would accept now. */
   get writableLength(): number {
     return this.sndBuf ? this.sndBuf.free : this.config.sendBufferSize;
@@ -720,7 +815,8 @@ export class Tcb {
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
       case 'CLOSE-WAIT':
-        queueRst(this, this.sndMax);
+        if (this.config.abortRstAck) queueControl(this, makeSegment({ srcPort: this.localPort, dstPort: this.remotePort, seq: this.sndMax, ack: this.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }));
+        else queueRst(this, this.sndMax);
         break;
       default:
         break;

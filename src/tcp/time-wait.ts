@@ -8,7 +8,7 @@
  */
 import { seqAdd, seqLe, seqLt, TcpFlag } from '../wire/index.js';
 import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
-import type { ChallengeAckLimiter } from './challenge-ack.js';
+import { type ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks, type TcpConfig } from './config.js';
 import { CE } from './ecn.js';
 import { EMPTY_PAYLOAD, makeSegment, type Segment } from './segment.js';
@@ -62,6 +62,12 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
    * costs nothing. Nothing sent on the wire depends on it.
    */
   owner: WeakRef<O> | undefined;
+  /**
+   * The record's own challenge-ACK limit (RFC 5961 §7), as Linux keeps tw_last_oow_ack_time per
+   * record: a budget shared with connections would let a connection spend what answers this 4-tuple
+   * (challenge-ack.ts). Made at its first challenge ACK.
+   */
+  private challengeAcks: ChallengeAckLimiter | undefined;
 
   /**
    * The record of a TCB in TIME-WAIT: SND.MAX (the FIN's sequence number plus one), RCV.NXT, what
@@ -95,7 +101,7 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
    * with the TCB's own acceptance logic (acceptance.ts) in §3.10.7.4's order: PAWS, the sequence
    * number, RST (RFC 1337, RFC 5961 §3.2), SYN (RFC 5961 §4.2), ECN, the ACK (RFC 5961 §5.2), the FIN.
    */
-  input(seg: Segment, now: number, stats: TcpStats, challengeAcks: ChallengeAckLimiter): TimeWaitAnswer {
+  input(seg: Segment, now: number, stats: TcpStats, challengeAcks?: ChallengeAckBudget): TimeWaitAnswer {
     stats.InSegs++;
     const f = seg.flags;
     const rst = (f & TcpFlag.RST) !== 0;
@@ -157,8 +163,9 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
     return ack || timeWaitAnswersAck(seg, this.rcvNxt, this.sndNxt, this.config.timeWaitAckOldAcks) ? TimeWaitAnswer.Ack : TimeWaitAnswer.None;
   }
 
-  private challenge(now: number, stats: TcpStats, limiter: ChallengeAckLimiter, ack: boolean): TimeWaitAnswer {
-    if (limiter.allow(now)) {
+  private challenge(now: number, stats: TcpStats, budget: ChallengeAckBudget | undefined, ack: boolean): TimeWaitAnswer {
+    const own = (this.challengeAcks ??= new ChallengeAckLimiter(this.config.challengeAckLimit, this.config.challengeAckWindowMs));
+    if (own.allow(now) && (budget === undefined || budget.take(now))) {
       stats.TCPChallengeACK++;
       return TimeWaitAnswer.Ack;
     }

@@ -145,7 +145,9 @@ function runDueTimers(tcb: Tcb, now: number): number {
     return 1 << Timer.Connect;
   }
   let fired = 0;
-  if (due(tcb, Timer.Retransmission, now)) {
+  // A loss probe scheduled in the RTO's place (RFC 8985 §7.2) runs instead of it.
+  const probeFirst = tcb.recovery.lossTimerKind === 'probe' && due(tcb, Timer.Loss, now) && timerAt(tcb, Timer.Loss)! <= (timerAt(tcb, Timer.Retransmission) ?? Infinity);
+  if (!probeFirst && due(tcb, Timer.Retransmission, now)) {
     fired |= 1 << Timer.Retransmission;
     retransmitTimeout(tcb, now);
   } else if (due(tcb, Timer.Loss, now)) {
@@ -154,7 +156,7 @@ function runDueTimers(tcb: Tcb, now: number): number {
   }
   if (due(tcb, Timer.Persist, now)) {
     fired |= 1 << Timer.Persist;
-    persistTimeout(tcb);
+    persistTimeout(tcb, now);
   }
   if (due(tcb, Timer.KeepAlive, now)) {
     fired |= 1 << Timer.KeepAlive;
@@ -230,9 +232,24 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
   setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
 }
 
-export function persistTimeout(tcb: Tcb): void {
+export function persistTimeout(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.Persist);
   if (tcb.sndWnd === 0) {
+    const probes = tcb.probes;
+    // Bounds on a zero window held against us (sockstress): an orphan gives up after orphanRetries
+    // probes, answered or not (Linux's tcp_orphan_retries); any connection after zeroWindowTimeoutMs,
+    // when set (RFC 6429). Otherwise probes go on while answered (§3.8.6.1, MUST-38).
+    const orphan = tcb.closing.userClosed;
+    if ((orphan && probes.persistBackoff >= tcb.config.orphanRetries) || (tcb.config.zeroWindowTimeoutMs !== undefined && probes.persistBackoff > 0 && now - probes.persistSince >= tcb.config.zeroWindowTimeoutMs)) {
+      tcb.stats.TCPAbortOnPersist++;
+      tcb.stats.TCPTimeouts++;
+      // The RST goes at SND.UNA: the probe octets beyond it were refused, so only it is in the peer's
+      // (empty) window, where RFC 5961 §3.2 takes a RST (Linux's tcp_acceptable_seq: the window's edge).
+      queueRst(tcb, tcb.sndUna);
+      tcb.fail('ETIMEDOUT', orphan ? 'closed connection given up: the peer kept its window shut (orphanRetries)' : 'connection timed out: zero window for zeroWindowTimeoutMs', now);
+      return;
+    }
+    if (probes.persistBackoff === 0) tcb.ownProbes().persistSince = now;
     tcb.ownProbes().persistBackoff++;
     // The probe is the first unacknowledged byte, sent again until the window opens.
     tcb.sndNxt = tcb.sndUna;

@@ -490,8 +490,8 @@ const hijack: Scenario = {
   name: 'hijack',
   summary: { en: 'blind attacks (RFC 5961): an in-window RST, SYN and data are answered with challenge ACKs; predictable ISNs would let them through', ko: '블라인드 공격(RFC 5961): 윈도우 안의 RST, SYN, 데이터에 챌린지 ACK로 답한다; ISN을 예측할 수 있다면 공격이 통한다' },
   notice: {
-    en: "An off-path attacker forges segments from the client's address (timestamps are off here, so that only sequence numbers stand in its way). A RST that is in the window but not exactly at RCV.NXT, a SYN, and data whose ACK is outside what the server has sent all get a challenge ACK sent to the real client (RFC 5961 §3.2, §4, §5), which ignores it; the server stays ESTABLISHED and reads nothing forged. Then the attacker is given the exact numbers, as it would have them if ISNs were predictable (what RFC 6528 prevents): its data is accepted as the client's, and an exact RST tears the connection down.",
-    ko: '경로 밖의 공격자가 클라이언트 주소로 세그먼트를 위조한다(여기서는 타임스탬프를 꺼서 순서 번호만이 공격자를 막는다). 윈도우 안이지만 RCV.NXT와 정확히 같지 않은 RST, SYN, 그리고 서버가 보낸 범위 밖을 ACK하는 데이터는 모두 실제 클라이언트에게 가는 챌린지 ACK를 부른다(RFC 5961 §3.2, §4, §5); 클라이언트는 이를 무시하고, 서버는 ESTABLISHED를 유지하며 위조 데이터를 읽지 않는다. 이어 공격자에게 정확한 번호를 준다(ISN을 예측할 수 있었다면 가졌을 값, RFC 6528이 막는 것): 그 데이터는 클라이언트의 것으로 받아들여지고, 정확한 RST는 연결을 끊는다.',
+    en: "An off-path attacker forges segments from the client's address (timestamps are off here, so that only sequence numbers stand in its way). A RST that is in the window but not exactly at RCV.NXT, a SYN, and data whose ACK is outside what the server has sent all get a challenge ACK sent to the real client (RFC 5961 §3.2, §4, §5), which ignores it (the guesses go half a second apart: each connection answers one challenge ACK per 500 ms, §7); the server stays ESTABLISHED and reads nothing forged. Then the attacker is given the exact numbers, as it would have them if ISNs were predictable (what RFC 6528 prevents): its data is accepted as the client's, and an exact RST tears the connection down.",
+    ko: '경로 밖의 공격자가 클라이언트 주소로 세그먼트를 위조한다(여기서는 타임스탬프를 꺼서 순서 번호만이 공격자를 막는다). 윈도우 안이지만 RCV.NXT와 정확히 같지 않은 RST, SYN, 그리고 서버가 보낸 범위 밖을 ACK하는 데이터는 모두 실제 클라이언트에게 가는 챌린지 ACK를 부른다(RFC 5961 §3.2, §4, §5); 클라이언트는 이를 무시하고(연결마다 챌린지 ACK는 500 ms에 하나뿐이므로 추측은 0.5초 간격으로 보낸다, §7), 서버는 ESTABLISHED를 유지하며 위조 데이터를 읽지 않는다. 이어 공격자에게 정확한 번호를 준다(ISN을 예측할 수 있었다면 가졌을 값, RFC 6528이 막는 것): 그 데이터는 클라이언트의 것으로 받아들여지고, 정확한 RST는 연결을 끊는다.',
   },
   run(opts) {
     // Timestamps off, so that only sequence numbers stand in the attacker's way.
@@ -501,13 +501,15 @@ const hijack: Scenario = {
     l.runFor(5);
     l.read(l.server, s);
     const tcb = s.tcb;
-    const forged = (fields: { seq: number; ack?: number; flags: number; payload?: Uint8Array }, label: string): void => {
+    // Each connection answers one challenge ACK per 500 ms (RFC 5961 §7, challengeAckWindowMs), so the
+    // blind guesses go half a second apart, each to be seen answered.
+    const forged = (fields: { seq: number; ack?: number; flags: number; payload?: Uint8Array }, label: string, waitMs = 5): void => {
       l.inject(l.attacker!, { src: CLIENT_ADDRESS, dst: SERVER_ADDRESS, srcPort: c.local.port, dstPort: SERVER_PORT, window: 502, ...fields }, label);
-      l.runFor(5);
+      l.runFor(waitMs);
     };
     l.say({ en: 'the attacker guesses: every value in the window, none exact', ko: '공격자는 추측한다: 윈도우 안이지만 정확하지 않은 값' }, 'attacker');
-    forged({ seq: tcb.rcvNxt + 1000, flags: TcpFlag.RST }, 'blind RST, in window');
-    forged({ seq: tcb.rcvNxt + 2000, flags: TcpFlag.SYN }, 'blind SYN');
+    forged({ seq: tcb.rcvNxt + 1000, flags: TcpFlag.RST }, 'blind RST, in window', 500);
+    forged({ seq: tcb.rcvNxt + 2000, flags: TcpFlag.SYN }, 'blind SYN', 500);
     forged({ seq: tcb.rcvNxt, ack: tcb.sndNxt + 0x40000000, flags: TcpFlag.ACK | TcpFlag.PSH, payload: enc('rm -rf /') }, 'blind data, ACK guessed wrong');
     const readBefore = dec(l.read(l.server, s));
     const stateAfterBlind = s.state;

@@ -9,7 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateCode, type CodeResult } from '../../src/packetdrill/code.js';
+import { CodeScope, evaluateCode, type CodeResult } from '../../src/packetdrill/code.js';
 import { runScriptText } from '../../src/packetdrill/index.js';
 
 const INFO = { tcpi_state: 4, tcpi_options: 0x0f, tcpi_snd_wscale: 7, tcpi_rcv_wscale: 6, tcpi_snd_mss: 1460 };
@@ -55,12 +55,61 @@ test('one statement per logical line: ";" and newlines, brackets continue a line
 });
 
 test('what needs Python, or a field synack cannot know, is unsupported with its name', () => {
-  unsupported('print(tcpi_rtt)', /needs Python/);
-  unsupported('x = 1', /needs Python/);
+  unsupported('import os', /needs Python/);
+  unsupported('for i in x: pass', /needs Python/);
+  unsupported('print(tcpi_rtt)', /tcpi_rtt is not available/);
+  unsupported('tcpi_snd_mss = 1', /an assignment to tcpi_snd_mss/);
   unsupported('assert tcpi_rtt > 0', /tcpi_rtt is not available/);
   unsupported('assert len(x) == 1', /the call len\(\)/);
   unsupported('assert tcpi_snd_mss > 1.5', /only integers/);
   unsupported('assert UNKNOWN == 1', /the name UNKNOWN/);
+});
+
+/** Linux's tcp_info as the linux personality's blocks see it: Linux's numbers and names. */
+const LINUX_INFO = { tcpi_state: 1, tcpi_ca_state: 3, tcpi_options: 7, tcpi_snd_cwnd: 7, tcpi_snd_ssthresh: 0x7fffffff, tcpi_lost: 2 };
+const linux = (code: string, scope = new CodeScope('linux')): CodeResult => evaluateCode(code, () => LINUX_INFO, scope);
+
+test("under linux: Linux's TCP_* states, TCP_CA_* states, TCPI_OPT_* bits and TCP_INFINITE_SSTHRESH; FreeBSD's names are not Linux's", () => {
+  // include/net/tcp_states.h: TCP_ESTABLISHED 1 ... TCP_CLOSING 11; enum tcp_ca_state: Open 0 .. Loss 4;
+  // include/uapi/linux/tcp.h: TCPI_OPT_TIMESTAMPS 1, SACK 2, WSCALE 4, ECN 8, ECN_SEEN 16, SYN_DATA 32.
+  assert.deepEqual(linux('assert tcpi_state == TCP_ESTABLISHED and TCP_SYN_SENT == 2 and TCP_CLOSE == 7 and TCP_LISTEN == 10 and TCP_CLOSING == 11'), { ok: true });
+  assert.deepEqual(linux('assert tcpi_ca_state == TCP_CA_Recovery and TCP_CA_Open == 0 and TCP_CA_Disorder == 1 and TCP_CA_CWR == 2 and TCP_CA_Loss == 4'), { ok: true });
+  assert.deepEqual(linux('assert (tcpi_options & TCPI_OPT_SYN_DATA) == 0 and TCPI_OPT_SYN_DATA == 32 and TCPI_OPT_ECN_SEEN == 16'), { ok: true });
+  assert.deepEqual(linux('assert tcpi_snd_ssthresh == TCP_INFINITE_SSTHRESH'), { ok: true });
+  assert.match((linux('assert TCPI_ESTABLISHED == 4') as { unsupported: string }).unsupported, /the name TCPI_ESTABLISHED/);
+  assert.match((evaluateCode('assert TCP_CA_Open == 0', () => INFO) as { unsupported: string }).unsupported, /the name TCP_CA_Open/);
+  const r = linux('assert tcpi_ca_state == TCP_CA_Open, tcpi_ca_state');
+  assert.match((r as { failed: string }).failed, /\(3\): tcpi_ca_state is TCP_CA_Recovery/);
+  assert.match((linux('assert tcpi_state == TCP_CLOSE') as { failed: string }).failed, /tcpi_state is TCP_ESTABLISHED/);
+});
+
+test('an assert message may be any expression, evaluated only when the assert fails (Python\'s AssertionError shows its value)', () => {
+  assert.deepEqual(linux('assert tcpi_snd_cwnd == 7, tcpi_snd_cwnd'), { ok: true });
+  assert.deepEqual(linux('assert tcpi_snd_cwnd == 7,tcpi_snd_cwnd  # no space after the comma'), { ok: true });
+  // Python never evaluates the message of an assert that holds: a field synack lacks is no matter there.
+  assert.deepEqual(linux('assert tcpi_snd_cwnd == 7, tcpi_rtt'), { ok: true });
+  assert.match((linux('assert tcpi_snd_cwnd == 10, tcpi_snd_cwnd') as { failed: string }).failed, /\(7\): tcpi_snd_cwnd is 7/);
+  assert.match((linux('assert tcpi_lost == 1, tcpi_lost * 10 + 1') as { failed: string }).failed, /\(21\)/);
+  // A tuple, shown as Python shows it.
+  assert.match((linux('assert tcpi_lost == 1, (tcpi_lost, tcpi_snd_cwnd)') as { failed: string }).failed, /\(\(2, 7\)\)/);
+  assert.match((linux('assert tcpi_lost == 1, (tcpi_lost + 1) * 2') as { failed: string }).failed, /\(6\)/);
+  // Python's printf-style % on a string message.
+  assert.deepEqual(linux("assert tcpi_snd_cwnd == 7, 'cwnd=%d' % tcpi_snd_cwnd"), { ok: true });
+  assert.match((linux("assert tcpi_snd_cwnd == 12, 'cwnd=%d' % tcpi_snd_cwnd") as { failed: string }).failed, /\(cwnd=7\): tcpi_snd_cwnd is 7/);
+  assert.match((linux("assert tcpi_lost == 1, 'lost %d of %03d (%x) 100%%' % (tcpi_lost, tcpi_snd_cwnd, 255)") as { failed: string }).failed, /\(lost 2 of 007 \(ff\) 100%\)/);
+});
+
+test('NAME = expression lasts for the later blocks of the run; print() goes to the trace', () => {
+  const printed: string[] = [];
+  const scope = new CodeScope('linux', (t) => printed.push(t));
+  assert.deepEqual(linux('MY_SSTHRESH = 0x7fffffff', scope), { ok: true });
+  assert.deepEqual(linux('assert tcpi_snd_ssthresh == MY_SSTHRESH', scope), { ok: true });
+  // A script may define a constant the system already names: its own value wins from then on.
+  assert.deepEqual(linux('TCP_INFINITE_SSTHRESH = 5; assert TCP_INFINITE_SSTHRESH == 5', scope), { ok: true });
+  assert.deepEqual(linux('print(tcpi_snd_cwnd); print("cwnd", tcpi_snd_cwnd + 1); assert tcpi_snd_cwnd == 7, tcpi_snd_cwnd', scope), { ok: true });
+  assert.deepEqual(printed, ['7', 'cwnd 8']);
+  // A fresh scope (another run) knows nothing of it.
+  assert.match((linux('assert MY_SSTHRESH == 1') as { unsupported: string }).unsupported, /the name MY_SSTHRESH/);
 });
 
 /** A passive open with ECN (the SYN carries ECE and CWR, RFC 3168 §6.1.1) and every option. */

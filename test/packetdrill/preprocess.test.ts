@@ -250,3 +250,33 @@ test('a shell "# comment" inside a backtick command over several lines is no dir
   assert.equal(runScriptText(src, { personality: 'none' }).result, 'PASS');
   assert.deepEqual(shell('# a comment\ntcpdrop -l -s CLOSE_WAIT').output, ['tcpdrop 192.168.0.1 8080 192.0.2.1 40001']);
 });
+
+test('tcpdrop -s TIME_WAIT ends TIME-WAIT at once without a segment (tcp_twclose); the 4-tuple then takes a SYN as new', () => {
+  const src = `--tolerance_usecs=10000
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
++0 close(4) = 0
++0 > F. 1:1(0) ack 1
++.1 < F. 1:1(0) ack 2 win 65535
++0 > . 2:2(0) ack 2
++0 \`sockstat -4 -P tcp -s | grep -c TIME_WAIT | grep 1\`
++0 \`tcpdrop -s TIME_WAIT\`
++0 \`sockstat -4 -P tcp -s | grep -c TIME_WAIT | grep 0\`
++.1 < S 0:0(0) win 65535 <mss 1460>
+`;
+  // The script lists no answer to its last SYN, so what synack sent is left over at the end and named:
+  // after the drop, a SYN-ACK of a new connection (from the listener)...
+  const r = runScriptText(src, { personality: 'freebsd' });
+  assert.equal(r.result, 'FAIL');
+  assert.match(r.detail, /^line 17: synack sent an unexpected packet at 0\.300000 sec: > S\. /);
+  // ...where, without it, TIME-WAIT answers the old SYN with an ACK (RFC 9293 §3.10.7.4).
+  const kept = runScriptText(src.replace('+0 `tcpdrop -s TIME_WAIT`\n+0 `sockstat -4 -P tcp -s | grep -c TIME_WAIT | grep 0`\n', ''), { personality: 'freebsd' });
+  assert.equal(kept.result, 'FAIL');
+  assert.match(kept.detail, /synack sent an unexpected packet at 0\.300000 sec: > \. 2:2\(0\) ack 2 /);
+});

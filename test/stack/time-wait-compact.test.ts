@@ -84,3 +84,17 @@ for (const [name, tcp] of [
     });
   }
 }
+
+test('dropTimeWait ends a TIME-WAIT entry before 2*MSL without sending anything (tcpdrop, tcp_twclose); the held connection goes CLOSED', () => {
+  const { b, wire, s } = serverClosesFirst({ seeds: [7, 1007], latency: 1, stepMs: 10, localPort: PORT, request: 'x' });
+  assert.equal(b.timeWaitCount, 1);
+  assert.equal(s.state, 'TIME-WAIT');
+  drainOut(b, wire.now);
+  const local = { address: parseIp(B4)!, port: 80 };
+  assert.equal(b.dropTimeWait(local, { address: parseIp(A4)!, port: PORT + 1 }, wire.now), false, 'no such entry');
+  assert.equal(b.dropTimeWait(local, { address: parseIp(A4)!, port: PORT }, wire.now), true);
+  assert.equal(b.timeWaitCount, 0);
+  assert.equal(s.state, 'CLOSED');
+  assert.deepEqual(drainOut(b, wire.now), [], 'nothing sent');
+  assert.equal(b.dropTimeWait(local, { address: parseIp(A4)!, port: PORT }, wire.now), false, 'gone');
+});

@@ -21,12 +21,23 @@ import { A4, B4, drainOut, newStack, tcpOut, tcpPacket } from '../stack/helpers.
 const { SYN, FIN, ACK, RST } = TcpFlag;
 
 describe('dropSynFin', () => {
-  test('default off', () => {
-    assert.equal(resolveConfig().dropSynFin, false);
+  test("default 'listen': dropped at a listener as Linux does, processed in SYN-SENT as Linux does", () => {
+    assert.equal(resolveConfig().dropSynFin, 'listen');
+    const l = tcb({ iss: 1000, remotePort: 0 });
+    l.listen(0);
+    l.handleSegment(seg('<SEQ=5000><CTL=SYN,FIN>'), 0);
+    assert.deepEqual(drain(l, 0), []);
+    assert.equal(l.state, 'LISTEN');
+    assert.equal(l.stats.TCPSynFinDrops, 1);
+    const s = tcb({ iss: 1000 });
+    s.connect(0);
+    drain(s, 0);
+    s.handleSegment(seg('<SEQ=5000><CTL=SYN,FIN>'), 100);
+    assert.deepEqual(drain(s, 100).map(fmt), ['<SEQ=1000><ACK=5001><CTL=SYN,ACK>']);
   });
 
   test('off, SYN-SENT: SYN+FIN is a simultaneous open: SYN,ACK acknowledging the SYN only; the FIN follows ESTABLISHED (dropping-disabled)', () => {
-    const a = new Alone(tcb({ iss: 1000 }));
+    const a = new Alone(tcb({ iss: 1000, config: { dropSynFin: false } }));
     a.t.connect(0);
     a.deliver(seg('<SEQ=5000><CTL=SYN,FIN>'), 100);
     assert.deepEqual(a.sentAt(), [
@@ -90,7 +101,7 @@ describe('dropSynFin', () => {
   });
 
   test('off, LISTEN: SYN+FIN opens as RFC 9293 says (the FIN waits for ESTABLISHED)', () => {
-    const t = tcb({ iss: 1000, remotePort: 0 });
+    const t = tcb({ iss: 1000, remotePort: 0, config: { dropSynFin: false } });
     t.listen(0);
     t.handleSegment(seg('<SEQ=5000><CTL=SYN,FIN>'), 0);
     assert.deepEqual(drain(t, 0).map(fmt), ['<SEQ=1000><ACK=5001><CTL=SYN,ACK>']);

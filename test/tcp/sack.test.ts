@@ -145,7 +145,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
   test('a segment sent before a delivered one is lost once RACK.rtt + reo_wnd has passed since it was sent', () => {
     const r = sent();
     r.beginAck();
-    r.onSack(2000, 3000, 52, 50); // segment 2 (sent at 2) delivered at 52: RACK.rtt = 50
+    r.onSack(2000, 3000, 2000, 3000, 52, 50); // segment 2 (sent at 2) delivered at 52: RACK.rtt = 50
     assert.equal(r.rtt, 50);
     // reo_wnd: no reordering seen, not in recovery, one segment SACKed: min_RTT / 4 = 12.5.
     const w = r.reoWnd(false, 50, 50);
@@ -162,7 +162,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
   test('three segments SACKed and no reordering seen: no reordering window (RFC 8985 §6.2 step 4)', () => {
     const r = sent();
     r.beginAck();
-    r.onSack(1000, 4000, 54, 50);
+    r.onSack(1000, 4000, 1000, 4000, 54, 50);
     assert.equal(r.segsSacked, 3);
     assert.equal(r.reoWnd(false, 50, 50), 0);
     assert.equal(r.detectLoss(54, 0), 1000, 'segment 0 at once');
@@ -171,7 +171,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
   test('a segment delivered below one delivered by an earlier ACK, never retransmitted, is reordering', () => {
     const r = sent();
     r.beginAck();
-    r.onSack(3000, 4000, 53, 50);
+    r.onSack(3000, 4000, 3000, 4000, 53, 50);
     assert.equal(r.reorderingSeen, false);
     r.beginAck();
     r.onCumulativeAck(3000, 54, 50); // 0..2 arrive after 3: reordering
@@ -182,7 +182,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
   test('a retransmission is timed again: lost again when a later segment is delivered (lost retransmission)', () => {
     const r = sent();
     r.beginAck();
-    r.onSack(1000, 2000, 51, 50);
+    r.onSack(1000, 2000, 1000, 2000, 51, 50);
     assert.equal(r.detectLoss(70, 0), 1000);
     r.onRetransmit(0, 1000, 70);
     assert.equal(r.firstLost(), -1, 'sent again: no longer marked');
@@ -190,7 +190,7 @@ describe('RACK loss detection (RFC 8985 §6.2)', () => {
     // Segment 9 (sent at 9) delivered at 59... no: something sent after the retransmission must be delivered.
     r.onSendNew(10_000, 11_000, 71);
     r.beginAck();
-    r.onSack(10_000, 11_000, 121, 50);
+    r.onSack(10_000, 11_000, 10_000, 11_000, 121, 50);
     assert.equal(r.detectLoss(121, 0), 8000 + 1000, 'segments 2..9 and the retransmitted 0');
   });
 
@@ -220,5 +220,19 @@ describe('PRR (RFC 6937 §3)', () => {
     p.onSend(1000);
     // pipe 8000 <= ssthresh: limit = max(prr_delivered - prr_out, DeliveredData) + MSS = max(8000 - 2000, 5000) + 1000.
     assert.equal(p.onAck(5000, 8000, 10_000, 1000), 8000 + Math.min(2000, 7000));
+  });
+
+  test('PRR-SSRB adds its extra segment only on a safe ACK (SND.UNA advanced, no new loss), per RFC 6937\'s revision', () => {
+    const safe = new Prr();
+    const unsafe = new Prr();
+    for (const p of [safe, unsafe]) {
+      p.start(10_000);
+      p.onAck(1000, 9000, 7000, 1000); // the fast retransmit
+      p.onSend(1000);
+    }
+    // pipe 2000 <= ssthresh 7000: limit = max(prr_delivered - prr_out, DeliveredData) = max(2000 - 1000, 1000),
+    // plus one MSS only when the ACK is safe.
+    assert.equal(safe.onAck(1000, 2000, 7000, 1000, true), 2000 + 2000);
+    assert.equal(unsafe.onAck(1000, 2000, 7000, 1000, false), 2000 + 1000);
   });
 });

@@ -36,8 +36,13 @@ describe('LISTEN', () => {
     assert.equal(c.t.readableLength, 10);
   });
 
-  test('SYN,FIN: SYN-RECEIVED (the FIN is queued); the ACK of our SYN then takes it to CLOSE-WAIT', () => {
+  test('SYN,FIN: dropped unanswered by default (dropSynFin: listen, as Linux)', () => {
     const c = inState('LISTEN');
+    assert.deepEqual(c.feed('<SEQ=5000><CTL=SYN,FIN>'), { out: [], ...stay });
+  });
+
+  test('SYN,FIN with dropSynFin off: SYN-RECEIVED (the FIN is queued); the ACK of our SYN then takes it to CLOSE-WAIT', () => {
+    const c = inState('LISTEN', { config: { dropSynFin: false } });
     assert.deepEqual(c.feed('<SEQ=5000><CTL=SYN,FIN>'), { out: ['<SEQ=1000><ACK=5001><CTL=SYN,ACK>'], state: 'SYN-RECEIVED', events: [] });
     assert.deepEqual(c.feed('<SEQ=5002><ACK=1001><CTL=ACK>', { at: T + 1 }), {
       out: ['<SEQ=1001><ACK=5002><CTL=ACK>'],

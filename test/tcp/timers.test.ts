@@ -108,6 +108,21 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
     deadPeer(10, 200);
   });
 
+  test("rtoMinOnVariance: Linux's RTO = SRTT + max(4*RTTVAR, minRtoMs), against RFC 6298's max(minRtoMs, SRTT + 4*RTTVAR)", () => {
+    // RTT 10 ms: SRTT 10, RTTVAR 5. RFC 6298: max(200, 10 + 20) = 200. Linux: 10 + max(20, 200) = 210.
+    const rfc = connectedPair({ latency: 5 });
+    rfc.run(1000);
+    assert.equal(rfc.a.rtt.rto, 200);
+    const linux = connectedPair({ latency: 5, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    linux.run(1000);
+    assert.equal(linux.a.rtt.srtt, 10);
+    assert.equal(linux.a.rtt.rto, 210);
+    // A long path: the variance term beyond the minimum counts alike (RTT 400: 400 + 800 either way).
+    const far = connectedPair({ latency: 200, a: { rtoMinOnVariance: true }, b: { rtoMinOnVariance: true } });
+    far.run(3000);
+    assert.equal(far.a.rtt.rto, 1200);
+  });
+
   test('dead peer with minRtoMs 1000 (RFC 6298 2.4 as written) and maxRtoMs 60 s', () => {
     deadPeer(10, 1000, { minRtoMs: 1000, maxRtoMs: 60_000 });
   });
@@ -117,7 +132,26 @@ describe('retransmission timer (RFC 6298, RFC 9293 §3.8.3)', () => {
   });
 
   test('dead peer with timestamps and window scaling on', () => {
-    deadPeer(50, 300, { timestamps: true, windowScaling: true, sack: true });
+    // With SACK, the first timeout would be a loss probe (next test): the RTO schedule alone here.
+    deadPeer(50, 300, { timestamps: true, windowScaling: true, sack: true, tailLossProbe: false });
+  });
+
+  test('with SACK and TLP, a lone segment\'s first timeout is a loss probe in the RTO\'s place, and the RTO is re-armed from it (RFC 8985 §7.2, §7.3)', () => {
+    // SRTT 100 ms: PTO = 2*SRTT + WCDelAckT (one segment in flight) = 400 ms, later than the RTO's
+    // 300 ms, so PTO = min(PTO, RTO): the probe goes at 300 ms, and the RTO runs 300 ms from it.
+    const p = connectedPair({ latency: 50, a: { sack: true }, b: { sack: true } });
+    const T = 1000;
+    p.run(T);
+    cutCable(p);
+    const sndNxt = p.a.sndNxt;
+    assert.equal(p.a.send(enc(100), T), 100);
+    p.run(T + 2000);
+    const data = `<SEQ=${sndNxt}><ACK=${p.b.sndNxt}><CTL=PSH,ACK><DATA=100>`;
+    const times = sent(p, 'a', T).filter(([, s]) => s === data).map(([t]) => t - T);
+    // The probe at 300, then RTOs at 300 + 300 and 600 + 600 (backing off), nothing else.
+    assert.deepEqual(times.slice(0, 4), [0, 300, 600, 1200]);
+    assert.equal(p.a.stats.TCPLossProbes, 1);
+    assert.equal(p.a.recovery.totalRetransmits, 2);
   });
 
   for (const side of ['FIN-WAIT-1', 'LAST-ACK'] as const) {
@@ -768,4 +802,21 @@ describe('delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2)', () => {
     b.deliver(seg('<SEQ=101><ACK=301><DATA=100>'), 1000);
     assert.deepEqual(b.sentAt(), [[1000, '<SEQ=301><ACK=201><CTL=ACK>']]);
   });
+});
+
+describe('ABORT (RFC 9293 §3.10.5)', () => {
+  for (const rstAck of [false, true]) {
+    test(`the reset it sends: ${rstAck ? "<SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> with abortRstAck (FreeBSD's and Linux's form)" : "<SEQ=SND.NXT><CTL=RST> by default"}`, () => {
+      const p = connectedPair({ latency: 5, a: { abortRstAck: rstAck } });
+      p.run(100);
+      assert.equal(p.b.send(enc(10), 100), 10);
+      p.run(200);
+      const [seq, ack] = [p.a.sndNxt, p.a.rcvNxt];
+      p.a.abort(200);
+      p.run(300);
+      const rst = sent(p, 'a', 200);
+      assert.deepEqual(rst, [[200, rstAck ? `<SEQ=${seq}><ACK=${ack}><CTL=RST,ACK>` : `<SEQ=${seq}><CTL=RST>`]]);
+      assert.equal(p.b.state, 'CLOSED', 'the peer took it');
+    });
+  }
 });

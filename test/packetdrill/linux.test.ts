@@ -1,0 +1,231 @@
+/**
+ * The linux personality's base: the shell lines Linux's packetdrill tests run (common/defaults.sh,
+ * `sysctl -q net.ipv4.*`, set_sysctls.py and its restore file, ip/tc/ethtool), the net.ipv4 knobs
+ * mapped onto synack's settings (ip-sysctl.rst's meanings), and TSO bursts: one expected segment
+ * longer than the MSS is the run of segments synack sends at the same instant.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runScriptText, type RunOptions, type ScriptResult } from '../../src/packetdrill/index.js';
+import { runShell, type ShellHost } from '../../src/packetdrill/shell.js';
+import { applySysctl, defaultHostSettings, linuxWindowScale, readSysctl } from '../../src/packetdrill/sysctl.js';
+import { PERSONALITIES } from '../../src/packetdrill/personality.js';
+
+/** A host whose sysctls are synack's Linux knobs, with files beside the script. */
+function linuxHost(files: Record<string, string> = {}) {
+  const h = defaultHostSettings(PERSONALITIES.linux.tcp);
+  const calls: string[] = [];
+  let tso = true;
+  const host: ShellHost = {
+    sysctlWrite: (name, value) => applySysctl(name, value, h),
+    sysctlRead: (name) => readSysctl(name, h),
+    sockets: () => [],
+    readFile: (p) => files[p],
+    files: new Map(),
+    flushMetrics: () => void calls.push('flush'),
+    setTso: (on) => void (tso = on),
+    pid: 777,
+  };
+  return { h, host, calls, tso: () => tso };
+}
+
+const DEFAULTS_SH = `#!/bin/bash
+# Production values.
+ip tcp_metrics flush all > /dev/null 2>&1
+sysctl -q net.ipv4.tcp_rmem="4096 540000 $((15*1024*1024))"
+sysctl -q net.ipv4.tcp_wmem="4096 $((256*1024)) 4194304"
+sysctl -q net.ipv4.tcp_syn_retries=5
+sysctl -q net.ipv4.tcp_early_retrans=4 net.ipv4.tcp_recovery=1
+sysctl -q net.ipv4.tcp_ecn=0   # never ask, never answer
+sysctl -q net.ipv4.tcp_syncookies=2
+tc qdisc add dev tun0 root pfifo
+`;
+
+test('a defaults script beside the packetdrill script runs line by line: arithmetic, comments, quotes, several knobs per sysctl', () => {
+  const { h, host, calls } = linuxHost({ '../common/defaults.sh': DEFAULTS_SH });
+  const r = runShell('../common/defaults.sh\nsysctl -q net.ipv4.tcp_tso_win_divisor=100', host);
+  assert.deepEqual(r, { ok: true, status: 0, output: [] });
+  assert.deepEqual(calls, ['flush']);
+  // tcp_rmem: the default is the buffer, the maximum bounds auto-tuning and sets the window scale
+  // (ilog2(15 MiB) - 15 = 8, tcp_select_initial_window).
+  assert.equal(h.tcp.receiveBufferSize, 540_000);
+  assert.equal(h.tcp.receiveBufferMax, 15 * 1024 * 1024);
+  assert.equal(h.tcp.windowScale, 8);
+  assert.equal(h.tcp.sendBufferSize, 256 * 1024);
+  assert.equal(h.tcp.sendBufferMax, 4_194_304);
+  assert.equal(h.tcp.synRetries, 5);
+  assert.equal(h.tcp.tailLossProbe, true);
+  assert.equal(h.tcp.ecn, 'off');
+  assert.equal(h.stack.synCookies, 'always');
+  assert.equal(readSysctl('net.ipv4.tcp_rmem', h), '4096 540000 15728640');
+});
+
+test('a missing script, an unknown command or knob, and values synack cannot honour are UNSUPPORTED, named', () => {
+  const { host } = linuxHost();
+  const cases: [string, RegExp][] = [
+    ['../common/defaults.sh', /defaults\.sh.*no such script/],
+    ['/bin/rm -f /tmp/x', /command '\/bin\/rm'/],
+    ['sysctl -q net.ipv4.tcp_no_such_knob=1', /net\.ipv4\.tcp_no_such_knob \(no synack equivalent\)/],
+    ['sysctl -q net.ipv4.tcp_congestion_control=bbr', /congestion control 'bbr'/],
+    ['sysctl -q net.ipv4.tcp_mtu_probing=2', /path MTU discovery/],
+    ['sysctl -q net.ipv4.tcp_rmem="4096 1000"', /three sizes/],
+    ['tc qdisc replace dev tun0 root fq', /fq qdisc's pacing/],
+    ['echo 3 > /sys/module/tcp_cubic/parameters/hystart_detect', /kernel module parameter/],
+    ['sysctl -q net.ipv4.tcp_rmem=$(cat x)', /shell expansion '\$'/],
+    ['echo $HOME', /shell expansion '\$HOME'/],
+  ];
+  for (const [cmd, why] of cases) {
+    const r = runShell(cmd, host);
+    assert.equal(r.ok, false, cmd);
+    if (!r.ok) assert.match(r.unsupported, why, cmd);
+  }
+});
+
+test('set_sysctls.py sets /proc/sys knobs and writes a restore file that, run, puts the old values back', () => {
+  const { h, host } = linuxHost();
+  assert.equal(runShell('sysctl -q net.ipv4.tcp_timestamps=1', host).ok, true);
+  const r = runShell('../common/set_sysctls.py /proc/sys/net/ipv4/tcp_timestamps=0 \\\n   /proc/sys/net/ipv4/tcp_wmem="4096 50000 4194304"', host);
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(h.tcp.timestamps, false);
+  assert.equal(h.tcp.sendBufferSize, 50_000);
+  const restore = host.files?.get('/tmp/sysctl_restore_777.sh');
+  assert.ok(restore?.includes('echo "1" > /proc/sys/net/ipv4/tcp_timestamps'), restore);
+  // The knob never set reads as Linux's default (ip-sysctl.rst), and that is what comes back.
+  assert.ok(restore?.includes('echo "4096 16384 4194304" > /proc/sys/net/ipv4/tcp_wmem'), restore);
+  assert.equal(runShell('/tmp/sysctl_restore_${PPID}.sh', host).ok, true);
+  assert.equal(h.tcp.timestamps, true);
+  assert.equal(h.tcp.sendBufferSize, 16_384);
+  assert.deepEqual(runShell('cat /proc/sys/net/ipv4/tcp_wmem', host), { ok: true, status: 0, output: ['4096 16384 4194304'] });
+});
+
+test('ethtool -K tun0 tso off turns TSO matching off; other features and arguments are checked', () => {
+  const { host, tso } = linuxHost();
+  assert.equal(runShell('ethtool -K tun0 tso off gso off', host).ok, true);
+  assert.equal(tso(), false);
+  assert.equal(runShell('ethtool -K tun0 tso on', host).ok, true);
+  assert.equal(tso(), true);
+  assert.equal(runShell('ethtool -K tun0 lro off', host).ok, false);
+  assert.equal(runShell('ethtool -K tun0 tso maybe', host).ok, false);
+});
+
+test("Linux's window scale: from the larger of tcp_rmem[2] and rmem_max, ilog2 - 15, within 0..14", () => {
+  assert.equal(linuxWindowScale(6_291_456), 7);
+  assert.equal(linuxWindowScale(15 * 1024 * 1024), 8);
+  assert.equal(linuxWindowScale(4096), 2); // rmem_max's 212992 still counts
+  assert.equal(linuxWindowScale(2 ** 31), 14);
+});
+
+function linux(src: string, extra: RunOptions = {}): ScriptResult {
+  return runScriptText(src, { personality: 'linux', ...extra });
+}
+
+/** A server connection with MSS 1000 and a 30000-byte write: synack sends cwnd's ten segments at once. */
+const BURST = `--tolerance_usecs=5000
+\`sysctl -q net.ipv4.tcp_timestamps=0\`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++.1 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 7>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 12000) = 12000
++0 > . 1:10001(10000) ack 1
++.1 < . 1:1(0) ack 10001 win 257
++0 > P. 10001:12001(2000) ack 1
+`;
+
+test('TSO: one expected segment of 10 MSS matches the ten segments synack sent at that instant', () => {
+  const r = linux(BURST);
+  assert.equal(r.result, 'PASS', r.detail);
+  // Without TSO (the freebsd personality, or ethtool tso off) the same line is a mismatch.
+  const off = linux(BURST.replace('tcp_timestamps=0`', 'tcp_timestamps=0\nethtool -K tun0 tso off`'));
+  assert.equal(off.result, 'FAIL');
+  assert.match(off.detail, /line 13: .*payload length expected 10000, got 1000/);
+});
+
+test('TSO: a burst whose bytes do not add up to the expected segment fails', () => {
+  const short = linux(BURST.replace('> . 1:10001(10000)', '> . 1:9501(9500)'));
+  assert.equal(short.result, 'FAIL');
+  assert.match(short.detail, /line 12: .*payload length expected 9500, got 1000/);
+  const long = linux(BURST.replace('> . 1:10001(10000)', '> . 1:11001(11000)'));
+  assert.equal(long.result, 'FAIL');
+  assert.match(long.detail, /line 12: /);
+});
+
+test('under linux, lenient mode takes PSH as the stack’s choice (reported); strict mode compares it', () => {
+  const src = BURST.replace('> . 1:10001(10000)', '> P. 1:10001(10000)');
+  const lenient = linux(src);
+  assert.equal(lenient.result, 'PASS', lenient.detail);
+  assert.ok(lenient.relaxed.includes('PSH bit'));
+  const strict = linux(src, { mode: 'strict' });
+  assert.equal(strict.result, 'FAIL');
+  assert.match(strict.detail, /flags expected P\., got \./);
+  // Any other flag is compared as ever.
+  const fin = linux(BURST.replace('> . 1:10001(10000)', '> F. 1:10001(10000)'));
+  assert.equal(fin.result, 'FAIL');
+  assert.match(fin.detail, /flags expected F\., got \./);
+});
+
+test('the platform symbol Linux is defined under linux, FreeBSD under freebsd', () => {
+  const src = `#ifdef Linux
+0 \`false\`
+#endif
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+`;
+  assert.equal(linux(src).result, 'FAIL');
+  assert.equal(runScriptText(src, { personality: 'freebsd' }).result, 'PASS');
+});
+
+/** Four segments sent at once; the peer SACKs the last byte only, 100 ms later. */
+const TLP_AFTER_SACK = `--tolerance_usecs=5000
+\`sysctl -q net.ipv4.tcp_timestamps=0\`
+0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++.1 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 320
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 4000) = 4000
++0 > P. 1:4001(4000) ack 1
++.1 < . 1:1(0) ack 1 win 320 <sack 4000:4001,nop,nop>
++.1 > P. 3001:4001(1000) ack 1
+`;
+
+test('RFC 8985 §7.2: an ACK that only SACKs leaves the probe timer where new data put it (2*SRTT after the send)', () => {
+  const r = linux(TLP_AFTER_SACK);
+  assert.equal(r.result, 'PASS', r.detail);
+});
+
+test('SO_SNDBUF on a live connection: Linux doubles it (up to twice wmem_max) and the buffer takes it at once', () => {
+  const src = BURST.replace('+0 write(4, ..., 12000) = 12000\n+0 > . 1:10001(10000) ack 1\n+.1 < . 1:1(0) ack 10001 win 257\n+0 > P. 10001:12001(2000) ack 1\n', `+0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [100000], 4) = 0
++0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [200000], [4]) = 0
++0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [1000000], 4) = 0
++0 getsockopt(4, SOL_SOCKET, SO_SNDBUF, [425984], [4]) = 0
++0 write(4, ..., 300000) = 300000
++0 > . 1:10001(10000) ack 1
+`);
+  const r = linux(src);
+  assert.equal(r.result, 'PASS', r.detail);
+  // The default 16 KiB buffer would take only part of the write (a non-blocking write returns less;
+  // a blocking one blocks): without the live resize the script fails.
+  const without = linux(src.replace(/\+0 setsockopt\(4[^\n]*\n\+0 getsockopt\(4[^\n]*\n\+0 setsockopt\(4[^\n]*\n\+0 getsockopt\(4[^\n]*\n/, ''));
+  assert.equal(without.result, 'FAIL');
+});
+
+test("what synack sends after the script's last expected packet: not read under linux in lenient mode (as packetdrill never reads it), a failure otherwise", () => {
+  const src = BURST.replace('+0 > P. 10001:12001(2000) ack 1\n', '');
+  const lenient = linux(src);
+  assert.equal(lenient.result, 'PASS', lenient.detail);
+  assert.ok(lenient.relaxed.includes('packets after the last expected one'));
+  const strict = linux(src, { mode: 'strict' });
+  assert.equal(strict.result, 'FAIL');
+  assert.match(strict.detail, /synack sent an unexpected packet at 0\.300000 sec: > \. 10001:11001\(1000\) ack 1 win \d+ \(and 1 more\)/);
+  // A packet before an expected one is read, and fails, as ever.
+  const early = linux(BURST.replace('+0 > P. 10001:12001(2000) ack 1\n', '+0 > P. 11001:12001(1000) ack 1\n'));
+  assert.equal(early.result, 'FAIL');
+  assert.match(early.detail, /sequence number expected 11001, got 10001/);
+});
