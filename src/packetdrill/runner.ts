@@ -36,6 +36,7 @@ import { SocketTable, Unsupported, type CallResult, type SocketOptionValue } fro
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
+import { cookieHex, fastOpenKeyBytes } from './fast-open.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'UNSUPPORTED';
 
@@ -79,9 +80,24 @@ export function scriptDefines(opts: RunOptions): Map<string, string> {
   const d = new Map<string, string>();
   const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
   if (platform) d.set(platform, '');
+  if (opts.personality === 'linux') for (const [k, v] of Object.entries(LINUX_WRAPPER_DEFINES)) d.set(k, v);
   for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
   return d;
 }
+
+/**
+ * What Linux's packetdrill wrapper (run_all.py, the kernel's ksft_runner.sh) defines for its IPv4
+ * runs with `-D`: the Fast Open cookies a listener at 192.168.0.1 grants 192.0.2.1 under
+ * common/defaults.sh's tcp_fastopen_key and under the all-zero key (worked out here, with Linux's
+ * cookie function, rather than copied), and the ICMP code and cmsg names some scripts use.
+ */
+const LINUX_WRAPPER_DEFINES: Readonly<Record<string, string>> = Object.freeze({
+  TFO_COOKIE: cookieHex(fastOpenKeyBytes('a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4')![0], parseIp('192.0.2.1')!, parseIp('192.168.0.1')!),
+  TFO_COOKIE_ZERO: cookieHex(new Uint8Array(16), parseIp('192.0.2.1')!, parseIp('192.168.0.1')!),
+  CODE: 'host_unreachable',
+  CMSG_LEVEL_IP: 'SOL_IP',
+  CMSG_TYPE_RECVERR: 'IP_RECVERR',
+});
 
 /** packetdrill's defaults (config.c). */
 const DEFAULTS = {
@@ -311,6 +327,7 @@ class Runner {
         tcp: { ...this.host.tcp, mtu: this.mtu },
         limits: this.host.limits as never,
         ...(this.host.stack as object),
+        fastOpen: { ...this.host.fastOpen, keys: this.host.fastOpenKeys },
       });
       const why = this.checkStackOptions(this.stackInstance);
       if (why) throw new NotSupported(undefined, why);
@@ -735,6 +752,7 @@ class Runner {
     const arity = (k: number) => {
       if (a.length !== k) throw new Unsupported(`${call.name}() with ${a.length} arguments (expected ${k})`);
     };
+    if ((call.name === 'socket' || call.name === 'accept') && call.result.kind === 'int') t.fdHint = call.result.value;
     switch (call.name) {
       case 'socket': {
         arity(3);
@@ -783,9 +801,16 @@ class Runner {
       case 'send':
         arity(4);
         return t.write(n(0), n(2), n(3), now);
-      case 'sendto':
+      case 'sendto': {
         arity(6);
-        return t.write(n(0), n(2), n(3), now);
+        // With MSG_FASTOPEN on a socket not yet connected, sendto() opens the connection (Fast Open).
+        const fd = n(0);
+        const before = t.connectionOf(fd)?.conn;
+        const r = t.write(fd, n(2), n(3), now, this.sockaddrPort(a[4], line));
+        const conn = t.connectionOf(fd)?.conn;
+        if (conn && conn !== before) this.flow = newFlow(this.family, this.local, this.remote, conn.local.port, conn.remote.port);
+        return r;
+      }
       case 'shutdown':
         arity(2);
         return t.shutdown(n(0), n(1), now);
@@ -803,7 +828,7 @@ class Runner {
       case 'setsockopt': {
         arity(5);
         const level = n(1);
-        return t.setsockopt(n(0), level, this.optionName(level, a[2], line), this.optionInput(a[3], line));
+        return t.setsockopt(n(0), level, this.optionName(level, a[2], line), { ...this.optionInput(a[3], line), length: n(4) });
       }
       case 'poll':
         arity(3);
@@ -819,6 +844,8 @@ class Runner {
       if (f.onoff !== undefined && f.linger !== undefined) return { linger: { onoff: this.value(f.onoff, line), linger: this.value(f.linger, line) } };
       throw new Unsupported(`option value ${exprText(x)}`);
     }
+    // A string is the option's bytes (TCP_FASTOPEN_KEY), one per character as the lexer decoded them.
+    if (x.kind === 'string') return { bytes: Uint8Array.from(x.value, (ch) => ch.charCodeAt(0) & 0xff) };
     return { int: this.value(x, line) };
   }
 
@@ -927,6 +954,9 @@ class Runner {
     const st = this.stack();
     Object.assign(st.config, this.host.tcp);
     Object.assign(st.limits, this.host.limits);
+    Object.assign(st.fastOpen, this.host.fastOpen);
+    const keys = this.host.fastOpenKeys;
+    if (keys !== undefined) st.setFastOpenKeys(keys[0], keys[1] ?? null);
     return this.checkStackOptions(st);
   }
 

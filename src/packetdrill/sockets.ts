@@ -14,12 +14,18 @@ import { TcpError } from '../tcp/tcb.js';
 import type { IpAddress } from '../wire/index.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
+import { FastOpenKeys } from '../stack/fast-open.js';
+import { synDataRoom, synDeferred } from '../tcp/fast-open.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
   int?: number;
   /** SO_LINGER's {onoff, linger}. */
   linger?: { onoff: number; linger: number };
+  /** A string value's bytes (TCP_FASTOPEN_KEY). */
+  bytes?: Uint8Array;
+  /** setsockopt's optlen, when the script gives one. */
+  length?: number;
 }
 
 export type CallResult =
@@ -62,6 +68,11 @@ interface Sock {
   options: Map<string, SocketOptionValue>;
   /** TcpConfig overrides from setsockopt, applied when the connection is made. */
   tcp: Partial<TcpConfig> & Record<string, unknown>;
+  /** TCP Fast Open: TCP_FASTOPEN's queue length and TCP_FASTOPEN_KEY's key, for the listener to be. */
+  fastOpenQueue?: number;
+  fastOpenKey?: Uint8Array;
+  /** TCP_FASTOPEN_CONNECT: connect() defers the SYN to the first write when a cookie is cached. */
+  fastOpenConnect?: boolean;
 }
 
 /**
@@ -83,6 +94,8 @@ export class SocketTable {
   private readonly socks = new Map<number, Sock>();
   /** The most recent socket made by socket() or accept(): packetdrill's socket under test. */
   underTest: number | undefined;
+  /** The descriptor the script expects the next socket() or accept() to return (see socket()). */
+  fdHint: number | undefined;
 
   constructor(
     private readonly stack: () => Stack,
@@ -178,6 +191,11 @@ export class SocketTable {
     if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
     let fd = 3;
     while (this.socks.has(fd)) fd++;
+    // packetdrill maps the descriptors a script names to the live ones: under linux the script's
+    // number is taken when it is free (Linux's scripts reuse or skip numbers as their runs did).
+    const want = this.fdHint;
+    this.fdHint = undefined;
+    if (this.host.os === 'linux' && want !== undefined && Number.isInteger(want) && want >= 3 && !this.socks.has(want)) fd = want;
     const tcp = this.stack().config;
     this.socks.set(fd, {
       fd,
@@ -234,6 +252,8 @@ export class SocketTable {
     }
     s.boundPort = s.listener.port;
     s.listener.user = s;
+    if (s.fastOpenQueue !== undefined) s.listener.fastOpenQueue = s.fastOpenQueue;
+    if (s.fastOpenKey !== undefined) s.listener.fastOpenKeys = new FastOpenKeys(s.fastOpenKey.subarray(0, 16), s.fastOpenKey.length === 32 ? s.fastOpenKey.subarray(16) : undefined);
     void now;
     return OK();
   }
@@ -295,20 +315,15 @@ export class SocketTable {
       if (s.connected) return E('EISCONN');
       return E('EALREADY');
     }
-    let conn: Connection;
-    try {
-      conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
-        localAddress: this.addrs.local,
-        localPort: s.boundPort,
-        // Buffers a script never set keep the host's auto-tuning (userBuffers would fix them otherwise).
-        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
-      });
-    } catch (e) {
-      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EISCONN' ? e.code : 'EINVAL');
-      throw e;
+    // TCP_FASTOPEN_CONNECT: with a cookie cached the SYN waits for the first write, and connect()
+    // returns 0 at once (Linux's tcp_fastopen_defer_connect); without one, a cookie request goes now.
+    const failed = this.open(s, now, port, s.fastOpenConnect === true, s.fastOpenConnect === true);
+    if (failed) return failed;
+    const conn = s.conn as unknown as Connection;
+    if (synDeferred(conn.tcb)) {
+      s.connected = true;
+      return OK();
     }
-    s.boundPort = conn.local.port;
-    this.attach(s, conn);
     if (s.nonblocking) return E('EINPROGRESS');
     const attempt = (): CallResult | undefined => {
       if (s.connected && !s.disconnected) return OK();
@@ -320,6 +335,54 @@ export class SocketTable {
       return undefined;
     };
     return { done: false, retry: () => attempt() };
+  }
+
+  /** The active open of connect() and sendto(MSG_FASTOPEN); an error result, or undefined with s.conn set. */
+  private open(s: Sock, now: number, port: number | undefined, fastOpen: boolean, deferSyn: boolean): CallResult | undefined {
+    let conn: Connection;
+    try {
+      conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
+        localAddress: this.addrs.local,
+        localPort: s.boundPort,
+        // Buffers a script never set keep the host's auto-tuning (userBuffers would fix them otherwise).
+        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
+        fastOpen,
+        deferSyn,
+      });
+    } catch (e) {
+      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EISCONN' ? e.code : 'EINVAL');
+      throw e;
+    }
+    s.boundPort = conn.local.port;
+    this.attach(s, conn);
+    return undefined;
+  }
+
+  /**
+   * sendto(MSG_FASTOPEN) on a socket not yet connected (Linux's tcp_sendmsg_fastopen): connect with
+   * Fast Open and put on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
+   * Non-blocking, it returns what the SYN took, or EINPROGRESS when that is nothing; blocking, it
+   * waits for the handshake and writes the rest as write() would.
+   */
+  private sendFastOpen(s: Sock, n: number, now: number, port: number | undefined): CallResult {
+    const failed = this.open(s, now, port, true, false);
+    if (failed) return failed;
+    const conn = s.conn as Connection;
+    const room = Math.min(n, synDataRoom(conn.tcb));
+    const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
+    if (s.nonblocking) return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
+    let written = onSyn;
+    const attempt = (t: number): CallResult | undefined => {
+      if (s.disconnected || s.soError) {
+        const err = s.soError || ERRNO.ECONNREFUSED;
+        s.soError = 0;
+        return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
+      }
+      if (!s.connected) return undefined;
+      if (written < n) written += conn.send(new Uint8Array(n - written), t / 1000);
+      return written >= n ? OK(written) : undefined;
+    };
+    return { done: false, retry: (t) => attempt(t) };
   }
 
   read(fd: number, n: number, flags: number, now: number): CallResult {
@@ -358,10 +421,16 @@ export class SocketTable {
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  write(fd: number, n: number, flags: number, now: number): CallResult {
+  write(fd: number, n: number, flags: number, now: number, port?: number): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E('ENOTCONN');
+    if (flags & CONSTANTS.MSG_FASTOPEN) {
+      if (this.host.os !== 'linux') throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
+      flags &= ~CONSTANTS.MSG_FASTOPEN;
+      if (!s.conn) return this.sendFastOpen(s, n, now, port);
+      // Already connecting or connected (TCP_FASTOPEN_CONNECT's connect() came first): a plain write.
+    }
     if (flags & ~(CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | CONSTANTS.MSG_EOR)) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
     let written = 0;
@@ -594,6 +663,30 @@ export class SocketTable {
           s.options.set(name, { int: v });
           s.tcp.noOptions = v !== 0;
           return OK();
+        case 'TCP_FASTOPEN':
+          // Linux: the listener's Fast Open queue (max_qlen), set before or after listen().
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN under the freebsd personality');
+          if (v < 0) return E('EINVAL');
+          s.options.set(name, { int: v });
+          s.fastOpenQueue = v;
+          if (s.listener) s.listener.fastOpenQueue = v;
+          return OK();
+        case 'TCP_FASTOPEN_CONNECT':
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_CONNECT under the freebsd personality');
+          if (s.conn) return E('EISCONN');
+          s.options.set(name, { int: v });
+          s.fastOpenConnect = v !== 0;
+          return OK();
+        case 'TCP_FASTOPEN_KEY': {
+          // A 16-byte key (32: and a backup), the listener's own (Linux's per-socket key context).
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_KEY under the freebsd personality');
+          const len = value.length ?? value.bytes?.length ?? 0;
+          if (!value.bytes || (len !== 16 && len !== 32) || value.bytes.length < len) return E('EINVAL');
+          const key = value.bytes.slice(0, len);
+          s.fastOpenKey = key;
+          if (s.listener) s.listener.fastOpenKeys = new FastOpenKeys(key.subarray(0, 16), len === 32 ? key.subarray(16) : undefined);
+          return OK();
+        }
         case 'TCP_KEEPINIT':
           beforeConnection();
           if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');

@@ -719,10 +719,11 @@ export class Stack implements ConnectionOwner {
   /**
    * Set the server's Fast Open keys (Linux's tcp_fastopen_key): `primary` makes cookies from now on,
    * `backup` (if given) is still accepted. Without `backup`, the previous primary becomes the backup,
-   * so cookies already handed out keep working through one rotation.
+   * so cookies already handed out keep working through one rotation; `null`: no backup at all (as
+   * writing Linux's tcp_fastopen_key with one key does).
    */
-  setFastOpenKeys(primary: Uint8Array, backup?: Uint8Array): void {
-    if (backup !== undefined || this.foKeys === undefined) this.foKeys = new FastOpenKeys(primary, backup);
+  setFastOpenKeys(primary: Uint8Array, backup?: Uint8Array | null): void {
+    if (backup !== undefined || this.foKeys === undefined) this.foKeys = new FastOpenKeys(primary, backup ?? undefined);
     else this.foKeys.rotate(primary);
   }
 

@@ -35,7 +35,7 @@ export class FastOpenState {
   exp = false;
   /** Client: the MSS learnt with the cookie (sizes the SYN's data), if any. */
   mss: number | undefined;
-  /** Client: data octets our first SYN carried. */
+  /** Client: data octets our first SYN carried; server child: data octets its SYN brought. */
   synData = 0;
   /** Client: the SYN with data timed out and went again without it (§4.1.3). */
   synDataLost = false;
@@ -83,6 +83,14 @@ export function releaseDeferredSyn(tcb: Tcb): void {
   if (fo !== undefined) fo.deferSyn = false;
 }
 
+/** Data octets our SYN would carry (with a cookie): the cached MSS less the option space, at most our own MSS. */
+export function synDataRoom(tcb: Tcb): number {
+  const fo = tcb.rare.fastOpen;
+  if (fo === undefined || fo.cookie === undefined || fo.cookie.length === 0) return 0;
+  const mss = Math.min(fo.mss ?? defaultSendMss(tcb.ipVersion), tcb.advertisedMss);
+  return Math.max(0, mss - SYN_OPTION_SPACE);
+}
+
 /**
  * Our active SYN's Fast Open part: the option and, with a cookie, the data (from the send buffer, up
  * to the cached MSS less the option space). A retransmitted SYN goes without data or option (§4.1.3:
@@ -103,8 +111,7 @@ export function fastOpenSyn(tcb: Tcb, o: TcpOptions): Uint8Array {
   o.fastOpenCookie = fo.cookie;
   if (fo.exp) o.fastOpenExp = true;
   if (fo.cookie.length === 0) return EMPTY_PAYLOAD;
-  const mss = Math.min(fo.mss ?? defaultSendMss(tcb.ipVersion), tcb.advertisedMss);
-  const len = Math.min(tcb.sendBuffer.length, Math.max(0, mss - SYN_OPTION_SPACE));
+  const len = Math.min(tcb.sendBuffer.length, synDataRoom(tcb));
   fo.synData = len;
   return len > 0 ? tcb.sendBuffer.slice(0, len) : EMPTY_PAYLOAD;
 }
@@ -118,12 +125,14 @@ export function fastOpenSynAck(tcb: Tcb, seg: Segment): void {
   const fo = tcb.rare.fastOpen;
   if (fo === undefined || fo.cookie === undefined) return;
   const acked = seqDiff(seg.ack, seqAdd(tcb.iss, 1));
-  if (acked > 0) {
-    consumeSent(tcb, acked);
-    fo.synDataAcked = true;
-    tcb.stats.TCPFastOpenActive++;
-  } else if (fo.synData > 0 && !fo.synDataLost) {
-    tcb.stats.TCPFastOpenActiveFail++;
+  if (acked > 0) consumeSent(tcb, acked);
+  // Fast Open worked when the SYN-ACK acknowledges all the SYN's data (as Linux's syn_data_acked);
+  // part of it, or none, is a failure whose rest goes again.
+  if (fo.synData > 0 && !fo.synDataLost) {
+    if (acked >= fo.synData) {
+      fo.synDataAcked = true;
+      tcb.stats.TCPFastOpenActive++;
+    } else tcb.stats.TCPFastOpenActiveFail++;
   }
   // Whatever the SYN carried beyond SEG.ACK is sent again now (Linux's tcp_rcv_fastopen_synack).
   if (seqLt(seg.ack, tcb.sndMax)) tcb.sndNxt = seg.ack;
@@ -160,6 +169,8 @@ export function setFastOpenServer(tcb: Tcb, child: boolean, synAckCookie: Uint8A
 export function acceptSynData(tcb: Tcb, seg: Segment): void {
   const room = Math.min(tcb.receiveBufferSize, 0xffff);
   const data = seg.payload.length > room ? seg.payload.subarray(0, room) : seg.payload;
+  const fo = tcb.rare.fastOpen;
+  if (fo !== undefined) fo.synData = data.length;
   if (data.length > 0) {
     tcb.receiveBufferToFill().pushInOrder(data);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, data.length);
