@@ -352,12 +352,16 @@ export function compareOutbound(spec: PacketSpec, p: OutPacket, flow: Flow, ctx:
     return miss('ports', `${flow.localPort} > ${flow.remotePort}`, `${p.srcPort} > ${p.dstPort}`);
   }
   // Our ISN is learnt from our first SYN (or SYN-ACK): packetdrill maps it, it does not check it.
-  const isn = flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? (p.seq - spec.start) >>> 0 : 0);
+  // A SYN's sequence number in the script is that ISN (`> S. 1234:1234(0)`); every other one is
+  // relative to it (`ack 1` answers it), as the remote's are to its own (Flow.remoteIsn).
+  const syn = (spec.flags & TcpFlag.SYN) !== 0;
+  const isn = flow.isnOffset ?? (syn ? p.seq : 0);
   const seq = (p.seq - isn) >>> 0;
-  if (seq !== spec.start >>> 0) return miss('sequence number', spec.start, seq);
+  if (seq !== (syn ? 0 : spec.start >>> 0)) return miss('sequence number', spec.start, syn ? (spec.start + seq) >>> 0 : seq);
   if (p.payloadLength !== spec.length) return miss('payload length', spec.length, p.payloadLength);
   const ack = spec.ack ?? 0;
-  const liveAck = remoteSeq(flow, ack, (spec.flags & TcpFlag.SYN) !== 0);
+  // Only an ACK's acknowledgment number names the remote's sequence space (a bare RST's is 0).
+  const liveAck = spec.flags & TcpFlag.ACK ? remoteSeq(flow, ack, (spec.flags & TcpFlag.SYN) !== 0) : ack >>> 0;
   if (p.ack !== liveAck) return miss('acknowledgment number', ack, (p.ack - (liveAck - (ack >>> 0))) >>> 0);
   if (spec.window !== undefined && p.window !== spec.window) {
     if (ctx.mode === 'strict') return miss('window', spec.window, p.window);
@@ -452,7 +456,7 @@ function kindName(kind: number): string {
 
 /** After a match: learn our ISN from a SYN, and our TSval mapping (for the echo of later inbound packets). */
 export function learnFromOutbound(spec: PacketSpec, p: OutPacket, flow: Flow): void {
-  if (flow.isnOffset === undefined && spec.flags & TcpFlag.SYN) flow.isnOffset = (p.seq - spec.start) >>> 0;
+  if (flow.isnOffset === undefined && spec.flags & TcpFlag.SYN) flow.isnOffset = p.seq >>> 0;
   const ts = spec.options?.find((o): o is Extract<ScriptOption, { kind: 'TS' }> => o.kind === 'TS');
   if (ts && p.tsVal !== undefined) {
     flow.tsMap.set(ts.val, p.tsVal);

@@ -125,6 +125,11 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   dropSynFin: true,
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
   synOptionOrder: 'linux',
+  // tcp_conn_request keeps nothing of a SYN's data unless Fast Open takes it.
+  queueSynData: false,
+  // tcp_validate_incoming: a segment without the timestamp option, once timestamps are in use, is
+  // processed (RFC 7323 §3.2's SHOULD-drop is not Linux's).
+  requireTimestamps: false,
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.

@@ -550,7 +550,7 @@ class Runner {
     const got = burst ? { ...this.queue[0], packet: burst.packet } : this.queue[0];
     const r = compareOutbound(spec, got.packet, this.flow, this.compareContext());
     if (!r.ok) {
-      const actual = outPacketText(got.packet, { ...this.flow, isnOffset: this.flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? (got.packet.seq - spec.start) >>> 0 : undefined) });
+      const actual = outPacketText(got.packet, { ...this.flow, isnOffset: this.flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? got.packet.seq >>> 0 : undefined) });
       let hint = '';
       const later = this.queue.slice(1).findIndex((q) => compareOutbound(spec, q.packet, this.flow, this.compareContext()).ok);
       if (later >= 0) hint = ` (the expected packet came after it: synack sent an extra packet first)`;

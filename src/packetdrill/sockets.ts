@@ -195,7 +195,19 @@ export class SocketTable {
     // number is taken when it is free (Linux's scripts reuse or skip numbers as their runs did).
     const want = this.fdHint;
     this.fdHint = undefined;
-    if (this.host.os === 'linux' && want !== undefined && Number.isInteger(want) && want >= 3 && !this.socks.has(want)) fd = want;
+    if (this.host.os === 'linux' && want !== undefined && Number.isInteger(want) && want >= 3) {
+      // A number the script gives again while its old socket is still open names the new one from
+      // now on (packetdrill's map from script to live descriptors); the old one keeps running unnamed.
+      const old = this.socks.get(want);
+      if (old !== undefined) {
+        let hidden = 1000;
+        while (this.socks.has(hidden)) hidden++;
+        this.socks.delete(want);
+        old.fd = hidden;
+        this.socks.set(hidden, old);
+      }
+      fd = want;
+    }
     const tcp = this.stack().config;
     this.socks.set(fd, {
       fd,
@@ -369,9 +381,13 @@ export class SocketTable {
     if (failed) return failed;
     const conn = s.conn as Connection;
     const room = Math.min(n, synDataRoom(conn.tcb));
-    const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
-    if (s.nonblocking) return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
-    let written = onSyn;
+    if (s.nonblocking) {
+      const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
+      return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
+    }
+    // Blocking: all of it is queued now (the SYN takes what it can), so what the SYN did not carry
+    // goes with the handshake's ACK, as Linux holds that ACK back for a writer waiting to send.
+    let written = n > 0 ? conn.send(new Uint8Array(n), now / 1000) : 0;
     const attempt = (t: number): CallResult | undefined => {
       if (s.disconnected || s.soError) {
         const err = s.soError || ERRNO.ECONNREFUSED;
@@ -435,7 +451,13 @@ export class SocketTable {
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
     let written = 0;
     const attempt = (t: number): CallResult | undefined => {
-      // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected.
+      // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected; Linux's
+      // tcp_sendmsg takes the pending error (sk_err) first.
+      if (this.host.os === 'linux' && s.soError && written === 0) {
+        const err = s.soError;
+        s.soError = 0;
+        return { done: true, ret: -1, errno: errnoFor(err) };
+      }
       if (s.shutWr || (s.disconnected && s.connected)) return written > 0 ? OK(written) : E('EPIPE');
       if (s.soError) {
         const err = s.soError;
