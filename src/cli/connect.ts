@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to ADDR:PORT [--timeout MS]
-                      [--pcap FILE] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
+                      [--fast-open] [--pcap FILE] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
 
 Creates the TUN device NAME, runs a synack stack at ADDR and connects to ADDR:PORT on the kernel side
 (usually PEER). Copies stdin to the connection and half-closes it when stdin ends; copies what arrives
@@ -23,6 +23,8 @@ close; 1 with the error code on stderr (ECONNREFUSED, ECONNRESET, ETIMEDOUT); 2 
                     are not looked up (the system's resolver answers for the kernel's own
                     interfaces, not for synack's device)
   --timeout MS      give up connecting after MS (ETIMEDOUT; default: SYN retries decide)
+  --fast-open       TCP Fast Open (RFC 7413): a first connection asks the server for a cookie and
+                    closes; the second carries stdin's first chunk on its SYN (waits for it)
 ${TUNNEL_USAGE}`;
 
 /** How long, after our FIN on SIGINT or SIGTERM, the peer has to send its own before a RST. */
@@ -35,8 +37,42 @@ export function parseHostPort(text: string): { host: string; port: number } {
   return { host: m[1], port };
 }
 
+/** The first chunk stdin gives (null at once-empty input), leaving the rest to be piped. */
+function firstInput(stdin: NodeJS.ReadStream): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const take = (): void => {
+      const chunk = stdin.read() as Buffer | null;
+      if (chunk === null && !stdin.readableEnded) return; // not yet
+      stdin.off('readable', take);
+      stdin.off('end', ended);
+      resolve(chunk);
+    };
+    const ended = (): void => {
+      stdin.off('readable', take);
+      resolve(null);
+    };
+    stdin.on('readable', take);
+    stdin.once('end', ended);
+  });
+}
+
+/** A connection that only asks for a Fast Open cookie (RFC 7413 §4.1.1), closed once established. */
+function cookieRequest(net: ReturnType<typeof synackNet>, to: { host: string; port: number }, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: to.host, port: to.port, fastOpen: true });
+    const timer = setTimeout(() => s.destroy(), timeoutMs);
+    s.on('connect', () => s.end());
+    s.on('data', () => {});
+    s.on('error', () => {});
+    s.on('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export async function runConnect(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
-  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'to', 'timeout'], boolean: ['help'] });
+  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'to', 'timeout'], boolean: ['help', 'fast-open'] });
   if (args.flags.has('help')) {
     io.out(connectUsage);
     return 0;
@@ -66,10 +102,19 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
   }
   const net = synackNet(tunnel.link.host);
   io.flush?.();
+  const fastOpen = args.flags.has('fast-open');
+  // Fast Open: the first data must be in hand before the SYN goes, and a cookie in the cache (the
+  // stack is new with each run, so a first connection asks for one).
+  let firstChunk: Buffer | null = null;
+  if (fastOpen) {
+    firstChunk = await firstInput(process.stdin);
+    await cookieRequest(net, to, timeoutMs ?? 10_000);
+  }
   const started = Date.now();
   let interrupted: { signal: NodeJS.Signals; at: number; reset: boolean; took?: number } | undefined;
   const code = await new Promise<number>((resolve) => {
-    const socket = net.createConnection({ host: to.host, port: to.port, allowHalfOpen: true });
+    const socket = net.createConnection({ host: to.host, port: to.port, allowHalfOpen: true, fastOpen });
+    if (firstChunk !== null) socket.write(firstChunk); // before 'connect': onto the SYN
     let failed: NodeJS.ErrnoException | undefined;
     let grace: NodeJS.Timeout | undefined;
     const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
@@ -96,7 +141,9 @@ export async function runConnect(argv: string[], io: Output & { flush?: () => vo
     process.on('SIGTERM', onSignal);
     socket.on('connect', () => {
       if (timer) clearTimeout(timer);
-      if (!interrupted) process.stdin.pipe(socket); // ends the socket (our FIN) when stdin ends
+      if (interrupted) return;
+      if (process.stdin.readableEnded) socket.end(); // all of stdin went on the SYN (--fast-open)
+      else process.stdin.pipe(socket); // ends the socket (our FIN) when stdin ends
     });
     socket.on('data', (d: Buffer) => {
       if (interrupted) return;

@@ -8,12 +8,13 @@ import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError, type ParsedArgs } from './args.js';
 import { readCaptureReporting, type Output } from './decode.js';
 import { Progress } from './progress.js';
+import { ROUND_TRIP_DEMOS, ROUND_TRIP_SUMMARY, runRoundTripDemo, type RoundTripDemo, type RoundTripResult } from '../workloads/round-trips.js';
 
 export type Format = 'text' | 'mermaid' | 'svg' | 'json';
 const FORMATS: readonly Format[] = ['text', 'mermaid', 'svg', 'json'];
 
 export const demoUsage = `usage: synack demo [SCENARIO] [--format text|mermaid|svg|json] [--pcap FILE] [--seed N]
-                   [--absolute] [--lang en|ko] [--width N]
+                   [--absolute] [--lang en|ko] [--width N] [--rtt MS]
        synack demo --list
 
 Run SCENARIO (default: handshake) in the simulator, seeded, in virtual time, and draw what
@@ -29,7 +30,12 @@ congestion events marked. Every diagram is a real run, not a drawing.
   --absolute   raw sequence and acknowledgment numbers instead of relative ones
   --lang       en (default) or ko: the language of the explanations
   --width N    columns for the text diagram (default 80)
-  --list       one line for each scenario`;
+  --rtt MS     the round-trip demos' RTT (default 100)
+  --list       one line for each scenario
+
+The round-trip demos (tcp, tls12, tls13, tls13-resume, tfo, tfo-tls13-resume) run Node's own tls
+over synack sockets at a fixed RTT and count the round trips until the client has the first byte
+of the server's response; TLS records are named on the arrows (what is encrypted says so).`;
 
 export const ladderUsage = `usage: synack ladder FILE [--format text|mermaid|svg|json] [--absolute] [--width N]
 
@@ -73,8 +79,8 @@ export function render(trace: Trace, format: Format, opts: { absolute?: boolean;
   }
 }
 
-export function runDemo(argv: string[], io: Output): number {
-  const args = parseArgs(argv, { valued: ['format', 'pcap', 'seed', 'lang', 'width'], boolean: ['absolute', 'list', 'help'] });
+export function runDemo(argv: string[], io: Output): number | Promise<number> {
+  const args = parseArgs(argv, { valued: ['format', 'pcap', 'seed', 'lang', 'width', 'rtt'], boolean: ['absolute', 'list', 'help'] });
   if (args.flags.has('help')) {
     io.out(demoUsage);
     return 0;
@@ -84,10 +90,12 @@ export function runDemo(argv: string[], io: Output): number {
   if (args.flags.has('list')) {
     const w = Math.max(...SCENARIOS.map((s) => s.name.length));
     for (const s of SCENARIOS) io.out(`${s.name.padEnd(w)}  ${s.summary[lang]}`);
+    for (const n of ROUND_TRIP_DEMOS) io.out(`${n.padEnd(w)}  ${ROUND_TRIP_SUMMARY[n]} (round trips to the first byte)`);
     return 0;
   }
   if (args.positionals.length > 1) throw new UsageError('demo takes at most one SCENARIO');
   const name = args.positionals[0] ?? 'handshake';
+  if ((ROUND_TRIP_DEMOS as readonly string[]).includes(name)) return runRoundTripCommand(name as RoundTripDemo, args, io);
   const scenario = findScenario(name);
   if (!scenario) throw new UsageError(`unknown scenario '${name}' (synack demo --list)`);
   const format = formatOf(args);
@@ -130,6 +138,37 @@ export function runDemo(argv: string[], io: Output): number {
     }
   }
   return 0;
+}
+
+/** `synack demo tls13` and the other round-trip demos: async (Node's tls runs on the event loop). */
+async function runRoundTripCommand(name: RoundTripDemo, args: ParsedArgs, io: Output): Promise<number> {
+  if (args.flags.has('pcap')) throw new UsageError(`--pcap is not available for the round-trip demo ${name}`);
+  const format = formatOf(args);
+  const width = widthOf(args);
+  const rttText = args.flags.get('rtt');
+  const rttMs = rttText === undefined ? 100 : Number(rttText);
+  if (!Number.isInteger(rttMs) || rttMs < 2 || rttMs > 10_000) throw new UsageError('--rtt must be a whole number of ms from 2 to 10000');
+  const seedText = args.flags.get('seed');
+  const seed = seedText === undefined ? 1 : Number(seedText);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new UsageError('--seed must be a whole number from 0 to 2^32-1');
+  const r = await runRoundTripDemo(name, { rttMs, seed });
+  const opts = { absolute: args.flags.has('absolute'), width, color: format === 'text' && useColour() };
+  if (format === 'text') {
+    for (const line of wrap(`synack demo ${name} (RTT ${rttMs} ms): ${r.summary}`, width)) io.out(line);
+    io.out('');
+  }
+  io.out(render(r.trace, format, opts));
+  if (format === 'text') {
+    io.out('');
+    io.out(roundTripLine(r));
+  }
+  return 0;
+}
+
+/** "first byte of the response after 300 ms: 3 round trips" */
+export function roundTripLine(r: RoundTripResult): string {
+  const n = r.roundTrips;
+  return `first byte of the response after ${r.firstByteMs} ms: ${Number.isInteger(n) ? n : n.toFixed(2)} round trip${n === 1 ? '' : 's'} of ${r.rttMs} ms`;
 }
 
 /**

@@ -13,7 +13,7 @@ export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction u
                   [--duplicate P] [--reorder P] [--corrupt P] [--user-timeout MS]
                   [--partition FROM-TO] [--rcvbuf BYTES] [--sndbuf BYTES] [--ack-delay MS]
                   [--no-timestamps] [--no-window-scaling] [--no-sack] [--cc cubic|newreno]
-                  [--read-rate BITS_PER_S] [--max-ms MS] [--pcap FILE] [--json]
+                  [--read-rate BITS_PER_S] [--fast-open] [--max-ms MS] [--pcap FILE] [--json]
 
 Transfer random bytes between two simulated hosts, client ${SIM_CLIENT_ADDRESS} and server ${SIM_SERVER_ADDRESS}
 (port 5001), on a virtual clock: the client connects, each side sends its bytes and then half-closes
@@ -51,6 +51,8 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
                     default, as Linux's) or newreno (RFC 5681)
   --read-rate BPS   the receiving applications read this many bits per second, every 10 ms
                     (default: everything at once); a slow reader closes the window
+  --fast-open       TCP Fast Open (RFC 7413): the client holds the server's cookie (as from an
+                    earlier connection), so its first data rides on the SYN
   --max-ms MS       give up after this much virtual time (default 24 h)
   --pcap FILE       write every packet sent on the link to FILE as the run goes (pcap; see
                     synack decode); if the disk stops it, the report still comes, then exit 1
@@ -81,7 +83,7 @@ const VALUED = ['seed', 'bytes', 'direction', 'delay', 'jitter', 'rate', 'queue'
 
 /** The spec a command line describes (exported for tests). */
 export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: boolean; pcap: string | undefined; help: boolean } {
-  const args = parseArgs(argv, { valued: VALUED, boolean: ['json', 'help', 'no-timestamps', 'no-window-scaling', 'no-sack'] });
+  const args = parseArgs(argv, { valued: VALUED, boolean: ['json', 'help', 'no-timestamps', 'no-window-scaling', 'no-sack', 'fast-open'] });
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
   const f = (k: string) => args.flags.get(k) as string | undefined;
   const opt = <T>(k: string, parse: (name: string, text: string) => T): T | undefined => {
@@ -126,6 +128,7 @@ export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: 
     timestamps: args.flags.has('no-timestamps') ? false : undefined,
     windowScaling: args.flags.has('no-window-scaling') ? false : undefined,
     sack: args.flags.has('no-sack') ? false : undefined,
+    fastOpen: args.flags.has('fast-open') ? true : undefined,
     congestionControl: opt('cc', (n, t) => {
       if (t !== 'cubic' && t !== 'newreno') throw new UsageError(`--${n}: cubic or newreno, not '${t}'`);
       return t;
@@ -228,6 +231,7 @@ function headerLine(spec: SimTransferSpec, p: LinkProfile): string {
     spec.timestamps === false ? 'no timestamps' : '',
     spec.windowScaling === false ? 'no window scaling' : '',
     spec.sack === false ? 'no SACK' : '',
+    spec.fastOpen ? 'Fast Open' : '',
     spec.congestionControl !== undefined ? spec.congestionControl : '',
     spec.readRateBps !== undefined ? `applications read ${rate(spec.readRateBps)}` : '',
   ].filter(Boolean);

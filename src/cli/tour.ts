@@ -9,6 +9,8 @@ import { createInterface } from 'node:readline';
 import { renderText, SCENARIOS, type Lang } from '../trace/index.js';
 import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError } from './args.js';
+import { roundTripLine } from './demo.js';
+import { ROUND_TRIP_DEMOS, runRoundTripDemo } from '../workloads/round-trips.js';
 
 const INTRO: Record<Lang, string> = {
   en: 'synack tour: TCP as the study notes draw it, but from real runs of the simulator. Each diagram has a column per host and an arrow per segment; numbers are relative to each side\'s initial sequence number; states are written beside the lane where they change.',
@@ -32,11 +34,30 @@ export function tourPages(lang: Lang, seed: number, width: number, color: boolea
   });
 }
 
+const ROUND_TRIP_INTRO: Record<Lang, string> = {
+  en: 'How many round trips until the first byte of the answer? Node\'s own tls over synack sockets, at an RTT of 100 ms. TLS 1.3 early data (0-RTT) would save one more round trip on a resumed connection (tls13-resume: 2, tfo-tls13-resume: 1); Node\'s tls does not send early data, so it is not drawn.',
+  ko: '응답의 첫 바이트까지 왕복 몇 번인가? synack 소켓 위의 Node tls, RTT 100 ms. TLS 1.3 early data(0-RTT)라면 재개된 연결에서 왕복 하나를 더 줄인다(tls13-resume: 2, tfo-tls13-resume: 1); Node의 tls는 early data를 보내지 않으므로 그리지 않는다.',
+};
+
+/** The round-trip demos' pages (tls12 ... tfo-tls13-resume), each a run of Node's tls in the simulator. */
+export async function roundTripPages(lang: Lang, width: number, color: boolean): Promise<string[]> {
+  const pages: string[] = [];
+  for (const [i, name] of ROUND_TRIP_DEMOS.entries()) {
+    const r = await runRoundTripDemo(name, { rttMs: 100 });
+    const lines = [`== round trips ${i + 1}/${ROUND_TRIP_DEMOS.length}: ${name} ==`];
+    if (i === 0) lines.push(...wrap(ROUND_TRIP_INTRO[lang], width - 2), '');
+    lines.push(...wrap(r.summary, width - 2), '', renderText(r.trace, { width, color }), '', roundTripLine(r), `(synack demo ${name})`);
+    pages.push(lines.join('\n'));
+  }
+  return pages;
+}
+
 export const tourUsage = `usage: npm start -- [--lang en|ko] [--seed N]
        node dist/src/cli/tour.js [--lang en|ko] [--seed N]
 
 The tour: every demo scenario's ladder diagram in turn (handshake, data, loss, close, ...), each a
-real run of the simulator, with what to notice in it. On a terminal it waits for Enter between
+real run of the simulator, with what to notice in it; then the round-trip demos (TLS 1.2, TLS 1.3,
+resumption, Fast Open: round trips to the first byte of an answer). On a terminal it waits for Enter between
 scenarios (q quits); on a pipe it prints them all. Each page names the 'synack demo' command that
 draws it again.
 
@@ -69,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   const width = Math.max(80, Math.min(process.stdout.columns ?? 80, 100));
   const color = tty && !process.env.NO_COLOR;
   process.stdout.write(wrap(INTRO[lang], width - 2).join('\n') + '\n\n');
-  const pages = tourPages(lang, seed, tty ? width : 80, color);
+  const pages = [...tourPages(lang, seed, tty ? width : 80, color), ...(await roundTripPages(lang, tty ? width : 80, color))];
   const rl = tty ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   try {
     for (let i = 0; i < pages.length; i++) {

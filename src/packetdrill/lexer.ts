@@ -81,7 +81,14 @@ export function tokenize(src: string, symbols: ReadonlyMap<string, string> = new
       while (j < n && src[j] !== c) {
         if (src[j] === '\\' && j + 1 < n) {
           // packetdrill hands a backtick command to the shell as written (a `\` ending a line is
-          // the shell's continuation); a string's escapes are taken here.
+          // the shell's continuation); a string's escapes are taken here, C's \xHH among them
+          // (TCP_FASTOPEN_KEY's bytes are written so).
+          const hex = c === '"' && src[j + 1] === 'x' ? /^[0-9a-fA-F]{1,2}/.exec(src.slice(j + 2, j + 4)) : null;
+          if (hex) {
+            text += String.fromCharCode(parseInt(hex[0], 16));
+            j += 2 + hex[0].length;
+            continue;
+          }
           text += c === '`' ? src[j] + src[j + 1] : src[j + 1];
           j += 2;
           continue;

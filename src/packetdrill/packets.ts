@@ -18,10 +18,21 @@ export interface Flow {
   /** Script TSval -> live TSval of our packets, to map the echo of inbound packets. */
   tsMap: Map<number, number>;
   firstTs: { script: number; live: number } | undefined;
+  /**
+   * The remote's ISN, from its first SYN (or SYN-ACK) in the script. As in Google's packetdrill, the
+   * remote's sequence numbers are written as they are on a SYN and relative to this ISN elsewhere:
+   * `< S 999000:999040(40)` then `< . 1:1(0)`, and our ACKs `ack 1` after `< S. 123:123(0)`.
+   */
+  remoteIsn: number | undefined;
 }
 
 export function newFlow(family: 4 | 6, local: IpAddress, remote: IpAddress, localPort: number, remotePort: number): Flow {
-  return { family, local, remote, localPort, remotePort, isnOffset: undefined, tsMap: new Map(), firstTs: undefined };
+  return { family, local, remote, localPort, remotePort, isnOffset: undefined, tsMap: new Map(), firstTs: undefined, remoteIsn: undefined };
+}
+
+/** The live form of a remote sequence number written in the script (see Flow.remoteIsn). */
+function remoteSeq(flow: Flow, scriptSeq: number, syn: boolean): number {
+  return syn ? scriptSeq >>> 0 : (scriptSeq + (flow.remoteIsn ?? 0)) >>> 0;
 }
 
 const ECN_BITS: Record<EcnMark, number> = { noecn: 0, ect1: 1, ect0: 2, ect01: 2, ce: 3 };
@@ -29,6 +40,7 @@ const ECN_BITS: Record<EcnMark, number> = { noecn: 0, ect1: 1, ect0: 2, ect01: 2
 /** The IP packet for an inbound script packet. */
 export function buildInbound(spec: PacketSpec, flow: Flow, ipId: number): Uint8Array {
   const ackFlag = (spec.flags & TcpFlag.ACK) !== 0;
+  if (spec.flags & TcpFlag.SYN && flow.remoteIsn === undefined) flow.remoteIsn = spec.start >>> 0;
   const off = flow.isnOffset ?? 0;
   const ack = spec.ack === undefined ? 0 : ackFlag ? (spec.ack + off) >>> 0 : spec.ack;
   const options: TcpOptions = {};
@@ -96,7 +108,7 @@ export function buildInbound(spec: PacketSpec, flow: Flow, ipId: number): Uint8A
     tcp: {
       srcPort: flow.remotePort,
       dstPort: flow.localPort,
-      seq: spec.start >>> 0,
+      seq: remoteSeq(flow, spec.start, (spec.flags & TcpFlag.SYN) !== 0),
       ack,
       flags: spec.flags,
       window: spec.window ?? 0,
@@ -227,6 +239,10 @@ function optionText(o: WireOption, flow: Flow): string {
       return d.length === 8 ? `TS val ${scriptTsVal(u32(d, 0), flow)} ecr ${u32(d, 4)}` : 'TS(bad length)';
     case TcpOptionKind.FAST_OPEN:
       return d.length ? `FO ${toHex(d)}` : 'FO';
+    case TcpOptionKind.EXPERIMENTAL:
+      // Fast Open's experimental form (RFC 7413 §4.1.1): magic 0xF989, then the cookie.
+      if (d.length >= 2 && u16(d, 0) === 0xf989) return d.length > 2 ? `FOEXP ${toHex(d.subarray(2))}` : 'FOEXP';
+      return `opt${o.kind}(len ${d.length + 2})`;
     default:
       return `opt${o.kind}(len ${d.length + 2})`;
   }
@@ -239,7 +255,7 @@ export function outPacketText(p: OutPacket, flow: Flow): string {
   const ecnNames = ['noecn', 'ect1', 'ect0', 'ce'];
   if (p.ecn) parts.push(`[${ecnNames[p.ecn]}]`);
   parts.push(flagsText(p.flags), `${seq}:${(seq + p.payloadLength) >>> 0}(${p.payloadLength})`);
-  if (p.flags & TcpFlag.ACK || p.ack !== 0) parts.push(`ack ${p.ack}`);
+  if (p.flags & TcpFlag.ACK || p.ack !== 0) parts.push(`ack ${p.flags & TcpFlag.SYN ? p.ack : (p.ack - (flow.remoteIsn ?? 0)) >>> 0}`);
   parts.push(`win ${p.window}`);
   if (p.urgentPointer) parts.push(`urg ${p.urgentPointer}`);
   if (p.options.length) parts.push('<' + p.options.map((o) => optionText(o, flow)).join(',') + '>');
@@ -336,12 +352,17 @@ export function compareOutbound(spec: PacketSpec, p: OutPacket, flow: Flow, ctx:
     return miss('ports', `${flow.localPort} > ${flow.remotePort}`, `${p.srcPort} > ${p.dstPort}`);
   }
   // Our ISN is learnt from our first SYN (or SYN-ACK): packetdrill maps it, it does not check it.
-  const isn = flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? (p.seq - spec.start) >>> 0 : 0);
+  // A SYN's sequence number in the script is that ISN (`> S. 1234:1234(0)`); every other one is
+  // relative to it (`ack 1` answers it), as the remote's are to its own (Flow.remoteIsn).
+  const syn = (spec.flags & TcpFlag.SYN) !== 0;
+  const isn = flow.isnOffset ?? (syn ? p.seq : 0);
   const seq = (p.seq - isn) >>> 0;
-  if (seq !== spec.start >>> 0) return miss('sequence number', spec.start, seq);
+  if (seq !== (syn ? 0 : spec.start >>> 0)) return miss('sequence number', spec.start, syn ? (spec.start + seq) >>> 0 : seq);
   if (p.payloadLength !== spec.length) return miss('payload length', spec.length, p.payloadLength);
   const ack = spec.ack ?? 0;
-  if (p.ack !== ack >>> 0) return miss('acknowledgment number', ack, p.ack);
+  // Only an ACK's acknowledgment number names the remote's sequence space (a bare RST's is 0).
+  const liveAck = spec.flags & TcpFlag.ACK ? remoteSeq(flow, ack, (spec.flags & TcpFlag.SYN) !== 0) : ack >>> 0;
+  if (p.ack !== liveAck) return miss('acknowledgment number', ack, (p.ack - (liveAck - (ack >>> 0))) >>> 0);
   if (spec.window !== undefined && p.window !== spec.window) {
     if (ctx.mode === 'strict') return miss('window', spec.window, p.window);
     relaxed.push('window value');
@@ -370,7 +391,9 @@ function compareOptions(want: ScriptOption[], p: OutPacket, flow: Flow, ctx: Com
   const expectedText = want.length ? '<' + want.map((o) => optionText(scriptWire(o), { ...flow, firstTs: undefined })).join(',') + '>' : 'no options';
   const actualText = p.options.length ? '<' + p.options.map((o) => optionText(o, flow)).join(',') + '>' : 'no options';
   const miss = (field: string): CompareResult => ({ ok: false, field, expected: expectedText, actual: actualText });
-  const w = want.map(scriptWire);
+  // Our SACK blocks name the remote's sequence space: relative to its ISN in the script.
+  const rIsn = flow.remoteIsn ?? 0;
+  const w = want.map((o) => scriptWire(o.kind === 'sack' && rIsn !== 0 ? { ...o, blocks: o.blocks.map(([l, r]): [number, number] => [(l + rIsn) >>> 0, (r + rIsn) >>> 0]) } : o));
   // The value checks packetdrill makes for a pair of options of the same kind.
   const valueMismatch = (s: WireOption, a: WireOption): string | undefined => {
     if (s.kind === TcpOptionKind.TIMESTAMP) {
@@ -433,7 +456,7 @@ function kindName(kind: number): string {
 
 /** After a match: learn our ISN from a SYN, and our TSval mapping (for the echo of later inbound packets). */
 export function learnFromOutbound(spec: PacketSpec, p: OutPacket, flow: Flow): void {
-  if (flow.isnOffset === undefined && spec.flags & TcpFlag.SYN) flow.isnOffset = (p.seq - spec.start) >>> 0;
+  if (flow.isnOffset === undefined && spec.flags & TcpFlag.SYN) flow.isnOffset = p.seq >>> 0;
   const ts = spec.options?.find((o): o is Extract<ScriptOption, { kind: 'TS' }> => o.kind === 'TS');
   if (ts && p.tsVal !== undefined) {
     flow.tsMap.set(ts.val, p.tsVal);

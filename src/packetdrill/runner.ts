@@ -37,6 +37,7 @@ import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResul
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
 import { PERSONALITIES, type PersonalityName } from './personality.js';
+import { cookieHex, fastOpenKeyBytes } from './fast-open.js';
 
 export type Verdict = 'PASS' | 'FAIL' | 'UNSUPPORTED';
 
@@ -80,9 +81,24 @@ export function scriptDefines(opts: RunOptions): Map<string, string> {
   const d = new Map<string, string>();
   const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
   if (platform) d.set(platform, '');
+  if (opts.personality === 'linux') for (const [k, v] of Object.entries(LINUX_WRAPPER_DEFINES)) d.set(k, v);
   for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
   return d;
 }
+
+/**
+ * What Linux's packetdrill wrapper (run_all.py, the kernel's ksft_runner.sh) defines for its IPv4
+ * runs with `-D`: the Fast Open cookies a listener at 192.168.0.1 grants 192.0.2.1 under
+ * common/defaults.sh's tcp_fastopen_key and under the all-zero key (worked out here, with Linux's
+ * cookie function, rather than copied), and the ICMP code and cmsg names some scripts use.
+ */
+const LINUX_WRAPPER_DEFINES: Readonly<Record<string, string>> = Object.freeze({
+  TFO_COOKIE: cookieHex(fastOpenKeyBytes('a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4')![0], parseIp('192.0.2.1')!, parseIp('192.168.0.1')!),
+  TFO_COOKIE_ZERO: cookieHex(new Uint8Array(16), parseIp('192.0.2.1')!, parseIp('192.168.0.1')!),
+  CODE: 'host_unreachable',
+  CMSG_LEVEL_IP: 'SOL_IP',
+  CMSG_TYPE_RECVERR: 'IP_RECVERR',
+});
 
 /** packetdrill's defaults (config.c). */
 const DEFAULTS = {
@@ -318,6 +334,7 @@ class Runner {
         tcp: { ...this.host.tcp, mtu: this.mtu },
         limits: this.host.limits as never,
         ...(this.host.stack as object),
+        fastOpen: { ...this.host.fastOpen, keys: this.host.fastOpenKeys },
       });
       const why = this.checkStackOptions(this.stackInstance);
       if (why) throw new NotSupported(undefined, why);
@@ -540,7 +557,7 @@ class Runner {
     const got = burst ? { ...this.queue[0], packet: burst.packet } : this.queue[0];
     const r = compareOutbound(spec, got.packet, this.flow, this.compareContext());
     if (!r.ok) {
-      const actual = outPacketText(got.packet, { ...this.flow, isnOffset: this.flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? (got.packet.seq - spec.start) >>> 0 : undefined) });
+      const actual = outPacketText(got.packet, { ...this.flow, isnOffset: this.flow.isnOffset ?? (spec.flags & TcpFlag.SYN ? got.packet.seq >>> 0 : undefined) });
       let hint = '';
       const later = this.queue.slice(1).findIndex((q) => compareOutbound(spec, q.packet, this.flow, this.compareContext()).ok);
       if (later >= 0) hint = ` (the expected packet came after it: synack sent an extra packet first)`;
@@ -598,6 +615,19 @@ class Runner {
     }
     if (count < 2 || bytes !== spec.length) return undefined;
     return { packet: { ...last, seq: first.seq, flags, payloadLength: bytes }, count };
+  }
+
+  /**
+   * A send that may open the connection (sendto or sendmsg with MSG_FASTOPEN on a socket not yet
+   * connected): the packets the script writes from then on belong to the new connection.
+   */
+  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined): CallResult {
+    const t = this.table;
+    const before = t.connectionOf(fd)?.conn;
+    const r = t.write(fd, len, flags, now, port);
+    const conn = t.connectionOf(fd)?.conn;
+    if (conn && conn !== before) this.flow = newFlow(this.family, this.local, this.remote, conn.local.port, conn.remote.port);
+    return r;
   }
 
   private pendingNote(): string {
@@ -790,9 +820,11 @@ class Runner {
       case 'send':
         arity(4);
         return t.write(n(0), n(2), n(3), now);
-      case 'sendto':
+      case 'sendto': {
         arity(6);
-        return t.write(n(0), n(2), n(3), now);
+        // With MSG_FASTOPEN on a socket not yet connected, sendto() opens the connection (Fast Open).
+        return this.sendOpening(n(0), n(2), n(3), now, this.sockaddrPort(a[4], line));
+      }
       case 'shutdown':
         arity(2);
         return t.shutdown(n(0), n(1), now);
@@ -813,7 +845,7 @@ class Runner {
         const name = this.optionName(level, a[2], line);
         // A Linux-only option is named before its value is read (SO_TIMESTAMPING's flags).
         if (this.linuxCalls && linuxOnlyInterface(name)) throw linuxOnly(name);
-        return t.setsockopt(n(0), level, name, this.optionInput(a[3], line), now);
+        return t.setsockopt(n(0), level, name, { ...this.optionInput(a[3], line), length: n(4) }, now);
       }
       case 'poll':
         arity(3);
@@ -822,7 +854,7 @@ class Runner {
         arity(3);
         const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'sendmsg');
         if (m.control && m.control.length > 0) throw new Unsupported('sendmsg() with ancillary data (msg_control)');
-        return t.write(n(0), m.iov.reduce((x, y) => x + y, 0), n(2), now);
+        return this.sendOpening(n(0), m.iov.reduce((x, y) => x + y, 0), n(2), now, undefined);
       }
       case 'recvmsg': {
         arity(3);
@@ -857,6 +889,8 @@ class Runner {
       if (f.onoff !== undefined && f.linger !== undefined) return { linger: { onoff: this.value(f.onoff, line), linger: this.value(f.linger, line) } };
       throw new Unsupported(`option value ${exprText(x)}`);
     }
+    // A string is the option's bytes (TCP_FASTOPEN_KEY), one per character as the lexer decoded them.
+    if (x.kind === 'string') return { bytes: Uint8Array.from(x.value, (ch) => ch.charCodeAt(0) & 0xff) };
     return { int: this.value(x, line) };
   }
 
@@ -979,6 +1013,9 @@ class Runner {
     const st = this.stack();
     Object.assign(st.config, this.host.tcp);
     Object.assign(st.limits, this.host.limits);
+    Object.assign(st.fastOpen, this.host.fastOpen);
+    const keys = this.host.fastOpenKeys;
+    if (keys !== undefined) st.setFastOpenKeys(keys[0], keys[1] ?? null);
     return this.checkStackOptions(st);
   }
 

@@ -16,12 +16,18 @@ import type { IpAddress } from '../wire/index.js';
 import type { ControlMessage } from './msghdr.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
+import { FastOpenKeys } from '../stack/fast-open.js';
+import { synDataRoom, synDeferred } from '../tcp/fast-open.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
   int?: number;
   /** SO_LINGER's {onoff, linger}. */
   linger?: { onoff: number; linger: number };
+  /** A string value's bytes (TCP_FASTOPEN_KEY). */
+  bytes?: Uint8Array;
+  /** setsockopt's optlen, when the script gives one. */
+  length?: number;
 }
 
 export type CallResult =
@@ -103,6 +109,11 @@ interface Sock {
   cork: boolean;
   /** TCP_INQ (Linux): recvmsg returns a TCP_CM_INQ control message. */
   inq: boolean;
+  /** TCP Fast Open: TCP_FASTOPEN's queue length and TCP_FASTOPEN_KEY's key, for the listener to be. */
+  fastOpenQueue?: number;
+  fastOpenKey?: Uint8Array;
+  /** TCP_FASTOPEN_CONNECT: connect() defers the SYN to the first write when a cookie is cached. */
+  fastOpenConnect?: boolean;
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
@@ -232,7 +243,22 @@ export class SocketTable {
     if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
     let fd = 3;
     while (this.socks.has(fd)) fd++;
-    if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd)) fd = wantFd;
+    // packetdrill maps the descriptors a script names to the live ones: the script's number is taken
+    // when it is free. Under linux a number the script gives again while its old socket is still open
+    // names the new one from now on (the old one keeps running unnamed), as Linux's scripts reuse
+    // numbers their runs did.
+    if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3) {
+      const old = this.socks.get(wantFd);
+      if (old === undefined) fd = wantFd;
+      else if (this.host.os === 'linux') {
+        let hidden = 1000;
+        while (this.socks.has(hidden)) hidden++;
+        this.socks.delete(wantFd);
+        old.fd = hidden;
+        this.socks.set(hidden, old);
+        fd = wantFd;
+      }
+    }
     const tcp = this.stack().config;
     this.socks.set(fd, {
       fd,
@@ -292,6 +318,8 @@ export class SocketTable {
     }
     s.boundPort = s.listener.port;
     s.listener.user = s;
+    if (s.fastOpenQueue !== undefined) s.listener.fastOpenQueue = s.fastOpenQueue;
+    if (s.fastOpenKey !== undefined) s.listener.fastOpenKeys = new FastOpenKeys(s.fastOpenKey.subarray(0, 16), s.fastOpenKey.length === 32 ? s.fastOpenKey.subarray(16) : undefined);
     void now;
     return OK();
   }
@@ -356,20 +384,15 @@ export class SocketTable {
       if (s.connected) return E('EISCONN');
       return E('EALREADY');
     }
-    let conn: Connection;
-    try {
-      conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
-        localAddress: this.addrs.local,
-        localPort: s.boundPort,
-        // Buffers a script never set keep the host's auto-tuning (userBuffers would fix them otherwise).
-        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
-      });
-    } catch (e) {
-      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EISCONN' ? e.code : 'EINVAL');
-      throw e;
+    // TCP_FASTOPEN_CONNECT: with a cookie cached the SYN waits for the first write, and connect()
+    // returns 0 at once (Linux's tcp_fastopen_defer_connect); without one, a cookie request goes now.
+    const failed = this.open(s, now, port, s.fastOpenConnect === true, s.fastOpenConnect === true);
+    if (failed) return failed;
+    const conn = s.conn as unknown as Connection;
+    if (synDeferred(conn.tcb)) {
+      s.connected = true;
+      return OK();
     }
-    s.boundPort = conn.local.port;
-    this.attach(s, conn, now);
     if (s.nonblocking) return E('EINPROGRESS');
     const attempt = (): CallResult | undefined => {
       if (s.connected && !s.disconnected) return OK();
@@ -381,6 +404,58 @@ export class SocketTable {
       return undefined;
     };
     return { done: false, retry: () => attempt() };
+  }
+
+  /** The active open of connect() and sendto(MSG_FASTOPEN); an error result, or undefined with s.conn set. */
+  private open(s: Sock, now: number, port: number | undefined, fastOpen: boolean, deferSyn: boolean): CallResult | undefined {
+    let conn: Connection;
+    try {
+      conn = this.stack().connect({ address: this.addrs.remote, port: port ?? this.addrs.connectPort }, now / 1000, {
+        localAddress: this.addrs.local,
+        localPort: s.boundPort,
+        // Buffers a script never set keep the host's auto-tuning (userBuffers would fix them otherwise).
+        tcp: { receiveBufferSize: s.rcvbuf, sendBufferSize: s.sndbuf, ...(s.buffersSet ? {} : { bufferAutoTuning: this.stack().config.bufferAutoTuning }), ...s.tcp },
+        fastOpen,
+        deferSyn,
+      });
+    } catch (e) {
+      if (e instanceof TcpError) return E(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' || e.code === 'EISCONN' ? e.code : 'EINVAL');
+      throw e;
+    }
+    s.boundPort = conn.local.port;
+    this.attach(s, conn, now);
+    return undefined;
+  }
+
+  /**
+   * sendto(MSG_FASTOPEN) on a socket not yet connected (Linux's tcp_sendmsg_fastopen): connect with
+   * Fast Open and put on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
+   * Non-blocking, it returns what the SYN took, or EINPROGRESS when that is nothing; blocking, it
+   * waits for the handshake and writes the rest as write() would.
+   */
+  private sendFastOpen(s: Sock, n: number, now: number, port: number | undefined): CallResult {
+    const failed = this.open(s, now, port, true, false);
+    if (failed) return failed;
+    const conn = s.conn as Connection;
+    const room = Math.min(n, synDataRoom(conn.tcb));
+    if (s.nonblocking) {
+      const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
+      return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
+    }
+    // Blocking: all of it is queued now (the SYN takes what it can), so what the SYN did not carry
+    // goes with the handshake's ACK, as Linux holds that ACK back for a writer waiting to send.
+    let written = n > 0 ? conn.send(new Uint8Array(n), now / 1000) : 0;
+    const attempt = (t: number): CallResult | undefined => {
+      if (s.disconnected || s.soError) {
+        const err = s.soError || ERRNO.ECONNREFUSED;
+        s.soError = 0;
+        return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
+      }
+      if (!s.connected) return undefined;
+      if (written < n) written += conn.send(new Uint8Array(n - written), t / 1000);
+      return written >= n ? OK(written) : undefined;
+    };
+    return { done: false, retry: (t) => attempt(t) };
   }
 
   read(fd: number, n: number, flags: number, now: number): CallResult {
@@ -424,10 +499,16 @@ export class SocketTable {
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  write(fd: number, n: number, flags: number, now: number): CallResult {
+  write(fd: number, n: number, flags: number, now: number, port?: number): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
+    if (flags & CONSTANTS.MSG_FASTOPEN) {
+      if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
+      flags &= ~CONSTANTS.MSG_FASTOPEN;
+      if (!s.conn) return this.sendFastOpen(s, n, now, port);
+      // Already connecting or connected (TCP_FASTOPEN_CONNECT's connect() came first): a plain write.
+    }
     if (this.linux) {
       if (flags & CONSTANTS.MSG_ZEROCOPY) throw linuxOnly('MSG_ZEROCOPY');
       if (flags & CONSTANTS.MSG_EOR) throw linuxOnly('MSG_EOR');
@@ -439,7 +520,13 @@ export class SocketTable {
     const more = this.linux && (flags & CONSTANTS.MSG_MORE) !== 0;
     let written = 0;
     const attempt = (t: number): CallResult | undefined => {
-      // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected.
+      // sosend_generic's order: can't send more (EPIPE), then so_error, then not connected; Linux's
+      // tcp_sendmsg takes the pending error (sk_err) first.
+      if (this.host.os === 'linux' && s.soError && written === 0) {
+        const err = s.soError;
+        s.soError = 0;
+        return { done: true, ret: -1, errno: errnoFor(err) };
+      }
       if (s.shutWr || (s.disconnected && s.connected)) return written > 0 ? OK(written) : E('EPIPE');
       if (s.soError) {
         const err = s.soError;
@@ -698,6 +785,30 @@ export class SocketTable {
           s.options.set(name, { int: v });
           s.tcp.noOptions = v !== 0;
           return OK();
+        case 'TCP_FASTOPEN':
+          // Linux: the listener's Fast Open queue (max_qlen), set before or after listen().
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN under the freebsd personality');
+          if (v < 0) return E('EINVAL');
+          s.options.set(name, { int: v });
+          s.fastOpenQueue = v;
+          if (s.listener) s.listener.fastOpenQueue = v;
+          return OK();
+        case 'TCP_FASTOPEN_CONNECT':
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_CONNECT under the freebsd personality');
+          if (s.conn) return E('EISCONN');
+          s.options.set(name, { int: v });
+          s.fastOpenConnect = v !== 0;
+          return OK();
+        case 'TCP_FASTOPEN_KEY': {
+          // A 16-byte key (32: and a backup), the listener's own (Linux's per-socket key context).
+          if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_KEY under the freebsd personality');
+          const len = value.length ?? value.bytes?.length ?? 0;
+          if (!value.bytes || (len !== 16 && len !== 32) || value.bytes.length < len) return E('EINVAL');
+          const key = value.bytes.slice(0, len);
+          s.fastOpenKey = key;
+          if (s.listener) s.listener.fastOpenKeys = new FastOpenKeys(key.subarray(0, 16), len === 32 ? key.subarray(16) : undefined);
+          return OK();
+        }
         case 'TCP_KEEPINIT':
           beforeConnection();
           if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');

@@ -152,6 +152,9 @@ export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   TCP_KEEPINTVL: 0x200,
   TCP_KEEPCNT: 0x400,
   TCP_FASTOPEN: 0x401,
+  // Linux's Fast Open socket options (include/uapi/linux/tcp.h; FreeBSD has neither).
+  TCP_FASTOPEN_CONNECT: 30,
+  TCP_FASTOPEN_KEY: 33,
   TCP_PCAP_OUT: 0x800,
   TCP_PCAP_IN: 0x1000,
   TCP_FUNCTION_BLK: 0x2000,
@@ -187,6 +190,8 @@ export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   MSG_DONTWAIT: 0x80,
   MSG_EOF: 0x100,
   MSG_NOSIGNAL: 0x20000,
+  // Linux's (FreeBSD has none): sendto() connects with TCP Fast Open, the data on the SYN.
+  MSG_FASTOPEN: 0x20000000,
   // shutdown.
   SHUT_RD: 0,
   SHUT_WR: 1,

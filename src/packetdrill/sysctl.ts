@@ -8,6 +8,8 @@
  */
 import { DEFAULT_TCP_CONFIG, type TcpConfig } from '../tcp/config.js';
 import { DEFAULT_STACK_LIMITS } from '../stack/stack.js';
+import type { FastOpenSettings } from '../stack/fast-open.js';
+import { fastOpenKeyBytes, fastOpenSettingsFor } from './fast-open.js';
 
 /** What the knobs set so far: synack settings and the runner's own. */
 export interface HostSettings {
@@ -25,13 +27,19 @@ export interface HostSettings {
   set: Map<string, string>;
   /** Whose system calls the socket table imitates (the personality's `os`). */
   os: 'freebsd' | 'linux';
+  /** TCP Fast Open (net.ipv4.tcp_fastopen): the stack's settings. */
+  fastOpen: Partial<FastOpenSettings>;
+  /** net.ipv4.tcp_fastopen_key: the primary key and a backup, when set. */
+  fastOpenKeys: Uint8Array[] | undefined;
 }
 
 /** A host before any sysctl: synack's defaults, or a personality's settings (`base`) over them. */
 export function defaultHostSettings(base: Readonly<Partial<TcpConfig>> = {}, os: 'freebsd' | 'linux' = 'freebsd'): HostSettings {
   // sb_max: FreeBSD's kern.ipc.maxsockbuf (2 MiB); on Linux, the most SO_SNDBUF/SO_RCVBUF may ask
   // for is net.core.wmem_max/rmem_max (212992), which the kernel doubles.
-  return { tcp: { ...base }, limits: {}, stack: {}, maxSockBuf: os === 'linux' ? 2 * LINUX_RMEM_MAX : 2_097_152, rexmitSlopMs: 200, set: new Map(), os };
+  // Linux's tcp_fastopen before any sysctl is 1: the client only.
+  const fastOpen = os === 'linux' ? (fastOpenSettingsFor(1) as Partial<FastOpenSettings>) : {};
+  return { tcp: { ...base }, limits: {}, stack: {}, maxSockBuf: os === 'linux' ? 2 * LINUX_RMEM_MAX : 2_097_152, rexmitSlopMs: 200, set: new Map(), os, fastOpen, fastOpenKeys: undefined };
 }
 
 /** FreeBSD's window scale from sb_max (tcp_connect / syncache_add): the smallest shift that covers it. */
@@ -325,10 +333,21 @@ const LINUX_KNOBS: Record<string, LinuxKnob> = {
     return v >= 4294967295 ? undefined : 'synack has no TCP_NOTSENT_LOWAT yet';
   }),
   // Fast Open (RFC 7413): the bits enable the client (0x1), the server (0x2) and their options.
-  'net.ipv4.tcp_fastopen': linuxInt(1, (v) => (v < 0 ? 'values below 0' : undefined)),
+  'net.ipv4.tcp_fastopen': linuxInt(1, (v, h) => {
+    const s = fastOpenSettingsFor(v);
+    if (typeof s === 'string') return s;
+    h.fastOpen = s;
+    return undefined;
+  }),
+  // The key (and a backup after a comma), four 32-bit hex words each (stack/fast-open.ts).
   'net.ipv4.tcp_fastopen_key': {
     default: '00000000-00000000-00000000-00000000',
-    apply: (text) => (/^[0-9a-f]{8}(-[0-9a-f]{8}){3}(,[0-9a-f]{8}(-[0-9a-f]{8}){3})?$/i.test(text.trim()) ? undefined : 'a key of four 8-digit hex words'),
+    apply: (text, h) => {
+      const keys = fastOpenKeyBytes(text);
+      if (keys === undefined) return 'a key of four 8-digit hex words';
+      h.fastOpenKeys = keys;
+      return undefined;
+    },
   },
   'net.ipv4.tcp_fastopen_blackhole_timeout_sec': linuxInt(0, (v) => (v < 0 ? 'values below 0' : undefined)),
   // 0 never, 1 when the SYN queue overflows, 2 always (StackOptions.synCookies).

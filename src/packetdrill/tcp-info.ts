@@ -16,7 +16,8 @@
  * | tcpi_backoff             | RTO backoffs since the last RTT sample, plus zero-window probes unanswered by an |
  * |                          | opening window (each backs the probe timer off, as Linux's icsk_backoff)        |
  * | tcpi_options             | TIMESTAMPS, SACK, WSCALE, ECN as negotiated; ECN_SEEN once a segment came ECT    |
- * |                          | or CE-marked; never SYN_DATA (synack sends no data on a SYN)                    |
+ * |                          | or CE-marked; SYN_DATA when Fast Open's SYN data got through (a client's SYN-ACK |
+ * |                          | acknowledged all of it; a server's child took some)                             |
  * | tcpi_snd/rcv_wscale      | the shifts, when window scaling was negotiated (else 0)                         |
  * | tcpi_rto                 | the RTO with backoff, us                                                        |
  * | tcpi_ato                 | the delayed-ACK timeout (ackDelayMs), us                                        |
@@ -87,6 +88,12 @@ export function linuxListenerInfo(l: Listener): TcpInfo {
 }
 
 /** tcp_info of a socket with no connection (never connected, or its connection gone). */
+/** Linux's TCPI_OPT_SYN_DATA: a client's SYN data all acknowledged by the SYN-ACK, or a Fast Open child that took data. */
+function synData(t: Tcb): boolean {
+  const fo = t.rare.fastOpen;
+  return fo !== undefined && (fo.synDataAcked || (fo.child && fo.synData > 0));
+}
+
 export function linuxClosedInfo(): TcpInfo {
   return { tcpi_state: LINUX_STATE_NUMBER.CLOSED, tcpi_options: 0 };
 }
@@ -145,7 +152,8 @@ export function linuxTcpInfo(conn: Connection, now: number): TcpInfo {
     (t.sackPermitted ? LINUX_TCPI_OPTIONS.TCPI_OPT_SACK : 0) |
     (t.windowScaling ? LINUX_TCPI_OPTIONS.TCPI_OPT_WSCALE : 0) |
     (t.ecnEnabled ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN : 0) |
-    (t.ecnSeen ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN_SEEN : 0);
+    (t.ecnSeen ? LINUX_TCPI_OPTIONS.TCPI_OPT_ECN_SEEN : 0) |
+    (synData(t) ? LINUX_TCPI_OPTIONS.TCPI_OPT_SYN_DATA : 0);
   const chrono = info?.chronoTotals(now) ?? NO_CHRONO;
   const ms = (at: number) => Math.max(0, Math.floor(now - at));
   const since = t.state === 'ESTABLISHED' ? t.stateSince : conn.createdAt;

@@ -38,6 +38,13 @@ export interface ListenOptions {
   /** An IP address of the host; '0.0.0.0', '::' or none: every address. */
   host?: string;
   backlog?: number;
+  /**
+   * TCP Fast Open (RFC 7413): how many connections may have given their SYN's data to this server
+   * before their handshake completes (Linux's TCP_FASTOPEN queue length, `max_qlen`). Such a
+   * connection arrives at once, its request readable, and may answer before the client's ACK. 0 or
+   * none: SYN data is taken only after the handshake, as usual.
+   */
+  fastOpen?: number;
 }
 
 export class Server extends EventEmitter implements AcceptSink {
@@ -93,7 +100,7 @@ export class Server extends EventEmitter implements AcceptSink {
       }
     }
     try {
-      this.listener = this.host.stack.listen(port, { address, backlog: opts.backlog });
+      this.listener = this.host.stack.listen(port, { address, backlog: opts.backlog, fastOpen: opts.fastOpen });
     } catch (e) {
       if (!(e instanceof TcpError)) throw e;
       const err = listenError(e.code === 'EADDRINUSE' ? 'EADDRINUSE' : 'EADDRNOTAVAIL', opts.host ?? this.wildcard().address, port);

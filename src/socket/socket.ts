@@ -85,6 +85,12 @@ export interface SocketConnectOptions {
   /** Idle timeout (ms), as setTimeout(). */
   timeout?: number;
   tcp?: Partial<TcpConfig>;
+  /**
+   * TCP Fast Open (RFC 7413), as Linux's TCP_FASTOPEN_CONNECT: data written before 'connect' (in the
+   * same tick as the connect) rides on the SYN when the host has a cookie for the server, and the SYN
+   * asks for one otherwise.
+   */
+  fastOpen?: boolean;
 }
 
 export interface AddressInfo {
@@ -126,6 +132,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
 
   private readonly sh: SocketHost;
   private conn: Connection | undefined;
+  /** connect({ fastOpen: true }): writes go to the connection while it connects (onto the SYN). */
+  private fastOpen = false;
   private tcpState: TcpState = 'CLOSED';
   private tcpConfig: Partial<TcpConfig>;
   /** The stream asked for data and push() has not yet said stop. */
@@ -204,6 +212,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     if (options.keepAlive !== undefined) this.keepAliveConfig(this.tcpConfig, options.keepAlive, options.keepAliveInitialDelay ?? 0);
     if (options.tcp) Object.assign(this.tcpConfig, options.tcp);
     if (options.timeout !== undefined) this.setTimeout(options.timeout);
+    this.fastOpen = options.fastOpen === true;
     this.connecting = true;
     this.holdLoop();
     this.touch();
@@ -257,6 +266,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
         localAddress: options.localAddress,
         localPort: options.localPort,
         tcp: this.tcpConfig,
+        fastOpen: this.fastOpen,
       });
     } catch (e) {
       if (!(e instanceof TcpError)) throw e;
@@ -269,6 +279,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
       return;
     }
     this.attach(conn);
+    if (this.fastOpen) this.trySend(); // written while the name resolved: onto the SYN
     this.host.kick();
   }
 
@@ -429,7 +440,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private startWrite(chunks: Uint8Array[], callback: (error?: Error | null) => void): void {
     this.inFlight = { chunks, index: 0, offset: 0, accepted: 0, callback };
     this.touch();
-    if (this.connecting) return; // sent once connected
+    if (this.connecting && !(this.fastOpen && this.conn)) return; // sent once connected (or, with Fast Open, once there is a connection)
     if (!this.conn) {
       this.inFlight = undefined;
       callback(nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'));
@@ -442,7 +453,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private trySend(): void {
     const p = this.inFlight;
     const conn = this.conn;
-    if (!p || !conn || this.destroyed || this.connecting) return;
+    if (!p || !conn || this.destroyed || (this.connecting && !this.fastOpen)) return;
     const now = this.host.now();
     let took = 0;
     try {

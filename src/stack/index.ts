@@ -10,3 +10,4 @@ export { endpointToString, type Endpoint } from './endpoint.js';
 export { EPHEMERAL_MAX, EPHEMERAL_MIN } from './ports.js';
 export { SynCookies, type SynCookiesOptions } from './syn-cookies.js';
 export { formatConnections, listConnections, staleCloseWait, type ConnectionRow } from './listing.js';
+export { DEFAULT_FAST_OPEN, FAST_OPEN_COOKIE_BYTES, FastOpenCache, FastOpenKeys, type FastOpenCacheEntry, type FastOpenSettings } from './fast-open.js';

@@ -6,6 +6,7 @@
 import type { TcpConfig } from '../tcp/config.js';
 import type { IpAddress } from '../wire/index.js';
 import type { Connection } from './connection.js';
+import type { FastOpenKeys } from './fast-open.js';
 import { endpointToString, inspectCustom } from './endpoint.js';
 
 export class Listener {
@@ -25,6 +26,16 @@ export class Listener {
    * there sets the MSS the SYN-ACK announces). A SYN answered with a cookie takes `mss` from here.
    */
   tcp: Partial<TcpConfig> | undefined;
+  /**
+   * TCP Fast Open (RFC 7413): how many Fast Open children may wait in SYN-RECEIVED at once (Linux's
+   * max_qlen, listen's `fastOpen`); 0: this listener takes no data on SYNs. Beyond it, SYN data is
+   * ignored and the handshake proceeds as usual (TCPFastOpenListenOverflow).
+   */
+  fastOpenQueue = 0;
+  /** Fast Open children in SYN-RECEIVED now. */
+  fastOpenPending = 0;
+  /** This listener's own cookie keys (TCP_FASTOPEN_KEY), else the stack's. */
+  fastOpenKeys: FastOpenKeys | undefined;
 
   constructor(
     /** undefined: every address of the stack (of the family given by `family`, or both). */

@@ -25,12 +25,20 @@ export interface ConnectionRow {
   stateAgeMs: number;
   /** TIME-WAIT: how long until 2*MSL ends it (ms), as ss's timer:(timewait,...). */
   expiresInMs?: number;
+  /**
+   * TCP Fast Open: for a connection, what it did (cookie-req, cookie, syn-data, syn-data-acked,
+   * syn-data-lost; child for a server's connection that took its SYN's data; cookie-sent); for a
+   * listener with a Fast Open queue, "pending/queue".
+   */
+  fastOpen?: string;
 }
 
 export function listConnections(stack: Stack, now: number): ConnectionRow[] {
   const rows: ConnectionRow[] = [];
   for (const l of stack.listenersList()) {
-    rows.push({ state: 'LISTEN', recvQ: l.acceptQueue.length, sendQ: l.backlog, local: l.local, peer: '*:*', stateAgeMs: 0 });
+    const row: ConnectionRow = { state: 'LISTEN', recvQ: l.acceptQueue.length, sendQ: l.backlog, local: l.local, peer: '*:*', stateAgeMs: 0 };
+    if (l.fastOpenQueue > 0) row.fastOpen = `${l.fastOpenPending}/${l.fastOpenQueue}`;
+    rows.push(row);
   }
   for (const c of stack.connections()) {
     const t = c.tcb;
@@ -49,6 +57,8 @@ export function listConnections(stack: Stack, now: number): ConnectionRow[] {
     row.rtoMs = t.rtt.rto;
     row.retransmits = t.recovery.totalRetransmits;
     row.cwnd = Math.round(t.congestion.cwnd / Math.max(1, t.sendMss));
+    const fo = t.rare.fastOpen;
+    if (fo !== undefined) row.fastOpen = fo.describe();
     rows.push(row);
   }
   // Compact TIME-WAIT entries: nothing queued, no RTT state left; their age and 2*MSL deadline.
@@ -75,6 +85,7 @@ export function formatConnections(rows: ConnectionRow[]): string {
     if (r.rtoMs !== undefined && r.state !== 'LISTEN') extra.push(`rto:${Math.round(r.rtoMs)}`);
     if (r.retransmits) extra.push(`retrans:${r.retransmits}`);
     if (r.cwnd !== undefined) extra.push(`cwnd:${r.cwnd}`);
+    if (r.fastOpen !== undefined) extra.push(`fastopen:${r.fastOpen}`);
     if (r.expiresInMs !== undefined) extra.push(`timer:(timewait,${(r.expiresInMs / 1000).toFixed(1)}s)`);
     if (r.state !== 'LISTEN') extra.push(`age:${(r.stateAgeMs / 1000).toFixed(1)}s`);
     return [r.state, String(r.recvQ), String(r.sendQ), r.local, r.peer, extra.join(' ')];

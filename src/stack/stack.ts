@@ -46,6 +46,8 @@ import { encodeCookieTimestampBits, SynCookies } from './syn-cookies.js';
 import { writeCookieSynAck, type CookieSynAckShape } from './cookie-syn-ack.js';
 import { TimeWait, TimeWaitAnswer } from '../tcp/time-wait.js';
 import { KeyedTimerHeap } from './timer-heap.js';
+import { DEFAULT_FAST_OPEN, FastOpenCache, FastOpenKeys, type FastOpenSettings } from './fast-open.js';
+import { setFastOpenClient, setFastOpenServer } from '../tcp/fast-open.js';
 
 /**
  * SYN cookies (RFC 4987 §3.6): 'off' never; 'on-overflow' when a listener's SYN queue is full (Linux's
@@ -181,6 +183,14 @@ export interface StackOptions {
    * SyncookiesFailed.
    */
   synCookies?: SynCookieMode;
+  /**
+   * TCP Fast Open (RFC 7413; stack/fast-open.ts): the settings (client and server on, cookies
+   * required, queue 0 for listeners that do not ask, kind 34, a one-hour blackhole mark) and the
+   * server's cookie keys: `keys[0]` the primary, `keys[1]` a backup still accepted (16 bytes each;
+   * default: a random primary). A connection uses it with `connect(..., { fastOpen: true })`, a
+   * listener with `listen(port, { fastOpen: queueLength })`.
+   */
+  fastOpen?: Partial<FastOpenSettings> & { keys?: Uint8Array[] };
 }
 
 const NO_ADDRESS6 = new Uint8Array(16);
@@ -271,6 +281,17 @@ export class Stack implements ConnectionOwner {
   private eventCount = 0;
   /** Trace hooks (StackOptions.trace): set before connections are made to trace them. */
   trace: StackTraceSink | undefined;
+  /** Fast Open settings (StackOptions.fastOpen), changeable at any time (a sysctl). */
+  readonly fastOpen: FastOpenSettings;
+  /** The client's Fast Open cookies, by server address. */
+  readonly fastOpenCache: FastOpenCache;
+  /** The server's Fast Open keys, drawn on first use unless given. */
+  private foKeys: FastOpenKeys | undefined;
+  /**
+   * Fast Open children still in SYN-RECEIVED, each counted in its listener's pending queue until its
+   * handshake completes or fails (kept here, not on every Connection: few connections are ever one).
+   */
+  private readonly fastOpenChildren = new Map<Connection, Listener>();
 
   constructor(opts: StackOptions) {
     this.addresses = opts.addresses.map(toAddress);
@@ -295,6 +316,10 @@ export class Stack implements ConnectionOwner {
     if (this.synCookies !== 'off' && this.synCookies !== 'on-overflow' && this.synCookies !== 'always') {
       throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
     }
+    const { keys, ...fastOpen } = opts.fastOpen ?? {};
+    this.fastOpen = { ...DEFAULT_FAST_OPEN, ...fastOpen };
+    if (keys !== undefined && keys.length > 0) this.foKeys = new FastOpenKeys(keys[0], keys[1]);
+    this.fastOpenCache = new FastOpenCache(() => this.fastOpen.cacheSize);
     this.ipIdSalt = this.random.nextUint32() & 0xffff;
     this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0 };
     this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, dscp: 0, ecn: 0 };
@@ -318,7 +343,7 @@ export class Stack implements ConnectionOwner {
    * Listen on `port` (0: an ephemeral one) at `address` (default: every address). Throws TcpError
    * EADDRINUSE if that port is already listened on at an overlapping address.
    */
-  listen(port: number, opts: { address?: string | IpAddress; backlog?: number; tcp?: Partial<TcpConfig> } = {}): Listener {
+  listen(port: number, opts: { address?: string | IpAddress; backlog?: number; tcp?: Partial<TcpConfig>; fastOpen?: number } = {}): Listener {
     const address = opts.address === undefined ? undefined : toAddress(opts.address);
     if (address !== undefined && !this.isLocal(address)) throw new TcpError('EINVAL', `not an address of this stack`);
     if (port === 0) {
@@ -331,6 +356,10 @@ export class Stack implements ConnectionOwner {
     const backlog = Math.max(1, opts.backlog ?? this.limits.defaultBacklog);
     const l = new Listener(address, port, backlog, this.limits.synQueueSize);
     l.tcp = opts.tcp;
+    if (opts.fastOpen !== undefined) {
+      if (!(Number.isInteger(opts.fastOpen) && opts.fastOpen >= 0)) throw new TcpError('EINVAL', `fastOpen must be a queue length >= 0, got ${opts.fastOpen}`);
+      l.fastOpenQueue = opts.fastOpen;
+    }
     this.listeners.set(this.listenerKey(address, port), l);
     const onPort = this.listenersByPort.get(port);
     if (onPort) onPort.push(l);
@@ -355,14 +384,16 @@ export class Stack implements ConnectionOwner {
   }
 
   /**
-   * Open a connection (active OPEN). The local address defaults to the stack's first address of the
+   * Open a connection (active OPEN). `fastOpen`: TCP Fast Open (RFC 7413) with the cached cookie for
+   * the server, or a cookie request; with `deferSyn` too and a cookie cached, the SYN waits for the
+   * first send so that it carries it (Linux's TCP_FASTOPEN_CONNECT). The local address defaults to the stack's first address of the
    * remote's family, the local port to an ephemeral one (RFC 6056). A local port given explicitly
    * whose 4-tuple is taken gives TcpError EADDRINUSE; no ephemeral port left, EADDRNOTAVAIL.
    */
   connect(
     remote: { address: string | IpAddress; port: number },
     now: number,
-    opts: { localAddress?: string | IpAddress; localPort?: number; tcp?: Partial<TcpConfig> } = {},
+    opts: { localAddress?: string | IpAddress; localPort?: number; tcp?: Partial<TcpConfig>; fastOpen?: boolean; deferSyn?: boolean } = {},
   ): Connection {
     const raddr = toAddress(remote.address);
     if (!Number.isInteger(remote.port) || remote.port < 1 || remote.port > 65535) throw new TcpError('EINVAL', `bad port ${remote.port}`);
@@ -383,6 +414,7 @@ export class Stack implements ConnectionOwner {
     const local = printableEndpoint(laddr, lport);
     const tcb = this.newTcb(local, remoteEp, now, opts.tcp);
     const conn = this.register(tcb, local, remoteEp, now);
+    if (opts.fastOpen) this.fastOpenConnect(tcb, raddr, now, opts.deferSyn === true);
     tcb.connect(now);
     this.touched(conn, now);
     return conn;
@@ -485,7 +517,7 @@ export class Stack implements ConnectionOwner {
       conn = undefined;
     }
     if (conn) {
-      if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.listener.acceptQueueFull && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
+      if (conn.state === 'SYN-RECEIVED' && conn.listener && conn.listener.acceptQueueFull && !this.fastOpenChildren.has(conn) && h.flags & TcpFlag.ACK && !(h.flags & TcpFlag.RST)) {
         // Linux: the handshake's last ACK is dropped while the accept queue is full; the client's
         // retransmission (or our SYN-ACK's) tries again later.
         c.tcp.InSegs++; // no TCB sees it, so it is counted here (RFC 4022 tcpInSegs)
@@ -615,12 +647,109 @@ export class Stack implements ConnectionOwner {
       if (this.trace !== undefined) this.trace.drop(local, remote, syn.seq, syn.payload.length, this.conns.size >= this.limits.maxConnections ? 'connection limit' : 'SYN queue full', now);
       return;
     }
-    const tcb = Tcb.accept(this.tcbOptions(local, remote, now, l.tcp), syn, now);
+    const fo = this.fastOpenSyn(l, syn, local, remote);
+    // A Fast Open SYN whose data is not taken: the data is ignored (the client sends it again after
+    // the handshake, RFC 7413 §4.2.1), not held for ESTABLISHED as a plain SYN's would be.
+    if (fo !== undefined && !fo.child && syn.payload.length > 0) syn = { ...syn, payload: EMPTY_PAYLOAD, flags: syn.flags & ~TcpFlag.FIN };
+    const prepare = fo === undefined ? undefined : (t: Tcb) => setFastOpenServer(t, fo.child, fo.cookie, fo.exp);
+    const tcb = Tcb.accept(this.tcbOptions(local, remote, now, l.tcp), syn, now, prepare);
     if (tcb.state !== 'SYN-RECEIVED') return;
     const conn = this.register(tcb, local, remote, now);
     conn.listener = l;
-    l.synQueue.add(conn);
+    if (fo?.child) {
+      // RFC 7413 §4.2.2: the application gets the connection (and its data) now, before the handshake
+      // completes, as Linux puts a Fast Open child straight into the accept queue.
+      c.tcp.TCPFastOpenPassive++;
+      this.fastOpenChildren.set(conn, l);
+      l.fastOpenPending++;
+      l.acceptQueue.push(conn);
+      this.pushEvent({ type: 'connection', listener: l });
+    } else l.synQueue.add(conn);
     this.touched(conn, now);
+  }
+
+  /**
+   * A listener's answer to a SYN's Fast Open part (RFC 7413 §4.2.1, in the order of Linux's
+   * tcp_try_fastopen): undefined when Fast Open is not in play (the listener has no queue, or the SYN
+   * neither carries the option nor, with cookies not required, data); else whether the SYN's data is
+   * taken (a child) and the cookie the SYN-ACK carries. A request is answered with a cookie; a valid
+   * cookie under the primary key needs none back, under the backup key gets a fresh one; an invalid
+   * one gets a fresh one and its data is ignored. With the pending queue full, neither.
+   */
+  private fastOpenSyn(l: Listener, syn: Segment, local: Endpoint, remote: Endpoint): { child: boolean; cookie: Uint8Array | undefined; exp: boolean } | undefined {
+    const s = this.fastOpen;
+    const queue = l.fastOpenQueue > 0 ? l.fastOpenQueue : s.defaultQueue === 'backlog' ? l.backlog : s.defaultQueue;
+    if (!s.server || queue <= 0) return undefined;
+    const c = this.counters.tcp;
+    const asked = syn.options.fastOpenCookie;
+    const exp = syn.options.fastOpenExp === true;
+    const hasData = syn.payload.length > 0;
+    if (asked !== undefined && asked.length === 0) c.TCPFastOpenCookieReqd++;
+    if (asked === undefined && !(hasData && s.cookieNotRequired)) return undefined;
+    if (l.fastOpenPending >= queue) {
+      c.TCPFastOpenListenOverflow++;
+      return { child: false, cookie: undefined, exp };
+    }
+    const keys = this.fastOpenKeysOf(l);
+    const fresh = asked === undefined ? undefined : keys.cookie(remote.address, local.address);
+    // The accept queue full: no child (the SYN-ACK still carries what a cookie request asked for).
+    if (l.acceptQueueFull) return { child: false, cookie: fresh, exp };
+    if (hasData && s.cookieNotRequired) return { child: true, cookie: undefined, exp };
+    if (asked === undefined || asked.length === 0) return { child: false, cookie: fresh, exp };
+    const valid = keys.check(asked, remote.address, local.address);
+    if (valid === undefined) {
+      c.TCPFastOpenPassiveFail++;
+      return { child: false, cookie: fresh, exp };
+    }
+    return { child: true, cookie: valid === 'backup' ? fresh : undefined, exp };
+  }
+
+  /** The keys a listener's cookies are made under: its own (TCP_FASTOPEN_KEY), else the stack's. */
+  private fastOpenKeysOf(l: Listener): FastOpenKeys {
+    return l.fastOpenKeys ?? (this.foKeys ??= FastOpenKeys.random(this.random));
+  }
+
+  /**
+   * The Fast Open cookie this stack's listeners (those without keys of their own) grant a client at
+   * `client` that reaches it at `local`: what a SYN-ACK answering its cookie request carries.
+   */
+  fastOpenCookie(client: string | IpAddress, local: string | IpAddress): Uint8Array {
+    return (this.foKeys ??= FastOpenKeys.random(this.random)).cookie(toAddress(client), toAddress(local));
+  }
+
+  /**
+   * Set the server's Fast Open keys (Linux's tcp_fastopen_key): `primary` makes cookies from now on,
+   * `backup` (if given) is still accepted. Without `backup`, the previous primary becomes the backup,
+   * so cookies already handed out keep working through one rotation; `null`: no backup at all (as
+   * writing Linux's tcp_fastopen_key with one key does).
+   */
+  setFastOpenKeys(primary: Uint8Array, backup?: Uint8Array | null): void {
+    if (backup !== undefined || this.foKeys === undefined) this.foKeys = new FastOpenKeys(primary, backup ?? undefined);
+    else this.foKeys.rotate(primary);
+  }
+
+  /**
+   * Our connect with Fast Open (RFC 7413 §4.1): the SYN carries the cached cookie (and queued data),
+   * or asks for one; nothing toward a server whose path dropped a SYN with data not long ago.
+   */
+  private fastOpenConnect(tcb: Tcb, server: IpAddress, now: number, deferSyn: boolean): void {
+    const s = this.fastOpen;
+    if (!s.client) return;
+    const e = this.fastOpenCache.get(server);
+    if (e?.blackholeUntil !== undefined && now < e.blackholeUntil) return;
+    const cookie = e?.cookie ?? new Uint8Array(0);
+    setFastOpenClient(tcb, cookie, e?.cookie !== undefined ? e.exp : s.experimentalOption, e?.mss, deferSyn);
+  }
+
+  /** A TCB's Fast Open report (a SYN-ACK's cookie and MSS, or a SYN with data lost) into the client's cache. */
+  private fastOpenLearnt(conn: Connection, e: { cookie?: Uint8Array; exp?: boolean; mss?: number; synDataLost?: boolean }, now: number): void {
+    const server = conn.remote.address;
+    if (e.synDataLost) {
+      this.counters.tcp.TCPFastOpenBlackhole++;
+      this.fastOpenCache.markBlackhole(server, now + this.fastOpen.blackholeMs);
+      return;
+    }
+    this.fastOpenCache.learn(server, e.cookie, e.exp === true, e.mss);
   }
 
   /** The cookie codec, its secrets rotated every maxAgePeriods periods (driven by `now`: no clock). */
@@ -856,17 +985,24 @@ export class Stack implements ConnectionOwner {
   touched(conn: Connection, now: number): void {
     const tcb = conn.tcb;
     for (let e = tcb.pollEvent(); e; e = tcb.pollEvent()) {
+      if (e.type === 'fast-open') {
+        this.fastOpenLearnt(conn, e, now);
+        continue;
+      }
       if (e.type === 'connected' && conn.listener) {
-        // SYN queue -> accept queue.
+        // SYN queue -> accept queue (a Fast Open child is there already).
         const l = conn.listener;
-        l.synQueue.delete(conn);
-        l.acceptQueue.push(conn);
-        this.pushEvent({ type: 'connection', listener: l });
+        if (l.synQueue.delete(conn)) {
+          l.acceptQueue.push(conn);
+          this.pushEvent({ type: 'connection', listener: l });
+        }
         continue;
       }
       if (conn.listener && conn.listener.synQueue.has(conn)) continue; // nobody holds it yet
       this.pushEvent({ type: 'event', connection: conn, event: e });
     }
+    // A Fast Open child leaves its listener's pending queue when the handshake completes or fails.
+    if (this.fastOpenChildren.size !== 0 && tcb.state !== 'SYN-RECEIVED') this.fastOpenDone(conn);
     if (conn.timeWait) return; // its 4-tuple is a compact TIME-WAIT entry now: the TCB sends nothing
     this.account(conn);
     if (!conn.dirty) {
@@ -931,7 +1067,15 @@ export class Stack implements ConnectionOwner {
     return this.reassemblyTotal;
   }
 
+  private fastOpenDone(conn: Connection): void {
+    const l = this.fastOpenChildren.get(conn);
+    if (l === undefined) return;
+    this.fastOpenChildren.delete(conn);
+    l.fastOpenPending--;
+  }
+
   private forget(conn: Connection): void {
+    if (this.fastOpenChildren.size !== 0) this.fastOpenDone(conn);
     this.orphans.delete(conn);
     this.reassemblyTotal -= conn.oooBytes;
     conn.oooBytes = 0;

@@ -266,6 +266,13 @@ export interface TcpConfig {
    */
   synDataDelayedAck: boolean;
   /**
+   * Data on a SYN that reaches LISTEN (without TCP Fast Open taking it) is queued and delivered once
+   * the connection is established, as RFC 9293 §3.10.7.2 has it ("queued for processing later"). Off:
+   * it is discarded and the SYN-ACK acknowledges only the SYN, so the client sends it again (Linux's
+   * tcp_conn_request keeps nothing of a SYN's data unless Fast Open accepts it).
+   */
+  queueSynData: boolean;
+  /**
    * RFC 5961 §7 challenge-ACK rate limit, per connection and per TIME-WAIT record: at most this many
    * in `challengeAckWindowMs` (Linux's per-socket tcp_invalid_ratelimit: one per 500 ms; FreeBSD's
    * ack_war_cnt per ack_war_timewindow: 5 per second). Never a budget shared by connections, which
@@ -376,6 +383,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   receiverSwsAvoidance: true,
   windowUpdateOnRead: 'segments',
   synDataDelayedAck: false,
+  queueSynData: true,
   challengeAckLimit: 1,
   challengeAckWindowMs: 500,
   challengeAckGlobalLimit: undefined,

@@ -21,5 +21,11 @@ export type TcpEvent =
   | { type: 'state'; from: TcpState; to: TcpState }
   /** R1 retransmissions passed (RFC 9293 §3.8.3): the IP layer may look for another route. */
   | { type: 'retransmit-threshold'; retransmissions: number }
+  /**
+   * Fast Open (RFC 7413), for the stack's cookie cache: a SYN-ACK answered our Fast Open SYN (with a
+   * well-formed cookie or none, and its MSS option), or our SYN with data timed out (`synDataLost`).
+   * A stack takes these itself; a TCB used on its own passes them to its user.
+   */
+  | { type: 'fast-open'; cookie?: Uint8Array; exp?: boolean; mss?: number; synDataLost?: boolean }
   /** The connection reached CLOSED and can be forgotten. */
   | { type: 'closed' };

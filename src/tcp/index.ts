@@ -18,3 +18,4 @@ export { NewRenoController } from './newreno.js';
 export { CubicController } from './cubic.js';
 export { createCongestionController, type CongestionControlName } from './cc-factory.js';
 export type { CwndReason, TcbTimerAction, TcbTimerKind, TcbTraceSink } from './trace.js';
+export { FastOpenState } from './fast-open.js';

@@ -12,6 +12,7 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
+import { acceptSynData, consumeSent, fastOpenSynAck } from './fast-open.js';
 import { queueControl, queueRst, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
@@ -91,8 +92,11 @@ export function listenInput(tcb: Tcb, seg: Segment, now: number): void {
   tcb.synNeeded = true;
   tcb.stats.PassiveOpens++;
   tcb.setState('SYN-RECEIVED', now);
-  // Data or FIN on the SYN are processed once ESTABLISHED (§3.10.7.2): held in the queue.
-  holdSynText(tcb, seg);
+  // RFC 7413 §4.2.2: a Fast Open child hands the SYN's data to the application now, and its SYN-ACK
+  // acknowledges it. Otherwise data or FIN on the SYN are processed once ESTABLISHED (§3.10.7.2):
+  // held in the queue.
+  if (tcb.rare.fastOpen?.child) acceptSynData(tcb, seg);
+  else if (tcb.config.queueSynData) holdSynText(tcb, seg);
 }
 
 /** Data and FIN that came with a SYN wait in the reassembly queue until the connection is established. */
@@ -186,6 +190,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   negotiate(tcb, seg.options, now);
   sizeReceiveBuffer(tcb);
   if (f & TcpFlag.ACK) tcb.sndUna = seg.ack;
+  if (seqGt(tcb.sndUna, tcb.iss) && tcb.rare.fastOpen !== undefined) fastOpenSynAck(tcb, seg);
   if (seqGt(tcb.sndUna, tcb.iss)) {
     // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
     // is an ECN-setup SYN-ACK (ECE without CWR).
@@ -400,7 +405,9 @@ export function rstInput(tcb: Tcb, seg: Segment, now: number): void {
   }
   switch (tcb.state) {
     case 'SYN-RECEIVED':
-      if (tcb.passive) attemptFailed(tcb, now, 'RST in SYN-RECEIVED');
+      // A Fast Open child is the application's already (RFC 7413 §4.2.2): reset like a connection.
+      if (tcb.rare.fastOpen?.child) tcb.fail('ECONNRESET', 'connection reset by peer', now);
+      else if (tcb.passive) attemptFailed(tcb, now, 'RST in SYN-RECEIVED');
       else tcb.fail('ECONNREFUSED', 'connection refused', now);
       return;
     case 'ESTABLISHED':
@@ -473,8 +480,12 @@ export function ackInput(tcb: Tcb, seg: Segment, now: number): boolean {
     tcb.maxSndWnd = Math.max(tcb.maxSndWnd, tcb.sndWnd);
     tcb.sndWl1 = seg.seq;
     tcb.sndWl2 = ack;
+    // A Fast Open child's data sent before this ACK (RFC 7413 §4.2.2) may be acknowledged by it.
+    const childAcked = seqDiff(ack, seqAdd(tcb.iss, 1));
+    if (childAcked > 0) consumeSent(tcb, childAcked);
     tcb.sndUna = ack;
     if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+    if (tcb.sndUna !== tcb.sndMax) setTimer(tcb, Timer.Retransmission, now + tcb.rtt.rto);
     tcb.synNeeded = false;
     if (tcb.passive) sizeReceiveBuffer(tcb);
     establish(tcb, now);

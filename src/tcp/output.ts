@@ -7,6 +7,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
+import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } from './fast-open.js';
 import { armLossProbe, noteRetransmission } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -80,9 +81,10 @@ export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
     case 'LISTEN':
       return undefined;
     case 'SYN-SENT':
-      return tcb.synNeeded ? synSegment(tcb, now, false) : undefined;
+      return tcb.synNeeded && !synDeferred(tcb) ? synSegment(tcb, now, false) : undefined;
     case 'SYN-RECEIVED':
       if (tcb.synNeeded) return synSegment(tcb, now, true);
+      if (sendsBeforeEstablished(tcb)) return childDataSegment(tcb, now);
       return tcb.ackNow ? ackSegment(tcb, now, tcb.sndNxt, 0, EMPTY_PAYLOAD) : undefined;
     default:
       return dataSegment(tcb, now);
@@ -94,11 +96,18 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   // noOptions (FreeBSD TCP_NOOPT): no options at all, not even the MSS (RFC 9293 §3.7.1 allows it);
   // nothing was negotiated either, so a SYN-ACK adds none below.
   const o: TcpOptions = tcb.config.noOptions ? {} : { mss: tcb.advertisedMss };
+  let payload: Uint8Array = EMPTY_PAYLOAD;
   if (withAck) {
     // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
     if (tcb.windowScaling) o.wscale = tcb.rcvShift;
     if (tcb.sackPermitted) o.sackPermitted = true;
     if (tcb.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: tcb.tsRecent };
+    // RFC 7413 §4.1.2: a Fast Open listener's cookie (answering a request, an invalid or an old cookie).
+    const fo = tcb.rare.fastOpen;
+    if (fo?.synAckCookie !== undefined) {
+      o.fastOpenCookie = fo.synAckCookie;
+      if (fo.exp) o.fastOpenExp = true;
+    }
   } else {
     // synRetransmitDropOptions: from the Nth retransmission on, only the MSS (FreeBSD rexmit_drop_options).
     const n = tcb.config.synRetransmitDropOptions;
@@ -108,6 +117,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
       if (tcb.config.sack) o.sackPermitted = true;
       if (tcb.config.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: 0 };
     }
+    if (tcb.rare.fastOpen !== undefined) payload = fastOpenSyn(tcb, o);
     tcb.ownRare().synSentAt = now;
   }
   if (tcb.retransmits === 0 && withAck) tcb.ownRare().synSentAt = now;
@@ -121,7 +131,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
     flags |= TcpFlag.ECE | TcpFlag.CWR;
     tcb.ownEcn().requested = true;
   }
-  tcb.sndNxt = seqAdd(tcb.iss, 1);
+  tcb.sndNxt = seqAdd(tcb.iss, 1 + payload.length);
   if (seqGt(tcb.sndNxt, tcb.sndMax)) tcb.sndMax = tcb.sndNxt;
   if (tcb.retransmits > 0) {
     tcb.stats.RetransSegs++;
@@ -141,6 +151,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
     flags,
     window,
     options: o,
+    payload,
   });
 }
 

@@ -83,4 +83,19 @@ export class TcpStats {
   /** Retransmission timeouts found spurious by timestamps (RFC 3522), and every undo of a reduction. */
   TCPSpuriousRTOs = 0;
   TCPLossUndo = 0;
+  // TCP Fast Open (RFC 7413), as Linux names them.
+  /** SYN data acknowledged by the SYN-ACK (the client's Fast Open worked). */
+  TCPFastOpenActive = 0;
+  /** SYN data not acknowledged by the SYN-ACK, or its SYN timed out (sent again after the handshake, or on a plain SYN). */
+  TCPFastOpenActiveFail = 0;
+  /** SYNs whose data was accepted by a Fast Open listener (valid cookie, or none required). */
+  TCPFastOpenPassive = 0;
+  /** SYNs with a Fast Open cookie that did not validate: the data was ignored, a fresh cookie sent. */
+  TCPFastOpenPassiveFail = 0;
+  /** Fast Open SYNs a listener handled as plain SYNs because its pending Fast Open queue was full (max_qlen). */
+  TCPFastOpenListenOverflow = 0;
+  /** SYNs that asked for a cookie (a Fast Open option without one). */
+  TCPFastOpenCookieReqd = 0;
+  /** Paths marked after a SYN with data timed out: Fast Open is off toward them for a while (RFC 7413 §4.1.3). */
+  TCPFastOpenBlackhole = 0;
 }

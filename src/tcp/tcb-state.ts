@@ -6,6 +6,7 @@
  * none (`tcb.recovery.inRecovery`), and writes through `tcb.ownRecovery()`, which makes it; a write of
  * a default value to a group the Tcb does not hold is skipped (`if (tcb.recoveryState) ...`).
  */
+import type { FastOpenState } from './fast-open.js';
 import type { Segment } from './segment.js';
 import type { TcbTracer } from './trace.js';
 
@@ -185,6 +186,8 @@ export class TcbRare {
   moreHeld = false;
   /** An explicit flush (Tcb.push): queued data up to this sequence number goes even in short segments. */
   pushUpTo: number | undefined;
+  /** TCP Fast Open (fast-open.ts), on a connection that used it: a Fast Open connection keeps its TcbRare. */
+  fastOpen: FastOpenState | undefined;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -206,7 +209,8 @@ export class TcbRare {
       this.corked === false &&
       this.moreToCome === false &&
       this.moreHeld === false &&
-      this.pushUpTo === undefined
+      this.pushUpTo === undefined &&
+      this.fastOpen === undefined
     );
   }
 }

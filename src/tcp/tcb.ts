@@ -22,6 +22,7 @@ import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
 import { INITIAL_WINDOW_SEGMENTS, type CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
+import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
 import { queueControl, queueRst, transmit } from './output.js';
 import { Prr } from './prr.js';
@@ -640,10 +641,12 @@ export class Tcb {
 
   /**
    * A TCB for a SYN that reached a listener (the stack's way in): it answers the SYN and is in
-   * SYN-RECEIVED, or CLOSED if the segment was not an acceptable SYN.
+   * SYN-RECEIVED, or CLOSED if the segment was not an acceptable SYN. `prepare` sees the TCB before
+   * the SYN does (a Fast Open listener's decision about the SYN's data, fast-open.ts).
    */
-  static accept(opts: TcbOptions, syn: Segment, now: number): Tcb {
+  static accept(opts: TcbOptions, syn: Segment, now: number, prepare?: (tcb: Tcb) => void): Tcb {
     const tcb = new Tcb({ ...opts, remotePort: syn.srcPort });
+    prepare?.(tcb);
     tcb.state = 'LISTEN';
     tcb.stateSince = now;
     tcb.handleSegment(syn, now);
@@ -708,6 +711,7 @@ export class Tcb {
         this.rareState.moreHeld = false;
       }
     }
+    if (this.rareState?.fastOpen !== undefined) releaseDeferredSyn(this);
     armTimers(this, now);
     return n;
   }

@@ -24,6 +24,8 @@ export interface CollectorOptions {
   watch?: (src: string, dst: string) => boolean;
   /** Keep the packets for a pcap (`pcap()`). */
   keepPackets?: boolean;
+  /** Names what a segment's data is (TLS records: tls-records.ts), shown on its arrow. */
+  describePayload?: (src: string, dst: string, payload: Uint8Array) => string | undefined;
 }
 
 export class TraceCollector {
@@ -163,6 +165,10 @@ export class TraceCollector {
     const e = segmentEvent(p, from.name, l.other(from).name, src, dst);
     e.t = roundMs(timeMs);
     if (label !== undefined) e.label = label;
+    if (this.opts.describePayload !== undefined && p.payloadLength > 0) {
+      const what = this.opts.describePayload(src, dst, p.bytes.subarray(p.payloadOffset, p.payloadOffset + p.payloadLength));
+      if (what !== undefined) e.payload = what;
+    }
     this.lastSent.event = e;
     this.events.push(e);
   }

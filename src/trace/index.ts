@@ -25,3 +25,4 @@ export { renderJson } from './json.js';
 export { CaptureTracer, tracesFromCapture, type CaptureTraces } from './capture.js';
 export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
 export { findScenario, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
+export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';

@@ -44,7 +44,8 @@ export class SegmentLabeler {
     const theirs = this.peerIsn.get(`${e.dst}>${e.src}`);
     const rel = (n: number): number => (abs || theirs === undefined ? n : (n - theirs) | 0);
     const opts = optionsText(e.options, (e.flags & TcpFlag.SYN) !== 0, rel);
-    return [s, opts ? `<${opts}>` : ''];
+    const second = [opts ? `<${opts}>` : '', e.payload !== undefined ? `{${e.payload}}` : ''].filter(Boolean).join(' ');
+    return [s, second];
   }
 }
 

@@ -45,6 +45,8 @@ export interface SegmentEvent {
   retransmission: boolean;
   /** Set for a segment a scenario crafted (an old duplicate, an attacker's guess): what it is. */
   label?: string;
+  /** What the data is, when the trace was told (TLS records: "ClientHello", "encrypted x2"). */
+  payload?: string;
 }
 
 export interface StateEvent {

@@ -77,6 +77,7 @@ export {
   decodeTcpHeader,
   decodeTcpOptions,
   encodeTcpHeader,
+  FAST_OPEN_MAGIC,
   encodeTcpOptions,
   TCP_MAX_OPTIONS,
   TCP_MIN_HEADER,

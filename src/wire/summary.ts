@@ -117,6 +117,7 @@ export function tcpOptionsText(o: TcpOptions): string {
       case 4: if (o.sackPermitted) { parts.push('sackOK'); break; } parts.push(unknownText(o, unknown++)); break;
       case 5: if (o.sack) { parts.push(`sack ${o.sack.length} ${o.sack.map(([l, r]) => `{${l}:${r}}`).join('')}`); break; } parts.push(unknownText(o, unknown++)); break;
       case 8: if (o.timestamp) { parts.push(`TS val ${o.timestamp.value} ecr ${o.timestamp.echo}`); break; } parts.push(unknownText(o, unknown++)); break;
+      case 254: if (o.fastOpenCookie && o.fastOpenExp) { parts.push(o.fastOpenCookie.length ? `tfo exp cookie ${toHex(o.fastOpenCookie)}` : 'tfo exp cookiereq'); break; } parts.push(unknownText(o, unknown++)); break;
       case 34: if (o.fastOpenCookie) { parts.push(o.fastOpenCookie.length ? `tfo cookie ${toHex(o.fastOpenCookie)}` : 'tfo cookiereq'); break; } parts.push(unknownText(o, unknown++)); break;
       default: parts.push(unknownText(o, unknown++));
     }

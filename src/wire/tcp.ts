@@ -30,7 +30,12 @@ export const TcpOptionKind = {
   SACK: 5,
   TIMESTAMP: 8,
   FAST_OPEN: 34,
+  /** RFC 6994 experimental option; with magic 0xF989 it is Fast Open's pre-RFC form (RFC 7413 §4.1.1). */
+  EXPERIMENTAL: 254,
 } as const;
+
+/** The RFC 6994 ExID of Fast Open in the experimental option (kind 254), as older stacks send it. */
+export const FAST_OPEN_MAGIC = 0xf989;
 
 export const TCP_MIN_HEADER = 20;
 export const TCP_MAX_OPTIONS = 40;
@@ -65,6 +70,8 @@ export interface TcpOptions {
   timestamp?: TcpTimestamp;
   /** TCP Fast Open (RFC 7413, kind 34); an empty cookie is a cookie request. */
   fastOpenCookie?: Uint8Array;
+  /** The Fast Open option is (or is to be) the experimental form: kind 254, magic 0xF989, cookie. */
+  fastOpenExp?: boolean;
   unknown?: UnknownOption[];
   /**
    * Option kinds in wire order, NOP (1) and EOL (0) included, as decoded. When present the encoder
@@ -192,6 +199,11 @@ function wellFormed(kind: number, len: number): boolean {
   }
 }
 
+/** Kind 254 at bytes[i] of total length `len` is Fast Open's experimental form (magic, 0 or 4..16 bytes of cookie). */
+function fastOpenExpWellFormed(bytes: Uint8Array, i: number, len: number): boolean {
+  return len >= 4 && u16(bytes, i + 2) === FAST_OPEN_MAGIC && (len === 4 || (len >= 8 && len <= 20));
+}
+
 /**
  * Decode options in bytes[start, end). Parsing follows RFC 9293 §3.2: EOL ends the list, NOP is
  * one byte, every other kind has a length byte that counts itself and the kind. Unknown kinds are
@@ -257,6 +269,14 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
         if (wellFormed(kind, len)) opts.fastOpenCookie = bytes.slice(i + 2, i + len);
         else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
         break;
+      case TcpOptionKind.EXPERIMENTAL:
+        // Fast Open's experimental form when its ExID is 0xF989 and the cookie's length is one kind 34
+        // allows; the first such option only (any other stays in `unknown`, as every other ExID does).
+        if (fastOpenExpWellFormed(bytes, i, len) && opts.fastOpenCookie === undefined) {
+          opts.fastOpenCookie = bytes.slice(i + 4, i + len);
+          opts.fastOpenExp = true;
+        } else addUnknown(opts, kind, bytes.slice(i + 2, i + len));
+        break;
       default:
         addUnknown(opts, kind, bytes.slice(i + 2, i + len));
     }
@@ -273,6 +293,7 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
  */
 function repeatedAsUnknown(bytes: Uint8Array, start: number, end: number, repeated: number): UnknownOption[] {
   const unknown: UnknownOption[] = [];
+  let foExpTaken = false;
   let i = start;
   while (i < end) {
     const kind = bytes[i];
@@ -282,7 +303,8 @@ function repeatedAsUnknown(bytes: Uint8Array, start: number, end: number, repeat
       continue;
     }
     const len = bytes[i + 1];
-    if (typedKindBit(kind) & repeated || !wellFormed(kind, len)) unknown.push({ kind, data: bytes.slice(i + 2, i + len) });
+    if (kind === TcpOptionKind.EXPERIMENTAL && fastOpenExpWellFormed(bytes, i, len) && !foExpTaken) foExpTaken = true;
+    else if (typedKindBit(kind) & repeated || !wellFormed(kind, len)) unknown.push({ kind, data: bytes.slice(i + 2, i + len) });
     i += len;
   }
   return unknown;
@@ -322,7 +344,11 @@ export function optionKinds(o: TcpOptions): number[] {
   } else if (o.sackPermitted) k.push(TcpOptionKind.NOP, TcpOptionKind.NOP, TcpOptionKind.SACK_PERMITTED);
   if (o.wscale !== undefined) k.push(TcpOptionKind.NOP, TcpOptionKind.WSCALE);
   if (o.sack) k.push(TcpOptionKind.NOP, TcpOptionKind.NOP, TcpOptionKind.SACK);
-  if (o.fastOpenCookie) k.push(TcpOptionKind.FAST_OPEN);
+  if (o.fastOpenCookie) {
+    // Linux's tcp_options_write pads a Fast Open option of length 2 mod 4 with two NOPs.
+    k.push(o.fastOpenExp ? TcpOptionKind.EXPERIMENTAL : TcpOptionKind.FAST_OPEN);
+    if ((fastOpenLength(o) & 3) === 2) k.push(TcpOptionKind.NOP, TcpOptionKind.NOP);
+  }
   if (o.unknown) for (const u of o.unknown) k.push(u.kind);
   return k;
 }
@@ -371,8 +397,8 @@ export function tcpOptionsLength(options: TcpOptions | undefined): number {
   return (optionBytes(options, optionKinds(options)) + 3) & ~3;
 }
 
-function fastOpenLength(cookie: Uint8Array): number {
-  return 2 + cookie.length;
+function fastOpenLength(o: TcpOptions): number {
+  return (o.fastOpenExp ? 4 : 2) + o.fastOpenCookie!.length;
 }
 
 function kindLength(options: TcpOptions, kind: number, unknownIndex: number): number {
@@ -396,7 +422,10 @@ function kindLength(options: TcpOptions, kind: number, unknownIndex: number): nu
       if (options.timestamp) return 10;
       break;
     case TcpOptionKind.FAST_OPEN:
-      if (options.fastOpenCookie) return fastOpenLength(options.fastOpenCookie);
+      if (options.fastOpenCookie && !options.fastOpenExp) return fastOpenLength(options);
+      break;
+    case TcpOptionKind.EXPERIMENTAL:
+      if (options.fastOpenCookie && options.fastOpenExp) return fastOpenLength(options);
       break;
   }
   const u = options.unknown?.[unknownIndex];
@@ -473,6 +502,14 @@ function writeKind(out: Uint8Array, i: number, o: TcpOptions, kind: number): num
       out[i + 1] = 2 + cookie.length;
       out.set(cookie, i + 2);
       return i + 2 + cookie.length;
+    }
+    case TcpOptionKind.EXPERIMENTAL: {
+      const cookie = o.fastOpenCookie!;
+      out[i] = 254;
+      out[i + 1] = 4 + cookie.length;
+      put16(out, i + 2, FAST_OPEN_MAGIC);
+      out.set(cookie, i + 4);
+      return i + 4 + cookie.length;
     }
   }
   throw new Error(`no typed field for option kind ${kind}`);

@@ -41,6 +41,11 @@ export interface SimTransferSpec {
   readRateBps?: number;
   /** The receiving applications read nothing from `fromMs` to `toMs` of virtual time. */
   readPause?: { fromMs: number; toMs: number };
+  /**
+   * TCP Fast Open (RFC 7413), with a cookie from an earlier connection: the client's cache holds the
+   * server's cookie (and MSS), so its first data rides on the SYN (`synack sim --fast-open`).
+   */
+  fastOpen?: boolean;
   /** Other TCP settings of both hosts (a spec with these has no exact `synack sim` equivalent). */
   tcp?: Partial<TcpConfig>;
   /** Limits (see runTransfer). */
@@ -74,8 +79,17 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   const link = net.link(client, server, profile);
   if (spec.partition) link.partition(spec.partition.fromMs, spec.partition.toMs);
   prepare?.(link, net);
+  if (spec.fastOpen) {
+    // What an earlier connection's SYN-ACK would have left in the client's cache.
+    const mss = server.stack.config.mss ?? (tcp.mtu ?? profile.mtu) - 40;
+    client.stack.fastOpenCache.learn(server.stack.addresses[0], server.stack.fastOpenCookie(SIM_CLIENT_ADDRESS, SIM_SERVER_ADDRESS), false, mss);
+  }
   const { up, down } = bytesEachWay(spec.direction, spec.bytes);
-  const report = runTransfer(net, { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps, readPause: spec.readPause }, { maxMs: spec.maxMs, maxSteps: spec.maxSteps });
+  const report = runTransfer(
+    net,
+    { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps, readPause: spec.readPause, fastOpen: spec.fastOpen },
+    { maxMs: spec.maxMs, maxSteps: spec.maxSteps },
+  );
   return { report, net, link, profile };
 }
 
@@ -109,6 +123,7 @@ export function simCommand(spec: SimTransferSpec): string | undefined {
   if (spec.timestamps === false) args.push('--no-timestamps');
   if (spec.windowScaling === false) args.push('--no-window-scaling');
   if (spec.sack === false) args.push('--no-sack');
+  if (spec.fastOpen) args.push('--fast-open');
   if (spec.congestionControl !== undefined) args.push('--cc', spec.congestionControl);
   if (spec.partition) args.push('--partition', `${spec.partition.fromMs}-${spec.partition.toMs}`);
   opt('max-ms', spec.maxMs, NaN);

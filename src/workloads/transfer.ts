@@ -51,6 +51,12 @@ export interface TransferOptions {
   readRateBps?: number;
   /** The receiving applications read nothing from `fromMs` until `toMs` (virtual time), then go on. */
   readPause?: { fromMs: number; toMs: number };
+  /**
+   * TCP Fast Open (RFC 7413): the server listens with a Fast Open queue and the client connects with
+   * `fastOpen`, writing its first data before the SYN goes (it rides on the SYN when the client has
+   * a cookie for the server).
+   */
+  fastOpen?: boolean;
 }
 
 /** A paced reader reads every this many ms. */
@@ -156,6 +162,8 @@ class Side {
   closed = false;
   /** A paced reader's next read is scheduled. */
   tickPending = false;
+  /** Data may be queued in SYN-SENT (a Fast Open client's goes on its SYN). */
+  sendsInSynSent = false;
 
   constructor(
     readonly name: string,
@@ -171,7 +179,7 @@ class Side {
     for (;;) {
       this.pending ??= this.source.next();
       if (!this.pending) break;
-      if (s === 'SYN-SENT') return; // data waits for the handshake (a SYN carries none here)
+      if (s === 'SYN-SENT' && !this.sendsInSynSent) return; // data waits for the handshake (a plain SYN carries none)
       const n = c.send(this.pending, now);
       if (n < this.pending.length) {
         this.pending = this.pending.subarray(n);
@@ -224,12 +232,13 @@ export class TransferSession {
     const now = net.currentTime();
     this.startedAt = now;
     const port = opts.port ?? 5001;
-    this.listener = server.stack.listen(port);
+    this.listener = server.stack.listen(port, opts.fastOpen ? { fastOpen: 16 } : {});
     server.onEvent((e) => this.serverEvent(e));
     client.onEvent((e) => this.clientEvent(e));
     const addr = opts.serverAddress ?? server.stack.addresses[0];
-    this.client.conn = client.stack.connect({ address: addr, port }, now, { tcp: opts.clientTcp });
-    this.client.pump(now); // nothing goes before the handshake; a 0-byte client shuts down (queued in SYN-SENT)
+    this.client.conn = client.stack.connect({ address: addr, port }, now, { tcp: opts.clientTcp, fastOpen: opts.fastOpen });
+    this.client.sendsInSynSent = opts.fastOpen === true;
+    this.client.pump(now); // nothing goes before the handshake (but on a Fast Open SYN); a 0-byte client shuts down (queued in SYN-SENT)
     client.kick();
   }
 
@@ -262,8 +271,10 @@ export class TransferSession {
       this.server.conn = c;
       // The listener's work is done; later SYNs for this 4-tuple reach the connection itself.
       this.opts.server.stack.closeListener(this.listener, now);
-      // Events of the SYN queue are not told; the accept queue holds only established connections.
-      this.server.states.push('SYN-RECEIVED', 'ESTABLISHED');
+      // Events of the SYN queue are not told; the accept queue holds established connections, and
+      // Fast Open children still in SYN-RECEIVED (whose later states are told).
+      this.server.states.push('SYN-RECEIVED');
+      if (c.state !== 'SYN-RECEIVED') this.server.states.push('ESTABLISHED');
       this.server.pump(now);
       this.read(this.server, now);
       this.check(now);

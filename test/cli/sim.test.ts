@@ -3,10 +3,11 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, type CliResult } from '../checkout.js';
+import { decodeTcpPacket, locateIp, readCapture, TcpFlag } from '../../src/wire/index.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'synack-sim-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -64,6 +65,28 @@ test('--cc and --no-sack choose the recovery: the command replays them, and they
   // Same seed and link, other recovery: the loss pattern is the same, what TCP did is not.
   assert.notEqual(newreno.out.virtualMs, cubic.out.virtualMs);
 });
+
+test('--fast-open: the first data rides on the SYN (in the capture); the command replays it', () => {
+  const args = ['--seed', '5', '--bytes', '1000', '--delay', '10'];
+  const plain = json(...args);
+  const pcap = path.join(dir, 'fo.pcap');
+  const fo = json(...args, '--fast-open', '--pcap', pcap);
+  assert.equal(fo.out.ok, true);
+  assert.match(fo.out.command, / --fast-open$/);
+  assert.equal(fo.out.receivedSha256, plain.out.receivedSha256);
+  const cap = readCapture(readFileSync(pcap));
+  assert.ok(cap.ok);
+  const first = decodeTcpPacket(cap.records[0].data, locate(cap.records[0]));
+  assert.ok(first.ok && first.tcp.flags & TcpFlag.SYN);
+  assert.equal(first.payloadLength, 1000, 'the SYN carries the 1000 bytes');
+  assert.equal(first.tcp.options.fastOpenCookie?.length, 8);
+});
+
+function locate(r: { linkType: number; data: Uint8Array }): number {
+  const at = locateIp(r.linkType, r.data);
+  assert.ok(at.ok);
+  return at.offset;
+}
 
 test('--loss 1: nothing gets through; ok false, exit 1, and it ends (the SYN retries run out)', () => {
   const { status, out } = json('--seed', '3', '--loss', '1');

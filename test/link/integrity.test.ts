@@ -17,101 +17,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { LinkProfile } from '../../src/link/sim.js';
 import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import type { Direction, TransferReport } from '../../src/workloads/transfer.js';
 
+import { DIRECTIONS, K, M, PROFILES, type Profile } from './integrity-profiles.js';
+
 const SCALE = Math.max(1, Number(process.env.SYNACK_MATRIX_SCALE ?? 1));
 const SEED_BASE = Number(process.env.SYNACK_MATRIX_SEED_BASE ?? 0);
-
-const K = 1000;
-const M = 1_000_000;
-const DIRECTIONS: Direction[] = ['up', 'down', 'both'];
-
-interface Profile {
-  name: string;
-  link: Partial<LinkProfile>;
-  hostMtu?: number;
-  /** Host and application settings (buffers, options, a paced reader). */
-  hosts?: Pick<SimTransferSpec, 'receiveBufferSize' | 'sendBufferSize' | 'timestamps' | 'windowScaling' | 'ackDelayMs' | 'readRateBps'>;
-  /** Runs per profile (times SYNACK_MATRIX_SCALE). */
-  runs: number;
-  /** Sizes, cycled through (with the directions) run by run. */
-  sizes: number[];
-  /** Sizes given to exactly one run each (the large ones). */
-  once?: Array<[number, Direction]>;
-  directions?: Direction[];
-  /** A per-run partition and user timeout. */
-  partition?: (seed: number) => { userTimeoutMs: number; partition: { fromMs: number; toMs: number } };
-  /** 'timeout': the partition outlasts the user timeout; both sides must end with ETIMEDOUT. */
-  expect?: 'ok' | 'timeout';
-  maxMs?: number;
-}
-
-const SMALL = [0, 1, 100, 1460, 4 * K, 10 * K, 65_536, 100 * K];
-const MEDIUM = [...SMALL, 300 * K, 1 * M];
-
-const PROFILES: Profile[] = [
-  { name: 'clean', link: {}, runs: 48, sizes: MEDIUM, once: [[10 * M, 'up'], [10 * M, 'down'], [5 * M, 'both']] },
-  { name: '1% loss', link: { loss: 0.01, delayMs: 5 }, runs: 48, sizes: MEDIUM, once: [[10 * M, 'both']] },
-  { name: '5% loss', link: { loss: 0.05, delayMs: 5 }, runs: 40, sizes: MEDIUM },
-  { name: '20% loss', link: { loss: 0.2, delayMs: 5 }, runs: 40, sizes: SMALL, once: [[300 * K, 'both']] },
-  { name: 'reordering', link: { reorder: 0.05, delayMs: 10 }, runs: 40, sizes: MEDIUM, once: [[10 * M, 'up']] },
-  { name: 'duplication', link: { duplicate: 0.05, jitterMs: 1 }, runs: 40, sizes: MEDIUM },
-  { name: '1% corruption', link: { corrupt: 0.01, delayMs: 5 }, runs: 40, sizes: MEDIUM },
-  { name: '200 ms RTT, jitter', link: { delayMs: 100, jitterMs: 30 }, runs: 36, sizes: MEDIUM },
-  { name: '64 kbit/s', link: { rateBps: 64_000, queueBytes: 16_000, delayMs: 20 }, runs: 24, sizes: [0, 1, 100, 1460, 4 * K, 10 * K, 30 * K] },
-  { name: 'MTU 576', link: { mtu: 576 }, runs: 30, sizes: MEDIUM },
-  { name: 'MTU 9000', link: { mtu: 9000, rateBps: 1e9 }, runs: 30, sizes: MEDIUM, once: [[10 * M, 'both']] },
-  { name: 'PMTUD: hosts 1500, link 576', link: { mtu: 576, delayMs: 2 }, hostMtu: 1500, runs: 30, sizes: MEDIUM },
-  {
-    name: 'everything at once',
-    link: { loss: 0.02, duplicate: 0.02, reorder: 0.03, corrupt: 0.01, delayMs: 15, jitterMs: 10, rateBps: 20e6, queueBytes: 200_000 },
-    runs: 32,
-    sizes: MEDIUM,
-  },
-  {
-    // Windows that close: the persist timer, window updates, SWS avoidance, FINs waiting for room.
-    name: 'slow readers, small buffers',
-    link: { loss: 0.01, delayMs: 10, jitterMs: 2, duplicate: 0.01 },
-    hosts: { receiveBufferSize: 4096, sendBufferSize: 8192, readRateBps: 800_000 },
-    runs: 30,
-    sizes: [0, 1, 1460, 4 * K, 10 * K, 65_536, 100 * K],
-  },
-  {
-    name: 'no timestamps or window scaling, 200 ms delayed ACK',
-    link: { loss: 0.02, reorder: 0.02, delayMs: 20 },
-    hosts: { timestamps: false, windowScaling: false, ackDelayMs: 200 },
-    runs: 30,
-    sizes: MEDIUM,
-  },
-  {
-    name: 'MTU 296 with PMTUD, 1000-byte buffers, 5% loss',
-    link: { mtu: 296, loss: 0.05, delayMs: 5, jitterMs: 5 },
-    hostMtu: 1500,
-    hosts: { receiveBufferSize: 1000, sendBufferSize: 1000, ackDelayMs: 0 },
-    runs: 30,
-    sizes: SMALL,
-  },
-  {
-    name: 'partition shorter than the user timeout',
-    link: { rateBps: 10e6, delayMs: 10, queueBytes: 100_000 },
-    runs: 16,
-    sizes: [1 * M],
-    directions: ['both', 'up', 'down'],
-    partition: (seed) => ({ userTimeoutMs: 10_000, partition: { fromMs: 100 + (seed % 5) * 100, toMs: 100 + (seed % 5) * 100 + 4_000 } }),
-  },
-  {
-    name: 'partition longer than the user timeout',
-    link: { rateBps: 10e6, delayMs: 10, queueBytes: 100_000 },
-    runs: 16,
-    // Both sides have data in flight when the link goes down, so both have something to time out on.
-    sizes: [1 * M],
-    directions: ['both'],
-    partition: (seed) => ({ userTimeoutMs: 5_000, partition: { fromMs: 100 + (seed % 5) * 80, toMs: 100 + (seed % 5) * 80 + 30_000 } }),
-    expect: 'timeout',
-  },
-];
 
 interface Run {
   profile: Profile;

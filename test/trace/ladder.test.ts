@@ -157,6 +157,8 @@ describe('synack demo (CLI)', () => {
     assert.deepEqual(names, [
       'handshake', 'close', 'half-close', 'simultaneous-open', 'simultaneous-close', 'refused', 'lost-syn', 'lost-fin',
       'time-wait', 'half-open', 'old-duplicate-syn', 'syn-flood', 'hijack', 'close-wait-leak', 'lossy-transfer',
+      // The round-trip demos (Node's tls over synack sockets).
+      'tcp', 'tls12', 'tls13', 'tls13-resume', 'tfo', 'tfo-tls13-resume',
     ]);
   });
 
@@ -182,6 +184,9 @@ describe('synack demo (CLI)', () => {
     assert.equal(r.status, 0, r.stderr);
     const heads = r.stdout.split('\n').filter((l) => /^== \d+\/15: /.test(l));
     assert.equal(heads.length, 15);
+    // Then the round-trip demos (Node's tls over synack sockets), each with its count.
+    assert.equal(r.stdout.split('\n').filter((l) => /^== round trips \d+\/6: /.test(l)).length, 6);
+    assert.match(r.stdout, /first byte of the response after 200 ms: 2 round trips of 100 ms\n\(synack demo tfo-tls13-resume\)/);
     assert.ok(!r.stdout.includes('[Enter'), 'no pause without a terminal');
     const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     assert.match(pkg.scripts.start, /tour\.js/);

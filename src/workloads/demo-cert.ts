@@ -1,0 +1,22 @@
+/**
+ * A throwaway self-signed certificate (P-256, CN synack.test) for the simulated TLS demos
+ * (round-trips.ts): its private key is published here and protects nothing. Never use it for
+ * anything real.
+ */
+export const DEMO_TLS_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg33bBfzbslavPFuDq
+IAStf8SrtafkohYJDG4qIDHmrPmhRANCAASV0mx0v7S9dHrRTg+JRx4JwW9L8J6g
+4PrvOOVaDzXoZszw66Vm4GMGIGbdKc1LXl3VvX1y5cfyGMbWgG34kWrf
+-----END PRIVATE KEY-----`;
+
+export const DEMO_TLS_CERT = `-----BEGIN CERTIFICATE-----
+MIIBgzCCASmgAwIBAgIUOQTRpJnUrF8hI6DSF0RG1u6CLKMwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLc3luYWNrLnRlc3QwIBcNMjYxMjA3MDM1NTAwWhgPMjEyNjEx
+MTMwMzU1MDBaMBYxFDASBgNVBAMMC3N5bmFjay50ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEldJsdL+0vXR60U4PiUceCcFvS/CeoOD67zjlWg816GbM8Oul
+ZuBjBiBm3SnNS15d1b19cuXH8hjG1oBt+JFq36NTMFEwHQYDVR0OBBYEFFbT7XQk
+2si+OA9xr/TVMZBq9KeLMB8GA1UdIwQYMBaAFFbT7XQk2si+OA9xr/TVMZBq9KeL
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIgMc79dkVHv3B9sk3b
+OG60pUAW4Dq99BgFAzKAHPVKDl4CIQDTW2CiQDERI/jNLvTtihYcsqH6SDLG84iQ
+u/q5jkehmg==
+-----END CERTIFICATE-----`;
