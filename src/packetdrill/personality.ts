@@ -129,6 +129,10 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.
   abortRstAck: true,
+  // tcp_is_cwnd_limited: "If in slow start, ensure cwnd grows to twice what was ACKed" (max_packets_out).
+  slowStartToTwiceFlight: true,
+  // tcp_slow_start: cwnd = min(cwnd + acked, ssthresh), every acknowledged segment counted.
+  slowStartMaxIncrease: Infinity,
 });
 
 /** "name=value, ..." for the output. */

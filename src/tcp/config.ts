@@ -269,6 +269,20 @@ export interface TcpConfig {
    * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
    */
   congestionControl: 'cubic' | 'newreno';
+  /**
+   * When slow start counts as cwnd-limited (and so grows cwnd). false: when the flight before the ACK
+   * was within one segment of cwnd (RFC 9438 §5.8, RFC 2861: a window not used is not grown). true,
+   * Linux's tcp_is_cwnd_limited: also while cwnd is below twice the most data in flight in the last
+   * round trip (tp->max_packets_out), so a flight of 10 segments grows cwnd to 20 when it is ACKed
+   * (RFC 7661 §4.3 likewise lets a window at least half used grow).
+   */
+  slowStartToTwiceFlight: boolean;
+  /**
+   * Slow start's bound on the increase per ACK, in segments (RFC 5681 eq. 2's SMSS, RFC 3465's L).
+   * undefined: the controller's RFC value (NewReno: 1, RFC 5681; CUBIC: 8, RFC 9406 §4.2's L for a
+   * sender that does not pace). Linux's tcp_slow_start adds every segment an ACK delivers: Infinity.
+   */
+  slowStartMaxIncrease: number | undefined;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -370,6 +384,8 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   maxSackRanges: 1024,
   invalidAckRateLimitMs: 500,
   congestionControl: 'cubic',
+  slowStartToTwiceFlight: false,
+  slowStartMaxIncrease: undefined,
 });
 
 /** Configs made by shareConfig: complete and checked. */
@@ -412,6 +428,9 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   }
   if (c.congestionControl !== 'cubic' && c.congestionControl !== 'newreno') {
     throw new RangeError(`congestionControl must be 'cubic' or 'newreno'`);
+  }
+  if (c.slowStartMaxIncrease !== undefined && !(c.slowStartMaxIncrease >= 1 && (Number.isInteger(c.slowStartMaxIncrease) || c.slowStartMaxIncrease === Infinity))) {
+    throw new RangeError(`slowStartMaxIncrease must be a whole number >= 1, Infinity or undefined, got ${c.slowStartMaxIncrease}`);
   }
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);

@@ -1,0 +1,102 @@
+/**
+ * Slow start's two choices as TcpConfig knobs, driven through the controllers with AckSample objects:
+ *  - slowStartToTwiceFlight: when slow start counts as cwnd-limited. RFC 9438 §5.8 / RFC 2861: only a
+ *    window the sender fills grows; Linux's tcp_is_cwnd_limited also grows cwnd while it is below
+ *    twice the most that was in flight in the last round trip (tp->max_packets_out).
+ *  - slowStartMaxIncrease: the per-ACK bound. RFC 5681 eq. 2 (NewReno): one SMSS; RFC 9406 §4.2
+ *    (CUBIC with HyStart++): L = 8 SMSS; Linux's tcp_slow_start: every segment acknowledged.
+ * MSS is 1000 bytes, so windows read as segments * 1000.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createCongestionController, type CongestionControlName } from '../../src/tcp/cc-factory.js';
+import { DEFAULT_TCP_CONFIG, resolveConfig } from '../../src/tcp/config.js';
+import type { AckSample, CongestionController } from '../../src/tcp/congestion.js';
+
+const MSS = 1000;
+
+/**
+ * An application-limited sender: it wrote `segments` segments at once (fewer than or as many as the
+ * initial window), sends nothing more, and each ACK covers `perAck` of them. Returns cwnd after each ACK.
+ */
+function appLimitedFlight(c: CongestionController, segments: number, perAck: number): number[] {
+  const nxt = segments * MSS;
+  let una = 0;
+  const out: number[] = [];
+  const s: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: nxt, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
+  while (una < nxt) {
+    const delivered = Math.min(perAck * MSS, nxt - una);
+    s.inFlight = nxt - una;
+    // The flight is within one segment of cwnd (RFC 9438 §5.8's test, as the connection computes it).
+    s.cwndLimited = s.inFlight + MSS >= c.cwnd;
+    una += delivered;
+    s.delivered = delivered;
+    s.ack = una;
+    s.now += 5;
+    c.onAck(s);
+    out.push(c.cwnd / MSS);
+  }
+  return out;
+}
+
+const controllers: CongestionControlName[] = ['cubic', 'newreno'];
+
+describe('slowStartToTwiceFlight (Linux tcp_is_cwnd_limited)', () => {
+  test('default off: a flight of the whole initial window grows cwnd only while the flight fills it', () => {
+    assert.equal(DEFAULT_TCP_CONFIG.slowStartToTwiceFlight, false);
+    // CUBIC (RFC 9438 §5.8): the first ACK (flight 10 of cwnd 10) grows cwnd; after it the flight is
+    // 8 of 12 and does not.
+    assert.deepEqual(appLimitedFlight(createCongestionController('cubic', MSS, resolveConfig({})), 10, 2), [12, 12, 12, 12, 12]);
+  });
+
+  for (const name of controllers) {
+    test(`${name}: a flight of 10 segments grows cwnd to 20, a flight of 6 to 12`, () => {
+      const config = resolveConfig({ slowStartToTwiceFlight: true, slowStartMaxIncrease: Infinity });
+      assert.deepEqual(appLimitedFlight(createCongestionController(name, MSS, config), 10, 2), [12, 14, 16, 18, 20]);
+      // cwnd stops at twice the flight: 2 * 6.
+      assert.deepEqual(appLimitedFlight(createCongestionController(name, MSS, config), 6, 2), [12, 12, 12]);
+      // 9 segments: 18, reached on the fourth ACK; the last ACK (one segment) finds cwnd = 2 * 9.
+      assert.deepEqual(appLimitedFlight(createCongestionController(name, MSS, config), 9, 2), [12, 14, 16, 18, 18]);
+    });
+  }
+
+  test('the bound holds across rounds: a new round measures its own flight', () => {
+    const c = createCongestionController('cubic', MSS, resolveConfig({ slowStartToTwiceFlight: true, slowStartMaxIncrease: Infinity }));
+    appLimitedFlight(c, 6, 2); // cwnd 12
+    // A second, smaller flight (3 segments, starting where the first ended): twice it is 6 < 12, and
+    // it does not fill cwnd either, so no growth.
+    const s: AckSample = { delivered: 1000, inFlight: 3000, ack: 7000, sndNxt: 9000, rttMs: undefined, minRttMs: undefined, cwndLimited: false, now: 100 };
+    c.onAck(s);
+    assert.equal(c.cwnd, 12 * MSS);
+  });
+});
+
+describe('slowStartMaxIncrease (RFC 5681 eq. 2, RFC 9406 §4.2 L, Linux tcp_slow_start)', () => {
+  /** cwnd after one ACK of `segments` segments at the start of slow start (cwnd 10, flight 10). */
+  function oneBigAck(name: CongestionControlName, segments: number, overrides: Parameters<typeof resolveConfig>[0]): number {
+    const c = createCongestionController(name, MSS, resolveConfig(overrides));
+    c.onAck({ delivered: segments * MSS, inFlight: 10 * MSS, ack: segments * MSS, sndNxt: 10 * MSS, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 1 });
+    return c.cwnd / MSS;
+  }
+
+  test('defaults: CUBIC adds at most L = 8 segments per ACK, NewReno one', () => {
+    assert.equal(DEFAULT_TCP_CONFIG.slowStartMaxIncrease, undefined);
+    assert.equal(oneBigAck('cubic', 10, {}), 18);
+    assert.equal(oneBigAck('newreno', 10, {}), 11);
+  });
+
+  test('Infinity (Linux): every segment the ACK delivered', () => {
+    assert.equal(oneBigAck('cubic', 10, { slowStartMaxIncrease: Infinity }), 20);
+    assert.equal(oneBigAck('newreno', 10, { slowStartMaxIncrease: Infinity }), 20);
+  });
+
+  test('a number: that many segments', () => {
+    assert.equal(oneBigAck('cubic', 10, { slowStartMaxIncrease: 2 }), 12);
+    assert.equal(oneBigAck('newreno', 10, { slowStartMaxIncrease: 4 }), 14);
+  });
+
+  test('a bound below one segment or not whole is a RangeError', () => {
+    assert.throws(() => resolveConfig({ slowStartMaxIncrease: 0 }), RangeError);
+    assert.throws(() => resolveConfig({ slowStartMaxIncrease: 1.5 }), RangeError);
+  });
+});
