@@ -133,6 +133,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   slowStartToTwiceFlight: true,
   // tcp_slow_start: cwnd = min(cwnd + acked, ssthresh), every acknowledged segment counted.
   slowStartMaxIncrease: Infinity,
+  // net.ipv4.tcp_slow_start_after_idle = 1 (ip-sysctl.rst); tcp_cwnd_restart halves cwnd per RTO idle.
+  slowStartAfterIdle: true,
 });
 
 /** "name=value, ..." for the output. */

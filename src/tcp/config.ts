@@ -283,6 +283,15 @@ export interface TcpConfig {
    * sender that does not pace). Linux's tcp_slow_start adds every segment an ACK delivers: Infinity.
    */
   slowStartMaxIncrease: number | undefined;
+  /**
+   * Restart after idle (RFC 5681 §4.1, RFC 2861 §3; Linux's net.ipv4.tcp_slow_start_after_idle):
+   * data sent after more than an RTO with nothing sent and nothing in flight starts from a smaller
+   * window: ssthresh = max(ssthresh, 3/4 cwnd), then cwnd halves for each RTO of the idle time, not
+   * below the restart window min(IW, cwnd) (Linux's tcp_cwnd_restart). false (the default): cwnd is
+   * kept across idle periods, as RFC 7661 (which obsoletes RFC 2861) allows a validated window to be;
+   * Linux's default is true.
+   */
+  slowStartAfterIdle: boolean;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -386,6 +395,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   congestionControl: 'cubic',
   slowStartToTwiceFlight: false,
   slowStartMaxIncrease: undefined,
+  slowStartAfterIdle: false,
 });
 
 /** Configs made by shareConfig: complete and checked. */

@@ -7,7 +7,7 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
-import { armLossProbe, noteRetransmission } from './recovery.js';
+import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
 import { Chrono } from './tcb-state.js';
@@ -200,6 +200,8 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     }
     const offset = Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
     const unsent = Math.max(0, tcb.sendBuffer.length - offset);
+    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob).
+    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax) restartAfterIdle(tcb, now);
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
     // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
     // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.

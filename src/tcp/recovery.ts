@@ -21,6 +21,32 @@ const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rt
 
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
+/** RFC 6928 / Linux's TCP_INIT_CWND: the initial window, in segments (the restart window's bound). */
+const INITIAL_WINDOW_SEGMENTS = 10;
+
+/**
+ * Restart after idle (RFC 5681 §4.1, RFC 2861 §3, as Linux's tcp_cwnd_restart), with
+ * `slowStartAfterIdle`: before new data goes out with nothing in flight, when no data was sent for
+ * longer than the RTO, ssthresh = max(ssthresh, 3/4 cwnd) and cwnd halves for every RTO of the idle
+ * time while above the restart window RW = min(IW, cwnd), and is never set below RW.
+ */
+export function restartAfterIdle(tcb: Tcb, now: number): void {
+  const info = tcb.infoState;
+  if (info === undefined || tcb.sndUna !== tcb.sndMax || tcb.recovery.inRecovery) return;
+  let idle = now - info.lastDataSentAt;
+  const rto = tcb.rtt.rto;
+  if (!(idle > rto)) return;
+  const cc = tcb.congestion;
+  const restartWindow = Math.min(INITIAL_WINDOW_SEGMENTS * tcb.sendMss, cc.cwnd);
+  cc.ssthresh = Math.max(cc.ssthresh, 0.75 * cc.cwnd);
+  let cwnd = cc.cwnd;
+  while ((idle -= rto) > 0 && cwnd > restartWindow) cwnd /= 2;
+  cc.cwnd = Math.max(cwnd, restartWindow);
+  // The idle time counts once: the next send opportunity is not idle.
+  info.lastDataSentAt = Math.floor(now);
+  if (tcb.tracer !== undefined) tcb.tracer.cwnd(cc.cwnd, cc.ssthresh, 'idle-restart', now);
+}
+
 /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
 export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sackedBefore: number, now: number): void {
   const advanced = seqDiff(tcb.sndUna, unaBefore);

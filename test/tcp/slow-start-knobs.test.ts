@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { createCongestionController, type CongestionControlName } from '../../src/tcp/cc-factory.js';
 import { DEFAULT_TCP_CONFIG, resolveConfig } from '../../src/tcp/config.js';
 import type { AckSample, CongestionController } from '../../src/tcp/congestion.js';
+import { clientServer, drain } from './harness.js';
 
 const MSS = 1000;
 
@@ -98,5 +99,59 @@ describe('slowStartMaxIncrease (RFC 5681 eq. 2, RFC 9406 §4.2 L, Linux tcp_slow
   test('a bound below one segment or not whole is a RangeError', () => {
     assert.throws(() => resolveConfig({ slowStartMaxIncrease: 0 }), RangeError);
     assert.throws(() => resolveConfig({ slowStartMaxIncrease: 1.5 }), RangeError);
+  });
+});
+
+describe('slowStartAfterIdle (RFC 5681 §4.1, RFC 2861 §3; Linux tcp_cwnd_restart)', () => {
+  /**
+   * A client that sent 60,000 bytes over a 100 ms RTT path (all acknowledged), then stays idle for
+   * `idleRtos` of its RTOs from its last data segment and writes again. Returns cwnd and ssthresh before, the RTO, and cwnd,
+   * ssthresh and the bytes sent at the moment of the write.
+   */
+  function idleThenWrite(idleRtos: number, slowStartAfterIdle: boolean | undefined) {
+    const config = slowStartAfterIdle === undefined ? {} : { slowStartAfterIdle };
+    const p = clientServer(1000, 5000, config);
+    p.latency = 50;
+    p.a.connect(0);
+    p.run(1000);
+    assert.equal(p.a.state, 'ESTABLISHED');
+    assert.equal(p.a.send(new Uint8Array(60_000), p.now), 60_000);
+    p.run();
+    assert.equal(p.a.sndUna, p.a.sndMax, 'all acknowledged');
+    // RFC 5681 §4.1 measures the idle time from the last data sent.
+    const lastSent = p.log.filter((l) => l.from === 'a' && l.seg.payload.length > 0).at(-1)!.t;
+    const cwnd = p.a.congestion.cwnd;
+    const ssthresh = p.a.congestion.ssthresh;
+    const rto = p.a.rtt.rto;
+    const at = lastSent + idleRtos * rto;
+    p.a.send(new Uint8Array(100_000), at);
+    const sent = drain(p.a, at).reduce((n, s) => n + s.payload.length, 0);
+    return { cwnd, ssthresh, rto, after: p.a.congestion.cwnd, ssthreshAfter: p.a.congestion.ssthresh, sent, mss: p.a.sendMss };
+  }
+
+  test('default off: cwnd is kept across an idle period (RFC 7661 allows it)', () => {
+    assert.equal(DEFAULT_TCP_CONFIG.slowStartAfterIdle, false);
+    const r = idleThenWrite(5.5, undefined);
+    assert.equal(r.after, r.cwnd);
+  });
+
+  test('idle for less than an RTO: nothing changes', () => {
+    const r = idleThenWrite(0.9, true);
+    assert.ok(r.cwnd > 20 * r.mss, `cwnd ${r.cwnd / r.mss} segments before the idle period`);
+    assert.equal(r.after, r.cwnd);
+  });
+
+  test('idle for 1.5 RTOs: ssthresh = max(ssthresh, 3/4 cwnd), cwnd halved once', () => {
+    const r = idleThenWrite(1.5, true);
+    assert.ok(r.cwnd / 2 > 10 * r.mss, `cwnd ${r.cwnd / r.mss} segments: one halving stays above IW`);
+    assert.equal(r.after, r.cwnd / 2);
+    assert.equal(r.ssthreshAfter, Math.max(r.ssthresh, 0.75 * r.cwnd));
+    assert.ok(r.sent <= r.after, `sent ${r.sent} bytes with cwnd ${r.after}`);
+  });
+
+  test('idle for many RTOs: cwnd comes down to the restart window, min(IW, cwnd), not below', () => {
+    const r = idleThenWrite(10.5, true);
+    assert.equal(r.after, 10 * r.mss);
+    assert.equal(r.sent, 10 * r.mss);
   });
 });
