@@ -135,6 +135,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   slowStartMaxIncrease: Infinity,
   // net.ipv4.tcp_slow_start_after_idle = 1 (ip-sysctl.rst); tcp_cwnd_restart halves cwnd per RTO idle.
   slowStartAfterIdle: true,
+  // tcp_enter_cwr, tcp_cwnd_reduction: an ECE is answered by PRR in the CWR state (since Linux 3.7).
+  ecnReduction: 'prr',
 });
 
 /** "name=value, ..." for the output. */

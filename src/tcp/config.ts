@@ -292,6 +292,16 @@ export interface TcpConfig {
    * Linux's default is true.
    */
   slowStartAfterIdle: boolean;
+  /**
+   * How the window comes down on an ECN echo (RFC 3168 §6.1.2). 'immediate' (the default): cwnd =
+   * ssthresh at once, as RFC 3168 writes it ("halves the congestion window"). 'prr': spread over the
+   * round trip by Proportional Rate Reduction (RFC 6937 applies it to any reduction, ECN's too), as
+   * Linux's CWR state does (tcp_enter_cwr, tcp_cwnd_reduction), until what was in flight at the echo
+   * is acknowledged; then cwnd = ssthresh. Nothing is retransmitted in it, so PRR's slow-start bound
+   * gets no extra segment (Linux takes it only when retransmitted data is acknowledged): below
+   * ssthresh, cwnd = pipe + max(prr_delivered - prr_out, DeliveredData).
+   */
+  ecnReduction: 'immediate' | 'prr';
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -396,6 +406,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   slowStartToTwiceFlight: false,
   slowStartMaxIncrease: undefined,
   slowStartAfterIdle: false,
+  ecnReduction: 'immediate',
 });
 
 /** Configs made by shareConfig: complete and checked. */
@@ -442,6 +453,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.slowStartMaxIncrease !== undefined && !(c.slowStartMaxIncrease >= 1 && (Number.isInteger(c.slowStartMaxIncrease) || c.slowStartMaxIncrease === Infinity))) {
     throw new RangeError(`slowStartMaxIncrease must be a whole number >= 1, Infinity or undefined, got ${c.slowStartMaxIncrease}`);
   }
+  if (c.ecnReduction !== 'immediate' && c.ecnReduction !== 'prr') throw new RangeError(`ecnReduction must be 'immediate' or 'prr'`);
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);

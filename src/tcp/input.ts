@@ -873,8 +873,17 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   ecn.recover = tcb.sndMax;
   ecn.cwrPending = true;
   if (tcb.recovery.inRecovery) return; // already reduced for tcb window of data
+  if (ecn.cwr) return;
   // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
-  tcb.congestion.onCongestionEvent(seqDiff(tcb.sndMax, tcb.sndUna), now);
+  const flight = seqDiff(tcb.sndMax, tcb.sndUna);
+  tcb.congestion.onCongestionEvent(flight, now);
+  if (tcb.config.ecnReduction === 'prr') {
+    // RFC 6937 / Linux's CWR state: PRR brings cwnd down, from this ACK on (recovery.ts).
+    tcb.prr.start(flight);
+    ecn.cwr = true;
+    if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
+    return;
+  }
   tcb.congestion.cwnd = tcb.congestion.ssthresh;
   tcb.congestion.onRecoveryEnd(now);
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);

@@ -276,7 +276,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
-      if (tcb.recovery.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
+      if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));
       if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
@@ -444,7 +444,7 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   tcb.onlyRetransmitted = true;
   tcb.stats.RetransSegs++;
   recordSend(tcb, seq, end, now);
-  if (tcb.recovery.inRecovery) tcb.prr.onSend(len);
+  if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(len);
   noteRetransmission(tcb, now);
   if (tcb.timestamps) {
     const rec = tcb.ownRecovery();

@@ -84,6 +84,16 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   if (tcb.recovery.inRecovery) {
     if (tcb.recovery.recover !== undefined && seqGe(tcb.sndUna, tcb.recovery.recover)) exitRecovery(tcb, now);
     else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss, advanced > 0 && newlyLost === 0);
+  } else if (tcb.ecnState !== undefined && tcb.ecnState.cwr) {
+    // ecnReduction 'prr' (Linux's CWR state): PRR until what was in flight at the echo is
+    // acknowledged, with no slow-start bonus (no retransmission is acknowledged in it).
+    if (tcb.ecnState.recover === undefined || seqGe(tcb.sndUna, tcb.ecnState.recover)) endCwr(tcb, now);
+    else if (delivered > 0) {
+      const pipe = tcb.pipe();
+      tcb.prr.onAck(delivered, pipe, tcb.congestion.ssthresh, tcb.sendMss, false);
+      // sndcnt in whole segments, rounded up, as recovery's sending rounds it (and Linux counts packets).
+      tcb.congestion.cwnd = pipe + Math.ceil(tcb.prr.sndcnt / tcb.sendMss) * tcb.sendMss;
+    }
   } else if (advanced > 0) {
     const sample = ACK_SAMPLE;
     sample.delivered = delivered;
@@ -124,10 +134,21 @@ export function rackDetect(tcb: Tcb, now: number): number {
   return lost;
 }
 
+/** The end of an ECN window reduction spread by PRR: cwnd = ssthresh (as RFC 6937 ends a recovery). */
+export function endCwr(tcb: Tcb, now: number): void {
+  if (tcb.ecnState !== undefined) tcb.ecnState.cwr = false;
+  tcb.congestion.cwnd = tcb.congestion.ssthresh;
+  tcb.congestion.onRecoveryEnd(now);
+  if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'recovery-end', now);
+}
+
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
 export function enterRecovery(tcb: Tcb, now: number): void {
   const flight = seqDiff(tcb.sndMax, tcb.sndUna);
-  tcb.congestion.onCongestionEvent(flight, now);
+  // A loss during an ECN reduction (Linux: CWR to Recovery) is not reduced for twice: the window is
+  // already coming down to ssthresh; PRR starts again from here.
+  if (tcb.ecnState !== undefined && tcb.ecnState.cwr) tcb.ecnState.cwr = false;
+  else tcb.congestion.onCongestionEvent(flight, now);
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'loss', now);
   tcb.prr.start(flight);
   const rec = tcb.ownRecovery();

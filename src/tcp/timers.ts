@@ -205,6 +205,7 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
     if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'rto', now);
     if (tcb.retransmits === 1) startUndo(tcb, true);
     if (tcb.recoveryState) tcb.recoveryState.inRecovery = false;
+    if (tcb.ecnState) tcb.ecnState.cwr = false; // an ECN reduction by PRR ends too
     tcb.ownRecovery().recover = tcb.sndMax;
     if (tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
     tcb.rack.clearLost();
