@@ -137,6 +137,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   slowStartAfterIdle: true,
   // tcp_enter_cwr, tcp_cwnd_reduction: an ECE is answered by PRR in the CWR state (since Linux 3.7).
   ecnReduction: 'prr',
+  // tcp_may_raise_cwnd: with tp->reordering > tcp_reordering, FLAG_FORWARD_PROGRESS (SACKs too) grows cwnd.
+  sackGrowsCwndAfterReordering: true,
 });
 
 /** "name=value, ..." for the output. */

@@ -302,6 +302,14 @@ export interface TcpConfig {
    * ssthresh, cwnd = pipe + max(prr_delivered - prr_out, DeliveredData).
    */
   ecnReduction: 'immediate' | 'prr';
+  /**
+   * Whether an ACK that only SACKs new data (SND.UNA unchanged) grows cwnd. false (the default): no,
+   * cwnd grows on ACKs that cumulatively acknowledge new data (RFC 5681 §3.1), by all they deliver
+   * (RFC 6937's DeliveredData, the newly SACKed included). true, Linux's tcp_may_raise_cwnd: once
+   * reordering of more than 3 segments (net.ipv4.tcp_reordering, the duplicate-ACK threshold) has been
+   * seen, any ACK that delivers data grows it, since a SACK is then more likely reordering than loss.
+   */
+  sackGrowsCwndAfterReordering: boolean;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -407,6 +415,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   slowStartMaxIncrease: undefined,
   slowStartAfterIdle: false,
   ecnReduction: 'immediate',
+  sackGrowsCwndAfterReordering: false,
 });
 
 /** Configs made by shareConfig: complete and checked. */

@@ -21,6 +21,15 @@ const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rt
 
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
+/** The duplicate-ACK threshold (RFC 5681 §3.2), Linux's default net.ipv4.tcp_reordering. */
+const DUP_THRESH = 3;
+
+/** Reordering of more than DUP_THRESH segments has been seen on this connection (RACK's furthest). */
+function reorderingBeyondDupThresh(tcb: Tcb): boolean {
+  const distance = tcb.rackState?.reorderDistance ?? 0;
+  return Math.ceil(distance / tcb.sendMss) > DUP_THRESH;
+}
+
 /** RFC 6928 / Linux's TCP_INIT_CWND: the initial window, in segments (the restart window's bound). */
 const INITIAL_WINDOW_SEGMENTS = 10;
 
@@ -94,7 +103,7 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
       // sndcnt in whole segments, rounded up, as recovery's sending rounds it (and Linux counts packets).
       tcb.congestion.cwnd = pipe + Math.ceil(tcb.prr.sndcnt / tcb.sendMss) * tcb.sendMss;
     }
-  } else if (advanced > 0) {
+  } else if (advanced > 0 || (delivered > 0 && tcb.config.sackGrowsCwndAfterReordering && reorderingBeyondDupThresh(tcb))) {
     const sample = ACK_SAMPLE;
     sample.delivered = delivered;
     sample.inFlight = seqDiff(tcb.sndMax, unaBefore);

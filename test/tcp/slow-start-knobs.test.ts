@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createCongestionController, type CongestionControlName } from '../../src/tcp/cc-factory.js';
 import { DEFAULT_TCP_CONFIG, resolveConfig } from '../../src/tcp/config.js';
 import type { AckSample, CongestionController } from '../../src/tcp/congestion.js';
-import { clientServer, drain } from './harness.js';
+import { activeOpen, clientServer, drain, seg, tcb } from './harness.js';
 
 const MSS = 1000;
 
@@ -153,5 +153,50 @@ describe('slowStartAfterIdle (RFC 5681 §4.1, RFC 2861 §3; Linux tcp_cwnd_resta
     const r = idleThenWrite(10.5, true);
     assert.equal(r.after, 10 * r.mss);
     assert.equal(r.sent, 10 * r.mss);
+  });
+});
+
+describe('sackGrowsCwndAfterReordering (RFC 5681 §3.1; Linux tcp_may_raise_cwnd)', () => {
+  /**
+   * A sender (ISS 100, SACK, MSS 1000) with 10 segments out, then the given ACKs from its peer, each
+   * [SEG.ACK, SACK blocks]. Returns cwnd in segments after each.
+   */
+  function run(sackGrowsCwndAfterReordering: boolean | undefined, acks: Array<[number, Array<[number, number]>]>): number[] {
+    const config = { sack: true, ackDelayMs: 0, ...(sackGrowsCwndAfterReordering === undefined ? {} : { sackGrowsCwndAfterReordering }) };
+    const t = tcb({ iss: 100, config });
+    activeOpen(t, seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options: { mss: 1000, sackPermitted: true } }), 10);
+    assert.equal(t.send(new Uint8Array(10_000), 20), 10_000);
+    assert.equal(drain(t, 20).length, 10);
+    const out: number[] = [];
+    let now = 40;
+    for (const [ack, sack] of acks) {
+      t.handleSegment(seg(`<SEQ=301><ACK=${ack}><CTL=ACK>`, { options: sack.length > 0 ? { sack } : {} }), now++);
+      drain(t, now);
+      assert.equal(t.recovery.inRecovery, false, 'no loss recovery in these cases');
+      out.push(t.congestion.cwnd / 1000);
+    }
+    return out;
+  }
+  // The last segment arrives first, then the fourth: reordering of 6 segments (> 3), then everything.
+  const reordered: Array<[number, Array<[number, number]>]> = [
+    [101, [[9101, 10101]]],
+    [101, [[3101, 4101], [9101, 10101]]],
+    [10101, []],
+  ];
+
+  test('default: only ACKs that advance SND.UNA grow cwnd, by all they deliver', () => {
+    assert.equal(DEFAULT_TCP_CONFIG.sackGrowsCwndAfterReordering, false);
+    // The last ACK delivers the 8 segments not SACKed before (CUBIC's slow start adds up to 8).
+    assert.deepEqual(run(undefined, reordered), [10, 10, 18]);
+  });
+
+  test('on: once reordering beyond 3 segments is seen, a SACK that delivers grows cwnd too', () => {
+    // The first SACK shows no reordering yet; the second (the fourth segment, 6 below the highest
+    // SACKed) does, and grows cwnd by the segment it delivered.
+    assert.deepEqual(run(true, reordered), [10, 11, 19]);
+  });
+
+  test('on, without reordering: SACKs in order grow nothing', () => {
+    assert.deepEqual(run(true, [[101, [[2101, 3101]]], [101, [[2101, 4101]]]]), [10, 10]);
   });
 });
