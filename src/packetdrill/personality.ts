@@ -139,6 +139,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   ecnReduction: 'prr',
   // tcp_may_raise_cwnd: with tp->reordering > tcp_reordering, FLAG_FORWARD_PROGRESS (SACKs too) grows cwnd.
   sackGrowsCwndAfterReordering: true,
+  // tcp_match_skb_to_sack: a SACK marks whole segments; a part below the MSS is not split off.
+  sackGranularity: 'segment',
 });
 
 /** "name=value, ..." for the output. */

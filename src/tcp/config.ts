@@ -310,6 +310,14 @@ export interface TcpConfig {
    * seen, any ACK that delivers data grows it, since a SACK is then more likely reordering than loss.
    */
   sackGrowsCwndAfterReordering: boolean;
+  /**
+   * What a SACK block marks in the sender's scoreboard. 'octet' (the default): the octets it names
+   * (RFC 2018 §3, RFC 6675's octet scoreboard), so a block for the last octet of a segment leaves one
+   * octet fewer to retransmit. 'segment': only the segments, as sent, that the block covers whole, as
+   * Linux's tcp_match_skb_to_sack, which never splits a segment below the MSS for a SACK: a
+   * retransmission then resends the whole segment.
+   */
+  sackGranularity: 'octet' | 'segment';
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -416,6 +424,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   slowStartAfterIdle: false,
   ecnReduction: 'immediate',
   sackGrowsCwndAfterReordering: false,
+  sackGranularity: 'octet',
 });
 
 /** Configs made by shareConfig: complete and checked. */
@@ -462,6 +471,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.slowStartMaxIncrease !== undefined && !(c.slowStartMaxIncrease >= 1 && (Number.isInteger(c.slowStartMaxIncrease) || c.slowStartMaxIncrease === Infinity))) {
     throw new RangeError(`slowStartMaxIncrease must be a whole number >= 1, Infinity or undefined, got ${c.slowStartMaxIncrease}`);
   }
+  if (c.sackGranularity !== 'octet' && c.sackGranularity !== 'segment') throw new RangeError(`sackGranularity must be 'octet' or 'segment'`);
   if (c.ecnReduction !== 'immediate' && c.ecnReduction !== 'prr') throw new RangeError(`ecnReduction must be 'immediate' or 'prr'`);
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);

@@ -580,10 +580,20 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
       tcb.stats.TCPSACKDiscard++;
       continue;
     }
-    const [l, r] = blocks[i];
+    let [l, r] = blocks[i];
     if (kind === SackBlockKind.Duplicate) {
       dsackInput(tcb, l, r, now);
       continue;
+    }
+    if (tcb.config.sackGranularity === 'segment') {
+      // Only the segments a block covers whole are SACKed (Linux's tcp_match_skb_to_sack). A block
+      // covers data only: one that reaches our FIN covers the segment that carried it.
+      const finSeq = tcb.closing.finSeq;
+      const atFin = finSeq !== undefined && r === finSeq;
+      const whole = tcb.rack.wholeSegments(l, atFin ? seqAdd(r, 1) : r);
+      if (whole === undefined) continue;
+      l = whole[0];
+      r = atFin && whole[1] === seqAdd(finSeq, 1) ? finSeq : whole[1];
     }
     const sacks = tcb.sacks;
     const added = sacks.add(l, r, tcb.config.maxSackRanges);

@@ -200,3 +200,44 @@ describe('sackGrowsCwndAfterReordering (RFC 5681 §3.1; Linux tcp_may_raise_cwnd
     assert.deepEqual(run(true, [[101, [[2101, 3101]]], [101, [[2101, 4101]]]]), [10, 10]);
   });
 });
+
+describe('sackGranularity (RFC 2018 §3 octets; Linux tcp_match_skb_to_sack segments)', () => {
+  /**
+   * A sender (ISS 100, SACK, MSS 1000) with 4 segments out (101..4101); the peer SACKs only the last
+   * octet, [4100, 4101). Returns the octets the scoreboard holds as SACKed and the first
+   * retransmission of the last segment (by the loss probe or the RTO), as [seq, length].
+   */
+  function lastOctetSacked(sackGranularity: 'octet' | 'segment' | undefined): { sacked: number; resent: [number, number] } {
+    const config = { sack: true, ackDelayMs: 0, ...(sackGranularity === undefined ? {} : { sackGranularity }) };
+    const t = tcb({ iss: 100, config });
+    activeOpen(t, seg('<SEQ=300><ACK=101><CTL=SYN,ACK>', { options: { mss: 1000, sackPermitted: true } }), 10);
+    assert.equal(t.send(new Uint8Array(4000), 20), 4000);
+    assert.equal(drain(t, 20).length, 4);
+    t.handleSegment(seg('<SEQ=301><ACK=101><CTL=ACK>', { options: { sack: [[4100, 4101]] } }), 120);
+    drain(t, 120);
+    const sacked = t.sacksState?.sackedBytes ?? 0;
+    // Timers (the loss probe, then the RTO) until the first segment goes again.
+    let now = 120;
+    for (let i = 0; i < 10 && !drainSaw(t, (now = t.pollTimeout() ?? assert.fail('a timer runs')), 101); i++);
+    // The peer has the first three segments now and still only the last octet of the fourth.
+    t.handleSegment(seg('<SEQ=301><ACK=3101><CTL=ACK>', { options: { sack: [[4100, 4101]] } }), now + 100);
+    const last = drain(t, now + 100).find((x) => x.seq === 3101);
+    assert.ok(last !== undefined, 'the fourth segment goes again');
+    return { sacked, resent: [last.seq, last.payload.length] };
+  }
+  /** Fire the timer due at `at`; whether a segment starting at `seq` went. */
+  function drainSaw(t: ReturnType<typeof tcb>, at: number, seq: number): boolean {
+    t.handleTimeout(at);
+    return drain(t, at).some((x) => x.seq === seq);
+  }
+
+  test("default 'octet': the octet is SACKed; the retransmission leaves it out", () => {
+    assert.equal(DEFAULT_TCP_CONFIG.sackGranularity, 'octet');
+    assert.deepEqual(lastOctetSacked(undefined), { sacked: 1, resent: [3101, 999] });
+  });
+
+  test("'segment': a block that covers no segment whole marks nothing; the whole segment goes again", () => {
+    assert.deepEqual(lastOctetSacked('segment'), { sacked: 0, resent: [3101, 1000] });
+    assert.throws(() => resolveConfig({ sackGranularity: 'byte' as 'octet' }), RangeError);
+  });
+});
