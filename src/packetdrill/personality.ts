@@ -138,6 +138,20 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.
   abortRstAck: true,
+  // tcp_write_wakeup -> tcp_xmit_probe_skb: a zero window is probed with an empty segment at SND.UNA-1.
+  zeroWindowProbe: 'ack',
+  // tcp_is_cwnd_limited: "If in slow start, ensure cwnd grows to twice what was ACKed" (max_packets_out).
+  slowStartToTwiceFlight: true,
+  // tcp_slow_start: cwnd = min(cwnd + acked, ssthresh), every acknowledged segment counted.
+  slowStartMaxIncrease: Infinity,
+  // net.ipv4.tcp_slow_start_after_idle = 1 (ip-sysctl.rst); tcp_cwnd_restart halves cwnd per RTO idle.
+  slowStartAfterIdle: true,
+  // tcp_enter_cwr, tcp_cwnd_reduction: an ECE is answered by PRR in the CWR state (since Linux 3.7).
+  ecnReduction: 'prr',
+  // tcp_may_raise_cwnd: with tp->reordering > tcp_reordering, FLAG_FORWARD_PROGRESS (SACKs too) grows cwnd.
+  sackGrowsCwndAfterReordering: true,
+  // tcp_match_skb_to_sack: a SACK marks whole segments; a part below the MSS is not split off.
+  sackGranularity: 'segment',
 });
 
 /** "name=value, ..." for the output. */

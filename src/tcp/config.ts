@@ -148,6 +148,12 @@ export interface TcpConfig {
    */
   abortRstAck: boolean;
   /**
+   * The zero-window probe (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17): 'data', one octet beyond the
+   * closed window (synack's default, and FreeBSD's); 'ack', an empty segment at SND.UNA-1 that the
+   * peer must answer with its window (Linux's tcp_xmit_probe_skb), which sends no data it may drop.
+   */
+  zeroWindowProbe: 'data' | 'ack';
+  /**
    * Explicit Congestion Notification (RFC 3168), FreeBSD's net.inet.tcp.ecn.enable 0/1/2 and Linux's
    * tcp_ecn 0/1/2: 'off' never negotiates it; 'on' asks for it on our SYNs (ECE and CWR, §6.1.1) and
    * accepts it from a peer's SYN; 'passive' only answers a peer's ECN-setup SYN with an ECN-setup
@@ -291,6 +297,55 @@ export interface TcpConfig {
    * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
    */
   congestionControl: 'cubic' | 'newreno';
+  /**
+   * When slow start counts as cwnd-limited (and so grows cwnd). false: when the flight before the ACK
+   * was within one segment of cwnd (RFC 9438 §5.8, RFC 2861: a window not used is not grown). true,
+   * Linux's tcp_is_cwnd_limited: also while cwnd is below twice the most data in flight in the last
+   * round trip (tp->max_packets_out), so a flight of 10 segments grows cwnd to 20 when it is ACKed
+   * (RFC 7661 §4.3 likewise lets a window at least half used grow).
+   */
+  slowStartToTwiceFlight: boolean;
+  /**
+   * Slow start's bound on the increase per ACK, in segments (RFC 5681 eq. 2's SMSS, RFC 3465's L).
+   * undefined: the controller's RFC value (NewReno: 1, RFC 5681; CUBIC: 8, RFC 9406 §4.2's L for a
+   * sender that does not pace). Linux's tcp_slow_start adds every segment an ACK delivers: Infinity.
+   */
+  slowStartMaxIncrease: number | undefined;
+  /**
+   * Restart after idle (RFC 5681 §4.1, RFC 2861 §3; Linux's net.ipv4.tcp_slow_start_after_idle):
+   * data sent after more than an RTO with nothing sent and nothing in flight starts from a smaller
+   * window: ssthresh = max(ssthresh, 3/4 cwnd), then cwnd halves for each RTO of the idle time, not
+   * below the restart window min(IW, cwnd) (Linux's tcp_cwnd_restart). false (the default): cwnd is
+   * kept across idle periods, as RFC 7661 (which obsoletes RFC 2861) allows a validated window to be;
+   * Linux's default is true.
+   */
+  slowStartAfterIdle: boolean;
+  /**
+   * How the window comes down on an ECN echo (RFC 3168 §6.1.2). 'immediate' (the default): cwnd =
+   * ssthresh at once, as RFC 3168 writes it ("halves the congestion window"). 'prr': spread over the
+   * round trip by Proportional Rate Reduction (RFC 6937 applies it to any reduction, ECN's too), as
+   * Linux's CWR state does (tcp_enter_cwr, tcp_cwnd_reduction), until what was in flight at the echo
+   * is acknowledged; then cwnd = ssthresh. Nothing is retransmitted in it, so PRR's slow-start bound
+   * gets no extra segment (Linux takes it only when retransmitted data is acknowledged): below
+   * ssthresh, cwnd = pipe + max(prr_delivered - prr_out, DeliveredData).
+   */
+  ecnReduction: 'immediate' | 'prr';
+  /**
+   * Whether an ACK that only SACKs new data (SND.UNA unchanged) grows cwnd. false (the default): no,
+   * cwnd grows on ACKs that cumulatively acknowledge new data (RFC 5681 §3.1), by all they deliver
+   * (RFC 6937's DeliveredData, the newly SACKed included). true, Linux's tcp_may_raise_cwnd: once
+   * reordering of more than 3 segments (net.ipv4.tcp_reordering, the duplicate-ACK threshold) has been
+   * seen, any ACK that delivers data grows it, since a SACK is then more likely reordering than loss.
+   */
+  sackGrowsCwndAfterReordering: boolean;
+  /**
+   * What a SACK block marks in the sender's scoreboard. 'octet' (the default): the octets it names
+   * (RFC 2018 §3, RFC 6675's octet scoreboard), so a block for the last octet of a segment leaves one
+   * octet fewer to retransmit. 'segment': only the segments, as sent, that the block covers whole, as
+   * Linux's tcp_match_skb_to_sack, which never splits a segment below the MSS for a SACK: a
+   * retransmission then resends the whole segment.
+   */
+  sackGranularity: 'octet' | 'segment';
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -348,6 +403,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   minRtoMs: 200,
   rtoMinOnVariance: false,
   abortRstAck: false,
+  zeroWindowProbe: 'data',
   maxRtoMs: 120_000,
   clockGranularityMs: 1,
   synRetries: 7,
@@ -395,6 +451,12 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   maxSackRanges: 1024,
   invalidAckRateLimitMs: 500,
   congestionControl: 'cubic',
+  slowStartToTwiceFlight: false,
+  slowStartMaxIncrease: undefined,
+  slowStartAfterIdle: false,
+  ecnReduction: 'immediate',
+  sackGrowsCwndAfterReordering: false,
+  sackGranularity: 'octet',
 });
 
 /** Configs made by shareConfig: complete and checked. */
@@ -438,6 +500,11 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.congestionControl !== 'cubic' && c.congestionControl !== 'newreno') {
     throw new RangeError(`congestionControl must be 'cubic' or 'newreno'`);
   }
+  if (c.slowStartMaxIncrease !== undefined && !(c.slowStartMaxIncrease >= 1 && (Number.isInteger(c.slowStartMaxIncrease) || c.slowStartMaxIncrease === Infinity))) {
+    throw new RangeError(`slowStartMaxIncrease must be a whole number >= 1, Infinity or undefined, got ${c.slowStartMaxIncrease}`);
+  }
+  if (c.sackGranularity !== 'octet' && c.sackGranularity !== 'segment') throw new RangeError(`sackGranularity must be 'octet' or 'segment'`);
+  if (c.ecnReduction !== 'immediate' && c.ecnReduction !== 'prr') throw new RangeError(`ecnReduction must be 'immediate' or 'prr'`);
   if (c.connectTimeoutMs !== undefined && !(c.connectTimeoutMs > 0)) throw new RangeError('connectTimeoutMs must be positive');
   if (c.ipTtl !== undefined && !(Number.isInteger(c.ipTtl) && c.ipTtl >= 0 && c.ipTtl <= 255)) throw new RangeError(`ipTtl must be a whole number in [0, 255], got ${c.ipTtl}`);
   if (!(Number.isInteger(c.ipTos) && c.ipTos >= 0 && c.ipTos <= 255)) throw new RangeError(`ipTos must be a whole number in [0, 255], got ${c.ipTos}`);
@@ -454,6 +521,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
+  if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');
   for (const k of ['orphanRetries', 'maxOutOfOrderRanges', 'maxSackRanges'] as const) {

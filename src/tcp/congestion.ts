@@ -2,6 +2,7 @@
  * Congestion control behind one small interface, so that NewReno, CUBIC and friends can replace one
  * another without touching the state machine or loss recovery.
  */
+import { seqGe } from '../wire/seq.js';
 
 /**
  * What one acknowledgment reports to a congestion controller. The connection reuses one object for
@@ -59,4 +60,48 @@ export interface CongestionController {
    * before it.
    */
   undo(now: number): void;
+}
+
+/** The TcpConfig knobs a controller reads (given when it is made). */
+export interface ControllerOptions {
+  /**
+   * Slow start also counts as cwnd-limited while cwnd < 2 * the most bytes in flight in the last
+   * round trip (Linux's tcp_is_cwnd_limited with tp->max_packets_out), not only when the flight
+   * fills cwnd.
+   */
+  slowStartToTwiceFlight?: boolean;
+  /** Slow start's per-ACK increase bound in segments (L); undefined: the controller's RFC value. */
+  slowStartMaxIncrease?: number | undefined;
+}
+
+/**
+ * The most bytes in flight over the last round trip, as Linux's tp->max_packets_out: a round ends
+ * when SND.UNA reaches the SND.NXT noted at its start. Flight is at its largest just before an ACK
+ * (sending only adds to it), so the ACK samples' `inFlight` see its maxima.
+ */
+export class MaxFlight {
+  max = 0;
+  private until: number | undefined = undefined;
+
+  /** Note one ACK's sample; returns the round's maximum so far. */
+  note(s: Readonly<AckSample>): number {
+    const unaBefore = (s.sndNxt - s.inFlight) >>> 0;
+    if (this.until === undefined || seqGe(unaBefore, this.until)) {
+      this.max = s.inFlight;
+      this.until = s.sndNxt;
+    } else if (s.inFlight > this.max) this.max = s.inFlight;
+    return this.max;
+  }
+}
+
+/**
+ * Whether slow start may grow cwnd on this ACK: the sample's own test (the flight filled cwnd), or,
+ * with `twice`, cwnd below twice the most that was in flight in the last round (Linux: "If in slow
+ * start, ensure cwnd grows to twice what was ACKed"; RFC 7661 §4.3 likewise lets a sender that used
+ * half of cwnd or more grow it).
+ */
+export function slowStartCwndLimited(s: Readonly<AckSample>, cwnd: number, flight: MaxFlight | undefined): boolean {
+  if (flight === undefined) return s.cwndLimited;
+  const max = flight.note(s);
+  return s.cwndLimited || cwnd < 2 * max;
 }

@@ -26,7 +26,7 @@
  * in which CSS began.
  */
 import { seqGe } from '../wire/seq.js';
-import { INITIAL_WINDOW_SEGMENTS, type AckSample, type CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, MaxFlight, slowStartCwndLimited, type AckSample, type CongestionController, type ControllerOptions } from './congestion.js';
 
 /** RFC 9438 §5.1: C = 0.4. */
 const CUBIC_C = 0.4;
@@ -113,9 +113,16 @@ export class CubicController implements CongestionController {
   /** Rounds ended while in CSS, the round CSS began in included. */
   cssRounds = 0;
 
-  constructor(mss: number, initialWindowSegments = INITIAL_WINDOW_SEGMENTS) {
+  /** Slow start's per-ACK bound in segments: RFC 9406's L unless `slowStartMaxIncrease` says otherwise. */
+  private readonly ssCap: number;
+  /** The last round's most bytes in flight, with `slowStartToTwiceFlight` (Linux's max_packets_out). */
+  private readonly maxFlight: MaxFlight | undefined;
+
+  constructor(mss: number, initialWindowSegments = INITIAL_WINDOW_SEGMENTS, options: Readonly<ControllerOptions> = {}) {
     this.mss = mss;
     this.initialWindowSegments = initialWindowSegments;
+    this.ssCap = options.slowStartMaxIncrease ?? L;
+    this.maxFlight = options.slowStartToTwiceFlight === true ? new MaxFlight() : undefined;
     // RFC 6928: an initial window of 10 segments.
     this.cwnd = initialWindowSegments * mss;
     this.saved = this.snapshot();
@@ -145,9 +152,9 @@ export class CubicController implements CongestionController {
 
   /** RFC 5681 §3.1 slow start, with HyStart++ (RFC 9406 §4.2) while ssthresh is still its initial value. */
   private slowStart(s: Readonly<AckSample>): void {
-    if (s.cwndLimited) {
-      // RFC 9406 §4.2: cwnd += min(N, L * SMSS), divided by CSS_GROWTH_DIVISOR in CSS.
-      let inc = Math.min(s.delivered, L * this.mss);
+    if (slowStartCwndLimited(s, this.cwnd, this.maxFlight)) {
+      // RFC 9406 §4.2: cwnd += min(N, L * SMSS), divided by CSS_GROWTH_DIVISOR in CSS (L: `ssCap`).
+      let inc = Math.min(s.delivered, this.ssCap * this.mss);
       if (this.cssBaselineMinRtt !== Infinity) inc /= CSS_GROWTH_DIVISOR;
       this.cwnd = Math.min(this.cwnd + inc, this.ssthresh);
     }

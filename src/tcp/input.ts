@@ -591,10 +591,20 @@ export function sackInput(tcb: Tcb, blocks: ReadonlyArray<readonly [number, numb
       tcb.stats.TCPSACKDiscard++;
       continue;
     }
-    const [l, r] = blocks[i];
+    let [l, r] = blocks[i];
     if (kind === SackBlockKind.Duplicate) {
       dsackInput(tcb, l, r, now);
       continue;
+    }
+    if (tcb.config.sackGranularity === 'segment') {
+      // Only the segments a block covers whole are SACKed (Linux's tcp_match_skb_to_sack). A block
+      // covers data only: one that reaches our FIN covers the segment that carried it.
+      const finSeq = tcb.closing.finSeq;
+      const atFin = finSeq !== undefined && r === finSeq;
+      const whole = tcb.rack.wholeSegments(l, atFin ? seqAdd(r, 1) : r);
+      if (whole === undefined) continue;
+      l = whole[0];
+      r = atFin && whole[1] === seqAdd(finSeq, 1) ? finSeq : whole[1];
     }
     const sacks = tcb.sacks;
     const added = sacks.add(l, r, tcb.config.maxSackRanges);
@@ -892,8 +902,17 @@ export function ecnEchoed(tcb: Tcb, ack: number, now: number): void {
   ecn.recover = tcb.sndMax;
   ecn.cwrPending = true;
   if (tcb.recovery.inRecovery) return; // already reduced for tcb window of data
+  if (ecn.cwr) return;
   // §6.1.2: halve the window as for a loss (RFC 5681 eq. 4), with no retransmission.
-  tcb.congestion.onCongestionEvent(seqDiff(tcb.sndMax, tcb.sndUna), now);
+  const flight = seqDiff(tcb.sndMax, tcb.sndUna);
+  tcb.congestion.onCongestionEvent(flight, now);
+  if (tcb.config.ecnReduction === 'prr') {
+    // RFC 6937 / Linux's CWR state: PRR brings cwnd down, from this ACK on (recovery.ts).
+    tcb.prr.start(flight);
+    ecn.cwr = true;
+    if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);
+    return;
+  }
   tcb.congestion.cwnd = tcb.congestion.ssthresh;
   tcb.congestion.onRecoveryEnd(now);
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'ecn', now);

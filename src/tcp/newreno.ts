@@ -5,7 +5,7 @@
  * SACK scoreboard, RACK-TLP, PRR) are the connection's (recovery.ts); this file only does arithmetic.
  * Initial window: 10 segments (RFC 6928).
  */
-import { INITIAL_WINDOW_SEGMENTS, type AckSample, type CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, MaxFlight, slowStartCwndLimited, type AckSample, type CongestionController, type ControllerOptions } from './congestion.js';
 
 export class NewRenoController implements CongestionController {
   readonly name = 'newreno';
@@ -18,8 +18,15 @@ export class NewRenoController implements CongestionController {
   private priorCwnd: number | undefined;
   private priorSsthresh = Infinity;
 
-  constructor(mss: number, private readonly initialWindowSegments = INITIAL_WINDOW_SEGMENTS) {
+  /** Slow start's per-ACK bound in segments: 1 (RFC 5681 eq. 2) unless `slowStartMaxIncrease` says otherwise. */
+  private readonly ssCap: number;
+  /** The last round's most bytes in flight, with `slowStartToTwiceFlight` (Linux's max_packets_out). */
+  private readonly maxFlight: MaxFlight | undefined;
+
+  constructor(mss: number, private readonly initialWindowSegments = INITIAL_WINDOW_SEGMENTS, options: Readonly<ControllerOptions> = {}) {
     this.mss = mss;
+    this.ssCap = options.slowStartMaxIncrease ?? 1;
+    this.maxFlight = options.slowStartToTwiceFlight === true ? new MaxFlight() : undefined;
     this.cwnd = initialWindowSegments * mss;
   }
 
@@ -32,8 +39,9 @@ export class NewRenoController implements CongestionController {
     const acked = sample.delivered;
     if (acked <= 0) return;
     if (this.cwnd < this.ssthresh) {
-      // Slow start (RFC 5681 eq. 2, with L = 1 SMSS as RFC 3465 suggests).
-      this.cwnd += Math.min(acked, this.mss);
+      // Slow start (RFC 5681 eq. 2, with L = 1 SMSS as RFC 3465 suggests); with
+      // `slowStartToTwiceFlight`, only while cwnd-limited as Linux's tcp_reno_cong_avoid asks.
+      if (this.maxFlight === undefined || slowStartCwndLimited(sample, this.cwnd, this.maxFlight)) this.cwnd += Math.min(acked, this.ssCap * this.mss);
     } else {
       // Congestion avoidance: one SMSS per window of data acknowledged (RFC 5681 §3.1, byte counting).
       this.acc += acked;

@@ -8,7 +8,7 @@ import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt }
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
 import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } from './fast-open.js';
-import { armLossProbe, noteRetransmission } from './recovery.js';
+import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
 import { Chrono } from './tcb-state.js';
@@ -211,6 +211,8 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     }
     const offset = Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
     const unsent = Math.max(0, tcb.sendBuffer.length - offset);
+    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob).
+    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax) restartAfterIdle(tcb, now);
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
     // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
     // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
@@ -293,7 +295,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
-      if (tcb.recovery.inRecovery) tcb.prr.onSend(seqDiff(end, seq));
+      if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));
       if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
@@ -461,7 +463,7 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   tcb.onlyRetransmitted = true;
   tcb.stats.RetransSegs++;
   recordSend(tcb, seq, end, now);
-  if (tcb.recovery.inRecovery) tcb.prr.onSend(len);
+  if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(len);
   noteRetransmission(tcb, now);
   if (tcb.timestamps) {
     const rec = tcb.ownRecovery();

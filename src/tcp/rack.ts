@@ -280,6 +280,19 @@ export class Rack {
     for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) return i;
     return -1;
   }
+  /**
+   * [l, r) trimmed to the whole sent segments inside it (each as sent, or as split): the first
+   * segment starting at or after l to the last ending at or before r; undefined when none lies
+   * wholly inside. For SACK at segment granularity (Linux's tcp_match_skb_to_sack).
+   */
+  wholeSegments(l: number, r: number): [number, number] | undefined {
+    let i = this.firstEndingAfter(l);
+    if (i < this.starts.length && seqLt(this.starts[i], l)) i++;
+    if (i >= this.starts.length || seqGt(this.ends[i], r)) return undefined;
+    let j = i;
+    while (j + 1 < this.starts.length && seqLe(this.ends[j + 1], r)) j++;
+    return [this.starts[i], this.ends[j]];
+  }
   startOf(i: number): number {
     return this.starts[i];
   }

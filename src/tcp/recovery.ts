@@ -21,6 +21,41 @@ const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rt
 
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
+/** The duplicate-ACK threshold (RFC 5681 §3.2), Linux's default net.ipv4.tcp_reordering. */
+const DUP_THRESH = 3;
+
+/** Reordering of more than DUP_THRESH segments has been seen on this connection (RACK's furthest). */
+function reorderingBeyondDupThresh(tcb: Tcb): boolean {
+  const distance = tcb.rackState?.reorderDistance ?? 0;
+  return Math.ceil(distance / tcb.sendMss) > DUP_THRESH;
+}
+
+/** RFC 6928 / Linux's TCP_INIT_CWND: the initial window, in segments (the restart window's bound). */
+const INITIAL_WINDOW_SEGMENTS = 10;
+
+/**
+ * Restart after idle (RFC 5681 §4.1, RFC 2861 §3, as Linux's tcp_cwnd_restart), with
+ * `slowStartAfterIdle`: before new data goes out with nothing in flight, when no data was sent for
+ * longer than the RTO, ssthresh = max(ssthresh, 3/4 cwnd) and cwnd halves for every RTO of the idle
+ * time while above the restart window RW = min(IW, cwnd), and is never set below RW.
+ */
+export function restartAfterIdle(tcb: Tcb, now: number): void {
+  const info = tcb.infoState;
+  if (info === undefined || tcb.sndUna !== tcb.sndMax || tcb.recovery.inRecovery) return;
+  let idle = now - info.lastDataSentAt;
+  const rto = tcb.rtt.rto;
+  if (!(idle > rto)) return;
+  const cc = tcb.congestion;
+  const restartWindow = Math.min(INITIAL_WINDOW_SEGMENTS * tcb.sendMss, cc.cwnd);
+  cc.ssthresh = Math.max(cc.ssthresh, 0.75 * cc.cwnd);
+  let cwnd = cc.cwnd;
+  while ((idle -= rto) > 0 && cwnd > restartWindow) cwnd /= 2;
+  cc.cwnd = Math.max(cwnd, restartWindow);
+  // The idle time counts once: the next send opportunity is not idle.
+  info.lastDataSentAt = Math.floor(now);
+  if (tcb.tracer !== undefined) tcb.tracer.cwnd(cc.cwnd, cc.ssthresh, 'idle-restart', now);
+}
+
 /** After the ACK fields of a segment were processed: detect loss, run recovery, grow the window. */
 export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sackedBefore: number, now: number): void {
   const advanced = seqDiff(tcb.sndUna, unaBefore);
@@ -58,7 +93,17 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   if (tcb.recovery.inRecovery) {
     if (tcb.recovery.recover !== undefined && seqGe(tcb.sndUna, tcb.recovery.recover)) exitRecovery(tcb, now);
     else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss, advanced > 0 && newlyLost === 0);
-  } else if (advanced > 0) {
+  } else if (tcb.ecnState !== undefined && tcb.ecnState.cwr) {
+    // ecnReduction 'prr' (Linux's CWR state): PRR until what was in flight at the echo is
+    // acknowledged, with no slow-start bonus (no retransmission is acknowledged in it).
+    if (tcb.ecnState.recover === undefined || seqGe(tcb.sndUna, tcb.ecnState.recover)) endCwr(tcb, now);
+    else if (delivered > 0) {
+      const pipe = tcb.pipe();
+      tcb.prr.onAck(delivered, pipe, tcb.congestion.ssthresh, tcb.sendMss, false);
+      // sndcnt in whole segments, rounded up, as recovery's sending rounds it (and Linux counts packets).
+      tcb.congestion.cwnd = pipe + Math.ceil(tcb.prr.sndcnt / tcb.sendMss) * tcb.sendMss;
+    }
+  } else if (advanced > 0 || (delivered > 0 && tcb.config.sackGrowsCwndAfterReordering && reorderingBeyondDupThresh(tcb))) {
     const sample = ACK_SAMPLE;
     sample.delivered = delivered;
     sample.inFlight = seqDiff(tcb.sndMax, unaBefore);
@@ -98,10 +143,21 @@ export function rackDetect(tcb: Tcb, now: number): number {
   return lost;
 }
 
+/** The end of an ECN window reduction spread by PRR: cwnd = ssthresh (as RFC 6937 ends a recovery). */
+export function endCwr(tcb: Tcb, now: number): void {
+  if (tcb.ecnState !== undefined) tcb.ecnState.cwr = false;
+  tcb.congestion.cwnd = tcb.congestion.ssthresh;
+  tcb.congestion.onRecoveryEnd(now);
+  if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'recovery-end', now);
+}
+
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
 export function enterRecovery(tcb: Tcb, now: number): void {
   const flight = seqDiff(tcb.sndMax, tcb.sndUna);
-  tcb.congestion.onCongestionEvent(flight, now);
+  // A loss during an ECN reduction (Linux: CWR to Recovery) is not reduced for twice: the window is
+  // already coming down to ssthresh; PRR starts again from here.
+  if (tcb.ecnState !== undefined && tcb.ecnState.cwr) tcb.ecnState.cwr = false;
+  else tcb.congestion.onCongestionEvent(flight, now);
   if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'loss', now);
   tcb.prr.start(flight);
   const rec = tcb.ownRecovery();

@@ -86,10 +86,16 @@ export class EcnState {
   cwrPending = false;
   /** SND.MAX when we last answered an ECE: no second reduction until it is acknowledged (§6.1.2). */
   recover: number | undefined;
+  /**
+   * With `ecnReduction: 'prr'`: the reduction for an ECE is being spread by PRR (Linux's CWR state)
+   * until SND.UNA reaches `recover`.
+   */
+  cwr = false;
 
   /** Every field at its default. */
   isIdle(): boolean {
     return (
+      this.cwr === false &&
       this.requested === false &&
       this.echo === false &&
       this.cwrPending === false &&

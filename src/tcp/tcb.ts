@@ -295,7 +295,7 @@ export class Tcb {
   cc: CongestionController | undefined;
 
   get congestion(): CongestionController {
-    return (this.cc ??= createCongestionController(this.config.congestionControl, this.sendMss));
+    return (this.cc ??= createCongestionController(this.config.congestionControl, this.sendMss, this.config));
   }
 
   /** Consecutive retransmission timeouts without progress. */

@@ -205,6 +205,7 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
     if (tcb.tracer !== undefined) tcb.tracer.cwnd(tcb.congestion.cwnd, tcb.congestion.ssthresh, 'rto', now);
     if (tcb.retransmits === 1) startUndo(tcb, true);
     if (tcb.recoveryState) tcb.recoveryState.inRecovery = false;
+    if (tcb.ecnState) tcb.ecnState.cwr = false; // an ECN reduction by PRR ends too
     tcb.ownRecovery().recover = tcb.sndMax;
     if (tcb.recoveryState) tcb.recoveryState.renoSacked = 0;
     tcb.rack.clearLost();
@@ -251,11 +252,33 @@ export function persistTimeout(tcb: Tcb, now: number): void {
     }
     if (probes.persistBackoff === 0) tcb.ownProbes().persistSince = now;
     tcb.ownProbes().persistBackoff++;
+    tcb.stats.TCPWindowProbes++;
+    if (tcb.config.zeroWindowProbe === 'ack') {
+      // Linux's tcp_write_wakeup -> tcp_xmit_probe_skb: an empty segment the peer has acknowledged
+      // already (SEG.SEQ = SND.UNA-1), which it must answer with an ACK carrying its window.
+      queueProbeAck(tcb, now);
+      setTimer(tcb, Timer.Persist, now + Math.min(tcb.config.persistMaxMs, Math.max(tcb.rtt.rto, tcb.config.persistMinMs) * 2 ** tcb.probes.persistBackoff));
+      return;
+    }
     // The probe is the first unacknowledged byte, sent again until the window opens.
     tcb.sndNxt = tcb.sndUna;
-    tcb.stats.TCPWindowProbes++;
   }
   tcb.ownProbes().forceProbe = true;
+}
+
+/** A segment with SEG.SEQ = SND.UNA-1 and no data: already acknowledged, so the peer must answer it with an ACK. */
+function queueProbeAck(tcb: Tcb, now: number): void {
+  queueControl(tcb,
+    makeSegment({
+      srcPort: tcb.localPort,
+      dstPort: tcb.remotePort,
+      seq: seqAdd(tcb.sndUna, -1),
+      ack: tcb.rcvNxt,
+      flags: TcpFlag.ACK,
+      window: windowField(tcb),
+      options: tcb.timestamps ? { timestamp: { value: tsNow(tcb, now), echo: tcb.tsRecent } } : NO_OPTIONS,
+    }),
+  );
 }
 
 export function keepAliveTimeout(tcb: Tcb, now: number): void {
@@ -267,17 +290,7 @@ export function keepAliveTimeout(tcb: Tcb, now: number): void {
   tcb.ownProbes().keepAliveProbesSent++;
   tcb.stats.TCPKeepAliveProbes++;
   // §3.8.4: a segment with SEG.SEQ = SND.NXT-1 (already acknowledged), which the peer must ACK.
-  queueControl(tcb, 
-    makeSegment({
-      srcPort: tcb.localPort,
-      dstPort: tcb.remotePort,
-      seq: seqAdd(tcb.sndUna, -1),
-      ack: tcb.rcvNxt,
-      flags: TcpFlag.ACK,
-      window: windowField(tcb),
-      options: tcb.timestamps ? { timestamp: { value: tsNow(tcb, now), echo: tcb.tsRecent } } : NO_OPTIONS,
-    }),
-  );
+  queueProbeAck(tcb, now);
   setTimer(tcb, Timer.KeepAlive, now + tcb.config.keepAliveIntervalMs);
 }
 

@@ -23,7 +23,7 @@ export type TcbTimerKind =
   | 'connect';
 
 export type TcbTimerAction = 'set' | 'fired' | 'cancelled';
-export type CwndReason = 'ack' | 'loss' | 'rto' | 'recovery-end' | 'undo' | 'ecn';
+export type CwndReason = 'ack' | 'loss' | 'rto' | 'recovery-end' | 'undo' | 'ecn' | 'idle-restart';
 
 export interface TcbTraceSink {
   timer(kind: TcbTimerKind, action: TcbTimerAction, deadline: number | undefined, now: number): void;

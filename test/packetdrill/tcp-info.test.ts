@@ -155,10 +155,10 @@ const PROBES = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +.05 < S. 0:0(0) ack 1 win 0 <mss 1000>
 +0 > . 1:1(0) ack 1
 +0 write(3, ..., 500) = 500
-+.25 > . 1:2(1) ack 1
++.25 > . 0:0(0) ack 1
 +0 < . 1:1(0) ack 1 win 0
 +0 %{ assert tcpi_probes == 1 and tcpi_backoff == 1, (tcpi_probes, tcpi_backoff) }%
-+.5 > . 1:2(1) ack 1
++.5 > . 0:0(0) ack 1
 +0 < . 1:1(0) ack 1 win 0
 +0 %{ assert tcpi_probes == 2 and tcpi_backoff == 2, (tcpi_probes, tcpi_backoff) }%
 +.1 < . 1:1(0) ack 1 win 4000

@@ -387,3 +387,55 @@ describe('the sender\'s reaction to ECE (RFC 3168 §6.1.2)', () => {
     assert.equal(t.congestion.ssthresh, ss);
   });
 });
+
+describe('ecnReduction: an ECN echo answered at once or by PRR (RFC 3168 §6.1.2, RFC 6937; Linux CWR)', () => {
+  /** Established with ECN, `queued` segments written, the first `cwnd` (10) of them sent at 20 ms. */
+  function flight(ecnReduction: TcpConfig['ecnReduction'] | undefined, queued: number): { t: Tcb; mss: number; sent: number } {
+    const t = ecnEstablished(ecnReduction === undefined ? {} : { ecnReduction });
+    const mss = t.sendMss;
+    const sent = sendData(t, queued * mss, 20).length;
+    return { t, mss, sent };
+  }
+  /** An ACK of segment `n` (cumulative) from the peer, with ECE when `ece`; returns what we send then. */
+  function ackTo(t: Tcb, mss: number, n: number, ece: boolean, now: number): Segment[] {
+    t.handleSegment(peer(`<SEQ=5001><ACK=${1001 + n * mss}><CTL=ACK>`, ece ? ECE : 0), now);
+    return drain(t, now);
+  }
+
+  test("default 'immediate': cwnd = ssthresh on the echo, nothing sent while the flight exceeds it", () => {
+    assert.equal(resolveConfig({}).ecnReduction, 'immediate');
+    const { t, mss, sent } = flight(undefined, 20);
+    assert.equal(sent, 10);
+    const out = ackTo(t, mss, 1, true, 30);
+    // cwnd = ssthresh, then this ACK's own growth in congestion avoidance (less than a segment).
+    assert.ok(t.congestion.cwnd >= t.congestion.ssthresh && t.congestion.cwnd < t.congestion.ssthresh + mss, `cwnd ${t.congestion.cwnd}`);
+    assert.equal(out.filter((s) => s.payload.length > 0).length, 0, 'flight 9 segments > cwnd 7');
+  });
+
+  test("'prr' above ssthresh: new data in proportion ssthresh / RecoverFS to what is delivered", () => {
+    const { t, mss, sent } = flight('prr', 20);
+    assert.equal(sent, 10);
+    const data = (segs: Segment[]) => segs.filter((s) => s.payload.length > 0);
+    // RecoverFS = 10 segments, ssthresh = 7 (CUBIC's beta 0.7): sndcnt = ceil(prr_delivered * 7 / 10) - prr_out.
+    const first = data(ackTo(t, mss, 1, true, 30));
+    const ssthresh = t.congestion.ssthresh;
+    assert.equal(ssthresh, 0.7 * 10 * mss);
+    assert.equal(first.length, 1, 'ceil(1 * 0.7) - 0 = 1 segment');
+    assert.ok(first[0].flags & CWR, 'the first new data after the reduction says CWR');
+    assert.equal(data(ackTo(t, mss, 2, false, 31)).length, 1, 'ceil(2 * 0.7) - 1 = 1');
+    assert.equal(data(ackTo(t, mss, 3, false, 32)).length, 1, 'ceil(3 * 0.7) - 2 = 1');
+    assert.equal(data(ackTo(t, mss, 4, false, 33)).length, 0, 'ceil(4 * 0.7) - 3 = 0');
+    // Everything in flight at the echo acknowledged: the reduction ends at cwnd = ssthresh.
+    ackTo(t, mss, 10, false, 40);
+    assert.equal(t.congestion.cwnd, ssthresh);
+  });
+
+  test("'prr' below ssthresh: cwnd = pipe + what was delivered (no slow-start bonus: nothing retransmitted)", () => {
+    const { t, mss, sent } = flight('prr', 4);
+    assert.equal(sent, 4);
+    ackTo(t, mss, 1, true, 30);
+    // pipe 3 segments <= ssthresh 7: sndcnt = min(ssthresh - pipe, max(prr_delivered - prr_out, DeliveredData)) = 1.
+    assert.equal(t.congestion.cwnd, 4 * mss);
+    assert.throws(() => resolveConfig({ ecnReduction: 'halve' as TcpConfig['ecnReduction'] }), RangeError);
+  });
+});

@@ -588,9 +588,9 @@ describe('user timeout (RFC 5482, RFC 9293 §3.8.3)', () => {
 
 describe('zero-window probing (RFC 9293 §3.8.6.1)', () => {
   /** a sends more than b's small buffer holds; b does not read. */
-  function zeroWindow(dropProbeAcks = false): { p: Pair; t0: number; total: number } {
+  function zeroWindow(dropProbeAcks = false, a: Partial<typeof D> = {}): { p: Pair; t0: number; total: number } {
     const latency = 10;
-    const p = connectedPair({ latency, b: { receiveBufferSize: 4000 } });
+    const p = connectedPair({ latency, a, b: { receiveBufferSize: 4000 } });
     const total = 20_000;
     p.run(1000);
     assert.equal(p.a.send(enc(total), 1000), total);
@@ -628,6 +628,24 @@ describe('zero-window probing (RFC 9293 §3.8.6.1)', () => {
     }
     assert.deepEqual(probes.map(([tt]) => tt), expected);
     assert.equal(p.b.readableLength, 4000);
+  });
+
+  test("zeroWindowProbe 'ack' (Linux's tcp_xmit_probe_skb): each probe is an empty segment at SND.UNA-1, on the same backed-off schedule, and the transfer completes when the window opens", () => {
+    const { p, t0, total } = zeroWindow(false, { zeroWindowProbe: 'ack' });
+    p.run(t0 + 60_000);
+    const una = p.a.sndUna;
+    const probes = sent(p, 'a', t0);
+    assert.ok(probes.length >= 6, `${probes.length} probes`);
+    for (const [, s] of probes) assert.equal(s, `<SEQ=${(una - 1) >>> 0}><ACK=${p.a.rcvNxt}><CTL=ACK>`);
+    // 200 ms, then doubling: the same schedule as the one-octet probes.
+    assert.deepEqual(probes.slice(0, 4).map(([t]) => t - t0), [200, 600, 1400, 3000]);
+    assert.equal(p.a.state, 'ESTABLISHED');
+    const got: number[] = [];
+    for (let i = 0; i < 200 && got.length < total; i++) {
+      for (let d = p.b.read(); d; d = p.b.read()) got.push(...d);
+      p.run(p.now + 500);
+    }
+    assert.deepEqual(got, Array.from(enc(total)));
   });
 
   test('the connection is not aborted while the peer keeps ACKing a zero window (hours), and completes when it opens', () => {
