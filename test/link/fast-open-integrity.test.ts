@@ -14,27 +14,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
-import type { TransferReport } from '../../src/workloads/transfer.js';
-import { DIRECTIONS, PROFILES, type Profile } from './integrity-profiles.js';
+import { DIRECTIONS, PROFILES, transferVerdict } from './integrity-profiles.js';
 
 const RUNS = 16;
 /** Sizes above this are left to the plain matrix (time); the partition profiles keep theirs (they need data in flight). */
 const MAX_BYTES = 300_000;
-
-function verdict(p: Profile, r: TransferReport): string | undefined {
-  if (p.expect === 'timeout') {
-    if (r.client.error?.code !== 'ETIMEDOUT' || r.server.error?.code !== 'ETIMEDOUT') {
-      return `expected ETIMEDOUT on both sides, got client ${r.client.error?.code ?? 'no error'}, server ${r.server.error?.code ?? 'no error'} (${r.reason ?? 'ok'})`;
-    }
-    return undefined;
-  }
-  if (!r.ok) return r.reason;
-  for (const s of [r.up, r.down]) {
-    if (s.receivedSha256 !== s.sentSha256 || s.receivedBytes !== s.bytes) return `sha256 or length mismatch (${s.receivedBytes}/${s.bytes})`;
-  }
-  if (!r.client.states.includes('TIME-WAIT') && !r.server.states.includes('TIME-WAIT')) return 'closed without either side in TIME-WAIT';
-  return undefined;
-}
 
 PROFILES.forEach((profile, index) => {
   test(`Fast Open under ${profile.name}: ${RUNS} transfers with data on the SYN, byte-exact`, () => {
@@ -54,7 +38,7 @@ PROFILES.forEach((profile, index) => {
           fastOpen: true,
         };
         const { report, net } = simulateTransfer(spec);
-        const bad = verdict(profile, report);
+        const bad = transferVerdict(profile, report);
         assert.equal(bad, undefined, `[${profile.name}] seed ${spec.seed}, ${bytes} bytes ${direction}, Fast Open: ${bad}\n    replay: ${simCommand(spec) ?? '(no synack sim equivalent)'}`);
         // The client did try: its SYN carried the cookie (and data, when it had some to send first).
         const client = net.hosts.find((h) => h.name === 'client')!.stack.counters.tcp;

@@ -5,7 +5,7 @@
  */
 import type { LinkProfile } from '../../src/link/sim.js';
 import type { SimTransferSpec } from '../../src/workloads/scenario.js';
-import type { Direction } from '../../src/workloads/transfer.js';
+import type { Direction, TransferReport } from '../../src/workloads/transfer.js';
 
 export const K = 1000;
 export const M = 1_000_000;
@@ -96,3 +96,24 @@ export const PROFILES: Profile[] = [
   },
 ];
 
+
+/**
+ * What is wrong with a transfer under `profile`, or undefined: a profile that expects a timeout ends
+ * with ETIMEDOUT on both sides, both CLOSED; any other delivers every byte both ways (the digests
+ * themselves checked, over the report's `ok`) and closes properly (one side through TIME-WAIT).
+ */
+export function transferVerdict(profile: Profile, r: TransferReport): string | undefined {
+  if (profile.expect === 'timeout') {
+    if (r.client.error?.code !== 'ETIMEDOUT' || r.server.error?.code !== 'ETIMEDOUT') {
+      return `expected ETIMEDOUT on both sides, got client ${r.client.error?.code ?? 'no error'}, server ${r.server.error?.code ?? 'no error'} (${r.reason ?? 'ok'})`;
+    }
+    if (r.client.finalState !== 'CLOSED' || r.server.finalState !== 'CLOSED') return `ended in ${r.client.finalState}/${r.server.finalState}`;
+    return undefined;
+  }
+  if (!r.ok) return r.reason;
+  for (const s of [r.up, r.down]) {
+    if (s.receivedSha256 !== s.sentSha256 || s.receivedBytes !== s.bytes) return `sha256 or length mismatch (${s.receivedBytes}/${s.bytes})`;
+  }
+  if (!r.client.states.includes('TIME-WAIT') && !r.server.states.includes('TIME-WAIT')) return 'closed without either side in TIME-WAIT';
+  return undefined;
+}

@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import type { Direction, TransferReport } from '../../src/workloads/transfer.js';
 
-import { DIRECTIONS, K, M, PROFILES, type Profile } from './integrity-profiles.js';
+import { DIRECTIONS, K, M, PROFILES, transferVerdict, type Profile } from './integrity-profiles.js';
 
 const SCALE = Math.max(1, Number(process.env.SYNACK_MATRIX_SCALE ?? 1));
 const SEED_BASE = Number(process.env.SYNACK_MATRIX_SEED_BASE ?? 0);
@@ -55,24 +55,6 @@ function runsOf(p: Profile, index: number): Run[] {
   return runs;
 }
 
-/** What is wrong with a run, or undefined. */
-function verdict(run: Run, r: TransferReport): string | undefined {
-  if (run.profile.expect === 'timeout') {
-    if (r.client.error?.code !== 'ETIMEDOUT' || r.server.error?.code !== 'ETIMEDOUT') {
-      return `expected ETIMEDOUT on both sides, got client ${r.client.error?.code ?? 'no error'}, server ${r.server.error?.code ?? 'no error'} (${r.reason ?? 'ok'})`;
-    }
-    if (r.client.finalState !== 'CLOSED' || r.server.finalState !== 'CLOSED') return `ended in ${r.client.finalState}/${r.server.finalState}`;
-    return undefined;
-  }
-  if (!r.ok) return r.reason;
-  // Belt and braces over `ok`: the digests themselves, and a proper close.
-  for (const s of [r.up, r.down]) {
-    if (s.receivedSha256 !== s.sentSha256 || s.receivedBytes !== s.bytes) return `sha256 or length mismatch (${s.receivedBytes}/${s.bytes})`;
-  }
-  if (!r.client.states.includes('TIME-WAIT') && !r.server.states.includes('TIME-WAIT')) return 'closed without either side in TIME-WAIT';
-  return undefined;
-}
-
 const MATRIX = PROFILES.map((p, i) => runsOf(p, i));
 
 /**
@@ -99,7 +81,7 @@ for (const controller of CONTROLLERS) {
           failures.push(describe({ ...run, spec }, `threw ${(e as Error).stack}`));
           continue;
         }
-        const bad = verdict(run, report);
+        const bad = transferVerdict(run.profile, report);
         if (bad) failures.push(describe({ ...run, spec }, bad));
       }
       assert.equal(failures.length, 0, `${failures.length} of ${runs.length} runs failed:\n${failures.join('\n')}`);
