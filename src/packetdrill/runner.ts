@@ -110,6 +110,9 @@ const DEFAULTS = {
   mtu: 1500,
 };
 
+/** RFC 4022's TCP-MIB objects, which nstat prints as Tcp*; Linux's other TCP counters are TcpExt*. */
+const TCP_MIB: ReadonlySet<string> = new Set(['RtoAlgorithm', 'RtoMin', 'RtoMax', 'MaxConn', 'ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'CurrEstab', 'InSegs', 'OutSegs', 'RetransSegs', 'InErrs', 'OutRsts', 'InCsumErrors']);
+
 /** The remote peer's port for connections the script opens toward a listener. */
 const REMOTE_PORT = 40_000;
 /** How far a `*` packet, or a call that blocks without `...`, may wait before it counts as missing. */
@@ -1002,10 +1005,34 @@ class Runner {
         this.tso = on && PERSONALITIES[this.personality].tso;
       },
       pid: 4242,
+      counters: () => this.nstatCounters(),
+      nstatHistory: this.nstatHistory,
     });
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);
     if (r.status !== 0) throw new Failure(line, `command \`${cmd}\` failed (exit status ${r.status})${r.output.length ? '; output: ' + r.output.join(' / ') : ''}`);
+  }
+
+  /** nstat's history for the script's `nstat` commands. */
+  private readonly nstatHistory = new Map<string, number>();
+
+  /**
+   * The stack's counters as Linux's nstat names them: Ip* and Icmp* (RFC 4293), Tcp* for RFC 4022's
+   * TCP-MIB objects, TcpExt* for the rest of synack's TcpStats, which carry Linux's own names.
+   */
+  private nstatCounters(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const c = this.stackInstance?.counters;
+    if (!c) return out;
+    const put = (prefix: string, group: object, mib?: ReadonlySet<string>) => {
+      for (const [k, v] of Object.entries(group)) {
+        if (typeof v === 'number') out[(mib && !mib.has(k) ? 'TcpExt' : prefix) + k] = v;
+      }
+    };
+    put('Ip', c.ip);
+    put('Icmp', c.icmp);
+    put('Tcp', c.tcp, TCP_MIB);
+    return out;
   }
 
   /** A sysctl after the stack exists applies to the connections made after it, as in FreeBSD. */

@@ -50,6 +50,10 @@ export interface ShellHost {
   setTso?(on: boolean): void;
   /** The value of $PPID and $PACKETDRILL_PID in the scripts' commands. */
   pid?: number;
+  /** The stack's counters by the names Linux's nstat prints (IpInReceives, TcpActiveOpens, TcpExtTCPLossProbes, ...). */
+  counters?(): Record<string, number>;
+  /** nstat's history: the values it printed last, which the next run subtracts. */
+  nstatHistory?: Map<string, number>;
   sockets(): SocketRow[];
   /**
    * Drop one connection as tcpdrop(8) does through FreeBSD's net.inet.tcp.drop (tcp_drop: a RST
@@ -117,7 +121,8 @@ function words(text: string): Words {
       i += m[0].length;
       if (fd === 1) stdout = m[1];
       else if (fd !== 2) throw new ShellUnsupported(`redirection of fd ${fd} in: ${text}`);
-    } else if ('$`\\<(){}*?[]~&;'.includes(c)) {
+    } else if ('$`\\<(){}[]~&;'.includes(c)) {
+      // `*` and `?` are not here: with no files to match, sh leaves such a word as written.
       throw new ShellUnsupported(`shell syntax '${c}' in: ${text}`);
     } else {
       cur += c;
@@ -372,6 +377,45 @@ function ethtool(args: string[], host: ShellHost): { status: number; output: str
   return { status: 0, output: [] };
 }
 
+/**
+ * iproute2's nstat: the counters that changed since its last run (its history), by Linux's names,
+ * under a `#kernel` line. `-a` absolute values (the history not subtracted), `-z` zeros too, `-n`
+ * print nothing (only update the history), `-s` leave the history as it was, `-r` reset it first;
+ * names may be shell patterns (`TcpExt*`). The first run, with no history, shows every count so far.
+ */
+function nstat(args: string[], host: ShellHost): { status: number; output: string[] } {
+  if (!host.counters || !host.nstatHistory) throw new ShellUnsupported('nstat (this host has no counters)');
+  let absolute = false;
+  let zeros = false;
+  let quiet = false;
+  let keep = false;
+  const patterns: RegExp[] = [];
+  for (const a of args) {
+    if (a.startsWith('-') && a.length > 1 && !a.startsWith('--')) {
+      for (const f of a.slice(1)) {
+        if (f === 'a') absolute = true;
+        else if (f === 'z') zeros = true;
+        else if (f === 'n') quiet = true;
+        else if (f === 's') keep = true;
+        else if (f === 'r') host.nstatHistory.clear();
+        else throw new ShellUnsupported(`nstat -${f}`);
+      }
+    } else if (/^[A-Za-z0-9_*?]+$/.test(a)) {
+      patterns.push(new RegExp(`^${a.replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+    } else throw new ShellUnsupported(`nstat ${a}`);
+  }
+  const values = host.counters();
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(values)) {
+    const shown = absolute ? value : value - (host.nstatHistory.get(name) ?? 0);
+    if ((shown !== 0 || zeros) && (patterns.length === 0 || patterns.some((p) => p.test(name)))) {
+      out.push(`${name.padEnd(32)}${String(shown).padEnd(16)}0.0`);
+    }
+  }
+  if (!keep) for (const [name, value] of Object.entries(values)) host.nstatHistory.set(name, value);
+  return { status: 0, output: quiet ? [] : ['#kernel', ...out] };
+}
+
 /** `rm -f FILE...` of the virtual /tmp. */
 function rm(args: string[], host: ShellHost): { status: number; output: string[] } {
   const files = args.filter((a) => a !== '-f');
@@ -402,6 +446,8 @@ function runCommand(argv: string[], input: string[], host: ShellHost, depth: num
   switch (name) {
     case 'ip':
       return ip(args, host);
+    case 'nstat':
+      return nstat(args, host);
     case 'tc':
       return tc(args);
     case 'ethtool':
@@ -440,7 +486,7 @@ function runCommand(argv: string[], input: string[], host: ShellHost, depth: num
       if (args.length === 1 && args[0] === '-l') return { status: 0, output: [String(input.length)] };
       throw new ShellUnsupported(`wc ${args.join(' ')}`);
     default:
-      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop, grep, ip tcp_metrics, tc qdisc, ethtool, set_sysctls.py and shell scripts beside the packetdrill script are emulated)`);
+      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop, grep, nstat, ip tcp_metrics, tc qdisc, ethtool, set_sysctls.py and shell scripts beside the packetdrill script are emulated)`);
   }
 }
 

@@ -950,7 +950,10 @@ export function heardFromPeer(tcb: Tcb, now: number): void {
  */
 export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachable-soft' | 'packet-too-big', seq: number, mtu: number, now: number): boolean {
   if (tcb.state === 'CLOSED' || tcb.state === 'LISTEN' || tcb.state === 'TIME-WAIT') return false;
-  if (!(seqGe(seq, tcb.sndUna) && seqLt(seq, tcb.sndMax))) return false;
+  if (!(seqGe(seq, tcb.sndUna) && seqLt(seq, tcb.sndMax))) {
+    tcb.stats.OutOfWindowIcmps++;
+    return false;
+  }
   if (kind === 'packet-too-big') {
     const floor = tcb.ipVersion === 4 ? 68 : 1280; // RFC 791 and RFC 8200 minimum MTUs
     const next = Math.max(floor, mtu || floor);

@@ -98,4 +98,6 @@ export class TcpStats {
   TCPFastOpenCookieReqd = 0;
   /** Paths marked after a SYN with data timed out: Fast Open is off toward them for a while (RFC 7413 §4.1.3). */
   TCPFastOpenBlackhole = 0;
+  /** ICMP errors quoting a sequence number outside SND.UNA..SND.NXT, ignored (RFC 5927 §4.1; Linux's OutOfWindowIcmps). */
+  OutOfWindowIcmps = 0;
 }

@@ -246,3 +246,43 @@ test('--strict_segments turns TSO matching off (each segment compared as sent); 
   assert.equal(gro.result, 'UNSUPPORTED');
   assert.match(gro.detail, /--mss=1000 .*GRO/);
 });
+
+test("nstat: the counters that moved since its last run, by Linux's names; -a absolute, -z zeros, -n history only, -s keeps it, patterns", () => {
+  const counters: Record<string, number> = { IpInReceives: 5, TcpActiveOpens: 1, TcpExtTCPLossProbes: 0 };
+  const { host } = linuxHost();
+  host.counters = () => ({ ...counters });
+  host.nstatHistory = new Map();
+  const lines = (cmd: string) => {
+    const r = runShell(cmd, host);
+    assert.ok(r.ok, cmd);
+    return r.ok ? r.output.map((l) => l.split(/\s+/).slice(0, 2).join(' ')) : [];
+  };
+  assert.deepEqual(lines('nstat'), ['#kernel', 'IpInReceives 5', 'TcpActiveOpens 1']);
+  counters.IpInReceives = 8;
+  counters.TcpExtTCPLossProbes = 2;
+  assert.deepEqual(lines('nstat -s'), ['#kernel', 'IpInReceives 3', 'TcpExtTCPLossProbes 2']);
+  assert.deepEqual(lines('nstat TcpExt*'), ['#kernel', 'TcpExtTCPLossProbes 2']);
+  assert.deepEqual(lines('nstat'), ['#kernel'], 'the pattern run updated the history of every counter, as nstat writes its whole table');
+  assert.deepEqual(lines('nstat -az TcpActiveOpens'), ['#kernel', 'TcpActiveOpens 1']);
+  assert.deepEqual(lines('nstat -n'), []);
+  assert.deepEqual(runShell('nstat | grep TcpExtTCPLossProbes', host), { ok: true, status: 1, output: [] }, 'nothing moved: grep finds nothing');
+  assert.equal(runShell('nstat -x', host).ok, false);
+});
+
+test('nstat in a script: an ICMP error quoting data outside SND.UNA..SND.NXT is ignored and counted as TcpExtOutOfWindowIcmps (RFC 5927 §4.1)', () => {
+  const src = `${LISTEN_MSS_1000}+0 > S. 0:0(0) ack 1 <...>
++.1 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
++0 write(4, ..., 1000) = 1000
++0 > P. 1:1001(1000) ack 1
++0 \`nstat > /dev/null\`
++0 < icmp unreachable port_unreachable [5000:6000(1000)]
++0 \`nstat | grep TcpExtOutOfWindowIcmps\`
+`;
+  const r = linux(src);
+  assert.equal(r.result, 'PASS', r.detail);
+  // In the window, the error is taken (a soft error on an established connection), not counted.
+  const inWindow = linux(src.replace('[5000:6000(1000)]', '[1:1001(1000)]'));
+  assert.equal(inWindow.result, 'FAIL');
+  assert.match(inWindow.detail, /nstat \| grep TcpExtOutOfWindowIcmps.*failed/);
+});
