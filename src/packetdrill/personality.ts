@@ -129,11 +129,11 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_validate_incoming does not drop a segment without timestamps once they were negotiated (RFC
   // 7323 §3.2 says it MUST); Linux only checks PAWS on the segments that carry them.
   requireTimestamps: false,
-  // Not windowUpdateOnRead 'doubled' (tcp_cleanup_rbuf's rule): without Linux's rcv_ssthresh, which
-  // holds the offered window back while a connection is young, it would announce a window Linux does
-  // not yet offer (a Fast Open server's read of the SYN's data would send an ACK Linux does not).
   // tcp_conn_request keeps nothing of a SYN's data unless Fast Open takes it.
   queueSynData: false,
+  // (Not windowUpdateOnRead 'doubled', tcp_cleanup_rbuf's rule: without Linux's rcv_ssthresh, which
+  // holds the offered window back while a connection is young, it would announce a window Linux does
+  // not yet offer; a Fast Open server's read of the SYN's data would send an ACK Linux does not.)
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.
