@@ -13,10 +13,10 @@ import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
 import { acceptSynData, consumeSent, fastOpenSynAck } from './fast-open.js';
-import { queueControl, queueRst, tsNow } from './output.js';
+import { queueControl, queueRst, queueRstAck, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
-import { EMPTY_PAYLOAD, type Segment, makeSegment, resetFor, segmentLength } from './segment.js';
+import { EMPTY_PAYLOAD, type Segment, resetFor, segmentLength } from './segment.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
 import type { Tcb } from './tcb.js';
@@ -371,9 +371,7 @@ export function synchronizedInput(tcb: Tcb, seg: Segment, now: number): void {
       // RFC 793 behaviour (FreeBSD insecure_syn=1): a SYN in the window is an error: reset. A SYN that
       // survived the sequence check and trimming lies at or after RCV.NXT, so inside the window. The
       // reset is FreeBSD's (tcp_drop() sends from CLOSED): <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, window 0.
-      queueControl(tcb, 
-        makeSegment({ srcPort: tcb.localPort, dstPort: tcb.remotePort, seq: tcb.sndMax, ack: tcb.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }),
-      );
+      queueRstAck(tcb);
       tcb.fail('ECONNRESET', 'connection reset: SYN in window', now);
     } else {
       // Zero window: SEG.SEQ = RCV.NXT is not inside an empty window, so it is not the RFC 793 error: ACK.

@@ -551,6 +551,14 @@ export function queueRst(tcb: Tcb, seq: number, dstPort = tcb.remotePort): void 
   queueControl(tcb, makeSegment({ srcPort: tcb.localPort, dstPort, seq, flags: TcpFlag.RST }));
 }
 
+/**
+ * The reset FreeBSD's tcp_drop() and Linux's tcp_send_active_reset send from a synchronized state:
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK> (window 0).
+ */
+export function queueRstAck(tcb: Tcb): void {
+  queueControl(tcb, makeSegment({ srcPort: tcb.localPort, dstPort: tcb.remotePort, seq: tcb.sndMax, ack: tcb.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }));
+}
+
 export function queueControl(tcb: Tcb, seg: Segment): void {
   (tcb.ownRare().control ??= []).push(seg);
 }

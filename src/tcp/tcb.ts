@@ -15,7 +15,7 @@
  * acceptance tests shared with TIME-WAIT in acceptance.ts. State an idle connection does not use is
  * grouped by concern in tcb-state.ts.
  */
-import { seqAdd, seqDiff, seqGt, TcpFlag } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGt } from '../wire/index.js';
 import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
@@ -24,7 +24,7 @@ import { INITIAL_WINDOW_SEGMENTS, type CongestionController } from './congestion
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
-import { queueControl, queueRst, transmit } from './output.js';
+import { queueRst, queueRstAck, transmit } from './output.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
 import { CryptoRandom, type RandomSource } from './random.js';
@@ -32,7 +32,7 @@ import { ReceiveBuffer } from './receive-buffer.js';
 import { pipe } from './recovery.js';
 import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
-import { makeSegment, type Segment } from './segment.js';
+import type { Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
@@ -904,7 +904,7 @@ export class Tcb {
       case 'FIN-WAIT-1':
       case 'FIN-WAIT-2':
       case 'CLOSE-WAIT':
-        if (this.config.abortRstAck) queueControl(this, makeSegment({ srcPort: this.localPort, dstPort: this.remotePort, seq: this.sndMax, ack: this.rcvNxt, flags: TcpFlag.RST | TcpFlag.ACK }));
+        if (this.config.abortRstAck) queueRstAck(this);
         else queueRst(this, this.sndMax);
         break;
       default:
