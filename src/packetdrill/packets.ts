@@ -463,3 +463,32 @@ export function learnFromOutbound(spec: PacketSpec, p: OutPacket, flow: Flow): v
     flow.firstTs ??= { script: ts.val, live: p.tsVal };
   }
 }
+
+/**
+ * Linux's TSO as packetdrill's tun device sees it: one expected segment longer than the MSS is what
+ * the kernel handed the device at once. It matches the run of segments at the head of `queue` sent at
+ * the same instant on the same connection, back to back in sequence, whose bytes add up to it exactly;
+ * the run's flags are the union of its segments' (a FIN only on the last), its options and window the
+ * last segment's. undefined when the expectation is not such a burst (one segment matches as ever).
+ */
+export function tsoBurst(queue: readonly { packet: OutPacket; timeUs: number }[], spec: PacketSpec): { packet: OutPacket; count: number } | undefined {
+  if (spec.flags & (TcpFlag.SYN | TcpFlag.RST)) return undefined;
+  const first = queue[0]?.packet;
+  if (!first || first.payloadLength === 0 || first.payloadLength >= spec.length) return undefined;
+  let bytes = 0;
+  let flags = 0;
+  let last = first;
+  let count = 0;
+  for (const q of queue) {
+    const p = q.packet;
+    const contiguous = count === 0 || (q.timeUs === queue[0].timeUs && p.srcPort === first.srcPort && p.dstPort === first.dstPort && p.seq === (last.seq + last.payloadLength) >>> 0 && !(last.flags & TcpFlag.FIN));
+    if (!contiguous || p.payloadLength === 0 || p.flags & (TcpFlag.SYN | TcpFlag.RST)) break;
+    bytes += p.payloadLength;
+    flags |= p.flags;
+    last = p;
+    count++;
+    if (bytes >= spec.length) break;
+  }
+  if (count < 2 || bytes !== spec.length) return undefined;
+  return { packet: { ...last, seq: first.seq, flags, payloadLength: bytes }, count };
+}

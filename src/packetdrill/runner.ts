@@ -13,7 +13,7 @@
 import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
-import type { Expr, PacketSpec, Script, ScriptEvent, SyscallSpec } from './ast.js';
+import type { Expr, Script, ScriptEvent, SyscallSpec } from './ast.js';
 import { CodeScope, evaluateCode, type TcpInfo } from './code.js';
 import { linuxClosedInfo, linuxListenerInfo, linuxTcpInfo } from './tcp-info.js';
 import {
@@ -23,6 +23,7 @@ import {
   learnFromOutbound,
   newFlow,
   outPacketText,
+  tsoBurst,
   type CompareContext,
   type Flow,
   type Mode,
@@ -32,6 +33,7 @@ import {
 import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
+import { nstatCounters } from './nstat.js';
 import { parseMsgHdr } from './msghdr.js';
 import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
@@ -109,9 +111,6 @@ const DEFAULTS = {
   connectPort: 8080,
   mtu: 1500,
 };
-
-/** RFC 4022's TCP-MIB objects, which nstat prints as Tcp*; Linux's other TCP counters are TcpExt*. */
-const TCP_MIB: ReadonlySet<string> = new Set(['RtoAlgorithm', 'RtoMin', 'RtoMax', 'MaxConn', 'ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'CurrEstab', 'InSegs', 'OutSegs', 'RetransSegs', 'InErrs', 'OutRsts', 'InCsumErrors']);
 
 /** The remote peer's port for connections the script opens toward a listener. */
 const REMOTE_PORT = 40_000;
@@ -556,7 +555,7 @@ class Runner {
       }
       this.fireAt(d);
     }
-    const burst = this.tsoBurst(spec);
+    const burst = this.tso ? tsoBurst(this.queue, spec) : undefined;
     const got = burst ? { ...this.queue[0], packet: burst.packet } : this.queue[0];
     const r = compareOutbound(spec, got.packet, this.flow, this.compareContext());
     if (!r.ok) {
@@ -589,35 +588,6 @@ class Runner {
     this.queue.splice(0, burst ? burst.count : 1);
     if (got.timeUs > this.nowUs) this.nowUs = got.timeUs;
     this.trace(`matched line ${e.line}: ${packetSpecText(spec)}`);
-  }
-
-  /**
-   * Linux's TSO as packetdrill's tun device sees it: one expected segment longer than the MSS is what
-   * the kernel handed the device at once. It matches the run of segments synack sent at the same
-   * instant on the same connection, back to back in sequence, whose bytes add up to it exactly; the
-   * run's flags are the union of its segments' (a FIN only on the last), its options and window the
-   * last segment's. undefined when the expectation is not such a burst (one segment matches as ever).
-   */
-  private tsoBurst(spec: PacketSpec): { packet: OutPacket; count: number } | undefined {
-    if (!this.tso || spec.flags & (TcpFlag.SYN | TcpFlag.RST)) return undefined;
-    const first = this.queue[0]?.packet;
-    if (!first || first.payloadLength === 0 || first.payloadLength >= spec.length) return undefined;
-    let bytes = 0;
-    let flags = 0;
-    let last = first;
-    let count = 0;
-    for (const q of this.queue) {
-      const p = q.packet;
-      const contiguous = count === 0 || (q.timeUs === this.queue[0].timeUs && p.srcPort === first.srcPort && p.dstPort === first.dstPort && p.seq === (last.seq + last.payloadLength) >>> 0 && !(last.flags & TcpFlag.FIN));
-      if (!contiguous || p.payloadLength === 0 || p.flags & (TcpFlag.SYN | TcpFlag.RST)) break;
-      bytes += p.payloadLength;
-      flags |= p.flags;
-      last = p;
-      count++;
-      if (bytes >= spec.length) break;
-    }
-    if (count < 2 || bytes !== spec.length) return undefined;
-    return { packet: { ...last, seq: first.seq, flags, payloadLength: bytes }, count };
   }
 
   /**
@@ -1005,7 +975,7 @@ class Runner {
         this.tso = on && PERSONALITIES[this.personality].tso;
       },
       pid: 4242,
-      counters: () => this.nstatCounters(),
+      counters: () => nstatCounters(this.stackInstance?.counters),
       nstatHistory: this.nstatHistory,
     });
     if (!r.ok) throw new NotSupported(line, r.unsupported);
@@ -1015,25 +985,6 @@ class Runner {
 
   /** nstat's history for the script's `nstat` commands. */
   private readonly nstatHistory = new Map<string, number>();
-
-  /**
-   * The stack's counters as Linux's nstat names them: Ip* and Icmp* (RFC 4293), Tcp* for RFC 4022's
-   * TCP-MIB objects, TcpExt* for the rest of synack's TcpStats, which carry Linux's own names.
-   */
-  private nstatCounters(): Record<string, number> {
-    const out: Record<string, number> = {};
-    const c = this.stackInstance?.counters;
-    if (!c) return out;
-    const put = (prefix: string, group: object, mib?: ReadonlySet<string>) => {
-      for (const [k, v] of Object.entries(group)) {
-        if (typeof v === 'number') out[(mib && !mib.has(k) ? 'TcpExt' : prefix) + k] = v;
-      }
-    };
-    put('Ip', c.ip);
-    put('Icmp', c.icmp);
-    put('Tcp', c.tcp, TCP_MIB);
-    return out;
-  }
 
   /** A sysctl after the stack exists applies to the connections made after it, as in FreeBSD. */
   private lateSysctl(): string | undefined {
