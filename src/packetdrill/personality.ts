@@ -12,6 +12,7 @@
  * - `none`: synack's own defaults (`DEFAULT_TCP_CONFIG`), which follow RFC 9293's figures and Linux.
  */
 import type { TcpConfig } from '../tcp/config.js';
+import { linuxWindowScale } from './sysctl.js';
 
 export type PersonalityName = 'none' | 'freebsd' | 'linux';
 
@@ -119,8 +120,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   receiveBufferMax: 6_291_456,
   sendBufferSize: 16_384,
   sendBufferMax: 4_194_304,
-  // tcp_select_initial_window: ilog2(max(tcp_rmem[2], rmem_max)) - 15 = ilog2(6 MiB) - 15.
-  windowScale: 7,
+  // tcp_select_initial_window: ilog2(max(tcp_rmem[2], rmem_max)) - 15 (7 for 6 MiB).
+  windowScale: linuxWindowScale(6_291_456),
   // tcp_options_write: MSS, SACK-permitted (or NOP,NOP), timestamps, NOP, window scale.
   synOptionOrder: 'linux',
   // net.ipv4.tcp_moderate_rcvbuf = 1 and tcp_sndbuf_expand: the buffers grow (naming their sizes above
