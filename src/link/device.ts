@@ -7,6 +7,7 @@
  * host is serviced once after the batch: events go to the sockets, output goes to the device. A
  * user call (`host.kick()`) is serviced on the next turn of the event loop.
  */
+import { soon } from './soon.js';
 import { Host, type Driver } from './host.js';
 import type { Stack } from '../stack/stack.js';
 import { DeadlineTimer } from './deadline-timer.js';
@@ -43,7 +44,7 @@ export class DeviceDriver implements Driver {
   private readonly origin: number;
   private readonly tap: PacketTap | undefined;
   private readonly timer = new DeadlineTimer(() => this.service());
-  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private immediate: (() => void) | undefined;
   private servicing = false;
   private again = false;
   private stopped = false;
@@ -69,7 +70,7 @@ export class DeviceDriver implements Driver {
       this.again = true;
       return;
     }
-    this.immediate ??= setImmediate(() => {
+    this.immediate ??= soon(() => {
       this.immediate = undefined;
       this.service();
     });
@@ -95,7 +96,7 @@ export class DeviceDriver implements Driver {
   stop(): void {
     this.stopped = true;
     this.timer.cancel();
-    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate?.();
     this.immediate = undefined;
   }
 

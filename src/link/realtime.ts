@@ -23,6 +23,7 @@
  * of a connection nobody holds) keep running while the process lives, and never hold it open. A
  * pending `until()` holds the loop as well, since the application awaits it.
  */
+import { soon } from './soon.js';
 import type { SimNetwork } from './sim.js';
 import { DeadlineTimer } from './deadline-timer.js';
 
@@ -214,12 +215,3 @@ export class RealtimeDriver {
   }
 }
 
-/** Run `fn` on the next turn of the event loop (setImmediate in Node, a zero timeout elsewhere); returns a cancel. */
-function soon(fn: () => void): () => void {
-  if (typeof setImmediate === 'function') {
-    const h = setImmediate(fn);
-    return () => clearImmediate(h);
-  }
-  const h = setTimeout(fn, 0);
-  return () => clearTimeout(h);
-}

@@ -4,6 +4,7 @@
  * corruption and partitions. Everything runs on one virtual clock and every random choice comes from
  * one seed, so a run is reproducible byte for byte: "advance to the next event, deliver, repeat".
  */
+import { turn } from './soon.js';
 import { encodeIcmpPacket, encodePcap, ipToString, withTcpChecksum, ICMP4_FRAG_NEEDED, Icmp4Type, Icmp6Type, type IpAddress } from '../wire/index.js';
 import { u32 } from '../wire/bytes.js';
 import { showValue } from '../wire/checks.js';
@@ -657,7 +658,3 @@ function withDefaults(base: Readonly<LinkProfile>, profile: Partial<LinkProfile>
   return out;
 }
 
-/** One turn of the host's event loop (setImmediate in Node; a zero timeout in a browser). */
-function turn(): Promise<void> {
-  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
-}
