@@ -9,6 +9,8 @@ import { packetdrillUsage, runPacketdrill } from './packetdrill.js';
 import { connectUsage, runConnect } from './connect.js';
 import { runServe, serveUsage } from './serve.js';
 import { runSim, simUsage } from './sim.js';
+import { exploreUsage, runExplore } from './explore.js';
+import { runTour, tourUsage } from './tour.js';
 
 type CliOutput = Output & { flush?: () => void };
 
@@ -21,6 +23,7 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
+  explore: { summary: 'serve the explorer: synack in the browser, scenarios, a sandbox and captures drawn live (npm start)', usage: exploreUsage, run: runExplore },
   decode: { summary: 'decode a pcap/pcapng capture: a tcpdump-like line or a JSON object per packet', usage: decodeUsage, run: runDecode },
   sim: { summary: 'transfer bytes between two simulated hosts over an impaired link; report integrity and what TCP did', usage: simUsage, run: runSim },
   bench: {
@@ -30,6 +33,7 @@ const commands: Record<string, Command> = {
     subcommands: { flood: { usage: floodUsage } },
   },
   demo: { summary: 'run a scenario (handshake, close, syn-flood, ...; --list) in the simulator and draw its ladder diagram', usage: demoUsage, run: runDemo },
+  tour: { summary: "every demo scenario's ladder diagram in turn in the terminal, with what to notice (--lang ko)", usage: tourUsage, run: runTour },
   ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
   serve: { summary: 'serve http, echo, discard or chargen from a synack stack on a new TUN device (root)', usage: serveUsage, run: runServe },
   connect: { summary: 'connect through a new TUN device to a kernel-side server, stdin and stdout like nc (root)', usage: connectUsage, run: runConnect },

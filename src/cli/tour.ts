@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * The tour (`npm start`): every demo scenario's ladder diagram in turn, each a real simulator run,
+ * The tour (`synack tour`): every demo scenario's ladder diagram in turn, each a real simulator run,
  * with what to notice. On a terminal it waits for Enter between scenarios (q quits); otherwise it
- * prints them straight through. `npm start -- --lang ko` for the explanations in Korean;
- * `--seed N` for another run.
+ * prints them straight through. `--lang ko` for the explanations in Korean; `--seed N` for another
+ * run. Run directly (`node dist/src/cli/tour.js`) it is the same command.
  */
+import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Output } from './decode.js';
 import { renderText, SCENARIOS, type Lang } from '../trace/index.js';
 import { wrap } from '../trace/text.js';
 import { parseArgs, UsageError } from './args.js';
@@ -52,53 +55,45 @@ export async function roundTripPages(lang: Lang, width: number, color: boolean):
   return pages;
 }
 
-export const tourUsage = `usage: npm start -- [--lang en|ko] [--seed N]
+export const tourUsage = `usage: synack tour [--lang en|ko] [--seed N]
        node dist/src/cli/tour.js [--lang en|ko] [--seed N]
 
-The tour: every demo scenario's ladder diagram in turn (handshake, data, loss, close, ...), each a
-real run of the simulator, with what to notice in it; then the round-trip demos (TLS 1.2, TLS 1.3,
-resumption, Fast Open: round trips to the first byte of an answer). On a terminal it waits for Enter between
-scenarios (q quits); on a pipe it prints them all. Each page names the 'synack demo' command that
-draws it again.
+The tour, in the terminal: every demo scenario's ladder diagram in turn (handshake, data, loss,
+close, ...), each a real run of the simulator, with what to notice in it; then the round-trip demos
+(TLS 1.2, TLS 1.3, resumption, Fast Open: round trips to the first byte of an answer). On a terminal
+it waits for Enter between scenarios (q quits); on a pipe it prints them all. Each page names the
+'synack demo' command that draws it again. (The same scenarios in a browser: synack explore.)
 
   --lang L    the language of the explanations: en (default) or ko
   --seed N    the simulator's seed (default 1): another run, other ISNs and ports
   -h, --help  this text`;
 
-async function main(argv: string[]): Promise<number> {
-  let lang: Lang = 'en';
-  let seed = 1;
-  if (argv.includes('-h') || argv.includes('--help')) {
-    process.stdout.write(tourUsage + '\n');
+export async function runTour(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
+  const args = parseArgs(argv, { valued: ['lang', 'seed'], boolean: ['help'] });
+  if (args.flags.has('help')) {
+    io.out(tourUsage);
     return 0;
   }
-  try {
-    const args = parseArgs(argv, { valued: ['lang', 'seed'] });
-    const l = args.flags.get('lang') ?? 'en';
-    if (l !== 'en' && l !== 'ko') throw new UsageError('--lang must be en or ko');
-    lang = l;
-    seed = Number(args.flags.get('seed') ?? 1);
-    if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number');
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`synack tour: ${e.message}\nsee 'npm start -- --help'\n`);
-      return 2;
-    }
-    throw e;
-  }
+  if (args.positionals.length) throw new UsageError(`unexpected argument '${args.positionals[0]}'`);
+  const l = args.flags.get('lang') ?? 'en';
+  if (l !== 'en' && l !== 'ko') throw new UsageError('--lang must be en or ko');
+  const lang: Lang = l;
+  const seed = Number(args.flags.get('seed') ?? 1);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError('--seed must be a whole number');
   const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
   const width = Math.max(80, Math.min(process.stdout.columns ?? 80, 100));
   const color = tty && !process.env.NO_COLOR;
-  process.stdout.write(wrap(INTRO[lang], width - 2).join('\n') + '\n\n');
+  io.out(wrap(INTRO[lang], width - 2).join('\n') + '\n');
   const pages = [...tourPages(lang, seed, tty ? width : 80, color), ...(await roundTripPages(lang, tty ? width : 80, color))];
   const rl = tty ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
   try {
     for (let i = 0; i < pages.length; i++) {
-      process.stdout.write(pages[i] + '\n\n');
+      io.out(pages[i] + '\n');
       if (rl && i < pages.length - 1) {
+        io.flush?.();
         const answer = await new Promise<string>((resolve) => rl.question(NEXT[lang], resolve));
         if (answer.trim().toLowerCase() === 'q') break;
-        process.stdout.write('\n');
+        io.out('');
       }
     }
   } finally {
@@ -107,8 +102,28 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
-});
-process.exitCode = await main(process.argv.slice(2));
+/** Run as a script (`node dist/src/cli/tour.js`): the same command as `synack tour`. */
+async function script(argv: string[]): Promise<number> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const io = { out: (line: string) => void process.stdout.write(line + '\n'), err: (line: string) => void process.stderr.write(line + '\n') };
+  // Help before anything else, even beside a bad option (as every synack command).
+  if (argv.some((a) => a === '-h' || a === '--help')) {
+    io.out(tourUsage);
+    return 0;
+  }
+  try {
+    return await runTour(argv, io);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`synack tour: ${e.message}`);
+    io.err("see 'synack tour --help'");
+    return 2;
+  }
+}
+
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await script(process.argv.slice(2));
+}

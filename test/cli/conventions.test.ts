@@ -71,9 +71,9 @@ describe('every command answers -h and --help with its own usage', () => {
     assert.equal(r.status, 2);
     assert.equal(r.stderr, "synack: no command 'frobnicate' to explain\nsee 'synack --help'\n");
   });
-  test('npm start (the tour), npm run fuzz and npm run bench answer --help with descriptions', () => {
+  test('the tour run as a script, npm run fuzz and npm run bench answer --help with descriptions', () => {
     for (const [file, first] of [
-      ['dist/src/cli/tour.js', /^usage: npm start -- /],
+      ['dist/src/cli/tour.js', /^usage: synack tour /],
       ['dist/test/fuzz/run.js', /^usage: npm run fuzz -- /],
       ['dist/src/bench/run.js', /^usage: npm run bench -- /],
     ] as const) {
@@ -86,7 +86,7 @@ describe('every command answers -h and --help with its own usage', () => {
       }
       const bad = spawnSync(process.execPath, [path.join(repoRoot, file), '--no-such-option', '1'], { encoding: 'utf8', timeout: 30_000 });
       assert.equal(bad.status, 2, `${file}: ${bad.stderr}`);
-      assert.match(bad.stderr, /^[^\n]+\nsee 'npm (start|run fuzz|run bench) -- --help'\n$/);
+      assert.match(bad.stderr, /^[^\n]+\nsee '(synack tour|npm run fuzz --|npm run bench --) --help'\n$/);
     }
   });
 });

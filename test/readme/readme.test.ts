@@ -8,7 +8,7 @@
  *       stderr with stdout as a terminal shows them) and its output compared: exactly; by shape
  *       (numbers and long hex digits may differ, spacing may differ); or as an excerpt (the README's
  *       lines appear, in a row, in the output).
- *   <!-- readme-test: commands -->  shell lines that must run and exit 0 (`npm start` is the tour).
+ *   <!-- readme-test: commands -->  shell lines that must run and exit 0.
  *   <!-- readme-test: usage CMD -->  a usage synopsis: the same options as `synack CMD --help`.
  *   <!-- readme-test: json-excerpt ARGS -->  every JSON object on a line of the block equals, in order,
  *       a host or event of `synack ARGS`'s JSON output.
@@ -62,12 +62,11 @@ function fencedBlocks(md: string): Block[] {
 const BLOCKS = fencedBlocks(README);
 const shared = existsSync(path.join(sharedDir, 'captures')) ? undefined : `the shared folder is missing (${sharedDir})`;
 
-/** A README command line as it runs here: the built CLI for `npx synack`, the tour for `npm start`. */
+/** A README command line as it runs here: the built CLI for `npx synack`. */
 function localCommand(cmd: string): string {
   const node = JSON.stringify(process.execPath);
   return cmd
     .replace(/(^|[|;&]\s*)(?:npx )?synack\b/g, `$1${node} ${JSON.stringify(cliPath)}`)
-    .replace(/^npm start(?: --)?/, `${node} ${JSON.stringify(path.join(repoRoot, 'dist', 'src', 'cli', 'tour.js'))}`)
     .replaceAll('../shared/', `${sharedDir}/`);
 }
 
