@@ -1,2 +1,452 @@
-import { SCENARIOS } from '../browser/index.js';
-document.body.textContent = SCENARIOS.map((s) => s.name).join(', ');
+/**
+ * The explorer page: reads the URL, opens a session (a demo scenario, the sandbox, a capture), and
+ * draws it as virtual time advances: the ladder, each host's state diagram, the TCBs, the cwnd
+ * plot, the counters and the explanation. Play, pause, step, speed and the keyboard drive the clock.
+ */
+import { SCENARIOS, type SegmentEvent } from '../browser/index.js';
+import type { Session } from './model/types.js';
+import { byId, h } from './ui/dom.js';
+import { ExplanationView } from './ui/explain.js';
+import { arrowWords, formatMs, RelativeNumbering } from './ui/format.js';
+import { parseLang, t, type Lang, type WordKey } from './ui/i18n.js';
+import { InspectorView } from './ui/inspector.js';
+import { LadderView } from './ui/ladder.js';
+import { inFlight } from './ui/ladder-layout.js';
+import { Player } from './ui/player.js';
+import { PlotView } from './ui/plot.js';
+import { captureSessions, scenarioSession } from './ui/sessions.js';
+import { StatesView } from './ui/states.js';
+import { TcbPanels } from './ui/tcb.js';
+import { CountersView } from './ui/counters.js';
+
+/** What the page shows, as its URL says. */
+type View = { view: 'scenario'; scenario: string; seed: number } | { view: 'capture'; title: string } | { view: 'home' };
+
+/** Bounds on "to the end", so a session that never ends cannot hang the page. */
+const MAX_STEPS = 200_000;
+
+class Explorer {
+  lang: Lang;
+  view: View = { view: 'home' };
+  session: Session | undefined;
+  readonly player = new Player();
+  private readonly ladder: LadderView;
+  private readonly states: StatesView;
+  private readonly tcbs: TcbPanels;
+  private readonly plot: PlotView;
+  private readonly counters: CountersView;
+  private readonly explanation: ExplanationView;
+  private readonly inspector: InspectorView;
+  private frame: number | undefined;
+  private lastFrame = 0;
+  private inspected: number | undefined;
+
+  constructor() {
+    const params = new URLSearchParams(location.search);
+    this.lang = parseLang(params.get('lang'));
+    this.ladder = new LadderView(byId('ladder'), { inspect: (i) => this.inspect(i) });
+    this.states = new StatesView(byId('states'));
+    this.tcbs = new TcbPanels(byId('tcbs'), this.lang);
+    this.plot = new PlotView(byId('plot'), this.lang);
+    this.counters = new CountersView(byId('counters'), this.lang);
+    this.explanation = new ExplanationView(byId('explanation'));
+    this.inspector = new InspectorView(byId('inspector'), () => this.closeInspector());
+    this.buildScenarioList();
+    this.bindControls();
+    this.applyLang();
+    this.route(params);
+  }
+
+  // ---- opening sessions -------------------------------------------------------------------
+
+  private route(params: URLSearchParams): void {
+    const seedParam = params.get('seed');
+    const seedNum = seedParam === null ? NaN : Number(seedParam);
+    const seed = Number.isSafeInteger(seedNum) && seedNum >= 0 ? seedNum : 1;
+    const name = params.get('scenario');
+    if (name !== null) {
+      this.openScenario(name, seed);
+      if (params.get('run') === 'end') this.toEnd();
+    } else {
+      this.openHome();
+    }
+    document.documentElement.dataset.ready = 'true';
+  }
+
+  private openHome(): void {
+    this.view = { view: 'home' };
+    this.openScenario(SCENARIOS[0]!.name, 1, true);
+  }
+
+  openScenario(name: string, seed: number, home = false): void {
+    const session = scenarioSession(name, seed, this.lang);
+    if (!session) {
+      this.setSession(undefined);
+      this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: t('home', this.lang) }, this.lang);
+      return;
+    }
+    this.view = { view: 'scenario', scenario: name, seed };
+    (byId<HTMLInputElement>('seed')).value = String(seed);
+    this.setSession(session);
+    const sc = SCENARIOS.find((s) => s.name === name)!;
+    this.explanation.show({ title: name, summary: sc.summary[this.lang], notice: sc.notice[this.lang] }, this.lang);
+    if (home) this.explanation.show({ title: t('title', this.lang), summary: t('home', this.lang) }, this.lang);
+    this.markScenario(name);
+    if (!home) this.syncUrl();
+    this.draw();
+  }
+
+  openCapture(fileName: string, bytes: Uint8Array): void {
+    const r = captureSessions(fileName, bytes);
+    const picker = byId('capture-picker');
+    if (!r.ok) {
+      this.status(`${t('captureError', this.lang)}: ${r.reason}`);
+      return;
+    }
+    if (!r.sessions.length) {
+      this.status(t('captureNone', this.lang));
+      return;
+    }
+    const open = (i: number): void => {
+      const session = r.sessions[i]!;
+      this.view = { view: 'capture', title: session.title };
+      this.setSession(session);
+      this.explanation.show({ title: `${t('captureTitle', this.lang)}: ${fileName}`, summary: session.title }, this.lang);
+      this.markScenario(undefined);
+      history.replaceState(null, '', location.pathname);
+      this.toEnd();
+      for (const b of picker.querySelectorAll('button')) b.setAttribute('aria-pressed', String(Number(b.dataset.conn) === i));
+    };
+    picker.hidden = r.sessions.length < 2;
+    picker.replaceChildren(...(r.sessions.length > 1
+      ? [h('span', {}, `${t('connection', this.lang)}:`), ...r.sessions.map((s, i) => {
+          const b = h('button', { type: 'button', 'data-conn': i, 'aria-pressed': 'false' }, s.title.replace(/^.*?: /, ''));
+          b.addEventListener('click', () => open(i));
+          return b;
+        })]
+      : []));
+    open(0);
+  }
+
+  private setSession(session: Session | undefined): void {
+    this.pause();
+    this.player.reset();
+    this.session = session;
+    this.closeInspector();
+    const hosts = session?.hosts ?? [];
+    if (session) this.ladder.reset(session);
+    this.states.reset(hosts, this.lang);
+    this.tcbs.reset(this.lang);
+    this.plot.reset(this.lang);
+    this.counters.reset(this.lang);
+    const kind = session?.kind ?? 'scenario';
+    byId('ladder-hint').textContent = t('ladderHelp', this.lang) + (kind === 'sandbox' ? ` ${t('ladderHelpSandbox', this.lang)}` : '');
+    document.body.dataset.view = this.view.view;
+  }
+
+  // ---- drawing ----------------------------------------------------------------------------
+
+  draw(): void {
+    const s = this.session;
+    if (!s) return;
+    this.ladder.update();
+    const events = s.events;
+    this.states.update(events);
+    this.explanation.update(events);
+    const snap = s.snapshot();
+    this.tcbs.update(snap, events);
+    this.plot.update(s.cwndSeries(), s.now);
+    this.counters.update(snap.counters);
+    document.body.dataset.now = String(s.now);
+    byId<HTMLOutputElement>('now').value = formatMs(s.now);
+    const done = s.finished;
+    byId<HTMLButtonElement>('play').disabled = done || this.player.playing;
+    byId<HTMLButtonElement>('pause').disabled = !this.player.playing;
+    byId<HTMLButtonElement>('step').disabled = done;
+    byId<HTMLButtonElement>('to-end').disabled = done;
+    document.body.dataset.finished = String(done);
+  }
+
+  /** Keep the newest arrow in view while playing, unless the learner scrolled away. */
+  private follow(): void {
+    const box = byId('ladder');
+    if (box.scrollHeight - box.scrollTop - box.clientHeight < 120) box.scrollTop = box.scrollHeight;
+  }
+
+  // ---- the clock --------------------------------------------------------------------------
+
+  play(): void {
+    if (!this.session || this.session.finished || this.player.playing) return;
+    this.player.playing = true;
+    this.lastFrame = performance.now();
+    this.frame = requestAnimationFrame((ts) => this.tick(ts));
+    this.draw();
+  }
+
+  pause(): void {
+    this.player.playing = false;
+    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
+    this.frame = undefined;
+    if (this.session) this.draw();
+  }
+
+  private tick(ts: number): void {
+    const s = this.session;
+    if (!s || !this.player.playing) return;
+    const real = Math.min(100, ts - this.lastFrame);
+    this.lastFrame = ts;
+    const to = this.player.advance(s.now, real, s.nextEventTime(), this.busy());
+    s.advanceTo(to);
+    this.draw();
+    this.follow();
+    if (s.finished && !this.busy()) {
+      this.pause();
+      this.syncUrl();
+      return;
+    }
+    this.frame = requestAnimationFrame((t2) => this.tick(t2));
+  }
+
+  /** A segment is on the wire now. */
+  private busy(): boolean {
+    const s = this.session!;
+    const ev = s.events;
+    for (let i = ev.length - 1, seen = 0; i >= 0 && seen < 64; i--) {
+      const e = ev[i]!;
+      if (e.kind !== 'segment') continue;
+      seen++;
+      if (inFlight(s.now, e.t, s.arrival(i))) return true;
+    }
+    return false;
+  }
+
+  step(): void {
+    const s = this.session;
+    if (!s || s.finished) return;
+    this.pause();
+    s.step();
+    this.draw();
+    this.follow();
+  }
+
+  toEnd(): void {
+    const s = this.session;
+    if (!s) return;
+    this.pause();
+    for (let i = 0; i < MAX_STEPS && !s.finished && s.nextEventTime() !== undefined; i++) s.step();
+    // Let the last arrows land.
+    let last = s.now;
+    s.events.forEach((e, i) => {
+      if (e.kind === 'segment') last = Math.max(last, s.arrival(i) ?? e.t);
+    });
+    s.advanceTo(last);
+    this.draw();
+    this.follow();
+  }
+
+  // ---- the inspector ----------------------------------------------------------------------
+
+  inspect(index: number): void {
+    const s = this.session;
+    const e = s?.events[index];
+    if (!s || !e || e.kind !== 'segment') return;
+    const rel = new RelativeNumbering();
+    let r = { seq: 0, ack: 0 };
+    for (let i = 0; i <= index; i++) {
+      const x = s.events[i]!;
+      if (x.kind === 'segment') r = rel.next(x);
+    }
+    this.inspected = index;
+    this.inspector.setLang(this.lang);
+    this.inspector.show(index, e as SegmentEvent, arrowWords(e.flagNames, e.flags, r, e.window, e.len), s.packet(index));
+    this.ladder.select(index);
+    byId('inspector').querySelector<HTMLElement>('.close')?.focus();
+  }
+
+  closeInspector(): void {
+    const was = this.inspected;
+    this.inspector.clear();
+    this.ladder.select(undefined);
+    this.inspected = undefined;
+    if (was !== undefined) this.ladder.focus(was);
+  }
+
+  // ---- URL, language, controls ------------------------------------------------------------
+
+  pageUrl(): string {
+    const p = new URLSearchParams();
+    if (this.view.view === 'scenario') {
+      p.set('scenario', this.view.scenario);
+      p.set('seed', String(this.view.seed));
+    }
+    if (this.lang !== 'en') p.set('lang', this.lang);
+    const q = p.toString();
+    return `${location.pathname}${q ? `?${q}` : ''}`;
+  }
+
+  syncUrl(): void {
+    if (this.view.view === 'capture') return;
+    history.replaceState(null, '', this.pageUrl());
+  }
+
+  private status(text: string): void {
+    const el = byId('share-status');
+    el.textContent = text;
+  }
+
+  setLang(lang: Lang): void {
+    if (lang === this.lang) return;
+    this.lang = lang;
+    this.applyLang();
+    // A scenario's notes are written by its run, in its language: run it again and return to now.
+    const now = this.session?.now ?? 0;
+    if (this.view.view === 'scenario') {
+      this.openScenario(this.view.scenario, this.view.seed);
+      this.session?.advanceTo(now);
+      this.draw();
+    } else if (this.view.view === 'home') {
+      this.openHome();
+    }
+    this.syncUrl();
+  }
+
+  private applyLang(): void {
+    document.documentElement.lang = this.lang;
+    for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as WordKey, this.lang);
+    for (const b of document.querySelectorAll<HTMLButtonElement>('#lang [data-lang]')) b.setAttribute('aria-pressed', String(b.dataset.lang === this.lang));
+    document.title = t('title', this.lang);
+  }
+
+  private buildScenarioList(): void {
+    const ul = byId('scenarios');
+    ul.replaceChildren(...SCENARIOS.map((sc) => {
+      const a = h('a', { href: `?scenario=${encodeURIComponent(sc.name)}`, 'data-scenario': sc.name }, sc.name);
+      a.addEventListener('click', (ev) => {
+        if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
+        ev.preventDefault();
+        this.openScenario(sc.name, Number(byId<HTMLInputElement>('seed').value) || 1);
+      });
+      return h('li', {}, a);
+    }));
+  }
+
+  private markScenario(name: string | undefined): void {
+    for (const a of document.querySelectorAll<HTMLAnchorElement>('#scenarios a')) {
+      if (a.dataset.scenario === name) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+      const sc = SCENARIOS.find((s) => s.name === a.dataset.scenario);
+      if (sc) a.title = sc.summary[this.lang];
+    }
+  }
+
+  private bindControls(): void {
+    const click = (id: string, f: () => void): void => byId(id).addEventListener('click', f);
+    click('play', () => this.play());
+    click('pause', () => this.pause());
+    click('step', () => this.step());
+    click('to-end', () => this.toEnd());
+    byId<HTMLSelectElement>('speed').addEventListener('change', (ev) => {
+      this.player.speed = Number((ev.target as HTMLSelectElement).value);
+      this.player.reset();
+    });
+    click('run-again', () => {
+      const seed = Math.max(0, Math.floor(Number(byId<HTMLInputElement>('seed').value) || 0));
+      if (this.view.view === 'scenario') this.openScenario(this.view.scenario, seed);
+    });
+    click('share', () => this.share());
+    click('pcap-download', () => this.downloadPcap());
+    for (const b of document.querySelectorAll<HTMLButtonElement>('#lang [data-lang]')) b.addEventListener('click', () => this.setLang(parseLang(b.dataset.lang)));
+    byId<HTMLInputElement>('pcap-file').addEventListener('change', async (ev) => {
+      const input = ev.target as HTMLInputElement;
+      const f = input.files?.[0];
+      if (f) this.openCapture(f.name, new Uint8Array(await f.arrayBuffer()));
+      input.value = '';
+    });
+    this.bindDrop();
+    this.bindKeys();
+    const help = byId('help');
+    click('help-button', () => {
+      help.hidden = false;
+      byId('help-close').focus();
+    });
+    click('help-close', () => {
+      help.hidden = true;
+      byId('help-button').focus();
+    });
+  }
+
+  private share(): void {
+    const url = new URL(this.pageUrl(), location.href).href;
+    history.replaceState(null, '', url);
+    const done = (copied: boolean): void => this.status(t(copied ? 'shareCopied' : 'shareReady', this.lang));
+    if (navigator.clipboard?.writeText) navigator.clipboard.writeText(url).then(() => done(true), () => done(false));
+    else done(false);
+  }
+
+  private downloadPcap(): void {
+    const s = this.session;
+    if (!s) return;
+    const bytes = s.pcap();
+    const blob = new Blob([bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' });
+    const a = h('a', { href: URL.createObjectURL(blob), download: `synack-${this.view.view === 'scenario' ? this.view.scenario : this.view.view}.pcap` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  private bindDrop(): void {
+    const zone = byId('drop-zone');
+    let depth = 0;
+    const hasFiles = (ev: DragEvent): boolean => [...(ev.dataTransfer?.types ?? [])].includes('Files');
+    document.addEventListener('dragenter', (ev) => {
+      if (!hasFiles(ev)) return;
+      depth++;
+      zone.hidden = false;
+    });
+    document.addEventListener('dragleave', () => {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) zone.hidden = true;
+    });
+    document.addEventListener('dragover', (ev) => {
+      if (hasFiles(ev)) ev.preventDefault();
+    });
+    document.addEventListener('drop', async (ev) => {
+      depth = 0;
+      zone.hidden = true;
+      const f = ev.dataTransfer?.files?.[0];
+      if (!f) return;
+      ev.preventDefault();
+      this.openCapture(f.name, new Uint8Array(await f.arrayBuffer()));
+    });
+  }
+
+  private bindKeys(): void {
+    document.addEventListener('keydown', (ev) => {
+      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      const target = ev.target as HTMLElement;
+      const typing = target.closest('input, select, textarea') !== null;
+      if (ev.key === 'Escape') {
+        if (!byId('help').hidden) byId('help-close').click();
+        else if (this.inspected !== undefined) this.closeInspector();
+        return;
+      }
+      if (typing) return;
+      const onControl = target.closest('button, a, [role="button"]') !== null;
+      if (ev.key === ' ' && !onControl) {
+        ev.preventDefault();
+        if (this.player.playing) this.pause();
+        else this.play();
+      } else if (ev.key === 'n' || ev.key === 'ArrowRight') {
+        ev.preventDefault();
+        this.step();
+      } else if (ev.key === 'e') {
+        this.toEnd();
+      } else if (ev.key === '?') {
+        byId('help-button').click();
+      }
+    });
+  }
+}
+
+new Explorer();

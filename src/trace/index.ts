@@ -24,5 +24,7 @@ export { renderSvg } from './svg.js';
 export { renderJson } from './json.js';
 export { CaptureTracer, tracesFromCapture, type CaptureTraces } from './capture.js';
 export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
-export { findScenario, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
+export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
+export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';
+export { inspectPacket, type PacketField, type PacketInspection } from './inspect.js';

@@ -4,60 +4,15 @@
  * or a capture (a dropped pcap). The views read a Session and never touch the simulator; the model
  * never touches the DOM. Everything here is plain data, so the model is tested in Node.
  */
-import type { Lang, TcbTimerKind, TcpState, Trace, TraceEvent, TraceHost } from '../../browser/index.js';
+import type { Lang, ListenerView, TcbView, Trace, TraceEvent, TraceHost } from '../../browser/index.js';
 
 export type { Lang };
 
-/** One connection's Transmission Control Block as the TCB panel shows it, at the session's `now`. */
-export interface TcbView {
-  host: string;
-  /** "local>remote", as trace events name connections. */
-  conn: string;
-  state: TcpState;
-  /** Absolute numbers, as on the wire (the panel shows them relative to iss / irs as well). */
-  iss: number;
-  irs: number;
-  sndUna: number;
-  sndNxt: number;
-  /** The highest sequence number sent (beyond sndNxt after a retransmission rewinds it). */
-  sndMax: number;
-  /** The peer's window, scaled (bytes). */
-  sndWnd: number;
-  rcvNxt: number;
-  /** The window we advertise (bytes). */
-  rcvWnd: number;
-  /** Bytes. */
-  cwnd: number;
-  /** Bytes; null while unbounded. */
-  ssthresh: number | null;
-  /** ms; null before the first sample. */
-  srtt: number | null;
-  rttvar: number | null;
-  rto: number;
-  mss: number;
-  /** Bytes sent and not acknowledged, less what is SACKed and marked lost (RFC 6675 pipe). */
-  flight: number;
-  /** Each armed timer, with its deadline (ms, virtual). */
-  timers: Array<{ kind: TcbTimerKind; deadline: number }>;
-  /**
-   * The sequence space from iss + 1, in bytes relative to it, for the bar: [0, acked) acknowledged,
-   * [acked, sent) in flight (of which `sacked` and `lost` ranges), [sent, sent + unsent) queued, unsent.
-   */
-  space: { acked: number; sent: number; unsent: number; sacked: Array<[number, number]>; lost: Array<[number, number]> };
-  /** Bytes received and not read by the application. */
-  readable: number;
-}
-
-export interface ListenerView {
-  host: string;
-  /** "address:port". */
-  local: string;
-  backlog: number;
-  synQueue: number;
-  acceptQueue: number;
-  /** off, overflow or always. */
-  synCookies: string;
-}
+/**
+ * One connection's TCB as the TCB panel shows it (TcbView), and a listener's queues (ListenerView):
+ * built in the trace layer (src/trace/tcb-view.ts), so that the browser build carries them.
+ */
+export type { ListenerView, TcbView };
 
 /** A packet on a link, not yet delivered (the sandbox draws it moving and lets the learner drop it). */
 export interface InFlightView {

@@ -1,0 +1,23 @@
+/**
+ * Where the page gets its sessions: a demo scenario run in the page, a capture's connections. The
+ * only module that knows how sessions are made.
+ */
+import { findScenario, tracesFromCapture, type Lang } from '../../browser/index.js';
+import type { Session } from '../model/types.js';
+import { TracePlayback } from './playback.js';
+
+export function scenarioSession(name: string, seed: number, lang: Lang): Session | undefined {
+  const sc = findScenario(name);
+  if (!sc) return undefined;
+  const r = sc.run({ seed, lang, pcap: true });
+  return new TracePlayback(name, r.trace, 'scenario');
+}
+
+export type CaptureResult = { ok: true; sessions: Session[]; skipped: number } | { ok: false; reason: string };
+
+export function captureSessions(fileName: string, bytes: Uint8Array): CaptureResult {
+  const r = tracesFromCapture(bytes);
+  if (!r.ok) return { ok: false, reason: `${r.reason}${'detail' in r && r.detail ? `: ${r.detail}` : ''}` };
+  const sessions = r.traces.map((tr, i) => new TracePlayback(`${fileName} #${i + 1}: ${tr.hosts.map((h) => h.name).join(' ⇄ ')}`, tr, 'capture'));
+  return { ok: true, sessions, skipped: r.skipped };
+}
