@@ -74,10 +74,32 @@ async function establish(page: Page): Promise<void> {
   await stepUntil(page, bothEstablished, undefined, 50, 'both sides ESTABLISHED');
 }
 
+/**
+ * A real mouse click on an arrow: at a point of it that takes the click (the middle of its bounding
+ * box may be empty space, as for a diagonal arrow with its time written at the lane's edge).
+ */
+async function clickArrow(page: Page, selector: string): Promise<void> {
+  const at = await page.$eval(selector, (g: any) => {
+    g.scrollIntoView({ block: 'center' });
+    const r = g.getBoundingClientRect();
+    for (let i = 1; i < 40; i++)
+      for (let j = 1; j < 10; j++) {
+        const x = r.x + (r.width * i) / 40;
+        const y = r.y + (r.height * j) / 10;
+        if (g.contains(document.elementFromPoint(x, y))) return { x, y };
+      }
+    return undefined;
+  });
+  assert.ok(at, `no point of ${selector} takes a click`);
+  await page.mouse.click(at.x, at.y);
+}
+
 let h: Harness | undefined;
+/** Why the browser or the server could not start (each test fails with it, rather than being cancelled). */
+let startError: unknown;
 before(
   async () => {
-    if (skipReason === undefined) h = await startHarness();
+    if (skipReason === undefined) h = await startHarness().catch((e: unknown) => ((startError = e), undefined));
   },
   { timeout: TIMEOUT },
 );
@@ -85,7 +107,7 @@ after(async () => h?.close(), { timeout: TIMEOUT });
 
 describe('the explorer in headless Chromium', () => {
   test('the home page loads with no console error and lists every demo scenario', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/');
       const listed = await page.$$eval('#scenarios a[data-scenario]', (as) => as.map((a) => (a as HTMLElement).dataset.scenario));
@@ -95,7 +117,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('?scenario=handshake&run=end draws SYN, SYN+ACK, ACK and each side\'s states', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/?scenario=handshake&seed=1&run=end');
       const segs = await segments(page);
@@ -119,7 +141,7 @@ describe('the explorer in headless Chromium', () => {
       assert.deepEqual(of('server').slice(0, 2), ['SYN-RECEIVED', 'ESTABLISHED']);
       await page.screenshot({ path: path.join(SCREENSHOTS, 'scenario-handshake-1280x720.png') });
       // The inspector: a click on an arrow decodes it, fields and bytes.
-      await page.click('.segment[data-index]');
+      await clickArrow(page, '.segment[data-index]');
       await page.waitForSelector('#inspector [data-field]', { state: 'visible' });
       assert.ok((await page.$$('#inspector [data-offset]')).length >= 40, 'the packet\'s bytes in hex (40 at least: IP and TCP headers)');
       await page.screenshot({ path: path.join(SCREENSHOTS, 'inspector-1280x720.png') });
@@ -127,7 +149,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('sandbox: the client\'s first data segment dropped is retransmitted, the RTO timer shown before', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/?sandbox&seed=1');
       await establish(page);
@@ -153,7 +175,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('sandbox: a blind RST in the window draws a challenge ACK (RFC 5961 §3.2); the connection stays ESTABLISHED', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/?sandbox&seed=1');
       await establish(page);
@@ -177,7 +199,7 @@ describe('the explorer in headless Chromium', () => {
 
   for (const how of ['the file input', 'a drop on the page'] as const) {
     test(`a pcap given by ${how} draws its connection`, { timeout: TIMEOUT }, async (t) => {
-      if (skipped(t)) return;
+      if (skipped(t, startError)) return;
       if (!existsSync(CAPTURE)) {
         if (process.env.CI) assert.fail(`${CAPTURE} is missing`);
         return t.skip(`${CAPTURE} is missing`);
@@ -211,7 +233,7 @@ describe('the explorer in headless Chromium', () => {
   }
 
   test('the shared URL opened in a fresh page reproduces the same ladder', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     let shared = '';
     let first: SegmentAttrs[] = [];
     let at = 0;
@@ -243,7 +265,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('?scenario=handshake&lang=ko shows the Korean explanation', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/?scenario=handshake&lang=ko');
       const text = await page.textContent('#explanation[lang="ko"]');
@@ -253,7 +275,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('keyboard: Tab reaches the play button and Space plays', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
       await open(page, h!, '/?scenario=lossy-transfer');
       const start = await now(page);
@@ -269,7 +291,7 @@ describe('the explorer in headless Chromium', () => {
   });
 
   test('a phone-sized screen (390x844) has no horizontal page overflow', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     await withPage(
       h!,
       async (page) => {
@@ -289,7 +311,7 @@ describe('the explorer in headless Chromium', () => {
 
 describe('determinism: the browser build and Node agree', () => {
   test('every demo scenario at seed 7 gives the same segments in Chromium as in Node', { timeout: TIMEOUT }, async (t) => {
-    if (skipped(t)) return;
+    if (skipped(t, startError)) return;
     const pick = (events: ReadonlyArray<Record<string, unknown>>) =>
       events.filter((e) => e.kind === 'segment').map((e) => ({ t: e.t, from: e.from, to: e.to, flags: e.flags, seq: e.seq, ack: e.ack, len: e.len, dropped: e.dropped }));
     const inNode = SCENARIOS.map((s) => ({ name: s.name, segments: pick(s.run({ seed: 7, lang: 'en' }).trace.events as unknown as Array<Record<string, unknown>>) }));

@@ -185,8 +185,12 @@ export async function stepUntil(page: Page, until: (arg: any) => boolean, arg: u
   assert.ok(await page.evaluate(until, arg), `${what}: not so after ${max} steps (virtual time ${await now(page)} ms)`);
 }
 
-/** Skip when the browser is missing (outside CI); the reason is what the report shows. */
-export function skipped(t: TestContext): boolean {
+/**
+ * Skip when the browser is missing (outside CI), the reason being what the report shows; fail with
+ * the reason when it could not be started.
+ */
+export function skipped(t: TestContext, startError: unknown): boolean {
+  if (startError !== undefined) throw new Error(`the browser or the page's server did not start: ${(startError as Error)?.message ?? startError}`);
   if (skipReason === undefined) return false;
   t.skip(skipReason);
   return true;
