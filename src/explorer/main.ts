@@ -80,9 +80,9 @@ class Explorer {
 
   openScenario(name: string, seed: number, home = false): void {
     const session = scenarioSession(name, seed, this.lang);
-    if (!session) {
+    if ('error' in session) {
       this.setSession(undefined);
-      this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: t('home', this.lang) }, this.lang);
+      this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: session.error }, this.lang);
       return;
     }
     this.view = { view: 'scenario', scenario: name, seed };

@@ -22,7 +22,8 @@ interface Arrow {
   index: number;
   g: SVGGElement;
   line: SVGLineElement;
-  cross: SVGTextElement;
+  /** Made when a dropped segment stops (a hidden element would still widen the arrow's box). */
+  cross: SVGTextElement | undefined;
   row: number;
   from: number;
   to: number;
@@ -210,7 +211,8 @@ export class LadderView {
     const mid = (geo.x1 + geo.x2) / 2;
     const line = s('line', { class: 'arrow', x1: geo.x1, y1: geo.y1, x2: geo.x1, y2: geo.y1 });
     const hit = s('line', { class: 'hit', x1: geo.x1, y1: geo.y1, x2: geo.x2, y2: geo.y2 });
-    const cross = s('text', { class: 'cross', x: 0, y: 0, 'text-anchor': 'middle', visibility: 'hidden' }, '×');
+    // The whole row answers a click (a pointer at the arrow's middle lands on it, not the background).
+    const area = s('rect', { class: 'area', x: Math.min(geo.x1, geo.x2), y: row - 8, width: Math.abs(geo.x2 - geo.x1), height: geo.y2 - row + 8 + (opts ? 13 : 0) });
     const label = s('text', { class: 'label', x: mid, y: row + 4, 'text-anchor': 'middle' }, words);
     const g = s('g', {
       class: `segment kind-${kind}${e.retransmission ? ' retransmission' : ''}`,
@@ -227,10 +229,10 @@ export class LadderView {
       'data-to': e.to,
       'data-t': e.t,
       'data-label': e.label,
-    }, hit, line, cross, label);
+    }, area, hit, line, label);
     if (opts) g.append(s('text', { class: 'options', x: mid, y: row + 24 + 8, 'text-anchor': 'middle' }, `<${opts}>`));
-    g.append(s('text', { class: 'time', x: 4, y: row + 14 }, formatMs(e.t)));
-    const arrow: Arrow = { index, g, line, cross, row, from, to, done: false };
+    this.body.append(s('text', { class: 'time', x: 4, y: row + 14, 'data-index': index }, formatMs(e.t)));
+    const arrow: Arrow = { index, g, line, cross: undefined, row, from, to, done: false };
     this.arrows.push(arrow);
     this.body.append(g);
     if (this.fly(arrow, this.session!.now)) this.growing.push(arrow);
@@ -251,11 +253,14 @@ export class LadderView {
     a.g.classList.toggle('kind-lost', e.dropped);
     if (e.dropped && !flying) {
       a.line.removeAttribute('marker-end');
+      a.cross ??= a.g.appendChild(s('text', { class: 'cross', 'text-anchor': 'middle' }, '×'));
       a.cross.setAttribute('x', geo.xNow.toFixed(1));
       a.cross.setAttribute('y', (geo.yNow + 5).toFixed(1));
-      a.cross.setAttribute('visibility', 'visible');
       const label = a.g.querySelector('.label');
-      if (label && !label.textContent!.endsWith(')')) label.textContent += ` lost (${e.reason ?? 'dropped'})`;
+      if (label && !a.g.classList.contains('lost-shown')) {
+        a.g.classList.add('lost-shown');
+        label.textContent += ` lost (${e.reason ?? 'dropped'})`;
+      }
     } else {
       a.line.setAttribute('marker-end', 'url(#head)');
     }
