@@ -27,3 +27,4 @@ export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Te
 export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
 export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';
+export { inspectPacket, type PacketField, type PacketInspection } from './inspect.js';
