@@ -3,6 +3,8 @@
  * SVG) and JSON; traces from a pcap; the demo scenarios and the lab they run on.
  */
 export {
+  endpointText,
+  flagNames,
   isSegment,
   isState,
   type CwndEvent,
@@ -28,3 +30,6 @@ export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptio
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
 export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';
 export { inspectPacket, type PacketField, type PacketInspection } from './inspect.js';
+export { RetransmissionMarker } from './analyze.js';
+// The attacker's spoofed SYN (the syn-flood scenario's, the explorer's flood).
+export { spoofedSyn } from '../workloads/flood.js';

@@ -122,3 +122,14 @@ export type PageState =
   | { view: 'scenario'; scenario: string; seed: number; lang: Lang; runToEnd: boolean }
   | { view: 'sandbox'; seed: number; lang: Lang; link: LinkSettings; actions: TimedAction[]; runToEnd: boolean }
   | { view: 'home'; lang: Lang };
+
+/** Why the sandbox refused an action, in words for the page (English and Korean). */
+export interface ActionRefusal {
+  ok: false;
+  /** A stable name ("not-connected", "nothing-to-accept", ...). */
+  reason: string;
+  text: { en: string; ko: string };
+}
+
+/** What `SandboxSession.act` returns: done, or refused with a reason (never a throw). */
+export type ActionResult = { ok: true } | ActionRefusal;
