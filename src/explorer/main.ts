@@ -4,11 +4,16 @@
  * plot, the counters and the explanation. Play, pause, step, speed and the keyboard drive the clock.
  */
 import { SCENARIOS, type SegmentEvent } from '../browser/index.js';
-import type { Session } from './model/types.js';
+import { DEFAULT_LINK_SETTINGS } from './model/limits.js';
+import { SandboxSession } from './model/sandbox.js';
+import type { Action, ActionResult, LinkSettings, Session, TimedAction } from './model/types.js';
+import { SandboxControls } from './ui/sandbox.js';
+import { pageQuery, parsePage } from './ui/page-url.js';
 import { byId, h } from './ui/dom.js';
 import { ExplanationView } from './ui/explain.js';
 import { arrowWords, formatMs, RelativeNumbering } from './ui/format.js';
 import { parseLang, t, type Lang, type WordKey } from './ui/i18n.js';
+import type { ParsedPage } from './ui/page-url.js';
 import { InspectorView } from './ui/inspector.js';
 import { LadderView } from './ui/ladder.js';
 import { inFlight } from './ui/ladder-layout.js';
@@ -20,10 +25,12 @@ import { TcbPanels } from './ui/tcb.js';
 import { CountersView } from './ui/counters.js';
 
 /** What the page shows, as its URL says. */
-type View = { view: 'scenario'; scenario: string; seed: number } | { view: 'capture'; title: string } | { view: 'home' };
+type View = { view: 'scenario'; scenario: string; seed: number } | { view: 'sandbox'; seed: number; link: LinkSettings } | { view: 'capture'; title: string } | { view: 'home' };
 
 /** Bounds on "to the end", so a session that never ends cannot hang the page. */
 const MAX_STEPS = 200_000;
+/** "To the end" in the sandbox runs until nothing is pending, for at most this much virtual time. */
+const SANDBOX_HORIZON_MS = 15 * 60_000;
 
 class Explorer {
   lang: Lang;
@@ -37,14 +44,15 @@ class Explorer {
   private readonly counters: CountersView;
   private readonly explanation: ExplanationView;
   private readonly inspector: InspectorView;
+  private readonly sandbox = new SandboxControls();
   private frame: number | undefined;
   private lastFrame = 0;
   private inspected: number | undefined;
 
   constructor() {
-    const params = new URLSearchParams(location.search);
-    this.lang = parseLang(params.get('lang'));
-    this.ladder = new LadderView(byId('ladder'), { inspect: (i) => this.inspect(i) });
+    const page = parsePage(location.search, DEFAULT_LINK_SETTINGS);
+    this.lang = page.state.lang;
+    this.ladder = new LadderView(byId('ladder'), { inspect: (i) => this.inspect(i), dropInFlight: (i) => this.dropInFlight(i) });
     this.states = new StatesView(byId('states'));
     this.tcbs = new TcbPanels(byId('tcbs'), this.lang);
     this.plot = new PlotView(byId('plot'), this.lang);
@@ -54,22 +62,27 @@ class Explorer {
     this.buildScenarioList();
     this.bindControls();
     this.applyLang();
-    this.route(params);
+    this.route(page);
   }
 
   // ---- opening sessions -------------------------------------------------------------------
 
-  private route(params: URLSearchParams): void {
-    const seedParam = params.get('seed');
-    const seedNum = seedParam === null ? NaN : Number(seedParam);
-    const seed = Number.isSafeInteger(seedNum) && seedNum >= 0 ? seedNum : 1;
-    const name = params.get('scenario');
-    if (name !== null) {
-      this.openScenario(name, seed);
-      if (params.get('run') === 'end') this.toEnd();
+  private route(page: ParsedPage): void {
+    const st = page.state;
+    if (st.view === 'sandbox') {
+      this.openSandbox(st.seed, st.link, st.actions);
+      if (page.until !== undefined) {
+        this.session?.advanceTo(page.until);
+        this.draw();
+      }
+      if (st.runToEnd) this.toEnd();
+    } else if (st.view === 'scenario') {
+      this.openScenario(st.scenario, st.seed);
+      if (st.runToEnd) this.toEnd();
     } else {
       this.openHome();
     }
+    if (page.skipped.length) this.status(`${t('urlSkipped', this.lang)}: ${page.skipped.join(' ')}`);
     document.documentElement.dataset.ready = 'true';
   }
 
@@ -80,9 +93,9 @@ class Explorer {
 
   openScenario(name: string, seed: number, home = false): void {
     const session = scenarioSession(name, seed, this.lang);
-    if (!session) {
+    if ('error' in session) {
       this.setSession(undefined);
-      this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: t('home', this.lang) }, this.lang);
+      this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: session.error }, this.lang);
       return;
     }
     this.view = { view: 'scenario', scenario: name, seed };
@@ -94,6 +107,50 @@ class Explorer {
     this.markScenario(name);
     if (!home) this.syncUrl();
     this.draw();
+  }
+
+  /** The sandbox, replaying the actions a URL holds (each at its time). */
+  openSandbox(seed: number, link: LinkSettings, actions: readonly TimedAction[]): void {
+    let session: SandboxSession;
+    let refused: string[] = [];
+    try {
+      const r = SandboxSession.replay(seed, link, actions);
+      session = r.session;
+      refused = r.refused.map((x) => `#${x.index + 1}: ${x.result.ok ? '' : x.result.text[this.lang]}`);
+    } catch (err) {
+      session = new SandboxSession(seed);
+      refused = [String((err as Error).message)];
+    }
+    this.view = { view: 'sandbox', seed, link: { ...link } };
+    byId<HTMLInputElement>('seed').value = String(seed);
+    this.setSession(session);
+    this.sandbox.attach({ act: (a) => this.act(a), lang: this.lang }, session.link);
+    this.explanation.show({ title: t('sandbox', this.lang), summary: t('sandboxIntro', this.lang) }, this.lang);
+    if (refused.length) byId('refusal').textContent = `${t('refused', this.lang)}: ${refused.join('; ')}`;
+    this.markScenario(undefined);
+    this.syncUrl();
+    this.draw();
+  }
+
+  /** A learner's action in the sandbox, at the session's now. */
+  private act(a: Action): ActionResult {
+    const s = this.session;
+    if (!(s instanceof SandboxSession)) return { ok: false, reason: 'not-sandbox', text: { en: 'not in the sandbox', ko: '샌드박스가 아니다' } };
+    const r = s.act(a);
+    if (r.ok) {
+      this.syncUrl();
+      this.draw();
+    }
+    return r;
+  }
+
+  /** Clicking a segment on the wire in the sandbox drops it. */
+  private dropInFlight(index: number): boolean {
+    const s = this.session;
+    if (!(s instanceof SandboxSession)) return false;
+    const p = s.snapshot().inFlight.find((x) => x.event === index);
+    if (!p) return false;
+    return this.act({ do: 'drop-in-flight', id: p.id }).ok;
   }
 
   openCapture(fileName: string, bytes: Uint8Array): void {
@@ -133,6 +190,7 @@ class Explorer {
     this.player.reset();
     this.session = session;
     this.closeInspector();
+    if (!(session instanceof SandboxSession)) this.sandbox.attach(undefined);
     const hosts = session?.hosts ?? [];
     if (session) this.ladder.reset(session);
     this.states.reset(hosts, this.lang);
@@ -157,6 +215,7 @@ class Explorer {
     this.tcbs.update(snap, events);
     this.plot.update(s.cwndSeries(), s.now);
     this.counters.update(snap.counters);
+    this.sandbox.update(snap);
     document.body.dataset.now = String(s.now);
     byId<HTMLOutputElement>('now').value = formatMs(s.now);
     const done = s.finished;
@@ -184,10 +243,12 @@ class Explorer {
   }
 
   pause(): void {
+    const was = this.player.playing;
     this.player.playing = false;
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
     this.frame = undefined;
     if (this.session) this.draw();
+    if (was && this.view.view === 'sandbox') this.syncUrl();
   }
 
   private tick(ts: number): void {
@@ -227,13 +288,19 @@ class Explorer {
     s.step();
     this.draw();
     this.follow();
+    if (this.view.view === 'sandbox') this.syncUrl();
   }
 
   toEnd(): void {
     const s = this.session;
     if (!s) return;
     this.pause();
-    for (let i = 0; i < MAX_STEPS && !s.finished && s.nextEventTime() !== undefined; i++) s.step();
+    const horizon = s.now + SANDBOX_HORIZON_MS;
+    for (let i = 0; i < MAX_STEPS && !s.finished; i++) {
+      const next = s.nextEventTime();
+      if (next === undefined || (s.kind === 'sandbox' && next > horizon)) break;
+      s.step();
+    }
     // Let the last arrows land.
     let last = s.now;
     s.events.forEach((e, i) => {
@@ -242,6 +309,7 @@ class Explorer {
     s.advanceTo(last);
     this.draw();
     this.follow();
+    if (this.view.view === 'sandbox') this.syncUrl();
   }
 
   // ---- the inspector ----------------------------------------------------------------------
@@ -274,14 +342,13 @@ class Explorer {
   // ---- URL, language, controls ------------------------------------------------------------
 
   pageUrl(): string {
-    const p = new URLSearchParams();
-    if (this.view.view === 'scenario') {
-      p.set('scenario', this.view.scenario);
-      p.set('seed', String(this.view.seed));
-    }
-    if (this.lang !== 'en') p.set('lang', this.lang);
-    const q = p.toString();
-    return `${location.pathname}${q ? `?${q}` : ''}`;
+    const v = this.view;
+    const s = this.session;
+    let q = '';
+    if (v.view === 'scenario') q = pageQuery({ view: 'scenario', scenario: v.scenario, seed: v.seed, lang: this.lang, runToEnd: false }, DEFAULT_LINK_SETTINGS);
+    else if (v.view === 'sandbox' && s instanceof SandboxSession) q = pageQuery({ view: 'sandbox', seed: v.seed, lang: this.lang, link: v.link, actions: s.actions, runToEnd: false }, DEFAULT_LINK_SETTINGS, s.now);
+    else q = pageQuery({ view: 'home', lang: this.lang }, DEFAULT_LINK_SETTINGS);
+    return `${location.pathname}${q}`;
   }
 
   syncUrl(): void {
@@ -306,6 +373,10 @@ class Explorer {
       this.draw();
     } else if (this.view.view === 'home') {
       this.openHome();
+    } else if (this.view.view === 'sandbox' && this.session instanceof SandboxSession) {
+      this.openSandbox(this.view.seed, this.view.link, this.session.actions);
+      this.session?.advanceTo(now);
+      this.draw();
     }
     this.syncUrl();
   }
@@ -352,6 +423,12 @@ class Explorer {
     click('run-again', () => {
       const seed = Math.max(0, Math.floor(Number(byId<HTMLInputElement>('seed').value) || 0));
       if (this.view.view === 'scenario') this.openScenario(this.view.scenario, seed);
+      else if (this.view.view === 'sandbox' && this.session instanceof SandboxSession) this.openSandbox(seed, this.view.link, this.session.actions);
+    });
+    byId('open-sandbox').addEventListener('click', (ev) => {
+      if (ev.metaKey || ev.ctrlKey || ev.shiftKey) return;
+      ev.preventDefault();
+      this.openSandbox(Number(byId<HTMLInputElement>('seed').value) || 1, DEFAULT_LINK_SETTINGS, []);
     });
     click('share', () => this.share());
     click('pcap-download', () => this.downloadPcap());

@@ -86,6 +86,11 @@ export class TraceCollector {
     if (this.opts.arrivals) l.tapDeliveries((packet, _sent, arrives, _from, id) => this.onScheduled(packet, arrives, id));
   }
 
+  /** The hosts watched so far. */
+  get traceHosts(): readonly TraceHost[] {
+    return this.hosts;
+  }
+
   /** Every event recorded so far, as recorded (live: retransmissions not marked; see trace()). */
   get recorded(): readonly TraceEvent[] {
     return this.events;

@@ -27,13 +27,13 @@ export class SnapshotRecorder {
    * Look at the hosts at network time `now`; the session's clock is `offset` ahead of the network's
    * (a scenario's later part), and its trace holds `events` events.
    */
-  record(hosts: readonly Host[], now: number, offset: number, events: number): void {
+  record(hosts: readonly Host[], now: number, offset: number, events: number, keep?: (v: TcbView) => boolean): void {
     const tcbs: TcbView[] = [];
     const listeners: ListenerView[] = [];
     const counters: Record<string, Record<string, number>> = {};
     for (const h of hosts) {
       const v = stackViews(h.name, h.stack, now);
-      for (const tcb of v.tcbs) tcbs.push(offset === 0 ? tcb : { ...tcb, timers: tcb.timers.map((x) => ({ kind: x.kind, deadline: x.deadline + offset })) });
+      for (const tcb of v.tcbs) if (keep === undefined || keep(tcb)) tcbs.push(offset === 0 ? tcb : { ...tcb, timers: tcb.timers.map((x) => ({ kind: x.kind, deadline: x.deadline + offset })) });
       listeners.push(...v.listeners);
       if (Object.keys(v.counters).length > 0) counters[h.name] = v.counters;
     }

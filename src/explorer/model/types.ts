@@ -44,7 +44,8 @@ export interface CwndPoint {
 }
 
 export interface Session {
-  readonly kind: 'scenario' | 'sandbox' | 'capture';
+  /** 'recorded': a run recorded in Node when the page was built (the TLS round-trip demos), shown as a capture is. */
+  readonly kind: 'scenario' | 'sandbox' | 'capture' | 'recorded';
   /** For a scenario: its name. For a capture: the file's name and connection. */
   readonly title: string;
   readonly hosts: readonly TraceHost[];
@@ -122,3 +123,14 @@ export type PageState =
   | { view: 'scenario'; scenario: string; seed: number; lang: Lang; runToEnd: boolean }
   | { view: 'sandbox'; seed: number; lang: Lang; link: LinkSettings; actions: TimedAction[]; runToEnd: boolean }
   | { view: 'home'; lang: Lang };
+
+/** Why the sandbox refused an action, in words for the page (English and Korean). */
+export interface ActionRefusal {
+  ok: false;
+  /** A stable name ("not-connected", "nothing-to-accept", ...). */
+  reason: string;
+  text: { en: string; ko: string };
+}
+
+/** What `SandboxSession.act` returns: done, or refused with a reason (never a throw). */
+export type ActionResult = { ok: true } | ActionRefusal;

@@ -24,7 +24,9 @@ export class ExplanationView {
     this.seen = 0;
     this.notes = h('ol', { class: 'notes' });
     const parts: HTMLElement[] = [h('h2', { class: 'title' }, ex.title), h('p', { class: 'summary' }, ex.summary)];
-    if (ex.notice) parts.push(h('details', { class: 'notice', open: true }, h('summary', {}, t('notice', lang)), h('p', {}, ex.notice)));
+    // On a phone or a short window the notice starts folded, so the ladder is in sight.
+    const roomy = typeof matchMedia !== 'function' || !matchMedia('(max-width: 760px), (max-height: 760px)').matches;
+    if (ex.notice) parts.push(h('details', { class: 'notice', open: roomy }, h('summary', {}, t('notice', lang)), h('p', {}, ex.notice)));
     parts.push(this.notes);
     this.root.replaceChildren(...parts);
   }

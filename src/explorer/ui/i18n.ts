@@ -105,6 +105,7 @@ const WORDS = {
     en: 'Two hosts on a simulated link, and an attacker. Start the server listening, connect the client, send some bytes, and break things: the stack is the real one, running on virtual time.',
     ko: '시뮬레이션 링크 위의 두 호스트와 공격자. 서버를 listen 상태로 두고, 클라이언트를 연결하고, 바이트를 보내고, 망가뜨려 보자: 가상 시간 위에서 도는 진짜 스택이다.',
   },
+  urlSkipped: { en: 'Parts of the address that could not be read', ko: '주소에서 읽을 수 없는 부분' },
   unknownScenario: { en: 'No such scenario', ko: '그런 시나리오는 없다' },
 } satisfies Record<string, Record<Lang, string>>;
 

@@ -2,11 +2,18 @@
  * The segment inspector: every header field and option of the packet, and its bytes in hex with
  * the chosen field's bytes marked. Fields are buttons: choosing one (click, or focus) marks its bytes.
  */
-import type { SegmentEvent } from '../../browser/index.js';
+import { inspectPacket, type PacketField, type SegmentEvent } from '../../browser/index.js';
 import { h } from './dom.js';
 import { formatMs } from './format.js';
 import { t, type Lang } from './i18n.js';
-import { packetFields, type PacketField } from './packet-fields.js';
+
+/** The heading a field goes under, from its key ("ip.ttl", "tcp.option.mss", "data"). */
+function layerOf(key: string, version: number): string {
+  if (key.startsWith('ip.')) return `IPv${version}`;
+  if (key.startsWith('tcp.option')) return 'TCP options';
+  if (key.startsWith('tcp.')) return 'TCP';
+  return 'data';
+}
 
 export class InspectorView {
   private readonly body: HTMLElement;
@@ -47,10 +54,13 @@ export class InspectorView {
       this.body.replaceChildren(summary, h('p', { class: 'empty' }, t('noBytes', this.lang)), this.eventTable(e));
       return;
     }
-    const fields = packetFields(bytes);
+    const ins = inspectPacket(bytes);
     const hex = this.hexDump(bytes);
-    const table = h('table', { class: 'fields-table' }, h('tbody', {}, ...this.rows(fields, hex)));
-    this.body.replaceChildren(summary, table, hex);
+    const parts: HTMLElement[] = [summary];
+    if (!ins.ok) parts.push(h('p', { class: 'error', 'data-field': 'error' }, `${ins.reason}: ${ins.detail}`));
+    const version = ins.ok ? ins.version : bytes[0]! >> 4;
+    parts.push(h('table', { class: 'fields-table' }, h('tbody', {}, ...this.rows(ins.fields, version, hex))), hex);
+    this.body.replaceChildren(...parts);
   }
 
   /** Without bytes (a capture that kept only headers): the event's own fields. */
@@ -68,19 +78,21 @@ export class InspectorView {
     return h('table', { class: 'fields-table' }, h('tbody', {}, ...rows.map(([id, name, v]) => h('tr', { 'data-field': id }, h('th', { scope: 'row' }, name), h('td', {}, v)))));
   }
 
-  private rows(fields: PacketField[], hex: HTMLElement): HTMLElement[] {
+  private rows(fields: PacketField[], version: number, hex: HTMLElement): HTMLElement[] {
     const out: HTMLElement[] = [];
     let layer = '';
     for (const f of fields) {
-      if (f.layer !== layer) {
-        layer = f.layer;
+      const fl = layerOf(f.key, version);
+      if (fl !== layer) {
+        layer = fl;
         out.push(h('tr', { class: 'layer' }, h('th', { colspan: 3, scope: 'colgroup' }, layer)));
       }
       const btn = h('button', { type: 'button', class: 'field-name' }, f.name);
-      const row = h('tr', { 'data-field': f.id, 'data-offset': f.offset, 'data-length': f.length, class: f.id === 'error' ? 'error' : '' },
+      const where = f.bits !== undefined ? `@${f.offset} bits ${f.bit}..${(f.bit ?? 0) + f.bits - 1}` : `@${f.offset}+${f.length}`;
+      const row = h('tr', { 'data-field': f.key, 'data-offset': f.offset, 'data-length': f.length },
         h('th', { scope: 'row' }, btn),
-        h('td', { class: 'field-value' }, f.value),
-        h('td', { class: 'field-where' }, `@${f.offset}+${f.length}`));
+        h('td', { class: 'field-value' }, f.text),
+        h('td', { class: 'field-where' }, where));
       const mark = (): void => {
         for (const r of row.parentElement?.querySelectorAll('tr.selected') ?? []) r.classList.remove('selected');
         row.classList.add('selected');

@@ -12,17 +12,31 @@ export const MARGIN_X = 130;
 /** Where a dropped segment stops, as a fraction of the way across. */
 export const DROP_AT = 0.7;
 
-/** Lane x for host i of n; wider gaps with two hosts, so the words fit between lanes. */
+/**
+ * Lane x for host i of n: a wide first gap, so the words of the client's and server's arrows fit
+ * between them; narrower ones after (the attacker's lane).
+ */
 export function laneX(i: number, n: number): number {
-  return MARGIN_X + i * laneGap(n);
+  let x = MARGIN_X;
+  for (let k = 0; k < i && k < n - 1; k++) x += laneGap(k);
+  return x;
 }
 
-export function laneGap(n: number): number {
-  return n <= 2 ? 380 : 300;
+/** The gap after lane k. */
+export function laneGap(k: number): number {
+  return k === 0 ? 380 : 270;
 }
 
 export function ladderWidth(n: number): number {
-  return MARGIN_X * 2 + Math.max(1, n - 1) * laneGap(n);
+  return laneX(Math.max(1, n - 1), Math.max(2, n)) + MARGIN_X;
+}
+
+/**
+ * The hosts given lanes: the first two always, any other once an event has named it (the sandbox's
+ * attacker gets a lane when it first acts). `named` is the set of host names seen in events.
+ */
+export function laneHosts<T extends { name: string }>(hosts: readonly T[], named: ReadonlySet<string>): T[] {
+  return hosts.filter((h, i) => i < 2 || named.has(h.name));
 }
 
 /**

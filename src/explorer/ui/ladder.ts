@@ -5,11 +5,11 @@
  * adds the new events and moves the arrows still in flight. The DOM contract (data-flags, data-seq,
  * ...) is what the end-to-end tests read.
  */
-import type { SegmentEvent, TraceEvent } from '../../browser/index.js';
+import type { SegmentEvent, TraceEvent, TraceHost } from '../../browser/index.js';
 import type { Session } from '../model/types.js';
 import { s } from './dom.js';
 import { arrowWords, flagsText, formatMs, RelativeNumbering, segmentKind } from './format.js';
-import { arrowGeometry, flown, inFlight, ladderWidth, laneX, RowCursor, TOP } from './ladder-layout.js';
+import { arrowGeometry, flown, inFlight, ladderWidth, laneHosts, laneX, RowCursor, TOP } from './ladder-layout.js';
 
 export interface LadderCallbacks {
   /** The learner picked a segment (click, or Enter on a focused arrow). */
@@ -22,7 +22,8 @@ interface Arrow {
   index: number;
   g: SVGGElement;
   line: SVGLineElement;
-  cross: SVGTextElement;
+  /** Made when a dropped segment stops (a hidden element would still widen the arrow's box). */
+  cross: SVGTextElement | undefined;
   row: number;
   from: number;
   to: number;
@@ -59,6 +60,9 @@ export class LadderView {
   private cursor = new RowCursor();
   private numbering = new RelativeNumbering();
   private hostIndex = new Map<string, number>();
+  /** The hosts with a lane, and every host name the events named so far. */
+  private lanesFor: TraceHost[] = [];
+  private named = new Set<string>();
   private session: Session | undefined;
   private selected: number | undefined;
   private noteCount = 0;
@@ -81,6 +85,14 @@ export class LadderView {
   /** Start over for a new session. */
   reset(session: Session): void {
     this.session = session;
+    this.named = new Set();
+    this.layout();
+  }
+
+  /** Draw the lanes again (a new session, or a host that has just appeared) and every event on them. */
+  private layout(): void {
+    const session = this.session!;
+    this.lanesFor = laneHosts(session.hosts, this.named);
     this.arrows = [];
     this.growing = [];
     this.drawn = 0;
@@ -88,15 +100,16 @@ export class LadderView {
     this.cursor = new RowCursor();
     this.numbering = new RelativeNumbering();
     this.selected = undefined;
-    this.hostIndex = new Map(session.hosts.map((h, i) => [h.name, i]));
+    this.hostIndex = new Map(this.lanesFor.map((h, i) => [h.name, i]));
     this.svg.replaceChildren();
+    this.body.replaceChildren();
     this.lanes.length = 0;
-    const n = session.hosts.length;
+    const n = this.lanesFor.length;
     const defs = s('defs', {},
       s('marker', { id: 'head', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
         s('path', { d: 'M0,0 L10,5 L0,10 z', fill: 'context-stroke' })));
     this.svg.append(defs);
-    session.hosts.forEach((host, i) => {
+    this.lanesFor.forEach((host, i) => {
       const x = laneX(i, n);
       const left = i === 0 && n > 1;
       const head = s('g', { class: 'host', 'data-host': host.name },
@@ -116,6 +129,16 @@ export class LadderView {
     const session = this.session;
     if (!session) return;
     const events = session.events;
+    let grow = false;
+    for (let i = this.drawn; i < events.length; i++) {
+      const e = events[i]!;
+      for (const name of e.kind === 'segment' ? [e.from, e.to] : 'host' in e && e.host ? [e.host] : []) {
+        if (this.named.has(name)) continue;
+        this.named.add(name);
+        if (!this.hostIndex.has(name) && session.hosts.some((h) => h.name === name)) grow = true;
+      }
+    }
+    if (grow) this.layout();
     for (; this.drawn < events.length; this.drawn++) this.add(events[this.drawn]!, this.drawn);
     const now = session.now;
     this.growing = this.growing.filter((a) => this.fly(a, now));
@@ -148,7 +171,7 @@ export class LadderView {
   }
 
   private resize(): void {
-    const n = this.session?.hosts.length ?? 2;
+    const n = Math.max(2, this.lanesFor.length);
     const w = ladderWidth(n);
     const hgt = this.cursor.y + 24;
     this.svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
@@ -159,7 +182,7 @@ export class LadderView {
 
   private add(e: TraceEvent, index: number): void {
     if (e.kind === 'segment') return this.addSegment(e, index);
-    const n = this.session!.hosts.length;
+    const n = this.lanesFor.length;
     if (e.kind === 'state') {
       const h = this.hostIndex.get(e.host);
       if (h === undefined) return;
@@ -198,7 +221,7 @@ export class LadderView {
     const from = this.hostIndex.get(e.from);
     const to = this.hostIndex.get(e.to);
     if (from === undefined || to === undefined) return;
-    const n = this.session!.hosts.length;
+    const n = this.lanesFor.length;
     const rel = this.numbering.next(e);
     const opts = e.flags & 0x02 ? optionsWords(e) : '';
     const row = this.cursor.place('segment', opts !== '');
@@ -210,7 +233,8 @@ export class LadderView {
     const mid = (geo.x1 + geo.x2) / 2;
     const line = s('line', { class: 'arrow', x1: geo.x1, y1: geo.y1, x2: geo.x1, y2: geo.y1 });
     const hit = s('line', { class: 'hit', x1: geo.x1, y1: geo.y1, x2: geo.x2, y2: geo.y2 });
-    const cross = s('text', { class: 'cross', x: 0, y: 0, 'text-anchor': 'middle', visibility: 'hidden' }, '×');
+    // The whole row answers a click (a pointer at the arrow's middle lands on it, not the background).
+    const area = s('rect', { class: 'area', x: Math.min(geo.x1, geo.x2), y: row - 8, width: Math.abs(geo.x2 - geo.x1), height: geo.y2 - row + 8 + (opts ? 13 : 0) });
     const label = s('text', { class: 'label', x: mid, y: row + 4, 'text-anchor': 'middle' }, words);
     const g = s('g', {
       class: `segment kind-${kind}${e.retransmission ? ' retransmission' : ''}`,
@@ -227,10 +251,10 @@ export class LadderView {
       'data-to': e.to,
       'data-t': e.t,
       'data-label': e.label,
-    }, hit, line, cross, label);
+    }, area, hit, line, label);
     if (opts) g.append(s('text', { class: 'options', x: mid, y: row + 24 + 8, 'text-anchor': 'middle' }, `<${opts}>`));
-    g.append(s('text', { class: 'time', x: 4, y: row + 14 }, formatMs(e.t)));
-    const arrow: Arrow = { index, g, line, cross, row, from, to, done: false };
+    this.body.append(s('text', { class: 'time', x: 4, y: row + 14, 'data-index': index }, formatMs(e.t)));
+    const arrow: Arrow = { index, g, line, cross: undefined, row, from, to, done: false };
     this.arrows.push(arrow);
     this.body.append(g);
     if (this.fly(arrow, this.session!.now)) this.growing.push(arrow);
@@ -242,7 +266,7 @@ export class LadderView {
     const e = session.events[a.index] as SegmentEvent;
     const arrival = session.arrival(a.index);
     const frac = flown(now, e.t, arrival, e.dropped);
-    const geo = arrowGeometry(a.row, a.from, a.to, session.hosts.length, frac);
+    const geo = arrowGeometry(a.row, a.from, a.to, this.lanesFor.length, frac);
     a.line.setAttribute('x2', geo.xNow.toFixed(1));
     a.line.setAttribute('y2', geo.yNow.toFixed(1));
     const flying = inFlight(now, e.t, arrival);
@@ -251,11 +275,14 @@ export class LadderView {
     a.g.classList.toggle('kind-lost', e.dropped);
     if (e.dropped && !flying) {
       a.line.removeAttribute('marker-end');
+      a.cross ??= a.g.appendChild(s('text', { class: 'cross', 'text-anchor': 'middle' }, '×'));
       a.cross.setAttribute('x', geo.xNow.toFixed(1));
       a.cross.setAttribute('y', (geo.yNow + 5).toFixed(1));
-      a.cross.setAttribute('visibility', 'visible');
       const label = a.g.querySelector('.label');
-      if (label && !label.textContent!.endsWith(')')) label.textContent += ` lost (${e.reason ?? 'dropped'})`;
+      if (label && !a.g.classList.contains('lost-shown')) {
+        a.g.classList.add('lost-shown');
+        label.textContent += ` lost (${e.reason ?? 'dropped'})`;
+      }
     } else {
       a.line.setAttribute('marker-end', 'url(#head)');
     }

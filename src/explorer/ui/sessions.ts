@@ -2,15 +2,15 @@
  * Where the page gets its sessions: a demo scenario run in the page, a capture's connections. The
  * only module that knows how sessions are made.
  */
-import { findScenario, tracesFromCapture, type Lang } from '../../browser/index.js';
+import { tracesFromCapture, type Lang } from '../../browser/index.js';
+import { ScenarioSession } from '../model/scenario.js';
 import type { Session } from '../model/types.js';
 import { TracePlayback } from './playback.js';
 
-export function scenarioSession(name: string, seed: number, lang: Lang): Session | undefined {
-  const sc = findScenario(name);
-  if (!sc) return undefined;
-  const r = sc.run({ seed, lang, pcap: true });
-  return new TracePlayback(name, r.trace, 'scenario');
+/** A demo scenario's run, or why it cannot be opened (an unknown name, a bad seed). */
+export function scenarioSession(name: string, seed: number, lang: Lang): Session | { error: string } {
+  const s = ScenarioSession.open(name, seed, lang);
+  return 'error' in s ? { error: s.message } : s;
 }
 
 export type CaptureResult = { ok: true; sessions: Session[]; skipped: number } | { ok: false; reason: string };
