@@ -194,6 +194,23 @@ describe('the explorer in headless Chromium', () => {
       assert.equal(next?.flags, 'ACK', 'the server\'s next segment is the challenge ACK');
       assert.equal(next?.to, 'client', 'sent to the real client');
       assert.ok(await page.evaluate(bothEstablished), 'both sides still ESTABLISHED');
+      assert.match(segs[rst].label ?? '', /spoofed/, 'the forged segment is labelled');
+    });
+  });
+
+  test('sandbox: a spoofed RST with the exact number (RCV.NXT) resets the server\'s connection (RFC 5961 §3.2)', { timeout: TIMEOUT }, async (t) => {
+    if (skipped(t, startError)) return;
+    await withPage(h!, async (page) => {
+      await open(page, h!, '/?sandbox&seed=1');
+      await establish(page);
+      await page.setChecked('#attack-exact', true);
+      await page.click('#attack-rst');
+      const reset = (): boolean => [...document.querySelectorAll('.state-change[data-host="server"]')].some((e: any) => e.dataset.state === 'CLOSED' && e.dataset.from === 'ESTABLISHED');
+      await stepUntil(page, reset, undefined, 20, 'the server\'s connection ESTABLISHED -> CLOSED');
+      const segs = await segments(page);
+      const rst = segs.findIndex((s) => s.from === 'attacker' && s.flags === 'RST');
+      assert.ok(rst >= 0, 'the RST is drawn');
+      assert.equal(segs.slice(rst + 1).find((s) => s.from === 'server')?.flags ?? 'nothing', 'nothing', 'no challenge ACK: the server sends nothing after it');
     });
   });
 
