@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -235,6 +235,13 @@ describe('the command', () => {
       assert.equal(r.status, 2, args.join(' '));
       assert.match(r.stderr, /^synack explore: .*\nsee 'synack explore --help'\n$/, args.join(' '));
     }
+  });
+
+  test('the package ships the built page, so an installed synack explore has it', () => {
+    const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const files = (JSON.parse(r.stdout) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+    for (const f of ['dist/explorer/index.html', 'dist/explorer/explorer.js', 'dist/explorer/explorer.css', 'dist/src/cli/explore.js']) assert.ok(files.includes(f), `${f} in the package`);
   });
 
   test('npm start runs the explorer', () => {
