@@ -32,7 +32,7 @@ declare const document: any, window: any, location: any;
 declare const DataTransfer: any, DragEvent: any, File: any;
 type HTMLElement = any;
 
-const TIMEOUT = 90_000;
+const TIMEOUT = 120_000;
 const CAPTURE = path.join(sharedDir, 'captures', 'v4-http.pcap');
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1280, height: 720 };

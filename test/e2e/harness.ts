@@ -97,7 +97,7 @@ export interface PageProblems {
 export async function withPage(h: Harness, fn: (page: Page) => Promise<void>, viewport?: { width: number; height: number }): Promise<void> {
   const page = await h.context.newPage();
   if (viewport) await page.setViewportSize(viewport);
-  page.setDefaultTimeout(20_000);
+  page.setDefaultTimeout(30_000);
   const problems: PageProblems = { console: [], errors: [], offOrigin: [] };
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.console.push(`${m.type()}: ${m.text()} (${m.location().url}:${m.location().lineNumber})`);
@@ -120,7 +120,7 @@ export async function withPage(h: Harness, fn: (page: Page) => Promise<void>, vi
 /** Open a path of the explorer and wait until the page says its first run is drawn. */
 export async function open(page: Page, h: Harness, pathAndQuery: string): Promise<void> {
   await page.goto(`${h.origin}${pathAndQuery}`);
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', undefined, { timeout: 20_000 });
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', undefined, { timeout: 30_000 });
 }
 
 /** A segment arrow as the DOM contract describes it. */
