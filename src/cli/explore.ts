@@ -157,13 +157,16 @@ export function missingPage(dir: string): string | undefined {
   return `no explorer page in ${dir} (index.html is missing): build it with 'npm run build:explorer' (or 'npm run build')`;
 }
 
-/** Start the server (the CLI's and the end-to-end tests' way in). Rejects with the listen error. */
-export async function startExplorer(opts: { port?: number; host?: string; dir?: string } = {}): Promise<ExplorerServer> {
+/**
+ * Start the server (the CLI's and the end-to-end tests' way in). Rejects with the listen error.
+ * `lib: false` leaves out /lib/, as a plain static host would.
+ */
+export async function startExplorer(opts: { port?: number; host?: string; dir?: string; lib?: boolean } = {}): Promise<ExplorerServer> {
   const host = opts.host ?? DEFAULT_HOST;
   const page = path.resolve(opts.dir ?? DEFAULT_EXPLORER_DIR);
   const missing = missingPage(page);
   if (missing) throw new Error(missing);
-  const roots: Roots = { page, lib: existsSync(BROWSER_BUILD_DIR) ? BROWSER_BUILD_DIR : undefined };
+  const roots: Roots = { page, lib: opts.lib !== false && existsSync(BROWSER_BUILD_DIR) ? BROWSER_BUILD_DIR : undefined };
   const server = createServer(explorerHandler(roots));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -17,10 +17,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { SCENARIOS, tracesFromCapture, type SegmentEvent, type TraceEvent } from '../../src/trace/index.js';
+import { DEFAULT_EXPLORER_DIR, startExplorer } from '../../src/cli/explore.js';
 import { sharedDir } from '../checkout.js';
 import { now, open, SCREENSHOTS, segments, skipped, skipReason, startHarness, stateChanges, stepUntil, withPage, type Harness, type SegmentAttrs } from './harness.js';
 
@@ -323,6 +325,27 @@ describe('the explorer in headless Chromium', () => {
       },
       PHONE,
     );
+  });
+});
+
+describe('the static build', () => {
+  test('works from a folder of another static host: relative paths only, nothing else needed', { timeout: TIMEOUT }, async (t) => {
+    if (skipped(t, startError)) return;
+    const site = mkdtempSync(path.join(tmpdir(), 'synack-static-host-'));
+    cpSync(DEFAULT_EXPLORER_DIR, path.join(site, 'tools', 'explorer'), { recursive: true });
+    writeFileSync(path.join(site, 'index.html'), '<!doctype html><title>another site</title>');
+    // A plain file server over that folder: no /lib/, nothing of synack's but the copied files.
+    const other = await startExplorer({ port: 0, dir: site, lib: false });
+    try {
+      const there: Harness = { ...h!, origin: other.url.replace(/\/$/, '') };
+      await withPage(there, async (page) => {
+        await open(page, there, '/tools/explorer/?scenario=handshake&run=end');
+        assert.deepEqual((await segments(page)).slice(0, 2).map((s) => s.flags), ['SYN', 'SYN+ACK']);
+      });
+    } finally {
+      await other.close();
+      rmSync(site, { recursive: true, force: true });
+    }
   });
 });
 
