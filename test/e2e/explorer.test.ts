@@ -150,6 +150,31 @@ describe('the explorer in headless Chromium', () => {
     });
   });
 
+  test('&seed=7 is another run: the TCB panels hold that run\'s ISNs, and the numbers RFC 9293 gives after the handshake', { timeout: TIMEOUT }, async (t) => {
+    if (skipped(t, startError)) return;
+    await withPage(h!, async (page) => {
+      const field = async (host: string, name: string): Promise<string> =>
+        ((await page.textContent(`.tcb[data-host="${host}"] [data-field="${name}"]`)) ?? '').replace(/\s+/g, ' ').trim();
+      const isns: number[] = [];
+      for (const seed of [7, 1]) {
+        await open(page, h!, `/?scenario=handshake&seed=${seed}&run=end`);
+        const run = SCENARIOS.find((s) => s.name === 'handshake')!.run({ seed, lang: 'en' });
+        const [syn, synAck] = run.trace.events.filter((e): e is SegmentEvent => e.kind === 'segment');
+        assert.ok((await field('client', 'iss')).endsWith(String(syn.seq)), `seed ${seed}: the client's ISS is its SYN's ${syn.seq}: ${await field('client', 'iss')}`);
+        assert.ok((await field('client', 'irs')).endsWith(String(synAck.seq)), `seed ${seed}: the client's IRS is the SYN+ACK's ${synAck.seq}`);
+        assert.ok((await field('server', 'iss')).endsWith(String(synAck.seq)), `seed ${seed}: the server's ISS`);
+        isns.push(syn.seq);
+        // The 18-byte request sent and acknowledged: SND.UNA = SND.NXT = ISS + 1 + 18 on the client,
+        // RCV.NXT = IRS + 1 + 18 on the server, shown relative to the ISN.
+        for (const [host, name, value] of [['client', 'snd.una', 19], ['client', 'snd.nxt', 19], ['client', 'rcv.nxt', 1], ['server', 'rcv.nxt', 19], ['server', 'snd.nxt', 1]] as const) {
+          assert.match(await field(host, name), new RegExp(`(^|\\D)${value}$`), `seed ${seed}: ${host} ${name}`);
+        }
+        assert.match(await field('client', 'state'), /ESTABLISHED$/);
+      }
+      assert.notEqual(isns[0], isns[1], 'another seed, another ISN');
+    });
+  });
+
   test('sandbox: the client\'s first data segment dropped is retransmitted, the RTO timer shown before', { timeout: TIMEOUT }, async (t) => {
     if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
