@@ -276,6 +276,26 @@ describe('the explorer in headless Chromium', () => {
     });
   }
 
+  test('#pcap-download saves the run as a pcap that synack ladder reads back to the same arrows', { timeout: TIMEOUT }, async (t) => {
+    if (skipped(t, startError)) return;
+    await withPage(h!, async (page) => {
+      await open(page, h!, '/?scenario=lossy-transfer&seed=3&run=end');
+      const drawn = strip(await segments(page));
+      assert.ok(drawn.length > 10 && drawn.some((s) => s.dropped), `a transfer with losses: ${drawn.length} segments`);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#pcap-download')]);
+      const file = await download.path();
+      const traces = tracesFromCapture(readFileSync(file));
+      assert.ok(traces.ok, 'a capture synack reads');
+      // Every packet put on a link is in the file, dropped ones too (a capture point before the loss):
+      // the ladder of the file is the page's, less the notion of dropped.
+      const fromFile = traces.traces.flatMap((tr) => relative(tr.events));
+      assert.deepEqual(
+        fromFile.map((s) => ({ ...s, dropped: false })),
+        drawn.map((s) => ({ ...s, dropped: false })),
+      );
+    });
+  });
+
   test('the shared URL opened in a fresh page reproduces the same ladder', { timeout: TIMEOUT }, async (t) => {
     if (skipped(t, startError)) return;
     let shared = '';
