@@ -4,7 +4,7 @@
  * segment has flown at a given time: from its send time to its arrival, stopping short (with a
  * cross) when it was dropped.
  */
-export const ROW = 24;
+export const ROW = 30;
 export const OPTIONS_ROW = 13;
 export const MARK_ROW = 19;
 export const TOP = 64;
@@ -70,7 +70,7 @@ export function arrowGeometry(row: number, fromLane: number, toLane: number, n: 
   const x1 = laneX(fromLane, n);
   const x2 = laneX(toLane, n);
   const y1 = row + 8;
-  const y2 = row + ROW;
+  const y2 = row + ROW - 4;
   return { x1, y1, x2, y2, xNow: x1 + (x2 - x1) * fraction, yNow: y1 + (y2 - y1) * fraction };
 }
 

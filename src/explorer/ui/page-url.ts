@@ -137,7 +137,8 @@ export function pageQuery(s: PageState, defaults: LinkSettings, until?: number):
     const changed = LINK_KEYS.filter((k) => s.link[k] !== defaults[k]).map((k) => `${k}=${s.link[k]}`);
     if (changed.length) parts.push(`link=${enc(changed.join(','))}`);
     for (const a of s.actions) parts.push(`a=${enc(`${a.t}.${actionText(a.action)}`)}`);
-    if (until !== undefined && until > 0) parts.push(`t=${Math.round(until * 1000) / 1000}`);
+    // Full precision: a rounded time could fall either side of an event.
+    if (until !== undefined && until > 0) parts.push(`t=${until}`);
   }
   if (s.lang !== 'en') parts.push(`lang=${s.lang}`);
   if (s.view !== 'home' && s.runToEnd) parts.push('run=end');
