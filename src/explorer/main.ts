@@ -200,6 +200,9 @@ class Explorer {
     const kind = session?.kind ?? 'scenario';
     byId('ladder-hint').textContent = t('ladderHelp', this.lang) + (kind === 'sandbox' ? ` ${t('ladderHelpSandbox', this.lang)}` : '');
     document.body.dataset.view = this.view.view;
+    const seeded = this.view.view === 'scenario' || this.view.view === 'sandbox';
+    byId<HTMLInputElement>('seed').disabled = !seeded;
+    byId<HTMLButtonElement>('run-again').disabled = !seeded;
   }
 
   // ---- drawing ----------------------------------------------------------------------------

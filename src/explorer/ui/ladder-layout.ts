@@ -8,7 +8,7 @@ export const ROW = 30;
 export const OPTIONS_ROW = 13;
 export const MARK_ROW = 19;
 export const TOP = 64;
-export const MARGIN_X = 130;
+export const MARGIN_X = 112;
 /** Where a dropped segment stops, as a fraction of the way across. */
 export const DROP_AT = 0.7;
 
@@ -24,7 +24,7 @@ export function laneX(i: number, n: number): number {
 
 /** The gap after lane k. */
 export function laneGap(k: number): number {
-  return k === 0 ? 380 : 270;
+  return k === 0 ? 350 : 270;
 }
 
 export function ladderWidth(n: number): number {

@@ -177,6 +177,10 @@ export class LadderView {
     this.svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
     this.svg.setAttribute('width', String(w));
     this.svg.setAttribute('height', String(hgt));
+    // The ladder shrinks to fit its box, but not below three quarters of its size (then it
+    // scrolls); on a phone down to 0.62, so both lanes of a connection are in sight.
+    const narrow = typeof matchMedia === 'function' && matchMedia('(max-width: 760px)').matches;
+    this.svg.style.minWidth = `${Math.round(w * (narrow ? 0.62 : 0.75))}px`;
     for (const lane of this.lanes) lane.setAttribute('y2', String(hgt - 8));
   }
 
