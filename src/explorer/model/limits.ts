@@ -18,6 +18,8 @@ export const LIMITS = {
   backlog: 1024,
   /** The latest time an action may be taken at (one day of virtual time). */
   actionTimeMs: 86_400_000,
+  /** The largest capture file the page reads (64 MiB). */
+  captureBytes: 64 << 20,
   /** Simulator steps one advance may take before it stops (a bound on any loop). */
   stepsPerAdvance: 2_000_000,
 } as const;

@@ -44,7 +44,8 @@ export interface CwndPoint {
 }
 
 export interface Session {
-  readonly kind: 'scenario' | 'sandbox' | 'capture';
+  /** 'recorded': a run recorded in Node when the page was built (the TLS round-trip demos), shown as a capture is. */
+  readonly kind: 'scenario' | 'sandbox' | 'capture' | 'recorded';
   /** For a scenario: its name. For a capture: the file's name and connection. */
   readonly title: string;
   readonly hosts: readonly TraceHost[];
