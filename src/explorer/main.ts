@@ -239,6 +239,8 @@ class Explorer {
     const kind = session?.kind ?? 'scenario';
     byId('ladder-hint').textContent = t('ladderHelp', this.lang) + (kind === 'sandbox' ? ` ${t('ladderHelpSandbox', this.lang)}` : '');
     document.body.dataset.view = this.view.view;
+    document.body.dataset.kind = kind;
+    byId('capture-note').textContent = kind === 'recorded' ? t('recordedNote', this.lang) : kind === 'capture' ? t('captureNote', this.lang) : '';
     const seeded = this.view.view === 'scenario' || this.view.view === 'sandbox';
     byId<HTMLInputElement>('seed').disabled = !seeded;
     byId<HTMLButtonElement>('run-again').disabled = !seeded;

@@ -97,6 +97,10 @@ const WORDS = {
     en: 'A capture shows only what crossed the wire: each side\'s state is inferred from what it sent and received (RFC 9293), and there are no TCBs, timers or counters to show.',
     ko: '캡처에는 회선을 지난 것만 보인다: 각 쪽의 상태는 보내고 받은 것에서 추론하며 (RFC 9293), 보여 줄 TCB, 타이머, 카운터는 없다.',
   },
+  recordedNote: {
+    en: 'A recording keeps the run\'s segments and state changes only: there are no TCBs, timers or counters to show.',
+    ko: '기록에는 실행의 세그먼트와 상태 변화만 남아 있다: 보여 줄 TCB, 타이머, 카운터는 없다.',
+  },
   captureNone: { en: 'No TCP connection in this capture.', ko: '이 캡처에는 TCP 연결이 없다.' },
   connection: { en: 'Connection', ko: '연결' },
   dropHere: { en: 'Drop a pcap or pcapng file to draw its connections', ko: 'pcap 또는 pcapng 파일을 놓으면 연결을 그린다' },

@@ -5,7 +5,7 @@
  * cross) when it was dropped.
  */
 export const ROW = 30;
-export const OPTIONS_ROW = 13;
+export const OPTIONS_ROW = 16;
 export const MARK_ROW = 19;
 export const TOP = 64;
 export const MARGIN_X = 112;

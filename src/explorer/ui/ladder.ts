@@ -227,7 +227,9 @@ export class LadderView {
     if (from === undefined || to === undefined) return;
     const n = this.lanesFor.length;
     const rel = this.numbering.next(e);
-    const opts = e.flags & 0x02 ? optionsWords(e) : '';
+    const optWords = e.flags & 0x02 ? optionsWords(e) : '';
+    // The second line: SYN options, and what the data is when the trace was told (TLS records).
+    const opts = [optWords ? `<${optWords}>` : '', e.payload !== undefined ? `{${e.payload}}` : ''].filter(Boolean).join(' ');
     const row = this.cursor.place('segment', opts !== '');
     const kind = segmentKind(e);
     let words = arrowWords(e.flagNames, e.flags, rel, e.window, e.len);
@@ -256,7 +258,7 @@ export class LadderView {
       'data-t': e.t,
       'data-label': e.label,
     }, area, hit, line, label);
-    if (opts) g.append(s('text', { class: 'options', x: mid, y: row + ROW + 6, 'text-anchor': 'middle' }, `<${opts}>`));
+    if (opts) g.append(s('text', { class: 'options', x: mid, y: row + ROW + 6, 'text-anchor': 'middle' }, opts));
     this.body.append(s('text', { class: 'time', x: 4, y: row + 14, 'data-index': index }, formatMs(e.t)));
     const arrow: Arrow = { index, g, line, cross: undefined, row, from, to, done: false };
     this.arrows.push(arrow);
