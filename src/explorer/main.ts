@@ -4,22 +4,30 @@
  * plot, the counters and the explanation. Play, pause, step, speed and the keyboard drive the clock.
  */
 import { SCENARIOS, type SegmentEvent } from '../browser/index.js';
-import { DEFAULT_LINK_SETTINGS } from './model/limits.js';
-import { SandboxSession } from './model/sandbox.js';
-import type { Action, ActionResult, LinkSettings, Session, TimedAction } from './model/types.js';
+import {
+  decodePageState,
+  DEFAULT_LINK_SETTINGS,
+  encodePageState,
+  RecordedSession,
+  SandboxSession,
+  type Action,
+  type ActionResult,
+  type LinkSettings,
+  type PageState,
+  type Session,
+  type TimedAction,
+} from './model/index.js';
 import { SandboxControls } from './ui/sandbox.js';
-import { pageQuery, parsePage } from './ui/page-url.js';
 import { byId, h } from './ui/dom.js';
 import { ExplanationView } from './ui/explain.js';
 import { arrowWords, formatMs, RelativeNumbering } from './ui/format.js';
 import { parseLang, t, type Lang, type WordKey } from './ui/i18n.js';
-import type { ParsedPage } from './ui/page-url.js';
 import { InspectorView } from './ui/inspector.js';
 import { LadderView } from './ui/ladder.js';
 import { inFlight } from './ui/ladder-layout.js';
 import { Player } from './ui/player.js';
 import { PlotView } from './ui/plot.js';
-import { captureSessions, scenarioSession } from './ui/sessions.js';
+import { captureSessions, recordedSessions, scenarioSession } from './ui/sessions.js';
 import { StatesView } from './ui/states.js';
 import { TcbPanels } from './ui/tcb.js';
 import { CountersView } from './ui/counters.js';
@@ -48,10 +56,12 @@ class Explorer {
   private frame: number | undefined;
   private lastFrame = 0;
   private inspected: number | undefined;
+  /** The round-trip demos recorded by the build (empty until loaded, or when not recorded). */
+  private recorded: RecordedSession[] = [];
 
   constructor() {
-    const page = parsePage(location.search, DEFAULT_LINK_SETTINGS);
-    this.lang = page.state.lang;
+    const page = decodePageState(location.search);
+    this.lang = 'error' in page ? parseLang(new URLSearchParams(location.search).get('lang')) : page.lang;
     this.ladder = new LadderView(byId('ladder'), { inspect: (i) => this.inspect(i), dropInFlight: (i) => this.dropInFlight(i) });
     this.states = new StatesView(byId('states'));
     this.tcbs = new TcbPanels(byId('tcbs'), this.lang);
@@ -62,18 +72,34 @@ class Explorer {
     this.buildScenarioList();
     this.bindControls();
     this.applyLang();
+    void this.start(page);
+  }
+
+  private async start(page: PageState | { error: string }): Promise<void> {
+    const rec = await recordedSessions();
+    this.recorded = rec.sessions;
+    this.buildScenarioList();
     this.route(page);
+    document.documentElement.dataset.ready = 'true';
   }
 
   // ---- opening sessions -------------------------------------------------------------------
 
-  private route(page: ParsedPage): void {
-    const st = page.state;
+  private route(st: PageState | { error: string }): void {
+    if ('error' in st) {
+      this.openHome();
+      this.status(`${t('urlSkipped', this.lang)}: ${st.error}`);
+      return;
+    }
     if (st.view === 'sandbox') {
+      // How far the shared run had gone (t=, beside the model's state): play to there. Read before
+      // opening, which writes the address bar.
+      const until = Number(new URLSearchParams(location.search).get('t'));
       this.openSandbox(st.seed, st.link, st.actions);
-      if (page.until !== undefined) {
-        this.session?.advanceTo(page.until);
+      if (until > 0 && Number.isFinite(until)) {
+        this.session?.advanceTo(until);
         this.draw();
+        this.syncUrl();
       }
       if (st.runToEnd) this.toEnd();
     } else if (st.view === 'scenario') {
@@ -82,8 +108,6 @@ class Explorer {
     } else {
       this.openHome();
     }
-    if (page.skipped.length) this.status(`${t('urlSkipped', this.lang)}: ${page.skipped.join(' ')}`);
-    document.documentElement.dataset.ready = 'true';
   }
 
   private openHome(): void {
@@ -92,6 +116,8 @@ class Explorer {
   }
 
   openScenario(name: string, seed: number, home = false): void {
+    const recorded = this.recorded.find((r) => r.demo.name === name);
+    if (recorded) return this.openRecorded(recorded);
     const session = scenarioSession(name, seed, this.lang);
     if ('error' in session) {
       this.setSession(undefined);
@@ -106,6 +132,19 @@ class Explorer {
     if (home) this.explanation.show({ title: t('title', this.lang), summary: t('home', this.lang) }, this.lang);
     this.markScenario(name);
     if (!home) this.syncUrl();
+    this.draw();
+  }
+
+  /** A round-trip demo recorded by the build: drawn whole, and it says so. */
+  private openRecorded(r: RecordedSession): void {
+    this.view = { view: 'scenario', scenario: r.demo.name, seed: 1 };
+    this.setSession(r);
+    const d = r.demo;
+    this.explanation.show({ title: d.name, summary: `${d.summary} (RTT ${d.rttMs} ms: ${d.roundTrips} round trips, first byte at ${d.firstByteMs} ms)`, notice: r.note[this.lang] }, this.lang);
+    byId<HTMLInputElement>('seed').disabled = true;
+    byId<HTMLButtonElement>('run-again').disabled = true;
+    this.markScenario(d.name);
+    this.syncUrl();
     this.draw();
   }
 
@@ -200,6 +239,11 @@ class Explorer {
     const kind = session?.kind ?? 'scenario';
     byId('ladder-hint').textContent = t('ladderHelp', this.lang) + (kind === 'sandbox' ? ` ${t('ladderHelpSandbox', this.lang)}` : '');
     document.body.dataset.view = this.view.view;
+    document.body.dataset.kind = kind;
+    byId('capture-note').textContent = kind === 'recorded' ? t('recordedNote', this.lang) : kind === 'capture' ? t('captureNote', this.lang) : '';
+    const seeded = this.view.view === 'scenario' || this.view.view === 'sandbox';
+    byId<HTMLInputElement>('seed').disabled = !seeded;
+    byId<HTMLButtonElement>('run-again').disabled = !seeded;
   }
 
   // ---- drawing ----------------------------------------------------------------------------
@@ -215,7 +259,7 @@ class Explorer {
     this.tcbs.update(snap, events);
     this.plot.update(s.cwndSeries(), s.now);
     this.counters.update(snap.counters);
-    this.sandbox.update(snap);
+    if (s instanceof SandboxSession) this.sandbox.update(s.status());
     document.body.dataset.now = String(s.now);
     byId<HTMLOutputElement>('now').value = formatMs(s.now);
     const done = s.finished;
@@ -345,10 +389,12 @@ class Explorer {
     const v = this.view;
     const s = this.session;
     let q = '';
-    if (v.view === 'scenario') q = pageQuery({ view: 'scenario', scenario: v.scenario, seed: v.seed, lang: this.lang, runToEnd: false }, DEFAULT_LINK_SETTINGS);
-    else if (v.view === 'sandbox' && s instanceof SandboxSession) q = pageQuery({ view: 'sandbox', seed: v.seed, lang: this.lang, link: v.link, actions: s.actions, runToEnd: false }, DEFAULT_LINK_SETTINGS, s.now);
-    else q = pageQuery({ view: 'home', lang: this.lang }, DEFAULT_LINK_SETTINGS);
-    return `${location.pathname}${q}`;
+    if (v.view === 'scenario') q = encodePageState({ view: 'scenario', scenario: v.scenario, seed: v.seed, lang: this.lang, runToEnd: false });
+    // The sandbox's link also says how far the run had gone (t=, full precision: a rounded time
+    // could fall either side of an event), so that opening it draws the same ladder.
+    else if (v.view === 'sandbox' && s instanceof SandboxSession) q = `${encodePageState({ view: 'sandbox', seed: v.seed, lang: this.lang, link: v.link, actions: s.actions, runToEnd: false })}${s.now > 0 ? `&t=${s.now}` : ''}`;
+    else q = encodePageState({ view: 'home', lang: this.lang });
+    return `${location.pathname}${q === '?' ? '' : q}`;
   }
 
   syncUrl(): void {
@@ -389,23 +435,28 @@ class Explorer {
   }
 
   private buildScenarioList(): void {
-    const ul = byId('scenarios');
-    ul.replaceChildren(...SCENARIOS.map((sc) => {
-      const a = h('a', { href: `?scenario=${encodeURIComponent(sc.name)}`, 'data-scenario': sc.name }, sc.name);
+    const item = (name: string, title: string): HTMLElement => {
+      const a = h('a', { href: `?scenario=${encodeURIComponent(name)}`, 'data-scenario': name, title }, name);
       a.addEventListener('click', (ev) => {
         if (ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.button !== 0) return;
         ev.preventDefault();
-        this.openScenario(sc.name, Number(byId<HTMLInputElement>('seed').value) || 1);
+        this.openScenario(name, Number(byId<HTMLInputElement>('seed').value) || 1);
       });
       return h('li', {}, a);
-    }));
+    };
+    const items = SCENARIOS.map((sc) => item(sc.name, sc.summary[this.lang]));
+    if (this.recorded.length) {
+      items.push(h('li', { class: 'group-title', 'data-i18n': 'roundTrips' }, t('roundTrips', this.lang)));
+      for (const r of this.recorded) items.push(item(r.demo.name, r.demo.summary));
+    }
+    byId('scenarios').replaceChildren(...items);
   }
 
   private markScenario(name: string | undefined): void {
     for (const a of document.querySelectorAll<HTMLAnchorElement>('#scenarios a')) {
       if (a.dataset.scenario === name) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');
-      const sc = SCENARIOS.find((s) => s.name === a.dataset.scenario);
+      const sc = SCENARIOS.find((x) => x.name === a.dataset.scenario);
       if (sc) a.title = sc.summary[this.lang];
     }
   }

@@ -28,7 +28,11 @@ function established(s = new SandboxSession(SEED)): SandboxSession {
 
 describe('SandboxSession', () => {
   test('listen, connect, accept, send: the handshake and the data, read by the server', () => {
+    const fresh = new SandboxSession(SEED).status();
+    assert.equal(fresh.client, undefined);
+    assert.equal(fresh.listening, false);
     const s = established();
+    assert.deepEqual({ ...s.status(), dropNext: undefined }, { client: 'ESTABLISHED', listening: true, backlog: 8, acceptable: 0, accepted: 1, reading: true, toSend: 0, dropNext: undefined, linkUp: true, synCookies: 'on-overflow' });
     assert.deepEqual(segs(s.events).slice(0, 3).map((e) => e.flagNames.join('+')), ['SYN', 'SYN+ACK', 'ACK']);
     ok(s.act({ do: 'send', bytes: 5000 }), 'send');
     s.advanceTo(s.now + 500);

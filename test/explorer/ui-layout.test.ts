@@ -33,7 +33,7 @@ describe('ladder layout', () => {
     const g = arrowGeometry(100, 1, 0, 2, 0.5);
     assert.equal(g.x1, laneX(1, 2));
     assert.equal(g.x2, laneX(0, 2));
-    assert.equal(g.y2 - g.y1, ROW - 8);
+    assert.equal(g.y2 - g.y1, ROW - 12);
     assert.equal(g.xNow, (g.x1 + g.x2) / 2);
   });
 

@@ -37,6 +37,23 @@ const PORT = 80;
 /** The flood's first SYNs drawn on the ladder; the rest are counted, not drawn (as the syn-flood scenario does). */
 const FLOOD_DRAWN = 3;
 
+export interface SandboxStatus {
+  /** The client connection's state; undefined before connect and once closed. */
+  client: string | undefined;
+  listening: boolean;
+  backlog: number | undefined;
+  /** Connections waiting in the accept queue. */
+  acceptable: number;
+  /** Accepted connections not yet closed. */
+  accepted: number;
+  reading: boolean;
+  /** Bytes the client's application still has to write. */
+  toSend: number;
+  dropNext: Record<'client>server' | 'server>client', number>;
+  linkUp: boolean;
+  synCookies: string;
+}
+
 function refuse(reason: string, en: string, ko: string): ActionResult {
   return { ok: false, reason, text: { en, ko } };
 }
@@ -110,6 +127,24 @@ export class SandboxSession implements Session {
     const net = this.lab.net;
     net.onStep = () => this.record();
     this.record();
+  }
+
+  /** What the applications and the network are set to do now (for the page's buttons). */
+  status(): SandboxStatus {
+    const c = this.clientOpen();
+    const l = this.listener && !this.listener.closed ? this.listener : undefined;
+    return {
+      client: c?.state,
+      listening: l !== undefined,
+      backlog: l?.backlog,
+      acceptable: l?.acceptQueue.length ?? 0,
+      accepted: this.accepted.filter((x) => x.state !== 'CLOSED').length,
+      reading: this.reading,
+      toSend: this.toSend,
+      dropNext: { 'client>server': this.dropNext[0], 'server>client': this.dropNext[1] },
+      linkUp: this.lab.link.up,
+      synCookies: this.lab.server.stack.synCookies,
+    };
   }
 
   /** A session that applies each action at its time: the same inputs give the same run. */

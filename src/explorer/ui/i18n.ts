@@ -9,6 +9,7 @@ const WORDS = {
   tagline: { en: 'a real TCP, running in this page: drive it and watch every segment, state and timer', ko: '이 페이지에서 실제 TCP가 돈다: 직접 움직이며 모든 세그먼트, 상태, 타이머를 지켜보자' },
   scenarios: { en: 'Scenarios', ko: '시나리오' },
   sandbox: { en: 'Sandbox', ko: '샌드박스' },
+  roundTrips: { en: 'Round trips (recorded in Node)', ko: '왕복 횟수 (Node에서 기록)' },
   openCapture: { en: 'Open a capture (pcap, pcapng)', ko: '캡처 파일 열기 (pcap, pcapng)' },
   language: { en: 'Language', ko: '언어' },
   play: { en: 'Play', ko: '재생' },
@@ -92,6 +93,14 @@ const WORDS = {
   refused: { en: 'Not now', ko: '지금은 안 된다' },
   captureTitle: { en: 'Capture', ko: '캡처' },
   captureError: { en: 'This file could not be read', ko: '이 파일을 읽을 수 없다' },
+  captureNote: {
+    en: 'A capture shows only what crossed the wire: each side\'s state is inferred from what it sent and received (RFC 9293), and there are no TCBs, timers or counters to show.',
+    ko: '캡처에는 회선을 지난 것만 보인다: 각 쪽의 상태는 보내고 받은 것에서 추론하며 (RFC 9293), 보여 줄 TCB, 타이머, 카운터는 없다.',
+  },
+  recordedNote: {
+    en: 'A recording keeps the run\'s segments and state changes only: there are no TCBs, timers or counters to show.',
+    ko: '기록에는 실행의 세그먼트와 상태 변화만 남아 있다: 보여 줄 TCB, 타이머, 카운터는 없다.',
+  },
   captureNone: { en: 'No TCP connection in this capture.', ko: '이 캡처에는 TCP 연결이 없다.' },
   connection: { en: 'Connection', ko: '연결' },
   dropHere: { en: 'Drop a pcap or pcapng file to draw its connections', ko: 'pcap 또는 pcapng 파일을 놓으면 연결을 그린다' },

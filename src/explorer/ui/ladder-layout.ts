@@ -4,11 +4,11 @@
  * segment has flown at a given time: from its send time to its arrival, stopping short (with a
  * cross) when it was dropped.
  */
-export const ROW = 24;
-export const OPTIONS_ROW = 13;
+export const ROW = 30;
+export const OPTIONS_ROW = 16;
 export const MARK_ROW = 19;
 export const TOP = 64;
-export const MARGIN_X = 130;
+export const MARGIN_X = 112;
 /** Where a dropped segment stops, as a fraction of the way across. */
 export const DROP_AT = 0.7;
 
@@ -24,7 +24,7 @@ export function laneX(i: number, n: number): number {
 
 /** The gap after lane k. */
 export function laneGap(k: number): number {
-  return k === 0 ? 380 : 270;
+  return k === 0 ? 350 : 270;
 }
 
 export function ladderWidth(n: number): number {
@@ -70,7 +70,7 @@ export function arrowGeometry(row: number, fromLane: number, toLane: number, n: 
   const x1 = laneX(fromLane, n);
   const x2 = laneX(toLane, n);
   const y1 = row + 8;
-  const y2 = row + ROW;
+  const y2 = row + ROW - 4;
   return { x1, y1, x2, y2, xNow: x1 + (x2 - x1) * fraction, yNow: y1 + (y2 - y1) * fraction };
 }
 

@@ -9,7 +9,7 @@ import type { SegmentEvent, TraceEvent, TraceHost } from '../../browser/index.js
 import type { Session } from '../model/types.js';
 import { s } from './dom.js';
 import { arrowWords, flagsText, formatMs, RelativeNumbering, segmentKind } from './format.js';
-import { arrowGeometry, flown, inFlight, ladderWidth, laneHosts, laneX, RowCursor, TOP } from './ladder-layout.js';
+import { arrowGeometry, flown, inFlight, ladderWidth, laneHosts, laneX, ROW, RowCursor, TOP } from './ladder-layout.js';
 
 export interface LadderCallbacks {
   /** The learner picked a segment (click, or Enter on a focused arrow). */
@@ -177,6 +177,10 @@ export class LadderView {
     this.svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
     this.svg.setAttribute('width', String(w));
     this.svg.setAttribute('height', String(hgt));
+    // The ladder shrinks to fit its box, but not below three quarters of its size (then it
+    // scrolls); on a phone down to 0.62, so both lanes of a connection are in sight.
+    const narrow = typeof matchMedia === 'function' && matchMedia('(max-width: 760px)').matches;
+    this.svg.style.minWidth = `${Math.round(w * (narrow ? 0.62 : 0.75))}px`;
     for (const lane of this.lanes) lane.setAttribute('y2', String(hgt - 8));
   }
 
@@ -223,7 +227,9 @@ export class LadderView {
     if (from === undefined || to === undefined) return;
     const n = this.lanesFor.length;
     const rel = this.numbering.next(e);
-    const opts = e.flags & 0x02 ? optionsWords(e) : '';
+    const optWords = e.flags & 0x02 ? optionsWords(e) : '';
+    // The second line: SYN options, and what the data is when the trace was told (TLS records).
+    const opts = [optWords ? `<${optWords}>` : '', e.payload !== undefined ? `{${e.payload}}` : ''].filter(Boolean).join(' ');
     const row = this.cursor.place('segment', opts !== '');
     const kind = segmentKind(e);
     let words = arrowWords(e.flagNames, e.flags, rel, e.window, e.len);
@@ -234,7 +240,7 @@ export class LadderView {
     const line = s('line', { class: 'arrow', x1: geo.x1, y1: geo.y1, x2: geo.x1, y2: geo.y1 });
     const hit = s('line', { class: 'hit', x1: geo.x1, y1: geo.y1, x2: geo.x2, y2: geo.y2 });
     // The whole row answers a click (a pointer at the arrow's middle lands on it, not the background).
-    const area = s('rect', { class: 'area', x: Math.min(geo.x1, geo.x2), y: row - 8, width: Math.abs(geo.x2 - geo.x1), height: geo.y2 - row + 8 + (opts ? 13 : 0) });
+    const area = s('rect', { class: 'area', x: Math.min(geo.x1, geo.x2), y: row - 8, width: Math.abs(geo.x2 - geo.x1), height: geo.y2 - row + 8 + (opts ? 10 : 0) });
     const label = s('text', { class: 'label', x: mid, y: row + 4, 'text-anchor': 'middle' }, words);
     const g = s('g', {
       class: `segment kind-${kind}${e.retransmission ? ' retransmission' : ''}`,
@@ -252,7 +258,7 @@ export class LadderView {
       'data-t': e.t,
       'data-label': e.label,
     }, area, hit, line, label);
-    if (opts) g.append(s('text', { class: 'options', x: mid, y: row + 24 + 8, 'text-anchor': 'middle' }, `<${opts}>`));
+    if (opts) g.append(s('text', { class: 'options', x: mid, y: row + ROW + 6, 'text-anchor': 'middle' }, opts));
     this.body.append(s('text', { class: 'time', x: 4, y: row + 14, 'data-index': index }, formatMs(e.t)));
     const arrow: Arrow = { index, g, line, cross: undefined, row, from, to, done: false };
     this.arrows.push(arrow);

@@ -3,7 +3,7 @@
  * (drop the next segment, a partition), the link's sliders and the attacker. Each click becomes an
  * Action for the session; a refused one shows the model's reason, in the page's language.
  */
-import type { Action, ActionResult, LinkSettings, Snapshot } from '../model/types.js';
+import type { Action, ActionResult, LinkSettings, SandboxStatus } from '../model/index.js';
 import { byId } from './dom.js';
 import { t, type Lang } from './i18n.js';
 import { settingText, settingToSlider, SLIDERS, sliderToSetting } from './link-sliders.js';
@@ -68,9 +68,13 @@ export class SandboxControls {
   }
 
   /** Enable what makes sense at the session's now. */
-  update(snap: Snapshot): void {
+  update(st: SandboxStatus): void {
     if (!this.host) return;
-    const on = enabledButtons(snap);
+    if (st.reading !== this.reading) {
+      this.reading = st.reading;
+      this.showReading();
+    }
+    const on = enabledButtons(st);
     for (const id of ['client-connect', 'client-send', 'client-shutdown', 'client-close', 'client-abort', 'server-listen', 'server-accept', 'server-read', 'server-close', 'attack-rst', 'attack-data', 'attack-flood'] as const) {
       byId<HTMLButtonElement>(id).disabled = !on.has(id);
     }
