@@ -205,6 +205,27 @@ describe('the explorer in headless Chromium', () => {
     });
   });
 
+  test('sandbox: a partition drops what is sent until it heals; the data goes through after it', { timeout: TIMEOUT }, async (t) => {
+    if (skipped(t, startError)) return;
+    await withPage(h!, async (page) => {
+      await open(page, h!, '/?sandbox&seed=2');
+      await establish(page);
+      await page.fill('#partition-ms', '3000');
+      const from = await now(page);
+      await page.click('#partition');
+      await page.fill('#send-bytes', '500');
+      await page.click('#client-send');
+      const data = (dropped: boolean): boolean =>
+        [...document.querySelectorAll('.segment[data-from="client"]')].some((e: any) => e.dataset.len !== '0' && e.dataset.dropped === String(dropped));
+      await stepUntil(page, data, true, 20, 'the data segment drawn dropped in the partition');
+      await stepUntil(page, data, false, 100, 'the data delivered once the partition heals');
+      const segs = await segments(page);
+      const delivered = segs.find((s) => s.from === 'client' && s.len > 0 && !s.dropped)!;
+      assert.ok(segs.filter((s) => s.from === 'client' && s.len > 0 && s.dropped).every((s) => s.seq === delivered.seq), 'the same bytes retransmitted');
+      assert.ok((await now(page)) >= from + 3000, `delivered after the partition's 3000 ms (from ${from}, now ${await now(page)})`);
+    });
+  });
+
   test('sandbox: a blind RST in the window draws a challenge ACK (RFC 5961 §3.2); the connection stays ESTABLISHED', { timeout: TIMEOUT }, async (t) => {
     if (skipped(t, startError)) return;
     await withPage(h!, async (page) => {
