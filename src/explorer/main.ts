@@ -104,7 +104,11 @@ class Explorer {
       if (st.runToEnd) this.toEnd();
     } else if (st.view === 'scenario') {
       this.openScenario(st.scenario, st.seed);
-      if (st.runToEnd) this.toEnd();
+      if (st.runToEnd) {
+        this.toEnd();
+        // Played at once: the learner reads it from the top.
+        byId('ladder').scrollTop = 0;
+      }
     } else {
       this.openHome();
     }

@@ -30,7 +30,7 @@ const WORDS = {
   ladderHelpSandbox: { en: 'Click a segment while it is in flight to drop it.', ko: '날아가는 중인 세그먼트를 클릭하면 버린다.' },
   stateDiagram: { en: 'State diagram (RFC 9293 Figure 5)', ko: '상태 다이어그램 (RFC 9293 그림 5)' },
   tcb: { en: 'Transmission Control Blocks', ko: '전송 제어 블록 (TCB)' },
-  noTcb: { en: 'No connection yet.', ko: '아직 연결이 없다.' },
+  noTcb: { en: 'No open connection.', ko: '열린 연결이 없다.' },
   listeners: { en: 'Listeners', ko: '리스너' },
   seqSpace: { en: 'Sequence space', ko: '순서 번호 공간' },
   acked: { en: 'acknowledged', ko: '확인됨' },
