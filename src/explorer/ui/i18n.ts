@@ -9,6 +9,7 @@ const WORDS = {
   tagline: { en: 'a real TCP, running in this page: drive it and watch every segment, state and timer', ko: '이 페이지에서 실제 TCP가 돈다: 직접 움직이며 모든 세그먼트, 상태, 타이머를 지켜보자' },
   scenarios: { en: 'Scenarios', ko: '시나리오' },
   sandbox: { en: 'Sandbox', ko: '샌드박스' },
+  controls: { en: 'show / hide', ko: '보이기 / 숨기기' },
   roundTrips: { en: 'Round trips (recorded in Node)', ko: '왕복 횟수 (Node에서 기록)' },
   openCapture: { en: 'Open a capture (pcap, pcapng)', ko: '캡처 파일 열기 (pcap, pcapng)' },
   language: { en: 'Language', ko: '언어' },
