@@ -30,6 +30,6 @@ export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptio
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
 export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';
 export { inspectPacket, type PacketField, type PacketInspection } from './inspect.js';
-export { RetransmissionMarker } from './analyze.js';
+export { RelativeNumbers, RetransmissionMarker } from './analyze.js';
 // The attacker's spoofed SYN (the syn-flood scenario's, the explorer's flood).
 export { spoofedSyn } from '../workloads/flood.js';

@@ -160,6 +160,16 @@ describe('SandboxSession', () => {
     assert.equal(s.actions.length, 1, 'only the listen was kept');
   });
 
+  test('each action leaves a note on the ladder, in the session\'s language', () => {
+    const ko = new SandboxSession(SEED, DEFAULT_LINK_SETTINGS, 'ko');
+    ok(ko.act({ do: 'listen', backlog: 2 }), 'listen');
+    ok(ko.act({ do: 'connect' }), 'connect');
+    const notes = ko.events.filter((e) => e.kind === 'note').map((e) => (e.kind === 'note' ? [e.host, e.text] : []));
+    assert.deepEqual(notes, [['server', '서버 애플리케이션이 80번 포트에서 listen (backlog 2)'], ['client', '클라이언트 애플리케이션이 connect() 호출']]);
+    const en = established();
+    assert.ok(en.events.some((e) => e.kind === 'note' && e.text === 'the server application calls accept()'));
+  });
+
   test('advanceTo across an idle gap: the clock moves and timers fire (TIME-WAIT ends after 2*MSL)', () => {
     const s = established();
     ok(s.act({ do: 'close', side: 'client' }), 'client close');

@@ -23,6 +23,8 @@ import {
   type SimLink,
   type SynCookieMode,
   type TcbView,
+  type Lang,
+  type Text,
   type Trace,
   type TraceEvent,
   type TraceHost,
@@ -101,6 +103,8 @@ export class SandboxSession implements Session {
   constructor(
     readonly seed: number,
     link: LinkSettings = DEFAULT_LINK_SETTINGS,
+    /** The language of the notes the session writes into its trace (what each action did). */
+    readonly lang: Lang = 'en',
   ) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`SandboxSession: seed must be an integer, got ${String(seed)}`);
     const bad = checkLinkSettings(link);
@@ -109,7 +113,7 @@ export class SandboxSession implements Session {
     this.guess = new SeededRandom(seed, 98);
     this.lab = new Lab({
       seed,
-      lang: 'en',
+      lang,
       keepPackets: true,
       arrivals: true,
       attacker: true,
@@ -148,8 +152,8 @@ export class SandboxSession implements Session {
   }
 
   /** A session that applies each action at its time: the same inputs give the same run. */
-  static replay(seed: number, link: LinkSettings, actions: readonly TimedAction[]): { session: SandboxSession; refused: Array<{ index: number; result: ActionResult }> } {
-    const session = new SandboxSession(seed, link);
+  static replay(seed: number, link: LinkSettings, actions: readonly TimedAction[], lang: Lang = 'en'): { session: SandboxSession; refused: Array<{ index: number; result: ActionResult }> } {
+    const session = new SandboxSession(seed, link, lang);
     const refused: Array<{ index: number; result: ActionResult }> = [];
     actions.forEach((a, index) => {
       session.advanceTo(a.t);
@@ -299,6 +303,8 @@ export class SandboxSession implements Session {
     this.advanceTo(t);
     const r = this.apply(action);
     if (r.ok) {
+      const said = saying(action);
+      if (said !== undefined) this.lab.say(said.text, said.host);
       this.actions.push({ t, action: structuredCloneAction(action) });
       this.applications();
       this.record();
@@ -481,6 +487,8 @@ export class SandboxSession implements Session {
     const mode: SynCookieMode = cookies === 'overflow' ? 'on-overflow' : cookies;
     const lab = this.lab;
     lab.server.stack.setSynCookies(mode);
+    // Said before the SYNs go (they are on the link at once).
+    lab.say({ en: `the attacker floods ${count} SYNs; the server's SYN cookies: ${cookies}`, ko: `공격자가 SYN ${count}개를 보낸다; 서버의 SYN 쿠키: ${cookies}` }, 'attacker');
     const dst = 0xc6120002; // 198.18.0.2
     const link: SimLink = lab.attackLink!;
     for (let i = 0; i < count; i++) {
@@ -491,8 +499,43 @@ export class SandboxSession implements Session {
       } else lab.trace.label('spoofed SYN (flood)');
       link.send(lab.attacker!, syn);
     }
-    if (count > FLOOD_DRAWN) lab.trace.note(`${count - FLOOD_DRAWN} more spoofed SYNs, not drawn`, 'attacker');
+    if (count > FLOOD_DRAWN) lab.say({ en: `${count - FLOOD_DRAWN} more spoofed SYNs, not drawn`, ko: `위조 SYN ${count - FLOOD_DRAWN}개 더 (그리지 않음)` }, 'attacker');
     return { ok: true };
+  }
+}
+
+/**
+ * The note an action leaves on the ladder (what the learner did), in both languages. Spoofed
+ * segments carry labels instead, and the flood says its own (before its SYNs).
+ */
+function saying(a: Action): { text: Text; host?: string } | undefined {
+  switch (a.do) {
+    case 'connect':
+      return { text: { en: 'the client application calls connect()', ko: '클라이언트 애플리케이션이 connect() 호출' }, host: 'client' };
+    case 'send':
+      return { text: { en: `the client application writes ${a.bytes} bytes`, ko: `클라이언트 애플리케이션이 ${a.bytes}바이트를 쓴다` }, host: 'client' };
+    case 'shutdown':
+      return { text: { en: 'the client application calls shutdown(SHUT_WR)', ko: '클라이언트 애플리케이션이 shutdown(SHUT_WR) 호출' }, host: 'client' };
+    case 'close':
+      return { text: { en: `the ${a.side} application calls close()`, ko: `${a.side === 'client' ? '클라이언트' : '서버'} 애플리케이션이 close() 호출` }, host: a.side };
+    case 'abort':
+      return { text: { en: 'the client application aborts (RST)', ko: '클라이언트 애플리케이션이 연결을 중단한다(RST)' }, host: 'client' };
+    case 'listen':
+      return { text: { en: `the server application listens on port 80 (backlog ${a.backlog})`, ko: `서버 애플리케이션이 80번 포트에서 listen (backlog ${a.backlog})` }, host: 'server' };
+    case 'accept':
+      return { text: { en: 'the server application calls accept()', ko: '서버 애플리케이션이 accept() 호출' }, host: 'server' };
+    case 'read':
+      return a.on
+        ? { text: { en: 'the server application reads again', ko: '서버 애플리케이션이 다시 읽는다' }, host: 'server' }
+        : { text: { en: 'the server application stops reading', ko: '서버 애플리케이션이 읽기를 멈춘다' }, host: 'server' };
+    case 'drop-next':
+      return { text: { en: `the link will drop the next segment ${a.dir}`, ko: `링크가 다음 ${a.dir} 세그먼트를 버린다` } };
+    case 'partition':
+      return { text: { en: `the link goes down for ${a.ms} ms`, ko: `링크가 ${a.ms} ms 동안 끊긴다` } };
+    case 'link':
+      return { text: { en: 'the link settings change', ko: '링크 설정이 바뀐다' } };
+    default:
+      return undefined;
   }
 }
 
