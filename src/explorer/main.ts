@@ -159,11 +159,11 @@ class Explorer {
     let session: SandboxSession;
     let refused: string[] = [];
     try {
-      const r = SandboxSession.replay(seed, link, actions);
+      const r = SandboxSession.replay(seed, link, actions, this.lang);
       session = r.session;
       refused = r.refused.map((x) => `#${x.index + 1}: ${x.result.ok ? '' : x.result.text[this.lang]}`);
     } catch (err) {
-      session = new SandboxSession(seed);
+      session = new SandboxSession(seed, DEFAULT_LINK_SETTINGS, this.lang);
       refused = [String((err as Error).message)];
     }
     this.view = { view: 'sandbox', seed, link: { ...link } };
