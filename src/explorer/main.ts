@@ -31,6 +31,8 @@ import { captureSessions, recordedSessions, scenarioSession } from './ui/session
 import { StatesView } from './ui/states.js';
 import { TcbPanels } from './ui/tcb.js';
 import { CountersView } from './ui/counters.js';
+import { bindCaptureInput, download } from './ui/files.js';
+import { bindKeys } from './ui/keys.js';
 
 /** What the page shows, as its URL says. */
 type View = { view: 'scenario'; scenario: string; seed: number } | { view: 'sandbox'; seed: number; link: LinkSettings } | { view: 'capture'; title: string } | { view: 'home' };
@@ -104,7 +106,11 @@ class Explorer {
       if (st.runToEnd) this.toEnd();
     } else if (st.view === 'scenario') {
       this.openScenario(st.scenario, st.seed);
-      if (st.runToEnd) this.toEnd();
+      if (st.runToEnd) {
+        this.toEnd();
+        // Played at once: the learner reads it from the top.
+        byId('ladder').scrollTop = 0;
+      }
     } else {
       this.openHome();
     }
@@ -153,11 +159,11 @@ class Explorer {
     let session: SandboxSession;
     let refused: string[] = [];
     try {
-      const r = SandboxSession.replay(seed, link, actions);
+      const r = SandboxSession.replay(seed, link, actions, this.lang);
       session = r.session;
       refused = r.refused.map((x) => `#${x.index + 1}: ${x.result.ok ? '' : x.result.text[this.lang]}`);
     } catch (err) {
-      session = new SandboxSession(seed);
+      session = new SandboxSession(seed, DEFAULT_LINK_SETTINGS, this.lang);
       refused = [String((err as Error).message)];
     }
     this.view = { view: 'sandbox', seed, link: { ...link } };
@@ -484,15 +490,20 @@ class Explorer {
     click('share', () => this.share());
     click('pcap-download', () => this.downloadPcap());
     for (const b of document.querySelectorAll<HTMLButtonElement>('#lang [data-lang]')) b.addEventListener('click', () => this.setLang(parseLang(b.dataset.lang)));
-    byId<HTMLInputElement>('pcap-file').addEventListener('change', async (ev) => {
-      const input = ev.target as HTMLInputElement;
-      const f = input.files?.[0];
-      if (f) this.openCapture(f.name, new Uint8Array(await f.arrayBuffer()));
-      input.value = '';
-    });
-    this.bindDrop();
-    this.bindKeys();
+    bindCaptureInput((name, bytes) => this.openCapture(name, bytes));
     const help = byId('help');
+    bindKeys({
+      playPause: () => (this.player.playing ? this.pause() : this.play()),
+      step: () => this.step(),
+      toEnd: () => this.toEnd(),
+      help: () => byId('help-button').click(),
+      escape: () => {
+        if (!help.hidden) byId('help-close').click();
+        else if (this.inspected !== undefined) this.closeInspector();
+        else return false;
+        return true;
+      },
+    });
     click('help-button', () => {
       help.hidden = false;
       byId('help-close').focus();
@@ -514,66 +525,7 @@ class Explorer {
   private downloadPcap(): void {
     const s = this.session;
     if (!s) return;
-    const bytes = s.pcap();
-    const blob = new Blob([bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' });
-    const a = h('a', { href: URL.createObjectURL(blob), download: `synack-${this.view.view === 'scenario' ? this.view.scenario : this.view.view}.pcap` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  }
-
-  private bindDrop(): void {
-    const zone = byId('drop-zone');
-    let depth = 0;
-    const hasFiles = (ev: DragEvent): boolean => [...(ev.dataTransfer?.types ?? [])].includes('Files');
-    document.addEventListener('dragenter', (ev) => {
-      if (!hasFiles(ev)) return;
-      depth++;
-      zone.hidden = false;
-    });
-    document.addEventListener('dragleave', () => {
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) zone.hidden = true;
-    });
-    document.addEventListener('dragover', (ev) => {
-      if (hasFiles(ev)) ev.preventDefault();
-    });
-    document.addEventListener('drop', async (ev) => {
-      depth = 0;
-      zone.hidden = true;
-      const f = ev.dataTransfer?.files?.[0];
-      if (!f) return;
-      ev.preventDefault();
-      this.openCapture(f.name, new Uint8Array(await f.arrayBuffer()));
-    });
-  }
-
-  private bindKeys(): void {
-    document.addEventListener('keydown', (ev) => {
-      if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-      const target = ev.target as HTMLElement;
-      const typing = target.closest('input, select, textarea') !== null;
-      if (ev.key === 'Escape') {
-        if (!byId('help').hidden) byId('help-close').click();
-        else if (this.inspected !== undefined) this.closeInspector();
-        return;
-      }
-      if (typing) return;
-      const onControl = target.closest('button, a, [role="button"]') !== null;
-      if (ev.key === ' ' && !onControl) {
-        ev.preventDefault();
-        if (this.player.playing) this.pause();
-        else this.play();
-      } else if (ev.key === 'n' || ev.key === 'ArrowRight') {
-        ev.preventDefault();
-        this.step();
-      } else if (ev.key === 'e') {
-        this.toEnd();
-      } else if (ev.key === '?') {
-        byId('help-button').click();
-      }
-    });
+    download(s.pcap(), `synack-${this.view.view === 'scenario' ? this.view.scenario : this.view.view}.pcap`, 'application/vnd.tcpdump.pcap');
   }
 }
 

@@ -2,6 +2,7 @@
  * DOM-free helpers for the views: numbers relative to each side's ISN, flag words, times and sizes
  * as a learner reads them, and each segment's colour. Tested from Node (test/explorer/ui-format.test.ts).
  */
+import { RelativeNumbers, type SegmentEvent } from '../../browser/index.js';
 
 /** The flag bits in the order `flagNames` (src/trace/model.ts) gives them. */
 export const FLAG_BITS = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80 } as const;
@@ -25,29 +26,17 @@ export function seqMinus(a: number, b: number): number {
 }
 
 /**
- * Relative sequence and acknowledgment numbers for a trace's segments, in order: each direction's
- * ISN is learnt from its SYN (or its first segment, for a capture that starts mid-connection); a
- * crafted segment (an attacker's guess) never sets one. seq is relative to the sender's ISN, ack to
- * the receiver's; ack is 0 when the ACK flag is off.
+ * Relative sequence and acknowledgment numbers for a trace's segments, in order, as the DOM contract
+ * gives them: the trace's RelativeNumbers (each direction's ISN learnt from its SYN, or its first
+ * segment in a capture that starts mid-connection; a crafted segment never sets one), with seq
+ * relative to the sender's ISN, ack to the receiver's, and ack 0 when the ACK flag is off.
  */
 export class RelativeNumbering {
-  private readonly isn = new Map<string, number>();
+  private readonly rel = new RelativeNumbers();
 
   next(e: SegmentLike): { seq: number; ack: number } {
-    const key = `${e.src}>${e.dst}`;
-    if (e.label === undefined && (e.flags & FLAG_BITS.SYN || !this.isn.has(key))) this.isn.set(key, e.seq);
-    const mine = this.isn.get(key) ?? e.seq;
-    let ack = 0;
-    if (e.flags & FLAG_BITS.ACK) {
-      const theirs = this.isn.get(`${e.dst}>${e.src}`);
-      ack = theirs === undefined ? e.ack : seqMinus(e.ack, theirs);
-    }
-    return { seq: seqMinus(e.seq, mine), ack };
-  }
-
-  /** The ISN learnt for the direction src>dst, if any. */
-  isnOf(src: string, dst: string): number | undefined {
-    return this.isn.get(`${src}>${dst}`);
+    const [seq, ack] = this.rel.next(e as SegmentEvent);
+    return { seq, ack: ack ?? 0 };
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { SegmentEvent, TraceEvent, TraceHost } from '../../browser/index.js';
 import type { Session } from '../model/types.js';
-import { s } from './dom.js';
+import { h, s } from './dom.js';
 import { arrowWords, flagsText, formatMs, RelativeNumbering, segmentKind } from './format.js';
 import { arrowGeometry, flown, inFlight, ladderWidth, laneHosts, laneX, ROW, RowCursor, TOP } from './ladder-layout.js';
 
@@ -52,6 +52,8 @@ function optionsWords(e: SegmentEvent): string {
 
 export class LadderView {
   readonly svg: SVGSVGElement;
+  /** The host names, kept in sight above the ladder while it scrolls (HTML: SVG cannot stick). */
+  private readonly heads: HTMLElement;
   private readonly lanes: SVGLineElement[] = [];
   private readonly body: SVGGElement;
   private arrows: Arrow[] = [];
@@ -70,7 +72,8 @@ export class LadderView {
   constructor(private readonly container: HTMLElement, private readonly cb: LadderCallbacks) {
     this.svg = s('svg', { class: 'ladder', role: 'group', 'aria-label': 'ladder diagram' });
     this.body = s('g', { class: 'events' });
-    container.append(this.svg);
+    this.heads = h('div', { class: 'lane-heads', 'aria-hidden': 'true' });
+    container.append(this.heads, this.svg);
     this.svg.addEventListener('click', (ev) => this.onPick(ev));
     this.svg.addEventListener('keydown', (ev) => {
       if (ev.key !== 'Enter' && ev.key !== ' ') return;
@@ -113,7 +116,6 @@ export class LadderView {
       const x = laneX(i, n);
       const left = i === 0 && n > 1;
       const head = s('g', { class: 'host', 'data-host': host.name },
-        s('text', { class: 'host-name', x, y: 20, 'text-anchor': 'middle' }, host.name),
         s('text', { class: 'host-address', x, y: 36, 'text-anchor': 'middle' }, host.addresses[0] ?? ''));
       if (host.initial) head.append(s('text', { class: 'initial-state', x: left ? x - 8 : x + 8, y: TOP - 8, 'text-anchor': left ? 'end' : 'start' }, host.initial));
       const lane = s('line', { class: 'lane', x1: x, y1: TOP - 20, x2: x, y2: TOP });
@@ -121,6 +123,8 @@ export class LadderView {
       this.svg.append(head, lane);
     });
     this.svg.append(this.body);
+    const w = ladderWidth(n);
+    this.heads.replaceChildren(...this.lanesFor.map((host, i) => h('span', { style: `left:${((laneX(i, n) / w) * 100).toFixed(2)}%` }, host.name)));
     this.resize();
   }
 
@@ -181,6 +185,7 @@ export class LadderView {
     // scrolls); on a phone down to 0.62, so both lanes of a connection are in sight.
     const narrow = typeof matchMedia === 'function' && matchMedia('(max-width: 760px)').matches;
     this.svg.style.minWidth = `${Math.round(w * (narrow ? 0.62 : 0.75))}px`;
+    this.heads.style.minWidth = this.svg.style.minWidth;
     for (const lane of this.lanes) lane.setAttribute('y2', String(hgt - 8));
   }
 

@@ -51,6 +51,13 @@ export class SandboxControls {
       input.addEventListener('change', () => this.run({ do: 'link', settings: { [key]: sliderToSetting(id, Number(input.value)) } }));
     }
     root.hidden = true;
+    const toggle = byId('sandbox-toggle');
+    toggle.addEventListener('click', () => {
+      const groups = byId('sandbox-groups');
+      groups.hidden = !groups.hidden;
+      toggle.setAttribute('aria-expanded', String(!groups.hidden));
+      document.body.classList.toggle('sheet-folded', groups.hidden);
+    });
   }
 
   /** Show the controls for a sandbox session (undefined: hide them). */
