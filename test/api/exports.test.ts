@@ -34,7 +34,7 @@ const documented: Record<string, string[]> = {
     // link
     'SimNetwork', 'SimLink', 'Host', 'DEFAULT_LINK', 'RealtimeDriver', 'DeviceDriver',
     // socket
-    'Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet',
+    'Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet', 'TcpStream', 'TcpListener',
     // trace
     'TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture',
   ],
@@ -42,7 +42,7 @@ const documented: Record<string, string[]> = {
   'synack/tcp': ['Tcb', 'TcpError', 'Timer', 'TimeWait', 'TimeWaitAnswer', 'DEFAULT_TCP_CONFIG', 'IsnGenerator', 'SeededRandom', 'CubicController', 'NewRenoController'],
   'synack/stack': ['Stack', 'Connection', 'Listener', 'StackCounters', 'SynCookies', 'listConnections', 'formatConnections', 'staleCloseWait'],
   'synack/link': ['SimNetwork', 'SimLink', 'Host', 'RealtimeDriver', 'DeviceDriver'],
-  'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet'],
+  'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet', 'TcpStream', 'TcpListener', 'TcpErrorEvent', 'TcpConnectionEvent'],
   'synack/trace': ['TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture', 'CaptureTracer', 'SCENARIOS', 'findScenario', 'Lab'],
   'synack/workloads': ['runTransfer', 'TransferSession', 'simulateTransfer', 'simCommand', 'spoofedSyn'],
   'synack/packetdrill': ['parseScript', 'runScript', 'runScriptText', 'PERSONALITIES'],
