@@ -2,28 +2,43 @@
 // The browser build (dist/browser/synack.js: the core as one ES module with no Node built-in) and
 // the explorer page (dist/explorer/: index.html, explorer.js, explorer.css), both by esbuild from
 // the TypeScript sources. `node scripts/build-browser.mjs [--explorer-only|--lib-only]`.
+//
+// The library's build writes esbuild's metafile (dist/synack-browser.meta.json: every input and
+// import, outside the shipped folder) and prints the bundle's size minified and gzipped, the
+// figures the README states (test/browser/bundle.test.ts holds the two to each other).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
 
-if (only !== '--explorer-only') {
-  await build({
-    entryPoints: [join(root, 'src/browser/index.ts')],
-    outfile: join(root, 'dist/browser/synack.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+/** The library's esbuild options; the bundle test builds with the same ones. */
+export const libraryOptions = {
+  absWorkingDir: root,
+  entryPoints: ['src/browser/index.ts'],
+  bundle: true,
+  format: 'esm',
+  // Neutral: no Node resolution and no Node globals assumed, so a `node:` import fails the build.
+  platform: 'neutral',
+  target: 'es2022',
+  minify: true,
+  logLevel: 'warning',
+};
+
+/** Bytes as "123.4 KiB". */
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
+if (only !== '--explorer-only' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = join(root, 'dist/browser/synack.js');
+  const result = await build({ ...libraryOptions, outfile: out, sourcemap: true, metafile: true });
+  writeFileSync(join(root, 'dist/synack-browser.meta.json'), JSON.stringify(result.metafile));
+  const code = readFileSync(out);
+  console.log(`dist/browser/synack.js: ${kib(code.length)} minified, ${kib(gzipSync(code, { level: 9 }).length)} gzipped`);
 }
-if (only !== '--lib-only') {
+if (only !== '--lib-only' && process.argv[1] === fileURLToPath(import.meta.url)) {
   const out = join(root, 'dist/explorer');
   mkdirSync(out, { recursive: true });
   await build({

@@ -46,6 +46,10 @@ const documented: Record<string, string[]> = {
   'synack/trace': ['TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture', 'CaptureTracer', 'SCENARIOS', 'findScenario', 'Lab'],
   'synack/workloads': ['runTransfer', 'TransferSession', 'simulateTransfer', 'simCommand', 'spoofedSyn'],
   'synack/packetdrill': ['parseScript', 'runScript', 'runScriptText', 'PERSONALITIES'],
+  'synack/browser': [
+    'decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'Tcb', 'TcpError', 'Stack', 'SimNetwork', 'RealtimeDriver', 'TraceCollector',
+    'renderText', 'renderSvg', 'tracesFromCapture', 'SCENARIOS', 'Lab', 'TcpStream', 'TcpListener',
+  ],
   'synack/link/tun': ['TunDevice', 'TunLink', 'tunUnavailableReason'],
   'synack/link/udp': ['UdpLink'],
 };
@@ -82,6 +86,8 @@ test('the root and synack/wire do not export byte helpers or internal constructo
   }
   const stack = await load('synack/stack');
   for (const name of ['KeyedTimerHeap', 'connectionKey', 'SYN_COOKIE_LAYOUT', 'addressKey', 'EphemeralPorts']) assert.equal(stack[name], undefined, `synack/stack must not export ${name}`);
+  const browser = await load('synack/browser');
+  for (const name of ['Socket', 'Server', 'createServer', 'synackNet', 'TunDevice', 'UdpLink', 'kTcpEvent']) assert.equal(browser[name], undefined, `synack/browser must not export ${name} (Node's)`);
   const link = await load('synack/link');
   for (const name of ['settled', 'EventQueue', 'DeliveryFifo']) assert.equal(link[name], undefined, `synack/link must not export ${name}`);
 });
