@@ -8,15 +8,18 @@
  *   no `require(` (a CommonJS leftover a browser cannot run);
  * - the README's figures for the bundle's size, minified and gzipped, are within 5% of today's;
  * - the bundle that ships (dist/browser/synack.js) runs every demo scenario to the same trace and
- *   the same pcap, byte for byte, as the modules Node runs (dist/src).
+ *   the same pcap, byte for byte, as the modules Node runs (dist/src);
+ * - the type declarations synack/browser ships compile for a page's code: DOM types, none of Node's.
  *
  * The type-level half of the check is src/browser/tsconfig.json (no Node types: `Buffer`, `process`
  * or `setImmediate` in a file the entry reaches does not compile); npm test runs it before this.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -105,5 +108,46 @@ test('the shipped bundle runs every demo scenario to the same trace and pcap as 
     assert.equal(browser.renderJson(b.trace), renderJson(a.trace), `${s.name}, seed ${seed}: the traces differ`);
     assert.ok(a.pcap && b.pcap && a.pcap.length > 24, `${s.name}: a pcap`);
     assert.deepEqual(Buffer.from(b.pcap), Buffer.from(a.pcap), `${s.name}, seed ${seed}: the pcaps differ`);
+  }
+});
+
+test("synack/browser's type declarations compile for a page: DOM types and none of Node's", () => {
+  const types = path.join(repoRoot, 'dist', 'src', 'browser', 'index.d.ts');
+  assert.ok(existsSync(types), `${types} exists (tsc -p . writes it)`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'synack-browser-types-'));
+  try {
+    const config = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2022', 'DOM'],
+        types: [],
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false, // the declarations themselves are what is checked
+        paths: { 'synack/browser': [types] },
+      },
+      files: ['page.ts'],
+    };
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config));
+    writeFileSync(
+      path.join(dir, 'page.ts'),
+      [
+        "import { SimNetwork, TcpStream, SCENARIOS, renderSvg } from 'synack/browser';",
+        'const net = new SimNetwork(1);',
+        "const host = net.addHost('client', { addresses: ['198.18.0.1'] });",
+        "const s = new TcpStream(host, { remoteAddress: '198.18.0.2', remotePort: 80 });",
+        'void s.opened.then(({ readable, writable }) => [readable.getReader(), writable.getWriter()]);',
+        "document.body.innerHTML = renderSvg(SCENARIOS[0].run({ seed: 1, lang: 'en' }).trace);",
+        '',
+      ].join('\n'),
+    );
+    const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.error, undefined, r.error?.message);
+    assert.equal(r.status, 0, `tsc on a page importing synack/browser:\n${r.stdout}${r.stderr}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
