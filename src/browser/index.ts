@@ -1,13 +1,16 @@
 /**
  * synack/browser: the core as one ES module for a browser (dist/browser/synack.js), with no Node
  * built-in: the codecs, one connection, a host's stack, the simulator and its links, the trace and
- * its renderers, the demo scenarios, and connections as WHATWG streams (TcpStream, TcpListener).
+ * its renderers, the demo scenarios, a SYN-flood attacker's spoofed SYNs, and connections as WHATWG
+ * streams (TcpStream, TcpListener). Not here: Node-style sockets (node:stream), TUN and the UDP link
+ * (Node's I/O), the transfers (node:crypto's sha256), the packetdrill runner and the CLI.
  */
 export * from '../wire/index.js';
 export * from '../tcp/index.js';
 export * from '../stack/index.js';
 export * from '../link/index.js';
 export * from '../trace/index.js';
+export { spoofedSyn } from '../workloads/flood.js';
 export {
   TcpConnectionEvent,
   TcpErrorEvent,

@@ -48,7 +48,7 @@ const documented: Record<string, string[]> = {
   'synack/packetdrill': ['parseScript', 'runScript', 'runScriptText', 'PERSONALITIES'],
   'synack/browser': [
     'decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'Tcb', 'TcpError', 'Stack', 'SimNetwork', 'RealtimeDriver', 'TraceCollector',
-    'renderText', 'renderSvg', 'tracesFromCapture', 'SCENARIOS', 'Lab', 'TcpStream', 'TcpListener',
+    'renderText', 'renderSvg', 'tracesFromCapture', 'SCENARIOS', 'Lab', 'TcpStream', 'TcpListener', 'spoofedSyn',
   ],
   'synack/link/tun': ['TunDevice', 'TunLink', 'tunUnavailableReason'],
   'synack/link/udp': ['UdpLink'],
