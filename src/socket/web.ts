@@ -381,8 +381,9 @@ export class TcpStream extends EventTarget implements TcpEventSink {
         for (let d = conn.read(undefined, now); d; d = conn.read(undefined, now)) got += d.length;
       } else {
         // Whole chunks while the queue is below its mark (it may pass it by one chunk): reading
-        // only what the mark leaves would cut the data into slivers.
-        while ((ctl.desiredSize ?? 0) > 0) {
+        // only what the mark leaves would cut the data into slivers. A pull still pending means a
+        // reader waits (with a mark of 0, the only time the stream asks): one chunk at least.
+        while ((ctl.desiredSize ?? 0) > 0 || (got === 0 && this.pullWaiter !== undefined)) {
           const d = conn.read(undefined, now);
           if (!d) break;
           got += d.length;

@@ -405,3 +405,22 @@ seeded('bad options are typed errors at once; a taken port is EADDRINUSE through
   await a.close();
   assert.equal(a.stackListener, undefined);
 });
+
+seeded('a readable with high-water mark 0 takes data from the TCB only when read', 15, async (seed) => {
+  const { net, client, server } = pair(seed, { delayMs: 2 });
+  const listener = new TcpListener(server, { localPort: 80, autoAccept: true, readableHighWaterMark: 0 });
+  let accepted: TcpStream | undefined;
+  listener.addEventListener('connection', (e) => (accepted = (e as TcpConnectionEvent).stream));
+  const s = new TcpStream(client, { remoteAddress: SERVER_IP, remotePort: 80 });
+  const info = outcome(s.opened);
+  await net.runAsync(() => info.settled && accepted !== undefined);
+  const sent = outcome(info.value!.writable.getWriter().write(enc.encode('on demand')));
+  await net.runAsync(() => sent.settled && accepted!.connection!.tcb.readableLength === 9);
+  await net.runFor(50);
+  assert.equal(accepted!.connection!.tcb.readableLength, 9, 'nothing was read ahead of the reader');
+  const { readable } = await accepted!.opened;
+  const read = outcome(readable.getReader().read());
+  await net.runAsync(() => read.settled);
+  assert.equal(dec.decode(read.value!.value), 'on demand');
+  assert.equal(accepted!.connection!.tcb.readableLength, 0);
+});
