@@ -8,37 +8,23 @@
 // figures the README states (test/browser/bundle.test.ts holds the two to each other).
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { libraryOptions, root } from './browser-options.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
-
-/** The library's esbuild options; the bundle test builds with the same ones. */
-export const libraryOptions = {
-  absWorkingDir: root,
-  entryPoints: ['src/browser/index.ts'],
-  bundle: true,
-  format: 'esm',
-  // Neutral: no Node resolution and no Node globals assumed, so a `node:` import fails the build.
-  platform: 'neutral',
-  target: 'es2022',
-  minify: true,
-  logLevel: 'warning',
-};
 
 /** Bytes as "123.4 KiB". */
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
-if (only !== '--explorer-only' && process.argv[1] === fileURLToPath(import.meta.url)) {
+if (only !== '--explorer-only') {
   const out = join(root, 'dist/browser/synack.js');
   const result = await build({ ...libraryOptions, outfile: out, sourcemap: true, metafile: true });
   writeFileSync(join(root, 'dist/synack-browser.meta.json'), JSON.stringify(result.metafile));
   const code = readFileSync(out);
   console.log(`dist/browser/synack.js: ${kib(code.length)} minified, ${kib(gzipSync(code, { level: 9 }).length)} gzipped`);
 }
-if (only !== '--lib-only' && process.argv[1] === fileURLToPath(import.meta.url)) {
+if (only !== '--lib-only') {
   const out = join(root, 'dist/explorer');
   mkdirSync(out, { recursive: true });
   await build({

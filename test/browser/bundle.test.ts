@@ -29,9 +29,9 @@ import { repoRoot } from '../checkout.js';
 
 const BUNDLE = path.join(repoRoot, 'dist', 'browser', 'synack.js');
 
-/** The build script's options for the library (importing the script does not run its build). */
+/** The build's options for the library (scripts/browser-options.mjs). */
 async function libraryOptions(): Promise<BuildOptions> {
-  const script = pathToFileURL(path.join(repoRoot, 'scripts', 'build-browser.mjs')).href;
+  const script = pathToFileURL(path.join(repoRoot, 'scripts', 'browser-options.mjs')).href;
   return ((await import(script)) as { libraryOptions: BuildOptions }).libraryOptions;
 }
 
