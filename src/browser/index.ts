@@ -11,6 +11,9 @@ export * from '../stack/index.js';
 export * from '../link/index.js';
 export * from '../trace/index.js';
 export { spoofedSyn } from '../workloads/flood.js';
+// For a page drawing traces (the explorer's DOM names flags as the trace does) and driving the lab.
+export { flagNames } from '../trace/model.js';
+export { ATTACKER_ADDRESS, CLIENT_ADDRESS, SERVER_ADDRESS, SERVER_PORT } from '../trace/lab.js';
 export {
   TcpConnectionEvent,
   TcpErrorEvent,

@@ -49,6 +49,7 @@ const documented: Record<string, string[]> = {
   'synack/browser': [
     'decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'Tcb', 'TcpError', 'Stack', 'SimNetwork', 'RealtimeDriver', 'TraceCollector',
     'renderText', 'renderSvg', 'tracesFromCapture', 'SCENARIOS', 'Lab', 'TcpStream', 'TcpListener', 'spoofedSyn',
+    'flagNames', 'CLIENT_ADDRESS', 'SERVER_ADDRESS', 'ATTACKER_ADDRESS', 'SERVER_PORT',
   ],
   'synack/link/tun': ['TunDevice', 'TunLink', 'tunUnavailableReason'],
   'synack/link/udp': ['UdpLink'],
