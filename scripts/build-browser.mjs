@@ -2,26 +2,27 @@
 // The browser build (dist/browser/synack.js: the core as one ES module with no Node built-in) and
 // the explorer page (dist/explorer/: index.html, explorer.js, explorer.css), both by esbuild from
 // the TypeScript sources. `node scripts/build-browser.mjs [--explorer-only|--lib-only]`.
+//
+// The library's build writes esbuild's metafile (dist/synack-browser.meta.json: every input and
+// import, outside the shipped folder) and prints the bundle's size minified and gzipped, the
+// figures the README states (test/browser/bundle.test.ts holds the two to each other).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { libraryOptions, root } from './browser-options.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv[2];
 
+/** Bytes as "123.4 KiB". */
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+
 if (only !== '--explorer-only') {
-  await build({
-    entryPoints: [join(root, 'src/browser/index.ts')],
-    outfile: join(root, 'dist/browser/synack.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    minify: true,
-    sourcemap: true,
-    logLevel: 'warning',
-  });
+  const out = join(root, 'dist/browser/synack.js');
+  const result = await build({ ...libraryOptions, outfile: out, sourcemap: true, metafile: true });
+  writeFileSync(join(root, 'dist/synack-browser.meta.json'), JSON.stringify(result.metafile));
+  const code = readFileSync(out);
+  console.log(`dist/browser/synack.js: ${kib(code.length)} minified, ${kib(gzipSync(code, { level: 9 }).length)} gzipped`);
 }
 if (only !== '--lib-only') {
   const out = join(root, 'dist/explorer');

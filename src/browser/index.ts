@@ -1,12 +1,29 @@
 /**
  * synack/browser: the core as one ES module for a browser (dist/browser/synack.js), with no Node
  * built-in: the codecs, one connection, a host's stack, the simulator and its links, the trace and
- * its renderers, the demo scenarios.
+ * its renderers, the demo scenarios, a SYN-flood attacker's spoofed SYNs, and connections as WHATWG
+ * streams (TcpStream, TcpListener). Not here: Node-style sockets (node:stream), TUN and the UDP link
+ * (Node's I/O), the transfers (node:crypto's sha256), the packetdrill runner and the CLI.
  */
 export * from '../wire/index.js';
 export * from '../tcp/index.js';
 export * from '../stack/index.js';
 export * from '../link/index.js';
 export * from '../trace/index.js';
+export { spoofedSyn } from '../workloads/flood.js';
+// For a page drawing traces (the explorer's DOM names flags as the trace does) and driving the lab.
+export { flagNames } from '../trace/model.js';
+export { ATTACKER_ADDRESS, CLIENT_ADDRESS, SERVER_ADDRESS, SERVER_PORT } from '../trace/lab.js';
+export {
+  TcpConnectionEvent,
+  TcpErrorEvent,
+  TcpListener,
+  TcpStream,
+  type TcpListenerOpenInfo,
+  type TcpListenerOptions,
+  type TcpStreamOpenInfo,
+  type TcpStreamOptions,
+  type TcpStreamWrapOptions,
+} from '../socket/web.js';
 // The trace's name for the decoded options is the wire's type under the same name.
 export type { TcpOptionsJson } from '../wire/index.js';

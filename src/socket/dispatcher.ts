@@ -1,9 +1,12 @@
 /**
- * One dispatcher per Host: the bridge between the sans-I/O stack and Node-style objects.
+ * One dispatcher per Host: the bridge between the sans-I/O stack and the application's objects, the
+ * Node-style ones (Socket, Server) and the web-stream ones (TcpStream, TcpListener) alike, so both
+ * kinds share a host. It needs nothing from Node (the browser build includes it).
  *
  * The stack queues StackEvents; the host's driver hands them to one handler (`host.onEvent`) each
  * time it services the host. The dispatcher is that handler. It routes each event by the handle the
- * stack keeps for the application: `Connection.user` holds the Socket, `Listener.user` the Server.
+ * stack keeps for the application: `Connection.user` holds the Socket or TcpStream, `Listener.user`
+ * the Server or TcpListener.
  * Events for a connection nobody holds yet (one waiting in a listener's accept queue) are dropped: a
  * Socket made for it later reads the TCB's state instead (data waiting, FIN received).
  *

@@ -6,3 +6,14 @@ export { connect, createConnection, createServer, synackNet, type ConnectOptions
 export { Server, type ListenOptions, type ServerOptions } from './server.js';
 export { Socket, type AddressInfo, type LookupFunction, type SocketConnectOptions, type SocketOptions } from './socket.js';
 export type { SocketError, SocketErrorCode, Syscall } from './errors.js';
+export {
+  TcpConnectionEvent,
+  TcpErrorEvent,
+  TcpListener,
+  TcpStream,
+  type TcpListenerOpenInfo,
+  type TcpListenerOptions,
+  type TcpStreamOpenInfo,
+  type TcpStreamOptions,
+  type TcpStreamWrapOptions,
+} from './web.js';

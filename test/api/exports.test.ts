@@ -34,7 +34,7 @@ const documented: Record<string, string[]> = {
     // link
     'SimNetwork', 'SimLink', 'Host', 'DEFAULT_LINK', 'RealtimeDriver', 'DeviceDriver',
     // socket
-    'Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet',
+    'Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet', 'TcpStream', 'TcpListener',
     // trace
     'TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture',
   ],
@@ -42,10 +42,15 @@ const documented: Record<string, string[]> = {
   'synack/tcp': ['Tcb', 'TcpError', 'Timer', 'TimeWait', 'TimeWaitAnswer', 'DEFAULT_TCP_CONFIG', 'IsnGenerator', 'SeededRandom', 'CubicController', 'NewRenoController'],
   'synack/stack': ['Stack', 'Connection', 'Listener', 'StackCounters', 'SynCookies', 'listConnections', 'formatConnections', 'staleCloseWait'],
   'synack/link': ['SimNetwork', 'SimLink', 'Host', 'RealtimeDriver', 'DeviceDriver'],
-  'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet'],
+  'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet', 'TcpStream', 'TcpListener', 'TcpErrorEvent', 'TcpConnectionEvent'],
   'synack/trace': ['TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture', 'CaptureTracer', 'SCENARIOS', 'findScenario', 'Lab'],
   'synack/workloads': ['runTransfer', 'TransferSession', 'simulateTransfer', 'simCommand', 'spoofedSyn'],
   'synack/packetdrill': ['parseScript', 'runScript', 'runScriptText', 'PERSONALITIES'],
+  'synack/browser': [
+    'decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'Tcb', 'TcpError', 'Stack', 'SimNetwork', 'RealtimeDriver', 'TraceCollector',
+    'renderText', 'renderSvg', 'tracesFromCapture', 'SCENARIOS', 'Lab', 'TcpStream', 'TcpListener', 'spoofedSyn',
+    'flagNames', 'CLIENT_ADDRESS', 'SERVER_ADDRESS', 'ATTACKER_ADDRESS', 'SERVER_PORT',
+  ],
   'synack/link/tun': ['TunDevice', 'TunLink', 'tunUnavailableReason'],
   'synack/link/udp': ['UdpLink'],
 };
@@ -82,6 +87,8 @@ test('the root and synack/wire do not export byte helpers or internal constructo
   }
   const stack = await load('synack/stack');
   for (const name of ['KeyedTimerHeap', 'connectionKey', 'SYN_COOKIE_LAYOUT', 'addressKey', 'EphemeralPorts']) assert.equal(stack[name], undefined, `synack/stack must not export ${name}`);
+  const browser = await load('synack/browser');
+  for (const name of ['Socket', 'Server', 'createServer', 'synackNet', 'TunDevice', 'UdpLink', 'kTcpEvent']) assert.equal(browser[name], undefined, `synack/browser must not export ${name} (Node's)`);
   const link = await load('synack/link');
   for (const name of ['settled', 'EventQueue', 'DeliveryFifo']) assert.equal(link[name], undefined, `synack/link must not export ${name}`);
 });

@@ -17,7 +17,7 @@ const dist = fileURLToPath(new URL('../../src/', import.meta.url));
 const PRELUDE = `
 import { SimNetwork } from '${dist}link/sim.js';
 import { RealtimeDriver } from '${dist}link/realtime.js';
-import { createServer, connect } from '${dist}socket/index.js';
+import { createServer, connect, TcpListener, TcpStream } from '${dist}socket/index.js';
 const net = new SimNetwork(7);
 const client = net.addHost('client', { addresses: ['198.18.0.1'] });
 const server = net.addHost('server', { addresses: ['198.18.0.2'] });
@@ -112,4 +112,35 @@ srv.listen(7, () => {
   assert.equal(released.code, 0, released.stderr);
   assert.doesNotMatch(released.stdout, /held/);
   assert.ok(released.exitAfterClosedMs !== undefined && released.exitAfterClosedMs < 2_000, `${released.exitAfterClosedMs}`);
+});
+
+test('a TcpStream and a TcpListener hold the process while open, as node:net handles do, and let it go once closed', async () => {
+  const r = await runChild(`
+const l = new TcpListener(server, { localPort: 7, autoAccept: true });
+l.addEventListener('connection', async (e) => {
+  const { readable, writable } = await e.stream.opened;
+  await readable.pipeTo(writable);
+});
+const s = new TcpStream(client, { remoteAddress: '198.18.0.2', remotePort: 7 });
+const { readable, writable } = await s.opened;
+const t = setTimeout(async () => {
+  console.log('still alive');
+  const w = writable.getWriter();
+  await w.write(new TextEncoder().encode('hi'));
+  await w.close();
+  let echoed = '';
+  for await (const chunk of readable) echoed += new TextDecoder().decode(chunk);
+  await s.closed;
+  await l.close();
+  console.log('closed echoed=' + echoed + ' time-wait=' + (client.stack.timeWaitCount + server.stack.timeWaitCount));
+}, 300);
+t.unref();
+`);
+  assert.equal(r.code, 0, `exit code ${r.code}; stderr: ${r.stderr}`);
+  assert.match(r.stdout, /still alive/, 'an open TcpStream and TcpListener must hold the event loop');
+  const m = /closed echoed=(\S*) time-wait=(\d+)/.exec(r.stdout);
+  assert.ok(m, r.stdout + r.stderr);
+  assert.equal(m[1], 'hi');
+  assert.ok(Number(m[2]) >= 1, 'a TIME-WAIT entry remains when the application is done');
+  assert.ok(r.exitAfterClosedMs !== undefined && r.exitAfterClosedMs < 2_000, `exited ${r.exitAfterClosedMs} ms after closing (TIME-WAIT is 60 s)`);
 });
