@@ -8,6 +8,8 @@
  * data segment retransmitted with the RTO timer shown; a blind RST answered by a challenge ACK; a
  * dropped pcap drawn; a shared URL replaying the same run; Korean; the keyboard; a phone-sized
  * screen. And that the browser build computes, from the same seed, the same segments as Node.
+ * Beside those: another seed's ISNs in the TCB panels, a partition, an exact RST, the run's pcap
+ * read back, and the static build working from a folder of another server.
  *
  * Every page fails its test on a console error or warning, an uncaught exception or a request off
  * its origin (harness.ts). Screenshots of the main views go to test-output/screenshots/ (not
