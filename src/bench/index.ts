@@ -6,11 +6,13 @@
  * 127.0.0.1, goodput under loss beside the Mathis bound and the link capacity, connection rate beside
  * Node's net, heap per idle connection beside Linux's tcp_sock. ALL_SUITES, what `npm run bench`
  * runs, adds the wire layer's checksum and decoding, what the web streams cost beside stream.Duplex,
- * the SYN flood, the attack suite (bench/attack.ts) and throughput over TUN.
+ * the SYN flood, the attack suite (bench/attack.ts), the explorer's recording of a scenario
+ * (bench/explorer.ts) and throughput over TUN.
  */
 import type { BenchSuite } from './harness.js';
 import { attackSuite } from './attack.js';
 import { connectionRateSuite } from './connection-rate.js';
+import { explorerSuite } from './explorer.js';
 import { goodputSuite } from './goodput.js';
 import { memorySuite } from './memory.js';
 import { synFloodSuite } from './syn-flood.js';
@@ -20,6 +22,6 @@ import { webStreamsSuite } from './web-streams.js';
 import { wireSuite } from './wire.js';
 
 export const STACK_SUITES: BenchSuite[] = [throughputSuite, goodputSuite, connectionRateSuite, memorySuite];
-export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, webStreamsSuite, synFloodSuite, attackSuite, tunSuite];
-export { attackSuite, connectionRateSuite, goodputSuite, memorySuite, synFloodSuite, throughputSuite, tunSuite, webStreamsSuite, wireSuite };
+export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, webStreamsSuite, synFloodSuite, attackSuite, explorerSuite, tunSuite];
+export { attackSuite, connectionRateSuite, explorerSuite, goodputSuite, memorySuite, synFloodSuite, throughputSuite, tunSuite, webStreamsSuite, wireSuite };
 export { runSuites, parseArgs, forcedGc, DEFAULT_OPTIONS, type Row, type BenchSuite, type BenchCase, type RunOptions, type Target } from './harness.js';

@@ -10,10 +10,12 @@ export {
   SimLink,
   SimNetwork,
   type LinkDropReason,
+  type LinkDeliveryTap,
   type LinkDropTap,
   type LinkFilter,
   type LinkProfile,
   type LinkTap,
+  type PendingDelivery,
   type RunLimits,
   type SimHostOptions,
 } from './sim.js';

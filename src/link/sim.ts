@@ -67,9 +67,25 @@ export class LinkStats {
 export type LinkTap = (packet: Uint8Array, timeMs: number, from: Host) => void;
 
 /** Why a link dropped a packet it was given. */
-export type LinkDropReason = 'loss' | 'queue' | 'corrupt' | 'partition' | 'too-big';
+export type LinkDropReason = 'loss' | 'queue' | 'corrupt' | 'partition' | 'too-big' | 'removed';
 /** Called after the tap, for a packet the link will not deliver (or delivers corrupted: 'corrupt'). */
 export type LinkDropTap = (packet: Uint8Array, timeMs: number, from: Host, reason: LinkDropReason) => void;
+/**
+ * Called when the link schedules a packet's delivery (a duplicate is a second delivery of the same
+ * packet): `id` names that delivery for `SimLink.cancel` while it is in flight.
+ */
+export type LinkDeliveryTap = (packet: Uint8Array, sentAt: number, arrivesAt: number, from: Host, id: number) => void;
+
+/** A packet on a link, not yet delivered (kept only while the link's deliveries are tapped). */
+export interface PendingDelivery {
+  id: number;
+  packet: Uint8Array;
+  from: Host;
+  to: Host;
+  sentAt: number;
+  arrivesAt: number;
+}
+
 /**
  * A deterministic impairment chosen by the caller, per packet (for tests that must lose or delay one
  * particular segment): 'drop' loses it (counted in `lost`), a number delays it by that many ms more
@@ -83,6 +99,9 @@ export class SimLink {
   readonly stats = new LinkStats();
   private readonly taps: LinkTap[] = [];
   private dropTaps: LinkDropTap[] | undefined;
+  private deliveryTaps: LinkDeliveryTap[] | undefined;
+  /** Deliveries scheduled and not yet made, by id, in the order they were scheduled (while tapped). */
+  private pending: Map<number, { view: PendingDelivery; event: SimEvent }> | undefined;
   /** See LinkFilter; applied after the taps, before the profile's impairments. */
   filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
@@ -108,6 +127,40 @@ export class SimLink {
    */
   tapDrops(t: LinkDropTap): void {
     (this.dropTaps ??= []).push(t);
+  }
+
+  /**
+   * Observe every delivery the link schedules, with its arrival time; from then on the link keeps
+   * the packets in flight (`inFlightPackets`) and any of them can be taken off it (`cancel`).
+   */
+  tapDeliveries(t: LinkDeliveryTap): void {
+    (this.deliveryTaps ??= []).push(t);
+    this.pending ??= new Map();
+  }
+
+  /** The packets on the link now, in the order they were sent (needs tapDeliveries). */
+  inFlightPackets(): PendingDelivery[] {
+    return this.pending === undefined ? [] : [...this.pending.values()].map((p) => p.view);
+  }
+
+  /**
+   * Take a packet in flight off the link (a learner's click, a test's precise loss): it is never
+   * delivered, counted as lost, and the drop taps see it with reason 'removed'. Returns false when
+   * no such delivery is in flight (delivered already, or never tapped).
+   */
+  cancel(id: number): boolean {
+    const p = this.pending?.get(id);
+    if (p === undefined) return false;
+    this.pending!.delete(id);
+    p.event.cancelled = true;
+    this.stats.lost++;
+    this.dropped(p.view.packet, this.net.now, p.view.from, 'removed');
+    return true;
+  }
+
+  /** A delivery was made: it is no longer in flight. */
+  delivered(id: number): void {
+    this.pending?.delete(id);
   }
 
   private dropped(packet: Uint8Array, now: number, from: Host, reason: LinkDropReason): void {
@@ -192,11 +245,20 @@ export class SimLink {
       data[bit >>> 3] ^= 1 << (bit & 7);
       this.dropped(packet, now, from, 'corrupt');
     }
-    net.deliverAt(arrival, to, data, this);
+    this.scheduled(net.deliverAt(arrival, to, data, this), data, now, arrival, from, to);
     if (p.duplicate > 0 && r.chance(p.duplicate)) {
       this.stats.duplicated++;
-      net.deliverAt(arrival + r.next() * (p.jitterMs + 1), to, data, this);
+      const again = arrival + r.next() * (p.jitterMs + 1);
+      this.scheduled(net.deliverAt(again, to, data, this), data, now, again, from, to);
     }
+  }
+
+  private scheduled(event: SimEvent, packet: Uint8Array, sentAt: number, arrivesAt: number, from: Host, to: Host): void {
+    const taps = this.deliveryTaps;
+    if (taps === undefined) return;
+    const id = event.id;
+    this.pending!.set(id, { view: { id, packet, from, to, sentAt, arrivesAt }, event });
+    for (const t of taps) t(packet, sentAt, arrivesAt, from, id);
   }
 }
 
@@ -230,6 +292,10 @@ interface SimEvent {
   fn: (() => void) | undefined;
   /** The link direction's queue this delivery heads (its successor enters the heap after it). */
   fifo: DeliveryFifo<SimEvent> | undefined;
+  /** A delivery's id (SimLink.cancel); 0 for other kinds. */
+  id: number;
+  /** Taken off the link before it arrived: popped, and not delivered. */
+  cancelled: boolean;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -262,6 +328,10 @@ export class SimNetwork implements Driver {
   private readonly routes4 = new Map<Host, Map<number, SimLink>>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
+  /** Ids of deliveries (SimLink.cancel), counting from 1. */
+  private deliveries = 0;
+  /** Called after each piece of work a step did (an observer's hook, as the explorer's snapshots). */
+  onStep: (() => void) | undefined;
   /**
    * Set by a RealtimeDriver: the virtual time the wall clock says it is, and a call that asks the
    * driver for a run soon (after an application's call from outside the simulation).
@@ -365,8 +435,10 @@ export class SimNetwork implements Driver {
     this.poke();
   }
 
-  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): void {
+  /** Schedule a packet's arrival at `host` over `link` at `t`; returns the queue's entry (its `id` names the delivery). */
+  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): SimEvent {
     const e = this.event('deliver', host, packet, link, 0, undefined);
+    e.id = ++this.deliveries;
     const fifo = link.inFlight[host === link.b ? 0 : 1];
     const seq = this.queue.takeSeq();
     if (fifo.length === 0) {
@@ -382,17 +454,20 @@ export class SimNetwork implements Driver {
       this.queue.push(t, e, seq);
     }
     this.poke();
+    return e;
   }
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
     e.link = link;
     e.at = at;
     e.fn = fn;
+    e.id = 0;
+    e.cancelled = false;
     return e;
   }
 
@@ -503,7 +578,9 @@ export class SimNetwork implements Driver {
     const outer = this.processing;
     this.processing = true;
     try {
-      return this.stepInner(untilMs);
+      const did = this.stepInner(untilMs);
+      if (did && this.onStep !== undefined) this.onStep();
+      return did;
     } finally {
       this.processing = outer;
     }
@@ -534,7 +611,15 @@ export class SimNetwork implements Driver {
     switch (e.kind) {
       case 'deliver': {
         const packet = e.packet!;
-        if (e.link) e.link.stats.delivered++;
+        const link = e.link;
+        if (e.cancelled) {
+          this.recycle(e);
+          break;
+        }
+        if (link) {
+          link.stats.delivered++;
+          link.delivered(e.id);
+        }
         this.recycle(e);
         host.stack.handlePacket(packet, this.now);
         this.needsService(host);

@@ -230,8 +230,11 @@ export class Stack implements ConnectionOwner {
   readonly checksumOffload: boolean;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
-  /** StackOptions.synCookies. */
-  readonly synCookies: SynCookieMode;
+  /** StackOptions.synCookies; `setSynCookies` changes it. */
+  get synCookies(): SynCookieMode {
+    return this.cookieMode;
+  }
+  private cookieMode: SynCookieMode;
   /** Made on first use, so a stack that never needs a cookie draws no secrets from its random source. */
   private cookies: SynCookies | undefined;
   private cookiesRotatedAt = 0;
@@ -312,10 +315,8 @@ export class Stack implements ConnectionOwner {
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
     this.blackhole = opts.blackhole ?? 0;
     if (this.blackhole !== 0 && this.blackhole !== 1 && this.blackhole !== 2) throw new RangeError('blackhole must be 0, 1 or 2');
-    this.synCookies = opts.synCookies ?? 'on-overflow';
-    if (this.synCookies !== 'off' && this.synCookies !== 'on-overflow' && this.synCookies !== 'always') {
-      throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
-    }
+    this.cookieMode = 'on-overflow';
+    this.setSynCookies(opts.synCookies ?? 'on-overflow');
     const { keys, ...fastOpen } = opts.fastOpen ?? {};
     this.fastOpen = { ...DEFAULT_FAST_OPEN, ...fastOpen };
     if (keys !== undefined && keys.length > 0) this.foKeys = new FastOpenKeys(keys[0], keys[1]);
@@ -343,6 +344,16 @@ export class Stack implements ConnectionOwner {
    * Listen on `port` (0: an ephemeral one) at `address` (default: every address). Throws TcpError
    * EADDRINUSE if that port is already listened on at an overlapping address.
    */
+  /**
+   * Use SYN cookies from now on as `mode` says (what Linux's net.ipv4.tcp_syncookies sysctl does on
+   * a running host): SYNs already queued stay queued; turned off, ACKs of cookies sent before are
+   * no longer checked (as with the sysctl at 0).
+   */
+  setSynCookies(mode: SynCookieMode): void {
+    if (mode !== 'off' && mode !== 'on-overflow' && mode !== 'always') throw new RangeError(`synCookies must be 'off', 'on-overflow' or 'always'`);
+    this.cookieMode = mode;
+  }
+
   listen(port: number, opts: { address?: string | IpAddress; backlog?: number; tcp?: Partial<TcpConfig>; fastOpen?: number } = {}): Listener {
     const address = opts.address === undefined ? undefined : toAddress(opts.address);
     if (address !== undefined && !this.isLocal(address)) throw new TcpError('EINVAL', `not an address of this stack`);

@@ -303,6 +303,19 @@ export class Rack {
     return (this.flags[i] & RETRANS) !== 0;
   }
 
+  /** The ranges [start, end) of the records marked lost now, adjacent ones merged (for a view of the sequence space). */
+  lostRanges(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    if (this.lost === 0) return out;
+    for (let i = this.head; i < this.starts.length; i++) {
+      if (!(this.flags[i] & LOST)) continue;
+      const last = out[out.length - 1];
+      if (last !== undefined && last[1] === this.starts[i]) last[1] = this.ends[i];
+      else out.push([this.starts[i], this.ends[i]]);
+    }
+    return out;
+  }
+
   /** Bytes marked lost and not yet sent again (RFC 6675's pipe leaves them out). */
   lostBytes(): number {
     return this.lost;

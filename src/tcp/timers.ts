@@ -103,6 +103,16 @@ function tracedKind(tcb: Tcb, t: Timer): TcbTimerKind {
   return TRACED_NAMES[t];
 }
 
+/** Every running timer but pacing, by the tracer's names, with its deadline (what a TCB view lists). */
+export function armedTimers(tcb: Tcb): Array<{ kind: TcbTimerKind; deadline: number }> {
+  const out: Array<{ kind: TcbTimerKind; deadline: number }> = [];
+  for (let t = 0 as Timer; t < TRACED_COUNT; t++) {
+    const at = timerAt(tcb, t);
+    if (at !== undefined) out.push({ kind: tracedKind(tcb, t), deadline: at });
+  }
+  return out;
+}
+
 /**
  * Tell the tracer of timers changed since it last looked (and sample cwnd growth). `fired`: a bit
  * per Timer that the timeout acted on.

@@ -20,15 +20,22 @@ interface FlowSend {
  * or an old duplicate). Dropped segments count as sent: their retransmission is one.
  */
 export function markRetransmissions(events: TraceEvent[]): void {
-  const flows = new Map<string, FlowSend>();
-  for (const e of events) {
-    if (!isSegment(e) || e.label !== undefined) continue;
+  const m = new RetransmissionMarker();
+  for (const e of events) m.mark(e);
+}
+
+/** markRetransmissions one event at a time, in order (for a trace that grows: the sandbox's). */
+export class RetransmissionMarker {
+  private readonly flows = new Map<string, FlowSend>();
+
+  mark(e: TraceEvent): void {
+    if (!isSegment(e) || e.label !== undefined) return;
     const key = `${e.src}>${e.dst}`;
     const n = segmentLength(e);
-    let f = flows.get(key);
+    let f = this.flows.get(key);
     if (!f || (e.flags & TcpFlag.SYN && f.isn !== e.seq)) {
       f = { isn: e.seq, max: e.seq, syns: [] };
-      flows.set(key, f);
+      this.flows.set(key, f);
     }
     const end = (e.seq + n) >>> 0;
     if (e.flags & TcpFlag.SYN && e.len === 0) {

@@ -4,7 +4,7 @@
  * each side's state inferred from what it sent and received, per RFC 9293's state diagram, as
  * seen at the capture point.
  */
-import { decodeCapturedTcp, ipToString, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import { decodeCapturedTcp, ipToString, locateIp, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
 import { inferTimers, markRetransmissions } from './analyze.js';
 import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
@@ -15,6 +15,13 @@ export interface CaptureTraces {
   /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
   skipped: number;
   damage?: DecodeFailure;
+  /** With `keepPackets`: per trace, per event index, the packet's bytes (IP header first) for a segment. */
+  packets?: Array<Array<Uint8Array | undefined>>;
+}
+
+export interface CaptureTracerOptions {
+  /** Keep each segment's packet (IP header first), for an inspector: `CaptureTraces.packets`. */
+  keepPackets?: boolean;
 }
 
 interface Conn {
@@ -35,9 +42,14 @@ export class CaptureTracer {
   private t0: number | undefined;
   /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
   skipped = 0;
+  private readonly bytes: WeakMap<SegmentEvent, Uint8Array> | undefined;
+
+  constructor(opts: CaptureTracerOptions = {}) {
+    if (opts.keepPackets) this.bytes = new WeakMap();
+  }
 
   add(r: CaptureRecord): void {
-    const seg = segmentOf(r);
+    const seg = segmentOf(r, this.bytes);
     if (!seg) {
       this.skipped++;
       return;
@@ -60,28 +72,37 @@ export class CaptureTracer {
 
   /** The traces of every connection seen so far. */
   finish(damage?: DecodeFailure): CaptureTraces {
-    const out: CaptureTraces = { ok: true, traces: this.conns.map(traceOf), skipped: this.skipped };
+    const bytes = this.bytes;
+    const copies = new Map<TraceEvent, SegmentEvent>();
+    const out: CaptureTraces = { ok: true, traces: this.conns.map((c) => traceOf(c, bytes ? (copy, seg) => copies.set(copy, seg) : undefined)), skipped: this.skipped };
+    if (bytes) out.packets = out.traces.map((t) => t.events.map((e) => (copies.has(e) ? bytes.get(copies.get(e)!) : undefined)));
     if (damage) out.damage = damage;
     return out;
   }
 }
 
 /** Read a capture file's bytes into one trace per connection. */
-export function tracesFromCapture(file: Uint8Array): CaptureTraces | DecodeFailure {
+export function tracesFromCapture(file: Uint8Array, opts: CaptureTracerOptions = {}): CaptureTraces | DecodeFailure {
   const cap = readCapture(file);
   if (!cap.ok) return cap;
-  const tracer = new CaptureTracer();
+  const tracer = new CaptureTracer(opts);
   for (const r of cap.records) tracer.add(r);
   return tracer.finish(cap.damage);
 }
 
 /** A segment as the ladder draws it; one the capture cut (snap length) keeps its real length. */
-function segmentOf(r: CaptureRecord): SegmentEvent | undefined {
+function segmentOf(r: CaptureRecord, keep: WeakMap<SegmentEvent, Uint8Array> | undefined): SegmentEvent | undefined {
   const p = decodeCapturedTcp(r);
   if (!p.ok) return undefined;
   const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
   const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);
-  return segmentEvent(p, src, dst, src, dst);
+  const e = segmentEvent(p, src, dst, src, dst);
+  if (keep) {
+    // A packet cut by the snap length was laid over one of its real length (the missing bytes zero).
+    const at = locateIp(r.linkType, r.data);
+    keep.set(e, p.snapped || !at.ok ? p.bytes.slice() : r.data.slice(at.offset, at.offset + at.length));
+  }
+  return e;
 }
 
 /** What one side has shown so far. */
@@ -93,7 +114,7 @@ interface Side {
   passive: boolean;
 }
 
-function traceOf(c: Conn): Trace {
+function traceOf(c: Conn, copied?: (copy: SegmentEvent, seg: SegmentEvent) => void): Trace {
   const first = c.segments[0];
   const opened = (first.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
   // The opener is the client; the other side listened if it ever answered with SYN+ACK.
@@ -118,6 +139,7 @@ function traceOf(c: Conn): Trace {
   };
   for (const seg of c.segments) {
     const e: SegmentEvent = { ...seg, from: name(seg.src), to: name(seg.dst) };
+    copied?.(e, seg);
     sent(e, seg.src, sides.get(seg.src)!, move);
     events.push(e);
     received(e, seg.dst, sides.get(seg.dst)!, sides.get(seg.src)!, move);

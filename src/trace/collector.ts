@@ -26,6 +26,12 @@ export interface CollectorOptions {
   keepPackets?: boolean;
   /** Names what a segment's data is (TLS records: tls-records.ts), shown on its arrow. */
   describePayload?: (src: string, dst: string, payload: Uint8Array) => string | undefined;
+  /**
+   * Record when each segment arrives (or, dropped by the link, would have), and follow the packets
+   * in flight: `arrival(i)`, `inFlight()`. A packet taken off its link (SimLink.cancel) is marked
+   * dropped with reason 'removed'.
+   */
+  arrivals?: boolean;
 }
 
 export class TraceCollector {
@@ -37,7 +43,11 @@ export class TraceCollector {
   /** Connections that came from a listener (a passive OPEN). */
   private readonly passive = new WeakSet<Connection>();
   private readonly kept: Array<{ data: Uint8Array; timeMs: number }> = [];
-  private lastSent: { packet: Uint8Array; event: SegmentEvent | undefined } | undefined;
+  private lastSent: { packet: Uint8Array; event: SegmentEvent | undefined; index: number } | undefined;
+  /** With `arrivals`: per segment event index, its arrival time; per delivery id and packet, the event index. */
+  private readonly arrivalAt = new Map<number, number>();
+  private readonly deliveryEvent = new Map<number, number>();
+  private readonly packetEvent = new WeakMap<Uint8Array, number>();
   private nextLabel: string | undefined;
   /** While muted, segments are counted, not recorded, and state changes are not recorded (a flood). */
   muted = false;
@@ -72,7 +82,36 @@ export class TraceCollector {
 
   addLink(l: SimLink): void {
     l.tap((packet, timeMs, from) => this.onSent(l, packet, timeMs, from));
-    l.tapDrops((packet, _t, _from, reason) => this.onDropped(packet, reason));
+    l.tapDrops((packet, t, from, reason) => this.onDropped(l, packet, t, from, reason));
+    if (this.opts.arrivals) l.tapDeliveries((packet, _sent, arrives, _from, id) => this.onScheduled(packet, arrives, id));
+  }
+
+  /** The hosts watched so far. */
+  get traceHosts(): readonly TraceHost[] {
+    return this.hosts;
+  }
+
+  /** Every event recorded so far, as recorded (live: retransmissions not marked; see trace()). */
+  get recorded(): readonly TraceEvent[] {
+    return this.events;
+  }
+
+  /** When the segment of event `index` arrives, or would have (needs `arrivals`). */
+  arrival(index: number): number | undefined {
+    return this.arrivalAt.get(index);
+  }
+
+  /** The event index of a delivery in flight (needs `arrivals`); undefined for a packet not recorded (muted). */
+  deliveryIndex(id: number): number | undefined {
+    return this.deliveryEvent.get(id);
+  }
+
+  private onScheduled(packet: Uint8Array, arrives: number, id: number): void {
+    const last = this.lastSent;
+    if (!last || !last.event) return;
+    if (!this.arrivalAt.has(last.index)) this.arrivalAt.set(last.index, roundMs(arrives));
+    this.deliveryEvent.set(id, last.index);
+    this.packetEvent.set(packet, last.index);
   }
 
   /** The next segment sent carries this label (an injected or crafted segment). */
@@ -151,7 +190,7 @@ export class TraceCollector {
   private onSent(l: SimLink, packet: Uint8Array, timeMs: number, from: Host): void {
     const label = this.nextLabel;
     this.nextLabel = undefined;
-    this.lastSent = { packet, event: undefined };
+    this.lastSent = { packet, event: undefined, index: -1 };
     const p = decodeTcpPacket(packet);
     if (!p.ok) return;
     const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
@@ -170,15 +209,26 @@ export class TraceCollector {
       if (what !== undefined) e.payload = what;
     }
     this.lastSent.event = e;
+    this.lastSent.index = this.events.length;
     this.events.push(e);
   }
 
   /** A drop tap runs right after the tap for the same packet. */
-  private onDropped(packet: Uint8Array, reason: LinkDropReason): void {
+  private onDropped(l: SimLink, packet: Uint8Array, t: number, from: Host, reason: LinkDropReason): void {
+    if (reason === 'removed') {
+      // Taken off the link while in flight, after other packets were sent: found by its packet.
+      const index = this.packetEvent.get(packet);
+      const e = index === undefined ? undefined : this.events[index];
+      if (e === undefined || e.kind !== 'segment') return;
+      e.dropped = true;
+      e.reason = reason;
+      return;
+    }
     const last = this.lastSent;
     if (!last || last.packet !== packet || !last.event) return;
     last.event.dropped = true;
     last.event.reason = reason;
+    if (this.opts.arrivals && reason !== 'corrupt') this.arrivalAt.set(last.index, roundMs(t + l.profiles[from === l.a ? 0 : 1].delayMs));
   }
 
   private connText(c: Connection): string {

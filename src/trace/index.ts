@@ -3,6 +3,8 @@
  * SVG) and JSON; traces from a pcap; the demo scenarios and the lab they run on.
  */
 export {
+  endpointText,
+  flagNames,
   isSegment,
   isState,
   type CwndEvent,
@@ -22,7 +24,12 @@ export { renderText, type TextOptions } from './text.js';
 export { renderMermaid } from './mermaid.js';
 export { renderSvg } from './svg.js';
 export { renderJson } from './json.js';
-export { CaptureTracer, tracesFromCapture, type CaptureTraces } from './capture.js';
+export { CaptureTracer, tracesFromCapture, type CaptureTracerOptions, type CaptureTraces } from './capture.js';
 export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
-export { findScenario, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
+export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
+export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';
+export { inspectPacket, type PacketField, type PacketInspection } from './inspect.js';
+export { RelativeNumbers, RetransmissionMarker } from './analyze.js';
+// The attacker's spoofed SYN (the syn-flood scenario's, the explorer's flood).
+export { spoofedSyn } from '../workloads/flood.js';

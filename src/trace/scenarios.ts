@@ -17,6 +17,13 @@ export interface ScenarioOptions {
   lang: Lang;
   /** Keep every packet for a pcap. */
   pcap?: boolean;
+  /** Record each segment's arrival time (TraceCollector's `arrivals`). */
+  arrivals?: boolean;
+  /**
+   * Called with each lab the scenario builds, before it runs anything (a scenario in parts builds
+   * one per part; their traces are joined with each later one starting 1 s after the previous ended).
+   */
+  onLab?: (lab: Lab) => void;
 }
 
 export interface ScenarioResult {
@@ -45,7 +52,9 @@ function finish(lab: Lab, opts: ScenarioOptions, facts: Record<string, unknown> 
 }
 
 function lab(opts: ScenarioOptions, extra: Partial<ConstructorParameters<typeof Lab>[0]> = {}): Lab {
-  return new Lab({ seed: opts.seed, lang: opts.lang, keepPackets: opts.pcap, initial: { client: 'CLOSED', server: 'LISTEN' }, ...extra });
+  const l = new Lab({ seed: opts.seed, lang: opts.lang, keepPackets: opts.pcap, arrivals: opts.arrivals, initial: { client: 'CLOSED', server: 'LISTEN' }, ...extra });
+  opts.onLab?.(l);
+  return l;
 }
 
 /** Listen, connect, and run until both ends are ESTABLISHED; returns [client conn, server conn]. */
@@ -463,6 +472,9 @@ const synFlood: Scenario = {
   },
 };
 
+/** The pause between the parts of a scenario in parts, as their joined trace shows it (ms). */
+export const PART_GAP_MS = 1000;
+
 /** Several labs' traces, one after the other (each later one shifted to start 1 s after the previous ended). */
 function combine(opts: ScenarioOptions, labs: Lab[]): ScenarioResult {
   const events: TraceEvent[] = [];
@@ -479,7 +491,7 @@ function combine(opts: ScenarioOptions, labs: Lab[]): ScenarioResult {
       events.push(moved);
     }
     for (const p of l.trace.packets()) packets.push({ data: p.data, timeMs: p.timeMs + offset });
-    offset += l.now + 1000;
+    offset += l.now + PART_GAP_MS;
   }
   const r: ScenarioResult = { trace: { hosts, events }, facts: {} };
   if (opts.pcap) r.pcap = encodePcapPackets(packets);

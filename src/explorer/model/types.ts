@@ -4,60 +4,15 @@
  * or a capture (a dropped pcap). The views read a Session and never touch the simulator; the model
  * never touches the DOM. Everything here is plain data, so the model is tested in Node.
  */
-import type { Lang, TcbTimerKind, TcpState, Trace, TraceEvent, TraceHost } from '../../browser/index.js';
+import type { Lang, ListenerView, TcbView, Trace, TraceEvent, TraceHost } from '../../browser/index.js';
 
 export type { Lang };
 
-/** One connection's Transmission Control Block as the TCB panel shows it, at the session's `now`. */
-export interface TcbView {
-  host: string;
-  /** "local>remote", as trace events name connections. */
-  conn: string;
-  state: TcpState;
-  /** Absolute numbers, as on the wire (the panel shows them relative to iss / irs as well). */
-  iss: number;
-  irs: number;
-  sndUna: number;
-  sndNxt: number;
-  /** The highest sequence number sent (beyond sndNxt after a retransmission rewinds it). */
-  sndMax: number;
-  /** The peer's window, scaled (bytes). */
-  sndWnd: number;
-  rcvNxt: number;
-  /** The window we advertise (bytes). */
-  rcvWnd: number;
-  /** Bytes. */
-  cwnd: number;
-  /** Bytes; null while unbounded. */
-  ssthresh: number | null;
-  /** ms; null before the first sample. */
-  srtt: number | null;
-  rttvar: number | null;
-  rto: number;
-  mss: number;
-  /** Bytes sent and not acknowledged, less what is SACKed and marked lost (RFC 6675 pipe). */
-  flight: number;
-  /** Each armed timer, with its deadline (ms, virtual). */
-  timers: Array<{ kind: TcbTimerKind; deadline: number }>;
-  /**
-   * The sequence space from iss + 1, in bytes relative to it, for the bar: [0, acked) acknowledged,
-   * [acked, sent) in flight (of which `sacked` and `lost` ranges), [sent, sent + unsent) queued, unsent.
-   */
-  space: { acked: number; sent: number; unsent: number; sacked: Array<[number, number]>; lost: Array<[number, number]> };
-  /** Bytes received and not read by the application. */
-  readable: number;
-}
-
-export interface ListenerView {
-  host: string;
-  /** "address:port". */
-  local: string;
-  backlog: number;
-  synQueue: number;
-  acceptQueue: number;
-  /** off, overflow or always. */
-  synCookies: string;
-}
+/**
+ * One connection's TCB as the TCB panel shows it (TcbView), and a listener's queues (ListenerView):
+ * built in the trace layer (src/trace/tcb-view.ts), so that the browser build carries them.
+ */
+export type { ListenerView, TcbView };
 
 /** A packet on a link, not yet delivered (the sandbox draws it moving and lets the learner drop it). */
 export interface InFlightView {
@@ -89,7 +44,8 @@ export interface CwndPoint {
 }
 
 export interface Session {
-  readonly kind: 'scenario' | 'sandbox' | 'capture';
+  /** 'recorded': a run recorded in Node when the page was built (the TLS round-trip demos), shown as a capture is. */
+  readonly kind: 'scenario' | 'sandbox' | 'capture' | 'recorded';
   /** For a scenario: its name. For a capture: the file's name and connection. */
   readonly title: string;
   readonly hosts: readonly TraceHost[];
@@ -167,3 +123,14 @@ export type PageState =
   | { view: 'scenario'; scenario: string; seed: number; lang: Lang; runToEnd: boolean }
   | { view: 'sandbox'; seed: number; lang: Lang; link: LinkSettings; actions: TimedAction[]; runToEnd: boolean }
   | { view: 'home'; lang: Lang };
+
+/** Why the sandbox refused an action, in words for the page (English and Korean). */
+export interface ActionRefusal {
+  ok: false;
+  /** A stable name ("not-connected", "nothing-to-accept", ...). */
+  reason: string;
+  text: { en: string; ko: string };
+}
+
+/** What `SandboxSession.act` returns: done, or refused with a reason (never a throw). */
+export type ActionResult = { ok: true } | ActionRefusal;
