@@ -3,8 +3,7 @@
 // the explorer page (dist/explorer/: index.html, explorer.js, explorer.css), both by esbuild from
 // the TypeScript sources. `node scripts/build-browser.mjs [--explorer-only|--lib-only]`.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,6 +41,8 @@ if (only !== '--lib-only') {
   copyFileSync(join(root, 'src/explorer/explorer.css'), join(out, 'explorer.css'));
 
   // --- Recorded round-trip demos (explorer model's RecordedSession) ---------------------------------
+  const { existsSync, writeFileSync } = await import('node:fs');
+  const { pathToFileURL } = await import('node:url');
   // The TLS and Fast Open round-trip demos run Node's own tls over synack sockets, which a page does
   // not have: they are run here, in Node, from the tsc build in dist/src, and the page shows their
   // traces as recorded (dist/explorer/round-trips.json). About 0.2 s. Skipped, with a note, when

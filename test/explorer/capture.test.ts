@@ -15,19 +15,19 @@ import { sharedDir } from '../checkout.js';
 const captures = path.join(sharedDir, 'captures');
 const skip = existsSync(captures) ? false : `no captures at ${captures} (set SYNACK_SHARED to the shared folder)`;
 
-test('v4-http.pcap: one connection, its handshake, and every packet as tshark read it', { skip }, () => {
-  const r = CaptureSession.open(new Uint8Array(readFileSync(path.join(captures, 'v4-http.pcap'))), 'v4-http.pcap');
+for (const [name, title] of [['v4-http', 'v4-http.pcap: 198.18.7.1:47658 > 198.18.7.2:8000'], ['v6-http', '']] as const) test(`${name}.pcap: one connection, its handshake, and every packet as tshark read it`, { skip }, () => {
+  const r = CaptureSession.open(new Uint8Array(readFileSync(path.join(captures, `${name}.pcap`))), `${name}.pcap`);
   assert.ok(!('error' in r), JSON.stringify(r));
   assert.equal(r.sessions.length, 1);
   const s = r.sessions[0];
   assert.equal(s.kind, 'capture');
   assert.equal(s.finished, true);
-  assert.equal(s.title, 'v4-http.pcap: 198.18.7.1:47658 > 198.18.7.2:8000');
+  if (title) assert.equal(s.title, title);
   const segs = s.events.map((e, i) => [e, i] as const).filter((x): x is readonly [SegmentEvent, number] => x[0].kind === 'segment');
   assert.deepEqual(segs.slice(0, 3).map(([e]) => e.flagNames.join('+')), ['SYN', 'SYN+ACK', 'ACK']);
   const states = s.events.filter((e) => e.kind === 'state' && e.host === 'client').map((e) => (e.kind === 'state' ? e.to : ''));
   assert.deepEqual(states.slice(0, 2), ['SYN-SENT', 'ESTABLISHED']);
-  const [head, ...rows] = readFileSync(path.join(captures, 'v4-http.tshark.tsv'), 'utf8').trimEnd().split('\n');
+  const [head, ...rows] = readFileSync(path.join(captures, `${name}.tshark.tsv`), 'utf8').trimEnd().split('\n');
   const cols = head.split('\t');
   assert.equal(segs.length, rows.length);
   rows.forEach((row, k) => {
@@ -38,8 +38,16 @@ test('v4-http.pcap: one connection, its handshake, and every packet as tshark re
     assert.ok(got.ok, `frame ${want['frame.number']}`);
     const v = (key: string): unknown => got.fields.find((f) => f.key === key)?.value;
     const m = `frame ${want['frame.number']}`;
-    assert.equal(v('ip.src'), want['ip.src'], m);
-    assert.equal(v('ip.ttl'), Number(want['ip.ttl']), m);
+    if (want['ip.version'] === '4') {
+      assert.equal(v('ip.src'), want['ip.src'], m);
+      assert.equal(v('ip.ttl'), Number(want['ip.ttl']), m);
+      assert.equal(v('ip.ecn'), Number(want['ip.dsfield.ecn']), m);
+    } else {
+      assert.equal(v('ip.version'), 6, m);
+      assert.equal(v('ip.src'), want['ipv6.src'], m);
+      assert.equal(v('ip.hopLimit'), Number(want['ipv6.hlim']), m);
+      assert.equal((v('ip.trafficClass') as number) & 3, Number(want['ipv6.tclass.ecn']), m);
+    }
     assert.equal(v('tcp.srcPort'), Number(want['tcp.srcport']), m);
     assert.equal(v('tcp.seq'), Number(want['tcp.seq']), m);
     assert.equal(v('tcp.ack'), Number(want['tcp.ack']), m);

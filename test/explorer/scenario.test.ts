@@ -82,6 +82,25 @@ describe('ScenarioSession', () => {
     assert.ok(s.snapshotCount < 5000, `seed 1: ${s.snapshotCount} snapshots`);
     const bytes = JSON.stringify(s.snapshot()).length;
     assert.ok(bytes < 100_000, `seed 1: last snapshot ${bytes} bytes`);
+    // Panels only for the connections the trace speaks of, not the flood's undrawn half-open ones.
+    let most = 0;
+    const panels = new Set<string>();
+    const t = new ScenarioSession(s.scenario, 1, 'en');
+    while (!t.finished) {
+      t.step();
+      most = Math.max(most, t.snapshot().tcbs.length);
+      for (const v of t.snapshot().tcbs) panels.add(`${v.host} ${v.conn}`);
+    }
+    for (const p of panels) assert.ok(t.events.some((e) => e.kind === 'state' && `${e.host} ${e.conn}` === p), `seed 1: a panel for ${p}, which the trace never speaks of`);
+    assert.ok(most >= 2 && most <= 6, `seed 1: at most ${most} panels at once`);
+    // The listener's SYN queue filled by the flood (16 half-open connections, cookies off in part 1).
+    const t2 = new ScenarioSession(s.scenario, 1, 'en');
+    let fullest = 0;
+    while (!t2.finished) {
+      t2.step();
+      for (const l of t2.snapshot().listeners) fullest = Math.max(fullest, l.synQueue);
+    }
+    assert.equal(fullest, 16);
   });
 
   test('an unknown scenario or a seed that is no integer is a clear error, not a throw', () => {

@@ -29,6 +29,8 @@ export class ScenarioSession implements Session {
   private readonly arrivals: Array<number | undefined> = [];
   private readonly recorder = new SnapshotRecorder();
   private clock = 0;
+  /** "host conn" of every connection the trace speaks of: a flood's undrawn half-open connections get no panel. */
+  private readonly traced = new Set<string>();
 
   /** Open a scenario by name; a clear error for an unknown name or a seed that is not a safe integer. */
   static open(name: string, seed: number, lang: Lang): ScenarioSession | ScenarioError {
@@ -60,6 +62,7 @@ export class ScenarioSession implements Session {
     this.hosts = result.trace.hosts;
     this.facts = result.facts;
     this.endTime = this.all.length > 0 ? this.all[this.all.length - 1].t : 0;
+    for (const e of this.all) if ((e.kind === 'state' || e.kind === 'timer' || e.kind === 'cwnd') && e.conn) this.traced.add(`${e.host} ${e.conn}`);
     // Packets and arrivals by event index: each lab kept one packet per segment event, in order.
     for (const { lab, offset, events } of labs) {
       const kept = lab.trace.packets();
@@ -93,7 +96,7 @@ export class ScenarioSession implements Session {
 
   snapshot(): Snapshot {
     const s = this.recorder.at(this.clock, this.shown.length) ?? emptySnapshot(this.clock);
-    return { ...s, t: this.clock, inFlight: this.inFlight() };
+    return { ...s, t: this.clock, tcbs: s.tcbs.filter((v) => this.traced.has(`${v.host} ${v.conn}`)), inFlight: this.inFlight() };
   }
 
   /** Segments shown, sent and not yet arrived (ids are their event indices). */
@@ -110,7 +113,9 @@ export class ScenarioSession implements Session {
   }
 
   cwndSeries(): Map<string, CwndPoint[]> {
-    return this.recorder.cwndSeries(this.clock);
+    const all = this.recorder.cwndSeries(this.clock);
+    for (const key of all.keys()) if (!this.traced.has(key)) all.delete(key);
+    return all;
   }
 
   packet(index: number): Uint8Array | undefined {
