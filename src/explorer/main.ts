@@ -126,7 +126,8 @@ class Explorer {
     if (recorded) return this.openRecorded(recorded);
     const session = scenarioSession(name, seed, this.lang);
     if ('error' in session) {
-      this.setSession(undefined);
+      // An unknown name (or a bad seed): the home page, with what was wrong.
+      this.openHome();
       this.explanation.show({ title: `${t('unknownScenario', this.lang)}: ${name}`, summary: session.error }, this.lang);
       return;
     }
@@ -135,7 +136,11 @@ class Explorer {
     this.setSession(session);
     const sc = SCENARIOS.find((s) => s.name === name)!;
     this.explanation.show({ title: name, summary: sc.summary[this.lang], notice: sc.notice[this.lang] }, this.lang);
-    if (home) this.explanation.show({ title: t('title', this.lang), summary: t('home', this.lang) }, this.lang);
+    if (home) {
+      this.view = { view: 'home' };
+      document.body.dataset.view = 'home';
+      this.explanation.show({ title: t('title', this.lang), summary: t('home', this.lang) }, this.lang);
+    }
     this.markScenario(name);
     if (!home) this.syncUrl();
     this.draw();
@@ -480,6 +485,7 @@ class Explorer {
     click('run-again', () => {
       const seed = Math.max(0, Math.floor(Number(byId<HTMLInputElement>('seed').value) || 0));
       if (this.view.view === 'scenario') this.openScenario(this.view.scenario, seed);
+      else if (this.view.view === 'home') this.openScenario(SCENARIOS[0]!.name, seed);
       else if (this.view.view === 'sandbox' && this.session instanceof SandboxSession) this.openSandbox(seed, this.view.link, this.session.actions);
     });
     byId('open-sandbox').addEventListener('click', (ev) => {

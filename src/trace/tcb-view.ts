@@ -6,6 +6,7 @@
  * controller, the scoreboard, RACK's records) is read only where it exists already.
  */
 import { ipToString, seqDiff } from '../wire/index.js';
+import { INITIAL_WINDOW_SEGMENTS } from '../tcp/congestion.js';
 import { armedTimers } from '../tcp/timers.js';
 import { receiveWindow } from '../tcp/window.js';
 import type { Tcb } from '../tcp/tcb.js';
@@ -105,7 +106,9 @@ export function tcbView(host: string, c: Connection, now: number): TcbView {
     sndWnd: tcb.sndWnd,
     rcvNxt: tcb.rcvNxt,
     rcvWnd: receiveWindow(tcb),
-    cwnd: cc === undefined ? 0 : Math.round(cc.cwnd),
+    // Before its first send the controller is not made yet (made on first use): its window is then
+    // the initial one it will start from (RFC 6928's ten segments).
+    cwnd: cc === undefined ? INITIAL_WINDOW_SEGMENTS * tcb.sendMss : Math.round(cc.cwnd),
     ssthresh: cc === undefined || !Number.isFinite(cc.ssthresh) ? null : Math.round(cc.ssthresh),
     srtt: tcb.rtt.srtt ?? null,
     rttvar: tcb.rtt.srtt === undefined ? null : tcb.rtt.rttvar,

@@ -49,7 +49,9 @@ test(`after the handshake: SND.UNA = ISS + 1, RCV.NXT = IRS + 1, the first RTT s
   assert.equal(v.rto, 200);
   assert.equal(v.flight, 0);
   assert.deepEqual(v.timers, [], 'nothing outstanding: no timer');
-  assert.ok(v.cwnd === 0 || v.cwnd >= v.mss);
+  // Nothing sent yet: the window the sender will start from, RFC 6928's ten segments (not 0).
+  assert.equal(v.cwnd, 10 * v.mss);
+  assert.equal(w.cwnd, 10 * w.mss);
   assert.deepEqual(v.space, { acked: 0, sent: 0, unsent: 0, sacked: [], lost: [] });
   // 3000 bytes sent: in flight, and the retransmission timer armed at now + RTO (RFC 6298 §5.1).
   c.send(new Uint8Array(3000), net.now);

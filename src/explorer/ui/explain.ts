@@ -36,6 +36,8 @@ export class ExplanationView {
       const e = events[this.seen]!;
       if (e.kind !== 'note') continue;
       this.notes.append(h('li', { 'data-index': this.seen, 'data-t': e.t }, h('span', { class: 'note-time' }, formatMs(e.t)), ' ', e.text));
+      // The newest note in sight (the list scrolls once it is long).
+      this.notes.scrollTop = this.notes.scrollHeight;
     }
   }
 }

@@ -105,7 +105,10 @@ const WORDS = {
   captureNone: { en: 'No TCP connection in this capture.', ko: '이 캡처에는 TCP 연결이 없다.' },
   connection: { en: 'Connection', ko: '연결' },
   dropHere: { en: 'Drop a pcap or pcapng file to draw its connections', ko: 'pcap 또는 pcapng 파일을 놓으면 연결을 그린다' },
-  home: { en: 'Pick a scenario to watch a real run, or open the sandbox to drive TCP yourself.', ko: '시나리오를 골라 실제 실행을 보거나, 샌드박스에서 직접 TCP를 움직여 보자.' },
+  home: {
+    en: 'Press Play (or Space) to watch a real three-way handshake, pick another scenario on the left, open the sandbox to drive TCP yourself, or drop a pcap file on the page.',
+    ko: '재생(또는 Space)을 누르면 실제 3-way handshake를 볼 수 있다. 왼쪽에서 다른 시나리오를 고르거나, 샌드박스에서 직접 TCP를 움직이거나, pcap 파일을 페이지에 놓아 보자.',
+  },
   retx: { en: 'retransmission', ko: '재전송' },
   lostWord: { en: 'lost', ko: '손실' },
   timers: { en: 'timers', ko: '타이머' },
