@@ -105,6 +105,27 @@ describe('SandboxSession', () => {
     assert.equal(s.snapshot().tcbs.some((t) => t.host === 'server'), false, 'the server connection is gone');
   });
 
+  test('spoofed data: guessed numbers draw a challenge ACK (RFC 5961 §5); exact ones are taken as the client\'s, timestamps and all', () => {
+    const s = established();
+    s.advanceTo(s.now + 10);
+    const server = () => s.snapshot().tcbs.find((t) => t.host === 'server')!;
+    const rcvNxt = server().rcvNxt;
+    let before = s.events.length;
+    ok(s.act({ do: 'spoof-data', exact: false }), 'spoof-data guessed');
+    s.advanceTo(s.now + 20);
+    let after = segs(s.events.slice(before));
+    assert.equal(after[0].label, 'spoofed data (guessed)');
+    assert.ok(after.some((e) => e.from === 'server' && e.to === 'client' && e.flags === TcpFlag.ACK), 'a challenge ACK to the real client');
+    assert.equal(server().rcvNxt, rcvNxt, 'nothing forged was taken');
+    s.advanceTo(s.now + 600); // past the 500 ms a connection waits between challenge ACKs (§7)
+    before = s.events.length;
+    ok(s.act({ do: 'spoof-data', exact: true }), 'spoof-data exact');
+    s.advanceTo(s.now + 20);
+    after = segs(s.events.slice(before));
+    assert.equal(after[0].label, 'spoofed data (exact)');
+    assert.equal(server().rcvNxt, (rcvNxt + 'spoofed data'.length) >>> 0, 'the forged bytes were accepted (seed ' + SEED + ')');
+  });
+
   test('the server stops reading: its window closes and the client probes it (persist timer)', () => {
     const s = established();
     ok(s.act({ do: 'read', on: false }), 'read off');

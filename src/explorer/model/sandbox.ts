@@ -477,7 +477,11 @@ export class SandboxSession implements Session {
     else if (kind === 'spoof-syn') this.lab.inject(this.lab.attacker!, { ...base, seq, flags: TcpFlag.SYN, options: { mss: 1460 } }, `spoofed SYN (${how})`);
     else {
       const ack = exact ? tcb.sndNxt : (tcb.sndNxt + 0x40000000 + this.guess.int(0x10000)) >>> 0;
-      this.lab.inject(this.lab.attacker!, { ...base, seq, ack, flags: TcpFlag.ACK | TcpFlag.PSH, payload: new TextEncoder().encode('spoofed data') }, `spoofed data (${how})`);
+      // With timestamps in use, a segment without one is dropped (RFC 7323 §3.2) and one older than
+      // TS.Recent fails PAWS (§5): the attacker carries the client's latest TSval, so that only the
+      // sequence and acknowledgment numbers decide, as this action is about.
+      const options = tcb.timestamps ? { timestamp: { value: tcb.tsRecent, echo: 0 } } : {};
+      this.lab.inject(this.lab.attacker!, { ...base, seq, ack, flags: TcpFlag.ACK | TcpFlag.PSH, options, payload: new TextEncoder().encode('spoofed data') }, `spoofed data (${how})`);
     }
     return { ok: true };
   }
