@@ -94,8 +94,9 @@ function ndpLine(n: NdpPacket): string {
     case 133:
       return `${head}router solicitation, ${len}${bad}`;
     case 134: {
-      const prefixes = (m.options.prefixes ?? []).map((p) => ` prefix ${ipToString(p.prefix)}/${p.prefixLength}`).join(',');
-      return `${head}router advertisement, lifetime ${m.routerLifetime}s,${prefixes}${m.options.mtu !== undefined ? ` mtu ${m.options.mtu},` : ''} ${len}${bad}`;
+      const parts = [`lifetime ${m.routerLifetime}s`, ...(m.options.prefixes ?? []).map((p) => `prefix ${ipToString(p.prefix)}/${p.prefixLength}`)];
+      if (m.options.mtu !== undefined) parts.push(`mtu ${m.options.mtu}`);
+      return `${head}router advertisement, ${parts.join(', ')}, ${len}${bad}`;
     }
     case 135:
       return `${head}neighbor solicitation, who has ${ipToString(m.target)}, ${len}${bad}`;
