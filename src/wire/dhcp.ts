@@ -175,6 +175,8 @@ export function decodeDhcp(bytes: Uint8Array, offset = 0, length = bytes.length 
       if (wrong !== undefined) return fail('bad-length', `option ${code} ${wrong}`);
     } else (options.unknown ??= []).push({ code, data: data.slice() });
   }
+  // In code order, as the encoder writes them.
+  options.unknown?.sort((x, y) => x.code - y.code);
   return {
     ok: true,
     op,
@@ -230,8 +232,9 @@ export function encodeDhcp(spec: DhcpSpec): Uint8Array {
   checkBytes(spec.chaddr, where, 'chaddr');
   if (spec.chaddr.length > 16) throw new RangeError(`${where}: chaddr must be at most 16 bytes, got ${spec.chaddr.length}`);
   if (spec.hlen !== undefined && (!Number.isInteger(spec.hlen) || spec.hlen < 0 || spec.hlen > 16)) throw fieldError(where, 'hlen', spec.hlen, 'an integer in [0, 16]');
-  const sname = latin1(spec.sname ?? '', 63, where, 'sname');
-  const file = latin1(spec.file ?? '', 127, where, 'file');
+  // A name that fills its whole field has no terminating zero (and reads back whole).
+  const sname = latin1(spec.sname ?? '', 64, where, 'sname', false);
+  const file = latin1(spec.file ?? '', 128, where, 'file', false);
   const options = encodeDhcpOptions(spec.options, where);
   const out = new Uint8Array(FIXED + 4 + options.length);
   out[0] = spec.op;
@@ -253,13 +256,14 @@ export function encodeDhcp(spec: DhcpSpec): Uint8Array {
   return out;
 }
 
-function latin1(s: string, max: number, where: string, field: string): Uint8Array {
+/** The bytes of a string of characters in [0, 255]; `zeroAllowed` false for the zero-terminated sname and file. */
+function latin1(s: string, max: number, where: string, field: string, zeroAllowed = true): Uint8Array {
   if (typeof s !== 'string') throw typeError(where, field, s, 'a string');
   if (s.length > max) throw new RangeError(`${where}: ${field} must be at most ${max} characters, got ${s.length}`);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 255 || (c === 0 && max > 0)) throw new RangeError(`${where}: ${field} must be characters in [1, 255], got code ${c} at ${i}`);
+    if (c > 255 || (c === 0 && !zeroAllowed)) throw new RangeError(`${where}: ${field} must be characters in [${zeroAllowed ? 0 : 1}, 255], got code ${c} at ${i}`);
     out[i] = c;
   }
   return out;

@@ -323,8 +323,10 @@ class Writer {
   name(name: string, where: string, field: string): void {
     const labels = nameLabels(name, where, field);
     for (let k = 0; k < labels.length; k++) {
-      // Names compare case-insensitively (RFC 1035 §2.3.3), so the table's keys are lower case.
-      const key = labels.slice(k).map((l) => Array.from(l, (c) => (c >= 0x41 && c <= 0x5a ? c + 32 : c)).join(',')).join('.');
+      // Only an exact match is reused: names compare case-insensitively (RFC 1035 §2.3.3), but a
+      // pointer to "test" for "Test" would change what the reader sees (and resolvers that randomise
+      // case, draft-vixie-dnsext-dns0x20, check it is echoed).
+      const key = labels.slice(k).map((l) => l.join(',')).join('.');
       const prior = this.compress ? this.suffixes.get(key) : undefined;
       if (prior !== undefined) {
         this.u16(0xc000 | prior);

@@ -54,6 +54,15 @@ describe('DHCPv4 (RFC 2131, RFC 2132)', () => {
     assert.deepEqual(d.options.unknown, [{ code: 82, data: hexBytes('010203') }]);
   });
 
+  test('unknown options come back in code order, as the encoder writes them (found by the fuzzer)', () => {
+    const d = decodeDhcp(hexBytes(`${FIXED_DISCOVER} | 8f 01 aa | 52 01 bb | ff`));
+    assert.ok(d.ok);
+    assert.deepEqual(d.options.unknown, [{ code: 82, data: hexBytes('bb') }, { code: 143, data: hexBytes('aa') }]);
+    const again = decodeDhcp(encodeDhcp({ op: 1, xid: 0x3903f326, flags: 0x8000, chaddr: MAC, options: d.options }));
+    assert.ok(again.ok);
+    assert.deepEqual(again.options, d.options);
+  });
+
   test('malformed lengths, a wrong cookie or op, a missing end: typed failures', () => {
     const cases: [string, string][] = [
       [`${FIXED_DISCOVER} | 33 03 000151 | ff`, 'bad-length'], // lease time of 3 bytes

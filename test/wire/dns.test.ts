@@ -133,6 +133,14 @@ describe('DNS (RFC 1035)', () => {
     assert.equal(reason(decodeDns(hexBytes(ptrPast))), 'bad-length');
   });
 
+  test('compression reuses only an exact match: a name differing in case keeps its case (found by the fuzzer)', () => {
+    const bytes = encodeDns({ id: 1, questions: [{ name: 'test', type: 1, class: 1 }, { name: 'Test', type: 1, class: 1 }, { name: 'www.test', type: 1, class: 1 }] });
+    const d = decodeDns(bytes);
+    assert.ok(d.ok);
+    assert.deepEqual(d.questions.map((q) => q.name), ['test', 'Test', 'www.test']);
+    assert.equal(toHexString(bytes.subarray(12 + 10 + 10)), `03${asciiHex('www')}c00c00010001`, 'www.test still points at test');
+  });
+
   test('encode checks its fields', () => {
     assert.throws(() => encodeDns({ id: 1, questions: [{ name: 'a'.repeat(64) + '.test', type: 1, class: 1 }] }), /label of 64 bytes/);
     assert.throws(() => encodeDns({ id: 1, questions: [{ name: ('a'.repeat(63) + '.').repeat(4) + 'b', type: 1, class: 1 }] }), /at most 255/);
