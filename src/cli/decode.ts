@@ -1,13 +1,14 @@
 /** `synack decode FILE [--json]`: every packet of a pcap or pcapng file (or stdin), a line each. */
 import { readCaptureFile, type CaptureFileResult } from '../link/pcap-file.js';
-import { decodeCapturedTcp, tcpPacketLine, tcpPacketToJson, type CapturedTcpPacket, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
+import { decodeCapturedTcp, frameLine, tcpPacketLine, tcpPacketToJson, type CapturedTcpPacket, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import { parseArgs, UsageError } from './args.js';
 import { fileProgressText, Progress } from './progress.js';
 
 export const decodeUsage = `usage: synack decode FILE [--json]
 
 Decode every packet of a pcap or pcapng capture (Ethernet with VLAN tags, raw IP, Linux cooked
-v1/v2, BSD loopback). By default one tcpdump-like line per packet; with --json one JSON object
+v1/v2, BSD loopback). By default one tcpdump-like line per packet (TCP; ARP; UDP, with DHCP and DNS
+read; IPv6 neighbour discovery); with --json one JSON object
 per line: for TCP packets frame, ipVersion, src, dst, ttl, ecn, srcPort, dstPort, seq, ack, flags,
 window, payloadLength, checksum, checksumValid, urgentPointer, options; for anything else
 {frame, error, detail}.
@@ -54,7 +55,7 @@ export function decodeFile(file: string, json: boolean, io: Output, opts: { chun
       io.out(JSON.stringify(p.ok ? tcpPacketToJson(record.frame, p) : { frame: record.frame, error: p.reason, detail: p.detail }));
     } else {
       const t = record.seconds - first.seconds + (record.nanoseconds - first.nanoseconds) / 1e9;
-      const body = p.ok ? tcpPacketLine(p) : `${p.reason}: ${p.detail}`;
+      const body = p.ok ? tcpPacketLine(p) : (frameLine(record.linkType, record.data) ?? `${p.reason}: ${p.detail}`);
       io.out(`${String(record.frame).padStart(5)} ${t.toFixed(6)} ${body}`);
     }
   });

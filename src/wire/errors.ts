@@ -28,7 +28,15 @@ export type DecodeReason =
   /** A link-layer frame that carries something other than IPv4 or IPv6 (ARP, LLDP, ...). */
   | 'not-ip'
   /** A link-layer type synack does not read. */
-  | 'unsupported-link-type';
+  | 'unsupported-link-type'
+  /** The frame or packet carries another protocol than the decoder reads (the detail says which). */
+  | 'other-protocol'
+  /** A length field that disagrees with the bytes or with its format (UDP length, a DHCP or NDP option, DNS RDATA). */
+  | 'bad-length'
+  /** A field holding a value its format forbids (an 802.3 length as EtherType, ARP hardware type, DHCP magic cookie, ...). */
+  | 'bad-field'
+  /** A DNS name that cannot be read: a compression pointer that does not point back, too many jumps, over 255 bytes, a reserved label type. */
+  | 'bad-name';
 
 export interface DecodeFailure {
   readonly ok: false;

@@ -4,6 +4,7 @@
  * internal: import them from their modules inside synack.
  */
 export { ipToString, ipv4ToString, ipv6ToString, parseIp, parseIpv4, parseIpv6, type IpAddress } from './address.js';
+export { ArpOperation, ARP_LENGTH, arpReplyFor, arpRequest, decodeArp, encodeArp, gratuitousArp, type ArpPacket, type ArpSpec } from './arp.js';
 export { concatBytes, toHex } from './bytes.js';
 export {
   checksumAdjust16,
@@ -15,7 +16,60 @@ export {
   pseudoHeaderSumV4,
   pseudoHeaderSumV6,
 } from './checksum.js';
+export {
+  BootpOp,
+  decodeDhcp,
+  DHCP_BROADCAST_FLAG,
+  DHCP_CLIENT_PORT,
+  DHCP_MAGIC_COOKIE,
+  DHCP_MESSAGE_TYPE_NAMES,
+  DHCP_SERVER_PORT,
+  DhcpMessageType,
+  DhcpOption,
+  encodeDhcp,
+  encodeDhcpOptions,
+  type DecodedDhcp,
+  type DhcpMessage,
+  type DhcpOptions,
+  type DhcpSpec,
+} from './dhcp.js';
+export {
+  decodeDns,
+  dnsDataText,
+  DnsClass,
+  DNS_HEADER,
+  DnsOpcode,
+  DNS_PORT,
+  DnsRcode,
+  DNS_RCODE_NAMES,
+  DnsType,
+  DNS_TYPE_NAMES,
+  encodeDns,
+  nameLabels,
+  reverseName,
+  type DecodedDns,
+  type DnsData,
+  type DnsMessage,
+  type DnsMessageSpec,
+  type DnsQuestion,
+  type DnsRecord,
+} from './dns.js';
 export type { DecodeFailure, DecodeReason } from './errors.js';
+export {
+  BROADCAST_MAC,
+  decodeEthernet,
+  encodeEthernet,
+  ETHERNET_HEADER,
+  ethernetPayload,
+  EtherType,
+  isMulticastMac,
+  macToString,
+  parseMac,
+  type EthernetFrame,
+  type EthernetSpec,
+  type VlanTag,
+} from './ethernet.js';
+export { arpLine, dnsText, frameLine } from './frame-summary.js';
 export {
   decodeIcmp,
   echoReplyFor,
@@ -48,6 +102,29 @@ export {
   type Ipv6Header,
 } from './ip.js';
 export { locateIp, type IpLocation } from './linklayer.js';
+export {
+  ALL_NODES,
+  ALL_ROUTERS,
+  decodeNdpOptions,
+  decodeNdpPacket,
+  encodeNdpOptions,
+  encodeNdpPacket,
+  ipv6MulticastMac,
+  NDP_HOP_LIMIT,
+  NdpOptionType,
+  NdpType,
+  solicitedNodeAddress,
+  type NdpMessage,
+  type NdpOptions,
+  type NdpPacket,
+  type NdpPacketSpec,
+  type NeighborAdvertisement,
+  type NeighborSolicitation,
+  type PrefixInformation,
+  type Redirect,
+  type RouterAdvertisement,
+  type RouterSolicitation,
+} from './ndp.js';
 export { cutText, decodeCapturedTcp, type CapturedTcpPacket, type Snapped } from './captured.js';
 export {
   decodeTcpPacket,
@@ -92,3 +169,14 @@ export {
   type TcpTimestamp,
   type UnknownOption,
 } from './tcp.js';
+export {
+  decodeUdpPacket,
+  encodeUdpPacket,
+  UDP_HEADER,
+  udpPayload,
+  type IpFieldsForUdp,
+  type UdpChecksumStatus,
+  type UdpHeader,
+  type UdpPacket,
+  type UdpPacketSpec,
+} from './udp.js';

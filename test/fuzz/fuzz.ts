@@ -45,9 +45,18 @@ const REASON_TABLE: Record<DecodeReason, true> = {
   'bad-capture': true,
   'not-ip': true,
   'unsupported-link-type': true,
+  // The link-layer and UDP decoders' reasons (fuzzed by fuzz-l2.ts).
+  'other-protocol': true,
+  'bad-length': true,
+  'bad-field': true,
+  'bad-name': true,
 };
-/** Every DecodeReason, for tests that want to see each one come up. */
-export const DECODE_REASONS = Object.keys(REASON_TABLE) as DecodeReason[];
+/** Reasons only the link-layer and UDP-borne decoders give (fuzz-l2.ts checks that each comes up). */
+export const L2_REASONS: readonly DecodeReason[] = ['other-protocol', 'bad-length', 'bad-field', 'bad-name'];
+/** Every DecodeReason the TCP/IP decoders give, for tests that want to see each one come up. */
+export const DECODE_REASONS = (Object.keys(REASON_TABLE) as DecodeReason[]).filter((r) => !L2_REASONS.includes(r));
+/** Every DecodeReason. */
+export const ALL_DECODE_REASONS = Object.keys(REASON_TABLE) as DecodeReason[];
 const REASONS = new Set<string>(DECODE_REASONS);
 
 class Violation extends Error {}

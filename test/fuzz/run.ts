@@ -9,6 +9,7 @@
  * Prints progress and a summary; exits 1 when any input made a decoder throw or broke an invariant.
  */
 import { runFuzz, type FuzzFailure, type FuzzStats } from './fuzz.js';
+import { runL2Fuzz } from './fuzz-l2.js';
 
 interface Args {
   seed: number;
@@ -16,9 +17,11 @@ interface Args {
   from: number;
   seconds?: number;
   maxFailures: number;
+  /** Fuzz the link-layer and UDP-borne decoders (fuzz-l2.ts) instead of IP, TCP and captures. */
+  l2: boolean;
 }
 
-const USAGE = `usage: npm run fuzz -- [--seed N] [--iterations N] [--seconds N] [--from N] [--max-failures N]
+const USAGE = `usage: npm run fuzz -- [--l2] [--seed N] [--iterations N] [--seconds N] [--from N] [--max-failures N]
 
 Feeds random and mutated bytes to every wire/ decoder (IP, TCP, link layers, pcap and pcapng
 captures) and checks that none throws, that every failure is a typed reason, and that a decoded TCP
@@ -31,6 +34,8 @@ replays it. Exit status: 0 no failure, 1 a failure, 2 a usage error.
   --seconds N       stop after N seconds of wall clock (alone: as many iterations as fit)
   --from N          start at iteration N of the seed's sequence (with --iterations 1: replay one)
   --max-failures N  stop after N failures (default 10)
+  --l2              fuzz the Ethernet, ARP, UDP, neighbour discovery, DHCP and DNS decoders
+                    instead (--seconds does not apply; replay with --l2 as well)
   -h, --help        this text`;
 
 function usage(message?: string): never {
@@ -44,11 +49,15 @@ function usage(message?: string): never {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seed: (Date.now() ^ (process.pid << 16)) >>> 0, iterations: 20_000_000, from: 0, maxFailures: 10 };
+  const args: Args = { seed: (Date.now() ^ (process.pid << 16)) >>> 0, iterations: 20_000_000, from: 0, maxFailures: 10, l2: false };
   let iterationsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') usage();
+    if (flag === '--l2') {
+      args.l2 = true;
+      continue;
+    }
     const value = argv[++i];
     if (value === undefined) usage(`${flag} needs a value`);
     const n = Number(value);
@@ -84,6 +93,28 @@ function rate(s: FuzzStats): string {
 }
 
 const args = parseArgs(process.argv.slice(2));
+if (args.l2) {
+  const iterations = Math.min(args.iterations, 1e9);
+  console.log(`fuzzing the link-layer and UDP-borne decoders: seed ${args.seed}, ${iterations.toLocaleString('en-US')} iterations${args.from ? ` from iteration ${args.from}` : ''}`);
+  const s = runL2Fuzz({
+    seed: args.seed,
+    iterations,
+    from: args.from,
+    maxFailures: args.maxFailures,
+    onFailure: (f) => {
+      console.log(`\nFAILURE at seed ${f.seed} iteration ${f.iteration}\n  target: ${f.target}\n  ${f.message}\n  input (${f.inputHex.length / 2} bytes): ${f.inputHex}`);
+      console.log(`  replay: npm run fuzz -- --l2 --seed ${f.seed} --from ${f.iteration} --iterations 1\n`);
+    },
+  });
+  console.log(`\n${s.iterations.toLocaleString('en-US')} iterations, seed ${args.seed}; decoded ${JSON.stringify(s.decoded)}`);
+  console.log(`  failure reasons: ${JSON.stringify(s.reasons)}`);
+  if (s.failures) {
+    console.log(`\n${s.failures} FAILURE(S)`);
+    process.exit(1);
+  }
+  console.log('  no failures');
+  process.exit(0);
+}
 console.log(
   `fuzzing wire/ decoders: seed ${args.seed}, ` +
     (args.seconds !== undefined ? `${args.seconds} s` : '') +
