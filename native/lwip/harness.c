@@ -20,7 +20,8 @@
  *                   (so TIME-WAIT stays at the server), the client closes on the end of stream; a cycle
  *                   counts when the client's connection is CLOSED.
  *
- * Prints one line of `key=value` pairs (seconds, and bytes or cycles) on success; exits 2 on a usage
+ * Prints one line of `key=value` pairs (seconds, and bytes or cycles; for cycles, the connections each
+ * side holds in TIME-WAIT at the end) on success; exits 2 on a usage
  * error, 3 when the wall-clock bound passes, 4 when data or a cycle went wrong.
  */
 #define _GNU_SOURCE
@@ -70,6 +71,8 @@ struct api {
   err_t (*tcp_close)(struct tcp_pcb *);
   err_t (*tcp_shutdown)(struct tcp_pcb *, int, int);
   void (*tcp_abort)(struct tcp_pcb *);
+  /* The list of connections in TIME-WAIT (a variable of the library, for the cycles' report). */
+  struct tcp_pcb **tcp_tw_pcbs;
 };
 
 /* A queue of packets on their way into one stack. */
@@ -141,6 +144,7 @@ static void load(struct api *a, const char *lib) {
   LOAD(tcp_close);
   LOAD(tcp_shutdown);
   LOAD(tcp_abort);
+  LOAD(tcp_tw_pcbs);
 #undef LOAD
 }
 
@@ -409,6 +413,12 @@ static void open_one(void) {
   if (client.api.tcp_connect(pcb, &to, PORT, cli_connected) != ERR_OK) die(4, "cycles: connect failed");
 }
 
+static unsigned long time_wait_count(const struct host *h) {
+  unsigned long n = 0;
+  for (const struct tcp_pcb *p = *h->api.tcp_tw_pcbs; p; p = p->next) n++;
+  return n;
+}
+
 static int run_cycles(unsigned long n) {
   cycles_target = n;
   struct tcp_pcb *l = server.api.tcp_new();
@@ -431,7 +441,8 @@ static int run_cycles(unsigned long n) {
     check_deadline();
   }
   double seconds = now_s() - start;
-  printf("seconds=%.6f cycles=%lu dropped=%llu\n", seconds, completed, (unsigned long long)dropped);
+  printf("seconds=%.6f cycles=%lu dropped=%llu timewaitserver=%lu timewaitclient=%lu\n", seconds, completed, (unsigned long long)dropped,
+         time_wait_count(&server), time_wait_count(&client));
   return 0;
 }
 

@@ -134,6 +134,9 @@ export interface HarnessResult {
   cycles?: number;
   mss?: number;
   dropped: number;
+  /** After cycles: the connections each side holds in TIME-WAIT (the policy says: every cycle's, at the server). */
+  timeWaitServer?: number;
+  timeWaitClient?: number;
 }
 
 /** Parse the harness's `key=value` line; throws on anything else. */
@@ -146,7 +149,15 @@ export function parseHarnessLine(line: string): HarnessResult {
   }
   const seconds = fields.get('seconds');
   if (seconds === undefined || !(seconds > 0)) throw new Error(`lwip: no positive seconds in ${JSON.stringify(line)}`);
-  return { seconds, bytes: fields.get('bytes'), cycles: fields.get('cycles'), mss: fields.get('mss'), dropped: fields.get('dropped') ?? 0 };
+  return {
+    seconds,
+    bytes: fields.get('bytes'),
+    cycles: fields.get('cycles'),
+    mss: fields.get('mss'),
+    dropped: fields.get('dropped') ?? 0,
+    timeWaitServer: fields.get('timewaitserver'),
+    timeWaitClient: fields.get('timewaitclient'),
+  };
 }
 
 /** Run one workload in the harness, bounded by `timeoutS` seconds (the harness's own bound, and a kill a little later). */

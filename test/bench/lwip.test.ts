@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildLwip, lwipSkipReason, makeLwipSuite, parseHarnessLine, runHarness, type LwipConfig } from '../../src/bench/lwip.js';
 import { runSuites, type RunOptions } from '../../src/bench/harness.js';
+import { connectionCyclesYielding, makePair } from '../../src/bench/sim-pair.js';
 
 function skipFor(config: LwipConfig): string | false {
   const why = lwipSkipReason(config);
@@ -42,10 +43,22 @@ for (const config of ['debian', 'nocsum'] as const) {
     const b = buildLwip(config, 65535);
     const r = runHarness(b, 65535, 'cycles', CYCLES, 30);
     assert.equal(r.cycles, CYCLES);
+    // The TIME-WAIT policy: the server closed first and holds every cycle's connection for 2*MSL.
+    assert.equal(r.timeWaitServer, CYCLES);
+    assert.equal(r.timeWaitClient, 0);
     const rate = CYCLES / r.seconds;
     assert.ok(rate > 100 && rate < 10_000_000, `${rate} cycles/s`);
   });
 }
+
+test("synack's side of the TIME-WAIT policy: after the connection-rate row's cycles the server holds each one's TIME-WAIT, the client none", async () => {
+  // The pair simCycleRate (src/bench/connection-rate.ts) builds.
+  const pair = makePair({ seed: 1, link: { delayMs: 0.001, mtu: 65535 }, tcp: { mtu: 65535 }, checksumOffload: true, ephemeralMin: 1024 });
+  assert.equal(await connectionCyclesYielding(pair, CYCLES, 64), CYCLES);
+  assert.equal([...pair.server.stack.timeWaitEntries()].length, CYCLES);
+  assert.equal([...pair.client.stack.timeWaitEntries()].length, 0);
+  assert.equal(pair.server.stack.counters.tcp.TimeWaitReused + pair.server.stack.counters.tcp.TCPTimeWaitOverflow, 0);
+});
 
 test('the harness line parses, and anything else is an error', () => {
   assert.deepEqual(parseHarnessLine('seconds=0.25 bytes=1048576 mss=1460 window=65535 dropped=0\n'), {
@@ -54,6 +67,8 @@ test('the harness line parses, and anything else is an error', () => {
     cycles: undefined,
     mss: 1460,
     dropped: 0,
+    timeWaitServer: undefined,
+    timeWaitClient: undefined,
   });
   assert.throws(() => parseHarnessLine(''), /no positive seconds/);
   assert.throws(() => parseHarnessLine('lwip-harness: the wall-clock bound passed'), /unexpected harness output/);
