@@ -14,6 +14,7 @@ import { attackSuite } from './attack.js';
 import { connectionRateSuite } from './connection-rate.js';
 import { explorerSuite } from './explorer.js';
 import { goodputSuite } from './goodput.js';
+import { lwipSuite } from './lwip.js';
 import { memorySuite } from './memory.js';
 import { synFloodSuite } from './syn-flood.js';
 import { throughputSuite } from './throughput.js';
@@ -22,6 +23,6 @@ import { webStreamsSuite } from './web-streams.js';
 import { wireSuite } from './wire.js';
 
 export const STACK_SUITES: BenchSuite[] = [throughputSuite, goodputSuite, connectionRateSuite, memorySuite];
-export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, webStreamsSuite, synFloodSuite, attackSuite, explorerSuite, tunSuite];
+export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, webStreamsSuite, synFloodSuite, attackSuite, explorerSuite, tunSuite, lwipSuite];
 export { attackSuite, connectionRateSuite, explorerSuite, goodputSuite, memorySuite, synFloodSuite, throughputSuite, tunSuite, webStreamsSuite, wireSuite };
 export { runSuites, parseArgs, forcedGc, DEFAULT_OPTIONS, type Row, type BenchSuite, type BenchCase, type RunOptions, type Target } from './harness.js';
