@@ -85,12 +85,16 @@ function pcap(frames: number[][], cut = 0): Uint8Array {
 const ARP_REQUEST = bytes(0, 1, 8, 0, 6, 4, 0, 1, ...MAC_A, ...SRC, 0, 0, 0, 0, 0, 0, ...DST);
 const UDP = bytes(...be16(5353), ...be16(5353), ...be16(12), 0, 0, 1, 2, 3, 4);
 
-/** Frames that are not TCP segments synack can decode, and the reason each must be given. */
-const notDecodable: { frame: number[]; reason: string; why: string }[] = [
-  { frame: ethernet(0x0800, ipv4(17, UDP)), reason: 'not-tcp', why: 'UDP' },
+/**
+ * Frames that are not TCP segments synack can decode, and the reason each must be given (in --json,
+ * which holds TCP segments only). `line`: what the text output prints instead of the reason, for the
+ * frames it has a tcpdump-like line for (UDP, ARP).
+ */
+const notDecodable: { frame: number[]; reason: string; why: string; line?: RegExp }[] = [
+  { frame: ethernet(0x0800, ipv4(17, UDP)), reason: 'not-tcp', why: 'UDP', line: / IP 10\.0\.0\.1\.5353 > 10\.0\.0\.2\.5353: UDP, length 4$/ },
   { frame: ethernet(0x0800, ipv4(6, tcpHeader({ flags: 0x10 }), { moreFragments: true })), reason: 'fragment', why: 'first IPv4 fragment (MF)' },
   { frame: ethernet(0x0800, ipv4(6, [1, 2, 3, 4, 5, 6, 7, 8], { fragmentOffset: 185 })), reason: 'fragment', why: 'later IPv4 fragment (offset)' },
-  { frame: ethernet(0x0806, ARP_REQUEST), reason: 'not-ip', why: 'ARP' },
+  { frame: ethernet(0x0806, ARP_REQUEST), reason: 'not-ip', why: 'ARP', line: / ARP, Request who-has 10\.0\.0\.2 tell 10\.0\.0\.1, length 28$/ },
   { frame: ethernet(0x0800, ipv4(6, tcpHeader({ flags: 0x10 }).slice(0, 10))), reason: 'truncated', why: 'a 10-byte TCP header' },
   { frame: ethernet(0x0800, ipv4(6, tcpHeader({ flags: 0x10, dataOffset: 3 }))), reason: 'bad-data-offset', why: 'data offset 3' },
   { frame: ethernet(0x0800, ipv4(6, tcpHeader({ flags: 0x10, dataOffset: 8 }))), reason: 'bad-data-offset', why: 'data offset past the segment' },
@@ -146,14 +150,17 @@ describe('synack decode: frames it cannot decode', () => {
     }
   });
 
-  test('text: one line per frame, the reason on the bad ones; exit 0', () => {
+  test('text: one line per frame: the UDP and ARP ones as tcpdump prints them, the reason on the others; exit 0', () => {
     const r = synack('decode', capture);
     assert.equal(r.status, 0, r.stderr);
     const out = lines(r.stdout);
     assert.equal(out.length, frames.length);
     out.forEach((l, i) => assert.match(l, new RegExp(`^\\s*${i + 1} \\d+\\.\\d{6} `), l));
     assert.match(out[0], /^\s*1 0\.000000 IP 10\.0\.0\.1\.1234 > 10\.0\.0\.2\.80: Flags \[P\.\], seq 1:4, ack 2, win 1000, length 3$/);
-    notDecodable.forEach((c, i) => assert.ok(out[i + 1].includes(`${c.reason}: `), `${c.why}: ${out[i + 1]}`));
+    notDecodable.forEach((c, i) => {
+      if (c.line) assert.match(out[i + 1], c.line, c.why);
+      else assert.ok(out[i + 1].includes(`${c.reason}: `), `${c.why}: ${out[i + 1]}`);
+    });
     // Times are relative to the first frame: frame 2 is 1.25 s after frame 1.
     assert.match(out[1], /^\s*2 1\.250000 /);
   });
