@@ -9,7 +9,7 @@
  * a fixed-size option of the wrong length, or an option running past the message, is refused. Option
  * overload (52: options in sname/file) is kept as a raw option and not followed.
  */
-import { u16, u32, put16, put32 } from './bytes.js';
+import { concatBytes, u16, u32, put16, put32 } from './bytes.js';
 import { checkBytes, checkIpv4Address, checkObject, fieldError, typeError, U16, U32, U8 } from './checks.js';
 import { fail, type DecodeFailure } from './errors.js';
 
@@ -168,7 +168,7 @@ export function decodeDhcp(bytes: Uint8Array, offset = 0, length = bytes.length 
   if (!ended) return fail('truncated', 'no end option (255)');
   const options: DhcpOptions = {};
   for (const [code, list] of pieces) {
-    const data = list.length === 1 ? list[0] : joined(list);
+    const data = list.length === 1 ? list[0] : concatBytes(list);
     const read = READERS[code];
     if (read) {
       const wrong = read(data, options);
@@ -195,18 +195,6 @@ export function decodeDhcp(bytes: Uint8Array, offset = 0, length = bytes.length 
     file: zeroTerminated(b, 108, 128),
     options,
   };
-}
-
-function joined(list: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of list) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of list) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }
 
 export type DhcpSpec = Partial<Omit<DhcpMessage, 'options' | 'chaddr' | 'op' | 'xid'>> & Pick<DhcpMessage, 'op' | 'xid' | 'chaddr'> & { options: DhcpOptions };

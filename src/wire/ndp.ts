@@ -13,7 +13,7 @@
  * Also here: the solicited-node multicast address (RFC 4291 §2.7.1) and the Ethernet multicast
  * address of an IPv6 multicast address (RFC 2464 §7), which neighbour solicitations are sent to.
  */
-import { u16, u32, put16, put32 } from './bytes.js';
+import { concatBytes, u16, u32, put16, put32 } from './bytes.js';
 import { checkBytes, checkIpv6Address, checkObject, fieldError, typeError, U16, U32, U8 } from './checks.js';
 import { checksumFinish, foldSum, onesSum, pseudoHeaderSumV6 } from './checksum.js';
 import { fail, type DecodeFailure } from './errors.js';
@@ -353,13 +353,5 @@ export function encodeNdpOptions(o: NdpOptions, where = 'encodeNdpOptions'): Uin
     b.set(u.data, 2);
     parts.push(b);
   });
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -23,15 +23,9 @@ import { encodeDns } from '../../src/wire/dns.js';
 import { encodeNdpPacket, ipv6MulticastMac, solicitedNodeAddress } from '../../src/wire/ndp.js';
 import { parseIpv6 } from '../../src/wire/address.js';
 import { hexBytes } from './l2-helpers.js';
+import { requireTshark, TSHARK, tsharkSkip } from './tshark.js';
 
-const TSHARK = process.env.SYNACK_TSHARK ?? 'tshark';
-function tsharkMissingReason(): string | undefined {
-  const r = spawnSync(TSHARK, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `tshark not found (${TSHARK}): ${r.error?.message ?? `exit ${r.status}`}`;
-  return undefined;
-}
-const missing = tsharkMissingReason();
-const skip = missing && !process.env.CI ? missing : false;
+const skip = tsharkSkip;
 
 const MAC_G = hexBytes('020000001001'); // the gateway, 02:00:00:00:10:01
 const MAC_H = hexBytes('020000001032'); // a guest, 02:00:00:00:10:32
@@ -186,7 +180,7 @@ function dissect(frames: Uint8Array[], fields: string[]): Record<string, string>
 }
 
 test('tshark dissects each encoded frame to the values encoded, none malformed, every checksum good', { skip }, () => {
-  if (missing) assert.fail(`CI is set but ${missing}`);
+  requireTshark();
   const fields = ['_ws.malformed', '_ws.expert.severity', ...new Set(CASES.flatMap((c) => Object.keys(c.expect)))];
   const rows = dissect(CASES.map((c) => c.frame), fields);
   assert.equal(rows.length, CASES.length);
@@ -198,7 +192,7 @@ test('tshark dissects each encoded frame to the values encoded, none malformed, 
 });
 
 test('negative control: a corrupted UDP checksum, an ND option cut short and a DNS message with a question missing are flagged by tshark', { skip }, () => {
-  if (missing) assert.fail(`CI is set but ${missing}`);
+  requireTshark();
   const badSum = ipv4(encodeUdpPacket({ ip: { version: 4, src: GUEST, dst: GW }, udp: { srcPort: 1, dstPort: 7 }, payload: hexBytes('00'), udpChecksum: 0x1234 }));
   const ns = encodeNdpPacket({ src: GUEST6, dst: GW6, message: { type: 135, target: GW6, options: { sourceLinkLayer: MAC_H } } });
   ns[40 + 25] = 0; // option length 0

@@ -17,22 +17,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeTcpPacket, type TcpPacketSpec } from '../../src/wire/packet.js';
 import { encodePcap } from '../../src/wire/pcap.js';
+import { requireTshark, TSHARK, tsharkSkip } from './tshark.js';
 
-const TSHARK = process.env.SYNACK_TSHARK ?? 'tshark';
-
-function tsharkMissingReason(): string | undefined {
-  const r = spawnSync(TSHARK, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `tshark not found (${TSHARK}): ${r.error?.message ?? `exit ${r.status}`}`;
-  return undefined;
-}
-
-const missing = tsharkMissingReason();
-/** Locally a missing tshark skips these tests (with the reason); in CI, which installs tshark, it fails them. */
-const skip = missing && !process.env.CI ? missing : false;
-
-function requireTshark(): void {
-  if (missing) assert.fail(`CI is set but ${missing}`);
-}
+const skip = tsharkSkip;
 
 // ---- addresses, written out by hand (bytes and RFC 5952 text) --------------------------------
 
