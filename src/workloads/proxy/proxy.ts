@@ -109,6 +109,13 @@ export interface ConnectionStats {
   /** Bytes that crossed the path client to upstream, and upstream to client. */
   bytesUp: number;
   bytesDown: number;
+  /**
+   * Bytes the proxy holds, read from one end and not yet handed to the other's kernel: up (read from
+   * the client, not yet flushed to the upstream) and down. Bounded by the synack sockets' buffers and
+   * windows and the streams' high-water marks, whatever the transfer's size.
+   */
+  heldUp: number;
+  heldDown: number;
   /** Wall milliseconds since the proxy started, when the client connected. */
   openedAtMs: number;
   closed: boolean;
@@ -145,6 +152,8 @@ class ProxyConnection {
       retransmissions: near.retransmissions + (far?.retransmissions ?? 0),
       bytesUp: this.far?.bytesRead ?? 0,
       bytesDown: this.near.bytesRead,
+      heldUp: held(this.client, this.upstream),
+      heldDown: held(this.upstream, this.client),
       openedAtMs: this.openedAtMs,
       closed: this.closed,
       near,
@@ -166,6 +175,13 @@ class ProxyConnection {
     for (const s of [this.client, this.upstream]) if (s && !s.destroyed) resetNode(s);
     for (const s of [this.near, this.far]) if (s && !s.destroyed) s.resetAndDestroy();
   }
+}
+
+/** Bytes read from `from` and not yet flushed to `to`'s kernel (net.Socket's bytesWritten counts its buffer). */
+function held(from: net.Socket | undefined, to: net.Socket | undefined): number {
+  const read = from?.bytesRead ?? 0;
+  const flushed = to ? to.bytesWritten - to.writableLength : 0;
+  return Math.max(0, read - flushed);
 }
 
 function sideStats(s: SynSocket): TcpSideStats {
