@@ -160,6 +160,20 @@ test('stream toxics: limit_data, reset_peer, timeout, slicer and slow_close act 
     assert.equal(timedOut.data.length, 0);
     assert.ok(performance.now() - t0 >= 190, `closed after ${performance.now() - t0} ms`);
     await timeout.remove();
+    // slow_close: the end comes 300 ms after the upstream's.
+    const slow = await proxy.addToxic({ type: 'slow_close', attributes: { delay: 300 } } as ICreateToxicBody<unknown>);
+    {
+      const c = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+      await once(c, 'connect');
+      const r = collect(c);
+      const t1 = performance.now();
+      c.end('bye');
+      const ended = await within(r, 10_000, 'slow close');
+      assert.ok(ended.ended && ended.data.toString() === 'bye', JSON.stringify(ended));
+      assert.ok(performance.now() - t1 >= 290, `the end came after ${performance.now() - t1} ms`);
+      c.destroy();
+    }
+    await slow.remove();
     // slicer: the bytes arrive whole, in pieces.
     await proxy.addToxic({ type: 'slicer', attributes: { average_size: 3, size_variation: 1, delay: 100 } } as ICreateToxicBody<unknown>);
     assert.equal(await echoOnce(port, 'the quick brown fox').then(() => 'ok'), 'ok');

@@ -52,3 +52,83 @@ for (const [label, link, seed] of [
     }
   });
 }
+
+/** One echo round trip through the proxy: resolves with the wall ms from connect to the answer. */
+async function echoRoundTrip(port: number): Promise<number> {
+  const c = net.connect({ host: '127.0.0.1', port });
+  const t0 = performance.now();
+  await within(
+    new Promise<void>((resolve, reject) => {
+      c.on('connect', () => c.write('x'));
+      c.once('data', () => resolve());
+      c.on('error', reject);
+    }),
+    10_000,
+    'echo',
+  );
+  c.destroy();
+  return performance.now() - t0;
+}
+
+test('a profile sets each direction, the options go over it, and a schedule step applies at its time', async () => {
+  const { server, port } = await loopbackServer((s) => s.on('error', () => undefined).pipe(s));
+  const proxy = await createProxy({
+    upstream: `127.0.0.1:${port}`,
+    profile: 'satellite',
+    downstreamLink: { loss: 0.001 },
+    schedule: [{ atMs: 0, link: { delayMs: 40, rateBps: Infinity } }],
+  });
+  try {
+    // Before the step: RFC 2488's 279 ms each way, 1 Mbit/s up and 10 Mbit/s down, and the option's loss.
+    const up0 = proxy.link.profiles[0];
+    assert.ok(up0.delayMs === 279 && up0.rateBps === 1e6, JSON.stringify(up0));
+    assert.equal(proxy.link.profiles[1].loss, 0.001);
+    // The step at 0 ms runs as the path starts: 40 ms each way from then on (a connect and an echo: 2 RTTs).
+    const ms = await echoRoundTrip(proxy.address!.port);
+    assert.ok(ms >= 160 && ms < 1_000, `two round trips of 80 ms took ${ms} ms`);
+    assert.equal(proxy.linkProfiles().upstream.delayMs, 40);
+    assert.equal(proxy.linkProfiles().downstream.loss, 0.001, 'a step changes only what it names');
+  } finally {
+    await proxy.close();
+    await closeServer(server);
+  }
+});
+
+test('trace: a connection\'s ladder, as text and as the explorer\'s JSON', async () => {
+  const { server, port } = await loopbackServer((s) => s.on('error', () => undefined).pipe(s));
+  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, link: { delayMs: 2 }, trace: true });
+  try {
+    await echoRoundTrip(proxy.address!.port);
+    const text = proxy.ladder(1, 'text')!;
+    assert.match(text, /SYN/);
+    assert.match(text, /198\.18\.0\.1/);
+    const json = JSON.parse(proxy.ladder(1, 'json')!) as { events: Array<{ kind: string }> };
+    assert.ok(json.events.some((e) => e.kind === 'segment'), 'segments in the JSON');
+    assert.equal(proxy.ladder(99), undefined, 'no such connection');
+  } finally {
+    await proxy.close();
+    await closeServer(server);
+  }
+});
+
+test('enabled: false makes a proxy that does not listen until listen()', async () => {
+  const { server, port } = await loopbackServer((s) => s.on('error', () => undefined).pipe(s));
+  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, enabled: false });
+  try {
+    assert.equal(proxy.enabled, false);
+    assert.equal(proxy.address, undefined);
+    await proxy.listen();
+    assert.ok((await echoRoundTrip(proxy.address!.port)) >= 0);
+  } finally {
+    await proxy.close();
+    await closeServer(server);
+  }
+});
+
+test('bad options are refused with a clear error', async () => {
+  await assert.rejects(createProxy({ upstream: 'no-port' }), /upstream must be HOST:PORT/);
+  await assert.rejects(createProxy({ upstream: '127.0.0.1:1', profile: 'moon' }), /unknown profile 'moon'; known profiles: slow-3g/);
+  await assert.rejects(createProxy({ upstream: '127.0.0.1:1', link: { loss: 2 } }), RangeError);
+  await assert.rejects(createProxy({ upstream: '127.0.0.1:1', link: { dealyMs: 5 } as never }), /did you mean 'delayMs'/);
+  await assert.rejects(createProxy({ upstream: '127.0.0.1:1', schedule: [{ atMs: -1 }] }), /atMs/);
+});

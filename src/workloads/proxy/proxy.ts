@@ -471,12 +471,15 @@ export class Proxy {
       else near.destroy();
     });
     near.on('error', () => resetNode(client));
+    // A socket that closes without having passed its end on leaves the other with nowhere to send or
+    // nothing more to read: close that one too (an error on either has reset it already). One that
+    // ended normally lets the pipes finish the rest (data still draining through a toxic stage).
     client.on('close', () => {
-      if (!near.destroyed && !(near.writableEnded && near.readableEnded)) near.destroy();
+      if (!near.destroyed && !(near.readableEnded && client.readableEnded)) near.destroy();
       this.maybeSettled(session);
     });
     near.on('close', () => {
-      if (!client.destroyed && !(client.writableEnded && client.readableEnded)) client.destroy();
+      if (!client.destroyed && !near.readableEnded) client.destroy();
       this.maybeSettled(session);
     });
     near.connect({ port: FAR_PORT, host: FAR_ADDRESS });
@@ -517,11 +520,11 @@ export class Proxy {
     far.on('error', () => resetNode(up));
     up.on('close', () => {
       clearTimeout(timer);
-      if (!far.destroyed && !(far.writableEnded && far.readableEnded)) far.destroy();
+      if (!far.destroyed && !(far.readableEnded && up.readableEnded)) far.destroy();
       this.maybeSettled(session);
     });
     far.on('close', () => {
-      if (!up.destroyed && !(up.writableEnded && up.readableEnded)) up.destroy();
+      if (!up.destroyed && !far.readableEnded) up.destroy();
       this.maybeSettled(session);
     });
     const upStage = (session.upStage = this.stage('upstream', session));
