@@ -1,0 +1,424 @@
+/**
+ * The proxy: real TCP connections in, real TCP connections out, and genuine TCP across a simulated
+ * impaired path in between.
+ *
+ *   client --net--> [near stack] ==== simulated link ==== [far stack] --net--> upstream
+ *
+ * One SimNetwork per proxy holds two synack hosts, the near one (the client's side) and the far one
+ * (the upstream's side), on one link, run on the wall clock by a RealtimeDriver. Every connection
+ * accepted on the listening Node socket becomes a synack connection from the near host to a listener
+ * on the far host; the far host's accepted socket is joined to a Node connection to the upstream.
+ * All of a proxy's connections share the one link, so they share its bottleneck, as flows on one
+ * real path do. Loss, reordering or a partition on the link are met by synack's TCP (retransmission,
+ * slow start, RTO backoff, head-of-line blocking), which is what the application then feels.
+ *
+ * Edges (each joint is a pipe in each direction, every socket with allowHalfOpen):
+ * - bytes: pipe() carries them, with its back-pressure: a slow reader at one end fills that end's
+ *   socket, the pipe pauses the synack socket, its receive window closes, the sender's send buffer
+ *   fills, the pipe pauses the other end's Node socket, and the kernel's window closes to the writer.
+ *   Memory is bounded by the sockets' buffers and the TCP windows, never by the transfer.
+ * - half-close: a Node 'end' ends the synack socket (FIN across the path); the synack socket's 'end'
+ *   ends the Node socket on the other side.
+ * - reset: ECONNRESET on a Node socket aborts the synack one (RST across the path); a RST arriving on
+ *   a synack socket (ECONNRESET, EPIPE) or its timing out (ETIMEDOUT: the user timeout across a long
+ *   partition) becomes resetAndDestroy() on the Node socket.
+ * - an upstream that refuses the connection, or does not answer within `upstreamTimeoutMs`: the far
+ *   socket is aborted, so the client's connection, accepted already by the kernel, is reset; one
+ *   line is logged. (A kernel accepts before the proxy can ask the upstream, as toxiproxy's does.)
+ */
+import * as net from 'node:net';
+import { once } from 'node:events';
+import { DEFAULT_LINK, SimNetwork, type Host, type LinkProfile, type SimLink } from '../../link/index.js';
+import { RealtimeDriver } from '../../link/realtime.js';
+import { PcapFile } from '../../link/pcap-file.js';
+import { Socket as SynSocket, Server as SynServer } from '../../socket/index.js';
+import type { TcpConfig } from '../../tcp/config.js';
+import type { TcpState } from '../../tcp/state.js';
+import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { findProfile } from './profiles.js';
+import { checkSchedule, type ScheduleStep } from './schedule.js';
+
+/** The simulated path's addresses (benchmarking space, RFC 2544; they never leave the process). */
+export const NEAR_ADDRESS = '198.18.0.1';
+export const FAR_ADDRESS = '198.18.0.2';
+export const FAR_PORT = 80;
+
+/** Link settings: any LinkProfile field (src/link/sim.ts), including the Gilbert-Elliott burst loss. */
+export type LinkSettings = Partial<LinkProfile>;
+
+/**
+ * What the proxy's link is when nothing is said: no delay (the bench's "overhead without impairment"
+ * compares it with loopback), no bottleneck, MTU 1500.
+ */
+export const PROXY_BASE_LINK: Readonly<LinkProfile> = Object.freeze({ ...DEFAULT_LINK, delayMs: 0 });
+
+export interface ProxyOptions {
+  /** HOST:PORT to listen on (port 0 picks one). Default 127.0.0.1:0. */
+  listen?: string;
+  /** HOST:PORT of the upstream server. */
+  upstream: string;
+  /** A name (toxiproxy's proxies have one). Default "synack". */
+  name?: string;
+  /** Seeds the simulated network: its impairments' random choices, and the stacks' ISNs. Default 1. */
+  seed?: number;
+  /** Both directions of the link. Applied over the profile's settings. */
+  link?: LinkSettings;
+  /** Client to upstream (toxiproxy's "upstream" stream), over `link`. */
+  upstreamLink?: LinkSettings;
+  /** Upstream to client (toxiproxy's "downstream" stream), over `link`. */
+  downstreamLink?: LinkSettings;
+  /** A named profile (see PROFILES; `synack proxy --list-profiles`), the base of the settings. */
+  profile?: string;
+  /** Settings over time, from the proxy's start (see schedule.ts). */
+  schedule?: ScheduleStep[];
+  /** Write every packet on the simulated link to this pcap file as it goes. */
+  pcap?: string;
+  /** How long to wait for the upstream to accept (ms, default 10 s) before resetting the client. */
+  upstreamTimeoutMs?: number;
+  /** TCP settings of both synack stacks (e.g. { userTimeoutMs }). */
+  tcp?: Partial<TcpConfig>;
+  /** Where the proxy's log lines go (one per notable event: an upstream refusing). Default: nowhere. */
+  log?: (line: string) => void;
+  /** Start listening now (default true); false for a proxy created disabled. */
+  enabled?: boolean;
+}
+
+/** One side's TCP as the simulated path sees it. */
+export interface TcpSideStats {
+  state: TcpState;
+  /** Smoothed RTT (ms), once measured. */
+  rttMs?: number;
+  rtoMs?: number;
+  /** Congestion window, in bytes. */
+  cwnd: number;
+  /** Segments retransmitted. */
+  retransmissions: number;
+}
+
+export interface ConnectionStats {
+  id: number;
+  /** The client's address, as the proxy's listening socket saw it. */
+  client: string;
+  /** The near side's TCP state (the client's connection across the path). */
+  state: TcpState;
+  rttMs?: number;
+  /** The near side's congestion window (bytes), which paces the upload. */
+  cwnd: number;
+  /** Both sides' retransmitted segments. */
+  retransmissions: number;
+  /** Bytes that crossed the path client to upstream, and upstream to client. */
+  bytesUp: number;
+  bytesDown: number;
+  /** Wall milliseconds since the proxy started, when the client connected. */
+  openedAtMs: number;
+  closed: boolean;
+  near: TcpSideStats;
+  far?: TcpSideStats;
+}
+
+/** A session: one client connection and everything made for it. */
+class ProxyConnection {
+  far: SynSocket | undefined;
+  upstream: net.Socket | undefined;
+  closed = false;
+  /** Last counts, kept once the sockets are gone. */
+  private final: ConnectionStats | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly client: net.Socket,
+    readonly near: SynSocket,
+    readonly clientName: string,
+    readonly openedAtMs: number,
+  ) {}
+
+  stats(): ConnectionStats {
+    if (this.final) return this.final;
+    const near = sideStats(this.near);
+    const far = this.far ? sideStats(this.far) : undefined;
+    const s: ConnectionStats = {
+      id: this.id,
+      client: this.clientName,
+      state: near.state,
+      rttMs: near.rttMs ?? far?.rttMs,
+      cwnd: near.cwnd,
+      retransmissions: near.retransmissions + (far?.retransmissions ?? 0),
+      bytesUp: this.far?.bytesRead ?? 0,
+      bytesDown: this.near.bytesRead,
+      openedAtMs: this.openedAtMs,
+      closed: this.closed,
+      near,
+    };
+    if (far) s.far = far;
+    return s;
+  }
+
+  /** Every socket of the session is gone: keep its last figures. */
+  settle(): void {
+    if (this.closed) return;
+    const s = this.stats();
+    this.closed = true;
+    this.final = { ...s, closed: true };
+  }
+
+  /** Cut the connection: both Node sockets reset, the synack ones aborted. */
+  cut(): void {
+    for (const s of [this.client, this.upstream]) if (s && !s.destroyed) resetNode(s);
+    for (const s of [this.near, this.far]) if (s && !s.destroyed) s.resetAndDestroy();
+  }
+}
+
+function sideStats(s: SynSocket): TcpSideStats {
+  const c = s.connection;
+  if (!c) return { state: 'CLOSED', cwnd: 0, retransmissions: 0 };
+  const t = c.tcb;
+  const out: TcpSideStats = { state: t.state, cwnd: Math.round(t.congestion.cwnd), retransmissions: t.recovery.totalRetransmits, rtoMs: t.rtt.rto };
+  if (t.rtt.srtt !== undefined) out.rttMs = t.rtt.srtt;
+  return out;
+}
+
+/** A Node socket's reset (RST), whatever its state; a socket still connecting is destroyed. */
+function resetNode(s: net.Socket): void {
+  if (s.destroyed) return;
+  if (s.connecting) {
+    s.destroy();
+    return;
+  }
+  try {
+    s.resetAndDestroy();
+  } catch {
+    s.destroy();
+  }
+}
+
+/** How many closed connections stats() keeps showing. */
+const CLOSED_KEPT = 100;
+
+export class Proxy {
+  readonly name: string;
+  readonly net: SimNetwork;
+  readonly near: Host;
+  readonly far: Host;
+  readonly link: SimLink;
+  readonly driver: RealtimeDriver;
+  readonly upstream: HostPort;
+  readonly listenAt: HostPort;
+  /** Where the proxy listens, once listening. */
+  address: HostPort | undefined;
+  /** Connections refused or timed out by the upstream, and clients reset for it. */
+  upstreamFailures = 0;
+  private server: net.Server | undefined;
+  private readonly farServer: SynServer;
+  private readonly byNearPort = new Map<number, ProxyConnection>();
+  private readonly open = new Set<ProxyConnection>();
+  private readonly closedList: ProxyConnection[] = [];
+  private nextId = 1;
+  private readonly startedAt = performance.now();
+  private readonly pcapFile: PcapFile | undefined;
+  private readonly log: (line: string) => void;
+  private readonly upstreamTimeoutMs: number;
+  private closing = false;
+
+  constructor(opts: ProxyOptions) {
+    if (typeof opts !== 'object' || opts === null) throw new TypeError('createProxy: options must be an object ({ listen, upstream, ... })');
+    this.name = opts.name ?? 'synack';
+    this.listenAt = parseHostPort(opts.listen ?? '127.0.0.1:0', 'createProxy: listen', true);
+    this.upstream = parseHostPort(opts.upstream, 'createProxy: upstream');
+    this.log = opts.log ?? (() => undefined);
+    this.upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 10_000;
+    const seed = opts.seed ?? 1;
+    const { up, down } = linkSettings(opts);
+    this.net = new SimNetwork(seed);
+    this.near = this.net.addHost('near', { addresses: [NEAR_ADDRESS], tcp: opts.tcp });
+    this.far = this.net.addHost('far', { addresses: [FAR_ADDRESS], tcp: opts.tcp });
+    this.link = this.net.link(this.near, this.far, up, down);
+    if (opts.schedule) {
+      for (const step of checkSchedule(opts.schedule, 'createProxy: schedule')) this.applyAt(step);
+    }
+    if (opts.pcap !== undefined) {
+      const epoch = Date.now();
+      const file = (this.pcapFile = new PcapFile(opts.pcap, epoch));
+      this.link.tap((packet, timeMs) => file.write(packet, epoch + timeMs));
+    }
+    this.driver = new RealtimeDriver(this.net);
+    this.farServer = new SynServer(this.far, { allowHalfOpen: true }, (s) => this.farAccepted(s));
+    this.farServer.listen(FAR_PORT, FAR_ADDRESS);
+    this.farServer.unref();
+    this.driver.start();
+  }
+
+  /** Start listening (again): resolves once the socket is bound. */
+  async listen(): Promise<HostPort> {
+    if (this.server) return this.address!;
+    const server = net.createServer({ allowHalfOpen: true }, (c) => this.accepted(c));
+    this.server = server;
+    server.listen(this.listenAt.port, this.listenAt.host);
+    try {
+      await once(server, 'listening');
+    } catch (e) {
+      this.server = undefined;
+      throw e;
+    }
+    const a = server.address() as net.AddressInfo;
+    this.address = { host: a.address, port: a.port };
+    return this.address;
+  }
+
+  /** toxiproxy's enabled=false: stop listening and cut every connection. Enable with listen(). */
+  async disable(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const c of [...this.open]) c.cut();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  get enabled(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Per connection: open ones, then the last closed ones. */
+  stats(): ConnectionStats[] {
+    return [...this.closedList, ...this.open].sort((a, b) => a.id - b.id).map((c) => c.stats());
+  }
+
+  /** Change the link's settings from now on: `both`, then per direction. */
+  configure(settings: { link?: LinkSettings; upstreamLink?: LinkSettings; downstreamLink?: LinkSettings }): void {
+    const up = { ...settings.link, ...settings.upstreamLink };
+    const down = { ...settings.link, ...settings.downstreamLink };
+    this.link.setProfile(0, up);
+    this.link.setProfile(1, down);
+  }
+
+  /** Take the link down for `ms` from now (a partition: every packet is lost, both ways). */
+  partition(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) throw new RangeError(`partition: ms must be a finite number >= 0, got ${ms}`);
+    const now = this.driver.virtualNow();
+    this.link.partition(now, now + ms);
+  }
+
+  private applyAt(step: ScheduleStep): void {
+    this.net.at(step.atMs, () => {
+      if (step.link || step.upstreamLink || step.downstreamLink) this.configure(step);
+      if (step.partitionMs !== undefined) this.partition(step.partitionMs);
+    });
+  }
+
+  private accepted(client: net.Socket): void {
+    if (this.closing || !this.server) {
+      client.destroy();
+      return;
+    }
+    const near = new SynSocket(this.near, { allowHalfOpen: true });
+    const id = this.nextId++;
+    const session = new ProxyConnection(id, client, near, `${client.remoteAddress}:${client.remotePort}`, performance.now() - this.startedAt);
+    this.open.add(session);
+    client.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNRESET') near.resetAndDestroy();
+      else near.destroy();
+    });
+    near.on('error', () => resetNode(client));
+    client.on('close', () => {
+      if (!near.destroyed && !(near.writableEnded && near.readableEnded)) near.destroy();
+      this.maybeSettled(session);
+    });
+    near.on('close', () => {
+      if (!client.destroyed && !(client.writableEnded && client.readableEnded)) client.destroy();
+      this.maybeSettled(session);
+    });
+    near.connect({ port: FAR_PORT, host: FAR_ADDRESS });
+    const port = near.localPort;
+    if (port !== undefined) this.byNearPort.set(port, session);
+    client.pipe(near);
+    near.pipe(client);
+  }
+
+  private farAccepted(far: SynSocket): void {
+    const session = far.remotePort === undefined ? undefined : this.byNearPort.get(far.remotePort);
+    if (!session || session.far) {
+      far.resetAndDestroy();
+      return;
+    }
+    this.byNearPort.delete(far.remotePort!);
+    session.far = far;
+    const up = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true });
+    session.upstream = up;
+    const timer = setTimeout(() => {
+      if (!up.connecting) return;
+      this.upstreamFailed(session, `did not answer within ${this.upstreamTimeoutMs} ms`);
+      up.destroy();
+      far.resetAndDestroy();
+    }, this.upstreamTimeoutMs);
+    up.once('connect', () => clearTimeout(timer));
+    up.on('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' || e.code === 'ETIMEDOUT') this.upstreamFailed(session, `refused the connection (${e.code})`);
+      if (!far.destroyed) far.resetAndDestroy();
+    });
+    far.on('error', () => resetNode(up));
+    up.on('close', () => {
+      clearTimeout(timer);
+      if (!far.destroyed && !(far.writableEnded && far.readableEnded)) far.destroy();
+      this.maybeSettled(session);
+    });
+    far.on('close', () => {
+      if (!up.destroyed && !(up.writableEnded && up.readableEnded)) up.destroy();
+      this.maybeSettled(session);
+    });
+    far.pipe(up);
+    up.pipe(far);
+  }
+
+  private upstreamFailed(session: ProxyConnection, what: string): void {
+    this.upstreamFailures++;
+    this.log(`synack proxy ${this.name}: upstream ${formatHostPort(this.upstream)} ${what}; client ${session.clientName} (connection ${session.id}) reset`);
+  }
+
+  private maybeSettled(s: ProxyConnection): void {
+    const gone = (x: { destroyed: boolean } | undefined) => x === undefined || x.destroyed;
+    if (s.closed || !gone(s.client) || !gone(s.near) || !gone(s.far) || !gone(s.upstream)) return;
+    s.settle();
+    this.open.delete(s);
+    for (const [port, x] of this.byNearPort) if (x === s) this.byNearPort.delete(port);
+    this.closedList.push(s);
+    if (this.closedList.length > CLOSED_KEPT) this.closedList.shift();
+  }
+
+  /** Stop listening, reset every connection, stop the simulated path and close the pcap. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    await this.disable();
+    this.farServer.close();
+    this.driver.stop();
+    this.pcapFile?.close();
+  }
+}
+
+/** Each direction's settings: the proxy's base, then the profile's, then `link`, then the direction's own. */
+export function linkSettings(opts: Pick<ProxyOptions, 'profile' | 'link' | 'upstreamLink' | 'downstreamLink'>): { up: LinkProfile; down: LinkProfile } {
+  const profile = opts.profile === undefined ? undefined : findProfile(opts.profile);
+  const up = { ...PROXY_BASE_LINK, ...profile?.upstream, ...defined(opts.link), ...defined(opts.upstreamLink) };
+  const down = { ...PROXY_BASE_LINK, ...profile?.downstream, ...defined(opts.link), ...defined(opts.downstreamLink) };
+  return { up, down };
+}
+
+function defined(s: LinkSettings | undefined): LinkSettings {
+  const out: LinkSettings = {};
+  if (s === undefined) return out;
+  if (typeof s !== 'object' || s === null) throw new TypeError(`createProxy: link settings must be an object of LinkProfile fields, got ${String(s)}`);
+  for (const [k, v] of Object.entries(s)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
+
+/** Make a proxy and start listening; `proxy.address` is where. */
+export async function createProxy(opts: ProxyOptions): Promise<Proxy> {
+  const proxy = new Proxy(opts);
+  if (opts.enabled === false) return proxy;
+  try {
+    await proxy.listen();
+  } catch (e) {
+    await proxy.close();
+    throw e;
+  }
+  return proxy;
+}
