@@ -25,8 +25,15 @@ export interface PathSettings {
   loss: number;
   /** Bottleneck rate (bit/s) each direction; undefined for none. */
   rateBps?: number;
-  /** Bytes the bottleneck's queue holds. */
+  /** Bytes the bottleneck's queue holds, the packet being sent included. */
   queueBytes?: number;
+  /**
+   * Where the bottleneck's queue is: 'sender', a qdisc on each namespace's own device, as netem and
+   * tbf are run (the sending kernel sees its queue: TCP Small Queues and local drops); 'path', in
+   * the delay line, out of both kernels' sight, as a router's queue is (and as synack's simulated
+   * link's is). Default 'sender'.
+   */
+  queueAt?: 'sender' | 'path';
   /** Seed of the delay line's loss (the netem path draws from the kernel's generator). */
   seed: number;
 }
@@ -39,7 +46,7 @@ export interface KernelPath {
   /** How the impairment was made, for the row's reference column. */
   describe: string;
   /** Packets the delay line dropped / carried (zero with netem). */
-  stats(): { dropped: number; carried: number };
+  stats(): { dropped: number; queueDrops: number; carried: number };
   close(): void;
 }
 
@@ -149,14 +156,22 @@ function random(seed: number): () => number {
 }
 
 /**
- * Packets from one TUN device to the other after `delayMs`, losing each with probability `loss`.
- * The delay is constant, so each direction is a FIFO with one timer for its head.
+ * Packets from one TUN device to the other after `delayMs`, losing each with probability `loss`,
+ * and where `rateBps` is given, first through a drop-tail queue of `queueBytes` (the packet being
+ * sent included) drained at that rate. Every packet waits a constant delay after its turn on the
+ * bottleneck, so each direction is a FIFO with one timer for its head.
  */
 class DelayLine {
   dropped = 0;
+  queueDrops = 0;
   carried = 0;
   private readonly timers: (NodeJS.Timeout | undefined)[] = [undefined, undefined];
   private readonly queues: { due: number; packet: Uint8Array }[][] = [[], []];
+  /** Per direction: when each queued packet has been sent, and its length; when the last one will be. */
+  private readonly bottleneck = [
+    { sending: [] as { done: number; length: number }[], bytes: 0, busyUntil: 0 },
+    { sending: [] as { done: number; length: number }[], bytes: 0, busyUntil: 0 },
+  ];
   private readonly rand: () => number;
 
   constructor(
@@ -164,6 +179,8 @@ class DelayLine {
     private readonly delayMs: number,
     private readonly loss: number,
     seed: number,
+    private readonly rateBps?: number,
+    private readonly queueBytes = Infinity,
   ) {
     this.rand = random(seed);
     ends[0].start((p) => this.arrive(0, p), () => {});
@@ -175,8 +192,21 @@ class DelayLine {
       this.dropped++;
       return;
     }
+    const now = performance.now();
+    let sent = now;
+    if (this.rateBps !== undefined) {
+      const b = this.bottleneck[from];
+      while (b.sending.length > 0 && b.sending[0].done <= now) b.bytes -= b.sending.shift()!.length;
+      if (b.bytes + packet.length > this.queueBytes) {
+        this.queueDrops++;
+        return;
+      }
+      sent = b.busyUntil = Math.max(now, b.busyUntil) + (packet.length * 8 * 1000) / this.rateBps;
+      b.sending.push({ done: sent, length: packet.length });
+      b.bytes += packet.length;
+    }
     const q = this.queues[from];
-    q.push({ due: performance.now() + this.delayMs, packet });
+    q.push({ due: sent + this.delayMs, packet });
     if (q.length === 1) this.arm(from);
   }
 
@@ -208,7 +238,7 @@ class DelayLine {
 }
 
 /** Make the two namespaces and the impaired path between them. Throws (having removed what it made) on failure. */
-export function makeKernelPath(settings: PathSettings, { preferNetem = hasNetem() }: { preferNetem?: boolean } = {}): KernelPath {
+export function makeKernelPath(settings: PathSettings, { preferNetem = settings.queueAt !== 'path' && hasNetem() }: { preferNetem?: boolean } = {}): KernelPath {
   const id = `${process.pid}-${++made}`;
   const clientNs = `${PREFIX}${id}-c`;
   const serverNs = `${PREFIX}${id}-s`;
@@ -235,7 +265,8 @@ export function makeKernelPath(settings: PathSettings, { preferNetem = hasNetem(
     const devS = `skps${tag}`.slice(0, 15);
     let line: DelayLine | undefined;
     let describe: string;
-    if (preferNetem) {
+    // A queue in the path needs the delay line: netem's and tbf's sit on the sender's device.
+    if (preferNetem && settings.queueAt !== 'path') {
       must(['ip', 'link', 'add', devC, 'netns', clientNs, 'type', 'veth', 'peer', 'name', devS, 'netns', serverNs]);
       const netem = ['netem', 'delay', `${settings.delayMs}ms`];
       if (settings.loss > 0) netem.push('loss', `${settings.loss * 100}%`);
@@ -256,13 +287,15 @@ export function makeKernelPath(settings: PathSettings, { preferNetem = hasNetem(
       must(['ip', 'link', 'set', 'dev', c.name, 'netns', clientNs]);
       must(['ip', 'link', 'set', 'dev', s.name, 'netns', serverNs]);
       describe = `${congestionControl}, delay line ${settings.delayMs} ms${settings.loss > 0 ? `, loss ${settings.loss * 100}%` : ''} (no netem here)`;
-      if (settings.rateBps !== undefined) {
+      const pathQueue = settings.rateBps !== undefined && settings.queueAt === 'path';
+      if (pathQueue) describe += ` + queue in the line: ${settings.rateBps! / 1e6} Mbit/s, ${settings.queueBytes ?? 125_000} B`;
+      else if (settings.rateBps !== undefined) {
         for (const [ns, dev] of [[clientNs, devC], [serverNs, devS]]) {
           must(['ip', 'netns', 'exec', ns, 'tc', 'qdisc', 'add', 'dev', dev, 'root', 'tbf', 'rate', `${settings.rateBps / 1e6}mbit`, 'burst', '3028', 'limit', String(settings.queueBytes ?? 125_000)]);
         }
         describe += ` + tbf ${settings.rateBps / 1e6}mbit limit ${settings.queueBytes ?? 125_000}`;
       }
-      line = new DelayLine([c, s], settings.delayMs, settings.loss, settings.seed);
+      line = new DelayLine([c, s], settings.delayMs, settings.loss, settings.seed, pathQueue ? settings.rateBps : undefined, settings.queueBytes ?? 125_000);
       cleanups.pop();
       cleanups.pop();
       cleanups.push(() => line!.close());
@@ -277,7 +310,7 @@ export function makeKernelPath(settings: PathSettings, { preferNetem = hasNetem(
       serverNs,
       serverAddress: SERVER_ADDR,
       describe,
-      stats: () => ({ dropped: line?.dropped ?? 0, carried: line?.carried ?? 0 }),
+      stats: () => ({ dropped: line?.dropped ?? 0, queueDrops: line?.queueDrops ?? 0, carried: line?.carried ?? 0 }),
       close: cleanup,
     };
   } catch (e) {

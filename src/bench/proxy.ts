@@ -23,6 +23,9 @@
  *                                           queue, 5 ms each way: goodput of an upload (3 trials of
  *                                           up to 10 s), and p50/p99 of 40 round trips made on a
  *                                           second connection while the upload fills the queue
+ *   proxy-vs-kernel-10mbit-q100ms-pathqueue-*  the same synack figures beside the kernel with its
+ *                                           queue in the delay line instead of on its own device
+ *                                           (where synack's link has it: out of the sender's sight)
  *
  * Under the proxy the impaired part is crossed by synack's TCP (CUBIC, synack's buffers); under the
  * kernel path by the kernel's (CUBIC here too). Without root, ip/tc, or the proxy, a row says why it
@@ -34,31 +37,10 @@ import { fileURLToPath } from 'node:url';
 import type { BenchCase, BenchSuite, Row } from './harness.js';
 import { kernelPathUnavailableReason, makeKernelPath, removeStaleNamespaces, type KernelPath, type PathSettings } from './kernel-path.js';
 import { percentile } from './proxy-peer.js';
+import { createProxy, type LinkSettings } from '../workloads/proxy/index.js';
 
 const PEER = fileURLToPath(new URL('./proxy-peer.js', import.meta.url));
 const CLIENT_DEADLINE_MS = 150_000;
-
-// ---------------------------------------------------------------------------------------------
-// The proxy under test, as issue #19's library API gives it.
-
-interface ProxyHandle {
-  address: { host: string; port: number };
-  close(): Promise<void>;
-}
-type CreateProxy = (options: { listen: string; upstream: string; seed: number; link?: Record<string, number> }) => Promise<ProxyHandle>;
-
-let proxyModule: Promise<CreateProxy | string> | undefined;
-
-/** createProxy, or why it cannot be had. */
-function loadCreateProxy(): Promise<CreateProxy | string> {
-  // Named by a variable, so this suite builds before the proxy does.
-  const spec = '../workloads/proxy/index.js';
-  proxyModule ??= import(spec).then(
-    (m: { createProxy?: unknown }) => (typeof m.createProxy === 'function' ? (m.createProxy as CreateProxy) : 'workloads/proxy exports no createProxy'),
-    () => 'createProxy (src/workloads/proxy) is not built yet',
-  );
-  return proxyModule;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The peers, as child processes (inside a namespace when `ns` is given).
@@ -151,12 +133,12 @@ async function direct<T>(body: (e: Endpoint) => Promise<T>): Promise<T> {
 }
 
 /** Run `body` against the server through a proxy with `link`. */
-async function throughProxy<T>(create: CreateProxy, seed: number, link: Record<string, number> | undefined, body: (e: Endpoint) => Promise<T>): Promise<T> {
+async function throughProxy<T>(seed: number, link: LinkSettings | undefined, body: (e: Endpoint) => Promise<T>): Promise<T> {
   const server = await startServer(undefined, '127.0.0.1');
   try {
-    const proxy = await create({ listen: '127.0.0.1:0', upstream: `127.0.0.1:${server.port}`, seed, link });
+    const proxy = await createProxy({ listen: '127.0.0.1:0', upstream: `127.0.0.1:${server.port}`, seed, link });
     try {
-      return await body({ host: proxy.address.host, port: proxy.address.port });
+      return await body({ host: proxy.address!.host, port: proxy.address!.port });
     } finally {
       await proxy.close();
     }
@@ -191,11 +173,6 @@ function skipped(name: string, unit: string, why: string): Row {
   return { name, value: NaN, unit, reference: `skipped: ${why}`, referenceValue: NaN, ratio: NaN };
 }
 
-/** The reference measured, the proxy not: the row says why. */
-function withoutSubject(name: string, unit: string, reference: string, referenceValue: number, why: string): Row {
-  return { name, value: NaN, unit, reference: `${reference} (no value: ${why})`, referenceValue, ratio: NaN };
-}
-
 /** One measurement shared by the rows it feeds (p50 and p99 of one run), made on first use. */
 function once<T>(f: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
@@ -206,66 +183,59 @@ function once<T>(f: () => Promise<T>): () => Promise<T> {
 // Overhead without impairment
 
 const BULK_BYTES = 256 * 2 ** 20;
+const BULK_SECONDS = 60;
 const RR_COUNT = 2000;
 const CONNECT_RR_COUNT = 300;
 const OVERHEAD_TRIALS = 3;
+const DIRECT = 'node:net loopback direct';
 
-/**
- * The proxy's figures (or why there are none: the reference is measured all the same, so the row
- * still says what the direct path does) and the reference's.
- */
-interface Pair<T> {
-  subject: T | string;
-  reference: T;
+interface Pair {
+  subject: number[];
+  reference: number[];
 }
 
-const overheadBulk = once(async (): Promise<Pair<number[]>> => {
-  const create = await loadCreateProxy();
+const overheadBulk = once(async (): Promise<Pair> => {
   const subject: number[] = [];
   const reference: number[] = [];
   // Interleaved, so drift in the machine's load touches both alike.
   for (let k = 0; k < OVERHEAD_TRIALS; k++) {
-    reference.push(mbps(await direct((e) => client<Bulk>(e, 'bulk', BULK_BYTES, 60))) / 1000);
-    if (typeof create !== 'string') subject.push(mbps(await throughProxy(create, k + 1, undefined, (e) => client<Bulk>(e, 'bulk', BULK_BYTES, 60))) / 1000);
+    reference.push(mbps(await direct((e) => client<Bulk>(e, 'bulk', BULK_BYTES, BULK_SECONDS))) / 1000);
+    subject.push(mbps(await throughProxy(k + 1, undefined, (e) => client<Bulk>(e, 'bulk', BULK_BYTES, BULK_SECONDS))) / 1000);
   }
-  return { subject: typeof create === 'string' ? create : subject, reference };
+  return { subject, reference };
 });
 
-function latencyPair(command: 'rr' | 'connect-rr', count: number) {
-  return once(async (): Promise<Pair<number[]>> => {
-    const create = await loadCreateProxy();
+function latencyPair(command: 'rr' | 'connect-rr', count: number): () => Promise<Pair> {
+  return once(async () => {
     const reference = (await direct((e) => client<{ ms: number[] }>(e, command, count))).ms;
-    if (typeof create === 'string') return { subject: create, reference };
-    const subject = (await throughProxy(create, 1, undefined, (e) => client<{ ms: number[] }>(e, command, count))).ms;
+    const subject = (await throughProxy(1, undefined, (e) => client<{ ms: number[] }>(e, command, count))).ms;
     return { subject, reference };
   });
 }
-const overheadRr = latencyPair('rr', RR_COUNT);
-const overheadConnectRr = latencyPair('connect-rr', CONNECT_RR_COUNT);
 
 const bulkCase: BenchCase = {
   name: 'proxy-overhead-bulk-256MiB',
   async run(): Promise<Row> {
-    const name = this.name;
     const m = await overheadBulk();
-    const r = median(m.reference).median;
-    if (typeof m.subject === 'string') return withoutSubject(name, 'Gbit/s', 'node:net loopback direct', r, m.subject);
     const v = median(m.subject);
-    return { name, value: v.median, unit: 'Gbit/s', reference: 'node:net loopback direct', referenceValue: r, ratio: v.median / r, min: v.min, max: v.max };
+    const r = median(m.reference).median;
+    return { name: this.name, value: v.median, unit: 'Gbit/s', reference: DIRECT, referenceValue: r, ratio: v.median / r, min: v.min, max: v.max };
   },
 };
 
-function latencyCase(name: string, measurement: () => Promise<Pair<number[]>>, p: number, reference: string): BenchCase {
-  return {
-    name,
-    async run(): Promise<Row> {
-      const m = await measurement();
-      const referenceValue = percentile(m.reference, p) * 1000;
-      if (typeof m.subject === 'string') return withoutSubject(name, 'us', reference, referenceValue, m.subject);
-      const value = percentile(m.subject, p) * 1000;
-      return { name, value, unit: 'us', reference, referenceValue, ratio: value / referenceValue };
-    },
-  };
+function latencyCases(label: string, measurement: () => Promise<Pair>): BenchCase[] {
+  return [0.5, 0.99].map((p) => {
+    const name = `proxy-overhead-${label}-p${Math.round(p * 100)}`;
+    return {
+      name,
+      async run(): Promise<Row> {
+        const m = await measurement();
+        const value = percentile(m.subject, p) * 1000;
+        const referenceValue = percentile(m.reference, p) * 1000;
+        return { name, value, unit: 'us', reference: DIRECT, referenceValue, ratio: value / referenceValue };
+      },
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,9 +243,10 @@ function latencyCase(name: string, measurement: () => Promise<Pair<number[]>>, p
 
 interface Scenario {
   label: string;
+  /** The kernel path's settings. */
   path: Omit<PathSettings, 'seed'>;
   /** The proxy's link, in src/link/sim.ts's LinkProfile fields. */
-  link: Record<string, number>;
+  link: LinkSettings;
   bulkBytes: number;
   bulkSeconds: number;
   /** Round trips; `loaded`: made while an upload runs on another connection. */
@@ -293,22 +264,26 @@ const LOSSY: Scenario = {
 
 const BOTTLENECK: Scenario = {
   label: '10mbit-q100ms',
-  path: { delayMs: 5, loss: 0, rateBps: 10e6, queueBytes: 125_000 },
+  path: { delayMs: 5, loss: 0, rateBps: 10e6, queueBytes: 125_000, queueAt: 'sender' },
   link: { delayMs: 5, rateBps: 10e6, queueBytes: 125_000 },
   bulkBytes: 64 * 2 ** 20,
   bulkSeconds: 10,
   rr: { count: 40, loaded: true },
 };
 
+/** The same bottleneck with the kernel path's queue in the delay line, where synack's link has its own. */
+const BOTTLENECK_PATH_QUEUE: Scenario = { ...BOTTLENECK, label: '10mbit-q100ms-pathqueue', path: { ...BOTTLENECK.path, queueAt: 'path' } };
+
 const IMPAIRED_TRIALS = 3;
 
 interface Impaired {
   goodput: number[];
   rrMs: number[];
+  describe: string;
 }
 
 /** Goodput trials and round-trip times over one kind of path; `open` makes and removes it around each trial. */
-async function impaired(s: Scenario, open: <T>(seed: number, body: (e: Endpoint) => Promise<T>) => Promise<T>): Promise<Impaired> {
+async function impaired(s: Scenario, open: <T>(seed: number, body: (e: Endpoint) => Promise<T>) => Promise<T>): Promise<Omit<Impaired, 'describe'>> {
   const goodput: number[] = [];
   let rrMs: number[] = [];
   for (let k = 0; k < IMPAIRED_TRIALS; k++) {
@@ -329,50 +304,63 @@ async function impaired(s: Scenario, open: <T>(seed: number, body: (e: Endpoint)
   return { goodput, rrMs };
 }
 
-function compare(s: Scenario) {
-  return once(async (): Promise<string | { kernel: Impaired; synack: Impaired | string; describe: string }> => {
+/** synack's side of a scenario, shared by the scenarios with the same link (their kernel sides differ). */
+const synackSide = new Map<string, () => Promise<Impaired>>();
+
+function measureSynack(s: Scenario): Promise<Impaired> {
+  const key = JSON.stringify([s.link, s.bulkBytes, s.bulkSeconds, s.rr]);
+  let m = synackSide.get(key);
+  if (!m) {
+    m = once(async () => ({ ...(await impaired(s, (seed, body) => throughProxy(seed, s.link, body))), describe: 'synack proxy' }));
+    synackSide.set(key, m);
+  }
+  return m();
+}
+
+function measureKernel(s: Scenario): () => Promise<Impaired | string> {
+  return once(async () => {
     const why = kernelPathUnavailableReason();
     if (why) return why;
-    const create = await loadCreateProxy();
     removeStaleNamespaces();
     let describe = '';
-    const kernel = await impaired(s, (seed, body) =>
+    const m = await impaired(s, (seed, body) =>
       throughKernel({ ...s.path, seed }, (e, path) => {
         describe = path.describe;
         return body(e);
       }),
     );
-    const synack = typeof create === 'string' ? create : await impaired(s, (seed, body) => throughProxy(create, seed, s.link, body));
-    return { kernel, synack, describe };
+    return { ...m, describe: `kernel: ${describe}` };
   });
 }
 
 function impairedCases(s: Scenario): BenchCase[] {
-  const measured = compare(s);
+  const kernel = measureKernel(s);
+  // The kernel first: a skipped row then costs nothing.
+  const both = async (): Promise<[Impaired, Impaired] | string> => {
+    const k = await kernel();
+    return typeof k === 'string' ? k : [await measureSynack(s), k];
+  };
   const prefix = `proxy-vs-kernel-${s.label}`;
-  const rrName = s.rr.loaded ? 'loaded-rr' : 'rr';
   const goodputCase: BenchCase = {
     name: `${prefix}-goodput`,
     async run(): Promise<Row> {
       const name = this.name;
-      const m = await measured();
+      const m = await both();
       if (typeof m === 'string') return skipped(name, 'Mbit/s', m);
-      const r = median(m.kernel.goodput);
-      if (typeof m.synack === 'string') return withoutSubject(name, 'Mbit/s', `kernel: ${m.describe}`, r.median, m.synack);
-      const v = median(m.synack.goodput);
-      return { name, value: v.median, unit: 'Mbit/s', reference: `kernel: ${m.describe}`, referenceValue: r.median, ratio: v.median / r.median, min: v.min, max: v.max };
+      const v = median(m[0].goodput);
+      const r = median(m[1].goodput);
+      return { name, value: v.median, unit: 'Mbit/s', reference: m[1].describe, referenceValue: r.median, ratio: v.median / r.median, min: v.min, max: v.max };
     },
   };
   const rr = (p: number): BenchCase => ({
-    name: `${prefix}-${rrName}-p${Math.round(p * 100)}`,
+    name: `${prefix}-${s.rr.loaded ? 'loaded-rr' : 'rr'}-p${Math.round(p * 100)}`,
     async run(): Promise<Row> {
       const name = this.name;
-      const m = await measured();
+      const m = await both();
       if (typeof m === 'string') return skipped(name, 'ms', m);
-      const referenceValue = percentile(m.kernel.rrMs, p);
-      if (typeof m.synack === 'string') return withoutSubject(name, 'ms', `kernel: ${m.describe}`, referenceValue, m.synack);
-      const value = percentile(m.synack.rrMs, p);
-      return { name, value, unit: 'ms', reference: `kernel: ${m.describe}`, referenceValue, ratio: value / referenceValue };
+      const value = percentile(m[0].rrMs, p);
+      const referenceValue = percentile(m[1].rrMs, p);
+      return { name, value, unit: 'ms', reference: m[1].describe, referenceValue, ratio: value / referenceValue };
     },
   });
   return [goodputCase, rr(0.5), rr(0.99)];
@@ -382,11 +370,10 @@ export const proxySuite: BenchSuite = {
   name: 'proxy',
   cases: [
     bulkCase,
-    latencyCase('proxy-overhead-rr-p50', overheadRr, 0.5, 'node:net loopback direct'),
-    latencyCase('proxy-overhead-rr-p99', overheadRr, 0.99, 'node:net loopback direct'),
-    latencyCase('proxy-overhead-connect-rr-p50', overheadConnectRr, 0.5, 'node:net loopback direct'),
-    latencyCase('proxy-overhead-connect-rr-p99', overheadConnectRr, 0.99, 'node:net loopback direct'),
+    ...latencyCases('rr', latencyPair('rr', RR_COUNT)),
+    ...latencyCases('connect-rr', latencyPair('connect-rr', CONNECT_RR_COUNT)),
     ...impairedCases(LOSSY),
     ...impairedCases(BOTTLENECK),
+    ...impairedCases(BOTTLENECK_PATH_QUEUE),
   ],
 };
