@@ -94,7 +94,7 @@ export function removeStaleNamespaces(): string[] {
     } catch {
       alive = false;
     }
-    if (!alive || pid === process.pid) {
+    if (!alive) {
       sh(['ip', 'netns', 'del', name]);
       removed.push(name);
     }

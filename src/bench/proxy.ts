@@ -107,23 +107,24 @@ function runClient<T>(ns: string | undefined, args: string[]): Promise<T> {
   });
 }
 
-interface Bulk {
+export interface Bulk {
   bytes: number;
   seconds: number;
 }
 const mbps = (b: Bulk) => (b.bytes * 8) / b.seconds / 1e6;
 
 // ---------------------------------------------------------------------------------------------
-// Paths: where the client connects, made and removed around one measurement.
+// Paths: where the client connects, made and removed around one measurement (exported for the
+// tests, which run them small).
 
-interface Endpoint {
+export interface Endpoint {
   clientNs?: string;
   host: string;
   port: number;
 }
 
 /** Run `body` against the server directly over loopback. */
-async function direct<T>(body: (e: Endpoint) => Promise<T>): Promise<T> {
+export async function direct<T>(body: (e: Endpoint) => Promise<T>): Promise<T> {
   const server = await startServer(undefined, '127.0.0.1');
   try {
     return await body({ host: '127.0.0.1', port: server.port });
@@ -133,7 +134,7 @@ async function direct<T>(body: (e: Endpoint) => Promise<T>): Promise<T> {
 }
 
 /** Run `body` against the server through a proxy with `link`. */
-async function throughProxy<T>(seed: number, link: LinkSettings | undefined, body: (e: Endpoint) => Promise<T>): Promise<T> {
+export async function throughProxy<T>(seed: number, link: LinkSettings | undefined, body: (e: Endpoint) => Promise<T>): Promise<T> {
   const server = await startServer(undefined, '127.0.0.1');
   try {
     const proxy = await createProxy({ listen: '127.0.0.1:0', upstream: `127.0.0.1:${server.port}`, seed, link });
@@ -148,7 +149,7 @@ async function throughProxy<T>(seed: number, link: LinkSettings | undefined, bod
 }
 
 /** Run `body` with the client in one namespace and the server in another, across the impaired kernel path. */
-async function throughKernel<T>(settings: PathSettings, body: (e: Endpoint, path: KernelPath) => Promise<T>): Promise<T> {
+export async function throughKernel<T>(settings: PathSettings, body: (e: Endpoint, path: KernelPath) => Promise<T>): Promise<T> {
   const path = makeKernelPath(settings);
   try {
     const server = await startServer(path.serverNs, path.serverAddress);
@@ -162,7 +163,7 @@ async function throughKernel<T>(settings: PathSettings, body: (e: Endpoint, path
   }
 }
 
-const client = <T>(e: Endpoint, command: string, ...args: (string | number)[]) => runClient<T>(e.clientNs, [command, e.host, String(e.port), ...args.map(String)]);
+export const client = <T>(e: Endpoint, command: string, ...args: (string | number)[]) => runClient<T>(e.clientNs, [command, e.host, String(e.port), ...args.map(String)]);
 
 function median(xs: number[]): { median: number; min: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
