@@ -6,3 +6,5 @@ export { createProxy, linkSettings, Proxy, FAR_ADDRESS, NEAR_ADDRESS, PROXY_BASE
 export { findProfile, PROFILES, type PathProfile } from './profiles.js';
 export { checkSchedule, parseSchedule, type ScheduleStep } from './schedule.js';
 export { formatHostPort, parseHostPort, type HostPort } from './address.js';
+export { TOXIC_TYPES, ToxicError, type StreamName, type Toxic } from './toxics.js';
+export { startApi, ToxiproxyApi, type ApiOptions } from './api.js';

@@ -34,9 +34,11 @@ import { PcapFile } from '../../link/pcap-file.js';
 import { Socket as SynSocket, Server as SynServer } from '../../socket/index.js';
 import type { TcpConfig } from '../../tcp/config.js';
 import type { TcpState } from '../../tcp/state.js';
+import { renderJson, renderText, TraceCollector, type TraceEvent } from '../../trace/index.js';
 import { formatHostPort, parseHostPort, type HostPort } from './address.js';
 import { findProfile } from './profiles.js';
 import { checkSchedule, type ScheduleStep } from './schedule.js';
+import { applyUpdate, hasPartition, linkFromToxics, toxicFromJson, ToxicError, ToxicStage, type Toxic } from './toxics.js';
 
 /** The simulated path's addresses (benchmarking space, RFC 2544; they never leave the process). */
 export const NEAR_ADDRESS = '198.18.0.1';
@@ -81,7 +83,16 @@ export interface ProxyOptions {
   log?: (line: string) => void;
   /** Start listening now (default true); false for a proxy created disabled. */
   enabled?: boolean;
+  /**
+   * Record what TCP does on the path for ladder diagrams (proxy.ladder(id)): true for the first 20
+   * connections, or how many. Recording stops after 200,000 segments in all (a ladder is for reading,
+   * not for a bulk transfer). Default false.
+   */
+  trace?: boolean | number;
 }
+
+/** Segments recorded at most, over all traced connections. */
+const TRACE_SEGMENTS = 200_000;
 
 /** One side's TCP as the simulated path sees it. */
 export interface TcpSideStats {
@@ -109,6 +120,13 @@ export interface ConnectionStats {
   /** Bytes that crossed the path client to upstream, and upstream to client. */
   bytesUp: number;
   bytesDown: number;
+  /**
+   * Bytes the proxy holds, read from one end and not yet handed to the other's kernel: up (read from
+   * the client, not yet flushed to the upstream) and down. Bounded by the synack sockets' buffers and
+   * windows and the streams' high-water marks, whatever the transfer's size.
+   */
+  heldUp: number;
+  heldDown: number;
   /** Wall milliseconds since the proxy started, when the client connected. */
   openedAtMs: number;
   closed: boolean;
@@ -120,6 +138,9 @@ export interface ConnectionStats {
 class ProxyConnection {
   far: SynSocket | undefined;
   upstream: net.Socket | undefined;
+  /** The stream-level toxics of each direction (toxics.ts). */
+  upStage: ToxicStage | undefined;
+  downStage: ToxicStage | undefined;
   closed = false;
   /** Last counts, kept once the sockets are gone. */
   private final: ConnectionStats | undefined;
@@ -145,6 +166,8 @@ class ProxyConnection {
       retransmissions: near.retransmissions + (far?.retransmissions ?? 0),
       bytesUp: this.far?.bytesRead ?? 0,
       bytesDown: this.near.bytesRead,
+      heldUp: held(this.client, this.upstream),
+      heldDown: held(this.upstream, this.client),
       openedAtMs: this.openedAtMs,
       closed: this.closed,
       near,
@@ -165,7 +188,23 @@ class ProxyConnection {
   cut(): void {
     for (const s of [this.client, this.upstream]) if (s && !s.destroyed) resetNode(s);
     for (const s of [this.near, this.far]) if (s && !s.destroyed) s.resetAndDestroy();
+    this.upStage?.destroy();
+    this.downStage?.destroy();
   }
+
+  /** Close the connection as a process closing its sockets would (FIN, or RST for unread data). */
+  shut(): void {
+    for (const s of [this.client, this.upstream, this.near, this.far]) if (s && !s.destroyed) s.destroy();
+    this.upStage?.destroy();
+    this.downStage?.destroy();
+  }
+}
+
+/** Bytes read from `from` and not yet flushed to `to`'s kernel (net.Socket's bytesWritten counts its buffer). */
+function held(from: net.Socket | undefined, to: net.Socket | undefined): number {
+  const read = from?.bytesRead ?? 0;
+  const flushed = to ? to.bytesWritten - to.writableLength : 0;
+  return Math.max(0, read - flushed);
 }
 
 function sideStats(s: SynSocket): TcpSideStats {
@@ -201,8 +240,8 @@ export class Proxy {
   readonly far: Host;
   readonly link: SimLink;
   readonly driver: RealtimeDriver;
-  readonly upstream: HostPort;
-  readonly listenAt: HostPort;
+  upstream: HostPort;
+  listenAt: HostPort;
   /** Where the proxy listens, once listening. */
   address: HostPort | undefined;
   /** Connections refused or timed out by the upstream, and clients reset for it. */
@@ -218,6 +257,16 @@ export class Proxy {
   private readonly log: (line: string) => void;
   private readonly upstreamTimeoutMs: number;
   private closing = false;
+  /** Each direction's settings before toxics (the options, then configure()). */
+  private base: { up: LinkProfile; down: LinkProfile };
+  private readonly toxicList = new Map<string, Toxic>();
+  private readonly stageRandom: () => number;
+  private readonly collector: TraceCollector | undefined;
+  /** Traced connections: id to the near end's endpoint text. */
+  private readonly traced = new Map<number, string>();
+  private readonly tracedEnds = new Set<string>();
+  private readonly traceLimit: number;
+  private tracedSegments = 0;
 
   constructor(opts: ProxyOptions) {
     if (typeof opts !== 'object' || opts === null) throw new TypeError('createProxy: options must be an object ({ listen, upstream, ... })');
@@ -228,7 +277,16 @@ export class Proxy {
     this.upstreamTimeoutMs = opts.upstreamTimeoutMs ?? 10_000;
     const seed = opts.seed ?? 1;
     const { up, down } = linkSettings(opts);
+    this.base = { up, down };
     this.net = new SimNetwork(seed);
+    // Toxicity rolls come from the seed too (a generator of their own, so they leave the link's draws alone).
+    let x = (seed ^ 0x9e3779b9) >>> 0 || 1;
+    this.stageRandom = () => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) / 2 ** 32;
+    };
     this.near = this.net.addHost('near', { addresses: [NEAR_ADDRESS], tcp: opts.tcp });
     this.far = this.net.addHost('far', { addresses: [FAR_ADDRESS], tcp: opts.tcp });
     this.link = this.net.link(this.near, this.far, up, down);
@@ -239,6 +297,15 @@ export class Proxy {
       const epoch = Date.now();
       const file = (this.pcapFile = new PcapFile(opts.pcap, epoch));
       this.link.tap((packet, timeMs) => file.write(packet, epoch + timeMs));
+    }
+    this.traceLimit = opts.trace === true ? 20 : typeof opts.trace === 'number' ? opts.trace : 0;
+    if (this.traceLimit > 0) {
+      const watch = (src: string, dst: string): boolean => {
+        if (!this.tracedEnds.has(src) && !this.tracedEnds.has(dst)) return false;
+        if (++this.tracedSegments > TRACE_SEGMENTS && this.collector) this.collector.muted = true;
+        return true;
+      };
+      this.collector = new TraceCollector(this.net, { watch }).attach({ far: 'LISTEN' });
     }
     this.driver = new RealtimeDriver(this.net);
     this.farServer = new SynServer(this.far, { allowHalfOpen: true }, (s) => this.farAccepted(s));
@@ -281,12 +348,99 @@ export class Proxy {
     return [...this.closedList, ...this.open].sort((a, b) => a.id - b.id).map((c) => c.stats());
   }
 
-  /** Change the link's settings from now on: `both`, then per direction. */
+  get tracing(): boolean {
+    return this.collector !== undefined;
+  }
+
+  /** Connection `id`'s ladder diagram (text, as `synack ladder` draws it, or the explorer's JSON); undefined if not traced. */
+  ladder(id: number, format: 'text' | 'json' = 'text'): string | undefined {
+    const end = this.traced.get(id);
+    if (!this.collector || end === undefined) return undefined;
+    const trace = this.collector.trace();
+    const mine = (e: TraceEvent): boolean => {
+      if (e.kind === 'segment') return e.src === end || e.dst === end;
+      const conn = (e as { conn?: string | null }).conn;
+      return typeof conn === 'string' && conn.split('>').includes(end);
+    };
+    const t = { ...trace, events: trace.events.filter(mine) };
+    return format === 'json' ? renderJson(t) : renderText(t);
+  }
+
+  /** Change the link's settings from now on: `link` both ways, then per direction (toxics still apply over them). */
   configure(settings: { link?: LinkSettings; upstreamLink?: LinkSettings; downstreamLink?: LinkSettings }): void {
-    const up = { ...settings.link, ...settings.upstreamLink };
-    const down = { ...settings.link, ...settings.downstreamLink };
-    this.link.setProfile(0, up);
-    this.link.setProfile(1, down);
+    const up = { ...this.base.up, ...defined(settings.link), ...defined(settings.upstreamLink) };
+    const down = { ...this.base.down, ...defined(settings.link), ...defined(settings.downstreamLink) };
+    // Checked whole before either direction changes.
+    this.link.setProfile(0, { ...up, ...linkFromToxics(this.toxicList.values(), 'upstream') });
+    this.link.setProfile(1, { ...down, ...linkFromToxics(this.toxicList.values(), 'downstream') });
+    this.base = { up, down };
+  }
+
+  /** The link's settings now, each direction (base settings with the toxics over them). */
+  linkProfiles(): { upstream: LinkProfile; downstream: LinkProfile } {
+    return { upstream: { ...this.link.profiles[0] }, downstream: { ...this.link.profiles[1] } };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Toxics (toxics.ts): throw ToxicError with toxiproxy's message and status.
+
+  toxics(): Toxic[] {
+    return [...this.toxicList.values()].map((t) => ({ ...t, attributes: { ...t.attributes } }));
+  }
+
+  getToxic(name: string): Toxic {
+    const t = this.toxicList.get(name);
+    if (!t) throw new ToxicError('toxic not found', 404);
+    return { ...t, attributes: { ...t.attributes } };
+  }
+
+  addToxic(body: unknown): Toxic {
+    const t = toxicFromJson(body);
+    if (this.toxicList.has(t.name)) throw new ToxicError('toxic already exists', 409);
+    this.toxicList.set(t.name, t);
+    this.toxicsChanged();
+    return this.getToxic(t.name);
+  }
+
+  updateToxic(name: string, body: unknown): Toxic {
+    const t = this.toxicList.get(name);
+    if (!t) throw new ToxicError('toxic not found', 404);
+    applyUpdate(t, body);
+    this.toxicsChanged();
+    return this.getToxic(name);
+  }
+
+  removeToxic(name: string): void {
+    if (!this.toxicList.delete(name)) throw new ToxicError('toxic not found', 404);
+    this.toxicsChanged();
+  }
+
+  resetToxics(): void {
+    this.toxicList.clear();
+    this.toxicsChanged();
+  }
+
+  private toxicsChanged(): void {
+    this.configure({});
+    this.link.up = !hasPartition(this.toxicList.values());
+    for (const c of this.open) {
+      c.upStage?.arm();
+      c.downStage?.arm();
+    }
+  }
+
+  /** Point new connections at another upstream (toxiproxy's update of `upstream`). */
+  setUpstream(upstream: string): void {
+    this.upstream = parseHostPort(upstream, 'upstream');
+  }
+
+  /** Listen somewhere else (toxiproxy's update of `listen`): open connections are cut. */
+  async setListen(listen: string): Promise<void> {
+    const at = parseHostPort(listen, 'listen', true);
+    const wasEnabled = this.enabled;
+    await this.disable();
+    this.listenAt = at;
+    if (wasEnabled) await this.listen();
   }
 
   /** Take the link down for `ms` from now (a partition: every packet is lost, both ways). */
@@ -328,8 +482,14 @@ export class Proxy {
     near.connect({ port: FAR_PORT, host: FAR_ADDRESS });
     const port = near.localPort;
     if (port !== undefined) this.byNearPort.set(port, session);
+    if (this.collector && port !== undefined && this.traced.size < this.traceLimit) {
+      const end = `${NEAR_ADDRESS}:${port}`;
+      this.traced.set(id, end);
+      this.tracedEnds.add(end);
+    }
+    const down = (session.downStage = this.stage('downstream', session));
     client.pipe(near);
-    near.pipe(client);
+    near.pipe(down).pipe(client);
   }
 
   private farAccepted(far: SynSocket): void {
@@ -364,8 +524,15 @@ export class Proxy {
       if (!up.destroyed && !(up.writableEnded && up.readableEnded)) up.destroy();
       this.maybeSettled(session);
     });
-    far.pipe(up);
+    const upStage = (session.upStage = this.stage('upstream', session));
+    far.pipe(upStage).pipe(up);
     up.pipe(far);
+  }
+
+  private stage(stream: 'upstream' | 'downstream', session: ProxyConnection): ToxicStage {
+    const stage = new ToxicStage(stream, { toxics: () => this.toxicList.values(), close: () => session.shut(), reset: () => session.cut() }, this.stageRandom);
+    stage.arm();
+    return stage;
   }
 
   private upstreamFailed(session: ProxyConnection, what: string): void {
