@@ -5,20 +5,22 @@
  * STACK_SUITES are what `synack bench` runs: throughput at MTU 65535 and 1500 beside Node's net over
  * 127.0.0.1, goodput under loss beside the Mathis bound and the link capacity, connection rate beside
  * Node's net, heap per idle connection beside Linux's tcp_sock. ALL_SUITES, what `npm run bench`
- * runs, adds the wire layer's checksum and decoding, the SYN flood, the attack suite (bench/attack.ts)
- * and throughput over TUN.
+ * runs, adds the wire layer's checksum and decoding, the SYN flood, the attack suite (bench/attack.ts),
+ * throughput over TUN, and `synack proxy` (bench/proxy.ts: its overhead beside loopback, and an
+ * impaired path through it beside the same path through the Linux kernel).
  */
 import type { BenchSuite } from './harness.js';
 import { attackSuite } from './attack.js';
 import { connectionRateSuite } from './connection-rate.js';
 import { goodputSuite } from './goodput.js';
 import { memorySuite } from './memory.js';
+import { proxySuite } from './proxy.js';
 import { synFloodSuite } from './syn-flood.js';
 import { throughputSuite } from './throughput.js';
 import { tunSuite } from './tun.js';
 import { wireSuite } from './wire.js';
 
 export const STACK_SUITES: BenchSuite[] = [throughputSuite, goodputSuite, connectionRateSuite, memorySuite];
-export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, synFloodSuite, attackSuite, tunSuite];
-export { attackSuite, connectionRateSuite, goodputSuite, memorySuite, synFloodSuite, throughputSuite, tunSuite, wireSuite };
+export const ALL_SUITES: BenchSuite[] = [...STACK_SUITES, wireSuite, synFloodSuite, attackSuite, tunSuite, proxySuite];
+export { attackSuite, connectionRateSuite, goodputSuite, memorySuite, proxySuite, synFloodSuite, throughputSuite, tunSuite, wireSuite };
 export { runSuites, parseArgs, forcedGc, DEFAULT_OPTIONS, type Row, type BenchSuite, type BenchCase, type RunOptions, type Target } from './harness.js';
