@@ -15,6 +15,7 @@ import path from 'node:path';
 import { cliPath, runCli } from '../checkout.js';
 import { proxySpecFromArgs } from '../../src/cli/proxy.js';
 import { PROFILES } from '../../src/workloads/proxy/index.js';
+import { decodeTcpPacket, locateIp, readCapture, TcpFlag } from '../../src/wire/index.js';
 import { closeServer, loopbackServer, within } from '../workloads/proxy-helpers.js';
 
 /** Start the CLI; resolves with the child and a way to wait for a stdout line matching a pattern. */
@@ -95,7 +96,22 @@ test('synack proxy: listens, carries bytes with loss, prints stats and ladders, 
     assert.ok(p.out.some((l) => l.includes('SYN')), `the ladder shows the handshake:\n${p.out.join('\n')}`);
     const capture = readFileSync(pcap);
     assert.ok([0xa1b2c3d4, 0xa1b23c4d].includes(capture.readUInt32LE(0)), 'a pcap file (micro- or nanosecond)');
-    assert.ok(capture.length > 24 + 3 * 56, `the pcap holds the handshake and data (${capture.length} bytes)`);
+    // The simulated path's packets: the near stack (198.18.0.1) to the far one (198.18.0.2:80) and back.
+    const cap = readCapture(capture);
+    assert.ok(cap.ok, 'the pcap reads');
+    const segments = cap.records.flatMap((r) => {
+      const at = locateIp(r.linkType, r.data);
+      const p = at.ok ? decodeTcpPacket(r.data, at.offset) : undefined;
+      return p?.ok ? [p] : [];
+    });
+    assert.equal(segments.length, cap.records.length, 'every record is a TCP/IP packet');
+    const v4 = (a: number) => [a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255, a & 255].join('.');
+    const [syn] = segments;
+    assert.ok((syn.tcp.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN, 'the capture starts with the SYN');
+    assert.equal(`${v4(syn.ip.src as number)} > ${v4(syn.ip.dst as number)}:${syn.tcp.dstPort}`, '198.18.0.1 > 198.18.0.2:80');
+    const data = segments.filter((p) => p.tcp.payload.length > 0).map((p) => Buffer.from(p.tcp.payload).toString());
+    assert.ok(data.filter((d) => d === 'hello through the path').length >= 2, `the bytes cross each way: ${JSON.stringify(data)}`);
+    assert.ok(segments.some((p) => p.tcp.flags & TcpFlag.FIN), 'and the FINs');
   } finally {
     p.child.kill('SIGKILL');
     await closeServer(server);
@@ -147,6 +163,10 @@ test('synack proxy: options parse to the link, per direction, and a schedule', (
     { atMs: 5000, link: { rateBps: 1e6 } },
     { atMs: 8000, downstreamLink: { loss: 0.1 }, partitionMs: 2000 },
   ]);
+  const burst = proxySpecFromArgs(['--upstream', '127.0.0.1:80', '--up-burst-enter', '1%', '--up-burst-exit', '25%', '--burst-loss', '0.5', '--good-loss', '0.005']);
+  assert.deepEqual(burst.link, { burstLoss: 0.5, goodLoss: 0.005 });
+  assert.deepEqual(burst.upstreamLink, { burstEnter: 0.01, burstExit: 0.25 });
+  assert.deepEqual(burst.downstreamLink, {});
 });
 
 test('synack proxy: bad options are usage errors (exit 2) naming the option', () => {

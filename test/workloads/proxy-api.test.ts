@@ -110,6 +110,10 @@ test('toxiproxy-node-client: toxics are added, read, updated and removed, and ac
     assert.equal(latency.stream, 'downstream');
     assert.equal(latency.toxicity, 1);
     assert.deepEqual(latency.attributes, { latency: 150, jitter: 0 });
+    // One direction only: downstream (upstream to client) gains the 150 ms, upstream keeps its 1 ms.
+    const paths = _api.proxies.get('echo')!.linkProfiles();
+    assert.equal(paths.downstream.delayMs, 150);
+    assert.equal(paths.upstream.delayMs, 1);
     // The handshake's SYN-ACK and the echo each cross downstream once: two 150 ms delays at least.
     const slow = await echoOnce(port);
     assert.ok(slow >= 300, `round trip with the latency toxic: ${slow} ms`);
@@ -188,47 +192,107 @@ test('bad requests get toxiproxy-shaped errors and the proxy serves on', () =>
   withApi(async (api, client, upstreamPort) => {
     const proxy = await client.createProxy({ name: 'echo', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` });
     const base = `http://127.0.0.1:${api.address!.port}`;
-    const cases: Array<[string, string, string | undefined, number, RegExp]> = [
-      ['POST', '/proxies', '{not json', 400, /^bad request body/],
-      ['POST', '/proxies', '[]', 400, /^bad request body/],
-      ['POST', '/proxies', '{"upstream":"127.0.0.1:1"}', 400, /^missing required field: name$/],
-      ['POST', '/proxies', '{"name":"x"}', 400, /^missing required field: upstream$/],
-      ['POST', '/proxies', '{"name":"x","upstream":"nowhere"}', 400, /HOST:PORT/],
-      ['POST', '/proxies', '{"name":"x","upstream":"127.0.0.1:1","enabled":"yes"}', 400, /enabled/],
-      ['POST', '/proxies', `{"name":"echo","upstream":"127.0.0.1:1"}`, 409, /^proxy already exists$/],
-      ['GET', '/proxies/missing', undefined, 404, /^proxy not found$/],
-      ['DELETE', '/proxies/missing', undefined, 404, /^proxy not found$/],
-      ['POST', '/proxies/echo', '{"enabled":1}', 400, /enabled/],
-      ['POST', '/proxies/echo', '{"listen":"no port"}', 400, /HOST:PORT/],
-      ['POST', '/proxies/echo/toxics', '{"type":"latency","stream":"both"}', 400, /^stream was invalid/],
-      ['POST', '/proxies/echo/toxics', '{"type":"warp"}', 400, /^invalid toxic type/],
-      ['POST', '/proxies/echo/toxics', '{"type":"latency","attributes":{"latency":-5}}', 400, /latency/],
-      ['POST', '/proxies/echo/toxics', '{"type":"latency","attributes":{"lag":5}}', 400, /no attribute 'lag'/],
-      ['POST', '/proxies/echo/toxics', '{"type":"latency","toxicity":0.5}', 400, /toxicity must be 1/],
-      ['POST', '/proxies/echo/toxics', '{"type":"slicer","toxicity":7}', 400, /toxicity must be a number from 0 to 1/],
-      ['POST', '/proxies/echo/toxics', '{"type":"loss","attributes":{"probability":3}}', 400, /loss/],
-      ['POST', '/proxies/echo/toxics', '{"type":"mtu","attributes":{"bytes":10}}', 400, /mtu/],
-      ['GET', '/proxies/echo/toxics/missing', undefined, 404, /^toxic not found$/],
-      ['POST', '/proxies/echo/toxics/missing', '{}', 404, /^toxic not found$/],
-      ['DELETE', '/proxies/echo/toxics/missing', undefined, 404, /^toxic not found$/],
-      ['GET', '/proxies/missing/toxics', undefined, 404, /^proxy not found$/],
-      ['POST', '/populate', '{"name":"x"}', 400, /array/],
-      ['POST', '/populate', '[{"name":"y"}]', 400, /^missing required field: upstream$/],
-      ['GET', '/nowhere', undefined, 404, /no route/],
-      ['PUT', '/proxies', '{}', 404, /no route/],
-      ['GET', '/proxies/echo/connections/1/ladder?format=svg', undefined, 400, /format/],
-    ];
-    for (const [method, url, body, status, message] of cases) {
-      const res = await fetch(base + url, { method, body });
-      const json = (await res.json()) as { error: string; status: number };
-      assert.equal(res.status, status, `${method} ${url} ${body ?? ''}: ${JSON.stringify(json)}`);
-      assert.equal(json.status, status, `${method} ${url}: the body's status`);
-      assert.match(json.error, message, `${method} ${url}`);
+    // A port someone else holds: a proxy cannot listen there.
+    const { server: holder, port: busy } = await loopbackServer(() => undefined);
+    try {
+      await badRequests(api, base, proxy, busy, upstreamPort, client);
+    } finally {
+      await closeServer(holder);
     }
-    assert.equal(api.badRequests, cases.length);
-    assert.deepEqual([...api.proxies.keys()], ['echo'], 'no proxy was made by a bad request');
-    await echoOnce(portOf(proxy.listen));
   }));
+
+async function badRequests(api: ToxiproxyApi, base: string, proxy: { listen: string }, busy: number, upstreamPort: number, client: Toxiproxy): Promise<void> {
+  const cases: Array<[string, string, string | undefined, number, RegExp]> = [
+    ['GET', '/proxies/%E0%A4%A', undefined, 400, /not valid percent-encoding/],
+    ['POST', '/proxies', `{"name":"x","listen":"127.0.0.1:${busy}","upstream":"127.0.0.1:1"}`, 500, /EADDRINUSE/],
+    ['POST', '/proxies/echo', `{"listen":"127.0.0.1:${busy}"}`, 500, new RegExp(`EADDRINUSE.*the proxy stays on ${proxy.listen}`)],
+    ['POST', '/proxies/echo/toxics', 'x'.repeat(2 << 20), 413, /larger than/],
+    ['POST', '/proxies', '{not json', 400, /^bad request body/],
+    ['POST', '/proxies', '[]', 400, /^bad request body/],
+    ['POST', '/proxies', '{"upstream":"127.0.0.1:1"}', 400, /^missing required field: name$/],
+    ['POST', '/proxies', '{"name":"x"}', 400, /^missing required field: upstream$/],
+    ['POST', '/proxies', '{"name":"x","upstream":"nowhere"}', 400, /HOST:PORT/],
+    ['POST', '/proxies', '{"name":"x","upstream":"127.0.0.1:1","enabled":"yes"}', 400, /enabled/],
+    ['POST', '/proxies', `{"name":"echo","upstream":"127.0.0.1:1"}`, 409, /^proxy already exists$/],
+    ['GET', '/proxies/missing', undefined, 404, /^proxy not found$/],
+    ['DELETE', '/proxies/missing', undefined, 404, /^proxy not found$/],
+    ['POST', '/proxies/echo', '{"enabled":1}', 400, /enabled/],
+    ['POST', '/proxies/echo', '{"listen":"no port"}', 400, /HOST:PORT/],
+    ['POST', '/proxies/echo/toxics', '{"type":"latency","stream":"both"}', 400, /^stream was invalid/],
+    ['POST', '/proxies/echo/toxics', '{"type":"warp"}', 400, /^invalid toxic type/],
+    ['POST', '/proxies/echo/toxics', '{"type":"latency","attributes":{"latency":-5}}', 400, /latency/],
+    ['POST', '/proxies/echo/toxics', '{"type":"latency","attributes":{"lag":5}}', 400, /no attribute 'lag'/],
+    ['POST', '/proxies/echo/toxics', '{"type":"latency","toxicity":0.5}', 400, /toxicity must be 1/],
+    ['POST', '/proxies/echo/toxics', '{"type":"slicer","toxicity":7}', 400, /toxicity must be a number from 0 to 1/],
+    ['POST', '/proxies/echo/toxics', '{"type":"loss","attributes":{"probability":3}}', 400, /loss/],
+    ['POST', '/proxies/echo/toxics', '{"type":"mtu","attributes":{"bytes":10}}', 400, /mtu/],
+    ['GET', '/proxies/echo/toxics/missing', undefined, 404, /^toxic not found$/],
+    ['POST', '/proxies/echo/toxics/missing', '{}', 404, /^toxic not found$/],
+    ['DELETE', '/proxies/echo/toxics/missing', undefined, 404, /^toxic not found$/],
+    ['GET', '/proxies/missing/toxics', undefined, 404, /^proxy not found$/],
+    ['POST', '/populate', '{"name":"x"}', 400, /array/],
+    ['POST', '/populate', '[{"name":"y"}]', 400, /^missing required field: upstream$/],
+    ['GET', '/nowhere', undefined, 404, /no route/],
+    ['PUT', '/proxies', '{}', 404, /no route/],
+    ['GET', '/proxies/echo/connections/1/ladder?format=svg', undefined, 400, /format/],
+  ];
+  for (const [method, url, body, status, message] of cases) {
+    const res = await fetch(base + url, { method, body });
+    const json = (await res.json()) as { error: string; status: number };
+    assert.equal(res.status, status, `${method} ${url} ${body ?? ''}: ${JSON.stringify(json)}`);
+    assert.equal(json.status, status, `${method} ${url}: the body's status`);
+    assert.match(json.error, message, `${method} ${url}`);
+  }
+  // The same name created twice at once: one is made, the other is told it exists.
+  const twice = await Promise.all(
+    [0, 1].map(() => fetch(`${base}/proxies`, { method: 'POST', body: JSON.stringify({ name: 'twin', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstreamPort}` }) })),
+  );
+  assert.deepEqual(twice.map((r) => r.status).sort(), [201, 409]);
+  await Promise.all(twice.map((r) => r.arrayBuffer()));
+  assert.equal(api.badRequests, cases.length + 1);
+  assert.deepEqual([...api.proxies.keys()].sort(), ['echo', 'twin'], 'no proxy was made by a bad request');
+  await client.get('twin').then((t) => t.remove());
+  // The proxy whose move failed is where it was, enabled, and serving.
+  const now = await client.get('echo');
+  assert.equal(now.listen, proxy.listen);
+  assert.equal(now.enabled, true);
+  await echoOnce(portOf(proxy.listen));
+}
+
+test('per connection through the API: live stats, and the ladder as text and as JSON', async () => {
+  const { server, port } = await echoServer();
+  const api = await startApi({ listen: '127.0.0.1:0', defaults: { seed: 42, link: { delayMs: 2 }, trace: true } });
+  try {
+    const base = `http://127.0.0.1:${api.address!.port}`;
+    const client = new Toxiproxy(base);
+    const proxy = await client.createProxy({ name: 'echo', listen: '127.0.0.1:0', upstream: `127.0.0.1:${port}` });
+    await echoOnce(portOf(proxy.listen), 'stats, please');
+    const stats = (await fetch(`${base}/proxies/echo/connections`).then((r) => r.json())) as Array<Record<string, unknown>>;
+    assert.equal(stats.length, 1);
+    const [c] = stats;
+    assert.equal(c.id, 1);
+    assert.equal(c.bytesUp, 13);
+    assert.equal(c.bytesDown, 13);
+    assert.ok(typeof c.rttMs === 'number' && c.rttMs >= 4, `rtt ${c.rttMs} over 2 ms each way`);
+    assert.ok(typeof c.cwnd === 'number' && c.cwnd > 0 && typeof c.retransmissions === 'number' && typeof c.state === 'string', JSON.stringify(c));
+    const text = await fetch(`${base}/proxies/echo/connections/1/ladder?format=text`);
+    assert.equal(text.status, 200);
+    assert.match(text.headers.get('content-type') ?? '', /^text\/plain/);
+    const ladder = await text.text();
+    assert.match(ladder, /SYN/);
+    assert.match(ladder, /198\.18\.0\.1/);
+    const json = await fetch(`${base}/proxies/echo/connections/1/ladder?format=json`);
+    assert.equal(json.status, 200);
+    const events = ((await json.json()) as { events: Array<{ kind: string }> }).events;
+    assert.ok(events.filter((e) => e.kind === 'segment').length >= 6, 'the handshake, the data each way, their ACKs');
+    const missing = await fetch(`${base}/proxies/echo/connections/99/ladder`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), { error: 'connection not found', status: 404 });
+  } finally {
+    await api.close();
+    await closeServer(server);
+  }
+});
 
 test('-config: the proxies of a toxiproxy config file are created at start', async () => {
   const { server, port } = await echoServer();

@@ -11,8 +11,11 @@ import { spawn } from 'node:child_process';
 import { createProxy } from '../../src/workloads/proxy/index.js';
 import { bytes, sha256, within } from './proxy-helpers.js';
 
-/** A server answering GET /N with N deterministic bytes and POST with the sha256 of the body. */
-async function httpServer() {
+/**
+ * A server answering GET /N with N deterministic bytes and POST with the sha256 of the body;
+ * `beforeAnswer` runs as a GET's answer is about to be written.
+ */
+async function httpServer(beforeAnswer?: () => void) {
   const server = http.createServer((req, res) => {
     if (req.method === 'POST') {
       const chunks: Buffer[] = [];
@@ -22,6 +25,7 @@ async function httpServer() {
     }
     const n = Number(req.url!.slice(1));
     res.setHeader('content-type', 'application/octet-stream');
+    beforeAnswer?.();
     res.end(bytes(n, n));
   });
   server.listen(0, '127.0.0.1');
@@ -106,21 +110,53 @@ test("Node's http through the proxy across a partition shorter than the user tim
   }
 });
 
-test('curl through the proxy, byte-exact under loss and reordering', async () => {
-  const seed = 34;
-  const { server, port } = await httpServer();
-  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, seed, link: { delayMs: 5, loss: 0.02, reorder: 0.05, jitterMs: 2 } });
+/** curl GET /n through the proxy: resolves with the body once curl exits 0. */
+async function curlGet(port: number, n: number, seed: number): Promise<Buffer> {
+  const curl = spawn('curl', ['-sS', '--max-time', '60', `http://127.0.0.1:${port}/${n}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  let err = '';
+  curl.stdout.on('data', (c: Buffer) => out.push(c));
+  curl.stderr.on('data', (c: Buffer) => (err += c));
+  const [code] = (await within(once(curl, 'close'), 70_000, `seed ${seed}: curl`)) as [number];
+  assert.equal(code, 0, `seed ${seed}: curl exited ${code}: ${err}`);
+  return Buffer.concat(out);
+}
+
+for (const [label, link, seed] of [
+  ['2% loss', { delayMs: 5, loss: 0.02 }, 34],
+  ['10% reordering', { delayMs: 5, jitterMs: 2, reorder: 0.1 }, 35],
+  ['loss and reordering', { delayMs: 5, loss: 0.02, reorder: 0.05, jitterMs: 2 }, 36],
+] as const) {
+  test(`curl through the proxy, byte-exact: ${label}`, async () => {
+    const { server, port } = await httpServer();
+    const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, seed, link });
+    try {
+      const n = 1_500_000;
+      const body = await curlGet(proxy.address!.port, n, seed);
+      assert.equal(sha256(body), sha256(bytes(n, n)), `seed ${seed}: ${body.length} bytes`);
+      assert.ok(proxy.link.stats.lost + proxy.link.stats.reordered > 0, `seed ${seed}: the path did impair`);
+    } finally {
+      await proxy.close();
+      server.close();
+    }
+  });
+}
+
+test('curl through the proxy across a partition shorter than the user timeout', async () => {
+  const seed = 37;
+  let cut = () => undefined as void;
+  const { server, port } = await httpServer(() => cut());
+  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, seed, link: { delayMs: 5, rateBps: 20e6 }, tcp: { userTimeoutMs: 10_000 } });
+  // The path is down for 1.5 s from the moment the server starts its answer.
+  cut = () => proxy.partition(1_500);
   try {
-    const n = 1_500_000;
-    const curl = spawn('curl', ['-sS', '--max-time', '60', `http://127.0.0.1:${proxy.address!.port}/${n}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    let err = '';
-    curl.stdout.on('data', (c: Buffer) => out.push(c));
-    curl.stderr.on('data', (c: Buffer) => (err += c));
-    const [code] = (await within(once(curl, 'close'), 70_000, `seed ${seed}: curl`)) as [number];
-    assert.equal(code, 0, `seed ${seed}: curl exited ${code}: ${err}`);
-    const body = Buffer.concat(out);
+    const n = 2_000_000;
+    const started = performance.now();
+    const body = await curlGet(proxy.address!.port, n, seed);
     assert.equal(sha256(body), sha256(bytes(n, n)), `seed ${seed}: ${body.length} bytes`);
+    assert.ok(proxy.link.stats.downDrops > 0, `seed ${seed}: the partition dropped packets`);
+    assert.ok(proxy.stats()[0].retransmissions > 0, `seed ${seed}: TCP retransmitted across the partition`);
+    assert.ok(performance.now() - started >= 1_500, 'the answer waited out the partition');
   } finally {
     await proxy.close();
     server.close();

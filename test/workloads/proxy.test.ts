@@ -132,3 +132,68 @@ test('bad options are refused with a clear error', async () => {
   await assert.rejects(createProxy({ upstream: '127.0.0.1:1', link: { dealyMs: 5 } as never }), /did you mean 'delayMs'/);
   await assert.rejects(createProxy({ upstream: '127.0.0.1:1', schedule: [{ atMs: -1 }] }), /atMs/);
 });
+
+/**
+ * The fates (delivered '.', lost 'x') of the first `n` packets on the path while one upload crosses
+ * it. Each packet meets one draw of the seeded generator (loss alone is set), so the pattern depends
+ * on the seed only, not on how the wall clock times the packets.
+ */
+async function lossPattern(seed: number, n: number): Promise<string> {
+  const { server, port } = await loopbackServer((s) => {
+    s.on('error', () => undefined);
+    s.resume();
+    s.on('end', () => s.end());
+  });
+  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, seed, link: { delayMs: 1, loss: 0.1 } });
+  const fates: string[] = [];
+  const lost = new Set<number>();
+  proxy.link.tap(() => fates.push('.'));
+  proxy.link.tapDrops((_p, _t, _f, reason) => {
+    if (reason === 'loss') lost.add(fates.length - 1);
+  });
+  try {
+    const c = await connectTo(proxy.address!.port);
+    const done = collect(c);
+    c.end(bytes(400_000, seed));
+    await within(done, 30_000, `seed ${seed}: the upload crosses 10% loss`);
+  } finally {
+    await proxy.close();
+    await closeServer(server);
+  }
+  assert.ok(fates.length >= n, `seed ${seed}: only ${fates.length} packets on the path`);
+  return fates.slice(0, n).map((f, i) => (lost.has(i) ? 'x' : f)).join('');
+}
+
+test('--seed: the same seed loses the same packets; another seed, others', async () => {
+  const a = await lossPattern(7, 150);
+  const b = await lossPattern(7, 150);
+  const c = await lossPattern(8, 150);
+  assert.equal(a, b, 'seed 7 twice');
+  assert.ok(a.includes('x'), `seed 7 lost nothing in 150 packets at 10%: ${a}`);
+  assert.notEqual(a, c, 'seeds 7 and 8');
+});
+
+test('a schedule step applies at its time, not before', async () => {
+  const { server, port } = await loopbackServer((s) => s.on('error', () => undefined).pipe(s));
+  const stepAt = 400;
+  const proxy = await createProxy({ upstream: `127.0.0.1:${port}`, link: { delayMs: 1 }, schedule: [{ atMs: stepAt, link: { delayMs: 60 } }] });
+  const started = performance.now();
+  try {
+    // Round trips until the step has applied (each waits on its answer; at most 100 of them).
+    const before: number[] = [];
+    for (let i = 0; i < 100 && proxy.linkProfiles().upstream.delayMs === 1; i++) {
+      const ms = await echoRoundTrip(proxy.address!.port);
+      if (proxy.linkProfiles().upstream.delayMs === 1) before.push(ms);
+    }
+    const appliedBy = performance.now() - started;
+    assert.equal(proxy.linkProfiles().upstream.delayMs, 60, 'the step applied within 100 round trips');
+    assert.ok(appliedBy >= stepAt - 5, `applied ${appliedBy.toFixed(0)} ms after the start, before its ${stepAt} ms`);
+    assert.ok(before.length > 0 && Math.min(...before) < 60, `round trips before the step (1 ms each way): ${before.map((m) => m.toFixed(1)).join(', ')}`);
+    const after = await echoRoundTrip(proxy.address!.port);
+    assert.ok(after >= 240, `a connect and an echo at 60 ms each way took ${after.toFixed(0)} ms`);
+    assert.equal(proxy.linkProfiles().downstream.delayMs, 60, '`link` is both directions');
+  } finally {
+    await proxy.close();
+    await closeServer(server);
+  }
+});

@@ -65,6 +65,10 @@ export class ToxiproxyApi {
   private readonly listenAt: HostPort;
   /** Requests answered with an error status (each one's reason is in its body). */
   badRequests = 0;
+  /** Names of proxies being created (listening): a second create of the name meanwhile is a 409. */
+  private readonly creating = new Set<string>();
+  /** Requests whose connection closes after the answer (a body too large to read). */
+  private readonly closeAfter = new WeakSet<http.IncomingMessage>();
 
   constructor(private readonly opts: ApiOptions = {}) {
     this.listenAt = parseHostPort(opts.listen ?? '127.0.0.1:8474', 'api listen', true);
@@ -92,6 +96,16 @@ export class ToxiproxyApi {
     if (b.listen !== undefined && typeof b.listen !== 'string') throw new ApiError('bad request body: listen must be a string HOST:PORT', 400);
     if (b.enabled !== undefined && typeof b.enabled !== 'boolean') throw new ApiError('bad request body: enabled must be true or false', 400);
     const name = b.name as string;
+    if (this.creating.has(name)) throw new ApiError('proxy already exists', 409);
+    this.creating.add(name);
+    try {
+      return await this.make(name, b, replace);
+    } finally {
+      this.creating.delete(name);
+    }
+  }
+
+  private async make(name: string, b: Record<string, unknown>, replace: boolean): Promise<Proxy> {
     const existing = this.proxies.get(name);
     if (existing) {
       if (!replace) throw new ApiError('proxy already exists', 409);
@@ -201,6 +215,7 @@ export class ToxiproxyApi {
       res.destroy();
       return;
     }
+    if (this.closeAfter.delete(res.req)) res.shouldKeepAlive = false;
     this.send(res, status, { error: message, status });
   }
 
@@ -209,7 +224,11 @@ export class ToxiproxyApi {
     let size = 0;
     for await (const c of req as AsyncIterable<Buffer>) {
       size += c.length;
-      if (size > MAX_BODY) throw new ApiError(`bad request body: larger than ${MAX_BODY} bytes`, 413);
+      if (size > MAX_BODY) {
+        // The rest of the body is not read: the connection cannot carry another request.
+        this.closeAfter.add(req);
+        throw new ApiError(`bad request body: larger than ${MAX_BODY} bytes`, 413);
+      }
       chunks.push(c);
     }
     const text = Buffer.concat(chunks).toString('utf8');
@@ -229,7 +248,12 @@ export class ToxiproxyApi {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://api');
-    const parts = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+    } catch {
+      throw new ApiError(`bad request: the path ${url.pathname} is not valid percent-encoding`, 400);
+    }
     const method = req.method ?? 'GET';
     const route = `${method} /${parts.map((p, i) => (i % 2 === 1 ? ':' : p)).join('/')}`;
     const update = method === 'POST' || method === 'PATCH';
@@ -273,7 +297,11 @@ export class ToxiproxyApi {
           } catch (e) {
             throw new ApiError(`bad request body: ${(e as Error).message}`, 400);
           }
-          await p.setListen(u.listen as string);
+          try {
+            await p.setListen(u.listen as string);
+          } catch (e) {
+            throw new ApiError(`listen ${u.listen as string}: ${(e as Error).message}; the proxy stays on ${formatHostPort(p.address ?? p.listenAt)}`, 500);
+          }
         }
         if (u.enabled === false && p.enabled) await p.disable();
         if (u.enabled === true && !p.enabled) {

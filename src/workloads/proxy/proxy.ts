@@ -434,13 +434,31 @@ export class Proxy {
     this.upstream = parseHostPort(upstream, 'upstream');
   }
 
-  /** Listen somewhere else (toxiproxy's update of `listen`): open connections are cut. */
+  /**
+   * Listen somewhere else (toxiproxy's update of `listen`): open connections are cut. If the new
+   * address cannot be had (in use, not this host's), the proxy goes back to listening where it was,
+   * and the error is thrown.
+   */
   async setListen(listen: string): Promise<void> {
     const at = parseHostPort(listen, 'listen', true);
     const wasEnabled = this.enabled;
+    const was = this.listenAt;
+    const wasAddress = this.address;
     await this.disable();
     this.listenAt = at;
-    if (wasEnabled) await this.listen();
+    if (!wasEnabled) return;
+    try {
+      await this.listen();
+    } catch (e) {
+      // The port it had (a port 0 was given one), so clients that knew it find it again.
+      this.listenAt = wasAddress ?? was;
+      try {
+        await this.listen();
+      } finally {
+        this.listenAt = was;
+      }
+      throw e;
+    }
   }
 
   /** Take the link down for `ms` from now (a partition: every packet is lost, both ways). */

@@ -192,6 +192,8 @@ export class ToxicStage extends Transform {
   }
 
   private later(ms: number, fn: () => void): void {
+    // Beyond a Node timer's reach (about 24.8 days), never: setTimeout would fire at once.
+    if (ms > 2 ** 31 - 1) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
