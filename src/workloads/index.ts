@@ -28,4 +28,7 @@ export {
   type PathProfile,
   type ProxyOptions,
   type ScheduleStep,
+  startApi,
+  ToxiproxyApi,
+  type ApiOptions,
 } from './proxy/index.js';

@@ -2,9 +2,10 @@
  * Named path profiles for `synack proxy --profile NAME`, each with where its numbers come from.
  *
  * How a source's figures become a path's settings:
- * - Chrome DevTools' presets give a target round trip and a throughput each way (the preset's
- *   multipliers, x5 on latency and x0.8 or x0.9 on throughput, adjust DevTools' request-level
- *   emulation; a packet-level path takes the targets they aim at). RTT/2 is each direction's delay.
+ * - Chrome DevTools' presets give a target round trip and a throughput each way, then scale them
+ *   for DevTools' request-level emulation (Slow 3G: latency x5, throughput x0.8; Fast 3G, now
+ *   "Slow 4G": latency x3.75, throughput x0.9). A packet-level path takes the targets they aim at,
+ *   before the scaling. RTT/2 is each direction's delay.
  * - comcast's presets (github.com/tylertreat/comcast, its README's table) add latency, a bandwidth
  *   cap and loss on one interface's egress, so a round trip gains the latency once: here each
  *   direction gets half the latency, the cap and the loss.

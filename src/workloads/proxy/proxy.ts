@@ -211,7 +211,7 @@ function sideStats(s: SynSocket): TcpSideStats {
   const c = s.connection;
   if (!c) return { state: 'CLOSED', cwnd: 0, retransmissions: 0 };
   const t = c.tcb;
-  const out: TcpSideStats = { state: t.state, cwnd: Math.round(t.congestion.cwnd), retransmissions: t.recovery.totalRetransmits, rtoMs: t.rtt.rto };
+  const out: TcpSideStats = { state: t.state, cwnd: Math.round(t.congestion.cwnd), retransmissions: t.stats.RetransSegs, rtoMs: t.rtt.rto };
   if (t.rtt.srtt !== undefined) out.rttMs = t.rtt.srtt;
   return out;
 }
