@@ -29,6 +29,7 @@ for (const [label, link, seed] of [
   ['10% reordering with jitter', { delayMs: 5, jitterMs: 3, reorder: 0.1 }, 3],
   ['1% duplication and 1% corruption', { delayMs: 2, duplicate: 0.01, corrupt: 0.01 }, 4],
   ['burst loss', { delayMs: 3, burstEnter: 0.005, burstExit: 0.3 }, 5],
+  ['MTU 1000, a 20 Mbit/s bottleneck with a 30 KB drop-tail queue', { delayMs: 2, mtu: 1000, rateBps: 20e6, queueBytes: 30_000 }, 6],
 ] as const) {
   test(`bytes cross byte-exact both ways, with half-closes: ${label}`, async () => {
     const up = bytes(300_000, seed);
@@ -49,6 +50,8 @@ for (const [label, link, seed] of [
       // Every retransmitted segment counts, those of fast retransmit and SACK recovery as well as
       // the timer's: at 2% loss each way, some data was lost and sent again.
       if ('loss' in link) assert.ok(s.retransmissions > 0, `seed ${seed}: ${proxy.link.stats.lost} packets lost, stats ${JSON.stringify(s)}`);
+      // Full-size packets met the small MTU (path MTU discovery took over) and the queue overflowed.
+      if ('mtu' in link) assert.ok(proxy.link.stats.tooBig > 0 && proxy.link.stats.queueDrops > 0, `seed ${seed}: ${JSON.stringify(proxy.link.stats)}`);
     } finally {
       await proxy.close();
       await closeServer(upstream.server);
