@@ -11,6 +11,7 @@ import { runServe, serveUsage } from './serve.js';
 import { runSim, simUsage } from './sim.js';
 import { exploreUsage, runExplore } from './explore.js';
 import { runTour, tourUsage } from './tour.js';
+import { proxyUsage, runProxy } from './proxy.js';
 
 type CliOutput = Output & { flush?: () => void };
 
@@ -37,6 +38,11 @@ const commands: Record<string, Command> = {
   ladder: { summary: 'draw ladder diagrams of the TCP connections in a pcap/pcapng capture', usage: ladderUsage, run: runLadder },
   serve: { summary: 'serve http, echo, discard or chargen from a synack stack on a new TUN device (root)', usage: serveUsage, run: runServe },
   connect: { summary: 'connect through a new TUN device to a kernel-side server, stdin and stdout like nc (root)', usage: connectUsage, run: runConnect },
+  proxy: {
+    summary: 'carry real TCP connections across a simulated impaired path (loss, delay, rate, profiles, toxiproxy API), no root',
+    usage: proxyUsage,
+    run: runProxy,
+  },
   packetdrill: { summary: 'run packetdrill scripts against synack in virtual time: PASS, FAIL or UNSUPPORTED each', usage: packetdrillUsage, run: runPacketdrill },
 };
 

@@ -6,6 +6,13 @@
  * `unref`: the timer does not by itself keep a Node process alive (the protocol's own timers, such
  * as TIME-WAIT's 2*MSL, are no reason for a program to stay; what the application holds is).
  */
+/**
+ * The longest wait a Node timer takes (a signed 32-bit count of ms, about 24.8 days): a longer one
+ * fires after 1 ms instead, which would spin. A deadline further away fires early at this bound,
+ * finds nothing due, and is set again.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class DeadlineTimer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private due: number | undefined;
@@ -24,7 +31,7 @@ export class DeadlineTimer {
     this.timer = setTimeout(() => {
       this.timer = this.due = undefined;
       this.fire();
-    }, Math.max(0, waitMs));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, waitMs)));
     if (this.opts.unref) (this.timer as { unref?: () => void }).unref?.();
   }
 

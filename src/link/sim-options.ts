@@ -22,6 +22,10 @@ const PROFILE_FIELDS: Record<keyof LinkProfile, { allowed: string; ok: (v: numbe
   duplicate: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
   reorder: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
   corrupt: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
+  burstEnter: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
+  burstExit: { allowed: 'a fraction in (0, 1] (a bad state must be able to end)', ok: (v) => v > 0 && v <= 1 },
+  burstLoss: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
+  goodLoss: { allowed: 'a fraction in [0, 1] (0.01 = 1%)', ok: (v) => v >= 0 && v <= 1 },
 };
 
 const PROFILE_KEYS = Object.keys(PROFILE_FIELDS);

@@ -37,6 +37,18 @@ export interface LinkProfile {
   reorder: number;
   /** Chance that one random bit of the packet is flipped. */
   corrupt: number;
+  /**
+   * Burst loss by the Gilbert-Elliott model (netem's `loss gemodel p r 1-h 1-k`): the direction is in
+   * a good or a bad state; each packet is lost with `goodLoss` (1-k) in the good state and `burstLoss`
+   * (1-h) in the bad one, then the state moves good to bad with `burstEnter` (p) and bad to good with
+   * `burstExit` (r). Off while burstEnter is 0. In the long run the bad state holds p/(p+r) of the
+   * packets, a stay in it lasts 1/r packets on average, and the loss rate is
+   * (r*(1-k) + p*(1-h))/(p+r). Independent of `loss`, which applies as well.
+   */
+  burstEnter: number;
+  burstExit: number;
+  burstLoss: number;
+  goodLoss: number;
 }
 
 export const DEFAULT_LINK: Readonly<LinkProfile> = Object.freeze({
@@ -49,12 +61,18 @@ export const DEFAULT_LINK: Readonly<LinkProfile> = Object.freeze({
   duplicate: 0,
   reorder: 0,
   corrupt: 0,
+  burstEnter: 0,
+  burstExit: 1,
+  burstLoss: 1,
+  goodLoss: 0,
 });
 
 export class LinkStats {
   sent = 0;
   delivered = 0;
   lost = 0;
+  /** Of `lost`, those the Gilbert-Elliott model lost (see LinkProfile.burstEnter). */
+  burstLost = 0;
   duplicated = 0;
   reordered = 0;
   corrupted = 0;
@@ -106,6 +124,8 @@ export class SimLink {
   filter: LinkFilter | undefined;
   /** When each direction's bottleneck finishes sending what it holds. */
   private readonly busyUntil = [0, 0];
+  /** Each direction's Gilbert-Elliott state: in the bad state (a loss burst)? */
+  private readonly burstBad = [false, false];
   /** Packets in flight towards b (0) and towards a (1), in arrival order (see SimNetwork.deliverAt). */
   readonly inFlight: [DeliveryFifo<SimEvent>, DeliveryFifo<SimEvent>] = [new DeliveryFifo(), new DeliveryFifo()];
 
@@ -185,6 +205,27 @@ export class SimLink {
     this.net.at(toMs, () => (this.up = true));
   }
 
+  /** The Gilbert-Elliott model's verdict for one packet of direction `dir`: loss in the current state, then the state's move. */
+  private burstLost(dir: number, p: LinkProfile): boolean {
+    const r = this.net.random;
+    const bad = this.burstBad[dir];
+    const lossHere = bad ? p.burstLoss : p.goodLoss;
+    const lost = lossHere > 0 && r.chance(lossHere);
+    this.burstBad[dir] = bad ? !r.chance(p.burstExit) : r.chance(p.burstEnter);
+    return lost;
+  }
+
+  /**
+   * Change one direction's settings from now on (0: a to b, 1: b to a); keys left out keep their
+   * values. Packets already in flight keep the delays they were given. Checked as SimNetwork.link's.
+   */
+  setProfile(dir: 0 | 1, profile: Partial<LinkProfile>): void {
+    if (dir !== 0 && dir !== 1) throw new RangeError(`SimLink.setProfile: dir must be 0 (a to b) or 1 (b to a), got ${showValue(dir)}`);
+    checkLinkProfile(profile, 'SimLink.setProfile', 'profile');
+    this.profiles[dir] = withDefaults(this.profiles[dir], profile);
+    if (this.profiles[dir].burstEnter === 0) this.burstBad[dir] = false;
+  }
+
   other(h: Host): Host {
     return h === this.a ? this.b : this.a;
   }
@@ -214,6 +255,12 @@ export class SimLink {
       this.stats.tooBig++;
       this.dropped(packet, now, from, 'too-big');
       net.tooBig(from, to, packet, p.mtu);
+      return;
+    }
+    if (p.burstEnter > 0 && this.burstLost(dir, p)) {
+      this.stats.lost++;
+      this.stats.burstLost++;
+      this.dropped(packet, now, from, 'loss');
       return;
     }
     if (p.loss > 0 && r.chance(p.loss)) {
