@@ -2,11 +2,12 @@
  * The connection-rate row: full request/response cycles per second of wall clock with 64 in flight:
  * connect, a 1-byte request, a 1-byte response, close both ways (the server closes after responding,
  * the client on the end of stream; a cycle counts when the client's connection is CLOSED). Subject:
- * two stacks in one process on a simulator link like loopback (1 µs each way, checksums offloaded).
+ * two stacks in one process on a simulator link like loopback (1 µs each way, checksums offloaded,
+ * same-instant arrivals taken in batches of up to 64: LOOPBACK_RECEIVE_BATCH).
  * Reference: the same cycles with Node's `net` over 127.0.0.1 in the same process.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { connectionCyclesYielding, makePair } from './sim-pair.js';
+import { connectionCyclesYielding, LOOPBACK_RECEIVE_BATCH, makePair } from './sim-pair.js';
 import type { BenchSuite, Row } from './harness.js';
 
 const IN_FLIGHT = 64;
@@ -18,7 +19,7 @@ const TRIALS = 3;
 export async function simCycleRate(cycles: number, seed: number): Promise<number> {
   // 64k client ports (RFC 6056 allows 1024-65535), so no 4-tuple comes round again within a run
   // while the server still holds it in TIME-WAIT.
-  const pair = makePair({ seed, link: { delayMs: 0.001, mtu: 65535 }, tcp: { mtu: 65535 }, checksumOffload: true, ephemeralMin: 1024 });
+  const pair = makePair({ seed, link: { delayMs: 0.001, mtu: 65535 }, tcp: { mtu: 65535 }, checksumOffload: true, ephemeralMin: 1024, receiveBatch: LOOPBACK_RECEIVE_BATCH });
   const start = process.hrtime.bigint();
   const done = await connectionCyclesYielding(pair, cycles, IN_FLIGHT);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

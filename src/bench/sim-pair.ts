@@ -12,6 +12,13 @@ import type { StackEvent } from '../stack/stack.js';
 import type { TcpConfig } from '../tcp/config.js';
 import { SeededRandom } from '../tcp/random.js';
 
+/**
+ * The loopback-like rows' receive batch (SimNetwork.receiveBatch): a host takes up to 64 packets that
+ * arrived at the same instant before it acts, as a Linux driver's NAPI poll (weight 64) hands the
+ * stack a batch and synack's own TUN driver a read batch; the receiver acknowledges each batch once.
+ */
+export const LOOPBACK_RECEIVE_BATCH = 64;
+
 export const CLIENT_ADDRESS = '198.18.0.1';
 export const SERVER_ADDRESS = '198.18.0.2';
 const PORT = 5001;
@@ -26,6 +33,8 @@ export interface PairOptions {
   ephemeralMin?: number;
   /** Extra client addresses (for more than 64k connections to one server port). */
   clientAddresses?: string[];
+  /** SimNetwork.receiveBatch: packets arriving at one instant that a host takes before it acts (default 1). */
+  receiveBatch?: number;
 }
 
 export interface Pair {
@@ -37,6 +46,7 @@ export interface Pair {
 
 export function makePair(o: PairOptions): Pair {
   const net = new SimNetwork(o.seed);
+  if (o.receiveBatch !== undefined) net.receiveBatch = o.receiveBatch;
   const offload = o.checksumOffload ?? false;
   const client = net.addHost('client', {
     addresses: o.clientAddresses ?? [CLIENT_ADDRESS],

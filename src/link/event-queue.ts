@@ -33,6 +33,11 @@ export class EventQueue<T> {
     this.items[i] = item;
   }
 
+  /** The earliest item, left in the queue. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
   peekTime(): number | undefined {
     return this.items.length ? this.times[0] : undefined;
   }

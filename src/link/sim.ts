@@ -375,6 +375,18 @@ export class SimNetwork implements Driver {
   private readonly routes4 = new Map<Host, Map<number, SimLink>>();
   private readonly timerAt = new Map<Host, number>();
   private steps = 0;
+  /**
+   * How many packets arriving at the same instant are delivered before the hosts that got them act
+   * (their applications' events, their output). 1 (the default): a host acts after every packet, so
+   * a receiver acknowledges a burst every second segment, as RFC 9293 §3.8.6.3 describes. Above 1, a
+   * host takes up to that many at once, as synack's TUN driver takes a read batch and a Linux driver
+   * a NAPI poll (64 packets): a burst is read and acknowledged once per batch (the ACK covers all of
+   * it, as Linux's acknowledgment of a GRO aggregate does). Only same-instant arrivals batch: a link
+   * with a bandwidth spaces its packets out, and nothing changes there.
+   */
+  receiveBatch = 1;
+  /** Packets delivered since hosts were last serviced (see receiveBatch). */
+  private batched = 0;
   /** Ids of deliveries (SimLink.cancel), counting from 1. */
   private deliveries = 0;
   /** Called after each piece of work a step did (an observer's hook, as the explorer's snapshots). */
@@ -634,7 +646,10 @@ export class SimNetwork implements Driver {
   }
 
   private stepInner(untilMs: number): boolean {
-    if (this.needService.length > 0) {
+    // With receiveBatch > 1, packets that have all arrived by now are delivered together before the
+    // hosts act on them (see receiveBatch).
+    if (this.needService.length > 0 && !(this.batched < this.receiveBatch && this.queue.peekTime() === this.now && this.queue.peek()!.kind === 'deliver')) {
+      this.batched = 0;
       const hosts = this.needService;
       this.needService = this.serving;
       this.serving = hosts;
@@ -670,6 +685,7 @@ export class SimNetwork implements Driver {
         this.recycle(e);
         host.stack.handlePacket(packet, this.now);
         this.needsService(host);
+        this.batched++;
         break;
       }
       case 'timer':
