@@ -234,6 +234,8 @@ export class TransferSession {
   dataDoneAt: number | undefined;
   closedAt: number | undefined;
   private readonly start: { retrans: number; dupAcks: number; csum: number };
+  /** Remove this session's listeners from the hosts' events (close calls them). */
+  private readonly stopListening: Array<() => void>;
 
   constructor(
     readonly net: SimNetwork,
@@ -250,8 +252,7 @@ export class TransferSession {
     this.startedAt = now;
     const port = opts.port ?? 5001;
     this.listener = server.stack.listen(port, opts.fastOpen ? { fastOpen: 16 } : {});
-    server.onEvent((e) => this.serverEvent(e));
-    client.onEvent((e) => this.clientEvent(e));
+    this.stopListening = [server.onEvent((e) => this.serverEvent(e)), client.onEvent((e) => this.clientEvent(e))];
     const addr = opts.serverAddress ?? server.stack.addresses[0];
     this.client.conn = client.stack.connect({ address: addr, port }, now, { tcp: opts.clientTcp, fastOpen: opts.fastOpen });
     this.client.sendsInSynSent = opts.fastOpen === true;
@@ -417,9 +418,14 @@ export class TransferSession {
     };
   }
 
-  /** Stop listening, if the handshake never completed (the accepted connection closes it otherwise). */
+  /**
+   * The session is over: stop listening on the port (if the handshake never completed; the accepted
+   * connection closed the listener otherwise) and stop hearing the hosts' events, so hosts that run
+   * one transfer after another do not collect listeners. The report can still be taken.
+   */
   close(): void {
     this.opts.server.stack.closeListener(this.listener, this.net.currentTime());
+    for (const stop of this.stopListening) stop();
   }
 
   /**

@@ -106,5 +106,16 @@ test('a socket server and a stack-level transfer share the server host, each see
   c.resume();
   await net.runAsync(() => closed, { maxMs: 10_000 });
   assert.equal(accepted, 1);
-  assert.equal(b.eventListenerCount, 2);
+  // The socket layer's listener stays; the transfer's went when it closed.
+  assert.equal(b.eventListenerCount, 1);
+});
+
+test('transfers one after another between the same hosts leave no listener behind', () => {
+  const { net, a, b } = pair(5);
+  for (let i = 0; i < 3; i++) {
+    const r = runTransfer(net, { client: a, server: b, port: 6000 + i, up: 10_000, down: 10_000, dataSeed: i });
+    assert.equal(r.ok, true, `transfer ${i} (seed 5): ${r.reason}`);
+    assert.equal(a.eventListenerCount, 0, `after transfer ${i}`);
+    assert.equal(b.eventListenerCount, 0, `after transfer ${i}`);
+  }
 });
