@@ -13,7 +13,8 @@ export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction u
                   [--duplicate P] [--reorder P] [--corrupt P] [--user-timeout MS]
                   [--partition FROM-TO] [--rcvbuf BYTES] [--sndbuf BYTES] [--ack-delay MS]
                   [--no-timestamps] [--no-window-scaling] [--no-sack] [--cc cubic|newreno]
-                  [--read-rate BITS_PER_S] [--fast-open] [--max-ms MS] [--pcap FILE] [--json]
+                  [--read-rate BITS_PER_S] [--fast-open] [--time MS] [--max-ms MS] [--pcap FILE]
+                  [--json]
 
 Transfer random bytes between two simulated hosts, client ${SIM_CLIENT_ADDRESS} and server ${SIM_SERVER_ADDRESS}
 (port 5001), on a virtual clock: the client connects, each side sends its bytes and then half-closes
@@ -24,8 +25,9 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
   --seed N          seeds the network and the data (default: random); same seed, same run. The
                     seed is printed before the run (with --json on stderr); on a terminal a run
                     over a second shows its progress on stderr
-  --bytes N         bytes each way the direction sends (default 1M); suffixes k, M, G (x1000) and
-                    Ki, Mi, Gi (x1024)
+  --bytes N         bytes each way the direction sends (default 1M, or no end with --time);
+                    suffixes k, M, G (x1000) and Ki, Mi, Gi (x1024). Bytes are made and hashed as
+                    they are sent, so a large N costs nothing until it is carried
   --direction D     up: client to server (default); down: server to client; both: N bytes each way
   --delay MS        one-way propagation delay (default ${DEFAULT_LINK.delayMs}); the round trip is twice this
   --jitter MS       extra delay per packet, uniform in [0, MS) (packets may overtake each other)
@@ -53,11 +55,14 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
                     (default: everything at once); a slow reader closes the window
   --fast-open       TCP Fast Open (RFC 7413): the client holds the server's cookie (as from an
                     earlier connection), so its first data rides on the SYN
+  --time MS         run this much virtual time and stop, as iperf -t (not a failure): ok when
+                    each receiver read an intact prefix of its stream; goodput over MS
   --max-ms MS       give up after this much virtual time (default 24 h)
   --pcap FILE       write every packet sent on the link to FILE as the run goes (pcap; see
                     synack decode); if the disk stops it, the report still comes, then exit 1
-  --json            one JSON object: ok, seed, bytes, direction, sentSha256, receivedSha256,
-                    virtualMs, goodputBps, retransmits, timeouts, dupAcks, checksumErrors, ...
+  --json            one JSON object: ok, seed, bytes, direction, timeMs, sentSha256,
+                    receivedSha256, virtualMs, goodputBps, retransmits, timeouts, dupAcks,
+                    checksumErrors, generatedBytes, ...
 
 The link's profile applies in both directions. Exit status: 0 when every byte arrived intact and
 both sides closed cleanly, 1 when not, 2 for a usage error.`;
@@ -79,7 +84,7 @@ function number(name: string, text: string, o: { integer?: boolean; min?: number
   return v;
 }
 
-const VALUED = ['seed', 'bytes', 'direction', 'delay', 'jitter', 'rate', 'queue', 'mtu', 'host-mtu', 'loss', 'duplicate', 'reorder', 'corrupt', 'user-timeout', 'partition', 'rcvbuf', 'sndbuf', 'ack-delay', 'read-rate', 'max-ms', 'pcap', 'cc'];
+const VALUED = ['seed', 'bytes', 'time', 'direction', 'delay', 'jitter', 'rate', 'queue', 'mtu', 'host-mtu', 'loss', 'duplicate', 'reorder', 'corrupt', 'user-timeout', 'partition', 'rcvbuf', 'sndbuf', 'ack-delay', 'read-rate', 'max-ms', 'pcap', 'cc'];
 
 /** The spec a command line describes (exported for tests). */
 export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: boolean; pcap: string | undefined; help: boolean } {
@@ -115,7 +120,8 @@ export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: 
   }
   const spec: SimTransferSpec = {
     seed: opt('seed', (n, t) => number(n, t, { min: 0, integer: true })) ?? randomInt(1, 2 ** 31),
-    bytes: opt('bytes', (n, t) => number(n, t, { min: 0, integer: true, suffixes: true })) ?? 1_000_000,
+    bytes: opt('bytes', (n, t) => number(n, t, { min: 0, integer: true, suffixes: true })) ?? (f('time') !== undefined ? Infinity : 1_000_000),
+    timeMs: opt('time', (n, t) => number(n, t, { min: 1 })),
     direction,
     link,
     hostMtu: opt('host-mtu', (n, t) => number(n, t, { min: 68, max: 65535, integer: true })),
@@ -235,7 +241,9 @@ function headerLine(spec: SimTransferSpec, p: LinkProfile): string {
     spec.congestionControl !== undefined ? spec.congestionControl : '',
     spec.readRateBps !== undefined ? `applications read ${rate(spec.readRateBps)}` : '',
   ].filter(Boolean);
-  return `synack sim: seed ${spec.seed}, ${spec.bytes} bytes ${dirText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`;
+  const amount = spec.bytes === Infinity ? 'endless bytes' : `${spec.bytes} bytes`;
+  const timeText = spec.timeMs !== undefined ? ` for ${spec.timeMs} ms` : '';
+  return `synack sim: seed ${spec.seed}, ${amount} ${dirText}${timeText}; link: ${linkText.join(', ')}${hostText.length ? `; hosts: ${hostText.join(', ')}` : ''}`;
 }
 
 type SimRun = ReturnType<typeof simulateTransfer>;
@@ -248,8 +256,9 @@ function printJson(spec: SimTransferSpec, r: SimRun['report'], link: SimLink, pr
       ok: r.ok,
       reason: r.reason ?? null,
       seed: spec.seed,
-      bytes: spec.bytes,
+      bytes: spec.bytes === Infinity ? null : spec.bytes,
       direction: spec.direction,
+      timeMs: spec.timeMs ?? null,
       sentSha256: main.sentSha256,
       receivedSha256: main.receivedSha256,
       receivedBytes: main.receivedBytes,
@@ -260,6 +269,8 @@ function printJson(spec: SimTransferSpec, r: SimRun['report'], link: SimLink, pr
       timeouts: r.timeouts,
       dupAcks: r.dupAcks,
       checksumErrors: r.checksumErrors,
+      timed: r.timed,
+      generatedBytes: r.generatedBytes,
       streams: { up: r.up, down: r.down },
       client: { ...r.client, error: r.client.error ?? null, pathMtu: r.client.pathMtu ?? null },
       server: { ...r.server, error: r.server.error ?? null, pathMtu: r.server.pathMtu ?? null },
@@ -281,9 +292,14 @@ function printReport(r: SimRun['report'], link: SimLink, io: Output): number {
     ['server -> client', r.down],
   ] as const) {
     if (s.bytes === 0 && s.intact) continue;
+    if (r.timed && !s.endSeen) {
+      io.out(`  ${name}: ${s.prefixIntact ? 'intact so far' : 'NOT INTACT'}: ${s.receivedBytes} bytes read of ${s.sentBytes} sent, sha256 of those read ${s.receivedSha256.slice(0, 16)}... ${s.prefixIntact ? 'matches' : 'differs from'} the stream's first ${s.receivedBytes}`);
+      continue;
+    }
     io.out(`  ${name}: ${s.intact ? 'intact' : 'NOT INTACT'}: ${s.receivedBytes} of ${s.bytes} bytes, sha256 sent ${s.sentSha256.slice(0, 16)}... received ${s.receivedSha256.slice(0, 16)}...${s.endSeen ? '' : ', no FIN'}`);
   }
-  io.out(`  virtual time ${r.virtualMs.toFixed(3)} ms (closed after ${r.closedMs === undefined ? '-' : r.closedMs.toFixed(3)} ms, TIME-WAIT included), goodput ${rate(r.goodputBps)}`);
+  if (r.timed && r.closedMs === undefined) io.out(`  virtual time ${r.virtualMs.toFixed(3)} ms (stopped there, connections open), goodput ${rate(r.goodputBps)}`);
+  else io.out(`  virtual time ${r.virtualMs.toFixed(3)} ms (closed after ${r.closedMs === undefined ? '-' : r.closedMs.toFixed(3)} ms, TIME-WAIT included), goodput ${rate(r.goodputBps)}`);
   io.out(`  retransmitted segments ${r.retransmits}, retransmission timeouts ${r.timeouts}, duplicate ACKs ${r.dupAcks}, checksum errors ${r.checksumErrors}`);
   const s = link.stats;
   io.out(`  link: ${s.sent} packets sent, ${s.delivered} delivered, ${s.lost} lost, ${s.duplicated} duplicated, ${s.reordered} reordered, ${s.corrupted} corrupted, ${s.queueDrops} queue drops, ${s.tooBig} too big, ${s.downDrops} dropped while down`);

@@ -20,9 +20,16 @@ export interface HostObserver {
   serviced?(host: Host): void;
 }
 
+export type HostEventListener = (e: StackEvent) => void;
+
 export class Host {
-  private handler: ((e: StackEvent) => void) | undefined;
-  /** Observers (a trace collector): see every event before the handler; none unless attached. */
+  /**
+   * Who hears the stack's events, in the order they were added. Replaced, never changed in place, so
+   * a listener added or removed during a dispatch takes effect from the next event and the loop in
+   * progress walks the array it started with.
+   */
+  private listeners: readonly HostEventListener[] = [];
+  /** Observers (a trace collector): see every event before the listeners; none unless attached. */
   private observers: HostObserver[] | undefined;
   private dispatching = false;
   /** Whether the driver has this host in its service queue (the simulator's bookkeeping). */
@@ -43,24 +50,41 @@ export class Host {
     this.driver.schedule(this);
   }
 
-  /** Where the stack's events go (the socket layer sets this once). */
-  onEvent(handler: (e: StackEvent) => void): void {
-    this.handler = handler;
+  /**
+   * Hear the stack's events: every listener hears every event, in the order listeners were added
+   * (the socket layer adds one per host; applications driving the stack directly add their own).
+   * Adding the same function twice adds it once. Returns a function that removes the listener.
+   */
+  onEvent(listener: HostEventListener): () => void {
+    if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
+    return () => this.offEvent(listener);
   }
 
-  /** Watch this host's stack events without taking them from the handler (tracing). */
+  /** Stop `listener` hearing events (no-op when it is not listening). */
+  offEvent(listener: HostEventListener): void {
+    const i = this.listeners.indexOf(listener);
+    if (i >= 0) this.listeners = [...this.listeners.slice(0, i), ...this.listeners.slice(i + 1)];
+  }
+
+  /** How many listeners hear this host's events. */
+  get eventListenerCount(): number {
+    return this.listeners.length;
+  }
+
+  /** Watch this host's stack events before the listeners hear them, and each service round (tracing). */
   observe(o: HostObserver): void {
     (this.observers ??= []).push(o);
   }
 
-  /** Hand pending stack events to the handler; drivers call this when they service the host. */
+  /** Hand pending stack events to the listeners; drivers call this when they service the host. */
   dispatchEvents(): void {
     if (this.dispatching) return; // an event handler's own calls will be serviced on the next round
     this.dispatching = true;
     try {
       for (let e = this.stack.pollEvent(); e; e = this.stack.pollEvent()) {
         if (this.observers) for (const o of this.observers) o.event?.(e, this);
-        this.handler?.(e);
+        const ls = this.listeners;
+        for (let i = 0; i < ls.length; i++) ls[i](e);
       }
       if (this.observers) for (const o of this.observers) o.serviced?.(this);
     } finally {

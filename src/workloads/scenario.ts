@@ -14,7 +14,7 @@ export const SIM_PORT = 5001;
 
 export interface SimTransferSpec {
   seed: number;
-  /** Bytes each way the direction sends: up is client to server, both sends this many each way. */
+  /** Bytes each way the direction sends: up is client to server, both sends this many each way (Infinity: no end, with timeMs). */
   bytes: number;
   direction: Direction;
   /** The link, in both directions (unset fields: DEFAULT_LINK). */
@@ -48,6 +48,8 @@ export interface SimTransferSpec {
   fastOpen?: boolean;
   /** Other TCP settings of both hosts (a spec with these has no exact `synack sim` equivalent). */
   tcp?: Partial<TcpConfig>;
+  /** Run this much virtual time and stop (see runTransfer's timeMs). */
+  timeMs?: number;
   /** Limits (see runTransfer). */
   maxMs?: number;
   maxSteps?: number;
@@ -88,7 +90,7 @@ export function simulateTransfer(spec: SimTransferSpec, prepare?: (link: SimLink
   const report = runTransfer(
     net,
     { client, server, port: SIM_PORT, up, down, dataSeed: spec.seed, readRateBps: spec.readRateBps, readPause: spec.readPause, fastOpen: spec.fastOpen },
-    { maxMs: spec.maxMs, maxSteps: spec.maxSteps },
+    { maxMs: spec.maxMs, maxSteps: spec.maxSteps, timeMs: spec.timeMs },
   );
   return { report, net, link, profile };
 }
@@ -101,7 +103,10 @@ export function simCommand(spec: SimTransferSpec): string | undefined {
   if (spec.tcp && Object.keys(spec.tcp).length > 0) return undefined;
   if (spec.readPause) return undefined;
   const p = spec.link ?? {};
-  const args = ['synack', 'sim', '--seed', String(spec.seed), '--bytes', String(spec.bytes), '--direction', spec.direction];
+  const args = ['synack', 'sim', '--seed', String(spec.seed)];
+  if (spec.bytes !== Infinity) args.push('--bytes', String(spec.bytes));
+  args.push('--direction', spec.direction);
+  if (spec.timeMs !== undefined) args.push('--time', String(spec.timeMs));
   const opt = (name: string, v: number | undefined, dflt: number) => {
     if (v !== undefined && v !== dflt) args.push(`--${name}`, String(v));
   };

@@ -9,6 +9,12 @@
  * A TransferSession is the application: it reacts to stack events and needs a driver. `runTransfer`
  * drives it on virtual time, bounded in time and steps so that no run can hang; a RealtimeDriver
  * can drive the same session on the wall clock (`await driver.until(() => session.finished)`).
+ *
+ * The cost follows the work, not the byte count asked for: the sender makes its bytes 16 KiB at a
+ * time as the send buffer takes them, both ends hash as the bytes pass, and checking what arrived
+ * regenerates only the bytes that arrived (when they are not simply everything the sender made). So
+ * a run for a fixed virtual time (`timeMs`) with an endless stream (`Infinity` bytes) costs what it
+ * carries.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { TcpConfig } from '../tcp/config.js';
@@ -36,7 +42,7 @@ export interface TransferOptions {
   serverAddress?: string | IpAddress;
   /** The server's port (default 5001, iperf's). */
   port?: number;
-  /** Bytes from client to server, and from server to client. */
+  /** Bytes from client to server, and from server to client (Infinity: the sender never runs out, for a timed run). */
   up: number;
   down: number;
   /** Seeds the data generator (the two streams use streams 1 and 2 of it). */
@@ -63,13 +69,16 @@ export interface TransferOptions {
 export const READ_INTERVAL_MS = 10;
 
 export interface StreamReport {
-  /** Bytes the sender was to send. */
+  /** Bytes the sender was to send (Infinity: no end, a timed run). */
   bytes: number;
   /** Bytes the sender handed to TCP, and bytes the receiver read. */
   sentBytes: number;
   receivedBytes: number;
+  /** sha256 of the bytes the sender handed to TCP: the whole stream when it sent it all. */
   sentSha256: string;
   receivedSha256: string;
+  /** The bytes read are the stream's first receivedBytes bytes, exactly (none missing, none changed). */
+  prefixIntact: boolean;
   /** The receiver read the sender's FIN (end of stream). */
   endSeen: boolean;
   /** Every byte arrived, in order, and the end of stream with it. */
@@ -111,6 +120,13 @@ export interface TransferReport {
   server: SideReport;
   /** Simulator steps taken (for runTransfer). */
   steps: number;
+  /** The run was for a fixed virtual time (runTransfer's timeMs): ok means each receiver holds an intact prefix. */
+  timed: boolean;
+  /**
+   * Data bytes generated for the run: what the senders made, and what checking the receivers' bytes
+   * regenerated. It follows what was carried, never the byte count asked for.
+   */
+  generatedBytes: number;
 }
 
 const CHUNK = 16 * 1024; // a multiple of 4: the chunks concatenate to SeededRandom.bytes(total)
@@ -143,7 +159,7 @@ class ByteSource {
   }
 }
 
-/** The same bytes as ByteSource would make, without keeping them: the expected sha256 of a stream. */
+/** The same bytes as ByteSource would make, without keeping them: the expected sha256 of a stream (or of its first `total` bytes). */
 export function streamSha256(seed: number, stream: number, total: number): string {
   const s = new ByteSource(seed, stream, total);
   while (s.next());
@@ -218,6 +234,8 @@ export class TransferSession {
   dataDoneAt: number | undefined;
   closedAt: number | undefined;
   private readonly start: { retrans: number; dupAcks: number; csum: number };
+  /** Remove this session's listeners from the hosts' events (close calls them). */
+  private readonly stopListening: Array<() => void>;
 
   constructor(
     readonly net: SimNetwork,
@@ -225,7 +243,8 @@ export class TransferSession {
   ) {
     const { client, server } = opts;
     if (client === server) throw new RangeError('a transfer needs two hosts');
-    if (!(Number.isSafeInteger(opts.up) && opts.up >= 0 && Number.isSafeInteger(opts.down) && opts.down >= 0)) throw new RangeError('byte counts must be non-negative integers');
+    const count = (n: number) => n === Infinity || (Number.isSafeInteger(n) && n >= 0);
+    if (!count(opts.up) || !count(opts.down)) throw new RangeError('byte counts must be non-negative integers (or Infinity)');
     this.client = new Side('client', new ByteSource(opts.dataSeed, 1, opts.up));
     this.server = new Side('server', new ByteSource(opts.dataSeed, 2, opts.down));
     this.start = this.counters();
@@ -233,8 +252,7 @@ export class TransferSession {
     this.startedAt = now;
     const port = opts.port ?? 5001;
     this.listener = server.stack.listen(port, opts.fastOpen ? { fastOpen: 16 } : {});
-    server.onEvent((e) => this.serverEvent(e));
-    client.onEvent((e) => this.clientEvent(e));
+    this.stopListening = [server.onEvent((e) => this.serverEvent(e)), client.onEvent((e) => this.clientEvent(e))];
     const addr = opts.serverAddress ?? server.stack.addresses[0];
     this.client.conn = client.stack.connect({ address: addr, port }, now, { tcp: opts.clientTcp, fastOpen: opts.fastOpen });
     this.client.sendsInSynSent = opts.fastOpen === true;
@@ -363,18 +381,30 @@ export class TransferSession {
     return to.endSeen && to.receivedBytes === from.source.total;
   }
 
+  /** Bytes regenerated to check receivers' prefixes (see generatedBytes). */
+  private regenerated = 0;
+
   private stream(from: Side, to: Side): StreamReport {
     const bytes = from.source.total;
-    const sentSha256 = from.source.made === bytes ? from.source.digest() : streamSha256(this.opts.dataSeed, from === this.client ? 1 : 2, bytes);
+    const sentSha256 = from.source.digest();
     const receivedSha256 = to.receivedSha256();
+    // The receiver's digest against the sender's when it read everything the sender made (a finished
+    // stream); else against the stream's first receivedBytes made again: what arrived, not what was asked.
+    let expected = sentSha256;
+    if (to.receivedBytes !== from.source.made) {
+      expected = streamSha256(this.opts.dataSeed, from === this.client ? 1 : 2, to.receivedBytes);
+      this.regenerated += to.receivedBytes;
+    }
+    const prefixIntact = receivedSha256 === expected;
     return {
       bytes,
       sentBytes: from.source.made,
       receivedBytes: to.receivedBytes,
       sentSha256,
       receivedSha256,
+      prefixIntact,
       endSeen: to.endSeen,
-      intact: to.endSeen && to.receivedBytes === bytes && receivedSha256 === sentSha256,
+      intact: to.endSeen && to.receivedBytes === bytes && prefixIntact,
     };
   }
 
@@ -388,29 +418,43 @@ export class TransferSession {
     };
   }
 
-  /** Stop listening, if the handshake never completed (the accepted connection closes it otherwise). */
+  /**
+   * The session is over: stop listening on the port (if the handshake never completed; the accepted
+   * connection closed the listener otherwise) and stop hearing the hosts' events, so hosts that run
+   * one transfer after another do not collect listeners. The report can still be taken.
+   */
   close(): void {
     this.opts.server.stack.closeListener(this.listener, this.net.currentTime());
+    for (const stop of this.stopListening) stop();
   }
 
-  /** The report as things stand (call when finished, or after giving up). */
-  report(steps = 0, limitReason?: string): TransferReport {
+  /**
+   * The report as things stand (call when finished, or after giving up). `timed`: the run was for a
+   * fixed virtual time and stopped there, so unfinished streams and open connections are expected;
+   * it is ok when every byte read is the stream's own (an intact prefix) and no connection failed.
+   */
+  report(steps = 0, limitReason?: string, timed = false): TransferReport {
     const now = this.net.now;
+    this.regenerated = 0;
     const up = this.stream(this.client, this.server);
     const down = this.stream(this.server, this.client);
     const client = this.side(this.client);
     const server = this.side(this.server);
     const end = this.counters();
     const virtualMs = (this.dataDoneAt ?? now) - this.startedAt;
-    const delivered = (up.intact ? up.bytes : 0) + (down.intact ? down.bytes : 0);
+    const counted = (s: StreamReport) => (timed ? (s.prefixIntact ? s.receivedBytes : 0) : s.intact ? s.bytes : 0);
+    const delivered = counted(up) + counted(down);
     let reason: string | undefined;
     if (limitReason) reason = limitReason;
     else if (client.error) reason = `client: ${client.error.code}: ${client.error.message}`;
     else if (server.error) reason = `server: ${server.error.code}: ${server.error.message}`;
-    else if (!up.intact) reason = `client-to-server stream: ${describe(up)}`;
+    else if (timed && this.dataDoneAt === undefined) {
+      if (!up.prefixIntact) reason = 'client-to-server stream: bytes arrived corrupted (sha256 of the bytes read differs from the stream\'s first bytes)';
+      else if (!down.prefixIntact) reason = 'server-to-client stream: bytes arrived corrupted (sha256 of the bytes read differs from the stream\'s first bytes)';
+    } else if (!up.intact) reason = `client-to-server stream: ${describe(up)}`;
     else if (!down.intact) reason = `server-to-client stream: ${describe(down)}`;
-    else if (client.finalState !== 'CLOSED') reason = `client ended in ${client.finalState}`;
-    else if (server.finalState !== 'CLOSED') reason = `server ended in ${server.finalState}`;
+    else if (!timed && client.finalState !== 'CLOSED') reason = `client ended in ${client.finalState}`;
+    else if (!timed && server.finalState !== 'CLOSED') reason = `server ended in ${server.finalState}`;
     return {
       ok: reason === undefined,
       reason,
@@ -426,11 +470,14 @@ export class TransferSession {
       client,
       server,
       steps,
+      timed,
+      generatedBytes: this.client.source.made + this.server.source.made + this.regenerated,
     };
   }
 }
 
 function describe(s: StreamReport): string {
+  if (!s.prefixIntact) return 'bytes arrived corrupted (sha256 differs)';
   if (s.receivedBytes !== s.bytes) return `${s.receivedBytes} of ${s.bytes} bytes arrived${s.endSeen ? '' : ', no FIN'}`;
   if (s.receivedSha256 !== s.sentSha256) return 'bytes arrived corrupted (sha256 differs)';
   return 'no end of stream';
@@ -439,6 +486,11 @@ function describe(s: StreamReport): string {
 export interface TransferLimits {
   /** Give up after this much virtual time from the start (default 24 h). */
   maxMs?: number;
+  /**
+   * Run this much virtual time from the start and stop there (iperf's -t): not a failure, the report
+   * is `timed` and counts the intact bytes read by then. With Infinity bytes the senders never run out.
+   */
+  timeMs?: number;
   /** Give up after this many simulator steps (default: generous for the byte count). */
   maxSteps?: number;
 }
@@ -449,8 +501,12 @@ export interface TransferLimits {
  */
 export function runTransfer(net: SimNetwork, opts: TransferOptions, limits: TransferLimits = {}): TransferReport {
   const session = new TransferSession(net, opts);
-  const until = session.startedAt + (limits.maxMs ?? 86_400_000);
-  const maxSteps = limits.maxSteps ?? 2_000_000 + Math.ceil((opts.up + opts.down) / 100);
+  const timed = limits.timeMs !== undefined;
+  const maxMs = Math.min(limits.maxMs ?? 86_400_000, limits.timeMs ?? Infinity);
+  const until = session.startedAt + maxMs;
+  // Steps scale with the work: bytes asked for, or for a timed run (whose bytes may be endless) none.
+  const asked = (opts.up === Infinity ? 0 : opts.up) + (opts.down === Infinity ? 0 : opts.down);
+  const maxSteps = limits.maxSteps ?? (timed ? Infinity : 2_000_000 + Math.ceil(asked / 100));
   let steps = 0;
   let limit: string | undefined;
   while (!session.finished) {
@@ -459,10 +515,12 @@ export function runTransfer(net: SimNetwork, opts: TransferOptions, limits: Tran
       break;
     }
     if (!net.step({ untilMs: until })) {
-      limit = net.nextEventTime() === undefined ? `stalled: nothing left to happen at t=${net.now.toFixed(3)} ms` : `gave up at the virtual time limit (${until - session.startedAt} ms)`;
+      if (net.nextEventTime() === undefined) limit = `stalled: nothing left to happen at t=${net.now.toFixed(3)} ms`;
+      else if (!timed || (limits.maxMs !== undefined && limits.maxMs < limits.timeMs!)) limit = `gave up at the virtual time limit (${maxMs} ms)`;
+      else net.advanceTo(until);
       break;
     }
   }
   session.close();
-  return session.report(steps, limit);
+  return session.report(steps, limit, timed && limit === undefined);
 }
