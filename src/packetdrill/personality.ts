@@ -42,6 +42,14 @@ export interface Personality {
    * Linux places it by its TSO and forced-push logic).
    */
   tso: boolean;
+  /**
+   * Google's packetdrill compares an outbound line only with the socket under test's packets: its
+   * sniffer (sniff_outbound_live_packet) reads past packets of any other 4-tuple, and past every
+   * packet between socket() and the new socket's connect() or listen(). Linux's scripts rely on it
+   * (they do not list the FIN of a socket closed before the next is opened); FreeBSD's suite lists
+   * every packet its host sends, and synack holds it to that.
+   */
+  otherSocketsSkipped: boolean;
 }
 
 /**
@@ -170,6 +178,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: 'FreeBSD',
     os: 'freebsd',
     tso: false,
+    otherSocketsSkipped: false,
   },
   linux: {
     name: 'linux',
@@ -178,6 +187,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: 'Linux',
     os: 'linux',
     tso: true,
+    otherSocketsSkipped: true,
   },
   none: {
     name: 'none',
@@ -186,6 +196,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: undefined,
     os: 'freebsd',
     tso: false,
+    otherSocketsSkipped: false,
   },
 });
 

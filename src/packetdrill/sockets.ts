@@ -114,6 +114,11 @@ interface Sock {
   fastOpenKey?: Uint8Array;
   /** TCP_FASTOPEN_CONNECT: connect() defers the SYN to the first write when a cookie is cached. */
   fastOpenConnect?: boolean;
+  /**
+   * Linux's defer_connect: connect() returned 0 under TCP_FASTOPEN_CONNECT and the SYN waits for the
+   * first send, which opens the connection as sendto(MSG_FASTOPEN) would.
+   */
+  deferConnect?: boolean;
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
@@ -381,7 +386,8 @@ export class SocketTable {
         }
         return E('ECONNREFUSED');
       }
-      if (s.connected) return E('EISCONN');
+      // Linux's __inet_stream_connect: a connect() deferred by TCP_FASTOPEN_CONNECT counts as done.
+      if (s.connected || s.deferConnect) return E('EISCONN');
       return E('EALREADY');
     }
     // TCP_FASTOPEN_CONNECT: with a cookie cached the SYN waits for the first write, and connect()
@@ -390,7 +396,7 @@ export class SocketTable {
     if (failed) return failed;
     const conn = s.conn as unknown as Connection;
     if (synDeferred(conn.tcb)) {
-      s.connected = true;
+      s.deferConnect = true;
       return OK();
     }
     if (s.nonblocking) return E('EINPROGRESS');
@@ -428,32 +434,41 @@ export class SocketTable {
   }
 
   /**
-   * sendto(MSG_FASTOPEN) on a socket not yet connected (Linux's tcp_sendmsg_fastopen): connect with
-   * Fast Open and put on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
-   * Non-blocking, it returns what the SYN took, or EINPROGRESS when that is nothing; blocking, it
-   * waits for the handshake and writes the rest as write() would.
+   * Linux's tcp_sendmsg_fastopen: sendto(MSG_FASTOPEN) on a socket not yet connected, or the first
+   * send after a connect() that TCP_FASTOPEN_CONNECT deferred, opens the connection with Fast Open
+   * and puts on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
+   * Without waiting (O_NONBLOCK or MSG_DONTWAIT) it returns what the SYN took, or EINPROGRESS when
+   * that is nothing. Blocking, it waits as connect() does (inet_wait_for_connect) and then writes
+   * the rest as write() would; when the handshake fails (a RST, the SYN retries running out) the
+   * call fails with the connection's error, whatever the SYN carried, since Linux drops the Fast
+   * Open request with the connection (tcp_disconnect frees it) and reports nothing as copied.
    */
-  private sendFastOpen(s: Sock, n: number, now: number, port: number | undefined): CallResult {
-    const failed = this.open(s, now, port, true, false);
-    if (failed) return failed;
+  private sendFastOpen(s: Sock, n: number, dontWait: boolean, now: number, port: number | undefined): CallResult {
+    // TFO_CLIENT_ENABLE off: no Fast Open at all (tcp_sendmsg_fastopen's first test).
+    if (!this.stack().fastOpen.client) return E('EOPNOTSUPP');
+    if (!s.conn) {
+      const failed = this.open(s, now, port, true, false);
+      if (failed) return failed;
+    }
+    s.deferConnect = false;
     const conn = s.conn as Connection;
     const room = Math.min(n, synDataRoom(conn.tcb));
-    if (s.nonblocking) {
-      const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
+    if (s.nonblocking || dontWait) {
+      const onSyn = conn.send(new Uint8Array(room), now / 1000);
       return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
     }
     // Blocking: all of it is queued now (the SYN takes what it can), so what the SYN did not carry
     // goes with the handshake's ACK, as Linux holds that ACK back for a writer waiting to send.
-    let written = n > 0 ? conn.send(new Uint8Array(n), now / 1000) : 0;
+    let written = conn.send(new Uint8Array(n), now / 1000);
     const attempt = (t: number): CallResult | undefined => {
-      if (s.disconnected || s.soError) {
-        const err = s.soError || ERRNO.ECONNREFUSED;
+      if (!s.connected) {
+        if (!s.disconnected && !s.soError) return undefined;
+        const err = s.soError || ERRNO.ECONNABORTED;
         s.soError = 0;
-        return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
+        return { done: true, ret: -1, errno: errnoFor(err) };
       }
-      if (!s.connected) return undefined;
-      if (written < n) written += conn.send(new Uint8Array(n - written), t / 1000);
-      return written >= n ? OK(written) : undefined;
+      if (written < n && !s.disconnected) written += conn.send(new Uint8Array(n - written), t / 1000);
+      return written >= n || s.disconnected ? OK(written) : undefined;
     };
     return { done: false, retry: (t) => attempt(t) };
   }
@@ -503,11 +518,13 @@ export class SocketTable {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
-    if (flags & CONSTANTS.MSG_FASTOPEN) {
+    if (flags & CONSTANTS.MSG_FASTOPEN || s.deferConnect) {
       if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
+      const fastOpen = (flags & CONSTANTS.MSG_FASTOPEN) !== 0;
       flags &= ~CONSTANTS.MSG_FASTOPEN;
-      if (!s.conn) return this.sendFastOpen(s, n, now, port);
-      // Already connecting or connected (TCP_FASTOPEN_CONNECT's connect() came first): a plain write.
+      if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port);
+      // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
+      if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');
     }
     if (this.linux) {
       if (flags & CONSTANTS.MSG_ZEROCOPY) throw linuxOnly('MSG_ZEROCOPY');
@@ -675,6 +692,10 @@ export class SocketTable {
         case 'TCP_KEEPCNT':
           if (s.options.has(name)) return int(s.options.get(name)?.int ?? 0);
           return int(this.keepDefault(name));
+        case 'TCP_SYNCNT':
+          // Linux: the socket's icsk_syn_retries, else net.ipv4.tcp_syn_retries.
+          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
+          return int(s.options.get(name)?.int ?? this.stack().config.synRetries);
         default:
           throw new Unsupported(`getsockopt ${name}`);
       }
@@ -795,6 +816,9 @@ export class SocketTable {
           return OK();
         case 'TCP_FASTOPEN_CONNECT':
           if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_CONNECT under the freebsd personality');
+          // Linux's do_tcp_setsockopt: 0 or 1 only, EOPNOTSUPP while tcp_fastopen's client bit is off.
+          if (v < 0 || v > 1) return E('EINVAL');
+          if (!this.stack().fastOpen.client) return E('EOPNOTSUPP');
           if (s.conn) return E('EISCONN');
           s.options.set(name, { int: v });
           s.fastOpenConnect = v !== 0;
@@ -809,6 +833,15 @@ export class SocketTable {
           if (s.listener) s.listener.fastOpenKeys = new FastOpenKeys(key.subarray(0, 16), len === 32 ? key.subarray(16) : undefined);
           return OK();
         }
+        case 'TCP_SYNCNT':
+          // Linux (tcp(7)): the SYN retransmissions before connect() gives up, 1 to 127
+          // (MAX_TCP_SYNCNT); it takes effect at once, also on a SYN already sent.
+          if (!this.linux) throw new Unsupported(`setsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
+          if (v < 1 || v > 127) return E('EINVAL');
+          s.options.set(name, { int: v });
+          s.tcp.synRetries = v;
+          if (s.conn) (s.conn.tcb.config as TcpConfig).synRetries = v;
+          return OK();
         case 'TCP_KEEPINIT':
           beforeConnection();
           if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');
@@ -984,6 +1017,9 @@ export class SocketTable {
     if (!connecting) {
       if (conn && conn.tcb.readableLength > 0) mask |= C.POLLIN | C.POLLRDNORM;
       if (sndShut || !conn || conn.tcb.sendWakeup) mask |= C.POLLOUT | C.POLLWRNORM;
+    } else if (s.deferConnect) {
+      // A connect() deferred by TCP_FASTOPEN_CONNECT: writable, so that the SYN's data gets written.
+      mask |= C.POLLOUT | C.POLLWRNORM;
     }
     if (s.soError) mask |= C.POLLERR;
     return mask & (events | C.POLLERR | C.POLLHUP);
