@@ -627,10 +627,10 @@ class Runner {
    * A send that may open the connection (sendto or sendmsg with MSG_FASTOPEN on a socket not yet
    * connected): the packets the script writes from then on belong to the new connection.
    */
-  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined): CallResult {
+  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined, badBuffer = false): CallResult {
     const t = this.table;
     const before = t.connectionOf(fd)?.conn;
-    const r = t.write(fd, len, flags, now, port);
+    const r = t.write(fd, len, flags, now, port, badBuffer);
     const conn = t.connectionOf(fd)?.conn;
     if (conn && conn !== before) this.setFlow(conn.local.port, conn.remote.port);
     return r;
@@ -813,25 +813,26 @@ class Runner {
         if (conn && conn !== before) this.setFlow(conn.local.port, conn.remote.port);
         return r;
       }
+      // A NULL buffer is user memory the call cannot reach (EFAULT once it copies; see the table).
       case 'read':
         arity(3);
-        return t.read(n(0), n(2), 0, now);
+        return t.read(n(0), n(2), 0, now, isNull(a[1]));
       case 'recv':
         arity(4);
-        return t.read(n(0), n(2), n(3), now);
+        return t.read(n(0), n(2), n(3), now, isNull(a[1]));
       case 'recvfrom':
         arity(6);
-        return t.read(n(0), n(2), n(3), now);
+        return t.read(n(0), n(2), n(3), now, isNull(a[1]));
       case 'write':
         arity(3);
-        return t.write(n(0), n(2), 0, now);
+        return t.write(n(0), n(2), 0, now, undefined, isNull(a[1]));
       case 'send':
         arity(4);
-        return t.write(n(0), n(2), n(3), now);
+        return t.write(n(0), n(2), n(3), now, undefined, isNull(a[1]));
       case 'sendto': {
         arity(6);
         // With MSG_FASTOPEN on a socket not yet connected, sendto() opens the connection (Fast Open).
-        return this.sendOpening(n(0), n(2), n(3), now, this.sockaddrPort(a[4], line));
+        return this.sendOpening(n(0), n(2), n(3), now, this.sockaddrPort(a[4], line), isNull(a[1]));
       }
       case 'shutdown':
         arity(2);
@@ -1276,4 +1277,9 @@ export function exprText(x: Expr): string {
 function describeValue(name: Expr, v: number): string {
   if (name.kind === 'word' && name.name === 'SO_ERROR') return v === 0 ? '[0]' : `[${errnoName(v)}]`;
   return `[${v}]`;
+}
+
+/** A call's buffer argument written `NULL`. */
+function isNull(e: Expr | undefined): boolean {
+  return e !== undefined && e.kind === 'word' && e.name === 'NULL';
 }

@@ -17,7 +17,7 @@ import type { ControlMessage } from './msghdr.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
 import { FastOpenKeys } from '../stack/fast-open.js';
-import { synDataRoom, synDeferred } from '../tcp/fast-open.js';
+import { requestCookieInstead, synDataRoom, synDeferred } from '../tcp/fast-open.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
@@ -443,7 +443,7 @@ export class SocketTable {
    * call fails with the connection's error, whatever the SYN carried, since Linux drops the Fast
    * Open request with the connection (tcp_disconnect frees it) and reports nothing as copied.
    */
-  private sendFastOpen(s: Sock, n: number, dontWait: boolean, now: number, port: number | undefined): CallResult {
+  private sendFastOpen(s: Sock, n: number, dontWait: boolean, now: number, port: number | undefined, badBuffer: boolean): CallResult {
     // TFO_CLIENT_ENABLE off: no Fast Open at all (tcp_sendmsg_fastopen's first test).
     if (!this.stack().fastOpen.client) return E('EOPNOTSUPP');
     if (!s.conn) {
@@ -452,6 +452,14 @@ export class SocketTable {
     }
     s.deferConnect = false;
     const conn = s.conn as Connection;
+    if (badBuffer && n > 0) {
+      // The data cannot be copied onto the SYN: Linux's tcp_send_syn_data falls back to a SYN with a
+      // cookie request, and the send fails (EINPROGRESS, or EFAULT once connected when blocking).
+      requestCookieInstead(conn.tcb);
+      conn.send(new Uint8Array(0), now / 1000);
+      if (s.nonblocking || dontWait) return E('EINPROGRESS');
+      return { done: false, retry: () => this.handshakeDone(s) ?? (s.connected ? E('EFAULT') : undefined) };
+    }
     const room = Math.min(n, synDataRoom(conn.tcb));
     if (s.nonblocking || dontWait) {
       const onSyn = conn.send(new Uint8Array(room), now / 1000);
@@ -461,19 +469,27 @@ export class SocketTable {
     // goes with the handshake's ACK, as Linux holds that ACK back for a writer waiting to send.
     let written = conn.send(new Uint8Array(n), now / 1000);
     const attempt = (t: number): CallResult | undefined => {
-      if (!s.connected) {
-        if (!s.disconnected && !s.soError) return undefined;
-        const err = s.soError || ERRNO.ECONNABORTED;
-        s.soError = 0;
-        return { done: true, ret: -1, errno: errnoFor(err) };
-      }
+      if (!s.connected) return this.handshakeDone(s);
       if (written < n && !s.disconnected) written += conn.send(new Uint8Array(n - written), t / 1000);
       return written >= n || s.disconnected ? OK(written) : undefined;
     };
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  read(fd: number, n: number, flags: number, now: number): CallResult {
+  /** A blocking Fast Open send's wait for the handshake: undefined while it lasts, or its error. */
+  private handshakeDone(s: Sock): CallResult | undefined {
+    if (s.connected || (!s.disconnected && !s.soError)) return undefined;
+    const err = s.soError || ERRNO.ECONNABORTED;
+    s.soError = 0;
+    return { done: true, ret: -1, errno: errnoFor(err) };
+  }
+
+  /**
+   * read() and its kin. `badBuffer`: the buffer is memory the process cannot write (`NULL` in the
+   * script): with data to copy the call fails with EFAULT and the data stays queued (Linux's
+   * tcp_recvmsg, FreeBSD's uiomove); without, it ends or waits as any read.
+   */
+  read(fd: number, n: number, flags: number, now: number, badBuffer = false): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener || !s.conn) return E('ENOTCONN');
@@ -489,6 +505,7 @@ export class SocketTable {
       // and reading it (tcp_recvmsg only returns 0 once nothing is left).
       const avail = s.shutRd && !this.linux ? 0 : conn.tcb.readableLength;
       if (avail > 0 && n > 0) {
+        if (badBuffer) return E('EFAULT');
         const take = Math.min(n, avail);
         if (peek) return OK(take);
         let got = 0;
@@ -514,7 +531,13 @@ export class SocketTable {
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  write(fd: number, n: number, flags: number, now: number, port?: number): CallResult {
+  /**
+   * write() and its kin. `badBuffer`: the buffer is memory the process cannot read (`NULL` in the
+   * script): once the call gets as far as copying data it fails with EFAULT, nothing sent (Linux's
+   * tcp_sendmsg_locked, FreeBSD's uiomove); errors found before that (EPIPE, a pending error) come
+   * first.
+   */
+  write(fd: number, n: number, flags: number, now: number, port?: number, badBuffer = false): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
@@ -522,7 +545,7 @@ export class SocketTable {
       if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
       const fastOpen = (flags & CONSTANTS.MSG_FASTOPEN) !== 0;
       flags &= ~CONSTANTS.MSG_FASTOPEN;
-      if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port);
+      if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port, badBuffer);
       // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
       if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');
     }
@@ -555,6 +578,7 @@ export class SocketTable {
       if (this.linux && s.conn && !s.connected && !s.disconnected) return s.nonblocking || dontWait ? E('EAGAIN') : undefined;
       if (!s.conn || !s.connected) return written > 0 ? OK(written) : E(s.disconnected ? 'EPIPE' : this.linux ? 'EPIPE' : 'ENOTCONN');
       const conn = s.conn;
+      if (badBuffer && n > 0) return E('EFAULT');
       let took: number;
       try {
         took = n - written > 0 ? conn.send(new Uint8Array(n - written), t / 1000, more) : 0;
