@@ -161,6 +161,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   sackGrowsCwndAfterReordering: true,
   // tcp_match_skb_to_sack: a SACK marks whole segments; a part below the MSS is not split off.
   sackGranularity: 'segment',
+  // inet_csk_accept takes the accept queue's head whatever its state: a child reset before accept()
+  // is accepted in TCP_CLOSE with its data and ECONNRESET pending.
+  acceptQueueKeepsClosed: true,
 });
 
 /** "name=value, ..." for the output. */

@@ -178,9 +178,13 @@ export class SocketTable {
   // ---------------------------------------------------------------------------------------------
   // Stack events
 
+  /** The error of a connection that failed before any socket had it (in an accept queue), for accept(). */
+  private readonly unacceptedErrors = new WeakMap<Connection, number>();
+
   onStackEvent(e: StackEvent): void {
     if (e.type !== 'event') return;
     const s = e.connection.user as Sock | undefined;
+    if (!s && e.event.type === 'error') this.unacceptedErrors.set(e.connection, ERRNO[e.event.code] ?? ERRNO.ECONNRESET);
     if (!s || s.conn !== e.connection) return;
     const ev = e.event;
     switch (ev.type) {
@@ -352,7 +356,11 @@ export class SocketTable {
       // syncache_socket runs tcp_mss for the new socket.
       this.roundBuffers(ns);
       if (conn.state === 'CLOSE-WAIT' || conn.state === 'LAST-ACK' || conn.state === 'CLOSING' || conn.state === 'TIME-WAIT') ns.eof = true;
-      if (conn.state === 'CLOSED') ns.disconnected = true;
+      if (conn.state === 'CLOSED') {
+        // Accepted after it ended in the queue (acceptQueueKeepsClosed): its error is pending.
+        ns.disconnected = true;
+        ns.soError = this.unacceptedErrors.get(conn) ?? 0;
+      }
       return OK(ns.fd);
     };
     const r = attempt(now);

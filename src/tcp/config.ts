@@ -200,6 +200,13 @@ export interface TcpConfig {
    */
   listenSynAckReset: boolean;
   /**
+   * A connection that ends (a RST, a timeout) while it waits in its listener's accept queue stays in
+   * the queue, to be accepted closed with its data still readable and its error pending, as Linux's
+   * inet_csk_accept hands over a child whatever its state. Off: it leaves the queue unseen. (FreeBSD
+   * keeps it too, but its accept() then fails with ECONNABORTED.) RFC 9293 has no accept queue.
+   */
+  acceptQueueKeepsClosed: boolean;
+  /**
    * RCV.WND is the free space of the receive buffer, the buffer being rounded up to a multiple of the
    * MSS once the MSS is known (FreeBSD: tcp_mss() -> sbreserve(), so 65536 becomes 65700 with an MSS
    * of 1460, 66240 with 1440; tcp_input takes rcv_wnd = max(sbspace, rcv_adv - rcv_nxt)). Segments are
@@ -431,6 +438,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   connectTimeoutMs: undefined,
   dropSynFin: 'listen',
   listenSynAckReset: true,
+  acceptQueueKeepsClosed: false,
   receiveWindowFromBuffer: false,
   finWithAck: false,
   timeWaitAckOldAcks: false,
