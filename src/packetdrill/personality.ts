@@ -164,6 +164,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // inet_csk_accept takes the accept queue's head whatever its state: a child reset before accept()
   // is accepted in TCP_CLOSE with its data and ECONNRESET pending.
   acceptQueueKeepsClosed: true,
+  // tcp_v4_err ends SYN_SENT and SYN_RECV sockets on any unreachable or time exceeded; tcp_req_err
+  // drops a request socket for net or host unreachable and time exceeded only.
+  handshakeIcmpAbort: 'linux',
 });
 
 /** "name=value, ..." for the output. */

@@ -207,6 +207,16 @@ export interface TcpConfig {
    */
   acceptQueueKeepsClosed: boolean;
   /**
+   * Which ICMP errors end a connection still in its handshake. 'hard' (RFC 1122 §4.2.3.9, RFC 5461
+   * §4): protocol and port unreachable end SYN-SENT and SYN-RECEIVED; the others (net or host
+   * unreachable, time exceeded) are soft, only remembered. 'linux' (tcp_v4_err, tcp_req_err): every
+   * unreachable and time exceeded ends SYN-SENT and a Fast Open or simultaneous-open SYN-RECEIVED
+   * (soft ones with EHOSTUNREACH), while a listener's half-open connection is dropped only for the
+   * soft ones, which a SYN-ACK to a forged address draws, and keeps going on port or protocol
+   * unreachable.
+   */
+  handshakeIcmpAbort: 'hard' | 'linux';
+  /**
    * RCV.WND is the free space of the receive buffer, the buffer being rounded up to a multiple of the
    * MSS once the MSS is known (FreeBSD: tcp_mss() -> sbreserve(), so 65536 becomes 65700 with an MSS
    * of 1460, 66240 with 1440; tcp_input takes rcv_wnd = max(sbspace, rcv_adv - rcv_nxt)). Segments are
@@ -439,6 +449,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   dropSynFin: 'listen',
   listenSynAckReset: true,
   acceptQueueKeepsClosed: false,
+  handshakeIcmpAbort: 'hard',
   receiveWindowFromBuffer: false,
   finWithAck: false,
   timeWaitAckOldAcks: false,
