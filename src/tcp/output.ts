@@ -211,8 +211,9 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     }
     const offset = Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
     const unsent = Math.max(0, tcb.sendBuffer.length - offset);
-    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob).
-    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax) restartAfterIdle(tcb, now);
+    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob), when
+    // transmission begins: not while a zero window holds the data back (a window probe is no start).
+    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax && tcb.sndWnd > 0) restartAfterIdle(tcb, now);
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
     // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
     // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
