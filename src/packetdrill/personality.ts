@@ -167,6 +167,8 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_v4_err ends SYN_SENT and SYN_RECV sockets on any unreachable or time exceeded; tcp_req_err
   // drops a request socket for net or host unreachable and time exceeded only.
   handshakeIcmpAbort: 'linux',
+  // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
+  nagle: 'minshall',
 });
 
 /** "name=value, ..." for the output. */

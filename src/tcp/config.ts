@@ -114,6 +114,14 @@ export interface TcpConfig {
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
+   * Which test Nagle's algorithm holds a short segment by. 'rfc1122' (RFC 9293 §3.7.4, RFC 1122
+   * §4.2.3.4): while any data is unacknowledged. 'minshall' (Minshall's refinement,
+   * draft-minshall-nagle; Linux's tcp_nagle_check with tcp_minshall_check): only while an earlier
+   * short segment is unacknowledged, so the short tail of a write that fills full segments goes
+   * with them instead of waiting a round trip.
+   */
+  nagle: 'rfc1122' | 'minshall';
+  /**
    * Linux's TCP_NOTSENT_LOWAT and net.ipv4.tcp_notsent_lowat (ip-sysctl.rst): a writer waiting for
    * room (Tcb.sendWakeup, poll's POLLOUT) is woken only when fewer than half this many octets are
    * queued and not yet sent, so the queue holds little more than the network does. undefined: no
@@ -438,6 +446,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   quickAckSegments: 16,
   pacing: false,
   noDelay: false,
+  nagle: 'rfc1122',
   notSentLowat: undefined,
   rfc5961: true,
   rfc5961Rst: undefined,
