@@ -627,10 +627,10 @@ class Runner {
    * A send that may open the connection (sendto or sendmsg with MSG_FASTOPEN on a socket not yet
    * connected): the packets the script writes from then on belong to the new connection.
    */
-  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined, badBuffer = false): CallResult {
+  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined, badBuffer = false, unspecified = false): CallResult {
     const t = this.table;
     const before = t.connectionOf(fd)?.conn;
-    const r = t.write(fd, len, flags, now, port, badBuffer);
+    const r = t.write(fd, len, flags, now, port, badBuffer, unspecified);
     const conn = t.connectionOf(fd)?.conn;
     if (conn && conn !== before) this.setFlow(conn.local.port, conn.remote.port);
     return r;
@@ -832,7 +832,9 @@ class Runner {
       case 'sendto': {
         arity(6);
         // With MSG_FASTOPEN on a socket not yet connected, sendto() opens the connection (Fast Open).
-        return this.sendOpening(n(0), n(2), n(3), now, this.sockaddrPort(a[4], line), isNull(a[1]));
+        // An AF_UNSPEC address (a bare family, as the scripts write it) names no peer.
+        const unspecified = a[4] !== undefined && a[4].kind === 'word' && a[4].name === 'AF_UNSPEC';
+        return this.sendOpening(n(0), n(2), n(3), now, unspecified ? undefined : this.sockaddrPort(a[4], line), isNull(a[1]), unspecified);
       }
       case 'shutdown':
         arity(2);

@@ -545,7 +545,7 @@ export class SocketTable {
    * tcp_sendmsg_locked, FreeBSD's uiomove); errors found before that (EPIPE, a pending error) come
    * first.
    */
-  write(fd: number, n: number, flags: number, now: number, port?: number, badBuffer = false): CallResult {
+  write(fd: number, n: number, flags: number, now: number, port?: number, badBuffer = false, unspecified = false): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
@@ -553,6 +553,8 @@ export class SocketTable {
       if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
       const fastOpen = (flags & CONSTANTS.MSG_FASTOPEN) !== 0;
       flags &= ~CONSTANTS.MSG_FASTOPEN;
+      // tcp_sendmsg_fastopen: an AF_UNSPEC address (connect()'s way to disconnect) is EOPNOTSUPP.
+      if (unspecified) return E('EOPNOTSUPP');
       if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port, badBuffer);
       // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
       if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');

@@ -108,3 +108,14 @@ test('TCP_FASTOPEN_CONNECT: EOPNOTSUPP without the client bit of net.ipv4.tcp_fa
    +0 setsockopt(3, IPPROTO_TCP, TCP_SYNCNT, [0], 4) = -1 EINVAL (Invalid argument)
 `);
 });
+
+test('sendto(MSG_FASTOPEN) to an AF_UNSPEC address is EOPNOTSUPP (tcp_sendmsg_fastopen), and nothing is sent', () => {
+  passes(`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 sendto(3, ..., 0, MSG_FASTOPEN, AF_UNSPEC, ...) = -1 EOPNOTSUPP (Operation not supported)
+   +0 sendto(3, ..., 100, MSG_FASTOPEN, AF_UNSPEC, ...) = -1 EOPNOTSUPP (Operation not supported)
+   +0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
+   +0 > S 0:0(0) <...>
+`);
+});
