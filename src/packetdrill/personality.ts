@@ -42,6 +42,14 @@ export interface Personality {
    * Linux places it by its TSO and forced-push logic).
    */
   tso: boolean;
+  /**
+   * Google's packetdrill compares an outbound line only with the socket under test's packets: its
+   * sniffer (sniff_outbound_live_packet) reads past packets of any other 4-tuple, and past every
+   * packet between socket() and the new socket's connect() or listen(). Linux's scripts rely on it
+   * (they do not list the FIN of a socket closed before the next is opened); FreeBSD's suite lists
+   * every packet its host sends, and synack holds it to that.
+   */
+  otherSocketsSkipped: boolean;
 }
 
 /**
@@ -153,6 +161,14 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   sackGrowsCwndAfterReordering: true,
   // tcp_match_skb_to_sack: a SACK marks whole segments; a part below the MSS is not split off.
   sackGranularity: 'segment',
+  // inet_csk_accept takes the accept queue's head whatever its state: a child reset before accept()
+  // is accepted in TCP_CLOSE with its data and ECONNRESET pending.
+  acceptQueueKeepsClosed: true,
+  // tcp_v4_err ends SYN_SENT and SYN_RECV sockets on any unreachable or time exceeded; tcp_req_err
+  // drops a request socket for net or host unreachable and time exceeded only.
+  handshakeIcmpAbort: 'linux',
+  // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
+  nagle: 'minshall',
 });
 
 /** "name=value, ..." for the output. */
@@ -170,6 +186,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: 'FreeBSD',
     os: 'freebsd',
     tso: false,
+    otherSocketsSkipped: false,
   },
   linux: {
     name: 'linux',
@@ -178,6 +195,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: 'Linux',
     os: 'linux',
     tso: true,
+    otherSocketsSkipped: true,
   },
   none: {
     name: 'none',
@@ -186,6 +204,7 @@ export const PERSONALITIES: Readonly<Record<PersonalityName, Personality>> = Obj
     platformSymbol: undefined,
     os: 'freebsd',
     tso: false,
+    otherSocketsSkipped: false,
   },
 });
 

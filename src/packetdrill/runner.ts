@@ -199,6 +199,11 @@ class Runner {
   private stackInstance: Stack | undefined;
   private table!: SocketTable;
   private flow!: Flow;
+  /**
+   * packetdrill's socket under test has no 4-tuple yet: socket() made a new one, and no connect(),
+   * sendto(MSG_FASTOPEN) or listen() has given it one (see `skipForeign`).
+   */
+  private flowUnset = false;
   private remotePorts = 0;
   private nowUs = 0;
   private ipId = 1;
@@ -546,6 +551,7 @@ class Runner {
     const hi = endUs + tol;
     const limit = any ? this.nowUs + HORIZON_US : hi;
     this.stack();
+    this.skipForeign();
     while (this.queue.length === 0) {
       const d = this.nextDeadlineUs();
       if (d === undefined || d > limit) {
@@ -554,6 +560,7 @@ class Runner {
         throw new Failure(e.line, `expected outbound ${packetSpecText(spec)} at ${when(e, us, endUs)}, but synack sent nothing ${by}${this.pendingNote()}`);
       }
       this.fireAt(d);
+      this.skipForeign();
     }
     const burst = this.tso ? tsoBurst(this.queue, spec) : undefined;
     const got = burst ? { ...this.queue[0], packet: burst.packet } : this.queue[0];
@@ -591,15 +598,41 @@ class Runner {
   }
 
   /**
+   * Under a personality whose scripts come from Google's packetdrill (`otherSocketsSkipped`), an
+   * outbound line is compared only with packets of the socket under test (the last one socket()
+   * made): packets of another 4-tuple, such as the FIN of a socket the script closed before opening
+   * the next, and every packet while the socket under test has no 4-tuple yet, are read past.
+   */
+  private skipForeign(): void {
+    if (!PERSONALITIES[this.personality].otherSocketsSkipped) return;
+    const f = this.flow;
+    for (let i = 0; i < this.queue.length; ) {
+      const p = this.queue[i].packet;
+      if (!this.flowUnset && p.srcPort === f.localPort && p.dstPort === f.remotePort) {
+        i++;
+        continue;
+      }
+      this.trace(`skipped (not the socket under test's): ${outPacketText(p, f)}`);
+      this.queue.splice(i, 1);
+    }
+  }
+
+  /** The socket under test has a new 4-tuple. */
+  private setFlow(localPort: number, remotePort: number): void {
+    this.flow = newFlow(this.family, this.local, this.remote, localPort, remotePort);
+    this.flowUnset = false;
+  }
+
+  /**
    * A send that may open the connection (sendto or sendmsg with MSG_FASTOPEN on a socket not yet
    * connected): the packets the script writes from then on belong to the new connection.
    */
-  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined): CallResult {
+  private sendOpening(fd: number, len: number, flags: number, now: number, port: number | undefined, badBuffer = false, unspecified = false): CallResult {
     const t = this.table;
     const before = t.connectionOf(fd)?.conn;
-    const r = t.write(fd, len, flags, now, port);
+    const r = t.write(fd, len, flags, now, port, badBuffer, unspecified);
     const conn = t.connectionOf(fd)?.conn;
-    if (conn && conn !== before) this.flow = newFlow(this.family, this.local, this.remote, conn.local.port, conn.remote.port);
+    if (conn && conn !== before) this.setFlow(conn.local.port, conn.remote.port);
     return r;
   }
 
@@ -749,6 +782,8 @@ class Runner {
       case 'socket': {
         arity(3);
         const r = t.socket(this.optValue(a[0], line), n(1), this.optValue(a[2], line), this.scriptFd(call, line));
+        // packetdrill's run_syscall_socket: later packets belong to this socket.
+        if (r.done && r.ret >= 0) this.flowUnset = true;
         return r;
       }
       case 'bind': {
@@ -762,7 +797,7 @@ class Runner {
         const r = t.listen(n(0), n(1), now);
         if (r.done && r.ret === 0) {
           const l = t.connectionOf(n(0))?.listener;
-          this.flow = newFlow(this.family, this.local, this.remote, l?.port ?? this.bindPort, this.nextRemotePort());
+          this.setFlow(l?.port ?? this.bindPort, this.nextRemotePort());
         }
         return r;
       }
@@ -775,28 +810,31 @@ class Runner {
         const before = t.connectionOf(fd)?.conn;
         const r = t.connect(fd, now, this.sockaddrPort(a[1], line));
         const conn = t.connectionOf(fd)?.conn;
-        if (conn && conn !== before) this.flow = newFlow(this.family, this.local, this.remote, conn.local.port, conn.remote.port);
+        if (conn && conn !== before) this.setFlow(conn.local.port, conn.remote.port);
         return r;
       }
+      // A NULL buffer is user memory the call cannot reach (EFAULT once it copies; see the table).
       case 'read':
         arity(3);
-        return t.read(n(0), n(2), 0, now);
+        return t.read(n(0), n(2), 0, now, isNull(a[1]));
       case 'recv':
         arity(4);
-        return t.read(n(0), n(2), n(3), now);
+        return t.read(n(0), n(2), n(3), now, isNull(a[1]));
       case 'recvfrom':
         arity(6);
-        return t.read(n(0), n(2), n(3), now);
+        return t.read(n(0), n(2), n(3), now, isNull(a[1]));
       case 'write':
         arity(3);
-        return t.write(n(0), n(2), 0, now);
+        return t.write(n(0), n(2), 0, now, undefined, isNull(a[1]));
       case 'send':
         arity(4);
-        return t.write(n(0), n(2), n(3), now);
+        return t.write(n(0), n(2), n(3), now, undefined, isNull(a[1]));
       case 'sendto': {
         arity(6);
         // With MSG_FASTOPEN on a socket not yet connected, sendto() opens the connection (Fast Open).
-        return this.sendOpening(n(0), n(2), n(3), now, this.sockaddrPort(a[4], line));
+        // An AF_UNSPEC address (a bare family, as the scripts write it) names no peer.
+        const unspecified = a[4] !== undefined && a[4].kind === 'word' && a[4].name === 'AF_UNSPEC';
+        return this.sendOpening(n(0), n(2), n(3), now, unspecified ? undefined : this.sockaddrPort(a[4], line), isNull(a[1]), unspecified);
       }
       case 'shutdown':
         arity(2);
@@ -1241,4 +1279,9 @@ export function exprText(x: Expr): string {
 function describeValue(name: Expr, v: number): string {
   if (name.kind === 'word' && name.name === 'SO_ERROR') return v === 0 ? '[0]' : `[${errnoName(v)}]`;
   return `[${v}]`;
+}
+
+/** A call's buffer argument written `NULL`. */
+function isNull(e: Expr | undefined): boolean {
+  return e !== undefined && e.kind === 'word' && e.name === 'NULL';
 }

@@ -17,7 +17,7 @@ import type { ControlMessage } from './msghdr.js';
 import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
 import { FastOpenKeys } from '../stack/fast-open.js';
-import { synDataRoom, synDeferred } from '../tcp/fast-open.js';
+import { requestCookieInstead, synDataRoom, synDeferred } from '../tcp/fast-open.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
@@ -114,6 +114,11 @@ interface Sock {
   fastOpenKey?: Uint8Array;
   /** TCP_FASTOPEN_CONNECT: connect() defers the SYN to the first write when a cookie is cached. */
   fastOpenConnect?: boolean;
+  /**
+   * Linux's defer_connect: connect() returned 0 under TCP_FASTOPEN_CONNECT and the SYN waits for the
+   * first send, which opens the connection as sendto(MSG_FASTOPEN) would.
+   */
+  deferConnect?: boolean;
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
@@ -173,9 +178,13 @@ export class SocketTable {
   // ---------------------------------------------------------------------------------------------
   // Stack events
 
+  /** The error of a connection that failed before any socket had it (in an accept queue), for accept(). */
+  private readonly unacceptedErrors = new WeakMap<Connection, number>();
+
   onStackEvent(e: StackEvent): void {
     if (e.type !== 'event') return;
     const s = e.connection.user as Sock | undefined;
+    if (!s && e.event.type === 'error') this.unacceptedErrors.set(e.connection, ERRNO[e.event.code] ?? ERRNO.ECONNRESET);
     if (!s || s.conn !== e.connection) return;
     const ev = e.event;
     switch (ev.type) {
@@ -347,7 +356,11 @@ export class SocketTable {
       // syncache_socket runs tcp_mss for the new socket.
       this.roundBuffers(ns);
       if (conn.state === 'CLOSE-WAIT' || conn.state === 'LAST-ACK' || conn.state === 'CLOSING' || conn.state === 'TIME-WAIT') ns.eof = true;
-      if (conn.state === 'CLOSED') ns.disconnected = true;
+      if (conn.state === 'CLOSED') {
+        // Accepted after it ended in the queue (acceptQueueKeepsClosed): its error is pending.
+        ns.disconnected = true;
+        ns.soError = this.unacceptedErrors.get(conn) ?? 0;
+      }
       return OK(ns.fd);
     };
     const r = attempt(now);
@@ -381,7 +394,8 @@ export class SocketTable {
         }
         return E('ECONNREFUSED');
       }
-      if (s.connected) return E('EISCONN');
+      // Linux's __inet_stream_connect: a connect() deferred by TCP_FASTOPEN_CONNECT counts as done.
+      if (s.connected || s.deferConnect) return E('EISCONN');
       return E('EALREADY');
     }
     // TCP_FASTOPEN_CONNECT: with a cookie cached the SYN waits for the first write, and connect()
@@ -390,7 +404,7 @@ export class SocketTable {
     if (failed) return failed;
     const conn = s.conn as unknown as Connection;
     if (synDeferred(conn.tcb)) {
-      s.connected = true;
+      s.deferConnect = true;
       return OK();
     }
     if (s.nonblocking) return E('EINPROGRESS');
@@ -428,37 +442,62 @@ export class SocketTable {
   }
 
   /**
-   * sendto(MSG_FASTOPEN) on a socket not yet connected (Linux's tcp_sendmsg_fastopen): connect with
-   * Fast Open and put on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
-   * Non-blocking, it returns what the SYN took, or EINPROGRESS when that is nothing; blocking, it
-   * waits for the handshake and writes the rest as write() would.
+   * Linux's tcp_sendmsg_fastopen: sendto(MSG_FASTOPEN) on a socket not yet connected, or the first
+   * send after a connect() that TCP_FASTOPEN_CONNECT deferred, opens the connection with Fast Open
+   * and puts on the SYN what it can carry (nothing without a cookie: the SYN asks for one).
+   * Without waiting (O_NONBLOCK or MSG_DONTWAIT) it returns what the SYN took, or EINPROGRESS when
+   * that is nothing. Blocking, it waits as connect() does (inet_wait_for_connect) and then writes
+   * the rest as write() would; when the handshake fails (a RST, the SYN retries running out) the
+   * call fails with the connection's error, whatever the SYN carried, since Linux drops the Fast
+   * Open request with the connection (tcp_disconnect frees it) and reports nothing as copied.
    */
-  private sendFastOpen(s: Sock, n: number, now: number, port: number | undefined): CallResult {
-    const failed = this.open(s, now, port, true, false);
-    if (failed) return failed;
+  private sendFastOpen(s: Sock, n: number, dontWait: boolean, now: number, port: number | undefined, badBuffer: boolean): CallResult {
+    // TFO_CLIENT_ENABLE off: no Fast Open at all (tcp_sendmsg_fastopen's first test).
+    if (!this.stack().fastOpen.client) return E('EOPNOTSUPP');
+    if (!s.conn) {
+      const failed = this.open(s, now, port, true, false);
+      if (failed) return failed;
+    }
+    s.deferConnect = false;
     const conn = s.conn as Connection;
+    if (badBuffer && n > 0) {
+      // The data cannot be copied onto the SYN: Linux's tcp_send_syn_data falls back to a SYN with a
+      // cookie request, and the send fails (EINPROGRESS, or EFAULT once connected when blocking).
+      requestCookieInstead(conn.tcb);
+      conn.send(new Uint8Array(0), now / 1000);
+      if (s.nonblocking || dontWait) return E('EINPROGRESS');
+      return { done: false, retry: () => this.handshakeDone(s) ?? (s.connected ? E('EFAULT') : undefined) };
+    }
     const room = Math.min(n, synDataRoom(conn.tcb));
-    if (s.nonblocking) {
-      const onSyn = room > 0 ? conn.send(new Uint8Array(room), now / 1000) : 0;
+    if (s.nonblocking || dontWait) {
+      const onSyn = conn.send(new Uint8Array(room), now / 1000);
       return onSyn > 0 ? OK(onSyn) : E('EINPROGRESS');
     }
     // Blocking: all of it is queued now (the SYN takes what it can), so what the SYN did not carry
     // goes with the handshake's ACK, as Linux holds that ACK back for a writer waiting to send.
-    let written = n > 0 ? conn.send(new Uint8Array(n), now / 1000) : 0;
+    let written = conn.send(new Uint8Array(n), now / 1000);
     const attempt = (t: number): CallResult | undefined => {
-      if (s.disconnected || s.soError) {
-        const err = s.soError || ERRNO.ECONNREFUSED;
-        s.soError = 0;
-        return written > 0 ? OK(written) : { done: true, ret: -1, errno: errnoFor(err) };
-      }
-      if (!s.connected) return undefined;
-      if (written < n) written += conn.send(new Uint8Array(n - written), t / 1000);
-      return written >= n ? OK(written) : undefined;
+      if (!s.connected) return this.handshakeDone(s);
+      if (written < n && !s.disconnected) written += conn.send(new Uint8Array(n - written), t / 1000);
+      return written >= n || s.disconnected ? OK(written) : undefined;
     };
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  read(fd: number, n: number, flags: number, now: number): CallResult {
+  /** A blocking Fast Open send's wait for the handshake: undefined while it lasts, or its error. */
+  private handshakeDone(s: Sock): CallResult | undefined {
+    if (s.connected || (!s.disconnected && !s.soError)) return undefined;
+    const err = s.soError || ERRNO.ECONNABORTED;
+    s.soError = 0;
+    return { done: true, ret: -1, errno: errnoFor(err) };
+  }
+
+  /**
+   * read() and its kin. `badBuffer`: the buffer is memory the process cannot write (`NULL` in the
+   * script): with data to copy the call fails with EFAULT and the data stays queued (Linux's
+   * tcp_recvmsg, FreeBSD's uiomove); without, it ends or waits as any read.
+   */
+  read(fd: number, n: number, flags: number, now: number, badBuffer = false): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener || !s.conn) return E('ENOTCONN');
@@ -474,6 +513,7 @@ export class SocketTable {
       // and reading it (tcp_recvmsg only returns 0 once nothing is left).
       const avail = s.shutRd && !this.linux ? 0 : conn.tcb.readableLength;
       if (avail > 0 && n > 0) {
+        if (badBuffer) return E('EFAULT');
         const take = Math.min(n, avail);
         if (peek) return OK(take);
         let got = 0;
@@ -499,15 +539,25 @@ export class SocketTable {
     return { done: false, retry: (t) => attempt(t) };
   }
 
-  write(fd: number, n: number, flags: number, now: number, port?: number): CallResult {
+  /**
+   * write() and its kin. `badBuffer`: the buffer is memory the process cannot read (`NULL` in the
+   * script): once the call gets as far as copying data it fails with EFAULT, nothing sent (Linux's
+   * tcp_sendmsg_locked, FreeBSD's uiomove); errors found before that (EPIPE, a pending error) come
+   * first.
+   */
+  write(fd: number, n: number, flags: number, now: number, port?: number, badBuffer = false, unspecified = false): CallResult {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
-    if (flags & CONSTANTS.MSG_FASTOPEN) {
+    if (flags & CONSTANTS.MSG_FASTOPEN || s.deferConnect) {
       if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
+      const fastOpen = (flags & CONSTANTS.MSG_FASTOPEN) !== 0;
       flags &= ~CONSTANTS.MSG_FASTOPEN;
-      if (!s.conn) return this.sendFastOpen(s, n, now, port);
-      // Already connecting or connected (TCP_FASTOPEN_CONNECT's connect() came first): a plain write.
+      // tcp_sendmsg_fastopen: an AF_UNSPEC address (connect()'s way to disconnect) is EOPNOTSUPP.
+      if (unspecified) return E('EOPNOTSUPP');
+      if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port, badBuffer);
+      // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
+      if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');
     }
     if (this.linux) {
       if (flags & CONSTANTS.MSG_ZEROCOPY) throw linuxOnly('MSG_ZEROCOPY');
@@ -538,6 +588,7 @@ export class SocketTable {
       if (this.linux && s.conn && !s.connected && !s.disconnected) return s.nonblocking || dontWait ? E('EAGAIN') : undefined;
       if (!s.conn || !s.connected) return written > 0 ? OK(written) : E(s.disconnected ? 'EPIPE' : this.linux ? 'EPIPE' : 'ENOTCONN');
       const conn = s.conn;
+      if (badBuffer && n > 0) return E('EFAULT');
       let took: number;
       try {
         took = n - written > 0 ? conn.send(new Uint8Array(n - written), t / 1000, more) : 0;
@@ -675,6 +726,10 @@ export class SocketTable {
         case 'TCP_KEEPCNT':
           if (s.options.has(name)) return int(s.options.get(name)?.int ?? 0);
           return int(this.keepDefault(name));
+        case 'TCP_SYNCNT':
+          // Linux: the socket's icsk_syn_retries, else net.ipv4.tcp_syn_retries.
+          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
+          return int(s.options.get(name)?.int ?? this.stack().config.synRetries);
         default:
           throw new Unsupported(`getsockopt ${name}`);
       }
@@ -795,6 +850,9 @@ export class SocketTable {
           return OK();
         case 'TCP_FASTOPEN_CONNECT':
           if (this.host.os !== 'linux') throw new Unsupported('setsockopt TCP_FASTOPEN_CONNECT under the freebsd personality');
+          // Linux's do_tcp_setsockopt: 0 or 1 only, EOPNOTSUPP while tcp_fastopen's client bit is off.
+          if (v < 0 || v > 1) return E('EINVAL');
+          if (!this.stack().fastOpen.client) return E('EOPNOTSUPP');
           if (s.conn) return E('EISCONN');
           s.options.set(name, { int: v });
           s.fastOpenConnect = v !== 0;
@@ -809,6 +867,15 @@ export class SocketTable {
           if (s.listener) s.listener.fastOpenKeys = new FastOpenKeys(key.subarray(0, 16), len === 32 ? key.subarray(16) : undefined);
           return OK();
         }
+        case 'TCP_SYNCNT':
+          // Linux (tcp(7)): the SYN retransmissions before connect() gives up, 1 to 127
+          // (MAX_TCP_SYNCNT); it takes effect at once, also on a SYN already sent.
+          if (!this.linux) throw new Unsupported(`setsockopt ${name} (a Linux option; this run imitates ${this.host.os})`);
+          if (v < 1 || v > 127) return E('EINVAL');
+          s.options.set(name, { int: v });
+          s.tcp.synRetries = v;
+          if (s.conn) (s.conn.tcb.config as TcpConfig).synRetries = v;
+          return OK();
         case 'TCP_KEEPINIT':
           beforeConnection();
           if (!hasTcpField('connectTimeoutMs')) throw new Unsupported('TCP_KEEPINIT (synack has no tcp.connectTimeoutMs yet)');
@@ -984,6 +1051,9 @@ export class SocketTable {
     if (!connecting) {
       if (conn && conn.tcb.readableLength > 0) mask |= C.POLLIN | C.POLLRDNORM;
       if (sndShut || !conn || conn.tcb.sendWakeup) mask |= C.POLLOUT | C.POLLWRNORM;
+    } else if (s.deferConnect) {
+      // A connect() deferred by TCP_FASTOPEN_CONNECT: writable, so that the SYN's data gets written.
+      mask |= C.POLLOUT | C.POLLWRNORM;
     }
     if (s.soError) mask |= C.POLLERR;
     return mask & (events | C.POLLERR | C.POLLHUP);

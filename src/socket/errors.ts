@@ -13,6 +13,7 @@ export type SocketErrorCode =
   | 'ETIMEDOUT'
   | 'EPIPE'
   | 'ECONNABORTED'
+  | 'EHOSTUNREACH'
   | 'EADDRINUSE'
   | 'EADDRNOTAVAIL'
   | 'EINVAL'
@@ -38,6 +39,7 @@ const MESSAGES: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
   EPIPE: 'broken pipe',
   ECONNABORTED: 'software caused connection abort',
+  EHOSTUNREACH: 'host is unreachable',
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'address not available',
   EINVAL: 'invalid argument',

@@ -1098,7 +1098,8 @@ export class Stack implements ConnectionOwner {
     if (l) {
       l.synQueue.delete(conn);
       const i = l.acceptQueue.indexOf(conn);
-      if (i >= 0) l.acceptQueue.splice(i, 1);
+      // acceptQueueKeepsClosed: a connection that ended there stays to be accepted (closed).
+      if (i >= 0 && !(conn.tcb.config.acceptQueueKeepsClosed && conn.state === 'CLOSED' && !l.closed)) l.acceptQueue.splice(i, 1);
     }
   }
 

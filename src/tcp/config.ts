@@ -114,6 +114,14 @@ export interface TcpConfig {
   /** Disable Nagle's algorithm (RFC 9293 §3.7.4); like TCP_NODELAY. */
   noDelay: boolean;
   /**
+   * Which test Nagle's algorithm holds a short segment by. 'rfc1122' (RFC 9293 §3.7.4, RFC 1122
+   * §4.2.3.4): while any data is unacknowledged. 'minshall' (Minshall's refinement,
+   * draft-minshall-nagle; Linux's tcp_nagle_check with tcp_minshall_check): only while an earlier
+   * short segment is unacknowledged, so the short tail of a write that fills full segments goes
+   * with them instead of waiting a round trip.
+   */
+  nagle: 'rfc1122' | 'minshall';
+  /**
    * Linux's TCP_NOTSENT_LOWAT and net.ipv4.tcp_notsent_lowat (ip-sysctl.rst): a writer waiting for
    * room (Tcb.sendWakeup, poll's POLLOUT) is woken only when fewer than half this many octets are
    * queued and not yet sent, so the queue holds little more than the network does. undefined: no
@@ -199,6 +207,23 @@ export interface TcpConfig {
    * FreeBSD's syncache does. A bare ACK is reset either way.
    */
   listenSynAckReset: boolean;
+  /**
+   * A connection that ends (a RST, a timeout) while it waits in its listener's accept queue stays in
+   * the queue, to be accepted closed with its data still readable and its error pending, as Linux's
+   * inet_csk_accept hands over a child whatever its state. Off: it leaves the queue unseen. (FreeBSD
+   * keeps it too, but its accept() then fails with ECONNABORTED.) RFC 9293 has no accept queue.
+   */
+  acceptQueueKeepsClosed: boolean;
+  /**
+   * Which ICMP errors end a connection still in its handshake. 'hard' (RFC 1122 §4.2.3.9, RFC 5461
+   * §4): protocol and port unreachable end SYN-SENT and SYN-RECEIVED; the others (net or host
+   * unreachable, time exceeded) are soft, only remembered. 'linux' (tcp_v4_err, tcp_req_err): every
+   * unreachable and time exceeded ends SYN-SENT and a Fast Open or simultaneous-open SYN-RECEIVED
+   * (soft ones with EHOSTUNREACH), while a listener's half-open connection is dropped only for the
+   * soft ones, which a SYN-ACK to a forged address draws, and keeps going on port or protocol
+   * unreachable.
+   */
+  handshakeIcmpAbort: 'hard' | 'linux';
   /**
    * RCV.WND is the free space of the receive buffer, the buffer being rounded up to a multiple of the
    * MSS once the MSS is known (FreeBSD: tcp_mss() -> sbreserve(), so 65536 becomes 65700 with an MSS
@@ -421,6 +446,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   quickAckSegments: 16,
   pacing: false,
   noDelay: false,
+  nagle: 'rfc1122',
   notSentLowat: undefined,
   rfc5961: true,
   rfc5961Rst: undefined,
@@ -431,6 +457,8 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   connectTimeoutMs: undefined,
   dropSynFin: 'listen',
   listenSynAckReset: true,
+  acceptQueueKeepsClosed: false,
+  handshakeIcmpAbort: 'hard',
   receiveWindowFromBuffer: false,
   finWithAck: false,
   timeWaitAckOldAcks: false,

@@ -2,7 +2,7 @@
 import type { TcpState } from './state.js';
 
 /** Node-style error codes, as Node's net module uses them. */
-export type TcpErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ECONNABORTED';
+export type TcpErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ECONNABORTED' | 'EHOSTUNREACH';
 
 export type TcpEvent =
   /** The three-way handshake completed (entered ESTABLISHED). */

@@ -83,6 +83,15 @@ export function releaseDeferredSyn(tcb: Tcb): void {
   if (fo !== undefined) fo.deferSyn = false;
 }
 
+/**
+ * Our SYN asks for a cookie rather than carrying the cached one (Linux's tcp_send_syn_data falls back
+ * so when the SYN's data cannot be had): a SYN with a cookie and no data would only spend the cookie.
+ */
+export function requestCookieInstead(tcb: Tcb): void {
+  const fo = tcb.rare.fastOpen;
+  if (fo?.cookie !== undefined) fo.cookie = new Uint8Array(0);
+}
+
 /** Data octets our SYN would carry (with a cookie): the cached MSS less the option space, at most our own MSS. */
 export function synDataRoom(tcb: Tcb): number {
   const fo = tcb.rare.fastOpen;

@@ -962,12 +962,18 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
     return true;
   }
   // RFC 1122 §4.2.3.9: a hard error (port or protocol unreachable) SHOULD abort the connection; RFC
-  // 5461 limits that to a connection not yet synchronized with its peer, as Linux does (tcp_v4_err
-  // ends SYN-SENT and SYN-RECEIVED; tcp_req_err drops a listener's half-open connection).
-  if (kind === 'unreachable-hard' && (tcb.state === 'SYN-SENT' || tcb.state === 'SYN-RECEIVED')) {
-    if (tcb.state === 'SYN-RECEIVED' && tcb.passive) attemptFailed(tcb, now, 'ICMP unreachable in SYN-RECEIVED');
-    else tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
-    return true;
+  // 5461 limits that to a connection not yet synchronized with its peer. Linux's choice
+  // (handshakeIcmpAbort 'linux') goes further for the soft ones; see the knob.
+  if (tcb.state === 'SYN-SENT' || tcb.state === 'SYN-RECEIVED') {
+    const hard = kind === 'unreachable-hard';
+    const halfOpen = tcb.state === 'SYN-RECEIVED' && tcb.passive && tcb.rare.fastOpen?.child !== true;
+    const abort = tcb.config.handshakeIcmpAbort === 'linux' ? (halfOpen ? !hard : true) : hard;
+    if (abort) {
+      if (halfOpen) attemptFailed(tcb, now, 'ICMP unreachable in SYN-RECEIVED');
+      else if (hard) tcb.fail('ECONNREFUSED', 'connection refused (ICMP unreachable)', now);
+      else tcb.fail('EHOSTUNREACH', 'no route to host (ICMP unreachable or time exceeded)', now);
+      return true;
+    }
   }
   tcb.ownRare().softError = kind;
   return true;

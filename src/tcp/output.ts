@@ -211,8 +211,9 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     }
     const offset = Math.max(0, seqDiff(tcb.sndNxt, tcb.sndUna));
     const unsent = Math.max(0, tcb.sendBuffer.length - offset);
-    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob).
-    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax) restartAfterIdle(tcb, now);
+    // RFC 5681 §4.1: new data after an idle period starts from the restart window (a knob), when
+    // transmission begins: not while a zero window holds the data back (a window probe is no start).
+    if (unsent > 0 && tcb.config.slowStartAfterIdle && tcb.sndUna === tcb.sndMax && tcb.sndWnd > 0) restartAfterIdle(tcb, now);
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
     // RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment go
     // beyond cwnd (FlightSize <= cwnd + 2*SMSS), the receiver's window permitting; cwnd is unchanged.
@@ -251,7 +252,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
       // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
       const allQueued = len === unsent;
-      const nagleOk = tcb.config.noDelay || inFlight === 0;
+      const nagleOk = tcb.config.noDelay || inFlight === 0 || (tcb.config.nagle === 'minshall' && !shortSegmentOut(tcb));
       // An explicit push (Tcb.push) sends what it covers whatever holds it back; a cork, or a SEND
       // that said more is coming, holds the short tail of the queue (Tcb.setCork, Tcb.send).
       const pushUpTo = tcb.rare.pushUpTo;
@@ -297,6 +298,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));
       if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
+      if (len > 0 && len < mss && !retransmission && tcb.config.nagle === 'minshall') tcb.ownRare().shortSentEnd = end;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.
         tcb.stats.TCPLossProbes++;
@@ -561,4 +563,15 @@ export function queueRstAck(tcb: Tcb): void {
 
 export function queueControl(tcb: Tcb, seg: Segment): void {
   (tcb.ownRare().control ??= []).push(seg);
+}
+
+/** Minshall's test (nagle 'minshall'): a short segment of new data sent earlier is still unacknowledged. */
+function shortSegmentOut(tcb: Tcb): boolean {
+  const e = tcb.rare.shortSentEnd;
+  if (e === undefined) return false;
+  if (seqLe(e, tcb.sndUna)) {
+    if (tcb.rareState) tcb.rareState.shortSentEnd = undefined;
+    return false;
+  }
+  return seqLe(e, tcb.sndNxt);
 }

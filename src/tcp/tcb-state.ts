@@ -192,6 +192,8 @@ export class TcbRare {
   moreHeld = false;
   /** An explicit flush (Tcb.push): queued data up to this sequence number goes even in short segments. */
   pushUpTo: number | undefined;
+  /** nagle 'minshall': the end of the last short segment of new data sent (Linux's snd_sml). */
+  shortSentEnd: number | undefined;
   /** TCP Fast Open (fast-open.ts), on a connection that used it: a Fast Open connection keeps its TcbRare. */
   fastOpen: FastOpenState | undefined;
 
@@ -216,6 +218,7 @@ export class TcbRare {
       this.moreToCome === false &&
       this.moreHeld === false &&
       this.pushUpTo === undefined &&
+      this.shortSentEnd === undefined &&
       this.fastOpen === undefined
     );
   }

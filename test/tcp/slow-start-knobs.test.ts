@@ -154,6 +154,38 @@ describe('slowStartAfterIdle (RFC 5681 §4.1, RFC 2861 §3; Linux tcp_cwnd_resta
     assert.equal(r.after, 10 * r.mss);
     assert.equal(r.sent, 10 * r.mss);
   });
+
+  test('a zero window that holds data back: window probes are no start of transmission; the restart comes when data can go again', () => {
+    // RFC 5681 §4.1: "before beginning transmission if the TCP has not sent data in an interval
+    // exceeding the retransmission timeout". Probing a zero window (RFC 9293 §3.8.6.1) sends no new
+    // data, so it neither restarts the window nor counts as sending; the window update does.
+    const p = clientServer(1000, 5000, { slowStartAfterIdle: true });
+    p.latency = 50;
+    p.a.connect(0);
+    p.run(1000);
+    assert.equal(p.a.send(new Uint8Array(60_000), p.now), 60_000);
+    p.run();
+    assert.equal(p.a.sndUna, p.a.sndMax, 'all acknowledged');
+    const cwnd = p.a.congestion.cwnd;
+    const rto = p.a.rtt.rto;
+    assert.ok(cwnd > 20 * p.a.sendMss, `cwnd ${cwnd / p.a.sendMss} segments`);
+    let t = p.now + 1;
+    p.a.handleSegment(seg(`<SEQ=${p.a.rcvNxt}><ACK=${p.a.sndMax}><CTL=ACK>`, { window: 0 }), t);
+    assert.equal(p.a.send(new Uint8Array(20_000), t), 20_000);
+    assert.equal(drain(p.a, t).reduce((n, x) => n + x.payload.length, 0), 0, 'the zero window holds it');
+    // Persist probes for several RTOs: cwnd stays.
+    const until = t + 6 * rto;
+    for (let d = p.a.pollTimeout(); d !== undefined && d <= until; d = p.a.pollTimeout()) {
+      p.a.handleTimeout(d);
+      drain(p.a, d);
+      assert.equal(p.a.congestion.cwnd, cwnd, `cwnd at the probe at ${d} ms`);
+    }
+    t = until;
+    p.a.handleSegment(seg(`<SEQ=${p.a.rcvNxt}><ACK=${p.a.sndMax}><CTL=ACK>`, { window: 65535 }), t);
+    const sent = drain(p.a, t).reduce((n, x) => n + x.payload.length, 0);
+    assert.equal(p.a.congestion.cwnd, 10 * p.a.sendMss, 'restarted from the restart window');
+    assert.equal(sent, 10 * p.a.sendMss);
+  });
 });
 
 describe('sackGrowsCwndAfterReordering (RFC 5681 §3.1; Linux tcp_may_raise_cwnd)', () => {
