@@ -945,8 +945,9 @@ export class NetStack {
       if (!have && !(iface.kind === 'loopback' && prefixLength === full)) this.routes.add({ prefix: net, length: prefixLength, ifIndex: iface.index, metric: 0, origin: 'connected' });
     }
     if (dad) {
-      // RFC 4862 §5.4.2: the first solicitation after a random delay when the interface starts.
+      // RFC 4862 §5.4.2: the first solicitation after a random delay when the interface starts, else at once.
       a.dadAt = now + (initial ? this.randomMs(ND.MAX_RTR_SOLICITATION_DELAY) : 0);
+      if (!initial) this.addressTimers(iface, a, now);
     } else {
       this.addressReady(iface, a, now);
     }
@@ -1297,7 +1298,7 @@ export class NetStack {
     iface.lastRaAt = now;
     // §6.2.4: the next unsolicited one uniformly in [Min, Max]; no more than 16 s apart for the first three.
     let next = (s.minInterval + (this.random.nextUint32() / 0x1_0000_0000) * (s.maxInterval - s.minInterval)) * 1000;
-    if (iface.rasSent <= ND.MAX_INITIAL_RTR_ADVERTISEMENTS) next = Math.min(next, ND.MAX_INITIAL_RTR_ADVERT_INTERVAL);
+    if (iface.rasSent < ND.MAX_INITIAL_RTR_ADVERTISEMENTS) next = Math.min(next, ND.MAX_INITIAL_RTR_ADVERT_INTERVAL);
     iface.raAt = now + next;
   }
 }
