@@ -5,6 +5,7 @@
  * produced output.
  */
 import type { Stack, StackEvent } from '../stack/stack.js';
+import type { NetStack } from '../net/net-stack.js';
 
 export interface Driver {
   /** The current time (ms) of this host's clock. */
@@ -27,6 +28,12 @@ export class Host {
   private dispatching = false;
   /** Whether the driver has this host in its service queue (the simulator's bookkeeping). */
   serviceQueued = false;
+  /**
+   * The host's network layer when it has interfaces of its own (a simulator node: Ethernet, ARP,
+   * NDP, routes, forwarding); the driver then moves its frames and packets, and `stack` is the TCP
+   * above it. Undefined for a host on today's point-to-point IP links.
+   */
+  net: NetStack | undefined;
 
   constructor(
     readonly name: string,

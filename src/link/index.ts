@@ -18,6 +18,9 @@ export {
   type PendingDelivery,
   type RunLimits,
   type SimHostOptions,
+  type SimNodeInterface,
+  type SimNodeOptions,
 } from './sim.js';
+export { SimSegment, SWITCH_AGEING_MS, type SegmentPort, type SegmentTap } from './segment.js';
 export { RealtimeDriver, type RealtimeOptions } from './realtime.js';
 export { DeviceDriver, type DeviceDriverOptions, type DeviceDriverStats, type PacketSink, type PacketTap } from './device.js';
