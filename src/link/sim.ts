@@ -416,6 +416,11 @@ export class SimNetwork implements Driver {
     return this.now;
   }
 
+  /** UDP's ports on a host come from the seed too (Host.enableUdp). */
+  randomFor(host: Host): SeededRandom {
+    return new SeededRandom(this.seed, 1000 + this.hosts.indexOf(host));
+  }
+
   schedule(host: Host): void {
     this.needsService(host);
     this.poke();
@@ -550,7 +555,7 @@ export class SimNetwork implements Driver {
 
   private service(host: Host): void {
     host.dispatchEvents();
-    const stack = host.stack;
+    const stack = host.ip;
     for (let p = stack.pollTransmit(this.now); p; p = stack.pollTransmit(this.now)) {
       const l = this.route(host, p);
       if (l) l.send(host, p);
@@ -621,14 +626,14 @@ export class SimNetwork implements Driver {
           link.delivered(e.id);
         }
         this.recycle(e);
-        host.stack.handlePacket(packet, this.now);
+        host.ip.handlePacket(packet, this.now);
         this.needsService(host);
         break;
       }
       case 'timer':
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
-        host.stack.handleTimeout(this.now);
+        host.ip.handleTimeout(this.now);
         this.needsService(host);
         break;
       case 'call': {
