@@ -17,3 +17,5 @@ export {
   type TcpStreamOptions,
   type TcpStreamWrapOptions,
 } from './web.js';
+export { createSocket, DgramSocket, type DgramAddressInfo, type DgramOptions, type DgramType, type RemoteInfo } from './dgram.js';
+export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSocketOpenInfo, type UdpSocketOptions } from './web-udp.js';
