@@ -532,6 +532,9 @@ export class SimNetwork implements Driver {
     if (v4 && packet.length < 20) return undefined;
     if (v4) {
       const dst = u32(packet, 16);
+      // The limited broadcast (255.255.255.255, DHCP's): every host on a point-to-point link is its
+      // other end, so it goes out on the sender's link when it has only one.
+      if (dst === 0xffffffff) return this.onlyLink(from);
       let known = this.routes4.get(from);
       if (known === undefined) this.routes4.set(from, (known = new Map()));
       const hit = known.get(dst);
@@ -542,6 +545,16 @@ export class SimNetwork implements Driver {
       return l;
     }
     return this.findRoute(from, packet.subarray(24, 40));
+  }
+
+  private onlyLink(from: Host): SimLink | undefined {
+    let found: SimLink | undefined;
+    for (const l of this.links) {
+      if (l.a !== from && l.b !== from) continue;
+      if (found) return undefined;
+      found = l;
+    }
+    return found;
   }
 
   private findRoute(from: Host, dst: IpAddress): SimLink | undefined {

@@ -21,3 +21,4 @@ export { createSocket, DgramSocket, type DgramAddressInfo, type DgramOptions, ty
 export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSocketOpenInfo, type UdpSocketOptions } from './web-udp.js';
 export { serveDnsOnNodeDgram } from './dns-node.js';
 export { hostResolver, serveDns, type DnsService, type ServeDnsOptions } from './dns.js';
+export { runDhcpClient, serveDhcp, DhcpClientEventTarget, type DhcpClientRun, type DhcpService } from './dhcp.js';
