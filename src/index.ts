@@ -128,3 +128,6 @@ export {
   type Trace,
   type TraceEvent,
 } from './trace/index.js';
+
+// net: UDP beside the TCP stack (Host.enableUdp)
+export { Udp, UdpCounters, UdpEndpoint, UdpError, type UdpEvent, type UdpOptions, type UdpRemote } from './net/udp.js';

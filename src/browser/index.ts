@@ -25,5 +25,7 @@ export {
   type TcpStreamOptions,
   type TcpStreamWrapOptions,
 } from '../socket/web.js';
+export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSocketOpenInfo, type UdpSocketOptions } from '../socket/web-udp.js';
+export * from '../net/udp.js';
 // The trace's name for the decoded options is the wire's type under the same name.
 export type { TcpOptionsJson } from '../wire/index.js';

@@ -4,6 +4,7 @@
  * I/O modules: import them as synack/link/tun and synack/link/udp.
  */
 export { Host, type Driver, type HostObserver } from './host.js';
+export { IpProtocols, type IpHandler } from './ip-protocols.js';
 export {
   DEFAULT_LINK,
   LinkStats,

@@ -524,6 +524,11 @@ export class SimNetwork implements Driver {
     return this.now;
   }
 
+  /** UDP's ports on a host come from the seed too (Host.enableUdp). */
+  randomFor(host: Host): SeededRandom {
+    return new SeededRandom(this.seed, 1000 + this.hosts.indexOf(host));
+  }
+
   schedule(host: Host): void {
     this.needsService(host);
     this.poke();
@@ -637,6 +642,9 @@ export class SimNetwork implements Driver {
     if (v4 && packet.length < 20) return undefined;
     if (v4) {
       const dst = u32(packet, 16);
+      // The limited broadcast (255.255.255.255, DHCP's): every host on a point-to-point link is its
+      // other end, so it goes out on the sender's link when it has only one.
+      if (dst === 0xffffffff) return this.onlyLink(from);
       let known = this.routes4.get(from);
       if (known === undefined) this.routes4.set(from, (known = new Map()));
       const hit = known.get(dst);
@@ -647,6 +655,16 @@ export class SimNetwork implements Driver {
       return l;
     }
     return this.findRoute(from, packet.subarray(24, 40));
+  }
+
+  private onlyLink(from: Host): SimLink | undefined {
+    let found: SimLink | undefined;
+    for (const l of this.links) {
+      if (l.a !== from && l.b !== from) continue;
+      if (found) return undefined;
+      found = l;
+    }
+    return found;
   }
 
   private findRoute(from: Host, dst: IpAddress): SimLink | undefined {
@@ -664,7 +682,7 @@ export class SimNetwork implements Driver {
       return;
     }
     host.dispatchEvents();
-    const stack = host.stack;
+    const stack = host.ip;
     for (let p = stack.pollTransmit(this.now); p; p = stack.pollTransmit(this.now)) {
       const l = this.route(host, p);
       if (l) l.send(host, p);
@@ -758,7 +776,7 @@ export class SimNetwork implements Driver {
         this.recycle(e);
         if (host.net !== undefined) {
           if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
-        } else host.stack.handlePacket(packet, this.now);
+        } else host.ip.handlePacket(packet, this.now);
         this.needsService(host);
         break;
       }
@@ -774,7 +792,7 @@ export class SimNetwork implements Driver {
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
         if (host.net !== undefined) host.net.handleTimeout(this.now);
-        else host.stack.handleTimeout(this.now);
+        else host.ip.handleTimeout(this.now);
         this.needsService(host);
         break;
       case 'call': {

@@ -17,3 +17,8 @@ export {
   type TcpStreamOptions,
   type TcpStreamWrapOptions,
 } from './web.js';
+export { createSocket, DgramSocket, type DgramAddressInfo, type DgramOptions, type DgramType, type RemoteInfo } from './dgram.js';
+export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSocketOpenInfo, type UdpSocketOptions } from './web-udp.js';
+export { serveDnsOnNodeDgram } from './dns-node.js';
+export { hostResolver, serveDns, type DnsService, type ServeDnsOptions } from './dns.js';
+export { runDhcpClient, serveDhcp, DhcpClientEventTarget, type DhcpClientRun, type DhcpService } from './dhcp.js';
