@@ -937,9 +937,10 @@ export class NetStack {
     if (lifetimes?.valid !== undefined) a.validUntil = now + lifetimes.valid;
     if (lifetimes?.preferred !== undefined) a.preferredUntil = now + lifetimes.preferred;
     iface.addresses.push(a);
-    // The connected route (not for a host prefix on the loopback, not twice for one prefix).
+    // The connected route (not for a host prefix on the loopback, not twice for one prefix). A SLAAC
+    // address implies no on-link prefix (RFC 5942 §4): that comes from the RA's L flag alone.
     const full = v4 ? 32 : 128;
-    if (prefixLength < full || iface.kind === 'ip') {
+    if ((prefixLength < full || iface.kind === 'ip') && origin !== 'slaac') {
       const net = networkOf(address, prefixLength);
       const have = this.routes.list().some((r) => r.origin === 'connected' && r.ifIndex === iface.index && r.length === prefixLength && sameAddr(r.prefix, net));
       if (!have && !(iface.kind === 'loopback' && prefixLength === full)) this.routes.add({ prefix: net, length: prefixLength, ifIndex: iface.index, metric: 0, origin: 'connected' });
