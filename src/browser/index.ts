@@ -1,6 +1,7 @@
 /**
  * synack/browser: the core as one ES module for a browser (dist/browser/synack.js), with no Node
- * built-in: the codecs, one connection, a host's stack, the simulator and its links, the trace and
+ * built-in: the codecs, one connection, a host's stack, the network layer (interfaces, ARP, NDP,
+ * routes), the simulator and its links, the trace and
  * its renderers, the demo scenarios, a SYN-flood attacker's spoofed SYNs, and connections as WHATWG
  * streams (TcpStream, TcpListener), UDP (Udp, UdpSocket) and the DNS and DHCP services. Not here: Node-style sockets (node:stream), TUN and the UDP link
  * (Node's I/O), the transfers (node:crypto's sha256), the packetdrill runner and the CLI.
@@ -8,6 +9,7 @@
 export * from '../wire/index.js';
 export * from '../tcp/index.js';
 export * from '../stack/index.js';
+export * from '../net/index.js';
 export * from '../link/index.js';
 export * from '../trace/index.js';
 export { spoofedSyn } from '../workloads/flood.js';

@@ -7,5 +7,5 @@ export { NetStack, NetCounters, ND, ACD, fragmentIpv4, type FrameOut, type Inter
 export { NetInterface, type AddressOrigin, type AddressState, type InterfaceAddress, type InterfaceKind, type RouterAdvertSettings } from './interface.js';
 export { NeighborCache, NeighborCounters, DEFAULT_NEIGHBOR_PARAMS, type LearnFlags, type NeighborEntry, type NeighborHooks, type NeighborParams, type NudState } from './neighbor.js';
 export { RoutingTable, type Route, type RouteOrigin } from './routes.js';
-export { IcmpRateLimit, icmpErrorFor, mayAnswerWithError, type IcmpErrorKind } from './icmp-errors.js';
+export { IcmpRateLimit, icmpErrorFor, mayAnswerWithError, type IcmpErrorKind as NetIcmpError } from './icmp-errors.js';
 export { parsePrefix, prefixToString, inPrefix, networkOf, broadcastOf, maskV4, eui64InterfaceId, linkLocalFor, withInterfaceId, isLinkLocal6, type Prefix } from './prefix.js';

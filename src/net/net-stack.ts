@@ -173,6 +173,8 @@ export interface PacketOut {
 }
 
 const ALL_HOSTS_V4 = 0xe0000001;
+/** Events kept for a caller that never polls them (a simulator node): the oldest go beyond this. */
+const MAX_EVENTS = 1024;
 /** Loops within one call (local delivery of our own packets) stop here; a handler answering itself forever cannot hang us. */
 const MAX_LOCAL_ROUNDS = 10_000;
 
@@ -370,6 +372,11 @@ export class NetStack {
     return this.events.shift();
   }
 
+  private emit(e: NetEvent): void {
+    if (this.events.length >= MAX_EVENTS) this.events.shift();
+    this.events.push(e);
+  }
+
   /** `ip neigh`-style lines. */
   neighbors(): string[] {
     const out: string[] = [];
@@ -561,6 +568,11 @@ export class NetStack {
       this.icmpInput(iface, bytes, ipp, now, broadcast, srcMac);
       return;
     }
+    // RFC 1122 §4.2.3.10: TCP has nothing to do with broadcast or multicast destinations.
+    if (broadcast && ipp.protocol === IpProtocol.TCP) {
+      c.InAddrErrors++;
+      return;
+    }
     const h = this.handlers.get(ipp.protocol);
     if (h === undefined) {
       c.InUnknownProtos++;
@@ -603,7 +615,7 @@ export class NetStack {
     }
     if (m.type === (v4 ? Icmp4Type.ECHO_REPLY : Icmp6Type.ECHO_REPLY)) {
       c.InEchoReps++;
-      this.events.push({ type: 'echo-reply', from: ipp.ip.src instanceof Uint8Array ? ipp.ip.src.slice() : ipp.ip.src, identifier: m.identifier, sequence: m.sequence, data: bytes.slice(m.offset + 8, m.offset + m.length) });
+      this.emit({ type: 'echo-reply', from: ipp.ip.src instanceof Uint8Array ? ipp.ip.src.slice() : ipp.ip.src, identifier: m.identifier, sequence: m.sequence, data: bytes.slice(m.offset + 8, m.offset + m.length) });
       return;
     }
     // An error about a packet we sent: to the handler of the quoted packet's protocol (RFC 1122 §3.2.2).
@@ -937,9 +949,10 @@ export class NetStack {
     if (lifetimes?.valid !== undefined) a.validUntil = now + lifetimes.valid;
     if (lifetimes?.preferred !== undefined) a.preferredUntil = now + lifetimes.preferred;
     iface.addresses.push(a);
-    // The connected route (not for a host prefix on the loopback, not twice for one prefix).
+    // The connected route (not for a host prefix on the loopback, not twice for one prefix). A SLAAC
+    // address implies no on-link prefix (RFC 5942 §4): that comes from the RA's L flag alone.
     const full = v4 ? 32 : 128;
-    if (prefixLength < full || iface.kind === 'ip') {
+    if ((prefixLength < full || iface.kind === 'ip') && origin !== 'slaac') {
       const net = networkOf(address, prefixLength);
       const have = this.routes.list().some((r) => r.origin === 'connected' && r.ifIndex === iface.index && r.length === prefixLength && sameAddr(r.prefix, net));
       if (!have && !(iface.kind === 'loopback' && prefixLength === full)) this.routes.add({ prefix: net, length: prefixLength, ifIndex: iface.index, metric: 0, origin: 'connected' });
@@ -962,7 +975,7 @@ export class NetStack {
       a.announceLeft = ACD.ANNOUNCE_NUM;
       this.announce(iface, a, now);
     }
-    if (iface.kind !== 'loopback') this.events.push({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: 'preferred' });
+    if (iface.kind !== 'loopback') this.emit({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: 'preferred' });
     this.syncAddresses();
     if (iface.router && !isLinkLocalAddr(a.address) && typeof a.address !== 'number') {
       // A new prefix to advertise: an RA soon.
@@ -986,7 +999,7 @@ export class NetStack {
     const net = networkOf(a.address, a.prefixLength);
     const others = iface.addresses.some((x) => x !== a && x.state !== 'duplicate' && x.prefixLength === a.prefixLength && sameAddr(networkOf(x.address, x.prefixLength), net));
     if (!others) this.routes.remove((r) => r.origin === 'connected' && r.ifIndex === iface.index && r.length === a.prefixLength && sameAddr(r.prefix, net));
-    this.events.push({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: why });
+    this.emit({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: why });
     this.syncAddresses();
   }
 
@@ -997,7 +1010,7 @@ export class NetStack {
     }
     if (a.state === 'preferred' && a.preferredUntil !== undefined && a.preferredUntil <= now) {
       a.state = 'deprecated';
-      this.events.push({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: 'deprecated' });
+      this.emit({ type: 'address', ifIndex: iface.index, address: a.address, prefixLength: a.prefixLength, state: 'deprecated' });
     }
     if (a.announceAt !== undefined && a.announceAt <= now) this.announce(iface, a, now);
     if (a.state === 'tentative' && a.dadAt !== undefined && a.dadAt <= now) {
@@ -1053,7 +1066,7 @@ export class NetStack {
     if (mine !== undefined) {
       if (!sameMac(p.senderMac, iface.mac!)) {
         c.AddressConflicts++;
-        this.events.push({ type: 'conflict', ifIndex: iface.index, address: p.senderIp, mac: p.senderMac.slice() });
+        this.emit({ type: 'conflict', ifIndex: iface.index, address: p.senderIp, mac: p.senderMac.slice() });
         if (mine.defendedAt === undefined || now - mine.defendedAt >= ACD.DEFEND_INTERVAL) {
           mine.defendedAt = now;
           this.sendFrame(iface, BROADCAST_MAC, EtherType.ARP, gratuitousArp(iface.mac!, p.senderIp));
@@ -1175,7 +1188,7 @@ export class NetStack {
       if (a.state === 'tentative') this.dadFailed(iface, a);
       else if (tll !== undefined && !sameMac(tll, iface.mac!)) {
         this.counters.AddressConflicts++;
-        this.events.push({ type: 'conflict', ifIndex: iface.index, address: target.slice(), mac: tll.slice() });
+        this.emit({ type: 'conflict', ifIndex: iface.index, address: target.slice(), mac: tll.slice() });
       }
       return;
     }
@@ -1213,7 +1226,7 @@ export class NetStack {
     if (m.routerLifetime > 0) {
       this.routes.add({ prefix: new Uint8Array(16), length: 0, ifIndex: iface.index, via: router, metric: 1024, origin: 'ra', expires: now + m.routerLifetime * 1000 });
     }
-    this.events.push({ type: 'router', ifIndex: iface.index, router, lifetime: m.routerLifetime });
+    this.emit({ type: 'router', ifIndex: iface.index, router, lifetime: m.routerLifetime });
     // §6.3.4: an MTU option within the link's limits becomes the interface's MTU.
     const mtu = m.options.mtu;
     if (mtu !== undefined && mtu >= 1280 && mtu <= iface.linkMtu) iface.mtu = mtu;

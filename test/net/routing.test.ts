@@ -303,3 +303,18 @@ test('a packet we send to our own address comes back through the loopback; 127/8
   net.handlePacket(i0, m, 0);
   assert.equal(net.counters.InAddrErrors, 1);
 });
+
+test('TCP never sees a broadcast or multicast destination (RFC 1122 §4.2.3.10); UDP does', () => {
+  const { net, i0 } = routerR(false);
+  const tcp = new FakeHandler();
+  const udp = new FakeHandler();
+  net.addProtocol(6, tcp);
+  net.addProtocol(17, udp);
+  for (const proto of [6, 17]) {
+    const p = new Uint8Array(40);
+    encodeIpv4Header({ src: ip4('198.18.1.2'), dst: ip4('198.18.1.255') }, 20, p, 0, proto);
+    net.handlePacket(i0, p, 0);
+  }
+  assert.equal(tcp.got.length, 0);
+  assert.equal(udp.got.length, 1);
+});
