@@ -35,5 +35,8 @@ export * from '../services/dhcp-server.js';
 export * from '../services/dhcp-client.js';
 export { hostResolver, serveDns, type DnsService, type ServeDnsOptions } from '../socket/dns.js';
 export { DhcpClientEventTarget, runDhcpClient, serveDhcp, type DhcpClientRun, type DhcpService } from '../socket/dhcp.js';
+// A guest's gateway over frames (FrameHost is in link/), and v86's NIC on it.
+export { createGateway, type Gateway, type GatewayOptions } from '../socket/gateway.js';
+export { attachV86, type V86Attachment, type V86Bus, type V86Like, type V86Options } from '../socket/v86.js';
 // The trace's name for the decoded options is the wire's type under the same name.
 export type { TcpOptionsJson } from '../wire/index.js';

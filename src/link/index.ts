@@ -25,3 +25,4 @@ export {
 export { SimSegment, SWITCH_AGEING_MS, type SegmentPort, type SegmentTap } from './segment.js';
 export { RealtimeDriver, type RealtimeOptions } from './realtime.js';
 export { DeviceDriver, type DeviceDriverOptions, type DeviceDriverStats, type PacketSink, type PacketTap } from './device.js';
+export { FrameHost, FrameEvent, NetStackEvent, type FrameHostOptions, type FrameHostStats } from './frame-host.js';

@@ -22,3 +22,5 @@ export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSoc
 export { serveDnsOnNodeDgram } from './dns-node.js';
 export { hostResolver, serveDns, type DnsService, type ServeDnsOptions } from './dns.js';
 export { runDhcpClient, serveDhcp, DhcpClientEventTarget, type DhcpClientRun, type DhcpService } from './dhcp.js';
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+export { attachV86, type V86Attachment, type V86Bus, type V86Like, type V86Options } from './v86.js';
