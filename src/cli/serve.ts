@@ -10,6 +10,7 @@ import type { Socket } from '../socket/socket.js';
 import type { SynCookieMode } from '../stack/stack.js';
 import { APPS, DEFAULT_PORTS, httpApp, streamApp, type AppName } from './apps.js';
 import { parseArgs, UsageError } from './args.js';
+import { runServeTap, serveTapUsage } from './serve-tap.js';
 import type { Output } from './decode.js';
 import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
@@ -33,7 +34,10 @@ connections, prints the stack's counters and removes the device. IPv4 or IPv6.
 ${TUNNEL_USAGE}
 
 example (as root):  synack serve --tun synack0 --addr 198.18.0.2/24 --peer 198.18.0.1
-                    curl http://198.18.0.2/bytes/1000 | wc -c`;
+                    curl http://198.18.0.2/bytes/1000 | wc -c
+
+   or: synack serve --tap NAME ... (an Ethernet link: synack is its router, DHCP and DNS server)
+${serveTapUsage.replace(/^usage: /, '       ')}`;
 
 const GRACE_MS = 3000;
 /** `--fast-open`'s queue of connections waiting for their handshake's last ACK (a common TCP_FASTOPEN value). */
@@ -54,6 +58,7 @@ export function shutdownLine(signal: string, open: number, reset: number, elapse
 }
 
 export async function runServe(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
+  if (argv.includes('--tap')) return runServeTap(argv, io);
   const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'port', 'app', 'syn-cookies'], boolean: ['help', 'fast-open'] });
   if (args.flags.has('help')) {
     io.out(serveUsage);

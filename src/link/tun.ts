@@ -17,7 +17,7 @@ import type { Stack } from '../stack/stack.js';
 
 /** The addon's functions (native/tun.c). */
 interface TunAddon {
-  open(name: string, multiQueue: boolean): { fd: number; name: string };
+  open(name: string, multiQueue: boolean, tap?: boolean): { fd: number; name: string };
   readBatch(fd: number, buf: Uint8Array, offset: number, maxLength: number, lengths: Int32Array): number;
   write(fd: number, buf: Uint8Array, offset: number, length: number): number;
   watch(fd: number, callback: (status: number) => void): unknown;
@@ -85,11 +85,17 @@ export interface TunOptions {
   mtu?: number;
   /** Packets read per readable event at most (default 256). */
   batch?: number;
+  /** 'tap' (IFF_TAP): Ethernet frames instead of IP packets; reads leave room for the 14-byte header and a VLAN tag. Default 'tun'. */
+  kind?: 'tun' | 'tap';
 }
 
 /** An open TUN device: packets in through `onPacket`, out through `send`. */
 export class TunDevice {
   readonly mtu: number;
+  /** IFF_TAP: every read and write is one Ethernet frame. */
+  readonly tap: boolean;
+  /** The most bytes one read takes: the MTU, plus the Ethernet header and a VLAN tag on TAP. */
+  private readonly readRoom: number;
   private readonly fd: number;
   private readonly lengths: Int32Array;
   private pool: Uint8Array;
@@ -107,6 +113,8 @@ export class TunDevice {
   ) {
     this.fd = fd;
     this.mtu = opts.mtu ?? 65535;
+    this.tap = opts.kind === 'tap';
+    this.readRoom = this.mtu + (this.tap ? 18 : 0);
     this.lengths = new Int32Array(opts.batch ?? 256);
     this.pool = new Uint8Array(this.poolSize());
   }
@@ -116,7 +124,7 @@ export class TunDevice {
     const lib = loadTunAddon();
     let r: { fd: number; name: string };
     try {
-      r = lib.open(name, false);
+      r = opts.kind === 'tap' ? lib.open(name, false, true) : lib.open(name, false);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENODEV') throw new TunUnavailableError('device', `cannot open /dev/net/tun (${(e as Error).message}); load the tun module (modprobe tun)`);
@@ -127,7 +135,7 @@ export class TunDevice {
   }
 
   private poolSize(): number {
-    return Math.max(1 << 20, this.mtu * 8);
+    return Math.max(1 << 20, this.readRoom * 8);
   }
 
   /** Start delivering packets: `onPacket` for each, `onBatchEnd` after each readable event's batch. */
@@ -139,11 +147,11 @@ export class TunDevice {
   private readable(onPacket: (packet: Uint8Array) => void, onBatchEnd: () => void): void {
     // Bounded: a few batches per readable event, then back to the event loop (timers, other I/O).
     for (let round = 0; round < 4 && !this.closed; round++) {
-      if (this.pool.length - this.poolAt < this.mtu) {
+      if (this.pool.length - this.poolAt < this.readRoom) {
         this.pool = new Uint8Array(this.poolSize());
         this.poolAt = 0;
       }
-      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.mtu, this.lengths);
+      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.readRoom, this.lengths);
       // Packets are views into the pool: the stack keeps payload views, so a pool is never reused,
       // only replaced, and is freed when the last view of it goes.
       for (let i = 0; i < n; i++) {
@@ -193,7 +201,7 @@ export function parseCidr(text: string): Cidr {
   return { address, prefix, version };
 }
 
-function ip(args: string[]): void {
+export function ipCommand(args: string[]): void {
   try {
     execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
   } catch (e) {
@@ -210,10 +218,10 @@ function ip(args: string[]): void {
  */
 export function configureTun(name: string, opts: { peer: string; prefix: number; mtu: number }): void {
   const v6 = opts.peer.includes(':');
-  ip(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
-  if (v6) ip(['-6', 'addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name, 'nodad']);
-  else ip(['addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name]);
-  ip(['link', 'set', 'dev', name, 'up']);
+  ipCommand(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
+  if (v6) ipCommand(['-6', 'addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name, 'nodad']);
+  else ipCommand(['addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name]);
+  ipCommand(['link', 'set', 'dev', name, 'up']);
 }
 
 export interface TunLinkOptions extends TunOptions, Omit<DeviceDriverOptions, 'name'> {
