@@ -7,11 +7,11 @@
  * `handleResponse`. `lookup` has dns.lookup's signature, so a socket's `lookup` option can take it.
  *
  * Errors carry Node's dns codes: ENOTFOUND (NXDOMAIN), ENODATA (the name has no record of the type),
- * ETIMEOUT (no server answered), ESERVFAIL, EREFUSED, EFORMERR, EBADRESP (a truncated answer: this
- * resolver does not retry over TCP).
+ * ETIMEOUT (no server answered), ESERVFAIL, EREFUSED, EFORMERR, EBADRESP (a truncated answer and no
+ * `queryTcp` to ask again with). A truncated answer is asked again over TCP when `queryTcp` is given.
  */
 import { ipToString, parseIp } from '../wire/address.js';
-import { decodeDns, DnsClass, DnsRcode, DnsType, encodeDns, reverseName } from '../wire/dns.js';
+import { decodeDns, DnsClass, DnsRcode, DnsType, encodeDns, reverseName, type DecodedDns } from '../wire/dns.js';
 import type { RandomSource } from '../tcp/random.js';
 
 export interface DnsServerAddress {
@@ -30,6 +30,12 @@ export interface DnsResolverOptions {
   timeoutMs?: number;
   /** Tries per question (default 3), spread over the servers in turn. */
   attempts?: number;
+  /**
+   * Ask again over TCP when an answer comes back truncated (TC, RFC 1035 §4.2.1, RFC 7766 §5): one
+   * query to the same server, resolving to its answer's bytes. Without it a truncated answer with no
+   * records is EBADRESP.
+   */
+  queryTcp?: (query: Uint8Array, server: DnsServerAddress) => Promise<Uint8Array>;
 }
 
 export interface DnsResolverCounters {
@@ -37,6 +43,8 @@ export interface DnsResolverCounters {
   retries: number;
   timeouts: number;
   answers: number;
+  /** Truncated answers asked again over TCP. */
+  tcpRetries: number;
   /** Datagrams that matched no outstanding question (wrong ID, server or question). */
   mismatched: number;
 }
@@ -75,7 +83,7 @@ function parseServer(s: string | DnsServerAddress): DnsServerAddress {
 export type LookupCallback = (err: Error | null, address: string, family?: number) => void;
 
 export class DnsResolver {
-  readonly counters: DnsResolverCounters = { queries: 0, retries: 0, timeouts: 0, answers: 0, mismatched: 0 };
+  readonly counters: DnsResolverCounters = { queries: 0, retries: 0, timeouts: 0, answers: 0, tcpRetries: 0, mismatched: 0 };
   readonly servers: DnsServerAddress[];
   private readonly pending = new Map<number, Pending>();
   private readonly timeoutMs: number;
@@ -141,8 +149,35 @@ export class DnsResolver {
       this.counters.mismatched++;
       return false;
     }
-    this.pending.delete(p.id);
     this.counters.answers++;
+    const queryTcp = this.opts.queryTcp;
+    if (m.truncated && queryTcp) {
+      // The UDP timers stop (they check the attempt); the TCP answer settles the question.
+      p.attempt = -1;
+      this.counters.tcpRetries++;
+      const query = encodeDns({ id: p.id, recursionDesired: true, questions: [{ name: p.name, type: p.type, class: DnsClass.IN }] });
+      queryTcp(query, p.server).then(
+        (bytes) => {
+          const t = decodeDns(bytes);
+          if (this.pending.get(p.id) !== p) return;
+          this.pending.delete(p.id);
+          if (!t.ok || t.id !== p.id || !t.response) p.reject(new DnsLookupError('EBADRESP', p.name));
+          else this.settle(p, t);
+        },
+        () => {
+          if (this.pending.get(p.id) !== p) return;
+          this.pending.delete(p.id);
+          p.reject(new DnsLookupError('ETIMEOUT', p.name));
+        },
+      );
+      return true;
+    }
+    this.pending.delete(p.id);
+    this.settle(p, m);
+    return true;
+  }
+
+  private settle(p: Pending, m: DecodedDns): void {
     const syscall = p.type === DnsType.A ? 'queryA' : p.type === DnsType.AAAA ? 'queryAaaa' : 'getHostByAddr';
     const fail = (code: DnsLookupError['code']) => p.reject(new DnsLookupError(code, p.name, syscall));
     if (m.rcode === DnsRcode.NXDOMAIN) fail('ENOTFOUND');
@@ -159,7 +194,6 @@ export class DnsResolver {
       if (out.length > 0) p.resolve(out);
       else fail(m.truncated ? 'EBADRESP' : 'ENODATA');
     }
-    return true;
   }
 
   /** Questions still waiting for an answer. */

@@ -9,7 +9,7 @@ import { DnsServer, DnsTcpFramer } from '../services/dns-server.js';
 import { DnsResolver, type DnsResolverOptions } from '../services/dns-resolver.js';
 import { CryptoRandom } from '../tcp/random.js';
 import { timerSourceFor } from './timers.js';
-import { TcpListener, TcpConnectionEvent, type TcpStream } from './web.js';
+import { TcpListener, TcpConnectionEvent, TcpStream } from './web.js';
 import { UdpSocket, UdpMessageEvent } from './web-udp.js';
 
 export interface ServeDnsOptions {
@@ -82,6 +82,39 @@ async function serveTcpConnection(server: DnsServer, stream: TcpStream): Promise
   }
 }
 
+/** One query over a new TCP connection (RFC 7766): the framed answer's bytes, or a rejection after `timeoutMs`. */
+function tcpQuery(host: Host, query: Uint8Array, server: { address: string; port: number }, timeoutMs: number, timers: ReturnType<typeof timerSourceFor>): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const s = new TcpStream(host, { remoteAddress: server.address, remotePort: server.port });
+    let done = false;
+    const finish = (err: Error | undefined, answer?: Uint8Array) => {
+      if (done) return;
+      done = true;
+      void s.close().catch(() => {});
+      if (err) reject(err);
+      else resolve(answer!);
+    };
+    timers.at(host.now() + timeoutMs, () => finish(new Error(`DNS over TCP to ${server.address}:${server.port}: no answer in ${timeoutMs} ms`)));
+    void (async () => {
+      try {
+        const { readable, writable } = await s.opened;
+        const w = writable.getWriter();
+        void w.write(DnsTcpFramer.frame(query)).catch(() => {});
+        const framer = new DnsTcpFramer();
+        const reader = readable.getReader();
+        for (;;) {
+          const { value, done: ended } = await reader.read();
+          if (ended) return finish(new Error('DNS over TCP: the server closed without an answer'));
+          const [answer] = framer.push(value);
+          if (answer) return finish(undefined, answer);
+        }
+      } catch (e) {
+        finish(e as Error);
+      }
+    })();
+  });
+}
+
 /** A stub resolver on the host: queries over its UDP from one ephemeral port, timeouts on its clock. */
 export function hostResolver(host: Host, opts: Omit<DnsResolverOptions, 'send' | 'clock' | 'random'> & { random?: DnsResolverOptions['random'] }): DnsResolver {
   const timers = timerSourceFor(host);
@@ -104,6 +137,7 @@ export function hostResolver(host: Host, opts: Omit<DnsResolverOptions, 'send' |
     random: opts.random ?? host.driver.randomFor?.(host) ?? new CryptoRandom(),
     clock: { now: () => host.now(), at: (t, fn) => timers.at(t, fn) },
     send: (q, server) => socketFor(server.address.includes(':') ? 6 : 4).send({ data: q, remoteAddress: server.address, remotePort: server.port }),
+    queryTcp: (q, server) => tcpQuery(host, q, server, (opts.timeoutMs ?? 1000) * 4, timers),
   });
   return resolver;
 }

@@ -126,7 +126,8 @@ export class UdpSocket extends EventTarget implements UdpEventSink {
   /** Send one datagram now (throws a UdpError: EACCES for broadcast without the flag, EMSGSIZE, ...). */
   send(m: UdpMessage): void {
     if (this.done) throw new UdpError('ERR_SOCKET_DGRAM_NOT_RUNNING', 'UdpSocket: closed');
-    const data = m.data instanceof Uint8Array ? m.data : ArrayBuffer.isView(m.data) ? new Uint8Array((m.data as ArrayBufferView).buffer) : undefined;
+    const v = m?.data as unknown;
+    const data = v instanceof Uint8Array ? v : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : v instanceof ArrayBuffer ? new Uint8Array(v) : undefined;
     if (!data) throw new TypeError('UdpSocket: a message needs data as bytes');
     const to = m.remoteAddress === undefined ? undefined : { address: parse(m.remoteAddress, 'remoteAddress'), port: m.remotePort ?? 0 };
     this.udp.send(this.endpoint, data.slice(), to);

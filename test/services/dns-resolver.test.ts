@@ -128,3 +128,22 @@ test(`on a simulated pair: UDP and TCP answers, and createConnection's lookup th
   srv.close();
   await svc.close();
 });
+
+test(`a truncated answer (TC) is asked again over TCP and the whole answer taken (RFC 7766 §5; seed ${SEED})`, async () => {
+  const net = new SimNetwork(SEED);
+  const client = net.addHost('client', { addresses: ['198.18.0.1'] });
+  const server = net.addHost('server', { addresses: ['198.18.0.2'] });
+  net.link(client, server, { delayMs: 5 });
+  const many: string[] = [];
+  for (let i = 1; i <= 40; i++) many.push(`198.18.1.${i}`);
+  const dns = new DnsServer({ zones: ['synack.test'], hosts: { 'big.synack.test': many } });
+  const svc = serveDns(server, dns);
+  const resolver = hostResolver(client, { servers: ['198.18.0.2'] });
+  let got: string[] | undefined;
+  void resolver.resolve4('big.synack.test').then((a) => (got = a));
+  await net.runAsync(() => got !== undefined);
+  assert.equal(got!.length, 40);
+  assert.equal(dns.counters.truncated, 1);
+  assert.equal(resolver.counters.tcpRetries, 1);
+  await svc.close();
+});

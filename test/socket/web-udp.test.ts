@@ -55,3 +55,15 @@ test('UdpSocket: a connected socket hears ECONNREFUSED as an error event; a slow
   assert.throws(() => new UdpSocket(server, { localPort: 9 }), { code: 'EADDRINUSE' });
   void CLIENT_IP;
 });
+
+test('UdpSocket.send takes any view of bytes by its own window (a DataView into a larger buffer)', async () => {
+  const { net, client, server } = pair(SEED);
+  const srv = new UdpSocket(server, { localPort: 5 });
+  const got: string[] = [];
+  srv.addEventListener('message', (e) => got.push(dec.decode((e as unknown as { message: UdpMessage }).message.data)));
+  const c = new UdpSocket(client, { remoteAddress: SERVER_IP, remotePort: 5 });
+  const big = enc.encode('xxxxhelloyyyy');
+  c.send({ data: new DataView(big.buffer, 4, 5) as unknown as Uint8Array });
+  await net.runAsync(() => got.length === 1);
+  assert.deepEqual(got, ['hello']);
+});
