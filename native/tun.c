@@ -1,12 +1,12 @@
 /*
  * synack's TUN device access: the few system calls Node has no API for. Opens /dev/net/tun as a
- * layer-3 device (IFF_TUN | IFF_NO_PI: every read or write is one bare IP packet) or, asked for TAP,
- * a layer-2 one (IFF_TAP | IFF_NO_PI: every read or write is one Ethernet frame), non-blocking, and
+ * layer-3 device (IFF_TUN | IFF_NO_PI: every read or write is one bare IP packet), non-blocking, and
  * watches its descriptor with libuv's poll so reads never block the event loop. Addresses, routes and
  * link state are set from JavaScript with iproute2; this file only moves packets.
  *
  * JS API (all synchronous, none blocking):
- *   open(name, multiQueue, tap) -> { fd, name } throws an Error with .code (ENOENT, EPERM, EBUSY, ...)
+ *   open(name, multiQueue, tap) -> { fd, name }  throws an Error with .code (ENOENT, EPERM, EBUSY, ...);
+ *                                               tap: IFF_TAP, Ethernet frames instead of IP packets
  *   readBatch(fd, buf, offset, maxLen, lengths) -> n   reads up to lengths.length packets back to
  *                                               back from buf[offset], each at an 8-byte-aligned
  *                                               start, while maxLen bytes of room remain; 0 when none waits
@@ -70,6 +70,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, errno, "open /dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
+  /* IFF_TAP: Ethernet frames instead of bare IP packets (the kernel is then an Ethernet neighbour). */
   ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
   memcpy(ifr.ifr_name, name, len < IFNAMSIZ ? len : IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {

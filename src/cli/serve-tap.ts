@@ -4,7 +4,7 @@
  * side becomes. The kernel gets no address from this command: it runs its own DHCP client and SLAAC.
  */
 import type { Server as HttpServer } from 'node:http';
-import { TapLink } from '../link/tap.js';
+import { FrameTapLink } from '../link/frame-tap.js';
 import { TunUnavailableError } from '../link/tun.js';
 import { createGateway } from '../socket/gateway.js';
 import { createSocket } from '../socket/dgram.js';
@@ -80,9 +80,9 @@ export async function runServeTap(argv: string[], io: Output & { flush?: () => v
     if (e instanceof RangeError) throw new UsageError(e.message);
     throw e;
   }
-  let link: TapLink;
+  let link: FrameTapLink;
   try {
-    link = new TapLink(gw.frames, a.tap, { mtu: a.mtu });
+    link = new FrameTapLink(gw.frames, a.tap, { mtu: a.mtu });
   } catch (e) {
     await gw.close();
     io.err(`synack serve: ${e instanceof TunUnavailableError ? e.message : (e as Error).message}`);

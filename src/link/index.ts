@@ -1,7 +1,7 @@
 /**
  * synack/link: what moves packets. The host/driver contract, the deterministic network simulator,
- * the real-time driver and the device driver real links plug into. TUN and the UDP link use Node's
- * I/O modules: import them as synack/link/tun and synack/link/udp.
+ * the real-time driver and the device driver real links plug into. TUN, TAP and the UDP link use Node's
+ * I/O modules: import them as synack/link/tun, synack/link/tap and synack/link/udp.
  */
 export { Host, type Driver, type HostObserver } from './host.js';
 export { IpProtocols, type IpHandler } from './ip-protocols.js';

@@ -85,19 +85,17 @@ export interface TunOptions {
   mtu?: number;
   /** Packets read per readable event at most (default 256). */
   batch?: number;
-  /** 'tap' (IFF_TAP): Ethernet frames instead of IP packets; reads leave room for the 14-byte header and a VLAN tag. Default 'tun'. */
-  kind?: 'tun' | 'tap';
+  /** A TAP device (IFF_TAP): Ethernet frames in and out instead of IP packets (TapLink uses it). */
+  ethernet?: boolean;
 }
 
 /** An open TUN device: packets in through `onPacket`, out through `send`. */
 export class TunDevice {
   readonly mtu: number;
-  /** IFF_TAP: every read and write is one Ethernet frame. */
-  readonly tap: boolean;
-  /** The most bytes one read takes: the MTU, plus the Ethernet header and a VLAN tag on TAP. */
-  private readonly readRoom: number;
   private readonly fd: number;
   private readonly lengths: Int32Array;
+  /** The longest read: the MTU, plus an Ethernet header and two VLAN tags on a TAP device. */
+  private readonly readMax: number;
   private pool: Uint8Array;
   private poolAt = 0;
   private watchHandle: unknown;
@@ -113,9 +111,8 @@ export class TunDevice {
   ) {
     this.fd = fd;
     this.mtu = opts.mtu ?? 65535;
-    this.tap = opts.kind === 'tap';
-    this.readRoom = this.mtu + (this.tap ? 18 : 0);
     this.lengths = new Int32Array(opts.batch ?? 256);
+    this.readMax = this.mtu + (opts.ethernet ? 22 : 0);
     this.pool = new Uint8Array(this.poolSize());
   }
 
@@ -124,7 +121,7 @@ export class TunDevice {
     const lib = loadTunAddon();
     let r: { fd: number; name: string };
     try {
-      r = opts.kind === 'tap' ? lib.open(name, false, true) : lib.open(name, false);
+      r = opts.ethernet ? lib.open(name, false, true) : lib.open(name, false);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENODEV') throw new TunUnavailableError('device', `cannot open /dev/net/tun (${(e as Error).message}); load the tun module (modprobe tun)`);
@@ -135,7 +132,7 @@ export class TunDevice {
   }
 
   private poolSize(): number {
-    return Math.max(1 << 20, this.readRoom * 8);
+    return Math.max(1 << 20, (this.mtu + 22) * 8);
   }
 
   /** Start delivering packets: `onPacket` for each, `onBatchEnd` after each readable event's batch. */
@@ -147,11 +144,11 @@ export class TunDevice {
   private readable(onPacket: (packet: Uint8Array) => void, onBatchEnd: () => void): void {
     // Bounded: a few batches per readable event, then back to the event loop (timers, other I/O).
     for (let round = 0; round < 4 && !this.closed; round++) {
-      if (this.pool.length - this.poolAt < this.readRoom) {
+      if (this.pool.length - this.poolAt < this.readMax) {
         this.pool = new Uint8Array(this.poolSize());
         this.poolAt = 0;
       }
-      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.readRoom, this.lengths);
+      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.readMax, this.lengths);
       // Packets are views into the pool: the stack keeps payload views, so a pool is never reused,
       // only replaced, and is freed when the last view of it goes.
       for (let i = 0; i < n; i++) {
@@ -201,7 +198,7 @@ export function parseCidr(text: string): Cidr {
   return { address, prefix, version };
 }
 
-export function ipCommand(args: string[]): void {
+export function ip(args: string[]): void {
   try {
     execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
   } catch (e) {
@@ -218,10 +215,10 @@ export function ipCommand(args: string[]): void {
  */
 export function configureTun(name: string, opts: { peer: string; prefix: number; mtu: number }): void {
   const v6 = opts.peer.includes(':');
-  ipCommand(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
-  if (v6) ipCommand(['-6', 'addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name, 'nodad']);
-  else ipCommand(['addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name]);
-  ipCommand(['link', 'set', 'dev', name, 'up']);
+  ip(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
+  if (v6) ip(['-6', 'addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name, 'nodad']);
+  else ip(['addr', 'add', `${opts.peer}/${opts.prefix}`, 'dev', name]);
+  ip(['link', 'set', 'dev', name, 'up']);
 }
 
 export interface TunLinkOptions extends TunOptions, Omit<DeviceDriverOptions, 'name'> {
