@@ -18,6 +18,8 @@ export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --p
                     [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
                     [--rcvbuf BYTES] [--sndbuf BYTES] [--syn-cookies off|on-overflow|always]
                     [--fast-open]
+       synack serve --tap NAME --addr ADDR/PREFIX [--addr ADDR6/64] [--dhcp [FIRST-LAST]]
+                    [--dns NAME=ADDR ...] [--app APP] [--port N] [--mtu N]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
@@ -36,8 +38,7 @@ ${TUNNEL_USAGE}
 example (as root):  synack serve --tun synack0 --addr 198.18.0.2/24 --peer 198.18.0.1
                     curl http://198.18.0.2/bytes/1000 | wc -c
 
-   or: synack serve --tap NAME ... (an Ethernet link: synack is its router, DHCP and DNS server)
-${serveTapUsage.replace(/^usage: /, '       ')}`;
+With --tap: ${serveTapUsage.slice(serveTapUsage.indexOf('\n\n') + 2)}`;
 
 const GRACE_MS = 3000;
 /** `--fast-open`'s queue of connections waiting for their handshake's last ACK (a common TCP_FASTOPEN value). */

@@ -87,7 +87,7 @@ export function createGateway(opts: GatewayOptions = {}): Gateway {
       last,
       subnetMask: v4.length,
       routers: [ipToString(me)],
-      dnsServers: dns ? [ipToString(me)] : [],
+      dnsServers: dns ? [ipToString(me)] : undefined,
       mtu: opts.mtu,
       leaseTime: extra.leaseTime,
       domainName: extra.domainName,

@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attachV86, type V86Bus } from '../../src/socket/v86.js';
+import { createGateway } from '../../src/socket/gateway.js';
 import { FrameHost, type FrameEvent } from '../../src/link/frame-host.js';
 import { DhcpClient, type DhcpClientEvent, type DhcpLeaseInfo } from '../../src/services/dhcp-client.js';
 import { runDhcpClient } from '../../src/socket/dhcp.js';
@@ -119,4 +120,20 @@ test('FrameHost streams: frames written in are answered on the readable side (AR
   await assert.rejects(writer.write('not a frame' as never), TypeError);
   h.close();
   assert.equal((await reader.read()).done, true, 'close ends the readable side');
+});
+
+test('createGateway without DNS (dns: false) still leases, with no DNS server option; a pool given as FIRST-LAST', async () => {
+  const gw = createGateway({ addresses: ['198.18.18.1/24'], dns: false, dhcp: '198.18.18.20-198.18.18.21' });
+  const guest = new FrameHost({ name: 'guest' });
+  void guest.readable.pipeTo(gw.frames.writable).catch(() => undefined);
+  void gw.frames.readable.pipeTo(guest.writable).catch(() => undefined);
+  guest.host.enableUdp();
+  const run = runDhcpClient(guest.host, new DhcpClient({ chaddr: guest.iface.mac!, random: new SeededRandom(18) }));
+  const lease = await within(15_000, 'a DHCP lease', new Promise<DhcpLeaseInfo>((resolve) => run.addEventListener('bound', (e) => resolve(((e as Event & { detail: DhcpClientEvent }).detail as { lease: DhcpLeaseInfo }).lease))));
+  assert.equal(lease.address, '198.18.18.20');
+  assert.deepEqual(lease.dnsServers, []);
+  assert.equal(gw.dns, undefined);
+  await run.stop();
+  await gw.close();
+  guest.close();
 });
