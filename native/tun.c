@@ -5,7 +5,8 @@
  * link state are set from JavaScript with iproute2; this file only moves packets.
  *
  * JS API (all synchronous, none blocking):
- *   open(name, multiQueue) -> { fd, name }     throws an Error with .code (ENOENT, EPERM, EBUSY, ...)
+ *   open(name, multiQueue, tap) -> { fd, name }  throws an Error with .code (ENOENT, EPERM, EBUSY, ...);
+ *                                               tap: IFF_TAP, Ethernet frames instead of IP packets
  *   readBatch(fd, buf, offset, maxLen, lengths) -> n   reads up to lengths.length packets back to
  *                                               back from buf[offset], each at an 8-byte-aligned
  *                                               start, while maxLen bytes of room remain; 0 when none waits
@@ -52,8 +53,8 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
   } while (0)
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ] = {0};
   size_t len = 0;
@@ -63,11 +64,14 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   bool multi = false;
   if (argc > 1) napi_get_value_bool(env, argv[1], &multi);
+  bool tap = false;
+  if (argc > 2) napi_get_value_bool(env, argv[2], &tap);
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "open /dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
-  ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+  /* IFF_TAP: Ethernet frames instead of bare IP packets (the kernel is then an Ethernet neighbour). */
+  ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
   memcpy(ifr.ifr_name, name, len < IFNAMSIZ ? len : IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;

@@ -128,3 +128,12 @@ export {
   type Trace,
   type TraceEvent,
 } from './trace/index.js';
+
+// net: UDP beside the TCP stack (Host.enableUdp)
+export { Udp, UdpCounters, UdpEndpoint, UdpError, type UdpEvent, type UdpOptions, type UdpRemote } from './net/udp.js';
+
+// services: DNS and DHCP, transport-free (socket/dns.ts and socket/dhcp.ts run them on a host)
+export * from './services/dns-server.js';
+export * from './services/dns-resolver.js';
+export * from './services/dhcp-server.js';
+export * from './services/dhcp-client.js';

@@ -10,6 +10,7 @@ import type { Socket } from '../socket/socket.js';
 import type { SynCookieMode } from '../stack/stack.js';
 import { APPS, DEFAULT_PORTS, httpApp, streamApp, type AppName } from './apps.js';
 import { parseArgs, UsageError } from './args.js';
+import { runServeTap, serveTapUsage } from './serve-tap.js';
 import type { Output } from './decode.js';
 import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
@@ -17,6 +18,8 @@ export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --p
                     [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
                     [--rcvbuf BYTES] [--sndbuf BYTES] [--syn-cookies off|on-overflow|always]
                     [--fast-open]
+       synack serve --tap NAME --addr ADDR/PREFIX [--addr ADDR6/64] [--dhcp [FIRST-LAST]]
+                    [--dns NAME=ADDR ...] [--app APP] [--port N] [--mtu N]
 
 Creates the TUN device NAME, gives the kernel side the address PEER, runs a synack stack at ADDR and
 serves one application on it. Prints 'listening ADDR:PORT' when ready. SIGINT or SIGTERM closes the
@@ -33,7 +36,9 @@ connections, prints the stack's counters and removes the device. IPv4 or IPv6.
 ${TUNNEL_USAGE}
 
 example (as root):  synack serve --tun synack0 --addr 198.18.0.2/24 --peer 198.18.0.1
-                    curl http://198.18.0.2/bytes/1000 | wc -c`;
+                    curl http://198.18.0.2/bytes/1000 | wc -c
+
+With --tap: ${serveTapUsage.slice(serveTapUsage.indexOf('\n\n') + 2)}`;
 
 const GRACE_MS = 3000;
 /** `--fast-open`'s queue of connections waiting for their handshake's last ACK (a common TCP_FASTOPEN value). */
@@ -54,6 +59,7 @@ export function shutdownLine(signal: string, open: number, reset: number, elapse
 }
 
 export async function runServe(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
+  if (argv.includes('--tap')) return runServeTap(argv, io);
   const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'port', 'app', 'syn-cookies'], boolean: ['help', 'fast-open'] });
   if (args.flags.has('help')) {
     io.out(serveUsage);

@@ -83,7 +83,7 @@ export class DeviceDriver implements Driver {
     this.stats.packetsIn++;
     this.stats.bytesIn += packet.length;
     this.tap?.(packet, 'in', now);
-    this.stack.handlePacket(packet, now);
+    this.host.ip.handlePacket(packet, now);
   }
 
   /** After a batch of `receive`s: deliver events and send what the stack has to send, now. */
@@ -111,8 +111,8 @@ export class DeviceDriver implements Driver {
       for (let round = 0; round < 64; round++) {
         this.again = false;
         const now = this.currentTime();
-        const due = this.stack.pollTimeout();
-        if (due !== undefined && due <= now) this.stack.handleTimeout(now);
+        const due = this.host.ip.pollTimeout();
+        if (due !== undefined && due <= now) this.host.ip.handleTimeout(now);
         this.host.dispatchEvents();
         this.transmit();
         if (!this.again) break;
@@ -126,7 +126,7 @@ export class DeviceDriver implements Driver {
 
   private transmit(): void {
     const now = this.currentTime();
-    for (let p = this.stack.pollTransmit(now); p; p = this.stack.pollTransmit(now)) {
+    for (let p = this.host.ip.pollTransmit(now); p; p = this.host.ip.pollTransmit(now)) {
       this.tap?.(p, 'out', now);
       if (this.sink.send(p)) {
         this.stats.packetsOut++;
@@ -138,7 +138,7 @@ export class DeviceDriver implements Driver {
   /** One timer, for the stack's earliest deadline. */
   private arm(): void {
     if (this.stopped) return;
-    const due = this.stack.pollTimeout();
+    const due = this.host.ip.pollTimeout();
     this.timer.set(due, due === undefined ? 0 : due - this.currentTime());
   }
 

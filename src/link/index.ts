@@ -1,9 +1,10 @@
 /**
  * synack/link: what moves packets. The host/driver contract, the deterministic network simulator,
- * the real-time driver and the device driver real links plug into. TUN and the UDP link use Node's
- * I/O modules: import them as synack/link/tun and synack/link/udp.
+ * the real-time driver and the device driver real links plug into. TUN, TAP and the UDP link use Node's
+ * I/O modules: import them as synack/link/tun, synack/link/tap and synack/link/udp.
  */
 export { Host, type Driver, type HostObserver } from './host.js';
+export { IpProtocols, type IpHandler } from './ip-protocols.js';
 export {
   DEFAULT_LINK,
   LinkStats,
@@ -18,6 +19,10 @@ export {
   type PendingDelivery,
   type RunLimits,
   type SimHostOptions,
+  type SimNodeInterface,
+  type SimNodeOptions,
 } from './sim.js';
+export { SimSegment, SWITCH_AGEING_MS, type SegmentPort, type SegmentTap } from './segment.js';
 export { RealtimeDriver, type RealtimeOptions } from './realtime.js';
 export { DeviceDriver, type DeviceDriverOptions, type DeviceDriverStats, type PacketSink, type PacketTap } from './device.js';
+export { FrameHost, FrameEvent, NetStackEvent, type FrameHostOptions, type FrameHostStats } from './frame-host.js';

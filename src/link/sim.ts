@@ -15,6 +15,10 @@ import { Stack, type StackLimits, type SynCookieMode } from '../stack/stack.js';
 import { DeliveryFifo, EventQueue } from './event-queue.js';
 import { Host, type Driver } from './host.js';
 import { checkHostOptions, checkLinkProfile } from './sim-options.js';
+import { NetStack, type InterfaceOptions, type RouteOptions } from '../net/net-stack.js';
+import { linkLocalFor, parsePrefix } from '../net/prefix.js';
+import { parseMac } from '../wire/ethernet.js';
+import { SimSegment, checkSegmentName, type SegmentPort } from './segment.js';
 
 export interface LinkProfile {
   /** One-way propagation delay (ms). */
@@ -128,6 +132,8 @@ export class SimLink {
   private readonly burstBad = [false, false];
   /** Packets in flight towards b (0) and towards a (1), in arrival order (see SimNetwork.deliverAt). */
   readonly inFlight: [DeliveryFifo<SimEvent>, DeliveryFifo<SimEvent>] = [new DeliveryFifo(), new DeliveryFifo()];
+  /** Between two nodes' ip interfaces (SimNetwork.connect): the interface index at a and at b. */
+  ends: [number, number] | undefined;
 
   constructor(
     readonly net: SimNetwork,
@@ -331,7 +337,7 @@ export interface SimHostOptions {
  * most common event, then allocates nothing.
  */
 interface SimEvent {
-  kind: 'deliver' | 'timer' | 'call';
+  kind: 'deliver' | 'timer' | 'call' | 'frame';
   host: Host | undefined;
   packet: Uint8Array | undefined;
   link: SimLink | undefined;
@@ -343,6 +349,8 @@ interface SimEvent {
   id: number;
   /** Taken off the link before it arrived: popped, and not delivered. */
   cancelled: boolean;
+  /** A frame's interface at the receiving node. */
+  ifIndex: number;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -360,6 +368,10 @@ export class SimNetwork implements Driver {
   readonly random: SeededRandom;
   readonly hosts: Host[] = [];
   readonly links: SimLink[] = [];
+  /** Ethernet segments (addSegment). */
+  readonly segments: SimSegment[] = [];
+  /** Per node: the segment port of each frames interface, the link of each ip interface, by ifIndex. */
+  private readonly ports = new Map<Host, Map<number, SegmentPort | SimLink>>();
   /** Packets no link could carry (no route). */
   noRoute = 0;
   private readonly queue = new EventQueue<SimEvent>();
@@ -451,6 +463,102 @@ export class SimNetwork implements Driver {
     return l;
   }
 
+  /** An Ethernet segment: a learning switch that nodes' frames interfaces plug into (see SimSegment). */
+  addSegment(name: string, profile: Partial<LinkProfile> = {}): SimSegment {
+    checkSegmentName(name);
+    if (this.segments.some((s) => s.name === name)) throw new RangeError(`SimNetwork.addSegment: a segment named "${name}" exists already`);
+    checkLinkProfile(profile, 'SimNetwork.addSegment', 'profile');
+    const seg = new SimSegment(this, name, withDefaults(DEFAULT_LINK, profile));
+    this.segments.push(seg);
+    return seg;
+  }
+
+  /**
+   * A node: a host with a network layer of its own (src/net: interfaces, ARP, NDP, routes, optional
+   * forwarding) under its TCP stack. Each frames interface names the segment it plugs into; ip
+   * interfaces are joined later by `connect`. MACs default to 02:00:00:00:NN:II (node, interface).
+   */
+  addNode(name: string, opts: SimNodeOptions): Host {
+    if (opts === null || typeof opts !== 'object' || !Array.isArray(opts.interfaces)) throw new TypeError('SimNetwork.addNode: options must be an object with an interfaces array');
+    for (const h of this.hosts) if (h.name === name) throw new RangeError(`SimNetwork.addNode: a host named "${name}" exists already`);
+    const n = this.hosts.length + 1;
+    const net = new NetStack({ forwarding: opts.forwarding ?? false, random: new SeededRandom(this.seed, 0x4e00 + n) });
+    const specs = opts.interfaces.map((spec, i) => {
+      const kind = spec.kind ?? 'frames';
+      const mac = kind === 'frames' ? (spec.mac ?? `02:00:00:00:${(n & 0xff).toString(16).padStart(2, '0')}:${(i + 1).toString(16).padStart(2, '0')}`) : undefined;
+      return { spec, kind, mac };
+    });
+    // The TCP stack starts with the static addresses (the network layer keeps its list from then on).
+    const addresses: IpAddress[] = [];
+    for (const { spec } of specs) for (const a of spec.addresses ?? []) {
+      const p = parsePrefix(a);
+      if (p === undefined) throw new RangeError(`SimNetwork.addNode: "${a}" is not an address with a prefix length`);
+      addresses.push(p.address);
+    }
+    if (addresses.length === 0) {
+      const first = specs.find((x) => x.kind === 'frames');
+      if (first === undefined) throw new RangeError(`SimNetwork.addNode: node "${name}" has no address and no frames interface to make a link-local one on`);
+      addresses.push(linkLocalFor(typeof first.mac === 'string' ? parseMac(first.mac)! : first.mac!));
+    }
+    const stack = new Stack({
+      addresses,
+      random: new SeededRandom(this.seed, n),
+      tcp: opts.tcp,
+      limits: opts.limits,
+      trustChecksums: opts.trustChecksums,
+      checksumOffload: opts.checksumOffload,
+      synCookies: opts.synCookies,
+    });
+    const host = new Host(name, stack, this);
+    host.net = net;
+    this.hosts.push(host);
+    const ports = new Map<number, SegmentPort | SimLink>();
+    this.ports.set(host, ports);
+    for (const { spec, kind, mac } of specs) {
+      const { segment, profile, ...rest } = spec;
+      const iface = net.addInterface({ ...rest, kind, mac, mtu: spec.mtu ?? (segment ? segment.profile.mtu : undefined) } as InterfaceOptions, this.now);
+      if (segment !== undefined) {
+        if (kind !== 'frames') throw new RangeError(`SimNetwork.addNode: interface ${iface.name} of "${name}" is of kind ${kind}: only frames interfaces plug into a segment`);
+        ports.set(iface.index, segment.attach(host, iface.index, profile));
+      }
+    }
+    net.addProtocol(6, stack);
+    for (const r of opts.routes ?? []) net.addRoute(r);
+    this.needsService(host);
+    return host;
+  }
+
+  /** Join two nodes' ip interfaces (by name or index) with a point-to-point link (a SimLink: every LinkProfile impairment). */
+  connect(a: Host, aIf: string | number, b: Host, bIf: string | number, profile: Partial<LinkProfile> = {}, reverse?: Partial<LinkProfile>): SimLink {
+    const end = (h: Host, i: string | number): number => {
+      if (!(h instanceof Host) || h.net === undefined || !this.hosts.includes(h)) throw new TypeError(`SimNetwork.connect: ${showValue(h)} is not a node of this network (addNode)`);
+      const iface = typeof i === 'number' ? h.net.interface(i) : h.net.interfaceByName(i);
+      if (iface === undefined || iface.kind !== 'ip') throw new RangeError(`SimNetwork.connect: ${h.name} has no ip interface ${String(i)}`);
+      if (this.ports.get(h)!.has(iface.index)) throw new RangeError(`SimNetwork.connect: ${h.name} interface ${iface.name} is connected already`);
+      return iface.index;
+    };
+    const ea = end(a, aIf);
+    const eb = end(b, bIf);
+    if (a === b) throw new RangeError('SimNetwork.connect: a node cannot be connected to itself');
+    checkLinkProfile(profile, 'SimNetwork.connect', 'profile');
+    checkLinkProfile(reverse, 'SimNetwork.connect', 'reverse');
+    const ab = withDefaults(DEFAULT_LINK, profile);
+    const l = new SimLink(this, a, b, [ab, withDefaults(ab, reverse)]);
+    l.ends = [ea, eb];
+    this.links.push(l);
+    this.ports.get(a)!.set(ea, l);
+    this.ports.get(b)!.set(eb, l);
+    return l;
+  }
+
+  /** A frame's arrival at a segment port's host at `t` (SimSegment's egress calls this). */
+  deliverFrameAt(t: number, port: SegmentPort, frame: Uint8Array): void {
+    const e = this.event('frame', port.host, frame, undefined, 0, undefined);
+    e.ifIndex = port.ifIndex;
+    this.queue.push(Math.max(t, this.now), e);
+    this.poke();
+  }
+
   /** Throws a RangeError when another host has this name or one of these addresses (or one repeats). */
   private checkUnique(name: string, addresses: IpAddress[]): void {
     for (const h of this.hosts) {
@@ -473,6 +581,11 @@ export class SimNetwork implements Driver {
     // Real-time mode: an application calling from outside the simulation lives at the wall clock's time.
     if (this.clock && !this.processing) this.now = Math.max(this.now, this.clock());
     return this.now;
+  }
+
+  /** UDP's ports on a host come from the seed too (Host.enableUdp). */
+  randomFor(host: Host): SeededRandom {
+    return new SeededRandom(this.seed, 1000 + this.hosts.indexOf(host));
   }
 
   schedule(host: Host): void {
@@ -518,7 +631,7 @@ export class SimNetwork implements Driver {
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0 };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -563,6 +676,8 @@ export class SimNetwork implements Driver {
 
   /** What a router does with a packet too big for the next link: ICMP back to the sender (RFC 1191, RFC 4443). */
   tooBig(from: Host, to: Host, packet: Uint8Array, mtu: number): void {
+    // A node's network layer keeps to its interfaces' MTUs and routers send their own ICMP.
+    if (from.net !== undefined) return;
     const v4 = packet[0] >>> 4 === 4;
     const src = to.stack.addressOf(v4 ? 4 : 6);
     const dst = v4 ? u32(packet, 12) : packet.slice(8, 24);
@@ -586,6 +701,9 @@ export class SimNetwork implements Driver {
     if (v4 && packet.length < 20) return undefined;
     if (v4) {
       const dst = u32(packet, 16);
+      // The limited broadcast (255.255.255.255, DHCP's): every host on a point-to-point link is its
+      // other end, so it goes out on the sender's link when it has only one.
+      if (dst === 0xffffffff) return this.onlyLink(from);
       let known = this.routes4.get(from);
       if (known === undefined) this.routes4.set(from, (known = new Map()));
       const hit = known.get(dst);
@@ -598,6 +716,16 @@ export class SimNetwork implements Driver {
     return this.findRoute(from, packet.subarray(24, 40));
   }
 
+  private onlyLink(from: Host): SimLink | undefined {
+    let found: SimLink | undefined;
+    for (const l of this.links) {
+      if (l.a !== from && l.b !== from) continue;
+      if (found) return undefined;
+      found = l;
+    }
+    return found;
+  }
+
   private findRoute(from: Host, dst: IpAddress): SimLink | undefined {
     for (const l of this.links) {
       if (l.a !== from && l.b !== from) continue;
@@ -608,14 +736,39 @@ export class SimNetwork implements Driver {
   }
 
   private service(host: Host): void {
+    if (host.net !== undefined) {
+      this.serviceNode(host, host.net);
+      return;
+    }
     host.dispatchEvents();
-    const stack = host.stack;
+    const stack = host.ip;
     for (let p = stack.pollTransmit(this.now); p; p = stack.pollTransmit(this.now)) {
       const l = this.route(host, p);
       if (l) l.send(host, p);
       else this.noRoute++;
     }
     const due = stack.pollTimeout();
+    const filed = this.timerAt.get(host);
+    if (due !== undefined && (filed === undefined || due < filed)) {
+      this.timerAt.set(host, due);
+      this.queue.push(Math.max(due, this.now), this.event('timer', host, undefined, undefined, due, undefined));
+    }
+  }
+
+  private serviceNode(host: Host, net: NetStack): void {
+    host.dispatchEvents();
+    const ports = this.ports.get(host)!;
+    for (let f = net.pollFrame(this.now); f; f = net.pollFrame(this.now)) {
+      const port = ports.get(f.ifIndex);
+      if (port instanceof SimLink || port === undefined) this.noRoute++;
+      else port.segment.send(port, f.frame);
+    }
+    for (let p = net.pollPacket(this.now); p; p = net.pollPacket(this.now)) {
+      const l = ports.get(p.ifIndex);
+      if (l instanceof SimLink) l.send(host, p.packet);
+      else this.noRoute++;
+    }
+    const due = net.pollTimeout();
     const filed = this.timerAt.get(host);
     if (due !== undefined && (filed === undefined || due < filed)) {
       this.timerAt.set(host, due);
@@ -683,7 +836,17 @@ export class SimNetwork implements Driver {
           link.delivered(e.id);
         }
         this.recycle(e);
-        host.stack.handlePacket(packet, this.now);
+        if (host.net !== undefined) {
+          if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
+        } else host.ip.handlePacket(packet, this.now);
+        this.needsService(host);
+        break;
+      }
+      case 'frame': {
+        const frame = e.packet!;
+        const ifIndex = e.ifIndex;
+        this.recycle(e);
+        host.net!.handleFrame(ifIndex, frame, this.now);
         this.needsService(host);
         this.batched++;
         break;
@@ -691,7 +854,8 @@ export class SimNetwork implements Driver {
       case 'timer':
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
-        host.stack.handleTimeout(this.now);
+        if (host.net !== undefined) host.net.handleTimeout(this.now);
+        else host.ip.handleTimeout(this.now);
         this.needsService(host);
         break;
       case 'call': {
@@ -786,6 +950,29 @@ export class SimNetwork implements Driver {
     }
     return this.now;
   }
+}
+
+/** One interface of a simulator node (SimNetwork.addNode): the network layer's options, where it plugs in. */
+export interface SimNodeInterface extends Omit<InterfaceOptions, 'kind'> {
+  /** 'frames' (the default: Ethernet, ARP, NDP) or 'ip' (a point-to-point link, joined by SimNetwork.connect). */
+  kind?: 'frames' | 'ip';
+  /** The segment a frames interface plugs into (its MTU is the interface's unless `mtu` says). */
+  segment?: SimSegment;
+  /** This port's profile on the segment (the way from the switch to this node). */
+  profile?: Partial<LinkProfile>;
+}
+
+export interface SimNodeOptions {
+  interfaces: SimNodeInterface[];
+  /** Static routes ("default" via a gateway, prefixes via next hops). */
+  routes?: RouteOptions[];
+  /** A router: forward between interfaces. */
+  forwarding?: boolean;
+  tcp?: Partial<TcpConfig>;
+  limits?: Partial<StackLimits>;
+  trustChecksums?: boolean;
+  checksumOffload?: boolean;
+  synCookies?: SynCookieMode;
 }
 
 /** Throws unless `t` is a time: a number of milliseconds, not NaN (one in the past means now; Infinity, never). */

@@ -17,7 +17,7 @@ import type { Stack } from '../stack/stack.js';
 
 /** The addon's functions (native/tun.c). */
 interface TunAddon {
-  open(name: string, multiQueue: boolean): { fd: number; name: string };
+  open(name: string, multiQueue: boolean, tap?: boolean): { fd: number; name: string };
   readBatch(fd: number, buf: Uint8Array, offset: number, maxLength: number, lengths: Int32Array): number;
   write(fd: number, buf: Uint8Array, offset: number, length: number): number;
   watch(fd: number, callback: (status: number) => void): unknown;
@@ -85,6 +85,8 @@ export interface TunOptions {
   mtu?: number;
   /** Packets read per readable event at most (default 256). */
   batch?: number;
+  /** A TAP device (IFF_TAP): Ethernet frames in and out instead of IP packets (TapLink uses it). */
+  ethernet?: boolean;
 }
 
 /** An open TUN device: packets in through `onPacket`, out through `send`. */
@@ -92,6 +94,8 @@ export class TunDevice {
   readonly mtu: number;
   private readonly fd: number;
   private readonly lengths: Int32Array;
+  /** The longest read: the MTU, plus an Ethernet header and two VLAN tags on a TAP device. */
+  private readonly readMax: number;
   private pool: Uint8Array;
   private poolAt = 0;
   private watchHandle: unknown;
@@ -108,6 +112,7 @@ export class TunDevice {
     this.fd = fd;
     this.mtu = opts.mtu ?? 65535;
     this.lengths = new Int32Array(opts.batch ?? 256);
+    this.readMax = this.mtu + (opts.ethernet ? 22 : 0);
     this.pool = new Uint8Array(this.poolSize());
   }
 
@@ -116,7 +121,7 @@ export class TunDevice {
     const lib = loadTunAddon();
     let r: { fd: number; name: string };
     try {
-      r = lib.open(name, false);
+      r = opts.ethernet ? lib.open(name, false, true) : lib.open(name, false);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENODEV') throw new TunUnavailableError('device', `cannot open /dev/net/tun (${(e as Error).message}); load the tun module (modprobe tun)`);
@@ -127,7 +132,7 @@ export class TunDevice {
   }
 
   private poolSize(): number {
-    return Math.max(1 << 20, this.mtu * 8);
+    return Math.max(1 << 20, (this.mtu + 22) * 8);
   }
 
   /** Start delivering packets: `onPacket` for each, `onBatchEnd` after each readable event's batch. */
@@ -139,11 +144,11 @@ export class TunDevice {
   private readable(onPacket: (packet: Uint8Array) => void, onBatchEnd: () => void): void {
     // Bounded: a few batches per readable event, then back to the event loop (timers, other I/O).
     for (let round = 0; round < 4 && !this.closed; round++) {
-      if (this.pool.length - this.poolAt < this.mtu) {
+      if (this.pool.length - this.poolAt < this.readMax) {
         this.pool = new Uint8Array(this.poolSize());
         this.poolAt = 0;
       }
-      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.mtu, this.lengths);
+      const n = this.lib.readBatch(this.fd, this.pool, this.poolAt, this.readMax, this.lengths);
       // Packets are views into the pool: the stack keeps payload views, so a pool is never reused,
       // only replaced, and is freed when the last view of it goes.
       for (let i = 0; i < n; i++) {
@@ -193,7 +198,7 @@ export function parseCidr(text: string): Cidr {
   return { address, prefix, version };
 }
 
-function ip(args: string[]): void {
+export function ip(args: string[]): void {
   try {
     execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
   } catch (e) {

@@ -19,6 +19,7 @@
 import type { Host } from '../link/host.js';
 import type { StackEvent } from '../stack/stack.js';
 import type { TcpEvent } from '../tcp/events.js';
+import type { UdpEvent } from '../net/udp.js';
 import { HostTimers } from './timers.js';
 
 /** How a Socket receives its connection's events (a symbol keeps it off the public surface). */
@@ -28,6 +29,13 @@ export const kAcceptable: unique symbol = Symbol('synack.acceptable');
 
 export interface TcpEventSink {
   [kTcpEvent](e: TcpEvent): void;
+}
+
+/** How a dgram socket (Node's or the web one) receives its endpoint's events. */
+export const kUdpEvent: unique symbol = Symbol('synack.udpEvent');
+
+export interface UdpEventSink {
+  [kUdpEvent](e: UdpEvent): void;
 }
 
 export interface AcceptSink {
@@ -40,6 +48,7 @@ export class SocketHost {
   constructor(readonly host: Host) {
     this.timers = new HostTimers(host);
     host.onEvent((e) => this.dispatch(e));
+    host.onUdpEvent((e) => (e.endpoint.user as Partial<UdpEventSink> | undefined)?.[kUdpEvent]?.(e));
   }
 
   private dispatch(e: StackEvent): void {

@@ -17,3 +17,10 @@ export {
   type TcpStreamOptions,
   type TcpStreamWrapOptions,
 } from './web.js';
+export { createSocket, DgramSocket, type DgramAddressInfo, type DgramOptions, type DgramType, type RemoteInfo } from './dgram.js';
+export { UdpErrorEvent, UdpMessageEvent, UdpSocket, type UdpMessage, type UdpSocketOpenInfo, type UdpSocketOptions } from './web-udp.js';
+export { serveDnsOnNodeDgram } from './dns-node.js';
+export { hostResolver, serveDns, type DnsService, type ServeDnsOptions } from './dns.js';
+export { runDhcpClient, serveDhcp, DhcpClientEventTarget, type DhcpClientRun, type DhcpService } from './dhcp.js';
+export { createGateway, type Gateway, type GatewayOptions } from './gateway.js';
+export { attachV86, type V86Attachment, type V86Bus, type V86Like, type V86Options } from './v86.js';

@@ -7,12 +7,13 @@
 import { decodeCapturedTcp, ipToString, locateIp, readCapture, TcpFlag, seqGe, type CaptureRecord, type DecodeFailure } from '../wire/index.js';
 import type { TcpState } from '../tcp/state.js';
 import { inferTimers, markRetransmissions } from './analyze.js';
-import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
+import { datagramEvent, endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent } from './model.js';
+import { decodeUdpPacket } from '../wire/udp.js';
 
 export interface CaptureTraces {
   readonly ok: true;
   traces: Trace[];
-  /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
+  /** Frames that held neither a TCP segment nor a UDP datagram (ARP, fragments, damage), counted. */
   skipped: number;
   damage?: DecodeFailure;
   /** With `keepPackets`: per trace, per event index, the packet's bytes (IP header first) for a segment. */
@@ -30,6 +31,8 @@ interface Conn {
   b: string;
   segments: SegmentEvent[];
   closed: boolean;
+  /** A UDP flow (datagrams between two endpoints): drawn without states. */
+  udp?: boolean;
 }
 
 /**
@@ -40,7 +43,7 @@ export class CaptureTracer {
   private readonly conns: Conn[] = [];
   private readonly open = new Map<string, Conn>();
   private t0: number | undefined;
-  /** Frames that held no TCP segment (ARP, UDP, fragments, damage), counted. */
+  /** Frames that held neither a TCP segment nor a UDP datagram (ARP, fragments, damage), counted. */
   skipped = 0;
   private readonly bytes: WeakMap<SegmentEvent, Uint8Array> | undefined;
 
@@ -49,7 +52,7 @@ export class CaptureTracer {
   }
 
   add(r: CaptureRecord): void {
-    const seg = segmentOf(r, this.bytes);
+    const seg = segmentOf(r, this.bytes) ?? datagramOf(r, this.bytes);
     if (!seg) {
       this.skipped++;
       return;
@@ -57,12 +60,12 @@ export class CaptureTracer {
     const t = r.seconds * 1000 + r.nanoseconds / 1e6;
     this.t0 ??= t;
     seg.t = roundMs(t - this.t0);
-    const key = [seg.src, seg.dst].sort().join(' ');
+    const key = (seg.protocol === 'udp' ? 'udp ' : '') + [seg.src, seg.dst].sort().join(' ');
     let c = this.open.get(key);
     const pureSyn = (seg.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
     if (c && c.closed && pureSyn) c = undefined; // a new incarnation of the same 4-tuple
     if (!c) {
-      c = { a: seg.src, b: seg.dst, segments: [], closed: false };
+      c = { a: seg.src, b: seg.dst, segments: [], closed: false, udp: seg.protocol === 'udp' };
       this.open.set(key, c);
       this.conns.push(c);
     }
@@ -105,6 +108,30 @@ function segmentOf(r: CaptureRecord, keep: WeakMap<SegmentEvent, Uint8Array> | u
   return e;
 }
 
+/** A UDP datagram as the ladder draws it (a broadcast's destination is its own endpoint). */
+function datagramOf(r: CaptureRecord, keep: WeakMap<SegmentEvent, Uint8Array> | undefined): SegmentEvent | undefined {
+  const at = locateIp(r.linkType, r.data);
+  if (!at.ok) return undefined;
+  const u = decodeUdpPacket(r.data, at.offset, at.length);
+  if (!u.ok) return undefined;
+  const src = endpointText(ipToString(u.ip.src), u.udp.srcPort);
+  const dst = endpointText(ipToString(u.ip.dst), u.udp.dstPort);
+  const e = datagramEvent(u, src, dst, src, dst);
+  if (keep) keep.set(e, r.data.slice(at.offset, at.offset + at.length));
+  return e;
+}
+
+/** One UDP flow: the first sender on the left, datagrams as arrows, no states or timers. */
+function datagramTrace(c: Conn, copied?: (copy: SegmentEvent, seg: SegmentEvent) => void): Trace {
+  const name = (ep: string): string => (ep === c.a ? 'client' : 'server');
+  const events: TraceEvent[] = c.segments.map((seg) => {
+    const e: SegmentEvent = { ...seg, from: name(seg.src), to: name(seg.dst) };
+    copied?.(e, seg);
+    return e;
+  });
+  return { hosts: [{ name: 'client', addresses: [c.a] }, { name: 'server', addresses: [c.b] }], events };
+}
+
 /** What one side has shown so far. */
 interface Side {
   state: TcpState;
@@ -115,6 +142,7 @@ interface Side {
 }
 
 function traceOf(c: Conn, copied?: (copy: SegmentEvent, seg: SegmentEvent) => void): Trace {
+  if (c.udp) return datagramTrace(c, copied);
   const first = c.segments[0];
   const opened = (first.flags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
   // The opener is the client; the other side listened if it ever answered with SYN+ACK.

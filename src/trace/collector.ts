@@ -9,6 +9,7 @@
  * unless a collector is attached.
  */
 import { decodeTcpPacket, encodePcap, ipToString } from '../wire/index.js';
+import { decodeUdpPacket } from '../wire/udp.js';
 import type { Connection } from '../stack/connection.js';
 import type { StackEvent, StackTraceSink } from '../stack/stack.js';
 import type { Endpoint } from '../stack/endpoint.js';
@@ -17,7 +18,7 @@ import type { TcpState } from '../tcp/state.js';
 import type { Host } from '../link/host.js';
 import type { LinkDropReason, SimLink, SimNetwork } from '../link/sim.js';
 import { markRetransmissions } from './analyze.js';
-import { endpointText, roundMs, segmentEvent, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
+import { endpointText, roundMs, segmentEvent, datagramEvent, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
 
 export interface CollectorOptions {
   /** Record only segments and connections for which this holds (endpoints "addr:port"). */
@@ -192,7 +193,10 @@ export class TraceCollector {
     this.nextLabel = undefined;
     this.lastSent = { packet, event: undefined, index: -1 };
     const p = decodeTcpPacket(packet);
-    if (!p.ok) return;
+    if (!p.ok) {
+      if (p.reason === 'not-tcp') this.onDatagram(l, packet, timeMs, from);
+      return;
+    }
     const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
     const dst = endpointText(ipToString(p.ip.dst), p.tcp.dstPort);
     if (this.opts.watch && !this.opts.watch(src, dst)) return;
@@ -210,6 +214,21 @@ export class TraceCollector {
     }
     this.lastSent.event = e;
     this.lastSent.index = this.events.length;
+    this.events.push(e);
+  }
+
+  /** A UDP datagram put on a link: an arrow like a segment's (SegmentEvent.protocol 'udp'). */
+  private onDatagram(l: SimLink, packet: Uint8Array, timeMs: number, from: Host): void {
+    const u = decodeUdpPacket(packet);
+    if (!u.ok) return;
+    const src = endpointText(ipToString(u.ip.src), u.udp.srcPort);
+    const dst = endpointText(ipToString(u.ip.dst), u.udp.dstPort);
+    if (this.opts.watch && !this.opts.watch(src, dst)) return;
+    if (this.muted || this.quiet) return;
+    if (this.opts.keepPackets) this.kept.push({ data: packet.slice(), timeMs });
+    const e = datagramEvent(u, from.name, l.other(from).name, src, dst);
+    e.t = roundMs(timeMs);
+    this.lastSent = { packet, event: e, index: this.events.length };
     this.events.push(e);
   }
 

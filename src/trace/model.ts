@@ -5,6 +5,8 @@
  * prints: `{"hosts": [...], "events": [...]}`, each event with `t` (ms) and `kind`.
  */
 import { TcpFlag, tcpOptionsToJson, type TcpPacket, type TcpPacketJson } from '../wire/index.js';
+import { udpLine } from '../wire/frame-summary.js';
+import type { UdpPacket } from '../wire/udp.js';
 import type { TcpState } from '../tcp/state.js';
 import type { CwndReason, TcbTimerAction, TcbTimerKind } from '../tcp/trace.js';
 
@@ -47,6 +49,11 @@ export interface SegmentEvent {
   label?: string;
   /** What the data is, when the trace was told (TLS records: "ClientHello", "encrypted x2"). */
   payload?: string;
+  /**
+   * 'udp': a UDP datagram drawn as an arrow (flags, numbers and window zero; `len` its data; `payload`
+   * what it carries, "DNS 4660+ A? www.synack.test." or "DHCP Discover ..."). Absent: a TCP segment.
+   */
+  protocol?: 'udp';
 }
 
 export interface StateEvent {
@@ -179,6 +186,36 @@ const FIRED: Record<TcbTimerKind, string> = {
 };
 
 /** The segment event of a decoded packet between two hosts (`from`, `to`: their names or endpoints), at time 0. */
+/** A UDP datagram as an arrow of the ladder (see SegmentEvent.protocol). */
+export function datagramEvent(u: UdpPacket, from: string, to: string, src: string, dst: string): SegmentEvent {
+  return {
+    t: 0,
+    kind: 'segment',
+    from,
+    to,
+    src,
+    dst,
+    flags: 0,
+    flagNames: [],
+    seq: 0,
+    ack: 0,
+    len: u.payloadLength,
+    window: 0,
+    options: {},
+    dropped: false,
+    reason: null,
+    retransmission: false,
+    protocol: 'udp',
+    payload: udpPayloadText(u),
+  };
+}
+
+/** What a datagram carries, as `synack decode` says it after the addresses. */
+export function udpPayloadText(u: UdpPacket): string {
+  const line = udpLine(u);
+  return line.slice(line.indexOf(': ') + 2);
+}
+
 export function segmentEvent(p: TcpPacket, from: string, to: string, src: string, dst: string): SegmentEvent {
   return {
     t: 0,

@@ -49,7 +49,8 @@ export function arpLine(bytes: Uint8Array, offset: number, length: number): stri
   return `ARP, op ${a.operation}, ${len}`;
 }
 
-function udpLine(u: UdpPacket): string {
+/** tcpdump's line for a UDP datagram (DHCP and DNS read into words). */
+export function udpLine(u: UdpPacket): string {
   const fam = u.ip.version === 4 ? 'IP' : 'IP6';
   const { srcPort, dstPort } = u.udp;
   const head = `${fam} ${ipToString(u.ip.src)}.${srcPort} > ${ipToString(u.ip.dst)}.${dstPort}: `;

@@ -41,7 +41,7 @@ const documented: Record<string, string[]> = {
   'synack/wire': ['decodeTcpPacket', 'encodeTcpPacket', 'readCapture', 'CaptureReader', 'decodeCapturedTcp', 'encodePcap', 'seqLt', 'TcpFlag'],
   'synack/tcp': ['Tcb', 'TcpError', 'Timer', 'TimeWait', 'TimeWaitAnswer', 'DEFAULT_TCP_CONFIG', 'IsnGenerator', 'SeededRandom', 'CubicController', 'NewRenoController'],
   'synack/stack': ['Stack', 'Connection', 'Listener', 'StackCounters', 'SynCookies', 'listConnections', 'formatConnections', 'staleCloseWait'],
-  'synack/link': ['SimNetwork', 'SimLink', 'Host', 'RealtimeDriver', 'DeviceDriver'],
+  'synack/link': ['SimNetwork', 'SimLink', 'SimSegment', 'Host', 'RealtimeDriver', 'DeviceDriver'],
   'synack/socket': ['Socket', 'Server', 'createServer', 'createConnection', 'connect', 'synackNet', 'TcpStream', 'TcpListener', 'TcpErrorEvent', 'TcpConnectionEvent'],
   'synack/trace': ['TraceCollector', 'renderText', 'renderMermaid', 'renderSvg', 'renderJson', 'tracesFromCapture', 'CaptureTracer', 'SCENARIOS', 'findScenario', 'Lab'],
   'synack/workloads': ['runTransfer', 'TransferSession', 'simulateTransfer', 'simCommand', 'spoofedSyn'],
@@ -53,6 +53,8 @@ const documented: Record<string, string[]> = {
   ],
   'synack/link/tun': ['TunDevice', 'TunLink', 'tunUnavailableReason'],
   'synack/link/udp': ['UdpLink'],
+  'synack/link/tap': ['TapLink'],
+  'synack/net': ['NetStack', 'NeighborCache', 'RoutingTable', 'parsePrefix'],
 };
 
 test('package.json exports every layer by subpath, each with its type declarations', () => {
