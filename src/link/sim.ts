@@ -801,7 +801,7 @@ export class SimNetwork implements Driver {
   private stepInner(untilMs: number): boolean {
     // With receiveBatch > 1, packets that have all arrived by now are delivered together before the
     // hosts act on them (see receiveBatch).
-    if (this.needService.length > 0 && !(this.batched < this.receiveBatch && this.queue.peekTime() === this.now && this.queue.peek()!.kind === 'deliver')) {
+    if (this.needService.length > 0 && !(this.batched < this.receiveBatch && this.queue.peekTime() === this.now && this.arrivalNext())) {
       this.batched = 0;
       const hosts = this.needService;
       this.needService = this.serving;
@@ -840,6 +840,7 @@ export class SimNetwork implements Driver {
           if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
         } else host.ip.handlePacket(packet, this.now);
         this.needsService(host);
+        this.batched++;
         break;
       }
       case 'frame': {
@@ -866,6 +867,12 @@ export class SimNetwork implements Driver {
       }
     }
     return true;
+  }
+
+  /** Whether the next event is a packet or frame arriving at a host (what receiveBatch batches). */
+  private arrivalNext(): boolean {
+    const kind = this.queue.peek()!.kind;
+    return kind === 'deliver' || kind === 'frame';
   }
 
   private recycle(e: SimEvent): void {
