@@ -185,7 +185,6 @@ const FIRED: Record<TcbTimerKind, string> = {
   connect: 'connect timeout',
 };
 
-/** The segment event of a decoded packet between two hosts (`from`, `to`: their names or endpoints), at time 0. */
 /** A UDP datagram as an arrow of the ladder (see SegmentEvent.protocol). */
 export function datagramEvent(u: UdpPacket, from: string, to: string, src: string, dst: string): SegmentEvent {
   return {
@@ -216,6 +215,7 @@ export function udpPayloadText(u: UdpPacket): string {
   return line.slice(line.indexOf(': ') + 2);
 }
 
+/** The segment event of a decoded packet between two hosts (`from`, `to`: their names or endpoints), at time 0. */
 export function segmentEvent(p: TcpPacket, from: string, to: string, src: string, dst: string): SegmentEvent {
   return {
     t: 0,
