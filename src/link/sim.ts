@@ -421,16 +421,11 @@ export class SimNetwork implements Driver {
     this.random = new SeededRandom(seed, 0);
   }
 
-  /**
-   * Add a host. Throws a TypeError for an option that is not one (a misspelt key names the known
-   * ones) and a RangeError for an address that is not one, or a name or address another host has.
-   */
-  addHost(name: string, opts: SimHostOptions): Host {
-    const addresses = checkHostOptions(name, opts, 'SimNetwork.addHost');
-    this.checkUnique(name, addresses);
+  /** A host with its TCP stack, its random source the seed's stream `stream`, added to the network. */
+  private newHost(name: string, addresses: SimHostOptions['addresses'], stream: number, opts: Pick<SimHostOptions, 'tcp' | 'limits' | 'trustChecksums' | 'checksumOffload' | 'synCookies'>): Host {
     const stack = new Stack({
-      addresses: opts.addresses,
-      random: new SeededRandom(this.seed, this.hosts.length + 1),
+      addresses,
+      random: new SeededRandom(this.seed, stream),
       tcp: opts.tcp,
       limits: opts.limits,
       trustChecksums: opts.trustChecksums,
@@ -440,6 +435,16 @@ export class SimNetwork implements Driver {
     const host = new Host(name, stack, this);
     this.hosts.push(host);
     return host;
+  }
+
+  /**
+   * Add a host. Throws a TypeError for an option that is not one (a misspelt key names the known
+   * ones) and a RangeError for an address that is not one, or a name or address another host has.
+   */
+  addHost(name: string, opts: SimHostOptions): Host {
+    const addresses = checkHostOptions(name, opts, 'SimNetwork.addHost');
+    this.checkUnique(name, addresses);
+    return this.newHost(name, opts.addresses, this.hosts.length + 1, opts);
   }
 
   /**
@@ -500,18 +505,8 @@ export class SimNetwork implements Driver {
       if (first === undefined) throw new RangeError(`SimNetwork.addNode: node "${name}" has no address and no frames interface to make a link-local one on`);
       addresses.push(linkLocalFor(typeof first.mac === 'string' ? parseMac(first.mac)! : first.mac!));
     }
-    const stack = new Stack({
-      addresses,
-      random: new SeededRandom(this.seed, n),
-      tcp: opts.tcp,
-      limits: opts.limits,
-      trustChecksums: opts.trustChecksums,
-      checksumOffload: opts.checksumOffload,
-      synCookies: opts.synCookies,
-    });
-    const host = new Host(name, stack, this);
+    const host = this.newHost(name, addresses, n, opts);
     host.net = net;
-    this.hosts.push(host);
     const ports = new Map<number, SegmentPort | SimLink>();
     this.ports.set(host, ports);
     for (const { spec, kind, mac } of specs) {
@@ -522,7 +517,7 @@ export class SimNetwork implements Driver {
         ports.set(iface.index, segment.attach(host, iface.index, profile));
       }
     }
-    net.addProtocol(6, stack);
+    net.addProtocol(6, host.stack);
     for (const r of opts.routes ?? []) net.addRoute(r);
     this.needsService(host);
     return host;
