@@ -23,6 +23,7 @@ export {
   parseSchedule,
   Proxy,
   PROFILES,
+  PROXY_TCP,
   type ConnectionStats,
   type LinkSettings,
   type PathProfile,

@@ -131,6 +131,23 @@ test('enabled: false makes a proxy that does not listen until listen()', async (
   }
 });
 
+test('the proxy\'s stacks relay at once (Nagle off, PROXY_TCP) unless tcp says otherwise', async () => {
+  const { server, port } = await loopbackServer((s) => s.on('error', () => undefined).pipe(s));
+  const relay = await createProxy({ upstream: `127.0.0.1:${port}`, enabled: false });
+  const nagle = await createProxy({ upstream: `127.0.0.1:${port}`, enabled: false, tcp: { noDelay: false, userTimeoutMs: 5000 } });
+  try {
+    for (const h of [relay.near, relay.far]) assert.equal(h.stack.config.noDelay, true, `${h.name}: noDelay by default`);
+    for (const h of [nagle.near, nagle.far]) {
+      assert.equal(h.stack.config.noDelay, false, `${h.name}: tcp.noDelay false is kept`);
+      assert.equal(h.stack.config.userTimeoutMs, 5000, `${h.name}: other tcp settings apply too`);
+    }
+  } finally {
+    await relay.close();
+    await nagle.close();
+    await closeServer(server);
+  }
+});
+
 test('bad options are refused with a clear error', async () => {
   await assert.rejects(createProxy({ upstream: 'no-port' }), /upstream must be HOST:PORT/);
   await assert.rejects(createProxy({ upstream: '127.0.0.1:1', profile: 'moon' }), /unknown profile 'moon'; known profiles: slow-3g/);

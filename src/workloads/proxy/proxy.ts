@@ -54,6 +54,15 @@ export type LinkSettings = Partial<LinkProfile>;
  */
 export const PROXY_BASE_LINK: Readonly<LinkProfile> = Object.freeze({ ...DEFAULT_LINK, delayMs: 0 });
 
+/**
+ * The proxy's stacks' TCP settings unless told otherwise. Nagle's algorithm is off: what reaches the
+ * proxy was already written, segmented and sent by the application's own kernel socket, so holding
+ * the last short segment of a response until the previous one is acknowledged would add a delayed
+ * ACK's 40 ms to responses that on a direct path pay nothing (a keep-alive series of 300 KB GETs
+ * through an unimpaired proxy took 44 to 72 ms each with Nagle on, 8 to 21 ms with it off).
+ */
+export const PROXY_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({ noDelay: true });
+
 export interface ProxyOptions {
   /** HOST:PORT to listen on (port 0 picks one). Default 127.0.0.1:0. */
   listen?: string;
@@ -77,7 +86,11 @@ export interface ProxyOptions {
   pcap?: string;
   /** How long to wait for the upstream to accept (ms, default 10 s) before resetting the client. */
   upstreamTimeoutMs?: number;
-  /** TCP settings of both synack stacks (e.g. { userTimeoutMs }). */
+  /**
+   * TCP settings of both synack stacks (e.g. { userTimeoutMs }), over PROXY_TCP: the stacks relay
+   * bytes the application's own socket has already segmented, so they send what they get at once
+   * (noDelay) rather than hold a short segment for a delayed ACK.
+   */
   tcp?: Partial<TcpConfig>;
   /** Where the proxy's log lines go (one per notable event: an upstream refusing). Default: nowhere. */
   log?: (line: string) => void;
@@ -287,8 +300,9 @@ export class Proxy {
       x ^= x << 5;
       return (x >>> 0) / 2 ** 32;
     };
-    this.near = this.net.addHost('near', { addresses: [NEAR_ADDRESS], tcp: opts.tcp });
-    this.far = this.net.addHost('far', { addresses: [FAR_ADDRESS], tcp: opts.tcp });
+    const tcp = { ...PROXY_TCP, ...opts.tcp };
+    this.near = this.net.addHost('near', { addresses: [NEAR_ADDRESS], tcp });
+    this.far = this.net.addHost('far', { addresses: [FAR_ADDRESS], tcp });
     this.link = this.net.link(this.near, this.far, up, down);
     if (opts.schedule) {
       for (const step of checkSchedule(opts.schedule, 'createProxy: schedule')) this.applyAt(step);
