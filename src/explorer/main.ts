@@ -20,7 +20,7 @@ import {
 import { SandboxControls } from './ui/sandbox.js';
 import { byId, h } from './ui/dom.js';
 import { ExplanationView } from './ui/explain.js';
-import { arrowWords, formatMs, RelativeNumbering } from './ui/format.js';
+import { eventWords, formatMs, RelativeNumbering } from './ui/format.js';
 import { parseLang, t, type Lang, type WordKey } from './ui/i18n.js';
 import { InspectorView } from './ui/inspector.js';
 import { LadderView } from './ui/ladder.js';
@@ -381,7 +381,7 @@ class Explorer {
     }
     this.inspected = index;
     this.inspector.setLang(this.lang);
-    this.inspector.show(index, e as SegmentEvent, arrowWords(e.flagNames, e.flags, r, e.window, e.len), s.packet(index));
+    this.inspector.show(index, e as SegmentEvent, eventWords(e as SegmentEvent, r), s.packet(index));
     this.ladder.select(index);
     byId('inspector').querySelector<HTMLElement>('.close')?.focus();
   }

@@ -356,8 +356,15 @@ export class NetStack {
       const a = pick(this.interface(r.ifIndex));
       if (a !== undefined) return a;
     }
+    // No route (the limited broadcast 255.255.255.255 has none): an address of an interface that
+    // can carry the packet first, the loopback's last (its address never leaves the host).
     for (const iface of this.interfaces) {
+      if (iface.kind === 'loopback') continue;
       const a = pick(iface);
+      if (a !== undefined) return a;
+    }
+    for (const iface of this.interfaces) {
+      const a = iface.kind === 'loopback' ? pick(iface) : undefined;
       if (a !== undefined) return a;
     }
     return undefined;

@@ -29,7 +29,7 @@ export class RetransmissionMarker {
   private readonly flows = new Map<string, FlowSend>();
 
   mark(e: TraceEvent): void {
-    if (!isSegment(e) || e.label !== undefined || e.protocol === 'udp') return;
+    if (!isSegment(e) || e.label !== undefined || e.protocol !== undefined) return;
     const key = `${e.src}>${e.dst}`;
     const n = segmentLength(e);
     let f = this.flows.get(key);

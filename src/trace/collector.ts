@@ -17,8 +17,12 @@ import type { TcbTraceSink } from '../tcp/trace.js';
 import type { TcpState } from '../tcp/state.js';
 import type { Host } from '../link/host.js';
 import type { LinkDropReason, SimLink, SimNetwork } from '../link/sim.js';
+import type { SimSegment } from '../link/segment.js';
+import { decodeEthernet, EtherType, macToString, ETHERNET_HEADER } from '../wire/ethernet.js';
+import { decodeArp } from '../wire/arp.js';
+import { LinkType } from '../wire/pcap.js';
 import { markRetransmissions } from './analyze.js';
-import { endpointText, roundMs, segmentEvent, datagramEvent, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
+import { arpEvent, endpointText, roundMs, segmentEvent, datagramEvent, type SegmentEvent, type Trace, type TraceEvent, type TraceHost } from './model.js';
 
 export interface CollectorOptions {
   /** Record only segments and connections for which this holds (endpoints "addr:port"). */
@@ -43,7 +47,8 @@ export class TraceCollector {
   private readonly known = new Map<Host, Map<Connection, TcpState>>();
   /** Connections that came from a listener (a passive OPEN). */
   private readonly passive = new WeakSet<Connection>();
-  private readonly kept: Array<{ data: Uint8Array; timeMs: number }> = [];
+  /** Per arrow: its IP packet (an ARP arrow: its frame) and, from a segment, the Ethernet frame. */
+  private readonly kept: Array<{ data: Uint8Array; timeMs: number; frame?: Uint8Array }> = [];
   private lastSent: { packet: Uint8Array; event: SegmentEvent | undefined; index: number } | undefined;
   /** With `arrivals`: per segment event index, its arrival time; per delivery id and packet, the event index. */
   private readonly arrivalAt = new Map<number, number>();
@@ -65,6 +70,7 @@ export class TraceCollector {
   attach(initial: Record<string, TcpState> = {}): this {
     for (const h of this.net.hosts) this.addHost(h, initial[h.name]);
     for (const l of this.net.links) this.addLink(l);
+    for (const seg of this.net.segments) this.addSegment(seg);
     return this;
   }
 
@@ -85,6 +91,16 @@ export class TraceCollector {
     l.tap((packet, timeMs, from) => this.onSent(l, packet, timeMs, from));
     l.tapDrops((packet, t, from, reason) => this.onDropped(l, packet, t, from, reason));
     if (this.opts.arrivals) l.tapDeliveries((packet, _sent, arrives, _from, id) => this.onScheduled(packet, arrives, id));
+  }
+
+  /**
+   * Watch an Ethernet segment: every frame a host sends into it (its tap) becomes arrows, ARP
+   * (protocol 'arp') as well as the IP packets it carries (as on a link). A frame to a unicast MAC
+   * is drawn to the host that owns it; a broadcast (or unknown) one to every other host on the
+   * segment, one arrow each. With keepPackets the frames are kept too: pcap() is then Ethernet.
+   */
+  addSegment(seg: SimSegment): void {
+    seg.tap((frame, timeMs, from) => this.onFrame(seg, frame, timeMs, from));
   }
 
   /** The hosts watched so far. */
@@ -178,23 +194,85 @@ export class TraceCollector {
     return `${this.endText(local)}>${this.endText(remote)}`;
   }
 
-  /** The packets kept (needs keepPackets). */
-  packets(): ReadonlyArray<{ data: Uint8Array; timeMs: number }> {
+  /**
+   * The packets kept (needs keepPackets), one per arrow: the IP packet, or for an ARP arrow its
+   * Ethernet frame; `frame` is the whole frame of what crossed a segment.
+   */
+  packets(): ReadonlyArray<{ data: Uint8Array; timeMs: number; frame?: Uint8Array }> {
     return this.kept;
   }
 
-  /** A pcap of every packet put on any link (needs keepPackets). */
+  /**
+   * A pcap of every packet put on any link (needs keepPackets): raw IP, or Ethernet once a segment's
+   * frame was kept (a packet from a point-to-point link then gets a header of zero MACs). A
+   * broadcast drawn to several hosts is in it once.
+   */
   pcap(): Uint8Array {
-    return encodePcap(this.kept);
+    if (!this.kept.some((k) => k.frame !== undefined)) return encodePcap(this.kept);
+    const out: Array<{ data: Uint8Array; timeMs: number }> = [];
+    let last: Uint8Array | undefined;
+    for (const k of this.kept) {
+      if (k.frame !== undefined) {
+        if (k.frame !== last) out.push({ data: k.frame, timeMs: k.timeMs });
+        last = k.frame;
+        continue;
+      }
+      const f = new Uint8Array(ETHERNET_HEADER + k.data.length);
+      const type = k.data[0] >> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4;
+      f[12] = type >> 8;
+      f[13] = type & 0xff;
+      f.set(k.data, ETHERNET_HEADER);
+      out.push({ data: f, timeMs: k.timeMs });
+    }
+    return encodePcap(out, LinkType.ETHERNET);
+  }
+
+  /** A frame sent into a segment: an arrow to each host it is for (see addSegment). */
+  private onFrame(seg: SimSegment, sent: Uint8Array, timeMs: number, from: Host): void {
+    // Kept frames are copies (one per frame, however many arrows it makes).
+    const frame = this.opts.keepPackets ? sent.slice() : sent;
+    const eth = decodeEthernet(frame);
+    if (!eth.ok) return;
+    const dst = macToString(eth.dst);
+    const tos: Host[] = [];
+    for (const p of seg.ports) {
+      if (p.host === from) continue;
+      const mac = p.host.net?.interface(p.ifIndex)?.mac;
+      if (mac !== undefined && macToString(mac) === dst) {
+        tos.length = 0;
+        tos.push(p.host);
+        break;
+      }
+      if (!tos.includes(p.host)) tos.push(p.host);
+    }
+    const body = frame.subarray(eth.payloadOffset, eth.payloadOffset + eth.payloadLength);
+    if (eth.etherType === EtherType.ARP) {
+      const a = decodeArp(body);
+      if (!a.ok || this.muted || this.quiet) return;
+      for (const to of tos) {
+        if (this.opts.keepPackets) this.kept.push({ data: frame, timeMs, frame });
+        const e = arpEvent(a, 28, from.name, to.name, macToString(eth.src), dst);
+        e.t = roundMs(timeMs);
+        this.events.push(e);
+      }
+      return;
+    }
+    if (eth.etherType !== EtherType.IPV4 && eth.etherType !== EtherType.IPV6) return;
+    for (const to of tos) this.onIp(body, timeMs, from, to, frame);
   }
 
   private onSent(l: SimLink, packet: Uint8Array, timeMs: number, from: Host): void {
+    this.onIp(packet, timeMs, from, l.other(from));
+  }
+
+  /** An IP packet from one host to another, over a link or (`frame`) a segment. */
+  private onIp(packet: Uint8Array, timeMs: number, from: Host, to: Host, frame?: Uint8Array): void {
     const label = this.nextLabel;
     this.nextLabel = undefined;
     this.lastSent = { packet, event: undefined, index: -1 };
     const p = decodeTcpPacket(packet);
     if (!p.ok) {
-      if (p.reason === 'not-tcp') this.onDatagram(l, packet, timeMs, from);
+      if (p.reason === 'not-tcp') this.onDatagram(packet, timeMs, from, to, frame);
       return;
     }
     const src = endpointText(ipToString(p.ip.src), p.tcp.srcPort);
@@ -204,8 +282,8 @@ export class TraceCollector {
       this.mutedSegments++;
       return;
     }
-    if (this.opts.keepPackets) this.kept.push({ data: packet.slice(), timeMs });
-    const e = segmentEvent(p, from.name, l.other(from).name, src, dst);
+    if (this.opts.keepPackets) this.kept.push(keep(packet, timeMs, frame));
+    const e = segmentEvent(p, from.name, to.name, src, dst);
     e.t = roundMs(timeMs);
     if (label !== undefined) e.label = label;
     if (this.opts.describePayload !== undefined && p.payloadLength > 0) {
@@ -218,15 +296,15 @@ export class TraceCollector {
   }
 
   /** A UDP datagram put on a link: an arrow like a segment's (SegmentEvent.protocol 'udp'). */
-  private onDatagram(l: SimLink, packet: Uint8Array, timeMs: number, from: Host): void {
+  private onDatagram(packet: Uint8Array, timeMs: number, from: Host, to: Host, frame?: Uint8Array): void {
     const u = decodeUdpPacket(packet);
     if (!u.ok) return;
     const src = endpointText(ipToString(u.ip.src), u.udp.srcPort);
     const dst = endpointText(ipToString(u.ip.dst), u.udp.dstPort);
     if (this.opts.watch && !this.opts.watch(src, dst)) return;
     if (this.muted || this.quiet) return;
-    if (this.opts.keepPackets) this.kept.push({ data: packet.slice(), timeMs });
-    const e = datagramEvent(u, from.name, l.other(from).name, src, dst);
+    if (this.opts.keepPackets) this.kept.push(keep(packet, timeMs, frame));
+    const e = datagramEvent(u, from.name, to.name, src, dst);
     e.t = roundMs(timeMs);
     this.lastSent = { packet, event: e, index: this.events.length };
     this.events.push(e);
@@ -300,4 +378,8 @@ export class TraceCollector {
       known.delete(c);
     }
   }
+}
+
+function keep(packet: Uint8Array, timeMs: number, frame: Uint8Array | undefined): { data: Uint8Array; timeMs: number; frame?: Uint8Array } {
+  return frame === undefined ? { data: packet.slice(), timeMs } : { data: packet.slice(), timeMs, frame };
 }

@@ -25,7 +25,7 @@ export { renderMermaid } from './mermaid.js';
 export { renderSvg } from './svg.js';
 export { renderJson } from './json.js';
 export { CaptureTracer, tracesFromCapture, type CaptureTracerOptions, type CaptureTraces } from './capture.js';
-export { DEMO_TCP, Lab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
+export { DEMO_TCP, Lab, EthernetLab, type ScenarioLab, type CraftedSegment, type LabOptions, type Lang, type Text } from './lab.js';
 export { findScenario, PART_GAP_MS, SCENARIOS, type Scenario, type ScenarioOptions, type ScenarioResult } from './scenarios.js';
 export { TlsRecordTracker, tlsRecordDescriber } from './tls-records.js';
 export { connectionName, countersView, listenerView, stackViews, tcbView, type ListenerView, type TcbView } from './tcb-view.js';

@@ -31,6 +31,7 @@ export class SegmentLabeler {
 
   /** [main line, options line or ''] */
   label(e: SegmentEvent): [string, string] {
+    if (e.protocol === 'arp') return [`ARP ${e.payload ?? ''}`.trimEnd(), ''];
     if (e.protocol === 'udp') return [`UDP len ${e.len}`, e.payload !== undefined ? `{${e.payload}}` : ''];
     const [rseq, rack] = this.rel.next(e);
     if (e.flags & TcpFlag.SYN && e.label === undefined) this.peerIsn.set(`${e.src}>${e.dst}`, e.seq);

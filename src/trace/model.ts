@@ -7,6 +7,9 @@
 import { TcpFlag, tcpOptionsToJson, type TcpPacket, type TcpPacketJson } from '../wire/index.js';
 import { udpLine } from '../wire/frame-summary.js';
 import type { UdpPacket } from '../wire/udp.js';
+import { ArpOperation, type ArpPacket } from '../wire/arp.js';
+import { macToString } from '../wire/ethernet.js';
+import { ipToString } from '../wire/address.js';
 import type { TcpState } from '../tcp/state.js';
 import type { CwndReason, TcbTimerAction, TcbTimerKind } from '../tcp/trace.js';
 
@@ -51,9 +54,12 @@ export interface SegmentEvent {
   payload?: string;
   /**
    * 'udp': a UDP datagram drawn as an arrow (flags, numbers and window zero; `len` its data; `payload`
-   * what it carries, "DNS 4660+ A? www.synack.test." or "DHCP Discover ..."). Absent: a TCP segment.
+   * what it carries, "DNS 4660+ A? www.synack.test." or "DHCP Discover ..."). 'arp': an ARP packet on
+   * an Ethernet segment (RFC 826), numbers zero, `len` 28, `payload` "who-has 198.18.0.2 tell
+   * 198.18.0.1" or "198.18.0.2 is-at 02:00:00:00:02:01"; `src` and `dst` are MAC addresses.
+   * Absent: a TCP segment.
    */
-  protocol?: 'udp';
+  protocol?: 'udp' | 'arp';
 }
 
 export interface StateEvent {
@@ -207,6 +213,37 @@ export function datagramEvent(u: UdpPacket, from: string, to: string, src: strin
     protocol: 'udp',
     payload: udpPayloadText(u),
   };
+}
+
+/** An ARP packet as an arrow of the ladder (see SegmentEvent.protocol). */
+export function arpEvent(a: ArpPacket, length: number, from: string, to: string, srcMac: string, dstMac: string): SegmentEvent {
+  return {
+    t: 0,
+    kind: 'segment',
+    from,
+    to,
+    src: srcMac,
+    dst: dstMac,
+    flags: 0,
+    flagNames: [],
+    seq: 0,
+    ack: 0,
+    len: length,
+    window: 0,
+    options: {},
+    dropped: false,
+    reason: null,
+    retransmission: false,
+    protocol: 'arp',
+    payload: arpPayloadText(a),
+  };
+}
+
+/** What an ARP packet says, as `synack decode` prints it after "ARP, Request"/"ARP, Reply". */
+export function arpPayloadText(a: ArpPacket): string {
+  if (a.operation === ArpOperation.REQUEST) return `who-has ${ipToString(a.targetIp)} tell ${ipToString(a.senderIp)}`;
+  if (a.operation === ArpOperation.REPLY) return `${ipToString(a.senderIp)} is-at ${macToString(a.senderMac)}`;
+  return `op ${a.operation}`;
 }
 
 /** What a datagram carries, as `synack decode` says it after the addresses. */

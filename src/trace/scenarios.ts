@@ -9,7 +9,11 @@ import { spoofedSyn } from '../workloads/flood.js';
 import type { Host } from '../link/host.js';
 import { endpointText, roundMs, type TraceEvent } from './model.js';
 import type { Connection } from '../stack/connection.js';
-import { Lab, ATTACKER_ADDRESS, CLIENT_ADDRESS, SERVER_ADDRESS, SERVER_PORT, type Lang, type Text } from './lab.js';
+import type { Listener } from '../stack/listener.js';
+import { Lab, EthernetLab, ATTACKER_ADDRESS, CLIENT_ADDRESS, SERVER_ADDRESS, SERVER_PORT, type Lang, type ScenarioLab, type Text } from './lab.js';
+import { DhcpServer } from '../services/dhcp-server.js';
+import { DhcpClient } from '../services/dhcp-client.js';
+import { runDhcpClient, serveDhcp } from '../socket/dhcp.js';
 import type { Trace } from './model.js';
 
 export interface ScenarioOptions {
@@ -23,7 +27,7 @@ export interface ScenarioOptions {
    * Called with each lab the scenario builds, before it runs anything (a scenario in parts builds
    * one per part; their traces are joined with each later one starting 1 s after the previous ended).
    */
-  onLab?: (lab: Lab) => void;
+  onLab?: (lab: ScenarioLab) => void;
 }
 
 export interface ScenarioResult {
@@ -45,7 +49,7 @@ export interface Scenario {
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
 
-function finish(lab: Lab, opts: ScenarioOptions, facts: Record<string, unknown> = {}): ScenarioResult {
+function finish(lab: ScenarioLab, opts: ScenarioOptions, facts: Record<string, unknown> = {}): ScenarioResult {
   const r: ScenarioResult = { trace: lab.result(), facts };
   if (opts.pcap) r.pcap = lab.trace.pcap();
   return r;
@@ -594,6 +598,80 @@ const lossyTransfer: Scenario = {
   },
 };
 
+function ethernetLab(opts: ScenarioOptions, dhcpClient = false): EthernetLab {
+  const l = new EthernetLab({ seed: opts.seed, lang: opts.lang, keepPackets: opts.pcap, arrivals: opts.arrivals, initial: { client: 'CLOSED', server: 'LISTEN' }, dhcpClient });
+  opts.onLab?.(l);
+  return l;
+}
+
+/** One connection on an Ethernet lab: connect, send a request, read it, answer, both close. */
+function exchange(l: EthernetLab, listener: Listener, request: string): { read: string; answer: string } {
+  const c = l.connect();
+  l.send(l.client, c, request);
+  let s: Connection | undefined;
+  l.runUntil(() => (s ??= listener.accept()) !== undefined && s.state === 'ESTABLISHED' && c.state === 'ESTABLISHED', 10_000);
+  l.runFor(5);
+  const read = dec(l.read(l.server, s!));
+  l.send(l.server, s!, 'OK');
+  l.runFor(5);
+  const answer = dec(l.read(l.client, c));
+  l.close(l.client, c);
+  l.runFor(5);
+  l.close(l.server, s!);
+  l.runFor(10);
+  return { read, answer };
+}
+
+const arp: Scenario = {
+  name: 'arp',
+  summary: {
+    en: 'ARP on an Ethernet segment: a broadcast who-has and its reply come before the SYN; a second connection finds the address in the cache',
+    ko: '이더넷 세그먼트의 ARP: SYN보다 먼저 브로드캐스트 who-has와 그 응답이 오간다; 두 번째 연결은 캐시에서 주소를 찾는다',
+  },
+  notice: {
+    en: "Client and server are on one Ethernet segment (a switch). Before the client can send its SYN to 198.18.0.2 it needs the server's hardware (MAC) address: it broadcasts an ARP request (who-has 198.18.0.2), which every host on the segment sees, and holds the SYN meanwhile. The server answers with a unicast reply (is-at), and notes the client's address from the request itself (RFC 826), so it never asks back. The second connection, a moment later, starts straight with its SYN: both addresses are in the ARP caches. (At time 0 each host announced its own address: a request for itself, a gratuitous ARP, RFC 5227.)",
+    ko: '클라이언트와 서버는 하나의 이더넷 세그먼트(스위치)에 있다. 클라이언트가 198.18.0.2로 SYN을 보내려면 먼저 서버의 하드웨어(MAC) 주소가 필요하다: 세그먼트의 모든 호스트가 보는 ARP 요청(who-has 198.18.0.2)을 브로드캐스트하고, 그동안 SYN은 대기한다. 서버는 유니캐스트 응답(is-at)으로 답하고, 요청 자체에서 클라이언트의 주소를 기록하므로(RFC 826) 되묻지 않는다. 잠시 뒤의 두 번째 연결은 곧바로 SYN으로 시작한다: 양쪽 주소가 모두 ARP 캐시에 있다. (시각 0에 각 호스트는 자기 주소를 알렸다: 자기 자신을 묻는 요청, 즉 gratuitous ARP, RFC 5227.)',
+  },
+  run(opts) {
+    const l = ethernetLab(opts);
+    const listener = l.server.stack.listen(SERVER_PORT);
+    l.runFor(5);
+    l.say({ en: 'first connection: the client does not know the server\'s MAC yet', ko: '첫 번째 연결: 클라이언트는 아직 서버의 MAC을 모른다' }, 'client');
+    const first = exchange(l, listener, 'GET /1');
+    l.say({ en: 'second connection: the ARP cache has the address', ko: '두 번째 연결: ARP 캐시에 주소가 있다' }, 'client');
+    const second = exchange(l, listener, 'GET /2');
+    const cache = l.client.net!.neighbors();
+    return finish(l, opts, { first, second, clientNeighbors: cache });
+  },
+};
+
+const dhcp: Scenario = {
+  name: 'dhcp',
+  summary: {
+    en: 'DHCP on an Ethernet segment: DISCOVER, OFFER, REQUEST, ACK give the client an address; then ARP and a connection from it',
+    ko: '이더넷 세그먼트의 DHCP: DISCOVER, OFFER, REQUEST, ACK로 클라이언트가 주소를 받고, 그 주소로 ARP와 연결을 한다',
+  },
+  notice: {
+    en: "The client starts with no IPv4 address. It broadcasts a DHCPDISCOVER from 0.0.0.0:68 to 255.255.255.255:67; the server offers 198.18.0.100 (OFFER), the client asks for it by name (REQUEST, still broadcast so that every server hears its choice) and the server confirms (ACK): RFC 2131 §3.1's four messages, the same transaction id (xid) in each. The replies are broadcast too: the client cannot take unicast before it has an address. Once bound, the client announces its new address (a gratuitous ARP), then ARPs for the server and opens a TCP connection from the leased address.",
+    ko: '클라이언트는 IPv4 주소 없이 시작한다. 0.0.0.0:68에서 255.255.255.255:67로 DHCPDISCOVER를 브로드캐스트한다; 서버가 198.18.0.100을 제안하고(OFFER), 클라이언트가 그 주소를 지정해 요청하며(REQUEST, 모든 서버가 선택을 듣도록 역시 브로드캐스트) 서버가 확인한다(ACK): RFC 2131 §3.1의 네 메시지이며 모두 같은 트랜잭션 ID(xid)를 쓴다. 응답도 브로드캐스트다: 주소가 없는 클라이언트는 유니캐스트를 받을 수 없다. 주소를 받은 클라이언트는 새 주소를 알리고(gratuitous ARP), 서버를 ARP로 찾은 뒤 임대받은 주소로 TCP 연결을 연다.',
+  },
+  run(opts) {
+    const l = ethernetLab(opts, true);
+    const server = new DhcpServer({ serverAddress: SERVER_ADDRESS, first: '198.18.0.100', last: '198.18.0.110', subnetMask: 24, leaseTime: 3600 });
+    serveDhcp(l.server, server);
+    const iface = l.client.net!.interfaces.find((i) => i.kind === 'frames')!;
+    const client = new DhcpClient({ chaddr: iface.mac!, random: new SeededRandom(opts.seed) });
+    l.say({ en: 'the client has no IPv4 address: it asks DHCP for one', ko: '클라이언트는 IPv4 주소가 없다: DHCP로 주소를 요청한다' }, 'client');
+    runDhcpClient(l.client, client);
+    l.runUntil(() => client.state === 'BOUND', 60_000);
+    const leased = client.lease?.address;
+    l.say({ en: `bound to ${leased ?? '?'}: the client connects to the server`, ko: `${leased ?? '?'} 주소를 받았다: 클라이언트가 서버에 연결한다` }, 'client');
+    const listener = l.server.stack.listen(SERVER_PORT);
+    const got = exchange(l, listener, 'hello');
+    return finish(l, opts, { leased, ...got });
+  },
+};
+
 export const SCENARIOS: Scenario[] = [
   handshake,
   close,
@@ -610,6 +688,8 @@ export const SCENARIOS: Scenario[] = [
   hijack,
   closeWaitLeak,
   lossyTransfer,
+  arp,
+  dhcp,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

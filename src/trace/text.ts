@@ -229,11 +229,12 @@ export function renderText(trace: Trace, opts: TextOptions = {}): string {
     if (e.dropped) arrow = right ? arrow.slice(0, arrow.length - 4) + 'X   ' : '   X' + arrow.slice(4);
     r.put(x0 + 1, arrow.slice(0, span), colour);
     emit(r);
-    if (options) {
+    // The second line; one too wide for the diagram (a DHCP message's words) wraps, after the time column.
+    for (const line of options.length > width - TIME_W - 2 ? wrap(options, width - TIME_W - 2) : options ? [options] : []) {
       const r = blank();
-      let at = right ? x0 + 2 : Math.max(x0 + 2, x1 - 1 - options.length);
-      at = Math.max(0, Math.min(at, width - 1 - options.length));
-      r.put(at, options, 'dim');
+      let at = right ? x0 + 2 : Math.max(x0 + 2, x1 - 1 - line.length);
+      at = Math.max(TIME_W, Math.min(at, width - 1 - line.length));
+      r.put(at, line, 'dim');
       emit(r);
     }
   }

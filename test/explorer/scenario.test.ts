@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeTcpPacket, renderJson, SCENARIOS, TcpFlag } from '../../src/browser/index.js';
+import { decodeUdpPacket } from '../../src/wire/udp.js';
 import { ScenarioSession } from '../../src/explorer/model/scenario.js';
 import type { SegmentEvent } from '../../src/browser/index.js';
 
@@ -29,6 +30,9 @@ describe('ScenarioSession', () => {
         // One packet per segment, the very one the event describes.
         s.events.forEach((e, i) => {
           if (e.kind !== 'segment') return assert.equal(s.packet(i), undefined);
+          // An ARP arrow's bytes are its Ethernet frame (type 0x0806); a datagram's its UDP packet.
+          if (e.protocol === 'arp') return assert.deepEqual([...s.packet(i)!.subarray(12, 14)], [0x08, 0x06], `${sc.name} seed ${seed} event ${i}`);
+          if (e.protocol === 'udp') return assert.ok(decodeUdpPacket(s.packet(i)!).ok, `${sc.name} seed ${seed} event ${i}`);
           const p = decodeTcpPacket(s.packet(i)!);
           assert.ok(p.ok, `${sc.name} seed ${seed} event ${i}`);
           assert.equal(p.tcp.seq, e.seq, `${sc.name} seed ${seed} event ${i}`);

@@ -5,7 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { arrowWords, countdownFraction, flagsText, formatBytes, formatMs, RelativeNumbering, segmentKind, seqMinus, type SegmentLike } from '../../src/explorer/ui/format.js';
+import { arrowWords, countdownFraction, eventWords, flagsText, formatBytes, formatMs, RelativeNumbering, segmentKind, seqMinus, type SegmentLike } from '../../src/explorer/ui/format.js';
 
 const C = '198.18.0.1:50000';
 const S = '198.18.0.2:80';
@@ -65,6 +65,11 @@ describe('words', () => {
   test('arrow words as the text ladder writes them', () => {
     assert.equal(arrowWords(['SYN'], SYN, { seq: 0, ack: 0 }, 65535, 0), 'SYN 0 win 65535');
     assert.equal(arrowWords(['PSH', 'ACK'], 0x18, { seq: 1, ack: 1 }, 1024, 18), 'PSH+ACK 1 ack 1 win 1024 len 18');
+    // ARP and UDP arrows (an Ethernet segment's scenarios) say what they are, not "none 0 win 0".
+    const other = { flagNames: [], flags: 0, window: 0 };
+    assert.equal(eventWords({ ...other, protocol: 'arp', payload: 'who-has 198.18.0.2 tell 198.18.0.1', len: 28 }, { seq: 0, ack: 0 }), 'ARP who-has 198.18.0.2 tell 198.18.0.1');
+    assert.equal(eventWords({ ...other, protocol: 'udp', payload: 'BOOTP/DHCP, DHCP Discover', len: 254 }, { seq: 0, ack: 0 }), 'UDP len 254');
+    assert.equal(eventWords({ flagNames: ['SYN'], flags: SYN, window: 65535, len: 0 }, { seq: 0, ack: 0 }), 'SYN 0 win 65535');
   });
 
   test('segment kinds follow the SVG renderer: lost before RST before retransmission before SYN before FIN', () => {

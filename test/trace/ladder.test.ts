@@ -156,7 +156,7 @@ describe('synack demo (CLI)', () => {
     const names = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/)[0]);
     assert.deepEqual(names, [
       'handshake', 'close', 'half-close', 'simultaneous-open', 'simultaneous-close', 'refused', 'lost-syn', 'lost-fin',
-      'time-wait', 'half-open', 'old-duplicate-syn', 'syn-flood', 'hijack', 'close-wait-leak', 'lossy-transfer',
+      'time-wait', 'half-open', 'old-duplicate-syn', 'syn-flood', 'hijack', 'close-wait-leak', 'lossy-transfer', 'arp', 'dhcp',
       // The round-trip demos (Node's tls over synack sockets).
       'tcp', 'tls12', 'tls13', 'tls13-resume', 'tfo', 'tfo-tls13-resume',
     ]);
@@ -186,10 +186,10 @@ describe('synack demo (CLI)', () => {
     assert.equal(script.status, 0, script.stderr);
     // (up to the round-trip demos, whose TLS records vary in size from run to run)
     const scenarios = (out: string): string => out.slice(0, out.indexOf('== round trips 1/'));
-    assert.ok(scenarios(r.stdout).includes('== 15/15: '));
+    assert.ok(scenarios(r.stdout).includes('== 17/17: '));
     assert.equal(scenarios(script.stdout), scenarios(r.stdout));
-    const heads = r.stdout.split('\n').filter((l) => /^== \d+\/15: /.test(l));
-    assert.equal(heads.length, 15);
+    const heads = r.stdout.split('\n').filter((l) => /^== \d+\/17: /.test(l));
+    assert.equal(heads.length, 17);
     // Then the round-trip demos (Node's tls over synack sockets), each with its count.
     assert.equal(r.stdout.split('\n').filter((l) => /^== round trips \d+\/6: /.test(l)).length, 6);
     assert.match(r.stdout, /first byte of the response after 200 ms: 2 round trips of 100 ms\n\(synack demo tfo-tls13-resume\)/);
@@ -201,6 +201,6 @@ describe('synack demo (CLI)', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^synack 투어: /);
     assert.match(r.stdout, /^\(synack demo handshake --lang ko\)$/m);
-    assert.equal(r.stdout.split('\n').filter((l) => /^== \d+\/15: /.test(l)).length, 15);
+    assert.equal(r.stdout.split('\n').filter((l) => /^== \d+\/17: /.test(l)).length, 17);
   });
 });

@@ -5,7 +5,7 @@
  * events as its clock passes them. Its events are the scenario's trace, the same as
  * `synack demo NAME --format json` prints for the same seed.
  */
-import { encodePcap, findScenario, PART_GAP_MS, SCENARIOS, type Lab, type Lang, type Scenario, type Trace, type TraceEvent, type TraceHost } from '../../browser/index.js';
+import { encodePcap, findScenario, LinkType, PART_GAP_MS, SCENARIOS, type Lang, type Scenario, type ScenarioLab, type Trace, type TraceEvent, type TraceHost } from '../../browser/index.js';
 import { emptySnapshot, SnapshotRecorder } from './recorder.js';
 import type { CwndPoint, InFlightView, Session, Snapshot } from './types.js';
 
@@ -26,6 +26,8 @@ export class ScenarioSession implements Session {
   private readonly all: TraceEvent[];
   private readonly shown: TraceEvent[] = [];
   private readonly packets: Array<Uint8Array | undefined> = [];
+  /** Per segment event from an Ethernet segment: the frame it crossed in (the pcap is then Ethernet). */
+  private readonly frames: Array<Uint8Array | undefined> = [];
   private readonly arrivals: Array<number | undefined> = [];
   private readonly recorder = new SnapshotRecorder();
   private clock = 0;
@@ -46,8 +48,8 @@ export class ScenarioSession implements Session {
     readonly lang: Lang,
   ) {
     this.title = scenario.name;
-    const labs: Array<{ lab: Lab; offset: number; events: number }> = [];
-    const onLab = (lab: Lab): void => {
+    const labs: Array<{ lab: ScenarioLab; offset: number; events: number }> = [];
+    const onLab = (lab: ScenarioLab): void => {
       const prev = labs[labs.length - 1];
       // A scenario in parts: each later part's clock starts PART_GAP_MS after the previous ended (scenarios.ts, combine).
       const offset = prev === undefined ? 0 : prev.offset + prev.lab.now + PART_GAP_MS;
@@ -70,6 +72,8 @@ export class ScenarioSession implements Session {
       const n = lab.trace.recorded.length;
       for (let j = 0; j < n; j++) {
         if (this.all[events + j]?.kind !== 'segment') continue;
+        const frame = kept[k]?.frame;
+        if (frame !== undefined) this.frames[events + j] = frame;
         this.packets[events + j] = kept[k++]?.data;
         const a = lab.trace.arrival(j);
         if (a !== undefined) this.arrivals[events + j] = round(a + offset);
@@ -148,6 +152,16 @@ export class ScenarioSession implements Session {
 
   pcap(): Uint8Array {
     const out: Array<{ data: Uint8Array; timeMs: number }> = [];
+    if (this.frames.length > 0) {
+      // A broadcast drawn to several hosts is one frame: in the file once.
+      let last: Uint8Array | undefined;
+      for (let i = 0; i < this.shown.length; i++) {
+        const f = this.frames[i];
+        if (f !== undefined && f !== last) out.push({ data: f, timeMs: this.shown[i].t });
+        last = f;
+      }
+      return encodePcap(out, LinkType.ETHERNET);
+    }
     for (let i = 0; i < this.shown.length; i++) {
       const p = this.packets[i];
       if (p !== undefined) out.push({ data: p, timeMs: this.shown[i].t });

@@ -66,6 +66,16 @@ export function arrowWords(names: readonly string[], flags: number, rel: { seq: 
   return w;
 }
 
+/**
+ * The words on any arrow: a TCP segment's (arrowWords), a UDP datagram's "UDP len N", an ARP
+ * packet's "ARP who-has 198.18.0.2 tell 198.18.0.1" (as the trace's text ladder says them).
+ */
+export function eventWords(e: { protocol?: 'udp' | 'arp'; payload?: string; flagNames: readonly string[]; flags: number; window: number; len: number }, rel: { seq: number; ack: number }): string {
+  if (e.protocol === 'arp') return `ARP ${e.payload ?? ''}`.trimEnd();
+  if (e.protocol === 'udp') return `UDP len ${e.len}`;
+  return arrowWords(e.flagNames, e.flags, rel, e.window, e.len);
+}
+
 /** Virtual time for a learner: "0 ms", "12.5 ms", "3.2 s", "2 min 0 s". */
 export function formatMs(ms: number): string {
   const a = Math.abs(ms);

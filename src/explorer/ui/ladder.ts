@@ -8,7 +8,7 @@
 import type { SegmentEvent, TraceEvent, TraceHost } from '../../browser/index.js';
 import type { Session } from '../model/types.js';
 import { h, s } from './dom.js';
-import { arrowWords, flagsText, formatMs, RelativeNumbering, segmentKind } from './format.js';
+import { eventWords, flagsText, formatMs, RelativeNumbering, segmentKind } from './format.js';
 import { arrowGeometry, flown, inFlight, ladderWidth, laneHosts, laneX, ROW, RowCursor, TOP } from './ladder-layout.js';
 
 export interface LadderCallbacks {
@@ -234,10 +234,10 @@ export class LadderView {
     const rel = this.numbering.next(e);
     const optWords = e.flags & 0x02 ? optionsWords(e) : '';
     // The second line: SYN options, and what the data is when the trace was told (TLS records).
-    const opts = [optWords ? `<${optWords}>` : '', e.payload !== undefined ? `{${e.payload}}` : ''].filter(Boolean).join(' ');
+    const opts = [optWords ? `<${optWords}>` : '', e.payload !== undefined && e.protocol !== 'arp' ? `{${e.payload}}` : ''].filter(Boolean).join(' ');
     const row = this.cursor.place('segment', opts !== '');
     const kind = segmentKind(e);
-    let words = arrowWords(e.flagNames, e.flags, rel, e.window, e.len);
+    let words = eventWords(e, rel);
     if (e.retransmission) words = `[retx] ${words}`;
     if (e.label) words = `(${e.label}) ${words}`;
     const geo = arrowGeometry(row, from, to, n, 0);
