@@ -16,6 +16,11 @@ export interface ControlMessage {
   type: number;
   /** An integer payload (TCP_CM_INQ's int); undefined: `...` or not an integer. */
   data: number | undefined;
+  /**
+   * A struct payload by field name (IP_RECVERR's sock_extended_err: `{ee_errno=0, ee_origin=...}`);
+   * a field written `...` is undefined (not compared).
+   */
+  fields?: Record<string, number | undefined>;
 }
 
 export interface MsgHdr {
@@ -73,7 +78,12 @@ export function parseMsgHdr(x: Expr, value: Value, call: string): MsgHdr {
       const type = cf.get('cmsg_type');
       const data = cf.get('cmsg_data');
       if (!level || !type) throw new Unsupported(`${call}() cmsg without cmsg_level and cmsg_type`);
-      if (data && data.kind !== 'int' && data.kind !== 'ellipsis') throw new Unsupported(`${call}() cmsg_data that is not an integer`);
+      if (data && data.kind === 'struct') {
+        const named: Record<string, number | undefined> = {};
+        for (const [k, v] of fields(data)) named[k] = v.kind === 'ellipsis' ? undefined : value(v);
+        return { level: value(level), type: value(type), data: undefined, fields: named };
+      }
+      if (data && data.kind !== 'int' && data.kind !== 'ellipsis') throw new Unsupported(`${call}() cmsg_data that is not an integer or a struct`);
       return { level: value(level), type: value(type), data: data && data.kind === 'int' ? data.value : undefined };
     });
   }

@@ -34,7 +34,8 @@ import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
 import { runShell, type SocketRow } from './shell.js';
 import { nstatCounters } from './nstat.js';
-import { parseMsgHdr } from './msghdr.js';
+import { parseMsgHdr, type ControlMessage } from './msghdr.js';
+import { EPOLL, type EpollEvent } from './epoll.js';
 import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResult, type SocketOptionValue } from './sockets.js';
 import { CONSTANTS, ERRNO, errnoName, FREEBSD_STATE_NAMES, STATE_NUMBER, TCPI_OPTIONS } from './symbols.js';
 import { applySysctl, defaultHostSettings, readSysctl, type HostSettings } from './sysctl.js';
@@ -378,6 +379,7 @@ class Runner {
         const shown = isnUnknown ? outPacketText(p, { ...this.flow, isnOffset: p.seq }) + ` [ISN ${p.seq}]` : outPacketText(p, this.flow);
         this.trace(`synack sent ${shown}${timer ? (retransmission ? ' (retransmission timer)' : ' (timer)') : ''}`);
       }
+      this.table.settle();
       if (this.pending && this.tryPending()) any = true;
       if (!any) return;
     }
@@ -870,13 +872,29 @@ class Runner {
       case 'recvmsg': {
         arity(3);
         const flags = n(2);
-        if (this.linuxCalls && flags & CONSTANTS.MSG_ERRQUEUE) throw linuxOnly('MSG_ERRQUEUE');
         const m = parseMsgHdr(a[1], (x) => this.value(x, line), 'recvmsg');
         return t.recvmsg(n(0), m.iov.reduce((x, y) => x + y, 0), flags, now);
       }
       case 'ioctl':
         arity(3);
         return t.ioctl(n(0), n(1));
+      case 'epoll_create':
+        if (!this.linuxCalls) throw new Unsupported(`system call ${call.name}() (Linux's epoll; this run imitates ${this.host.os})`);
+        arity(1);
+        return t.epollCreate(n(0), 0, this.scriptFd(call, line));
+      case 'epoll_create1':
+        arity(1);
+        return t.epollCreate(undefined, n(0), this.scriptFd(call, line));
+      case 'epoll_ctl': {
+        arity(4);
+        const op = n(1);
+        return t.epollCtl(n(0), op, n(2), op === CONSTANTS.EPOLL_CTL_DEL ? undefined : this.epollEvent(a[3], line));
+      }
+      case 'epoll_wait':
+      case 'epoll_pwait':
+        // epoll_pwait's signal mask changes nothing here: no signals are delivered.
+        arity(call.name === 'epoll_wait' ? 4 : 5);
+        return t.epollWait(n(0), n(2), n(3), now);
       default:
         if (this.linuxCalls && linuxOnlyInterface(call.name)) throw linuxOnly(call.name);
         throw new Unsupported(`system call ${call.name}()`);
@@ -903,6 +921,16 @@ class Runner {
     // A string is the option's bytes (TCP_FASTOPEN_KEY), one per character as the lexer decoded them.
     if (x.kind === 'string') return { bytes: Uint8Array.from(x.value, (ch) => ch.charCodeAt(0) & 0xff) };
     return { int: this.value(x, line) };
+  }
+
+  /** An epoll_event as scripts write it: `{events=EPOLLIN|EPOLLET, fd=4}` (or u32, u64, ptr for the data). */
+  private epollEvent(x: Expr | undefined, line: number): EpollEvent | undefined {
+    if (!x || x.kind === 'ellipsis' || isNull(x)) return undefined;
+    if (x.kind !== 'struct') throw new Unsupported(`epoll_event ${exprText(x)}`);
+    const f = structFields(x);
+    if (!f.events) throw new Unsupported('epoll_event without events');
+    const d = f.fd ?? f.u32 ?? f.u64 ?? f.ptr ?? f.data;
+    return { events: this.value(f.events, line), data: d === undefined || d.kind === 'ellipsis' ? 0 : this.value(d, line) };
   }
 
   private pollFds(call: SyscallSpec, line: number): Array<{ fd: number; events: number; revents: Expr | undefined }> {
@@ -976,11 +1004,28 @@ class Runner {
       const m = parseMsgHdr(call.args[1], (x) => this.value(x, e.line), 'recvmsg');
       const got = r.control ?? [];
       if (m.control !== undefined) {
-        const show = (c: { level: number; type: number; data: number | undefined }[]) => `[${c.map((x) => `{level ${x.level}, type ${x.type}, data ${x.data ?? '...'}}`).join(', ')}]`;
-        const same = m.control.length === got.length && m.control.every((c, i) => c.level === got[i].level && c.type === got[i].type && (c.data === undefined || c.data === got[i].data));
-        if (!same) throw new Failure(e.line, `recvmsg() control messages ${show(got)}, expected ${show(m.control)}`);
+        const sameFields = (want: ControlMessage['fields'], have: ControlMessage['fields']) =>
+          want === undefined || (have !== undefined && Object.entries(want).every(([k, v]) => v === undefined || (k in have && have[k] === v)));
+        const same = m.control.length === got.length && m.control.every((c, i) => c.level === got[i].level && c.type === got[i].type && (c.data === undefined || c.data === got[i].data) && sameFields(c.fields, got[i].fields));
+        if (!same) {
+          const fieldsText = (f: ControlMessage['fields']) => (f ? ` {${Object.entries(f).map(([k, v]) => `${k}=${v ?? '...'}`).join(', ')}}` : '');
+          const show = (c: ControlMessage[]) => `[${c.map((x) => `{level ${x.level}, type ${x.type}, data ${x.data ?? '...'}${fieldsText(x.fields)}}`).join(', ')}]`;
+          throw new Failure(e.line, `recvmsg() control messages ${show(got)}, expected ${show(m.control)}`);
+        }
       }
       if (m.flags !== undefined && m.flags !== (r.msgFlags ?? 0)) throw new Failure(e.line, `recvmsg() msg_flags 0x${(r.msgFlags ?? 0).toString(16)}, expected 0x${m.flags.toString(16)}`);
+    }
+    if ((call.name === 'epoll_wait' || call.name === 'epoll_pwait') && r.epollEvents) {
+      const x = call.args[1];
+      const want = x.kind === 'list' ? x.items : x.kind === 'struct' ? [x] : [];
+      r.epollEvents.forEach((ev, i) => {
+        const w = want[i] ? this.epollEvent(want[i], e.line) : undefined;
+        if (!w) return;
+        if (w.events !== ev.events) throw new Failure(e.line, `${call.name}() event ${i}: events ${epollText(ev.events)}, expected ${epollText(w.events)}`);
+        const f = structFields(want[i] as Extract<Expr, { kind: 'struct' }>);
+        const d = f.fd ?? f.u32 ?? f.u64 ?? f.ptr ?? f.data;
+        if (d && d.kind !== 'ellipsis' && w.data !== ev.data) throw new Failure(e.line, `${call.name}() event ${i}: data ${ev.data}, expected ${w.data}`);
+      });
     }
     if (call.name === 'poll' && r.revents) {
       const fds = this.pollFds(call, e.line);
@@ -1276,6 +1321,12 @@ export function exprText(x: Expr): string {
 }
 
 /** An option value for messages: errno names for SO_ERROR. */
+/** epoll event bits by name, for messages. */
+function epollText(bits: number): string {
+  const names = Object.entries(EPOLL).filter(([k, v]) => k.startsWith('EPOLL') && !k.startsWith('EPOLL_') && v !== 0 && (bits & v) >>> 0 === v >>> 0 && !['EPOLLEXCLUSIVE', 'EPOLLWAKEUP', 'EPOLLONESHOT', 'EPOLLET'].includes(k)).map(([k]) => k);
+  return names.length ? names.join('|') : String(bits);
+}
+
 function describeValue(name: Expr, v: number): string {
   if (name.kind === 'word' && name.name === 'SO_ERROR') return v === 0 ? '[0]' : `[${errnoName(v)}]`;
   return `[${v}]`;

@@ -18,6 +18,9 @@ import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
 import { FastOpenKeys } from '../stack/fast-open.js';
 import { requestCookieInstead, synDataRoom, synDeferred } from '../tcp/fast-open.js';
+import { seqAdd } from '../wire/seq.js';
+import { badMaxEvents, EPOLL, EpollInstance, type EpollEvent } from './epoll.js';
+import { ErrorQueue, ZeroCopySends } from './errqueue.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
@@ -31,7 +34,7 @@ export interface SocketOptionValue {
 }
 
 export type CallResult =
-  | { done: true; ret: number; errno?: string; value?: SocketOptionValue; revents?: number[]; control?: ControlMessage[]; msgFlags?: number }
+  | { done: true; ret: number; errno?: string; value?: SocketOptionValue; revents?: number[]; control?: ControlMessage[]; msgFlags?: number; epollEvents?: EpollEvent[] }
   | { done: false; retry: (now: number) => CallResult | undefined; deadline?: number };
 
 /** Thrown for a call or option synack cannot honestly emulate: the script is UNSUPPORTED. */
@@ -42,24 +45,15 @@ export class Unsupported extends Error {}
  * naming it): system calls and socket options, with the interface each belongs to.
  */
 const LINUX_ONLY: Record<string, string> = {
-  epoll_create: 'epoll',
-  epoll_create1: 'epoll',
-  epoll_ctl: 'epoll',
-  epoll_wait: 'epoll',
-  epoll_pwait: 'epoll',
   splice: 'splice',
   pipe: 'splice (pipe() for it)',
   sendfile: 'sendfile',
   open: 'sendfile (open() of a file for it)',
-  SO_ZEROCOPY: 'MSG_ZEROCOPY (SO_ZEROCOPY)',
-  MSG_ZEROCOPY: 'MSG_ZEROCOPY',
-  MSG_ERRQUEUE: 'the socket error queue (MSG_ERRQUEUE)',
   SO_TIMESTAMPING: 'SO_TIMESTAMPING',
   MSG_EOR: 'MSG_EOR (record boundaries on a TCP socket)',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
   IP_FREEBIND: 'IP_FREEBIND (binding to an address not yet configured)',
-  SO_MARK: 'SO_MARK (packet marks for policy routing)',
 };
 
 /** The Linux-only interface a system call or option name belongs to, or undefined. */
@@ -119,6 +113,15 @@ interface Sock {
    * first send, which opens the connection as sendto(MSG_FASTOPEN) would.
    */
   deferConnect?: boolean;
+  /**
+   * Linux's SOCK_NOSPACE: a write found no room, or poll found the socket not writable; the next
+   * time an acknowledgment makes it writable, it wakes its waiters (sk_stream_write_space).
+   */
+  nospace: boolean;
+  /** The error queue (MSG_ERRQUEUE), made when something is first queued. */
+  errq?: ErrorQueue;
+  /** MSG_ZEROCOPY sends not yet acknowledged (SO_ZEROCOPY). */
+  zc?: ZeroCopySends;
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
@@ -141,6 +144,8 @@ const OK = (ret = 0): CallResult => ({ done: true, ret });
 
 export class SocketTable {
   private readonly socks = new Map<number, Sock>();
+  /** epoll instances (Linux), in the same descriptor space as the sockets. */
+  private readonly epolls = new Map<number, EpollInstance<Sock>>();
   /** The most recent socket made by socket() or accept(): packetdrill's socket under test. */
   underTest: number | undefined;
 
@@ -172,7 +177,48 @@ export class SocketTable {
   }
 
   openFds(): number[] {
-    return [...this.socks.keys()];
+    return [...this.socks.keys(), ...this.epolls.keys()];
+  }
+
+  /** The lowest free descriptor from 3 (0 to 2 are the process's standard streams). */
+  private freeFd(): number {
+    let fd = 3;
+    while (this.socks.has(fd) || this.epolls.has(fd)) fd++;
+    return fd;
+  }
+
+  /**
+   * The socket wakes whoever waits on it, with a key of Linux poll bits (0: a state change, which
+   * wakes everyone): sock_def_readable (EPOLLIN...), sk_stream_write_space (EPOLLOUT...),
+   * sock_def_error_report (EPOLLERR), sock_def_wakeup. Only epoll keeps a record of wakeups;
+   * poll and blocking calls look at the socket again after every step anyway.
+   */
+  private wake(s: Sock, key: number): void {
+    for (const ep of this.epolls.values()) ep.wake(s, key);
+  }
+
+  /**
+   * After each step of the stack: MSG_ZEROCOPY completions for what the peer has acknowledged, and
+   * the write-space wakeup of a socket that was full (tcp_check_space after an ACK).
+   */
+  settle(): void {
+    for (const s of this.socks.values()) {
+      const conn = s.conn;
+      if (!conn) continue;
+      if (s.zc?.waiting) {
+        const released = s.disconnected || conn.state === 'CLOSED';
+        const done = s.zc.complete(conn.tcb.sndUna, released);
+        if (done.length > 0) {
+          const q = (s.errq ??= new ErrorQueue());
+          for (const id of done) q.zerocopyDone(id);
+          this.wake(s, EPOLL.EPOLLERR);
+        }
+      }
+      if (s.nospace && !s.disconnected && conn.tcb.sendWakeup) {
+        s.nospace = false;
+        this.wake(s, EPOLL.EPOLLOUT | EPOLL.EPOLLWRNORM | EPOLL.EPOLLWRBAND);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -182,11 +228,20 @@ export class SocketTable {
   private readonly unacceptedErrors = new WeakMap<Connection, number>();
 
   onStackEvent(e: StackEvent): void {
-    if (e.type !== 'event') return;
+    if (e.type !== 'event') {
+      // A connection in the accept queue: the listener's sk_data_ready.
+      const l = e.listener.user as Sock | undefined;
+      if (l && l.listener === e.listener) this.wake(l, EPOLL.EPOLLIN | EPOLL.EPOLLRDNORM);
+      return;
+    }
     const s = e.connection.user as Sock | undefined;
     if (!s && e.event.type === 'error') this.unacceptedErrors.set(e.connection, ERRNO[e.event.code] ?? ERRNO.ECONNRESET);
     if (!s || s.conn !== e.connection) return;
     const ev = e.event;
+    if (ev.type === 'readable') this.wake(s, EPOLL.EPOLLIN | EPOLL.EPOLLPRI | EPOLL.EPOLLRDNORM | EPOLL.EPOLLRDBAND);
+    else if (ev.type === 'error') this.wake(s, EPOLL.EPOLLERR);
+    // sk_state_change: the handshake done, the peer's FIN, our FIN acknowledged, the end.
+    else if (ev.type === 'state' && ev.to !== 'SYN-SENT' && ev.to !== 'SYN-RECEIVED') this.wake(s, 0);
     switch (ev.type) {
       case 'connected':
         s.connected = true;
@@ -250,15 +305,16 @@ export class SocketTable {
     }
     if (type !== CONSTANTS.SOCK_STREAM) throw new Unsupported('socket types other than SOCK_STREAM');
     if (protocol !== undefined && protocol !== 0 && protocol !== CONSTANTS.IPPROTO_TCP) throw new Unsupported(`protocol ${protocol}`);
-    let fd = 3;
-    while (this.socks.has(fd)) fd++;
+    let fd = this.freeFd();
     // packetdrill maps the descriptors a script names to the live ones: the script's number is taken
     // when it is free. Under linux a number the script gives again while its old socket is still open
     // names the new one from now on (the old one keeps running unnamed), as Linux's scripts reuse
     // numbers their runs did.
     if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3) {
       const old = this.socks.get(wantFd);
-      if (old === undefined) fd = wantFd;
+      if (this.epolls.has(wantFd)) {
+        // An epoll instance holds that number: the lowest free one.
+      } else if (old === undefined) fd = wantFd;
       else if (this.host.os === 'linux') {
         let hidden = 1000;
         while (this.socks.has(hidden)) hidden++;
@@ -290,6 +346,7 @@ export class SocketTable {
       tcp: {},
       cork: false,
       inq: false,
+      nospace: false,
     });
     this.underTest = fd;
     return OK(fd);
@@ -503,7 +560,6 @@ export class SocketTable {
     if (s.listener || !s.conn) return E('ENOTCONN');
     const peek = (flags & CONSTANTS.MSG_PEEK) !== 0;
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
-    if (this.linux && flags & CONSTANTS.MSG_ERRQUEUE) throw linuxOnly('MSG_ERRQUEUE');
     // Linux's MSG_TRUNC on a TCP socket: the data is read and thrown away (tcp(7)).
     const known = CONSTANTS.MSG_PEEK | CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_WAITALL | (this.linux ? CONSTANTS.MSG_TRUNC : 0);
     if (flags & ~known) throw new Unsupported(`recv flags 0x${flags.toString(16)}`);
@@ -549,21 +605,37 @@ export class SocketTable {
     const s = this.get(fd);
     if (!s) return E('EBADF');
     if (s.listener) return E(this.linux ? 'EPIPE' : 'ENOTCONN');
+    // MSG_ZEROCOPY on a socket with SO_ZEROCOPY: each call that moves bytes takes an id, completed
+    // once they are acknowledged (msg_zerocopy.rst); without SO_ZEROCOPY the flag is ignored.
+    const zerocopy = this.linux && (flags & CONSTANTS.MSG_ZEROCOPY) !== 0 && s.options.get('SO_ZEROCOPY')?.int === 1;
+    flags &= ~(this.linux ? CONSTANTS.MSG_ZEROCOPY : 0);
     if (flags & CONSTANTS.MSG_FASTOPEN || s.deferConnect) {
       if (!this.linux) throw new Unsupported('MSG_FASTOPEN under the freebsd personality');
       const fastOpen = (flags & CONSTANTS.MSG_FASTOPEN) !== 0;
       flags &= ~CONSTANTS.MSG_FASTOPEN;
       // tcp_sendmsg_fastopen: an AF_UNSPEC address (connect()'s way to disconnect) is EOPNOTSUPP.
       if (unspecified) return E('EOPNOTSUPP');
-      if (!s.conn || s.deferConnect) return this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port, badBuffer);
+      if (!s.conn || s.deferConnect) {
+        const r = this.sendFastOpen(s, n, (flags & CONSTANTS.MSG_DONTWAIT) !== 0, now, port, badBuffer);
+        if (!zerocopy) return r;
+        // The SYN's data holds the send's id too (tcp_send_syn_data); a failed call takes none.
+        const note = (x: CallResult): CallResult => {
+          if (x.done && x.ret > 0 && s.conn) (s.zc ??= new ZeroCopySends()).sent(sendQueueEnd(s.conn));
+          return x;
+        };
+        if (r.done) return note(r);
+        return { ...r, retry: (t: number) => {
+          const x = r.retry(t);
+          return x && note(x);
+        } };
+      }
       // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
       if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');
     }
     if (this.linux) {
-      if (flags & CONSTANTS.MSG_ZEROCOPY) throw linuxOnly('MSG_ZEROCOPY');
       if (flags & CONSTANTS.MSG_EOR) throw linuxOnly('MSG_EOR');
     }
-    const known = CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | (this.linux ? CONSTANTS.MSG_MORE : CONSTANTS.MSG_EOR);
+    const known = CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | (this.linux ? CONSTANTS.MSG_MORE | CONSTANTS.MSG_ZEROCOPY : CONSTANTS.MSG_EOR);
     if (flags & ~known) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
     // MSG_MORE: a SEND without PUSH; the data waits for more (Tcb.send's `more`).
@@ -596,6 +668,13 @@ export class SocketTable {
         if (e instanceof TcpError) return written > 0 ? OK(written) : E('EPIPE');
         throw e;
       }
+      if (took < n - written) s.nospace = true;
+      if (took > 0 && zerocopy) {
+        // One id for the call, however many times it waits for room (its buffer reference).
+        const zc = (s.zc ??= new ZeroCopySends());
+        if (written === 0) zc.sent(sendQueueEnd(conn));
+        else zc.extend(sendQueueEnd(conn));
+      }
       written += took;
       if (written >= n) return OK(written);
       if (s.nonblocking || dontWait) return written > 0 ? OK(written) : E('EAGAIN');
@@ -626,9 +705,11 @@ export class SocketTable {
   }
 
   close(fd: number, now: number): CallResult {
+    if (this.epolls.delete(fd)) return OK();
     const s = this.get(fd);
     if (!s) return E('EBADF');
     this.socks.delete(fd);
+    for (const ep of this.epolls.values()) ep.forget(s);
     if (s.listener) {
       this.stack().closeListener(s.listener, now / 1000);
       s.listener.user = undefined;
@@ -645,7 +726,10 @@ export class SocketTable {
 
   fcntl(fd: number, cmd: number, arg: number | undefined): CallResult {
     const s = this.get(fd);
-    if (!s) return E('EBADF');
+    if (!s) {
+      if (this.epolls.has(fd)) throw new Unsupported('fcntl() on an epoll descriptor');
+      return E('EBADF');
+    }
     switch (cmd) {
       case CONSTANTS.F_GETFL:
         return OK(CONSTANTS.O_RDWR | (s.nonblocking ? CONSTANTS.O_NONBLOCK : 0));
@@ -694,6 +778,10 @@ export class SocketTable {
         case 'SO_OOBINLINE':
           // FreeBSD returns the option's flag bit itself when set.
           return int(s.options.get(name)?.int ? CONSTANTS[name] : 0);
+        case 'SO_ZEROCOPY':
+        case 'SO_MARK':
+          if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option)`);
+          return int(s.options.get(name)?.int ?? 0);
         default:
           throw new Unsupported(`getsockopt ${name}`);
       }
@@ -794,6 +882,18 @@ export class SocketTable {
           return OK();
         case 'SO_KEEPALIVE':
           return setFlag('keepAlive');
+        case 'SO_ZEROCOPY':
+          // Linux's sock_setsockopt: a TCP socket may ask for MSG_ZEROCOPY, 0 or 1.
+          if (!this.linux) throw new Unsupported('setsockopt SO_ZEROCOPY (a Linux option)');
+          if (v < 0 || v > 1) return E('EINVAL');
+          s.options.set(name, { int: v });
+          return OK();
+        case 'SO_MARK':
+          // The packets' mark (skb->mark) selects policy routes and filters; synack's host has one
+          // route and no filter, so the mark is kept and reported but changes nothing.
+          if (!this.linux) throw new Unsupported('setsockopt SO_MARK (a Linux option)');
+          s.options.set(name, { int: v >>> 0 });
+          return OK();
         case 'SO_LINGER':
           if (!value.linger) return E('EINVAL');
           s.options.set(name, { linger: value.linger });
@@ -992,6 +1092,7 @@ export class SocketTable {
    */
   recvmsg(fd: number, n: number, flags: number, now: number): CallResult {
     const s = this.get(fd);
+    if (s && this.linux && flags & CONSTANTS.MSG_ERRQUEUE) return this.readErrorQueue(s, flags);
     const r = this.read(fd, n, flags, now);
     if (!s || !s.inq) return r;
     const withInq = (res: CallResult): CallResult => {
@@ -1005,6 +1106,24 @@ export class SocketTable {
       const x = r.retry(t);
       return x && withInq(x);
     } };
+  }
+
+  /**
+   * recvmsg(MSG_ERRQUEUE) (ip_recv_error, ipv6_recv_error): the oldest entry of the error queue as
+   * an IP_RECVERR (IPV6_RECVERR) control message holding its sock_extended_err, msg_flags
+   * MSG_ERRQUEUE, and no data (a MSG_ZEROCOPY notification carries none); EAGAIN at once when the
+   * queue is empty, blocking or not. An entry left behind wakes the socket's waiters again
+   * (sock_dequeue_err_skb).
+   */
+  private readErrorQueue(s: Sock, flags: number): CallResult {
+    const known = CONSTANTS.MSG_ERRQUEUE | CONSTANTS.MSG_DONTWAIT;
+    if (flags & ~known) throw new Unsupported(`recvmsg(MSG_ERRQUEUE) with flags 0x${flags.toString(16)}`);
+    const ee = s.errq?.shift();
+    if (!ee) return E('EAGAIN');
+    if (s.errq && s.errq.length > 0) this.wake(s, EPOLL.EPOLLERR);
+    const v6 = this.addrs.family === 6;
+    const control: ControlMessage[] = [{ level: v6 ? CONSTANTS.SOL_IPV6 : CONSTANTS.SOL_IP, type: v6 ? CONSTANTS.IPV6_RECVERR : CONSTANTS.IP_RECVERR, data: undefined, fields: { ...ee } }];
+    return { done: true, ret: 0, control, msgFlags: CONSTANTS.MSG_ERRQUEUE };
   }
 
   /** poll: the revents of each {fd, events}. */
@@ -1039,25 +1158,91 @@ export class SocketTable {
    */
   private linuxPollEvents(s: Sock, events: number): number {
     const C = CONSTANTS;
-    if (s.listener) return s.listener.acceptQueue.length > 0 ? events & (C.POLLIN | C.POLLRDNORM) : 0;
+    const mask = this.linuxPollMask(s);
+    const E = EPOLL;
+    let r = 0;
+    for (const [linux, here] of [[E.EPOLLIN, C.POLLIN], [E.EPOLLPRI, C.POLLPRI], [E.EPOLLOUT, C.POLLOUT], [E.EPOLLERR, C.POLLERR], [E.EPOLLHUP, C.POLLHUP], [E.EPOLLRDNORM, C.POLLRDNORM], [E.EPOLLRDBAND, C.POLLRDBAND], [E.EPOLLWRNORM, C.POLLWRNORM], [E.EPOLLWRBAND, C.POLLWRBAND], [E.EPOLLRDHUP, C.POLLRDHUP]]) {
+      if (mask & linux) r |= here;
+    }
+    return r & (events | C.POLLERR | C.POLLHUP);
+  }
+
+  /**
+   * tcp_poll's whole mask, in Linux's poll bits (the same as epoll's). A connected socket found not
+   * writable is marked SOCK_NOSPACE, so that the acknowledgment that makes room wakes its waiters.
+   */
+  private linuxPollMask(s: Sock): number {
+    const E = EPOLL;
+    if (s.listener) return s.listener.acceptQueue.length > 0 ? E.EPOLLIN | E.EPOLLRDNORM : 0;
     const conn = s.conn;
     const closed = !conn || conn.state === 'CLOSED' || s.disconnected;
     const rcvShut = s.shutRd || s.eof || (s.disconnected && s.connected);
     const sndShut = s.shutWr || (s.disconnected && s.connected);
     let mask = 0;
-    if ((rcvShut && sndShut) || closed) mask |= C.POLLHUP;
-    if (rcvShut) mask |= C.POLLIN | C.POLLRDNORM | C.POLLRDHUP;
+    if ((rcvShut && sndShut) || closed) mask |= E.EPOLLHUP;
+    if (rcvShut) mask |= E.EPOLLIN | E.EPOLLRDNORM | E.EPOLLRDHUP;
     const connecting = conn !== undefined && (conn.state === 'SYN-SENT' || conn.state === 'SYN-RECEIVED') && !s.disconnected;
     if (!connecting) {
-      if (conn && conn.tcb.readableLength > 0) mask |= C.POLLIN | C.POLLRDNORM;
-      if (sndShut || !conn || conn.tcb.sendWakeup) mask |= C.POLLOUT | C.POLLWRNORM;
+      if (conn && conn.tcb.readableLength > 0) mask |= E.EPOLLIN | E.EPOLLRDNORM;
+      if (sndShut || !conn || conn.tcb.sendWakeup) mask |= E.EPOLLOUT | E.EPOLLWRNORM;
+      else s.nospace = true;
     } else if (s.deferConnect) {
       // A connect() deferred by TCP_FASTOPEN_CONNECT: writable, so that the SYN's data gets written.
-      mask |= C.POLLOUT | C.POLLWRNORM;
+      mask |= E.EPOLLOUT | E.EPOLLWRNORM;
     }
-    if (s.soError) mask |= C.POLLERR;
-    return mask & (events | C.POLLERR | C.POLLHUP);
+    // A pending error, or anything on the error queue (sock_poll's sk_err || sk_error_queue).
+    if (s.soError || (s.errq && s.errq.length > 0)) mask |= E.EPOLLERR;
+    return mask;
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // epoll (Linux): see epoll.ts
+
+  /** `wantFd`: the number the script calls the instance by, taken when free (as socket() does). */
+  epollCreate(size: number | undefined, flags: number, wantFd?: number): CallResult {
+    if (!this.linux) throw new Unsupported('epoll under the freebsd personality');
+    // epoll_create's size must be positive (it is otherwise ignored); epoll_create1 takes EPOLL_CLOEXEC only.
+    if (size !== undefined && size <= 0) return E('EINVAL');
+    if (flags & ~EPOLL.EPOLL_CLOEXEC) return E('EINVAL');
+    const free = wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd) && !this.epolls.has(wantFd);
+    const fd = free ? wantFd : this.freeFd();
+    this.epolls.set(fd, new EpollInstance<Sock>((t) => this.linuxPollMask(t)));
+    return OK(fd);
+  }
+
+  epollCtl(epfd: number, op: number, fd: number, ev: EpollEvent | undefined): CallResult {
+    const ep = this.epolls.get(epfd);
+    if (!ep && !this.socks.has(epfd)) return E('EBADF');
+    if (this.epolls.has(fd)) throw new Unsupported('an epoll instance inside another');
+    const target = this.socks.get(fd);
+    if (!target) return E('EBADF');
+    if (!ep) return E('EINVAL');
+    const r = ep.ctl(op, fd, target, ev);
+    return r === 0 ? OK() : E(r);
+  }
+
+  /** epoll_wait: blocks (timeout > 0 ms, or -1 for ever) until something is ready. */
+  epollWait(epfd: number, maxEvents: number, timeoutMs: number, now: number): CallResult {
+    const ep = this.epolls.get(epfd);
+    if (!ep) return E(this.socks.has(epfd) ? 'EINVAL' : 'EBADF');
+    if (badMaxEvents(maxEvents)) return E('EINVAL');
+    const attempt = (t: number): CallResult | undefined => {
+      const out = ep.collect(maxEvents);
+      if (out.length > 0 || timeoutMs === 0 || (timeoutMs > 0 && t >= now + timeoutMs * 1000 - 1e-6)) return { done: true, ret: out.length, epollEvents: out };
+      return undefined;
+    };
+    const r = attempt(now);
+    if (r) return r;
+    return { done: false, retry: attempt, deadline: timeoutMs > 0 ? now + timeoutMs * 1000 : undefined };
+  }
+
+}
+
+/** The sequence number just past the last byte queued (the SYN, while unacknowledged, comes first). */
+function sendQueueEnd(conn: Connection): number {
+  const t = conn.tcb;
+  const syn = t.state === 'SYN-SENT' || t.state === 'SYN-RECEIVED' ? 1 : 0;
+  return seqAdd(t.sndUna, syn + t.sendBuffer.length);
 }
 
 function errnoFor(n: number): string {

@@ -1,3 +1,6 @@
+import { EPOLL } from './epoll.js';
+import { SO_EE } from './errqueue.js';
+
 /**
  * The symbolic names packetdrill scripts use in system calls, with FreeBSD's values (the suite's
  * scripts are FreeBSD's: <sys/errno.h>, <sys/socket.h>, <netinet/tcp.h>, <fcntl.h>, <poll.h>).
@@ -84,6 +87,14 @@ function LINUX_SOCKET_NAMES(): Record<string, number> {
     SIOCOUTQ: 0x5411,
     TIOCOUTQ: 0x5411,
     SIOCOUTQNSD: 0x894b,
+    SO_MARK: 36,
+    // The error queue: IP_RECVERR / IPV6_RECVERR control messages and struct sock_extended_err.
+    SOL_IPV6: 41,
+    IP_RECVERR: 11,
+    IPV6_RECVERR: 25,
+    ...SO_EE,
+    // <sys/epoll.h>.
+    ...EPOLL,
   };
 }
 

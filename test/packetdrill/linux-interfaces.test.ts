@@ -1,0 +1,205 @@
+/**
+ * Linux-only interfaces in the runner's emulation of a Linux host, each from its documentation:
+ *
+ * - MSG_ZEROCOPY (the kernel's Documentation/networking/msg_zerocopy.rst): with SO_ZEROCOPY set,
+ *   each send that moves bytes takes the next 32-bit id (from 0); once the peer has acknowledged
+ *   them, a notification waits on the error queue: recvmsg(MSG_ERRQUEUE) returns 0 bytes, msg_flags
+ *   MSG_ERRQUEUE and an IP_RECVERR control message with a sock_extended_err of ee_errno 0, origin
+ *   SO_EE_ORIGIN_ZEROCOPY, the range [ee_info, ee_data] of ids, and SO_EE_CODE_ZEROCOPY_COPIED when
+ *   the kernel copied the data (as it does for a device that cannot send from user pages).
+ *   Notifications for consecutive ids not yet read are one range; an empty queue gives EAGAIN;
+ *   poll reports POLLERR while the queue holds something; without SO_ZEROCOPY the flag is ignored.
+ * - epoll (man 7 epoll, man 2 epoll_ctl, man 2 epoll_wait): level-triggered items are reported as
+ *   long as they are ready; EPOLLET ones once per change (new data, room made by an ACK, an error
+ *   queued); EPOLLONESHOT ones once until EPOLL_CTL_MOD re-arms them; EPOLLERR and EPOLLHUP always;
+ *   the errors epoll_ctl(2) lists (EEXIST, ENOENT, EINVAL for EPOLLEXCLUSIVE with MOD, EBADF).
+ *
+ * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runScriptText } from '../../src/packetdrill/index.js';
+
+const HANDSHAKE = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++0 < . 1:1(0) ack 1 win 257
++0 accept(3, ..., ...) = 4
+`;
+
+function run(src: string) {
+  return runScriptText(src, { mode: 'lenient', personality: 'linux' });
+}
+
+function passes(src: string): void {
+  const r = run(src);
+  assert.equal(r.result, 'PASS', `line ${r.line}: ${r.detail}`);
+}
+
+function fails(src: string, line: number, detail: RegExp): void {
+  const r = run(src);
+  assert.equal(r.result, 'FAIL', `${r.result}: ${r.detail}`);
+  assert.equal(r.line, line, r.detail);
+  assert.match(r.detail, detail);
+}
+
+/** recvmsg(MSG_ERRQUEUE) expecting the zerocopy range [lo, hi]. */
+const errq = (lo: number, hi: number) => `+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{...,0}], msg_flags=MSG_ERRQUEUE,
+  msg_control=[{cmsg_level=SOL_IP, cmsg_type=IP_RECVERR,
+    cmsg_data={ee_errno=0, ee_origin=SO_EE_ORIGIN_ZEROCOPY, ee_type=0, ee_code=SO_EE_CODE_ZEROCOPY_COPIED, ee_info=${lo}, ee_data=${hi}}}]}, MSG_ERRQUEUE) = 0
+`;
+const EMPTY = `+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{...,0}], msg_flags=MSG_ERRQUEUE, msg_control=[]}, MSG_ERRQUEUE) = -1 EAGAIN (Resource temporarily unavailable)
+`;
+
+describe('MSG_ZEROCOPY', () => {
+  const ZC = HANDSHAKE.replace('+0 bind', '+0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0\n+0 bind');
+
+  test('one notification per acknowledged send, ids from 0, none before the ACK', () => passes(`${ZC}+0 getsockopt(4, SOL_SOCKET, SO_ZEROCOPY, [1], [4]) = 0
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1:1001(1000) ack 1
+${EMPTY}+0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
++0 < . 1:1(0) ack 1001 win 257
++0 poll([{fd=4, events=POLLIN, revents=POLLERR}], 1, 0) = 1
+${errq(0, 0)}${EMPTY}+0 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1001:2001(1000) ack 1
++0 < . 1:1(0) ack 2001 win 257
+${errq(1, 1)}`));
+
+  test('completions not yet read coalesce into one range; a partial ACK completes only what it covers', () => passes(`${ZC}+0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1:1001(1000) ack 1
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1001:2001(1000) ack 1
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 2001:3001(1000) ack 1
++0 < . 1:1(0) ack 2001 win 257
+${errq(0, 1)}${EMPTY}+0 < . 1:1(0) ack 3001 win 257
+${errq(2, 2)}`));
+
+  test('a plain send takes no id; without SO_ZEROCOPY the flag is ignored', () => {
+    passes(`${ZC}+0 send(4, ..., 1000, 0) = 1000
++0 > P. 1:1001(1000) ack 1
++0 send(4, ..., 0, MSG_ZEROCOPY) = 0
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1001:2001(1000) ack 1
++0 < . 1:1(0) ack 2001 win 257
+${errq(0, 0)}`);
+    passes(`${HANDSHAKE}+0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1:1001(1000) ack 1
++0 < . 1:1(0) ack 1001 win 257
+${EMPTY}`);
+  });
+
+  test('a wrong range or origin fails', () => {
+    fails(`${ZC}+0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1:1001(1000) ack 1
++0 < . 1:1(0) ack 1001 win 257
+${errq(0, 1)}`, 13, /ee_data=0.*expected.*ee_data=1/s);
+  });
+
+  test('SO_ZEROCOPY takes 0 or 1', () => passes(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [2], 4) = -1 EINVAL (Invalid argument)
++0 getsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [0], [4]) = 0
+`));
+});
+
+describe('epoll', () => {
+  const NB = `${HANDSHAKE}+0 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0
++0 epoll_create(1) = 5
+`;
+
+  test('edge-triggered: reported once per wakeup, with everything true at that time', () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLOUT|EPOLLET, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 < P. 1:1001(1000) ack 1 win 257
++0 epoll_wait(5, {events=EPOLLIN|EPOLLOUT, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 read(4, ..., 500) = 500
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 < P. 1001:2001(1000) ack 1 win 257
++0 epoll_wait(5, {events=EPOLLIN|EPOLLOUT, fd=4}, 1, 0) = 1
+`));
+
+  test('level-triggered: reported as long as it is ready', () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, fd=4}) = 0
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 < P. 1:1001(1000) ack 1 win 257
++0 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
++0 read(4, ..., 1000) = 1000
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+`));
+
+  test('EPOLLONESHOT: once, then nothing until EPOLL_CTL_MOD re-arms it', () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLONESHOT, fd=4}) = 0
++0 < P. 1:1001(1000) ack 1 win 257
++0 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 < P. 1001:2001(1000) ack 1 win 257
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 epoll_ctl(5, EPOLL_CTL_MOD, 4, {events=EPOLLIN|EPOLLONESHOT, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, 0) = 1
+`));
+
+  test("the peer's FIN: EPOLLIN|EPOLLRDHUP; a reset: EPOLLERR|EPOLLHUP whatever was asked", () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLRDHUP|EPOLLET, fd=4}) = 0
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 < F. 1:1(0) ack 1 win 257
++0 > . 1:1(0) ack 2
++0 epoll_wait(5, {events=EPOLLIN|EPOLLRDHUP, fd=4}, 1, 0) = 1
++0 epoll_ctl(5, EPOLL_CTL_MOD, 4, {events=EPOLLOUT|EPOLLET, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
++0 < R. 2:2(0) ack 1 win 257
++0 epoll_wait(5, {events=EPOLLOUT|EPOLLERR|EPOLLHUP, fd=4}, 1, 0) = 1
+`));
+
+  test('EPOLLOUT after a full send buffer: when an ACK makes room, not before', () => passes(`${NB}+0 setsockopt(4, SOL_SOCKET, SO_SNDBUF, [2500], 4) = 0
++0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
++0 write(4, ..., 10000) = 5000
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
++0 > . 1:1001(1000) ack 1
++0 > . 1001:2001(1000) ack 1
++0 > . 2001:3001(1000) ack 1
++0 > . 3001:4001(1000) ack 1
++0 > P. 4001:5001(1000) ack 1
++0 < . 1:1(0) ack 5001 win 257
++0 epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+`));
+
+  test('MSG_ZEROCOPY completions wake an edge-triggered EPOLLOUT item with EPOLLERR', () => passes(`${NB.replace('+0 bind', '+0 setsockopt(3, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0\n+0 bind')}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLOUT|EPOLLET|EPOLLEXCLUSIVE, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLOUT, fd=4}, 1, 0) = 1
++0 send(4, ..., 1000, MSG_ZEROCOPY) = 1000
++0 > P. 1:1001(1000) ack 1
++0 < . 1:1(0) ack 1001 win 257
++0 epoll_wait(5, {events=EPOLLOUT|EPOLLERR, fd=4}, 1, 0) = 1
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = 0
+${errq(0, 0)}`));
+
+  test("epoll_ctl's errors", () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, fd=4}) = 0
++0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, fd=4}) = -1 EEXIST (File exists)
++0 epoll_ctl(5, EPOLL_CTL_MOD, 3, {events=EPOLLIN, fd=3}) = -1 ENOENT (No such file or directory)
++0 epoll_ctl(5, EPOLL_CTL_DEL, 4, ...) = 0
++0 epoll_ctl(5, EPOLL_CTL_DEL, 4, ...) = -1 ENOENT (No such file or directory)
++0 epoll_ctl(5, EPOLL_CTL_ADD, 9, {events=EPOLLIN, fd=9}) = -1 EBADF (Bad file descriptor)
++0 epoll_ctl(4, EPOLL_CTL_ADD, 3, {events=EPOLLIN, fd=3}) = -1 EINVAL (Invalid argument)
++0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLEXCLUSIVE, fd=4}) = 0
++0 epoll_ctl(5, EPOLL_CTL_MOD, 4, {events=EPOLLIN, fd=4}) = -1 EINVAL (Invalid argument)
++0 epoll_ctl(5, EPOLL_CTL_ADD, 3, {events=EPOLLIN|EPOLLEXCLUSIVE|EPOLLONESHOT, fd=3}) = -1 EINVAL (Invalid argument)
++0 epoll_wait(5, {events=0, ptr=0}, 0, 0) = -1 EINVAL (Invalid argument)
++0 epoll_create(0) = -1 EINVAL (Invalid argument)
++0 close(5) = 0
++0 epoll_wait(5, {events=0, ptr=0}, 1, 0) = -1 EBADF (Bad file descriptor)
+`));
+
+  test('a blocking epoll_wait returns when data arrives, or at its timeout', () => passes(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN, fd=4}) = 0
+0...0.100 epoll_wait(5, {events=0, ptr=0}, 1, 100) = 0
+0.100...0.150 epoll_wait(5, {events=EPOLLIN, fd=4}, 1, -1) = 1
+0.150 < P. 1:1001(1000) ack 1 win 257
+`));
+
+  test('a wrong event set fails', () => fails(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLOUT|EPOLLET, fd=4}) = 0
++0 epoll_wait(5, {events=EPOLLIN|EPOLLOUT, fd=4}, 1, 0) = 1
+`, 12, /events EPOLLOUT, expected EPOLLIN\|EPOLLOUT/));
+});
