@@ -50,7 +50,6 @@ const LINUX_ONLY: Record<string, string> = {
   sendfile: 'sendfile',
   open: 'sendfile (open() of a file for it)',
   SO_TIMESTAMPING: 'SO_TIMESTAMPING',
-  MSG_EOR: 'MSG_EOR (record boundaries on a TCP socket)',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
   IP_FREEBIND: 'IP_FREEBIND (binding to an address not yet configured)',
@@ -632,10 +631,10 @@ export class SocketTable {
       // MSG_FASTOPEN on a socket whose handshake is under way: __inet_stream_connect's EALREADY.
       if (fastOpen && !s.connected && !s.disconnected) return E('EALREADY');
     }
-    if (this.linux) {
-      if (flags & CONSTANTS.MSG_EOR) throw linuxOnly('MSG_EOR');
-    }
-    const known = CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | (this.linux ? CONSTANTS.MSG_MORE | CONSTANTS.MSG_ZEROCOPY : CONSTANTS.MSG_EOR);
+    const known = CONSTANTS.MSG_DONTWAIT | CONSTANTS.MSG_NOSIGNAL | CONSTANTS.MSG_EOR | (this.linux ? CONSTANTS.MSG_MORE | CONSTANTS.MSG_ZEROCOPY : 0);
+    // Linux's MSG_EOR: once all of the call's data is queued, a record ends there (Tcb.endRecord);
+    // a call that returns short ends none (tcp_sendmsg_locked marks eor only when nothing is left).
+    const eor = this.linux && (flags & CONSTANTS.MSG_EOR) !== 0;
     if (flags & ~known) throw new Unsupported(`send flags 0x${flags.toString(16)}`);
     const dontWait = (flags & CONSTANTS.MSG_DONTWAIT) !== 0;
     // MSG_MORE: a SEND without PUSH; the data waits for more (Tcb.send's `more`).
@@ -676,7 +675,10 @@ export class SocketTable {
         else zc.extend(sendQueueEnd(conn));
       }
       written += took;
-      if (written >= n) return OK(written);
+      if (written >= n) {
+        if (eor && n > 0) conn.endRecord();
+        return OK(written);
+      }
       if (s.nonblocking || dontWait) return written > 0 ? OK(written) : E('EAGAIN');
       return undefined;
     };

@@ -82,6 +82,11 @@ export class Connection {
     return n;
   }
 
+  /** End a record at the end of what is queued (Linux's MSG_EOR; see Tcb.endRecord). */
+  endRecord(): void {
+    this.tcb.endRecord();
+  }
+
   /** Cork or uncork (Linux's TCP_CORK; see Tcb.setCork). */
   setCork(on: boolean, now: number): void {
     this.tcb.setCork(on, now);

@@ -240,6 +240,15 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       const holeEnd = tcb.sacks.holeEnd(tcb.sndNxt, tcb.sndMax);
       if (seqLt(holeEnd, tcb.sndMax)) len = Math.min(len, seqDiff(holeEnd, tcb.sndNxt));
     }
+    // A record ends inside: the segment stops there, and counts as complete if data follows (records.ts).
+    const records = tcb.rare.records;
+    let recordEnd = false;
+    if (records !== undefined) {
+      records.acknowledged(tcb.sndUna);
+      if (records.size === 0 && tcb.rareState) tcb.rareState.records = undefined;
+      len = records.limit(tcb.sndNxt, len);
+      recordEnd = len > 0 && len < unsent && records.endsAt(seqAdd(tcb.sndNxt, len));
+    }
     const finPending = tcb.closing.finRequested && (tcb.closing.finSeq === undefined || seqLe(tcb.sndNxt, tcb.closing.finSeq));
     // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
     // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
@@ -248,7 +257,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     // answered with an ACK, and two peers in that state exchange ACKs forever.
     const finFits = probing || seqLt(seqAdd(tcb.sndNxt, len), seqAdd(tcb.sndUna, tcb.sndWnd));
     const fin = finPending && finFits && offset + len === tcb.sendBuffer.length && (s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING');
-    if (len > 0 && len < mss && !probing && !fin) {
+    if (len > 0 && len < mss && !probing && !fin && !recordEnd) {
       // Nagle (§3.7.4) and sender-side SWS avoidance (§3.8.6.2.1): a short segment goes only when it
       // carries all queued data and nothing is in flight (or Nagle is off), or fills half the largest window.
       const allQueued = len === unsent;
@@ -270,6 +279,8 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       // PSH at the end of what the application has queued, unless it said more is coming (a probe
       // sent for held data pushes it, as Linux's tcp_write_wakeup does).
       if (len > 0 && offset + len === tcb.sendBuffer.length && (!tcb.rare.moreToCome || probing)) flags |= TcpFlag.PSH;
+      // ...and at the end of a record: the SEND that ended it was pushed when it was made.
+      if (recordEnd) flags |= TcpFlag.PSH;
       if (fin) flags |= TcpFlag.FIN;
       const seq = tcb.sndNxt;
       let urgentPointer = 0;
@@ -448,11 +459,14 @@ export function retransmitRange(tcb: Tcb, now: number, seq: number, maxLen: numb
   const finSent = tcb.closing.finSeq !== undefined && seqLt(tcb.closing.finSeq, tcb.sndMax);
   const offset = seqDiff(seq, tcb.sndUna);
   const sentData = Math.min(tcb.sendBuffer.length, seqDiff(tcb.sndMax, tcb.sndUna) - (finSent ? 1 : 0));
-  const len = Math.max(0, Math.min(maxLen, dataMss(tcb), sentData - offset));
+  let len = Math.max(0, Math.min(maxLen, dataMss(tcb), sentData - offset));
+  // Never joins two records (records.ts), as Linux's retransmission never collapses across MSG_EOR.
+  const records = tcb.rare.records;
+  if (records !== undefined) len = records.limit(seq, len);
   const fin = finSent && tcb.closing.finSeq === seqAdd(seq, len);
   if (len === 0 && !fin) return undefined;
   let flags = TcpFlag.ACK;
-  if (len > 0 && offset + len === tcb.sendBuffer.length) flags |= TcpFlag.PSH;
+  if (len > 0 && (offset + len === tcb.sendBuffer.length || records?.endsAt(seqAdd(seq, len)))) flags |= TcpFlag.PSH;
   if (fin) flags |= TcpFlag.FIN;
   let urgentPointer = 0;
   if (tcb.rare.urgentPending && seqGt(tcb.rare.sndUp, seq)) {

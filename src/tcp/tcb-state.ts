@@ -7,6 +7,7 @@
  * a default value to a group the Tcb does not hold is skipped (`if (tcb.recoveryState) ...`).
  */
 import type { FastOpenState } from './fast-open.js';
+import type { RecordBoundaries } from './records.js';
 import type { Segment } from './segment.js';
 import type { TcbTracer } from './trace.js';
 
@@ -196,6 +197,8 @@ export class TcbRare {
   shortSentEnd: number | undefined;
   /** TCP Fast Open (fast-open.ts), on a connection that used it: a Fast Open connection keeps its TcbRare. */
   fastOpen: FastOpenState | undefined;
+  /** Record boundaries in the send queue (Tcb.endRecord, Linux's MSG_EOR; records.ts), while any is unacknowledged. */
+  records: RecordBoundaries | undefined;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -219,7 +222,8 @@ export class TcbRare {
       this.moreHeld === false &&
       this.pushUpTo === undefined &&
       this.shortSentEnd === undefined &&
-      this.fastOpen === undefined
+      this.fastOpen === undefined &&
+      this.records === undefined
     );
   }
 }

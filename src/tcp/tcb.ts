@@ -34,6 +34,7 @@ import { RttEstimator } from './rtt.js';
 import { SackScoreboard } from './scoreboard.js';
 import type { Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
+import { RecordBoundaries } from './records.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { TcpStats } from './stats.js';
@@ -714,6 +715,17 @@ export class Tcb {
     if (this.rareState?.fastOpen !== undefined) releaseDeferredSyn(this);
     armTimers(this, now);
     return n;
+  }
+
+  /**
+   * End a record at the end of what is queued now (Linux's MSG_EOR: a send with it "terminates a
+   * record"): no segment, new or retransmitted, will carry octets from both sides of this point
+   * (records.ts).
+   */
+  endRecord(): void {
+    if (this.sendBuffer.length === 0) return;
+    const start = this.state === 'SYN-SENT' || this.state === 'SYN-RECEIVED' ? seqAdd(this.iss, 1) : this.sndUna;
+    (this.ownRare().records ??= new RecordBoundaries()).add(seqAdd(start, this.sendBuffer.length));
   }
 
   /**

@@ -14,6 +14,9 @@
  *   queued); EPOLLONESHOT ones once until EPOLL_CTL_MOD re-arms them; EPOLLERR and EPOLLHUP always;
  *   the errors epoll_ctl(2) lists (EEXIST, ENOENT, EINVAL for EPOLLEXCLUSIVE with MOD, EBADF).
  *
+ * - MSG_EOR (man 2 send: "terminates a record"): no segment carries bytes of two records, and a
+ *   record's short end goes although more data follows (test/tcp/records.test.ts has the rules).
+ *
  * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
  */
 import { describe, test } from 'node:test';
@@ -202,4 +205,25 @@ ${errq(0, 0)}`));
   test('a wrong event set fails', () => fails(`${NB}+0 epoll_ctl(5, EPOLL_CTL_ADD, 4, {events=EPOLLIN|EPOLLOUT|EPOLLET, fd=4}) = 0
 +0 epoll_wait(5, {events=EPOLLIN|EPOLLOUT, fd=4}, 1, 0) = 1
 `, 12, /events EPOLLOUT, expected EPOLLIN\|EPOLLOUT/));
+});
+
+describe('MSG_EOR', () => {
+  // The record 1501:1801 goes though a short segment (1001:1501) is unacknowledged, since data
+  // follows it; the 200-octet tail waits for that acknowledgment (Minshall's Nagle, Linux's).
+  test('records are never coalesced: 1500 + 300 (EOR) + 1200 go as 1000, 500 + 300, 1000, 200', () => passes(`${HANDSHAKE}+0 write(4, ..., 1500) = 1500
++0 send(4, ..., 300, MSG_EOR) = 300
++0 write(4, ..., 1200) = 1200
++0 > . 1:1001(1000) ack 1
++0 > P. 1001:1801(800) ack 1
++0 > . 1801:2801(1000) ack 1
++.01 < . 1:1(0) ack 2801 win 257
++0 > P. 2801:3001(200) ack 1
+`));
+
+  test('without MSG_EOR the same writes are one stream', () => fails(`${HANDSHAKE}+0 write(4, ..., 1500) = 1500
++0 send(4, ..., 300, 0) = 300
++0 write(4, ..., 1200) = 1200
++0 > . 1:1001(1000) ack 1
++0 > P. 1001:1801(800) ack 1
+`, 13, /payload length expected 800/));
 });

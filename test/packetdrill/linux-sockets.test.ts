@@ -242,13 +242,6 @@ describe('Linux-only interfaces are UNSUPPORTED, named', () => {
       assert.match(r.detail, want);
     });
   }
-  test('MSG_EOR on send', () => {
-    for (const [flag, want] of [['MSG_EOR', /MSG_EOR/]] as const) {
-      const r = run(`${HANDSHAKE}+0 send(4, ..., 10, ${flag}) = 10\n`);
-      assert.equal(r.result, 'UNSUPPORTED');
-      assert.match(r.detail, want);
-    }
-  });
 });
 
 describe('sendmsg', () => {
