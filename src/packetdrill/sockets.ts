@@ -52,7 +52,6 @@ const LINUX_ONLY: Record<string, string> = {
   SO_TIMESTAMPING: 'SO_TIMESTAMPING',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
-  IP_FREEBIND: 'IP_FREEBIND (binding to an address not yet configured)',
 };
 
 /** The Linux-only interface a system call or option name belongs to, or undefined. */
@@ -124,7 +123,7 @@ interface Sock {
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
-const LISTENER_FIELDS = new Set(['mss', 'noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes', 'userTimeoutMs', 'notSentLowat']);
+const LISTENER_FIELDS = new Set(['mss', 'ipDontFragment', 'noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes', 'userTimeoutMs', 'notSentLowat']);
 
 /**
  * The IP-level socket options a TCP socket may set (RFC 1122 §3.2.1.7 and §4.2.4.2 leave TTL and TOS
@@ -830,6 +829,9 @@ export class SocketTable {
       // Unset: the system's (IPv4's default TTL 64, RFC 1700 and both systems' ip_defttl; TOS 0).
       if (name === 'IP_TTL') return int(64);
       if (name === 'IP_TOS') return int(0);
+      // Linux: IP_PMTUDISC_WANT unless set (net.ipv4.ip_no_pmtu_disc = 0); IP_FREEBIND off.
+      if (this.linux && name === 'IP_MTU_DISCOVER') return int(set?.int ?? CONSTANTS.IP_PMTUDISC_WANT);
+      if (this.linux && name === 'IP_FREEBIND') return int(set?.int ?? 0);
       throw new Unsupported(`getsockopt ${name}${IP_OPTIONS[name] ? ' before it is set' : ''}`);
     }
     throw new Unsupported(`getsockopt at level ${level}`);
@@ -997,6 +999,23 @@ export class SocketTable {
         default:
           throw new Unsupported(`setsockopt ${name}`);
       }
+    }
+    if (level === CONSTANTS.IPPROTO_IP && this.linux && name === 'IP_MTU_DISCOVER') {
+      // man 7 ip: IP_PMTUDISC_DONT (0) .. IP_PMTUDISC_OMIT (5). TCP's IPv4 packets carry DF for WANT
+      // (Linux's default, with no route whose MTU is locked) and DO only (ip_dont_fragment).
+      if (v < CONSTANTS.IP_PMTUDISC_DONT || v > CONSTANTS.IP_PMTUDISC_OMIT) return E('EINVAL');
+      s.options.set(name, { int: v });
+      const df = v === CONSTANTS.IP_PMTUDISC_WANT || v === CONSTANTS.IP_PMTUDISC_DO;
+      s.tcp.ipDontFragment = df;
+      if (s.conn) s.conn.tcb.config.ipDontFragment = df;
+      if (s.listener) s.listener.tcp = { ...s.listener.tcp, ipDontFragment: df };
+      return OK();
+    }
+    if (level === CONSTANTS.IPPROTO_IP && this.linux && name === 'IP_FREEBIND') {
+      // Binding to an address not (yet) the host's: synack's sockets bind the script's local
+      // address, which is the host's, so the flag is kept and read back and changes nothing else.
+      s.options.set(name, { int: v !== 0 ? 1 : 0 });
+      return OK();
     }
     if (level === CONSTANTS.IPPROTO_IP || level === CONSTANTS.IPPROTO_IPV6) {
       const o = IP_OPTIONS[name];

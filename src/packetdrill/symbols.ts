@@ -88,6 +88,15 @@ function LINUX_SOCKET_NAMES(): Record<string, number> {
     TIOCOUTQ: 0x5411,
     SIOCOUTQNSD: 0x894b,
     SO_MARK: 36,
+    // IP-level options (<linux/in.h>): path MTU discovery's modes, binding a foreign address.
+    IP_MTU_DISCOVER: 10,
+    IP_PMTUDISC_DONT: 0,
+    IP_PMTUDISC_WANT: 1,
+    IP_PMTUDISC_DO: 2,
+    IP_PMTUDISC_PROBE: 3,
+    IP_PMTUDISC_INTERFACE: 4,
+    IP_PMTUDISC_OMIT: 5,
+    IP_FREEBIND: 15,
     // The error queue: IP_RECVERR / IPV6_RECVERR control messages and struct sock_extended_err.
     SOL_IPV6: 41,
     IP_RECVERR: 11,

@@ -243,7 +243,7 @@ export class Stack implements ConnectionOwner {
   /** Mixed into each connection's first IPv4 ID (see nextIpId). */
   private readonly ipIdSalt: number;
   /** Reused by encode(): see there. */
-  private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; dscp: number; ecn: number };
+  private readonly ip4: { version: 4; src: number; dst: number; ttl: number; identification: number; dscp: number; ecn: number; dontFragment: boolean };
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
   private readonly spec: TcpPacketSpec;
   private readonly ipScratch = newIpPacketScratch();
@@ -322,7 +322,7 @@ export class Stack implements ConnectionOwner {
     if (keys !== undefined && keys.length > 0) this.foKeys = new FastOpenKeys(keys[0], keys[1]);
     this.fastOpenCache = new FastOpenCache(() => this.fastOpen.cacheSize);
     this.ipIdSalt = this.random.nextUint32() & 0xffff;
-    this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0 };
+    this.ip4 = { version: 4, src: 0, dst: 0, ttl: this.ttl, identification: 0, dscp: 0, ecn: 0, dontFragment: true };
     this.ip6 = { version: 6, src: NO_ADDRESS6, dst: NO_ADDRESS6, hopLimit: this.ttl, dscp: 0, ecn: 0 };
     // A zero checksum field is what an offloading stack sends (the "hardware" fills it in).
     this.spec = { ip: this.ip4, tcp: EMPTY_SEGMENT, payload: undefined, tcpChecksum: this.checksumOffload ? 0 : undefined };
@@ -1211,7 +1211,7 @@ export class Stack implements ConnectionOwner {
    * (writeTcpPacket, encodeTcpPacket without its argument checks, keeps no reference to them), so
    * encoding allocates only the packet.
    */
-  /** The IP packet of a segment; `cfg` is the connection's, for its TTL and TOS (IP_TTL, IP_TOS). */
+  /** The IP packet of a segment; `cfg` is the connection's, for its TTL, TOS and DF bit (IP_TTL, IP_TOS, IP_MTU_DISCOVER). */
   private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
@@ -1224,6 +1224,7 @@ export class Stack implements ConnectionOwner {
       ip.ttl = ttl;
       ip.dscp = dscp;
       ip.ecn = seg.ipEcn ?? 0;
+      ip.dontFragment = cfg?.ipDontFragment ?? true;
       spec.ip = ip;
     } else {
       const ip = this.ip6;

@@ -16,6 +16,12 @@ export interface TcpConfig {
    * Linux and FreeBSD mask them.
    */
   ipTos: number;
+  /**
+   * IPv4's Don't Fragment bit on this connection's packets (RFC 791). On by default: TCP discovers
+   * the path MTU with it (RFC 1191). Off is Linux's IP_MTU_DISCOVER = IP_PMTUDISC_DONT (man 7 ip):
+   * routers may fragment them. IPv6 has no such bit (RFC 8200 §4.5: only the source fragments).
+   */
+  ipDontFragment: boolean;
   /** Overrides the derived MSS option value when set. */
   mss: number | undefined;
   /**
@@ -411,6 +417,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mtu: 1500,
   ipTtl: undefined,
   ipTos: 0,
+  ipDontFragment: true,
   mss: undefined,
   minSendMss: 48,
   receiveBufferSize: 131072,

@@ -17,6 +17,9 @@
  * - MSG_EOR (man 2 send: "terminates a record"): no segment carries bytes of two records, and a
  *   record's short end goes although more data follows (test/tcp/records.test.ts has the rules).
  *
+ * - IP_MTU_DISCOVER (man 7 ip): IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT, IP_PMTUDISC_WANT until set;
+ *   IP_FREEBIND kept and read back.
+ *
  * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
  */
 import { describe, test } from 'node:test';
@@ -226,4 +229,19 @@ describe('MSG_EOR', () => {
 +0 > . 1:1001(1000) ack 1
 +0 > P. 1001:1801(800) ack 1
 `, 13, /payload length expected 800/));
+});
+
+describe('IP-level options', () => {
+  test('IP_MTU_DISCOVER: WANT until set, DONT to OMIT taken, others EINVAL; IP_FREEBIND read back', () => passes(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 getsockopt(3, SOL_IP, IP_MTU_DISCOVER, [IP_PMTUDISC_WANT], [4]) = 0
++0 setsockopt(3, SOL_IP, IP_MTU_DISCOVER, [IP_PMTUDISC_DONT], 1) = 0
++0 getsockopt(3, SOL_IP, IP_MTU_DISCOVER, [IP_PMTUDISC_DONT], [4]) = 0
++0 setsockopt(3, SOL_IP, IP_MTU_DISCOVER, [6], 4) = -1 EINVAL (Invalid argument)
++0 setsockopt(3, SOL_IP, IP_FREEBIND, [1], 4) = 0
++0 getsockopt(3, SOL_IP, IP_FREEBIND, [1], [4]) = 0
++0...0.010 connect(3, ..., ...) = 0
++0 > S 0:0(0) <...>
++.01 < S. 0:0(0) ack 1 win 65535 <mss 1460>
++0 > . 1:1(0) ack 1
+`));
 });

@@ -32,3 +32,18 @@ test('ipTtl and ipTos outside a byte are refused when the config is made, not wr
     assert.throws(() => s.connect({ address: B4, port: 80 }, 0, { tcp }), RangeError, JSON.stringify(tcp));
   }
 });
+
+test("IPv4's Don't Fragment bit: set by default (RFC 1191's path MTU discovery), cleared with ipDontFragment: false (IP_PMTUDISC_DONT)", () => {
+  const s = newStack([A4], 1);
+  s.connect({ address: B4, port: 80 }, 0, { tcp: { ipDontFragment: false } });
+  s.connect({ address: B4, port: 81 }, 0);
+  const df = drainOut(s, 0).map((p) => {
+    const d = decodeTcpPacket(p);
+    assert.ok(d.ok && d.ip.version === 4);
+    return [d.tcp.dstPort, d.ip.dontFragment];
+  });
+  assert.deepEqual(df, [
+    [80, false],
+    [81, true],
+  ]);
+});
