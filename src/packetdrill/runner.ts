@@ -878,6 +878,25 @@ class Runner {
       case 'ioctl':
         arity(3);
         return t.ioctl(n(0), n(1));
+      case 'open': {
+        // A file of the runner's virtual /tmp (made by the script's dd), opened to read (for sendfile).
+        if (!this.linuxCalls) throw new Unsupported('open() (files exist here only for Linux\'s sendfile)');
+        if (a.length !== 2 && a.length !== 3) throw new Unsupported(`open() with ${a.length} arguments`);
+        if (a[0].kind !== 'string') throw new Unsupported(`open() of ${exprText(a[0])}`);
+        const flags = n(1);
+        if ((flags & ~CONSTANTS.O_CLOEXEC) !== CONSTANTS.O_RDONLY) throw new Unsupported('open() other than O_RDONLY (files here are only read, by sendfile)');
+        const text = this.files.get(a[0].value);
+        if (text === undefined) return { done: true, ret: -1, errno: 'ENOENT' };
+        return t.openFile(text.length, this.scriptFd(call, line));
+      }
+      case 'sendfile': {
+        if (!this.linuxCalls) throw new Unsupported('sendfile() (a Linux call; this run imitates FreeBSD)');
+        arity(4);
+        const off = a[2];
+        // NULL: from the file position; [N]: from N (the caller's copy of it is not read back).
+        const offset = isNull(off) ? undefined : this.value(off, line);
+        return t.sendfile(n(0), n(1), offset, n(3), now);
+      }
       case 'epoll_create':
         if (!this.linuxCalls) throw new Unsupported(`system call ${call.name}() (Linux's epoll; this run imitates ${this.host.os})`);
         arity(1);

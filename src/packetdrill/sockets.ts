@@ -47,8 +47,6 @@ export class Unsupported extends Error {}
 const LINUX_ONLY: Record<string, string> = {
   splice: 'splice',
   pipe: 'splice (pipe() for it)',
-  sendfile: 'sendfile',
-  open: 'sendfile (open() of a file for it)',
   SO_TIMESTAMPING: 'SO_TIMESTAMPING',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
@@ -144,6 +142,8 @@ export class SocketTable {
   private readonly socks = new Map<number, Sock>();
   /** epoll instances (Linux), in the same descriptor space as the sockets. */
   private readonly epolls = new Map<number, EpollInstance<Sock>>();
+  /** Regular files open for reading (the runner's virtual /tmp), for sendfile: their size and file position. */
+  private readonly regularFiles = new Map<number, { size: number; pos: number }>();
   /** The most recent socket made by socket() or accept(): packetdrill's socket under test. */
   underTest: number | undefined;
 
@@ -175,13 +175,13 @@ export class SocketTable {
   }
 
   openFds(): number[] {
-    return [...this.socks.keys(), ...this.epolls.keys()];
+    return [...this.socks.keys(), ...this.epolls.keys(), ...this.regularFiles.keys()];
   }
 
   /** The lowest free descriptor from 3 (0 to 2 are the process's standard streams). */
   private freeFd(): number {
     let fd = 3;
-    while (this.socks.has(fd) || this.epolls.has(fd)) fd++;
+    while (this.socks.has(fd) || this.epolls.has(fd) || this.regularFiles.has(fd)) fd++;
     return fd;
   }
 
@@ -310,7 +310,7 @@ export class SocketTable {
     // numbers their runs did.
     if (wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3) {
       const old = this.socks.get(wantFd);
-      if (this.epolls.has(wantFd)) {
+      if (this.epolls.has(wantFd) || this.regularFiles.has(wantFd)) {
         // An epoll instance holds that number: the lowest free one.
       } else if (old === undefined) fd = wantFd;
       else if (this.host.os === 'linux') {
@@ -706,7 +706,7 @@ export class SocketTable {
   }
 
   close(fd: number, now: number): CallResult {
-    if (this.epolls.delete(fd)) return OK();
+    if (this.epolls.delete(fd) || this.regularFiles.delete(fd)) return OK();
     const s = this.get(fd);
     if (!s) return E('EBADF');
     this.socks.delete(fd);
@@ -1217,6 +1217,43 @@ export class SocketTable {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Regular files and sendfile (Linux)
+
+  /** open() of a file of `size` bytes for reading; `wantFd` as for socket(). */
+  openFile(size: number, wantFd?: number): CallResult {
+    const free = wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd) && !this.epolls.has(wantFd) && !this.regularFiles.has(wantFd);
+    const fd = free ? wantFd : this.freeFd();
+    this.regularFiles.set(fd, { size, pos: 0 });
+    return OK(fd);
+  }
+
+  /**
+   * sendfile(out_fd, in_fd, offset, count) (man 2 sendfile): up to `count` bytes of the file from
+   * `offset` (or from its file position, which then moves) written to the socket as write() would
+   * (non-blocking: what fits, else EAGAIN; blocking: all of it); 0 at the end of the file. The
+   * bytes are the file's: synack sends the same count of them.
+   */
+  sendfile(outFd: number, inFd: number, offset: number | undefined, count: number, now: number): CallResult {
+    const f = this.regularFiles.get(inFd);
+    if (!f) return E(this.socks.has(inFd) || this.epolls.has(inFd) ? 'EINVAL' : 'EBADF');
+    if (!this.socks.has(outFd)) return E(this.regularFiles.has(outFd) || this.epolls.has(outFd) ? 'EINVAL' : 'EBADF');
+    if (count < 0 || (offset !== undefined && offset < 0)) return E('EINVAL');
+    const from = offset ?? f.pos;
+    const n = Math.max(0, Math.min(count, f.size - from));
+    if (n === 0) return OK(0);
+    const advance = (r: CallResult): CallResult => {
+      if (r.done && r.ret > 0 && offset === undefined) f.pos += r.ret;
+      return r;
+    };
+    const r = this.write(outFd, n, 0, now);
+    if (r.done) return advance(r);
+    return { ...r, retry: (t: number) => {
+      const x = r.retry(t);
+      return x && advance(x);
+    } };
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // epoll (Linux): see epoll.ts
 
   /** `wantFd`: the number the script calls the instance by, taken when free (as socket() does). */
@@ -1225,7 +1262,7 @@ export class SocketTable {
     // epoll_create's size must be positive (it is otherwise ignored); epoll_create1 takes EPOLL_CLOEXEC only.
     if (size !== undefined && size <= 0) return E('EINVAL');
     if (flags & ~EPOLL.EPOLL_CLOEXEC) return E('EINVAL');
-    const free = wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd) && !this.epolls.has(wantFd);
+    const free = wantFd !== undefined && Number.isInteger(wantFd) && wantFd >= 3 && !this.socks.has(wantFd) && !this.epolls.has(wantFd) && !this.regularFiles.has(wantFd);
     const fd = free ? wantFd : this.freeFd();
     this.epolls.set(fd, new EpollInstance<Sock>((t) => this.linuxPollMask(t)));
     return OK(fd);

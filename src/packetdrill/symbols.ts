@@ -195,6 +195,7 @@ export const CONSTANTS: Readonly<Record<string, number>> = Object.freeze({
   F_SETFL: 4,
   FD_CLOEXEC: 1,
   O_RDONLY: 0x0000,
+  O_CLOEXEC: 0x100000,
   O_WRONLY: 0x0001,
   O_RDWR: 0x0002,
   O_NONBLOCK: 0x0004,

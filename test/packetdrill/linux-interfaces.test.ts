@@ -20,6 +20,10 @@
  * - IP_MTU_DISCOVER (man 7 ip): IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT, IP_PMTUDISC_WANT until set;
  *   IP_FREEBIND kept and read back.
  *
+ * - sendfile (man 2 sendfile) from a file the script made with dd in the runner's virtual /tmp:
+ *   from the given offset (the file position unchanged) or, with NULL, from the file position,
+ *   which moves; 0 at the end of the file; open() of a missing file is ENOENT.
+ *
  * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
  */
 import { describe, test } from 'node:test';
@@ -243,5 +247,24 @@ describe('IP-level options', () => {
 +0 > S 0:0(0) <...>
 +.01 < S. 0:0(0) ack 1 win 65535 <mss 1460>
 +0 > . 1:1(0) ack 1
+`));
+});
+
+describe('sendfile', () => {
+  const FILE = '`/bin/rm -f /tmp/f\n/bin/dd bs=1 count=1500 if=/dev/zero of=/tmp/f status=none`\n';
+  test('from an offset, then from the file position, then at the end of the file', () => passes(`${FILE}${HANDSHAKE}+0 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
++0 open("/tmp/f", O_RDONLY) = 5
++0 sendfile(4, 5, [1000], 800) = 500
++0 > P. 1:501(500) ack 1
++0 sendfile(4, 5, NULL, 300) = 300
++0 > P. 501:801(300) ack 1
++0 sendfile(4, 5, NULL, 2000) = 1200
++0 > . 801:1801(1000) ack 1
++0 > P. 1801:2001(200) ack 1
++0 sendfile(4, 5, NULL, 10) = 0
++0 sendfile(5, 4, NULL, 10) = -1 EINVAL (Invalid argument)
++0 close(5) = 0
++0 sendfile(4, 5, NULL, 10) = -1 EBADF (Bad file descriptor)
++0 open("/tmp/nothing", O_RDONLY) = -1 ENOENT (No such file or directory)
 `));
 });
