@@ -37,16 +37,57 @@ export interface ExtendedErr {
   ee_data: number;
 }
 
+/** An entry of the queue: the error, and for a timestamp its time (µs) and whether it holds the packet's bytes. */
+export interface ErrorQueueEntry extends ExtendedErr {
+  tstampUs?: number;
+  withData?: boolean;
+}
+
+/** SO_TIMESTAMPING's flags (<linux/net_tstamp.h>) and the kinds of report (ee_info). */
+export const SOF = Object.freeze({
+  SOF_TIMESTAMPING_TX_HARDWARE: 1 << 0,
+  SOF_TIMESTAMPING_TX_SOFTWARE: 1 << 1,
+  SOF_TIMESTAMPING_RX_HARDWARE: 1 << 2,
+  SOF_TIMESTAMPING_RX_SOFTWARE: 1 << 3,
+  SOF_TIMESTAMPING_SOFTWARE: 1 << 4,
+  SOF_TIMESTAMPING_SYS_HARDWARE: 1 << 5,
+  SOF_TIMESTAMPING_RAW_HARDWARE: 1 << 6,
+  SOF_TIMESTAMPING_OPT_ID: 1 << 7,
+  SOF_TIMESTAMPING_TX_SCHED: 1 << 8,
+  SOF_TIMESTAMPING_TX_ACK: 1 << 9,
+  SOF_TIMESTAMPING_OPT_CMSG: 1 << 10,
+  SOF_TIMESTAMPING_OPT_TSONLY: 1 << 11,
+  SOF_TIMESTAMPING_OPT_STATS: 1 << 12,
+  SOF_TIMESTAMPING_OPT_PKTINFO: 1 << 13,
+  SOF_TIMESTAMPING_OPT_TX_SWHW: 1 << 14,
+  SOF_TIMESTAMPING_BIND_PHC: 1 << 15,
+  SOF_TIMESTAMPING_OPT_ID_TCP: 1 << 16,
+  SCM_TSTAMP_SND: 0,
+  SCM_TSTAMP_SCHED: 1,
+  SCM_TSTAMP_ACK: 2,
+  SCM_TIMESTAMPING: 37,
+});
+
 export class ErrorQueue {
-  private readonly entries: ExtendedErr[] = [];
+  private readonly entries: ErrorQueueEntry[] = [];
 
   get length(): number {
     return this.entries.length;
   }
 
   /** The next entry, removed (sock_dequeue_err_skb), or undefined. */
-  shift(): ExtendedErr | undefined {
+  shift(): ErrorQueueEntry | undefined {
     return this.entries.shift();
+  }
+
+  /**
+   * A transmit timestamp (Documentation/networking/timestamping.rst): ee_errno ENOMSG, origin
+   * SO_EE_ORIGIN_TIMESTAMPING, ee_info the kind (SCM_TSTAMP_SCHED, _SND, _ACK), ee_data the key
+   * (with SOF_TIMESTAMPING_OPT_ID, the last byte's offset from where the count began). Each is its
+   * own entry: only zerocopy notifications merge.
+   */
+  timestamp(kind: number, key: number, tstampUs: number, enomsg: number, withData: boolean): void {
+    this.entries.push({ ee_errno: enomsg, ee_origin: SO_EE.SO_EE_ORIGIN_TIMESTAMPING, ee_type: 0, ee_code: 0, ee_pad: 0, ee_info: kind, ee_data: key >>> 0, tstampUs, withData });
   }
 
   /** Queue MSG_ZEROCOPY's completion of send `id`, extending the tail's range where it continues it. */

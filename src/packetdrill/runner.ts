@@ -379,7 +379,7 @@ class Runner {
         const shown = isnUnknown ? outPacketText(p, { ...this.flow, isnOffset: p.seq }) + ` [ISN ${p.seq}]` : outPacketText(p, this.flow);
         this.trace(`synack sent ${shown}${timer ? (retransmission ? ' (retransmission timer)' : ' (timer)') : ''}`);
       }
-      this.table.settle();
+      this.table.settle(this.nowUs);
       if (this.pending && this.tryPending()) any = true;
       if (!any) return;
     }
@@ -856,7 +856,7 @@ class Runner {
         arity(5);
         const level = n(1);
         const name = this.optionName(level, a[2], line);
-        // A Linux-only option is named before its value is read (SO_TIMESTAMPING's flags).
+        // A Linux-only option is named before its value is read.
         if (this.linuxCalls && linuxOnlyInterface(name)) throw linuxOnly(name);
         return t.setsockopt(n(0), level, name, { ...this.optionInput(a[3], line), length: n(4) }, now);
       }
@@ -1023,8 +1023,14 @@ class Runner {
       const m = parseMsgHdr(call.args[1], (x) => this.value(x, e.line), 'recvmsg');
       const got = r.control ?? [];
       if (m.control !== undefined) {
+        // A timestamp (scm_timestamping's scm_sec, scm_nsec) matches within the script's tolerance.
+        const tol = this.toleranceUs;
+        const sameTime = (want: Record<string, number | undefined>, have: Record<string, number | undefined>) =>
+          want.scm_sec === undefined || want.scm_nsec === undefined || have.scm_sec === undefined || have.scm_nsec === undefined ||
+          Math.abs((want.scm_sec - have.scm_sec) * 1e6 + (want.scm_nsec - have.scm_nsec) / 1000) <= tol;
         const sameFields = (want: ControlMessage['fields'], have: ControlMessage['fields']) =>
-          want === undefined || (have !== undefined && Object.entries(want).every(([k, v]) => v === undefined || (k in have && have[k] === v)));
+          want === undefined ||
+          (have !== undefined && sameTime(want, have) && Object.entries(want).every(([k, v]) => v === undefined || k === 'scm_sec' || k === 'scm_nsec' || (k in have && have[k] === v)));
         const same = m.control.length === got.length && m.control.every((c, i) => c.level === got[i].level && c.type === got[i].type && (c.data === undefined || c.data === got[i].data) && sameFields(c.fields, got[i].fields));
         if (!same) {
           const fieldsText = (f: ControlMessage['fields']) => (f ? ` {${Object.entries(f).map(([k, v]) => `${k}=${v ?? '...'}`).join(', ')}}` : '');

@@ -18,9 +18,9 @@ import { CONSTANTS, ERRNO } from './symbols.js';
 import { hasTcpField, type HostSettings } from './sysctl.js';
 import { FastOpenKeys } from '../stack/fast-open.js';
 import { requestCookieInstead, synDataRoom, synDeferred } from '../tcp/fast-open.js';
-import { seqAdd } from '../wire/seq.js';
+import { seqAdd, seqGt } from '../wire/seq.js';
 import { badMaxEvents, EPOLL, EpollInstance, type EpollEvent } from './epoll.js';
-import { ErrorQueue, ZeroCopySends } from './errqueue.js';
+import { ErrorQueue, SOF, ZeroCopySends } from './errqueue.js';
 
 export interface SocketOptionValue {
   /** An integer option ([N] in the script). */
@@ -47,7 +47,6 @@ export class Unsupported extends Error {}
 const LINUX_ONLY: Record<string, string> = {
   splice: 'splice',
   pipe: 'splice (pipe() for it)',
-  SO_TIMESTAMPING: 'SO_TIMESTAMPING',
   TCP_MD5SIG: 'TCP-MD5 (TCP_MD5SIG, RFC 2385)',
   TCP_MD5SIG_EXT: 'TCP-MD5 (TCP_MD5SIG_EXT, RFC 2385)',
 };
@@ -118,6 +117,11 @@ interface Sock {
   errq?: ErrorQueue;
   /** MSG_ZEROCOPY sends not yet acknowledged (SO_ZEROCOPY). */
   zc?: ZeroCopySends;
+  /** SO_TIMESTAMPING's flags, and the sequence number OPT_ID counts from (sk_tskey). */
+  tsflags: number;
+  tskey: number;
+  /** Sends waiting for their transmit timestamps: the sequence number of each one's last byte. */
+  tsPending?: Array<{ last: number; flags: number; sent: boolean }>;
 }
 
 /** TcpConfig fields a listening socket's options may set for the connections it makes (Listener.tcp). */
@@ -199,10 +203,11 @@ export class SocketTable {
    * After each step of the stack: MSG_ZEROCOPY completions for what the peer has acknowledged, and
    * the write-space wakeup of a socket that was full (tcp_check_space after an ACK).
    */
-  settle(): void {
+  settle(nowUs: number): void {
     for (const s of this.socks.values()) {
       const conn = s.conn;
       if (!conn) continue;
+      if (s.tsPending?.length) this.transmitTimestamps(s, conn, nowUs);
       if (s.zc?.waiting) {
         const released = s.disconnected || conn.state === 'CLOSED';
         const done = s.zc.complete(conn.tcb.sndUna, released);
@@ -345,6 +350,8 @@ export class SocketTable {
       cork: false,
       inq: false,
       nospace: false,
+      tsflags: 0,
+      tskey: 0,
     });
     this.underTest = fd;
     return OK(fd);
@@ -676,14 +683,25 @@ export class SocketTable {
       written += took;
       if (written >= n) {
         if (eor && n > 0) conn.endRecord();
+        this.noteTimestamped(s, conn, written);
         return OK(written);
       }
-      if (s.nonblocking || dontWait) return written > 0 ? OK(written) : E('EAGAIN');
+      if (s.nonblocking || dontWait) {
+        this.noteTimestamped(s, conn, written);
+        return written > 0 ? OK(written) : E('EAGAIN');
+      }
       return undefined;
     };
     const r = attempt(now);
     if (r) return r;
     return { done: false, retry: (t) => attempt(t) };
+  }
+
+  /** A send that queued bytes, on a socket asking for transmit timestamps: its last byte is marked. */
+  private noteTimestamped(s: Sock, conn: Connection, written: number): void {
+    const tx = SOF.SOF_TIMESTAMPING_TX_SCHED | SOF.SOF_TIMESTAMPING_TX_SOFTWARE | SOF.SOF_TIMESTAMPING_TX_ACK;
+    if (written <= 0 || !(s.tsflags & tx)) return;
+    (s.tsPending ??= []).push({ last: seqAdd(sendQueueEnd(conn), -1), flags: s.tsflags, sent: false });
   }
 
   shutdown(fd: number, how: number, now: number): CallResult {
@@ -781,6 +799,7 @@ export class SocketTable {
           return int(s.options.get(name)?.int ? CONSTANTS[name] : 0);
         case 'SO_ZEROCOPY':
         case 'SO_MARK':
+        case 'SO_TIMESTAMPING':
           if (!this.linux) throw new Unsupported(`getsockopt ${name} (a Linux option)`);
           return int(s.options.get(name)?.int ?? 0);
         default:
@@ -892,6 +911,25 @@ export class SocketTable {
           if (v < 0 || v > 1) return E('EINVAL');
           s.options.set(name, { int: v });
           return OK();
+        case 'SO_TIMESTAMPING': {
+          // Documentation/networking/timestamping.rst. Transmit timestamps (TX_SCHED, TX_SOFTWARE,
+          // TX_ACK) are generated; software ones reported (SOFTWARE); hardware ones never come (the
+          // device has no clock). OPT_ID on TCP counts bytes from SND.UNA (OPT_ID_TCP: from the
+          // queue's end), and is refused on a listening or closed socket.
+          if (!this.linux) throw new Unsupported('setsockopt SO_TIMESTAMPING (a Linux option)');
+          const unsupported = SOF.SOF_TIMESTAMPING_OPT_STATS | SOF.SOF_TIMESTAMPING_OPT_PKTINFO | SOF.SOF_TIMESTAMPING_BIND_PHC | SOF.SOF_TIMESTAMPING_OPT_CMSG | SOF.SOF_TIMESTAMPING_RX_SOFTWARE | SOF.SOF_TIMESTAMPING_RX_HARDWARE;
+          if (v & unsupported) throw new Unsupported(`SO_TIMESTAMPING flags 0x${(v & unsupported).toString(16)} (receive timestamps, OPT_STATS, OPT_PKTINFO, OPT_CMSG, BIND_PHC)`);
+          if (v < 0 || v >= SOF.SOF_TIMESTAMPING_OPT_ID_TCP << 1) return E('EINVAL');
+          if (v & SOF.SOF_TIMESTAMPING_OPT_ID && !(s.tsflags & SOF.SOF_TIMESTAMPING_OPT_ID)) {
+            const conn = s.conn;
+            if (!conn || s.listener || conn.state === 'CLOSED') return E('EINVAL');
+            const t = conn.tcb;
+            s.tskey = v & SOF.SOF_TIMESTAMPING_OPT_ID_TCP ? sendQueueEnd(conn) : t.state === 'SYN-SENT' || t.state === 'SYN-RECEIVED' ? seqAdd(t.sndUna, 1) : t.sndUna;
+          }
+          s.tsflags = v;
+          s.options.set(name, { int: v });
+          return OK();
+        }
         case 'SO_MARK':
           // The packets' mark (skb->mark) selects policy routes and filters; synack's host has one
           // route and no filter, so the mark is kept and reported but changes nothing.
@@ -1113,7 +1151,7 @@ export class SocketTable {
    */
   recvmsg(fd: number, n: number, flags: number, now: number): CallResult {
     const s = this.get(fd);
-    if (s && this.linux && flags & CONSTANTS.MSG_ERRQUEUE) return this.readErrorQueue(s, flags);
+    if (s && this.linux && flags & CONSTANTS.MSG_ERRQUEUE) return this.readErrorQueue(s, flags, n);
     const r = this.read(fd, n, flags, now);
     if (!s || !s.inq) return r;
     const withInq = (res: CallResult): CallResult => {
@@ -1130,21 +1168,75 @@ export class SocketTable {
   }
 
   /**
+   * SO_TIMESTAMPING's reports for a send (tcp_tx_timestamp marks the buffer holding the send's last
+   * byte): TX_SCHED (entering the queue of the device) and TX_SOFTWARE (leaving the device), both
+   * when the segment holding that byte is first sent, as synack's device queues nothing; TX_ACK when
+   * the peer has acknowledged it. Nothing comes once the connection is gone.
+   */
+  private transmitTimestamps(s: Sock, conn: Connection, nowUs: number): void {
+    const pending = s.tsPending as NonNullable<Sock['tsPending']>;
+    if (s.disconnected || conn.state === 'CLOSED') {
+      pending.length = 0;
+      return;
+    }
+    const t = conn.tcb;
+    const q = (s.errq ??= new ErrorQueue());
+    const before = q.length;
+    const withData = (s.tsflags & SOF.SOF_TIMESTAMPING_OPT_TSONLY) === 0;
+    const key = (last: number, flags: number) => (flags & SOF.SOF_TIMESTAMPING_OPT_ID ? (last - s.tskey) >>> 0 : 0);
+    while (pending.length > 0) {
+      const p = pending[0];
+      if (!p.sent && seqGt(t.sndMax, p.last)) {
+        p.sent = true;
+        if (p.flags & SOF.SOF_TIMESTAMPING_TX_SCHED) q.timestamp(SOF.SCM_TSTAMP_SCHED, key(p.last, p.flags), nowUs, ERRNO.ENOMSG, withData);
+        if (p.flags & SOF.SOF_TIMESTAMPING_TX_SOFTWARE) q.timestamp(SOF.SCM_TSTAMP_SND, key(p.last, p.flags), nowUs, ERRNO.ENOMSG, withData);
+      }
+      if (!p.sent) break;
+      if (p.flags & SOF.SOF_TIMESTAMPING_TX_ACK) {
+        if (!seqGt(t.sndUna, p.last)) break;
+        q.timestamp(SOF.SCM_TSTAMP_ACK, key(p.last, p.flags), nowUs, ERRNO.ENOMSG, withData);
+      }
+      pending.shift();
+    }
+    // A later send may be sent before an earlier one is acknowledged: its SCHED and SND come then.
+    for (const p of pending) {
+      if (p.sent || !seqGt(t.sndMax, p.last)) continue;
+      p.sent = true;
+      if (p.flags & SOF.SOF_TIMESTAMPING_TX_SCHED) q.timestamp(SOF.SCM_TSTAMP_SCHED, key(p.last, p.flags), nowUs, ERRNO.ENOMSG, withData);
+      if (p.flags & SOF.SOF_TIMESTAMPING_TX_SOFTWARE) q.timestamp(SOF.SCM_TSTAMP_SND, key(p.last, p.flags), nowUs, ERRNO.ENOMSG, withData);
+    }
+    if (q.length > before) this.wake(s, EPOLL.EPOLLERR);
+  }
+
+  /**
    * recvmsg(MSG_ERRQUEUE) (ip_recv_error, ipv6_recv_error): the oldest entry of the error queue as
    * an IP_RECVERR (IPV6_RECVERR) control message holding its sock_extended_err, msg_flags
    * MSG_ERRQUEUE, and no data (a MSG_ZEROCOPY notification carries none); EAGAIN at once when the
    * queue is empty, blocking or not. An entry left behind wakes the socket's waiters again
    * (sock_dequeue_err_skb).
    */
-  private readErrorQueue(s: Sock, flags: number): CallResult {
+  private readErrorQueue(s: Sock, flags: number, n: number): CallResult {
     const known = CONSTANTS.MSG_ERRQUEUE | CONSTANTS.MSG_DONTWAIT;
     if (flags & ~known) throw new Unsupported(`recvmsg(MSG_ERRQUEUE) with flags 0x${flags.toString(16)}`);
-    const ee = s.errq?.shift();
-    if (!ee) return E('EAGAIN');
+    const first = s.errq?.shift();
+    if (!first) return E('EAGAIN');
     if (s.errq && s.errq.length > 0) this.wake(s, EPOLL.EPOLLERR);
+    const { tstampUs, withData, ...ee } = first;
     const v6 = this.addrs.family === 6;
-    const control: ControlMessage[] = [{ level: v6 ? CONSTANTS.SOL_IPV6 : CONSTANTS.SOL_IP, type: v6 ? CONSTANTS.IPV6_RECVERR : CONSTANTS.IP_RECVERR, data: undefined, fields: { ...ee } }];
-    return { done: true, ret: 0, control, msgFlags: CONSTANTS.MSG_ERRQUEUE };
+    const control: ControlMessage[] = [];
+    // A software timestamp is reported (SCM_TIMESTAMPING's ts[0]) when SOF_TIMESTAMPING_SOFTWARE is set.
+    if (tstampUs !== undefined && s.tsflags & SOF.SOF_TIMESTAMPING_SOFTWARE) {
+      const ns = Math.round(tstampUs * 1000);
+      control.push({ level: CONSTANTS.SOL_SOCKET, type: SOF.SCM_TIMESTAMPING, data: undefined, fields: { scm_sec: Math.floor(ns / 1e9), scm_nsec: ns % 1e9 } });
+    }
+    control.push({ level: v6 ? CONSTANTS.SOL_IPV6 : CONSTANTS.SOL_IP, type: v6 ? CONSTANTS.IPV6_RECVERR : CONSTANTS.IP_RECVERR, data: undefined, fields: { ...ee } });
+    let msgFlags = CONSTANTS.MSG_ERRQUEUE;
+    // A timestamp without OPT_TSONLY holds a copy of the packet: an empty buffer gets none of it.
+    if (withData) {
+      if (n > 0) throw new Unsupported('recvmsg(MSG_ERRQUEUE) of a timestamp with room for the copy of the packet it holds');
+      msgFlags |= CONSTANTS.MSG_TRUNC;
+    }
+    return { done: true, ret: 0, control, msgFlags };
   }
 
   /** poll: the revents of each {fd, events}. */

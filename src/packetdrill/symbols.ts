@@ -1,5 +1,5 @@
 import { EPOLL } from './epoll.js';
-import { SO_EE } from './errqueue.js';
+import { SO_EE, SOF } from './errqueue.js';
 
 /**
  * The symbolic names packetdrill scripts use in system calls, with FreeBSD's values (the suite's
@@ -47,6 +47,7 @@ export const ERRNO: Readonly<Record<string, number>> = Object.freeze({
   ECONNREFUSED: 61,
   EHOSTDOWN: 64,
   EHOSTUNREACH: 65,
+  ENOMSG: 83,
 });
 
 /** The usual name for an errno value, for messages. */
@@ -102,6 +103,7 @@ function LINUX_SOCKET_NAMES(): Record<string, number> {
     IP_RECVERR: 11,
     IPV6_RECVERR: 25,
     ...SO_EE,
+    ...SOF,
     // <sys/epoll.h>.
     ...EPOLL,
   };

@@ -24,6 +24,13 @@
  *   from the given offset (the file position unchanged) or, with NULL, from the file position,
  *   which moves; 0 at the end of the file; open() of a missing file is ENOENT.
  *
+ * - SO_TIMESTAMPING (Documentation/networking/timestamping.rst): for each send, the byte it ends
+ *   with is timestamped: SCM_TSTAMP_SCHED and SCM_TSTAMP_SND when the segment holding it is sent,
+ *   SCM_TSTAMP_ACK when the peer acknowledges it; each an error-queue entry (ee_errno ENOMSG,
+ *   origin SO_EE_ORIGIN_TIMESTAMPING, ee_info the kind, ee_data with OPT_ID the byte's offset from
+ *   SND.UNA when the option was set), after an SCM_TIMESTAMPING control message with the time when
+ *   SOFTWARE is set; MSG_TRUNC since the entry holds the packet (unless OPT_TSONLY).
+ *
  * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
  */
 import { describe, test } from 'node:test';
@@ -266,5 +273,44 @@ describe('sendfile', () => {
 +0 close(5) = 0
 +0 sendfile(4, 5, NULL, 10) = -1 EBADF (Bad file descriptor)
 +0 open("/tmp/nothing", O_RDONLY) = -1 ENOENT (No such file or directory)
+`));
+});
+
+describe('SO_TIMESTAMPING', () => {
+  const ts = (kind: string, key: number, ns: number, flags = 'MSG_ERRQUEUE|MSG_TRUNC') => `+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{...,0}], msg_flags=${flags},
+  msg_control=[{cmsg_level=SOL_SOCKET, cmsg_type=SCM_TIMESTAMPING, cmsg_data={scm_sec=0,scm_nsec=${ns}}},
+    {cmsg_level=SOL_IP, cmsg_type=IP_RECVERR, cmsg_data={ee_errno=ENOMSG, ee_origin=SO_EE_ORIGIN_TIMESTAMPING, ee_type=0, ee_code=0, ee_info=${kind}, ee_data=${key}}}]}, MSG_ERRQUEUE) = 0
+`;
+  const ON = `+0 setsockopt(4, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_TX_ACK | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID], 4) = 0
+`;
+
+  test("each send's last byte: SCHED and SND when sent, ACK when acknowledged, keyed by offset", () => passes(`${HANDSHAKE}${ON}+0 setsockopt(4, SOL_TCP, TCP_NODELAY, [1], 4) = 0
++.01 write(4, ..., 1500) = 1500
++0 > . 1:1001(1000) ack 1
++0 > P. 1001:1501(500) ack 1
++0 poll([{fd=4, events=POLLIN, revents=POLLERR}], 1, 0) = 1
++.01 < . 1:1(0) ack 1001 win 257
++.01 < . 1:1(0) ack 1501 win 257
++.01 write(4, ..., 100) = 100
++0 > P. 1501:1601(100) ack 1
++.01 < . 1:1(0) ack 1601 win 257
+${ts('SCM_TSTAMP_SCHED', 1499, 10000000)}${ts('SCM_TSTAMP_SND', 1499, 10000000)}${ts('SCM_TSTAMP_ACK', 1499, 30000000)}${ts('SCM_TSTAMP_SCHED', 1599, 40000000)}${ts('SCM_TSTAMP_SND', 1599, 40000000)}${ts('SCM_TSTAMP_ACK', 1599, 50000000)}+0 recvmsg(4, {msg_name(...)=..., msg_iov(1)=[{...,0}], msg_flags=0, msg_control=[]}, MSG_ERRQUEUE) = -1 EAGAIN (Resource temporarily unavailable)
+`));
+
+  test('a wrong time or key fails', () => {
+    fails(`${HANDSHAKE}${ON}+.01 write(4, ..., 100) = 100
++0 > P. 1:101(100) ack 1
+${ts('SCM_TSTAMP_SCHED', 99, 20000000)}`, 12, /recvmsg\(\) control messages/);
+    fails(`${HANDSHAKE}${ON}+.01 write(4, ..., 100) = 100
++0 > P. 1:101(100) ack 1
+${ts('SCM_TSTAMP_SCHED', 100, 10000000)}`, 12, /ee_data=99/);
+  });
+
+  test('OPT_ID on a listening socket is EINVAL; the flags read back', () => passes(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 setsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_OPT_ID], 4) = -1 EINVAL (Invalid argument)
++0 setsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_TX_ACK], 4) = 0
++0 getsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_TX_ACK], [4]) = 0
 `));
 });
