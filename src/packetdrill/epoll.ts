@@ -117,11 +117,6 @@ export class EpollInstance<T> {
     for (const it of [...this.items.values()]) if (it.target === target) this.remove(it);
   }
 
-  /** Whether epoll_wait would report anything now (without changing the ready list). */
-  hasEvents(): boolean {
-    return this.ready.some((it) => (this.poll(it.target) & it.events) !== 0);
-  }
-
   /** epoll_wait's harvest (ep_send_events): at most `max` events. */
   collect(max: number): EpollEvent[] {
     const out: EpollEvent[] = [];
