@@ -42,7 +42,9 @@ export function buildInbound(spec: PacketSpec, flow: Flow, ipId: number): Uint8A
   const ackFlag = (spec.flags & TcpFlag.ACK) !== 0;
   if (spec.flags & TcpFlag.SYN && flow.remoteIsn === undefined) flow.remoteIsn = spec.start >>> 0;
   const off = flow.isnOffset ?? 0;
-  const ack = spec.ack === undefined ? 0 : ackFlag ? (spec.ack + off) >>> 0 : spec.ack;
+  // An ACK written without its number is number 0 of the script's space, mapped like any other
+  // (packetdrill maps every inbound ACK field by our ISN when the ACK flag is set).
+  const ack = ackFlag ? ((spec.ack ?? 0) + off) >>> 0 : (spec.ack ?? 0);
   const options: TcpOptions = {};
   const order: number[] = [];
   for (const o of spec.options ?? []) {

@@ -214,6 +214,8 @@ class Runner {
   private lastPacketIndex = -1;
   /** Whether TSO bursts are matched (the personality's, until `ethtool -K tun0 tso off`). */
   private tso: boolean;
+  /** `--mss=N`: inbound packets longer than N are GSO packets of N-octet segments (see header()). */
+  private groMss: number | undefined;
   /** The virtual files the scripts' commands write (set_sysctls.py's restore file). */
   private readonly files = new Map<string, string>();
 
@@ -306,7 +308,12 @@ class Runner {
           this.tso = false;
           break;
         case 'mss':
-          throw new NotSupported(o.line, `header option --mss=${o.value} (the segment size packetdrill has the tun device use for GRO/GSO of what it injects: a Linux-only interface)`);
+          // Google's packetdrill injects a longer packet as a GSO packet of segments this size, which
+          // the kernel takes whole (GRO): Stack.handleCoalescedPacket.
+          if (this.personality !== 'linux') throw new NotSupported(o.line, `header option --mss=${o.value} (GRO/GSO of injected packets: a Linux interface)`);
+          this.groMss = num();
+          if (!(this.groMss > 0)) throw new NotSupported(o.line, `header option --mss=${o.value}`);
+          break;
         case 'verbose':
         case 'non_fatal':
         case 'speed':
@@ -510,7 +517,8 @@ class Runner {
     const c = st.counters;
     const dropped = () => c.ip.InHdrErrors + c.ip.InAddrErrors + c.tcp.InCsumErrors + c.tcp.InErrs;
     const before = dropped();
-    st.handlePacket(bytes, this.nowUs / 1000);
+    if (this.groMss !== undefined && e.packet.length > this.groMss) st.handleCoalescedPacket(bytes, this.nowUs / 1000, this.groMss);
+    else st.handlePacket(bytes, this.nowUs / 1000);
     // The runner's own packets must reach TCP: one dropped for its header or checksum would make
     // a script that expects "no answer" pass without testing anything.
     if (dropped() !== before) throw new Failure(e.line, 'internal error: synack dropped the injected packet as malformed (a runner bug)');

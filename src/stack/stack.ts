@@ -496,6 +496,24 @@ export class Stack implements ConnectionOwner {
     } else c.ip.InUnknownProtos++;
   }
 
+  /** The segment size of the coalesced packet being handled (handleCoalescedPacket), else undefined. */
+  private rxGsoSize: number | undefined;
+
+  /**
+   * A packet the device made of several TCP segments of `segmentSize` octets each (Linux's GRO, or
+   * a GSO packet injected into a tun device): handled as one segment that knows its parts' size,
+   * which TCP takes as the peer's segment size (tcp_measure_rcv_mss reads gso_size).
+   */
+  handleCoalescedPacket(bytes: Uint8Array, now: number, segmentSize: number): void {
+    if (!Number.isInteger(segmentSize) || segmentSize < 1) throw new RangeError(`a segment size of at least 1 octet, got ${segmentSize}`);
+    this.rxGsoSize = segmentSize;
+    try {
+      this.handlePacket(bytes, now);
+    } finally {
+      this.rxGsoSize = undefined;
+    }
+  }
+
   private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {
     const c = this.counters;
     const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
@@ -518,6 +536,7 @@ export class Stack implements ConnectionOwner {
     }
     const seg: Segment = h;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
+    if (this.rxGsoSize !== undefined && h.payload.length > this.rxGsoSize) seg.gsoSize = this.rxGsoSize;
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
     if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(conn.local) && this.timeWaitReusable(conn.tcb, seg)) {

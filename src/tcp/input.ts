@@ -779,7 +779,8 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
 
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
-  noteDataReceived(tcb, seg.payload.length, now);
+  // A coalesced segment tells the peer's segment size (Linux's tcp_measure_rcv_mss reads gso_size).
+  noteDataReceived(tcb, seg.gsoSize ?? seg.payload.length, now);
   if (seg.seq === tcb.rcvNxt) {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);

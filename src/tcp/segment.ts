@@ -13,6 +13,11 @@ export interface Segment extends TcpHeaderFields {
    * 2 ECT(0), 1 ECT(1), 3 CE. The stack fills it in on input and writes it on output; absent means 0.
    */
   ipEcn?: number;
+  /**
+   * A coalesced segment's segment size (Linux's gso_size): the device handed up, as one, segments
+   * of this many octets that the peer sent (GRO). Absent: the segment arrived as sent.
+   */
+  gsoSize?: number;
 }
 
 export const EMPTY_PAYLOAD = new Uint8Array(0);

@@ -31,6 +31,12 @@
  *   SND.UNA when the option was set), after an SCM_TIMESTAMPING control message with the time when
  *   SOFTWARE is set; MSG_TRUNC since the entry holds the packet (unless OPT_TSONLY).
  *
+ * - `--mss=N` (Google's packetdrill): an injected packet longer than N is a GSO packet of N-octet
+ *   segments, taken whole by the receiver (GRO), whose segment size is what tcp_info's rcv_mss
+ *   reports (Linux's tcp_measure_rcv_mss reads gso_size).
+ * - An inbound ACK written without its number is number 0 of the script's space, mapped by our ISN
+ *   like any other (packetdrill maps the ACK field whenever the ACK flag is set).
+ *
  * The peer (the script) announces MSS 1000 without timestamps; its ACKs come at once.
  */
 import { describe, test } from 'node:test';
@@ -313,4 +319,21 @@ ${ts('SCM_TSTAMP_SCHED', 100, 10000000)}`, 12, /ee_data=99/);
 +0 setsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_TX_ACK], 4) = 0
 +0 getsockopt(3, SOL_SOCKET, SO_TIMESTAMPING, [SOF_TIMESTAMPING_TX_ACK], [4]) = 0
 `));
+});
+
+describe('--mss: injected packets coalesced (GRO)', () => {
+  const SRC = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0 < S 0:0(0) win 32792 <mss 1100,nop,wscale 7>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>
++0 < . 1:1(0) ack 1 win 320
++0 accept(3, ..., ...) = 4
++0 < . 1:5001(5000) ack 1 win 320
++0 > . 1:1(0) ack 5001
+`;
+  test("the peer's segment size is the packet's segment size, not its length", () => passes(`--mss=1000\n${SRC}+0 %{ assert tcpi_rcv_mss == 1000, tcpi_rcv_mss }%\n`));
+  test('without --mss the packet is one segment of its own length (up to our MSS)', () => fails(`${SRC}+0 %{ assert tcpi_rcv_mss == 1000, tcpi_rcv_mss }%\n`, 11, /tcpi_rcv_mss/));
+  test('an ACK without its number is ACK 0 of the script (our ISN): an old duplicate, its data taken', () => passes(SRC.replace('< . 1:5001(5000) ack 1 win 320', '< . 1:5001(5000) win 320')));
 });
