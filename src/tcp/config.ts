@@ -289,6 +289,15 @@ export interface TcpConfig {
    */
   windowUpdateOnRead: 'segments' | 'doubled';
   /**
+   * How far the advertised window may open. 'buffer': to the free buffer space. 'ramp' (Linux's
+   * rcv_ssthresh, tcp_select_initial_window and tcp_grow_window): a new connection offers at most
+   * the buffer rounded down to the MSS and never more than 65535 bytes, and each in-order data
+   * segment of 128 bytes or more lets the offer grow by twice its length (at least two MSS) up to
+   * the free space, so the window opens as the peer's flight grows instead of all at once. RFC 9293
+   * §3.8.6.2 lets a receiver offer less than its buffer holds.
+   */
+  receiveWindowGrowth: 'buffer' | 'ramp';
+  /**
    * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
    * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
    * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
@@ -466,6 +475,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
   windowUpdateOnRead: 'segments',
+  receiveWindowGrowth: 'buffer',
   synDataDelayedAck: false,
   queueSynData: true,
   challengeAckLimit: 1,
@@ -549,6 +559,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
+  if (c.receiveWindowGrowth !== 'buffer' && c.receiveWindowGrowth !== 'ramp') throw new RangeError(`receiveWindowGrowth must be 'buffer' or 'ramp'`);
   if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');

@@ -21,7 +21,7 @@ import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
 import type { Tcb } from './tcb.js';
 import { Timer, armTimers, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
-import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
+import { acceptWindow, freeReceiveSpace, growOffer, sizeReceiveBuffer } from './window.js';
 
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
@@ -790,6 +790,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     tcb.emit({ type: 'readable' });
     tcb.unackedSegments++;
     if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
+    growOffer(tcb, seg.payload.length);
     // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a
     // hole fills, and each of the first `quickAckSegments` (Linux's quickack mode).
     // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).

@@ -212,6 +212,8 @@ export class Tcb {
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
   rcvShift = 0;
+  /** `receiveWindowGrowth` 'ramp': the most the window may offer (Linux's rcv_ssthresh); 0 until first used. */
+  rcvSsthresh = 0;
   readonly offeredShift: number;
 
   get tsRecent(): number {
