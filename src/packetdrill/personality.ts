@@ -145,6 +145,10 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_grow_window (rcv_ssthresh): the offer starts at 64 KiB at most and grows with the data.
   windowUpdateOnRead: 'doubled',
   receiveWindowGrowth: 'ramp',
+  // icsk_ack.ato (tcp_event_data_recv, tcp_send_delayed_ack, tcp_delack_timer_handler): the
+  // delayed-ACK timeout follows the gaps between the peer's data, and pingpong mode needs an answer
+  // within it of the peer's last data.
+  ackTimeout: 'ato',
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.

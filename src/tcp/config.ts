@@ -106,6 +106,17 @@ export interface TcpConfig {
    */
   quickAckSegments: number;
   /**
+   * The delayed-ACK timeout's source. 'fixed': `ackDelayMs` every time, and an interactive exchange
+   * (no quick ACKs) is data we send within `ackDelayMs` of hearing from the peer. 'ato' (Linux's
+   * icsk_ack.ato, tcp_event_data_recv, tcp_send_delayed_ack, tcp_delack_timer_handler): the timeout
+   * is estimated from the gaps between arriving data segments, starting at `ackDelayMs` with the
+   * first data (before it there is none, so nothing we send before the peer's first data makes the
+   * exchange interactive), doubled when a delayed ACK fires outside an interactive exchange, bounded
+   * by the smoothed RTT (at least `ackDelayMs`) and by 200 ms in an interactive exchange or 500 ms
+   * otherwise (RFC 9293 §3.8.6.3: under 0.5 s); a gap longer than the RTO re-enters quick ACKs.
+   */
+  ackTimeout: 'fixed' | 'ato';
+  /**
    * Pace data segments over the round trip instead of sending a window in a burst: at twice cwnd per
    * SRTT in slow start and 1.2 times after (Linux's internal pacing, tcp_pacing_ss_ratio and
    * tcp_pacing_ca_ratio; Linux paces when the fq qdisc or the congestion control asks). Off by default.
@@ -453,6 +464,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   keepAliveProbes: 9,
   ackDelayMs: 40,
   quickAckSegments: 16,
+  ackTimeout: 'fixed',
   pacing: false,
   noDelay: false,
   nagle: 'rfc1122',
@@ -559,6 +571,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
+  if (c.ackTimeout !== 'fixed' && c.ackTimeout !== 'ato') throw new RangeError(`ackTimeout must be 'fixed' or 'ato'`);
   if (c.receiveWindowGrowth !== 'buffer' && c.receiveWindowGrowth !== 'ramp') throw new RangeError(`receiveWindowGrowth must be 'buffer' or 'ramp'`);
   if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);

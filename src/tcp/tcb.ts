@@ -292,6 +292,10 @@ export class Tcb {
   quickAcksLeft = 0;
   /** When the peer's last segment arrived. */
   lastHeardAt = 0;
+  /** `ackTimeout` 'ato': when the peer's last in-order data arrived (Linux's lrcvtime), whole ms. */
+  lastDataAt = 0;
+  /** `ackTimeout` 'ato': the estimated gap between the peer's data segments, ms; 0 before the first. */
+  ato = 0;
   readonly rtt: RttEstimator;
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
   cc: CongestionController | undefined;
