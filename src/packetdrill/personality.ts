@@ -149,6 +149,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // delayed-ACK timeout follows the gaps between the peer's data, and pingpong mode needs an answer
   // within it of the peer's last data.
   ackTimeout: 'ato',
+  // tcp_sendmsg_locked: a write fills units of tcp_xmit_size_goal and asks sk_stream_memory_free for
+  // room (sk_wmem_queued below sk_sndbuf; unsent below TCP_NOTSENT_LOWAT) only before starting one.
+  writeAccounting: 'units',
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.

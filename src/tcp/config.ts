@@ -117,6 +117,14 @@ export interface TcpConfig {
    */
   ackTimeout: 'fixed' | 'ato';
   /**
+   * How much a SEND takes (RFC 9293 §3.9.1.2 leaves it open). 'bytes': what fits in the send buffer,
+   * and no more. 'units' (Linux's tcp_sendmsg_locked, write-units.ts): data is queued in units of the
+   * size goal (64 KiB of segmentation offload, at most half the peer's largest window), and room is
+   * asked for (queue below the buffer's size; with `notSentLowat`, unsent bytes below it) only before
+   * a unit is started, so a write may carry the queue past the buffer's size by less than a unit.
+   */
+  writeAccounting: 'bytes' | 'units';
+  /**
    * Pace data segments over the round trip instead of sending a window in a burst: at twice cwnd per
    * SRTT in slow start and 1.2 times after (Linux's internal pacing, tcp_pacing_ss_ratio and
    * tcp_pacing_ca_ratio; Linux paces when the fq qdisc or the congestion control asks). Off by default.
@@ -465,6 +473,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ackDelayMs: 40,
   quickAckSegments: 16,
   ackTimeout: 'fixed',
+  writeAccounting: 'bytes',
   pacing: false,
   noDelay: false,
   nagle: 'rfc1122',
@@ -571,6 +580,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
+  if (c.writeAccounting !== 'bytes' && c.writeAccounting !== 'units') throw new RangeError(`writeAccounting must be 'bytes' or 'units'`);
   if (c.ackTimeout !== 'fixed' && c.ackTimeout !== 'ato') throw new RangeError(`ackTimeout must be 'fixed' or 'ato'`);
   if (c.receiveWindowGrowth !== 'buffer' && c.receiveWindowGrowth !== 'ramp') throw new RangeError(`receiveWindowGrowth must be 'buffer' or 'ramp'`);
   if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
