@@ -149,6 +149,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // delayed-ACK timeout follows the gaps between the peer's data, and pingpong mode needs an answer
   // within it of the peer's last data.
   ackTimeout: 'ato',
+  // bictcp_update: "if (ca->last_cwnd == cwnd && (s32)(tcp_jiffies32 - ca->last_time) <= HZ / 32) return"
+  // after counting the ACKs (ack_cnt); the Reno-friendly tcp_cwnd runs only past it.
+  cubicUpdateIntervalMs: 31,
   // tcp_sendmsg_locked: a write fills units of tcp_xmit_size_goal and asks sk_stream_memory_free for
   // room (sk_wmem_queued below sk_sndbuf; unsent below TCP_NOTSENT_LOWAT) only before starting one.
   writeAccounting: 'units',

@@ -117,6 +117,12 @@ export interface TcpConfig {
    */
   ackTimeout: 'fixed' | 'ato';
   /**
+   * CUBIC's Reno-friendly estimate (RFC 9438 §4.3) takes the ACKs since it last did at most once per
+   * this many ms while cwnd in whole segments is unchanged, as Linux's bictcp_update (HZ/32: 31 ms
+   * at HZ=1000) does; 0 (the RFC): on every ACK.
+   */
+  cubicUpdateIntervalMs: number;
+  /**
    * How much a SEND takes (RFC 9293 §3.9.1.2 leaves it open). 'bytes': what fits in the send buffer,
    * and no more. 'units' (Linux's tcp_sendmsg_locked, write-units.ts): data is queued in units of the
    * size goal (64 KiB of segmentation offload, at most half the peer's largest window), and room is
@@ -473,6 +479,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ackDelayMs: 40,
   quickAckSegments: 16,
   ackTimeout: 'fixed',
+  cubicUpdateIntervalMs: 0,
   writeAccounting: 'bytes',
   pacing: false,
   noDelay: false,
@@ -581,6 +588,7 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
   if (c.writeAccounting !== 'bytes' && c.writeAccounting !== 'units') throw new RangeError(`writeAccounting must be 'bytes' or 'units'`);
+  if (!(c.cubicUpdateIntervalMs >= 0)) throw new RangeError(`cubicUpdateIntervalMs must be >= 0`);
   if (c.ackTimeout !== 'fixed' && c.ackTimeout !== 'ato') throw new RangeError(`ackTimeout must be 'fixed' or 'ato'`);
   if (c.receiveWindowGrowth !== 'buffer' && c.receiveWindowGrowth !== 'ramp') throw new RangeError(`receiveWindowGrowth must be 'buffer' or 'ramp'`);
   if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
