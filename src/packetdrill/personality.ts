@@ -140,9 +140,21 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   requireTimestamps: false,
   // tcp_conn_request keeps nothing of a SYN's data unless Fast Open takes it.
   queueSynData: false,
-  // (Not windowUpdateOnRead 'doubled', tcp_cleanup_rbuf's rule: without Linux's rcv_ssthresh, which
-  // holds the offered window back while a connection is young, it would announce a window Linux does
-  // not yet offer; a Fast Open server's read of the SYN's data would send an ACK Linux does not.)
+  // tcp_cleanup_rbuf: a read sends a window update only when the window still open to the peer is
+  // half the buffer or less and the new one at least doubles it; tcp_select_initial_window and
+  // tcp_grow_window (rcv_ssthresh): the offer starts at 64 KiB at most and grows with the data.
+  windowUpdateOnRead: 'doubled',
+  receiveWindowGrowth: 'ramp',
+  // icsk_ack.ato (tcp_event_data_recv, tcp_send_delayed_ack, tcp_delack_timer_handler): the
+  // delayed-ACK timeout follows the gaps between the peer's data, and pingpong mode needs an answer
+  // within it of the peer's last data.
+  ackTimeout: 'ato',
+  // bictcp_update: "if (ca->last_cwnd == cwnd && (s32)(tcp_jiffies32 - ca->last_time) <= HZ / 32) return"
+  // after counting the ACKs (ack_cnt); the Reno-friendly tcp_cwnd runs only past it.
+  cubicUpdateIntervalMs: 31,
+  // tcp_sendmsg_locked: a write fills units of tcp_xmit_size_goal and asks sk_stream_memory_free for
+  // room (sk_wmem_queued below sk_sndbuf; unsent below TCP_NOTSENT_LOWAT) only before starting one.
+  writeAccounting: 'units',
   // tcp_set_rto: RTO = SRTT + max(4*RTTVAR, tcp_rto_min) ("make sure rto = 3*rtt" on the first sample).
   rtoMinOnVariance: true,
   // tcp_send_active_reset: TCPHDR_ACK | TCPHDR_RST.

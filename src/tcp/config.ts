@@ -112,6 +112,31 @@ export interface TcpConfig {
    */
   quickAckSegments: number;
   /**
+   * The delayed-ACK timeout's source. 'fixed': `ackDelayMs` every time, and an interactive exchange
+   * (no quick ACKs) is data we send within `ackDelayMs` of hearing from the peer. 'ato' (Linux's
+   * icsk_ack.ato, tcp_event_data_recv, tcp_send_delayed_ack, tcp_delack_timer_handler): the timeout
+   * is estimated from the gaps between arriving data segments, starting at `ackDelayMs` with the
+   * first data (before it there is none, so nothing we send before the peer's first data makes the
+   * exchange interactive), doubled when a delayed ACK fires outside an interactive exchange, bounded
+   * by the smoothed RTT (at least `ackDelayMs`) and by 200 ms in an interactive exchange or 500 ms
+   * otherwise (RFC 9293 §3.8.6.3: under 0.5 s); a gap longer than the RTO re-enters quick ACKs.
+   */
+  ackTimeout: 'fixed' | 'ato';
+  /**
+   * CUBIC's Reno-friendly estimate (RFC 9438 §4.3) takes the ACKs since it last did at most once per
+   * this many ms while cwnd in whole segments is unchanged, as Linux's bictcp_update (HZ/32: 31 ms
+   * at HZ=1000) does; 0 (the RFC): on every ACK.
+   */
+  cubicUpdateIntervalMs: number;
+  /**
+   * How much a SEND takes (RFC 9293 §3.9.1.2 leaves it open). 'bytes': what fits in the send buffer,
+   * and no more. 'units' (Linux's tcp_sendmsg_locked, write-units.ts): data is queued in units of the
+   * size goal (64 KiB of segmentation offload, at most half the peer's largest window), and room is
+   * asked for (queue below the buffer's size; with `notSentLowat`, unsent bytes below it) only before
+   * a unit is started, so a write may carry the queue past the buffer's size by less than a unit.
+   */
+  writeAccounting: 'bytes' | 'units';
+  /**
    * Pace data segments over the round trip instead of sending a window in a burst: at twice cwnd per
    * SRTT in slow start and 1.2 times after (Linux's internal pacing, tcp_pacing_ss_ratio and
    * tcp_pacing_ca_ratio; Linux paces when the fq qdisc or the congestion control asks). Off by default.
@@ -295,6 +320,15 @@ export interface TcpConfig {
    */
   windowUpdateOnRead: 'segments' | 'doubled';
   /**
+   * How far the advertised window may open. 'buffer': to the free buffer space. 'ramp' (Linux's
+   * rcv_ssthresh, tcp_select_initial_window and tcp_grow_window): a new connection offers at most
+   * the buffer rounded down to the MSS and never more than 65535 bytes, and each in-order data
+   * segment of 128 bytes or more lets the offer grow by twice its length (at least two MSS) up to
+   * the free space, so the window opens as the peer's flight grows instead of all at once. RFC 9293
+   * §3.8.6.2 lets a receiver offer less than its buffer holds.
+   */
+  receiveWindowGrowth: 'buffer' | 'ramp';
+  /**
    * Data that came on a SYN and waited for ESTABLISHED (§3.10.7.2, §3.10.7.3) is acknowledged like any
    * in-order data, with a delayed ACK (§3.8.6.3, RFC 5681 §4.2), so the ACK can ride on the next
    * segment we send. Off: it is acknowledged at once, as data that fills a hole. FreeBSD passes such
@@ -451,6 +485,9 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   keepAliveProbes: 9,
   ackDelayMs: 40,
   quickAckSegments: 16,
+  ackTimeout: 'fixed',
+  cubicUpdateIntervalMs: 0,
+  writeAccounting: 'bytes',
   pacing: false,
   noDelay: false,
   nagle: 'rfc1122',
@@ -473,6 +510,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   synOptionOrder: 'linux',
   receiverSwsAvoidance: true,
   windowUpdateOnRead: 'segments',
+  receiveWindowGrowth: 'buffer',
   synDataDelayedAck: false,
   queueSynData: true,
   challengeAckLimit: 1,
@@ -556,6 +594,10 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (c.dropSynFin !== true && c.dropSynFin !== false && c.dropSynFin !== 'listen') throw new RangeError(`dropSynFin must be true, false or 'listen'`);
   if (c.notSentLowat !== undefined && !(c.notSentLowat >= 0)) throw new RangeError(`notSentLowat must be >= 0, got ${c.notSentLowat}`);
   if (c.windowUpdateOnRead !== 'segments' && c.windowUpdateOnRead !== 'doubled') throw new RangeError(`windowUpdateOnRead must be 'segments' or 'doubled'`);
+  if (c.writeAccounting !== 'bytes' && c.writeAccounting !== 'units') throw new RangeError(`writeAccounting must be 'bytes' or 'units'`);
+  if (!(c.cubicUpdateIntervalMs >= 0)) throw new RangeError(`cubicUpdateIntervalMs must be >= 0`);
+  if (c.ackTimeout !== 'fixed' && c.ackTimeout !== 'ato') throw new RangeError(`ackTimeout must be 'fixed' or 'ato'`);
+  if (c.receiveWindowGrowth !== 'buffer' && c.receiveWindowGrowth !== 'ramp') throw new RangeError(`receiveWindowGrowth must be 'buffer' or 'ramp'`);
   if (c.zeroWindowProbe !== 'data' && c.zeroWindowProbe !== 'ack') throw new RangeError(`zeroWindowProbe must be 'data' or 'ack'`);
   if (c.synOptionOrder !== 'linux' && c.synOptionOrder !== 'freebsd') throw new RangeError(`synOptionOrder must be 'linux' or 'freebsd'`);
   if (c.zeroWindowTimeoutMs !== undefined && !(c.zeroWindowTimeoutMs > 0)) throw new RangeError('zeroWindowTimeoutMs must be positive');

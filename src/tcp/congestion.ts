@@ -72,6 +72,12 @@ export interface ControllerOptions {
   slowStartToTwiceFlight?: boolean;
   /** Slow start's per-ACK increase bound in segments (L); undefined: the controller's RFC value. */
   slowStartMaxIncrease?: number | undefined;
+  /**
+   * CUBIC: the Reno-friendly estimate W_est takes the ACKs that arrived since it last did at most
+   * once per this many ms while cwnd (in whole segments) is unchanged (Linux's bictcp_update returns
+   * early within HZ/32 of its last run, counting the ACKs in ack_cnt). 0: on every ACK.
+   */
+  cubicUpdateIntervalMs?: number;
 }
 
 /**

@@ -93,6 +93,11 @@ export class CubicController implements CongestionController {
   private resetWMaxAtEpoch = false;
   /** Smoothed RTT (ms) from the samples, for W_cubic(t + RTT) (§4.2 uses the smoothed RTT). */
   srttMs: number | undefined = undefined;
+  /** `cubicUpdateIntervalMs`: segments acknowledged not yet in W_est; cwnd (whole) and time when W_est last took them. */
+  private estAcked = 0;
+  private estCwnd = -1;
+  private estAt = 0;
+  private readonly updateIntervalMs: number;
 
   // Recovery and timeout bookkeeping.
   private inRecovery = false;
@@ -122,6 +127,7 @@ export class CubicController implements CongestionController {
     this.mss = mss;
     this.initialWindowSegments = initialWindowSegments;
     this.ssCap = options.slowStartMaxIncrease ?? L;
+    this.updateIntervalMs = options.cubicUpdateIntervalMs ?? 0;
     this.maxFlight = options.slowStartToTwiceFlight === true ? new MaxFlight() : undefined;
     // RFC 6928: an initial window of 10 segments.
     this.cwnd = initialWindowSegments * mss;
@@ -216,7 +222,14 @@ export class CubicController implements CongestionController {
     const segmentsAcked = s.delivered / mss;
     const t = (s.now - this.epochStartMs!) / 1000;
     // §4.3: W_est grows like Reno's window with alpha_cubic, which becomes 1 once W_est reaches cwnd_prior.
-    this.wEst += (this.alphaCubic * segmentsAcked) / cwnd;
+    this.estAcked += segmentsAcked;
+    const whole = Math.floor(cwnd);
+    if (this.updateIntervalMs === 0 || whole !== this.estCwnd || s.now - this.estAt > this.updateIntervalMs) {
+      this.wEst += (this.alphaCubic * this.estAcked) / cwnd;
+      this.estAcked = 0;
+      this.estCwnd = whole;
+      this.estAt = s.now;
+    }
     if (this.wEst >= this.cwndPrior) this.alphaCubic = 1;
     if (this.wCubic(t) < this.wEst) {
       // §4.3: the Reno-friendly region: cwnd SHOULD be W_est.
@@ -236,6 +249,8 @@ export class CubicController implements CongestionController {
     this.lastAckMs = now;
     this.cwndEpoch = this.cwnd / this.mss;
     this.wEst = this.cwndEpoch;
+    this.estAcked = 0;
+    this.estCwnd = -1;
     if (this.wMax === undefined || this.resetWMaxAtEpoch) {
       // §4.8 (after a timeout) and §4.10 (slow start left without a loss, where cwnd_prior = cwnd
       // as well): W_max = cwnd_epoch and K = 0.

@@ -6,6 +6,7 @@
  * (which blocks and D-SACKs the next ACK carries) is noted here as segments arrive. ICMP errors about
  * the connection arrive here too (`icmpErrorArrives`).
  */
+import { ackDelay, dataWaitsForConnect, noteDataArrival } from './ack-timeout.js';
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { acceptable, ackInRange, pawsReject, timeWaitAnswersAck, trimToWindow, updatesTsRecent } from './acceptance.js';
 import { ReceiveSpaceTuner } from './autotune.js';
@@ -21,7 +22,7 @@ import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
 import type { Tcb } from './tcb.js';
 import { Timer, armTimers, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
-import { acceptWindow, freeReceiveSpace, sizeReceiveBuffer } from './window.js';
+import { acceptWindow, freeReceiveSpace, growOffer, sizeReceiveBuffer } from './window.js';
 
 /** At most one answer per this many ms to bare ACKs one octet behind RCV.NXT (Linux's tcp_invalid_ratelimit). */
 const BEHIND_ACK_REPLY_MS = 500;
@@ -123,7 +124,7 @@ export function deliverSynText(tcb: Tcb, now: number): void {
   if (tcb.rcvNxt === before) return;
   tcb.emit({ type: 'readable' });
   if (tcb.config.ackDelayMs === 0) tcb.ackNow = true;
-  else startTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
+  else startTimer(tcb, Timer.DelayedAck, now + ackDelay(tcb));
 }
 
 /** Options from the peer's SYN or SYN-ACK (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018). */
@@ -200,6 +201,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
     handshakeRtt(tcb, now);
     tcb.ackNow = true;
     establish(tcb, now);
+    if (tcb.notSentBytes > 0) dataWaitsForConnect(tcb);
     if (seg.payload.length > 0 || f & (TcpFlag.FIN | TcpFlag.URG)) {
       // §3.10.7.3: continue at the sixth step (URG), with the SYN itself trimmed off.
       const rest: Segment = { ...seg, seq: tcb.rcvNxt, flags: f & ~TcpFlag.SYN };
@@ -241,6 +243,7 @@ export function establish(tcb: Tcb, now: number): void {
   tcb.setState('ESTABLISHED', now);
   tcb.quickAcksLeft = tcb.config.quickAckSegments;
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
+  tcb.lastDataAt = tcb.lastHeardAt;
   tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
   tcb.emit({ type: 'connected' });
   if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
@@ -791,6 +794,8 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     tcb.emit({ type: 'readable' });
     tcb.unackedSegments++;
     if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
+    growOffer(tcb, seg.payload.length);
+    noteDataArrival(tcb, now);
     // RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full-sized segment, at once when a
     // hole fills, and each of the first `quickAckSegments` (Linux's quickack mode).
     // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).
@@ -798,7 +803,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     if (quick) tcb.quickAcksLeft--;
     // A D-SACK goes at once: it reports the segment that just arrived (RFC 2883 §4).
     if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2 || tcb.rare.dsackLeft !== undefined) tcb.ackNow = true;
-    else if (timerAt(tcb, Timer.DelayedAck) === undefined) setTimer(tcb, Timer.DelayedAck, now + tcb.config.ackDelayMs);
+    else if (timerAt(tcb, Timer.DelayedAck) === undefined) setTimer(tcb, Timer.DelayedAck, now + ackDelay(tcb));
   } else {
     // Ahead of RCV.NXT: hold it, and ACK at once so the sender sees the gap (RFC 5681 §4.2).
     const rb = tcb.receiveBufferToFill();

@@ -4,6 +4,7 @@
  * retransmissions loss recovery chose, loss probes, window probes, FINs and ACKs, with their options
  * (timestamps, SACK blocks).
  */
+import { answersPeer } from './ack-timeout.js';
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
@@ -308,7 +309,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));
-      if (len > 0 && !retransmission && now - tcb.lastHeardAt < tcb.config.ackDelayMs) tcb.pingpong = true;
+      if (len > 0 && !retransmission && answersPeer(tcb, now)) tcb.pingpong = true;
       if (len > 0 && len < mss && !retransmission && tcb.config.nagle === 'minshall') tcb.ownRare().shortSentEnd = end;
       if (tlpNewData) {
         // RFC 8985 §7.3: the probe is out; the RTO is rearmed behind it.

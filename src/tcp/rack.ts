@@ -87,6 +87,16 @@ export class Rack {
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
     const t = this.stamp(now);
+    if (this.starts.length === this.head || seqGe(start, this.ends[this.ends.length - 1])) {
+      // Beyond every record: data first sent on a SYN (Fast Open, RFC 7413 §4.2), which has no record
+      // of its own, sent again after the SYN-ACK acknowledged part of it. It is outstanding, sent again.
+      this.starts.push(start);
+      this.ends.push(end);
+      this.xmits.push(t);
+      this.flags.push(RETRANS);
+      this.retransRecords++;
+      return;
+    }
     for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
       if (seqGe(this.starts[i], end)) break;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a

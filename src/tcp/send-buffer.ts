@@ -27,9 +27,9 @@ export class SendBuffer {
     return Math.max(0, this.capacity - this.length);
   }
 
-  /** Take as much of `data` as fits; returns how many bytes were taken. */
-  push(data: Uint8Array): number {
-    const n = Math.min(data.length, this.free);
+  /** Take as much of `data` as fits (or `max` bytes of it); returns how many bytes were taken. */
+  push(data: Uint8Array, max = this.free): number {
+    const n = Math.min(data.length, max);
     if (n === 0) return 0;
     if (this.chunks === NO_CHUNKS) this.chunks = [];
     const chunks = this.chunks;

@@ -37,6 +37,7 @@ import { SendBuffer } from './send-buffer.js';
 import { RecordBoundaries } from './records.js';
 import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
+import { unitsTake } from './write-units.js';
 import { TcpStats } from './stats.js';
 import { CLOSING_IDLE, CloseState, ECN_IDLE, EcnState, PROBES_IDLE, ProbeState, RARE_IDLE, RECOVERY_IDLE, RecoveryState, TcbInfo, TcbRare } from './tcb-state.js';
 import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, stopTimer, timeoutExpires, timerAt } from './timers.js';
@@ -213,6 +214,8 @@ export class Tcb {
   /** Shift for windows the peer sends (its WS option), and for windows we send (ours): RFC 7323 §2. */
   sndShift = 0;
   rcvShift = 0;
+  /** `receiveWindowGrowth` 'ramp': the most the window may offer (Linux's rcv_ssthresh); 0 until first used. */
+  rcvSsthresh = 0;
   readonly offeredShift: number;
 
   get tsRecent(): number {
@@ -291,6 +294,12 @@ export class Tcb {
   quickAcksLeft = 0;
   /** When the peer's last segment arrived. */
   lastHeardAt = 0;
+  /** `writeAccounting` 'units': where the unit a write is filling begins (write-units.ts). */
+  writeUnitStart: number | undefined = undefined;
+  /** `ackTimeout` 'ato': when the peer's last in-order data arrived (Linux's lrcvtime), whole ms. */
+  lastDataAt = 0;
+  /** `ackTimeout` 'ato': the estimated gap between the peer's data segments, ms; 0 before the first. */
+  ato = 0;
   readonly rtt: RttEstimator;
   /** Made on first use (the first data sent or acknowledged): an idle connection holds none. */
   cc: CongestionController | undefined;
@@ -698,7 +707,11 @@ export class Tcb {
     if (this.closing.finRequested || this.state === 'CLOSED' || this.state === 'LISTEN' || !this.canSendInState()) {
       throw new TcpError('EPIPE', `cannot send in state ${this.state}${this.closing.finRequested ? ' after shutdown' : ''}`);
     }
-    const n = this.sendBufferToFill().push(data);
+    const buffer = this.sendBufferToFill();
+    const n =
+      this.config.writeAccounting === 'units' && isSynchronized(this.state)
+        ? buffer.push(data, unitsTake(this, data.length, buffer.capacity, buffer.length, this.notSentBytes))
+        : buffer.push(data);
     if (n < data.length) this.ownRare().sendRefused = true;
     if (n > 0) {
       // A SEND without the PUSH flag (RFC 9293 §3.9.1.2; Linux's MSG_MORE): its data is not pushed,

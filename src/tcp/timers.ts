@@ -4,6 +4,7 @@
  * ACK, TIME-WAIT and FIN-WAIT-2, user timeout, establishment), and `armTimers`, which starts or stops
  * persist and keep-alive to match the connection's condition.
  */
+import { delayedAckFired } from './ack-timeout.js';
 import { TcpFlag, seqAdd, seqDiff, seqLe } from '../wire/index.js';
 import { attemptFailed } from './input.js';
 import { NO_OPTIONS, queueControl, queueRst, tsNow, unsentBytes } from './output.js';
@@ -179,7 +180,7 @@ function runDueTimers(tcb: Tcb, now: number): number {
     tcb.ackNow = true;
     // No answer came in time to carry the ACK: not an interactive exchange after all (Linux leaves
     // pingpong mode when its delayed-ACK timer fires).
-    tcb.pingpong = false;
+    delayedAckFired(tcb);
   }
   armTimers(tcb, now);
   return fired;

@@ -48,7 +48,8 @@ export function sizeReceiveBuffer(tcb: Tcb): void {
  */
 export function windowToAdvertise(tcb: Tcb, commit: boolean): number {
   const current = receiveWindow(tcb);
-  const free = freeReceiveSpace(tcb);
+  let free = freeReceiveSpace(tcb);
+  if (tcb.config.receiveWindowGrowth === 'ramp') free = Math.min(free, offerLimit(tcb));
   let wnd: number;
   if (tcb.config.receiverSwsAvoidance) {
     wnd = free - current >= Math.min(tcb.receiveBufferSize / 2, tcb.advertisedMss) ? free : current;
@@ -63,6 +64,31 @@ export function windowToAdvertise(tcb: Tcb, commit: boolean): number {
   if (field << tcb.rcvShift < current) field = Math.min(0xffff, Math.ceil(current / 2 ** tcb.rcvShift));
   if (commit) tcb.rcvAdv = seqAdd(tcb.rcvNxt, field << tcb.rcvShift);
   return field << tcb.rcvShift;
+}
+
+/**
+ * `receiveWindowGrowth` 'ramp': the most the window may offer now (Linux's rcv_ssthresh). It starts
+ * as tcp_select_initial_window's offer: the buffer rounded down to a multiple of the MSS, at most
+ * 65535 bytes (the largest unscaled window).
+ */
+export function offerLimit(tcb: Tcb): number {
+  if (tcb.rcvSsthresh === 0) {
+    const buffer = tcb.receiveBufferSize;
+    const mss = tcb.advertisedMss;
+    tcb.rcvSsthresh = Math.max(1, Math.min(0xffff, buffer > mss ? buffer - (buffer % mss) : buffer));
+  }
+  return tcb.rcvSsthresh;
+}
+
+/**
+ * `receiveWindowGrowth` 'ramp': in-order data of `len` bytes arrived (Linux's tcp_grow_window, for
+ * segments of 128 bytes or more): the offer may grow by twice the segment, at least two MSS, up to
+ * the free space.
+ */
+export function growOffer(tcb: Tcb, len: number): void {
+  if (tcb.config.receiveWindowGrowth !== 'ramp' || len < 128) return;
+  const room = Math.min(tcb.receiveBufferSize, freeReceiveSpace(tcb)) - offerLimit(tcb);
+  if (room > 0) tcb.rcvSsthresh += Math.min(room, Math.max(2 * tcb.advertisedMss, 2 * len));
 }
 
 /** The window field for an outgoing segment (scaled), recording the new right edge. */

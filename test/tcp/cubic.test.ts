@@ -413,3 +413,36 @@ describe('congestionControl knob and factory', () => {
     assert.throws(() => createCongestionController('bbr' as 'cubic', 1460), RangeError);
   });
 });
+
+describe("CUBIC's Reno-friendly estimate taken at most once per interval (cubicUpdateIntervalMs, Linux's HZ/32)", () => {
+  function afterLossWith(interval: number): { c: CubicController; f: Flow } {
+    const c = new CubicController(MSS, 10, { cubicUpdateIntervalMs: interval });
+    c.cwnd = 10 * MSS;
+    c.onCongestionEvent(c.cwnd, 0);
+    c.cwnd = c.ssthresh; // 7 segments
+    c.onRecoveryEnd(0);
+    return { c, f: new Flow(c) };
+  }
+
+  test('ACKs within 31 ms of the last update, cwnd unchanged, wait; the next one past it takes them all', () => {
+    const { c, f } = afterLossWith(31);
+    f.ack(100, 100); // the epoch's first ACK: W_est = 7 + alpha / 7
+    const first = c.wEst;
+    near(first, 7 + ALPHA / 7, 1e-9, 'W_est after the first ACK');
+    for (let i = 0; i < 5; i++) f.ack(100, 2);
+    assert.equal(Math.floor(c.cwnd / MSS), 7, 'setup: cwnd stays 7 segments');
+    assert.equal(c.wEst, first, 'five ACKs 2 ms apart leave W_est alone');
+    const cwnd = c.cwnd / MSS;
+    f.ack(100, 100);
+    // The five waiting and this one: 6 segments, divided by the cwnd of this update.
+    near(c.wEst, first + (ALPHA * 6) / cwnd, 0.01, 'W_est takes all six');
+  });
+
+  test('0 (RFC 9438 §4.3): every ACK moves W_est', () => {
+    const { c, f } = afterLossWith(0);
+    f.ack(100, 100);
+    const first = c.wEst;
+    f.ack(100, 2);
+    assert.ok(c.wEst > first);
+  });
+});

@@ -152,3 +152,21 @@ test('server child: a RST in SYN-RECEIVED is ECONNRESET to the application, whic
   assert.ok(events(t).some((e) => e.type === 'error' && e.code === 'ECONNRESET'));
   assert.equal(t.read()?.length, 10);
 });
+
+test('client with SACK: SYN data the SYN-ACK leaves unacknowledged and that goes again is outstanding, a retransmission (RFC 7413 §4.2.1)', () => {
+  const t = tcb({ iss: 1000, config: { sack: true } });
+  setFastOpenClient(t, COOKIE, false, 1460);
+  t.connect(0);
+  t.send(bytes(100), 0);
+  drain(t, 0);
+  // Half the data acknowledged: 1051..1100 goes again at once.
+  t.handleSegment(seg('<SEQ=5000><ACK=1051><CTL=SYN,ACK>', { options: { sackPermitted: true } }), 10);
+  assert.deepEqual(drain(t, 10).map(fmt), ['<SEQ=1051><ACK=5001><CTL=PSH,ACK><DATA=50>']);
+  // The scoreboard (RACK's records, RFC 8985 §6.1) holds it: one segment outstanding, sent again.
+  const counts = t.rack.segmentCounts();
+  assert.equal(counts.unacked, 1);
+  assert.equal(counts.retrans, 1);
+  // Its acknowledgment empties it.
+  t.handleSegment(seg('<SEQ=5001><ACK=1101><CTL=ACK>'), 20);
+  assert.equal(t.rack.segmentCounts().unacked, 0);
+});
