@@ -167,6 +167,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_v4_err ends SYN_SENT and SYN_RECV sockets on any unreachable or time exceeded; tcp_req_err
   // drops a request socket for net or host unreachable and time exceeded only.
   handshakeIcmpAbort: 'linux',
+  // tcp_advertise_mss: a SYN's MSS option is the route's advmss, ipv4_default_advmss /
+  // ip6_default_advmss of the route's MTU, which a learned path MTU lowers.
+  synMssFollowsPathMtu: true,
   // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
   nagle: 'minshall',
 });

@@ -371,6 +371,14 @@ export interface TcpConfig {
    * retransmission then resends the whole segment.
    */
   sackGranularity: 'octet' | 'segment';
+  /**
+   * The MSS option of a SYN (or SYN-ACK) sent after the path MTU fell is the new path MTU less the
+   * fixed IP and TCP headers, as Linux's is: its tcp_advertise_mss reads the route's advmss metric,
+   * which ipv4_default_advmss / ip6_default_advmss work out from the route's MTU, the learned path
+   * MTU included. Off (the default): the option says what we can receive, from our own MTU (RFC 1191
+   * §3.1, RFC 9293 §3.7.1: MMS_R, not the path's MTU), as FreeBSD's tcp_mssopt does.
+   */
+  synMssFollowsPathMtu: boolean;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -485,6 +493,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ecnReduction: 'immediate',
   sackGrowsCwndAfterReordering: false,
   sackGranularity: 'octet',
+  synMssFollowsPathMtu: false,
 });
 
 /** Configs made by shareConfig: complete and checked. */

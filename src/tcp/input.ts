@@ -12,7 +12,7 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
-import { acceptSynData, consumeSent, fastOpenSynAck } from './fast-open.js';
+import { acceptSynData, consumeSent, fastOpenSynAck, synDataTooBig } from './fast-open.js';
 import { queueControl, queueRst, queueRstAck, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
@@ -959,6 +959,7 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
     tcb.pathMtu = next;
     tcb.cc?.setMss(tcb.sendMss);
     if (isSynchronized(tcb.state) && tcb.state !== 'SYN-RECEIVED') tcb.sndNxt = tcb.sndUna;
+    else if (tcb.state === 'SYN-SENT') synDataTooBig(tcb);
     return true;
   }
   // RFC 1122 §4.2.3.9: a hard error (port or protocol unreachable) SHOULD abort the connection; RFC

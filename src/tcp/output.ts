@@ -7,7 +7,8 @@
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
-import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } from './fast-open.js';
+import { mssForMtu } from './config.js';
+import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred, synSentAgainAtOnce } from './fast-open.js';
 import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -91,11 +92,17 @@ export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
   }
 }
 
+/** The MSS option of our SYN or SYN-ACK: our own MSS, or less after the path MTU fell (synMssFollowsPathMtu). */
+function synMss(tcb: Tcb): number {
+  if (!tcb.config.synMssFollowsPathMtu || tcb.pathMtu >= tcb.config.mtu) return tcb.advertisedMss;
+  return Math.min(tcb.advertisedMss, mssForMtu(tcb.pathMtu, tcb.ipVersion));
+}
+
 export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   tcb.synNeeded = false;
   // noOptions (FreeBSD TCP_NOOPT): no options at all, not even the MSS (RFC 9293 §3.7.1 allows it);
   // nothing was negotiated either, so a SYN-ACK adds none below.
-  const o: TcpOptions = tcb.config.noOptions ? {} : { mss: tcb.advertisedMss };
+  const o: TcpOptions = tcb.config.noOptions ? {} : { mss: synMss(tcb) };
   let payload: Uint8Array = EMPTY_PAYLOAD;
   if (withAck) {
     // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
@@ -133,7 +140,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   }
   tcb.sndNxt = seqAdd(tcb.iss, 1 + payload.length);
   if (seqGt(tcb.sndNxt, tcb.sndMax)) tcb.sndMax = tcb.sndNxt;
-  if (tcb.retransmits > 0) {
+  if (tcb.retransmits > 0 || synSentAgainAtOnce(tcb)) {
     tcb.stats.RetransSegs++;
     tcb.onlyRetransmitted = true;
   }
