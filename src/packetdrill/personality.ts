@@ -170,6 +170,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_advertise_mss: a SYN's MSS option is the route's advmss, ipv4_default_advmss /
   // ip6_default_advmss of the route's MTU, which a learned path MTU lowers.
   synMssFollowsPathMtu: true,
+  // tcp_retransmit_skb resends the retransmission queue's segments (tcp_retrans_try_collapse joins sent
+  // ones up to the MSS); unsent data waits in the write queue, sent from SND.MAX on.
+  retransmitStopsAtSndMax: true,
   // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
   nagle: 'minshall',
 });

@@ -379,6 +379,18 @@ export interface TcpConfig {
    * §3.1, RFC 9293 §3.7.1: MMS_R, not the path's MTU), as FreeBSD's tcp_mssopt does.
    */
   synMssFollowsPathMtu: boolean;
+  /**
+   * A retransmission carries only octets sent before: going back from SND.NXT < SND.MAX, a segment
+   * stops at SND.MAX, and data never sent starts there in segments of its own. On: Linux's choice,
+   * whose retransmissions are segments of its retransmission queue (tcp_retransmit_skb) while unsent
+   * data waits in the write queue; so the data of a Fast Open SYN the SYN-ACK did not acknowledge
+   * goes again as the segment it was (1420 octets beside an MSS of 1460), then new data from SND.MAX
+   * at the full MSS. (Linux also keeps the boundaries between sent segments, joining them up to the
+   * MSS, tcp_retrans_try_collapse; synack keeps only SND.MAX's.) Off (the default, FreeBSD's
+   * tcp_output from snd_nxt = snd_una): a retransmitted segment takes new data after the old up to
+   * the MSS. RFC 9293 §3.8.1 allows either (a retransmission may be repackaged).
+   */
+  retransmitStopsAtSndMax: boolean;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -494,6 +506,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   sackGrowsCwndAfterReordering: false,
   sackGranularity: 'octet',
   synMssFollowsPathMtu: false,
+  retransmitStopsAtSndMax: false,
 });
 
 /** Configs made by shareConfig: complete and checked. */

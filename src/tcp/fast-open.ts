@@ -156,7 +156,7 @@ export function synSentAgainAtOnce(tcb: Tcb): boolean {
  * acknowledges leaves the send buffer; what it does not goes again at once, after the handshake's
  * ACK (SND.NXT back to SND.UNA). The cookie (when well formed) and the MSS go to the stack's cache.
  */
-export function fastOpenSynAck(tcb: Tcb, seg: Segment): void {
+export function fastOpenSynAck(tcb: Tcb, seg: Segment, now: number): void {
   const fo = tcb.rare.fastOpen;
   if (fo === undefined || fo.cookie === undefined) return;
   const acked = seqDiff(seg.ack, seqAdd(tcb.iss, 1));
@@ -170,7 +170,14 @@ export function fastOpenSynAck(tcb: Tcb, seg: Segment): void {
     } else tcb.stats.TCPFastOpenActiveFail++;
   }
   // Whatever the SYN carried beyond SEG.ACK is sent again now (Linux's tcp_rcv_fastopen_synack).
-  if (seqLt(seg.ack, tcb.sndMax)) tcb.sndNxt = seg.ack;
+  if (seqLt(seg.ack, tcb.sndMax)) {
+    tcb.sndNxt = seg.ack;
+    // What the SYN carried and the SYN-ACK left is outstanding data like any other: one segment, as
+    // it was sent, which the retransmission now marks as retransmitted (as Linux's
+    // tcp_rcv_fastopen_synack marks it lost and retransmits it: tcp_info counts it in unacked and
+    // retrans) and which SACK and RACK then see.
+    if (tcb.sackPermitted) tcb.rack.onSendNew(seg.ack, tcb.sndMax, now);
+  }
   const c = seg.options.fastOpenCookie;
   const cookie = cacheableCookie(c) ? c : undefined;
   tcb.emit({ type: 'fast-open', cookie, exp: cookie !== undefined && seg.options.fastOpenExp === true, mss: seg.options.mss });

@@ -190,7 +190,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   negotiate(tcb, seg.options, now);
   sizeReceiveBuffer(tcb);
   if (f & TcpFlag.ACK) tcb.sndUna = seg.ack;
-  if (seqGt(tcb.sndUna, tcb.iss) && tcb.rare.fastOpen !== undefined) fastOpenSynAck(tcb, seg);
+  if (seqGt(tcb.sndUna, tcb.iss) && tcb.rare.fastOpen !== undefined) fastOpenSynAck(tcb, seg, now);
   if (seqGt(tcb.sndUna, tcb.iss)) {
     // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
     // is an ECN-setup SYN-ACK (ECE without CWR).

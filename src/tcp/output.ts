@@ -243,6 +243,11 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     }
     const mss = dataMss(tcb);
     let len = Math.min(unsent, usable, mss);
+    // retransmitStopsAtSndMax: what goes again is only what went before; new data starts at SND.MAX.
+    if (tcb.config.retransmitStopsAtSndMax && !probing) {
+      const old = sentBeyondNxt(tcb);
+      if (old > 0) len = Math.min(len, old);
+    }
     if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax)) {
       const holeEnd = tcb.sacks.holeEnd(tcb.sndNxt, tcb.sndMax);
       if (seqLt(holeEnd, tcb.sndMax)) len = Math.min(len, seqDiff(holeEnd, tcb.sndNxt));
