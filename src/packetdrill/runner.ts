@@ -13,6 +13,7 @@
 import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
+import { mssForMtu } from '../tcp/config.js';
 import type { Expr, Script, ScriptEvent, SyscallSpec } from './ast.js';
 import { CodeScope, evaluateCode, type TcpInfo } from './code.js';
 import { linuxClosedInfo, linuxListenerInfo, linuxTcpInfo } from './tcp-info.js';
@@ -32,7 +33,7 @@ import {
 } from './packets.js';
 import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
-import { runShell, type SocketRow } from './shell.js';
+import { runShell, type RouteChange, type SocketRow } from './shell.js';
 import { nstatCounters } from './nstat.js';
 import { parseMsgHdr } from './msghdr.js';
 import { SocketTable, Unsupported, linuxOnly, linuxOnlyInterface, type CallResult, type SocketOptionValue } from './sockets.js';
@@ -1033,6 +1034,7 @@ class Runner {
       readFile: this.opts.readFile,
       files: this.files,
       flushMetrics: () => undefined,
+      changeRoute: (dst, route) => this.changeRoute(dst, route),
       setTso: (on) => {
         this.tso = on && PERSONALITIES[this.personality].tso;
       },
@@ -1043,6 +1045,28 @@ class Runner {
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);
     if (r.status !== 0) throw new Failure(line, `command \`${cmd}\` failed (exit status ${r.status})${r.output.length ? '; output: ' + r.output.join(' / ') : ''}`);
+  }
+
+  /**
+   * `ip route change` toward the remote peer: its MTU for the connections to come and, once they send
+   * again, for those open (Stack.setRouteMtu); `advmss` (the MSS option) and `initcwnd` for the
+   * connections to come. `mtu lock` (no
+   * change by ICMP) is taken as given: no script here sends ICMP on a locked route.
+   */
+  private changeRoute(dst: string, route: RouteChange): string | undefined {
+    const addr = parseIp(dst);
+    if (addr === undefined || ipToString(addr) !== ipToString(this.remote)) return `a route toward ${dst}, not toward the remote peer ${this.remoteText}`;
+    const mtu = route.mtu ?? this.mtu;
+    this.mtu = mtu;
+    // A route's advmss is the MSS option; without one, the MTU's (ipv4_default_advmss).
+    this.host.tcp.advmss = route.advmss !== undefined && route.advmss !== mssForMtu(mtu, this.family) ? route.advmss : undefined;
+    if (route.initcwnd !== undefined) this.host.tcp.initialWindow = route.initcwnd;
+    const st = this.stackInstance;
+    if (st !== undefined) {
+      Object.assign(st.config, { mtu, advmss: this.host.tcp.advmss, initialWindow: this.host.tcp.initialWindow ?? st.config.initialWindow });
+      if (route.mtu !== undefined) st.setRouteMtu(this.remote, route.mtu);
+    }
+    return undefined;
   }
 
   /** nstat's history for the script's `nstat` commands. */

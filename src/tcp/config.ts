@@ -16,8 +16,13 @@ export interface TcpConfig {
    * Linux and FreeBSD mask them.
    */
   ipTos: number;
-  /** Overrides the derived MSS option value when set. */
+  /** Overrides the derived MSS option value when set (TCP_MAXSEG): it also bounds the segments we send. */
   mss: number | undefined;
+  /**
+   * The MSS option value a route gives (Linux's `ip route ... advmss`), instead of the one its MTU
+   * gives; unlike `mss` it does not bound what we send. Undefined (the default): from the MTU.
+   */
+  advmss: number | undefined;
   /**
    * The smallest MSS taken from a peer's MSS option: a smaller one is raised to this. A peer that
    * announces an MSS of 1 would otherwise make every byte we send cost a segment, 40 or more bytes of
@@ -391,6 +396,26 @@ export interface TcpConfig {
    * the MSS. RFC 9293 §3.8.1 allows either (a retransmission may be repackaged).
    */
   retransmitStopsAtSndMax: boolean;
+  /**
+   * Packetization-layer path MTU discovery (RFC 4821, src/tcp/mtu-probe.ts), as Linux's
+   * net.ipv4.tcp_mtu_probing: 0 off (the default, as Linux's), 1 only once consecutive timeouts
+   * (`r1` of them) suggest a black hole for large packets, 2 always: a larger segment built from
+   * queued data probes whether the path carries it, and its ACK raises the MSS.
+   */
+  mtuProbing: 0 | 1 | 2;
+  /** The bottom of a new search, as data octets per segment (Linux's tcp_base_mss, 1024). */
+  mtuProbeBaseMss: number;
+  /** The search stops when its range is narrower than this many octets (Linux's tcp_probe_threshold, 8). */
+  mtuProbeThreshold: number;
+  /** A finished search starts again after this long (ms; Linux's tcp_probe_interval, 600 s). */
+  mtuProbeIntervalMs: number;
+  /** Black-hole detection never takes the search below this MSS (Linux's tcp_mtu_probe_floor, 48). */
+  mtuProbeFloorMss: number;
+  /**
+   * The initial congestion window in segments (RFC 6928's 10, Linux's TCP_INIT_CWND; a route's
+   * `initcwnd` sets it on Linux).
+   */
+  initialWindow: number;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -432,6 +457,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ipTtl: undefined,
   ipTos: 0,
   mss: undefined,
+  advmss: undefined,
   minSendMss: 48,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,
@@ -507,6 +533,12 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   sackGranularity: 'octet',
   synMssFollowsPathMtu: false,
   retransmitStopsAtSndMax: false,
+  mtuProbing: 0,
+  mtuProbeBaseMss: 1024,
+  mtuProbeThreshold: 8,
+  mtuProbeIntervalMs: 600_000,
+  mtuProbeFloorMss: 48,
+  initialWindow: 10,
 });
 
 /** Configs made by shareConfig: complete and checked. */

@@ -72,6 +72,8 @@ export interface ControllerOptions {
   slowStartToTwiceFlight?: boolean;
   /** Slow start's per-ACK increase bound in segments (L); undefined: the controller's RFC value. */
   slowStartMaxIncrease?: number | undefined;
+  /** The initial window in segments (RFC 6928's 10 when absent). */
+  initialWindow?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt }
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
 import { mssForMtu } from './config.js';
+import { probeLength, probeSent } from './mtu-probe.js';
 import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred, synSentAgainAtOnce } from './fast-open.js';
 import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
@@ -242,7 +243,9 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       usable = Math.max(usable, 1);
     }
     const mss = dataMss(tcb);
-    let len = Math.min(unsent, usable, mss);
+    // RFC 4821 §7.4: a path MTU probe, larger than the MSS, built from the data queued.
+    const probe = tcb.rare.mtuProbe !== undefined && !probing && !tlpNewData && !tcb.recovery.inRecovery ? probeLength(tcb, unsent, inFlight, now) : 0;
+    let len = probe > 0 ? probe : Math.min(unsent, usable, mss);
     // retransmitStopsAtSndMax: what goes again is only what went before; new data starts at SND.MAX.
     if (tcb.config.retransmitStopsAtSndMax && !probing) {
       const old = sentBeyondNxt(tcb);
@@ -306,6 +309,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       if (tcb.rare.pushUpTo !== undefined && seqGe(end, tcb.rare.pushUpTo) && tcb.rareState) tcb.rareState.pushUpTo = undefined;
       if (fin) tcb.ownClosing().finSeq = seqAdd(seq, len);
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
+      if (probe > 0) probeSent(tcb, seq, len);
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));

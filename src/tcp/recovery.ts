@@ -6,6 +6,7 @@
  */
 import { TcpFlag, seqDiff, seqGe, seqLt } from '../wire/index.js';
 import type { AckSample } from './congestion.js';
+import { probeLost } from './mtu-probe.js';
 import { tsNow } from './output.js';
 import type { Segment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -153,6 +154,8 @@ export function endCwr(tcb: Tcb, now: number): void {
 
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
 export function enterRecovery(tcb: Tcb, now: number): void {
+  // A path MTU probe at SND.UNA was too big (RFC 4821 §7.6.2); what follows retransmits it smaller.
+  if (tcb.rare.mtuProbe !== undefined) probeLost(tcb);
   const flight = seqDiff(tcb.sndMax, tcb.sndUna);
   // A loss during an ECN reduction (Linux: CWR to Recovery) is not reduced for twice: the window is
   // already coming down to ssthresh; PRR starts again from here.

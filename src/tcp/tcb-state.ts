@@ -7,6 +7,7 @@
  * a default value to a group the Tcb does not hold is skipped (`if (tcb.recoveryState) ...`).
  */
 import type { FastOpenState } from './fast-open.js';
+import type { MtuProbeState } from './mtu-probe.js';
 import type { Segment } from './segment.js';
 import type { TcbTracer } from './trace.js';
 
@@ -196,6 +197,12 @@ export class TcbRare {
   shortSentEnd: number | undefined;
   /** TCP Fast Open (fast-open.ts), on a connection that used it: a Fast Open connection keeps its TcbRare. */
   fastOpen: FastOpenState | undefined;
+  /** Packetization-layer path MTU discovery (mtu-probe.ts), on a connection that probes. */
+  mtuProbe: MtuProbeState | undefined;
+  /** A new route MTU, taken once the connection has sent (mtu-probe.ts routeMtuChanged). */
+  routeMtuPending: number | undefined;
+  /** Something was sent since routeMtuPending was set. */
+  routeMtuSent = false;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -219,7 +226,9 @@ export class TcbRare {
       this.moreHeld === false &&
       this.pushUpTo === undefined &&
       this.shortSentEnd === undefined &&
-      this.fastOpen === undefined
+      this.fastOpen === undefined &&
+      this.mtuProbe === undefined &&
+      this.routeMtuPending === undefined
     );
   }
 }
