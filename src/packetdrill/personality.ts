@@ -173,6 +173,9 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_retransmit_skb resends the retransmission queue's segments (tcp_retrans_try_collapse joins sent
   // ones up to the MSS); unsent data waits in the write queue, sent from SND.MAX on.
   retransmitStopsAtSndMax: true,
+  // tcp_cubic.c: CUBIC leaves slow start by Ha and Rhee's HyStart (hystart=1, hystart_detect=3), not
+  // RFC 9406's HyStart++.
+  slowStartExit: 'hystart',
   // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
   nagle: 'minshall',
 });

@@ -297,7 +297,10 @@ function pipeline(text: string, host: ShellHost, depth: number): { status: numbe
 /** `/proc/sys/net/ipv4/tcp_rmem` -> `net.ipv4.tcp_rmem`; undefined for other paths. */
 function procSysName(path: string): string | undefined {
   const m = /^\/proc\/sys\/([\w/.-]+)$/.exec(path);
-  return m ? m[1].replace(/\//g, '.') : undefined;
+  if (m) return m[1].replace(/\//g, '.');
+  // A kernel module's parameters (/sys/module/tcp_cubic/parameters/hystart) go by the same table.
+  const mod = /^\/sys\/module\/(\w+)\/parameters\/(\w+)$/.exec(path);
+  return mod ? `module.${mod[1]}.${mod[2]}` : undefined;
 }
 
 /** Where a command's output goes: nowhere, a sysctl (a write to /proc/sys), or a file of the virtual /tmp. */

@@ -416,6 +416,17 @@ export interface TcpConfig {
    * `initcwnd` sets it on Linux).
    */
   initialWindow: number;
+  /**
+   * How CUBIC leaves its initial slow start (src/tcp/cubic.ts): 'hystart++' (RFC 9406, the
+   * default), 'hystart' (Linux's tcp_cubic HyStart: the ACK train and delay tests of Ha and Rhee),
+   * or 'off' (at the first loss). Linux's module parameters map onto the three after it:
+   * hystart_detect (1 the ACK train, 2 the delay, 3 both), hystart_low_window (16 segments: no test
+   * below it) and hystart_ack_delta_us (2000: ACKs closer than this make a train).
+   */
+  slowStartExit: 'hystart++' | 'hystart' | 'off';
+  hystartDetect: number;
+  hystartLowWindow: number;
+  hystartAckDeltaMs: number;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -539,6 +550,10 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   mtuProbeIntervalMs: 600_000,
   mtuProbeFloorMss: 48,
   initialWindow: 10,
+  slowStartExit: 'hystart++',
+  hystartDetect: 3,
+  hystartLowWindow: 16,
+  hystartAckDeltaMs: 2,
 });
 
 /** Configs made by shareConfig: complete and checked. */

@@ -18,7 +18,7 @@ const WC_DEL_ACK_MS = 200;
  * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
  * is filled and handed to a controller within one call, and a controller copies what it keeps.
  */
-const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
+const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, deliveredRttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
 
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
@@ -111,6 +111,7 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
     sample.ack = tcb.sndUna;
     sample.sndNxt = tcb.sndMax;
     sample.rttMs = tcb.lastRttSample;
+    sample.deliveredRttMs = tcb.rackState?.ackRtt;
     sample.minRttMs = tcb.minRtt;
     sample.cwndLimited = sample.inFlight + tcb.sendMss >= tcb.congestion.cwnd;
     sample.now = now;

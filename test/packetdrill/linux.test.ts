@@ -70,7 +70,8 @@ test('a missing script, an unknown command or knob, and values synack cannot hon
     ['sysctl -q net.ipv4.tcp_mtu_probing=3', /values outside 0 to 2/],
     ['sysctl -q net.ipv4.tcp_rmem="4096 1000"', /three sizes/],
     ['tc qdisc replace dev tun0 root fq', /fq qdisc's pacing/],
-    ['echo 3 > /sys/module/tcp_cubic/parameters/hystart_detect', /kernel module parameter/],
+    ['echo 0.7 > /sys/module/tcp_cubic/parameters/beta', /module\.tcp_cubic\.beta \(no synack equivalent\)/],
+    ['echo 4 > /sys/module/tcp_cubic/parameters/hystart_detect', /values outside 0 to 3/],
     ['sysctl -q net.ipv4.tcp_rmem=$(cat x)', /shell expansion '\$'/],
     ['echo $HOME', /shell expansion '\$HOME'/],
   ];
@@ -301,4 +302,15 @@ test('ip route change: advmss, mtu [lock] and initcwnd reach the host; other att
   if (!bad.ok) assert.match(bad.unsupported, /ip route attribute rtt/);
   assert.equal(runShell('sysctl -q net.ipv4.tcp_mtu_probing=2 net.ipv4.tcp_base_mss=512 net.ipv4.tcp_probe_threshold=16 net.ipv4.tcp_probe_interval=60 net.ipv4.tcp_mtu_probe_floor=64', host).ok, true);
   assert.deepEqual([h.tcp.mtuProbing, h.tcp.mtuProbeBaseMss, h.tcp.mtuProbeThreshold, h.tcp.mtuProbeIntervalMs, h.tcp.mtuProbeFloorMss], [2, 512, 16, 60_000, 64]);
+});
+
+test("tcp_cubic's module parameters map onto Linux's HyStart: hystart, hystart_detect, hystart_low_window, hystart_ack_delta_us", () => {
+  const { h, host } = linuxHost();
+  assert.equal(h.tcp.slowStartExit, 'hystart', "the linux personality's CUBIC leaves slow start by Linux's HyStart");
+  for (const cmd of ['echo 2 > /sys/module/tcp_cubic/parameters/hystart_detect', 'echo 8 > /sys/module/tcp_cubic/parameters/hystart_low_window', 'echo 1500 > /sys/module/tcp_cubic/parameters/hystart_ack_delta_us']) {
+    assert.equal(runShell(cmd, host).ok, true, cmd);
+  }
+  assert.deepEqual([h.tcp.hystartDetect, h.tcp.hystartLowWindow, h.tcp.hystartAckDeltaMs], [2, 8, 1.5]);
+  assert.equal(runShell('echo 0 > /sys/module/tcp_cubic/parameters/hystart', host).ok, true);
+  assert.equal(h.tcp.slowStartExit, 'off');
 });
