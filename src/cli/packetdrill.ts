@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseDefine, runScriptText, type ScriptResult } from '../packetdrill/index.js';
+import { parseDefine, runScriptText, wrapperIpVersion, type ScriptResult } from '../packetdrill/index.js';
 import { isPersonalityName, PERSONALITIES, PERSONALITY_NAMES, type PersonalityName } from '../packetdrill/personality.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
@@ -209,7 +209,7 @@ export function runPacketdrill(argvIn: string[], io: Output & { flush?: () => vo
       return 1;
     }
     const readFile = (name: string) => readBeside(script, name);
-    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines, readFile });
+    const r = isEmptyScript(text) ? emptyResult(personality) : runScriptText(text, { mode, verbose, seed, personality, defines, readFile, ipVersion: wrapperIpVersion(script, personality) });
     counts[r.result]++;
     const group = path.relative(root, path.dirname(script)) || '.';
     const entry = { script, group, r };

@@ -49,7 +49,7 @@ const ICMP4: Table = {
 };
 
 const ICMP6: Table = {
-  unreachable: { type: 1, codes: { no_route: 0, admin_prohibited: 1, not_neighbour: 2, beyond_scope: 2, address_unreachable: 3, port_unreachable: 4 } },
+  unreachable: { type: 1, codes: { net_unreachable: 0, no_route: 0, admin_prohibited: 1, not_neighbour: 2, beyond_scope: 2, address_unreachable: 3, port_unreachable: 4 } },
   packet_too_big: { type: 2 },
   time_exceeded: { type: 3, codes: { exceeded_hop_limit: 0, exceeded_frag_time: 1 } },
   parameter_problem: { type: 4, codes: { header_field: 0, unknown_next_header: 1, unknown_option: 2 } },

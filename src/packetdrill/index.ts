@@ -2,7 +2,7 @@
 export * from './ast.js';
 export { parseScript, packetSpecText, scriptOptionsText, type ParseOptions } from './parse.js';
 export { preprocess, parseDefine, type Defines } from './preprocess.js';
-export { runScript, runScriptText, scriptDefines, type RunOptions, type ScriptResult, type Verdict } from './runner.js';
+export { runScript, runScriptText, scriptDefines, wrapperIpVersion, type RunOptions, type ScriptResult, type Verdict } from './runner.js';
 export type { Mode, Relaxation } from './packets.js';
 export { runShell } from './shell.js';
 export { applySysctl, defaultHostSettings, freebsdWindowScale } from './sysctl.js';

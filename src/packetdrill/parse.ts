@@ -20,6 +20,11 @@ class SyntaxError_ extends Error {
 export interface ParseOptions {
   /** Symbols for `#ifdef` and `#ifndef` (see preprocess.ts); none when absent. */
   defines?: Defines;
+  /**
+   * The IP version the script runs under before its own `--ip_version` header (packetdrill's command
+   * line): ICMP type and code names depend on it. 4 when absent.
+   */
+  ipVersion?: 4 | 6;
 }
 
 /** Parse a whole script, after its conditional lines (`#ifdef` ... `#endif`) are resolved. */
@@ -35,7 +40,7 @@ export function parseScript(src: string, opts: ParseOptions = {}): { ok: true; s
     throw e;
   }
   try {
-    return { ok: true, script: new Parser(tokens, lines).script() };
+    return { ok: true, script: new Parser(tokens, lines, opts.ipVersion ?? 4).script() };
   } catch (e) {
     if (e instanceof SyntaxError_) return { ok: false, error: { line: e.line, message: e.message } };
     throw e;
@@ -69,11 +74,14 @@ const DSCP_NAMES: Record<string, number> = {
 class Parser {
   private i = 0;
   /** The IP version the header options give (ICMP type and code names depend on it). */
-  private family: 4 | 6 = 4;
+  private family: 4 | 6;
   constructor(
     private readonly t: Token[],
     private readonly lines: string[],
-  ) {}
+    family: 4 | 6,
+  ) {
+    this.family = family;
+  }
 
   private peek(o = 0): Token | undefined {
     return this.t[this.i + o];

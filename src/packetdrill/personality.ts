@@ -179,6 +179,15 @@ const LINUX_TCP: Readonly<Partial<TcpConfig>> = Object.freeze({
   // tcp_v4_err ends SYN_SENT and SYN_RECV sockets on any unreachable or time exceeded; tcp_req_err
   // drops a request socket for net or host unreachable and time exceeded only.
   handshakeIcmpAbort: 'linux',
+  // tcp_advertise_mss: a SYN's MSS option is the route's advmss, ipv4_default_advmss /
+  // ip6_default_advmss of the route's MTU, which a learned path MTU lowers.
+  synMssFollowsPathMtu: true,
+  // tcp_retransmit_skb resends the retransmission queue's segments (tcp_retrans_try_collapse joins sent
+  // ones up to the MSS); unsent data waits in the write queue, sent from SND.MAX on.
+  retransmitStopsAtSndMax: true,
+  // tcp_cubic.c: CUBIC leaves slow start by Ha and Rhee's HyStart (hystart=1, hystart_detect=3), not
+  // RFC 9406's HyStart++.
+  slowStartExit: 'hystart',
   // tcp_nagle_check with tcp_minshall_check: a short segment waits only for an earlier short one.
   nagle: 'minshall',
 });

@@ -13,6 +13,7 @@
 import { Stack } from '../stack/stack.js';
 import { SeededRandom } from '../tcp/random.js';
 import { ipToString, parseIp, TcpFlag, type IpAddress } from '../wire/index.js';
+import { mssForMtu } from '../tcp/config.js';
 import type { Expr, Script, ScriptEvent, SyscallSpec } from './ast.js';
 import { CodeScope, evaluateCode, type TcpInfo } from './code.js';
 import { linuxClosedInfo, linuxListenerInfo, linuxTcpInfo } from './tcp-info.js';
@@ -32,7 +33,7 @@ import {
 } from './packets.js';
 import { icmpSpecText, packetSpecText, parseScript } from './parse.js';
 import { buildInboundIcmp } from './icmp.js';
-import { runShell, type SocketRow } from './shell.js';
+import { runShell, type RouteChange, type SocketRow } from './shell.js';
 import { nstatCounters } from './nstat.js';
 import { parseMsgHdr, type ControlMessage } from './msghdr.js';
 import { EPOLL, type EpollEvent } from './epoll.js';
@@ -77,6 +78,21 @@ export interface RunOptions {
    * script's directory; undefined when there is none. Without it such commands are UNSUPPORTED.
    */
   readFile?: (path: string) => string | undefined;
+  /**
+   * The IP version given on packetdrill's command line (`--ip_version`), which a script's own header
+   * option overrides; 4 when absent. See `wrapperIpVersion` for the one Linux's wrapper picks.
+   */
+  ipVersion?: 4 | 6;
+}
+
+/**
+ * The IP version Linux's packetdrill wrapper (run_all.py) runs a script under, by its file name: a
+ * script whose name ends in `v6.pkt` runs under IPv6 only (it is skipped for IPv4 and IPv4-mapped
+ * IPv6), every other one under IPv4 first. Other personalities: undefined (the script's header says).
+ */
+export function wrapperIpVersion(fileName: string, personality: PersonalityName | undefined): 4 | 6 | undefined {
+  if (personality !== 'linux') return undefined;
+  return fileName.endsWith('v6.pkt') ? 6 : 4;
 }
 
 /** The symbols a script's `#ifdef` sees: the personality's platform, then the caller's. */
@@ -84,7 +100,7 @@ export function scriptDefines(opts: RunOptions): Map<string, string> {
   const d = new Map<string, string>();
   const platform = PERSONALITIES[opts.personality ?? 'freebsd']?.platformSymbol;
   if (platform) d.set(platform, '');
-  if (opts.personality === 'linux') for (const [k, v] of Object.entries(LINUX_WRAPPER_DEFINES)) d.set(k, v);
+  if (opts.personality === 'linux') for (const [k, v] of Object.entries(opts.ipVersion === 6 ? LINUX_WRAPPER_DEFINES_V6 : LINUX_WRAPPER_DEFINES)) d.set(k, v);
   for (const [k, v] of Object.entries(opts.defines ?? {})) d.set(k, v);
   return d;
 }
@@ -101,6 +117,14 @@ const LINUX_WRAPPER_DEFINES: Readonly<Record<string, string>> = Object.freeze({
   CODE: 'host_unreachable',
   CMSG_LEVEL_IP: 'SOL_IP',
   CMSG_TYPE_RECVERR: 'IP_RECVERR',
+});
+
+/** The same for the wrapper's IPv6 runs: cookies for 2001:db8::1 at fd3d:fa7b:d17d::0, IPv6's cmsg names. */
+const LINUX_WRAPPER_DEFINES_V6: Readonly<Record<string, string>> = Object.freeze({
+  TFO_COOKIE: cookieHex(fastOpenKeyBytes('a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4')![0], parseIp('2001:db8::1')!, parseIp('fd3d:fa7b:d17d::0')!),
+  TFO_COOKIE_ZERO: cookieHex(new Uint8Array(16), parseIp('2001:db8::1')!, parseIp('fd3d:fa7b:d17d::0')!),
+  CMSG_LEVEL_IP: 'SOL_IPV6',
+  CMSG_TYPE_RECVERR: 'IPV6_RECVERR',
 });
 
 /** packetdrill's defaults (config.c). */
@@ -160,7 +184,7 @@ interface Pending {
 const secs = (us: number) => (us / 1e6).toFixed(6);
 
 export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult {
-  const parsed = parseScript(text, { defines: scriptDefines(opts) });
+  const parsed = parseScript(text, { defines: scriptDefines(opts), ipVersion: opts.ipVersion });
   if (!parsed.ok) {
     return {
       result: 'FAIL',
@@ -229,6 +253,7 @@ class Runner {
     if (!p) throw new RangeError(`no personality ${String(this.personality)}`);
     this.host = defaultHostSettings(p.tcp, p.os);
     this.tso = p.tso;
+    this.family = opts.ipVersion ?? 4;
   }
 
   run(): ScriptResult {
@@ -1087,6 +1112,7 @@ class Runner {
       readFile: this.opts.readFile,
       files: this.files,
       flushMetrics: () => undefined,
+      changeRoute: (dst, route) => this.changeRoute(dst, route),
       setTso: (on) => {
         this.tso = on && PERSONALITIES[this.personality].tso;
       },
@@ -1097,6 +1123,28 @@ class Runner {
     if (!r.ok) throw new NotSupported(line, r.unsupported);
     this.trace(`\`${cmd}\` exit ${r.status}${r.output.length ? ': ' + r.output.join(' | ') : ''}`);
     if (r.status !== 0) throw new Failure(line, `command \`${cmd}\` failed (exit status ${r.status})${r.output.length ? '; output: ' + r.output.join(' / ') : ''}`);
+  }
+
+  /**
+   * `ip route change` toward the remote peer: its MTU for the connections to come and, once they send
+   * again, for those open (Stack.setRouteMtu); `advmss` (the MSS option) and `initcwnd` for the
+   * connections to come. `mtu lock` (no
+   * change by ICMP) is taken as given: no script here sends ICMP on a locked route.
+   */
+  private changeRoute(dst: string, route: RouteChange): string | undefined {
+    const addr = parseIp(dst);
+    if (addr === undefined || ipToString(addr) !== ipToString(this.remote)) return `a route toward ${dst}, not toward the remote peer ${this.remoteText}`;
+    const mtu = route.mtu ?? this.mtu;
+    this.mtu = mtu;
+    // A route's advmss is the MSS option; without one, the MTU's (ipv4_default_advmss).
+    this.host.tcp.advmss = route.advmss !== undefined && route.advmss !== mssForMtu(mtu, this.family) ? route.advmss : undefined;
+    if (route.initcwnd !== undefined) this.host.tcp.initialWindow = route.initcwnd;
+    const st = this.stackInstance;
+    if (st !== undefined) {
+      Object.assign(st.config, { mtu, advmss: this.host.tcp.advmss, initialWindow: this.host.tcp.initialWindow ?? st.config.initialWindow });
+      if (route.mtu !== undefined) st.setRouteMtu(this.remote, route.mtu);
+    }
+    return undefined;
   }
 
   /** nstat's history for the script's `nstat` commands. */

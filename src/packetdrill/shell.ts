@@ -8,7 +8,7 @@
  * - Linux's tests: `../common/defaults.sh` (read from the script's tree and run line by line through
  *   this emulator), `sysctl -q name=value ...`, `common/set_sysctls.py /proc/sys/...=value ...` and
  *   the restore file it writes (`/tmp/sysctl_restore_${PPID}.sh`, kept in a virtual file system and
- *   run through this emulator), `echo value > /proc/sys/...`, `ip tcp_metrics flush`, `tc qdisc`
+ *   run through this emulator), `echo value > /proc/sys/...`, `ip tcp_metrics flush`, `ip route change` (MTU, advmss, initcwnd), `tc qdisc`
  *   with a pfifo qdisc on tun0, and `ethtool -K tun0 tso off`. Sh's `\` line continuation, `#`
  *   comments, `$((arithmetic))`, `$PPID` and redirections to /dev/null are understood.
  *
@@ -46,6 +46,11 @@ export interface ShellHost {
   files?: Map<string, string>;
   /** `ip tcp_metrics flush`: forget what the host cached per destination (Fast Open cookies). */
   flushMetrics?(): void;
+  /**
+   * `ip route change <dst> ... [advmss N] [mtu [lock] N] [initcwnd N]`: the route toward `dst` changes;
+   * undefined when done, else what cannot be emulated.
+   */
+  changeRoute?(dst: string, route: RouteChange): string | undefined;
   /** `ethtool -K tun0 tso off|on`: whether the device takes TSO bursts (see Personality.tso). */
   setTso?(on: boolean): void;
   /** The value of $PPID and $PACKETDRILL_PID in the scripts' commands. */
@@ -292,7 +297,10 @@ function pipeline(text: string, host: ShellHost, depth: number): { status: numbe
 /** `/proc/sys/net/ipv4/tcp_rmem` -> `net.ipv4.tcp_rmem`; undefined for other paths. */
 function procSysName(path: string): string | undefined {
   const m = /^\/proc\/sys\/([\w/.-]+)$/.exec(path);
-  return m ? m[1].replace(/\//g, '.') : undefined;
+  if (m) return m[1].replace(/\//g, '.');
+  // A kernel module's parameters (/sys/module/tcp_cubic/parameters/hystart) go by the same table.
+  const mod = /^\/sys\/module\/(\w+)\/parameters\/(\w+)$/.exec(path);
+  return mod ? `module.${mod[1]}.${mod[2]}` : undefined;
 }
 
 /** Where a command's output goes: nowhere, a sysctl (a write to /proc/sys), or a file of the virtual /tmp. */
@@ -342,10 +350,48 @@ function setSysctls(args: string[], host: ShellHost): { status: number; output: 
   return { status: 0, output: [] };
 }
 
-/** `ip tcp_metrics flush [all]`: the host forgets its per-destination cache. */
+/** What `ip route change` sets on a route (iproute2's ip-route(8) attributes synack models). */
+export interface RouteChange {
+  /** `advmss N`: the MSS a SYN advertises toward the destination. */
+  advmss?: number;
+  /** `mtu [lock] N`: the path MTU toward it (`lock`: not to be changed by ICMP). */
+  mtu?: number;
+  mtuLock?: boolean;
+  /** `initcwnd N`: the initial congestion window in segments. */
+  initcwnd?: number;
+}
+
+/**
+ * `ip tcp_metrics flush [all]`: the host forgets its per-destination cache. `ip [-4|-6] route
+ * change|replace <dst> [via <gw>] [dev <if>] [advmss N] [mtu [lock] N] [initcwnd N]`.
+ */
 function ip(args: string[], host: ShellHost): { status: number; output: string[] } {
   if (args[0] === 'tcp_metrics' && args[1] === 'flush' && args.length <= 3) {
     host.flushMetrics?.();
+    return { status: 0, output: [] };
+  }
+  const a = args[0] === '-4' || args[0] === '-6' ? args.slice(1) : args;
+  if (a[0] === 'route' && (a[1] === 'change' || a[1] === 'replace') && a[2] !== undefined && host.changeRoute) {
+    const route: RouteChange = {};
+    const num = (v: string | undefined): number => {
+      if (v === undefined || !/^\d+$/.test(v)) throw new ShellUnsupported(`ip ${args.join(' ')} (a number was expected)`);
+      return Number(v);
+    };
+    for (let i = 3; i < a.length; i++) {
+      const key = a[i];
+      if (key === 'via' || key === 'dev') i++;
+      else if (key === 'advmss') route.advmss = num(a[++i]);
+      else if (key === 'initcwnd') route.initcwnd = num(a[++i]);
+      else if (key === 'mtu') {
+        if (a[i + 1] === 'lock') {
+          route.mtuLock = true;
+          i++;
+        }
+        route.mtu = num(a[++i]);
+      } else throw new ShellUnsupported(`ip route attribute ${key}`);
+    }
+    const why = host.changeRoute(a[2], route);
+    if (why) throw new ShellUnsupported(`ip ${args.join(' ')} (${why})`);
     return { status: 0, output: [] };
   }
   throw new ShellUnsupported(`ip ${args.join(' ')}`);
@@ -486,7 +532,7 @@ function runCommand(argv: string[], input: string[], host: ShellHost, depth: num
       if (args.length === 1 && args[0] === '-l') return { status: 0, output: [String(input.length)] };
       throw new ShellUnsupported(`wc ${args.join(' ')}`);
     default:
-      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop, grep, nstat, ip tcp_metrics, tc qdisc, ethtool, set_sysctls.py and shell scripts beside the packetdrill script are emulated)`);
+      throw new ShellUnsupported(`command '${name}' (only sysctl, sockstat, tcpdrop, grep, nstat, ip tcp_metrics, ip route change, tc qdisc, ethtool, set_sysctls.py and shell scripts beside the packetdrill script are emulated)`);
   }
 }
 

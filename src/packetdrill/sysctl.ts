@@ -363,9 +363,18 @@ const LINUX_KNOBS: Record<string, LinuxKnob> = {
   'net.ipv4.tcp_fin_timeout': linuxInt(60, (v, h) => (v < 1 ? 'values below 1' : void (h.tcp.finWait2TimeoutMs = v * 1000))),
   // RFC 1337: synack never lets a RST end TIME-WAIT (1).
   'net.ipv4.tcp_rfc1337': linuxAccept(0, [0, 1], 'RFC 1337 setting'),
-  // Path MTU probing (RFC 4821) is not in synack: only 0 (off).
-  'net.ipv4.tcp_mtu_probing': linuxAccept(0, [0], 'packetization-layer path MTU discovery (RFC 4821)'),
-  'net.ipv4.tcp_base_mss': linuxInt(1024, (v) => (v < 1 ? 'values below 1' : undefined)),
+  // Packetization-layer path MTU discovery (RFC 4821, src/tcp/mtu-probe.ts): 0 off, 1 after a
+  // suspected black hole, 2 always.
+  'net.ipv4.tcp_mtu_probing': linuxInt(0, (v, h) => (v < 0 || v > 2 ? 'values outside 0 to 2' : void (h.tcp.mtuProbing = v as 0 | 1 | 2))),
+  'net.ipv4.tcp_base_mss': linuxInt(1024, (v, h) => (v < 1 ? 'values below 1' : void (h.tcp.mtuProbeBaseMss = v))),
+  'net.ipv4.tcp_probe_threshold': linuxInt(8, (v, h) => (v < 1 ? 'values below 1' : void (h.tcp.mtuProbeThreshold = v))),
+  'net.ipv4.tcp_probe_interval': linuxInt(600, (v, h) => (v < 1 ? 'values below 1' : void (h.tcp.mtuProbeIntervalMs = v * 1000))),
+  'net.ipv4.tcp_mtu_probe_floor': linuxInt(48, (v, h) => (v < 1 ? 'values below 1' : void (h.tcp.mtuProbeFloorMss = v))),
+  // tcp_cubic's module parameters (/sys/module/tcp_cubic/parameters/*): Linux's own HyStart.
+  'module.tcp_cubic.hystart': linuxInt(1, (v, h) => bool(v) ?? void (h.tcp.slowStartExit = v === 1 ? 'hystart' : 'off')),
+  'module.tcp_cubic.hystart_detect': linuxInt(3, (v, h) => (v < 0 || v > 3 ? 'values outside 0 to 3' : void (h.tcp.hystartDetect = v))),
+  'module.tcp_cubic.hystart_low_window': linuxInt(16, (v, h) => (v < 2 ? 'values below 2' : void (h.tcp.hystartLowWindow = v))),
+  'module.tcp_cubic.hystart_ack_delta_us': linuxInt(2000, (v, h) => (v < 0 ? 'values below 0' : void (h.tcp.hystartAckDeltaMs = v / 1000))),
   'net.ipv4.tcp_no_metrics_save': linuxAccept(0, [0, 1], 'per-destination metrics cache (it saves nothing, so either value describes it)'),
 };
 

@@ -12,10 +12,12 @@ import {
   decodeTcpHeader,
   echoReplyFor,
   foldSum,
+  ipToString,
   Icmp4Type,
   Icmp6Type,
   IpProtocol,
   onesSum,
+  parseIp,
   seqGt,
   TcpFlag,
   tcpPseudoHeaderSum,
@@ -454,6 +456,17 @@ export class Stack implements ConnectionOwner {
   /** Every connection, for listings (`ss -tan`), in no particular order. */
   connections(): IterableIterator<Connection> {
     return this.conns.values();
+  }
+
+  /**
+   * The route toward `remote` now has MTU `mtu` (an administrator changed it): each connection to it
+   * takes it once it sends again (Tcb.setRouteMtu); new connections use `config.mtu` as before.
+   */
+  setRouteMtu(remote: string | IpAddress, mtu: number): void {
+    const addr = typeof remote === 'string' ? parseIp(remote) : remote;
+    if (addr === undefined) throw new RangeError(`not an IP address: ${String(remote)}`);
+    const text = ipToString(addr);
+    for (const conn of this.conns.values()) if (ipToString(conn.remote.address) === text) conn.tcb.setRouteMtu(mtu);
   }
 
   listenersList(): IterableIterator<Listener> {

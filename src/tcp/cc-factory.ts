@@ -10,9 +10,9 @@ export type CongestionControlName = 'cubic' | 'newreno';
 export function createCongestionController(name: CongestionControlName, mss: number, options: Readonly<ControllerOptions> = {}): CongestionController {
   switch (name) {
     case 'cubic':
-      return new CubicController(mss, 10, options);
+      return new CubicController(mss, options.initialWindow ?? 10, options);
     case 'newreno':
-      return new NewRenoController(mss, 10, options);
+      return new NewRenoController(mss, options.initialWindow ?? 10, options);
     default:
       throw new RangeError(`unknown congestion controller '${String(name)}'`);
   }

@@ -22,8 +22,13 @@ export interface TcpConfig {
    * routers may fragment them. IPv6 has no such bit (RFC 8200 §4.5: only the source fragments).
    */
   ipDontFragment: boolean;
-  /** Overrides the derived MSS option value when set. */
+  /** Overrides the derived MSS option value when set (TCP_MAXSEG): it also bounds the segments we send. */
   mss: number | undefined;
+  /**
+   * The MSS option value a route gives (Linux's `ip route ... advmss`), instead of the one its MTU
+   * gives; unlike `mss` it does not bound what we send. Undefined (the default): from the MTU.
+   */
+  advmss: number | undefined;
   /**
    * The smallest MSS taken from a peer's MSS option: a smaller one is raised to this. A peer that
    * announces an MSS of 1 would otherwise make every byte we send cost a segment, 40 or more bytes of
@@ -411,6 +416,57 @@ export interface TcpConfig {
    * retransmission then resends the whole segment.
    */
   sackGranularity: 'octet' | 'segment';
+  /**
+   * The MSS option of a SYN (or SYN-ACK) sent after the path MTU fell is the new path MTU less the
+   * fixed IP and TCP headers, as Linux's is: its tcp_advertise_mss reads the route's advmss metric,
+   * which ipv4_default_advmss / ip6_default_advmss work out from the route's MTU, the learned path
+   * MTU included. Off (the default): the option says what we can receive, from our own MTU (RFC 1191
+   * §3.1, RFC 9293 §3.7.1: MMS_R, not the path's MTU), as FreeBSD's tcp_mssopt does.
+   */
+  synMssFollowsPathMtu: boolean;
+  /**
+   * A retransmission carries only octets sent before: going back from SND.NXT < SND.MAX, a segment
+   * stops at SND.MAX, and data never sent starts there in segments of its own. On: Linux's choice,
+   * whose retransmissions are segments of its retransmission queue (tcp_retransmit_skb) while unsent
+   * data waits in the write queue; so the data of a Fast Open SYN the SYN-ACK did not acknowledge
+   * goes again as the segment it was (1420 octets beside an MSS of 1460), then new data from SND.MAX
+   * at the full MSS. (Linux also keeps the boundaries between sent segments, joining them up to the
+   * MSS, tcp_retrans_try_collapse; synack keeps only SND.MAX's.) Off (the default, FreeBSD's
+   * tcp_output from snd_nxt = snd_una): a retransmitted segment takes new data after the old up to
+   * the MSS. RFC 9293 §3.8.1 allows either (a retransmission may be repackaged).
+   */
+  retransmitStopsAtSndMax: boolean;
+  /**
+   * Packetization-layer path MTU discovery (RFC 4821, src/tcp/mtu-probe.ts), as Linux's
+   * net.ipv4.tcp_mtu_probing: 0 off (the default, as Linux's), 1 only once consecutive timeouts
+   * (`r1` of them) suggest a black hole for large packets, 2 always: a larger segment built from
+   * queued data probes whether the path carries it, and its ACK raises the MSS.
+   */
+  mtuProbing: 0 | 1 | 2;
+  /** The bottom of a new search, as data octets per segment (Linux's tcp_base_mss, 1024). */
+  mtuProbeBaseMss: number;
+  /** The search stops when its range is narrower than this many octets (Linux's tcp_probe_threshold, 8). */
+  mtuProbeThreshold: number;
+  /** A finished search starts again after this long (ms; Linux's tcp_probe_interval, 600 s). */
+  mtuProbeIntervalMs: number;
+  /** Black-hole detection never takes the search below this MSS (Linux's tcp_mtu_probe_floor, 48). */
+  mtuProbeFloorMss: number;
+  /**
+   * The initial congestion window in segments (RFC 6928's 10, Linux's TCP_INIT_CWND; a route's
+   * `initcwnd` sets it on Linux).
+   */
+  initialWindow: number;
+  /**
+   * How CUBIC leaves its initial slow start (src/tcp/cubic.ts): 'hystart++' (RFC 9406, the
+   * default), 'hystart' (Linux's tcp_cubic HyStart: the ACK train and delay tests of Ha and Rhee),
+   * or 'off' (at the first loss). Linux's module parameters map onto the three after it:
+   * hystart_detect (1 the ACK train, 2 the delay, 3 both), hystart_low_window (16 segments: no test
+   * below it) and hystart_ack_delta_us (2000: ACKs closer than this make a train).
+   */
+  slowStartExit: 'hystart++' | 'hystart' | 'off';
+  hystartDetect: number;
+  hystartLowWindow: number;
+  hystartAckDeltaMs: number;
   /** Zero-window probe interval bounds (persist timer), backing off exponentially (RFC 9293 §3.8.6.1). */
   persistMinMs: number;
   persistMaxMs: number;
@@ -453,6 +509,7 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ipTos: 0,
   ipDontFragment: true,
   mss: undefined,
+  advmss: undefined,
   minSendMss: 48,
   receiveBufferSize: 131072,
   sendBufferSize: 131072,
@@ -530,6 +587,18 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
   ecnReduction: 'immediate',
   sackGrowsCwndAfterReordering: false,
   sackGranularity: 'octet',
+  synMssFollowsPathMtu: false,
+  retransmitStopsAtSndMax: false,
+  mtuProbing: 0,
+  mtuProbeBaseMss: 1024,
+  mtuProbeThreshold: 8,
+  mtuProbeIntervalMs: 600_000,
+  mtuProbeFloorMss: 48,
+  initialWindow: 10,
+  slowStartExit: 'hystart++',
+  hystartDetect: 3,
+  hystartLowWindow: 16,
+  hystartAckDeltaMs: 2,
 });
 
 /** Configs made by shareConfig: complete and checked. */

@@ -18,6 +18,11 @@ export interface AckSample {
   sndNxt: number;
   /** An RTT sample this ACK gave (ms), or undefined (Karn's rule, no timestamp echo). */
   rttMs: number | undefined;
+  /**
+   * The RTT (ms) of the most recently sent segment this ACK newly delivered, never retransmitted
+   * (with SACK, from RACK's records: Linux's ca_rtt_us), or undefined.
+   */
+  deliveredRttMs?: number | undefined;
   /** The smallest RTT seen on the connection (ms), or undefined before the first sample. */
   minRttMs: number | undefined;
   /** The sender was limited by cwnd (not by the application or the peer's window) when it last sent. */
@@ -78,6 +83,18 @@ export interface ControllerOptions {
    * early within HZ/32 of its last run, counting the ACKs in ack_cnt). 0: on every ACK.
    */
   cubicUpdateIntervalMs?: number;
+  /** The initial window in segments (RFC 6928's 10 when absent). */
+  initialWindow?: number;
+  /**
+   * How CUBIC leaves its initial slow start: 'hystart++' (RFC 9406, the default) or 'hystart',
+   * Linux's tcp_cubic HyStart (Ha and Rhee's ACK train and delay detection), with its module
+   * parameters: `hystartDetect` (bit 1 the ACK train, bit 2 the delay; 3), `hystartLowWindow` (16
+   * segments) and `hystartAckDeltaMs` (2).
+   */
+  slowStartExit?: 'hystart++' | 'hystart' | 'off';
+  hystartDetect?: number;
+  hystartLowWindow?: number;
+  hystartAckDeltaMs?: number;
 }
 
 /**

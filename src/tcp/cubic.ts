@@ -25,7 +25,7 @@
  * ACK that ends a round has its RTT sample counted in the round it ends; CSS_ROUNDS counts the round
  * in which CSS began.
  */
-import { seqGe } from '../wire/seq.js';
+import { seqGe, seqGt } from '../wire/seq.js';
 import { INITIAL_WINDOW_SEGMENTS, MaxFlight, slowStartCwndLimited, type AckSample, type CongestionController, type ControllerOptions } from './congestion.js';
 
 /** RFC 9438 §5.1: C = 0.4. */
@@ -42,6 +42,9 @@ const MIN_RTT_DIVISOR = 8;
 const N_RTT_SAMPLE = 8;
 const CSS_GROWTH_DIVISOR = 4;
 const CSS_ROUNDS = 5;
+/** Linux's hystart_detect bits: the ACK train test, the delay test. */
+const HYSTART_ACK_TRAIN = 1;
+const HYSTART_DELAY = 2;
 /** RFC 9406 §4.3: L = 8 for a sender that does not pace (synack does not). */
 const L = 8;
 
@@ -118,6 +121,21 @@ export class CubicController implements CongestionController {
   /** Rounds ended while in CSS, the round CSS began in included. */
   cssRounds = 0;
 
+  // Linux's HyStart (slowStartExit 'hystart'): ms, except the window in segments.
+  private readonly linuxHystart: { detect: number; lowWindow: number; ackDeltaMs: number } | undefined;
+  /** delay_min: the smallest per-ACK RTT sample (ms); undefined before the first. */
+  delayMinMs: number | undefined = undefined;
+  /** round_start and last_ack: when the current round began, when its last closely spaced ACK came. */
+  private roundStartMs = 0;
+  private lastTrainAckMs = 0;
+  /** end_seq: SND.NXT when the round began (a round ends when SND.UNA passes it); undefined before one. */
+  private roundEnd: number | undefined = undefined;
+  /** curr_rtt and sample_cnt: the round's smallest RTT sample and how many samples it has seen. */
+  private roundMinRttMs = Infinity;
+  private roundSamples = 0;
+  /** found: slow start was ended by HyStart. */
+  hystartFound = false;
+
   /** Slow start's per-ACK bound in segments: RFC 9406's L unless `slowStartMaxIncrease` says otherwise. */
   private readonly ssCap: number;
   /** The last round's most bytes in flight, with `slowStartToTwiceFlight` (Linux's max_packets_out). */
@@ -129,6 +147,10 @@ export class CubicController implements CongestionController {
     this.ssCap = options.slowStartMaxIncrease ?? L;
     this.updateIntervalMs = options.cubicUpdateIntervalMs ?? 0;
     this.maxFlight = options.slowStartToTwiceFlight === true ? new MaxFlight() : undefined;
+    const exit = options.slowStartExit ?? 'hystart++';
+    this.hystart = exit === 'hystart++';
+    this.linuxHystart =
+      exit === 'hystart' ? { detect: options.hystartDetect ?? HYSTART_ACK_TRAIN | HYSTART_DELAY, lowWindow: options.hystartLowWindow ?? 16, ackDeltaMs: options.hystartAckDeltaMs ?? 2 } : undefined;
     // RFC 6928: an initial window of 10 segments.
     this.cwnd = initialWindowSegments * mss;
     this.saved = this.snapshot();
@@ -147,6 +169,8 @@ export class CubicController implements CongestionController {
   onAck(s: Readonly<AckSample>): void {
     this.inTimeout = false;
     if (s.rttMs !== undefined) this.srttMs = this.srttMs === undefined ? s.rttMs : this.srttMs + (s.rttMs - this.srttMs) / 8;
+    // Linux's HyStart looks at the ACK before slow start grows cwnd for it (pkts_acked, then cong_avoid).
+    if (this.linuxHystart !== undefined) this.linuxHystartAck(s, this.linuxHystart);
     if (this.cwnd < this.ssthresh) {
       this.slowStart(s);
       // §4.2: the congestion avoidance stage that follows begins a new epoch.
@@ -198,6 +222,52 @@ export class CubicController implements CongestionController {
       }
       this.startRound(s.sndNxt);
     }
+  }
+
+  /**
+   * Linux's HyStart (tcp_cubic.c: bictcp_acked, hystart_update; Ha and Rhee, "Taming the elephants",
+   * 2011), in the initial slow start once cwnd reaches `lowWindow` segments. Rounds begin when
+   * SND.UNA passes the SND.NXT noted at the last one. The delay test: after 8 samples in a round, the
+   * round's smallest RTT sample above delay_min + clamp(delay_min / 8, 4 ms, 16 ms) ends slow start.
+   * The ACK-train test: while ACKs come within `ackDeltaMs` of each other, a train lasting longer than
+   * half of delay_min (plus the ACK delay allowed for segmentation offload, at most 1 ms) ends it.
+   * Ending slow start sets ssthresh to cwnd.
+   */
+  private linuxHystartAck(s: Readonly<AckSample>, p: { detect: number; lowWindow: number; ackDeltaMs: number }): void {
+    if (this.roundEnd === undefined || seqGt(s.ack, this.roundEnd)) this.linuxRound(s);
+    const rtt = s.deliveredRttMs;
+    if (rtt === undefined) return;
+    const delay = Math.max(rtt, 0.001);
+    if (this.delayMinMs === undefined || delay < this.delayMinMs) this.delayMinMs = delay;
+    if (this.hystartFound || this.ssthresh !== Infinity || this.cwnd >= this.ssthresh || this.cwnd < p.lowWindow * this.mss) return;
+    const now = s.now;
+    if (p.detect & HYSTART_ACK_TRAIN && now - this.lastTrainAckMs <= p.ackDeltaMs) {
+      this.lastTrainAckMs = now;
+      // The ACK delay offload may add: 4 maximal GSO packets at the pacing rate (cwnd per SRTT,
+      // doubled in slow start), at most 1 ms; halved with the RTT, as nothing paces here.
+      const srtt = this.srttMs ?? this.delayMinMs;
+      const rate = srtt > 0 ? (2 * this.cwnd) / srtt : Infinity;
+      const ackDelay = Math.min(1, (4 * 65536) / rate);
+      if (now - this.roundStartMs > (this.delayMinMs + ackDelay) / 2) this.hystartExit();
+    }
+    if (!this.hystartFound && p.detect & HYSTART_DELAY) {
+      if (delay < this.roundMinRttMs) this.roundMinRttMs = delay;
+      if (this.roundSamples < N_RTT_SAMPLE) this.roundSamples++;
+      else if (this.roundMinRttMs > this.delayMinMs + Math.max(MIN_RTT_THRESH, Math.min(this.delayMinMs / MIN_RTT_DIVISOR, MAX_RTT_THRESH))) this.hystartExit();
+    }
+  }
+
+  private linuxRound(s: Readonly<AckSample>): void {
+    this.roundStartMs = s.now;
+    this.lastTrainAckMs = s.now;
+    this.roundEnd = s.sndNxt;
+    this.roundMinRttMs = Infinity;
+    this.roundSamples = 0;
+  }
+
+  private hystartExit(): void {
+    this.hystartFound = true;
+    this.ssthresh = this.cwnd;
   }
 
   private startRound(sndNxt: number): void {

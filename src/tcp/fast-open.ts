@@ -39,6 +39,11 @@ export class FastOpenState {
   synData = 0;
   /** Client: the SYN with data timed out and went again without it (§4.1.3). */
   synDataLost = false;
+  /**
+   * Client: a packet-too-big quoted our SYN with data, and the SYN went again at once without it
+   * (`synDataTooBig`).
+   */
+  synDataTooBig = false;
   /** Client: the SYN-ACK acknowledged our SYN's data (all or part of it). */
   synDataAcked = false;
   /** Client: the SYN waits for the first send (Linux's TCP_FASTOPEN_CONNECT connect() with a cookie). */
@@ -108,8 +113,8 @@ export function synDataRoom(tcb: Tcb): number {
 export function fastOpenSyn(tcb: Tcb, o: TcpOptions): Uint8Array {
   const fo = tcb.rare.fastOpen;
   if (fo === undefined || fo.cookie === undefined) return EMPTY_PAYLOAD;
-  if (tcb.retransmits > 0) {
-    if (fo.synData > 0 && !fo.synDataLost) {
+  if (tcb.retransmits > 0 || fo.synDataTooBig) {
+    if (fo.synData > 0 && !fo.synDataLost && !fo.synDataTooBig) {
       fo.synDataLost = true;
       tcb.stats.TCPFastOpenActiveFail++;
       tcb.emit({ type: 'fast-open', synDataLost: true });
@@ -126,11 +131,32 @@ export function fastOpenSyn(tcb: Tcb, o: TcpOptions): Uint8Array {
 }
 
 /**
+ * An ICMP packet-too-big (or fragmentation needed) quoting our SYN that carried data: a router
+ * dropped the SYN for its size (RFC 1191 §6.5, RFC 8201 §5.4: what is too big is sent again at once,
+ * smaller). The SYN goes again now without the data, which follows the handshake in segments the new
+ * path MTU allows, as Linux's tcp_simple_retransmit does for a Fast Open SYN. No timer expired: the
+ * RTO does not back off, and the path is not marked as one that drops SYNs with data (§4.1.3).
+ * Returns whether the SYN is to go again.
+ */
+export function synDataTooBig(tcb: Tcb): boolean {
+  const fo = tcb.rare.fastOpen;
+  if (fo === undefined || fo.synData === 0 || fo.synDataLost || fo.synDataTooBig) return false;
+  fo.synDataTooBig = true;
+  tcb.synNeeded = true;
+  return true;
+}
+
+/** Whether our next SYN repeats one sent without a timeout between (synDataTooBig): a retransmission all the same. */
+export function synSentAgainAtOnce(tcb: Tcb): boolean {
+  return tcb.rare.fastOpen?.synDataTooBig === true;
+}
+
+/**
  * The SYN-ACK reached a client that sent a Fast Open option (§4.1.2, §4.2.1): the data it
  * acknowledges leaves the send buffer; what it does not goes again at once, after the handshake's
  * ACK (SND.NXT back to SND.UNA). The cookie (when well formed) and the MSS go to the stack's cache.
  */
-export function fastOpenSynAck(tcb: Tcb, seg: Segment): void {
+export function fastOpenSynAck(tcb: Tcb, seg: Segment, now: number): void {
   const fo = tcb.rare.fastOpen;
   if (fo === undefined || fo.cookie === undefined) return;
   const acked = seqDiff(seg.ack, seqAdd(tcb.iss, 1));
@@ -144,7 +170,14 @@ export function fastOpenSynAck(tcb: Tcb, seg: Segment): void {
     } else tcb.stats.TCPFastOpenActiveFail++;
   }
   // Whatever the SYN carried beyond SEG.ACK is sent again now (Linux's tcp_rcv_fastopen_synack).
-  if (seqLt(seg.ack, tcb.sndMax)) tcb.sndNxt = seg.ack;
+  if (seqLt(seg.ack, tcb.sndMax)) {
+    tcb.sndNxt = seg.ack;
+    // What the SYN carried and the SYN-ACK left is outstanding data like any other: one segment, as
+    // it was sent, which the retransmission now marks as retransmitted (as Linux's
+    // tcp_rcv_fastopen_synack marks it lost and retransmits it: tcp_info counts it in unacked and
+    // retrans) and which SACK and RACK then see.
+    if (tcb.sackPermitted) tcb.rack.onSendNew(seg.ack, tcb.sndMax, now);
+  }
   const c = seg.options.fastOpenCookie;
   const cookie = cacheableCookie(c) ? c : undefined;
   tcb.emit({ type: 'fast-open', cookie, exp: cookie !== undefined && seg.options.fastOpenExp === true, mss: seg.options.mss });

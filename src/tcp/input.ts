@@ -13,7 +13,8 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
-import { acceptSynData, consumeSent, fastOpenSynAck } from './fast-open.js';
+import { acceptSynData, consumeSent, fastOpenSynAck, synDataTooBig } from './fast-open.js';
+import { applyMtu, initMtuProbe, probeAcked } from './mtu-probe.js';
 import { queueControl, queueRst, queueRstAck, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
@@ -191,7 +192,7 @@ export function synSentInput(tcb: Tcb, seg: Segment, now: number): void {
   negotiate(tcb, seg.options, now);
   sizeReceiveBuffer(tcb);
   if (f & TcpFlag.ACK) tcb.sndUna = seg.ack;
-  if (seqGt(tcb.sndUna, tcb.iss) && tcb.rare.fastOpen !== undefined) fastOpenSynAck(tcb, seg);
+  if (seqGt(tcb.sndUna, tcb.iss) && tcb.rare.fastOpen !== undefined) fastOpenSynAck(tcb, seg, now);
   if (seqGt(tcb.sndUna, tcb.iss)) {
     // Our SYN is acknowledged: ESTABLISHED. RFC 3168 §6.1.1: ECN if we asked for it and the SYN-ACK
     // is an ECN-setup SYN-ACK (ECE without CWR).
@@ -241,6 +242,7 @@ export function establish(tcb: Tcb, now: number): void {
   stopTimer(tcb, Timer.Connect);
   tcb.cc?.setMss(tcb.sendMss);
   tcb.setState('ESTABLISHED', now);
+  if (tcb.config.mtuProbing !== 0) initMtuProbe(tcb, now);
   tcb.quickAcksLeft = tcb.config.quickAckSegments;
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
   tcb.lastDataAt = tcb.lastHeardAt;
@@ -679,6 +681,7 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   }
   tcb.sndUna = ack;
   if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+  if (tcb.rare.mtuProbe !== undefined) probeAcked(tcb, now);
   if (tcb.rare.urgentPending && seqGe(ack, tcb.rare.sndUp) && tcb.rareState) tcb.rareState.urgentPending = false;
   // RTT: from the echoed timestamp (RFC 7323 §4.1), else the timed segment (Karn's rule).
   const ts = seg.options.timestamp;
@@ -963,8 +966,9 @@ export function icmpErrorArrives(tcb: Tcb, kind: 'unreachable-hard' | 'unreachab
     const next = Math.max(floor, mtu || floor);
     if (next >= tcb.pathMtu) return false;
     tcb.pathMtu = next;
-    tcb.cc?.setMss(tcb.sendMss);
+    applyMtu(tcb);
     if (isSynchronized(tcb.state) && tcb.state !== 'SYN-RECEIVED') tcb.sndNxt = tcb.sndUna;
+    else if (tcb.state === 'SYN-SENT') synDataTooBig(tcb);
     return true;
   }
   // RFC 1122 §4.2.3.9: a hard error (port or protocol unreachable) SHOULD abort the connection; RFC

@@ -8,7 +8,9 @@ import { answersPeer } from './ack-timeout.js';
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 import { bsdSynOptionKinds } from '../wire/tcp.js';
 import { ECT0 } from './ecn.js';
-import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred } from './fast-open.js';
+import { mssForMtu } from './config.js';
+import { probeLength, probeSent } from './mtu-probe.js';
+import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred, synSentAgainAtOnce } from './fast-open.js';
 import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -92,11 +94,17 @@ export function nextSegment(tcb: Tcb, now: number): Segment | undefined {
   }
 }
 
+/** The MSS option of our SYN or SYN-ACK: our own MSS, or less after the path MTU fell (synMssFollowsPathMtu). */
+function synMss(tcb: Tcb): number {
+  if (!tcb.config.synMssFollowsPathMtu || tcb.pathMtu >= tcb.config.mtu) return tcb.advertisedMss;
+  return Math.min(tcb.advertisedMss, mssForMtu(tcb.pathMtu, tcb.ipVersion));
+}
+
 export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   tcb.synNeeded = false;
   // noOptions (FreeBSD TCP_NOOPT): no options at all, not even the MSS (RFC 9293 §3.7.1 allows it);
   // nothing was negotiated either, so a SYN-ACK adds none below.
-  const o: TcpOptions = tcb.config.noOptions ? {} : { mss: tcb.advertisedMss };
+  const o: TcpOptions = tcb.config.noOptions ? {} : { mss: synMss(tcb) };
   let payload: Uint8Array = EMPTY_PAYLOAD;
   if (withAck) {
     // SYN-ACK: only options the peer's SYN offered (RFC 7323 §2.2, §3.2; RFC 2018 §2).
@@ -134,7 +142,7 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
   }
   tcb.sndNxt = seqAdd(tcb.iss, 1 + payload.length);
   if (seqGt(tcb.sndNxt, tcb.sndMax)) tcb.sndMax = tcb.sndNxt;
-  if (tcb.retransmits > 0) {
+  if (tcb.retransmits > 0 || synSentAgainAtOnce(tcb)) {
     tcb.stats.RetransSegs++;
     tcb.onlyRetransmitted = true;
   }
@@ -236,7 +244,14 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       usable = Math.max(usable, 1);
     }
     const mss = dataMss(tcb);
-    let len = Math.min(unsent, usable, mss);
+    // RFC 4821 §7.4: a path MTU probe, larger than the MSS, built from the data queued.
+    const probe = tcb.rare.mtuProbe !== undefined && !probing && !tlpNewData && !tcb.recovery.inRecovery ? probeLength(tcb, unsent, inFlight, now) : 0;
+    let len = probe > 0 ? probe : Math.min(unsent, usable, mss);
+    // retransmitStopsAtSndMax: what goes again is only what went before; new data starts at SND.MAX.
+    if (tcb.config.retransmitStopsAtSndMax && !probing) {
+      const old = sentBeyondNxt(tcb);
+      if (old > 0) len = Math.min(len, old);
+    }
     if (tcb.sackPermitted && seqLt(tcb.sndNxt, tcb.sndMax)) {
       const holeEnd = tcb.sacks.holeEnd(tcb.sndNxt, tcb.sndMax);
       if (seqLt(holeEnd, tcb.sndMax)) len = Math.min(len, seqDiff(holeEnd, tcb.sndNxt));
@@ -306,6 +321,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       if (tcb.rare.pushUpTo !== undefined && seqGe(end, tcb.rare.pushUpTo) && tcb.rareState) tcb.rareState.pushUpTo = undefined;
       if (fin) tcb.ownClosing().finSeq = seqAdd(seq, len);
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
+      if (probe > 0) probeSent(tcb, seq, len);
       recordSend(tcb, seq, end, now);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));

@@ -132,6 +132,10 @@ export class Rack {
     // Step 2: a retransmitted segment's ACK may answer the original; without timestamps to tell, an
     // RTT below the minimum says so (RFC 8985 §6.2 step 2).
     if (f & RETRANS && minRtt !== undefined && rtt < minRtt) return;
+    if (!(f & RETRANS) && xmit > this.ackXmit) {
+      this.ackXmit = xmit;
+      this.ackRtt = rtt;
+    }
     this.rtt = rtt;
     if (xmit > this.xmitTs || (xmit === this.xmitTs && seqGt(end, this.endSeq))) {
       this.xmitTs = xmit;
@@ -150,9 +154,18 @@ export class Rack {
   /** RACK.fack before the ACK being processed (what one ACK delivers is not reordered among itself). */
   private priorFack: number | undefined;
 
+  /**
+   * The RTT of the most recently sent segment, never retransmitted, that the ACK being processed
+   * delivered (Linux's ca_rtt_us, from last_ackt), or undefined: an RTT sample per ACK.
+   */
+  ackRtt: number | undefined;
+  private ackXmit = -Infinity;
+
   /** An ACK is about to be processed. */
   beginAck(): void {
     this.priorFack = this.fack;
+    this.ackRtt = undefined;
+    this.ackXmit = -Infinity;
   }
 
   /** SND.UNA moved to `una`: records below it were delivered (those not SACKed before, newly). */

@@ -6,6 +6,7 @@
  */
 import { TcpFlag, seqDiff, seqGe, seqLt } from '../wire/index.js';
 import type { AckSample } from './congestion.js';
+import { probeLost } from './mtu-probe.js';
 import { tsNow } from './output.js';
 import type { Segment } from './segment.js';
 import type { Tcb } from './tcb.js';
@@ -17,7 +18,7 @@ const WC_DEL_ACK_MS = 200;
  * One ACK sample object shared by every connection (no allocation per ACK, none per connection): it
  * is filled and handed to a controller within one call, and a controller copies what it keeps.
  */
-const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
+const ACK_SAMPLE: AckSample = { delivered: 0, inFlight: 0, ack: 0, sndNxt: 0, rttMs: undefined, deliveredRttMs: undefined, minRttMs: undefined, cwndLimited: true, now: 0 };
 
 // (RFC 6937), and undoing a reduction that proved spurious (RFC 3522, RFC 3708).
 
@@ -110,6 +111,7 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
     sample.ack = tcb.sndUna;
     sample.sndNxt = tcb.sndMax;
     sample.rttMs = tcb.lastRttSample;
+    sample.deliveredRttMs = tcb.rackState?.ackRtt;
     sample.minRttMs = tcb.minRtt;
     sample.cwndLimited = sample.inFlight + tcb.sendMss >= tcb.congestion.cwnd;
     sample.now = now;
@@ -153,6 +155,8 @@ export function endCwr(tcb: Tcb, now: number): void {
 
 /** RFC 6675 §5 / RFC 6582 §3.2 step 2: a loss detected: one reduction for this window, by PRR. */
 export function enterRecovery(tcb: Tcb, now: number): void {
+  // A path MTU probe at SND.UNA was too big (RFC 4821 §7.6.2); what follows retransmits it smaller.
+  if (tcb.rare.mtuProbe !== undefined) probeLost(tcb);
   const flight = seqDiff(tcb.sndMax, tcb.sndUna);
   // A loss during an ECN reduction (Linux: CWR to Recovery) is not reduced for twice: the window is
   // already coming down to ssthresh; PRR starts again from here.

@@ -100,4 +100,8 @@ export class TcpStats {
   TCPFastOpenBlackhole = 0;
   /** ICMP errors quoting a sequence number outside SND.UNA..SND.NXT, ignored (RFC 5927 §4.1; Linux's OutOfWindowIcmps). */
   OutOfWindowIcmps = 0;
+  /** Path MTU probes acknowledged: the MSS grew (RFC 4821 §7.6.1; Linux's TCPMTUPSuccess). */
+  TCPMTUPSuccess = 0;
+  /** Path MTU probes lost: the search range's top came below them (RFC 4821 §7.6.2; Linux's TCPMTUPFail). */
+  TCPMTUPFail = 0;
 }

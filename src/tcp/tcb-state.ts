@@ -8,6 +8,7 @@
  */
 import type { FastOpenState } from './fast-open.js';
 import type { RecordBoundaries } from './records.js';
+import type { MtuProbeState } from './mtu-probe.js';
 import type { Segment } from './segment.js';
 import type { TcbTracer } from './trace.js';
 
@@ -199,6 +200,12 @@ export class TcbRare {
   fastOpen: FastOpenState | undefined;
   /** Record boundaries in the send queue (Tcb.endRecord, Linux's MSG_EOR; records.ts), while any is unacknowledged. */
   records: RecordBoundaries | undefined;
+  /** Packetization-layer path MTU discovery (mtu-probe.ts), on a connection that probes. */
+  mtuProbe: MtuProbeState | undefined;
+  /** A new route MTU, taken once the connection has sent (mtu-probe.ts routeMtuChanged). */
+  routeMtuPending: number | undefined;
+  /** Something was sent since routeMtuPending was set. */
+  routeMtuSent = false;
 
   /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
   isIdle(): boolean {
@@ -223,7 +230,9 @@ export class TcbRare {
       this.pushUpTo === undefined &&
       this.shortSentEnd === undefined &&
       this.fastOpen === undefined &&
-      this.records === undefined
+      this.records === undefined &&
+      this.mtuProbe === undefined &&
+      this.routeMtuPending === undefined
     );
   }
 }

@@ -24,6 +24,7 @@ import { INITIAL_WINDOW_SEGMENTS, type CongestionController } from './congestion
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
+import { probeMssCap, routeMtuChanged, takeRouteMtu } from './mtu-probe.js';
 import { queueRst, queueRstAck, transmit } from './output.js';
 import { Prr } from './prr.js';
 import { Rack } from './rack.js';
@@ -595,7 +596,7 @@ export class Tcb {
     this.remotePort = (opts.remotePort ?? 0) | 0;
     this.ipVersion = opts.ipVersion ?? 4;
     this.issSource = typeof opts.iss === 'number' ? opts.iss | 0 : opts.iss;
-    this.advertisedMss = this.config.mss ?? mssForMtu(this.config.mtu, this.ipVersion);
+    this.advertisedMss = this.config.mss ?? this.config.advmss ?? mssForMtu(this.config.mtu, this.ipVersion);
     this.peerMss = defaultSendMss(this.ipVersion);
     this.pathMtu = this.config.mtu;
     // A fresh view of a shared config offers what the shared one does (worked out once for it).
@@ -963,12 +964,32 @@ export class Tcb {
 
   /** The next segment to send, or undefined. Call until undefined after any input or timeout. */
   pollTransmit(now: number): Segment | undefined {
-    return transmit(this, now);
+    const seg = transmit(this, now);
+    if (this.rareState?.routeMtuPending !== undefined) {
+      if (seg !== undefined) this.rareState.routeMtuSent = true;
+      else if (this.rareState.routeMtuSent) {
+        this.rareState.routeMtuSent = false;
+        takeRouteMtu(this);
+      }
+    }
+    return seg;
   }
 
-  /** Data per segment: the peer's MSS less our option bytes (RFC 6691), at most our own. */
+  /**
+   * The route toward the peer now has MTU `mtu` (changed by its administrator, not learnt from ICMP):
+   * taken once this connection has sent again, as Linux checks its cached route on output.
+   */
+  setRouteMtu(mtu: number): void {
+    routeMtuChanged(this, mtu);
+  }
+
+  /**
+   * Data per segment: the peer's MSS less our option bytes (RFC 6691), at most what the path MTU
+   * carries (RFC 9293 §3.7.1's MMS_S) and what TCP_MAXSEG (`config.mss`) allows.
+   */
   get sendMss(): number {
-    const mss = Math.min(this.peerMss, this.advertisedMss, mssForMtu(this.pathMtu, this.ipVersion));
+    let mss = Math.min(this.peerMss, this.config.mss ?? Infinity, mssForMtu(this.pathMtu, this.ipVersion));
+    if (this.rareState?.mtuProbe !== undefined) mss = Math.min(mss, probeMssCap(this) ?? mss);
     return Math.max(1, mss - (this.timestamps ? TS_OPTION_BYTES : 0));
   }
 

@@ -7,6 +7,7 @@
 import { delayedAckFired } from './ack-timeout.js';
 import { TcpFlag, seqAdd, seqDiff, seqLe } from '../wire/index.js';
 import { attemptFailed } from './input.js';
+import { blackHoleSuspected, probeLost } from './mtu-probe.js';
 import { NO_OPTIONS, queueControl, queueRst, tsNow, unsentBytes } from './output.js';
 import { lossTimeout, startUndo } from './recovery.js';
 import { makeSegment } from './segment.js';
@@ -201,6 +202,12 @@ export function retransmitTimeout(tcb: Tcb, now: number): void {
   }
   if (!handshake && tcb.retransmits === tcb.config.r1) {
     tcb.emit({ type: 'retransmit-threshold', retransmissions: tcb.retransmits });
+  }
+  if (!handshake && tcb.rare.mtuProbe !== undefined) {
+    // A probe still unacknowledged was too big (RFC 4821 §7.6.2); from r1 timeouts on, the path may
+    // be a black hole for our packet size (RFC 4821 §7.7; Linux's tcp_write_timeout).
+    probeLost(tcb);
+    if (tcb.retransmits >= tcb.config.r1) blackHoleSuspected(tcb);
   }
   tcb.rtt.backoff();
   if (tcb.recoveryState) tcb.recoveryState.rttSeq = undefined; // Karn: no sample from a retransmitted segment

@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeIcmp, decodeIp, decodeTcpPacket, parseIp, type IpPacket } from '../../src/wire/index.js';
-import { parseScript, runScriptText, type IcmpSpec, type PacketSpec, type Script } from '../../src/packetdrill/index.js';
+import { parseScript, runScriptText, wrapperIpVersion, type IcmpSpec, type PacketSpec, type Script } from '../../src/packetdrill/index.js';
 import { buildInboundIcmp } from '../../src/packetdrill/icmp.js';
 import { buildInbound, newFlow } from '../../src/packetdrill/packets.js';
 
@@ -248,4 +248,29 @@ test('IPV6_TCLASS and IPV6_UNICAST_HOPS of -1 give the defaults back, for the co
 +0 close(3) = 0
 `, { personality: 'none' });
   assert.equal(r.result, 'PASS', r.detail);
+});
+
+test("Linux's wrapper (run_all.py) runs a script named *v6.pkt under IPv6: ICMPv6 names parse, the addresses are IPv6 ones", () => {
+  assert.equal(wrapperIpVersion('fastopen/client/syn-data-icmp-unreach-frag-needed-with-seq-ipv6.pkt', 'linux'), 6);
+  assert.equal(wrapperIpVersion('mtu_probe/basic-v6.pkt', 'linux'), 6);
+  assert.equal(wrapperIpVersion('mtu_probe/basic-v4.pkt', 'linux'), 4);
+  assert.equal(wrapperIpVersion('fastopen/client/syn-data-icmp-unreach-frag-needed.pkt', 'linux'), 4);
+  assert.equal(wrapperIpVersion('x-v6.pkt', 'freebsd'), undefined);
+  // packet_too_big is ICMPv6's: it parses under the command line's IPv6, not under the default IPv4.
+  const line = '0 < icmp packet_too_big mtu 1400 [0:1440(1440)]\n';
+  assert.equal(parseScript(line).ok, false);
+  const r = parseScript(line, { ipVersion: 6 });
+  assert.ok(r.ok);
+  if (r.ok) assert.deepEqual([(r.script.events[0] as { icmp: IcmpSpec }).icmp.type, (r.script.events[0] as { icmp: IcmpSpec }).icmp.mtu], [2, 1400]);
+  // The script's own header still wins over the command line's version.
+  assert.equal(parseScript('--ip_version=ipv4\n' + line, { ipVersion: 6 }).ok, false);
+  // packetdrill's ICMPv6 unreachable codes include net_unreachable (0).
+  assert.equal(icmp('< icmp unreachable net_unreachable', V6).code, 0);
+  // The run's addresses follow: an IPv6 SYN (MSS 1500 - 40 - 20) from the wrapper's fd3d:fa7b:d17d::0.
+  const run = runScriptText(`0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 fcntl(3, F_SETFL, O_RDWR | O_NONBLOCK) = 0
++0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)
++0 > S 0:0(0) <mss 1440,sackOK,TS val 100 ecr 0,nop,wscale 7>
+`, { personality: 'none', ipVersion: 6 });
+  assert.equal(run.result, 'PASS', run.detail);
 });

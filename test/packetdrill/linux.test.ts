@@ -67,10 +67,11 @@ test('a missing script, an unknown command or knob, and values synack cannot hon
     ['/usr/bin/install -d /tmp/x', /command '\/usr\/bin\/install'/],
     ['sysctl -q net.ipv4.tcp_no_such_knob=1', /net\.ipv4\.tcp_no_such_knob \(no synack equivalent\)/],
     ['sysctl -q net.ipv4.tcp_congestion_control=bbr', /congestion control 'bbr'/],
-    ['sysctl -q net.ipv4.tcp_mtu_probing=2', /path MTU discovery/],
+    ['sysctl -q net.ipv4.tcp_mtu_probing=3', /values outside 0 to 2/],
     ['sysctl -q net.ipv4.tcp_rmem="4096 1000"', /three sizes/],
     ['tc qdisc replace dev tun0 root fq', /fq qdisc's pacing/],
-    ['echo 3 > /sys/module/tcp_cubic/parameters/hystart_detect', /kernel module parameter/],
+    ['echo 0.7 > /sys/module/tcp_cubic/parameters/beta', /module\.tcp_cubic\.beta \(no synack equivalent\)/],
+    ['echo 4 > /sys/module/tcp_cubic/parameters/hystart_detect', /values outside 0 to 3/],
     ['sysctl -q net.ipv4.tcp_rmem=$(cat x)', /shell expansion '\$'/],
     ['echo $HOME', /shell expansion '\$HOME'/],
   ];
@@ -284,4 +285,31 @@ test('nstat in a script: an ICMP error quoting data outside SND.UNA..SND.NXT is 
   const inWindow = linux(src.replace('[5000:6000(1000)]', '[1:1001(1000)]'));
   assert.equal(inWindow.result, 'FAIL');
   assert.match(inWindow.detail, /nstat \| grep TcpExtOutOfWindowIcmps.*failed/);
+});
+
+test('ip route change: advmss, mtu [lock] and initcwnd reach the host; other attributes are UNSUPPORTED, named; the tcp_mtu_probing knobs map', () => {
+  const { h, host } = linuxHost();
+  const routes: [string, unknown][] = [];
+  host.changeRoute = (dst, route) => void routes.push([dst, route]);
+  const r = runShell('ip route change 192.0.2.1 via 192.168.0.2 dev tun0 advmss 600 mtu lock 640 initcwnd 11', host);
+  assert.equal(r.ok, true);
+  assert.deepEqual(routes, [['192.0.2.1', { advmss: 600, mtuLock: true, mtu: 640, initcwnd: 11 }]]);
+  assert.equal(runShell('ip -6 route change 2001:DB8::1 via fd3d:fa7b:d17d:8888::0 dev tun0 mtu 1520', host).ok, true);
+  assert.deepEqual(routes[1], ['2001:DB8::1', { mtu: 1520 }]);
+  const bad = runShell('ip route change 192.0.2.1 dev tun0 rtt 10', host);
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.match(bad.unsupported, /ip route attribute rtt/);
+  assert.equal(runShell('sysctl -q net.ipv4.tcp_mtu_probing=2 net.ipv4.tcp_base_mss=512 net.ipv4.tcp_probe_threshold=16 net.ipv4.tcp_probe_interval=60 net.ipv4.tcp_mtu_probe_floor=64', host).ok, true);
+  assert.deepEqual([h.tcp.mtuProbing, h.tcp.mtuProbeBaseMss, h.tcp.mtuProbeThreshold, h.tcp.mtuProbeIntervalMs, h.tcp.mtuProbeFloorMss], [2, 512, 16, 60_000, 64]);
+});
+
+test("tcp_cubic's module parameters map onto Linux's HyStart: hystart, hystart_detect, hystart_low_window, hystart_ack_delta_us", () => {
+  const { h, host } = linuxHost();
+  assert.equal(h.tcp.slowStartExit, 'hystart', "the linux personality's CUBIC leaves slow start by Linux's HyStart");
+  for (const cmd of ['echo 2 > /sys/module/tcp_cubic/parameters/hystart_detect', 'echo 8 > /sys/module/tcp_cubic/parameters/hystart_low_window', 'echo 1500 > /sys/module/tcp_cubic/parameters/hystart_ack_delta_us']) {
+    assert.equal(runShell(cmd, host).ok, true, cmd);
+  }
+  assert.deepEqual([h.tcp.hystartDetect, h.tcp.hystartLowWindow, h.tcp.hystartAckDeltaMs], [2, 8, 1.5]);
+  assert.equal(runShell('echo 0 > /sys/module/tcp_cubic/parameters/hystart', host).ok, true);
+  assert.equal(h.tcp.slowStartExit, 'off');
 });
