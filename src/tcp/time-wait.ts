@@ -59,8 +59,9 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
   /**
    * The application's handle: when the entry ends it goes to CLOSED (its 'closed' event), as it did
    * when the TCB itself timed out. Held strongly, not by a WeakRef: V8 keeps a WeakRef's target alive
-   * until the current job ends and its minor collections treat the target as live, so a weakly held
-   * connection was promoted, TCB and all, and its 'closed' could be lost to a major collection. What
+   * until the current job ends and clears it only in a major collection, so weakly held connections
+   * survived scavenges and cost the collector more than holding them (README, Performance notes), and
+   * the 'closed' of a connection the application had let go of was lost to a major collection. What
    * it keeps is small (the stack has the TCB release its transfer state: Tcb.releaseForTimeWait).
    * Nothing sent on the wire depends on it.
    */
