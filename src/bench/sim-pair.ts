@@ -154,11 +154,8 @@ export function connectionCycles(p: Pair, cycles: number, inFlight: number, maxM
 }
 
 /**
- * connectionCycles, returning to the event loop every `chunk` cycles. A connection entering compact
- * TIME-WAIT is held by a WeakRef (stack.ts), and V8 keeps a WeakRef's target alive until the current
- * job ends: one synchronous run of many thousand cycles would keep every such connection, TCB and
- * all, to its end, which an application on an event loop never does. So the bench yields, as a
- * server's event loop turns between its I/O callbacks.
+ * connectionCycles, returning to the event loop every `chunk` cycles, as a server's event loop turns
+ * between its I/O callbacks.
  */
 export async function connectionCyclesYielding(p: Pair, cycles: number, inFlight: number, chunk = 64, maxMs = 3_600_000): Promise<number> {
   const run = startCycles(p, cycles, inFlight);

@@ -1239,7 +1239,7 @@ class Runner {
       }
       // Compact TIME-WAIT entries; the descriptor column from the connection, if the script still holds it.
       for (const tw of st.timeWaitEntries()) {
-        const owner = tw.owner?.deref();
+        const owner = tw.owner;
         if (owner) seen.add(owner);
         rows.push({
           fd: owner ? fdOf(owner) : undefined,

@@ -1150,7 +1150,8 @@ export class Stack implements ConnectionOwner {
     const tw: TimeWait<Endpoint, Connection> = new TimeWait(conn.local, conn.remote, tcb);
     this.forget(conn);
     conn.timeWait = true;
-    tw.owner = new WeakRef(conn);
+    tcb.releaseForTimeWait();
+    tw.owner = conn;
     if (this.timeWait.size >= this.limits.timeWaitMax) {
       // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow):
       // the first in the timer heap, which keeps each entry's first 2*MSL deadline (a FIN's restart is
@@ -1174,9 +1175,9 @@ export class Stack implements ConnectionOwner {
     this.closeOwner(tw, now);
   }
 
-  /** The application's connection, if it still holds one, goes to CLOSED as its TCB's 2*MSL would take it. */
+  /** The application's connection goes to CLOSED as its TCB's 2*MSL would take it. */
   private closeOwner(tw: TimeWait<Endpoint, Connection>, now: number): void {
-    const conn = tw.owner?.deref();
+    const conn = tw.owner;
     tw.owner = undefined;
     if (conn === undefined || conn.tcb.state !== 'TIME-WAIT') return;
     // TIME-WAIT's abort sends nothing (§3.10.5: "delete the TCB"); the 'closed' event reaches the application.

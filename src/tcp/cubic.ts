@@ -106,8 +106,8 @@ export class CubicController implements CongestionController {
   private inRecovery = false;
   /** A timeout reduced ssthresh and no ACK of new data came since (RFC 5681 §3.1: hold ssthresh). */
   private inTimeout = false;
-  /** State before the last reduction, for `undo` (§4.9); allocated once. */
-  private readonly saved: CubicState;
+  /** State before the last reduction, for `undo` (§4.9); made at the first reduction, then reused. */
+  private saved: CubicState | undefined;
   private hasSaved = false;
 
   // RFC 9406 HyStart++ state (ms).
@@ -153,7 +153,6 @@ export class CubicController implements CongestionController {
       exit === 'hystart' ? { detect: options.hystartDetect ?? HYSTART_ACK_TRAIN | HYSTART_DELAY, lowWindow: options.hystartLowWindow ?? 16, ackDeltaMs: options.hystartAckDeltaMs ?? 2 } : undefined;
     // RFC 6928: an initial window of 10 segments.
     this.cwnd = initialWindowSegments * mss;
-    this.saved = this.snapshot();
   }
 
   get phase(): CubicPhase {
@@ -382,8 +381,8 @@ export class CubicController implements CongestionController {
 
   undo(_now: number): void {
     // §4.9: a spurious congestion event: restore what was saved at it.
-    if (!this.hasSaved) return;
     const v = this.saved;
+    if (!this.hasSaved || v === undefined) return;
     this.cwnd = v.cwnd;
     this.ssthresh = v.ssthresh;
     this.wMax = v.wMax;
@@ -401,7 +400,7 @@ export class CubicController implements CongestionController {
   }
 
   private save(): void {
-    const v = this.saved;
+    const v = (this.saved ??= this.snapshot());
     v.cwnd = this.cwnd;
     v.ssthresh = this.ssthresh;
     v.wMax = this.wMax;

@@ -666,8 +666,9 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   tcb.dupAckCount = 0;
   let restartTimer = true;
   if (tcb.sackPermitted) {
-    tcb.sacks.advance(ack);
-    tcb.rack.onCumulativeAck(ack, now, tcb.minRtt);
+    // Neither is made for this: an empty scoreboard and a RACK with no records have nothing to advance.
+    tcb.sacksState?.advance(ack);
+    tcb.rackState?.onCumulativeAck(ack, now, tcb.minRtt);
   } else {
     // The cumulative ACK covers the hole and the segments the duplicate ACKs stood for (Linux's
     // tcp_remove_reno_sacks: all but one acknowledged segment had been counted already).

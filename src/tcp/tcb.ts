@@ -36,7 +36,7 @@ import { SackScoreboard } from './scoreboard.js';
 import type { Segment } from './segment.js';
 import { SendBuffer } from './send-buffer.js';
 import { RecordBoundaries } from './records.js';
-import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
+import { NO_RECEIVE_BUFFER, NO_SEND_BUFFER, keepSpareReceiveBuffer, keepSpareSendBuffer, takeSpareReceiveBuffer, takeSpareSendBuffer } from './spare-buffers.js';
 import { type TcpState, isSynchronized } from './state.js';
 import { unitsTake } from './write-units.js';
 import { TcpStats } from './stats.js';
@@ -445,6 +445,25 @@ export class Tcb {
   initialRcvMss(): number {
     const advmss = this.advertisedMss - (this.timestamps ? TS_OPTION_BYTES : 0);
     return Math.max(88, Math.min(advmss, this.sendMss, Math.floor(this.rcvBufSize / 2), 536));
+  }
+
+  /**
+   * A stack has given this connection's TIME-WAIT to a compact record (time-wait.ts), which answers
+   * the peer from now on: the TCB stays only as the application's view of the connection (its state,
+   * counters and tcp_info, bytes not yet read) until the record ends at 2*MSL. What only sending and
+   * receiving use goes: the SACK scoreboard, PRR, RACK (unless it saw reordering, which tcp_info
+   * reports), an emptied send buffer and the groups back at their defaults.
+   */
+  releaseForTimeWait(): void {
+    this.sacksState = undefined;
+    this.prrState = undefined;
+    if (this.rackState?.reorderDistance === 0) this.rackState = undefined;
+    const sb = this.sndBuf;
+    if (sb !== undefined && sb.length === 0) {
+      keepSpareSendBuffer(sb);
+      this.sndBuf = undefined;
+    }
+    this.releaseIdleState();
   }
 
   /** Drop each group that is all back to its defaults, and the timer table when no timer runs. */

@@ -57,11 +57,15 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
   expiresAt: number;
   readonly config: TcpConfig;
   /**
-   * The application's handle, held weakly: when the entry ends, a connection the application still
-   * holds goes to CLOSED (its 'closed' event) as it did when the TCB itself timed out; one nobody holds
-   * costs nothing. Nothing sent on the wire depends on it.
+   * The application's handle: when the entry ends it goes to CLOSED (its 'closed' event), as it did
+   * when the TCB itself timed out. Held strongly, not by a WeakRef: V8 keeps a WeakRef's target alive
+   * until the current job ends and clears it only in a major collection, so weakly held connections
+   * survived scavenges and cost the collector more than holding them (README, Performance notes), and
+   * the 'closed' of a connection the application had let go of was lost to a major collection. What
+   * it keeps is small (the stack has the TCB release its transfer state: Tcb.releaseForTimeWait).
+   * Nothing sent on the wire depends on it.
    */
-  owner: WeakRef<O> | undefined;
+  owner: O | undefined;
   /**
    * The record's own challenge-ACK limit (RFC 5961 §7), as Linux keeps tw_last_oow_ack_time per
    * record: a budget shared with connections would let a connection spend what answers this 4-tuple

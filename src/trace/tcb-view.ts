@@ -142,7 +142,7 @@ export function stackViews(host: string, stack: Stack, now: number): { tcbs: Tcb
   const tcbs: TcbView[] = [];
   for (const c of stack.connections()) tcbs.push(tcbView(host, c, now));
   for (const tw of stack.timeWaitEntries()) {
-    const owner = tw.owner?.deref();
+    const owner = tw.owner;
     const base = owner !== undefined ? tcbView(host, owner, now) : undefined;
     tcbs.push({
       ...(base ?? emptyView(host, `${endText(tw.local)}>${endText(tw.remote)}`)),

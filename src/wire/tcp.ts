@@ -215,7 +215,8 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
     return { timestamp: { value: u32(bytes, start + 4), echo: u32(bytes, start + 8) }, order: NOP_NOP_TIMESTAMP };
   }
   const opts: TcpOptions = {};
-  const order: number[] = [];
+  const order = ORDER_SCRATCH;
+  order.length = 0;
   let seen = 0;
   let repeated = 0;
   let i = start;
@@ -283,8 +284,36 @@ export function decodeTcpOptions(bytes: Uint8Array, start: number, end: number):
     i += len;
   }
   if (repeated) opts.unknown = repeatedAsUnknown(bytes, start, end, repeated);
-  opts.order = order;
+  opts.order = sharedOrder(order, opts);
   return opts;
+}
+
+/** The kinds of the header being decoded (decoding calls out to nothing, so one array serves). */
+const ORDER_SCRATCH: number[] = [];
+
+/** Layouts decoded before, beyond Linux's (FreeBSD's SYNs, SACK blocks after timestamps, ...); at most 64. */
+const SEEN_ORDERS: number[][] = [];
+const MAX_SEEN_ORDERS = 64;
+
+/**
+ * A decoded header's `order`: a shared frozen array when its layout is one seen before (as nearly
+ * every segment's is), else a copy of the scratch array, kept for later headers while there is room.
+ */
+function sharedOrder(kinds: number[], o: TcpOptions): number[] {
+  if (!o.sack && !o.fastOpenCookie && !o.unknown) {
+    const linux = COMMON_LAYOUTS[commonLayoutIndex(o)];
+    if (sameKinds(linux, kinds)) return linux;
+  }
+  for (const seen of SEEN_ORDERS) if (sameKinds(seen, kinds)) return seen;
+  const copy = kinds.slice();
+  if (SEEN_ORDERS.length < MAX_SEEN_ORDERS) SEEN_ORDERS.push(Object.freeze(copy) as number[]);
+  return copy;
+}
+
+function sameKinds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -334,7 +363,11 @@ function timestampOnly(o: TcpOptions): boolean {
  */
 export function optionKinds(o: TcpOptions): number[] {
   if (o.order) return o.order;
-  if (timestampOnly(o)) return [...NOP_NOP_TIMESTAMP];
+  if (!o.sack && !o.fastOpenCookie && (!o.unknown || o.unknown.length === 0)) return COMMON_LAYOUTS[commonLayoutIndex(o)];
+  return linuxOptionKinds(o);
+}
+
+function linuxOptionKinds(o: TcpOptions): number[] {
   const k: number[] = [];
   if (o.mss !== undefined) k.push(TcpOptionKind.MSS);
   if (o.timestamp) {
@@ -352,6 +385,24 @@ export function optionKinds(o: TcpOptions): number[] {
   if (o.unknown) for (const u of o.unknown) k.push(u.kind);
   return k;
 }
+
+/** Which of MSS, timestamps, SACK-permitted and window scale the options hold, as an index into COMMON_LAYOUTS. */
+function commonLayoutIndex(o: TcpOptions): number {
+  return (o.mss !== undefined ? 1 : 0) | (o.timestamp ? 2 : 0) | (o.sackPermitted ? 4 : 0) | (o.wscale !== undefined ? 8 : 0);
+}
+
+/**
+ * Linux's layout of every combination of MSS, timestamps, SACK-permitted and window scale: what every
+ * SYN, SYN-ACK and ACK carries, so it is worked out once rather than per segment. Shared, so frozen.
+ */
+const COMMON_LAYOUTS: number[][] = Array.from({ length: 16 }, (_, i) => {
+  const o: TcpOptions = {};
+  if (i & 1) o.mss = 0;
+  if (i & 2) o.timestamp = { value: 0, echo: 0 };
+  if (i & 4) o.sackPermitted = true;
+  if (i & 8) o.wscale = 0;
+  return i === 2 ? NOP_NOP_TIMESTAMP : (Object.freeze(linuxOptionKinds(o)) as number[]);
+});
 
 /**
  * The option kinds of a SYN or SYN-ACK laid out as FreeBSD's tcp_addoptions() does: MSS; NOP until
@@ -446,7 +497,10 @@ function optionBytes(options: TcpOptions, kinds: number[]): number {
   let n = 0;
   let u = 0;
   let afterEol = false;
-  for (const kind of kinds) {
+  // Indexed loops here and below: the layouts are frozen arrays, which V8 iterates with for-of
+  // through a real iterator (an object per step).
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[k];
     if (afterEol && kind !== TcpOptionKind.EOL) break;
     const slotUnknown = kind > 1 && isUnknownSlot(options, kind, u);
     n += slotUnknown ? 2 + options.unknown![u].data.length : kindLength(options, kind, u);
@@ -551,7 +605,9 @@ function writeTcpOptions(options: TcpOptions | undefined, out: Uint8Array, offse
   let i = offset;
   let u = 0;
   let afterEol = false;
-  for (const kind of optionKinds(options)) {
+  const kinds = optionKinds(options);
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[k];
     if (afterEol && kind !== TcpOptionKind.EOL) break;
     if (kind > 1 && isUnknownSlot(options, kind, u)) i = writeUnknown(out, i, options.unknown![u++]);
     else i = writeKind(out, i, options, kind);

@@ -297,6 +297,18 @@ describe('CUBIC (RFC 9438)', () => {
     assert.deepEqual(c.snapshot(), before);
   });
 
+  test('a controller that never reduced holds no saved state; the first reduction makes it, and undo uses it (§4.9)', () => {
+    const c = new CubicController(MSS);
+    assert.equal(c['saved'], undefined, 'nothing saved before a congestion event');
+    c.undo(0);
+    assert.equal(c.cwnd, 10 * MSS, 'undo with nothing saved changes nothing');
+    const before = c.snapshot();
+    c.onCongestionEvent(c.cwnd, 0);
+    assert.ok(c['saved'] !== undefined, 'saved at the reduction');
+    c.undo(1);
+    assert.deepEqual(c.snapshot(), before);
+  });
+
   test('app-limited: no growth in slow start or congestion avoidance, and the epoch clock is held (§5.8)', () => {
     const ss = new CubicController(MSS);
     const fs = new Flow(ss);

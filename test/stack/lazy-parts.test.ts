@@ -1,0 +1,51 @@
+/**
+ * Parts of the TCB made when first needed: a connection whose ACKs carry no SACK blocks never makes
+ * a SACK scoreboard (an ACK advancing an empty one has nothing to do), and the first SACK block
+ * makes it and is used (RFC 6675: the hole is retransmitted and the stream arrives whole).
+ *
+ * Numbers: MSS 1460 (MTU 1500 less 40, no timestamps' 12 taken off the MSS option itself); the client
+ * sends 3 * 1460 bytes and the wire drops the second segment once: the server's ACKs for the third
+ * carry the SACK block [ISS + 1 + 2920, ISS + 1 + 4380).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { B4, clientServerWire, establish, FLAGS, tcpOut } from './helpers.js';
+
+const SEGMENTS = 3;
+
+test('no SACK scoreboard while no SACK block arrives; the first one makes it, and the hole is repaired', () => {
+  const { a, b, wire } = clientServerWire([21, 22], { latency: 1 });
+  const { c, s } = establish(wire, a, b, { address: B4, port: 80 });
+  assert.ok(c.tcb.sackPermitted);
+  const mss = c.tcb.sendMss;
+  const first = new Uint8Array(mss).fill(1);
+  c.send(first, wire.now);
+  wire.run(wire.now + 50);
+  assert.equal(s.read(undefined, wire.now)?.length, mss);
+  assert.equal(c.tcb.sndUna, c.tcb.sndMax, 'everything acknowledged');
+  assert.equal(c.tcb.sacksState, undefined, 'no scoreboard made for ACKs without SACK blocks');
+
+  const data = new Uint8Array(SEGMENTS * mss).map((_, i) => i & 0xff);
+  const start = c.tcb.sndNxt;
+  let dropped = 0;
+  wire.drop = (from, bytes) => {
+    if (from !== a || dropped > 0) return false;
+    const p = tcpOut(bytes);
+    if (p.tcp.seq !== ((start + mss) >>> 0) || p.payloadLength === 0) return false;
+    dropped++;
+    return true;
+  };
+  c.send(data, wire.now);
+  let sawSack = false;
+  for (let t = 0; t < 20 && !sawSack; t++) {
+    wire.run(wire.now + 1);
+    sawSack = c.tcb.sacksState !== undefined;
+  }
+  assert.equal(dropped, 1);
+  assert.ok(sawSack, 'the scoreboard is made by the first SACK block');
+  assert.ok(wire.tcpFrom(b).some((p) => p.tcp.options.sack !== undefined && (p.tcp.flags & FLAGS.ACK) !== 0));
+  wire.run(wire.now + 2000);
+  const got: number[] = [];
+  for (let d = s.read(undefined, wire.now); d; d = s.read(undefined, wire.now)) got.push(...d);
+  assert.deepEqual(Uint8Array.from(got), data, 'the stream arrives whole');
+});
