@@ -135,7 +135,7 @@ export class GsoSegmenter {
       }
       const p = this.slab.subarray(this.used, this.used + total);
       this.used += (total + 7) & ~7;
-      p.set(packet.subarray(0, hdr));
+      for (let k = 0; k < hdr; k++) p[k] = packet[k];
       p.set(packet.subarray(hdr + off, hdr + off + len), hdr);
       put32(p, t + 4, (seq + off) >>> 0);
       let f = flags;

@@ -245,9 +245,13 @@ export class Stack implements ConnectionOwner {
    * For the packet pollTransmit returned last: 0 for a wire packet, else the data octets of each wire
    * segment the device must cut it into (StackOptions.gsoMaxSize). Its TCP checksum is then not filled
    * in (the cutter computes each piece's, unless checksums are offloaded) and its IPv4 ID is the
-   * first piece's, the next pieces' IDs following it.
+   * first piece's, the next pieces' IDs following it. Such a packet is the driver's only until the
+   * next pollTransmit (it is cut at once, as Linux's segmentation consumes a GSO packet): the stack
+   * writes the next one in the same buffer.
    */
   transmitGsoSize = 0;
+  /** Where offloaded packets are written (see transmitGsoSize); made at the first. */
+  private gsoBuffer: Uint8Array | undefined;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
   /** StackOptions.synCookies; `setSynCookies` changes it. */
@@ -1260,7 +1264,7 @@ export class Stack implements ConnectionOwner {
    * encoding allocates only the packet.
    */
   /** The IP packet of a segment; `cfg` is the connection's, for its TTL and TOS (IP_TTL, IP_TOS). */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0, into?: Uint8Array): Uint8Array {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
     const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
@@ -1284,8 +1288,12 @@ export class Stack implements ConnectionOwner {
     }
     spec.tcp = seg;
     spec.payload = seg.payload;
-    const packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
-    this.slabUsed += (packet.length + 7) & ~7;
+    let packet: Uint8Array;
+    if (into !== undefined) packet = writeTcpPacket(spec, into, 0);
+    else {
+      packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
+      this.slabUsed += (packet.length + 7) & ~7;
+    }
     spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
     spec.payload = undefined;
     return packet;
@@ -1304,7 +1312,7 @@ export class Stack implements ConnectionOwner {
     const spec = this.spec;
     const sum = spec.tcpChecksum;
     spec.tcpChecksum = 0;
-    const packet = this.encode(conn.local, conn.remote, seg, conn.tcb.config, id);
+    const packet = this.encode(conn.local, conn.remote, seg, conn.tcb.config, id, (this.gsoBuffer ??= new Uint8Array(0xffff)));
     spec.tcpChecksum = sum;
     this.transmitGsoSize = gso;
     return packet;
