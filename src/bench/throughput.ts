@@ -1,8 +1,10 @@
 /**
  * Throughput rows: one connection, two stacks in one process, a simulator link without impairment
  * (1 µs each way, no bottleneck, checksums offloaded as on the kernel's loopback, packets that arrive
- * together taken in batches of up to 64 as a NAPI poll takes them: LOOPBACK_RECEIVE_BATCH), bulk data from a
- * preallocated buffer, in Gbit/s of wall clock. Reference: Node's `net` between two sockets over
+ * together taken in batches of up to 64 as a NAPI poll takes them: LOOPBACK_RECEIVE_BATCH; segmentation
+ * offload on both hosts, the simulator's default: 64 KB segments through TCP, cut to MTU-sized packets
+ * at the link and merged per batch before the receiver's TCP, as Linux's GSO and GRO over loopback),
+ * bulk data from a preallocated buffer, in Gbit/s of wall clock. Reference: Node's `net` between two sockets over
  * 127.0.0.1 in the same process, the same byte count, trials interleaved with the subject's.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';

@@ -6,11 +6,16 @@
  * Received packets are handed to the stack as they come (a batch from one readable event), and the
  * host is serviced once after the batch: events go to the sockets, output goes to the device. A
  * user call (`host.kick()`) is serviced on the next turn of the event loop.
+ *
+ * Segmentation offload (link/offload.ts) is off unless asked for: a stack made with `gsoMaxSize` has
+ * its large packets cut here into wire packets before the device sees them, and `gro: true` merges
+ * the packets of one batch that continue each other before the stack.
  */
 import { soon } from './soon.js';
 import { Host, type Driver } from './host.js';
 import type { Stack } from '../stack/stack.js';
 import { DeadlineTimer } from './deadline-timer.js';
+import { GroMerger, GsoSegmenter } from './offload.js';
 
 /** Where the driver sends packets: one IP packet per call. Returns false when the packet was dropped. */
 export interface PacketSink {
@@ -26,6 +31,11 @@ export interface DeviceDriverOptions {
   /** The wall clock in ms (default performance.now). */
   clock?: () => number;
   tap?: PacketTap;
+  /**
+   * Receive offload: merge the TCP segments of one batch (`receive` calls before a `flush`) that
+   * continue each other before the stack (GroMerger). Default false.
+   */
+  gro?: boolean;
 }
 
 export interface DeviceDriverStats {
@@ -48,6 +58,8 @@ export class DeviceDriver implements Driver {
   private servicing = false;
   private again = false;
   private stopped = false;
+  private readonly gso = new GsoSegmenter();
+  private readonly pieces: Uint8Array[] = [];
 
   constructor(
     readonly stack: Stack,
@@ -58,6 +70,7 @@ export class DeviceDriver implements Driver {
     this.origin = this.clock();
     this.tap = opts.tap;
     this.host = new Host(opts.name ?? 'synack', stack, this);
+    if (opts.gro === true) this.host.gro = new GroMerger(this.host, !stack.trustChecksums);
   }
 
   currentTime(): number {
@@ -83,12 +96,15 @@ export class DeviceDriver implements Driver {
     this.stats.packetsIn++;
     this.stats.bytesIn += packet.length;
     this.tap?.(packet, 'in', now);
-    this.host.ip.handlePacket(packet, now);
+    const gro = this.host.gro;
+    if (gro !== undefined) gro.receive(packet, now);
+    else this.host.ip.handlePacket(packet, now);
   }
 
   /** After a batch of `receive`s: deliver events and send what the stack has to send, now. */
   flush(): void {
     if (this.stopped) return;
+    this.host.gro?.flush(this.currentTime());
     this.service();
   }
 
@@ -126,13 +142,25 @@ export class DeviceDriver implements Driver {
 
   private transmit(): void {
     const now = this.currentTime();
-    for (let p = this.host.ip.pollTransmit(now); p; p = this.host.ip.pollTransmit(now)) {
-      this.tap?.(p, 'out', now);
-      if (this.sink.send(p)) {
-        this.stats.packetsOut++;
-        this.stats.bytesOut += p.length;
-      } else this.stats.sendDrops++;
+    const ip = this.host.ip;
+    for (let p = ip.pollTransmit(now); p; p = ip.pollTransmit(now)) {
+      if (ip.transmitGsoSize === 0) {
+        this.send(p, now);
+        continue;
+      }
+      const pieces = this.pieces;
+      this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces);
+      for (let i = 0; i < pieces.length; i++) this.send(pieces[i], now);
+      pieces.length = 0;
     }
+  }
+
+  private send(p: Uint8Array, now: number): void {
+    this.tap?.(p, 'out', now);
+    if (this.sink.send(p)) {
+      this.stats.packetsOut++;
+      this.stats.bytesOut += p.length;
+    } else this.stats.sendDrops++;
   }
 
   /** One timer, for the stack's earliest deadline. */

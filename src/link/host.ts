@@ -10,6 +10,7 @@ import { Udp, udpIcmpError, type UdpEvent, type UdpOptions } from '../net/udp.js
 import { CryptoRandom, type RandomSource } from '../tcp/random.js';
 import { decodeIp } from '../wire/ip.js';
 import { IpProtocols, type IpHandler } from './ip-protocols.js';
+import type { GroMerger } from './offload.js';
 import type { IpAddress } from '../wire/address.js';
 
 function isLoopback(a: IpAddress): boolean {
@@ -55,6 +56,11 @@ export class Host {
    * (IpProtocols). A host with `net` ignores it: its network layer carries both, by protocol number.
    */
   ip: IpHandler;
+  /**
+   * The receive offload a driver hands this host's packets through (link/offload.ts), when it merges
+   * them; its packets go on to `ip`.
+   */
+  gro: GroMerger | undefined;
   /** The host's UDP, once `enableUdp` made it. */
   udp: Udp | undefined;
   /** Whether the driver has this host in its service queue (the simulator's bookkeeping). */
@@ -72,6 +78,16 @@ export class Host {
     public driver: Driver,
   ) {
     this.ip = stack;
+  }
+
+  /** An IP packet for the host, to its IP handler (`ip`): what a GroMerger hands its packets to. */
+  handlePacket(bytes: Uint8Array, now: number): void {
+    this.ip.handlePacket(bytes, now);
+  }
+
+  /** Merged TCP segments for the host (GroMerger), to its IP handler. */
+  handleMerged(bytes: Uint8Array, now: number, groSize: number): void {
+    this.ip.handleMerged(bytes, now, groSize);
   }
 
   /**

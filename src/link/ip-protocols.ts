@@ -14,7 +14,11 @@ import { decodeIp, IpProtocol } from '../wire/ip.js';
 /** The sans-I/O face a driver needs of whatever handles a host's IP packets. */
 export interface IpHandler {
   handlePacket(bytes: Uint8Array, now: number): void;
+  /** TCP segments merged before the stack: see Stack.handleMerged. */
+  handleMerged(bytes: Uint8Array, now: number, groSize: number): void;
   pollTransmit(now: number): Uint8Array | undefined;
+  /** See Stack.transmitGsoSize: of the packet pollTransmit returned last, 0 unless the device must cut it. */
+  readonly transmitGsoSize: number;
   pollTimeout(): number | undefined;
   handleTimeout(now: number): void;
 }
@@ -22,11 +26,16 @@ export interface IpHandler {
 export class IpProtocols implements IpHandler {
   /** Whose turn it is to send first, so a busy TCP cannot starve UDP (or the reverse). */
   private udpFirst = false;
+  transmitGsoSize = 0;
 
   constructor(
     readonly stack: Stack,
     readonly udp: Udp,
   ) {}
+
+  handleMerged(bytes: Uint8Array, now: number, groSize: number): void {
+    this.stack.handleMerged(bytes, now, groSize); // only TCP is merged
+  }
 
   handlePacket(bytes: Uint8Array, now: number): void {
     const ipp = decodeIp(bytes);
@@ -42,8 +51,15 @@ export class IpProtocols implements IpHandler {
 
   pollTransmit(now: number): Uint8Array | undefined {
     this.udpFirst = !this.udpFirst;
-    if (this.udpFirst) return this.udp.pollTransmit(now) ?? this.stack.pollTransmit(now);
-    return this.stack.pollTransmit(now) ?? this.udp.pollTransmit(now);
+    this.transmitGsoSize = 0;
+    let p = this.udpFirst ? this.udp.pollTransmit(now) : undefined;
+    if (p !== undefined) return p;
+    p = this.stack.pollTransmit(now);
+    if (p !== undefined) {
+      this.transmitGsoSize = this.stack.transmitGsoSize;
+      return p;
+    }
+    return this.udpFirst ? undefined : this.udp.pollTransmit(now);
   }
 
   pollTimeout(): number | undefined {

@@ -30,7 +30,7 @@ const PROFILE_FIELDS: Record<keyof LinkProfile, { allowed: string; ok: (v: numbe
 
 const PROFILE_KEYS = Object.keys(PROFILE_FIELDS);
 
-const HOST_KEYS: ReadonlyArray<keyof SimHostOptions> = ['addresses', 'tcp', 'limits', 'trustChecksums', 'checksumOffload', 'synCookies'];
+const HOST_KEYS: ReadonlyArray<keyof SimHostOptions> = ['addresses', 'tcp', 'limits', 'trustChecksums', 'checksumOffload', 'synCookies', 'gsoMaxSize', 'gro'];
 
 /** Throws unless `profile` holds only known keys, each a number in its range (undefined: the default). */
 export function checkLinkProfile(profile: unknown, where: string, name: string): void {

@@ -19,6 +19,7 @@ import { NetStack, type InterfaceOptions, type RouteOptions } from '../net/net-s
 import { linkLocalFor, parsePrefix } from '../net/prefix.js';
 import { parseMac } from '../wire/ethernet.js';
 import { SimSegment, checkSegmentName, type SegmentPort } from './segment.js';
+import { GroMerger, GsoSegmenter } from './offload.js';
 
 export interface LinkProfile {
   /** One-way propagation delay (ms). */
@@ -329,7 +330,24 @@ export interface SimHostOptions {
   checksumOffload?: boolean;
   /** See StackOptions.synCookies (default 'on-overflow'). */
   synCookies?: SynCookieMode;
+  /**
+   * Segmentation offload at the sender (StackOptions.gsoMaxSize): the largest packet the host's stack
+   * hands its links, which the simulator cuts into wire packets before the link sees them
+   * (link/offload.ts), so links, taps, captures and filters see only what a stack without offload
+   * sends. Default SIM_GSO_MAX_SIZE (65,535: the simulator's links are local, as a loopback or a
+   * virtual device is); 0 turns it off.
+   */
+  gsoMaxSize?: number;
+  /**
+   * Receive offload (GRO, link/offload.ts): packets of one TCP flow taken in one receive batch
+   * (SimNetwork.receiveBatch above 1) that continue each other are merged before the stack. Default
+   * true; nothing merges while receiveBatch is 1.
+   */
+  gro?: boolean;
 }
+
+/** SimHostOptions.gsoMaxSize's default: the largest IP packet (Linux's GSO_MAX_SIZE is 65,536). */
+export const SIM_GSO_MAX_SIZE = 65535;
 
 /**
  * One entry of the event queue. A single shape for every kind (fields a kind does not use are left
@@ -399,6 +417,11 @@ export class SimNetwork implements Driver {
   receiveBatch = 1;
   /** Packets delivered since hosts were last serviced (see receiveBatch). */
   private batched = 0;
+  /** Cuts offloaded packets (SimHostOptions.gsoMaxSize) into wire packets; the pieces of the last one. */
+  private readonly gso = new GsoSegmenter();
+  private readonly gsoPieces: Uint8Array[] = [];
+  /** Hosts whose GroMerger holds packets (SimHostOptions.gro): handed over before anything else happens. */
+  private readonly groHolding: Host[] = [];
   /** Ids of deliveries (SimLink.cancel), counting from 1. */
   private deliveries = 0;
   /** Called after each piece of work a step did (an observer's hook, as the explorer's snapshots). */
@@ -422,7 +445,7 @@ export class SimNetwork implements Driver {
   }
 
   /** A host with its TCP stack, its random source the seed's stream `stream`, added to the network. */
-  private newHost(name: string, addresses: SimHostOptions['addresses'], stream: number, opts: Pick<SimHostOptions, 'tcp' | 'limits' | 'trustChecksums' | 'checksumOffload' | 'synCookies'>): Host {
+  private newHost(name: string, addresses: SimHostOptions['addresses'], stream: number, opts: Pick<SimHostOptions, 'tcp' | 'limits' | 'trustChecksums' | 'checksumOffload' | 'synCookies' | 'gsoMaxSize' | 'gro'>): Host {
     const stack = new Stack({
       addresses,
       random: new SeededRandom(this.seed, stream),
@@ -431,8 +454,10 @@ export class SimNetwork implements Driver {
       trustChecksums: opts.trustChecksums,
       checksumOffload: opts.checksumOffload,
       synCookies: opts.synCookies,
+      gsoMaxSize: opts.gsoMaxSize ?? SIM_GSO_MAX_SIZE,
     });
     const host = new Host(name, stack, this);
+    if (opts.gro ?? true) host.gro = new GroMerger(host, !stack.trustChecksums);
     this.hosts.push(host);
     return host;
   }
@@ -505,7 +530,9 @@ export class SimNetwork implements Driver {
       if (first === undefined) throw new RangeError(`SimNetwork.addNode: node "${name}" has no address and no frames interface to make a link-local one on`);
       addresses.push(linkLocalFor(typeof first.mac === 'string' ? parseMac(first.mac)! : first.mac!));
     }
-    const host = this.newHost(name, addresses, n, opts);
+    // No segmentation offload on a node: its packets go through the network layer (frames,
+    // neighbours, forwarding), which carries wire packets only.
+    const host = this.newHost(name, addresses, n, { ...opts, gsoMaxSize: 0, gro: false });
     host.net = net;
     const ports = new Map<number, SegmentPort | SimLink>();
     this.ports.set(host, ports);
@@ -739,8 +766,15 @@ export class SimNetwork implements Driver {
     const stack = host.ip;
     for (let p = stack.pollTransmit(this.now); p; p = stack.pollTransmit(this.now)) {
       const l = this.route(host, p);
-      if (l) l.send(host, p);
-      else this.noRoute++;
+      if (!l) this.noRoute++;
+      else if (stack.transmitGsoSize === 0) l.send(host, p);
+      else {
+        // Segmentation offload: the link carries the wire packets the stack's one packet stands for.
+        const pieces = this.gsoPieces;
+        this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces);
+        for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i]);
+        pieces.length = 0;
+      }
     }
     const due = stack.pollTimeout();
     const filed = this.timerAt.get(host);
@@ -798,6 +832,7 @@ export class SimNetwork implements Driver {
     // hosts act on them (see receiveBatch).
     if (this.needService.length > 0 && !(this.batched < this.receiveBatch && this.queue.peekTime() === this.now && this.arrivalNext())) {
       this.batched = 0;
+      if (this.groHolding.length > 0) this.flushGro();
       const hosts = this.needService;
       this.needService = this.serving;
       this.serving = hosts;
@@ -833,6 +868,10 @@ export class SimNetwork implements Driver {
         this.recycle(e);
         if (host.net !== undefined) {
           if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
+        } else if (host.gro !== undefined && this.receiveBatch > 1) {
+          const was = host.gro.holding;
+          host.gro.receive(packet, this.now);
+          if (!was && host.gro.holding) this.groHolding.push(host);
         } else host.ip.handlePacket(packet, this.now);
         this.needsService(host);
         this.batched++;
@@ -848,6 +887,7 @@ export class SimNetwork implements Driver {
         break;
       }
       case 'timer':
+        if (this.groHolding.length > 0) this.flushGro();
         if (this.timerAt.get(host) === e.at) this.timerAt.delete(host);
         this.recycle(e);
         if (host.net !== undefined) host.net.handleTimeout(this.now);
@@ -855,6 +895,7 @@ export class SimNetwork implements Driver {
         this.needsService(host);
         break;
       case 'call': {
+        if (this.groHolding.length > 0) this.flushGro();
         const fn = e.fn!;
         this.recycle(e);
         fn();
@@ -862,6 +903,29 @@ export class SimNetwork implements Driver {
       }
     }
     return true;
+  }
+
+  /**
+   * Segmentation offload's work so far: packets the hosts' stacks handed over for cutting and the wire
+   * packets cut from them (SimHostOptions.gsoMaxSize); merges handed to stacks and the wire packets
+   * they held (SimHostOptions.gro).
+   */
+  offloadStats(): { gsoPackets: number; gsoPieces: number; groMerges: number; groMerged: number } {
+    let groMerges = 0;
+    let groMerged = 0;
+    for (const h of this.hosts) {
+      if (h.gro === undefined) continue;
+      groMerges += h.gro.merges;
+      groMerged += h.gro.merged;
+    }
+    return { gsoPackets: this.gso.packetsIn, gsoPieces: this.gso.piecesOut, groMerges, groMerged };
+  }
+
+  /** Hand every host's held packets (GRO) to its stack: a batch ends, or something else happens. */
+  private flushGro(): void {
+    const hosts = this.groHolding;
+    for (let i = 0; i < hosts.length; i++) hosts[i].gro!.flush(this.now);
+    hosts.length = 0;
   }
 
   /** Whether the next event is a packet or frame arriving at a host (what receiveBatch batches). */

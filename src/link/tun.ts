@@ -241,7 +241,7 @@ export class TunLink {
       this.device.close();
       throw e;
     }
-    this.driver = new DeviceDriver(stack, this.device, { name: this.device.name, clock: opts.clock, tap: opts.tap });
+    this.driver = new DeviceDriver(stack, this.device, { name: this.device.name, clock: opts.clock, tap: opts.tap, gro: opts.gro });
     this.device.start(
       (p) => this.driver.receive(p),
       () => this.driver.flush(),

@@ -168,6 +168,16 @@ export interface StackOptions {
    */
   checksumOffload?: boolean;
   /**
+   * Segmentation offload, a capability of the device below (Linux's gso_max_size): the largest IP
+   * packet, up to 65,535 octets, that the device takes and cuts into wire segments itself. New data
+   * then leaves a connection as one segment of several full-sized ones (Segment.gsoSize), and
+   * pollTransmit hands it out as one packet with `transmitGsoSize` set to the size of its pieces; the
+   * driver must cut it (link/offload.ts) before it reaches a wire. 0 (the default): every packet is a
+   * wire packet. The simulator turns it on for its hosts (its links are local); real devices only
+   * when asked.
+   */
+  gsoMaxSize?: number;
+  /**
    * Silence toward segments for closed ports (FreeBSD net.inet.tcp.blackhole, against port scans):
    * 0 answers them with RST as RFC 9293 §3.10.7.1 says (the default); 1 sends no RST in answer to a
    * segment with SYN set; 2 sends no RST for any segment to a closed port. A port with a listener is
@@ -227,9 +237,23 @@ export class Stack implements ConnectionOwner {
   /** `challengeAckGlobalLimit`'s randomised host-wide bound, if set (each connection has its own limit). */
   private readonly challengeAckBudget: ChallengeAckBudget | undefined;
   private readonly ttl: number;
-  private readonly trustChecksums: boolean;
+  /** StackOptions.trustChecksums (or checksumOffload): received TCP checksums are not verified. */
+  readonly trustChecksums: boolean;
   /** StackOptions.checksumOffload. */
   readonly checksumOffload: boolean;
+  /** StackOptions.gsoMaxSize (0: off). */
+  readonly gsoMaxSize: number;
+  /**
+   * For the packet pollTransmit returned last: 0 for a wire packet, else the data octets of each wire
+   * segment the device must cut it into (StackOptions.gsoMaxSize). Its TCP checksum is then not filled
+   * in (the cutter computes each piece's, unless checksums are offloaded) and its IPv4 ID is the
+   * first piece's, the next pieces' IDs following it. Such a packet is the driver's only until the
+   * next pollTransmit (it is cut at once, as Linux's segmentation consumes a GSO packet): the stack
+   * writes the next one in the same buffer.
+   */
+  transmitGsoSize = 0;
+  /** Where offloaded packets are written (see transmitGsoSize); made at the first. */
+  private gsoBuffer: Uint8Array | undefined;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
   /** StackOptions.synCookies; `setSynCookies` changes it. */
@@ -315,6 +339,9 @@ export class Stack implements ConnectionOwner {
     this.ttl = opts.ttl ?? 64;
     this.checksumOffload = opts.checksumOffload ?? false;
     this.trustChecksums = (opts.trustChecksums ?? false) || this.checksumOffload;
+    const gso = opts.gsoMaxSize ?? 0;
+    if (!(Number.isInteger(gso) && (gso === 0 || (gso >= 1280 && gso <= 65535)))) throw new RangeError(`gsoMaxSize must be 0 (off) or a whole number of octets from 1280 to 65535, got ${String(gso)}`);
+    this.gsoMaxSize = gso;
     this.blackhole = opts.blackhole ?? 0;
     if (this.blackhole !== 0 && this.blackhole !== 1 && this.blackhole !== 2) throw new RangeError('blackhole must be 0, 1 or 2');
     this.cookieMode = 'on-overflow';
@@ -478,6 +505,19 @@ export class Stack implements ConnectionOwner {
 
   /** An IP packet arrived. Malformed or unwanted packets are counted and dropped; nothing throws. */
   handlePacket(bytes: Uint8Array, now: number): void {
+    this.ipInput(bytes, now, 0);
+  }
+
+  /**
+   * A packet of TCP segments merged before the stack (link/offload.ts's GroMerger), each of `groSize`
+   * data octets (the last perhaps fewer), their checksums verified there: taken as the segments it
+   * holds (counted as they are, its TCP checksum not summed again).
+   */
+  handleMerged(bytes: Uint8Array, now: number, groSize: number): void {
+    this.ipInput(bytes, now, groSize);
+  }
+
+  private ipInput(bytes: Uint8Array, now: number, groSize: number): void {
     const c = this.counters;
     c.ip.InReceives++;
     // Decoded into the stack's scratch (IPv4): nothing below keeps the IP header past this packet.
@@ -502,32 +542,24 @@ export class Stack implements ConnectionOwner {
     // protocol's own checks, such as the TCP checksum, come after and are counted by it).
     if (ipp.protocol === IpProtocol.TCP) {
       c.ip.InDelivers++;
-      this.tcpInput(bytes, ipp, now);
+      this.tcpInput(bytes, ipp, now, groSize);
     } else if (ipp.protocol === (ipp.ip.version === 4 ? IpProtocol.ICMP : IpProtocol.ICMPV6)) {
       c.ip.InDelivers++;
       this.icmpInput(bytes, ipp, now);
     } else c.ip.InUnknownProtos++;
   }
 
-  /** The segment size of the coalesced packet being handled (handleCoalescedPacket), else undefined. */
-  private rxGsoSize: number | undefined;
-
   /**
    * A packet the device made of several TCP segments of `segmentSize` octets each (Linux's GRO, or
-   * a GSO packet injected into a tun device): handled as one segment that knows its parts' size,
-   * which TCP takes as the peer's segment size (tcp_measure_rcv_mss reads gso_size).
+   * a GSO packet injected into a tun device): handled as the segments it holds (handleMerged), which
+   * TCP also takes as the peer's segment size (tcp_measure_rcv_mss reads gso_size).
    */
   handleCoalescedPacket(bytes: Uint8Array, now: number, segmentSize: number): void {
     if (!Number.isInteger(segmentSize) || segmentSize < 1) throw new RangeError(`a segment size of at least 1 octet, got ${segmentSize}`);
-    this.rxGsoSize = segmentSize;
-    try {
-      this.handlePacket(bytes, now);
-    } finally {
-      this.rxGsoSize = undefined;
-    }
+    this.handleMerged(bytes, now, segmentSize);
   }
 
-  private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number): void {
+  private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number, groSize: number): void {
     const c = this.counters;
     const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
     if (!h.ok) {
@@ -537,7 +569,7 @@ export class Stack implements ConnectionOwner {
       if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, `bad TCP header: ${h.reason}`, now);
       return;
     }
-    if (!this.trustChecksums) {
+    if (!this.trustChecksums && groSize === 0) {
       const sum = onesSum(bytes, ipp.payloadOffset, ipp.payloadOffset + ipp.payloadLength, tcpPseudoHeaderSum(ipp.ip, ipp.payloadLength));
       if (foldSum(sum) !== 0xffff) {
         c.tcp.InSegs++;
@@ -549,7 +581,14 @@ export class Stack implements ConnectionOwner {
     }
     const seg: Segment = h;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
-    if (this.rxGsoSize !== undefined && h.payload.length > this.rxGsoSize) seg.gsoSize = this.rxGsoSize;
+    if (groSize > 0) {
+      seg.gsoSize = groSize;
+      const more = Math.ceil((ipp.payloadLength - h.headerLength) / groSize) - 1;
+      if (more > 0) {
+        c.ip.InReceives += more;
+        c.ip.InDelivers += more;
+      }
+    }
     let conn = this.conns.get(ipp.ip.dst, h.dstPort, ipp.ip.src, h.srcPort);
     const pureSyn = (h.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
     if (conn && conn.state === 'TIME-WAIT' && pureSyn && this.findListener(conn.local) && this.timeWaitReusable(conn.tcb, seg)) {
@@ -968,6 +1007,7 @@ export class Stack implements ConnectionOwner {
 
   /** The next packet to send, or undefined. Call until undefined after any input, call or timeout. */
   pollTransmit(now: number): Uint8Array | undefined {
+    this.transmitGsoSize = 0;
     const queued = this.outHead < this.out.length ? this.out[this.outHead++] : undefined;
     if (this.outHead === this.out.length && this.outHead > 0) {
       this.out.length = 0;
@@ -983,6 +1023,8 @@ export class Stack implements ConnectionOwner {
       if (conn.dirty) {
         const seg = conn.tcb.pollTransmit(now);
         if (seg) {
+          const gso = seg.gsoSize;
+          if (gso !== undefined && gso > 0 && seg.payload.length > gso) return this.encodeOffloaded(conn, seg, gso);
           this.counters.ip.OutRequests++;
           return this.encode(conn.local, conn.remote, seg, conn.tcb.config, this.nextIpId(conn));
         }
@@ -1209,6 +1251,7 @@ export class Stack implements ConnectionOwner {
 
   private register(tcb: Tcb, local: Endpoint, remote: Endpoint, now: number): Connection {
     const conn = new Connection(tcb, local, remote, this, now);
+    tcb.gsoMaxSize = this.gsoMaxSize;
     this.conns.set(conn);
     if (this.trace !== undefined) tcb.setTrace(this.trace.connection(conn));
     return conn;
@@ -1245,7 +1288,7 @@ export class Stack implements ConnectionOwner {
    * encoding allocates only the packet.
    */
   /** The IP packet of a segment; `cfg` is the connection's, for its TTL, TOS and DF bit (IP_TTL, IP_TOS, IP_MTU_DISCOVER). */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0, into?: Uint8Array): Uint8Array {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
     const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
@@ -1270,10 +1313,33 @@ export class Stack implements ConnectionOwner {
     }
     spec.tcp = seg;
     spec.payload = seg.payload;
-    const packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
-    this.slabUsed += (packet.length + 7) & ~7;
+    let packet: Uint8Array;
+    if (into !== undefined) packet = writeTcpPacket(spec, into, 0);
+    else {
+      packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
+      this.slabUsed += (packet.length + 7) & ~7;
+    }
     spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
     spec.payload = undefined;
+    return packet;
+  }
+
+  /**
+   * A segment the device will cut (Segment.gsoSize): one packet, its IPv4 ID the first piece's and the
+   * connection's counter moved past every piece's, as if they had been sent one by one; its TCP
+   * checksum left for the cutter, which computes each piece's (a sum over the whole would be wasted).
+   */
+  private encodeOffloaded(conn: Connection, seg: Segment, gso: number): Uint8Array {
+    const pieces = Math.ceil(seg.payload.length / gso);
+    this.counters.ip.OutRequests += pieces;
+    const id = this.nextIpId(conn);
+    conn.ipId = (id + pieces) & 0xffff;
+    const spec = this.spec;
+    const sum = spec.tcpChecksum;
+    spec.tcpChecksum = 0;
+    const packet = this.encode(conn.local, conn.remote, seg, conn.tcb.config, id, (this.gsoBuffer ??= new Uint8Array(0xffff)));
+    spec.tcpChecksum = sum;
+    this.transmitGsoSize = gso;
     return packet;
   }
 

@@ -18,7 +18,7 @@ import { applyMtu, initMtuProbe, probeAcked } from './mtu-probe.js';
 import { queueControl, queueRst, queueRstAck, tsNow } from './output.js';
 import { lossRecoveryOnAck, undoReduction } from './recovery.js';
 import { SackBlockKind, SackScoreboard } from './scoreboard.js';
-import { EMPTY_PAYLOAD, type Segment, resetFor, segmentLength } from './segment.js';
+import { EMPTY_PAYLOAD, type Segment, resetFor, segmentLength, wireSegments } from './segment.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
 import { isSynchronized } from './state.js';
 import type { Tcb } from './tcb.js';
@@ -35,9 +35,11 @@ export function traceDrop(tcb: Tcb, seg: Segment, why: string, now: number): voi
 }
 
 export function segmentArrives(tcb: Tcb, seg: Segment, now: number): void {
-  tcb.stats.InSegs++;
-  tcb.countSegmentIn(now);
-  if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn++;
+  // Segments merged before TCP (GRO: Segment.gsoSize) count as the wire segments they were.
+  const n = wireSegments(seg);
+  tcb.stats.InSegs += n;
+  for (let i = 0; i < n; i++) tcb.countSegmentIn(now);
+  if (seg.payload.length > 0 && tcb.state !== 'LISTEN' && tcb.state !== 'CLOSED') tcb.ownInfo(now).dataSegsIn += n;
   switch (tcb.state) {
     case 'CLOSED':
       closedInput(tcb, seg);
@@ -786,8 +788,8 @@ export function urgentTextFin(tcb: Tcb, seg: Segment, now: number): void {
 
 export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
   const hadHoles = tcb.receiveBuffer.outOfOrderBytes > 0;
-  // A coalesced segment tells the peer's segment size (Linux's tcp_measure_rcv_mss reads gso_size).
-  noteDataReceived(tcb, seg.gsoSize ?? seg.payload.length, now);
+  const parts = wireSegments(seg);
+  noteDataReceived(tcb, parts > 1 ? seg.gsoSize! : seg.payload.length, now);
   if (seg.seq === tcb.rcvNxt) {
     tcb.receiveBufferToFill().pushInOrder(seg.payload);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, seg.payload.length);
@@ -796,7 +798,8 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     const rb = tcb.receiveBuffer;
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, true);
     tcb.emit({ type: 'readable' });
-    tcb.unackedSegments++;
+    // A merged segment (GRO) counts as its parts, here too.
+    tcb.unackedSegments += parts;
     if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
     growOffer(tcb, seg.payload.length);
     noteDataArrival(tcb, now);
@@ -804,7 +807,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     // hole fills, and each of the first `quickAckSegments` (Linux's quickack mode).
     // Not in an interactive exchange, where the answer carries the ACK (Linux: no quick ACKs in pingpong mode).
     const quick = tcb.quickAcksLeft > 0 && !tcb.pingpong;
-    if (quick) tcb.quickAcksLeft--;
+    if (quick) tcb.quickAcksLeft = Math.max(0, tcb.quickAcksLeft - parts);
     // A D-SACK goes at once: it reports the segment that just arrived (RFC 2883 §4).
     if (hadHoles || quick || tcb.config.ackDelayMs === 0 || tcb.unackedSegments >= 2 || tcb.rare.dsackLeft !== undefined) tcb.ackNow = true;
     else if (timerAt(tcb, Timer.DelayedAck) === undefined) setTimer(tcb, Timer.DelayedAck, now + ackDelay(tcb));

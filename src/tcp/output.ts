@@ -12,7 +12,7 @@ import { mssForMtu } from './config.js';
 import { probeLength, probeSent } from './mtu-probe.js';
 import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred, synSentAgainAtOnce } from './fast-open.js';
 import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
-import { EMPTY_PAYLOAD, type Segment, makeSegment } from './segment.js';
+import { EMPTY_PAYLOAD, type Segment, makeSegment, wireSegments } from './segment.js';
 import type { Tcb } from './tcb.js';
 import { Chrono } from './tcb-state.js';
 import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
@@ -20,6 +20,8 @@ import { freeReceiveSpace, windowField } from './window.js';
 
 /** Options of a segment that carries none (never written). */
 export const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
+/** Room left for headers in an offloaded segment's packet (Tcb.gsoMaxSize): IPv6's 40 octets and the longest TCP header, 60. */
+const GSO_HEADER_ROOM = 100;
 /** Stands for an absent list of sequence numbers (never written: kept is 0 when it is read). */
 const NO_SEQS: number[] = [];
 
@@ -31,9 +33,11 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
   if (tcb.tracer !== undefined) traceTimers(tcb, 0, now);
   if (seg) {
     // RFC 4022 tcpOutSegs: "excluding those containing only retransmitted octets".
-    if (!tcb.onlyRetransmitted) tcb.stats.OutSegs++;
+    // An offloaded segment counts as the wire segments it stands for (Segment.gsoSize).
+    const n = wireSegments(seg);
+    if (!tcb.onlyRetransmitted) tcb.stats.OutSegs += n;
     if (seg.flags & TcpFlag.RST) tcb.stats.OutRsts++;
-    tcb.countSegmentOut(now);
+    for (let i = 0; i < n; i++) tcb.countSegmentOut(now);
     const len = seg.payload.length;
     // tcp_info's send side (the stats object is the stack's, but nothing else runs in between).
     const retransmitted = tcb.stats.RetransSegs !== retransBefore;
@@ -41,7 +45,7 @@ export function transmit(tcb: Tcb, now: number): Segment | undefined {
       const info = tcb.ownInfo(now);
       if (retransmitted) info.totalRetrans++;
       if (len > 0) {
-        info.dataSegsOut++;
+        info.dataSegsOut += n;
         info.bytesSent += len;
         info.lastDataSentAt = Math.floor(now);
         if (retransmitted) info.bytesRetrans += len;
@@ -265,6 +269,22 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       len = records.limit(tcb.sndNxt, len);
       recordEnd = len > 0 && len < unsent && records.endsAt(seqAdd(tcb.sndNxt, len));
     }
+    // Segmentation offload (Tcb.gsoMaxSize): new data worth two full segments or more goes as one
+    // segment of whole full-sized ones, for the device to cut into the very wire segments this function
+    // would have made one call at a time (same numbers, same options, PSH and FIN on the last only).
+    // Only where those calls would all be alike: no retransmission or probe (window or path MTU), no
+    // recovery or ECN window reduction (PRR counts each send), no pacing, no urgent data or CWR (one
+    // segment's flags), no SACK blocks (a D-SACK goes on one segment only, and blocks shorten the
+    // segment: dataMss), no record boundaries (MSG_EOR: each record's end is its own segment's).
+    let gsoSize = 0;
+    if (tcb.gsoMaxSize > 0 && len === mss && mss === tcb.sendMss && tcb.sndNxt === tcb.sndMax && !probing && probe === 0 && !tlpNewData && !tcb.recovery.inRecovery &&
+        !tcb.ecn.cwr && !tcb.ecn.cwrPending && !tcb.config.pacing && !tcb.rare.urgentPending && tcb.rare.records === undefined) {
+      const n = Math.floor(Math.min(unsent, usable, tcb.gsoMaxSize - GSO_HEADER_ROOM) / mss);
+      if (n > 1) {
+        len = n * mss;
+        gsoSize = mss;
+      }
+    }
     const finPending = tcb.closing.finRequested && (tcb.closing.finSeq === undefined || seqLe(tcb.sndNxt, tcb.closing.finSeq));
     // The FIN occupies a sequence number, so it must fit in the send window like an octet of data
     // (RFC 9293 §3.8.6: nothing beyond SND.UNA + SND.WND), unless it is itself the zero-window probe.
@@ -313,6 +333,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       }
       const seg = ackSegment(tcb, now, seq, flags, payload, urgentPointer);
       if (ect) seg.ipEcn = ECT0;
+      if (gsoSize > 0) seg.gsoSize = gsoSize;
       const end = seqAdd(seq, len + (fin ? 1 : 0));
       // A window probe moves SND.MAX but not SND.NXT (BSD's persist state does the same): a receiver
       // at zero window drops the probe's byte, so sending resumes with it when the window opens,
@@ -322,7 +343,7 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
       if (fin) tcb.ownClosing().finSeq = seqAdd(seq, len);
       tcb.onlyRetransmitted = retransmission && seqLe(end, tcb.sndMax);
       if (probe > 0) probeSent(tcb, seq, len);
-      recordSend(tcb, seq, end, now);
+      recordSend(tcb, seq, end, now, gsoSize);
       if (seqGt(end, tcb.sndMax)) tcb.sndMax = end;
       if (tcb.recovery.inRecovery || tcb.ecn.cwr) tcb.prr.onSend(seqDiff(end, seq));
       if (len > 0 && !retransmission && answersPeer(tcb, now)) tcb.pingpong = true;
@@ -394,13 +415,26 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
   return undefined;
 }
 
-/** RACK's record of what was sent (SACK connections only): new data, or data sent again. */
-export function recordSend(tcb: Tcb, seq: number, end: number, now: number): void {
+/**
+ * RACK's record of what was sent (SACK connections only): new data, or data sent again. An offloaded
+ * segment (new data only) is recorded as the wire segments it stands for, `gsoSize` octets each, so
+ * that loss of one of them is detected and repaired as that one segment.
+ */
+export function recordSend(tcb: Tcb, seq: number, end: number, now: number, gsoSize = 0): void {
   if (tcb.config.pacing && seq !== end) pace(tcb, seqDiff(end, seq), now);
   if (!tcb.sackPermitted || seq === end) return;
   const max = tcb.sndMax;
   if (seqLt(seq, max)) tcb.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
-  if (seqGt(end, max)) tcb.rack.onSendNew(seqGt(seq, max) ? seq : max, end, now);
+  if (seqGt(end, max)) {
+    let from = seqGt(seq, max) ? seq : max;
+    if (gsoSize > 0) {
+      for (let next = seqAdd(from, gsoSize); seqLt(next, end); next = seqAdd(next, gsoSize)) {
+        tcb.rack.onSendNew(from, next, now);
+        from = next;
+      }
+    }
+    tcb.rack.onSendNew(from, end, now);
+  }
 }
 
 /**

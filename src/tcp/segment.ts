@@ -14,8 +14,9 @@ export interface Segment extends TcpHeaderFields {
    */
   ipEcn?: number;
   /**
-   * A coalesced segment's segment size (Linux's gso_size): the device handed up, as one, segments
-   * of this many octets that the peer sent (GRO). Absent: the segment arrived as sent.
+   * Segmentation offload (as Linux's skb gso_size): this segment stands for several wire segments of
+   * `gsoSize` data octets each, the last one possibly shorter. On output the device cuts it there
+   * (TSO/GSO); on input it was merged from such segments before TCP (GRO). Absent or 0: one segment.
    */
   gsoSize?: number;
 }
@@ -26,6 +27,12 @@ const NO_OPTIONS: TcpOptions = Object.freeze({}) as TcpOptions;
 /** SEG.LEN (RFC 9293 §3.4): data length plus one for SYN and one for FIN. */
 export function segmentLength(seg: Segment): number {
   return seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0);
+}
+
+/** How many segments on the wire `seg` stands for (1 unless offload made or merged it: Segment.gsoSize). */
+export function wireSegments(seg: Segment): number {
+  const g = seg.gsoSize;
+  return g === undefined || g === 0 || seg.payload.length <= g ? 1 : Math.ceil(seg.payload.length / g);
 }
 
 export function makeSegment(fields: Partial<Segment> & Pick<Segment, 'srcPort' | 'dstPort'>): Segment {

@@ -338,6 +338,13 @@ export class Tcb {
   /** The last RTT sample this ACK gave, for the AckSample. */
   lastRttSample: number | undefined;
   unackedSegments = 0;
+  /**
+   * The largest IP packet the device below takes for segmentation offload (Linux's gso_max_size; the
+   * stack sets it from its own option): new data may then leave as one segment of several full-sized
+   * ones (Segment.gsoSize), cut to wire segments by the device. 0 (the default): every segment is a
+   * wire segment.
+   */
+  gsoMaxSize = 0;
   /** Events not yet polled: undefined when none, one event alone, or an array from the second on. */
   events: TcpEvent | TcpEvent[] | undefined;
   eventHead = 0;
