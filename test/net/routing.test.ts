@@ -88,6 +88,41 @@ test('forwarding: TTL and hop limit go down by one, the IPv4 checksum is made ag
   assert.equal(net.counters.ForwDatagrams, 2);
 });
 
+test('forwarding copies each packet without an ArrayBuffer of its own (a shared slab), and every copy stays intact', () => {
+  // A router pays for an allocation per forwarded packet; the copies are cut from one slab instead.
+  const { net, i0, i1 } = routerR();
+  const sent: Uint8Array[] = [];
+  for (let i = 0; i < 20; i++) {
+    const p = udp4('198.18.1.2', '198.18.2.2', 64, 1000);
+    p[999] = i;
+    sent.push(p);
+    net.handlePacket(i0, p, 0);
+  }
+  const out = drainPackets(net, 0);
+  assert.equal(out.length, 20);
+  assert.ok(out.every((o) => o.ifIndex === i1));
+  const buffers = new Set(out.map((o) => o.packet.buffer));
+  assert.ok(buffers.size <= 2, `20 forwarded packets in ${buffers.size} ArrayBuffers: one each is an allocation per packet`);
+  out.forEach((o, i) => {
+    assert.equal(o.packet.length, 1000);
+    assert.equal(o.packet[8], 63, `packet ${i}: TTL down by one`);
+    assert.equal(o.packet[999], i, `packet ${i}: its own bytes, not a later packet's`);
+    assert.notEqual(o.packet.buffer, sent[i].buffer, 'a copy: the caller keeps the packet it handed in');
+    assert.equal(sent[i][8], 64, 'the packet handed in is not changed');
+  });
+});
+
+test('a router with many interfaces and nothing to send answers a poll with nothing', () => {
+  const net = newNet(3, { forwarding: true });
+  for (let i = 0; i < 200; i++) net.addInterface({ kind: 'ip', addresses: [`198.18.${i}.1/24`] });
+  assert.equal(net.pollPacket(0), undefined);
+  assert.equal(net.pollFrame(0), undefined);
+  net.handlePacket(2, udp4('198.18.0.2', '198.18.199.2', 64), 0);
+  const out = drainPackets(net, 0);
+  assert.deepEqual(out.map((o) => o.ifIndex), [201]);
+  assert.equal(net.pollPacket(0), undefined);
+});
+
 test('TTL 1 / hop limit 1: discarded, ICMP time exceeded (11/0, v6 3/0) back to the source from our address on its side, quoting the packet', () => {
   const { net, i0 } = routerR();
   const p4 = udp4('198.18.1.2', '198.18.2.2', 1);
