@@ -220,6 +220,13 @@ export class NetStack {
    * packet it takes).
    */
   private queuedFrames = 0;
+  /** The interfaces that can have timers (pollTimeout): frames interfaces and routers. */
+  private readonly timedInterfaces: NetInterface[] = [];
+  /**
+   * Our IPv4 addresses, each to its first holder in interface order (destinationKind reads the
+   * state live); made again after an address comes or goes. A router looks up every packet here.
+   */
+  private ours4: Map<number, InterfaceAddress> | undefined;
   private queuedPackets = 0;
   /** Whether a route's interface is up (made once: a route lookup per packet allocates nothing). */
   private readonly routeUsable = (r: Route): boolean => this.interfaces[r.ifIndex - 1]?.up === true;
@@ -270,6 +277,7 @@ export class NetStack {
     iface.slaac = kind === 'frames' && (opts.slaac ?? iface.router === undefined);
     iface.dadTransmits = opts.dadTransmits ?? 1;
     this.interfaces.push(iface);
+    if (kind === 'frames' || iface.router !== undefined) this.timedInterfaces.push(iface);
     if (kind === 'frames' && (opts.linkLocal ?? true)) this.addAddressTo(iface, linkLocalFor(mac!), 64, 'link-local', now, true);
     for (const a of opts.addresses ?? []) this.addAddress(index, a, now);
     if (kind === 'frames' && iface.slaac) iface.rsAt = now + this.randomMs(ND.MAX_RTR_SOLICITATION_DELAY);
@@ -565,13 +573,9 @@ export class NetStack {
       if (dst === LIMITED_BROADCAST) return 'broadcast';
       if (dst === ALL_HOSTS_V4) return 'multicast';
       if (isMulticast4(dst)) return 'other';
-      for (const i of this.interfaces) {
-        for (const a of i.addresses) {
-          if (typeof a.address !== 'number') continue;
-          if (a.address === dst) return a.state === 'preferred' || a.state === 'deprecated' ? 'ours' : 'tentative';
-          if (i === iface && broadcastOf(a.address, a.prefixLength) === dst) return 'broadcast';
-        }
-      }
+      const a = (this.ours4 ??= this.indexOurs4()).get(dst);
+      if (a !== undefined) return a.state === 'preferred' || a.state === 'deprecated' ? 'ours' : 'tentative';
+      for (const x of iface.addresses) if (typeof x.address === 'number' && broadcastOf(x.address, x.prefixLength) === dst) return 'broadcast';
       return 'other';
     }
     if (isMulticast6(dst)) {
@@ -591,6 +595,12 @@ export class NetStack {
       }
     }
     return 'other';
+  }
+
+  private indexOurs4(): Map<number, InterfaceAddress> {
+    const m = new Map<number, InterfaceAddress>();
+    for (const i of this.interfaces) for (const a of i.addresses) if (typeof a.address === 'number' && !m.has(a.address)) m.set(a.address, a);
+    return m;
   }
 
   /** A packet for us (or a broadcast / multicast we take): ICMP here, the rest to its protocol's handler. */
@@ -947,7 +957,9 @@ export class NetStack {
       if (d !== undefined && (t === undefined || d < t)) t = d;
     };
     for (const h of this.handlerList) at(h.pollTimeout());
-    for (const i of this.interfaces) {
+    // Only frames interfaces and IPv6 routers keep timers (neighbour caches, DAD, RS and RA, SLAAC
+    // lifetimes): a router of a hundred point-to-point links looks at none of them.
+    for (const i of this.timedInterfaces) {
       at(i.arp?.pollTimeout());
       at(i.nd?.pollTimeout());
       at(i.rsAt);
@@ -959,7 +971,7 @@ export class NetStack {
         if (a.state === 'preferred') at(a.preferredUntil);
       }
     }
-    for (const r of this.routes.list()) at(r.expires);
+    at(this.routes.nextExpiry());
     return t;
   }
 
@@ -992,6 +1004,7 @@ export class NetStack {
     if (lifetimes?.valid !== undefined) a.validUntil = now + lifetimes.valid;
     if (lifetimes?.preferred !== undefined) a.preferredUntil = now + lifetimes.preferred;
     iface.addresses.push(a);
+    this.ours4 = undefined;
     // The connected route (not for a host prefix on the loopback, not twice for one prefix). A SLAAC
     // address implies no on-link prefix (RFC 5942 §4): that comes from the RA's L flag alone.
     const full = v4 ? 32 : 128;
@@ -1038,6 +1051,7 @@ export class NetStack {
       a.state = 'duplicate';
       a.dadAt = undefined;
     } else if (i >= 0) iface.addresses.splice(i, 1);
+    this.ours4 = undefined;
     // The connected route goes with the last address of its prefix.
     const net = networkOf(a.address, a.prefixLength);
     const others = iface.addresses.some((x) => x !== a && x.state !== 'duplicate' && x.prefixLength === a.prefixLength && sameAddr(networkOf(x.address, x.prefixLength), net));

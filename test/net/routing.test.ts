@@ -52,6 +52,53 @@ test('a stack\'s table: connected routes come and go with addresses; a static ro
   assert.equal(net.routes.lookup(ip4('198.18.1.7'))!.length, 0, 'only the default route is left for it');
 });
 
+test('a router looks each destination up once: later lookups ask about one route, until the table changes', () => {
+  const t = new RoutingTable();
+  for (let i = 0; i < 100; i++) t.add({ prefix: ip4(`198.18.${i}.0`), length: 24, ifIndex: i + 2, metric: 0, origin: 'connected' });
+  t.add({ prefix: ip4('198.19.0.0'), length: 16, ifIndex: 1, via: ip4('198.18.0.2'), metric: 0, origin: 'static' });
+  let asked = 0;
+  const up = new Set<number>([1, 60]);
+  const usable = (r: { ifIndex: number }) => (asked++, up.has(r.ifIndex));
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  asked = 0;
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  assert.equal(asked, 1, 'the remembered winner is asked about, no other route');
+  // A better route: the table changed, so it is found.
+  t.add({ prefix: ip4('198.19.7.0'), length: 24, ifIndex: 60, metric: 0, origin: 'static' });
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 60);
+  // Its interface goes down: the next best that is usable, though the remembered winner is not.
+  up.delete(60);
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  up.add(60);
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 60, 'and back when it comes up');
+  t.remove((r) => r.ifIndex === 60);
+  assert.equal(t.lookup(ip4('198.19.7.1'))!.ifIndex, 1);
+  assert.equal(t.nextExpiry(), undefined);
+  t.add({ prefix: ip6('::'), length: 0, ifIndex: 1, via: ip6('fe80::1'), metric: 1024, origin: 'ra', expires: 5000 });
+  t.add({ prefix: ip6('2001:db8::'), length: 64, ifIndex: 1, metric: 256, origin: 'ra', expires: 3000 });
+  assert.equal(t.nextExpiry(), 3000);
+  t.remove((r) => r.expires === 3000);
+  assert.equal(t.nextExpiry(), 5000);
+});
+
+test('our IPv4 addresses as they come and go: a packet to one added later is ours, to one removed is forwarded', () => {
+  const { net, i0, i1 } = routerR();
+  const h = new FakeHandler();
+  net.addProtocol(17, h);
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 0);
+  assert.equal(net.counters.ForwDatagrams, 1);
+  net.addAddress(i1, '198.18.2.9/24');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 1, 'ours once added');
+  net.removeAddress(i1, '198.18.2.9/24');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 1);
+  assert.equal(net.counters.ForwDatagrams, 2, 'forwarded again once removed');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.1.255', 64), 0);
+  assert.equal(h.got.length, 2, 'the broadcast of the link it came by');
+});
+
 function routerR(forwarding = true) {
   const net = newNet(2, { forwarding });
   const i0 = net.addInterface({ kind: 'ip', addresses: ['198.18.1.1/24', '2001:db8:1::1/64'] });
