@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -200,12 +201,26 @@ struct Result
     uint64_t forwarded[2] = {0, 0}; // dumbbell: packets each router forwarded (left, right)
 };
 
+// CPU seconds the process has used (user and system): on a shared machine, a steadier measure of
+// the run's cost than the wall clock.
+double
+CpuNow()
+{
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+double g_runCpuSeconds = 0;
+
 double
 RunTimed(double seconds)
 {
     Simulator::Stop(Seconds(seconds));
     double t0 = Now();
+    double c0 = CpuNow();
     Simulator::Run();
+    g_runCpuSeconds = CpuNow() - c0;
     return Now() - t0;
 }
 
@@ -525,12 +540,13 @@ main(int argc, char* argv[])
         std::fprintf(stderr, "unknown scenario '%s' (bulk, dumbbell or rr)\n", scenario.c_str());
         return 2;
     }
-    std::printf("{\"scenario\":\"%s\",\"setupSeconds\":%.6f,\"runSeconds\":%.6f,\"events\":%llu,"
+    std::printf("{\"scenario\":\"%s\",\"setupSeconds\":%.6f,\"runSeconds\":%.6f,\"cpuSeconds\":%.6f,\"events\":%llu,"
                 "\"hosts\":%u,\"heapBytes\":%zu,\"virtualSeconds\":%.6f,\"retransmits\":%llu,"
                 "\"completed\":%llu,\"received\":[",
                 scenario.c_str(),
                 r.setupSeconds,
                 r.runSeconds,
+                g_runCpuSeconds,
                 static_cast<unsigned long long>(r.events),
                 r.hosts,
                 r.heapBytes,

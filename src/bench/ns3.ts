@@ -100,6 +100,8 @@ export interface SimResult {
   /** Wall-clock seconds building the network, and running it. */
   setupSeconds: number;
   runSeconds: number;
+  /** CPU seconds of the run (user and system): steadier than the wall clock on a shared machine. */
+  cpuSeconds: number;
   /** ns-3's executed events; synack's simulator steps. */
   events: number;
   hosts: number;
@@ -134,6 +136,7 @@ export function parseNs3Line(line: string): SimResult {
   const r = {
     setupSeconds: num('setupSeconds'),
     runSeconds: num('runSeconds'),
+    cpuSeconds: num('cpuSeconds'),
     events: num('events'),
     hosts: num('hosts'),
     heapBytes: num('heapBytes'),
@@ -197,6 +200,11 @@ export function runNs3(program: string, s: Scenario, timeoutS = 1800, seed = 1):
 /** The TCP settings matched to the ns-3 program's (the rest are synack's defaults, which match). */
 const TCP: Partial<TcpConfig> = { congestionControl: 'cubic', sack: true, timestamps: true, windowScaling: true, mtu: 1500, ackDelayMs: 40, minRtoMs: 200 };
 
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1e6;
+}
+
 function heapNow(): number {
   forcedGc()?.();
   return process.memoryUsage().heapUsed;
@@ -228,11 +236,13 @@ function bulk(s: Extract<Scenario, { kind: 'bulk' }>, seed: number): SimResult {
   const session = new TransferSession(net, { client: sender, server: receiver, port: 5001, up: Infinity, down: 0, dataSeed: seed * 1000 });
   const setupSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const events = runUntil(net, s.seconds * 1000);
+  const cpuSeconds = cpuSince(c1);
   const runSeconds = (performance.now() - t1) / 1000;
   const heapBytes = Math.max(0, heapNow() - heap0);
   const received = [checkedBytes(session, s, 0, seed)];
-  return { setupSeconds, runSeconds, events, hosts: 2, heapBytes, virtualSeconds: s.seconds, retransmits: retransmitsOf([sender, receiver]), completed: 0, received };
+  return { setupSeconds, runSeconds, cpuSeconds, events, hosts: 2, heapBytes, virtualSeconds: s.seconds, retransmits: retransmitsOf([sender, receiver]), completed: 0, received };
 }
 
 /** Checked after the clock stops: every byte read is its stream's own (made again, as much as arrived). */
@@ -308,7 +318,9 @@ function dumbbell(s: Extract<Scenario, { kind: 'dumbbell' }>, seed: number): Sim
   }
   const setupSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const events = runUntil(net, s.seconds * 1000);
+  const cpuSeconds = cpuSince(c1);
   const runSeconds = (performance.now() - t1) / 1000;
   const heapBytes = Math.max(0, heapNow() - heap0);
   const received = sessions.map((x, i) => checkedBytes(x, s, i, seed));
@@ -318,6 +330,7 @@ function dumbbell(s: Extract<Scenario, { kind: 'dumbbell' }>, seed: number): Sim
   return {
     setupSeconds,
     runSeconds,
+    cpuSeconds,
     events,
     hosts: net.hosts.length,
     heapBytes,
@@ -404,11 +417,13 @@ function requestResponse(s: Extract<Scenario, { kind: 'rr' }>, seed: number): Si
   });
   const setupSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const target = s.clients * s.perClient;
   const events = runUntil(net, s.maxSeconds * 1000, () => completed >= target);
+  const cpuSeconds = cpuSince(c1);
   const runSeconds = (performance.now() - t1) / 1000;
   const heapBytes = Math.max(0, heapNow() - heap0);
-  return { setupSeconds, runSeconds, events, hosts: s.clients + 1, heapBytes, virtualSeconds: lastDone / 1000, retransmits: retransmitsOf([server, ...clients]), completed, received: [] };
+  return { setupSeconds, runSeconds, cpuSeconds, events, hosts: s.clients + 1, heapBytes, virtualSeconds: lastDone / 1000, retransmits: retransmitsOf([server, ...clients]), completed, received: [] };
 }
 
 /** Run one scenario in synack's simulator. */
@@ -489,6 +504,9 @@ export function makeNs3Suite(scenarios: Partial<Record<string, Scenario>> = SCEN
     const add = (what: string, unit: string, f: (r: SimResult) => number) => cases.push({ name: `${n}-${what}`, run: () => row(`${n}-${what}`, unit, measure(key), f) });
     if (s.kind === 'rr') add('speed', 'conns/wall s', (r) => r.completed / r.runSeconds);
     else add('speed', 'virtual s/wall s', (r) => r.virtualSeconds / r.runSeconds);
+    if (s.kind === 'rr') add('cpu-speed', 'conns/CPU s', (r) => r.completed / r.cpuSeconds);
+    else add('cpu-speed', 'virtual s/CPU s', (r) => r.virtualSeconds / r.cpuSeconds);
+    add('setup', 'ms', (r) => r.setupSeconds * 1000);
     add('events', 'events/s', (r) => r.events / r.runSeconds);
     add('memory', 'KiB/host', (r) => r.heapBytes / r.hosts / 1024);
     add('retransmits', 'segments', (r) => r.retransmits);

@@ -35,7 +35,7 @@ test('ns3: the program builds and runs each scenario small; both simulators repo
     ] as const) {
       const where = `${name} ${who} (seed ${seed}): ${JSON.stringify(r)}`;
       // (The heap figure of a run this small is noise for synack, whose heap is V8's: only its sign is checked.)
-      assert.ok(r.runSeconds > 0 && r.events > 0 && r.heapBytes >= 0, where);
+      assert.ok(r.runSeconds > 0 && r.cpuSeconds > 0 && r.events > 0 && r.heapBytes >= 0, where);
       if (who === 'ns-3') assert.ok(r.heapBytes > 0, where);
       if (s.kind === 'rr') {
         assert.equal(r.hosts, s.clients + 1, where);
@@ -77,7 +77,7 @@ test('ns3: the suite prints its rows with ns-3 as the reference and the ratio sy
   await runSuites([suite], opts, (line) => rows.push(JSON.parse(line) as Row));
   assert.deepEqual(
     rows.map((r) => r.name),
-    ['ns3-d-rr-speed', 'ns3-d-rr-events', 'ns3-d-rr-memory', 'ns3-d-rr-retransmits', 'ns3-d-rr-completed', 'ns3-d-rr-virtual-time'],
+    ['ns3-d-rr-speed', 'ns3-d-rr-cpu-speed', 'ns3-d-rr-setup', 'ns3-d-rr-events', 'ns3-d-rr-memory', 'ns3-d-rr-retransmits', 'ns3-d-rr-completed', 'ns3-d-rr-virtual-time'],
   );
   for (const r of rows) {
     assert.equal(r.reference, 'ns-3 3.37', r.name);
@@ -89,13 +89,13 @@ test('ns3: the suite prints its rows with ns-3 as the reference and the ratio sy
 test('ns3: output that is not the program\'s JSON line is refused with a reason', () => {
   assert.throws(() => parseNs3Line('Segmentation fault'), /unexpected output/);
   assert.throws(() => parseNs3Line('{"runSeconds":-1}'), /not a non-negative number/);
-  const ok = parseNs3Line('{"scenario":"bulk","setupSeconds":0.01,"runSeconds":0.2,"events":29183,"hosts":2,"heapBytes":245168,"virtualSeconds":60,"retransmits":61,"completed":0,"received":[7985720]}');
+  const ok = parseNs3Line('{"scenario":"bulk","setupSeconds":0.01,"runSeconds":0.2,"cpuSeconds":0.19,"events":29183,"hosts":2,"heapBytes":245168,"virtualSeconds":60,"retransmits":61,"completed":0,"received":[7985720]}');
   assert.equal(ok.events, 29183);
   assert.deepEqual(ok.received, [7985720]);
-  const c = parseNs3Line('{"scenario":"dumbbell","setupSeconds":0.02,"runSeconds":0.2,"events":37560,"hosts":8,"heapBytes":1466208,"virtualSeconds":2,"retransmits":2,"completed":0,"received":[1853440,1737600,1183016],"drops":{"elsewhere":0,"atBottleneck":[[394.69,2],[394.7,0]]},"forwarded":[5267,5096]}');
+  const c = parseNs3Line('{"scenario":"dumbbell","setupSeconds":0.02,"runSeconds":0.2,"cpuSeconds":0.19,"events":37560,"hosts":8,"heapBytes":1466208,"virtualSeconds":2,"retransmits":2,"completed":0,"received":[1853440,1737600,1183016],"drops":{"elsewhere":0,"atBottleneck":[[394.69,2],[394.7,0]]},"forwarded":[5267,5096]}');
   assert.deepEqual(c.drops, { elsewhere: 0, atBottleneck: [[394.69, 2], [394.7, 0]] });
   assert.deepEqual(c.forwarded, [5267, 5096]);
-  assert.throws(() => parseNs3Line('{"setupSeconds":0,"runSeconds":0,"events":0,"hosts":8,"heapBytes":0,"virtualSeconds":2,"retransmits":0,"completed":0,"received":[],"drops":{"atBottleneck":[[1]]}}'), /field drops/);
+  assert.throws(() => parseNs3Line('{"setupSeconds":0,"runSeconds":0,"cpuSeconds":0,"events":0,"hosts":8,"heapBytes":0,"virtualSeconds":2,"retransmits":0,"completed":0,"received":[],"drops":{"atBottleneck":[[1]]}}'), /field drops/);
 });
 
 test('ns3: the program\'s arguments carry the scenario\'s settings; Jain\'s index from its definition', () => {
