@@ -220,6 +220,7 @@ export class NetStack {
    * packet it takes).
    */
   private queuedFrames = 0;
+  private queuedPackets = 0;
   /** The interfaces that can have timers (pollTimeout): frames interfaces and routers. */
   private readonly timedInterfaces: NetInterface[] = [];
   /**
@@ -227,7 +228,6 @@ export class NetStack {
    * state live); made again after an address comes or goes. A router looks up every packet here.
    */
   private ours4: Map<number, InterfaceAddress> | undefined;
-  private queuedPackets = 0;
   /** Whether a route's interface is up (made once: a route lookup per packet allocates nothing). */
   private readonly routeUsable = (r: Route): boolean => this.interfaces[r.ifIndex - 1]?.up === true;
   /** The last `now` any call brought: address changes made between calls act at this time. */
