@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -138,6 +139,53 @@ Link(std::string rate, double delayMs, uint64_t queueBytes)
     return p;
 }
 
+// Where the dumbbell drops: at the bottleneck (the left router's egress) as (virtual ms, flow), the
+// flow read from the dropped packet's destination (198.19.flow.1); anywhere else, counted.
+std::vector<std::pair<double, uint32_t>> g_bottleneckDrops;
+uint64_t g_otherDrops = 0;
+
+void
+OnBottleneckDrop(Ptr<const Packet> p)
+{
+    Ptr<Packet> c = p->Copy();
+    PppHeader ppp;
+    c->RemoveHeader(ppp);
+    Ipv4Header ip;
+    c->PeekHeader(ip);
+    g_bottleneckDrops.emplace_back(Simulator::Now().GetSeconds() * 1000, (ip.GetDestination().Get() >> 8) & 0xff);
+}
+
+// With no queue disc, a full device queue stops its transmit queue and the traffic-control layer
+// drops what comes next (its TcDrop trace, the packet starting at the IP header): on the left router,
+// a packet for the right side (198.19/16) was dropped at the bottleneck's egress.
+void
+OnLeftRouterTcDrop(Ptr<const Packet> p)
+{
+    Ipv4Header ip;
+    p->PeekHeader(ip);
+    uint32_t dst = ip.GetDestination().Get();
+    if ((dst >> 16) == ((198u << 8) | 19u))
+    {
+        g_bottleneckDrops.emplace_back(Simulator::Now().GetSeconds() * 1000, (dst >> 8) & 0xff);
+    }
+    else
+    {
+        g_otherDrops++;
+    }
+}
+
+void
+OnOtherDrop(Ptr<const Packet>)
+{
+    g_otherDrops++;
+}
+
+void
+OnForward(uint64_t* n, const Ipv4Header&, Ptr<const Packet>, uint32_t)
+{
+    ++*n;
+}
+
 struct Result
 {
     double setupSeconds = 0;
@@ -149,14 +197,30 @@ struct Result
     std::vector<uint64_t> received; // per flow
     uint64_t completed = 0;         // rr: request/response cycles done
     double lastDoneSeconds = 0;     // rr: when the last one finished
+    bool dumbbell = false;          // drops and forwarded below are reported
+    uint64_t forwarded[2] = {0, 0}; // dumbbell: packets each router forwarded (left, right)
 };
+
+// CPU seconds the process has used (user and system): on a shared machine, a steadier measure of
+// the run's cost than the wall clock.
+double
+CpuNow()
+{
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec / 1e6;
+}
+
+double g_runCpuSeconds = 0;
 
 double
 RunTimed(double seconds)
 {
     Simulator::Stop(Seconds(seconds));
     double t0 = Now();
+    double c0 = CpuNow();
     Simulator::Run();
+    g_runCpuSeconds = CpuNow() - c0;
     return Now() - t0;
 }
 
@@ -224,6 +288,36 @@ Dumbbell(uint32_t flows,
                           Ipv4AddressHelper("198.18.255.0", "255.255.255.0"));
     Ipv4GlobalRoutingHelper::PopulateRoutingTables();
     RemoveQueueDiscs();
+    r.dumbbell = true;
+    for (auto n = NodeList::Begin(); n != NodeList::End(); ++n)
+    {
+        for (uint32_t i = 0; i < (*n)->GetNDevices(); i++)
+        {
+            Ptr<PointToPointNetDevice> dev = DynamicCast<PointToPointNetDevice>((*n)->GetDevice(i));
+            if (!dev)
+            {
+                continue;
+            }
+            Ptr<Channel> ch = dev->GetChannel();
+            Ptr<Node> peer = ch->GetDevice(0) == dev ? ch->GetDevice(1)->GetNode() : ch->GetDevice(0)->GetNode();
+            bool toRight = peer == d.GetRight();
+            if (*n == d.GetLeft() && toRight)
+            {
+                NS_ABORT_MSG_UNLESS(dev->GetQueue()->TraceConnectWithoutContext("Drop", MakeCallback(&OnBottleneckDrop)), "no queue Drop trace");
+            }
+            else
+            {
+                NS_ABORT_MSG_UNLESS(dev->GetQueue()->TraceConnectWithoutContext("Drop", MakeCallback(&OnOtherDrop)), "no queue Drop trace");
+            }
+        }
+    }
+    for (auto n = NodeList::Begin(); n != NodeList::End(); ++n)
+    {
+        Ptr<TrafficControlLayer> tc = (*n)->GetObject<TrafficControlLayer>();
+        NS_ABORT_MSG_UNLESS(tc->TraceConnectWithoutContext("TcDrop", *n == d.GetLeft() ? MakeCallback(&OnLeftRouterTcDrop) : MakeCallback(&OnOtherDrop)), "no TcDrop trace");
+    }
+    NS_ABORT_MSG_UNLESS(d.GetLeft()->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext("UnicastForward", MakeBoundCallback(&OnForward, &r.forwarded[0])), "no UnicastForward trace");
+    NS_ABORT_MSG_UNLESS(d.GetRight()->GetObject<Ipv4L3Protocol>()->TraceConnectWithoutContext("UnicastForward", MakeBoundCallback(&OnForward, &r.forwarded[1])), "no UnicastForward trace");
     std::vector<Ptr<PacketSink>> sinks;
     for (uint32_t i = 0; i < flows; i++)
     {
@@ -446,12 +540,13 @@ main(int argc, char* argv[])
         std::fprintf(stderr, "unknown scenario '%s' (bulk, dumbbell or rr)\n", scenario.c_str());
         return 2;
     }
-    std::printf("{\"scenario\":\"%s\",\"setupSeconds\":%.6f,\"runSeconds\":%.6f,\"events\":%llu,"
+    std::printf("{\"scenario\":\"%s\",\"setupSeconds\":%.6f,\"runSeconds\":%.6f,\"cpuSeconds\":%.6f,\"events\":%llu,"
                 "\"hosts\":%u,\"heapBytes\":%zu,\"virtualSeconds\":%.6f,\"retransmits\":%llu,"
                 "\"completed\":%llu,\"received\":[",
                 scenario.c_str(),
                 r.setupSeconds,
                 r.runSeconds,
+                g_runCpuSeconds,
                 static_cast<unsigned long long>(r.events),
                 r.hosts,
                 r.heapBytes,
@@ -462,7 +557,19 @@ main(int argc, char* argv[])
     {
         std::printf("%s%llu", i ? "," : "", static_cast<unsigned long long>(r.received[i]));
     }
-    std::printf("]}\n");
+    std::printf("]");
+    if (r.dumbbell)
+    {
+        std::printf(",\"drops\":{\"elsewhere\":%llu,\"atBottleneck\":[", static_cast<unsigned long long>(g_otherDrops));
+        for (size_t i = 0; i < g_bottleneckDrops.size(); i++)
+        {
+            std::printf("%s[%.6f,%u]", i ? "," : "", g_bottleneckDrops[i].first, g_bottleneckDrops[i].second);
+        }
+        std::printf("]},\"forwarded\":[%llu,%llu]",
+                    static_cast<unsigned long long>(r.forwarded[0]),
+                    static_cast<unsigned long long>(r.forwarded[1]));
+    }
+    std::printf("}\n");
     Simulator::Destroy();
     return 0;
 }

@@ -9,10 +9,10 @@
  *      direction, 60 s of virtual time
  *   b  the same at 0.01% loss
  *   c  100 bulk flows sharing a 1 Gbit/s bottleneck (25 ms one-way, 1 MiB queue), flow i starting
- *      at i * 10 ms, 30 s. ns-3: a dumbbell (100 senders, two routers, 100 receivers; 10 Gbit/s,
- *      1 us access links). synack: SimNetwork has no forwarding host yet, so the 100 flows run
- *      between one sender host and one receiver host over the one bottleneck link: the same
- *      bottleneck and queue, no access links or routers (the rows' memory per host is per flow there)
+ *      at i * 10 ms, 30 s, through the same dumbbell on both: 100 senders and 100 receivers, each
+ *      on its own 10 Gbit/s, 1 us access link, two routers forwarding by their routes, the
+ *      bottleneck between them (in synack, SimNetwork nodes: buildDumbbell). Both report where the
+ *      drops happened (the bottleneck's by time and flow, loss episodes) and what each router forwarded
  *   d  10,000 short request/response connections from 1,000 client hosts: a star of 100 Mbit/s,
  *      10 ms links around the server (the same topology on both); client i starts at i ms and opens
  *      10 connections one after the other: connect, 100-byte request, 10,000-byte response, the
@@ -31,14 +31,15 @@
  * scheduler events, synack's simulator steps: a step delivers a packet, fires a timer or services a
  * host, coarser than ns-3's events, which split a packet's trip into several), heap per host at the
  * end of the run (ns-3: malloc's bytes in use; synack: V8's heap after a forced GC; a ratio below 1
- * means synack uses less), and what the TCPs did: goodput, retransmitted segments, Jain's fairness
- * index for c, connections completed and the virtual time they took for d.
+ * means synack uses less), and what the TCPs did: goodput, retransmitted segments, for c Jain's
+ * fairness index, the drops at the bottleneck and elsewhere, the loss episodes and the flows each
+ * one hit (lossEpisodes), for d connections completed and the virtual time they took.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SimNetwork, type LinkProfile } from '../link/sim.js';
+import { SimNetwork, type LinkProfile, type SimLink } from '../link/sim.js';
 import type { Host } from '../link/host.js';
 import type { Connection } from '../stack/connection.js';
 import type { StackEvent } from '../stack/stack.js';
@@ -99,6 +100,8 @@ export interface SimResult {
   /** Wall-clock seconds building the network, and running it. */
   setupSeconds: number;
   runSeconds: number;
+  /** CPU seconds of the run (user and system): steadier than the wall clock on a shared machine. */
+  cpuSeconds: number;
   /** ns-3's executed events; synack's simulator steps. */
   events: number;
   hosts: number;
@@ -111,6 +114,10 @@ export interface SimResult {
   completed: number;
   /** Bytes each flow's receiver read (a, b, c). */
   received: number[];
+  /** c: the bottleneck queue's drops (r1's egress) as [virtual ms, flow], and every other queue's, counted. */
+  drops?: { atBottleneck: Array<[number, number]>; elsewhere: number };
+  /** c: the packets each router forwarded (left, right). */
+  forwarded?: number[];
 }
 
 /** Parse the ns-3 program's JSON line; throws on anything else. */
@@ -129,6 +136,7 @@ export function parseNs3Line(line: string): SimResult {
   const r = {
     setupSeconds: num('setupSeconds'),
     runSeconds: num('runSeconds'),
+    cpuSeconds: num('cpuSeconds'),
     events: num('events'),
     hosts: num('hosts'),
     heapBytes: num('heapBytes'),
@@ -138,7 +146,20 @@ export function parseNs3Line(line: string): SimResult {
   };
   const received = o.received;
   if (!Array.isArray(received) || !received.every((x) => typeof x === 'number')) throw new Error('ns3: field received is not a list of numbers');
-  return { ...r, received: received as number[] };
+  const out: SimResult = { ...r, received: received as number[] };
+  if (o.drops !== undefined) {
+    const d = o.drops as { atBottleneck?: unknown; elsewhere?: unknown };
+    const pairs = d.atBottleneck;
+    if (!Array.isArray(pairs) || !pairs.every((x) => Array.isArray(x) && x.length === 2 && x.every((v) => typeof v === 'number')) || typeof d.elsewhere !== 'number') {
+      throw new Error('ns3: field drops is not {atBottleneck: [[ms, flow], ...], elsewhere: n}');
+    }
+    out.drops = { atBottleneck: pairs as Array<[number, number]>, elsewhere: d.elsewhere };
+  }
+  if (o.forwarded !== undefined) {
+    if (!Array.isArray(o.forwarded) || !o.forwarded.every((x) => typeof x === 'number')) throw new Error('ns3: field forwarded is not a list of numbers');
+    out.forwarded = o.forwarded as number[];
+  }
+  return out;
 }
 
 export type Scenario =
@@ -168,7 +189,7 @@ export function ns3Args(s: Scenario, seed = 1): string[] {
 
 /** Run one scenario in ns-3, bounded by `timeoutS` seconds of wall clock. */
 export function runNs3(program: string, s: Scenario, timeoutS = 1800, seed = 1): SimResult {
-  const r = spawnSync(program, ns3Args(s, seed), { encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 1 << 20 });
+  const r = spawnSync(program, ns3Args(s, seed), { encoding: 'utf8', timeout: timeoutS * 1000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`ns3 ${s.kind}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`ns3 ${s.kind}: exit ${r.status ?? r.signal}: ${r.stderr.trim().slice(0, 500)}`);
   return parseNs3Line(r.stdout);
@@ -178,6 +199,11 @@ export function runNs3(program: string, s: Scenario, timeoutS = 1800, seed = 1):
 
 /** The TCP settings matched to the ns-3 program's (the rest are synack's defaults, which match). */
 const TCP: Partial<TcpConfig> = { congestionControl: 'cubic', sack: true, timestamps: true, windowScaling: true, mtu: 1500, ackDelayMs: 40, minRtoMs: 200 };
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1e6;
+}
 
 function heapNow(): number {
   forcedGc()?.();
@@ -199,34 +225,122 @@ function runUntil(net: SimNetwork, untilMs: number, done: () => boolean = () => 
 
 const link = (s: { rateBps: number; delayMs: number; queueBytes: number }, loss = 0): Partial<LinkProfile> => ({ rateBps: s.rateBps, delayMs: s.delayMs, queueBytes: s.queueBytes, loss });
 
-function bulkOrDumbbell(s: Extract<Scenario, { kind: 'bulk' | 'dumbbell' }>, seed: number): SimResult {
+function bulk(s: Extract<Scenario, { kind: 'bulk' }>, seed: number): SimResult {
   const heap0 = heapNow();
   const t0 = performance.now();
   const net = new SimNetwork(seed);
   const sender = net.addHost('sender', { addresses: ['198.18.0.1'], tcp: TCP });
   const receiver = net.addHost('receiver', { addresses: ['198.18.0.2'], tcp: TCP });
   // Loss on the data direction only, as ns-3's error model on the receiver's device.
-  net.link(sender, receiver, link(s, s.kind === 'bulk' ? s.loss : 0), link(s));
-  const flows = s.kind === 'bulk' ? 1 : s.flows;
-  const stagger = s.kind === 'bulk' ? 0 : s.staggerMs;
+  net.link(sender, receiver, link(s, s.loss), link(s));
+  const session = new TransferSession(net, { client: sender, server: receiver, port: 5001, up: Infinity, down: 0, dataSeed: seed * 1000 });
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const c1 = process.cpuUsage();
+  const events = runUntil(net, s.seconds * 1000);
+  const cpuSeconds = cpuSince(c1);
+  const runSeconds = (performance.now() - t1) / 1000;
+  const heapBytes = Math.max(0, heapNow() - heap0);
+  const received = [checkedBytes(session, s, 0, seed)];
+  return { setupSeconds, runSeconds, cpuSeconds, events, hosts: 2, heapBytes, virtualSeconds: s.seconds, retransmits: retransmitsOf([sender, receiver]), completed: 0, received };
+}
+
+/** Checked after the clock stops: every byte read is its stream's own (made again, as much as arrived). */
+function checkedBytes(session: TransferSession, s: Scenario, flow: number, seed: number): number {
+  const r = session.report(0, undefined, true);
+  if (!r.ok) throw new Error(`ns3 ${s.kind}: synack flow ${flow}: ${r.reason} (seed ${seed})`);
+  return r.up.receivedBytes;
+}
+
+/** The dumbbell's nodes and links (buildDumbbell). */
+export interface Dumbbell {
+  senders: Host[];
+  receivers: Host[];
+  /** The left router (the senders' side) and the right one. */
+  routers: [Host, Host];
+  /** r1 to r2 (the data direction is the link's direction 0). */
+  bottleneck: SimLink;
+  /** Sender i's link to r1, then receiver i's link to r2. */
+  access: SimLink[];
+}
+
+/**
+ * ns-3's PointToPointDumbbellHelper as SimNetwork nodes: sender i (198.18.i.1/24) on its own
+ * point-to-point link to the left router (198.18.i.2), receiver i (198.19.i.1/24) on its own to the
+ * right router (198.19.i.2), the routers joined by the bottleneck (198.18.255.1 and .2/24) and
+ * forwarding by static routes (each other's side's /16 via the other router), addressed as ns-3's
+ * AssignIpv4Addresses does. Access links: 10 Gbit/s, 1 us, the same queue as the bottleneck's.
+ */
+export function buildDumbbell(net: SimNetwork, s: Extract<Scenario, { kind: 'dumbbell' }>, tcp: Partial<TcpConfig> = TCP): Dumbbell {
+  if (!Number.isSafeInteger(s.flows) || s.flows < 1 || s.flows > 254) throw new RangeError(`buildDumbbell: flows must be an integer in [1, 254], got ${s.flows}`);
+  const leaves = (side: 'left' | 'right'): Host[] =>
+    Array.from({ length: s.flows }, (_, i) =>
+      net.addNode(`${side === 'left' ? 'sender' : 'receiver'}${i}`, {
+        interfaces: [{ kind: 'ip', name: 'ppp0', addresses: [`${side === 'left' ? '198.18' : '198.19'}.${i}.1/24`] }],
+        routes: [{ to: 'default', via: `${side === 'left' ? '198.18' : '198.19'}.${i}.2` }],
+        tcp,
+      }),
+    );
+  const senders = leaves('left');
+  const receivers = leaves('right');
+  const router = (name: string, side: string, bottleneck: string, far: string, via: string): Host =>
+    net.addNode(name, {
+      forwarding: true,
+      interfaces: [
+        { kind: 'ip', name: 'ppp0', addresses: [`198.18.255.${bottleneck}/24`] },
+        ...senders.map((_, i) => ({ kind: 'ip' as const, name: `ppp${i + 1}`, addresses: [`${side}.${i}.2/24`] })),
+      ],
+      routes: [{ to: far, via }],
+    });
+  const r1 = router('r1', '198.18', '1', '198.19.0.0/16', '198.18.255.2');
+  const r2 = router('r2', '198.19', '2', '198.18.0.0/16', '198.18.255.1');
+  const fast = { rateBps: 10e9, delayMs: 0.001, queueBytes: s.queueBytes };
+  const access = [...senders.map((h, i) => net.connect(h, 'ppp0', r1, `ppp${i + 1}`, fast)), ...receivers.map((h, i) => net.connect(h, 'ppp0', r2, `ppp${i + 1}`, fast))];
+  const bottleneck = net.connect(r1, 'ppp0', r2, 'ppp0', link(s));
+  return { senders, receivers, routers: [r1, r2], bottleneck, access };
+}
+
+function dumbbell(s: Extract<Scenario, { kind: 'dumbbell' }>, seed: number): SimResult {
+  const heap0 = heapNow();
+  const t0 = performance.now();
+  const net = new SimNetwork(seed);
+  const d = buildDumbbell(net, s);
+  // Where the queues drop: the bottleneck's (r1's egress) by flow and time, every other one counted.
+  const atBottleneck: Array<[number, number]> = [];
+  d.bottleneck.tapDrops((packet, t, from, reason) => {
+    if (reason === 'queue' && from === d.routers[0]) atBottleneck.push([t, packet[18]]);
+  });
   const sessions: TransferSession[] = [];
-  for (let i = 0; i < flows; i++) {
-    const start = () => sessions.push(new TransferSession(net, { client: sender, server: receiver, port: 5001 + i, up: Infinity, down: 0, dataSeed: seed * 1000 + i }));
+  for (let i = 0; i < s.flows; i++) {
+    const start = () => sessions.push(new TransferSession(net, { client: d.senders[i], server: d.receivers[i], port: 5001, up: Infinity, down: 0, dataSeed: seed * 1000 + i }));
     if (i === 0) start();
-    else net.at(i * stagger, start);
+    else net.at(i * s.staggerMs, start);
   }
   const setupSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const events = runUntil(net, s.seconds * 1000);
+  const cpuSeconds = cpuSince(c1);
   const runSeconds = (performance.now() - t1) / 1000;
   const heapBytes = Math.max(0, heapNow() - heap0);
-  // Checked after the clock stops: every byte read is its stream's own (made again, as much as arrived).
-  const received = sessions.map((x, i) => {
-    const r = x.report(0, undefined, true);
-    if (!r.ok) throw new Error(`ns3 ${s.kind}: synack flow ${i}: ${r.reason} (seed ${seed})`);
-    return r.up.receivedBytes;
-  });
-  return { setupSeconds, runSeconds, events, hosts: 2, heapBytes, virtualSeconds: s.seconds, retransmits: retransmitsOf([sender, receiver]), completed: 0, received };
+  const received = sessions.map((x, i) => checkedBytes(x, s, i, seed));
+  let elsewhere = d.bottleneck.stats.queueDrops - atBottleneck.length;
+  for (const l of d.access) elsewhere += l.stats.queueDrops;
+  const hosts = [...d.senders, ...d.receivers];
+  return {
+    setupSeconds,
+    runSeconds,
+    cpuSeconds,
+    events,
+    hosts: net.hosts.length,
+    heapBytes,
+    virtualSeconds: s.seconds,
+    retransmits: retransmitsOf(hosts),
+    completed: 0,
+    received,
+    drops: { atBottleneck, elsewhere },
+    forwarded: d.routers.map((r) => r.net!.counters.ForwDatagrams),
+  };
 }
 
 function requestResponse(s: Extract<Scenario, { kind: 'rr' }>, seed: number): SimResult {
@@ -303,16 +417,18 @@ function requestResponse(s: Extract<Scenario, { kind: 'rr' }>, seed: number): Si
   });
   const setupSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   const target = s.clients * s.perClient;
   const events = runUntil(net, s.maxSeconds * 1000, () => completed >= target);
+  const cpuSeconds = cpuSince(c1);
   const runSeconds = (performance.now() - t1) / 1000;
   const heapBytes = Math.max(0, heapNow() - heap0);
-  return { setupSeconds, runSeconds, events, hosts: s.clients + 1, heapBytes, virtualSeconds: lastDone / 1000, retransmits: retransmitsOf([server, ...clients]), completed, received: [] };
+  return { setupSeconds, runSeconds, cpuSeconds, events, hosts: s.clients + 1, heapBytes, virtualSeconds: lastDone / 1000, retransmits: retransmitsOf([server, ...clients]), completed, received: [] };
 }
 
 /** Run one scenario in synack's simulator. */
 export function runSynack(s: Scenario, seed = 1): SimResult {
-  return s.kind === 'rr' ? requestResponse(s, seed) : bulkOrDumbbell(s, seed);
+  return s.kind === 'rr' ? requestResponse(s, seed) : s.kind === 'bulk' ? bulk(s, seed) : dumbbell(s, seed);
 }
 
 // Rows ---------------------------------------------------------------------------------------
@@ -322,6 +438,30 @@ export function jainIndex(xs: number[]): number {
   const sum = xs.reduce((a, b) => a + b, 0);
   const squares = xs.reduce((a, b) => a + b * b, 0);
   return squares === 0 ? 0 : (sum * sum) / (xs.length * squares);
+}
+
+/**
+ * How the bottleneck's drops fall on the flows: grouped into loss episodes (a drop more than `gapMs`
+ * after the one before starts a new episode), each with the distinct flows that lost a packet in it.
+ * Flows that synchronize lose together: many flows per episode, few episodes.
+ */
+export function lossEpisodes(drops: ReadonlyArray<readonly [number, number]>, gapMs: number): { episodes: number; flowsPerEpisode: number } {
+  const sorted = [...drops].sort((x, y) => x[0] - y[0]);
+  let episodes = 0;
+  let flowsHit = 0;
+  let flows = new Set<number>();
+  let last = -Infinity;
+  for (const [t, flow] of sorted) {
+    if (t - last > gapMs) {
+      flowsHit += flows.size;
+      flows = new Set();
+      episodes++;
+    }
+    flows.add(flow);
+    last = t;
+  }
+  flowsHit += flows.size;
+  return { episodes, flowsPerEpisode: episodes === 0 ? 0 : flowsHit / episodes };
 }
 
 interface Pair {
@@ -364,6 +504,9 @@ export function makeNs3Suite(scenarios: Partial<Record<string, Scenario>> = SCEN
     const add = (what: string, unit: string, f: (r: SimResult) => number) => cases.push({ name: `${n}-${what}`, run: () => row(`${n}-${what}`, unit, measure(key), f) });
     if (s.kind === 'rr') add('speed', 'conns/wall s', (r) => r.completed / r.runSeconds);
     else add('speed', 'virtual s/wall s', (r) => r.virtualSeconds / r.runSeconds);
+    if (s.kind === 'rr') add('cpu-speed', 'conns/CPU s', (r) => r.completed / r.cpuSeconds);
+    else add('cpu-speed', 'virtual s/CPU s', (r) => r.virtualSeconds / r.cpuSeconds);
+    add('setup', 'ms', (r) => r.setupSeconds * 1000);
     add('events', 'events/s', (r) => r.events / r.runSeconds);
     add('memory', 'KiB/host', (r) => r.heapBytes / r.hosts / 1024);
     add('retransmits', 'segments', (r) => r.retransmits);
@@ -371,7 +514,14 @@ export function makeNs3Suite(scenarios: Partial<Record<string, Scenario>> = SCEN
       add('completed', 'conns', (r) => r.completed);
       add('virtual-time', 's', (r) => r.virtualSeconds);
     } else add('goodput', 'Mbit/s', goodputMbps);
-    if (s.kind === 'dumbbell') add('fairness', 'Jain index', (r) => jainIndex(r.received));
+    if (s.kind === 'dumbbell') {
+      add('fairness', 'Jain index', (r) => jainIndex(r.received));
+      const gap = 2 * s.delayMs;
+      add('bottleneck-drops', 'packets', (r) => r.drops?.atBottleneck.length ?? NaN);
+      add('other-drops', 'packets', (r) => r.drops?.elsewhere ?? NaN);
+      add('loss-episodes', 'episodes', (r) => lossEpisodes(r.drops?.atBottleneck ?? [], gap).episodes);
+      add('flows-per-loss-episode', 'flows', (r) => lossEpisodes(r.drops?.atBottleneck ?? [], gap).flowsPerEpisode);
+    }
   }
   return { name: 'ns3', cases };
 }

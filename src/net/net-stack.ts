@@ -177,6 +177,28 @@ const ALL_HOSTS_V4 = 0xe0000001;
 const MAX_EVENTS = 1024;
 /** Loops within one call (local delivery of our own packets) stop here; a handler answering itself forever cannot hang us. */
 const MAX_LOCAL_ROUNDS = 10_000;
+/**
+ * A forwarded packet is a copy (the caller keeps the packet it handed in: a capture, a duplicate on
+ * a simulated link may hold it), cut from a slab shared by every NetStack instead of an ArrayBuffer
+ * per packet, which cost a router a fifth of its time in allocation and garbage collection. A
+ * region is handed out once and never written again, so a copy kept long (a pcap, a queue) stays
+ * intact; a slab lives while any of its copies does.
+ */
+const FORWARD_SLAB_BYTES = 64 * 1024;
+let forwardSlab = new Uint8Array(0);
+let forwardSlabUsed = 0;
+
+function forwardCopy(bytes: Uint8Array): Uint8Array {
+  const len = bytes.length;
+  if (forwardSlabUsed + len > forwardSlab.length) {
+    forwardSlab = new Uint8Array(Math.max(FORWARD_SLAB_BYTES, len));
+    forwardSlabUsed = 0;
+  }
+  const out = forwardSlab.subarray(forwardSlabUsed, forwardSlabUsed + len);
+  forwardSlabUsed += (len + 7) & ~7;
+  out.set(bytes);
+  return out;
+}
 
 export class NetStack {
   readonly interfaces: NetInterface[] = [];
@@ -192,6 +214,22 @@ export class NetStack {
   private readonly local: Array<{ packet: Uint8Array; ifIndex: number }> = [];
   private readonly events: NetEvent[] = [];
   private ifTurn = 0;
+  /**
+   * Frames and packets waiting in the interfaces' queues, by kind: a poll that finds none returns at
+   * once, instead of looking at every interface (a router of a hundred links is polled after every
+   * packet it takes).
+   */
+  private queuedFrames = 0;
+  private queuedPackets = 0;
+  /** The interfaces that can have timers (pollTimeout): frames interfaces and routers. */
+  private readonly timedInterfaces: NetInterface[] = [];
+  /**
+   * Our IPv4 addresses, each to its first holder in interface order (destinationKind reads the
+   * state live); made again after an address comes or goes. A router looks up every packet here.
+   */
+  private ours4: Map<number, InterfaceAddress> | undefined;
+  /** Whether a route's interface is up (made once: a route lookup per packet allocates nothing). */
+  private readonly routeUsable = (r: Route): boolean => this.interfaces[r.ifIndex - 1]?.up === true;
   /** The last `now` any call brought: address changes made between calls act at this time. */
   private lastNow = 0;
 
@@ -239,6 +277,7 @@ export class NetStack {
     iface.slaac = kind === 'frames' && (opts.slaac ?? iface.router === undefined);
     iface.dadTransmits = opts.dadTransmits ?? 1;
     this.interfaces.push(iface);
+    if (kind === 'frames' || iface.router !== undefined) this.timedInterfaces.push(iface);
     if (kind === 'frames' && (opts.linkLocal ?? true)) this.addAddressTo(iface, linkLocalFor(mac!), 64, 'link-local', now, true);
     for (const a of opts.addresses ?? []) this.addAddress(index, a, now);
     if (kind === 'frames' && iface.slaac) iface.rsAt = now + this.randomMs(ND.MAX_RTR_SOLICITATION_DELAY);
@@ -534,13 +573,9 @@ export class NetStack {
       if (dst === LIMITED_BROADCAST) return 'broadcast';
       if (dst === ALL_HOSTS_V4) return 'multicast';
       if (isMulticast4(dst)) return 'other';
-      for (const i of this.interfaces) {
-        for (const a of i.addresses) {
-          if (typeof a.address !== 'number') continue;
-          if (a.address === dst) return a.state === 'preferred' || a.state === 'deprecated' ? 'ours' : 'tentative';
-          if (i === iface && broadcastOf(a.address, a.prefixLength) === dst) return 'broadcast';
-        }
-      }
+      const a = (this.ours4 ??= this.indexOurs4()).get(dst);
+      if (a !== undefined) return a.state === 'preferred' || a.state === 'deprecated' ? 'ours' : 'tentative';
+      for (const x of iface.addresses) if (typeof x.address === 'number' && broadcastOf(x.address, x.prefixLength) === dst) return 'broadcast';
       return 'other';
     }
     if (isMulticast6(dst)) {
@@ -560,6 +595,12 @@ export class NetStack {
       }
     }
     return 'other';
+  }
+
+  private indexOurs4(): Map<number, InterfaceAddress> {
+    const m = new Map<number, InterfaceAddress>();
+    for (const i of this.interfaces) for (const a of i.addresses) if (typeof a.address === 'number' && !m.has(a.address)) m.set(a.address, a);
+    return m;
   }
 
   /** A packet for us (or a broadcast / multicast we take): ICMP here, the rest to its protocol's handler. */
@@ -659,7 +700,7 @@ export class NetStack {
       this.sendError(bytes, ipp, 'time-exceeded', false, now, inIface);
       return;
     }
-    const route = this.routes.lookup(ip.dst, (r) => this.interfaces[r.ifIndex - 1]?.up === true);
+    const route = this.routes.lookup(ip.dst, this.routeUsable);
     if (route === undefined) {
       c.OutNoRoutes++;
       this.sendError(bytes, ipp, 'net-unreachable', false, now, inIface);
@@ -673,7 +714,7 @@ export class NetStack {
         return;
       }
     }
-    const packet = bytes.slice();
+    const packet = forwardCopy(bytes);
     if (ip.version === 4) {
       packet[8] = ttl - 1;
       put16(packet, 10, 0);
@@ -755,7 +796,7 @@ export class NetStack {
       this.transmit(owner, dst, packet, now);
       return;
     }
-    const route = this.routes.lookup(dst, (r) => this.interfaces[r.ifIndex - 1]?.up === true);
+    const route = this.routes.lookup(dst, this.routeUsable);
     if (route === undefined) {
       c.OutNoRoutes++;
       return;
@@ -791,6 +832,7 @@ export class NetStack {
     }
     if (iface.kind === 'ip') {
       iface.out.push(packet);
+      this.queuedPackets++;
       return;
     }
     let mac: Uint8Array | undefined;
@@ -805,6 +847,7 @@ export class NetStack {
 
   private sendFrame(iface: NetInterface, dst: Uint8Array, etherType: number, payload: Uint8Array): void {
     iface.out.push(encodeEthernet({ dst, src: iface.mac!, etherType, payload }));
+    this.queuedFrames++;
   }
 
   /** Packets that waited for a neighbour's address, now known. */
@@ -887,6 +930,7 @@ export class NetStack {
   }
 
   private pollQueue<T>(kind: InterfaceKind, make: (ifIndex: number, bytes: Uint8Array) => T): T | undefined {
+    if ((kind === 'frames' ? this.queuedFrames : this.queuedPackets) === 0) return undefined;
     const n = this.interfaces.length;
     for (let k = 0; k < n; k++) {
       const iface = this.interfaces[(this.ifTurn + k) % n];
@@ -896,6 +940,8 @@ export class NetStack {
         iface.out.length = 0;
         iface.outHead = 0;
       }
+      if (kind === 'frames') this.queuedFrames--;
+      else this.queuedPackets--;
       this.ifTurn = (this.ifTurn + k + 1) % n;
       return make(iface.index, bytes);
     }
@@ -911,7 +957,9 @@ export class NetStack {
       if (d !== undefined && (t === undefined || d < t)) t = d;
     };
     for (const h of this.handlerList) at(h.pollTimeout());
-    for (const i of this.interfaces) {
+    // Only frames interfaces and IPv6 routers keep timers (neighbour caches, DAD, RS and RA, SLAAC
+    // lifetimes): a router of a hundred point-to-point links looks at none of them.
+    for (const i of this.timedInterfaces) {
       at(i.arp?.pollTimeout());
       at(i.nd?.pollTimeout());
       at(i.rsAt);
@@ -923,7 +971,7 @@ export class NetStack {
         if (a.state === 'preferred') at(a.preferredUntil);
       }
     }
-    for (const r of this.routes.list()) at(r.expires);
+    at(this.routes.nextExpiry());
     return t;
   }
 
@@ -956,6 +1004,7 @@ export class NetStack {
     if (lifetimes?.valid !== undefined) a.validUntil = now + lifetimes.valid;
     if (lifetimes?.preferred !== undefined) a.preferredUntil = now + lifetimes.preferred;
     iface.addresses.push(a);
+    this.ours4 = undefined;
     // The connected route (not for a host prefix on the loopback, not twice for one prefix). A SLAAC
     // address implies no on-link prefix (RFC 5942 §4): that comes from the RA's L flag alone.
     const full = v4 ? 32 : 128;
@@ -1002,6 +1051,7 @@ export class NetStack {
       a.state = 'duplicate';
       a.dadAt = undefined;
     } else if (i >= 0) iface.addresses.splice(i, 1);
+    this.ours4 = undefined;
     // The connected route goes with the last address of its prefix.
     const net = networkOf(a.address, a.prefixLength);
     const others = iface.addresses.some((x) => x !== a && x.state !== 'duplicate' && x.prefixLength === a.prefixLength && sameAddr(networkOf(x.address, x.prefixLength), net));

@@ -23,12 +23,24 @@ export interface Route {
   expires?: number;
 }
 
+const MAX_CACHED = 4096;
+
 export class RoutingTable {
   private readonly routes: Route[] = [];
+  /**
+   * Per IPv4 destination, the route that wins among all (usable or not), found by a walk of the
+   * table: a router looks up every packet, and its table has a route per link. Cleared when a route
+   * comes or goes; bounded, since a flood of random destinations would fill it.
+   */
+  private readonly best4 = new Map<number, Route>();
+  /** Routes with an expiry (learnt from router advertisements): none, and nextExpiry walks nothing. */
+  private expiring = 0;
 
   add(r: Route): Route {
     const route: Route = { ...r, prefix: networkOf(r.prefix, r.length) };
     this.routes.push(route);
+    if (route.expires !== undefined) this.expiring++;
+    this.best4.clear();
     return route;
   }
 
@@ -37,22 +49,44 @@ export class RoutingTable {
     let n = 0;
     for (let i = this.routes.length - 1; i >= 0; i--) {
       if (match(this.routes[i])) {
+        if (this.routes[i].expires !== undefined) this.expiring--;
         this.routes.splice(i, 1);
         n++;
       }
     }
+    if (n > 0) this.best4.clear();
     return n;
   }
 
   /** The route for `dst`: longest prefix, then lowest metric, then oldest; undefined when none matches. */
   lookup(dst: IpAddress, usable?: (r: Route) => boolean): Route | undefined {
+    const v4 = typeof dst === 'number';
+    if (v4) {
+      // The best of all routes, when usable, is the best of the usable ones.
+      const hit = this.best4.get(dst);
+      if (hit !== undefined && (usable === undefined || usable(hit))) return hit;
+    }
     let best: Route | undefined;
+    let bestOfAll: Route | undefined;
     for (const r of this.routes) {
       if (!sameFamily(r.prefix, dst) || !inPrefix(dst, r.prefix, r.length)) continue;
+      if (bestOfAll === undefined || r.length > bestOfAll.length || (r.length === bestOfAll.length && r.metric < bestOfAll.metric)) bestOfAll = r;
       if (usable !== undefined && !usable(r)) continue;
       if (best === undefined || r.length > best.length || (r.length === best.length && r.metric < best.metric)) best = r;
     }
+    if (v4 && bestOfAll !== undefined) {
+      if (this.best4.size >= MAX_CACHED) this.best4.clear();
+      this.best4.set(dst, bestOfAll);
+    }
     return best;
+  }
+
+  /** The earliest expiry of a route, or undefined. */
+  nextExpiry(): number | undefined {
+    if (this.expiring === 0) return undefined;
+    let t: number | undefined;
+    for (const r of this.routes) if (r.expires !== undefined && (t === undefined || r.expires < t)) t = r.expires;
+    return t;
   }
 
   list(): readonly Route[] {

@@ -52,6 +52,53 @@ test('a stack\'s table: connected routes come and go with addresses; a static ro
   assert.equal(net.routes.lookup(ip4('198.18.1.7'))!.length, 0, 'only the default route is left for it');
 });
 
+test('a router looks each destination up once: later lookups ask about one route, until the table changes', () => {
+  const t = new RoutingTable();
+  for (let i = 0; i < 100; i++) t.add({ prefix: ip4(`198.18.${i}.0`), length: 24, ifIndex: i + 2, metric: 0, origin: 'connected' });
+  t.add({ prefix: ip4('198.19.0.0'), length: 16, ifIndex: 1, via: ip4('198.18.0.2'), metric: 0, origin: 'static' });
+  let asked = 0;
+  const up = new Set<number>([1, 60]);
+  const usable = (r: { ifIndex: number }) => (asked++, up.has(r.ifIndex));
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  asked = 0;
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  assert.equal(asked, 1, 'the remembered winner is asked about, no other route');
+  // A better route: the table changed, so it is found.
+  t.add({ prefix: ip4('198.19.7.0'), length: 24, ifIndex: 60, metric: 0, origin: 'static' });
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 60);
+  // Its interface goes down: the next best that is usable, though the remembered winner is not.
+  up.delete(60);
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 1);
+  up.add(60);
+  assert.equal(t.lookup(ip4('198.19.7.1'), usable)!.ifIndex, 60, 'and back when it comes up');
+  t.remove((r) => r.ifIndex === 60);
+  assert.equal(t.lookup(ip4('198.19.7.1'))!.ifIndex, 1);
+  assert.equal(t.nextExpiry(), undefined);
+  t.add({ prefix: ip6('::'), length: 0, ifIndex: 1, via: ip6('fe80::1'), metric: 1024, origin: 'ra', expires: 5000 });
+  t.add({ prefix: ip6('2001:db8::'), length: 64, ifIndex: 1, metric: 256, origin: 'ra', expires: 3000 });
+  assert.equal(t.nextExpiry(), 3000);
+  t.remove((r) => r.expires === 3000);
+  assert.equal(t.nextExpiry(), 5000);
+});
+
+test('our IPv4 addresses as they come and go: a packet to one added later is ours, to one removed is forwarded', () => {
+  const { net, i0, i1 } = routerR();
+  const h = new FakeHandler();
+  net.addProtocol(17, h);
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 0);
+  assert.equal(net.counters.ForwDatagrams, 1);
+  net.addAddress(i1, '198.18.2.9/24');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 1, 'ours once added');
+  net.removeAddress(i1, '198.18.2.9/24');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.2.9', 64), 0);
+  assert.equal(h.got.length, 1);
+  assert.equal(net.counters.ForwDatagrams, 2, 'forwarded again once removed');
+  net.handlePacket(i0, udp4('198.18.1.2', '198.18.1.255', 64), 0);
+  assert.equal(h.got.length, 2, 'the broadcast of the link it came by');
+});
+
 function routerR(forwarding = true) {
   const net = newNet(2, { forwarding });
   const i0 = net.addInterface({ kind: 'ip', addresses: ['198.18.1.1/24', '2001:db8:1::1/64'] });
@@ -86,6 +133,41 @@ test('forwarding: TTL and hop limit go down by one, the IPv4 checksum is made ag
   assert.ok(v6.ok && v6.ip.version === 6);
   assert.equal(v6.ip.hopLimit, 8);
   assert.equal(net.counters.ForwDatagrams, 2);
+});
+
+test('forwarding copies each packet without an ArrayBuffer of its own (a shared slab), and every copy stays intact', () => {
+  // A router pays for an allocation per forwarded packet; the copies are cut from one slab instead.
+  const { net, i0, i1 } = routerR();
+  const sent: Uint8Array[] = [];
+  for (let i = 0; i < 20; i++) {
+    const p = udp4('198.18.1.2', '198.18.2.2', 64, 1000);
+    p[999] = i;
+    sent.push(p);
+    net.handlePacket(i0, p, 0);
+  }
+  const out = drainPackets(net, 0);
+  assert.equal(out.length, 20);
+  assert.ok(out.every((o) => o.ifIndex === i1));
+  const buffers = new Set(out.map((o) => o.packet.buffer));
+  assert.ok(buffers.size <= 2, `20 forwarded packets in ${buffers.size} ArrayBuffers: one each is an allocation per packet`);
+  out.forEach((o, i) => {
+    assert.equal(o.packet.length, 1000);
+    assert.equal(o.packet[8], 63, `packet ${i}: TTL down by one`);
+    assert.equal(o.packet[999], i, `packet ${i}: its own bytes, not a later packet's`);
+    assert.notEqual(o.packet.buffer, sent[i].buffer, 'a copy: the caller keeps the packet it handed in');
+    assert.equal(sent[i][8], 64, 'the packet handed in is not changed');
+  });
+});
+
+test('a router with many interfaces and nothing to send answers a poll with nothing', () => {
+  const net = newNet(3, { forwarding: true });
+  for (let i = 0; i < 200; i++) net.addInterface({ kind: 'ip', addresses: [`198.18.${i}.1/24`] });
+  assert.equal(net.pollPacket(0), undefined);
+  assert.equal(net.pollFrame(0), undefined);
+  net.handlePacket(2, udp4('198.18.0.2', '198.18.199.2', 64), 0);
+  const out = drainPackets(net, 0);
+  assert.deepEqual(out.map((o) => o.ifIndex), [201]);
+  assert.equal(net.pollPacket(0), undefined);
 });
 
 test('TTL 1 / hop limit 1: discarded, ICMP time exceeded (11/0, v6 3/0) back to the source from our address on its side, quoting the packet', () => {
