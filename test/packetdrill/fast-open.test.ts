@@ -90,6 +90,23 @@ sysctl -q net.ipv4.tcp_fastopen=${bits}\`
 `);
 });
 
+test('client: TCP_FASTOPEN_CONNECT with bit 0x4 and no cookie: connect() returns 0, the first write goes on a SYN without option', () => {
+  // tcp_fastopen_defer_connect defers whenever tcp_fastopen_cookie_check says yes, which
+  // TFO_CLIENT_NO_COOKIE does without a cookie; with 0x1 alone a cookie request would go at once.
+  passes(`
+\`sysctl -q net.ipv4.tcp_timestamps=0
+sysctl -q net.ipv4.tcp_fastopen=0x5\`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0
+   +0 connect(3, ..., ...) = 0
+ +.01 write(3, ..., 100) = 100
+   +0 > S 0:100(100) <mss 1460,nop,nop,sackOK,nop,wscale 7>
+ +.01 < S. 0:0(0) ack 101 win 14600 <mss 1460,nop,nop,sackOK,nop,wscale 6>
+   +0 > . 101:101(0) ack 1
+`);
+});
+
 test('server: tcp_fastopen and tcp_fastopen_key sysctls; a cookie request answered with TFO_COOKIE, a valid one takes the data', () => {
   passes(`
 \`sysctl -q net.ipv4.tcp_fastopen=0x70403 net.ipv4.tcp_fastopen_key=a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4\`
