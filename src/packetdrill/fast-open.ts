@@ -17,15 +17,16 @@ export const TFO_SERVER_COOKIE_NOT_REQD = 0x200;
 export const TFO_SERVER_WO_SOCKOPT1 = 0x400;
 
 /** The bits Linux has that synack models; anything else makes the sysctl unsupported. */
-const MODELLED = TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE | TFO_SERVER_COOKIE_NOT_REQD | TFO_SERVER_WO_SOCKOPT1;
+const MODELLED = TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE | TFO_CLIENT_NO_COOKIE | TFO_SERVER_COOKIE_NOT_REQD | TFO_SERVER_WO_SOCKOPT1;
 
 /** The stack's Fast Open settings for a `net.ipv4.tcp_fastopen` value, or why it cannot be honoured. */
 export function fastOpenSettingsFor(v: number): Partial<FastOpenSettings> | string {
   if (v < 0) return 'values below 0';
   const bits = v & 0xffff;
-  if (bits & ~MODELLED) return `bits 0x${(bits & ~MODELLED).toString(16)} (synack models 0x1, 0x2, 0x200 and 0x400)`;
+  if (bits & ~MODELLED) return `bits 0x${(bits & ~MODELLED).toString(16)} (synack models 0x1, 0x2, 0x4, 0x200 and 0x400)`;
   return {
     client: (bits & TFO_CLIENT_ENABLE) !== 0,
+    clientNoCookie: (bits & TFO_CLIENT_NO_COOKIE) !== 0,
     server: (bits & TFO_SERVER_ENABLE) !== 0,
     cookieNotRequired: (bits & TFO_SERVER_COOKIE_NOT_REQD) !== 0,
     defaultQueue: bits & TFO_SERVER_WO_SOCKOPT1 ? 'backlog' : 0,

@@ -153,6 +153,16 @@ class Failure extends Error {
   }
 }
 
+/**
+ * Why a packet the local qdisc drops (`pfifo limit 0`) ends the run: Linux's TCP is told
+ * (tcp_transmit_skb returns NET_XMIT_DROP) and takes the segment as not sent, so new data waits for
+ * its resource probe every 500 ms (TCP_RESOURCE_PROBE_INTERVAL, no back-off, counted in tcpi_probes)
+ * and a failed retransmission is not counted (tcpi_retrans); that is not what a lost packet causes,
+ * and synack's TCP, committed to a segment once it is pulled, has no such feedback from its device.
+ */
+const LOCAL_DROP =
+  "a segment dropped by the local qdisc (tc qdisc ... pfifo limit 0): Linux's TCP takes it as not sent (new data retried every 500 ms by the resource probe, TCP_RESOURCE_PROBE_INTERVAL, without back-off; a failed retransmission not counted in tcpi_retrans); synack's TCP has no transmit-failed feedback from its device";
+
 class NotSupported extends Error {
   constructor(
     readonly line: number | undefined,
@@ -238,6 +248,8 @@ class Runner {
   private lastPacketIndex = -1;
   /** Whether TSO bursts are matched (the personality's, until `ethtool -K tun0 tso off`). */
   private tso: boolean;
+  /** `tc qdisc ... pfifo limit 0` in force: the device drops every packet it is handed. */
+  private qdiscDropsAll = false;
   /** `--mss=N`: inbound packets longer than N are GSO packets of N-octet segments (see header()). */
   private groMss: number | undefined;
   /** The virtual files the scripts' commands write (set_sysctls.py's restore file). */
@@ -405,6 +417,7 @@ class Runner {
         any = true;
         const p = decodeOutbound(b);
         if (typeof p === 'string') throw new Failure(undefined, p);
+        if (this.qdiscDropsAll) throw new NotSupported(undefined, LOCAL_DROP);
         const retransmission = this.sent(p);
         this.queue.push({ packet: p, timeUs: this.nowUs, timer, retransmission, teardown: this.teardown });
         const isnUnknown = this.flow.isnOffset === undefined && (p.flags & TcpFlag.SYN) !== 0;
@@ -1115,6 +1128,9 @@ class Runner {
       changeRoute: (dst, route) => this.changeRoute(dst, route),
       setTso: (on) => {
         this.tso = on && PERSONALITIES[this.personality].tso;
+      },
+      setQdiscLimit: (limit) => {
+        this.qdiscDropsAll = limit === 0;
       },
       pid: 4242,
       counters: () => nstatCounters(this.stackInstance?.counters),

@@ -51,6 +51,12 @@ export interface ShellHost {
    * undefined when done, else what cannot be emulated.
    */
   changeRoute?(dst: string, route: RouteChange): string | undefined;
+  /**
+   * `tc qdisc ... root pfifo limit N` (N packets at most wait in the device's queue; undefined: no
+   * limit, or `tc qdisc del`). synack's device sends each packet at once, so only a limit of 0 (every
+   * packet dropped) changes anything.
+   */
+  setQdiscLimit?(limit: number | undefined): void;
   /** `ethtool -K tun0 tso off|on`: whether the device takes TSO bursts (see Personality.tso). */
   setTso?(on: boolean): void;
   /** The value of $PPID and $PACKETDRILL_PID in the scripts' commands. */
@@ -397,13 +403,27 @@ function ip(args: string[], host: ShellHost): { status: number; output: string[]
   throw new ShellUnsupported(`ip ${args.join(' ')}`);
 }
 
-/** `tc qdisc add|replace|change dev tun0 root pfifo`: synack sends as a pfifo qdisc would (no pacing). */
-function tc(args: string[]): { status: number; output: string[] } {
+/**
+ * `tc qdisc add|replace|change dev tun0 root pfifo [limit N]`: synack sends as a pfifo qdisc would (no
+ * pacing); `limit N` bounds its queue (N = 0: a device that drops everything, until `tc qdisc del`).
+ */
+function tc(args: string[], host: ShellHost): { status: number; output: string[] } {
   const [obj, verb, dev, , where, kind, ...rest] = args;
-  if (obj === 'qdisc' && (verb === 'del' || verb === 'delete') && dev === 'dev' && where === 'root' && kind === undefined) return { status: 0, output: [] };
+  if (obj === 'qdisc' && (verb === 'del' || verb === 'delete') && dev === 'dev' && where === 'root' && kind === undefined) {
+    host.setQdiscLimit?.(undefined);
+    return { status: 0, output: [] };
+  }
   if (obj === 'qdisc' && ['add', 'replace', 'change'].includes(verb) && dev === 'dev' && where === 'root') {
-    if (rest.length) throw new ShellUnsupported(`tc qdisc ${kind} ${rest.join(' ')} (synack's device has no queue of its own to bound or drop from)`);
-    if (kind === 'pfifo' || kind === 'pfifo_fast') return { status: 0, output: [] };
+    const pfifo = kind === 'pfifo' || kind === 'pfifo_fast';
+    if (kind === 'pfifo' && rest.length === 2 && rest[0] === 'limit' && /^\d+$/.test(rest[1]) && host.setQdiscLimit) {
+      host.setQdiscLimit(Number(rest[1]));
+      return { status: 0, output: [] };
+    }
+    if (rest.length) throw new ShellUnsupported(`tc qdisc ${kind} ${rest.join(' ')} (synack's device has no queue of its own to bound or drop from${pfifo ? '; only pfifo limit N is emulated' : ''})`);
+    if (pfifo) {
+      host.setQdiscLimit?.(undefined);
+      return { status: 0, output: [] };
+    }
     throw new ShellUnsupported(`tc qdisc ${kind ?? ''} (synack does not emulate ${kind === 'fq' ? "the fq qdisc's pacing" : 'that qdisc'})`);
   }
   throw new ShellUnsupported(`tc ${args.join(' ')}`);
@@ -495,7 +515,7 @@ function runCommand(argv: string[], input: string[], host: ShellHost, depth: num
     case 'nstat':
       return nstat(args, host);
     case 'tc':
-      return tc(args);
+      return tc(args, host);
     case 'ethtool':
       return ethtool(args, host);
     case 'rm':

@@ -460,8 +460,8 @@ export class SocketTable {
       if (s.connected || s.deferConnect) return E('EISCONN');
       return E('EALREADY');
     }
-    // TCP_FASTOPEN_CONNECT: with a cookie cached the SYN waits for the first write, and connect()
-    // returns 0 at once (Linux's tcp_fastopen_defer_connect); without one, a cookie request goes now.
+    // TCP_FASTOPEN_CONNECT: with a cookie cached (or TFO_CLIENT_NO_COOKIE) the SYN waits for the first
+    // write, and connect() returns 0 at once (Linux's tcp_fastopen_defer_connect); else a cookie request goes now.
     const failed = this.open(s, now, port, s.fastOpenConnect === true, s.fastOpenConnect === true);
     if (failed) return failed;
     const conn = s.conn as unknown as Connection;

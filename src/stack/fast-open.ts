@@ -22,6 +22,11 @@ import { addressKey } from './endpoint.js';
 export interface FastOpenSettings {
   /** Our connect()s with `fastOpen` may use it (Linux's tcp_fastopen bit 0x1; on). */
   client: boolean;
+  /**
+   * With no cookie cached, our Fast Open SYNs carry data and no option at all (bit 0x4, Linux's
+   * TFO_CLIENT_NO_COOKIE; off): RFC 7413 §4.1.3 lets a client so configured send without a cookie.
+   */
+  clientNoCookie: boolean;
   /** Listeners with a Fast Open queue accept data on SYNs (bit 0x2; on). */
   server: boolean;
   /** Accept a SYN's data without a cookie (bit 0x200, TFO_SERVER_COOKIE_NOT_REQD; off). */
@@ -41,6 +46,7 @@ export interface FastOpenSettings {
 
 export const DEFAULT_FAST_OPEN: Readonly<FastOpenSettings> = Object.freeze({
   client: true,
+  clientNoCookie: false,
   server: true,
   cookieNotRequired: false,
   defaultQueue: 0,

@@ -812,7 +812,8 @@ export class Stack implements ConnectionOwner {
 
   /**
    * Our connect with Fast Open (RFC 7413 §4.1): the SYN carries the cached cookie (and queued data),
-   * or asks for one; nothing toward a server whose path dropped a SYN with data not long ago.
+   * or asks for one, or (clientNoCookie) carries the data without any option; nothing toward a
+   * server whose path dropped a SYN with data not long ago.
    */
   private fastOpenConnect(tcb: Tcb, server: IpAddress, now: number, deferSyn: boolean): void {
     const s = this.fastOpen;
@@ -820,7 +821,9 @@ export class Stack implements ConnectionOwner {
     const e = this.fastOpenCache.get(server);
     if (e?.blackholeUntil !== undefined && now < e.blackholeUntil) return;
     const cookie = e?.cookie ?? new Uint8Array(0);
-    setFastOpenClient(tcb, cookie, e?.cookie !== undefined ? e.exp : s.experimentalOption, e?.mss, deferSyn);
+    // TFO_CLIENT_NO_COOKIE: without a cached cookie the SYN carries data and no option (§4.1.3).
+    const noCookie = e?.cookie === undefined && s.clientNoCookie;
+    setFastOpenClient(tcb, cookie, e?.cookie !== undefined ? e.exp : s.experimentalOption, e?.mss, deferSyn, noCookie);
   }
 
   /** A TCB's Fast Open report (a SYN-ACK's cookie and MSS, or a SYN with data lost) into the client's cache. */

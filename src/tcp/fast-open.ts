@@ -46,6 +46,12 @@ export class FastOpenState {
   synDataTooBig = false;
   /** Client: the SYN-ACK acknowledged our SYN's data (all or part of it). */
   synDataAcked = false;
+  /**
+   * Client without a cookie configured to send data anyway (Linux's TFO_CLIENT_NO_COOKIE, RFC 7413
+   * §4.1.3): the SYN carries data and no Fast Open option, and a cookie in the SYN-ACK, which it did
+   * not ask for, is not cached (Linux ignores it as unsolicited: syn_fastopen stays 0).
+   */
+  noCookie = false;
   /** Client: the SYN waits for the first send (Linux's TCP_FASTOPEN_CONNECT connect() with a cookie). */
   deferSyn = false;
   /** Server: this connection took the SYN's data (a valid cookie, or none required). */
@@ -60,20 +66,23 @@ export class FastOpenState {
     if (this.synDataAcked) return 'syn-data-acked';
     if (this.synDataLost) return 'syn-data-lost';
     if (this.synData > 0) return 'syn-data';
+    if (this.noCookie) return 'no-cookie';
     return this.cookie.length === 0 ? 'cookie-req' : 'cookie';
   }
 }
 
 /**
  * Client side of connect(): our SYN carries `cookie` (empty: a request) and, with a cookie, queued
- * data. `deferSyn` (with a cookie): the SYN waits for the first send, so that it carries it.
+ * data; `noCookie`: data and no option. `deferSyn` (with a cookie or noCookie): the SYN waits for
+ * the first send, so that it carries it (Linux's tcp_fastopen_defer_connect).
  */
-export function setFastOpenClient(tcb: Tcb, cookie: Uint8Array, exp: boolean, mss: number | undefined, deferSyn = false): void {
+export function setFastOpenClient(tcb: Tcb, cookie: Uint8Array, exp: boolean, mss: number | undefined, deferSyn = false, noCookie = false): void {
   const fo = new FastOpenState();
   fo.cookie = cookie;
   fo.exp = exp;
   fo.mss = mss;
-  fo.deferSyn = deferSyn && cookie.length > 0;
+  fo.noCookie = noCookie;
+  fo.deferSyn = deferSyn && (cookie.length > 0 || noCookie);
   tcb.ownRare().fastOpen = fo;
 }
 
@@ -94,14 +103,21 @@ export function releaseDeferredSyn(tcb: Tcb): void {
  */
 export function requestCookieInstead(tcb: Tcb): void {
   const fo = tcb.rare.fastOpen;
-  if (fo?.cookie !== undefined) fo.cookie = new Uint8Array(0);
+  if (fo === undefined || fo.cookie === undefined) return;
+  // Without a cookie (noCookie) there is nothing to ask with: the fallback is a plain SYN.
+  if (fo.noCookie) {
+    fo.cookie = undefined;
+    fo.noCookie = false;
+  } else fo.cookie = new Uint8Array(0);
 }
 
 /** Data octets our SYN would carry (with a cookie): the cached MSS less the option space, at most our own MSS. */
 export function synDataRoom(tcb: Tcb): number {
   const fo = tcb.rare.fastOpen;
-  if (fo === undefined || fo.cookie === undefined || fo.cookie.length === 0) return 0;
-  const mss = Math.min(fo.mss ?? defaultSendMss(tcb.ipVersion), tcb.advertisedMss);
+  if (fo === undefined || fo.cookie === undefined || (fo.cookie.length === 0 && !fo.noCookie)) return 0;
+  // Without an MSS learnt, a SYN without a cookie sizes its data by our own MSS (Linux's
+  // tcp_send_syn_data starts from advmss); a cookie from a SYN-ACK without MSS, by the default.
+  const mss = Math.min(fo.mss ?? (fo.noCookie ? tcb.advertisedMss : defaultSendMss(tcb.ipVersion)), tcb.advertisedMss);
   return Math.max(0, mss - SYN_OPTION_SPACE);
 }
 
@@ -122,9 +138,15 @@ export function fastOpenSyn(tcb: Tcb, o: TcpOptions): Uint8Array {
     return EMPTY_PAYLOAD;
   }
   if (tcb.rare.synOptionsDropped || tcb.config.noOptions) return EMPTY_PAYLOAD;
+  if (fo.noCookie) return synData(tcb, fo);
   o.fastOpenCookie = fo.cookie;
   if (fo.exp) o.fastOpenExp = true;
   if (fo.cookie.length === 0) return EMPTY_PAYLOAD;
+  return synData(tcb, fo);
+}
+
+/** The SYN's data: the send buffer's first octets, as many as synDataRoom allows. */
+function synData(tcb: Tcb, fo: FastOpenState): Uint8Array {
   const len = Math.min(tcb.sendBuffer.length, synDataRoom(tcb));
   fo.synData = len;
   return len > 0 ? tcb.sendBuffer.slice(0, len) : EMPTY_PAYLOAD;
@@ -179,7 +201,8 @@ export function fastOpenSynAck(tcb: Tcb, seg: Segment, now: number): void {
     if (tcb.sackPermitted) tcb.rack.onSendNew(seg.ack, tcb.sndMax, now);
   }
   const c = seg.options.fastOpenCookie;
-  const cookie = cacheableCookie(c) ? c : undefined;
+  // A cookie we did not ask for (our SYN had no option) is not cached.
+  const cookie = cacheableCookie(c) && !fo.noCookie ? c : undefined;
   tcb.emit({ type: 'fast-open', cookie, exp: cookie !== undefined && seg.options.fastOpenExp === true, mss: seg.options.mss });
 }
 

@@ -61,6 +61,52 @@ test('client: TCP_FASTOPEN_CONNECT: with a cookie, connect() returns 0 and the S
 `);
 });
 
+test('client: tcp_fastopen bit 0x4 (TFO_CLIENT_NO_COOKIE): sendto(MSG_FASTOPEN) puts data on a SYN with no Fast Open option', () => {
+  // Linux's tcp_fastopen_cookie_check with TFO_CLIENT_NO_COOKIE: no cookie and no option, data sized
+  // by our MSS less 40 option bytes (1460 - 40 = 1420 of 5000); without the bit the SYN asks for a cookie.
+  const script = (bits: string) => `
+\`sysctl -q net.ipv4.tcp_timestamps=0
+sysctl -q net.ipv4.tcp_fastopen=${bits}\`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 sendto(3, ..., 5000, MSG_FASTOPEN, ..., ...) = 1420
+   +0 > S 0:1420(1420) <mss 1460,nop,nop,sackOK,nop,wscale 7>
+ +.01 < S. 123:123(0) ack 1421 win 5840 <mss 1460,nop,nop,sackOK,nop,wscale 6>
+   +0 > . 1421:1421(0) ack 1
+   +0 %{ assert (tcpi_options & TCPI_OPT_SYN_DATA) != 0, tcpi_options }%
+`;
+  passes(script('0x5'));
+  const off = linux(script('0x1'));
+  assert.equal(off.result, 'FAIL', `without 0x4: ${off.result} ${off.detail ?? ''}`);
+  // The server bits with 0x4 (zerocopy/fastopen-server's 0x207) are no longer unsupported.
+  passes(`
+\`sysctl -q net.ipv4.tcp_fastopen=0x207\`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 bind(3, ..., ...) = 0
+   +0 listen(3, 1) = 0
+   +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [2], 4) = 0
+  +.1 < S 0:1000(1000) win 32792 <mss 1460,sackOK,nop,nop>
+   +0 > S. 0:0(0) ack 1001 <mss 1460,nop,nop,sackOK>
+`);
+});
+
+test('client: TCP_FASTOPEN_CONNECT with bit 0x4 and no cookie: connect() returns 0, the first write goes on a SYN without option', () => {
+  // tcp_fastopen_defer_connect defers whenever tcp_fastopen_cookie_check says yes, which
+  // TFO_CLIENT_NO_COOKIE does without a cookie; with 0x1 alone a cookie request would go at once.
+  passes(`
+\`sysctl -q net.ipv4.tcp_timestamps=0
+sysctl -q net.ipv4.tcp_fastopen=0x5\`
+    0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+   +0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0
+   +0 setsockopt(3, SOL_TCP, TCP_FASTOPEN_CONNECT, [1], 4) = 0
+   +0 connect(3, ..., ...) = 0
+ +.01 write(3, ..., 100) = 100
+   +0 > S 0:100(100) <mss 1460,nop,nop,sackOK,nop,wscale 7>
+ +.01 < S. 0:0(0) ack 101 win 14600 <mss 1460,nop,nop,sackOK,nop,wscale 6>
+   +0 > . 101:101(0) ack 1
+`);
+});
+
 test('server: tcp_fastopen and tcp_fastopen_key sysctls; a cookie request answered with TFO_COOKIE, a valid one takes the data', () => {
   passes(`
 \`sysctl -q net.ipv4.tcp_fastopen=0x70403 net.ipv4.tcp_fastopen_key=a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4\`

@@ -239,6 +239,31 @@ test('rm and dd work on the virtual /tmp only; tc qdisc delete is accepted, a bo
   assert.equal(runShell('tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo', host).ok, true);
 });
 
+test('tc qdisc pfifo limit N sets the device queue limit (0: drop everything); tc qdisc del, or pfifo without a limit, clears it', () => {
+  const limits: Array<number | undefined> = [];
+  const { host } = linuxHost();
+  host.setQdiscLimit = (n) => void limits.push(n);
+  for (const cmd of ['tc qdisc replace dev tun0 root pfifo limit 0', 'tc qdisc del dev tun0 root', 'tc qdisc add dev tun0 root pfifo limit 100', 'tc qdisc add dev tun0 root pfifo']) {
+    assert.equal(runShell(cmd, host).ok, true, cmd);
+  }
+  assert.deepEqual(limits, [0, undefined, 100, undefined]);
+  for (const cmd of ['tc qdisc add dev tun0 root pfifo limit x', 'tc qdisc add dev tun0 root pfifo limit 0 extra', 'tc qdisc add dev tun0 root pfifo_fast limit 0']) {
+    assert.equal(runShell(cmd, host).ok, false, cmd);
+  }
+});
+
+test('a dropping qdisc (pfifo limit 0): nothing dropped while no packet leaves; a dropped segment is UNSUPPORTED, naming Linux\'s local-drop semantics', () => {
+  // The limit is set and taken away between two packets: the run goes on as if it never was.
+  const BETWEEN = BURST.replace('+.1 < . 1:1(0) ack 10001 win 257', '+0 `tc qdisc replace dev tun0 root pfifo limit 0`\n+.05 `tc qdisc del dev tun0 root`\n+.05 < . 1:1(0) ack 10001 win 257');
+  const ok = linux(BETWEEN);
+  assert.equal(ok.result, 'PASS', ok.detail);
+  // While it is in force, the next segment (10001:12001 after the ACK) is dropped by the device:
+  // Linux's TCP takes that as not sent (a 500 ms resource probe, no back-off), synack has no such feedback.
+  const dropped = linux(BURST.replace('+.1 < . 1:1(0) ack 10001 win 257', '+0 `tc qdisc replace dev tun0 root pfifo limit 0`\n+.1 < . 1:1(0) ack 10001 win 257'));
+  assert.equal(dropped.result, 'UNSUPPORTED');
+  assert.match(dropped.detail, /dropped by the local qdisc.*TCP_RESOURCE_PROBE_INTERVAL/);
+});
+
 test('--strict_segments turns TSO matching off (each segment compared as sent); --mss (GRO of what is injected) leaves outbound matching alone', () => {
   const strict = linux(`--strict_segments\n${BURST}`);
   assert.equal(strict.result, 'FAIL');

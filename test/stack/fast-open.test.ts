@@ -298,6 +298,54 @@ test('cookies not required (TFO_SERVER_COOKIE_NOT_REQD): SYN data without the op
   }
 });
 
+test('a client without a cookie set to send anyway (TFO_CLIENT_NO_COOKIE, §4.1.3): data on the SYN, no option; off by default', () => {
+  // Server: cookies not required (0x200), so it takes the data; client: fastOpen.clientNoCookie.
+  // Off: the SYN is a cookie request (option of length 2) without data, as §4.1.1 has it.
+  for (const noCookie of [false, true]) {
+    const { a, b, wire, listener } = pair({ client: { fastOpen: { clientNoCookie: noCookie } }, server: { fastOpen: { keys: [KEY1], cookieNotRequired: true } } });
+    const c = a.connect({ address: B4, port: 80 }, 0, { fastOpen: true });
+    c.send(bytesOf('GET /'), 0);
+    wire.run(15);
+    const syn = sent(wire, a).find((x) => isSyn(x.p))!.p;
+    assert.equal(syn.tcp.options.fastOpenCookie?.length, noCookie ? undefined : 0, `noCookie ${noCookie}: the option`);
+    assert.equal(syn.payloadLength, noCookie ? 5 : 0, `noCookie ${noCookie}: the SYN's data`);
+    const synAck = sent(wire, b).find((x) => isSynAck(x.p))!.p;
+    // ISN + 1 + 5 when the SYN's data was taken, ISN + 1 otherwise.
+    assert.equal(synAck.tcp.ack, seqAdd(syn.tcp.seq, noCookie ? 6 : 1));
+    wire.run(100);
+    assert.equal(c.state, 'ESTABLISHED');
+    assert.equal(textOf(listener.accept()!.read(undefined, wire.now)), 'GET /');
+    assert.equal(a.counters.tcp.TCPFastOpenActive, noCookie ? 1 : 0);
+    // The SYN-ACK carried no cookie (none asked for) when noCookie; a request was answered otherwise.
+    assert.equal(a.fastOpenCache.get(addr(B4))?.cookie === undefined, noCookie);
+  }
+});
+
+test('TFO_CLIENT_NO_COOKIE toward a server that requires cookies: the SYN data goes again after the handshake; a cached cookie is still sent', () => {
+  const { a, b, wire } = pair({ client: { fastOpen: { clientNoCookie: true } } });
+  // The server requires cookies: the SYN's data is not taken, it goes again after the handshake.
+  const c = a.connect({ address: B4, port: 80 }, 0, { fastOpen: true });
+  c.send(bytesOf('x'.repeat(100)), 0);
+  wire.run(100);
+  const syn = sent(wire, a).find((x) => isSyn(x.p))!.p;
+  assert.equal(syn.payloadLength, 100);
+  assert.equal(syn.tcp.options.fastOpenCookie, undefined);
+  const synAck = sent(wire, b).find((x) => isSynAck(x.p))!.p;
+  assert.equal(synAck.tcp.ack, seqAdd(syn.tcp.seq, 1));
+  assert.equal(c.tcb.sendBuffer.length, 0, 'the data went again and was acknowledged');
+  assert.equal(a.counters.tcp.TCPFastOpenActiveFail, 1);
+  assert.equal(a.fastOpenCache.get(addr(B4))?.cookie, undefined);
+  // With a cookie cached, the cookie goes on the SYN as usual.
+  a.fastOpenCache.learn(addr(B4), new FastOpenKeys(KEY1).cookie(addr(A4), addr(B4)), false, 1460);
+  const t0 = wire.now;
+  const c2 = a.connect({ address: B4, port: 80 }, t0, { fastOpen: true });
+  c2.send(bytesOf('y'), t0);
+  wire.run(t0 + 100);
+  const syn2 = sent(wire, a, t0).find((x) => isSyn(x.p))!.p;
+  assert.equal(syn2.tcp.options.fastOpenCookie?.length, 8);
+  assert.equal(syn2.payloadLength, 1);
+});
+
 test('the experimental form: a kind-254 request is answered with a kind-254 cookie, which the client then sends', () => {
   const { a, b, wire } = pair({ client: { fastOpen: { experimentalOption: true } } });
   warm(a, b, wire);
