@@ -216,11 +216,18 @@ function retransmitsOf(hosts: Host[]): number {
   return n;
 }
 
-/** Step the network until `untilMs`; returns the steps taken (the rows' events). */
-function runUntil(net: SimNetwork, untilMs: number, done: () => boolean = () => false): number {
-  let steps = 0;
-  while (!done() && net.step({ untilMs })) steps++;
-  return steps;
+/**
+ * Step the network until `untilMs` (or `done`), timed: the setup since `t0` (performance.now()),
+ * then the run's wall-clock and CPU seconds and its steps (the rows' events).
+ */
+function timedRun(net: SimNetwork, t0: number, untilMs: number, done: () => boolean = () => false): { setupSeconds: number; runSeconds: number; cpuSeconds: number; events: number } {
+  const setupSeconds = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const c1 = process.cpuUsage();
+  let events = 0;
+  while (!done() && net.step({ untilMs })) events++;
+  const cpuSeconds = cpuSince(c1);
+  return { setupSeconds, runSeconds: (performance.now() - t1) / 1000, cpuSeconds, events };
 }
 
 const link = (s: { rateBps: number; delayMs: number; queueBytes: number }, loss = 0): Partial<LinkProfile> => ({ rateBps: s.rateBps, delayMs: s.delayMs, queueBytes: s.queueBytes, loss });
@@ -234,12 +241,7 @@ function bulk(s: Extract<Scenario, { kind: 'bulk' }>, seed: number): SimResult {
   // Loss on the data direction only, as ns-3's error model on the receiver's device.
   net.link(sender, receiver, link(s, s.loss), link(s));
   const session = new TransferSession(net, { client: sender, server: receiver, port: 5001, up: Infinity, down: 0, dataSeed: seed * 1000 });
-  const setupSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const c1 = process.cpuUsage();
-  const events = runUntil(net, s.seconds * 1000);
-  const cpuSeconds = cpuSince(c1);
-  const runSeconds = (performance.now() - t1) / 1000;
+  const { setupSeconds, runSeconds, cpuSeconds, events } = timedRun(net, t0, s.seconds * 1000);
   const heapBytes = Math.max(0, heapNow() - heap0);
   const received = [checkedBytes(session, s, 0, seed)];
   return { setupSeconds, runSeconds, cpuSeconds, events, hosts: 2, heapBytes, virtualSeconds: s.seconds, retransmits: retransmitsOf([sender, receiver]), completed: 0, received };
@@ -316,12 +318,7 @@ function dumbbell(s: Extract<Scenario, { kind: 'dumbbell' }>, seed: number): Sim
     if (i === 0) start();
     else net.at(i * s.staggerMs, start);
   }
-  const setupSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const c1 = process.cpuUsage();
-  const events = runUntil(net, s.seconds * 1000);
-  const cpuSeconds = cpuSince(c1);
-  const runSeconds = (performance.now() - t1) / 1000;
+  const { setupSeconds, runSeconds, cpuSeconds, events } = timedRun(net, t0, s.seconds * 1000);
   const heapBytes = Math.max(0, heapNow() - heap0);
   const received = sessions.map((x, i) => checkedBytes(x, s, i, seed));
   let elsewhere = d.bottleneck.stats.queueDrops - atBottleneck.length;
@@ -415,13 +412,8 @@ function requestResponse(s: Extract<Scenario, { kind: 'rr' }>, seed: number): Si
     });
     net.at(i * s.staggerMs, open);
   });
-  const setupSeconds = (performance.now() - t0) / 1000;
-  const t1 = performance.now();
-  const c1 = process.cpuUsage();
   const target = s.clients * s.perClient;
-  const events = runUntil(net, s.maxSeconds * 1000, () => completed >= target);
-  const cpuSeconds = cpuSince(c1);
-  const runSeconds = (performance.now() - t1) / 1000;
+  const { setupSeconds, runSeconds, cpuSeconds, events } = timedRun(net, t0, s.maxSeconds * 1000, () => completed >= target);
   const heapBytes = Math.max(0, heapNow() - heap0);
   return { setupSeconds, runSeconds, cpuSeconds, events, hosts: s.clients + 1, heapBytes, virtualSeconds: lastDone / 1000, retransmits: retransmitsOf([server, ...clients]), completed, received: [] };
 }
