@@ -128,3 +128,28 @@ export function slowStartCwndLimited(s: Readonly<AckSample>, cwnd: number, fligh
   const max = flight.note(s);
   return s.cwndLimited || cwnd < 2 * max;
 }
+
+/**
+ * What remains of a controller once its connection has handed its TIME-WAIT to a compact record
+ * (Tcb.releaseForTimeWait): the name, cwnd and ssthresh it ended with, which the application may
+ * still read (tcp_info), and nothing of its own state (CUBIC's W_max, epoch, HyStart++ rounds). No
+ * segment reaches that connection any more, so nothing calls the methods; they leave it as it is.
+ */
+export class SettledCongestion implements CongestionController {
+  readonly name: string;
+  cwnd: number;
+  ssthresh: number;
+
+  constructor(from: CongestionController) {
+    this.name = from.name;
+    this.cwnd = from.cwnd;
+    this.ssthresh = from.ssthresh;
+  }
+
+  setMss(): void {}
+  onAck(): void {}
+  onCongestionEvent(): void {}
+  onRecoveryEnd(): void {}
+  onRetransmitTimeout(): void {}
+  undo(): void {}
+}

@@ -20,7 +20,7 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { createCongestionController } from './cc-factory.js';
 import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
-import { INITIAL_WINDOW_SEGMENTS, type CongestionController } from './congestion.js';
+import { INITIAL_WINDOW_SEGMENTS, SettledCongestion, type CongestionController } from './congestion.js';
 import type { TcpErrorCode, TcpEvent } from './events.js';
 import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
@@ -459,11 +459,16 @@ export class Tcb {
    * the peer from now on: the TCB stays only as the application's view of the connection (its state,
    * counters and tcp_info, bytes not yet read) until the record ends at 2*MSL. What only sending and
    * receiving use goes: the SACK scoreboard, PRR, RACK (unless it saw reordering, which tcp_info
-   * reports), an emptied send buffer and the groups back at their defaults.
+   * reports), an emptied send buffer and the groups back at their defaults; the receive-space tuner
+   * (only receiving grows the buffer); and the congestion controller's own state, of which only the
+   * name, cwnd and ssthresh stay (SettledCongestion). The timer table stays: its 2*MSL deadline is
+   * what timerAt(Timer.Close) tells of a connection in TIME-WAIT.
    */
   releaseForTimeWait(): void {
     this.sacksState = undefined;
     this.prrState = undefined;
+    this.rcvTuner = undefined;
+    if (this.cc !== undefined && !(this.cc instanceof SettledCongestion)) this.cc = new SettledCongestion(this.cc);
     if (this.rackState?.reorderDistance === 0) this.rackState = undefined;
     const sb = this.sndBuf;
     if (sb !== undefined && sb.length === 0) {

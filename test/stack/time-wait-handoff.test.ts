@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { drainOut, FLAGS, serverClosesFirst, stackEvents, tcpOut } from './helpers.js';
+import { B4, bytesOf, clientServerWire, drainOut, establish, FLAGS, serverClosesFirst, stackEvents, tcpOut, textOf } from './helpers.js';
+import { SettledCongestion } from '../../src/tcp/congestion.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { StackEvent } from '../../src/stack/stack.js';
 
@@ -79,4 +80,37 @@ test('a connection handed to its TIME-WAIT record keeps no sending state (RACK, 
   assert.equal(s.tcb.sacksState, undefined);
   assert.equal(s.tcb.prrState, undefined);
   assert.equal(s.tcb.sndBuf, undefined);
+});
+
+test('at the hand-off the congestion state settles to its name, cwnd and ssthresh, and the receive-space tuner goes; unread bytes stay readable', () => {
+  const { a, b, wire } = clientServerWire([15, 16], { latency: 1 });
+  const { c, s } = establish(wire, a, b, { address: B4, port: 80 }, { localPort: PORT });
+  s.send(bytesOf('response'), wire.now); // CUBIC grows from the ACK of it
+  wire.run(wire.now + 10);
+  const tcb = s.tcb;
+  let before: { name: string; cwnd: number; ssthresh: number } | undefined;
+  let hadTuner: boolean | undefined;
+  const release = tcb.releaseForTimeWait;
+  tcb.releaseForTimeWait = function (this: typeof tcb) {
+    const cc = this.congestion;
+    before = { name: cc.name, cwnd: cc.cwnd, ssthresh: cc.ssthresh };
+    hadTuner = this.rcvTuner !== undefined;
+    release.call(this);
+  };
+  s.shutdown(wire.now); // a half close: data after a full close would be answered by a reset
+  wire.run(wire.now + 10);
+  assert.equal(s.state, 'FIN-WAIT-2');
+  assert.equal(textOf(c.read(undefined, wire.now)), 'response');
+  c.send(bytesOf('unread'), wire.now); // the server's application reads it only in TIME-WAIT
+  c.close(wire.now);
+  wire.run(wire.now + 10);
+  assert.equal(s.state, 'TIME-WAIT');
+  assert.equal(b.timeWaitCount, 1, 'handed to its record');
+  assert.ok(before, 'the hand-off happened');
+  assert.equal(hadTuner, true, 'data arrived, so the tuner was made');
+  assert.ok(tcb.cc instanceof SettledCongestion, 'CUBIC let go');
+  assert.deepEqual({ name: tcb.congestion.name, cwnd: tcb.congestion.cwnd, ssthresh: tcb.congestion.ssthresh }, before);
+  assert.equal(tcb.rcvTuner, undefined);
+  assert.equal(textOf(s.read(undefined, wire.now)), 'unread');
+  assert.equal(s.state, 'TIME-WAIT');
 });
