@@ -101,4 +101,26 @@ describe('record boundaries (MSG_EOR)', () => {
     assert.deepEqual(out(c, T + 20), [seg(1301, 536), seg(1837, 64, true)]);
     assert.equal(c.t.rare.records, undefined);
   });
+  test('segmentation offload never carries a segment across a record end: with it on, the same segments go as without it', () => {
+    // Offload (Tcb.gsoMaxSize) sends new data worth two full segments or more as one segment for the
+    // device to cut; across a record end that one segment would join two records. Without a record
+    // end, offload does make larger segments here, so the comparison below can tell.
+    const offloaded = inState('ESTABLISHED', NODELAY);
+    offloaded.t.gsoMaxSize = 65535;
+    offloaded.t.send(data(1200), T);
+    offloaded.t.send(data(1200), T);
+    assert.ok(drain(offloaded.t, T).some((s) => s.payload.length > 536), 'without a record end, offload sends a segment larger than the MSS');
+
+    const run = (gso: number) => {
+      const c = inState('ESTABLISHED', NODELAY);
+      c.t.gsoMaxSize = gso;
+      c.t.send(data(1200), T);
+      c.t.endRecord();
+      c.t.send(data(1200), T);
+      return out(c);
+    };
+    const plain = run(0);
+    assert.ok(plain.includes(seg(2073, 128, true)), `the first record (1001..2201) ends a segment: ${plain.join(' ')}`);
+    assert.deepEqual(run(65535), plain);
+  });
 });
