@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { TunDevice, tunUnavailableReason } from '../link/tun.js';
+import { SeededRandom } from '../tcp/random.js';
 
 export interface PathSettings {
   /** One-way delay, each direction (ms). */
@@ -143,18 +144,6 @@ function useCubic(namespaces: string[]): string {
   return used.every((u) => u === used[0]) ? used[0] : used.join('/');
 }
 
-/** A seeded generator for the delay line's loss (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Packets from one TUN device to the other after `delayMs`, losing each with probability `loss`,
  * and where `rateBps` is given, first through a drop-tail queue of `queueBytes` (the packet being
@@ -172,7 +161,7 @@ class DelayLine {
     { sending: [] as { done: number; length: number }[], bytes: 0, busyUntil: 0 },
     { sending: [] as { done: number; length: number }[], bytes: 0, busyUntil: 0 },
   ];
-  private readonly rand: () => number;
+  private readonly rand: SeededRandom;
 
   constructor(
     private readonly ends: [TunDevice, TunDevice],
@@ -182,13 +171,13 @@ class DelayLine {
     private readonly rateBps?: number,
     private readonly queueBytes = Infinity,
   ) {
-    this.rand = random(seed);
+    this.rand = new SeededRandom(seed);
     ends[0].start((p) => this.arrive(0, p), () => {});
     ends[1].start((p) => this.arrive(1, p), () => {});
   }
 
   private arrive(from: 0 | 1, packet: Uint8Array): void {
-    if (this.loss > 0 && this.rand() < this.loss) {
+    if (this.loss > 0 && this.rand.next() < this.loss) {
       this.dropped++;
       return;
     }

@@ -10,6 +10,7 @@ import { Buffer } from 'node:buffer';
 import { internetChecksum } from '../wire/checksum.js';
 import { decodeTcpPacket, encodeTcpPacket, tcpChecksumValid, type TcpPacket } from '../wire/packet.js';
 import { TcpFlag } from '../wire/tcp.js';
+import { SeededRandom } from '../tcp/random.js';
 import { measurePair, rowOf, type BenchSuite, type Body, type MeasureOptions } from './harness.js';
 
 const RING = 64;
@@ -21,47 +22,30 @@ const PAYLOAD = 1460;
 /** Where TCP data starts in an Ethernet frame: 14 (Ethernet) + 20 (IPv4) + 32 (TCP with timestamps). */
 const FRAME_PAYLOAD_OFFSET = 66;
 
-/** mulberry32: deterministic filler so runs are comparable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-function randomBytes(rand: () => number, length: number): Uint8Array {
-  const b = new Uint8Array(length);
-  for (let i = 0; i < length; i++) b[i] = rand() & 0xff;
-  return b;
-}
-
 /** RING buffers of `offset + PAYLOAD` bytes, random throughout, each in its own ArrayBuffer. */
 function payloadRing(offset: number): Uint8Array[] {
-  const rand = prng(0x5eed + offset);
-  return Array.from({ length: RING }, () => randomBytes(rand, offset + PAYLOAD));
+  // Seeded filler, so runs are comparable.
+  const rand = new SeededRandom(0x5eed + offset);
+  return Array.from({ length: RING }, () => rand.bytes(offset + PAYLOAD));
 }
 
 /** RING full-sized IPv4 TCP packets with timestamps (1500 bytes), each in its own ArrayBuffer. */
 function packetRing(): Uint8Array[] {
-  const rand = prng(0x7cb);
+  const rand = new SeededRandom(0x7cb);
   return Array.from({ length: RING }, (_, k) =>
     encodeTcpPacket({
       ip: { version: 4, src: 0x0a000001, dst: 0x0a000002 + (k & 7), identification: k * 97 },
       tcp: {
         srcPort: 49152 + k,
         dstPort: 443,
-        seq: rand(),
-        ack: rand(),
+        seq: rand.nextUint32(),
+        ack: rand.nextUint32(),
         flags: TcpFlag.ACK | (k & 1 ? TcpFlag.PSH : 0),
         window: 502 + k,
         urgentPointer: 0,
-        options: { timestamp: { value: rand(), echo: rand() } },
+        options: { timestamp: { value: rand.nextUint32(), echo: rand.nextUint32() } },
       },
-      payload: randomBytes(rand, MSS_TS),
+      payload: rand.bytes(MSS_TS),
     }),
   );
 }
