@@ -4,13 +4,25 @@
  * watches its descriptor with libuv's poll so reads never block the event loop. Addresses, routes and
  * link state are set from JavaScript with iproute2; this file only moves packets.
  *
+ * Segmentation offload (open's `offload`): IFF_VNET_HDR puts a struct virtio_net_hdr (10 octets,
+ * little-endian: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset) before every packet in
+ * both directions, and TUNSETOFFLOAD with TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 tells the kernel that
+ * synack takes TCP packets of up to 64 KB with a partial checksum: the kernel then hands over its
+ * TSO super-packets unsegmented, and cuts the ones synack writes with gso_type set. The header is
+ * parsed and built in JavaScript (src/link/tun.ts); this file only sets the device up and writes the
+ * header and the packet with one writev.
+ *
  * JS API (all synchronous, none blocking):
- *   open(name, multiQueue, tap) -> { fd, name }  throws an Error with .code (ENOENT, EPERM, EBUSY, ...);
- *                                               tap: IFF_TAP, Ethernet frames instead of IP packets
+ *   open(name, multiQueue, tap, offload) -> { fd, name, vnetHdrLen }  throws an Error with .code
+ *                                               (ENOENT, EPERM, EBUSY, ...); tap: IFF_TAP, Ethernet
+ *                                               frames instead of IP packets; offload: IFF_VNET_HDR
+ *                                               and TUNSETOFFLOAD (below), vnetHdrLen 10, else 0
  *   readBatch(fd, buf, offset, maxLen, lengths) -> n   reads up to lengths.length packets back to
  *                                               back from buf[offset], each at an 8-byte-aligned
  *                                               start, while maxLen bytes of room remain; 0 when none waits
- *   write(fd, buf, offset, length) -> n         -1 when the device would block (the packet is dropped)
+ *   write(fd, buf, offset, length[, header]) -> n  -1 when the device would block (the packet is
+ *                                               dropped); header: bytes written before the packet in
+ *                                               the same write (writev), the virtio_net_hdr
  *   watch(fd, callback) -> handle              callback() whenever fd is readable
  *   unwatch(handle)
  *   close(fd)
@@ -24,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <linux/virtio_net.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -53,8 +67,8 @@ static napi_value throw_errno(napi_env env, int err, const char *what) {
   } while (0)
 
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char name[IFNAMSIZ] = {0};
   size_t len = 0;
@@ -66,24 +80,52 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (argc > 1) napi_get_value_bool(env, argv[1], &multi);
   bool tap = false;
   if (argc > 2) napi_get_value_bool(env, argv[2], &tap);
+  bool offload = false;
+  if (argc > 3) napi_get_value_bool(env, argv[3], &offload);
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return throw_errno(env, errno, "open /dev/net/tun");
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   /* IFF_TAP: Ethernet frames instead of bare IP packets (the kernel is then an Ethernet neighbour). */
-  ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0);
+  ifr.ifr_flags = (tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | (multi ? IFF_MULTI_QUEUE : 0) | (offload ? IFF_VNET_HDR : 0);
   memcpy(ifr.ifr_name, name, len < IFNAMSIZ ? len : IFNAMSIZ - 1);
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "ioctl TUNSETIFF");
   }
-  napi_value result, fdValue, nameValue;
+  int hdr_len = 0;
+  if (offload) {
+    /* The plain header (no num_buffers field), said explicitly rather than left to the default. */
+    hdr_len = (int)sizeof(struct virtio_net_hdr);
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "ioctl TUNSETVNETHDRSZ");
+    }
+    /* Little-endian header fields on every host (virtio 1.0's order; native on little-endian ones,
+       where a kernel without cross-endian support refuses the call and needs none). */
+    int le = 1;
+    if (ioctl(fd, TUNSETVNETLE, &le) < 0 && (errno != EINVAL && errno != ENOTTY)) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "ioctl TUNSETVNETLE");
+    }
+    unsigned int features = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
+    if (ioctl(fd, TUNSETOFFLOAD, features) < 0) {
+      int err = errno;
+      close(fd);
+      return throw_errno(env, err, "ioctl TUNSETOFFLOAD");
+    }
+  }
+  napi_value result, fdValue, nameValue, hdrValue;
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_int32(env, fd, &fdValue));
   CHECK(napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &nameValue));
   CHECK(napi_set_named_property(env, result, "fd", fdValue));
   CHECK(napi_set_named_property(env, result, "name", nameValue));
+  CHECK(napi_create_int32(env, hdr_len, &hdrValue));
+  CHECK(napi_set_named_property(env, result, "vnetHdrLen", hdrValue));
   return result;
 }
 
@@ -136,21 +178,25 @@ static napi_value js_read_batch(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_write(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  size_t argc = 5;
+  napi_value argv[5];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd;
   uint32_t offset, length;
-  uint8_t *buf;
-  size_t buflen;
+  uint8_t *buf, *hdr = NULL;
+  size_t buflen, hdrlen = 0;
+  napi_valuetype t = napi_undefined;
+  if (argc > 4) napi_typeof(env, argv[4], &t);
   if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || get_bytes(env, argv[1], &buf, &buflen) != 0 ||
       napi_get_value_uint32(env, argv[2], &offset) != napi_ok || napi_get_value_uint32(env, argv[3], &length) != napi_ok ||
-      (size_t)offset + length > buflen) {
-    napi_throw_type_error(env, NULL, "write(fd, Uint8Array, offset, length)");
+      (size_t)offset + length > buflen || (t != napi_undefined && get_bytes(env, argv[4], &hdr, &hdrlen) != 0)) {
+    napi_throw_type_error(env, NULL, "write(fd, Uint8Array, offset, length[, Uint8Array header])");
     return NULL;
   }
+  /* One write(2) is one packet to the kernel: the header and the packet go together. */
+  struct iovec iov[2] = {{hdr, hdrlen}, {buf + offset, length}};
   ssize_t r;
-  do r = write(fd, buf + offset, length);
+  do r = hdr ? writev(fd, iov, 2) : write(fd, buf + offset, length);
   while (r < 0 && errno == EINTR);
   if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, errno, "write tun");
   napi_value result;

@@ -8,10 +8,11 @@ import { synackNet } from '../socket/net.js';
 import { parseArgs, UsageError } from './args.js';
 import type { Output } from './decode.js';
 import { isIP } from 'node:net';
-import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
+import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_BOOLEAN, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const connectUsage = `usage: synack connect --tun NAME --addr ADDR/PREFIX --peer PEER --to ADDR:PORT [--timeout MS]
                       [--fast-open] [--pcap FILE] [--mtu N] [--rcvbuf BYTES] [--sndbuf BYTES]
+                      [--offload|--no-offload]
 
 Creates the TUN device NAME, runs a synack stack at ADDR and connects to ADDR:PORT on the kernel side
 (usually PEER). Copies stdin to the connection and half-closes it when stdin ends; copies what arrives
@@ -72,7 +73,7 @@ function cookieRequest(net: ReturnType<typeof synackNet>, to: { host: string; po
 }
 
 export async function runConnect(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
-  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'to', 'timeout'], boolean: ['help', 'fast-open'] });
+  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'to', 'timeout'], boolean: ['help', 'fast-open', ...TUNNEL_BOOLEAN] });
   if (args.flags.has('help')) {
     io.out(connectUsage);
     return 0;

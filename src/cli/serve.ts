@@ -12,12 +12,12 @@ import { APPS, DEFAULT_PORTS, httpApp, streamApp, type AppName } from './apps.js
 import { parseArgs, UsageError } from './args.js';
 import { runServeTap, serveTapUsage } from './serve-tap.js';
 import type { Output } from './decode.js';
-import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
+import { tunnelCounterLines, hostPort, openTunnel, TUNNEL_USAGE, TUNNEL_BOOLEAN, TUNNEL_VALUED, tunnelError, tunnelSpec } from './tunnel.js';
 
 export const serveUsage = `usage: synack serve --tun NAME --addr ADDR/PREFIX --peer PEER [--port N]
                     [--app http|echo|discard|chargen] [--pcap FILE] [--mtu N]
                     [--rcvbuf BYTES] [--sndbuf BYTES] [--syn-cookies off|on-overflow|always]
-                    [--fast-open]
+                    [--fast-open] [--offload|--no-offload]
        synack serve --tap NAME --addr ADDR/PREFIX [--addr ADDR6/64] [--dhcp [FIRST-LAST]]
                     [--dns NAME=ADDR ...] [--app APP] [--port N] [--mtu N]
 
@@ -60,7 +60,7 @@ export function shutdownLine(signal: string, open: number, reset: number, elapse
 
 export async function runServe(argv: string[], io: Output & { flush?: () => void }): Promise<number> {
   if (argv.includes('--tap')) return runServeTap(argv, io);
-  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'port', 'app', 'syn-cookies'], boolean: ['help', 'fast-open'] });
+  const args = parseArgs(argv, { valued: [...TUNNEL_VALUED, 'port', 'app', 'syn-cookies'], boolean: ['help', 'fast-open', ...TUNNEL_BOOLEAN] });
   if (args.flags.has('help')) {
     io.out(serveUsage);
     return 0;

@@ -6,6 +6,9 @@ import { BlockList, isIP } from 'node:net';
 import { UsageError, type ParsedArgs } from './args.js';
 
 export const TUNNEL_VALUED = ['tun', 'addr', 'peer', 'pcap', 'mtu', 'rcvbuf', 'sndbuf'];
+export const TUNNEL_BOOLEAN = ['offload', 'no-offload'];
+/** Whether segmentation offload is on when neither --offload nor --no-offload is given. */
+export const OFFLOAD_DEFAULT = true;
 
 export const TUNNEL_USAGE = `  --tun NAME        the TUN device to create (needs root or CAP_NET_ADMIN)
   --addr ADDR/PREFIX synack's address and a prefix length (required); the kernel routes PREFIX to
@@ -14,7 +17,11 @@ export const TUNNEL_USAGE = `  --tun NAME        the TUN device to create (needs
   --pcap FILE       write every packet in and out to FILE (pcap, raw IP; see synack decode)
   --mtu N           device MTU, 576..65535 (default 65535: fewer, larger packets)
   --rcvbuf BYTES    TCP receive buffer per connection (default 4194304)
-  --sndbuf BYTES    TCP send buffer per connection (default 4194304)`;
+  --sndbuf BYTES    TCP send buffer per connection (default 4194304)
+  --offload, --no-offload
+                    segmentation and checksum offload with the kernel (default on): the device
+                    carries a virtio_net_hdr, synack writes TCP packets of up to 64 KB that the
+                    kernel cuts to the MTU, and takes the kernel's 64 KB ones whole`;
 
 export interface Tunnel {
   stack: Stack;
@@ -72,6 +79,7 @@ export function tunnelSpec(args: ParsedArgs) {
   prefix.addSubnet(cidr.address, cidr.prefix, type);
   if (!prefix.check(peer, type)) throw new UsageError(`--peer ${peer} is outside --addr's prefix ${addrText}: the kernel could not reach synack; give a PEER inside it (or a shorter prefix)`);
   const pcap = args.flags.get('pcap');
+  if (args.flags.has('offload') && args.flags.has('no-offload')) throw new UsageError('--offload and --no-offload: give one of them');
   return {
     tun,
     cidr,
@@ -80,6 +88,7 @@ export function tunnelSpec(args: ParsedArgs) {
     mtu: intFlag(args, 'mtu', 65535, 576, 65535),
     rcvbuf: intFlag(args, 'rcvbuf', 4 << 20, 1024, 1 << 30),
     sndbuf: intFlag(args, 'sndbuf', 4 << 20, 1024, 1 << 30),
+    offload: args.flags.has('offload') || (OFFLOAD_DEFAULT && !args.flags.has('no-offload')),
   };
 }
 
@@ -89,11 +98,13 @@ export function openTunnel(spec: ReturnType<typeof tunnelSpec>, synCookies?: Syn
     addresses: [spec.cidr.address],
     synCookies,
     tcp: { mtu: spec.mtu, receiveBufferSize: spec.rcvbuf, sendBufferSize: spec.sndbuf },
+    // With offload the device takes TCP packets of up to 64 KB and the kernel cuts them (TunDevice.sendOffloaded).
+    gsoMaxSize: spec.offload ? 65535 : 0,
   });
   const pcap = spec.pcap === undefined ? undefined : new PcapFile(spec.pcap);
   let link: TunLink;
   try {
-    link = new TunLink(stack, spec.tun, { peer: spec.peer, prefix: spec.cidr.prefix, mtu: spec.mtu, tap: pcap?.tap });
+    link = new TunLink(stack, spec.tun, { peer: spec.peer, prefix: spec.cidr.prefix, mtu: spec.mtu, tap: pcap?.tap, offload: spec.offload });
   } catch (e) {
     pcap?.close();
     throw e;
@@ -129,6 +140,9 @@ export function tunnelError(e: unknown, spec?: { tun: string; peer: string; cidr
       return `--tun ${spec.tun}: a TUN device of that name is in use by another process (another synack serve or connect?): choose another name, or stop that process`;
     }
   }
+  if (/TUNSETOFFLOAD|TUNSETVNETHDRSZ|TUNSETVNETLE|predates offload/.test(message)) {
+    return `segmentation offload on the TUN device was refused (${message}): run with --no-offload`;
+  }
   if (spec && /File exists/.test(message)) {
     return `the kernel already has ${spec.peer} or a route to ${spec.cidr.address}/${spec.cidr.prefix} on another interface (ip addr; ip route): choose addresses not in use (${message})`;
   }
@@ -152,5 +166,9 @@ export function counterLines(stack: Stack): string[] {
 /** The stack's counters, then the device's (what serve prints on stdout and connect on stderr at the end). */
 export function tunnelCounterLines(tunnel: Tunnel): string[] {
   const d = tunnel.link.driver.stats;
-  return [...counterLines(tunnel.stack), `LinkPacketsIn ${d.packetsIn}`, `LinkPacketsOut ${d.packetsOut}`, `LinkSendDrops ${d.sendDrops}`];
+  const lines = [...counterLines(tunnel.stack), `LinkPacketsIn ${d.packetsIn}`, `LinkPacketsOut ${d.packetsOut}`, `LinkSendDrops ${d.sendDrops}`];
+  const dev = tunnel.link.device;
+  // With offload: super-packets (one read or write each) and reads dropped for their virtio_net_hdr.
+  if (dev.offload) lines.push(`LinkGsoPacketsIn ${d.gsoPacketsIn}`, `LinkGsoPacketsOut ${d.gsoPacketsOut}`, `LinkBadVnetHeaders ${dev.badVnetHeaders}`);
+  return lines;
 }

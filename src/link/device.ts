@@ -9,17 +9,26 @@
  *
  * Segmentation offload (link/offload.ts) is off unless asked for: a stack made with `gsoMaxSize` has
  * its large packets cut here into wire packets before the device sees them, and `gro: true` merges
- * the packets of one batch that continue each other before the stack.
+ * the packets of one batch that continue each other before the stack. A device that does the
+ * offload itself (PacketSink.sendOffloaded, `receiveOffloaded`: a TUN device with IFF_VNET_HDR) takes
+ * the large packets whole and hands over its own.
  */
 import { soon } from './soon.js';
 import { Host, type Driver } from './host.js';
 import type { Stack } from '../stack/stack.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { GroMerger, GsoSegmenter } from './offload.js';
+import { withTcpChecksum } from '../wire/packet.js';
 
 /** Where the driver sends packets: one IP packet per call. Returns false when the packet was dropped. */
 export interface PacketSink {
   send(packet: Uint8Array): boolean;
+  /**
+   * A device that cuts TCP super-packets itself (a TUN device with offload): takes the stack's
+   * offloaded packet (Stack.transmitGsoSize) whole, with the size of its pieces. Without it, the
+   * driver cuts them (GsoSegmenter) and sends the pieces.
+   */
+  sendOffloaded?(packet: Uint8Array, gsoSize: number): boolean;
 }
 
 /** Called for every packet in ('in') and out ('out'), e.g. a pcap writer. */
@@ -45,11 +54,14 @@ export interface DeviceDriverStats {
   bytesOut: number;
   /** Packets the device would not take (it was full). */
   sendDrops: number;
+  /** Super-packets handed to the device whole (sendOffloaded) and taken from it (receiveOffloaded). */
+  gsoPacketsOut: number;
+  gsoPacketsIn: number;
 }
 
 export class DeviceDriver implements Driver {
   readonly host: Host;
-  readonly stats: DeviceDriverStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendDrops: 0 };
+  readonly stats: DeviceDriverStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendDrops: 0, gsoPacketsOut: 0, gsoPacketsIn: 0 };
   private readonly clock: () => number;
   private readonly origin: number;
   private readonly tap: PacketTap | undefined;
@@ -101,6 +113,28 @@ export class DeviceDriver implements Driver {
     else this.host.ip.handlePacket(packet, now);
   }
 
+  /**
+   * Hand the stack a packet the device says more of (a TUN device with offload): `gsoSize` > 0, a
+   * super-packet of TCP segments of that size, taken as the segments it holds (Stack.handleMerged,
+   * as a GRO merge: each part counts, for delayed ACKs too); `checksumVouched`, its TCP checksum is
+   * not summed (Stack.handleChecksumVouched). The capture (tap) gets a copy with the TCP checksum
+   * filled in, so it reads as valid where the kernel left a partial sum.
+   */
+  receiveOffloaded(packet: Uint8Array, gsoSize: number, checksumVouched: boolean): void {
+    if (this.stopped) return;
+    const now = this.currentTime();
+    this.stats.packetsIn++;
+    this.stats.bytesIn += packet.length;
+    if (this.tap !== undefined) this.tap(checksumVouched ? withTcpChecksum(packet) : packet, 'in', now);
+    // What a merger holds comes first: a flow's packets keep their order.
+    this.host.gro?.flush(now);
+    if (gsoSize > 0) {
+      this.stats.gsoPacketsIn++;
+      this.stack.handleMerged(packet, now, gsoSize);
+    } else if (checksumVouched) this.stack.handleChecksumVouched(packet, now);
+    else this.host.ip.handlePacket(packet, now);
+  }
+
   /** After a batch of `receive`s: deliver events and send what the stack has to send, now. */
   flush(): void {
     if (this.stopped) return;
@@ -148,6 +182,10 @@ export class DeviceDriver implements Driver {
         this.send(p, now);
         continue;
       }
+      if (this.sink.sendOffloaded !== undefined) {
+        this.sendOffloaded(p, ip.transmitGsoSize, now);
+        continue;
+      }
       const pieces = this.pieces;
       this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces);
       for (let i = 0; i < pieces.length; i++) this.send(pieces[i], now);
@@ -159,6 +197,17 @@ export class DeviceDriver implements Driver {
     this.tap?.(p, 'out', now);
     if (this.sink.send(p)) {
       this.stats.packetsOut++;
+      this.stats.bytesOut += p.length;
+    } else this.stats.sendDrops++;
+  }
+
+  private sendOffloaded(p: Uint8Array, gsoSize: number, now: number): void {
+    // The capture shows the super-packet as handed to the device, its TCP checksum complete (the
+    // device is given only the pseudo-header sum).
+    if (this.tap !== undefined) this.tap(withTcpChecksum(p), 'out', now);
+    if (this.sink.sendOffloaded!(p, gsoSize)) {
+      this.stats.packetsOut++;
+      this.stats.gsoPacketsOut++;
       this.stats.bytesOut += p.length;
     } else this.stats.sendDrops++;
   }

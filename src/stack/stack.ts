@@ -514,10 +514,20 @@ export class Stack implements ConnectionOwner {
    * holds (counted as they are, its TCP checksum not summed again).
    */
   handleMerged(bytes: Uint8Array, now: number, groSize: number): void {
-    this.ipInput(bytes, now, groSize);
+    this.ipInput(bytes, now, groSize, groSize > 0);
   }
 
-  private ipInput(bytes: Uint8Array, now: number, groSize: number): void {
+  /**
+   * An IP packet whose TCP checksum the device vouches for (a TUN device's virtio_net_hdr with
+   * NEEDS_CSUM or DATA_VALID: Linux's CHECKSUM_PARTIAL or CHECKSUM_UNNECESSARY, the packet never left
+   * the host): taken as handlePacket takes it, but its TCP checksum is not summed (a partial one
+   * would not verify). Everything else about it is checked as usual.
+   */
+  handleChecksumVouched(bytes: Uint8Array, now: number): void {
+    this.ipInput(bytes, now, 0, true);
+  }
+
+  private ipInput(bytes: Uint8Array, now: number, groSize: number, checksumVouched = false): void {
     const c = this.counters;
     c.ip.InReceives++;
     // Decoded into the stack's scratch (IPv4): nothing below keeps the IP header past this packet.
@@ -542,7 +552,7 @@ export class Stack implements ConnectionOwner {
     // protocol's own checks, such as the TCP checksum, come after and are counted by it).
     if (ipp.protocol === IpProtocol.TCP) {
       c.ip.InDelivers++;
-      this.tcpInput(bytes, ipp, now, groSize);
+      this.tcpInput(bytes, ipp, now, groSize, checksumVouched);
     } else if (ipp.protocol === (ipp.ip.version === 4 ? IpProtocol.ICMP : IpProtocol.ICMPV6)) {
       c.ip.InDelivers++;
       this.icmpInput(bytes, ipp, now);
@@ -559,7 +569,7 @@ export class Stack implements ConnectionOwner {
     this.handleMerged(bytes, now, segmentSize);
   }
 
-  private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number, groSize: number): void {
+  private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number, groSize: number, checksumVouched: boolean): void {
     const c = this.counters;
     const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
     if (!h.ok) {
@@ -569,7 +579,7 @@ export class Stack implements ConnectionOwner {
       if (this.trace !== undefined) this.trace.drop(undefined, undefined, 0, ipp.payloadLength, `bad TCP header: ${h.reason}`, now);
       return;
     }
-    if (!this.trustChecksums && groSize === 0) {
+    if (!this.trustChecksums && !checksumVouched) {
       const sum = onesSum(bytes, ipp.payloadOffset, ipp.payloadOffset + ipp.payloadLength, tcpPseudoHeaderSum(ipp.ip, ipp.payloadLength));
       if (foldSum(sum) !== 0xffff) {
         c.tcp.InSegs++;

@@ -9,6 +9,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { tunUnavailableReason } from '../../src/link/tun.js';
 import { cliPath, runCli } from '../checkout.js';
+import { parseArgs } from '../../src/cli/args.js';
+import { TUNNEL_BOOLEAN, TUNNEL_VALUED, tunnelError, tunnelSpec } from '../../src/cli/tunnel.js';
 
 const BASE = ['--tun', 'skargs0', '--addr', '198.18.0.2/24', '--peer', '198.18.0.1'];
 
@@ -53,6 +55,19 @@ test('numeric options name the range allowed', () => {
   usageError(['serve', ...BASE, '--mtu', '100'], /--mtu must be an integer from 576 to 65535/);
   usageError(['serve', ...BASE, '--port', '0'], /--port must be 1\.\.65535/);
   usageError(['connect', ...BASE, '--to', '198.18.0.1:80', '--timeout', '-5'], /--timeout must be a positive integer \(ms\)/);
+});
+
+test('--offload and --no-offload: one or the other; on by default; a kernel that refuses offload is told to use --no-offload', () => {
+  usageError(['serve', ...BASE, '--offload', '--no-offload'], /^synack serve: --offload and --no-offload: give one of them$/);
+  usageError(['connect', ...BASE, '--to', '198.18.0.1:80', '--no-offload', '--offload'], /^synack connect: --offload and --no-offload: give one of them$/);
+  usageError(['serve', ...BASE, '--offload=yes'], /--offload takes no value/);
+  const spec = (extra: string[]) => tunnelSpec(parseArgs([...BASE, ...extra], { valued: TUNNEL_VALUED, boolean: TUNNEL_BOOLEAN }));
+  assert.equal(spec([]).offload, true);
+  assert.equal(spec(['--offload']).offload, true);
+  assert.equal(spec(['--no-offload']).offload, false);
+  for (const cmd of ['serve', 'connect']) assert.match(runCli([cmd, '--help']).stdout, /--offload, --no-offload\n\s+segmentation and checksum offload with the kernel \(default on\)/);
+  const refused = Object.assign(new Error('ioctl TUNSETOFFLOAD: Invalid argument'), { code: 'EINVAL' });
+  assert.equal(tunnelError(refused), 'segmentation offload on the TUN device was refused (ioctl TUNSETOFFLOAD: Invalid argument): run with --no-offload');
 });
 
 const skip = tunUnavailableReason() ?? false;
