@@ -342,9 +342,10 @@ export class TunDevice {
    * packet's checksum field is changed. False when the device refused it (dropped).
    */
   sendOffloaded(packet: Uint8Array, gsoSize: number): boolean {
+    if (!this.offload) throw new Error(`sendOffloaded on ${this.name}, a TUN device opened without offload: its driver must cut the packet`);
     if (this.closed) return false;
     const t = tcpStart(packet);
-    if (!this.offload || t < 0 || packet.length < t + 20) return this.send(packet);
+    if (t < 0) return this.send(packet);
     const hdrLen = t + (packet[t + 12] >>> 4) * 4;
     const sum = pseudoSum(packet, t);
     packet[t + 16] = sum >>> 8;
@@ -439,7 +440,9 @@ export class TunLink {
       this.device.close();
       throw e;
     }
-    this.driver = new DeviceDriver(stack, device.offload ? { send: (p) => device.send(p), sendOffloaded: (p, gso) => device.sendOffloaded(p, gso) } : device, {
+    // Without offload the sink has no sendOffloaded: the driver cuts a gsoMaxSize stack's packets itself.
+    const sink = device.offload ? { send: (p: Uint8Array) => device.send(p), sendOffloaded: (p: Uint8Array, gso: number) => device.sendOffloaded(p, gso) } : { send: (p: Uint8Array) => device.send(p) };
+    this.driver = new DeviceDriver(stack, sink, {
       name: device.name,
       clock: opts.clock,
       tap: opts.tap,

@@ -207,3 +207,20 @@ test('TunDevice with offload: writes carry a zeroed header, or the GSO header an
   assert.equal(dev.gsoPacketsOut, 2);
   dev.close();
 });
+
+test('TunDevice without offload: plain writes without a header; a super-packet is refused, for the driver to cut', () => {
+  const f = fakeAddon([read(tcp4(10))]);
+  const dev = TunDevice.withAddon(f.lib, 'fake0', 3, { mtu: 1500 }, 0);
+  assert.equal(dev.offload, false);
+  const small = tcp4(10);
+  assert.equal(dev.send(small), true);
+  assert.equal(f.writes[0].header, undefined);
+  assert.throws(() => dev.sendOffloaded(tcp4(3 * 1448), 1448), /opened without offload/);
+  assert.equal(f.writes.length, 1);
+  // Reads are bare packets: the ten octets a header would take are the packet's.
+  const got: number[] = [];
+  dev.start((p, gso, vouched) => got.push(p.length, gso, vouched ? 1 : 0), () => {});
+  f.readable();
+  assert.deepEqual(got, [VNET_HDR_LEN + small.length, 0, 0]);
+  dev.close();
+});
