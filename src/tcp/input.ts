@@ -235,9 +235,10 @@ function sendWindowFromSyn(tcb: Tcb, seg: Segment, wl2: number): void {
 /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
 export function handshakeRtt(tcb: Tcb, now: number): void {
   if (tcb.rare.handshakeUntimed && tcb.rareState) tcb.rareState.handshakeUntimed = false;
-  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.rare.synSentAt);
+  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.synSentAt);
   else tcb.rtt.resetAfterHandshakeTimeout();
   tcb.retransmits = 0;
+  tcb.synSentAt = 0; // a small integer again: the field holds no boxed number for the connection's life
   stopTimer(tcb, Timer.Retransmission);
 }
 

@@ -227,6 +227,11 @@ export class Tcb {
   }
 
   tsRecentTime = 0;
+  /**
+   * When our SYN (or, not retransmitted, our SYN-ACK) went, for the handshake's RTT sample; 0 after
+   * the handshake. A field of its own, not in the TcbRare: every connection's handshake uses it.
+   */
+  synSentAt = 0;
 
   get lastAckSent(): number {
     return this.lastAckSent32 >>> 0;
