@@ -296,8 +296,8 @@ export class Stack implements ConnectionOwner {
   /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple; timeWaitTimers orders them by age. */
   private readonly timeWait = new ConnectionTable<TimeWait<Endpoint, Connection>>();
   private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait<Endpoint, Connection>>();
-  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
-  private readonly orphans = new Set<Connection>();
+  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans): each has Connection.orphan set. */
+  private orphans = 0;
   /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
   private reassemblyTotal = 0;
   /**
@@ -1127,8 +1127,11 @@ export class Stack implements ConnectionOwner {
       this.reassemblyTotal += ooo - conn.oooBytes;
       conn.oooBytes = ooo;
     }
-    if (tcb.closing.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
-    else if (this.orphans.size > 0) this.orphans.delete(conn);
+    const orphan = tcb.closing.userClosed && isOrphanState(tcb.state);
+    if (orphan !== conn.orphan) {
+      conn.orphan = orphan;
+      this.orphans += orphan ? 1 : -1;
+    }
   }
 
   /**
@@ -1138,7 +1141,7 @@ export class Stack implements ConnectionOwner {
    */
   closeConnection(conn: Connection, now: number): void {
     const tcb = conn.tcb;
-    if (!conn.timeWait && !this.orphans.has(conn) && this.orphans.size >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
+    if (!conn.timeWait && !conn.orphan && this.orphans >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
       this.counters.tcp.TCPAbortOnMemory++;
       tcb.abort(now);
     } else tcb.close(now);
@@ -1147,7 +1150,7 @@ export class Stack implements ConnectionOwner {
 
   /** How many orphans the stack holds (at most `limits.maxOrphans`). */
   get orphanCount(): number {
-    return this.orphans.size;
+    return this.orphans;
   }
 
   /** Out-of-order bytes held across the stack's connections (at most about `limits.reassemblyBytes`). */
@@ -1164,7 +1167,10 @@ export class Stack implements ConnectionOwner {
 
   private forget(conn: Connection): void {
     if (this.fastOpenChildren.size !== 0) this.fastOpenDone(conn);
-    this.orphans.delete(conn);
+    if (conn.orphan) {
+      conn.orphan = false;
+      this.orphans--;
+    }
     this.reassemblyTotal -= conn.oooBytes;
     conn.oooBytes = 0;
     this.conns.delete(conn);
