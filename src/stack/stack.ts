@@ -9,7 +9,9 @@ import {
   decodeIcmp,
   decodeIp,
   newIpPacketScratch,
-  decodeTcpHeader,
+  decodeTcpHeaderInto,
+  reusableTcpHeader,
+  type ReusableTcpHeader,
   echoReplyFor,
   foldSum,
   ipToString,
@@ -273,6 +275,12 @@ export class Stack implements ConnectionOwner {
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
   private readonly spec: TcpPacketSpec;
   private readonly ipScratch = newIpPacketScratch();
+  /**
+   * And the TCP header into this one (wire/tcp.ts ReusableTcpHeader): a connection keeps nothing of a
+   * segment but its payload (Tcb.handleSegment), nor does a TIME-WAIT entry or a listener. Its
+   * gsoSize is set here so that its shape never changes.
+   */
+  private readonly rx = reusableTcpHeaderWithGso();
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
@@ -561,7 +569,7 @@ export class Stack implements ConnectionOwner {
 
   private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number, groSize: number): void {
     const c = this.counters;
-    const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
+    const h = decodeTcpHeaderInto(bytes, ipp.payloadOffset, ipp.payloadLength, this.rx);
     if (!h.ok) {
       c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
@@ -581,8 +589,8 @@ export class Stack implements ConnectionOwner {
     }
     const seg: Segment = h;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
+    seg.gsoSize = groSize; // 0: one segment
     if (groSize > 0) {
-      seg.gsoSize = groSize;
       const more = Math.ceil((ipp.payloadLength - h.headerLength) / groSize) - 1;
       if (more > 0) {
         c.ip.InReceives += more;
@@ -1431,4 +1439,11 @@ function isOrphanState(s: TcpState): boolean {
 /** States from which CLOSE leaves an unfinished connection behind. */
 function wouldOrphan(s: TcpState): boolean {
   return s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || isOrphanState(s);
+}
+
+/** The stack's reusable TCP header (see Stack.rx), with the Segment's gsoSize among its fields from the start. */
+function reusableTcpHeaderWithGso(): ReusableTcpHeader {
+  const r = reusableTcpHeader();
+  (r.header as Segment).gsoSize = 0;
+  return r;
 }

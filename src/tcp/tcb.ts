@@ -976,6 +976,11 @@ export class Tcb {
     this.enterClosed(now);
   }
 
+  /**
+   * A segment arrived (§3.10.7). The TCB keeps nothing of it but its payload (a view it may hold
+   * without copying): the caller may reuse the segment object, its options and their timestamp for
+   * the next one, as a stack's receive path does (wire/tcp.ts decodeTcpHeaderInto).
+   */
   handleSegment(seg: Segment, now: number): void {
     segmentArrives(this, seg, now);
   }
