@@ -1407,9 +1407,11 @@ export class Stack implements ConnectionOwner {
 
   /** Whether `port` is listened on at `address` or at the wildcard (or anywhere, for a wildcard). */
   private portListened(port: number, address: IpAddress | undefined): boolean {
-    if (this.listeners.has(`*:${port}`)) return true;
-    if (address !== undefined) return this.listeners.has(`${addressKey(address)}:${port}`);
-    for (const l of this.listeners.values()) if (l.port === port) return true;
+    // By the port's own list (no key string made: a connect asks this of every port it tries).
+    const onPort = this.listenersByPort.get(port);
+    if (onPort === undefined) return false;
+    if (address === undefined) return true;
+    for (const l of onPort) if (l.address === undefined || sameAddress(l.address, address)) return true;
     return false;
   }
 
