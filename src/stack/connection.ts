@@ -29,6 +29,8 @@ export class Connection {
    * this TCB; the application may still read what it holds, and sees CLOSED when the entry ends.
    */
   timeWait = false;
+  /** Closed by the application and not yet finished: counted among the stack's orphans (`limits.maxOrphans`). */
+  orphan = false;
   /** Out-of-order bytes of this TCB the stack has counted toward `limits.reassemblyBytes`. */
   oooBytes = 0;
   /** The IPv4 ID of its next packet, its own counter (see Stack.nextIpId); -1 before the first. */

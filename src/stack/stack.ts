@@ -9,7 +9,9 @@ import {
   decodeIcmp,
   decodeIp,
   newIpPacketScratch,
-  decodeTcpHeader,
+  decodeTcpHeaderInto,
+  reusableTcpHeader,
+  type ReusableTcpHeader,
   echoReplyFor,
   foldSum,
   ipToString,
@@ -273,6 +275,12 @@ export class Stack implements ConnectionOwner {
   private readonly ip6: { version: 6; src: Uint8Array; dst: Uint8Array; hopLimit: number; dscp: number; ecn: number };
   private readonly spec: TcpPacketSpec;
   private readonly ipScratch = newIpPacketScratch();
+  /**
+   * And the TCP header into this one (wire/tcp.ts ReusableTcpHeader): a connection keeps nothing of a
+   * segment but its payload (Tcb.handleSegment), nor does a TIME-WAIT entry or a listener. Its
+   * gsoSize is set here so that its shape never changes.
+   */
+  private readonly rx = reusableTcpHeaderWithGso();
   private slab = new Uint8Array(0);
   private slabUsed = 0;
 
@@ -296,8 +304,8 @@ export class Stack implements ConnectionOwner {
   /** Compact TIME-WAIT entries (time-wait.ts) by 4-tuple; timeWaitTimers orders them by age. */
   private readonly timeWait = new ConnectionTable<TimeWait<Endpoint, Connection>>();
   private readonly timeWaitTimers = new KeyedTimerHeap<TimeWait<Endpoint, Connection>>();
-  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans). */
-  private readonly orphans = new Set<Connection>();
+  /** Connections closed by the application and not yet finished (Linux's orphans; limits.maxOrphans): each has Connection.orphan set. */
+  private orphans = 0;
   /** Out-of-order bytes held by every connection (limits.reassemblyBytes). */
   private reassemblyTotal = 0;
   /**
@@ -571,7 +579,7 @@ export class Stack implements ConnectionOwner {
 
   private tcpInput(bytes: Uint8Array, ipp: IpPacket, now: number, groSize: number, checksumVouched: boolean): void {
     const c = this.counters;
-    const h = decodeTcpHeader(bytes, ipp.payloadOffset, ipp.payloadLength);
+    const h = decodeTcpHeaderInto(bytes, ipp.payloadOffset, ipp.payloadLength, this.rx);
     if (!h.ok) {
       c.tcp.InSegs++; // RFC 4022 tcpInSegs: "including those received in error"
       c.tcp.InErrs++;
@@ -591,8 +599,8 @@ export class Stack implements ConnectionOwner {
     }
     const seg: Segment = h;
     seg.ipEcn = ipp.ip.ecn; // RFC 3168: a CE mark is the connection's to echo
+    seg.gsoSize = groSize; // 0: one segment
     if (groSize > 0) {
-      seg.gsoSize = groSize;
       const more = Math.ceil((ipp.payloadLength - h.headerLength) / groSize) - 1;
       if (more > 0) {
         c.ip.InReceives += more;
@@ -1137,8 +1145,11 @@ export class Stack implements ConnectionOwner {
       this.reassemblyTotal += ooo - conn.oooBytes;
       conn.oooBytes = ooo;
     }
-    if (tcb.closing.userClosed && isOrphanState(tcb.state)) this.orphans.add(conn);
-    else if (this.orphans.size > 0) this.orphans.delete(conn);
+    const orphan = tcb.closing.userClosed && isOrphanState(tcb.state);
+    if (orphan !== conn.orphan) {
+      conn.orphan = orphan;
+      this.orphans += orphan ? 1 : -1;
+    }
   }
 
   /**
@@ -1148,7 +1159,7 @@ export class Stack implements ConnectionOwner {
    */
   closeConnection(conn: Connection, now: number): void {
     const tcb = conn.tcb;
-    if (!conn.timeWait && !this.orphans.has(conn) && this.orphans.size >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
+    if (!conn.timeWait && !conn.orphan && this.orphans >= this.limits.maxOrphans && wouldOrphan(tcb.state)) {
       this.counters.tcp.TCPAbortOnMemory++;
       tcb.abort(now);
     } else tcb.close(now);
@@ -1157,7 +1168,7 @@ export class Stack implements ConnectionOwner {
 
   /** How many orphans the stack holds (at most `limits.maxOrphans`). */
   get orphanCount(): number {
-    return this.orphans.size;
+    return this.orphans;
   }
 
   /** Out-of-order bytes held across the stack's connections (at most about `limits.reassemblyBytes`). */
@@ -1174,7 +1185,10 @@ export class Stack implements ConnectionOwner {
 
   private forget(conn: Connection): void {
     if (this.fastOpenChildren.size !== 0) this.fastOpenDone(conn);
-    this.orphans.delete(conn);
+    if (conn.orphan) {
+      conn.orphan = false;
+      this.orphans--;
+    }
     this.reassemblyTotal -= conn.oooBytes;
     conn.oooBytes = 0;
     this.conns.delete(conn);
@@ -1403,9 +1417,11 @@ export class Stack implements ConnectionOwner {
 
   /** Whether `port` is listened on at `address` or at the wildcard (or anywhere, for a wildcard). */
   private portListened(port: number, address: IpAddress | undefined): boolean {
-    if (this.listeners.has(`*:${port}`)) return true;
-    if (address !== undefined) return this.listeners.has(`${addressKey(address)}:${port}`);
-    for (const l of this.listeners.values()) if (l.port === port) return true;
+    // By the port's own list (no key string made: a connect asks this of every port it tries).
+    const onPort = this.listenersByPort.get(port);
+    if (onPort === undefined) return false;
+    if (address === undefined) return true;
+    for (const l of onPort) if (l.address === undefined || sameAddress(l.address, address)) return true;
     return false;
   }
 
@@ -1435,4 +1451,11 @@ function isOrphanState(s: TcpState): boolean {
 /** States from which CLOSE leaves an unfinished connection behind. */
 function wouldOrphan(s: TcpState): boolean {
   return s === 'SYN-RECEIVED' || s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || isOrphanState(s);
+}
+
+/** The stack's reusable TCP header (see Stack.rx), with the Segment's gsoSize among its fields from the start. */
+function reusableTcpHeaderWithGso(): ReusableTcpHeader {
+  const r = reusableTcpHeader();
+  (r.header as Segment).gsoSize = 0;
+  return r;
 }

@@ -1,5 +1,9 @@
-/** What a connection tells its user. Pulled from `Tcb.pollEvent()`. */
-import type { TcpState } from './state.js';
+/**
+ * What a connection tells its user. Pulled from `Tcb.pollEvent()`. Events are frozen: those with no
+ * fields of their own, and the state changes, are each one object shared by every connection (a
+ * connection's life is a dozen events, so they cost no allocation).
+ */
+import { TCP_STATES, type TcpState } from './state.js';
 
 /** Node-style error codes, as Node's net module uses them. */
 export type TcpErrorCode = 'ECONNREFUSED' | 'ECONNRESET' | 'ETIMEDOUT' | 'EPIPE' | 'ECONNABORTED' | 'EHOSTUNREACH';
@@ -29,3 +33,19 @@ export type TcpEvent =
   | { type: 'fast-open'; cookie?: Uint8Array; exp?: boolean; mss?: number; synDataLost?: boolean }
   /** The connection reached CLOSED and can be forgotten. */
   | { type: 'closed' };
+
+export const CONNECTED_EVENT: TcpEvent = Object.freeze({ type: 'connected' });
+export const READABLE_EVENT: TcpEvent = Object.freeze({ type: 'readable' });
+export const WRITABLE_EVENT: TcpEvent = Object.freeze({ type: 'writable' });
+export const END_EVENT: TcpEvent = Object.freeze({ type: 'end' });
+export const CLOSED_EVENT: TcpEvent = Object.freeze({ type: 'closed' });
+
+/** Every state change's event, by its two states. */
+const STATE_EVENTS = Object.fromEntries(
+  TCP_STATES.map((from) => [from, Object.fromEntries(TCP_STATES.map((to) => [to, Object.freeze({ type: 'state', from, to })]))]),
+) as Record<TcpState, Record<TcpState, TcpEvent>>;
+
+/** The (shared, frozen) event of a change of state. */
+export function stateEvent(from: TcpState, to: TcpState): TcpEvent {
+  return STATE_EVENTS[from][to];
+}

@@ -10,6 +10,7 @@
  */
 import { TcpFlag, type TcpOptions, seqAdd, seqDiff, seqGt, seqLt } from '../wire/index.js';
 import { defaultSendMss } from './config.js';
+import { READABLE_EVENT } from './events.js';
 import { ackSegment, recordSend } from './output.js';
 import { EMPTY_PAYLOAD, type Segment } from './segment.js';
 import { keepSpareSendBuffer } from './spare-buffers.js';
@@ -239,7 +240,7 @@ export function acceptSynData(tcb: Tcb, seg: Segment): void {
   if (data.length > 0) {
     tcb.receiveBufferToFill().pushInOrder(data);
     tcb.rcvNxt = seqAdd(tcb.rcvNxt, data.length);
-    tcb.emit({ type: 'readable' });
+    tcb.emit(READABLE_EVENT);
   }
   if (seg.flags & TcpFlag.FIN && data.length === seg.payload.length) tcb.ownClosing().peerFinSeq = tcb.rcvNxt;
 }

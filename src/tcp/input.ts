@@ -13,6 +13,7 @@ import { ReceiveSpaceTuner } from './autotune.js';
 import { ChallengeAckLimiter } from './challenge-ack.js';
 import { rfc5961RstChecks, rfc5961SynChecks } from './config.js';
 import { CE, isEcnSetupSyn, isEcnSetupSynAck } from './ecn.js';
+import { CONNECTED_EVENT, END_EVENT, READABLE_EVENT, WRITABLE_EVENT } from './events.js';
 import { acceptSynData, consumeSent, fastOpenSynAck, synDataTooBig } from './fast-open.js';
 import { applyMtu, initMtuProbe, probeAcked } from './mtu-probe.js';
 import { queueControl, queueRst, queueRstAck, tsNow } from './output.js';
@@ -125,7 +126,7 @@ export function deliverSynText(tcb: Tcb, now: number): void {
   const before = tcb.rcvNxt;
   tcb.rcvNxt = tcb.receiveBuffer.drainInOrder(tcb.rcvNxt);
   if (tcb.rcvNxt === before) return;
-  tcb.emit({ type: 'readable' });
+  tcb.emit(READABLE_EVENT);
   if (tcb.config.ackDelayMs === 0) tcb.ackNow = true;
   else startTimer(tcb, Timer.DelayedAck, now + ackDelay(tcb));
 }
@@ -234,9 +235,10 @@ function sendWindowFromSyn(tcb: Tcb, seg: Segment, wl2: number): void {
 /** RTT from the handshake, unless the SYN was retransmitted (Karn; RFC 6298 §5.7). */
 export function handshakeRtt(tcb: Tcb, now: number): void {
   if (tcb.rare.handshakeUntimed && tcb.rareState) tcb.rareState.handshakeUntimed = false;
-  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.rare.synSentAt);
+  else if (tcb.retransmits === 0) rttSample(tcb, now - tcb.synSentAt);
   else tcb.rtt.resetAfterHandshakeTimeout();
   tcb.retransmits = 0;
+  tcb.synSentAt = 0; // a small integer again: the field holds no boxed number for the connection's life
   stopTimer(tcb, Timer.Retransmission);
 }
 
@@ -249,7 +251,7 @@ export function establish(tcb: Tcb, now: number): void {
   tcb.lastHeardAt = Math.floor(now); // as Linux's tcp_finish_connect sets lrcvtime (whole ms: no boxed number)
   tcb.lastDataAt = tcb.lastHeardAt;
   tcb.rcvAdv = seqAdd(tcb.rcvNxt, Math.min(freeReceiveSpace(tcb), 0xffff));
-  tcb.emit({ type: 'connected' });
+  tcb.emit(CONNECTED_EVENT);
   if (tcb.closing.finRequested) tcb.setState('FIN-WAIT-1', now);
   tcb.releaseIdleState();
 }
@@ -717,7 +719,7 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
   if (tcb.rareState) tcb.rareState.moreHeld = false;
   if (tcb.rare.sendRefused && tcb.writableLength > 0) {
     if (tcb.rareState) tcb.rareState.sendRefused = false;
-    tcb.emit({ type: 'writable' });
+    tcb.emit(WRITABLE_EVENT);
   }
   if (tcb.sndUna === tcb.sndMax) tcb.releaseIdleState();
 }
@@ -797,7 +799,7 @@ export function receiveText(tcb: Tcb, seg: Segment, now: number): void {
     // Its end repeated octets held out of order: they are below RCV.NXT now (RFC 2883 §4).
     const rb = tcb.receiveBuffer;
     if (rb.duplicateLeft !== rb.duplicateRight) noteDuplicate(tcb, rb.duplicateLeft, rb.duplicateRight, true);
-    tcb.emit({ type: 'readable' });
+    tcb.emit(READABLE_EVENT);
     // A merged segment (GRO) counts as its parts, here too.
     tcb.unackedSegments += parts;
     if (tcb.config.bufferAutoTuning) tuneReceiveBuffer(tcb, seg, now);
@@ -861,7 +863,7 @@ export function advanceInOrder(tcb: Tcb): void {
   const before = tcb.rcvNxt;
   tcb.rcvNxt = tcb.receiveBuffer.drainInOrder(tcb.rcvNxt);
   if (tcb.rcvNxt !== before) {
-    tcb.emit({ type: 'readable' });
+    tcb.emit(READABLE_EVENT);
     tcb.ackNow = true;
   }
 }
@@ -872,7 +874,7 @@ export function peerFin(tcb: Tcb, now: number): void {
   tcb.ackNow = true;
   if (!tcb.closing.endSignalled) {
     tcb.ownClosing().endSignalled = true;
-    tcb.emit({ type: 'end' });
+    tcb.emit(END_EVENT);
   }
   switch (tcb.state) {
     case 'SYN-RECEIVED':

@@ -131,9 +131,9 @@ export function synSegment(tcb: Tcb, now: number, withAck: boolean): Segment {
       if (tcb.config.timestamps) o.timestamp = { value: tsNow(tcb, now), echo: 0 };
     }
     if (tcb.rare.fastOpen !== undefined) payload = fastOpenSyn(tcb, o);
-    tcb.ownRare().synSentAt = now;
+    tcb.synSentAt = now;
   }
-  if (tcb.retransmits === 0 && withAck) tcb.ownRare().synSentAt = now;
+  if (tcb.retransmits === 0 && withAck) tcb.synSentAt = now;
   if (tcb.config.synOptionOrder === 'freebsd') o.order = bsdSynOptionKinds(o);
   let flags = withAck ? TcpFlag.SYN | TcpFlag.ACK : TcpFlag.SYN;
   // RFC 3168 §6.1.1: an ECN-setup SYN carries ECE and CWR, an ECN-setup SYN-ACK ECE alone; neither is

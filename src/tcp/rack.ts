@@ -1,8 +1,10 @@
 /**
  * RACK (RFC 8985 §6): time-based loss detection. One record per segment sent (sequence range, when
- * it was last sent, whether it was retransmitted, SACKed or marked lost), kept in flat arrays in
- * sequence order with a moving head (no object per segment). A segment is lost when a segment sent
- * after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it was sent.
+ * it was last sent, whether it was retransmitted, SACKed or marked lost), kept in sequence order with
+ * a moving head in one flat array, four numbers a record (no object per segment, and one array per
+ * connection rather than one per field: a short connection makes one small array). A segment is lost
+ * when a segment sent after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it
+ * was sent.
  */
 import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 
@@ -15,11 +17,17 @@ const WAS_LOST = 8;
 /** RFC 8985 §6.2 step 4: the reordering window multiplier is reset after this many recoveries. */
 const REO_WND_PERSIST = 16;
 
+/** A record's fields in Rack.recs: record i is recs[i * REC + START] to recs[i * REC + FLAGS]. */
+const REC = 4;
+const START = 0;
+const END = 1;
+const XMIT = 2;
+const FLAGS = 3;
+
 export class Rack {
-  private starts: number[] = [];
-  private ends: number[] = [];
-  private xmits: number[] = [];
-  private flags: number[] = [];
+  /** The records, REC numbers each: start and end sequence numbers, send time, flag bits. */
+  private recs: number[] = [];
+  /** The first live record (those before it are acknowledged). */
   private head = 0;
   /** Live records (from head) with RETRANS set: with none, send times rise with sequence (detectLoss stops early). */
   private retransRecords = 0;
@@ -43,15 +51,17 @@ export class Rack {
   /** RACK.segs_sacked (segments SACKed above SND.UNA). */
   segsSacked = 0;
 
+  /** Records held, the acknowledged ones before `head` included. */
+  private get records(): number {
+    return this.recs.length / REC;
+  }
+
   get count(): number {
-    return this.starts.length - this.head;
+    return this.records - this.head;
   }
 
   clear(): void {
-    this.starts.length = 0;
-    this.ends.length = 0;
-    this.xmits.length = 0;
-    this.flags.length = 0;
+    this.recs.length = 0;
     this.head = 0;
     this.retransRecords = 0;
     this.segsSacked = 0;
@@ -78,45 +88,36 @@ export class Rack {
 
   /** New data [start, end) sent at `now` (after every segment recorded so far). */
   onSendNew(start: number, end: number, now: number): void {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.xmits.push(this.stamp(now));
-    this.flags.push(0);
+    this.recs.push(start, end, this.stamp(now), 0);
   }
 
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
     const t = this.stamp(now);
-    if (this.starts.length === this.head || seqGe(start, this.ends[this.ends.length - 1])) {
+    if (this.records === this.head || seqGe(start, this.endOf(this.records - 1))) {
       // Beyond every record: data first sent on a SYN (Fast Open, RFC 7413 §4.2), which has no record
       // of its own, sent again after the SYN-ACK acknowledged part of it. It is outstanding, sent again.
-      this.starts.push(start);
-      this.ends.push(end);
-      this.xmits.push(t);
-      this.flags.push(RETRANS);
+      this.recs.push(start, end, t, RETRANS);
       this.retransRecords++;
       return;
     }
-    for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
-      if (seqGe(this.starts[i], end)) break;
+    for (let i = this.firstEndingAfter(start); i < this.records; i++) {
+      if (seqGe(this.startOf(i), end)) break;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
-      if (seqLt(end, this.ends[i])) this.split(i, end);
-      this.xmits[i] = t;
-      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
-      if (!(this.flags[i] & RETRANS)) this.retransRecords++;
-      this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
+      if (seqLt(end, this.endOf(i))) this.split(i, end);
+      this.recs[i * REC + XMIT] = t;
+      if (this.flagsOf(i) & LOST) this.lost -= seqDiff(this.endOf(i), this.startOf(i));
+      if (!(this.flagsOf(i) & RETRANS)) this.retransRecords++;
+      this.recs[i * REC + FLAGS] = (this.flagsOf(i) | RETRANS) & ~LOST;
     }
   }
 
   /** Split record i at `at` (inside it) into two. */
   private split(i: number, at: number): void {
-    this.starts.splice(i + 1, 0, at);
-    this.ends.splice(i + 1, 0, this.ends[i]);
-    this.xmits.splice(i + 1, 0, this.xmits[i]);
-    this.flags.splice(i + 1, 0, this.flags[i]);
-    if (this.flags[i] & RETRANS) this.retransRecords++;
-    this.ends[i] = at;
+    this.recs.splice((i + 1) * REC, 0, at, this.endOf(i), this.xmitOf(i), this.flagsOf(i));
+    if (this.flagsOf(i) & RETRANS) this.retransRecords++;
+    this.recs[i * REC + END] = at;
   }
 
   /**
@@ -125,9 +126,9 @@ export class Rack {
    * answers an earlier one), or undefined without timestamps.
    */
   private delivered(i: number, now: number, minRtt: number | undefined): void {
-    const end = this.ends[i];
-    const xmit = this.xmits[i];
-    const f = this.flags[i];
+    const end = this.endOf(i);
+    const xmit = this.xmitOf(i);
+    const f = this.flagsOf(i);
     const rtt = now - xmit;
     // Step 2: a retransmitted segment's ACK may answer the original; without timestamps to tell, an
     // RTT below the minimum says so (RFC 8985 §6.2 step 2).
@@ -145,7 +146,7 @@ export class Rack {
     if (this.priorFack !== undefined && seqLt(end, this.priorFack) && !(f & RETRANS)) {
       this.reorderingSeen = true;
       this.reorderedSegments++;
-      const distance = seqDiff(this.priorFack, this.starts[i]);
+      const distance = seqDiff(this.priorFack, this.startOf(i));
       if (distance > this.reorderDistance) this.reorderDistance = distance;
     }
     if (this.fack === undefined || seqGt(end, this.fack)) this.fack = end;
@@ -170,22 +171,19 @@ export class Rack {
 
   /** SND.UNA moved to `una`: records below it were delivered (those not SACKed before, newly). */
   onCumulativeAck(una: number, now: number, minRtt: number | undefined): void {
-    while (this.head < this.starts.length && seqLe(this.ends[this.head], una)) {
+    while (this.head < this.records && seqLe(this.endOf(this.head), una)) {
       const i = this.head;
-      if (this.flags[i] & SACKED) this.segsSacked--;
+      if (this.flagsOf(i) & SACKED) this.segsSacked--;
       else this.delivered(i, now, minRtt);
-      if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
-      if (this.flags[i] & RETRANS) this.retransRecords--;
+      if (this.flagsOf(i) & LOST) this.lost -= seqDiff(this.endOf(i), this.startOf(i));
+      if (this.flagsOf(i) & RETRANS) this.retransRecords--;
       this.head++;
     }
-    if (this.head > 256 && this.head * 2 > this.starts.length) this.compact();
+    if (this.head > 256 && this.head * 2 > this.records) this.compact();
   }
 
   private compact(): void {
-    this.starts = this.starts.slice(this.head);
-    this.ends = this.ends.slice(this.head);
-    this.xmits = this.xmits.slice(this.head);
-    this.flags = this.flags.slice(this.head);
+    this.recs = this.recs.slice(this.head * REC);
     this.head = 0;
   }
 
@@ -195,10 +193,10 @@ export class Rack {
    */
   private firstEndingAfter(seq: number): number {
     let lo = this.head;
-    let hi = this.starts.length;
+    let hi = this.records;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (seqLe(this.ends[mid], seq)) lo = mid + 1;
+      if (seqLe(this.endOf(mid), seq)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -210,12 +208,12 @@ export class Rack {
    * visited, so a block repeated in every ACK costs nothing more (SACK Slowness, CVE-2019-11478).
    */
   onSack(l: number, r: number, rangeLeft: number, rangeRight: number, now: number, minRtt: number | undefined): void {
-    for (let i = this.firstEndingAfter(l); i < this.starts.length; i++) {
-      if (seqGe(this.starts[i], r)) break;
-      if (this.flags[i] & SACKED) continue;
-      if (seqGe(this.starts[i], rangeLeft) && seqLe(this.ends[i], rangeRight)) {
-        if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
-        this.flags[i] = (this.flags[i] | SACKED) & ~(LOST | WAS_LOST);
+    for (let i = this.firstEndingAfter(l); i < this.records; i++) {
+      if (seqGe(this.startOf(i), r)) break;
+      if (this.flagsOf(i) & SACKED) continue;
+      if (seqGe(this.startOf(i), rangeLeft) && seqLe(this.endOf(i), rangeRight)) {
+        if (this.flagsOf(i) & LOST) this.lost -= seqDiff(this.endOf(i), this.startOf(i));
+        this.recs[i * REC + FLAGS] = (this.flagsOf(i) | SACKED) & ~(LOST | WAS_LOST);
         this.segsSacked++;
         this.delivered(i, now, minRtt);
       }
@@ -253,13 +251,13 @@ export class Rack {
     if (this.rtt === undefined) return 0;
     let lost = 0;
     let retransSeen = 0;
-    for (let i = this.head; i < this.starts.length; i++) {
-      const f = this.flags[i];
+    for (let i = this.head; i < this.records; i++) {
+      const f = this.flagsOf(i);
       if (f & RETRANS) retransSeen++;
       if (f & (SACKED | LOST)) continue;
-      const xmit = this.xmits[i];
+      const xmit = this.xmitOf(i);
       // RACK_sent_after(RACK.xmit_ts, RACK.end_seq, Segment.xmit_ts, Segment.end_seq)
-      if (!(this.xmitTs > xmit || (this.xmitTs === xmit && seqGt(this.endSeq, this.ends[i])))) {
+      if (!(this.xmitTs > xmit || (this.xmitTs === xmit && seqGt(this.endSeq, this.endOf(i))))) {
         // Records never resent were sent in sequence order: when one was not sent before RACK.xmit_ts,
         // no later one was either, and only a retransmission further on could still qualify.
         if (!(f & RETRANS) && retransSeen === this.retransRecords) break;
@@ -267,9 +265,9 @@ export class Rack {
       }
       const remaining = xmit + this.rtt + reoWnd - now;
       if (remaining <= 0) {
-        this.flags[i] = f | LOST | WAS_LOST;
-        lost += seqDiff(this.ends[i], this.starts[i]);
-        this.lost += seqDiff(this.ends[i], this.starts[i]);
+        this.recs[i * REC + FLAGS] = f | LOST | WAS_LOST;
+        lost += seqDiff(this.endOf(i), this.startOf(i));
+        this.lost += seqDiff(this.endOf(i), this.startOf(i));
       } else if (remaining > this.reorderTimeout) {
         this.reorderTimeout = remaining;
       }
@@ -281,7 +279,7 @@ export class Rack {
 
   /** Forget the lost marks (a timeout resends everything; an undo found nothing lost). */
   clearLost(): void {
-    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~(LOST | WAS_LOST);
+    for (let i = this.head; i < this.records; i++) this.recs[i * REC + FLAGS] &= ~(LOST | WAS_LOST);
     this.lost = 0;
   }
 
@@ -290,7 +288,7 @@ export class Rack {
    * segments count as outstanding again.
    */
   clearSacked(): void {
-    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~SACKED;
+    for (let i = this.head; i < this.records; i++) this.recs[i * REC + FLAGS] &= ~SACKED;
     this.segsSacked = 0;
   }
 
@@ -300,7 +298,7 @@ export class Rack {
    */
   firstLost(): number {
     if (this.lost === 0) return -1;
-    for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) return i;
+    for (let i = this.head; i < this.records; i++) if (this.flagsOf(i) & LOST) return i;
     return -1;
   }
   /**
@@ -310,31 +308,37 @@ export class Rack {
    */
   wholeSegments(l: number, r: number): [number, number] | undefined {
     let i = this.firstEndingAfter(l);
-    if (i < this.starts.length && seqLt(this.starts[i], l)) i++;
-    if (i >= this.starts.length || seqGt(this.ends[i], r)) return undefined;
+    if (i < this.records && seqLt(this.startOf(i), l)) i++;
+    if (i >= this.records || seqGt(this.endOf(i), r)) return undefined;
     let j = i;
-    while (j + 1 < this.starts.length && seqLe(this.ends[j + 1], r)) j++;
-    return [this.starts[i], this.ends[j]];
+    while (j + 1 < this.records && seqLe(this.endOf(j + 1), r)) j++;
+    return [this.startOf(i), this.endOf(j)];
   }
   startOf(i: number): number {
-    return this.starts[i];
+    return this.recs[i * REC + START];
   }
   endOf(i: number): number {
-    return this.ends[i];
+    return this.recs[i * REC + END];
+  }
+  private xmitOf(i: number): number {
+    return this.recs[i * REC + XMIT];
+  }
+  private flagsOf(i: number): number {
+    return this.recs[i * REC + FLAGS];
   }
   wasRetransmitted(i: number): boolean {
-    return (this.flags[i] & RETRANS) !== 0;
+    return (this.flagsOf(i) & RETRANS) !== 0;
   }
 
   /** The ranges [start, end) of the records marked lost now, adjacent ones merged (for a view of the sequence space). */
   lostRanges(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     if (this.lost === 0) return out;
-    for (let i = this.head; i < this.starts.length; i++) {
-      if (!(this.flags[i] & LOST)) continue;
+    for (let i = this.head; i < this.records; i++) {
+      if (!(this.flagsOf(i) & LOST)) continue;
       const last = out[out.length - 1];
-      if (last !== undefined && last[1] === this.starts[i]) last[1] = this.ends[i];
-      else out.push([this.starts[i], this.ends[i]]);
+      if (last !== undefined && last[1] === this.startOf(i)) last[1] = this.endOf(i);
+      else out.push([this.startOf(i), this.endOf(i)]);
     }
     return out;
   }
@@ -360,12 +364,12 @@ export class Rack {
     let sacked = 0;
     let lost = 0;
     let retrans = 0;
-    for (let i = this.head; i < this.starts.length; i++) {
-      const f = this.flags[i];
+    for (let i = this.head; i < this.records; i++) {
+      const f = this.flagsOf(i);
       if (f & SACKED) sacked++;
       else {
         if (f & (LOST | WAS_LOST)) lost++;
-        if (f & RETRANS && (retransBelow === undefined || seqLe(this.ends[i], retransBelow))) retrans++;
+        if (f & RETRANS && (retransBelow === undefined || seqLe(this.endOf(i), retransBelow))) retrans++;
       }
     }
     return { unacked: this.count, sacked, lost, retrans };
@@ -373,6 +377,6 @@ export class Rack {
 
   /** The last record (the tail segment, for a loss probe): its index, or -1. */
   last(): number {
-    return this.starts.length > this.head ? this.starts.length - 1 : -1;
+    return this.records > this.head ? this.records - 1 : -1;
   }
 }

@@ -166,7 +166,6 @@ export class TcbRare {
   synOptionsDropped = false;
   /** A LISTEN TCB (not a child made by a stack's listener) goes back to LISTEN when its attempt fails. */
   returnsToListen = false;
-  synSentAt = 0;
   /** Established from a SYN cookie: when our SYN-ACK went is unknown, so the handshake gives no RTT sample. */
   handshakeUntimed = false;
   sendRefused = false;
@@ -207,7 +206,7 @@ export class TcbRare {
   /** Something was sent since routeMtuPending was set. */
   routeMtuSent = false;
 
-  /** Every field at its default (synSentAt, dsackRight mean nothing while the value they go with is at its default). */
+  /** Every field at its default (dsackRight means nothing while the value they go with is at its default). */
   isIdle(): boolean {
     return (
       this.softError === undefined &&

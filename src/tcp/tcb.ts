@@ -21,7 +21,7 @@ import { createCongestionController } from './cc-factory.js';
 import type { ChallengeAckBudget, ChallengeAckLimiter } from './challenge-ack.js';
 import { type TcpConfig, defaultSendMss, isSharedConfig, mssForMtu, offeredWindowScale, resolveConfig } from './config.js';
 import { INITIAL_WINDOW_SEGMENTS, SettledCongestion, type CongestionController } from './congestion.js';
-import type { TcpErrorCode, TcpEvent } from './events.js';
+import { CLOSED_EVENT, WRITABLE_EVENT, stateEvent, type TcpErrorCode, type TcpEvent } from './events.js';
 import { releaseDeferredSyn } from './fast-open.js';
 import { icmpErrorArrives, negotiate, segmentArrives } from './input.js';
 import { probeMssCap, routeMtuChanged, takeRouteMtu } from './mtu-probe.js';
@@ -227,6 +227,11 @@ export class Tcb {
   }
 
   tsRecentTime = 0;
+  /**
+   * When our SYN (or, not retransmitted, our SYN-ACK) went, for the handshake's RTT sample; 0 after
+   * the handshake. A field of its own, not in the TcbRare: every connection's handshake uses it.
+   */
+  synSentAt = 0;
 
   get lastAckSent(): number {
     return this.lastAckSent32 >>> 0;
@@ -862,7 +867,7 @@ export class Tcb {
     if (this.sndBuf) this.sndBuf.capacity = size;
     if (this.writableLength > before && this.rare.sendRefused) {
       if (this.rareState) this.rareState.sendRefused = false;
-      this.emit({ type: 'writable' });
+      this.emit(WRITABLE_EVENT);
     }
   }
 
@@ -971,6 +976,11 @@ export class Tcb {
     this.enterClosed(now);
   }
 
+  /**
+   * A segment arrived (§3.10.7). The TCB keeps nothing of it but its payload (a view it may hold
+   * without copying): the caller may reuse the segment object, its options and their timestamp for
+   * the next one, as a stack's receive path does (wire/tcp.ts decodeTcpHeaderInto).
+   */
   handleSegment(seg: Segment, now: number): void {
     segmentArrives(this, seg, now);
   }
@@ -1067,7 +1077,7 @@ export class Tcb {
     if (from === to) return;
     this.state = to;
     this.stateSince = now;
-    this.emit({ type: 'state', from, to });
+    this.emit(stateEvent(from, to));
   }
 
   fail(code: TcpErrorCode, message: string, now: number): void {
@@ -1092,7 +1102,7 @@ export class Tcb {
     // state or the CLOSE-WAIT state" (a RST either way, an abort, a timeout).
     if (this.state === 'ESTABLISHED' || this.state === 'CLOSE-WAIT') this.stats.EstabResets++;
     this.setState('CLOSED', now);
-    this.emit({ type: 'closed' });
+    this.emit(CLOSED_EVENT);
   }
 
   /**

@@ -8,19 +8,29 @@ export function ipv4ToString(addr: number): string {
   return `${addr >>> 24}.${(addr >>> 16) & 0xff}.${(addr >>> 8) & 0xff}.${addr & 0xff}`;
 }
 
-/** Parse a dotted quad; undefined if it is not exactly four decimal octets. */
+/**
+ * Parse a dotted quad; undefined if it is not exactly four decimal octets (each 0 to 255, no leading
+ * zeros). Read a character at a time: a connect() parses its address, so nothing is allocated.
+ */
 export function parseIpv4(text: string): number | undefined {
   if (typeof text !== 'string') return undefined;
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
   let addr = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
+  let octets = 0;
+  let i = 0;
+  while (i < text.length) {
+    const start = i;
+    let n = 0;
+    for (let c = text.charCodeAt(i); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++i)) n = n * 10 + (c - 0x30);
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || n > 255 || (digits > 1 && text.charCodeAt(start) === 0x30)) return undefined;
     addr = addr * 256 + n;
+    octets++;
+    if (i === text.length) break;
+    if (text.charCodeAt(i) !== 0x2e || octets === 4) return undefined; // '.' between octets only
+    i++;
+    if (i === text.length) return undefined; // a trailing dot
   }
-  return addr;
+  return octets === 4 ? addr : undefined;
 }
 
 export function ipv6ToString(addr: Uint8Array): string {

@@ -152,7 +152,10 @@ export {
 } from './summary.js';
 export {
   decodeTcpHeader,
+  decodeTcpHeaderInto,
   decodeTcpOptions,
+  reusableTcpHeader,
+  type ReusableTcpHeader,
   encodeTcpHeader,
   FAST_OPEN_MAGIC,
   encodeTcpOptions,

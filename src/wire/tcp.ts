@@ -148,6 +148,66 @@ export function decodeTcpHeader(bytes: Uint8Array, offset = 0, length = bytes.le
   };
 }
 
+/**
+ * What decodeTcpHeaderInto fills: a header made once and decoded into again and again, by a receive
+ * path that keeps nothing of a header past its segment's processing (a stack's: the connection keeps
+ * only the payload, a view of the packet). Its fields are all there from the start, so decoding into
+ * it allocates nothing for the header; `timestampOptions` is the options object it takes for the
+ * layout of nearly every segment after the handshake (NOP, NOP, timestamps), refilled in place.
+ */
+export interface ReusableTcpHeader {
+  header: TcpHeader;
+  timestampOptions: TcpOptions & { timestamp: TcpTimestamp };
+}
+
+export function reusableTcpHeader(): ReusableTcpHeader {
+  return {
+    header: { ok: true, srcPort: 0, dstPort: 0, seq: 0, ack: 0, headerLength: 0, flags: 0, window: 0, checksum: 0, urgentPointer: 0, options: EMPTY_OPTIONS, payload: NO_DATA, ipEcn: 0 },
+    timestampOptions: { timestamp: { value: 0, echo: 0 }, order: NOP_NOP_TIMESTAMP },
+  };
+}
+
+/**
+ * decodeTcpHeader into `r.header` (see ReusableTcpHeader), which is returned: the same header is
+ * filled again by the next call, so a caller that must keep a header copies it. Its options are
+ * `r.timestampOptions` (refilled) when they are timestamps alone in the usual layout, else a fresh
+ * object as decodeTcpHeader gives; its payload is a fresh view. `ipEcn` is left for the caller.
+ */
+export function decodeTcpHeaderInto(bytes: Uint8Array, offset: number, length: number, r: ReusableTcpHeader): TcpHeader | DecodeFailure {
+  if (length < TCP_MIN_HEADER || offset + length > bytes.length) {
+    return fail('truncated', `TCP segment of ${length} bytes, header needs ${TCP_MIN_HEADER}`);
+  }
+  const b12 = bytes[offset + 12];
+  const headerLength = (b12 >>> 4) * 4;
+  if (headerLength < TCP_MIN_HEADER) return fail('bad-data-offset', `data offset ${headerLength / 4} words is below 5`);
+  if (headerLength > length) {
+    return fail('bad-data-offset', `data offset ${headerLength / 4} words runs past the ${length}-byte segment`);
+  }
+  let options: TcpOptions | DecodeFailure = EMPTY_OPTIONS;
+  const start = offset + TCP_MIN_HEADER;
+  if (headerLength === TCP_MIN_HEADER + 12 && bytes[start] === 1 && bytes[start + 1] === 1 && bytes[start + 2] === 8 && bytes[start + 3] === 10) {
+    options = r.timestampOptions;
+    options.timestamp!.value = u32(bytes, start + 4);
+    options.timestamp!.echo = u32(bytes, start + 8);
+  } else if (headerLength > TCP_MIN_HEADER) {
+    options = decodeTcpOptions(bytes, start, offset + headerLength);
+    if ((options as DecodeFailure).ok === false) return options as DecodeFailure;
+  }
+  const h = r.header;
+  h.srcPort = u16(bytes, offset);
+  h.dstPort = u16(bytes, offset + 2);
+  h.seq = u32(bytes, offset + 4);
+  h.ack = u32(bytes, offset + 8);
+  h.headerLength = headerLength;
+  h.flags = ((b12 & 0x0f) << 8) | bytes[offset + 13];
+  h.window = u16(bytes, offset + 14);
+  h.checksum = u16(bytes, offset + 16);
+  h.urgentPointer = u16(bytes, offset + 18);
+  h.options = options as TcpOptions;
+  h.payload = headerLength < length ? bytes.subarray(offset + headerLength, offset + length) : NO_DATA;
+  return h;
+}
+
 /** The data of every segment that carries none; never written. */
 const NO_DATA = new Uint8Array(0);
 

@@ -49,3 +49,25 @@ test('no SACK scoreboard while no SACK block arrives; the first one makes it, an
   for (let d = s.read(undefined, wire.now); d; d = s.read(undefined, wire.now)) got.push(...d);
   assert.deepEqual(Uint8Array.from(got), data, 'the stream arrives whole');
 });
+
+test('a handshake makes no TcbRare: the SYN and SYN-ACK send times are the TCB own field, and the RTT sample still comes from them', () => {
+  const { a, b, wire } = clientServerWire([23, 24], { latency: 3 });
+  wire.run(5);
+  const c = a.connect({ address: B4, port: 80 }, wire.now);
+  wire.run(wire.now + 4); // the SYN went at 5 and arrived at 8; the SYN-ACK arrives at 11
+  const s = [...b.connections()][0];
+  assert.ok(s !== undefined && s.state === 'SYN-RECEIVED');
+  assert.equal(c.tcb.rareState, undefined, 'nothing rare made by the SYN');
+  assert.equal(s.tcb.rareState, undefined, 'nothing rare made by the SYN-ACK');
+  assert.equal(c.tcb.synSentAt, 5);
+  assert.equal(s.tcb.synSentAt, 8, 'the SYN-ACK went when the SYN arrived');
+  wire.run(wire.now + 20);
+  assert.equal(c.state, 'ESTABLISHED');
+  assert.equal(s.state, 'ESTABLISHED');
+  // The handshake's RTT sample: 6 ms each way round (RFC 6298 §2.2: SRTT = R on the first sample).
+  assert.equal(c.tcb.rtt.srtt, 6);
+  assert.equal(s.tcb.rtt.srtt, 6);
+  assert.equal(c.tcb.synSentAt, 0, 'cleared after the handshake');
+  assert.equal(c.tcb.rareState, undefined);
+  assert.equal(s.tcb.rareState, undefined);
+});

@@ -130,4 +130,19 @@ describe('exhaustion (EADDRNOTAVAIL) and EADDRINUSE', () => {
       assert.equal(c.local.port, 50002);
     }
   });
+
+  test('a listener bound to another address of the stack leaves its port free for connections from this one', () => {
+    const a = newStack([A4, C4], 11, { limits: { ephemeralMin: 50000, ephemeralMax: 50001 } });
+    a.listen(50000, { address: C4 }); // C4's port 50000: not A4's
+    a.listen(50001, { address: A4 });
+    const ports = new Set<number>();
+    for (let i = 0; i < 2; i++) ports.add(a.connect({ address: B4, port: 80 + i }, 0).local.port);
+    assert.deepEqual([...ports], [50000], 'A4:50001 is listened on, A4:50000 is not');
+    // From C4, 50000 is taken by its listener and 50001 is free.
+    assert.equal(a.connect({ address: B4, port: 90 }, 0, { localAddress: C4 }).local.port, 50001);
+    // Listening on every address at a port bound on one address is refused, and the other way round.
+    assert.throws(() => a.listen(50000), /already in use/);
+    a.listen(50002);
+    assert.throws(() => a.listen(50002, { address: C4 }), /already in use/);
+  });
 });
