@@ -237,7 +237,13 @@ export class SimLink {
     return h === this.a ? this.b : this.a;
   }
 
-  send(from: Host, packet: Uint8Array): void {
+  /**
+   * Carry `packet` from `from` to the other end, as the profile says. `owned`: no one but this link
+   * holds the packet (a piece the simulator cut, SimNetwork's service); it stays the receiver's alone
+   * (GroMerger may write it: see link/offload.ts) only while nothing else can see it: no tap or
+   * capture, no delivery tap (the explorer's packets in flight), no filter, and not delivered twice.
+   */
+  send(from: Host, packet: Uint8Array, owned = false): void {
     const net = this.net;
     const r = net.random;
     const dir = from === this.a ? 0 : 1;
@@ -292,19 +298,22 @@ export class SimLink {
       arrival += 1 + r.next() * 2 * p.delayMs;
     }
     let data = packet;
+    let exclusive = owned && this.taps.length === 0 && this.deliveryTaps === undefined && this.filter === undefined;
     if (p.corrupt > 0 && r.chance(p.corrupt)) {
       this.stats.corrupted++;
+      exclusive = false; // a copy, alone in its memory (and the drop taps have seen the original)
       data = packet.slice();
       const bit = r.int(data.length * 8);
       data[bit >>> 3] ^= 1 << (bit & 7);
       this.dropped(packet, now, from, 'corrupt');
     }
-    this.scheduled(net.deliverAt(arrival, to, data, this), data, now, arrival, from, to);
+    const delivery = net.deliverAt(arrival, to, data, this);
+    this.scheduled(delivery, data, now, arrival, from, to);
     if (p.duplicate > 0 && r.chance(p.duplicate)) {
       this.stats.duplicated++;
       const again = arrival + r.next() * (p.jitterMs + 1);
       this.scheduled(net.deliverAt(again, to, data, this), data, now, again, from, to);
-    }
+    } else delivery.owned = exclusive;
   }
 
   private scheduled(event: SimEvent, packet: Uint8Array, sentAt: number, arrivesAt: number, from: Host, to: Host): void {
@@ -369,6 +378,8 @@ interface SimEvent {
   cancelled: boolean;
   /** A frame's interface at the receiving node. */
   ifIndex: number;
+  /** A delivery whose packet the receiver owns outright (SimLink.send's `owned`; GroMerger may write it). */
+  owned: boolean;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -653,7 +664,7 @@ export class SimNetwork implements Driver {
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0 };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0, owned: false };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -662,6 +673,7 @@ export class SimNetwork implements Driver {
     e.fn = fn;
     e.id = 0;
     e.cancelled = false;
+    e.owned = false;
     return e;
   }
 
@@ -770,9 +782,10 @@ export class SimNetwork implements Driver {
       else if (stack.transmitGsoSize === 0) l.send(host, p);
       else {
         // Segmentation offload: the link carries the wire packets the stack's one packet stands for.
+        // The pieces are fresh memory no one else has seen: the receiver's, unless the link shares them.
         const pieces = this.gsoPieces;
-        this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces);
-        for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i]);
+        const owned = this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces) > 0;
+        for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i], owned);
         pieces.length = 0;
       }
     }
@@ -857,6 +870,7 @@ export class SimNetwork implements Driver {
       case 'deliver': {
         const packet = e.packet!;
         const link = e.link;
+        const owned = e.owned;
         if (e.cancelled) {
           this.recycle(e);
           break;
@@ -870,7 +884,7 @@ export class SimNetwork implements Driver {
           if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
         } else if (host.gro !== undefined && this.receiveBatch > 1) {
           const was = host.gro.holding;
-          host.gro.receive(packet, this.now);
+          host.gro.receive(packet, this.now, owned);
           if (!was && host.gro.holding) this.groHolding.push(host);
         } else host.ip.handlePacket(packet, this.now);
         this.needsService(host);
