@@ -149,7 +149,7 @@ export class DeviceDriver implements Driver {
         continue;
       }
       const pieces = this.pieces;
-      this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces);
+      this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces, ip.transmitGsoPayload);
       for (let i = 0; i < pieces.length; i++) this.send(pieces[i], now);
       pieces.length = 0;
     }

@@ -73,17 +73,18 @@ function put32(b: Uint8Array, i: number, v: number): void {
 
 /**
  * Where a packet's TCP header starts, if it is a TCP packet without IPv4 options fragments or IPv6
- * extension headers whose lengths agree with its size; -1 otherwise.
+ * extension headers whose lengths agree with its size (`p` and `more` octets after it: a payload
+ * held apart from the headers); -1 otherwise.
  */
-function tcpOffset(p: Uint8Array): number {
+function tcpOffset(p: Uint8Array, more = 0): number {
   if (p.length < 20) return -1;
   const version = p[0] >>> 4;
   let ipLen: number;
   if (version === 4) {
-    if (p[0] !== 0x45 || p[9] !== IpProtocol.TCP || u16(p, 2) !== p.length || (u16(p, 6) & 0x3fff) !== 0) return -1;
+    if (p[0] !== 0x45 || p[9] !== IpProtocol.TCP || u16(p, 2) !== p.length + more || (u16(p, 6) & 0x3fff) !== 0) return -1;
     ipLen = 20;
   } else if (version === 6) {
-    if (p.length < 40 || p[6] !== IpProtocol.TCP || u16(p, 4) + 40 !== p.length) return -1;
+    if (p.length < 40 || p[6] !== IpProtocol.TCP || u16(p, 4) + 40 !== p.length + more) return -1;
     ipLen = 40;
   } else return -1;
   if (p.length < ipLen + 20) return -1;
@@ -133,15 +134,20 @@ export class GsoSegmenter {
    * A packet that is not one this can cut (not TCP, or no longer than one piece) is appended as it is.
    * Returns the number of pieces cut (0 when the packet went as it is): each is fresh memory that no
    * one else has seen, the caller's to hand on as owned (see the file's header).
+   *
+   * `payload`: the data held apart (scatter-gather, Stack.transmitGsoPayload), `packet` being then
+   * the headers alone, their lengths counting it; each piece's data is copied straight from it.
    */
-  cut(packet: Uint8Array, gsoSize: number, fillChecksums: boolean, out: Uint8Array[]): number {
-    const t = tcpOffset(packet);
-    const hdr = t < 0 ? 0 : t + (packet[t + 12] >>> 4) * 4;
-    const data = packet.length - hdr;
-    if (t < 0 || !(gsoSize > 0) || data <= gsoSize) {
-      out.push(packet);
+  cut(packet: Uint8Array, gsoSize: number, fillChecksums: boolean, out: Uint8Array[], payload?: Uint8Array): number {
+    const apart = payload !== undefined && payload.length > 0;
+    const t = tcpOffset(packet, apart ? payload.length : 0);
+    const hdr = apart ? packet.length : t < 0 ? 0 : t + (packet[t + 12] >>> 4) * 4;
+    const data = apart ? payload.length : packet.length - hdr;
+    if (t < 0 || !(gsoSize > 0) || data <= gsoSize || (apart && t + (packet[t + 12] >>> 4) * 4 !== hdr)) {
+      out.push(apart ? this.gather(packet, payload) : packet);
       return 0;
     }
+    const source = apart ? payload : packet.subarray(hdr);
     this.packetsIn++;
     const v4 = t === 20;
     const seq = u32(packet, t + 4);
@@ -160,7 +166,7 @@ export class GsoSegmenter {
       const p = this.slab.subarray(this.used, this.used + total);
       this.used = alignPiece(this.used + total);
       p.set(headers);
-      p.set(packet.subarray(hdr + off, hdr + off + len), hdr);
+      p.set(source.subarray(off, off + len), hdr);
       put32(p, t + 4, (seq + off) >>> 0);
       let f = flags;
       if (!last) f &= ~(TcpFlag.PSH | TcpFlag.FIN);
@@ -176,6 +182,14 @@ export class GsoSegmenter {
     }
     this.piecesOut += pieces;
     return pieces;
+  }
+
+  /** Headers and their payload, held apart, as one packet (one this cannot cut goes on whole). */
+  private gather(headers: Uint8Array, payload: Uint8Array): Uint8Array {
+    const p = new Uint8Array(headers.length + payload.length);
+    p.set(headers);
+    p.set(payload, headers.length);
+    return p;
   }
 }
 

@@ -784,7 +784,7 @@ export class SimNetwork implements Driver {
         // Segmentation offload: the link carries the wire packets the stack's one packet stands for.
         // The pieces are fresh memory no one else has seen: the receiver's, unless the link shares them.
         const pieces = this.gsoPieces;
-        const owned = this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces) > 0;
+        const owned = this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces, stack.transmitGsoPayload) > 0;
         for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i], owned);
         pieces.length = 0;
       }
