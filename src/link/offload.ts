@@ -37,8 +37,11 @@ import { foldSum } from '../wire/checksum.js';
 import { IpProtocol } from '../wire/ip.js';
 import { TcpFlag } from '../wire/tcp.js';
 
-/** Size of the slabs cut packets are taken from (as the stack's packet slabs). */
-const SLAB_BYTES = 256 * 1024;
+/**
+ * Size of the slabs cut packets are taken from: room for about seven 64 KB packets' pieces, so that
+ * few merges straddle two slabs (a merge in place needs its pieces side by side).
+ */
+const SLAB_BYTES = 512 * 1024;
 /** The largest IP packet (IPv4 total length, IPv6 payload length plus header). */
 const MAX_IP_PACKET = 65535;
 /** Size of the slabs merges are built in (GroMerger): room for sixteen of the largest. */

@@ -132,6 +132,7 @@ interface Run {
   received: string;
   bytes: number;
   inPlace: number;
+  merges: number;
   /** Packets the receiver found malformed (a spent piece delivered again would be one). */
   malformed: number;
 }
@@ -177,16 +178,18 @@ function transfer(seed: number, bytes: number, profile: Partial<LinkProfile>, op
   const inPlace = server.gro!.mergesInPlace;
   const c = server.stack.counters;
   const malformed = c.ip.InHdrErrors + c.ip.InAddrErrors + c.tcp.InErrs;
-  return { net, link, sent: createHash('sha256').update(data).digest('hex'), received: hash.digest('hex'), bytes: got, inPlace, malformed };
+  return { net, link, sent: createHash('sha256').update(data).digest('hex'), received: hash.digest('hex'), bytes: got, inPlace, merges: server.gro!.merges, malformed };
 }
 
 test('an untapped link: merges are made in place and the bytes arrive whole (IPv4 and IPv6)', () => {
   for (const v6 of [false, true]) {
     const seed = 11;
-    const r = transfer(seed, 3_000_000, {}, { v6 });
+    const r = transfer(seed, 8_000_000, {}, { v6 });
     assert.equal(r.received, r.sent, `bytes whole (seed ${seed}, v6 ${v6})`);
     assert.equal(r.malformed, 0, `no malformed packet arrived (seed ${seed}, v6 ${v6})`);
-    assert.ok(r.inPlace > 10, `merges in place (seed ${seed}, v6 ${v6}): ${r.inPlace}`);
+    // Nearly all: a merge is copied only where its pieces straddle two of the cutter's slabs, or its
+    // first packet was not cut (a lone segment from the stack's own memory).
+    assert.ok(r.inPlace >= 0.92 * r.merges, `merges in place (seed ${seed}, v6 ${v6}): ${r.inPlace} of ${r.merges}`);
   }
 });
 
