@@ -308,11 +308,12 @@ export class SimLink {
       this.dropped(packet, now, from, 'corrupt');
     }
     const delivery = net.deliverAt(arrival, to, data, this);
-    this.scheduled(delivery, data, now, arrival, from, to);
+    if (this.deliveryTaps !== undefined) this.scheduled(delivery, data, now, arrival, from, to);
     if (p.duplicate > 0 && r.chance(p.duplicate)) {
       this.stats.duplicated++;
       const again = arrival + r.next() * (p.jitterMs + 1);
-      this.scheduled(net.deliverAt(again, to, data, this), data, now, again, from, to);
+      const second = net.deliverAt(again, to, data, this);
+      if (this.deliveryTaps !== undefined) this.scheduled(second, data, now, again, from, to);
     } else delivery.owned = exclusive;
   }
 
