@@ -17,6 +17,11 @@ export class EventQueue<T> {
     return this.counter++;
   }
 
+  /** The insertion number taken last (takeSeq or push). */
+  get lastSeq(): number {
+    return this.counter - 1;
+  }
+
   push(time: number, item: T, seq = this.counter++): void {
     let i = this.items.length;
     this.times.push(time);
@@ -147,5 +152,9 @@ export class DeliveryFifo<T> {
   }
   headItem(): T {
     return this.items[this.head] as T;
+  }
+  /** The last entry's item (there must be one). */
+  tailItem(): T {
+    return this.items[this.tail - 1] as T;
   }
 }

@@ -307,14 +307,19 @@ export class SimLink {
       data[bit >>> 3] ^= 1 << (bit & 7);
       this.dropped(packet, now, from, 'corrupt');
     }
-    const delivery = net.deliverAt(arrival, to, data, this);
-    if (this.deliveryTaps !== undefined) this.scheduled(delivery, data, now, arrival, from, to);
-    if (p.duplicate > 0 && r.chance(p.duplicate)) {
+    // (Drawn before the delivery is scheduled, which draws nothing: the seed's sequence is as it was.)
+    const duplicated = p.duplicate > 0 && r.chance(p.duplicate);
+    // A delivery may join the one sent just before it (SimNetwork.deliverAt's trains) unless each
+    // needs an id of its own (delivery taps, cancel) or it goes twice.
+    const tapped = this.deliveryTaps !== undefined;
+    const delivery = net.deliverAt(arrival, to, data, this, exclusive && !duplicated, !tapped && !duplicated);
+    if (tapped) this.scheduled(delivery, data, now, arrival, from, to);
+    if (duplicated) {
       this.stats.duplicated++;
       const again = arrival + r.next() * (p.jitterMs + 1);
       const second = net.deliverAt(again, to, data, this);
-      if (this.deliveryTaps !== undefined) this.scheduled(second, data, now, again, from, to);
-    } else delivery.owned = exclusive;
+      if (tapped) this.scheduled(second, data, now, again, from, to);
+    }
   }
 
   private scheduled(event: SimEvent, packet: Uint8Array, sentAt: number, arrivesAt: number, from: Host, to: Host): void {
@@ -381,6 +386,13 @@ interface SimEvent {
   ifIndex: number;
   /** A delivery whose packet the receiver owns outright (SimLink.send's `owned`; GroMerger may write it). */
   owned: boolean;
+  /** The delivery's insertion number in the queue (its place among equal times). */
+  seq: number;
+  /** A delivery that later packets of the same instant may join (see deliverAt's trains). */
+  trainable: boolean;
+  /** Packets that joined it, delivered after `packet` in order; `trainAt` of them and `packet` delivered so far (0: none). */
+  train: Uint8Array[] | undefined;
+  trainAt: number;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -641,12 +653,30 @@ export class SimNetwork implements Driver {
     this.poke();
   }
 
-  /** Schedule a packet's arrival at `host` over `link` at `t`; returns the queue's entry (its `id` names the delivery). */
-  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): SimEvent {
+  /**
+   * Schedule a packet's arrival at `host` over `link` at `t`; returns the queue's entry (its `id` names
+   * the delivery). `owned`: see SimLink.send. `trainable`: the packet may travel with the one
+   * scheduled just before it on this link when it arrives at the same instant and nothing else was
+   * scheduled in between (a cut's pieces): one entry for the burst, its packets delivered one by one
+   * in order, each counting towards the receive batch as before, so what arrives, when and in which
+   * order is unchanged; only the queue's work is done once per burst. Such a packet has no id of
+   * its own (SimLink.send asks for none while delivery taps need ids).
+   */
+  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink, owned = false, trainable = false): SimEvent {
+    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    if (trainable && fifo.length > 0 && t === fifo.lastTime) {
+      const tail = fifo.tailItem();
+      if (tail.trainable && tail.owned === owned && tail.seq === this.queue.lastSeq) {
+        (tail.train ??= []).push(packet);
+        return tail;
+      }
+    }
     const e = this.event('deliver', host, packet, link, 0, undefined);
     e.id = ++this.deliveries;
-    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    e.owned = owned;
+    e.trainable = trainable;
     const seq = this.queue.takeSeq();
+    e.seq = seq;
     if (fifo.length === 0) {
       // Heads its direction: in the heap, and the next one in order follows it there when it is popped.
       fifo.append(t, seq, e);
@@ -665,7 +695,7 @@ export class SimNetwork implements Driver {
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0, owned: false };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0, owned: false, seq: 0, trainable: false, train: undefined, trainAt: 0 };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -675,6 +705,7 @@ export class SimNetwork implements Driver {
     e.id = 0;
     e.cancelled = false;
     e.owned = false;
+    e.trainable = false;
     return e;
   }
 
@@ -821,7 +852,8 @@ export class SimNetwork implements Driver {
 
   /**
    * Do the next piece of work: service hosts that asked for it at the current time, else advance
-   * to the next event and handle it. Returns false when there is nothing left to do.
+   * to the next event and handle it (a train's packets, as many as the receive batch still takes:
+   * see deliverAt). Returns false when there is nothing left to do.
    */
   step(limits: RunLimits = {}): boolean {
     return this.stepWithin(limits.untilMs ?? Infinity, limits.maxSteps ?? NO_STEP_LIMIT);
@@ -869,27 +901,40 @@ export class SimNetwork implements Driver {
     const host = e.host!;
     switch (e.kind) {
       case 'deliver': {
-        const packet = e.packet!;
-        const link = e.link;
-        const owned = e.owned;
         if (e.cancelled) {
           this.recycle(e);
           break;
         }
-        if (link) {
-          link.stats.delivered++;
-          link.delivered(e.id);
+        const link = e.link;
+        const owned = e.owned;
+        const train = e.train;
+        if (train === undefined) {
+          const packet = e.packet!;
+          if (link) {
+            link.stats.delivered++;
+            link.delivered(e.id);
+          }
+          this.recycle(e);
+          this.arrive(host, link, packet, owned);
+          break;
         }
-        this.recycle(e);
-        if (host.net !== undefined) {
-          if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
-        } else if (host.gro !== undefined && this.receiveBatch > 1) {
-          const was = host.gro.holding;
-          host.gro.receive(packet, this.now, owned);
-          if (!was && host.gro.holding) this.groHolding.push(host);
-        } else host.ip.handlePacket(packet, this.now);
-        this.needsService(host);
-        this.batched++;
+        // A train: its packets arrive one after another while the batch has room; the rest wait at
+        // the head of the queue (in their place: the entry keeps its insertion number) for the next.
+        let i = e.trainAt;
+        do {
+          const packet = i === 0 ? e.packet! : train[i - 1];
+          if (link) {
+            link.stats.delivered++;
+            if (i === 0) link.delivered(e.id);
+          }
+          i++;
+          this.arrive(host, link, packet, owned);
+        } while (i <= train.length && this.batched < this.receiveBatch);
+        if (i <= train.length) {
+          e.trainAt = i;
+          e.fifo = undefined;
+          this.queue.push(this.now, e, e.seq);
+        } else this.recycle(e);
         break;
       }
       case 'frame': {
@@ -918,6 +963,19 @@ export class SimNetwork implements Driver {
       }
     }
     return true;
+  }
+
+  /** A packet arrives at `host` (a delivery, or one packet of a train). */
+  private arrive(host: Host, link: SimLink | undefined, packet: Uint8Array, owned: boolean): void {
+    if (host.net !== undefined) {
+      if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
+    } else if (host.gro !== undefined && this.receiveBatch > 1) {
+      const was = host.gro.holding;
+      host.gro.receive(packet, this.now, owned);
+      if (!was && host.gro.holding) this.groHolding.push(host);
+    } else host.ip.handlePacket(packet, this.now);
+    this.needsService(host);
+    this.batched++;
   }
 
   /**
@@ -952,6 +1010,8 @@ export class SimNetwork implements Driver {
   private recycle(e: SimEvent): void {
     e.host = undefined;
     e.packet = undefined;
+    e.train = undefined;
+    e.trainAt = 0;
     e.link = undefined;
     e.fn = undefined;
     e.fifo = undefined;
