@@ -4,7 +4,7 @@
  * sequence order with a moving head (no object per segment). A segment is lost when a segment sent
  * after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it was sent.
  */
-import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -21,6 +21,12 @@ export class Rack {
   private xmits: number[] = [];
   private flags: number[] = [];
   private head = 0;
+  /**
+   * Records are [head, tail): the arrays keep their room past `tail` (a connection at full speed
+   * retires and adds thousands of records a round trip, and regrowing four arrays each time the
+   * live ones were moved to the front was most of what it allocated).
+   */
+  private tail = 0;
   /** Live records (from head) with RETRANS set: with none, send times rise with sequence (detectLoss stops early). */
   private retransRecords = 0;
 
@@ -44,7 +50,7 @@ export class Rack {
   segsSacked = 0;
 
   get count(): number {
-    return this.starts.length - this.head;
+    return this.tail - this.head;
   }
 
   clear(): void {
@@ -53,6 +59,7 @@ export class Rack {
     this.xmits.length = 0;
     this.flags.length = 0;
     this.head = 0;
+    this.tail = 0;
     this.retransRecords = 0;
     this.segsSacked = 0;
     this.lost = 0;
@@ -78,26 +85,50 @@ export class Rack {
 
   /** New data [start, end) sent at `now` (after every segment recorded so far). */
   onSendNew(start: number, end: number, now: number): void {
-    this.starts.push(start);
-    this.ends.push(end);
-    this.xmits.push(this.stamp(now));
-    this.flags.push(0);
+    this.append(start, end, this.stamp(now), 0);
+  }
+
+  /** A record after the last. */
+  private append(start: number, end: number, xmit: number, flags: number): void {
+    const i = this.tail++;
+    if (i < this.starts.length) {
+      this.starts[i] = start;
+      this.ends[i] = end;
+      this.xmits[i] = xmit;
+      this.flags[i] = flags;
+    } else {
+      this.starts.push(start);
+      this.ends.push(end);
+      this.xmits.push(xmit);
+      this.flags.push(flags);
+    }
+  }
+
+  /**
+   * New data [start, end) sent at `now` as segments of `size` octets, the last perhaps shorter (an
+   * offloaded segment, cut into its wire segments by the device): a record for each, as onSendNew
+   * would make one call at a time.
+   */
+  onSendNewSegments(start: number, end: number, size: number, now: number): void {
+    let from = start;
+    for (let next = seqAdd(from, size); seqLt(next, end); next = seqAdd(next, size)) {
+      this.onSendNew(from, next, now);
+      from = next;
+    }
+    this.onSendNew(from, end, now);
   }
 
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
   onRetransmit(start: number, end: number, now: number): void {
     const t = this.stamp(now);
-    if (this.starts.length === this.head || seqGe(start, this.ends[this.ends.length - 1])) {
+    if (this.tail === this.head || seqGe(start, this.ends[this.tail - 1])) {
       // Beyond every record: data first sent on a SYN (Fast Open, RFC 7413 §4.2), which has no record
       // of its own, sent again after the SYN-ACK acknowledged part of it. It is outstanding, sent again.
-      this.starts.push(start);
-      this.ends.push(end);
-      this.xmits.push(t);
-      this.flags.push(RETRANS);
+      this.append(start, end, t, RETRANS);
       this.retransRecords++;
       return;
     }
-    for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
+    for (let i = this.firstEndingAfter(start); i < this.tail; i++) {
       if (seqGe(this.starts[i], end)) break;
       // A retransmission that covers only the front of a record (a smaller segment: SACK blocks or a
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
@@ -115,6 +146,7 @@ export class Rack {
     this.ends.splice(i + 1, 0, this.ends[i]);
     this.xmits.splice(i + 1, 0, this.xmits[i]);
     this.flags.splice(i + 1, 0, this.flags[i]);
+    this.tail++;
     if (this.flags[i] & RETRANS) this.retransRecords++;
     this.ends[i] = at;
   }
@@ -170,7 +202,7 @@ export class Rack {
 
   /** SND.UNA moved to `una`: records below it were delivered (those not SACKed before, newly). */
   onCumulativeAck(una: number, now: number, minRtt: number | undefined): void {
-    while (this.head < this.starts.length && seqLe(this.ends[this.head], una)) {
+    while (this.head < this.tail && seqLe(this.ends[this.head], una)) {
       const i = this.head;
       if (this.flags[i] & SACKED) this.segsSacked--;
       else this.delivered(i, now, minRtt);
@@ -178,15 +210,18 @@ export class Rack {
       if (this.flags[i] & RETRANS) this.retransRecords--;
       this.head++;
     }
-    if (this.head > 256 && this.head * 2 > this.starts.length) this.compact();
+    if (this.head > 256 && this.head * 2 > this.tail) this.compact();
   }
 
+  /** Move the live records to the front (the room after them stays). */
   private compact(): void {
-    this.starts = this.starts.slice(this.head);
-    this.ends = this.ends.slice(this.head);
-    this.xmits = this.xmits.slice(this.head);
-    this.flags = this.flags.slice(this.head);
+    const { head, tail } = this;
+    this.starts.copyWithin(0, head, tail);
+    this.ends.copyWithin(0, head, tail);
+    this.xmits.copyWithin(0, head, tail);
+    this.flags.copyWithin(0, head, tail);
     this.head = 0;
+    this.tail = tail - head;
   }
 
   /**
@@ -195,7 +230,7 @@ export class Rack {
    */
   private firstEndingAfter(seq: number): number {
     let lo = this.head;
-    let hi = this.starts.length;
+    let hi = this.tail;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (seqLe(this.ends[mid], seq)) lo = mid + 1;
@@ -210,7 +245,7 @@ export class Rack {
    * visited, so a block repeated in every ACK costs nothing more (SACK Slowness, CVE-2019-11478).
    */
   onSack(l: number, r: number, rangeLeft: number, rangeRight: number, now: number, minRtt: number | undefined): void {
-    for (let i = this.firstEndingAfter(l); i < this.starts.length; i++) {
+    for (let i = this.firstEndingAfter(l); i < this.tail; i++) {
       if (seqGe(this.starts[i], r)) break;
       if (this.flags[i] & SACKED) continue;
       if (seqGe(this.starts[i], rangeLeft) && seqLe(this.ends[i], rangeRight)) {
@@ -253,7 +288,7 @@ export class Rack {
     if (this.rtt === undefined) return 0;
     let lost = 0;
     let retransSeen = 0;
-    for (let i = this.head; i < this.starts.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const f = this.flags[i];
       if (f & RETRANS) retransSeen++;
       if (f & (SACKED | LOST)) continue;
@@ -281,7 +316,7 @@ export class Rack {
 
   /** Forget the lost marks (a timeout resends everything; an undo found nothing lost). */
   clearLost(): void {
-    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~(LOST | WAS_LOST);
+    for (let i = this.head; i < this.tail; i++) this.flags[i] &= ~(LOST | WAS_LOST);
     this.lost = 0;
   }
 
@@ -290,7 +325,7 @@ export class Rack {
    * segments count as outstanding again.
    */
   clearSacked(): void {
-    for (let i = this.head; i < this.starts.length; i++) this.flags[i] &= ~SACKED;
+    for (let i = this.head; i < this.tail; i++) this.flags[i] &= ~SACKED;
     this.segsSacked = 0;
   }
 
@@ -300,7 +335,7 @@ export class Rack {
    */
   firstLost(): number {
     if (this.lost === 0) return -1;
-    for (let i = this.head; i < this.starts.length; i++) if (this.flags[i] & LOST) return i;
+    for (let i = this.head; i < this.tail; i++) if (this.flags[i] & LOST) return i;
     return -1;
   }
   /**
@@ -310,10 +345,10 @@ export class Rack {
    */
   wholeSegments(l: number, r: number): [number, number] | undefined {
     let i = this.firstEndingAfter(l);
-    if (i < this.starts.length && seqLt(this.starts[i], l)) i++;
-    if (i >= this.starts.length || seqGt(this.ends[i], r)) return undefined;
+    if (i < this.tail && seqLt(this.starts[i], l)) i++;
+    if (i >= this.tail || seqGt(this.ends[i], r)) return undefined;
     let j = i;
-    while (j + 1 < this.starts.length && seqLe(this.ends[j + 1], r)) j++;
+    while (j + 1 < this.tail && seqLe(this.ends[j + 1], r)) j++;
     return [this.starts[i], this.ends[j]];
   }
   startOf(i: number): number {
@@ -330,7 +365,7 @@ export class Rack {
   lostRanges(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     if (this.lost === 0) return out;
-    for (let i = this.head; i < this.starts.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       if (!(this.flags[i] & LOST)) continue;
       const last = out[out.length - 1];
       if (last !== undefined && last[1] === this.starts[i]) last[1] = this.ends[i];
@@ -360,7 +395,7 @@ export class Rack {
     let sacked = 0;
     let lost = 0;
     let retrans = 0;
-    for (let i = this.head; i < this.starts.length; i++) {
+    for (let i = this.head; i < this.tail; i++) {
       const f = this.flags[i];
       if (f & SACKED) sacked++;
       else {
@@ -373,6 +408,6 @@ export class Rack {
 
   /** The last record (the tail segment, for a loss probe): its index, or -1. */
   last(): number {
-    return this.starts.length > this.head ? this.starts.length - 1 : -1;
+    return this.tail > this.head ? this.tail - 1 : -1;
   }
 }
