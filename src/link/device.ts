@@ -72,6 +72,8 @@ export class DeviceDriver implements Driver {
   private stopped = false;
   private readonly gso = new GsoSegmenter();
   private readonly pieces: Uint8Array[] = [];
+  /** Where an offloaded packet is gathered for a device that cuts it itself (see gather). */
+  private gathered: Uint8Array | undefined;
 
   constructor(
     readonly stack: Stack,
@@ -183,11 +185,11 @@ export class DeviceDriver implements Driver {
         continue;
       }
       if (this.sink.sendOffloaded !== undefined) {
-        this.sendOffloaded(p, ip.transmitGsoSize, now);
+        this.sendOffloaded(this.gather(p, ip.transmitGsoPayload), ip.transmitGsoSize, now);
         continue;
       }
       const pieces = this.pieces;
-      this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces);
+      this.gso.cut(p, ip.transmitGsoSize, !this.stack.checksumOffload, pieces, ip.transmitGsoPayload);
       for (let i = 0; i < pieces.length; i++) this.send(pieces[i], now);
       pieces.length = 0;
     }
@@ -199,6 +201,20 @@ export class DeviceDriver implements Driver {
       this.stats.packetsOut++;
       this.stats.bytesOut += p.length;
     } else this.stats.sendDrops++;
+  }
+
+  /**
+   * An offloaded packet whole: the stack hands over its headers and a view of the send buffer
+   * (Stack.transmitGsoPayload), and a device that cuts it itself takes one packet. Written into one
+   * buffer the driver keeps, which the device has consumed when sendOffloaded returns.
+   */
+  private gather(headers: Uint8Array, payload: Uint8Array): Uint8Array {
+    const length = headers.length + payload.length;
+    if (this.gathered === undefined || this.gathered.length < length) this.gathered = new Uint8Array(Math.max(length, 0x10000));
+    const packet = this.gathered.subarray(0, length);
+    packet.set(headers, 0);
+    packet.set(payload, headers.length);
+    return packet;
   }
 
   private sendOffloaded(p: Uint8Array, gsoSize: number, now: number): void {

@@ -17,6 +17,11 @@ export class EventQueue<T> {
     return this.counter++;
   }
 
+  /** The insertion number taken last (takeSeq or push). */
+  get lastSeq(): number {
+    return this.counter - 1;
+  }
+
   push(time: number, item: T, seq = this.counter++): void {
     let i = this.items.length;
     this.times.push(time);
@@ -88,43 +93,54 @@ export class EventQueue<T> {
  * Entries due in rising time order (packets on one direction of a link with a fixed delay): only the
  * head need be in the EventQueue, the rest wait here, so the heap holds a packet per link rather than
  * every packet in flight. Each entry keeps the insertion number it took, so the pop order is the
- * one a heap holding them all would give.
+ * one a heap holding them all would give. Entries are [head, tail) of arrays that keep their room
+ * when the queue empties (a link's bursts refill it at once), so a steady flow allocates nothing.
  */
 export class DeliveryFifo<T> {
   private times: number[] = [];
   private seqs: number[] = [];
   private items: (T | undefined)[] = [];
   private head = 0;
+  private tail = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.tail - this.head;
   }
 
   /** The time of the last entry (entries may be appended at this time or later only). */
   get lastTime(): number {
-    return this.times[this.times.length - 1];
+    return this.times[this.tail - 1];
   }
 
   append(time: number, seq: number, item: T): void {
-    this.times.push(time);
-    this.seqs.push(seq);
-    this.items.push(item);
+    const i = this.tail++;
+    if (i < this.items.length) {
+      this.times[i] = time;
+      this.seqs[i] = seq;
+      this.items[i] = item;
+    } else {
+      this.times.push(time);
+      this.seqs.push(seq);
+      this.items.push(item);
+    }
   }
 
   /** Drop the head (it was handed to the EventQueue and has been popped from it). */
   shift(): void {
     this.items[this.head] = undefined;
     this.head++;
-    if (this.head === this.items.length) {
-      this.times.length = 0;
-      this.seqs.length = 0;
-      this.items.length = 0;
+    if (this.head === this.tail) {
       this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.times = this.times.slice(this.head);
-      this.seqs = this.seqs.slice(this.head);
-      this.items = this.items.slice(this.head);
+      this.tail = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
+      // Move the live entries to the front (the room behind them stays).
+      const n = this.tail - this.head;
+      this.times.copyWithin(0, this.head, this.tail);
+      this.seqs.copyWithin(0, this.head, this.tail);
+      this.items.copyWithin(0, this.head, this.tail);
+      this.items.fill(undefined, n, this.tail);
       this.head = 0;
+      this.tail = n;
     }
   }
 
@@ -136,5 +152,9 @@ export class DeliveryFifo<T> {
   }
   headItem(): T {
     return this.items[this.head] as T;
+  }
+  /** The last entry's item (there must be one). */
+  tailItem(): T {
+    return this.items[this.tail - 1] as T;
   }
 }

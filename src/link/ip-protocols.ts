@@ -11,6 +11,8 @@ import type { Stack } from '../stack/stack.js';
 import { udpIcmpError, type Udp } from '../net/udp.js';
 import { decodeIp, IpProtocol } from '../wire/ip.js';
 
+const NO_PAYLOAD = new Uint8Array(0);
+
 /** The sans-I/O face a driver needs of whatever handles a host's IP packets. */
 export interface IpHandler {
   handlePacket(bytes: Uint8Array, now: number): void;
@@ -19,6 +21,8 @@ export interface IpHandler {
   pollTransmit(now: number): Uint8Array | undefined;
   /** See Stack.transmitGsoSize: of the packet pollTransmit returned last, 0 unless the device must cut it. */
   readonly transmitGsoSize: number;
+  /** See Stack.transmitGsoPayload: the data of that packet, held apart from its headers. */
+  readonly transmitGsoPayload: Uint8Array;
   pollTimeout(): number | undefined;
   handleTimeout(now: number): void;
 }
@@ -27,6 +31,7 @@ export class IpProtocols implements IpHandler {
   /** Whose turn it is to send first, so a busy TCP cannot starve UDP (or the reverse). */
   private udpFirst = false;
   transmitGsoSize = 0;
+  transmitGsoPayload: Uint8Array = NO_PAYLOAD;
 
   constructor(
     readonly stack: Stack,
@@ -52,11 +57,13 @@ export class IpProtocols implements IpHandler {
   pollTransmit(now: number): Uint8Array | undefined {
     this.udpFirst = !this.udpFirst;
     this.transmitGsoSize = 0;
+    this.transmitGsoPayload = NO_PAYLOAD;
     let p = this.udpFirst ? this.udp.pollTransmit(now) : undefined;
     if (p !== undefined) return p;
     p = this.stack.pollTransmit(now);
     if (p !== undefined) {
       this.transmitGsoSize = this.stack.transmitGsoSize;
+      this.transmitGsoPayload = this.stack.transmitGsoPayload;
       return p;
     }
     return this.udpFirst ? undefined : this.udp.pollTransmit(now);

@@ -18,18 +18,41 @@
  * last; pieces of one size, a shorter one or a PSH ending the merge; at most 65,535 octets. Anything
  * else (a gap, a flag, a bad checksum, another flow) first hands over what is held, then goes alone,
  * so the order of a flow's packets never changes.
+ *
+ * Who may write a packet. A packet handed on is normally shared: a link's taps and captures, the
+ * explorer and the stack (whose received data are views of the packet) may all keep it, so nobody
+ * writes it again, and a merge is built by copying each piece's data into memory of the merger's own.
+ * A packet the receiver owns outright (`receive(packet, now, owned)`) is one nobody else holds or will
+ * see again: a piece this file's GsoSegmenter cut into fresh memory, carried by a simulator link with
+ * no tap, capture, filter or duplication on it (SimLink.send). The merge of such pieces is made where
+ * they lie, as a NIC's receive path hands up the pages it wrote rather than copying them: the pieces of
+ * one cut sit one after another in a slab (at PIECE_ALIGN boundaries), so each piece's data is moved
+ * back over the headers between it and the data before it (`copyWithin`, within memory already in
+ * the cache) and the merge is a view of the first piece's memory. Every piece so merged is spent: its
+ * headers are overwritten, which is why only an owned piece may be merged this way. A piece that is
+ * not owned, or does not sit right after the last, turns the merge into a copy as before.
  */
 import { checksumFinish, internetChecksum, onesSum, pseudoHeaderSumV4, pseudoHeaderSumV6 } from '../wire/checksum.js';
 import { foldSum } from '../wire/checksum.js';
 import { IpProtocol } from '../wire/ip.js';
 import { TcpFlag } from '../wire/tcp.js';
 
-/** Size of the slabs cut packets are taken from (as the stack's packet slabs). */
-const SLAB_BYTES = 256 * 1024;
+/**
+ * Size of the slabs cut packets are taken from: room for about seven 64 KB packets' pieces, so that
+ * few merges straddle two slabs (a merge in place needs its pieces side by side).
+ */
+const SLAB_BYTES = 512 * 1024;
 /** The largest IP packet (IPv4 total length, IPv6 payload length plus header). */
 const MAX_IP_PACKET = 65535;
 /** Size of the slabs merges are built in (GroMerger): room for sixteen of the largest. */
 const GRO_SLAB_BYTES = 16 * 65536;
+/** Pieces are cut at offsets that are multiples of this (GroMerger's in-place merge relies on it). */
+const PIECE_ALIGN = 8;
+
+/** The offset a piece cut right after one ending at `end` starts at. */
+function alignPiece(end: number): number {
+  return (end + PIECE_ALIGN - 1) & -PIECE_ALIGN;
+}
 
 function u16(b: Uint8Array, i: number): number {
   return (b[i] << 8) | b[i + 1];
@@ -53,17 +76,18 @@ function put32(b: Uint8Array, i: number, v: number): void {
 
 /**
  * Where a packet's TCP header starts, if it is a TCP packet without IPv4 options fragments or IPv6
- * extension headers whose lengths agree with its size; -1 otherwise.
+ * extension headers whose lengths agree with its size (`p` and `more` octets after it: a payload
+ * held apart from the headers); -1 otherwise.
  */
-function tcpOffset(p: Uint8Array): number {
+function tcpOffset(p: Uint8Array, more = 0): number {
   if (p.length < 20) return -1;
   const version = p[0] >>> 4;
   let ipLen: number;
   if (version === 4) {
-    if (p[0] !== 0x45 || p[9] !== IpProtocol.TCP || u16(p, 2) !== p.length || (u16(p, 6) & 0x3fff) !== 0) return -1;
+    if (p[0] !== 0x45 || p[9] !== IpProtocol.TCP || u16(p, 2) !== p.length + more || (u16(p, 6) & 0x3fff) !== 0) return -1;
     ipLen = 20;
   } else if (version === 6) {
-    if (p.length < 40 || p[6] !== IpProtocol.TCP || u16(p, 4) + 40 !== p.length) return -1;
+    if (p.length < 40 || p[6] !== IpProtocol.TCP || u16(p, 4) + 40 !== p.length + more) return -1;
     ipLen = 40;
   } else return -1;
   if (p.length < ipLen + 20) return -1;
@@ -111,46 +135,78 @@ export class GsoSegmenter {
    * `gsoSize` data octets each, appended to `out`. `fillChecksums`: compute each piece's TCP checksum
    * (false when the stack offloads checksums: the field stays zero, as the stack would have sent it).
    * A packet that is not one this can cut (not TCP, or no longer than one piece) is appended as it is.
+   * Returns the number of pieces cut (0 when the packet went as it is): each is fresh memory that no
+   * one else has seen, the caller's to hand on as owned (see the file's header).
+   *
+   * `payload`: the data held apart (scatter-gather, Stack.transmitGsoPayload), `packet` being then
+   * the headers alone, their lengths counting it; each piece's data is copied straight from it.
    */
-  cut(packet: Uint8Array, gsoSize: number, fillChecksums: boolean, out: Uint8Array[]): void {
-    const t = tcpOffset(packet);
-    const hdr = t < 0 ? 0 : t + (packet[t + 12] >>> 4) * 4;
-    const data = packet.length - hdr;
-    if (t < 0 || !(gsoSize > 0) || data <= gsoSize) {
-      out.push(packet);
-      return;
+  cut(packet: Uint8Array, gsoSize: number, fillChecksums: boolean, out: Uint8Array[], payload?: Uint8Array): number {
+    const apart = payload !== undefined && payload.length > 0;
+    const t = tcpOffset(packet, apart ? payload.length : 0);
+    const hdr = apart ? packet.length : t < 0 ? 0 : t + (packet[t + 12] >>> 4) * 4;
+    const data = apart ? payload.length : packet.length - hdr;
+    if (t < 0 || !(gsoSize > 0) || data <= gsoSize || (apart && t + (packet[t + 12] >>> 4) * 4 !== hdr)) {
+      out.push(apart ? this.gather(packet, payload) : packet);
+      return 0;
     }
+    const source = apart ? payload : packet.subarray(hdr);
     this.packetsIn++;
     const v4 = t === 20;
     const seq = u32(packet, t + 4);
     const flags = packet[t + 13];
     const id = v4 ? u16(packet, 4) : 0;
-    for (let off = 0, i = 0; off < data; off += gsoSize, i++) {
+    const headers = packet.subarray(0, hdr);
+    // The pieces go one after another, each at a PIECE_ALIGN boundary (`slot` octets apart); all the
+    // data is copied in one go to follow the first piece's headers, then each piece's data is moved
+    // out to its own place, the last first (each moves forward, clear of the data not yet moved).
+    // Two copies of each octet, but within the cache and with no view of the source per piece.
+    const count = Math.ceil(data / gsoSize);
+    const slot = alignPiece(hdr + gsoSize);
+    const extent = (count - 1) * slot + hdr + (data - (count - 1) * gsoSize);
+    if (this.used + extent > this.slab.length) {
+      this.slab = new Uint8Array(Math.max(SLAB_BYTES, extent));
+      this.used = 0;
+    }
+    const slab = this.slab;
+    const base = this.used;
+    slab.set(source, base + hdr);
+    for (let i = count - 1; i > 0; i--) {
+      const from = base + hdr + i * gsoSize;
+      slab.copyWithin(base + i * slot + hdr, from, from + Math.min(gsoSize, data - i * gsoSize));
+    }
+    this.used = alignPiece(base + extent);
+    let pieces = 0;
+    for (let off = 0; off < data; off += gsoSize, pieces++) {
       const len = Math.min(gsoSize, data - off);
       const last = off + len === data;
       const total = hdr + len;
-      if (this.used + total > this.slab.length) {
-        this.slab = new Uint8Array(Math.max(SLAB_BYTES, total));
-        this.used = 0;
-      }
-      const p = this.slab.subarray(this.used, this.used + total);
-      this.used += (total + 7) & ~7;
-      for (let k = 0; k < hdr; k++) p[k] = packet[k];
-      p.set(packet.subarray(hdr + off, hdr + off + len), hdr);
+      const at = base + pieces * slot;
+      const p = slab.subarray(at, at + total);
+      p.set(headers);
       put32(p, t + 4, (seq + off) >>> 0);
       let f = flags;
       if (!last) f &= ~(TcpFlag.PSH | TcpFlag.FIN);
-      if (i > 0) f &= ~TcpFlag.CWR;
+      if (pieces > 0) f &= ~TcpFlag.CWR;
       p[t + 13] = f;
       if (v4) {
         put16(p, 2, total);
-        put16(p, 4, (id + i) & 0xffff);
+        put16(p, 4, (id + pieces) & 0xffff);
         setIpv4HeaderChecksum(p);
       } else put16(p, 4, total - 40);
       if (fillChecksums) put16(p, t + 16, tcpChecksum(p, t));
       out.push(p);
-      this.piecesOut++;
     }
+    this.piecesOut += pieces;
+    return pieces;
+  }
+
+  /** Headers and their payload, held apart, as one packet (one this cannot cut goes on whole). */
+  private gather(headers: Uint8Array, payload: Uint8Array): Uint8Array {
+    const p = new Uint8Array(headers.length + payload.length);
+    p.set(headers);
+    p.set(payload, headers.length);
+    return p;
   }
 }
 
@@ -164,12 +220,21 @@ export interface GroSink {
 export class GroMerger {
   /** The first packet of a possible merge, not yet copied. */
   private first: Uint8Array | undefined;
-  /** The merge once it has a second packet: the first's headers, then every piece's data. */
-  private buf: Uint8Array | undefined;
+  /** Whether `first`, and every piece merged after it so far, was owned (see the file's header). */
+  private owned = false;
   /**
-   * Merges are built in slabs (as packets are cut from slabs): room for the largest merge is taken at
-   * `slabUsed`, and only what the merge used is given up. Never written again once handed over: the
-   * stack keeps views of received data (Segment.payload).
+   * The merge once it has a second packet, at `base[start]`: the first's headers, then every piece's
+   * data. Either in `slab` (a copy) or, merged in place, a view of the whole of the first's memory.
+   */
+  private base: Uint8Array | undefined;
+  private start = 0;
+  private inPlace = false;
+  /** Merged in place: where in the first's memory the last piece merged ended (the next must follow it). */
+  private lastEnd = 0;
+  /**
+   * Merges are copied into slabs (as packets are cut from slabs): room for the largest merge is taken
+   * at `slabUsed`, and only what the merge used is given up. Never written again once handed over:
+   * the stack keeps views of received data (Segment.payload).
    */
   private slab = new Uint8Array(0);
   private slabUsed = 0;
@@ -180,9 +245,10 @@ export class GroMerger {
   private hdr = 0;
   private tcp = 0;
   private nextSeq = 0;
-  /** Packets merged into another, and merges handed over (statistics). */
+  /** Packets merged into another, and merges handed over (statistics); merges made in place. */
   merged = 0;
   merges = 0;
+  mergesInPlace = 0;
 
   /**
    * `verifyChecksums`: check each packet's TCP checksum before merging it (the stack does not sum a
@@ -199,8 +265,11 @@ export class GroMerger {
     return this.first !== undefined;
   }
 
-  /** A packet arrived: merged with those held, held, or handed over (after those held). */
-  receive(packet: Uint8Array, now: number): void {
+  /**
+   * A packet arrived: merged with those held, held, or handed over (after those held). `owned`: the
+   * packet is the receiver's alone and may be written (see the file's header); by default it is not.
+   */
+  receive(packet: Uint8Array, now: number, owned = false): void {
     const t = tcpOffset(packet);
     if (t < 0) {
       this.flush(now);
@@ -219,10 +288,10 @@ export class GroMerger {
       return;
     }
     if (this.first !== undefined && this.continues(packet, t, hdr, data)) {
-      this.append(packet, hdr, data);
+      this.append(packet, hdr, data, owned);
       if (data < this.size || flags & TcpFlag.PSH) {
         // The last piece of this merge: its flags (PSH) go on the merge.
-        this.buf![this.tcp + 13] = flags;
+        this.base![this.start + this.tcp + 13] = flags;
         this.flush(now);
       }
       return;
@@ -233,6 +302,7 @@ export class GroMerger {
       return;
     }
     this.first = packet;
+    this.owned = owned;
     this.pieces = 1;
     this.size = data;
     this.hdr = hdr;
@@ -245,14 +315,15 @@ export class GroMerger {
     const first = this.first;
     if (first === undefined) return;
     this.first = undefined;
-    const buf = this.buf;
-    if (buf === undefined) {
+    const base = this.base;
+    if (base === undefined) {
       this.sink.handlePacket(first, now);
       return;
     }
-    this.buf = undefined;
-    const p = buf.subarray(0, this.length);
-    this.slabUsed += (this.length + 7) & ~7;
+    this.base = undefined;
+    const p = base.subarray(this.start, this.start + this.length);
+    if (this.inPlace) this.mergesInPlace++;
+    else this.slabUsed += (this.length + 7) & ~7;
     if (this.tcp === 20) {
       put16(p, 2, this.length);
       setIpv4HeaderChecksum(p);
@@ -265,9 +336,9 @@ export class GroMerger {
   private continues(p: Uint8Array, t: number, hdr: number, data: number): boolean {
     const f = this.first!;
     if (t !== this.tcp || hdr !== this.hdr || data > this.size) return false;
-    const length = this.buf === undefined ? f.length : this.length;
+    const length = this.base === undefined ? f.length : this.length;
     if (length + data > MAX_IP_PACKET) return false;
-    if (this.buf !== undefined && this.buf[this.tcp + 13] !== TcpFlag.ACK) return false;
+    if (this.base !== undefined && this.base[this.start + this.tcp + 13] !== TcpFlag.ACK) return false;
     if (u32(p, t + 4) !== this.nextSeq) return false;
     if (t === 20) {
       // Version, IHL, TOS; TTL and protocol; addresses.
@@ -287,23 +358,41 @@ export class GroMerger {
     return true;
   }
 
-  private append(p: Uint8Array, hdr: number, data: number): void {
-    let buf = this.buf;
-    if (buf === undefined) {
-      const f = this.first!;
-      if (this.slabUsed + MAX_IP_PACKET > this.slab.length) {
-        this.slab = new Uint8Array(GRO_SLAB_BYTES);
-        this.slabUsed = 0;
-      }
-      buf = this.buf = this.slab.subarray(this.slabUsed, this.slabUsed + MAX_IP_PACKET);
-      buf.set(f);
+  private append(p: Uint8Array, hdr: number, data: number, owned: boolean): void {
+    const f = this.first!;
+    if (this.base === undefined) {
       this.length = f.length;
       this.merged++;
+      if (this.owned && owned && p.buffer === f.buffer && p.byteOffset === alignPiece(f.byteOffset + f.length)) {
+        this.base = new Uint8Array(f.buffer);
+        this.start = f.byteOffset;
+        this.inPlace = true;
+      } else this.copyOut(f, f.length);
+    } else if (this.inPlace && !(owned && p.buffer === f.buffer && p.byteOffset === alignPiece(this.lastEnd))) {
+      this.copyOut(this.base.subarray(this.start, this.start + this.length), this.length);
     }
-    buf.set(p.subarray(hdr, hdr + data), this.length);
+    const base = this.base!;
+    if (this.inPlace) {
+      // The piece's data moved back to follow the merge's; its headers and the padding before it
+      // (both spent) are overwritten.
+      base.copyWithin(this.start + this.length, p.byteOffset + hdr, p.byteOffset + hdr + data);
+      this.lastEnd = p.byteOffset + p.length;
+    } else base.set(p.subarray(hdr, hdr + data), this.start + this.length);
     this.length += data;
     this.pieces++;
     this.merged++;
     this.nextSeq = (this.nextSeq + data) >>> 0;
+  }
+
+  /** Continue the merge as a copy in the merger's own slab, starting with `held` (`length` octets so far). */
+  private copyOut(held: Uint8Array, length: number): void {
+    if (this.slabUsed + MAX_IP_PACKET > this.slab.length) {
+      this.slab = new Uint8Array(GRO_SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    this.slab.set(held.subarray(0, length), this.slabUsed);
+    this.base = this.slab;
+    this.start = this.slabUsed;
+    this.inPlace = false;
   }
 }

@@ -237,7 +237,13 @@ export class SimLink {
     return h === this.a ? this.b : this.a;
   }
 
-  send(from: Host, packet: Uint8Array): void {
+  /**
+   * Carry `packet` from `from` to the other end, as the profile says. `owned`: no one but this link
+   * holds the packet (a piece the simulator cut, SimNetwork's service); it stays the receiver's alone
+   * (GroMerger may write it: see link/offload.ts) only while nothing else can see it: no tap or
+   * capture, no delivery tap (the explorer's packets in flight), no filter, and not delivered twice.
+   */
+  send(from: Host, packet: Uint8Array, owned = false): void {
     const net = this.net;
     const r = net.random;
     const dir = from === this.a ? 0 : 1;
@@ -292,18 +298,27 @@ export class SimLink {
       arrival += 1 + r.next() * 2 * p.delayMs;
     }
     let data = packet;
+    let exclusive = owned && this.taps.length === 0 && this.deliveryTaps === undefined && this.filter === undefined;
     if (p.corrupt > 0 && r.chance(p.corrupt)) {
       this.stats.corrupted++;
+      exclusive = false; // a copy, alone in its memory (and the drop taps have seen the original)
       data = packet.slice();
       const bit = r.int(data.length * 8);
       data[bit >>> 3] ^= 1 << (bit & 7);
       this.dropped(packet, now, from, 'corrupt');
     }
-    this.scheduled(net.deliverAt(arrival, to, data, this), data, now, arrival, from, to);
-    if (p.duplicate > 0 && r.chance(p.duplicate)) {
+    // (Drawn before the delivery is scheduled, which draws nothing: the seed's sequence is as it was.)
+    const duplicated = p.duplicate > 0 && r.chance(p.duplicate);
+    // A delivery may join the one sent just before it (SimNetwork.deliverAt's trains) unless each
+    // needs an id of its own (delivery taps, cancel) or it goes twice.
+    const tapped = this.deliveryTaps !== undefined;
+    const delivery = net.deliverAt(arrival, to, data, this, exclusive && !duplicated, !tapped && !duplicated);
+    if (tapped) this.scheduled(delivery, data, now, arrival, from, to);
+    if (duplicated) {
       this.stats.duplicated++;
       const again = arrival + r.next() * (p.jitterMs + 1);
-      this.scheduled(net.deliverAt(again, to, data, this), data, now, again, from, to);
+      const second = net.deliverAt(again, to, data, this);
+      if (tapped) this.scheduled(second, data, now, again, from, to);
     }
   }
 
@@ -369,6 +384,15 @@ interface SimEvent {
   cancelled: boolean;
   /** A frame's interface at the receiving node. */
   ifIndex: number;
+  /** A delivery whose packet the receiver owns outright (SimLink.send's `owned`; GroMerger may write it). */
+  owned: boolean;
+  /** The delivery's insertion number in the queue (its place among equal times). */
+  seq: number;
+  /** A delivery that later packets of the same instant may join (see deliverAt's trains). */
+  trainable: boolean;
+  /** Packets that joined it, delivered after `packet` in order; `trainAt` of them and `packet` delivered so far (0: none). */
+  train: Uint8Array[] | undefined;
+  trainAt: number;
 }
 
 const NO_STEP_LIMIT = Infinity;
@@ -629,12 +653,30 @@ export class SimNetwork implements Driver {
     this.poke();
   }
 
-  /** Schedule a packet's arrival at `host` over `link` at `t`; returns the queue's entry (its `id` names the delivery). */
-  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink): SimEvent {
+  /**
+   * Schedule a packet's arrival at `host` over `link` at `t`; returns the queue's entry (its `id` names
+   * the delivery). `owned`: see SimLink.send. `trainable`: the packet may travel with the one
+   * scheduled just before it on this link when it arrives at the same instant and nothing else was
+   * scheduled in between (a cut's pieces): one entry for the burst, its packets delivered one by one
+   * in order, each counting towards the receive batch as before, so what arrives, when and in which
+   * order is unchanged; only the queue's work is done once per burst. Such a packet has no id of
+   * its own (SimLink.send asks for none while delivery taps need ids).
+   */
+  deliverAt(t: number, host: Host, packet: Uint8Array, link: SimLink, owned = false, trainable = false): SimEvent {
+    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    if (trainable && fifo.length > 0 && t === fifo.lastTime) {
+      const tail = fifo.tailItem();
+      if (tail.trainable && tail.owned === owned && tail.seq === this.queue.lastSeq) {
+        (tail.train ??= []).push(packet);
+        return tail;
+      }
+    }
     const e = this.event('deliver', host, packet, link, 0, undefined);
     e.id = ++this.deliveries;
-    const fifo = link.inFlight[host === link.b ? 0 : 1];
+    e.owned = owned;
+    e.trainable = trainable;
     const seq = this.queue.takeSeq();
+    e.seq = seq;
     if (fifo.length === 0) {
       // Heads its direction: in the heap, and the next one in order follows it there when it is popped.
       fifo.append(t, seq, e);
@@ -653,7 +695,7 @@ export class SimNetwork implements Driver {
 
   private event(kind: SimEvent['kind'], host: Host | undefined, packet: Uint8Array | undefined, link: SimLink | undefined, at: number, fn: (() => void) | undefined): SimEvent {
     const e = this.freeEvents.pop();
-    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0 };
+    if (e === undefined) return { kind, host, packet, link, at, fn, fifo: undefined, id: 0, cancelled: false, ifIndex: 0, owned: false, seq: 0, trainable: false, train: undefined, trainAt: 0 };
     e.kind = kind;
     e.host = host;
     e.packet = packet;
@@ -662,6 +704,8 @@ export class SimNetwork implements Driver {
     e.fn = fn;
     e.id = 0;
     e.cancelled = false;
+    e.owned = false;
+    e.trainable = false;
     return e;
   }
 
@@ -770,9 +814,10 @@ export class SimNetwork implements Driver {
       else if (stack.transmitGsoSize === 0) l.send(host, p);
       else {
         // Segmentation offload: the link carries the wire packets the stack's one packet stands for.
+        // The pieces are fresh memory no one else has seen: the receiver's, unless the link shares them.
         const pieces = this.gsoPieces;
-        this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces);
-        for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i]);
+        const owned = this.gso.cut(p, stack.transmitGsoSize, !host.stack.checksumOffload, pieces, stack.transmitGsoPayload) > 0;
+        for (let i = 0; i < pieces.length; i++) l.send(host, pieces[i], owned);
         pieces.length = 0;
       }
     }
@@ -807,7 +852,8 @@ export class SimNetwork implements Driver {
 
   /**
    * Do the next piece of work: service hosts that asked for it at the current time, else advance
-   * to the next event and handle it. Returns false when there is nothing left to do.
+   * to the next event and handle it (a train's packets, as many as the receive batch still takes:
+   * see deliverAt). Returns false when there is nothing left to do.
    */
   step(limits: RunLimits = {}): boolean {
     return this.stepWithin(limits.untilMs ?? Infinity, limits.maxSteps ?? NO_STEP_LIMIT);
@@ -855,26 +901,40 @@ export class SimNetwork implements Driver {
     const host = e.host!;
     switch (e.kind) {
       case 'deliver': {
-        const packet = e.packet!;
-        const link = e.link;
         if (e.cancelled) {
           this.recycle(e);
           break;
         }
-        if (link) {
-          link.stats.delivered++;
-          link.delivered(e.id);
+        const link = e.link;
+        const owned = e.owned;
+        const train = e.train;
+        if (train === undefined) {
+          const packet = e.packet!;
+          if (link) {
+            link.stats.delivered++;
+            link.delivered(e.id);
+          }
+          this.recycle(e);
+          this.arrive(host, link, packet, owned);
+          break;
         }
-        this.recycle(e);
-        if (host.net !== undefined) {
-          if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
-        } else if (host.gro !== undefined && this.receiveBatch > 1) {
-          const was = host.gro.holding;
-          host.gro.receive(packet, this.now);
-          if (!was && host.gro.holding) this.groHolding.push(host);
-        } else host.ip.handlePacket(packet, this.now);
-        this.needsService(host);
-        this.batched++;
+        // A train: its packets arrive one after another while the batch has room; the rest wait at
+        // the head of the queue (in their place: the entry keeps its insertion number) for the next.
+        let i = e.trainAt;
+        do {
+          const packet = i === 0 ? e.packet! : train[i - 1];
+          if (link) {
+            link.stats.delivered++;
+            if (i === 0) link.delivered(e.id);
+          }
+          i++;
+          this.arrive(host, link, packet, owned);
+        } while (i <= train.length && this.batched < this.receiveBatch);
+        if (i <= train.length) {
+          e.trainAt = i;
+          e.fifo = undefined;
+          this.queue.push(this.now, e, e.seq);
+        } else this.recycle(e);
         break;
       }
       case 'frame': {
@@ -903,6 +963,19 @@ export class SimNetwork implements Driver {
       }
     }
     return true;
+  }
+
+  /** A packet arrives at `host` (a delivery, or one packet of a train). */
+  private arrive(host: Host, link: SimLink | undefined, packet: Uint8Array, owned: boolean): void {
+    if (host.net !== undefined) {
+      if (link?.ends !== undefined) host.net.handlePacket(link.a === host ? link.ends[0] : link.ends[1], packet, this.now);
+    } else if (host.gro !== undefined && this.receiveBatch > 1) {
+      const was = host.gro.holding;
+      host.gro.receive(packet, this.now, owned);
+      if (!was && host.gro.holding) this.groHolding.push(host);
+    } else host.ip.handlePacket(packet, this.now);
+    this.needsService(host);
+    this.batched++;
   }
 
   /**
@@ -937,6 +1010,8 @@ export class SimNetwork implements Driver {
   private recycle(e: SimEvent): void {
     e.host = undefined;
     e.packet = undefined;
+    e.train = undefined;
+    e.trainAt = 0;
     e.link = undefined;
     e.fn = undefined;
     e.fifo = undefined;

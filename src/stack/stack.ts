@@ -28,7 +28,7 @@ import {
   tcpPacketLength,
   type TcpPacketSpec,
 } from '../wire/index.js';
-import { writeTcpPacket } from '../wire/packet.js';
+import { writeTcpPacket, writeTcpPacketHeaders } from '../wire/packet.js';
 import { ChallengeAckBudget } from '../tcp/challenge-ack.js';
 import { mssForMtu, offeredWindowScale, resolveConfig, shareConfig, userBuffers, type TcpConfig } from '../tcp/config.js';
 import type { TcpEvent } from '../tcp/events.js';
@@ -210,6 +210,8 @@ export interface StackOptions {
 const NO_ADDRESS6 = new Uint8Array(16);
 /** Size of the slabs packets are cut from (see Stack.packetSpace). */
 const SLAB_BYTES = 256 * 1024;
+/** Room for an offloaded packet's headers: the largest IPv4 header (60) or IPv6's (40), and TCP's (60). */
+const GSO_HEADERS_MAX = 120;
 /** Longest event or dirty-connection array kept between bursts (see Stack.events, Stack.dirty). */
 const EVENTS_KEPT = 1024;
 /** The longest cookie SYN-ACK: IPv6, TCP, MSS, timestamps and window scale. */
@@ -247,15 +249,20 @@ export class Stack implements ConnectionOwner {
   readonly gsoMaxSize: number;
   /**
    * For the packet pollTransmit returned last: 0 for a wire packet, else the data octets of each wire
-   * segment the device must cut it into (StackOptions.gsoMaxSize). Its TCP checksum is then not filled
-   * in (the cutter computes each piece's, unless checksums are offloaded) and its IPv4 ID is the
-   * first piece's, the next pieces' IDs following it. Such a packet is the driver's only until the
-   * next pollTransmit (it is cut at once, as Linux's segmentation consumes a GSO packet): the stack
-   * writes the next one in the same buffer.
+   * segment the device must cut it into (StackOptions.gsoMaxSize). That packet is then the headers
+   * alone, their lengths counting the data, and the data is `transmitGsoPayload`, a view of the send
+   * buffer, which the device gathers into each piece itself (as a NIC's TSO reads an skb's pages, so
+   * each octet is copied once, into its wire packet). Its TCP checksum is not filled in (the cutter
+   * computes each piece's, unless checksums are offloaded) and its IPv4 ID is the first piece's, the
+   * next pieces' IDs following it. Both are the driver's only until the next pollTransmit (they are
+   * cut at once, as Linux's segmentation consumes a GSO packet): the stack writes the next headers in
+   * the same buffer.
    */
   transmitGsoSize = 0;
-  /** Where offloaded packets are written (see transmitGsoSize); made at the first. */
-  private gsoBuffer: Uint8Array | undefined;
+  /** The data of an offloaded packet (see transmitGsoSize); empty otherwise. */
+  transmitGsoPayload: Uint8Array = EMPTY_PAYLOAD;
+  /** Where offloaded packets' headers are written (see transmitGsoSize); made at the first. */
+  private gsoHeaders: Uint8Array | undefined;
   /** StackOptions.blackhole. */
   readonly blackhole: 0 | 1 | 2;
   /** StackOptions.synCookies; `setSynCookies` changes it. */
@@ -1029,6 +1036,7 @@ export class Stack implements ConnectionOwner {
   /** The next packet to send, or undefined. Call until undefined after any input, call or timeout. */
   pollTransmit(now: number): Uint8Array | undefined {
     this.transmitGsoSize = 0;
+    this.transmitGsoPayload = EMPTY_PAYLOAD;
     const queued = this.outHead < this.out.length ? this.out[this.outHead++] : undefined;
     if (this.outHead === this.out.length && this.outHead > 0) {
       this.out.length = 0;
@@ -1315,7 +1323,17 @@ export class Stack implements ConnectionOwner {
    * encoding allocates only the packet.
    */
   /** The IP packet of a segment; `cfg` is the connection's, for its TTL, TOS and DF bit (IP_TTL, IP_TOS, IP_MTU_DISCOVER). */
-  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0, into?: Uint8Array): Uint8Array {
+  private encode(local: Endpoint, remote: Endpoint, seg: Segment, cfg?: TcpConfig, id = 0): Uint8Array {
+    const spec = this.fillSpec(local, remote, seg, cfg, id);
+    const packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
+    this.slabUsed += (packet.length + 7) & ~7;
+    spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
+    spec.payload = undefined;
+    return packet;
+  }
+
+  /** The stack's packet spec, filled in for `seg` (encode's and encodeOffloaded's). */
+  private fillSpec(local: Endpoint, remote: Endpoint, seg: Segment, cfg: TcpConfig | undefined, id: number): TcpPacketSpec {
     const spec = this.spec;
     const ttl = cfg?.ipTtl ?? this.ttl;
     const dscp = cfg === undefined ? 0 : cfg.ipTos >>> 2;
@@ -1340,15 +1358,7 @@ export class Stack implements ConnectionOwner {
     }
     spec.tcp = seg;
     spec.payload = seg.payload;
-    let packet: Uint8Array;
-    if (into !== undefined) packet = writeTcpPacket(spec, into, 0);
-    else {
-      packet = writeTcpPacket(spec, this.packetSpace(tcpPacketLength(spec)), this.slabUsed);
-      this.slabUsed += (packet.length + 7) & ~7;
-    }
-    spec.tcp = EMPTY_SEGMENT; // hold no reference to the segment or its payload
-    spec.payload = undefined;
-    return packet;
+    return spec;
   }
 
   /**
@@ -1361,13 +1371,13 @@ export class Stack implements ConnectionOwner {
     this.counters.ip.OutRequests += pieces;
     const id = this.nextIpId(conn);
     conn.ipId = (id + pieces) & 0xffff;
-    const spec = this.spec;
-    const sum = spec.tcpChecksum;
-    spec.tcpChecksum = 0;
-    const packet = this.encode(conn.local, conn.remote, seg, conn.tcb.config, id, (this.gsoBuffer ??= new Uint8Array(0xffff)));
-    spec.tcpChecksum = sum;
+    const spec = this.fillSpec(conn.local, conn.remote, seg, conn.tcb.config, id);
+    const headers = writeTcpPacketHeaders(spec, (this.gsoHeaders ??= new Uint8Array(GSO_HEADERS_MAX)), 0);
+    spec.tcp = EMPTY_SEGMENT;
+    spec.payload = undefined;
     this.transmitGsoSize = gso;
-    return packet;
+    this.transmitGsoPayload = seg.payload;
+    return headers;
   }
 
   /**

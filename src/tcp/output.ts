@@ -426,14 +426,9 @@ export function recordSend(tcb: Tcb, seq: number, end: number, now: number, gsoS
   const max = tcb.sndMax;
   if (seqLt(seq, max)) tcb.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
   if (seqGt(end, max)) {
-    let from = seqGt(seq, max) ? seq : max;
-    if (gsoSize > 0) {
-      for (let next = seqAdd(from, gsoSize); seqLt(next, end); next = seqAdd(next, gsoSize)) {
-        tcb.rack.onSendNew(from, next, now);
-        from = next;
-      }
-    }
-    tcb.rack.onSendNew(from, end, now);
+    const from = seqGt(seq, max) ? seq : max;
+    if (gsoSize > 0) tcb.rack.onSendNewSegments(from, end, gsoSize, now);
+    else tcb.rack.onSendNew(from, end, now);
   }
 }
 

@@ -6,7 +6,7 @@
  * when a segment sent after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it
  * was sent.
  */
-import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -29,6 +29,13 @@ export class Rack {
   private recs: number[] = [];
   /** The first live record (those before it are acknowledged). */
   private head = 0;
+  /**
+   * Records held, the acknowledged ones before `head` included: the live ones are [head, records).
+   * `recs` keeps its room past them (a connection at full speed retires and adds thousands of records
+   * a round trip, and regrowing the array each time the live ones moved to the front was most of
+   * what it allocated).
+   */
+  private records = 0;
   /** Live records (from head) with RETRANS set: with none, send times rise with sequence (detectLoss stops early). */
   private retransRecords = 0;
 
@@ -51,11 +58,6 @@ export class Rack {
   /** RACK.segs_sacked (segments SACKed above SND.UNA). */
   segsSacked = 0;
 
-  /** Records held, the acknowledged ones before `head` included. */
-  private get records(): number {
-    return this.recs.length / REC;
-  }
-
   get count(): number {
     return this.records - this.head;
   }
@@ -63,6 +65,7 @@ export class Rack {
   clear(): void {
     this.recs.length = 0;
     this.head = 0;
+    this.records = 0;
     this.retransRecords = 0;
     this.segsSacked = 0;
     this.lost = 0;
@@ -88,7 +91,35 @@ export class Rack {
 
   /** New data [start, end) sent at `now` (after every segment recorded so far). */
   onSendNew(start: number, end: number, now: number): void {
-    this.recs.push(start, end, this.stamp(now), 0);
+    this.append(start, end, this.stamp(now), 0);
+  }
+
+  /**
+   * New data [start, end) sent at `now` as segments of `size` octets, the last perhaps shorter (an
+   * offloaded segment, cut into its wire segments by the device): a record for each, as onSendNew
+   * would make one call at a time.
+   */
+  onSendNewSegments(start: number, end: number, size: number, now: number): void {
+    let from = start;
+    for (let next = seqAdd(from, size); seqLt(next, end); next = seqAdd(next, size)) {
+      this.append(from, next, this.stamp(now), 0);
+      from = next;
+    }
+    this.append(from, end, this.stamp(now), 0);
+  }
+
+  /** A record after the last, in the room `recs` kept if it has some. */
+  private append(start: number, end: number, xmit: number, flags: number): void {
+    const at = this.records++ * REC;
+    if (at < this.recs.length) {
+      const recs = this.recs;
+      recs[at + START] = start;
+      recs[at + END] = end;
+      recs[at + XMIT] = xmit;
+      recs[at + FLAGS] = flags;
+    } else {
+      this.recs.push(start, end, xmit, flags);
+    }
   }
 
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
@@ -97,7 +128,7 @@ export class Rack {
     if (this.records === this.head || seqGe(start, this.endOf(this.records - 1))) {
       // Beyond every record: data first sent on a SYN (Fast Open, RFC 7413 §4.2), which has no record
       // of its own, sent again after the SYN-ACK acknowledged part of it. It is outstanding, sent again.
-      this.recs.push(start, end, t, RETRANS);
+      this.append(start, end, t, RETRANS);
       this.retransRecords++;
       return;
     }
@@ -116,6 +147,7 @@ export class Rack {
   /** Split record i at `at` (inside it) into two. */
   private split(i: number, at: number): void {
     this.recs.splice((i + 1) * REC, 0, at, this.endOf(i), this.xmitOf(i), this.flagsOf(i));
+    this.records++;
     if (this.flagsOf(i) & RETRANS) this.retransRecords++;
     this.recs[i * REC + END] = at;
   }
@@ -182,8 +214,10 @@ export class Rack {
     if (this.head > 256 && this.head * 2 > this.records) this.compact();
   }
 
+  /** Move the live records to the front (the room after them stays). */
   private compact(): void {
-    this.recs = this.recs.slice(this.head * REC);
+    this.recs.copyWithin(0, this.head * REC, this.records * REC);
+    this.records -= this.head;
     this.head = 0;
   }
 

@@ -132,13 +132,8 @@ export function writeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 0
   const payloadLength = spec.payload?.length ?? 0;
   const ip = spec.ip;
   const tcpStart = offset + ipHeaderLength(ip);
-  // No copies of the caller's objects on this path (it runs once per segment sent).
-  const tcpHeaderLen = writeTcpHeader(spec.tcp, buf, tcpStart);
-  buf[tcpStart + 16] = 0; // the checksum field is summed as zero
-  buf[tcpStart + 17] = 0;
+  const tcpHeaderLen = writeHeaders(spec, payloadLength, buf, offset, tcpStart);
   const segmentLength = tcpHeaderLen + payloadLength;
-  if (ip.version === 4) writeIpv4Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
-  else writeIpv6Header(ip, segmentLength, buf, offset, IpProtocol.TCP);
   if (spec.payload) buf.set(spec.payload, tcpStart + tcpHeaderLen);
   let checksum = spec.tcpChecksum;
   if (checksum === undefined) {
@@ -151,6 +146,32 @@ export function writeTcpPacket(spec: TcpPacketSpec, out?: Uint8Array, offset = 0
   buf[tcpStart + 16] = checksum >>> 8;
   buf[tcpStart + 17] = checksum & 0xff;
   return buf.subarray(offset, offset + total);
+}
+
+/** The IP and TCP headers of a segment of `payloadLength` octets (the TCP checksum field zero); returns the TCP header's length. */
+function writeHeaders(spec: TcpPacketSpec, payloadLength: number, buf: Uint8Array, offset: number, tcpStart: number): number {
+  // No copies of the caller's objects on this path (it runs once per segment sent).
+  const tcpHeaderLen = writeTcpHeader(spec.tcp, buf, tcpStart);
+  buf[tcpStart + 16] = 0; // the checksum field is summed as zero
+  buf[tcpStart + 17] = 0;
+  const segmentLength = tcpHeaderLen + payloadLength;
+  if (spec.ip.version === 4) writeIpv4Header(spec.ip, segmentLength, buf, offset, IpProtocol.TCP);
+  else writeIpv6Header(spec.ip, segmentLength, buf, offset, IpProtocol.TCP);
+  return tcpHeaderLen;
+}
+
+/**
+ * Only the headers of writeTcpPacket's packet, their lengths counting `spec.payload`, which is not
+ * written, and the TCP checksum field left zero: what a stack hands a device that gathers the payload
+ * itself (segmentation offload, link/offload.ts). Returns the view of the headers. Unchecked, as
+ * writeTcpPacket.
+ */
+export function writeTcpPacketHeaders(spec: TcpPacketSpec, out: Uint8Array, offset = 0): Uint8Array {
+  const payloadLength = spec.payload?.length ?? 0;
+  const headers = tcpPacketLength(spec) - payloadLength;
+  if (offset + headers > out.length) throw new RangeError(`headers need ${headers} bytes at offset ${offset}, buffer has ${out.length}`);
+  writeHeaders(spec, payloadLength, out, offset, offset + ipHeaderLength(spec.ip));
+  return out.subarray(offset, offset + headers);
 }
 
 /**

@@ -265,3 +265,50 @@ test('loss of one wire packet of a super-segment is repaired as that one segment
   assert.equal(on.packets.length, off.packets.length, 'the same packets on the wire');
   for (let i = 0; i < on.packets.length; i++) assert.equal(hex(on.packets[i]), hex(off.packets[i]), `packet ${i}`);
 });
+
+test('scatter-gather: an offloaded packet is its headers alone and its data a view of what the application wrote; the pieces are those of the whole packet', () => {
+  const net = new SimNetwork(3);
+  net.receiveBatch = 64;
+  const client = net.addHost('client', { addresses: ['198.18.0.1'], checksumOffload: false });
+  const server = net.addHost('server', { addresses: ['198.18.0.2'], checksumOffload: false });
+  net.link(client, server, { delayMs: 1, mtu: 1500 });
+  server.stack.listen(80);
+  server.onEvent((e) => {
+    if (e.type === 'connection') e.listener.accept();
+  });
+  const data = pattern(200_000);
+  const seen: Array<{ headers: Uint8Array; payload: Uint8Array; size: number }> = [];
+  const stack = client.stack;
+  const poll = stack.pollTransmit.bind(stack);
+  stack.pollTransmit = (now: number) => {
+    const p = poll(now);
+    if (p !== undefined && stack.transmitGsoSize > 0) seen.push({ headers: p.slice(), payload: stack.transmitGsoPayload, size: stack.transmitGsoSize });
+    return p;
+  };
+  const conn = stack.connect({ address: '198.18.0.2', port: 80 }, net.now);
+  let sent = 0;
+  client.onEvent(() => {
+    while (sent < data.length) {
+      const n = conn.send(data.subarray(sent), net.now);
+      if (n === 0) return;
+      sent += n;
+    }
+  });
+  client.kick();
+  net.runFor(50);
+  assert.ok(seen.length >= 2, `offloaded packets seen: ${seen.length}`);
+  for (const [i, s] of seen.entries()) {
+    assert.equal(s.headers.length, 20 + 32, `packet ${i}: IPv4 and TCP headers (with timestamps) alone`);
+    assert.equal((s.headers[2] << 8) | s.headers[3], s.headers.length + s.payload.length, `packet ${i}: its IPv4 length counts the data`);
+    assert.equal(s.payload.buffer, data.buffer, `packet ${i}: the data is a view of the application's buffer, not a copy`);
+    const whole = new Uint8Array(s.headers.length + s.payload.length);
+    whole.set(s.headers);
+    whole.set(s.payload, s.headers.length);
+    const apart: Uint8Array[] = [];
+    const together: Uint8Array[] = [];
+    const n = new GsoSegmenter().cut(s.headers, s.size, true, apart, s.payload);
+    new GsoSegmenter().cut(whole, s.size, true, together);
+    assert.ok(n >= 2);
+    assert.deepEqual(apart.map(hex), together.map(hex), `packet ${i}: the same pieces`);
+  }
+});
