@@ -5,6 +5,7 @@
  * after it has been delivered and RACK.rtt + RACK.reo_wnd has passed since it was sent.
  */
 import { seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import type { DeliveryRateSampler } from './rate-sample.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -42,6 +43,18 @@ export class Rack {
   private dsackRound: number | undefined;
   /** RACK.segs_sacked (segments SACKed above SND.UNA). */
   segsSacked = 0;
+  /**
+   * Delivery-rate sampling, when the congestion controller asks for it (rate-sample.ts): it keeps its
+   * per-segment state index for index with these records. undefined for CUBIC and NewReno.
+   */
+  private rate: DeliveryRateSampler | undefined;
+
+  /** Keep `rate`'s per-segment state with these records from now on (the records so far get none). */
+  attachRate(rate: DeliveryRateSampler): void {
+    if (this.rate !== undefined) return;
+    rate.pad(this.starts.length);
+    this.rate = rate;
+  }
 
   get count(): number {
     return this.starts.length - this.head;
@@ -52,6 +65,7 @@ export class Rack {
     this.ends.length = 0;
     this.xmits.length = 0;
     this.flags.length = 0;
+    this.rate?.clear();
     this.head = 0;
     this.retransRecords = 0;
     this.segsSacked = 0;
@@ -82,6 +96,7 @@ export class Rack {
     this.ends.push(end);
     this.xmits.push(this.stamp(now));
     this.flags.push(0);
+    if (this.rate !== undefined) this.rate.push(seqDiff(end, start));
   }
 
   /** [start, end) sent again at `now`: each record it covers is now a retransmission, no longer lost. */
@@ -95,6 +110,7 @@ export class Rack {
       this.xmits.push(t);
       this.flags.push(RETRANS);
       this.retransRecords++;
+      if (this.rate !== undefined) this.rate.push(seqDiff(end, start));
       return;
     }
     for (let i = this.firstEndingAfter(start); i < this.starts.length; i++) {
@@ -103,6 +119,7 @@ export class Rack {
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.ends[i])) this.split(i, end);
       this.xmits[i] = t;
+      if (this.rate !== undefined) this.rate.resent(i, seqDiff(this.ends[i], this.starts[i]));
       if (this.flags[i] & LOST) this.lost -= seqDiff(this.ends[i], this.starts[i]);
       if (!(this.flags[i] & RETRANS)) this.retransRecords++;
       this.flags[i] = (this.flags[i] | RETRANS) & ~LOST;
@@ -115,6 +132,7 @@ export class Rack {
     this.ends.splice(i + 1, 0, this.ends[i]);
     this.xmits.splice(i + 1, 0, this.xmits[i]);
     this.flags.splice(i + 1, 0, this.flags[i]);
+    if (this.rate !== undefined) this.rate.split(i);
     if (this.flags[i] & RETRANS) this.retransRecords++;
     this.ends[i] = at;
   }
@@ -129,6 +147,7 @@ export class Rack {
     const xmit = this.xmits[i];
     const f = this.flags[i];
     const rtt = now - xmit;
+    if (this.rate !== undefined) this.rate.onDelivered(i, seqDiff(end, this.starts[i]), xmit, now);
     // Step 2: a retransmitted segment's ACK may answer the original; without timestamps to tell, an
     // RTT below the minimum says so (RFC 8985 §6.2 step 2).
     if (f & RETRANS && minRtt !== undefined && rtt < minRtt) return;
@@ -186,6 +205,7 @@ export class Rack {
     this.ends = this.ends.slice(this.head);
     this.xmits = this.xmits.slice(this.head);
     this.flags = this.flags.slice(this.head);
+    if (this.rate !== undefined) this.rate.compact(this.head);
     this.head = 0;
   }
 
@@ -269,6 +289,7 @@ export class Rack {
       if (remaining <= 0) {
         this.flags[i] = f | LOST | WAS_LOST;
         lost += seqDiff(this.ends[i], this.starts[i]);
+        if (this.rate !== undefined) this.rate.onLost(seqDiff(this.ends[i], this.starts[i]));
         this.lost += seqDiff(this.ends[i], this.starts[i]);
       } else if (remaining > this.reorderTimeout) {
         this.reorderTimeout = remaining;
