@@ -16,7 +16,7 @@ export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING] [--
 
 Measures the stack, each row beside a reference measured in the same run on the same machine, with
 the ratio and whether the row's target is met. Each row is printed as soon as it is measured (on a
-terminal, the row being measured is shown on stderr meanwhile); the six rows take about 1-2 minutes
+terminal, the row being measured is shown on stderr meanwhile); the eight rows take about 1-2 minutes
 on an idle 2-core machine:
 
   throughput-mtu65535          one connection, two stacks in one process, simulator link without
@@ -27,6 +27,10 @@ on an idle 2-core machine:
   goodput-loss1pct-rtt50ms     100 Mbit/s bottleneck, 50 ms RTT, 1% random loss, Mbit/s of virtual
                                time; reference the Mathis bound MSS/RTT * sqrt(3/2)/sqrt(p); target >= it
   goodput-loss0.01pct-rtt50ms  the same link at 0.01% loss; reference the link's capacity; target >= 90%
+  goodput-loss1pct-rtt50ms-bbr, goodput-loss0.01pct-rtt50ms-bbr
+                               the same two with BBR (congestionControl 'bbr'); references: at 1%,
+                               CUBIC on the same path in the same run (target >= it); at 0.01%, the
+                               link's capacity (target >= 90%)
   connection-rate              cycles per second (connect, 1-byte request, 1-byte response, close both
                                ways) with 64 in flight; reference Node net over 127.0.0.1; target >= 10x
   heap-per-idle-connection     heap bytes per idle ESTABLISHED TCB with 100,000 connections open (both

@@ -12,7 +12,7 @@ export const simUsage = `usage: synack sim [--seed N] [--bytes N] [--direction u
                   [--rate BITS_PER_S] [--queue BYTES] [--mtu N] [--host-mtu N] [--loss P]
                   [--duplicate P] [--reorder P] [--corrupt P] [--user-timeout MS]
                   [--partition FROM-TO] [--rcvbuf BYTES] [--sndbuf BYTES] [--ack-delay MS]
-                  [--no-timestamps] [--no-window-scaling] [--no-sack] [--cc cubic|newreno]
+                  [--no-timestamps] [--no-window-scaling] [--no-sack] [--cc cubic|newreno|bbr]
                   [--read-rate BITS_PER_S] [--fast-open] [--time MS] [--max-ms MS] [--pcap FILE]
                   [--json]
 
@@ -50,7 +50,8 @@ what TCP did (retransmitted segments, retransmission timeouts, duplicate ACKs, c
   --no-sack         hosts do not offer SACK (RFC 2018): loss recovery falls back to NewReno's
                     partial ACKs (RFC 6582) instead of the SACK scoreboard and RACK-TLP (RFC 8985)
   --cc NAME         both hosts' congestion controller: cubic (RFC 9438 with HyStart++, the
-                    default, as Linux's) or newreno (RFC 5681)
+                    default, as Linux's), newreno (RFC 5681) or bbr (draft-ietf-ccwg-bbr, BBRv3:
+                    model-based and paced; with SACK, else CUBIC)
   --read-rate BPS   the receiving applications read this many bits per second, every 10 ms
                     (default: everything at once); a slow reader closes the window
   --fast-open       TCP Fast Open (RFC 7413): the client holds the server's cookie (as from an
@@ -136,7 +137,7 @@ export function simSpecFromArgs(argv: string[]): { spec: SimTransferSpec; json: 
     sack: args.flags.has('no-sack') ? false : undefined,
     fastOpen: args.flags.has('fast-open') ? true : undefined,
     congestionControl: opt('cc', (n, t) => {
-      if (t !== 'cubic' && t !== 'newreno') throw new UsageError(`--${n}: cubic or newreno, not '${t}'`);
+      if (t !== 'cubic' && t !== 'newreno' && t !== 'bbr') throw new UsageError(`--${n}: cubic, newreno or bbr, not '${t}'`);
       return t;
     }),
     maxMs: opt('max-ms', (n, t) => number(n, t, { min: 1 })),

@@ -297,7 +297,8 @@ const LINUX_KNOBS: Record<string, LinuxKnob> = {
       const t = text.trim();
       if (t === 'cubic') h.tcp.congestionControl = 'cubic';
       else if (t === 'reno') h.tcp.congestionControl = 'newreno';
-      else return `congestion control '${t}' (synack has cubic and reno)`;
+      else if (t === 'bbr') h.tcp.congestionControl = 'bbr';
+      else return `congestion control '${t}' (synack has cubic, reno and bbr)`;
       return undefined;
     },
   },

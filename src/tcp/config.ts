@@ -364,9 +364,11 @@ export interface TcpConfig {
   challengeAckGlobalLimit: number | undefined;
   /**
    * The congestion controller: 'cubic' (RFC 9438, with HyStart++ (RFC 9406) in the initial slow start;
-   * Linux's default, and synack's) or 'newreno' (RFC 5681, RFC 6582).
+   * Linux's default, and synack's), 'newreno' (RFC 5681, RFC 6582) or 'bbr' (draft-ietf-ccwg-bbr,
+   * BBRv3: model-based, paced; it needs SACK for its delivery-rate samples, and a connection whose
+   * peer does not do SACK runs CUBIC instead).
    */
-  congestionControl: 'cubic' | 'newreno';
+  congestionControl: 'cubic' | 'newreno' | 'bbr';
   /**
    * When slow start counts as cwnd-limited (and so grows cwnd). false: when the flight before the ACK
    * was within one segment of cwnd (RFC 9438 §5.8, RFC 2861: a window not used is not grown). true,
@@ -639,8 +641,8 @@ export function resolveConfig(overrides?: Partial<TcpConfig>): TcpConfig {
   if (!(Number.isInteger(c.synRetransmitDropOptions) && c.synRetransmitDropOptions >= 0)) {
     throw new RangeError('synRetransmitDropOptions must be a whole number >= 0');
   }
-  if (c.congestionControl !== 'cubic' && c.congestionControl !== 'newreno') {
-    throw new RangeError(`congestionControl must be 'cubic' or 'newreno'`);
+  if (c.congestionControl !== 'cubic' && c.congestionControl !== 'newreno' && c.congestionControl !== 'bbr') {
+    throw new RangeError(`congestionControl must be 'cubic', 'newreno' or 'bbr'`);
   }
   if (c.slowStartMaxIncrease !== undefined && !(c.slowStartMaxIncrease >= 1 && (Number.isInteger(c.slowStartMaxIncrease) || c.slowStartMaxIncrease === Infinity))) {
     throw new RangeError(`slowStartMaxIncrease must be a whole number >= 1, Infinity or undefined, got ${c.slowStartMaxIncrease}`);

@@ -3,6 +3,7 @@
  * another without touching the state machine or loss recovery.
  */
 import { seqGe } from '../wire/seq.js';
+import type { DeliveryRateSampler, RateSample } from './rate-sample.js';
 
 /**
  * What one acknowledgment reports to a congestion controller. The connection reuses one object for
@@ -65,6 +66,19 @@ export interface CongestionController {
    * before it.
    */
   undo(now: number): void;
+  /**
+   * A model-based controller (BBR) asks for delivery-rate samples by having a sampler: the
+   * connection then keeps per-segment send state for it (with RACK's records, so only with SACK)
+   * and calls `onRateSample` on every ACK that delivers or marks lost anything, in recovery too.
+   * Absent for the loss-based controllers, which pay nothing for it.
+   */
+  readonly rates?: DeliveryRateSampler;
+  onRateSample?(rs: Readonly<RateSample>, inRecovery: boolean): void;
+  /**
+   * The rate (bytes per ms) at which the controller wants data paced, or undefined: the connection
+   * paces to it whatever TcpConfig.pacing says (a controller that sets it always paces).
+   */
+  readonly pacingRate?: number | undefined;
 }
 
 /** The TcpConfig knobs a controller reads (given when it is made). */

@@ -13,6 +13,7 @@ import { probeLength, probeSent } from './mtu-probe.js';
 import { childDataSegment, fastOpenSyn, sendsBeforeEstablished, synDeferred, synSentAgainAtOnce } from './fast-open.js';
 import { armLossProbe, noteRetransmission, restartAfterIdle } from './recovery.js';
 import { EMPTY_PAYLOAD, type Segment, makeSegment, wireSegments } from './segment.js';
+import type { DeliveryRateSampler } from './rate-sample.js';
 import type { Tcb } from './tcb.js';
 import { Chrono } from './tcb-state.js';
 import { Timer, setTimer, startTimer, stopTimer, timerAt, traceTimers } from './timers.js';
@@ -197,8 +198,9 @@ export function dataMss(tcb: Tcb): number {
 export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
   const s = tcb.state;
   let canSendData = s === 'ESTABLISHED' || s === 'CLOSE-WAIT' || s === 'FIN-WAIT-1' || s === 'LAST-ACK' || s === 'CLOSING';
-  if (canSendData && tcb.config.pacing) {
-    // Pacing: no data before the time the last segment's pace allows; a timer says when.
+  if (canSendData && (tcb.config.pacing || tcb.cc?.pacingRate !== undefined)) {
+    // Pacing (the knob, or a controller that sets the rate): no data before the time the last
+    // segment's pace allows; a timer says when.
     const next = tcb.rare.pacingNextAt;
     if (next !== undefined && now < next) {
       canSendData = false;
@@ -279,7 +281,11 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
     let gsoSize = 0;
     if (tcb.gsoMaxSize > 0 && len === mss && mss === tcb.sendMss && tcb.sndNxt === tcb.sndMax && !probing && probe === 0 && !tlpNewData && !tcb.recovery.inRecovery &&
         !tcb.ecn.cwr && !tcb.ecn.cwrPending && !tcb.config.pacing && !tcb.rare.urgentPending && tcb.rare.records === undefined) {
-      const n = Math.floor(Math.min(unsent, usable, tcb.gsoMaxSize - GSO_HEADER_ROOM) / mss);
+      let n = Math.floor(Math.min(unsent, usable, tcb.gsoMaxSize - GSO_HEADER_ROOM) / mss);
+      // A controller that paces (BBR) sends a burst of at most its send quantum: what its rate
+      // carries in 1 ms, at least two segments (draft-ietf-ccwg-bbr's BBRSetSendQuantum).
+      const rate = tcb.cc?.pacingRate;
+      if (rate !== undefined) n = Math.min(n, Math.max(2, Math.floor(rate / mss)));
       if (n > 1) {
         len = n * mss;
         gsoSize = mss;
@@ -421,8 +427,11 @@ export function dataSegment(tcb: Tcb, now: number): Segment | undefined {
  * that loss of one of them is detected and repaired as that one segment.
  */
 export function recordSend(tcb: Tcb, seq: number, end: number, now: number, gsoSize = 0): void {
-  if (tcb.config.pacing && seq !== end) pace(tcb, seqDiff(end, seq), now);
+  const cc = tcb.cc;
+  if ((tcb.config.pacing || cc?.pacingRate !== undefined) && seq !== end) pace(tcb, seqDiff(end, seq), now);
   if (!tcb.sackPermitted || seq === end) return;
+  // Delivery-rate sampling (a controller that asks for it): the send state goes with RACK's records.
+  if (cc?.rates !== undefined) ratesOnSend(tcb, cc.rates, seq, end, now);
   const max = tcb.sndMax;
   if (seqLt(seq, max)) tcb.rack.onRetransmit(seq, seqLt(end, max) ? end : max, now);
   if (seqGt(end, max)) {
@@ -439,13 +448,27 @@ export function recordSend(tcb: Tcb, seq: number, end: number, now: number, gsoS
  * the first RTT sample.
  */
 export function pace(tcb: Tcb, len: number, now: number): void {
-  const srtt = tcb.rtt.srtt;
-  if (srtt === undefined) return;
   const cc = tcb.congestion;
-  const ratio = cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2;
-  const bytesPerMs = (ratio * cc.cwnd) / Math.max(srtt, 0.001);
+  let bytesPerMs = cc.pacingRate;
+  if (bytesPerMs === undefined) {
+    const srtt = tcb.rtt.srtt;
+    if (srtt === undefined) return;
+    const ratio = cc.cwnd < cc.ssthresh / 2 ? 2 : 1.2;
+    bytesPerMs = (ratio * cc.cwnd) / Math.max(srtt, 0.001);
+  } else if (!(bytesPerMs > 0)) return;
   const base = tcb.rare.pacingNextAt !== undefined && tcb.rare.pacingNextAt > now ? tcb.rare.pacingNextAt : now;
   tcb.ownRare().pacingNextAt = base + len / bytesPerMs;
+}
+
+/**
+ * A segment ending at `end` is about to be recorded: the sampler notes the flight it joins; and when
+ * it leaves nothing more queued with room in the window, what goes from now on is app-limited
+ * (draft-ietf-ccwg-bbr §4.1.2.4, C.app_limited).
+ */
+function ratesOnSend(tcb: Tcb, rates: DeliveryRateSampler, seq: number, end: number, now: number): void {
+  const pipe = tcb.pipe();
+  rates.beforeSend(pipe, now);
+  if (seqGe(end, tcb.sndMax) && unsentBytes(tcb) === 0 && pipe + seqDiff(end, seq) < tcb.congestion.cwnd) rates.markAppLimited(pipe);
 }
 
 /**

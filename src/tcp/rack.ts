@@ -7,6 +7,7 @@
  * was sent.
  */
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
+import type { DeliveryRateSampler } from './rate-sample.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -57,6 +58,18 @@ export class Rack {
   private dsackRound: number | undefined;
   /** RACK.segs_sacked (segments SACKed above SND.UNA). */
   segsSacked = 0;
+  /**
+   * Delivery-rate sampling, when the congestion controller asks for it (rate-sample.ts): it keeps its
+   * per-segment state index for index with these records. undefined for CUBIC and NewReno.
+   */
+  private rate: DeliveryRateSampler | undefined;
+
+  /** Keep `rate`'s per-segment state with these records from now on (the records so far get none). */
+  attachRate(rate: DeliveryRateSampler): void {
+    if (this.rate !== undefined) return;
+    rate.pad(this.records);
+    this.rate = rate;
+  }
 
   get count(): number {
     return this.records - this.head;
@@ -64,6 +77,7 @@ export class Rack {
 
   clear(): void {
     this.recs.length = 0;
+    this.rate?.clear();
     this.head = 0;
     this.records = 0;
     this.retransRecords = 0;
@@ -110,6 +124,7 @@ export class Rack {
 
   /** A record after the last, in the room `recs` kept if it has some. */
   private append(start: number, end: number, xmit: number, flags: number): void {
+    if (this.rate !== undefined) this.rate.record(this.records, seqDiff(end, start));
     const at = this.records++ * REC;
     if (at < this.recs.length) {
       const recs = this.recs;
@@ -138,6 +153,7 @@ export class Rack {
       // lower MTU took room) splits it: the rest keeps its own send time and marks.
       if (seqLt(end, this.endOf(i))) this.split(i, end);
       this.recs[i * REC + XMIT] = t;
+      if (this.rate !== undefined) this.rate.resent(i, seqDiff(this.endOf(i), this.startOf(i)));
       if (this.flagsOf(i) & LOST) this.lost -= seqDiff(this.endOf(i), this.startOf(i));
       if (!(this.flagsOf(i) & RETRANS)) this.retransRecords++;
       this.recs[i * REC + FLAGS] = (this.flagsOf(i) | RETRANS) & ~LOST;
@@ -148,6 +164,7 @@ export class Rack {
   private split(i: number, at: number): void {
     this.recs.splice((i + 1) * REC, 0, at, this.endOf(i), this.xmitOf(i), this.flagsOf(i));
     this.records++;
+    if (this.rate !== undefined) this.rate.split(i);
     if (this.flagsOf(i) & RETRANS) this.retransRecords++;
     this.recs[i * REC + END] = at;
   }
@@ -162,6 +179,7 @@ export class Rack {
     const xmit = this.xmitOf(i);
     const f = this.flagsOf(i);
     const rtt = now - xmit;
+    if (this.rate !== undefined) this.rate.onDelivered(i, seqDiff(end, this.startOf(i)), xmit, now);
     // Step 2: a retransmitted segment's ACK may answer the original; without timestamps to tell, an
     // RTT below the minimum says so (RFC 8985 §6.2 step 2).
     if (f & RETRANS && minRtt !== undefined && rtt < minRtt) return;
@@ -217,6 +235,7 @@ export class Rack {
   /** Move the live records to the front (the room after them stays). */
   private compact(): void {
     this.recs.copyWithin(0, this.head * REC, this.records * REC);
+    if (this.rate !== undefined) this.rate.compact(this.head, this.records);
     this.records -= this.head;
     this.head = 0;
   }
@@ -301,6 +320,7 @@ export class Rack {
       if (remaining <= 0) {
         this.recs[i * REC + FLAGS] = f | LOST | WAS_LOST;
         lost += seqDiff(this.endOf(i), this.startOf(i));
+        if (this.rate !== undefined) this.rate.onLost(seqDiff(this.endOf(i), this.startOf(i)));
         this.lost += seqDiff(this.endOf(i), this.startOf(i));
       } else if (remaining > this.reorderTimeout) {
         this.reorderTimeout = remaining;

@@ -5,9 +5,10 @@
  * asks for are built by output.ts.
  */
 import { TcpFlag, seqDiff, seqGe, seqLt } from '../wire/index.js';
-import type { AckSample } from './congestion.js';
+import type { AckSample, CongestionController } from './congestion.js';
+import type { DeliveryRateSampler } from './rate-sample.js';
 import { probeLost } from './mtu-probe.js';
-import { tsNow } from './output.js';
+import { tsNow, unsentBytes } from './output.js';
 import type { Segment } from './segment.js';
 import type { Tcb } from './tcb.js';
 import { Timer, setTimer, stopTimer, timerAt } from './timers.js';
@@ -91,6 +92,10 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
     enterRecovery(tcb, now);
     tcb.ownRecovery().fastRetransmitPending = true;
   }
+  // A controller that asks for delivery-rate samples (BBR) hears of every ACK, in recovery too,
+  // before PRR works out this ACK's share from the ssthresh it sets.
+  const cc = tcb.cc;
+  if (cc !== undefined && cc.rates !== undefined) rateSampleOnAck(tcb, cc, cc.rates, seqDiff(tcb.sndMax, unaBefore), now);
   if (tcb.recovery.inRecovery) {
     if (tcb.recovery.recover !== undefined && seqGe(tcb.sndUna, tcb.recovery.recover)) exitRecovery(tcb, now);
     else tcb.congestion.cwnd = tcb.prr.onAck(delivered, tcb.pipe(), tcb.congestion.ssthresh, tcb.sendMss, advanced > 0 && newlyLost === 0);
@@ -123,6 +128,18 @@ export function lossRecoveryOnAck(tcb: Tcb, seg: Segment, unaBefore: number, sac
   // duplicate ACK or a SACK alone leaves a running one where it is (else every ACK of a stalled
   // flight would push the probe back until the RTO came first).
   if (advanced > 0 || tcb.recovery.inRecovery || timerAt(tcb, Timer.Loss) === undefined) armLossProbe(tcb, now);
+}
+
+/**
+ * The ACK's delivery-rate sample (draft-ietf-ccwg-bbr §4.1) to the controller, when it delivered or
+ * marked lost anything. Afterwards, with nothing queued and room in the window, the connection is
+ * app-limited: what it sends next measures the application, not the path.
+ */
+function rateSampleOnAck(tcb: Tcb, cc: CongestionController, rates: DeliveryRateSampler, flightBefore: number, now: number): void {
+  const pipe = tcb.pipe();
+  const rs = rates.generate(tcb.minRtt, tcb.rackState?.ackRtt ?? tcb.lastRttSample, pipe, flightBefore + tcb.sendMss >= cc.cwnd, now);
+  if ((rs.newlyAcked > 0 || rs.newlyLost > 0) && cc.onRateSample !== undefined) cc.onRateSample(rs, tcb.recovery.inRecovery);
+  if (unsentBytes(tcb) === 0 && pipe < cc.cwnd && (tcb.rackState?.lostBytes() ?? 0) === 0) rates.markAppLimited(pipe);
 }
 
 /**

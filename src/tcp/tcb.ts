@@ -311,7 +311,16 @@ export class Tcb {
   cc: CongestionController | undefined;
 
   get congestion(): CongestionController {
-    return (this.cc ??= createCongestionController(this.config.congestionControl, this.sendMss, this.config));
+    return (this.cc ??= this.makeController());
+  }
+
+  private makeController(): CongestionController {
+    // BBR's rate samples come with RACK's per-segment records, which only a SACK connection keeps.
+    const name = this.config.congestionControl === 'bbr' && !this.sackPermitted ? 'cubic' : this.config.congestionControl;
+    // The ISS seeds a controller's own randomness (BBR's probing times): seeded runs stay reproducible.
+    const cc = createCongestionController(name, this.sendMss, this.config, { seed: this.iss, srttMs: this.rtt.srtt });
+    if (cc.rates !== undefined) this.rackState?.attachRate(cc.rates);
+    return cc;
   }
 
   /** Consecutive retransmission timeouts without progress. */
@@ -327,7 +336,12 @@ export class Tcb {
 
   /** RACK (RFC 8985): per-segment send times, time-based loss detection. Used when SACK is negotiated. */
   get rack(): Rack {
-    return (this.rackState ??= new Rack());
+    if (this.rackState === undefined) {
+      this.rackState = new Rack();
+      const rates = this.cc?.rates;
+      if (rates !== undefined) this.rackState.attachRate(rates);
+    }
+    return this.rackState;
   }
 
   get prr(): Prr {

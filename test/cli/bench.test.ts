@@ -19,12 +19,16 @@ function synack(...args: string[]): { status: number | null; stdout: string; std
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('bench --json --filter goodput-loss1pct: one line with exactly the row keys, beside the Mathis bound', () => {
+test('bench --json --filter goodput-loss1pct: a line per row with exactly the row keys, CUBIC beside the Mathis bound, BBR beside CUBIC', () => {
   const r = synack('bench', '--json', '--filter', 'goodput-loss1pct');
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 1, r.stdout);
+  assert.equal(lines.length, 2, r.stdout);
+  const bbr = JSON.parse(lines[1]);
+  assert.equal(bbr.name, 'goodput-loss1pct-rtt50ms-bbr');
+  assert.equal(bbr.reference, 'CUBIC, same path');
   const row = JSON.parse(lines[0]);
+  assert.equal(bbr.referenceValue, row.value, "BBR's reference is the CUBIC row's figure, from the same runs");
   assert.deepEqual(Object.keys(row), ['name', 'value', 'unit', 'reference', 'referenceValue', 'ratio']);
   assert.equal(row.name, 'goodput-loss1pct-rtt50ms');
   assert.equal(row.unit, 'Mbit/s');

@@ -138,8 +138,9 @@ describe('bench --check and progress', () => {
   // goodput-loss1pct runs in virtual time: its value, and so whether it meets its target, is fixed.
   test('synack bench --check: exit 1 exactly when a row misses its target; --json stays clean with progress forced', () => {
     const r = runCli(['bench', '--check', '--json', '--filter', 'goodput-loss1pct'], { timeout: 120_000, env: { ...process.env, SYNACK_PROGRESS: '1' } });
-    const row = JSON.parse(r.stdout) as { value: number; referenceValue: number };
-    const met = row.value >= row.referenceValue;
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { value: number; referenceValue: number });
+    assert.equal(rows.length, 2, 'CUBIC and BBR');
+    const met = rows.every((row) => row.value >= row.referenceValue);
     assert.equal(r.status, met ? 0 : 1, r.stderr);
     assert.equal(r.stderr, met ? '' : r.stderr, 'no progress with --json');
     assert.doesNotMatch(r.stderr, /measuring/);
@@ -153,7 +154,8 @@ describe('bench --check and progress', () => {
     assert.match(piped.stdout, /^goodput-loss1pct-rtt50ms +\S/m);
     const tty = runCli(['bench', '--filter', 'goodput-loss1pct'], { timeout: 120_000, env: { ...env, SYNACK_PROGRESS: '1' } });
     assert.equal(tty.status, 0, tty.stderr);
-    assert.match(tty.stderr, /^\r\x1b\[Kmeasuring goodput-loss1pct-rtt50ms \(1 of 1, /);
+    assert.match(tty.stderr, /^\r\x1b\[Kmeasuring goodput-loss1pct-rtt50ms \(1 of 2, /);
+    assert.match(tty.stderr, /\r\x1b\[Kmeasuring goodput-loss1pct-rtt50ms-bbr \(2 of 2, /);
     assert.ok(tty.stderr.endsWith('\r\x1b[K'), 'the progress line is erased at the end');
     assert.equal(tty.stdout, piped.stdout, 'stdout is the same with progress (virtual time: the same figures)');
     assert.doesNotMatch(tty.stdout, /\x1b/);

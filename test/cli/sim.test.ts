@@ -66,6 +66,16 @@ test('--cc and --no-sack choose the recovery: the command replays them, and they
   assert.notEqual(newreno.out.virtualMs, cubic.out.virtualMs);
 });
 
+test('--cc bbr: BBR on both hosts, byte-exact; the command replays it', () => {
+  const args = ['--seed', '6', '--bytes', '2M', '--loss', '0.01', '--delay', '10', '--rate', '50M'];
+  const bbr = json(...args, '--cc', 'bbr');
+  assert.equal(bbr.out.ok, true);
+  assert.match(bbr.out.command, / --cc bbr$/);
+  const replay = json(...(bbr.out.command as string).split(' ').slice(2));
+  assert.deepEqual(replay.out, bbr.out);
+  assert.notEqual(bbr.out.virtualMs, json(...args).out.virtualMs);
+});
+
 test('--fast-open: the first data rides on the SYN (in the capture); the command replays it', () => {
   const args = ['--seed', '5', '--bytes', '1000', '--delay', '10'];
   const plain = json(...args);
@@ -144,7 +154,7 @@ test('usage errors exit 2 with the usage', () => {
     ['--bytes', '1.5'],
     ['--mtu', '20'],
     ['--partition', '5-1'],
-    ['--cc', 'bbr'],
+    ['--cc', 'vegas'],
     ['--frobnicate'],
     ['extra'],
   ]) {

@@ -60,13 +60,21 @@ test('a defaults script beside the packetdrill script runs line by line: arithme
   assert.equal(readSysctl('net.ipv4.tcp_rmem', h), '4096 540000 15728640');
 });
 
+test("net.ipv4.tcp_congestion_control: cubic, reno (synack's newreno) and bbr", () => {
+  for (const [name, cc] of [['reno', 'newreno'], ['bbr', 'bbr'], ['cubic', 'cubic']] as const) {
+    const { h, host } = linuxHost();
+    assert.deepEqual(runShell(`sysctl -q net.ipv4.tcp_congestion_control=${name}`, host), { ok: true, status: 0, output: [] });
+    assert.equal(h.tcp.congestionControl, cc);
+  }
+});
+
 test('a missing script, an unknown command or knob, and values synack cannot honour are UNSUPPORTED, named', () => {
   const { host } = linuxHost();
   const cases: [string, RegExp][] = [
     ['../common/defaults.sh', /defaults\.sh.*no such script/],
     ['/usr/bin/install -d /tmp/x', /command '\/usr\/bin\/install'/],
     ['sysctl -q net.ipv4.tcp_no_such_knob=1', /net\.ipv4\.tcp_no_such_knob \(no synack equivalent\)/],
-    ['sysctl -q net.ipv4.tcp_congestion_control=bbr', /congestion control 'bbr'/],
+    ['sysctl -q net.ipv4.tcp_congestion_control=vegas', /congestion control 'vegas'/],
     ['sysctl -q net.ipv4.tcp_mtu_probing=3', /values outside 0 to 2/],
     ['sysctl -q net.ipv4.tcp_rmem="4096 1000"', /three sizes/],
     ['tc qdisc replace dev tun0 root fq', /fq qdisc's pacing/],
