@@ -6,10 +6,13 @@
  * the "short-term" bounds).
  *
  * States (draft §4.3): Startup (pacing gain 4 ln 2 until the bandwidth stops growing by 25% for three
- * rounds, or loss is too high), Drain (pace at 0.35 until the queue Startup made is gone), ProbeBW's
+ * rounds, or loss is too high), Drain (pace at 0.5 until the queue Startup made is gone, or three
+ * rounds), ProbeBW's
  * cycle of DOWN (0.9), CRUISE (1.0), REFILL (1.0, one round at the model's bandwidth) and UP (1.25,
  * raising inflight_hi faster each round, until bandwidth plateaus or loss exceeds 2%), and ProbeRTT
  * (cwnd at half the BDP for 200 ms and a round) when the minimum RTT has not been seen again for 5 s.
+ *
+ * Checked against draft-ietf-ccwg-bbr-06; README's BBR entry lists where synack differs and why.
  *
  * Fitted to synack's controller interface (congestion.ts):
  * - Rate samples come from the connection (rate-sample.ts) by `onRateSample`, on every ACK that
@@ -43,8 +46,10 @@ export const STARTUP_PACING_GAIN = 4 * Math.LN2;
 /** BBRStartupCwndGain and BBRDefaultCwndGain. */
 const STARTUP_CWND_GAIN = 2;
 const DEFAULT_CWND_GAIN = 2;
-/** BBRDrainPacingGain: about 1 / 2.885, to drain Startup's queue in about one round. */
-export const DRAIN_PACING_GAIN = 0.35;
+/** BBR.DrainPacingGain (draft -06 §5.3.2): 0.5, to drain Startup's queue in about one round. */
+export const DRAIN_PACING_GAIN = 0.5;
+/** Drain ends after this many rounds even with the flight above the BDP (bandwidth overestimated). */
+const DRAIN_MAX_ROUNDS = 3;
 /** ProbeBW's pacing gains: DOWN, CRUISE and REFILL, UP; UP's cwnd gain. */
 export const PROBE_DOWN_PACING_GAIN = 0.9;
 export const PROBE_UP_PACING_GAIN = 1.25;
@@ -162,6 +167,8 @@ export class BbrController implements CongestionController {
   probeRttMinStamp = 0;
   /** BBR.extra_acked: ACK aggregation beyond what the bandwidth explains (bytes). */
   private readonly extraAckedFilter = new RoundMaxFilter(EXTRA_ACKED_FILTER_ROUNDS);
+  /** The same over one round (draft -06 §5.5.9: Startup remembers one round only). */
+  private readonly extraAckedStartupFilter = new RoundMaxFilter(2);
   private extraAckedIntervalStart = 0;
   private extraAckedDelivered = 0;
   /** Long-term bound (inflight_hi), short-term bounds (bw_lo, inflight_lo); Infinity: none. */
@@ -186,6 +193,8 @@ export class BbrController implements CongestionController {
   private fullBwNow = false;
   private fullBw = 0;
   private fullBwCount = 0;
+  /** BBR.drain_start_round: the round Drain began in. */
+  private drainStartRound = 0;
 
   // ProbeBW.
   private cycleStamp = 0;
@@ -196,6 +205,9 @@ export class BbrController implements CongestionController {
   private bwProbeUpRounds = 0;
   private bwProbeUpAcks = 0;
   private probeUpCnt = Infinity;
+  /** BBR.prev_probe_too_high, BBR.prev_probe_precautionary (draft -06 §5.3.3.6). */
+  prevProbeTooHigh = false;
+  prevProbePrecautionary = false;
 
   // ProbeRTT.
   private probeRttDoneStamp = 0;
@@ -208,6 +220,11 @@ export class BbrController implements CongestionController {
   /** The model's cwnd during a recovery (the connection's PRR owns `cwnd` then). */
   private modelCwnd = 0;
   private inRecovery = false;
+  /** The undo state (draft -06 §5.5.11): what a loss changed, to put back if it was spurious. */
+  private undoState: 'Startup' | 'ProbeBW_UP' | undefined = undefined;
+  private undoBwLo = Infinity;
+  private undoInflightLo = Infinity;
+  private undoInflightHi = Infinity;
 
   /** `srttMs`: the handshake's smoothed RTT, if any, for the initial pacing rate. */
   constructor(mss: number, initialWindowSegments = INITIAL_WINDOW_SEGMENTS, seed = 0, private readonly srttMs?: number) {
@@ -239,7 +256,7 @@ export class BbrController implements CongestionController {
    * brings the flight to the model's cwnd. The cwnd now is restored at the end.
    */
   onCongestionEvent(): void {
-    this.priorCwnd = this.saveCwnd();
+    this.saveStateUponLoss();
     this.modelCwnd = this.cwnd;
     this.inRecovery = true;
     this.ssthresh = Math.max(this.boundedCwnd(this.cwnd), this.minPipeCwnd);
@@ -254,17 +271,42 @@ export class BbrController implements CongestionController {
 
   /** A timeout: one segment in flight, regrowing by what is delivered (the draft's cwnd = inflight + 1). */
   onRetransmitTimeout(): void {
-    this.priorCwnd = this.saveCwnd();
+    this.saveStateUponLoss();
     this.inRecovery = false;
     this.cwnd = this.mss;
     this.ssthresh = Infinity;
   }
 
+  /**
+   * BBRHandleSpuriousLossDetection: the cwnd before the loss, the bounds at least as they were before
+   * it, and the probe the loss ended (Startup, or ProbeBW_UP by way of REFILL) resumed.
+   */
   undo(): void {
-    this.resetShortTermModel();
     this.cwnd = Math.max(this.cwnd, this.inRecovery ? this.modelCwnd : 0, this.priorCwnd);
     this.inRecovery = false;
     this.ssthresh = Infinity;
+    this.lossInRound = false;
+    this.resetFullBw();
+    this.bwLo = Math.max(this.bwLo, this.undoBwLo);
+    this.inflightLo = Math.max(this.inflightLo, this.undoInflightLo);
+    this.inflightHi = Math.max(this.inflightHi, this.undoInflightHi);
+    this.bw = Math.min(this.maxBw, this.bwLo);
+    if (this.undoState === 'Startup' && this.state !== 'Startup') {
+      this.fullBwReached = false;
+      if (this.state !== 'ProbeRTT') this.enterStartup();
+    } else if (this.undoState === 'ProbeBW_UP' && this.state !== 'ProbeBW_UP') {
+      if (this.state !== 'ProbeRTT') this.startProbeBwRefill();
+    }
+    this.undoState = undefined;
+  }
+
+  /** BBRSaveStateUponLoss: the cwnd and the bounds as they were before a loss episode. */
+  private saveStateUponLoss(): void {
+    this.priorCwnd = this.saveCwnd();
+    this.undoState = undefined;
+    this.undoBwLo = this.bwLo;
+    this.undoInflightLo = this.inflightLo;
+    this.undoInflightHi = this.inflightHi;
   }
 
   /** draft §4.2: BBRUpdateOnACK, the model and state, then the control parameters. */
@@ -283,6 +325,7 @@ export class BbrController implements CongestionController {
   // --- The model and the state machine (draft §4.3, §4.5) ---
 
   private updateModelAndState(rs: Readonly<RateSample>): void {
+    if (rs.newlyLost > 0) this.noteLoss();
     this.updateLatestDeliverySignals(rs);
     this.updateCongestionSignals(rs);
     this.updateAckAggregation(rs);
@@ -340,15 +383,24 @@ export class BbrController implements CongestionController {
 
   private updateCongestionSignals(rs: Readonly<RateSample>): void {
     this.updateMaxBw(rs);
-    if (rs.newlyLost > 0) {
-      this.lossInRound = true;
-      this.lossEventsInRound++;
-    }
     if (!this.lossRoundStart) return;
     if (this.state === 'Startup') this.checkStartupHighLoss(rs);
     this.adaptLowerBoundsFromCongestion();
     this.lossInRound = false;
     this.lossEventsInRound = 0;
+  }
+
+  /**
+   * BBRNoteLoss (draft -06 §5.5.10.2): the first loss of a round starts the round the response to it
+   * waits for (a round from now, so that bw_latest and inflight_latest measure the path after it).
+   */
+  private noteLoss(): void {
+    if (!this.lossInRound) {
+      this.lossRoundDelivered = this.rates.delivered;
+      this.saveStateUponLoss();
+    }
+    this.lossInRound = true;
+    this.lossEventsInRound++;
   }
 
   /** BBRAdaptLowerBoundsFromCongestion: after a round with loss, outside probing, cut the short-term bounds. */
@@ -388,7 +440,13 @@ export class BbrController implements CongestionController {
     }
     this.extraAckedDelivered += rs.newlyAcked;
     const extra = Math.min(this.extraAckedDelivered - expected, this.cwnd);
-    this.extraAckedFilter.update(this.fullBwReached ? extra : 0, this.roundCount);
+    this.extraAckedFilter.update(extra, this.roundCount);
+    this.extraAckedStartupFilter.update(extra, this.roundCount);
+  }
+
+  /** BBR.extra_acked: over 10 rounds once the pipe was full, over the last round before. */
+  get extraAcked(): number {
+    return this.fullBwReached ? this.extraAckedFilter.value : this.extraAckedStartupFilter.value;
   }
 
   /** BBRCheckFullBWReached: three rounds without 25% more bandwidth (Startup's exit, and UP's). */
@@ -414,6 +472,7 @@ export class BbrController implements CongestionController {
   private checkStartupHighLoss(rs: Readonly<RateSample>): void {
     if (this.fullBwReached) return;
     if (this.lossInRound && this.lossEventsInRound >= STARTUP_FULL_LOSS_COUNT && this.isInflightTooHigh(rs)) {
+      this.undoState = 'Startup';
       this.fullBwReached = true;
       this.inflightHi = Math.max(this.bdpMultiple(1), this.inflightLatest);
     }
@@ -427,10 +486,12 @@ export class BbrController implements CongestionController {
     this.state = 'Drain';
     this.pacingGain = DRAIN_PACING_GAIN;
     this.cwndGain = STARTUP_CWND_GAIN;
+    this.drainStartRound = this.roundCount;
   }
 
   private checkDrainDone(rs: Readonly<RateSample>): void {
-    if (this.state === 'Drain' && rs.inFlight <= this.inflight(this.bw, 1)) this.startProbeBwDown();
+    if (this.state !== 'Drain') return;
+    if (rs.inFlight <= this.inflight(this.bw, 1) || this.roundCount > this.drainStartRound + DRAIN_MAX_ROUNDS) this.startProbeBwDown();
   }
 
   private enterStartup(): void {
@@ -469,6 +530,7 @@ export class BbrController implements CongestionController {
     this.resetShortTermModel();
     this.bwProbeUpRounds = 0;
     this.bwProbeUpAcks = 0;
+    this.prevProbePrecautionary = false;
     this.ackPhase = AckPhase.Refilling;
     this.startRound();
     this.state = 'ProbeBW_REFILL';
@@ -493,7 +555,7 @@ export class BbrController implements CongestionController {
 
   private updateProbeBwCyclePhase(rs: Readonly<RateSample>): void {
     if (!this.fullBwReached) return;
-    this.adaptUpperBounds(rs);
+    if (this.adaptUpperBounds(rs)) return;
     if (!this.isInProbeBwState()) return;
     switch (this.state) {
       case 'ProbeBW_DOWN':
@@ -511,7 +573,10 @@ export class BbrController implements CongestionController {
         }
         break;
       case 'ProbeBW_UP':
-        if (this.isTimeToGoDown(rs)) this.startProbeBwDown();
+        if (this.isTimeToGoDown(rs)) {
+          this.prevProbeTooHigh = false;
+          this.startProbeBwDown();
+        }
         break;
     }
   }
@@ -536,6 +601,11 @@ export class BbrController implements CongestionController {
   }
 
   private isTimeToGoDown(rs: Readonly<RateSample>): boolean {
+    // Precautionary probing, deceleration: the last probe lost too much at inflight_hi; stop there.
+    if (this.prevProbeTooHigh && rs.inFlight >= this.inflightHi) {
+      this.prevProbePrecautionary = true;
+      return true;
+    }
     if (rs.cwndLimited && this.cwnd >= this.inflightHi) {
       // Limited by inflight_hi, not by the path: bandwidth cannot be seen to plateau; measure again.
       this.resetFullBw();
@@ -546,25 +616,34 @@ export class BbrController implements CongestionController {
     return false;
   }
 
-  /** BBRAdaptUpperBounds: feedback on a probe raises inflight_hi, or loss beyond the threshold lowers it. */
-  private adaptUpperBounds(rs: Readonly<RateSample>): void {
+  /**
+   * BBRAdaptLongTermModel (BBRAdaptUpperBounds before -05): feedback on a probe raises inflight_hi,
+   * or loss beyond the threshold lowers it. True when it changed the state.
+   */
+  private adaptUpperBounds(rs: Readonly<RateSample>): boolean {
     if (this.ackPhase === AckPhase.ProbeStarting && this.roundStart) this.ackPhase = AckPhase.ProbeFeedback;
     if (this.ackPhase === AckPhase.ProbeStopping && this.roundStart) {
-      // A round after a probe ended: a new ProbeBW cycle of the max_bw filter.
+      // A round after a probe ended: its samples are over, and a new ProbeBW cycle of the max_bw filter.
+      this.bwProbeSamples = false;
+      this.ackPhase = AckPhase.Init;
       if (this.isInProbeBwState() && !rs.isAppLimited) {
         this.maxBwFilter.advance();
         this.maxBw = this.maxBwFilter.value;
       }
-      // Once per cycle: until the next probe starts, ACKs carry no feedback on one.
-      this.ackPhase = AckPhase.Init;
+      // Precautionary probing, acceleration: the cautious probe lost nothing too high; probe again, fully.
+      if (this.isInProbeBwState() && this.prevProbePrecautionary && !this.prevProbeTooHigh) {
+        this.startProbeBwRefill();
+        return true;
+      }
     }
     if (this.isInflightTooHigh(rs)) {
       if (this.bwProbeSamples) this.handleInflightTooHigh(rs);
-      return;
+      return false;
     }
-    if (this.inflightHi === Infinity) return;
+    if (this.inflightHi === Infinity) return false;
     if (rs.txInFlight > this.inflightHi) this.inflightHi = rs.txInFlight;
     if (this.state === 'ProbeBW_UP') this.probeInflightHiUpward(rs);
+    return false;
   }
 
   /** BBRIsInflightTooHigh: more than BBRLossThresh of the flight was lost. */
@@ -573,9 +652,13 @@ export class BbrController implements CongestionController {
   }
 
   private handleInflightTooHigh(rs: Readonly<RateSample>): void {
+    this.prevProbeTooHigh = true;
     this.bwProbeSamples = false;
     if (!rs.isAppLimited) this.inflightHi = Math.max(rs.txInFlight, BETA * this.targetInflight());
-    if (this.state === 'ProbeBW_UP') this.startProbeBwDown();
+    if (this.state === 'ProbeBW_UP') {
+      this.undoState = 'ProbeBW_UP';
+      this.startProbeBwDown();
+    }
   }
 
   /** BBRProbeInflightHiUpward: while cwnd-limited at inflight_hi, raise it, faster each round. */
@@ -712,7 +795,7 @@ export class BbrController implements CongestionController {
   }
 
   private maxInflight(): number {
-    return this.quantizationBudget(this.bdpMultiple(this.cwndGain) + this.extraAckedFilter.value);
+    return this.quantizationBudget(this.bdpMultiple(this.cwndGain) + this.extraAcked);
   }
 
   /** BBRSetCwnd: grow toward the model's window by what is delivered, then bound it. */

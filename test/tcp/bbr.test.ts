@@ -127,7 +127,7 @@ test('initial pacing rate: the initial window per smoothed RTT, times 4 ln 2 (BB
   assert.equal(bbr.cwnd, 10 * MSS);
 });
 
-test('Startup ends after three rounds without 25% more bandwidth (BBRCheckStartupFullBandwidth), then Drain paces at 0.35', () => {
+test('Startup ends after three rounds without 25% more bandwidth (BBRCheckStartupFullBandwidth), then Drain paces at its gain', () => {
   const bbr = new BbrController(MSS, 10, 1, 50);
   const path = new ModelPath(bbr);
   for (const rate of [50, 100, 200, 400]) path.rounds({ rate, inFlight: 2 * rate * 50 }, 1);
@@ -311,6 +311,109 @@ test('recovery: no reduction of its own; ssthresh is the model cwnd for PRR, and
   // A timeout: one segment, grown by what is delivered.
   bbr.onRetransmitTimeout();
   assert.equal(bbr.cwnd, MSS);
+});
+
+// --- Checked against draft-ietf-ccwg-bbr-06 (the rules below were missing or different before) ---
+
+test('draft -06 §5.3.2: Drain paces at 0.5 (BBR.DrainPacingGain)', () => {
+  assert.equal(DRAIN_PACING_GAIN, 0.5);
+  const bbr = new BbrController(MSS, 10, 1, 50);
+  new ModelPath(bbr).rounds({ rate: 400, inFlight: 800 * 50 }, 5);
+  assert.equal(bbr.state, 'Drain');
+  assert.equal(bbr.pacingGain, 0.5);
+});
+
+test('draft -06 §5.3.2: Drain ends after three rounds even with the flight above the BDP (BBRCheckDrainDone)', () => {
+  const bbr = new BbrController(MSS, 10, 1, 50);
+  const path = new ModelPath(bbr);
+  path.rounds({ rate: 400, inFlight: 800 * 50 }, 5);
+  assert.equal(bbr.state, 'Drain');
+  const start = bbr.roundCount;
+  // The queue never drains (bandwidth overestimated): two BDPs stay in flight.
+  for (let i = 0; i < 100 && bbr.state === 'Drain'; i++) path.run({ rate: 400, inFlight: 2 * 400 * 50 }, 10);
+  assert.ok(bbr.state.startsWith('ProbeBW_'), `${bbr.state} after ${bbr.roundCount - start} rounds of Drain`);
+  assert.ok(bbr.roundCount - start <= 4, 'by the first round more than three after Drain began');
+});
+
+/** UP, then a loss of 3% of a 25000-octet flight: DOWN, with inflight_hi at 25000. */
+function probeTooHigh(): { bbr: BbrController; path: ModelPath } {
+  const { bbr, path } = cruising(400);
+  for (let i = 0; i < 1000 && bbr.state !== 'ProbeBW_UP'; i++) path.run({ rate: 400 }, 10);
+  assert.equal(bbr.state, 'ProbeBW_UP');
+  path.ack({ rate: 400, lost: 750, newlyLost: 750, txInFlight: 25_000, inFlight: 25_000 }, 1);
+  assert.equal(bbr.state, 'ProbeBW_DOWN');
+  assert.equal(bbr.inflightHi, 25_000);
+  return { bbr, path };
+}
+
+test('draft -06 §5.3.3.9: a round after a probe ends, its samples are over; later loss in CRUISE leaves inflight_hi alone', () => {
+  const { bbr, path } = cruising(400);
+  for (let i = 0; i < 1000 && bbr.state !== 'ProbeBW_UP'; i++) path.run({ rate: 400 }, 10);
+  path.rounds({ rate: 400, inFlight: 1.25 * 400 * 50 }, 5);
+  assert.equal(bbr.state, 'ProbeBW_DOWN', 'the probe found no more bandwidth');
+  // Two rounds on: the ACKs of the probe (ACKS_PROBE_STOPPING) are all in; cruising again.
+  path.rounds({ rate: 400 }, 2);
+  assert.equal(bbr.state, 'ProbeBW_CRUISE');
+  path.ack({ rate: 400, lost: 750, newlyLost: 750, txInFlight: 25_000 }, 1);
+  assert.equal(bbr.inflightHi, Infinity, 'loss outside a probe is for the short-term bounds only');
+});
+
+test('draft -06 §5.3.3.6: after a probe that lost too much, the next one stops at inflight_hi, and a clean one probes again at once', () => {
+  const { bbr, path } = probeTooHigh();
+  assert.equal(bbr.prevProbeTooHigh, true);
+  for (let i = 0; i < 1000 && bbr.state !== 'ProbeBW_UP'; i++) path.run({ rate: 400 }, 10);
+  assert.equal(bbr.state, 'ProbeBW_UP');
+  // Precautionary deceleration: the flight reaches inflight_hi; DOWN at once, not after a plateau.
+  path.ack({ rate: 400, inFlight: 25_000 }, 1);
+  assert.equal(bbr.state, 'ProbeBW_DOWN');
+  assert.equal(bbr.prevProbePrecautionary, true);
+  assert.equal(bbr.prevProbeTooHigh, false);
+  // Precautionary acceleration: a round of the probe's ACKs without too much loss, REFILL again.
+  path.rounds({ rate: 400 }, 2);
+  assert.ok(['ProbeBW_REFILL', 'ProbeBW_UP'].includes(bbr.state), bbr.state);
+});
+
+test('draft -06 §5.5.10.2: the first loss of a round starts the round the short-term bounds wait for (BBRNoteLoss)', () => {
+  const { bbr, path } = cruising(400);
+  path.run({ rate: 300 }, 25);
+  path.ack({ rate: 300, newlyLost: MSS, lost: MSS, txInFlight: 20_000 }, 1);
+  path.run({ rate: 300 }, 40);
+  assert.equal(bbr.bwLo, Infinity, 'less than a round since the loss');
+  path.run({ rate: 300 }, 20);
+  assert.equal(bbr.bwLo, 300);
+});
+
+test('draft -06 §5.5.11: a spurious recovery puts back the bounds saved at its start, not none', () => {
+  const { bbr, path } = cruising(400);
+  path.rounds({ rate: 300 }, 2);
+  path.ack({ rate: 300, newlyLost: MSS, lost: MSS, txInFlight: 20_000 }, 1);
+  path.rounds({ rate: 300 }, 2);
+  assert.equal(bbr.bwLo, 300);
+  bbr.onCongestionEvent();
+  path.rounds({ rate: 100 }, 2);
+  path.ack({ rate: 100, newlyLost: MSS, lost: MSS, txInFlight: 20_000 }, 1, true);
+  path.rounds({ rate: 100 }, 2);
+  assert.equal(bbr.bwLo, 0.7 * 300);
+  bbr.undo();
+  assert.equal(bbr.bwLo, 300, 'max(now, saved)');
+  assert.equal(bbr.bw, 300);
+});
+
+test('draft -06 §5.5.11: a spurious loss that ended a probe resumes it by way of REFILL, inflight_hi as before', () => {
+  const { bbr } = probeTooHigh();
+  bbr.undo();
+  assert.equal(bbr.state, 'ProbeBW_REFILL');
+  assert.equal(bbr.inflightHi, Infinity);
+});
+
+test('draft -06 §5.5.9: in Startup extra_acked remembers the last round (it was zero there)', () => {
+  const bbr = new BbrController(MSS, 10, 1, 50);
+  const path = new ModelPath(bbr);
+  path.rounds({ rate: 100 }, 2);
+  assert.equal(bbr.state, 'Startup');
+  // Twenty ACKs in 0.2 ms: 40000 octets where the bandwidth explains 20.
+  for (let i = 0; i < 20; i++) path.ack({ rate: 100 }, 0.01);
+  assert.ok(bbr.extraAcked > 30_000, `extra_acked ${bbr.extraAcked}`);
 });
 
 test("congestionControl 'bbr': accepted by the config, made by the factory; the error names the three", () => {
