@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rack } from '../../src/tcp/rack.js';
+import { moveToFront } from '../../src/tcp/rate-sample.js';
 
 const MSS = 100;
 
@@ -46,4 +47,16 @@ test('split, SACK, loss and compaction keep each record whole', () => {
   const first = r.firstLost();
   assert.equal(r.startOf(first), 300 * MSS + MSS / 2);
   assert.equal(r.wasRetransmitted(first), false);
+});
+
+test('moving the live records to the front keeps their order when the ranges overlap', () => {
+  // 3 dead then 5 live: the live ones land on the dead ones and on themselves (a copy that went
+  // from the end would write element 3's slot before reading it).
+  const a = [0, 1, 2, 3, 4, 5, 6, 7];
+  moveToFront(a, 3, 8);
+  assert.deepEqual(a.slice(0, 5), [3, 4, 5, 6, 7]);
+  assert.equal(a.length, 8, 'the room after them stays');
+  const b = [9, 8];
+  moveToFront(b, 2, 2);
+  assert.deepEqual(b, [9, 8]);
 });
