@@ -7,7 +7,7 @@
  * was sent.
  */
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
-import type { DeliveryRateSampler } from './rate-sample.js';
+import { moveToFront, type DeliveryRateSampler } from './rate-sample.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -232,9 +232,13 @@ export class Rack {
     if (this.head > 256 && this.head * 2 > this.records) this.compact();
   }
 
-  /** Move the live records to the front (the room after them stays). */
+  /**
+   * Move the live records to the front (the room after them stays). By a loop: `recs` is a plain
+   * array, and Array.prototype.copyWithin takes V8's generic path (each element looked up as a
+   * property), about 40 ns an element against 1 for the loop, which made this 7% of a transfer's CPU.
+   */
   private compact(): void {
-    this.recs.copyWithin(0, this.head * REC, this.records * REC);
+    moveToFront(this.recs, this.head * REC, this.records * REC);
     if (this.rate !== undefined) this.rate.compact(this.head, this.records);
     this.records -= this.head;
     this.head = 0;

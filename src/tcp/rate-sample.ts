@@ -130,12 +130,12 @@ export class DeliveryRateSampler {
 
   /** RACK moved its live records [head, records) to the front (the room after them is kept, as RACK's). */
   compact(head: number, records: number): void {
-    this.pDelivered.copyWithin(0, head, records);
-    this.pDeliveredTime.copyWithin(0, head, records);
-    this.pFirstSent.copyWithin(0, head, records);
-    this.pTxInFlight.copyWithin(0, head, records);
-    this.pLost.copyWithin(0, head, records);
-    this.pAppLimited.copyWithin(0, head, records);
+    moveToFront(this.pDelivered, head, records);
+    moveToFront(this.pDeliveredTime, head, records);
+    moveToFront(this.pFirstSent, head, records);
+    moveToFront(this.pTxInFlight, head, records);
+    moveToFront(this.pLost, head, records);
+    moveToFront(this.pAppLimited, head, records);
   }
 
   /** RACK forgot every record. */
@@ -234,4 +234,13 @@ export class DeliveryRateSampler {
     this.pLost[i] = lost;
     this.pAppLimited[i] = appLimited;
   }
+}
+
+/**
+ * Elements [from, end) of a plain array moved to its front (as `copyWithin(0, from, end)`), the room
+ * after them kept. A loop, because Array.prototype.copyWithin on a plain array takes V8's generic
+ * path, about 40 times slower per element.
+ */
+export function moveToFront<T>(a: T[], from: number, end: number): void {
+  for (let i = from, to = 0; i < end; i++, to++) a[to] = a[i];
 }

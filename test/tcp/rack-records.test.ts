@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rack } from '../../src/tcp/rack.js';
+import { moveToFront } from '../../src/tcp/rate-sample.js';
 
 const MSS = 100;
 
@@ -23,7 +24,8 @@ test('split, SACK, loss and compaction keep each record whole', () => {
   const r = new Rack();
   const n = 600;
   for (let k = 0; k < n; k++) r.onSendNew(k * MSS, (k + 1) * MSS, k);
-  // The first 300 are acknowledged: more than 256 before the head, and over half: compacted.
+  // The first 300 are acknowledged: more than 256 before the head, but not over half of the 600
+  // held, so not yet compacted (the test below compacts).
   r.beginAck();
   r.onCumulativeAck(300 * MSS, 1000, undefined);
   assert.equal(r.count, n - 300);
@@ -46,4 +48,34 @@ test('split, SACK, loss and compaction keep each record whole', () => {
   const first = r.firstLost();
   assert.equal(r.startOf(first), 300 * MSS + MSS / 2);
   assert.equal(r.wasRetransmitted(first), false);
+});
+
+test('moving the live records to the front keeps their order when the ranges overlap', () => {
+  // 3 dead then 5 live: the live ones land on the dead ones and on themselves (a copy that went
+  // from the end would write element 3's slot before reading it).
+  const a = [0, 1, 2, 3, 4, 5, 6, 7];
+  moveToFront(a, 3, 8);
+  assert.deepEqual(a.slice(0, 5), [3, 4, 5, 6, 7]);
+  assert.equal(a.length, 8, 'the room after them stays');
+  const b = [9, 8];
+  moveToFront(b, 2, 2);
+  assert.deepEqual(b, [9, 8]);
+});
+
+test('after the compaction (301 of 600 acknowledged) the live records are the ones at the front', () => {
+  const r = new Rack();
+  const n = 600;
+  for (let k = 0; k < n; k++) r.onSendNew(k * MSS, (k + 1) * MSS, k);
+  r.beginAck();
+  // 301 before the head: more than 256 and more than half of the 600 held, so compacted.
+  r.onCumulativeAck(301 * MSS, 1000, undefined);
+  assert.equal(r.count, n - 301);
+  assert.deepEqual(r.wholeSegments(301 * MSS, 303 * MSS), [301 * MSS, 303 * MSS]);
+  assert.equal(r.startOf(r.last()), (n - 1) * MSS);
+  // Records 400 to 409 SACKed: every record from 301 to 399, sent before them, is lost once its
+  // time is up (RFC 8985 §6.2), and nothing else.
+  r.beginAck();
+  r.onSack(400 * MSS, 410 * MSS, 400 * MSS, 410 * MSS, 1001, undefined);
+  r.detectLoss(5000, 0);
+  assert.deepEqual(r.lostRanges(), [[301 * MSS, 400 * MSS]]);
 });
