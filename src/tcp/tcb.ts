@@ -45,6 +45,11 @@ import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, sto
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, receiveWindow, windowToAdvertise } from './window.js';
 
+/** What a TCB handed to a TIME-WAIT record (time-wait.ts) reads of it: the 2*MSL deadline. */
+export interface TimeWaitDeadline {
+  readonly expiresAt: number;
+}
+
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
   override name = 'TcpError';
@@ -480,10 +485,15 @@ export class Tcb {
    * receiving use goes: the SACK scoreboard, PRR, RACK (unless it saw reordering, which tcp_info
    * reports), an emptied send buffer and the groups back at their defaults; the receive-space tuner
    * (only receiving grows the buffer); and the congestion controller's own state, of which only the
-   * name, cwnd and ssthresh stay (SettledCongestion). The timer table stays: its 2*MSL deadline is
-   * what timerAt(Timer.Close) tells of a connection in TIME-WAIT.
+   * name, cwnd and ssthresh stay (SettledCongestion). Given the record that answers for it, the timer
+   * table goes too: the record keeps the 2*MSL deadline (and moves it when the peer's FIN comes
+   * again), and timerAt(Timer.Close) tells the record's.
    */
-  releaseForTimeWait(): void {
+  releaseForTimeWait(record?: TimeWaitDeadline): void {
+    if (record !== undefined) {
+      this.timeWaitRecord = record;
+      this.deadlines = undefined;
+    }
     this.sacksState = undefined;
     this.prrState = undefined;
     this.rcvTuner = undefined;
@@ -509,8 +519,15 @@ export class Tcb {
 
   /** A timer's deadline (timers.ts), or undefined when it is off. */
   timerAt(t: Timer): number | undefined {
+    if (t === Timer.Close && this.timeWaitRecord !== undefined) return this.timeWaitRecord.expiresAt;
     return timerAt(this, t);
   }
+
+  /**
+   * The compact TIME-WAIT record that answers for this TCB after the hand-off (releaseForTimeWait),
+   * until it ends: its deadline is this TCB's 2*MSL timer.
+   */
+  timeWaitRecord: TimeWaitDeadline | undefined = undefined;
 
   /** Trace hooks (trace.ts), held in the TcbRare: undefined unless a sink was given. */
   get tracer(): TcbTracer | undefined {
