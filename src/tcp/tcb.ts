@@ -128,7 +128,13 @@ const TS_OPTION_BYTES = 12;
 
 export class Tcb {
   state: TcpState = 'CLOSED';
-  readonly config: TcpConfig;
+  /**
+   * The connection's settings, to read. A TCB of a stack reads the stack's shared config (shareConfig,
+   * frozen) until something changes a setting for this connection alone: writers go through
+   * ownConfig(), which gives it a view of its own first. So a connection whose settings nobody changes
+   * makes no config object (and keeps none through TIME-WAIT).
+   */
+  readonly config: Readonly<TcpConfig>;
   readonly stats: TcpStats;
   readonly localPort: number;
   remotePort: number;
@@ -268,6 +274,12 @@ export class Tcb {
 
   sndBuf: SendBuffer | undefined;
   rcvBuf: ReceiveBuffer | undefined;
+  /**
+   * The send buffer's size as auto-tuning grew it (input.ts, Linux's tcp_sndbuf_expand), or 0 while
+   * it has not: a field of the TCB, so growing it changes no setting (the connection keeps reading
+   * the stack's shared config, see `config`).
+   */
+  sndBufGrown = 0;
 
   sendBufferToFill(): SendBuffer {
     return (this.sndBuf ??= takeSpareSendBuffer(this.initialSendBufferSize()));
@@ -281,7 +293,7 @@ export class Tcb {
    */
   private initialSendBufferSize(): number {
     const c = this.config;
-    const size = c.sendBufferSize;
+    const size = Math.max(c.sendBufferSize, this.sndBufGrown);
     if (!c.bufferAutoTuning || !isSynchronized(this.state)) return size;
     return Math.max(size, Math.min(c.sendBufferMax, 2 * INITIAL_WINDOW_SEGMENTS * this.sendMss));
   }
@@ -656,7 +668,7 @@ export class Tcb {
   flagBits = 0;
 
   constructor(opts: TcbOptions) {
-    this.config = resolveConfig(opts.config);
+    this.config = isSharedConfig(opts.config) ? opts.config : resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
     this.challengeAckBudget = opts.challengeAckBudget;
     this.localPort = opts.localPort | 0; // a small integer, never a boxed number
@@ -677,6 +689,18 @@ export class Tcb {
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);
+  }
+
+  /**
+   * The connection's config to change (a socket option on this connection alone): a shared config
+   * is first replaced by a view of it that keeps its own changes (resolveConfig of a shared config).
+   */
+  ownConfig(): TcpConfig {
+    const c = this.config;
+    if (!isSharedConfig(c)) return c as TcpConfig;
+    const own = resolveConfig(c);
+    (this as { config: TcpConfig }).config = own;
+    return own;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -892,8 +916,10 @@ export class Tcb {
   setSendBufferSize(bytes: number): void {
     if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError('a send buffer of at least 1 byte');
     const size = Math.max(bytes, this.sndBuf?.length ?? 0);
-    this.config.sendBufferSize = size;
-    this.config.sendBufferMax = size;
+    const own = this.ownConfig();
+    own.sendBufferSize = size;
+    own.sendBufferMax = size;
+    this.sndBufGrown = 0;
     const before = this.writableLength;
     if (this.sndBuf) this.sndBuf.capacity = size;
     if (this.writableLength > before && this.rare.sendRefused) {
