@@ -89,4 +89,16 @@ test("connections read their stack's one shared config until a setting changes f
   const third = establish(wire, a, b, { address: B4, port: 80 }, { localPort: 40102 });
   assert.equal(third.c.tcb.config, second.c.tcb.config, 'a new connection reads the shared config, unchanged');
   assert.equal(third.c.tcb.config.noDelay, before);
+  // Enough for slow start to take cwnd past half the 128 KiB send buffer, which auto-tuning then grows.
+  const total = 512 * 1024;
+  let sent = 0;
+  let got = 0;
+  for (let step = 0; step < 400 && got < total; step++) {
+    if (sent < total) sent += third.c.send(new Uint8Array(total - sent), wire.now);
+    wire.run(wire.now + 1);
+    for (let d = third.s.read(undefined, wire.now); d; d = third.s.read(undefined, wire.now)) got += d.length;
+  }
+  assert.equal(got, total);
+  assert.ok(third.c.tcb.sndBufGrown > 0, 'the ACKs grew the send buffer (auto-tuning)');
+  assert.equal(third.c.tcb.config, second.c.tcb.config, 'which changed no setting: still the shared config');
 });
