@@ -434,7 +434,7 @@ export class SocketTable {
   private attach(s: Sock, conn: Connection, now: number): void {
     s.conn = conn;
     conn.user = s;
-    const t = conn.tcb.config as TcpConfig & Record<string, unknown>;
+    const t = conn.tcb.ownConfig() as TcpConfig & Record<string, unknown>;
     // Options that take effect on a live connection (the socket layer does the same).
     for (const k of ['noDelay', 'keepAlive', 'keepAliveIdleMs', 'keepAliveIntervalMs', 'keepAliveProbes', 'userTimeoutMs', 'notSentLowat'] as const) {
       if (s.tcp[k] !== undefined) (t as Record<string, unknown>)[k] = s.tcp[k];
@@ -890,7 +890,7 @@ export class SocketTable {
     const setFlag = (field: 'keepAlive' | 'noDelay'): CallResult => {
       s.options.set(name, { int: v });
       s.tcp[field] = v !== 0;
-      if (s.conn) (s.conn.tcb.config as TcpConfig)[field] = v !== 0;
+      if (s.conn) s.conn.tcb.ownConfig()[field] = v !== 0;
       return OK();
     };
     if (level === CONSTANTS.SOL_SOCKET) {
@@ -1016,7 +1016,7 @@ export class SocketTable {
           if (v < 1 || v > 127) return E('EINVAL');
           s.options.set(name, { int: v });
           s.tcp.synRetries = v;
-          if (s.conn) (s.conn.tcb.config as TcpConfig).synRetries = v;
+          if (s.conn) s.conn.tcb.ownConfig().synRetries = v;
           return OK();
         case 'TCP_KEEPINIT':
           beforeConnection();
@@ -1031,7 +1031,7 @@ export class SocketTable {
           const key = name === 'TCP_KEEPIDLE' ? 'keepAliveIdleMs' : name === 'TCP_KEEPINTVL' ? 'keepAliveIntervalMs' : 'keepAliveProbes';
           const val = name === 'TCP_KEEPCNT' ? v : v * 1000;
           s.tcp[key] = val;
-          if (s.conn) (s.conn.tcb.config as TcpConfig)[key] = val;
+          if (s.conn) s.conn.tcb.ownConfig()[key] = val;
           return OK();
         }
         default:
@@ -1045,7 +1045,7 @@ export class SocketTable {
       s.options.set(name, { int: v });
       const df = v === CONSTANTS.IP_PMTUDISC_WANT || v === CONSTANTS.IP_PMTUDISC_DO;
       s.tcp.ipDontFragment = df;
-      if (s.conn) s.conn.tcb.config.ipDontFragment = df;
+      if (s.conn) s.conn.tcb.ownConfig().ipDontFragment = df;
       if (s.listener) s.listener.tcp = { ...s.listener.tcp, ipDontFragment: df };
       return OK();
     }
@@ -1066,7 +1066,7 @@ export class SocketTable {
       const value = v === -1 ? (DEFAULT_TCP_CONFIG as unknown as Record<string, unknown>)[o.field] : v;
       if (v === -1) delete s.tcp[o.field];
       else s.tcp[o.field] = value;
-      if (s.conn) (s.conn.tcb.config as unknown as Record<string, unknown>)[o.field] = value;
+      if (s.conn) (s.conn.tcb.ownConfig() as unknown as Record<string, unknown>)[o.field] = value;
       return OK();
     }
     throw new Unsupported(`setsockopt at level ${level}`);
@@ -1094,7 +1094,7 @@ export class SocketTable {
         const effective = lowat === 0 ? this.hostNotSentLowat() : lowat === 0xffffffff ? undefined : lowat;
         if (lowat === 0) delete s.tcp.notSentLowat;
         else s.tcp.notSentLowat = effective;
-        if (s.conn) s.conn.tcb.config.notSentLowat = effective;
+        if (s.conn) s.conn.tcb.ownConfig().notSentLowat = effective;
         if (s.listener) s.listener.tcp = { ...s.listener.tcp, notSentLowat: effective };
         return OK();
       }
@@ -1104,7 +1104,7 @@ export class SocketTable {
         s.options.set(name, { int: v });
         if (v === 0) delete s.tcp.userTimeoutMs;
         else s.tcp.userTimeoutMs = v;
-        if (s.conn) s.conn.tcb.config.userTimeoutMs = v === 0 ? undefined : v;
+        if (s.conn) s.conn.tcb.ownConfig().userTimeoutMs = v === 0 ? undefined : v;
         if (s.listener) s.listener.tcp = { ...s.listener.tcp, userTimeoutMs: v === 0 ? undefined : v };
         return OK();
       case 'TCP_MAXSEG':

@@ -287,7 +287,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     this.conn = conn;
     conn.user = this;
     this.tcpState = conn.state;
-    const t = conn.tcb.config;
+    const t = conn.tcb.ownConfig();
     if (this.tcpConfig.noDelay !== undefined) t.noDelay = this.tcpConfig.noDelay;
     if (this.tcpConfig.keepAlive !== undefined) {
       t.keepAlive = this.tcpConfig.keepAlive;
@@ -558,7 +558,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   setNoDelay(noDelay = true): this {
     this.tcpConfig.noDelay = noDelay;
     if (this.conn) {
-      this.conn.tcb.config.noDelay = noDelay;
+      this.conn.tcb.ownConfig().noDelay = noDelay;
       if (noDelay) this.nudge(); // data Nagle held back may go now (as TCP_NODELAY pushes it on Linux)
     }
     return this;
@@ -569,7 +569,7 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
     this.keepAliveConfig(this.tcpConfig, enable, initialDelay);
     const conn = this.conn;
     if (conn) {
-      this.keepAliveConfig(conn.tcb.config, enable, initialDelay);
+      this.keepAliveConfig(conn.tcb.ownConfig(), enable, initialDelay);
       this.nudge(); // the TCB (re)arms its keep-alive timer
     }
     return this;

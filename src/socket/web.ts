@@ -647,7 +647,7 @@ export class TcpListener extends EventTarget implements AcceptSink {
 
   private accepted(c: Connection): TcpStream {
     const o = this.options;
-    if (o.noDelay !== undefined) c.tcb.config.noDelay = o.noDelay;
+    if (o.noDelay !== undefined) c.tcb.ownConfig().noDelay = o.noDelay;
     const s = new TcpStream(this.host, { connection: c, readableHighWaterMark: o.readableHighWaterMark, writableHighWaterMark: o.writableHighWaterMark });
     this.dispatchEvent(new TcpConnectionEvent(s));
     return s;

@@ -97,7 +97,7 @@ export class Connection {
 
   /** Turn Nagle's algorithm off (true) or on; turning it off pushes what is queued (Linux's TCP_NODELAY). */
   setNoDelay(noDelay: boolean, now: number): void {
-    this.tcb.config.noDelay = noDelay;
+    this.tcb.ownConfig().noDelay = noDelay;
     if (noDelay) this.tcb.push(now);
     this.owner.touched(this, now);
   }

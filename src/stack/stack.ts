@@ -1227,7 +1227,7 @@ export class Stack implements ConnectionOwner {
     const tw: TimeWait<Endpoint, Connection> = new TimeWait(conn.local, conn.remote, tcb);
     this.forget(conn);
     conn.timeWait = true;
-    tcb.releaseForTimeWait();
+    tcb.releaseForTimeWait(tw);
     tw.owner = conn;
     if (this.timeWait.size >= this.limits.timeWaitMax) {
       // Linux's tcp_max_tw_buckets: beyond it the oldest entry is recycled (counted as TCPTimeWaitOverflow):
@@ -1256,7 +1256,9 @@ export class Stack implements ConnectionOwner {
   private closeOwner(tw: TimeWait<Endpoint, Connection>, now: number): void {
     const conn = tw.owner;
     tw.owner = undefined;
-    if (conn === undefined || conn.tcb.state !== 'TIME-WAIT') return;
+    if (conn === undefined) return;
+    conn.tcb.timeWaitRecord = undefined;
+    if (conn.tcb.state !== 'TIME-WAIT') return;
     // TIME-WAIT's abort sends nothing (§3.10.5: "delete the TCB"); the 'closed' event reaches the application.
     conn.tcb.abort(now);
     this.touched(conn, now);

@@ -607,8 +607,9 @@ export const DEFAULT_TCP_CONFIG: Readonly<TcpConfig> = Object.freeze({
 const shared = new WeakSet<object>();
 
 /**
- * A complete, checked config that many connections may share (a stack's, for its connections):
- * resolveConfig of it gives each connection a view that reads the shared fields through its
+ * A complete, checked config that many connections may share (a stack's, for its connections): a
+ * Tcb reads it as it is until a setting changes for that connection alone (Tcb.ownConfig), and then
+ * resolveConfig of it gives the connection a view that reads the shared fields through its
  * prototype and keeps its own changes (a socket's setNoDelay) to itself, instead of a copy of every
  * field per connection. The shared object must not change afterwards: make a new one instead.
  */

@@ -726,13 +726,13 @@ export function newAck(tcb: Tcb, seg: Segment, now: number): void {
 
 /**
  * Send-buffer growth with auto-tuning (Linux's tcp_sndbuf_expand): room for twice cwnd, up to
- * sendBufferMax. The size is the connection's own config (a buffer made later takes it from there).
+ * sendBufferMax. The size is the TCB's (Tcb.sndBufGrown; a buffer made later takes it from there).
  */
 function expandSendBuffer(tcb: Tcb): void {
   if (!tcb.config.bufferAutoTuning) return;
   const want = Math.min(tcb.config.sendBufferMax, 2 * Math.floor(tcb.congestion.cwnd));
-  if (want > tcb.config.sendBufferSize) {
-    tcb.config.sendBufferSize = want;
+  if (want > tcb.config.sendBufferSize && want > tcb.sndBufGrown) {
+    tcb.sndBufGrown = want;
     if (tcb.sndBuf) tcb.sndBuf.capacity = want;
   }
 }

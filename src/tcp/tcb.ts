@@ -45,6 +45,11 @@ import { Timer, allTimersOff, armTimers, nextDeadline, setTimer, startTimer, sto
 import { type TcbTraceSink, TcbTracer } from './trace.js';
 import { freeReceiveSpace, receiveWindow, windowToAdvertise } from './window.js';
 
+/** What a TCB handed to a TIME-WAIT record (time-wait.ts) reads of it: the 2*MSL deadline. */
+export interface TimeWaitDeadline {
+  readonly expiresAt: number;
+}
+
 /** Misuse of the API that the user can act on (sending after shutdown, connecting twice). */
 export class TcpError extends Error {
   override name = 'TcpError';
@@ -123,7 +128,13 @@ const TS_OPTION_BYTES = 12;
 
 export class Tcb {
   state: TcpState = 'CLOSED';
-  readonly config: TcpConfig;
+  /**
+   * The connection's settings, to read. A TCB of a stack reads the stack's shared config (shareConfig,
+   * frozen) until something changes a setting for this connection alone: writers go through
+   * ownConfig(), which gives it a view of its own first. So a connection whose settings nobody changes
+   * makes no config object (and keeps none through TIME-WAIT).
+   */
+  readonly config: Readonly<TcpConfig>;
   readonly stats: TcpStats;
   readonly localPort: number;
   remotePort: number;
@@ -263,6 +274,12 @@ export class Tcb {
 
   sndBuf: SendBuffer | undefined;
   rcvBuf: ReceiveBuffer | undefined;
+  /**
+   * The send buffer's size as auto-tuning grew it (input.ts, Linux's tcp_sndbuf_expand), or 0 while
+   * it has not: a field of the TCB, so growing it changes no setting (the connection keeps reading
+   * the stack's shared config, see `config`).
+   */
+  sndBufGrown = 0;
 
   sendBufferToFill(): SendBuffer {
     return (this.sndBuf ??= takeSpareSendBuffer(this.initialSendBufferSize()));
@@ -276,7 +293,7 @@ export class Tcb {
    */
   private initialSendBufferSize(): number {
     const c = this.config;
-    const size = c.sendBufferSize;
+    const size = Math.max(c.sendBufferSize, this.sndBufGrown);
     if (!c.bufferAutoTuning || !isSynchronized(this.state)) return size;
     return Math.max(size, Math.min(c.sendBufferMax, 2 * INITIAL_WINDOW_SEGMENTS * this.sendMss));
   }
@@ -480,10 +497,15 @@ export class Tcb {
    * receiving use goes: the SACK scoreboard, PRR, RACK (unless it saw reordering, which tcp_info
    * reports), an emptied send buffer and the groups back at their defaults; the receive-space tuner
    * (only receiving grows the buffer); and the congestion controller's own state, of which only the
-   * name, cwnd and ssthresh stay (SettledCongestion). The timer table stays: its 2*MSL deadline is
-   * what timerAt(Timer.Close) tells of a connection in TIME-WAIT.
+   * name, cwnd and ssthresh stay (SettledCongestion). Given the record that answers for it, the timer
+   * table goes too: the record keeps the 2*MSL deadline (and moves it when the peer's FIN comes
+   * again), and timerAt(Timer.Close) tells the record's.
    */
-  releaseForTimeWait(): void {
+  releaseForTimeWait(record?: TimeWaitDeadline): void {
+    if (record !== undefined) {
+      this.timeWaitRecord = record;
+      this.deadlines = undefined;
+    }
     this.sacksState = undefined;
     this.prrState = undefined;
     this.rcvTuner = undefined;
@@ -509,8 +531,15 @@ export class Tcb {
 
   /** A timer's deadline (timers.ts), or undefined when it is off. */
   timerAt(t: Timer): number | undefined {
+    if (t === Timer.Close && this.timeWaitRecord !== undefined) return this.timeWaitRecord.expiresAt;
     return timerAt(this, t);
   }
+
+  /**
+   * The compact TIME-WAIT record that answers for this TCB after the hand-off (releaseForTimeWait),
+   * until it ends: its deadline is this TCB's 2*MSL timer.
+   */
+  timeWaitRecord: TimeWaitDeadline | undefined = undefined;
 
   /** Trace hooks (trace.ts), held in the TcbRare: undefined unless a sink was given. */
   get tracer(): TcbTracer | undefined {
@@ -639,7 +668,7 @@ export class Tcb {
   flagBits = 0;
 
   constructor(opts: TcbOptions) {
-    this.config = resolveConfig(opts.config);
+    this.config = isSharedConfig(opts.config) ? opts.config : resolveConfig(opts.config);
     this.stats = opts.stats ?? new TcpStats();
     this.challengeAckBudget = opts.challengeAckBudget;
     this.localPort = opts.localPort | 0; // a small integer, never a boxed number
@@ -660,6 +689,18 @@ export class Tcb {
     // A controller the caller supplies is made at once (it may watch every call); the default one lazily.
     if (opts.congestion) this.cc = opts.congestion(this.sendMss);
     if (opts.trace !== undefined) this.setTrace(opts.trace);
+  }
+
+  /**
+   * The connection's config to change (a socket option on this connection alone): a shared config
+   * is first replaced by a view of it that keeps its own changes (resolveConfig of a shared config).
+   */
+  ownConfig(): TcpConfig {
+    const c = this.config;
+    if (!isSharedConfig(c)) return c as TcpConfig;
+    const own = resolveConfig(c);
+    (this as { config: TcpConfig }).config = own;
+    return own;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -875,8 +916,10 @@ export class Tcb {
   setSendBufferSize(bytes: number): void {
     if (!Number.isInteger(bytes) || bytes < 1) throw new RangeError('a send buffer of at least 1 byte');
     const size = Math.max(bytes, this.sndBuf?.length ?? 0);
-    this.config.sendBufferSize = size;
-    this.config.sendBufferMax = size;
+    const own = this.ownConfig();
+    own.sendBufferSize = size;
+    own.sendBufferMax = size;
+    this.sndBufGrown = 0;
     const before = this.writableLength;
     if (this.sndBuf) this.sndBuf.capacity = size;
     if (this.writableLength > before && this.rare.sendRefused) {

@@ -35,8 +35,26 @@ export type TimeWaitAnswer = (typeof TimeWaitAnswer)[keyof typeof TimeWaitAnswer
  * endpoint type (the stack's address and port) and `O` what the record's owner is.
  */
 export class TimeWait<E extends { readonly port: number } = { readonly port: number }, O extends object = object> {
-  readonly sndNxt: number;
-  readonly rcvNxt: number;
+  /**
+   * SND.NXT, RCV.NXT and TS.Recent kept as signed 32-bit integers (read unsigned through the getters
+   * below): a record lives for 2*MSL, so it outlives a scavenge, and an unsigned value above 2^31 in
+   * a field would be a boxed number (a separate heap object) for the collector to copy with it.
+   */
+  private readonly sndNxt32: number;
+  private readonly rcvNxt32: number;
+  private tsRecent32: number;
+  get sndNxt(): number {
+    return this.sndNxt32 >>> 0;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxt32 >>> 0;
+  }
+  get tsRecent(): number {
+    return this.tsRecent32 >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.tsRecent32 = v | 0;
+  }
   /** RCV.WND in bytes, what the TCB tested segments against (what remains of the window advertised). */
   readonly rcvWnd: number;
   /** The window field of our ACKs (scaled). */
@@ -44,7 +62,6 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
   /** RFC 5961 §5.2's MAX.SND.WND, for the ACK check. */
   readonly maxSndWnd: number;
   readonly timestamps: boolean;
-  tsRecent: number;
   tsRecentTime: number;
   /** Our TSval is floor(now) + tsOffset (RFC 7323 §5.4), as the TCB's. */
   readonly tsOffset: number;
@@ -83,14 +100,14 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
     readonly remote: E,
     tcb: Tcb,
   ) {
-    this.sndNxt = tcb.sndMax;
-    this.rcvNxt = tcb.rcvNxt;
+    this.sndNxt32 = tcb.sndMax | 0;
+    this.rcvNxt32 = tcb.rcvNxt | 0;
     const wnd = receiveWindow(tcb);
     this.rcvWnd = wnd;
     this.windowField = Math.min(0xffff, Math.ceil(wnd / 2 ** tcb.rcvShift));
     this.maxSndWnd = tcb.maxSndWnd;
     this.timestamps = tcb.timestamps;
-    this.tsRecent = tcb.tsRecent;
+    this.tsRecent32 = tcb.tsRecent | 0;
     this.tsRecentTime = tcb.tsRecentTime;
     this.tsOffset = tcb.tsOffset32;
     this.ecnEnabled = tcb.ecnEnabled;

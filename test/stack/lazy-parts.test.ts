@@ -71,3 +71,34 @@ test('a handshake makes no TcbRare: the SYN and SYN-ACK send times are the TCB o
   assert.equal(c.tcb.rareState, undefined);
   assert.equal(s.tcb.rareState, undefined);
 });
+
+test("connections read their stack's one shared config until a setting changes for one of them, which keeps it to itself", () => {
+  const { a, b, wire } = clientServerWire([23, 24], { latency: 1 });
+  const first = establish(wire, a, b, { address: B4, port: 80 }, { localPort: 40100 });
+  const second = establish(wire, a, b, { address: B4, port: 80 }, { localPort: 40101 });
+  assert.equal(first.c.tcb.config, second.c.tcb.config, 'one config object for both clients: no view made per connection');
+  assert.equal(first.s.tcb.config, second.s.tcb.config, 'the same for the accepted ones');
+  const before = second.c.tcb.config.noDelay;
+  first.c.setNoDelay(!before, wire.now);
+  assert.equal(first.c.tcb.config.noDelay, !before, 'the change holds on its connection');
+  assert.equal(second.c.tcb.config.noDelay, before, 'and only there');
+  assert.notEqual(first.c.tcb.config, second.c.tcb.config);
+  first.c.tcb.setSendBufferSize(12_345);
+  assert.equal(first.c.tcb.config.sendBufferSize, 12_345);
+  assert.notEqual(second.c.tcb.config.sendBufferSize, 12_345, 'a buffer size set for one connection stays its own');
+  const third = establish(wire, a, b, { address: B4, port: 80 }, { localPort: 40102 });
+  assert.equal(third.c.tcb.config, second.c.tcb.config, 'a new connection reads the shared config, unchanged');
+  assert.equal(third.c.tcb.config.noDelay, before);
+  // Enough for slow start to take cwnd past half the 128 KiB send buffer, which auto-tuning then grows.
+  const total = 512 * 1024;
+  let sent = 0;
+  let got = 0;
+  for (let step = 0; step < 400 && got < total; step++) {
+    if (sent < total) sent += third.c.send(new Uint8Array(total - sent), wire.now);
+    wire.run(wire.now + 1);
+    for (let d = third.s.read(undefined, wire.now); d; d = third.s.read(undefined, wire.now)) got += d.length;
+  }
+  assert.equal(got, total);
+  assert.ok(third.c.tcb.sndBufGrown > 0, 'the ACKs grew the send buffer (auto-tuning)');
+  assert.equal(third.c.tcb.config, second.c.tcb.config, 'which changed no setting: still the shared config');
+});

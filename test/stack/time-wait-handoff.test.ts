@@ -15,6 +15,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { B4, bytesOf, clientServerWire, drainOut, establish, FLAGS, serverClosesFirst, stackEvents, tcpOut, textOf } from './helpers.js';
 import { SettledCongestion } from '../../src/tcp/congestion.js';
+import { Timer } from '../../src/tcp/timers.js';
 import { listConnections } from '../../src/stack/listing.js';
 import type { StackEvent } from '../../src/stack/stack.js';
 
@@ -91,11 +92,11 @@ test('at the hand-off the congestion state settles to its name, cwnd and ssthres
   let before: { name: string; cwnd: number; ssthresh: number } | undefined;
   let hadTuner: boolean | undefined;
   const release = tcb.releaseForTimeWait;
-  tcb.releaseForTimeWait = function (this: typeof tcb) {
+  tcb.releaseForTimeWait = function (this: typeof tcb, ...args: Parameters<typeof release>) {
     const cc = this.congestion;
     before = { name: cc.name, cwnd: cc.cwnd, ssthresh: cc.ssthresh };
     hadTuner = this.rcvTuner !== undefined;
-    release.call(this);
+    release.call(this, ...args);
   };
   s.shutdown(wire.now); // a half close: data after a full close would be answered by a reset
   wire.run(wire.now + 10);
@@ -113,4 +114,25 @@ test('at the hand-off the congestion state settles to its name, cwnd and ssthres
   assert.equal(tcb.rcvTuner, undefined);
   assert.equal(textOf(s.read(undefined, wire.now)), 'unread');
   assert.equal(s.state, 'TIME-WAIT');
+});
+
+test("a connection handed to its record keeps no timer table; its 2*MSL deadline is the record's, moved by a retransmitted FIN, and gone at CLOSED", () => {
+  const { a, b, wire, s } = serverClosesFirst({ seeds: [17, 18], latency: 1, stepMs: 10, localPort: PORT, request: 'q', response: 'r' });
+  stackEvents(a);
+  const clientFin = wire.log.find((l) => l.from === a && tcpOut(l.bytes).tcp.flags & FIN);
+  assert.ok(clientFin);
+  assert.equal(b.timeWaitCount, 1);
+  assert.equal(s.tcb.deadlines, undefined, 'no timer table after the hand-off');
+  const row = listConnections(b, wire.now).find((r) => r.state === 'TIME-WAIT');
+  assert.ok(row && row.expiresInMs !== undefined);
+  assert.equal(s.tcb.timerAt(Timer.Close), wire.now + row.expiresInMs, 'the listing and the connection tell one deadline');
+  const at = wire.now + 5_000;
+  wire.run(at);
+  b.handlePacket(clientFin.bytes, at);
+  drainOut(b, at);
+  assert.equal(s.tcb.timerAt(Timer.Close), at + TWO_MSL, 'restarted by the FIN, as the record answers it');
+  wire.run(at + TWO_MSL);
+  assert.equal(s.state, 'CLOSED');
+  assert.equal(s.tcb.timerAt(Timer.Close), undefined);
+  assert.equal(b.timeWaitCount, 0);
 });
