@@ -111,22 +111,27 @@ export interface TcpHeader extends TcpHeaderFields {
   ipEcn?: number;
 }
 
-
+/** The header length of the TCP segment in bytes[offset, offset + length), checked against the segment (both decoders'). */
+function checkedHeaderLength(bytes: Uint8Array, offset: number, length: number): number | DecodeFailure {
+  if (length < TCP_MIN_HEADER || offset + length > bytes.length) {
+    return fail('truncated', `TCP segment of ${length} bytes, header needs ${TCP_MIN_HEADER}`);
+  }
+  const headerLength = (bytes[offset + 12] >>> 4) * 4;
+  if (headerLength < TCP_MIN_HEADER) return fail('bad-data-offset', `data offset ${headerLength / 4} words is below 5`);
+  if (headerLength > length) {
+    return fail('bad-data-offset', `data offset ${headerLength / 4} words runs past the ${length}-byte segment`);
+  }
+  return headerLength;
+}
 
 /**
  * Decode the TCP header in bytes[offset, offset + length). `length` is the whole segment (header
  * and data), from the IP layer; the header may not extend past it.
  */
 export function decodeTcpHeader(bytes: Uint8Array, offset = 0, length = bytes.length - offset): TcpHeader | DecodeFailure {
-  if (length < TCP_MIN_HEADER || offset + length > bytes.length) {
-    return fail('truncated', `TCP segment of ${length} bytes, header needs ${TCP_MIN_HEADER}`);
-  }
+  const headerLength = checkedHeaderLength(bytes, offset, length);
+  if (typeof headerLength !== 'number') return headerLength;
   const b12 = bytes[offset + 12];
-  const headerLength = (b12 >>> 4) * 4;
-  if (headerLength < TCP_MIN_HEADER) return fail('bad-data-offset', `data offset ${headerLength / 4} words is below 5`);
-  if (headerLength > length) {
-    return fail('bad-data-offset', `data offset ${headerLength / 4} words runs past the ${length}-byte segment`);
-  }
   let options: TcpOptions | DecodeFailure = EMPTY_OPTIONS;
   if (headerLength > TCP_MIN_HEADER) {
     options = decodeTcpOptions(bytes, offset + TCP_MIN_HEADER, offset + headerLength);
@@ -174,15 +179,9 @@ export function reusableTcpHeader(): ReusableTcpHeader {
  * object as decodeTcpHeader gives; its payload is a fresh view. `ipEcn` is left for the caller.
  */
 export function decodeTcpHeaderInto(bytes: Uint8Array, offset: number, length: number, r: ReusableTcpHeader): TcpHeader | DecodeFailure {
-  if (length < TCP_MIN_HEADER || offset + length > bytes.length) {
-    return fail('truncated', `TCP segment of ${length} bytes, header needs ${TCP_MIN_HEADER}`);
-  }
+  const headerLength = checkedHeaderLength(bytes, offset, length);
+  if (typeof headerLength !== 'number') return headerLength;
   const b12 = bytes[offset + 12];
-  const headerLength = (b12 >>> 4) * 4;
-  if (headerLength < TCP_MIN_HEADER) return fail('bad-data-offset', `data offset ${headerLength / 4} words is below 5`);
-  if (headerLength > length) {
-    return fail('bad-data-offset', `data offset ${headerLength / 4} words runs past the ${length}-byte segment`);
-  }
   let options: TcpOptions | DecodeFailure = EMPTY_OPTIONS;
   const start = offset + TCP_MIN_HEADER;
   if (headerLength === TCP_MIN_HEADER + 12 && bytes[start] === 1 && bytes[start + 1] === 1 && bytes[start + 2] === 8 && bytes[start + 3] === 10) {

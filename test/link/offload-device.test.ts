@@ -3,16 +3,16 @@
  * unless asked for; a stack made with `gsoMaxSize` has its large packets cut by the driver before the
  * device's `send`, and `gro: true` merges one read batch's segments before the stack.
  *
- * Two drivers joined back to back in memory: what one sends is handed to the other as one batch
- * (`receive` for each, then `flush`) on the next turn of the event loop, as a TUN device's readable
- * event would. The test waits for the transfer's last byte (an event), bounded by a 20 s guard.
+ * Two drivers joined back to back in memory (driver-pair.ts): what one sends is handed to the other as
+ * one batch (`receive` for each, then `flush`) on the next turn of the event loop, as a TUN device's
+ * readable event would.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceDriver, type PacketSink } from '../../src/link/device.js';
 import { Stack } from '../../src/stack/stack.js';
 import { SeededRandom } from '../../src/tcp/random.js';
-import type { Connection } from '../../src/stack/connection.js';
+import { driverTransfer } from './driver-pair.js';
 
 class Wire implements PacketSink {
   peer: DeviceDriver | undefined;
@@ -43,47 +43,7 @@ async function run(offload: boolean): Promise<{ aWire: Wire; merges: number; rec
   aWire.peer = db;
   bWire.peer = da;
   const data = new Uint8Array(1_000_000).map((_, i) => (i * 13 + (i >>> 9)) & 0xff);
-  const parts: Uint8Array[] = [];
-  let got = 0;
-  const listener = b.listen(80);
-  let peer: Connection | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const guard = setTimeout(() => reject(new Error(`transfer incomplete after 20 s: ${got} of ${data.length} (offload ${offload})`)), 20_000);
-      db.host.onEvent((e) => {
-        if (e.type === 'connection') peer = listener.accept();
-        if (peer === undefined) return;
-        for (let d = peer.read(undefined, db.currentTime()); d; d = peer.read(undefined, db.currentTime())) {
-          parts.push(d.slice());
-          got += d.length;
-        }
-        if (got >= data.length) {
-          clearTimeout(guard);
-          resolve();
-        }
-      });
-      const conn = a.connect({ address: '198.18.0.2', port: 80 }, da.currentTime());
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < data.length) {
-          const n = conn.send(data.subarray(sent), da.currentTime());
-          if (n === 0) return;
-          sent += n;
-        }
-      };
-      da.host.onEvent(() => pump());
-      da.host.kick();
-    });
-  } finally {
-    da.stop();
-    db.stop();
-  }
-  const received = new Uint8Array(got);
-  let at = 0;
-  for (const p of parts) {
-    received.set(p, at);
-    at += p.length;
-  }
+  const { received } = await driverTransfer(a, da, b, db, data, ` (offload ${offload})`);
   return { aWire, merges: db.host.gro?.merges ?? 0, received, data };
 }
 

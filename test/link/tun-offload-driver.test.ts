@@ -14,14 +14,14 @@
  *     InSegs, which the delayed ACK's every-second-segment rule counts too): the receiver counts
  *     exactly the segments the sender counted, and takes the sender's MSS, not 64 KB, as its segment
  *     size (tcp_info's rcv_mss, as Linux reads gso_size).
- * The transfer waits for its last byte (an event), bounded by a 20 s guard.
+ * The transfer (driver-pair.ts) waits for its last byte (an event), bounded by a 20 s guard.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeviceDriver, type PacketSink } from '../../src/link/device.js';
 import { Stack } from '../../src/stack/stack.js';
 import { SeededRandom } from '../../src/tcp/random.js';
-import type { Connection } from '../../src/stack/connection.js';
+import { driverTransfer } from './driver-pair.js';
 import { foldSum, onesSum, pseudoHeaderSumV4 } from '../../src/wire/checksum.js';
 
 /** A copy of an IPv4 TCP packet with its checksum field as NEEDS_CSUM leaves it: the folded pseudo-header sum. */
@@ -82,49 +82,7 @@ test('offloading devices back to back: super-packets both ways, counted as their
   aWire.peer = db;
   bWire.peer = da;
   const data = new Uint8Array(2_000_000).map((_, i) => (i * 13 + (i >>> 9)) & 0xff);
-  const parts: Uint8Array[] = [];
-  let got = 0;
-  const listener = b.listen(80);
-  let peer: Connection | undefined;
-  let conn: Connection | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const guard = setTimeout(() => reject(new Error(`transfer incomplete after 20 s: ${got} of ${data.length}`)), 20_000);
-      db.host.onEvent((e) => {
-        if (e.type === 'connection') peer = listener.accept();
-        if (peer === undefined) return;
-        for (let d = peer.read(undefined, db.currentTime()); d; d = peer.read(undefined, db.currentTime())) {
-          parts.push(d.slice());
-          got += d.length;
-        }
-        if (got >= data.length) {
-          clearTimeout(guard);
-          resolve();
-        }
-      });
-      const c = a.connect({ address: '198.18.0.2', port: 80 }, da.currentTime());
-      conn = c;
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < data.length) {
-          const n = c.send(data.subarray(sent), da.currentTime());
-          if (n === 0) return;
-          sent += n;
-        }
-      };
-      da.host.onEvent(() => pump());
-      da.host.kick();
-    });
-  } finally {
-    da.stop();
-    db.stop();
-  }
-  const received = new Uint8Array(got);
-  let at = 0;
-  for (const p of parts) {
-    received.set(p, at);
-    at += p.length;
-  }
+  const { received, client: conn, server: peer } = await driverTransfer(a, da, b, db, data);
   assert.deepEqual(received, data, 'the bytes arrive whole and in order');
   assert.ok(aWire.superPackets > 0 && aWire.largest > 1500, `the sender handed its device super-packets (${aWire.superPackets}, largest ${aWire.largest})`);
   assert.equal(da.stats.gsoPacketsOut, aWire.superPackets);
@@ -134,10 +92,10 @@ test('offloading devices back to back: super-packets both ways, counted as their
   assert.equal(a.counters.tcp.InCsumErrors, 0);
   // Counted as the wire segments they hold, on both sides of the link and in the TCBs.
   assert.equal(b.counters.ip.InReceives, a.counters.ip.OutRequests, 'IP: the receiver counts what the sender counted');
-  assert.equal(peer!.tcb.stats.InSegs, conn!.tcb.stats.OutSegs, 'TCP: InSegs counts each segment of a super-packet');
-  assert.ok(peer!.tcb.stats.InSegs > db.stats.packetsIn, 'more segments than reads');
-  const mss = conn!.tcb.sendMss;
-  assert.equal(peer!.tcb.info?.rcvMss, mss, "the receiver's segment-size estimate is the sender's MSS (gso_size), not the super-packet");
+  assert.equal(peer.tcb.stats.InSegs, conn.tcb.stats.OutSegs, 'TCP: InSegs counts each segment of a super-packet');
+  assert.ok(peer.tcb.stats.InSegs > db.stats.packetsIn, 'more segments than reads');
+  const mss = conn.tcb.sendMss;
+  assert.equal(peer.tcb.info?.rcvMss, mss, "the receiver's segment-size estimate is the sender's MSS (gso_size), not the super-packet");
 
   // The same kind of packet, handed over as a plain one: its partial checksum does not verify.
   const before = b.counters.tcp.InCsumErrors;
