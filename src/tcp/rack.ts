@@ -7,7 +7,7 @@
  * was sent.
  */
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../wire/index.js';
-import { moveToFront, type DeliveryRateSampler } from './rate-sample.js';
+import type { DeliveryRateSampler } from './rate-sample.js';
 
 const SACKED = 1;
 const RETRANS = 2;
@@ -437,4 +437,13 @@ export class Rack {
   last(): number {
     return this.records > this.head ? this.records - 1 : -1;
   }
+}
+
+/**
+ * Elements [from, end) of a plain array moved to its front (as `copyWithin(0, from, end)`), the room
+ * after them kept. A loop, because Array.prototype.copyWithin on a plain array takes V8's generic
+ * path, about 40 times slower per element.
+ */
+export function moveToFront<T>(a: T[], from: number, end: number): void {
+  for (let i = from, to = 0; i < end; i++, to++) a[to] = a[i];
 }

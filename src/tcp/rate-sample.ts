@@ -10,6 +10,7 @@
  *
  * Units: bytes and ms (fractional).
  */
+import { moveToFront } from './rack.js';
 
 /** What one ACK tells a model-based controller (one object per sampler, reused: copy what you keep). */
 export interface RateSample {
@@ -234,13 +235,4 @@ export class DeliveryRateSampler {
     this.pLost[i] = lost;
     this.pAppLimited[i] = appLimited;
   }
-}
-
-/**
- * Elements [from, end) of a plain array moved to its front (as `copyWithin(0, from, end)`), the room
- * after them kept. A loop, because Array.prototype.copyWithin on a plain array takes V8's generic
- * path, about 40 times slower per element.
- */
-export function moveToFront<T>(a: T[], from: number, end: number): void {
-  for (let i = from, to = 0; i < end; i++, to++) a[to] = a[i];
 }

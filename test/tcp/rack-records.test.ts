@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rack } from '../../src/tcp/rack.js';
-import { moveToFront } from '../../src/tcp/rate-sample.js';
+import { moveToFront } from '../../src/tcp/rack.js';
 
 const MSS = 100;
 
