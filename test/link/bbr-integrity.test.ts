@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
-import { DIRECTIONS, PROFILES, transferVerdict } from './integrity-profiles.js';
+import { DIRECTIONS, PROFILES, profileSpec, transferVerdict } from './integrity-profiles.js';
 
 const RUNS = 8;
 /** Sizes above this are left to the plain matrix (time); the partition profiles keep theirs. */
@@ -25,17 +25,7 @@ PROFILES.forEach((profile, index) => {
     const dirs = profile.directions ?? DIRECTIONS;
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.constantFrom(...sizes), fc.constantFrom(...dirs), (seed, bytes, direction) => {
-        const spec: SimTransferSpec = {
-          seed: 700_000 + index * 1_000_000 + seed,
-          bytes,
-          direction,
-          link: profile.link,
-          hostMtu: profile.hostMtu,
-          ...profile.hosts,
-          maxMs: profile.maxMs ?? 3_600_000,
-          ...profile.partition?.(seed),
-          congestionControl: 'bbr',
-        };
+        const spec: SimTransferSpec = { ...profileSpec(profile, 700_000 + index * 1_000_000 + seed, bytes, direction, seed), congestionControl: 'bbr' };
         const { report } = simulateTransfer(spec);
         const bad = transferVerdict(profile, report);
         assert.equal(bad, undefined, `[${profile.name}] seed ${spec.seed}, ${bytes} bytes ${direction}, BBR: ${bad}\n    replay: ${simCommand(spec) ?? '(no synack sim equivalent)'}`);

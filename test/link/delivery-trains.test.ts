@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SimNetwork, type LinkProfile } from '../../src/link/sim.js';
-import type { Connection } from '../../src/stack/connection.js';
+import { bulkTransfer } from './sim-bulk.js';
 
 interface Outcome {
   steps: number;
@@ -53,32 +53,11 @@ function run(seed: number, receiveBatch: number, tapped: boolean, profile: Parti
   };
   server.stack.listen(80);
   const data = new Uint8Array(2_000_000).map((_, i) => (i * 31 + (i >>> 9)) & 0xff);
-  const hash = createHash('sha256');
-  let got = 0;
-  let sent = 0;
-  let peer: Connection | undefined;
-  const conn = client.stack.connect({ address: '198.18.0.2', port: 80 }, net.now);
-  client.onEvent(() => {
-    while (sent < data.length) {
-      const n = conn.send(data.subarray(sent), net.now);
-      if (n === 0) return;
-      sent += n;
-    }
-  });
-  server.onEvent((e) => {
-    if (e.type === 'connection') peer = e.listener.accept();
-    if (peer === undefined) return;
-    for (let d = peer.read(undefined, net.now); d; d = peer.read(undefined, net.now)) {
-      hash.update(d);
-      got += d.length;
-    }
-  });
-  client.kick();
-  net.runUntil(() => got >= data.length, 600_000);
+  const { received } = bulkTransfer(net, client, server, '198.18.0.2', data);
   const c = client.stack.counters.tcp;
   const s = server.stack.counters.tcp;
   const counters = JSON.stringify({ clientIn: c.InSegs, clientOut: c.OutSegs, retrans: c.RetransSegs, serverIn: s.InSegs, serverOut: s.OutSegs, link: link.stats, merges: gro.merges, merged: gro.merged });
-  return { steps, arrivals: arrivals.digest('hex'), received: hash.digest('hex'), endMs: net.now, counters };
+  return { steps, arrivals: arrivals.digest('hex'), received, endMs: net.now, counters };
 }
 
 test('a burst travels as one train: the same arrivals, ACKs and bytes as packet by packet, in far fewer steps', () => {

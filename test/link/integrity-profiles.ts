@@ -1,7 +1,7 @@
 /**
  * The integrity matrix's link profiles (test/link/integrity.test.ts): every impairment a transfer
  * must survive byte-exact. Shared with the tests that run other features under the same matrix
- * (test/link/fast-open-integrity.test.ts).
+ * (test/link/fast-open-integrity.test.ts, test/link/bbr-integrity.test.ts).
  */
 import type { LinkProfile } from '../../src/link/sim.js';
 import type { SimTransferSpec } from '../../src/workloads/scenario.js';
@@ -96,6 +96,20 @@ export const PROFILES: Profile[] = [
   },
 ];
 
+
+/** A transfer under `profile`: its link, hosts, time bound and partition (drawn from `partitionSeed`). */
+export function profileSpec(profile: Profile, seed: number, bytes: number, direction: Direction, partitionSeed = seed): SimTransferSpec {
+  return {
+    seed,
+    bytes,
+    direction,
+    link: profile.link,
+    hostMtu: profile.hostMtu,
+    ...profile.hosts,
+    maxMs: profile.maxMs ?? 3_600_000,
+    ...profile.partition?.(partitionSeed),
+  };
+}
 
 /**
  * What is wrong with a transfer under `profile`, or undefined: a profile that expects a timeout ends

@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { simCommand, simulateTransfer, type SimTransferSpec } from '../../src/workloads/scenario.js';
 import type { Direction, TransferReport } from '../../src/workloads/transfer.js';
 
-import { DIRECTIONS, K, M, PROFILES, transferVerdict, type Profile } from './integrity-profiles.js';
+import { DIRECTIONS, K, M, PROFILES, profileSpec, transferVerdict, type Profile } from './integrity-profiles.js';
 
 const SCALE = Math.max(1, Number(process.env.SYNACK_MATRIX_SCALE ?? 1));
 const SEED_BASE = Number(process.env.SYNACK_MATRIX_SEED_BASE ?? 0);
@@ -35,23 +35,13 @@ function runsOf(p: Profile, index: number): Run[] {
   const dirs = p.directions ?? DIRECTIONS;
   const total = p.runs * SCALE;
   const seedAt = (i: number) => SEED_BASE + (index + 1) * 10_000 + i + 1;
-  const spec = (seed: number, bytes: number, direction: Direction): SimTransferSpec => ({
-    seed,
-    bytes,
-    direction,
-    link: p.link,
-    hostMtu: p.hostMtu,
-    ...p.hosts,
-    maxMs: p.maxMs ?? 3_600_000,
-    ...p.partition?.(seed),
-  });
   for (let i = 0; i < total; i++) {
     // Sizes and directions advance together; offsetting the direction each lap covers every pair.
     const bytes = p.sizes[i % p.sizes.length];
     const direction = dirs[(i + Math.floor(i / p.sizes.length)) % dirs.length];
-    runs.push({ profile: p, spec: spec(seedAt(i), bytes, direction) });
+    runs.push({ profile: p, spec: profileSpec(p, seedAt(i), bytes, direction) });
   }
-  (p.once ?? []).forEach(([bytes, direction], j) => runs.push({ profile: p, spec: spec(seedAt(total + j), bytes, direction) }));
+  (p.once ?? []).forEach(([bytes, direction], j) => runs.push({ profile: p, spec: profileSpec(p, seedAt(total + j), bytes, direction) }));
   return runs;
 }
 

@@ -20,7 +20,8 @@ import { SimNetwork, type LinkProfile, type SimLink } from '../../src/link/sim.j
 import { GroMerger, GsoSegmenter } from '../../src/link/offload.js';
 import { encodeTcpPacket, decodeTcpPacket, tcpPayload, TcpFlag } from '../../src/wire/index.js';
 import { parseIpv4 } from '../../src/wire/address.js';
-import type { Connection } from '../../src/stack/connection.js';
+import { SeededRandom } from '../../src/tcp/random.js';
+import { bulkTransfer } from './sim-bulk.js';
 
 /** An IPv4 TCP packet from 198.18.0.1:1000 to 198.18.0.2:80 carrying `payload` at `seq`. */
 function packet(seq: number, payload: Uint8Array, srcPort = 1000): Uint8Array {
@@ -148,37 +149,12 @@ function transfer(seed: number, bytes: number, profile: Partial<LinkProfile>, op
   opts.setup?.(link);
   server.stack.listen(80);
   const data = new Uint8Array(bytes);
-  let x = seed * 2654435761;
-  for (let i = 0; i < bytes; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    data[i] = x >>> 24;
-  }
-  const hash = createHash('sha256');
-  let got = 0;
-  let sent = 0;
-  let peer: Connection | undefined;
-  const conn = client.stack.connect({ address: opts.v6 ? '2001:db8::2' : '198.18.0.2', port: 80 }, net.now);
-  client.onEvent(() => {
-    while (sent < bytes) {
-      const n = conn.send(data.subarray(sent), net.now);
-      if (n === 0) return;
-      sent += n;
-    }
-  });
-  server.onEvent((e) => {
-    if (e.type === 'connection') peer = e.listener.accept();
-    if (peer === undefined) return;
-    for (let d = peer.read(undefined, net.now); d; d = peer.read(undefined, net.now)) {
-      hash.update(d);
-      got += d.length;
-    }
-  });
-  client.kick();
-  net.runUntil(() => got >= bytes, 600_000);
+  new SeededRandom(seed).fill(data);
+  const { received, bytes: got } = bulkTransfer(net, client, server, opts.v6 ? '2001:db8::2' : '198.18.0.2', data);
   const inPlace = server.gro!.mergesInPlace;
   const c = server.stack.counters;
   const malformed = c.ip.InHdrErrors + c.ip.InAddrErrors + c.tcp.InErrs;
-  return { net, link, sent: createHash('sha256').update(data).digest('hex'), received: hash.digest('hex'), bytes: got, inPlace, merges: server.gro!.merges, malformed };
+  return { net, link, sent: createHash('sha256').update(data).digest('hex'), received, bytes: got, inPlace, merges: server.gro!.merges, malformed };
 }
 
 test('an untapped link: merges are made in place and the bytes arrive whole (IPv4 and IPv6)', () => {
