@@ -16,7 +16,7 @@ export const benchUsage = `usage: synack bench [--json] [--filter SUBSTRING] [--
 
 Measures the stack, each row beside a reference measured in the same run on the same machine, with
 the ratio and whether the row's target is met. Each row is printed as soon as it is measured (on a
-terminal, the row being measured is shown on stderr meanwhile); the eight rows take about 1-2 minutes
+terminal, the row being measured is shown on stderr meanwhile); the eleven rows take about 2 minutes
 on an idle 2-core machine:
 
   throughput-mtu65535          one connection, two stacks in one process, simulator link without
@@ -31,11 +31,18 @@ on an idle 2-core machine:
                                the same two with BBR (congestionControl 'bbr'); references: at 1%,
                                CUBIC on the same path in the same run (target >= it); at 0.01%, the
                                link's capacity (target >= 90%)
+  goodput-loss0.01pct-rtt50ms-bbr-700mib
+                               BBR at 0.01% loss over 700 MiB (about a minute at capacity) instead
+                               of 64 MiB (about 6 s, 0.3 of them the handshake and Startup); reference
+                               the link's capacity; target >= 90%
   connection-rate              cycles per second (connect, 1-byte request, 1-byte response, close both
                                ways) with 64 in flight; reference Node net over 127.0.0.1; target >= 10x
   heap-per-idle-connection     heap bytes per idle ESTABLISHED TCB with 100,000 connections open (both
                                ends counted: delta / 200,000 after a forced GC); reference Linux's
                                struct tcp_sock, 2664 bytes (a constant); target <= 1024 B
+  heap-per-time-wait-entry     heap bytes per TIME-WAIT entry, with the connection it keeps for the
+                               application until 2*MSL; reference the bare TIME-WAIT record measured
+                               in the same run; target <= 2048 B
 
   --json            one JSON object per line: name, value, unit, reference, referenceValue, ratio
   --filter S        only the rows whose name contains S
