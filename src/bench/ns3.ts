@@ -23,8 +23,8 @@
  * synack's CUBIC is RFC 9438's (HyStart++, the Reno-friendly region), ns-3's is the 2008 paper's
  * (HyStart, no Reno-friendly region); synack recovers with RACK-TLP (RFC 8985), ns-3 with PRR over
  * RFC 6675's scoreboard; synack auto-tunes its buffers (receive to 6 MiB, send to 4 MiB), ns-3's
- * are fixed (6 MiB each). synack's data is real bytes (made, copied, and sha256-hashed at both
- * ends); ns-3's packets carry sizes, not bytes.
+ * are fixed (6 MiB each). synack's data is real bytes (made, copied, and compared by the receiver
+ * with the stream made again; hashed after the clock stops); ns-3's packets carry sizes, not bytes.
  *
  * Rows: how fast each simulates (virtual seconds per wall second, or connections per wall second
  * for d: the ratio is synack / ns-3, above 1 when synack is faster), events per wall second (ns-3's

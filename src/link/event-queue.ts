@@ -133,12 +133,16 @@ export class DeliveryFifo<T> {
       this.head = 0;
       this.tail = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.tail) {
-      // Move the live entries to the front (the room behind them stays).
+      // Move the live entries to the front (the room behind them stays). By a loop: on a plain array
+      // Array.prototype.copyWithin takes V8's generic path, about 40 times slower per element.
+      const { times, seqs, items } = this;
       const n = this.tail - this.head;
-      this.times.copyWithin(0, this.head, this.tail);
-      this.seqs.copyWithin(0, this.head, this.tail);
-      this.items.copyWithin(0, this.head, this.tail);
-      this.items.fill(undefined, n, this.tail);
+      for (let to = 0, from = this.head; to < n; to++, from++) {
+        times[to] = times[from];
+        seqs[to] = seqs[from];
+        items[to] = items[from];
+      }
+      for (let i = n; i < this.tail; i++) items[i] = undefined;
       this.head = 0;
       this.tail = n;
     }

@@ -76,9 +76,27 @@ export class SeededRandom implements RandomSource {
   fill(out: Uint8Array): void {
     let i = 0;
     if (LITTLE_ENDIAN && (out.byteOffset & 3) === 0 && out.length >= 64) {
-      // Whole words at once: on a little-endian machine a word's bytes land in the order below.
+      // Whole words at once: on a little-endian machine a word's bytes land in the order below. The
+      // state lives in locals for the loop (nextUint32's step, written out): several times faster
+      // than a call and four field writes per word.
       const words = new Uint32Array(out.buffer, out.byteOffset, out.length >>> 2);
-      for (let w = 0; w < words.length; w++) words[w] = this.nextUint32();
+      let a = this.a;
+      let b = this.b;
+      let c = this.c;
+      let d = this.d;
+      for (let w = 0; w < words.length; w++) {
+        const t = (((a + b) | 0) + d) | 0;
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (c << 21) | (c >>> 11);
+        c = (c + t) | 0;
+        words[w] = t;
+      }
+      this.a = a;
+      this.b = b;
+      this.c = c;
+      this.d = d;
       i = words.length << 2;
     }
     for (; i < out.length; i += 4) {

@@ -11,11 +11,14 @@
  * can drive the same session on the wall clock (`await driver.until(() => session.finished)`).
  *
  * The cost follows the work, not the byte count asked for: the sender makes its bytes 16 KiB at a
- * time as the send buffer takes them, both ends hash as the bytes pass, and checking what arrived
- * regenerates only the bytes that arrived (when they are not simply everything the sender made). So
- * a run for a fixed virtual time (`timeMs`) with an endless stream (`Infinity` bytes) costs what it
- * carries.
+ * time as the send buffer takes them, the receiver compares what it reads with the stream made
+ * again alongside, byte for byte, and the report hashes the stream once, made again as far as the
+ * sender made it (the sha256 of what was sent, and of the receiver's prefix on the way). So a run
+ * for a fixed virtual time (`timeMs`) with an endless stream (`Infinity` bytes) costs what it
+ * carries, and the run itself hashes nothing (comparing and making bytes cost a third of hashing
+ * them) unless a byte read differs from the stream: from there on the receiver hashes what it reads.
  */
+import { Buffer } from 'node:buffer';
 import { createHash, type Hash } from 'node:crypto';
 import type { TcpConfig } from '../tcp/config.js';
 import type { TcpErrorCode, TcpEvent } from '../tcp/events.js';
@@ -123,18 +126,18 @@ export interface TransferReport {
   /** The run was for a fixed virtual time (runTransfer's timeMs): ok means each receiver holds an intact prefix. */
   timed: boolean;
   /**
-   * Data bytes generated for the run: what the senders made, and what checking the receivers' bytes
-   * regenerated. It follows what was carried, never the byte count asked for.
+   * Data bytes generated for the run: what the senders made, what the receivers made again to compare
+   * what they read, and what the report made again to hash. It follows what was carried, never the
+   * byte count asked for.
    */
   generatedBytes: number;
 }
 
 const CHUNK = 16 * 1024; // a multiple of 4: the chunks concatenate to SeededRandom.bytes(total)
 
-/** The bytes of one direction, made on demand from a seeded generator and hashed as they are made. */
+/** The bytes of one direction, made on demand from a seeded generator. */
 class ByteSource {
   private readonly random: SeededRandom;
-  private readonly hash: Hash = createHash('sha256');
   made = 0;
 
   constructor(
@@ -149,21 +152,101 @@ class ByteSource {
     const n = Math.min(CHUNK, this.total - this.made);
     if (n <= 0) return undefined;
     const chunk = this.random.bytes(n);
-    this.hash.update(chunk);
     this.made += n;
     return chunk;
   }
-
-  digest(): string {
-    return this.hash.copy().digest('hex');
-  }
 }
 
-/** The same bytes as ByteSource would make, without keeping them: the expected sha256 of a stream (or of its first `total` bytes). */
+/** A hash fed the first `length` bytes of a stream, made again (16 KiB at a time, nothing kept). */
+function streamHash(seed: number, stream: number, length: number): Hash {
+  return streamHashes(seed, stream, [length])[0];
+}
+
+/** Hashes of a stream's first `lengths[i]` bytes each, the stream made again once for all of them. */
+function streamHashes(seed: number, stream: number, lengths: readonly number[]): Hash[] {
+  const random = new SeededRandom(seed, stream);
+  const chunk = new Uint8Array(CHUNK);
+  const hash = createHash('sha256');
+  const out: Hash[] = [];
+  let made = 0; // the stream's bytes made: `chunk` holds the last CHUNK of them
+  let hashed = 0;
+  for (const i of lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b])) {
+    while (hashed < lengths[i]) {
+      if (hashed === made) {
+        random.fill(chunk);
+        made += CHUNK;
+      }
+      const end = Math.min(lengths[i], made);
+      hash.update(chunk.subarray(hashed - (made - CHUNK), end - (made - CHUNK)));
+      hashed = end;
+    }
+    out[i] = hash.copy();
+  }
+  return out;
+}
+
+/** The expected sha256 of a stream (or of its first `total` bytes), made again without keeping it. */
 export function streamSha256(seed: number, stream: number, total: number): string {
-  const s = new ByteSource(seed, stream, total);
-  while (s.next());
-  return s.digest();
+  return streamHash(seed, stream, total).digest('hex');
+}
+
+/**
+ * What a receiver reads, checked as it arrives against its stream made again alongside, byte for
+ * byte. From the first piece that differs on, it hashes what it reads instead (beginning with the
+ * intact bytes before that piece, made again), so a report can give the sha256 of the bytes as they
+ * were read; while every byte matched, that is the stream's own, which the report hashes.
+ */
+class ReadCheck {
+  private readonly expected: SeededRandom;
+  /** The stream's next bytes, made again: `chunk` from `at` on. */
+  private readonly chunk = new Uint8Array(CHUNK);
+  private at = CHUNK;
+  /** Bytes read. */
+  length = 0;
+  /** Bytes made again to compare with (and to hash the intact prefix, when one differed). */
+  regenerated = 0;
+  /** From the first piece that differed: the hash of everything read. */
+  private corrupted: Hash | undefined;
+
+  constructor(
+    private readonly seed: number,
+    private readonly stream: number,
+  ) {
+    this.expected = new SeededRandom(seed, stream);
+  }
+
+  /** Every byte read so far is the stream's own. */
+  get intact(): boolean {
+    return this.corrupted === undefined;
+  }
+
+  take(d: Uint8Array): void {
+    if (this.corrupted !== undefined) this.corrupted.update(d);
+    else {
+      for (let off = 0; off < d.length; ) {
+        if (this.at === CHUNK) {
+          this.expected.fill(this.chunk);
+          this.regenerated += CHUNK;
+          this.at = 0;
+        }
+        const n = Math.min(CHUNK - this.at, d.length - off);
+        if (Buffer.compare(d.subarray(off, off + n), this.chunk.subarray(this.at, this.at + n)) !== 0) {
+          this.corrupted = streamHash(this.seed, this.stream, this.length + off);
+          this.regenerated += this.length + off;
+          this.corrupted.update(d.subarray(off));
+          break;
+        }
+        off += n;
+        this.at += n;
+      }
+    }
+    this.length += d.length;
+  }
+
+  /** The sha256 of the bytes read, when one differed from the stream (else undefined). */
+  corruptedSha256(): string | undefined {
+    return this.corrupted?.copy().digest('hex');
+  }
 }
 
 class Side {
@@ -172,7 +255,6 @@ class Side {
   error: SideReport['error'];
   private pending: Uint8Array | undefined;
   private shutDown = false;
-  private readonly received: Hash = createHash('sha256');
   receivedBytes = 0;
   endSeen = false;
   closed = false;
@@ -184,6 +266,8 @@ class Side {
   constructor(
     readonly name: string,
     readonly source: ByteSource,
+    /** What this side reads, checked against the other side's stream. */
+    readonly check: ReadCheck,
   ) {}
 
   /** Offer the send buffer everything it takes; half-close once every byte is in. */
@@ -213,15 +297,11 @@ class Side {
     if (!c) return 0;
     let n = 0;
     for (let d = c.read(budget - n, now); d; d = n < budget ? c.read(budget - n, now) : undefined) {
-      this.received.update(d);
+      this.check.take(d);
       this.receivedBytes += d.length;
       n += d.length;
     }
     return n;
-  }
-
-  receivedSha256(): string {
-    return this.received.copy().digest('hex');
   }
 }
 
@@ -245,8 +325,8 @@ export class TransferSession {
     if (client === server) throw new RangeError('a transfer needs two hosts');
     const count = (n: number) => n === Infinity || (Number.isSafeInteger(n) && n >= 0);
     if (!count(opts.up) || !count(opts.down)) throw new RangeError('byte counts must be non-negative integers (or Infinity)');
-    this.client = new Side('client', new ByteSource(opts.dataSeed, 1, opts.up));
-    this.server = new Side('server', new ByteSource(opts.dataSeed, 2, opts.down));
+    this.client = new Side('client', new ByteSource(opts.dataSeed, 1, opts.up), new ReadCheck(opts.dataSeed, 2));
+    this.server = new Side('server', new ByteSource(opts.dataSeed, 2, opts.down), new ReadCheck(opts.dataSeed, 1));
     this.start = this.counters();
     const now = net.currentTime();
     this.startedAt = now;
@@ -386,16 +466,14 @@ export class TransferSession {
 
   private stream(from: Side, to: Side): StreamReport {
     const bytes = from.source.total;
-    const sentSha256 = from.source.digest();
-    const receivedSha256 = to.receivedSha256();
-    // The receiver's digest against the sender's when it read everything the sender made (a finished
-    // stream); else against the stream's first receivedBytes made again: what arrived, not what was asked.
-    let expected = sentSha256;
-    if (to.receivedBytes !== from.source.made) {
-      expected = streamSha256(this.opts.dataSeed, from === this.client ? 1 : 2, to.receivedBytes);
-      this.regenerated += to.receivedBytes;
-    }
-    const prefixIntact = receivedSha256 === expected;
+    const prefixIntact = to.check.intact;
+    // The stream made again once, as far as needed: the sha256 of what the sender made and, when
+    // every byte read matched, of what the receiver read (else the receiver hashed what it read).
+    const lengths = prefixIntact ? [from.source.made, to.check.length] : [from.source.made];
+    const digests = streamHashes(this.opts.dataSeed, from === this.client ? 1 : 2, lengths).map((h) => h.digest('hex'));
+    this.regenerated += Math.max(...lengths);
+    const sentSha256 = digests[0];
+    const receivedSha256 = prefixIntact ? digests[1] : to.check.corruptedSha256()!;
     return {
       bytes,
       sentBytes: from.source.made,
@@ -471,7 +549,7 @@ export class TransferSession {
       server,
       steps,
       timed,
-      generatedBytes: this.client.source.made + this.server.source.made + this.regenerated,
+      generatedBytes: this.client.source.made + this.server.source.made + this.client.check.regenerated + this.server.check.regenerated + this.regenerated,
     };
   }
 }
