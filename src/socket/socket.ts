@@ -153,6 +153,8 @@ export class Socket extends Duplex implements TcpEventSink, TimerTarget {
   private timeoutMs = 0;
   private lastActive = 0;
   private timerFiledAt: number | undefined;
+  /** Its position in the host's timer heap (TimerTarget). */
+  heapIndex = -1;
   /** ref() (default) or unref(): whether this socket, while open, keeps a real-time process alive. */
   /** The hold this handle keeps on a real-time driven host's event loop while open (as node:net's handles). */
   private readonly loop = new LoopHold();

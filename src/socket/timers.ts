@@ -19,15 +19,15 @@
  * due and re-arms for the real earliest deadline.
  */
 import type { Host } from '../link/host.js';
-import { KeyedTimerHeap } from '../stack/timer-heap.js';
+import { type HeapItem, KeyedTimerHeap } from '../stack/timer-heap.js';
 
 /** Runs `fn` once at (or soon after) `time` on the host's clock. */
 export interface TimerSource {
   at(time: number, fn: () => void): void;
 }
 
-/** Something woken by a HostTimers; it re-files itself if it is not due yet. */
-export interface TimerTarget {
+/** Something woken by a HostTimers; it re-files itself if it is not due yet. Its `heapIndex` starts at -1. */
+export interface TimerTarget extends HeapItem {
   onTimer(now: number): void;
 }
 

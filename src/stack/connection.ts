@@ -19,8 +19,8 @@ export class Connection {
   user: unknown;
   /** The listener this connection arrived on, until the application accepts it. */
   listener: Listener | undefined;
-  /** The deadline this connection is filed under in the stack's timer heap, if any. */
-  scheduledAt: number | undefined;
+  /** Its position in the stack's timer heap (KeyedTimerHeap), -1 when not filed. */
+  heapIndex = -1;
   /** In the stack's list of connections that may have something to send. */
   dirty = false;
   readonly createdAt: number;

@@ -1084,7 +1084,6 @@ export class Stack implements ConnectionOwner {
       }
     }
     for (let conn = this.timers.popDue(now); conn; conn = this.timers.popDue(now)) {
-      conn.scheduledAt = undefined;
       if (!this.conns.holds(conn)) continue;
       const due = conn.tcb.pollTimeout();
       if (due !== undefined && due <= now) conn.tcb.handleTimeout(now);
@@ -1138,11 +1137,8 @@ export class Stack implements ConnectionOwner {
       return;
     }
     const due = tcb.pollTimeout();
-    if (due !== undefined && (conn.scheduledAt === undefined || due < conn.scheduledAt)) {
-      // One entry per connection, moved earlier in place; a later deadline leaves it (it wakes early).
-      this.timers.schedule(due, conn);
-      conn.scheduledAt = due;
-    }
+    // One entry per connection, moved earlier in place; a later deadline leaves it (it wakes early).
+    if (due !== undefined) this.timers.schedule(due, conn);
   }
 
   /** Keep the orphan set and the reassembly total in step with a TCB just given input or a call. */
@@ -1202,7 +1198,6 @@ export class Stack implements ConnectionOwner {
     this.conns.delete(conn);
     conn.dirty = false;
     this.timers.remove(conn);
-    conn.scheduledAt = undefined;
     const l = conn.listener;
     if (l) {
       l.synQueue.delete(conn);

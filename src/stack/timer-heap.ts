@@ -1,16 +1,22 @@
 /**
  * One timer structure for every connection of a stack (DESIGN.md), and for the socket layer's timers:
- * a binary min-heap holding at most one entry per item, its position kept in a map. An entry moves
- * earlier in place when the item's deadline does; when the deadline moves later the entry stays (lazy:
- * it wakes early, finds nothing due and is filed again, so the common reschedule, every ACK pushing
- * the retransmission timer back, stays O(1)). One entry per item bounds the heap by the number of
- * items, and `remove` takes an item's entry with it, so a stale far deadline (a keep-alive two hours
- * out) neither grows the heap nor keeps a closed connection alive.
+ * a binary min-heap holding at most one entry per item, its position kept on the item itself
+ * (`heapIndex`, so an item is in at most one heap at a time). An entry moves earlier in place when the
+ * item's deadline does; when the deadline moves later the entry stays (lazy: it wakes early, finds
+ * nothing due and is filed again, so the common reschedule, every ACK pushing the retransmission timer
+ * back, stays O(1)). One entry per item bounds the heap by the number of items, and `remove` takes an
+ * item's entry with it, so a stale far deadline (a keep-alive two hours out) neither grows the heap
+ * nor keeps a closed connection alive. The position is a field, not a `Map` from item to position:
+ * every move of an entry wrote the map, and a map entry per TIME-WAIT record outlived scavenges.
  */
-export class KeyedTimerHeap<T> {
+export interface HeapItem {
+  /** The item's position in the heap that holds it; -1 when it is in none. Only the heap writes it. */
+  heapIndex: number;
+}
+
+export class KeyedTimerHeap<T extends HeapItem> {
   private readonly deadlines: number[] = [];
   private readonly items: T[] = [];
-  private readonly index = new Map<T, number>();
 
   get size(): number {
     return this.items.length;
@@ -18,14 +24,14 @@ export class KeyedTimerHeap<T> {
 
   /** The deadline `item` is filed under, or undefined. */
   deadlineOf(item: T): number | undefined {
-    const i = this.index.get(item);
-    return i === undefined ? undefined : this.deadlines[i];
+    const i = item.heapIndex;
+    return i >= 0 && this.items[i] === item ? this.deadlines[i] : undefined;
   }
 
   /** Wake `item` no later than `deadline`: file it, or move its entry earlier (never later). */
   schedule(deadline: number, item: T): void {
-    const i = this.index.get(item);
-    if (i === undefined) {
+    const i = item.heapIndex;
+    if (i < 0 || this.items[i] !== item) {
       this.deadlines.push(deadline);
       this.items.push(item);
       this.siftUp(this.items.length - 1);
@@ -37,8 +43,8 @@ export class KeyedTimerHeap<T> {
 
   /** Take `item`'s entry out; returns whether it had one. */
   remove(item: T): boolean {
-    const i = this.index.get(item);
-    if (i === undefined) return false;
+    const i = item.heapIndex;
+    if (i < 0 || this.items[i] !== item) return false;
     this.removeAt(i);
     return true;
   }
@@ -61,13 +67,13 @@ export class KeyedTimerHeap<T> {
   }
 
   private removeAt(i: number): void {
-    this.index.delete(this.items[i]);
+    this.items[i].heapIndex = -1;
     const lastD = this.deadlines.pop()!;
     const lastI = this.items.pop()!;
     if (i === this.items.length) return;
     this.deadlines[i] = lastD;
     this.items[i] = lastI;
-    this.index.set(lastI, i);
+    lastI.heapIndex = i;
     this.siftDown(i);
     this.siftUp(i);
   }
@@ -82,12 +88,12 @@ export class KeyedTimerHeap<T> {
       if (d[parent] <= deadline) break;
       d[i] = d[parent];
       it[i] = it[parent];
-      this.index.set(it[i], i);
+      it[i].heapIndex = i;
       i = parent;
     }
     d[i] = deadline;
     it[i] = item;
-    this.index.set(item, i);
+    item.heapIndex = i;
   }
 
   private siftDown(i: number): void {
@@ -104,11 +110,11 @@ export class KeyedTimerHeap<T> {
       if (d[c] >= deadline) break;
       d[i] = d[c];
       it[i] = it[c];
-      this.index.set(it[i], i);
+      it[i].heapIndex = i;
       i = c;
     }
     d[i] = deadline;
     it[i] = item;
-    this.index.set(item, i);
+    item.heapIndex = i;
   }
 }

@@ -72,6 +72,8 @@ export class TimeWait<E extends { readonly port: number } = { readonly port: num
   readonly since: number;
   /** The 2*MSL deadline; a retransmitted FIN moves it. */
   expiresAt: number;
+  /** Its position in the stack's heap of TIME-WAIT deadlines (stack/timer-heap.ts), -1 when not filed. */
+  heapIndex = -1;
   readonly config: TcpConfig;
   /**
    * The application's handle: when the entry ends it goes to CLOSED (its 'closed' event), as it did

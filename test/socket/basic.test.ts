@@ -317,7 +317,7 @@ test('HostTimers: one wake-up for the earliest deadline; lazy entries; stale wak
     },
   });
   const woken: Array<[string, number]> = [];
-  const target = (name: string) => ({ onTimer: (now: number) => woken.push([name, now]) });
+  const target = (name: string) => ({ heapIndex: -1, onTimer: (now: number) => woken.push([name, now]) });
   timers.file(300, target('c'));
   timers.file(100, target('a'));
   timers.file(200, target('b'));

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { Timer } from '../../src/tcp/timers.js';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KeyedTimerHeap } from '../../src/stack/timer-heap.js';
+import { type HeapItem, KeyedTimerHeap } from '../../src/stack/timer-heap.js';
 import { A4, B4, bytesOf, clientServerWire, establish, newStack, Wire } from './helpers.js';
 import type { Connection } from '../../src/stack/connection.js';
 import type { Stack } from '../../src/stack/stack.js';
@@ -27,16 +27,19 @@ describe('KeyedTimerHeap (the stack\'s)', () => {
   test('matches a reference: one entry per item at the earliest deadline asked, removable, earliest first', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
-        const heap = new KeyedTimerHeap<number>();
-        const model = new Map<number, number>();
+        // Items are objects, the heap keeping each one's position on it (HeapItem.heapIndex).
+        const items = Array.from({ length: 16 }, () => ({ heapIndex: -1 }));
+        const heap = new KeyedTimerHeap<HeapItem>();
+        const model = new Map<HeapItem, number>();
         const min = () => (model.size ? Math.min(...model.values()) : undefined);
         for (const o of ops) {
           if (o.kind === 'schedule') {
-            heap.schedule(o.deadline, o.item);
-            const had = model.get(o.item);
-            model.set(o.item, had === undefined ? o.deadline : Math.min(had, o.deadline));
+            const it = items[o.item];
+            heap.schedule(o.deadline, it);
+            const had = model.get(it);
+            model.set(it, had === undefined ? o.deadline : Math.min(had, o.deadline));
           } else if (o.kind === 'remove') {
-            assert.equal(heap.remove(o.item), model.delete(o.item));
+            assert.equal(heap.remove(items[o.item]), model.delete(items[o.item]));
           } else if (o.kind === 'peek') {
             assert.equal(heap.peekDeadline(), min());
           } else {
@@ -52,7 +55,7 @@ describe('KeyedTimerHeap (the stack\'s)', () => {
             }
           }
           assert.equal(heap.size, model.size);
-          for (const [k, v] of model) assert.equal(heap.deadlineOf(k), v);
+          for (const it of items) assert.equal(heap.deadlineOf(it), model.get(it));
         }
       }),
       { seed: 9293, numRuns: 400 },
@@ -62,7 +65,7 @@ describe('KeyedTimerHeap (the stack\'s)', () => {
 
 /** The stack's private heaps (connections', TIME-WAIT entries'), for counting their entries. */
 function heapSize(s: Stack): number {
-  const heaps = s as unknown as { timers: KeyedTimerHeap<Connection>; timeWaitTimers: KeyedTimerHeap<unknown> };
+  const heaps = s as unknown as { timers: KeyedTimerHeap<Connection>; timeWaitTimers: KeyedTimerHeap<HeapItem> };
   return heaps.timers.size + heaps.timeWaitTimers.size;
 }
 
