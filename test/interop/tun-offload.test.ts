@@ -13,8 +13,9 @@
  *     veth, so a capture of the veth (dumpcap) holds only packets of at most 1500 octets, none
  *     malformed, every checksum valid, no IP fragment, and every retransmission in it repeats its
  *     original's bytes (tcpResends), while synack wrote super-packets (LinkGsoPacketsOut > 0). The
- *     capture is taken in curl's namespace, before the path to synack, which may drop a packet under
- *     load (the TUN device's queue, a backlog): the capture then holds the original and the sender's
+ *     capture is taken in curl's namespace, before the path to synack, which drops packets under
+ *     load (the TUN device's queue of 500 is full when synack reads it late): the capture holds the
+ *     original and then the sender's
  *     retransmission, and tshark's TCP reassembly, having completed the PDU, calls the resend
  *     malformed without comparing it ("New fragment overlaps old data (retransmission?)"), so the
  *     capture is read without TCP reassembly and the resends are compared here
