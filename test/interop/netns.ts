@@ -153,24 +153,117 @@ export function counters(stdout: string): Map<string, number> {
   return m;
 }
 
-/** tshark's complaints about a capture: malformed packets and bad checksums (empty when clean). */
-export function tsharkComplaints(file: string): { packets: number; problems: string[] } {
+/**
+ * tshark's complaints about a capture: malformed packets and bad checksums (empty when clean).
+ *
+ * A TCP checksum of 0xffff where tshark computes 0x0000 is not a complaint: it is the same sum (one's
+ * complement has two zeros; a receiver's check of the segment comes out the same), and it is what
+ * Linux writes when it sums a segment in software and the sum is zero (skb_checksum_help writes
+ * CSUM_MANGLED_0), as it does on a device without checksum offload (a TUN device without it, a veth
+ * with `ethtool -K tx off`): one segment in 65,536, which tshark reports as bad (RFC 1624).
+ *
+ * `tcpReassembly: false` reads the capture without tshark's TCP reassembly (for a capture taken where
+ * packets are later dropped, see tcpResends): each packet is still dissected, its headers and checksums
+ * checked.
+ */
+export function tsharkComplaints(file: string, opts: { tcpReassembly?: boolean } = {}): { packets: number; problems: string[] } {
+  const reassembly = opts.tcpReassembly === false ? ['-o', 'tcp.desegment_tcp_streams:FALSE'] : [];
   const r = spawnSync(
     'tshark',
-    ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=,', '-e', 'frame.number', '-e', '_ws.malformed', '-e', 'ip.checksum.status', '-e', 'tcp.checksum.status'],
+    ['-r', file, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', ...reassembly, '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', '_ws.malformed', '-e', 'ip.checksum.status', '-e', 'tcp.checksum.status', '-e', 'tcp.checksum', '-e', 'tcp.checksum_calculated'],
     { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000 },
   );
   if (r.error || r.status !== 0) return { packets: 0, problems: [`tshark failed: ${r.error?.message ?? r.stderr}`] };
   const problems: string[] = [];
   const rows = r.stdout.split('\n').filter(Boolean);
   for (const row of rows) {
-    const [frame, malformed, ipStatus, tcpStatus] = row.split(',');
-    if (malformed !== '') problems.push(`frame ${frame} malformed`);
+    // Tab-separated: the malformed field's text may hold commas.
+    const [frame, malformed, ipStatus, tcpStatus, tcpSum, tcpSumCalculated] = row.split('\t');
+    if (malformed !== '') problems.push(`frame ${frame} malformed: ${malformed}`);
     // IPv6 has no header checksum (empty status); 1 is good, 0 bad, 2 unverified.
     if (ipStatus !== '' && ipStatus !== '1') problems.push(`frame ${frame}: IPv4 checksum status ${ipStatus}`);
-    if (tcpStatus !== '' && tcpStatus !== '1') problems.push(`frame ${frame}: TCP checksum status ${tcpStatus}`);
+    const negativeZero = tcpSum === '0xffff' && tcpSumCalculated === '0x0000';
+    if (tcpStatus !== '' && tcpStatus !== '1' && !negativeZero) problems.push(`frame ${frame}: TCP checksum status ${tcpStatus}`);
   }
   return { packets: rows.length, problems };
+}
+
+/** What tcpResends finds in a capture. */
+export interface TcpResends {
+  /** TCP segments with data. */
+  segments: number;
+  /** Octets the capture holds more than once (retransmissions, repacketised or not). */
+  resent: number;
+  /** Every resent range whose octets differ from the ones first seen for the same sequence numbers. */
+  conflicts: string[];
+  /** IPv4 or IPv6 fragments. */
+  fragments: number;
+}
+
+/**
+ * TCP data a capture holds more than once, compared octet by octet with what it held first for the
+ * same sequence numbers, flow by flow (sequence numbers counted from each flow's SYN). A retransmission
+ * repeats its original; a resend that differs is corrupt data, whatever tshark says of it. For a
+ * capture of a path that drops packets after the capture point (a sender's retransmission then
+ * follows an original the capture already holds), where tshark's TCP reassembly, having completed a
+ * PDU, reports a resend of it as malformed ("New fragment overlaps old data (retransmission?)")
+ * without comparing the bytes.
+ */
+export function tcpResends(file: string): TcpResends {
+  const r = spawnSync(
+    'tshark',
+    ['-r', file, '-o', 'tcp.desegment_tcp_streams:FALSE', '-T', 'fields', '-E', 'separator=/t', '-e', 'frame.number', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'ipv6.dst', '-e', 'tcp.dstport', '-e', 'tcp.flags.syn', '-e', 'tcp.seq_raw', '-e', 'tcp.payload', '-e', 'ip.flags.mf', '-e', 'ip.frag_offset', '-e', 'ipv6.fraghdr.offset'],
+    { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 120_000 },
+  );
+  if (r.error || r.status !== 0) throw new Error(`tshark failed: ${r.error?.message ?? r.stderr}`);
+  // Per flow: the octets by offset from the first sequence number, and the frame each was first seen in (0: not yet).
+  const flows = new Map<string, { base: number; data: Uint8Array; firstFrame: Int32Array }>();
+  const out: TcpResends = { segments: 0, resent: 0, conflicts: [], fragments: 0 };
+  for (const row of r.stdout.split('\n')) {
+    if (row === '') continue;
+    const [frame, src4, src6, sport, dst4, dst6, dport, syn, seqText, payload, mf, fragOffset, frag6] = row.split('\t');
+    if (mf === '1' || mf === 'True' || (fragOffset !== undefined && fragOffset !== '' && fragOffset !== '0') || (frag6 !== undefined && frag6 !== '')) out.fragments++;
+    if (sport === '' || seqText === '') continue;
+    const key = `${src4 || src6} ${sport} ${dst4 || dst6} ${dport}`;
+    const seq = Number(seqText);
+    let flow = flows.get(key);
+    const isSyn = syn === '1' || syn === 'True';
+    if (flow === undefined) {
+      flow = { base: isSyn ? (seq + 1) >>> 0 : seq, data: new Uint8Array(1 << 16), firstFrame: new Int32Array(1 << 16) };
+      flows.set(key, flow);
+    }
+    if (payload === undefined || payload === '') continue;
+    out.segments++;
+    const bytes = Buffer.from(payload, 'hex');
+    const at = (seq + (isSyn ? 1 : 0) - flow.base) >>> 0;
+    if (at >= 2 ** 31) {
+      out.conflicts.push(`frame ${frame}: ${bytes.length} octets before the first sequence number seen on ${key}`);
+      continue;
+    }
+    if (at + bytes.length > flow.data.length) {
+      let size = flow.data.length;
+      while (size < at + bytes.length) size *= 2;
+      const data = new Uint8Array(size);
+      const firstFrame = new Int32Array(size);
+      data.set(flow.data);
+      firstFrame.set(flow.firstFrame);
+      flow.data = data;
+      flow.firstFrame = firstFrame;
+    }
+    let differ = -1;
+    for (let i = 0; i < bytes.length; i++) {
+      const o = at + i;
+      if (flow.firstFrame[o] !== 0) {
+        out.resent++;
+        if (flow.data[o] !== bytes[i] && differ < 0) differ = i;
+      } else {
+        flow.data[o] = bytes[i];
+        flow.firstFrame[o] = Number(frame);
+      }
+    }
+    if (differ >= 0) out.conflicts.push(`frame ${frame}: octet ${at + differ} of ${key} differs from frame ${flow.firstFrame[at + differ]}'s`);
+  }
+  return out;
 }
 
 /** True when byte i of `b` is i % 251 for every i (the /bytes/N pattern). */
