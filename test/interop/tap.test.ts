@@ -63,9 +63,14 @@ test('TAP: the kernel and synack resolve each other by ARP and ping both ways; t
       assert.deepEqual(replies, ['198.18.16.2 1']);
       assert.ok(net.neighbors().some((l) => l.startsWith('198.18.16.2 dev')), net.neighbors().join('\n'));
 
-      // IPv6: the kernel forms 2001:db8:16::/64 + its EUI-64 from synack's RA, then pings synack's address.
-      const slaac = await until(() => /inet6 2001:db8:16:/.test(nsExec(ns, 'ip', ['-6', 'addr', 'show', 'dev', link.name]).stdout), 15_000);
-      assert.ok(slaac, `the kernel took no address from synack's RAs: ${nsExec(ns, 'ip', ['-6', 'addr', 'show', 'dev', link.name]).stdout}`);
+      // IPv6: the kernel forms 2001:db8:16::/64 + its EUI-64 from synack's RA, then pings synack's address
+      // once its duplicate address detection is over (a tentative address cannot be a ping's source).
+      const formed = (): boolean =>
+        nsExec(ns, 'ip', ['-6', 'addr', 'show', 'dev', link.name])
+          .stdout.split('\n')
+          .some((line) => line.includes('inet6 2001:db8:16:') && !line.includes('tentative'));
+      const slaac = await until(formed, 15_000);
+      assert.ok(slaac, `the kernel took no address (or none past DAD) from synack's RAs: ${nsExec(ns, 'ip', ['-6', 'addr', 'show', 'dev', link.name]).stdout}`);
       const p6 = await finished(nsSpawn(ns, 'ping', ['-6', '-c', '3', '-i', '0.2', '-W', '2', '2001:db8:16::1'], { timeoutMs: 15_000 }), 20_000);
       assert.equal(p6.status, 0, p6.stdout + p6.stderr);
       const route = nsExec(ns, 'ip', ['-6', 'route', 'show', 'default']).stdout;
