@@ -24,14 +24,14 @@ export class KeyedTimerHeap<T extends HeapItem> {
 
   /** The deadline `item` is filed under, or undefined. */
   deadlineOf(item: T): number | undefined {
-    const i = item.heapIndex;
-    return i >= 0 && this.items[i] === item ? this.deadlines[i] : undefined;
+    const i = this.positionOf(item);
+    return i < 0 ? undefined : this.deadlines[i];
   }
 
   /** Wake `item` no later than `deadline`: file it, or move its entry earlier (never later). */
   schedule(deadline: number, item: T): void {
-    const i = item.heapIndex;
-    if (i < 0 || this.items[i] !== item) {
+    const i = this.positionOf(item);
+    if (i < 0) {
       this.deadlines.push(deadline);
       this.items.push(item);
       this.siftUp(this.items.length - 1);
@@ -43,8 +43,8 @@ export class KeyedTimerHeap<T extends HeapItem> {
 
   /** Take `item`'s entry out; returns whether it had one. */
   remove(item: T): boolean {
-    const i = item.heapIndex;
-    if (i < 0 || this.items[i] !== item) return false;
+    const i = this.positionOf(item);
+    if (i < 0) return false;
     this.removeAt(i);
     return true;
   }
@@ -64,6 +64,12 @@ export class KeyedTimerHeap<T extends HeapItem> {
     const top = this.items[0];
     this.removeAt(0);
     return top;
+  }
+
+  /** `item`'s position in this heap, -1 when it is not here (an index is only trusted where it holds the item). */
+  private positionOf(item: T): number {
+    const i = item.heapIndex;
+    return i >= 0 && this.items[i] === item ? i : -1;
   }
 
   private removeAt(i: number): void {

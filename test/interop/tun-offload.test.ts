@@ -15,11 +15,10 @@
  *     original's bytes (tcpResends), while synack wrote super-packets (LinkGsoPacketsOut > 0). The
  *     capture is taken in curl's namespace, before the path to synack, which drops packets under
  *     load (the TUN device's queue of 500 is full when synack reads it late): the capture holds the
- *     original and then the sender's
- *     retransmission, and tshark's TCP reassembly, having completed the PDU, calls the resend
- *     malformed without comparing it ("New fragment overlaps old data (retransmission?)"), so the
- *     capture is read without TCP reassembly and the resends are compared here
- *     (test/interop/capture-checks.test.ts shows both).
+ *     original and then the sender's retransmission, and tshark's TCP reassembly, having completed the
+ *     PDU, calls the resend malformed without comparing it ("New fragment overlaps old data
+ *     (retransmission?)"), so the capture is read without TCP reassembly and the resends are compared
+ *     here (test/interop/capture-checks.test.ts shows both).
  *
  * Skipped, with the reason, without root, TUN or the tools (CI installs them).
  */
